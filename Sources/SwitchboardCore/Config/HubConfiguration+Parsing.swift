@@ -1,0 +1,394 @@
+import Foundation
+
+/// The outcome of reading a configuration tree: either a usable configuration with its
+/// connectors, or every problem found.
+///
+/// One value rather than a throw so `check-config` can list all problems while `serve` (via
+/// `ConfigLoader.load`) refuses to start on any of them; nothing half-valid leaks out.
+public struct ParsedConfiguration: Sendable {
+    /// The validated configuration; nil when there are problems.
+    public var configuration: HubConfiguration?
+    /// One connector per declared connector, made by its engine, in declaration order; empty
+    /// when there are problems.
+    public var connectors: [any Connector]
+    /// Every problem found, in file order.
+    public var problems: [ConfigProblem]
+
+    public init(configuration: HubConfiguration?, connectors: [any Connector], problems: [ConfigProblem]) {
+        self.configuration = configuration; self.connectors = connectors; self.problems = problems
+    }
+}
+
+extension ConfigProblem {
+    /// `problems` by line, those without a line last, ties in the order found, so a report
+    /// reads top to bottom like the file.
+    public static func inFileOrder(_ problems: [ConfigProblem]) -> [ConfigProblem] {
+        problems.enumerated().sorted { a, b in
+            let la = a.element.mark?.line ?? .max, lb = b.element.mark?.line ?? .max
+            return la != lb ? la < lb : a.offset < b.offset
+        }.map(\.element)
+    }
+}
+
+extension HubConfiguration {
+    /// Validates a whole configuration tree (see `switchboard.example.yaml`) and makes its
+    /// connectors through `engines`, reporting every problem with its key path and line.
+    ///
+    /// Absent keys take the defaults of `HubConfiguration`; no `connectors` means the embedded
+    /// default's `tester` bucket; no `channels` means each channel is routed over the
+    /// connectors serving it, in declaration order. Unknown keys are problems at every level.
+    public static func parse(_ root: ConfigNode, engines: [ConnectorEngine], environment: ConfigEnvironment) -> ParsedConfiguration {
+        HubConfigurationParser(root: root, engines: engines, environment: environment).parse()
+    }
+
+    /// Connector and channel names: 1-64 characters of `a-z`, `0-9`, `_`, `-`, so they are
+    /// safe in key paths, URLs, metric labels and logs.
+    public static func isValidName(_ name: String) -> Bool {
+        (1...64).contains(name.utf8.count)
+            && name.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 || $0 == 45 }
+    }
+}
+
+/// One pass over a configuration tree. A class because every section shares the reader log
+/// and the cross-section problems.
+private final class HubConfigurationParser {
+    static let nameRule = "1-64 characters of a-z, 0-9, '_' or '-'"
+    let top: ConfigReader
+    let engines: [String: ConnectorEngine]
+    let environment: ConfigEnvironment
+    /// Problems whose path or line a `ConfigReader` cannot name (list items, mapping keys).
+    var extra: [ConfigProblem] = []
+
+    init(root: ConfigNode, engines: [ConnectorEngine], environment: ConfigEnvironment) {
+        top = ConfigReader(node: root, path: "")
+        var byName: [String: ConnectorEngine] = [:]
+        for engine in engines where byName[engine.name] == nil { byName[engine.name] = engine }
+        self.engines = byName
+        self.environment = environment
+    }
+
+    func parse() -> ParsedConfiguration {
+        var config = HubConfiguration()
+        config.server = server(top.child("server"))
+        config.storage = storage(top.child("storage"))
+        config.logging = logging(top.child("logging"))
+        config.admin = admin(top.child("admin"))
+        let (declared, made) = connectors()
+        config.connectors = declared
+        config.channels = channels(declared)
+        config.forwarding = forwarding(declared)
+        config.autoReplies = autoReplies()
+        config.dispatcher = dispatcher(top.child("dispatcher"))
+        top.rejectUnknownKeys()
+        let problems = ConfigProblem.inFileOrder(top.problems + extra)
+        guard problems.isEmpty else { return ParsedConfiguration(configuration: nil, connectors: [], problems: problems) }
+        return ParsedConfiguration(configuration: config, connectors: made, problems: [])
+    }
+
+    // MARK: - Plain sections
+
+    func server(_ r: ConfigReader?) -> ServerSettings {
+        var s = ServerSettings()
+        guard let r else { return s }
+        if let v = r.string("host") { if v.isEmpty { r.problem("host", "must not be empty") } else { s.host = v } }
+        if let v = r.int("port", in: 1...65535) { s.port = v }
+        if let v = atLeast(r, "max_body_bytes", 1) { s.maxBodyBytes = v }
+        if let v = r.bool("secure_cookies") { s.secureCookies = v }
+        if let v = positiveDuration(r, "session_ttl") { s.sessionTTL = v }
+        r.rejectUnknownKeys()
+        return s
+    }
+
+    func storage(_ r: ConfigReader?) -> StorageSettings {
+        var s = StorageSettings()
+        guard let r else { return s }
+        if let v = oneOf(r, "driver", ["sqlite", "postgres"]).flatMap(StorageSettings.Driver.init) { s.driver = v }
+        if let v = r.string("data_dir") { if v.isEmpty { r.problem("data_dir", "must not be empty") } else { s.dataDirectory = v } }
+        if let v = oneOf(r, "synchronous", ["full", "normal"]).flatMap(StorageSettings.Synchronous.init) { s.synchronous = v }
+        r.rejectUnknownKeys()
+        return s
+    }
+
+    func logging(_ r: ConfigReader?) -> LoggingSettings {
+        var s = LoggingSettings()
+        guard let r else { return s }
+        if let v = oneOf(r, "level", ["trace", "debug", "info", "notice", "warning", "error", "critical"]) { s.level = v }
+        if let v = oneOf(r, "format", ["text", "json"]).flatMap(LoggingSettings.Format.init) { s.format = v }
+        r.rejectUnknownKeys()
+        return s
+    }
+
+    func admin(_ r: ConfigReader?) -> AdminSettings {
+        var s = AdminSettings()
+        guard let r else { return s }
+        if let v = r.string("username") {
+            if Username.isValid(v) { s.username = v } else { r.problem("username", "must be 1-64 characters of a-z, 0-9, '.', '_' or '-'") }
+        }
+        if let v = r.string("password_env") {
+            // Only the variable's name is checked here: when it is unset a password is generated.
+            let ok = !v.isEmpty && v.first.map { !$0.isNumber } == true
+                && v.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+            if ok { s.passwordEnv = v } else { r.problem("password_env", "'\(v)' is not an environment variable name") }
+        }
+        r.rejectUnknownKeys()
+        return s
+    }
+
+    func dispatcher(_ r: ConfigReader?) -> DispatcherSettings {
+        var s = DispatcherSettings()
+        guard let r else { return s }
+        if let v = r.int("workers", in: 1...256) { s.workers = v }
+        if let v = positiveDuration(r, "poll_interval") { s.pollInterval = v }
+        if let v = positiveDuration(r, "lease") { s.lease = v }
+        if let v = r.duration("retry_delay") { s.retryDelay = v }
+        if let v = r.double("retry_factor") {
+            if v >= 1 { s.retryFactor = v } else { r.problem("retry_factor", "must be at least 1 (1 keeps every retry delay the same)") }
+        }
+        if let v = r.duration("retry_max_delay") { s.retryMaxDelay = v }
+        if let v = atLeast(r, "retry_limit", 1) { s.retryLimit = v }
+        if s.retryMaxDelay < s.retryDelay {
+            r.problem("retry_max_delay", "must not be less than retry_delay (\(seconds(s.retryMaxDelay)) < \(seconds(s.retryDelay)))")
+        }
+        r.rejectUnknownKeys()
+        return s
+    }
+
+    // MARK: - Connectors
+
+    func connectors() -> ([ConnectorSettings], [any Connector]) {
+        guard let node = top.value("connectors") else { return defaultConnectors() }
+        guard case .mapping(let pairs, _) = node else {
+            top.problem("connectors", "expected a mapping of connector names to their settings")
+            return ([], [])
+        }
+        if pairs.isEmpty { top.problem("connectors", "declares no connector; declare one, or remove the key to use the built-in tester") }
+        var declared: [ConnectorSettings] = []
+        var made: [any Connector] = []
+        for pair in pairs {
+            let path = "connectors.\(pair.key)"
+            if !HubConfiguration.isValidName(pair.key) {
+                report(path, pair.keyMark ?? pair.value.mark, "connector name must be \(Self.nameRule)")
+            }
+            if declared.contains(where: { $0.name == pair.key }) {
+                report(path, pair.keyMark ?? pair.value.mark, "connector is declared twice")
+                continue
+            }
+            let reader = ConfigReader(node: pair.value, path: path, log: top.log)
+            guard isMappingOrNull(pair.value) else { continue }  // the reader has said so
+            let engineName = reader.string("engine", required: true)
+            let settings = ConnectorSettings(
+                name: pair.key, engine: engineName ?? "", channels: channelList(reader), settings: engineKeys(pair.value))
+            declared.append(settings)
+            guard let engineName, !engineName.isEmpty else { continue }
+            guard let engine = engines[engineName] else {
+                // Without the engine its keys cannot be told from typos, so they are not reported.
+                let known = engines.keys.sorted().joined(separator: ", ")
+                reader.problem("engine", "unknown engine '\(engineName)'; known engines: \(known.isEmpty ? "none" : known)")
+                continue
+            }
+            if let connector = make(engine, settings, reader) { made.append(connector) }
+        }
+        return (declared, made)
+    }
+
+    /// The embedded default's connectors, made through their engines when those are known.
+    func defaultConnectors() -> ([ConnectorSettings], [any Connector]) {
+        let declared = HubConfiguration.embeddedDefault.connectors
+        var made: [any Connector] = []
+        for settings in declared {
+            guard let engine = engines[settings.engine] else { continue }
+            let reader = ConfigReader(node: settings.settings, path: "connectors.\(settings.name)", log: top.log)
+            if let connector = make(engine, settings, reader) { made.append(connector) }
+        }
+        return (declared, made)
+    }
+
+    func make(_ engine: ConnectorEngine, _ settings: ConnectorSettings, _ reader: ConfigReader) -> (any Connector)? {
+        let before = top.problems.count
+        let connector = engine.make(settings, reader, environment)
+        let engineReported = top.problems.count > before
+        reader.rejectUnknownKeys()
+        if connector == nil && !engineReported { reader.problem(nil, "engine '\(engine.name)' could not make this connector") }
+        return connector
+    }
+
+    func channelList(_ reader: ConfigReader) -> [ChannelName] {
+        guard reader.value("channels") != nil else {
+            reader.problem("channels", "missing; list the channels this connector serves, e.g. [sms]")
+            return []
+        }
+        guard let names = reader.stringList("channels") else { return [] }
+        if names.isEmpty { reader.problem("channels", "must name at least one channel") }
+        var out: [ChannelName] = []
+        for name in names {
+            if !HubConfiguration.isValidName(name) {
+                reader.problem("channels", "'\(name)' is not a channel name (\(Self.nameRule))")
+            } else if out.contains(ChannelName(name)) {
+                reader.problem("channels", "'\(name)' is listed twice")
+            } else {
+                out.append(ChannelName(name))
+            }
+        }
+        return out
+    }
+
+    /// The connector's mapping without the keys the hub reads, for the engine.
+    func engineKeys(_ node: ConfigNode) -> ConfigNode {
+        guard case .mapping(let pairs, let mark) = node else { return .mapping([], node.mark) }
+        return .mapping(pairs.filter { $0.key != "engine" && $0.key != "channels" }, mark)
+    }
+
+    // MARK: - Channels
+
+    func channels(_ connectors: [ConnectorSettings]) -> [ChannelName: ChannelSettings] {
+        guard let node = top.value("channels") else {
+            var derived: [ChannelName: ChannelSettings] = [:]
+            for connector in connectors {
+                for channel in connector.channels { derived[channel, default: ChannelSettings(route: [])].route.append(connector.name) }
+            }
+            return derived
+        }
+        guard case .mapping(let pairs, _) = node else {
+            top.problem("channels", "expected a mapping of channel names to their routes")
+            return [:]
+        }
+        var result: [ChannelName: ChannelSettings] = [:]
+        for pair in pairs {
+            let path = "channels.\(pair.key)"
+            if !HubConfiguration.isValidName(pair.key) {
+                report(path, pair.keyMark ?? pair.value.mark, "channel name must be \(Self.nameRule)")
+            }
+            let reader = ConfigReader(node: pair.value, path: path, log: top.log)
+            guard isMappingOrNull(pair.value) else { continue }
+            let route = self.route(reader, channel: ChannelName(pair.key), connectors)
+            reader.rejectUnknownKeys()
+            result[ChannelName(pair.key)] = ChannelSettings(route: route)
+        }
+        return result
+    }
+
+    func route(_ reader: ConfigReader, channel: ChannelName, _ connectors: [ConnectorSettings]) -> [String] {
+        guard let entries = scalarItems(reader, "route", what: "connector name") else {
+            if reader.value("route") == nil { reader.problem("route", "missing; list the connectors to try, in order") }
+            return []
+        }
+        if entries.isEmpty { reader.problem("route", "must name at least one connector") }
+        var route: [String] = []
+        for (name, path, mark) in entries {
+            guard let connector = connectors.first(where: { $0.name == name }) else {
+                let declared = connectors.map(\.name).joined(separator: ", ")
+                report(path, mark, "unknown connector '\(name)'; declared connectors: \(declared.isEmpty ? "none" : declared)")
+                continue
+            }
+            guard connector.channels.contains(channel) else {
+                let serves = connector.channels.map(\.rawValue).joined(separator: ", ")
+                report(path, mark, "connector '\(name)' does not serve channel '\(channel)'; it serves: \(serves.isEmpty ? "none" : serves)")
+                continue
+            }
+            guard !route.contains(name) else { report(path, mark, "connector '\(name)' is already in this route"); continue }
+            route.append(name)
+        }
+        return route
+    }
+
+    // MARK: - Handlers
+
+    func forwarding(_ connectors: [ConnectorSettings]) -> [ForwardingRule] {
+        var rules: [ForwardingRule] = []
+        for r in top.listOfMappings("forwarding") where isMappingOrNull(r.node) {
+            let connector = r.string("connector")
+            if let connector, !connectors.contains(where: { $0.name == connector }) {
+                let declared = connectors.map(\.name).joined(separator: ", ")
+                r.problem("connector", "unknown connector '\(connector)'; declared connectors: \(declared.isEmpty ? "none" : declared)")
+            }
+            let keyword = r.string("keyword")
+            if keyword?.isEmpty == true { r.problem("keyword", "must not be empty; remove the key to forward every message") }
+            var to: [Address] = []
+            if let entries = scalarItems(r, "to", what: "address") {
+                if entries.isEmpty { r.problem("to", "must name at least one address") }
+                for (text, path, mark) in entries {
+                    do throws(AddressError) { to.append(try Address(parsing: text)) } catch { report(path, mark, error.reason) }
+                }
+            } else if r.value("to") == nil {
+                r.problem("to", "missing; list the addresses to forward to")
+            }
+            var rule = ForwardingRule(connector: connector, keyword: keyword, to: to)
+            if let prefix = r.string("prefix") { rule.prefix = prefix }
+            r.rejectUnknownKeys()
+            rules.append(rule)
+        }
+        return rules
+    }
+
+    func autoReplies() -> [AutoReply] {
+        var replies: [AutoReply] = []
+        for r in top.listOfMappings("auto_replies") where isMappingOrNull(r.node) {
+            let keyword = r.string("keyword", required: true)
+            if let keyword, keyword.contains(where: \.isWhitespace) {
+                r.problem("keyword", "must be a single word")
+            } else if let keyword, !keyword.isEmpty, replies.contains(where: { $0.keyword.lowercased() == keyword.lowercased() }) {
+                r.problem("keyword", "'\(keyword)' already has an auto-reply")
+            }
+            let reply = r.string("reply", required: true)
+            let keep = r.bool("keep_in_inbox") ?? false
+            r.rejectUnknownKeys()
+            if let keyword, let reply { replies.append(AutoReply(keyword: keyword, reply: reply, keepInInbox: keep)) }
+        }
+        return replies
+    }
+
+    // MARK: - Helpers
+
+    func report(_ path: String, _ mark: ConfigMark?, _ message: String) {
+        extra.append(ConfigProblem(path: path, mark: mark, message: message))
+    }
+
+    func isMappingOrNull(_ node: ConfigNode) -> Bool {
+        switch node {
+        case .mapping, .null: true
+        case .scalar, .sequence: false
+        }
+    }
+
+    /// A list of single values at `key` (a lone value counts as a list of one), each with its
+    /// own path and line; nil if absent or not a list (reported).
+    func scalarItems(_ r: ConfigReader, _ key: String, what: String) -> [(String, String, ConfigMark?)]? {
+        guard let node = r.value(key) else { return nil }
+        switch node {
+        case .scalar(let s, let mark): return [(s, r.keyPath(key), mark)]
+        case .sequence(let items, _):
+            var out: [(String, String, ConfigMark?)] = []
+            for (i, item) in items.enumerated() {
+                let path = "\(r.keyPath(key))[\(i)]"
+                guard case .scalar(let s, let mark) = item else { report(path, item.mark, "expected a \(what)"); continue }
+                out.append((s, path, mark))
+            }
+            return out
+        default:
+            r.problem(key, "expected a list of \(what)s")
+            return nil
+        }
+    }
+
+    func oneOf(_ r: ConfigReader, _ key: String, _ allowed: [String]) -> String? {
+        guard let s = r.string(key) else { return nil }
+        guard allowed.contains(s) else { r.problem(key, "'\(s)' is not one of: \(allowed.joined(separator: ", "))"); return nil }
+        return s
+    }
+
+    func atLeast(_ r: ConfigReader, _ key: String, _ minimum: Int) -> Int? {
+        guard let v = r.int(key) else { return nil }
+        guard v >= minimum else { r.problem(key, "must be at least \(minimum)"); return nil }
+        return v
+    }
+
+    func positiveDuration(_ r: ConfigReader, _ key: String) -> TimeInterval? {
+        guard let v = r.duration(key) else { return nil }
+        guard v > 0 else { r.problem(key, "must be longer than 0"); return nil }
+        return v
+    }
+
+    func seconds(_ t: TimeInterval) -> String {
+        t == t.rounded() ? "\(Int(t))s" : "\(t)s"
+    }
+}

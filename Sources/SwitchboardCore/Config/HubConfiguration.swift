@@ -1,0 +1,134 @@
+import Foundation
+
+/// The whole hub's settings, as read from the YAML file (see `switchboard.example.yaml`).
+///
+/// Plain data: parsing and validation live in `HubConfiguration+Parsing.swift` over a
+/// neutral `ConfigNode` tree, so Core needs no YAML library.
+public struct HubConfiguration: Sendable, Equatable {
+    public var server: ServerSettings
+    public var storage: StorageSettings
+    public var logging: LoggingSettings
+    public var admin: AdminSettings
+    /// Connectors in declaration order, each one instance of an engine.
+    public var connectors: [ConnectorSettings]
+    /// Each channel's failover route of connector names, in order.
+    public var channels: [ChannelName: ChannelSettings]
+    public var forwarding: [ForwardingRule]
+    public var autoReplies: [AutoReply]
+    public var dispatcher: DispatcherSettings
+
+    public init(
+        server: ServerSettings = .init(), storage: StorageSettings = .init(), logging: LoggingSettings = .init(),
+        admin: AdminSettings = .init(), connectors: [ConnectorSettings] = [], channels: [ChannelName: ChannelSettings] = [:],
+        forwarding: [ForwardingRule] = [], autoReplies: [AutoReply] = [], dispatcher: DispatcherSettings = .init()
+    ) {
+        self.server = server; self.storage = storage; self.logging = logging; self.admin = admin
+        self.connectors = connectors; self.channels = channels; self.forwarding = forwarding
+        self.autoReplies = autoReplies; self.dispatcher = dispatcher
+    }
+
+    /// The embedded default: one `tester` bucket connector routing sms, email and im.
+    public static var embeddedDefault: HubConfiguration {
+        let tester = ConnectorSettings(name: "tester", engine: "bucket", channels: [.sms, .email, .im], settings: .mapping([]))
+        return HubConfiguration(
+            connectors: [tester],
+            channels: [.sms: .init(route: ["tester"]), .email: .init(route: ["tester"]), .im: .init(route: ["tester"])]
+        )
+    }
+}
+
+public struct ServerSettings: Sendable, Equatable {
+    public var host: String = "127.0.0.1"
+    public var port: Int = 8080
+    /// Largest request body accepted, in bytes.
+    public var maxBodyBytes: Int = 1 << 20
+    /// Set the `Secure` flag on the session cookie (behind HTTPS).
+    public var secureCookies: Bool = false
+    /// How long a login session lives without use, in seconds.
+    public var sessionTTL: TimeInterval = 12 * 3600
+    public init() {}
+}
+
+public struct StorageSettings: Sendable, Equatable {
+    public enum Driver: String, Sendable, Equatable { case sqlite, postgres }
+    public enum Synchronous: String, Sendable, Equatable { case full, normal }
+    public var driver: Driver = .sqlite
+    public var dataDirectory: String = "./switchboard-data"
+    /// SQLite `synchronous`: `full` (default) survives power loss; `normal` only process crashes.
+    public var synchronous: Synchronous = .full
+    public init() {}
+}
+
+public struct LoggingSettings: Sendable, Equatable {
+    public enum Format: String, Sendable, Equatable { case text, json }
+    public var level: String = "info"
+    public var format: Format = .text
+    public init() {}
+}
+
+public struct AdminSettings: Sendable, Equatable {
+    public var username: String = "admin"
+    /// Environment variable holding the first admin's password; if unset one is generated and printed once.
+    public var passwordEnv: String = "SWITCHBOARD_ADMIN_PASSWORD"
+    public init() {}
+}
+
+/// One configured connector: a name, an engine, the channels it serves, and the engine's own keys.
+public struct ConnectorSettings: Sendable, Equatable {
+    public var name: String
+    public var engine: String
+    public var channels: [ChannelName]
+    /// The engine-specific keys, still as a tree: each engine reads and validates its own.
+    public var settings: ConfigNode
+    public init(name: String, engine: String, channels: [ChannelName], settings: ConfigNode) {
+        self.name = name; self.engine = engine; self.channels = channels; self.settings = settings
+    }
+}
+
+public struct ChannelSettings: Sendable, Equatable {
+    /// Connector names tried in order.
+    public var route: [String]
+    public init(route: [String]) { self.route = route }
+}
+
+/// Bridges connectors: every inbound message matching the rule is also sent to `to`.
+public struct ForwardingRule: Sendable, Equatable {
+    /// Only messages that arrived on this connector (any if `nil`).
+    public var connector: String?
+    /// Only messages whose text starts with this keyword, case-insensitive (any if `nil`).
+    public var keyword: String?
+    public var to: [Address]
+    /// Put before the forwarded text, e.g. `"SMS from {from}: "`; `{from}` and `{connector}` are filled in.
+    public var prefix: String
+    public init(connector: String? = nil, keyword: String? = nil, to: [Address], prefix: String = "[{connector}] {from}: ") {
+        self.connector = connector; self.keyword = keyword; self.to = to; self.prefix = prefix
+    }
+}
+
+/// A keyword auto-responder (RapidSMS's ping/echo apps, configurable).
+public struct AutoReply: Sendable, Equatable {
+    /// The first word of the message, matched case-insensitively.
+    public var keyword: String
+    /// Reply text; `{from}`, `{text}` (the rest after the keyword) and `{connector}` are filled in.
+    public var reply: String
+    /// Whether the message still goes on to the inbox after the reply.
+    public var keepInInbox: Bool
+    public init(keyword: String, reply: String, keepInInbox: Bool = false) {
+        self.keyword = keyword; self.reply = reply; self.keepInInbox = keepInInbox
+    }
+}
+
+public struct DispatcherSettings: Sendable, Equatable {
+    /// Concurrent sends.
+    public var workers: Int = 4
+    /// Fallback poll when nothing wakes the dispatcher, in seconds.
+    public var pollInterval: TimeInterval = 1
+    /// How long a claim lasts before a crashed worker's delivery becomes due again, in seconds.
+    public var lease: TimeInterval = 60
+    /// Retry: first delay, growth factor, cap (seconds) and how many attempts in all.
+    public var retryDelay: TimeInterval = 30
+    public var retryFactor: Double = 1.5
+    public var retryMaxDelay: TimeInterval = 3600
+    public var retryLimit: Int = 5
+    public init() {}
+}

@@ -1,0 +1,113 @@
+import Foundation
+
+/// One configured instance of an engine at the rim of the hub.
+///
+/// Every connector can send (`send`) and may receive: `run(sink:)` is its long-running
+/// inbound loop, which hands each message it receives to the sink and returns when the hub
+/// shuts down (the default waits for cancellation and does nothing).
+public protocol Connector: Sendable {
+    var name: String { get }
+    var engine: String { get }
+    var channels: [ChannelName] { get }
+    /// Sends one delivery. Throws `ConnectorError` (transient or permanent); anything else is
+    /// treated as transient.
+    func send(_ outbound: Outbound) async throws -> Receipt
+    func run(sink: any InboundSink) async throws
+}
+
+extension Connector {
+    public func run(sink: any InboundSink) async throws {
+        // Connectors without an inbound side just wait to be cancelled.
+        while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+    }
+}
+
+/// What a connector is asked to send: one delivery with its message.
+public struct Outbound: Sendable, Equatable {
+    public var delivery: Delivery
+    public var message: Message
+    public var address: Address { delivery.address }
+    public init(delivery: Delivery, message: Message) { self.delivery = delivery; self.message = message }
+}
+
+/// What a connector reports after handing a delivery on.
+public struct Receipt: Sendable, Equatable {
+    /// The far side's id for the message, kept so delivery reports can be matched.
+    public var id: String?
+    public init(id: String? = nil) { self.id = id }
+}
+
+/// Where connectors hand what they receive. The hub's router is the sink; it commits the
+/// message before returning, so a connector may acknowledge the far side once this returns.
+public protocol InboundSink: Sendable {
+    @discardableResult
+    func receive(_ inbound: InboundMessage) async throws -> InboundResult
+}
+
+/// A message as a connector received it.
+public struct InboundMessage: Sendable, Equatable {
+    public var connector: String
+    public var from: Address
+    public var to: Address?
+    public var text: String
+    public var subject: String?
+    public var html: String?
+    public var attachments: [Attachment]
+    public var receivedAt: Date
+    public init(connector: String, from: Address, to: Address? = nil, text: String, subject: String? = nil,
+                html: String? = nil, attachments: [Attachment] = [], receivedAt: Date = Date()) {
+        self.connector = connector; self.from = from; self.to = to; self.text = text; self.subject = subject
+        self.html = html; self.attachments = attachments; self.receivedAt = receivedAt
+    }
+}
+
+/// What became of an inbound message.
+public struct InboundResult: Sendable, Equatable {
+    public var messageID: String
+    public var disposition: HandlerResult
+    /// The inbox item, when it reached an inbox.
+    public var inboxItemID: Int64?
+    /// Ids of messages the handlers sent in reply or forwarded.
+    public var replies: [String]
+    public init(messageID: String, disposition: HandlerResult, inboxItemID: Int64? = nil, replies: [String] = []) {
+        self.messageID = messageID; self.disposition = disposition; self.inboxItemID = inboxItemID; self.replies = replies
+    }
+}
+
+/// A connector's failure, telling the dispatcher whether another try can help.
+public struct ConnectorError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable { case transient, permanent }
+    public var kind: Kind
+    public var message: String
+    public init(_ kind: Kind, _ message: String) { self.kind = kind; self.message = message }
+    /// Timeouts, refused connections, 5xx: try the next connector, then again later.
+    public static func transient(_ message: String) -> Self { .init(.transient, message) }
+    /// Invalid number, rejected content: this connector can never send this delivery.
+    public static func permanent(_ message: String) -> Self { .init(.permanent, message) }
+    public var description: String { "\(kind.rawValue): \(message)" }
+}
+
+/// Makes connectors of one engine from their configuration.
+public struct ConnectorEngine: Sendable {
+    public var name: String
+    /// Reads and validates the engine's own keys from `reader` (which already consumed
+    /// `engine` and `channels`), recording problems there; returns `nil` if any were found.
+    public var make: @Sendable (_ settings: ConnectorSettings, _ reader: ConfigReader, _ env: ConfigEnvironment) -> (any Connector)?
+    public init(name: String, make: @escaping @Sendable (ConnectorSettings, ConfigReader, ConfigEnvironment) -> (any Connector)?) {
+        self.name = name; self.make = make
+    }
+}
+
+/// What engines may read besides their keys: the environment, for `*_env` secrets.
+public struct ConfigEnvironment: Sendable {
+    public var variables: [String: String]
+    public init(variables: [String: String] = ProcessInfo.processInfo.environment) { self.variables = variables }
+
+    /// Reads a secret named by `key_env` (e.g. `password_env: SMTP_PASSWORD`), reporting a
+    /// problem if the variable named is not set. The secret is never logged.
+    public func secret(_ reader: ConfigReader, _ key: String) -> String? {
+        guard let name = reader.string(key) else { return nil }
+        guard let v = variables[name] else { reader.problem(key, "environment variable \(name) is not set"); return nil }
+        return v
+    }
+}

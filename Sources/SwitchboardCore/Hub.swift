@@ -1,0 +1,169 @@
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// The core of the star: the store, the connectors at the rim, the inbound router and the
+/// outbox dispatcher, wired once. The HTTP server, the CLI and the tests all talk to a `Hub`.
+public final class Hub: InboundSink, Sendable {
+    public let configuration: HubConfiguration
+    public let store: any HubStore
+    public let connectors: ConnectorRegistry
+    public let dispatcher: OutboxDispatcher
+    public let logger: Logger
+    /// Set once in `init`; a `let` of a struct holding closures over `self` is not possible.
+    private let routerBox: RouterBox
+    let resolver: RecipientResolver
+
+    /// The engines the hub knows; connector targets add theirs in the executable.
+    public static let builtinEngines: [ConnectorEngine] = [BucketConnector.engine]
+
+    public init(configuration: HubConfiguration, store: any HubStore, connectors: [any Connector],
+                handlers: [any MessageHandler] = [], logger: Logger = Logger(label: "switchboard")) {
+        self.configuration = configuration
+        self.store = store
+        self.logger = logger
+        let registry = ConnectorRegistry(connectors)
+        self.connectors = registry
+        let routes = configuration.channels.mapValues(\.route)
+        self.dispatcher = OutboxDispatcher(configuration: .init(configuration.dispatcher), store: store,
+                                           connectors: registry, routes: routes, logger: logger)
+        self.resolver = RecipientResolver(store: store, routedChannels: Set(routes.filter { !$0.value.isEmpty }.keys))
+        self.routerBox = RouterBox()
+        var pipeline: [any MessageHandler] = []
+        if !configuration.forwarding.isEmpty { pipeline.append(ForwardingHandler(rules: configuration.forwarding)) }
+        pipeline += handlers
+        if !configuration.autoReplies.isEmpty { pipeline.append(AutoReplyHandler(rules: configuration.autoReplies)) }
+        routerBox.router = MessageRouter(handlers: pipeline, store: store, logger: logger) { [weak self] request, origin in
+            guard let self else { throw SwitchboardError(.unavailable, code: "shutting_down", "the hub is shutting down") }
+            return try await self.send(request, sender: "connector:\(origin.connector)", replyVia: origin.connector.isEmpty ? nil : origin.connector)
+        }
+    }
+
+    public var router: MessageRouter { routerBox.router! }
+
+    /// Accepts a message for sending: checks it, resolves its recipients to deliveries,
+    /// commits message and deliveries in one transaction, and wakes the dispatcher. Returns
+    /// only once everything is on disk.
+    ///
+    /// - Parameters:
+    ///   - sender: who is sending (a username), recorded on the message and scoping idempotency keys.
+    ///   - idempotencyKey: makes a retried request return the first answer and create nothing.
+    ///   - replyVia: pin every delivery on this connector (replies leave where the message came in).
+    public func send(_ request: SendRequest, sender: String, idempotencyKey: String? = nil, replyVia: String? = nil) async throws -> Acceptance {
+        try Self.validate(request)
+        let resolution = try await resolver.resolve(request.to)
+        guard !resolution.targets.isEmpty else {
+            let why = resolution.warnings.isEmpty ? "" : ": " + resolution.warnings.joined(separator: "; ")
+            throw SwitchboardError.invalid("no_reachable_recipient", "no recipient could be reached\(why)")
+        }
+        let now = Date()
+        let message = Message(subject: request.subject, text: request.text, html: request.html,
+                              attachments: request.attachments ?? [], severity: request.severity ?? .info,
+                              sender: sender, createdAt: now)
+        let deliveries = resolution.targets.map { address in
+            Delivery(messageID: message.id, address: address, channel: address.channel!, pinnedConnector: pinned(replyVia, for: address), createdAt: now)
+        }
+        let submission = Submission(message: message, deliveries: deliveries, warnings: resolution.warnings,
+                                    idempotency: idempotencyKey.flatMap { $0.isEmpty ? nil : IdempotencyKey(scope: sender, key: $0, fingerprint: request.fingerprint) })
+        let acceptance = try await store.accept(submission)
+        if !acceptance.replayed {
+            Counter(label: "switchboard_messages_accepted_total").increment()
+            Counter(label: "switchboard_deliveries_total", dimensions: [("status", "queued")]).increment(by: deliveries.count)
+            dispatcher.wake()
+        }
+        return acceptance
+    }
+
+    /// A reply is pinned to the connector it came in on, if that connector serves the channel.
+    func pinned(_ connector: String?, for address: Address) -> String? {
+        guard let connector, let c = connectors[connector], let ch = address.channel, c.channels.contains(ch) else { return nil }
+        return connector
+    }
+
+    static func validate(_ r: SendRequest) throws {
+        if r.to.isEmpty { throw SwitchboardError.invalid("missing_recipients", "'to' must name at least one recipient") }
+        if r.to.count > SendRequest.Limits.recipients {
+            throw SwitchboardError.invalid("too_many_recipients", "'to' has \(r.to.count) recipients; at most \(SendRequest.Limits.recipients)")
+        }
+        if r.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw SwitchboardError.invalid("missing_text", "'text' must not be empty: it is what SMS and IM recipients get")
+        }
+        if r.text.utf8.count > SendRequest.Limits.textBytes {
+            throw SwitchboardError.invalid("text_too_long", "'text' is \(r.text.utf8.count) bytes; at most \(SendRequest.Limits.textBytes)")
+        }
+        if let s = r.subject {
+            if s.contains(where: { $0 == "\r" || $0 == "\n" }) {
+                throw SwitchboardError.invalid("invalid_subject", "'subject' must not contain line breaks")
+            }
+            if s.utf8.count > SendRequest.Limits.subjectBytes {
+                throw SwitchboardError.invalid("subject_too_long", "'subject' is longer than \(SendRequest.Limits.subjectBytes) bytes")
+            }
+        }
+        if let a = r.attachments {
+            if a.count > SendRequest.Limits.attachments {
+                throw SwitchboardError.invalid("too_many_attachments", "at most \(SendRequest.Limits.attachments) attachments")
+            }
+            for file in a {
+                if file.filename.isEmpty || file.filename.contains(where: { $0 == "/" || $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
+                    throw SwitchboardError.invalid("invalid_attachment", "attachment file name '\(file.filename)' is empty or contains / or a line break")
+                }
+                if file.contentType.split(separator: "/").count != 2 || file.contentType.contains(where: { $0 == "\r" || $0 == "\n" }) {
+                    throw SwitchboardError.invalid("invalid_attachment", "attachment '\(file.filename)' has content type '\(file.contentType)'; expected type/subtype")
+                }
+            }
+        }
+    }
+
+    /// Hands an inbound message to the router; it is committed before this returns.
+    @discardableResult
+    public func receive(_ inbound: InboundMessage) async throws -> InboundResult {
+        guard connectors[inbound.connector] != nil else {
+            throw SwitchboardError.invalid("unknown_connector", "no connector named '\(inbound.connector)'")
+        }
+        return try await router.route(inbound)
+    }
+
+    /// A bucket connector by name, for the message tester.
+    public func bucket(named name: String) -> BucketConnector? { connectors[name] as? BucketConnector }
+
+    /// Warnings for adding `contact` to a group: groups reach members by SMS and email both.
+    public func membershipWarnings(for contact: Contact, group: String) -> [String] {
+        RecipientResolver.missingDetails(contact, context: "group \(group)")
+    }
+
+    /// The long-running parts: the dispatcher and every connector's inbound loop.
+    public var services: [any Service] {
+        [dispatcher] + connectors.all.map { ConnectorService(connector: $0, sink: self, logger: logger) }
+    }
+}
+
+/// Holds the router, which needs a reference back to the hub for replies.
+private final class RouterBox: @unchecked Sendable {
+    // Written once during `Hub.init`, before the hub is shared; read-only after.
+    var router: MessageRouter?
+}
+
+/// Runs one connector's inbound loop as a service; a failing connector is logged and
+/// restarted after a pause instead of taking the hub down.
+struct ConnectorService: Service {
+    let connector: any Connector
+    let sink: any InboundSink
+    let logger: Logger
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await connector.run(sink: sink)
+                    return
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.error("connector stopped; restarting in 5 s", metadata: ["connector": "\(connector.name)", "error": "\(error)"])
+                    try? await Task.sleep(for: .seconds(5))
+                }
+            }
+        }
+    }
+}

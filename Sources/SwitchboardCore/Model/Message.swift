@@ -1,0 +1,66 @@
+import Foundation
+
+/// What someone said: one body for every channel, optional rich HTML and attachments for
+/// channels that carry them (email), and where it came from when it arrived from outside.
+public struct Message: Sendable, Codable, Equatable, Identifiable {
+    public enum Direction: String, Sendable, Codable { case inbound, outbound }
+
+    public var id: String
+    public var direction: Direction
+    public var subject: String?
+    /// Plain text: what SMS and IM recipients get, and the email's text part.
+    public var text: String
+    /// Rich body for email; never sent over SMS or IM.
+    public var html: String?
+    public var attachments: [Attachment]
+    public var severity: Severity
+    /// Who sent it: a username for outbound messages written in the hub, an address for inbound.
+    public var sender: String?
+    public var createdAt: Date
+    /// Set on inbound messages: the connector it came in on and the addresses involved.
+    public var origin: Origin?
+
+    public init(
+        id: String = Identifier.make(), direction: Direction = .outbound, subject: String? = nil,
+        text: String, html: String? = nil, attachments: [Attachment] = [], severity: Severity = .info,
+        sender: String? = nil, createdAt: Date = Date(), origin: Origin? = nil
+    ) {
+        self.id = id; self.direction = direction; self.subject = subject; self.text = text
+        self.html = html; self.attachments = attachments; self.severity = severity
+        self.sender = sender; self.createdAt = createdAt; self.origin = origin
+    }
+}
+
+/// Where an inbound message came from, and so where a reply goes by default.
+public struct Origin: Sendable, Codable, Equatable {
+    public var connector: String
+    public var from: Address
+    public var to: Address?
+    public init(connector: String, from: Address, to: Address? = nil) {
+        self.connector = connector; self.from = from; self.to = to
+    }
+}
+
+/// A file carried with a message; sent only where the channel carries files (email).
+public struct Attachment: Sendable, Codable, Equatable {
+    public var filename: String
+    public var contentType: String
+    public var data: Data
+    public init(filename: String, contentType: String, data: Data) {
+        self.filename = filename; self.contentType = contentType; self.data = data
+    }
+    enum CodingKeys: String, CodingKey { case filename, contentType = "content_type", data }
+}
+
+/// How urgent a message is; packing and queue listings put the most severe first.
+public enum Severity: String, Sendable, Codable, CaseIterable, Comparable {
+    case debug, info, notice, warning, error, critical
+
+    public var rank: Int { Self.allCases.firstIndex(of: self)! }
+    public static func < (a: Self, b: Self) -> Bool { a.rank < b.rank }
+}
+
+/// Opaque identifiers: random, URL-safe, sortable by nothing in particular.
+public enum Identifier {
+    public static func make() -> String { UUID().uuidString.lowercased() }
+}

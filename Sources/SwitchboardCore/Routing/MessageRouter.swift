@@ -1,0 +1,56 @@
+import Foundation
+import Logging
+import Metrics
+
+/// The inbound pipeline: records every message, then offers it to each handler in turn
+/// until one answers `handled` or `drop`; whatever passes every handler lands in an inbox.
+public struct MessageRouter: Sendable {
+    public let handlers: [any MessageHandler]
+    let store: any HubStore
+    let outbox: @Sendable (SendRequest, Origin) async throws -> Acceptance
+    let logger: Logger
+
+    public init(handlers: [any MessageHandler], store: any HubStore, logger: Logger,
+                outbox: @escaping @Sendable (SendRequest, Origin) async throws -> Acceptance) {
+        self.handlers = handlers; self.store = store; self.logger = logger; self.outbox = outbox
+    }
+
+    /// Commits the message first, so that a gateway is acknowledged only for what is on disk
+    /// and a failing handler can never lose it.
+    public func route(_ inbound: InboundMessage) async throws -> InboundResult {
+        let origin = Origin(connector: inbound.connector, from: inbound.from, to: inbound.to)
+        let message = Message(
+            direction: .inbound, subject: inbound.subject, text: inbound.text, html: inbound.html,
+            attachments: inbound.attachments, sender: inbound.from.description, createdAt: inbound.receivedAt, origin: origin
+        )
+        try await store.recordInbound(message)
+        Counter(label: "switchboard_inbound_total", dimensions: [("connector", inbound.connector)]).increment()
+        let owner = try await inboxOwner(for: inbound)
+        let context = InboundContext(message: message, origin: origin, inboxOwner: owner, outbox: outbox)
+        for handler in handlers {
+            let result: HandlerResult
+            do {
+                result = try await handler.handle(context)
+            } catch {
+                // A broken handler must not keep the message from the inbox: log and go on.
+                logger.error("handler failed", metadata: ["handler": "\(handler.name)", "message": "\(message.id)", "error": "\(error)"])
+                continue
+            }
+            if result != .pass {
+                logger.debug("inbound message \(result.rawValue)", metadata: ["handler": "\(handler.name)", "message": "\(message.id)"])
+                return InboundResult(messageID: message.id, disposition: result, replies: context.replies)
+            }
+        }
+        let item = try await store.addToInbox(messageID: message.id, owner: context.inboxOwner)
+        return InboundResult(messageID: message.id, disposition: .handled, inboxItemID: item.id, replies: context.replies)
+    }
+
+    /// A message sent to a user (`user:alice`, or an address of the contact linked to alice)
+    /// goes to that user's inbox; everything else to the common inbox.
+    func inboxOwner(for inbound: InboundMessage) async throws -> String? {
+        guard let to = inbound.to else { return nil }
+        if case .user(let name) = to { return try await store.user(named: name) != nil ? name : nil }
+        let owners = try await store.contacts(withAddress: to).compactMap(\.username)
+        return owners.count == 1 ? owners[0] : nil
+    }
+}

@@ -1,0 +1,17 @@
+import Foundation
+
+/// Inbound messages and the inboxes that show them.
+public protocol InboxStore: Sendable {
+    /// Commits an inbound message before any handler runs or any gateway is acknowledged.
+    func recordInbound(_ message: Message) async throws
+    /// Puts a recorded inbound message in the common inbox (`owner == nil`) or a user's.
+    func addToInbox(messageID: String, owner: String?) async throws -> InboxItem
+    /// Newest first. `mine` is the viewer's own inbox, `common` the shared one, `all` both.
+    func inbox(_ query: InboxQuery) async throws -> InboxPage
+    /// One item as `viewer` sees it (read flag is per user).
+    func inboxItem(id: Int64, viewer: String) async throws -> InboxItem?
+    /// Marks an item read for one user; returns `false` if there is no such item.
+    func markRead(itemID: Int64, username: String) async throws -> Bool
+    /// How many items `viewer` has not read in each scope (for badges and the ticker).
+    func unreadCount(viewer: String) async throws -> (mine: Int, common: Int)
+}

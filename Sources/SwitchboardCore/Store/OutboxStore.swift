@@ -1,0 +1,82 @@
+import Foundation
+
+/// The durable outbox: messages with their deliveries, and the dispatcher's claims on them.
+public protocol OutboxStore: Sendable {
+    /// Commits the message, all its deliveries and its warnings in one transaction; returns
+    /// only once they are on disk. With an idempotency key already used by the same scope,
+    /// commits nothing and returns the first record (`replayed == true`), or throws
+    /// `conflict/idempotency_key_reused` if the key was used for a different request.
+    func accept(_ submission: Submission) async throws -> Acceptance
+
+    /// A message with its deliveries and warnings.
+    func message(id: String) async throws -> MessageRecord?
+
+    /// Marks up to `limit` due deliveries (`queued` with `nextAttemptAt <= now`, or `sending`
+    /// whose lease ran out) as `sending` until `leaseUntil`, and returns them with their messages.
+    func claimDue(limit: Int, now: Date, leaseUntil: Date) async throws -> [DeliveryJob]
+
+    /// Records one dispatch round's attempts (one per connector tried, in order) and moves the
+    /// delivery on, in one transaction; `attempts` of the delivery grows by one when any
+    /// attempt is given. Throws `conflict/illegal_transition` if the delivery's status does
+    /// not allow the move, `notFound` for an unknown id.
+    func finish(deliveryID: String, outcome: DeliveryOutcome, attempts: [DeliveryAttempt]) async throws -> Delivery
+
+    /// Every attempt at a delivery, oldest first.
+    func attempts(deliveryID: String) async throws -> [DeliveryAttempt]
+
+    /// The earliest `nextAttemptAt` of a queued delivery, so the dispatcher can sleep until then.
+    func nextDue() async throws -> Date?
+}
+
+/// What the API or router hands the outbox in one piece.
+public struct Submission: Sendable {
+    public var message: Message
+    public var deliveries: [Delivery]
+    public var warnings: [String]
+    public var idempotency: IdempotencyKey?
+    public init(message: Message, deliveries: [Delivery], warnings: [String] = [], idempotency: IdempotencyKey? = nil) {
+        self.message = message; self.deliveries = deliveries; self.warnings = warnings; self.idempotency = idempotency
+    }
+}
+
+/// A client-chosen key that makes a retried request a no-op.
+public struct IdempotencyKey: Sendable, Equatable {
+    /// Keys are unique per scope (the user who sent), so two users cannot collide.
+    public var scope: String
+    public var key: String
+    /// A digest of the request; reusing a key for a different request is refused.
+    public var fingerprint: String
+    public init(scope: String, key: String, fingerprint: String) { self.scope = scope; self.key = key; self.fingerprint = fingerprint }
+}
+
+public struct Acceptance: Sendable, Equatable {
+    public var record: MessageRecord
+    public var replayed: Bool
+    public init(record: MessageRecord, replayed: Bool) { self.record = record; self.replayed = replayed }
+}
+
+/// A message as stored, with every delivery it made and the warnings given when it was accepted.
+public struct MessageRecord: Sendable, Equatable, Codable {
+    public var message: Message
+    public var deliveries: [Delivery]
+    public var warnings: [String]
+    public init(message: Message, deliveries: [Delivery], warnings: [String]) {
+        self.message = message; self.deliveries = deliveries; self.warnings = warnings
+    }
+}
+
+/// A claimed delivery and the message it carries.
+public struct DeliveryJob: Sendable, Equatable {
+    public var delivery: Delivery
+    public var message: Message
+    public init(delivery: Delivery, message: Message) { self.delivery = delivery; self.message = message }
+}
+
+/// How a dispatch attempt ended, as the store must record it.
+public enum DeliveryOutcome: Sendable, Equatable {
+    case sent(connector: String, receiptID: String?)
+    /// Try again at `at`; the delivery goes back to `queued`.
+    case retry(at: Date, connector: String?, error: String)
+    case failed(connector: String?, error: String)
+    case held(error: String)
+}

@@ -1,0 +1,152 @@
+import GRDB
+
+/// The schema, as an ordered list of migrations.
+///
+/// A migration that has shipped is never edited: databases in the field have already run it,
+/// and GRDB only records its name. Change the schema by appending a new `vN-…` migration.
+/// `groups` and `key` are quoted because they are SQL keywords.
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+
+        migrator.registerMigration("v1-directory") { db in
+            try db.execute(sql: """
+                CREATE TABLE users (
+                    username      TEXT PRIMARY KEY NOT NULL,
+                    display_name  TEXT,
+                    role          TEXT NOT NULL,
+                    password_hash TEXT NOT NULL,
+                    created_at    REAL NOT NULL
+                );
+                CREATE TABLE sessions (
+                    token_hash TEXT PRIMARY KEY NOT NULL,
+                    username   TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE ON UPDATE CASCADE,
+                    expires_at REAL NOT NULL
+                );
+                CREATE INDEX sessions_username ON sessions(username);
+                CREATE TABLE api_tokens (
+                    id         TEXT PRIMARY KEY NOT NULL,
+                    username   TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE ON UPDATE CASCADE,
+                    name       TEXT NOT NULL,
+                    token_hash TEXT NOT NULL UNIQUE,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX api_tokens_username ON api_tokens(username);
+                CREATE TABLE contacts (
+                    id         TEXT PRIMARY KEY NOT NULL,
+                    name       TEXT NOT NULL,
+                    username   TEXT REFERENCES users(username) ON DELETE SET NULL ON UPDATE CASCADE,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX contacts_username ON contacts(username);
+                CREATE INDEX contacts_name ON contacts(name);
+                CREATE TABLE contact_addresses (
+                    contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+                    position   INTEGER NOT NULL,
+                    address    TEXT NOT NULL,
+                    PRIMARY KEY (contact_id, position)
+                ) WITHOUT ROWID;
+                CREATE INDEX contact_addresses_address ON contact_addresses(address);
+                CREATE TABLE "groups" (
+                    name        TEXT PRIMARY KEY NOT NULL,
+                    description TEXT,
+                    created_at  REAL NOT NULL
+                );
+                CREATE TABLE group_members (
+                    group_name TEXT NOT NULL REFERENCES "groups"(name) ON DELETE CASCADE ON UPDATE CASCADE,
+                    contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+                    PRIMARY KEY (group_name, contact_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX group_members_contact ON group_members(contact_id);
+                """)
+        }
+
+        migrator.registerMigration("v1-outbox") { db in
+            try db.execute(sql: """
+                CREATE TABLE messages (
+                    id               TEXT PRIMARY KEY NOT NULL,
+                    direction        TEXT NOT NULL,
+                    subject          TEXT,
+                    text             TEXT NOT NULL,
+                    html             TEXT,
+                    severity         TEXT NOT NULL,
+                    sender           TEXT,
+                    created_at       REAL NOT NULL,
+                    origin_connector TEXT,
+                    origin_from      TEXT,
+                    origin_to        TEXT,
+                    warnings         TEXT NOT NULL DEFAULT '[]'
+                );
+                CREATE TABLE attachments (
+                    message_id   TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+                    position     INTEGER NOT NULL,
+                    filename     TEXT NOT NULL,
+                    content_type TEXT NOT NULL,
+                    data         BLOB NOT NULL,
+                    PRIMARY KEY (message_id, position)
+                );
+                CREATE TABLE deliveries (
+                    id               TEXT PRIMARY KEY NOT NULL,
+                    message_id       TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+                    position         INTEGER NOT NULL,
+                    address          TEXT NOT NULL,
+                    channel          TEXT NOT NULL,
+                    status           TEXT NOT NULL,
+                    attempts         INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at  REAL,
+                    pinned_connector TEXT,
+                    connector        TEXT,
+                    receipt_id       TEXT,
+                    last_error       TEXT,
+                    created_at       REAL NOT NULL,
+                    updated_at       REAL NOT NULL,
+                    lease_until      REAL
+                );
+                CREATE INDEX deliveries_due ON deliveries(status, next_attempt_at);
+                CREATE INDEX deliveries_lease ON deliveries(status, lease_until);
+                CREATE INDEX deliveries_message ON deliveries(message_id, position);
+                CREATE TABLE delivery_attempts (
+                    id          INTEGER PRIMARY KEY,
+                    delivery_id TEXT NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+                    number      INTEGER NOT NULL,
+                    at          REAL NOT NULL,
+                    connector   TEXT NOT NULL,
+                    outcome     TEXT NOT NULL,
+                    error       TEXT,
+                    receipt_id  TEXT
+                );
+                CREATE INDEX delivery_attempts_delivery ON delivery_attempts(delivery_id, id);
+                CREATE TABLE idempotency_keys (
+                    scope       TEXT NOT NULL,
+                    "key"       TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    message_id  TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+                    created_at  REAL NOT NULL,
+                    PRIMARY KEY (scope, "key")
+                );
+                CREATE INDEX idempotency_keys_message ON idempotency_keys(message_id);
+                """)
+        }
+
+        migrator.registerMigration("v1-inbox") { db in
+            try db.execute(sql: """
+                CREATE TABLE inbox_items (
+                    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+                    message_id  TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+                    owner       TEXT,
+                    received_at REAL NOT NULL
+                );
+                CREATE INDEX inbox_items_owner ON inbox_items(owner, id);
+                CREATE INDEX inbox_items_message ON inbox_items(message_id);
+                CREATE TABLE inbox_reads (
+                    item_id  INTEGER NOT NULL REFERENCES inbox_items(id) ON DELETE CASCADE,
+                    username TEXT NOT NULL,
+                    read_at  REAL NOT NULL,
+                    PRIMARY KEY (item_id, username)
+                ) WITHOUT ROWID;
+                """)
+        }
+
+        return migrator
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import GRDB
+import SwitchboardCore
+
+extension SQLiteStore {
+    public func createSession(tokenHash: String, username: String, expiresAt: Date) async throws {
+        try await write(mapConstraint: { error in
+            if error.isForeignKeyViolation { return Self.unknownUser(username) }
+            return error.isDuplicate ? .conflict("session_exists", "a session with this token already exists") : nil
+        }) { db in
+            try db.execute(
+                sql: "INSERT INTO sessions (token_hash, username, expires_at) VALUES (?, ?, ?)",
+                arguments: [tokenHash, username, SQLDate.encode(expiresAt)])
+        }
+    }
+
+    public func sessionUser(tokenHash: String, now: Date) async throws -> String? {
+        // Checked on every request, so a plain read; only an expired session costs a write.
+        let session: (username: String, expiresAt: Double)? = try await read { db in
+            let row = try Row.fetchOne(
+                db, sql: "SELECT username, expires_at FROM sessions WHERE token_hash = ?", arguments: [tokenHash])
+            guard let row else { return nil }
+            return (try row.decode(forColumn: "username"), try row.decode(forColumn: "expires_at"))
+        }
+        guard let session else { return nil }
+        let nowValue = SQLDate.encode(now)
+        guard session.expiresAt <= nowValue else { return session.username }
+        try await write { db in
+            try db.execute(
+                sql: "DELETE FROM sessions WHERE token_hash = ? AND expires_at <= ?", arguments: [tokenHash, nowValue])
+        }
+        return nil
+    }
+
+    public func deleteSession(tokenHash: String) async throws {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM sessions WHERE token_hash = ?", arguments: [tokenHash])
+        }
+    }
+
+    public func createToken(_ token: APIToken) async throws {
+        try await write(mapConstraint: { error in
+            if error.isForeignKeyViolation { return Self.unknownUser(token.username) }
+            return error.isDuplicate ? .conflict("token_exists", "token \(token.id) already exists") : nil
+        }) { db in try TokenRow(token).insert(db) }
+    }
+
+    public func tokenUser(tokenHash: String) async throws -> String? {
+        try await read { db in
+            try String.fetchOne(db, sql: "SELECT username FROM api_tokens WHERE token_hash = ?", arguments: [tokenHash])
+        }
+    }
+
+    public func tokens(username: String) async throws -> [APIToken] {
+        try await read { db in
+            try TokenRow
+                .filter(Column("username") == username)
+                .order(Column("created_at"), Column("id"))
+                .fetchAll(db)
+                .map(\.token)
+        }
+    }
+
+    public func deleteToken(id: String, username: String) async throws -> Bool {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM api_tokens WHERE id = ? AND username = ?", arguments: [id, username])
+            return db.changesCount > 0
+        }
+    }
+}

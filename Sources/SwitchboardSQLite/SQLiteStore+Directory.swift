@@ -1,0 +1,195 @@
+import Foundation
+import GRDB
+import SwitchboardCore
+
+extension SQLiteStore {
+    // MARK: - Users
+
+    public func createUser(_ user: UserAccount) async throws {
+        try await write(mapConstraint: { error in
+            error.isDuplicate ? .conflict("user_exists", "user '\(user.username)' already exists") : nil
+        }) { db in try UserRow(user).insert(db) }
+    }
+
+    public func user(named username: String) async throws -> UserAccount? {
+        try await read { db in try UserRow.fetchOne(db, key: username)?.user }
+    }
+
+    public func users() async throws -> [UserAccount] {
+        try await read { db in try UserRow.order(Column("username")).fetchAll(db).map(\.user) }
+    }
+
+    public func updateUser(_ user: UserAccount) async throws {
+        try await write { db in
+            guard try UserRow.exists(db, key: user.username) else { throw Self.unknownUser(user.username) }
+            try UserRow(user).update(db)
+        }
+    }
+
+    public func deleteUser(named username: String) async throws -> Bool {
+        // Sessions and tokens go by ON DELETE CASCADE; linked contacts stay, unlinked (SET NULL).
+        try await write { db in try UserRow.deleteOne(db, key: username) }
+    }
+
+    static func unknownUser(_ username: String) -> SwitchboardError {
+        .notFound("unknown_user", "no user named '\(username)'")
+    }
+
+    // MARK: - Contacts
+
+    public func createContact(_ contact: Contact) async throws {
+        try await write(mapConstraint: { error in
+            if error.isForeignKeyViolation, let username = contact.username { return Self.unknownUser(username) }
+            return error.isDuplicate ? .conflict("contact_exists", "contact \(contact.id) already exists") : nil
+        }) { db in
+            try ContactRow(contact).insert(db)
+            try Self.insertAddresses(of: contact, in: db)
+        }
+    }
+
+    public func contact(id: String) async throws -> Contact? {
+        try await read { db in
+            try Self.withAddresses(ContactRow.fetchAll(db, keys: [id]), in: db).first
+        }
+    }
+
+    public func contacts() async throws -> [Contact] {
+        try await read { db in
+            try Self.withAddresses(ContactRow.order(Column("name"), Column("id")).fetchAll(db), in: db)
+        }
+    }
+
+    public func contact(username: String) async throws -> Contact? {
+        try await read { db in
+            // Oldest first, should several contacts ever be linked to one user.
+            let rows = try ContactRow
+                .filter(Column("username") == username)
+                .order(Column("created_at"), Column("id"))
+                .limit(1)
+                .fetchAll(db)
+            return try Self.withAddresses(rows, in: db).first
+        }
+    }
+
+    public func contacts(withAddress address: Address) async throws -> [Contact] {
+        try await read { db in
+            let rows = try ContactRow.fetchAll(db, sql: """
+                SELECT * FROM contacts
+                WHERE id IN (SELECT contact_id FROM contact_addresses WHERE address = ?)
+                ORDER BY name, id
+                """, arguments: [address.description])
+            return try Self.withAddresses(rows, in: db)
+        }
+    }
+
+    public func updateContact(_ contact: Contact) async throws {
+        try await write(mapConstraint: { error in
+            if error.isForeignKeyViolation, let username = contact.username { return Self.unknownUser(username) }
+            return nil
+        }) { db in
+            guard try ContactRow.exists(db, key: contact.id) else { throw Self.unknownContact(contact.id) }
+            try ContactRow(contact).update(db)
+            try db.execute(sql: "DELETE FROM contact_addresses WHERE contact_id = ?", arguments: [contact.id])
+            try Self.insertAddresses(of: contact, in: db)
+        }
+    }
+
+    public func deleteContact(id: String) async throws -> Bool {
+        // Addresses and group memberships go by ON DELETE CASCADE.
+        try await write { db in try ContactRow.deleteOne(db, key: id) }
+    }
+
+    static func unknownContact(_ id: String) -> SwitchboardError {
+        .notFound("unknown_contact", "no contact with id \(id)")
+    }
+
+    private static func insertAddresses(of contact: Contact, in db: Database) throws {
+        for (position, address) in contact.addresses.enumerated() {
+            try db.execute(
+                sql: "INSERT INTO contact_addresses (contact_id, position, address) VALUES (?, ?, ?)",
+                arguments: [contact.id, position, address.description])
+        }
+    }
+
+    /// Fills in the addresses of many contacts with one query per 500 contacts.
+    static func withAddresses(_ rows: [ContactRow], in db: Database) throws -> [Contact] {
+        var addresses: [String: [Address]] = [:]
+        for chunk in rows.map(\.contact.id).chunked(by: 500) {
+            let request = SQLRequest<Row>(literal: """
+                SELECT contact_id, address FROM contact_addresses
+                WHERE contact_id IN \(Array(chunk)) ORDER BY contact_id, position
+                """)
+            for row in try Row.fetchAll(db, request) {
+                let id: String = try row.decode(forColumn: "contact_id")
+                addresses[id, default: []].append(try row.decodeAddress(forColumn: "address", table: "contact_addresses"))
+            }
+        }
+        return rows.map { row in
+            var contact = row.contact
+            contact.addresses = addresses[contact.id] ?? []
+            return contact
+        }
+    }
+
+    // MARK: - Groups
+
+    public func createGroup(_ group: ContactGroup) async throws {
+        try await write(mapConstraint: { error in
+            error.isDuplicate ? .conflict("group_exists", "group '\(group.name)' already exists") : nil
+        }) { db in try GroupRow(group).insert(db) }
+    }
+
+    public func group(named name: String) async throws -> ContactGroup? {
+        try await read { db in try GroupRow.fetchOne(db, key: name)?.group }
+    }
+
+    public func groups() async throws -> [ContactGroup] {
+        try await read { db in try GroupRow.order(Column("name")).fetchAll(db).map(\.group) }
+    }
+
+    public func updateGroup(_ group: ContactGroup) async throws {
+        try await write { db in
+            guard try GroupRow.exists(db, key: group.name) else { throw Self.unknownGroup(group.name) }
+            try GroupRow(group).update(db)
+        }
+    }
+
+    public func deleteGroup(named name: String) async throws -> Bool {
+        try await write { db in try GroupRow.deleteOne(db, key: name) }
+    }
+
+    public func addMember(group: String, contactID: String) async throws {
+        try await write { db in
+            guard try GroupRow.exists(db, key: group) else { throw Self.unknownGroup(group) }
+            guard try ContactRow.exists(db, key: contactID) else { throw Self.unknownContact(contactID) }
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO group_members (group_name, contact_id) VALUES (?, ?)",
+                arguments: [group, contactID])
+        }
+    }
+
+    public func removeMember(group: String, contactID: String) async throws -> Bool {
+        try await write { db in
+            guard try GroupRow.exists(db, key: group) else { throw Self.unknownGroup(group) }
+            try db.execute(
+                sql: "DELETE FROM group_members WHERE group_name = ? AND contact_id = ?",
+                arguments: [group, contactID])
+            return db.changesCount > 0
+        }
+    }
+
+    public func members(group: String) async throws -> [Contact] {
+        try await read { db in
+            guard try GroupRow.exists(db, key: group) else { throw Self.unknownGroup(group) }
+            let rows = try ContactRow.fetchAll(db, sql: """
+                SELECT c.* FROM contacts c JOIN group_members m ON m.contact_id = c.id
+                WHERE m.group_name = ? ORDER BY c.name, c.id
+                """, arguments: [group])
+            return try Self.withAddresses(rows, in: db)
+        }
+    }
+
+    static func unknownGroup(_ name: String) -> SwitchboardError {
+        .notFound("unknown_group", "no group named '\(name)'")
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import GRDB
+import SwitchboardCore
+
+extension SQLiteStore {
+    public func recordInbound(_ message: Message) async throws {
+        var copy = message
+        copy.direction = .inbound
+        let inbound = copy
+        do {
+            try await writer.write { db in try Self.insert(inbound, warnings: [], in: db) }
+        } catch let error as DatabaseError where error.isDuplicate {
+            throw SwitchboardError.conflict("message_exists", "a message with id \(message.id) already exists")
+        }
+    }
+
+    public func addToInbox(messageID: String, owner: String?) async throws -> InboxItem {
+        try await writer.write { db in
+            guard var message = try MessageRow.fetchOne(db, key: messageID)?.message else {
+                throw SwitchboardError.notFound("unknown_message", "no message with id \(messageID)")
+            }
+            message.attachments = try Self.fetchAttachments(messageIDs: [messageID], in: db)[messageID] ?? []
+            let receivedAt = SQLDate.encode(Date())
+            try db.execute(
+                sql: "INSERT INTO inbox_items (message_id, owner, received_at) VALUES (?, ?, ?)",
+                arguments: [messageID, owner, receivedAt])
+            return InboxItem(
+                id: db.lastInsertedRowID, message: message, owner: owner, read: false,
+                receivedAt: SQLDate.decode(receivedAt))
+        }
+    }
+
+    public func inbox(_ query: InboxQuery) async throws -> InboxPage {
+        let limit = max(query.limit, 0)
+        guard limit > 0 else { return InboxPage(items: [], nextCursor: nil) }
+        return try await read { db in
+            var conditions: [SQL] = [Self.scopeCondition(query.scope, viewer: query.viewer)]
+            if query.unreadOnly { conditions.append("r.item_id IS NULL") }
+            if let before = query.before { conditions.append("i.id < \(before)") }
+            // One row more than asked tells whether another page exists.
+            let sql: SQL = """
+                \(Self.itemSelect(viewer: query.viewer))
+                WHERE \(conditions.joined(separator: " AND "))
+                ORDER BY i.id DESC LIMIT \(limit + 1)
+                """
+            let rows = try Row.fetchAll(db, SQLRequest<Row>(literal: sql))
+            let items = try Self.items(from: rows.prefix(limit), in: db)
+            let nextCursor = rows.count > limit ? items.last?.id : nil
+            return InboxPage(items: items, nextCursor: nextCursor)
+        }
+    }
+
+    public func inboxItem(id: Int64, viewer: String) async throws -> InboxItem? {
+        try await read { db in
+            let sql: SQL = "\(Self.itemSelect(viewer: viewer)) WHERE i.id = \(id)"
+            let rows = try Row.fetchAll(db, SQLRequest<Row>(literal: sql))
+            return try Self.items(from: rows, in: db).first
+        }
+    }
+
+    public func markRead(itemID: Int64, username: String) async throws -> Bool {
+        try await writer.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM inbox_items WHERE id = ?)", arguments: [itemID]) == true
+            else { return false }
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO inbox_reads (item_id, username, read_at) VALUES (?, ?, ?)",
+                arguments: [itemID, username, SQLDate.encode(Date())])
+            return true
+        }
+    }
+
+    public func unreadCount(viewer: String) async throws -> (mine: Int, common: Int) {
+        try await read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT COALESCE(SUM(i.owner IS NOT NULL), 0) AS mine, COALESCE(SUM(i.owner IS NULL), 0) AS common
+                FROM inbox_items i
+                WHERE (i.owner = ? OR i.owner IS NULL)
+                  AND NOT EXISTS (SELECT 1 FROM inbox_reads r WHERE r.item_id = i.id AND r.username = ?)
+                """, arguments: [viewer, viewer])
+            guard let row else { return (0, 0) }
+            return (try row.decode(Int.self, forColumn: "mine"), try row.decode(Int.self, forColumn: "common"))
+        }
+    }
+
+    // MARK: - Reading items
+
+    private static func scopeCondition(_ scope: InboxQuery.Scope, viewer: String) -> SQL {
+        switch scope {
+        case .mine: "i.owner = \(viewer)"
+        case .common: "i.owner IS NULL"
+        case .all: "(i.owner = \(viewer) OR i.owner IS NULL)"
+        }
+    }
+
+    /// Items with the viewer's read flag; the join finds at most one row per item (primary key).
+    private static func itemSelect(viewer: String) -> SQL {
+        """
+        SELECT i.id, i.message_id, i.owner, i.received_at, r.item_id IS NOT NULL AS is_read
+        FROM inbox_items i
+        LEFT JOIN inbox_reads r ON r.item_id = i.id AND r.username = \(viewer)
+        """
+    }
+
+    /// Turns item rows into items, loading their messages in one batch.
+    private static func items(from rows: some Collection<Row>, in db: Database) throws -> [InboxItem] {
+        var messageIDs: [String] = []
+        for row in rows { messageIDs.append(try row.decode(forColumn: "message_id")) }
+        let messages = try fetchMessages(ids: messageIDs, in: db)
+        return try zip(rows, messageIDs).map { row, messageID in
+            guard let message = messages[messageID] else {
+                throw StoredValueError(table: "inbox_items", column: "message_id", value: messageID)
+            }
+            return InboxItem(
+                id: try row.decode(forColumn: "id"),
+                message: message,
+                owner: try row.decode(forColumn: "owner"),
+                read: try row.decode(forColumn: "is_read"),
+                receivedAt: SQLDate.decode(try row.decode(Double.self, forColumn: "received_at")))
+        }
+    }
+}

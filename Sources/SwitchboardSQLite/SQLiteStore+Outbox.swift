@@ -1,0 +1,238 @@
+import Foundation
+import GRDB
+import SwitchboardCore
+
+extension SQLiteStore {
+    public func accept(_ submission: Submission) async throws -> Acceptance {
+        do {
+            return try await writer.write { db in try Self.accept(submission, in: db) }
+        } catch let error as DatabaseError where error.isDuplicate && submission.idempotency != nil {
+            // Another connection may have committed the same key between our look-up and our
+            // insert (only possible from another process: writes here are serialised). Run
+            // again: the look-up now finds the key and replays or refuses.
+            do {
+                return try await writer.write { db in try Self.accept(submission, in: db) }
+            } catch let error as DatabaseError where error.isDuplicate {
+                throw Self.duplicateMessage(submission)
+            }
+        } catch let error as DatabaseError where error.isDuplicate {
+            throw Self.duplicateMessage(submission)
+        }
+    }
+
+    private static func duplicateMessage(_ submission: Submission) -> SwitchboardError {
+        .conflict("message_exists", "a message or delivery with id \(submission.message.id) already exists")
+    }
+
+    private static func accept(_ submission: Submission, in db: Database) throws -> Acceptance {
+        if let key = submission.idempotency {
+            let existing = try Row.fetchOne(
+                db, sql: #"SELECT fingerprint, message_id FROM idempotency_keys WHERE scope = ? AND "key" = ?"#,
+                arguments: [key.scope, key.key])
+            if let existing {
+                let fingerprint: String = try existing.decode(forColumn: "fingerprint")
+                guard fingerprint == key.fingerprint else {
+                    throw SwitchboardError.conflict(
+                        "idempotency_key_reused",
+                        "idempotency key '\(key.key)' was already used for a different request")
+                }
+                let messageID: String = try existing.decode(forColumn: "message_id")
+                guard let record = try fetchRecord(id: messageID, in: db) else {
+                    throw StoredValueError(table: "idempotency_keys", column: "message_id", value: messageID)
+                }
+                return Acceptance(record: record, replayed: true)
+            }
+        }
+
+        let message = submission.message
+        for delivery in submission.deliveries where delivery.messageID != message.id {
+            throw SwitchboardError.invalid(
+                "delivery_message_mismatch",
+                "delivery \(delivery.id) belongs to message \(delivery.messageID), not \(message.id)")
+        }
+        try insert(message, warnings: submission.warnings, in: db)
+        for (position, delivery) in submission.deliveries.enumerated() {
+            try DeliveryRow(delivery, position: position).insert(db)
+        }
+        if let key = submission.idempotency {
+            try db.execute(
+                sql: #"INSERT INTO idempotency_keys (scope, "key", fingerprint, message_id, created_at) VALUES (?, ?, ?, ?, ?)"#,
+                arguments: [key.scope, key.key, key.fingerprint, message.id, SQLDate.encode(Date())])
+        }
+        let record = MessageRecord(
+            message: MessageRow.stored(message),
+            deliveries: submission.deliveries.map(DeliveryRow.stored),
+            warnings: submission.warnings)
+        return Acceptance(record: record, replayed: false)
+    }
+
+    /// Inserts a message row and its attachments (shared with the inbound path).
+    static func insert(_ message: Message, warnings: [String], in db: Database) throws {
+        try MessageRow(message, warnings: warnings).insert(db)
+        for (position, attachment) in message.attachments.enumerated() {
+            try AttachmentRow(messageID: message.id, position: position, attachment: attachment).insert(db)
+        }
+    }
+
+    public func message(id: String) async throws -> MessageRecord? {
+        try await read { db in try Self.fetchRecord(id: id, in: db) }
+    }
+
+    static func fetchRecord(id: String, in db: Database) throws -> MessageRecord? {
+        guard let row = try MessageRow.fetchOne(db, key: id) else { return nil }
+        var message = row.message
+        message.attachments = try fetchAttachments(messageIDs: [id], in: db)[id] ?? []
+        let deliveries = try DeliveryRow
+            .filter(Column("message_id") == id)
+            .order(Column("position"))
+            .fetchAll(db)
+            .map(\.delivery)
+        return MessageRecord(message: message, deliveries: deliveries, warnings: row.warnings)
+    }
+
+    /// Loads many messages with their attachments in two queries per 500 ids, not two per message.
+    static func fetchMessages(ids: some Collection<String>, in db: Database) throws -> [String: Message] {
+        let unique = Array(Set(ids))
+        var messages: [String: Message] = [:]
+        for chunk in unique.chunked(by: 500) {
+            for row in try MessageRow.fetchAll(db, keys: Array(chunk)) { messages[row.message.id] = row.message }
+        }
+        for (id, attachments) in try fetchAttachments(messageIDs: unique, in: db) {
+            messages[id]?.attachments = attachments
+        }
+        return messages
+    }
+
+    static func fetchAttachments(messageIDs: [String], in db: Database) throws -> [String: [Attachment]] {
+        var result: [String: [Attachment]] = [:]
+        for chunk in messageIDs.chunked(by: 500) {
+            let rows = try AttachmentRow
+                .filter(Array(chunk).contains(Column("message_id")))
+                .order(Column("message_id"), Column("position"))
+                .fetchAll(db)
+            for row in rows { result[row.messageID, default: []].append(row.attachment) }
+        }
+        return result
+    }
+
+    public func claimDue(limit: Int, now: Date, leaseUntil: Date) async throws -> [DeliveryJob] {
+        guard limit > 0 else { return [] }
+        return try await writer.write { db in
+            let nowValue = SQLDate.encode(now)
+            // Two index range scans (status, time) instead of one OR that would scan the table.
+            let queued = try DeliveryRow.fetchAll(
+                db, sql: """
+                    SELECT * FROM deliveries WHERE status = 'queued' AND next_attempt_at <= ?
+                    ORDER BY next_attempt_at LIMIT ?
+                    """, arguments: [nowValue, limit])
+            let expired = try DeliveryRow.fetchAll(
+                db, sql: """
+                    SELECT * FROM deliveries WHERE status = 'sending' AND lease_until <= ?
+                    ORDER BY lease_until LIMIT ?
+                    """, arguments: [nowValue, limit])
+            let due = (queued + expired)
+                .enumerated()
+                .sorted { a, b in
+                    let ta = a.element.delivery.nextAttemptAt ?? a.element.leaseUntil ?? .distantPast
+                    let tb = b.element.delivery.nextAttemptAt ?? b.element.leaseUntil ?? .distantPast
+                    return ta != tb ? ta < tb : a.offset < b.offset
+                }
+                .prefix(limit)
+                .map(\.element.delivery)
+            guard !due.isEmpty else { return [] }
+
+            let leaseValue = SQLDate.encode(leaseUntil)
+            for chunk in due.map(\.id).chunked(by: 500) {
+                try db.execute(literal: """
+                    UPDATE deliveries SET status = 'sending', lease_until = \(leaseValue), updated_at = \(nowValue)
+                    WHERE id IN \(Array(chunk))
+                    """)
+            }
+            let messages = try Self.fetchMessages(ids: due.map(\.messageID), in: db)
+            return try due.map { delivery in
+                var claimed = delivery
+                claimed.status = .sending
+                claimed.updatedAt = SQLDate.decode(nowValue)
+                guard let message = messages[delivery.messageID] else {
+                    throw StoredValueError(table: "deliveries", column: "message_id", value: delivery.messageID)
+                }
+                return DeliveryJob(delivery: claimed, message: message)
+            }
+        }
+    }
+
+    public func finish(deliveryID: String, outcome: DeliveryOutcome, attempts: [DeliveryAttempt]) async throws -> Delivery {
+        try await writer.write { db in
+            guard var row = try DeliveryRow.fetchOne(db, key: deliveryID) else {
+                throw SwitchboardError.notFound("unknown_delivery", "no delivery with id \(deliveryID)")
+            }
+            var delivery = row.delivery
+            let next: DeliveryStatus = switch outcome {
+            case .sent: .sent
+            case .retry: .queued
+            case .failed: .failed
+            case .held: .held
+            }
+            guard delivery.status.canMove(to: next) else {
+                throw SwitchboardError.conflict(
+                    "illegal_transition",
+                    "delivery \(deliveryID) is \(delivery.status.rawValue); cannot move to \(next.rawValue)")
+            }
+            for attempt in attempts where attempt.deliveryID != deliveryID {
+                throw SwitchboardError.invalid(
+                    "attempt_mismatch", "attempt is for delivery \(attempt.deliveryID), not \(deliveryID)")
+            }
+
+            delivery.status = next
+            switch outcome {
+            case .sent(let connector, let receiptID):
+                delivery.connector = connector
+                delivery.receiptID = receiptID
+                delivery.nextAttemptAt = nil
+            case .retry(let at, let connector, let error):
+                delivery.nextAttemptAt = at
+                delivery.connector = connector ?? delivery.connector
+                delivery.lastError = error
+            case .failed(let connector, let error):
+                delivery.nextAttemptAt = nil
+                delivery.connector = connector ?? delivery.connector
+                delivery.lastError = error
+            case .held(let error):
+                delivery.nextAttemptAt = nil
+                delivery.lastError = error
+            }
+            // One dispatch round counts once, however many connectors of the route it tried.
+            if !attempts.isEmpty { delivery.attempts += 1 }
+            for attempt in attempts { try AttemptRow(attempt).insert(db) }
+            delivery.updatedAt = Date()
+            row.delivery = delivery
+            row.leaseUntil = nil
+            try row.update(db)
+            return DeliveryRow.stored(delivery)
+        }
+    }
+
+    public func attempts(deliveryID: String) async throws -> [DeliveryAttempt] {
+        try await read { db in
+            try AttemptRow
+                .filter(Column("delivery_id") == deliveryID)
+                .order(Column("id"))
+                .fetchAll(db)
+                .map(\.attempt)
+        }
+    }
+
+    public func nextDue() async throws -> Date? {
+        try await read { db in
+            // A `sending` delivery whose worker died is due again when its lease runs out.
+            let value = try Double.fetchOne(db, sql: """
+                SELECT MIN(t) FROM (
+                    SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE status = 'queued'
+                    UNION ALL
+                    SELECT MIN(lease_until) AS t FROM deliveries WHERE status = 'sending'
+                )
+                """)
+            return SQLDate.decodeIfPresent(value)
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import GRDB
+import SwitchboardCore
+
+/// The hub's embedded default store: everything the hub keeps, in one SQLite file.
+///
+/// One process owns the file. Writes go through GRDB's single writer connection, each in one
+/// `BEGIN IMMEDIATE` transaction, so an API call that returns has its data on disk
+/// (`synchronous = FULL` by default) and two writers in the process never interleave. Reads use
+/// the pool's reader connections and see committed snapshots (WAL), so listing the inbox never
+/// waits for the dispatcher.
+public final class SQLiteStore: HubStore {
+    /// How to open the database.
+    public struct Configuration: Sendable, Equatable {
+        /// The database file; `nil` opens a private in-memory database (tests only: nothing survives).
+        public var path: String?
+        /// `full` survives power loss; `normal` survives only a crash of the process.
+        public var synchronous: StorageSettings.Synchronous
+        /// How long a write waits for another process (e.g. the CLI) holding the lock, in seconds.
+        public var busyTimeout: TimeInterval
+
+        public init(path: String?, synchronous: StorageSettings.Synchronous = .full, busyTimeout: TimeInterval = 5) {
+            self.path = path; self.synchronous = synchronous; self.busyTimeout = busyTimeout
+        }
+    }
+
+    /// The file name used inside a data directory.
+    public static let fileName = "switchboard.sqlite"
+
+    public let configuration: Configuration
+    /// A `DatabasePool` for files, a `DatabaseQueue` in memory; both are Sendable.
+    let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) and migrates the database.
+    public init(configuration: Configuration) throws {
+        self.configuration = configuration
+        var config = GRDB.Configuration()
+        config.foreignKeysEnabled = true
+        config.busyMode = .timeout(configuration.busyTimeout)
+        config.label = "switchboard"
+        let synchronous = configuration.synchronous == .full ? "FULL" : "NORMAL"
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+        }
+        if let path = configuration.path {
+            let pool = try DatabasePool(path: path, configuration: config)
+            // GRDB switches the writer to NORMAL when it enables WAL, after `prepareDatabase`
+            // ran; put our choice back so committed really means on disk.
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+            }
+            writer = pool
+        } else {
+            writer = try DatabaseQueue(configuration: config)
+        }
+        try SQLiteMigrations.migrator.migrate(writer)
+    }
+
+    /// Opens `switchboard.sqlite` in `directory`, creating the directory if it is missing.
+    public convenience init(directory: String, synchronous: StorageSettings.Synchronous = .full) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName).path
+        try self.init(configuration: Configuration(path: path, synchronous: synchronous))
+    }
+
+    /// A fresh, empty store in memory, for tests.
+    public static func inMemory() throws -> SQLiteStore {
+        try SQLiteStore(configuration: Configuration(path: nil))
+    }
+
+    // MARK: - Helpers shared by the feature extensions
+
+    /// Runs `body` in one write transaction, turning SQLite constraint errors into the
+    /// hub's errors with `mapConstraint` (return `nil` to keep the database error).
+    func write<T: Sendable>(
+        mapConstraint: (DatabaseError) -> SwitchboardError? = { _ in nil },
+        _ body: @Sendable (Database) throws -> T
+    ) async throws -> T {
+        do {
+            return try await writer.write(body)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw mapConstraint(error) ?? error
+        }
+    }
+
+    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+        try await writer.read(body)
+    }
+}
+
+/// How dates are kept: REAL seconds since 1970, so SQL can compare them and people can read
+/// them with `datetime(x, 'unixepoch')`. Every comparison binds a date encoded the same way.
+enum SQLDate {
+    static func encode(_ date: Date) -> Double { date.timeIntervalSince1970 }
+    static func encodeIfPresent(_ date: Date?) -> Double? { date.map(encode) }
+    static func decode(_ value: Double) -> Date { Date(timeIntervalSince1970: value) }
+    static func decodeIfPresent(_ value: Double?) -> Date? { value.map(decode) }
+    /// The value a date reads back as, so a returned record equals a re-read one.
+    static func normalize(_ date: Date) -> Date { decode(encode(date)) }
+}
+
+extension DatabaseError {
+    /// True for a violated foreign key, e.g. a contact linked to a user that does not exist.
+    var isForeignKeyViolation: Bool { extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY }
+    /// True for a duplicate primary key or unique value.
+    var isDuplicate: Bool {
+        extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY || extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
+    }
+}
+
+extension Array {
+    /// Splits long `IN (…)` lists so no statement exceeds SQLite's bound-parameter limit.
+    func chunked(by size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+import SwitchboardCore
+import SwitchboardServer
+
+/// Runs the hub: HTTP API, dispatcher and every connector, until SIGTERM or SIGINT.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the hub (HTTP API, outbox dispatcher, connectors).")
+
+    @OptionGroup var hub: HubOptions
+    @Option(help: "Address to listen on (overrides server.host).") var host: String?
+    @Option(help: "Port to listen on (overrides server.port).") var port: Int?
+
+    func run() async throws {
+        let (configuration, _) = try HubFactory.loadConfiguration(hub)
+        LoggingSetup.bootstrap(configuration.logging)
+        let logger = Logger(label: "switchboard")
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        let hub = try HubFactory.makeHub(hub, logger: logger) { c in
+            if let host { c.server.host = host }
+            if let port { c.server.port = port }
+        }
+        let env = ProcessInfo.processInfo.environment
+        let admin = hub.configuration.admin
+        switch try await Accounts(store: hub.store).bootstrapAdmin(username: admin.username, password: env[admin.passwordEnv]) {
+        case .created(let generated?):
+            // Printed once, to the terminal only: the log never sees a password.
+            print("""
+            First start: created the admin account.
+              username: \(admin.username)
+              password: \(generated)
+            Keep it safe; change it with `switchboard users passwd \(admin.username)`.
+            """)
+        case .created(nil):
+            logger.info("created admin account from environment", metadata: ["username": "\(admin.username)", "variable": "\(admin.passwordEnv)"])
+        case .alreadyExists:
+            break
+        }
+        let app = buildApplication(hub: hub, registry: registry, logger: logger)
+        logger.info("switchboard starting", metadata: [
+            "address": "\(hub.configuration.server.host):\(hub.configuration.server.port)",
+            "data_dir": "\(hub.configuration.storage.dataDirectory)",
+            "connectors": "\(hub.connectors.names.joined(separator: ","))",
+        ])
+        // Stopped in reverse order: the HTTP server first (finishing in-flight requests),
+        // then connectors and the dispatcher.
+        let group = ServiceGroup(configuration: .init(
+            services: hub.services + [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}

@@ -1,0 +1,83 @@
+import Testing
+@testable import SwitchboardCore
+
+@Suite struct AddressParsing {
+    @Test(arguments: [
+        ("sms:+4712345678", Address.sms("+4712345678")),
+        ("tel:+47 123 45 678", .sms("+4712345678")),
+        ("+4712345678", .sms("+4712345678")),
+        ("mailto:Kari.Nordmann@Example.ORG", .email("Kari.Nordmann@example.org")),
+        ("ops@example.org", .email("ops@example.org")),
+        ("xmpp:Alice@Chat.example.org/phone", .xmpp("alice@chat.example.org/phone")),
+        ("user:alice", .user("alice")),
+    ])
+    func parsesWhatPeopleType(input: String, expected: Address) throws {
+        #expect(try Address(parsing: input) == expected)
+    }
+
+    @Test(arguments: [
+        ("sms:12345678", "E.164"),
+        ("sms:+47", "7 to 15 digits"),
+        ("sms:+47abc45678", "only digits"),
+        ("sms:+0471234567", "cannot start with 0"),
+        ("mailto:no-at-sign", "exactly one @"),
+        ("mailto:a@b@c", "exactly one @"),
+        ("mailto:a@", "empty"),
+        ("mailto:a b@example.org", "not allowed"),
+        ("mailto:a@exa_mple.org", "not allowed in a host name"),
+        ("xmpp:@example.org", "localpart is empty"),
+        ("user:Alice Smith", "username"),
+        ("fax:+4712345678", "unknown scheme 'fax'"),
+        ("hello", "expected scheme:value"),
+        ("", "empty"),
+        ("mailto:a@example.org\r\nBcc: x@y.org", "control character"),
+    ])
+    func rejectsBadInputWithTheReason(input: String, reason: String) {
+        #expect {
+            try Address(parsing: input)
+        } throws: { error in
+            (error as? AddressError)?.reason.contains(reason) == true
+        }
+    }
+
+    @Test func channelFollowsScheme() throws {
+        #expect(try Address(parsing: "sms:+4712345678").channel == .sms)
+        #expect(try Address(parsing: "mailto:a@b.org").channel == .email)
+        #expect(try Address(parsing: "xmpp:a@b.org").channel == .im)
+        #expect(try Address(parsing: "user:bob").channel == nil)
+    }
+
+    @Test func descriptionRoundTrips() throws {
+        for text in ["sms:+4712345678", "mailto:a@b.org", "xmpp:a@b.org/r", "user:bob"] {
+            #expect(try Address(parsing: text).description == text)
+        }
+    }
+}
+
+@Suite struct DeliveryStatusMachine {
+    @Test func allowsTheDocumentedLife() {
+        #expect(DeliveryStatus.queued.canMove(to: .sending))
+        #expect(DeliveryStatus.sending.canMove(to: .sent))
+        #expect(DeliveryStatus.sent.canMove(to: .delivered))
+        #expect(DeliveryStatus.sending.canMove(to: .queued))
+        #expect(DeliveryStatus.failed.canMove(to: .queued))
+    }
+
+    @Test func refusesIllegalMoves() {
+        #expect(!DeliveryStatus.sent.canMove(to: .queued))
+        #expect(!DeliveryStatus.delivered.canMove(to: .sending))
+        #expect(!DeliveryStatus.cancelled.canMove(to: .queued))
+        #expect(!DeliveryStatus.queued.canMove(to: .sent))
+        for s in DeliveryStatus.allCases { #expect(!s.canMove(to: s)) }
+    }
+}
+
+@Suite struct RetryPolicyBackoff {
+    @Test func growsByFactorUpToTheCapAndStopsAtTheLimit() {
+        let p = RetryPolicy(delay: 30, factor: 1.5, maxDelay: 60, limit: 4)
+        #expect(p.backoff(afterAttempts: 1) == 30)
+        #expect(p.backoff(afterAttempts: 2) == 45)
+        #expect(p.backoff(afterAttempts: 3) == 60)
+        #expect(p.backoff(afterAttempts: 4) == nil)
+    }
+}

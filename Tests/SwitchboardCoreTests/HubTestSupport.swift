@@ -1,0 +1,25 @@
+import Logging
+import SwitchboardCore
+import SwitchboardSQLite
+
+/// A hub on an in-memory SQLite store with bucket connectors, for tests of Core behaviour
+/// through the real router, outbox and dispatcher.
+func makeHub(
+    connectors: [BucketConnector] = [BucketConnector(name: "tester")],
+    routes: [ChannelName: [String]]? = nil,
+    autoReplies: [AutoReply] = [],
+    forwarding: [ForwardingRule] = [],
+    handlers: [any MessageHandler] = [],
+    retry: (delay: Double, limit: Int) = (0, 3)
+) throws -> Hub {
+    var configuration = HubConfiguration.embeddedDefault
+    configuration.connectors = []
+    let defaultRoute = connectors.map(\.name)
+    configuration.channels = (routes ?? [.sms: defaultRoute, .email: defaultRoute, .im: defaultRoute]).mapValues { ChannelSettings(route: $0) }
+    configuration.autoReplies = autoReplies
+    configuration.forwarding = forwarding
+    configuration.dispatcher.retryDelay = retry.delay
+    configuration.dispatcher.retryLimit = retry.limit
+    return Hub(configuration: configuration, store: try SQLiteStore.inMemory(), connectors: connectors,
+               handlers: handlers, logger: Logger(label: "test"))
+}

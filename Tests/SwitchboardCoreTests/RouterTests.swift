@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+import SwitchboardCore
+import SwitchboardTesting
+
+@Suite struct InboundRouting {
+    @Test func keywordRepliesLeaveOnTheConnectorTheMessageCameIn() async throws {
+        let tester = BucketConnector(name: "tester")
+        let other = BucketConnector(name: "other")
+        let hub = try makeHub(connectors: [other, tester], routes: [.sms: ["other", "tester"]],
+                              autoReplies: [AutoReply(keyword: "ping", reply: "pong"), AutoReply(keyword: "echo", reply: "{text}")])
+        try await ConversationScript(hub: hub).run("""
+            # RapidSMS's ping and echo apps, configured
+            +4712345678 > ping
+            +4712345678 < pong
+            +4712345678 > ECHO hello there
+            < hello there
+            +4799999999 > Ping
+            +4799999999 < pong
+            """)
+        // The normal sms route starts with `other`, but replies are pinned to `tester`.
+        #expect(other.sent().isEmpty)
+    }
+
+    @Test func messagesNoHandlerTakesLandInTheCommonInboxUnread() async throws {
+        let hub = try makeHub(autoReplies: [AutoReply(keyword: "ping", reply: "pong")])
+        try await ConversationScript(hub: hub).run("""
+            +4712345678 > The bridge at Elvebakken is down
+            """)
+        let page = try await hub.store.inbox(InboxQuery(viewer: "admin", scope: .common, unreadOnly: true))
+        #expect(page.items.map(\.message.text) == ["The bridge at Elvebakken is down"])
+        #expect(page.items.first?.message.origin?.from == .sms("+4712345678"))
+        #expect(page.items.first?.message.origin?.connector == "tester")
+    }
+
+    @Test func scriptFailsOnAWrongOrUnexpectedReply() async throws {
+        let hub = try makeHub(autoReplies: [AutoReply(keyword: "ping", reply: "pong")])
+        await #expect(throws: ScriptFailure.self) {
+            try await ConversationScript(hub: hub).run("+4712345678 > ping\n+4712345678 < PONG")
+        }
+        let hub2 = try makeHub(autoReplies: [AutoReply(keyword: "ping", reply: "pong")])
+        await #expect(throws: ScriptFailure.self) {
+            try await ConversationScript(hub: hub2).run("+4712345678 > ping")
+        }
+    }
+
+    @Test func forwardingRuleBridgesSmsToEmailAndStillKeepsTheMessage() async throws {
+        let sms = BucketConnector(name: "kannel", channels: [.sms])
+        let mail = BucketConnector(name: "smtp", channels: [.email])
+        let hub = try makeHub(connectors: [sms, mail], routes: [.sms: ["kannel"], .email: ["smtp"]],
+                              forwarding: [ForwardingRule(connector: "kannel", to: [.email("ops@example.org")])])
+        let result = try await hub.receive(InboundMessage(connector: "kannel", from: .sms("+4712345678"), text: "Power out in sector 4"))
+        await hub.dispatcher.drain()
+        #expect(result.inboxItemID != nil)
+        #expect(result.replies.count == 1)
+        let forwarded = mail.sent(to: .email("ops@example.org"))
+        #expect(forwarded.map(\.text) == ["[kannel] +4712345678: Power out in sector 4"])
+        #expect(sms.sent().isEmpty)
+        // A message arriving on another connector is not forwarded.
+        _ = try await hub.receive(InboundMessage(connector: "smtp", from: .email("x@example.org"), text: "hi"))
+        await hub.dispatcher.drain()
+        #expect(mail.sent().count == 1)
+    }
+
+    @Test func messageToAUsersAddressLandsInThatUsersInbox() async throws {
+        let hub = try makeHub()
+        try await hub.store.createUser(UserAccount(username: "alice", role: .user, passwordHash: "x"))
+        try await hub.store.createContact(Contact(name: "Alice", addresses: [.email("alice@hub.example.org")], username: "alice"))
+        let r = try await hub.receive(InboundMessage(connector: "tester", from: .email("kari@example.org"),
+                                                     to: .email("alice@hub.example.org"), text: "for alice"))
+        let mine = try await hub.store.inbox(InboxQuery(viewer: "alice", scope: .mine))
+        let common = try await hub.store.inbox(InboxQuery(viewer: "alice", scope: .common))
+        #expect(mine.items.map(\.id) == [r.inboxItemID!])
+        #expect(common.items.isEmpty)
+    }
+
+    @Test func aFailingHandlerDoesNotLoseTheMessage() async throws {
+        struct Broken: MessageHandler {
+            let name = "broken"
+            func handle(_ context: InboundContext) async throws -> HandlerResult { throw CancellationError() }
+        }
+        let hub = try makeHub(handlers: [Broken()])
+        let r = try await hub.receive(InboundMessage(connector: "tester", from: .sms("+4712345678"), text: "still here"))
+        #expect(r.inboxItemID != nil)
+    }
+
+    @Test func droppedMessagesAreRecordedButNotInTheInbox() async throws {
+        struct SpamFilter: MessageHandler {
+            let name = "spam"
+            func handle(_ context: InboundContext) async throws -> HandlerResult {
+                context.message.text.contains("WIN") ? .drop : .pass
+            }
+        }
+        let hub = try makeHub(handlers: [SpamFilter()])
+        let r = try await hub.receive(InboundMessage(connector: "tester", from: .sms("+4712345678"), text: "WIN a prize"))
+        #expect(r.disposition == .drop)
+        #expect(r.inboxItemID == nil)
+        #expect(try await hub.store.inbox(InboxQuery(viewer: "admin", scope: .all)).items.isEmpty)
+    }
+
+    @Test func unknownConnectorIsRefused() async throws {
+        let hub = try makeHub()
+        await #expect(throws: SwitchboardError.self) {
+            try await hub.receive(InboundMessage(connector: "nope", from: .sms("+4712345678"), text: "x"))
+        }
+    }
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs the whole test suite from a fresh clone: installs what the tests need when it is
+# missing, builds, runs `swift test` and the end-to-end tests against the real binary,
+# and stops every server it started. Usage: scripts/test.sh [pytest args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+log() { printf '\n== %s\n' "$*"; }
+
+apt_install() {
+    local missing=()
+    for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+    if [ ${#missing[@]} -gt 0 ]; then
+        log "installing ${missing[*]}"
+        if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+pip_install() {
+    local missing=()
+    for mod in "$@"; do
+        local name=${mod%%=*}
+        python3 -c "import ${name//-/_}" >/dev/null 2>&1 || missing+=("$mod")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        log "installing Python packages ${missing[*]}"
+        python3 -m pip install -q "${missing[@]}"
+    fi
+}
+
+command -v swift >/dev/null || { echo "swift is not on PATH (Swift 6.1 or newer is needed)" >&2; exit 1; }
+apt_install libsqlite3-dev sqlite3 libssl-dev
+pip_install pytest requests
+
+log "building (debug)"
+swift build --build-tests
+
+log "swift test"
+swift test --skip-build
+
+log "end-to-end tests against the real switchboard binary"
+export SWITCHBOARD_BIN="$ROOT/.build/debug/switchboard"
+python3 -m pytest -q Tests/e2e "$@"
