@@ -27,7 +27,8 @@ public final class Hub: InboundSink, Sendable {
         self.connectors = registry
         let routes = configuration.channels.mapValues(\.route)
         self.dispatcher = OutboxDispatcher(configuration: .init(configuration.dispatcher), store: store,
-                                           connectors: registry, routes: routes, logger: logger)
+                                           connectors: registry, channels: configuration.channels,
+                                           connectorSettings: configuration.connectors, logger: logger)
         self.resolver = RecipientResolver(store: store, routedChannels: Set(routes.filter { !$0.value.isEmpty }.keys))
         self.routerBox = RouterBox()
         var pipeline: [any MessageHandler] = []
@@ -132,9 +133,10 @@ public final class Hub: InboundSink, Sendable {
         RecipientResolver.missingDetails(contact, context: "group \(group)")
     }
 
-    /// The long-running parts: the dispatcher and every connector's inbound loop.
+    /// The long-running parts: every connector's inbound loop, then the dispatcher. A service
+    /// group stops them in reverse order, so the dispatcher stops sending before connectors close.
     public var services: [any Service] {
-        [dispatcher] + connectors.all.map { ConnectorService(connector: $0, sink: self, logger: logger) }
+        connectors.all.map { ConnectorService(connector: $0, sink: self, logger: logger) } + [dispatcher]
     }
 }
 

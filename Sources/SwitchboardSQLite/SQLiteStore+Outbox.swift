@@ -7,9 +7,9 @@ extension SQLiteStore {
         do {
             return try await writer.write { db in try Self.accept(submission, in: db) }
         } catch let error as DatabaseError where error.isDuplicate && submission.idempotency != nil {
-            // Another connection may have committed the same key between our look-up and our
-            // insert (only possible from another process: writes here are serialised). Run
-            // again: the look-up now finds the key and replays or refuses.
+            // A safety net: writes here are serialised and `BEGIN IMMEDIATE` keeps other
+            // processes out between look-up and insert, but should another connection ever
+            // commit the same key first, run again: the look-up then replays or refuses.
             do {
                 return try await writer.write { db in try Self.accept(submission, in: db) }
             } catch let error as DatabaseError where error.isDuplicate {
@@ -115,21 +115,24 @@ extension SQLiteStore {
         return result
     }
 
+    /// Queued deliveries whose time has come, oldest first: a range scan of `deliveries_due`.
+    static let dueQueuedSQL = """
+        SELECT * FROM deliveries WHERE status = 'queued' AND next_attempt_at <= ?
+        ORDER BY next_attempt_at LIMIT ?
+        """
+    /// Claims whose worker died: a range scan of `deliveries_lease`.
+    static let expiredLeasesSQL = """
+        SELECT * FROM deliveries WHERE status = 'sending' AND lease_until <= ?
+        ORDER BY lease_until LIMIT ?
+        """
+
     public func claimDue(limit: Int, now: Date, leaseUntil: Date) async throws -> [DeliveryJob] {
         guard limit > 0 else { return [] }
         return try await writer.write { db in
             let nowValue = SQLDate.encode(now)
             // Two index range scans (status, time) instead of one OR that would scan the table.
-            let queued = try DeliveryRow.fetchAll(
-                db, sql: """
-                    SELECT * FROM deliveries WHERE status = 'queued' AND next_attempt_at <= ?
-                    ORDER BY next_attempt_at LIMIT ?
-                    """, arguments: [nowValue, limit])
-            let expired = try DeliveryRow.fetchAll(
-                db, sql: """
-                    SELECT * FROM deliveries WHERE status = 'sending' AND lease_until <= ?
-                    ORDER BY lease_until LIMIT ?
-                    """, arguments: [nowValue, limit])
+            let queued = try DeliveryRow.fetchAll(db, sql: Self.dueQueuedSQL, arguments: [nowValue, limit])
+            let expired = try DeliveryRow.fetchAll(db, sql: Self.expiredLeasesSQL, arguments: [nowValue, limit])
             let due = (queued + expired)
                 .enumerated()
                 .sorted { a, b in

@@ -114,3 +114,38 @@ extension Array {
         stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
 }
+
+// MARK: - Diagnostics
+
+extension SQLiteStore {
+    /// Settings worth checking on a live database; an enum so no text reaches the SQL.
+    enum Pragma: String, Sendable {
+        case journalMode = "journal_mode", synchronous, foreignKeys = "foreign_keys", busyTimeout = "busy_timeout"
+    }
+
+    /// The setting as the writer connection, the one that commits, has it.
+    func writerPragma(_ pragma: Pragma) async throws -> String? {
+        try await writer.writeWithoutTransaction { db in
+            try String.fetchOne(db, sql: "PRAGMA \(pragma.rawValue)")
+        }
+    }
+
+    /// The setting as a reader connection has it.
+    func readerPragma(_ pragma: Pragma) async throws -> String? {
+        try await writer.read { db in try String.fetchOne(db, sql: "PRAGMA \(pragma.rawValue)") }
+    }
+
+    /// Names of the migrations this database has run, in order.
+    func appliedMigrations() async throws -> [String] {
+        try await writer.read { db in try SQLiteMigrations.migrator.appliedMigrations(db) }
+    }
+
+    /// SQLite's plan for a statement, one line per step, to prove hot queries use their index.
+    func queryPlan(_ sql: String, arguments: [Int]) async throws -> [String] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(arguments)).map { row in
+                try row.decode(String.self, forColumn: "detail")
+            }
+        }
+    }
+}

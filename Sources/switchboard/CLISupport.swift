@@ -2,15 +2,21 @@ import ArgumentParser
 import Foundation
 import SwitchboardCore
 
+/// A failure at run time (not a usage mistake), printed as `Error: …` with exit code 1.
+struct CLIFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
 /// Turns the hub's errors into the one-line messages an operator should see.
 enum CLIError {
     static func wrap<T>(_ body: () async throws -> T) async throws -> T {
         do { return try await body() } catch let e as SwitchboardError {
-            throw ValidationError("\(e.code): \(e.message)")
+            throw CLIFailure("\(e.code): \(e.message)")
         } catch let e as AddressError {
-            throw ValidationError(e.description)
+            throw CLIFailure(e.description)
         } catch let e as ConfigurationError {
-            throw ValidationError("configuration problems:\n\(e.description)")
+            throw CLIFailure("configuration problems:\n\(e.description)")
         }
     }
 }

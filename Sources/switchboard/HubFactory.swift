@@ -1,17 +1,24 @@
+import ArgumentParser
 import Foundation
 import Logging
 import SwitchboardConfig
 import SwitchboardCore
+import SwitchboardSMS
 import SwitchboardSQLite
 
 /// Builds a `Hub` from the configuration file and command-line overrides: the one place
 /// that knows every engine and every store.
 enum HubFactory {
     /// Every engine this build of the hub can run.
-    static var engines: [ConnectorEngine] { Hub.builtinEngines }
+    static var engines: [ConnectorEngine] { Hub.builtinEngines + [HTTPGatewayConnector.engine] }
 
     static func loadConfiguration(_ options: HubOptions) throws -> (HubConfiguration, [any Connector]) {
-        var (configuration, connectors) = try ConfigLoader.load(path: options.config, engines: engines, environment: ConfigEnvironment())
+        var (configuration, connectors): (HubConfiguration, [any Connector])
+        do {
+            (configuration, connectors) = try ConfigLoader.load(path: options.config, engines: engines, environment: ConfigEnvironment())
+        } catch {
+            throw CLIFailure("configuration problems:\n\(error.description)")
+        }
         if let dir = options.dataDir { configuration.storage.dataDirectory = dir }
         return (configuration, connectors)
     }
@@ -21,13 +28,16 @@ enum HubFactory {
         case .sqlite:
             return try SQLiteStore(directory: configuration.storage.dataDirectory, synchronous: configuration.storage.synchronous)
         case .postgres:
-            throw ValidationError("storage.driver: postgres is not available in this build yet; use sqlite")
+            throw CLIFailure("storage.driver: postgres is not available in this build yet; use sqlite")
         }
     }
 
-    static func makeHub(_ options: HubOptions, logger: Logger, adjust: (inout HubConfiguration) -> Void = { _ in }) throws -> Hub {
-        var (configuration, connectors) = try loadConfiguration(options)
-        adjust(&configuration)
+    static func makeHub(_ options: HubOptions, logger: Logger) throws -> Hub {
+        let (configuration, connectors) = try loadConfiguration(options)
+        return try makeHub(configuration: configuration, connectors: connectors, logger: logger)
+    }
+
+    static func makeHub(configuration: HubConfiguration, connectors: [any Connector], logger: Logger) throws -> Hub {
         let store = try openStore(configuration)
         return Hub(configuration: configuration, store: store, connectors: connectors, logger: logger)
     }

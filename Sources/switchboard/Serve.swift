@@ -17,16 +17,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (overrides server.port).") var port: Int?
 
     func run() async throws {
-        let (configuration, _) = try HubFactory.loadConfiguration(hub)
+        var (configuration, connectors) = try HubFactory.loadConfiguration(hub)
+        if let host { configuration.server.host = host }
+        if let port { configuration.server.port = port }
         LoggingSetup.bootstrap(configuration.logging)
         let logger = Logger(label: "switchboard")
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-
-        let hub = try HubFactory.makeHub(hub, logger: logger) { c in
-            if let host { c.server.host = host }
-            if let port { c.server.port = port }
-        }
+        let hub = try HubFactory.makeHub(configuration: configuration, connectors: connectors, logger: logger)
         let env = ProcessInfo.processInfo.environment
         let admin = hub.configuration.admin
         switch try await Accounts(store: hub.store).bootstrapAdmin(username: admin.username, password: env[admin.passwordEnv]) {
@@ -38,6 +36,7 @@ struct Serve: AsyncParsableCommand {
               password: \(generated)
             Keep it safe; change it with `switchboard users passwd \(admin.username)`.
             """)
+            fflush(nil)
         case .created(nil):
             logger.info("created admin account from environment", metadata: ["username": "\(admin.username)", "variable": "\(admin.passwordEnv)"])
         case .alreadyExists:

@@ -80,15 +80,52 @@ public struct ConnectorSettings: Sendable, Equatable {
     public var channels: [ChannelName]
     /// The engine-specific keys, still as a tree: each engine reads and validates its own.
     public var settings: ConfigNode
-    public init(name: String, engine: String, channels: [ChannelName], settings: ConfigNode) {
-        self.name = name; self.engine = engine; self.channels = channels; self.settings = settings
+    public var dispatch: ConnectorDispatchSettings
+    public init(name: String, engine: String, channels: [ChannelName], settings: ConfigNode, dispatch: ConnectorDispatchSettings = .init()) {
+        self.name = name; self.engine = engine; self.channels = channels; self.settings = settings; self.dispatch = dispatch
     }
 }
 
 public struct ChannelSettings: Sendable, Equatable {
+    /// What happens to a delivery when its retries run out.
+    public enum LimitAction: String, Sendable, Equatable { case fail, hold }
+
     /// Connector names tried in order.
     public var route: [String]
-    public init(route: [String]) { self.route = route }
+    /// Overrides the dispatcher's retry policy for this channel.
+    public var retry: RetryPolicy?
+    public var atLimit: LimitAction
+    /// Deliveries still queued after this long are marked `ignored` instead of sent, so a
+    /// long outage does not end in a burst of stale alerts (smsd's autocancel).
+    public var autocancelAfter: TimeInterval?
+    /// When a delivery on this channel fails for good and the contact has an address on the
+    /// fallback channel, a linked delivery is made there (e.g. sms → email).
+    public var fallback: ChannelName?
+    /// Pack several waiting messages to one address into one (SMS alerts).
+    public var packing: PackingSettings?
+
+    public init(route: [String], retry: RetryPolicy? = nil, atLimit: LimitAction = .fail, autocancelAfter: TimeInterval? = nil,
+                fallback: ChannelName? = nil, packing: PackingSettings? = nil) {
+        self.route = route; self.retry = retry; self.atLimit = atLimit; self.autocancelAfter = autocancelAfter
+        self.fallback = fallback; self.packing = packing
+    }
+}
+
+/// How waiting messages to one address are packed into one (see `SwitchboardSMS.SMSPacker`).
+public struct PackingSettings: Sendable, Equatable {
+    /// `nav` (NAV smsd's formatsms, 160 characters) or `segments` (GSM 03.38 / UCS-2 parts).
+    public var mode: String
+    /// Concatenated parts allowed in `segments` mode.
+    public var maxParts: Int
+    public init(mode: String = "nav", maxParts: Int = 1) { self.mode = mode; self.maxParts = maxParts }
+}
+
+/// Dispatch settings every connector has, whatever its engine.
+public struct ConnectorDispatchSettings: Sendable, Equatable {
+    /// Treat this connector's permanent errors as transient (modems that recover by themselves).
+    public var permanentErrorsAreTransient: Bool = false
+    public var gate: ConnectorGate.Configuration = .init()
+    public init() {}
 }
 
 /// Bridges connectors: every inbound message matching the rule is also sent to `to`.

@@ -26,14 +26,22 @@ public final class OutboxDispatcher: Service, Sendable {
     let configuration: Configuration
     let store: any OutboxStore
     let connectors: ConnectorRegistry
-    let routes: [ChannelName: [String]]
+    let channels: [ChannelName: ChannelSettings]
+    /// One gate per connector: in-flight and throughput limits, cool-down after failures.
+    public let gates: [String: ConnectorGate]
+    let dispatchSettings: [String: ConnectorDispatchSettings]
     let logger: Logger
     let doorbell = Doorbell()
 
     public init(configuration: Configuration, store: any OutboxStore, connectors: ConnectorRegistry,
-                routes: [ChannelName: [String]], logger: Logger) {
+                channels: [ChannelName: ChannelSettings], connectorSettings: [ConnectorSettings] = [], logger: Logger) {
         self.configuration = configuration; self.store = store; self.connectors = connectors
-        self.routes = routes; self.logger = logger
+        self.channels = channels; self.logger = logger
+        let settings = Dictionary(connectorSettings.map { ($0.name, $0.dispatch) }, uniquingKeysWith: { a, _ in a })
+        self.dispatchSettings = settings
+        self.gates = Dictionary(uniqueKeysWithValues: connectors.names.map { name in
+            (name, ConnectorGate(configuration: settings[name]?.gate ?? .init()))
+        })
     }
 
     /// Tells the dispatcher new work is due now.
@@ -79,7 +87,7 @@ public final class OutboxDispatcher: Service, Sendable {
 
     func route(for delivery: Delivery) -> [String] {
         if let pinned = delivery.pinnedConnector { return [pinned] }
-        return routes[delivery.channel] ?? []
+        return channels[delivery.channel]?.route ?? []
     }
 
     func dispatch(_ job: DeliveryJob) async {
@@ -90,17 +98,30 @@ public final class OutboxDispatcher: Service, Sendable {
         var attempts: [DeliveryAttempt] = []
         let round = delivery.attempts + 1
         for name in route {
-            guard let connector = connectors[name] else {
+            guard let connector = connectors[name], let gate = gates[name] else {
                 reasons.append("\(name): connector not configured"); continue
+            }
+            guard gate.admits() else {
+                // Out of rotation for a cool-down: like a transient failure, without a try.
+                anyTransient = true
+                reasons.append("\(name): cooling down after repeated failures")
+                continue
             }
             let at = Date()
             do {
-                let receipt = try await connector.send(Outbound(delivery: delivery, message: job.message))
+                let receipt = try await gate.withPermit {
+                    try await connector.send(Outbound(delivery: delivery, message: job.message))
+                }
+                gate.record(success: true)
                 attempts.append(DeliveryAttempt(deliveryID: delivery.id, number: round, at: at, connector: name, outcome: .sent, receiptID: receipt.id))
                 await finish(delivery, .sent(connector: name, receiptID: receipt.id), attempts)
                 return
             } catch {
-                let failure = error as? ConnectorError ?? .transient(String(describing: error))
+                var failure = error as? ConnectorError ?? .transient(String(describing: error))
+                if failure.kind == .permanent, dispatchSettings[name]?.permanentErrorsAreTransient == true {
+                    failure.kind = .transient
+                }
+                gate.record(success: failure.kind == .permanent)  // a refusal shows the connector works
                 if failure.kind == .transient { anyTransient = true }
                 reasons.append("\(name): \(failure.message)")
                 attempts.append(DeliveryAttempt(deliveryID: delivery.id, number: round, at: at, connector: name,
@@ -109,10 +130,14 @@ public final class OutboxDispatcher: Service, Sendable {
             }
         }
         let error = reasons.isEmpty ? "no connector on the \(delivery.channel) route" : reasons.joined(separator: "; ")
-        if anyTransient, let delay = configuration.retry.backoff(afterAttempts: round) {
-            await finish(delivery, .retry(at: Date().addingTimeInterval(delay), connector: route.last, error: error), attempts)
+        let settings = channels[delivery.channel]
+        let policy = settings?.retry ?? configuration.retry
+        if anyTransient, let delay = policy.backoff(afterAttempts: round) {
+            await finish(delivery, .retry(at: Date().addingTimeInterval(delay), connector: attempts.last?.connector, error: error), attempts)
+        } else if anyTransient, settings?.atLimit == .hold {
+            await finish(delivery, .held(error: "retry limit reached; held for an operator: \(error)"), attempts)
         } else {
-            await finish(delivery, .failed(connector: route.last, error: error), attempts)
+            await finish(delivery, .failed(connector: attempts.last?.connector, error: error), attempts)
         }
     }
 

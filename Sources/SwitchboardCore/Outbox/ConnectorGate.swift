@@ -1,0 +1,101 @@
+import Foundation
+import Synchronization
+
+/// Guards one connector for the dispatcher: at most `maxInFlight` sends at once, at most
+/// `throughput` sends a second, and out of rotation for a cool-down after `failureThreshold`
+/// transient failures in a row (then one probe is let through; a success closes the circuit).
+public final class ConnectorGate: Sendable {
+    public struct Configuration: Sendable, Equatable {
+        public var maxInFlight: Int
+        /// Sends per second; `nil` is unlimited.
+        public var throughput: Double?
+        public var failureThreshold: Int
+        public var cooldown: TimeInterval
+        public init(maxInFlight: Int = 64, throughput: Double? = nil, failureThreshold: Int = 5, cooldown: TimeInterval = 30) {
+            self.maxInFlight = maxInFlight; self.throughput = throughput
+            self.failureThreshold = failureThreshold; self.cooldown = cooldown
+        }
+    }
+
+    private struct State {
+        var inFlight = 0
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        var nextSlot: ContinuousClock.Instant = .now
+        var consecutiveFailures = 0
+        var openUntil: Date?
+        var probing = false
+    }
+
+    public let configuration: Configuration
+    private let state = Mutex(State())
+
+    public init(configuration: Configuration = .init()) { self.configuration = configuration }
+
+    /// Whether the connector is in rotation now. While cooling down it is not; once the
+    /// cool-down is over exactly one caller gets `true` (the probe) until it reports back.
+    public func admits(now: Date = Date()) -> Bool {
+        state.withLock { s in
+            guard let until = s.openUntil else { return true }
+            if now < until || s.probing { return false }
+            s.probing = true
+            return true
+        }
+    }
+
+    /// Seconds of cool-down left, for status displays.
+    public func coolingDown(now: Date = Date()) -> TimeInterval? {
+        state.withLock { s in s.openUntil.map { $0.timeIntervalSince(now) }.flatMap { $0 > 0 ? $0 : nil } }
+    }
+
+    /// Runs `body` within the in-flight and throughput limits.
+    public func withPermit<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+        await acquire()
+        defer { release() }
+        if let rate = configuration.throughput, rate > 0 {
+            let interval = Duration.nanoseconds(Int64(1_000_000_000 / rate))
+            let wait = state.withLock { s -> ContinuousClock.Instant in
+                let now = ContinuousClock.now
+                let slot = max(now, s.nextSlot)
+                s.nextSlot = slot + interval
+                return slot
+            }
+            if wait > .now { try? await Task.sleep(until: wait, clock: .continuous) }
+        }
+        return try await body()
+    }
+
+    /// Reports how a send through this gate ended, for the circuit breaker.
+    public func record(success: Bool, now: Date = Date()) {
+        state.withLock { s in
+            s.probing = false
+            if success {
+                s.consecutiveFailures = 0
+                s.openUntil = nil
+            } else {
+                s.consecutiveFailures += 1
+                if s.consecutiveFailures >= configuration.failureThreshold {
+                    s.openUntil = now.addingTimeInterval(configuration.cooldown)
+                }
+            }
+        }
+    }
+
+    private func acquire() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let go = state.withLock { s -> Bool in
+                if s.inFlight < configuration.maxInFlight { s.inFlight += 1; return true }
+                s.waiters.append(c)
+                return false
+            }
+            if go { c.resume() }
+        }
+    }
+
+    private func release() {
+        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            if s.waiters.isEmpty { s.inFlight -= 1; return nil }
+            return s.waiters.removeFirst()  // the permit passes straight to the next waiter
+        }
+        next?.resume()
+    }
+}

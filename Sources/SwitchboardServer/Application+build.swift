@@ -1,0 +1,72 @@
+import Foundation
+import Hummingbird
+import Logging
+import Prometheus
+import SwitchboardCore
+
+/// Builds the HTTP application; the same function serves `main` and the tests.
+///
+/// The application listens on `hub.configuration.server.host`/`port`. It serves HTTP only:
+/// the hub's own services (`hub.services`: dispatcher and connectors) are not added, so the
+/// caller runs them beside it in one `ServiceGroup`, and tests can drive the dispatcher by hand.
+public func buildApplication(hub: Hub, registry: PrometheusCollectorRegistry, logger: Logger) -> some ApplicationProtocol {
+    buildApplication(hub: hub, registry: registry, logger: logger, accounts: Accounts(store: hub.store))
+}
+
+/// As above, with the accounts (and so the bcrypt cost) chosen by the caller; tests use cost 4.
+func buildApplication(hub: Hub, registry: PrometheusCollectorRegistry, logger: Logger, accounts: Accounts) -> some ApplicationProtocol {
+    let environment = APIEnvironment(hub: hub, accounts: accounts, registry: registry, openAPIDocument: APIEnvironment.loadOpenAPIDocument(logger: logger))
+    let server = hub.configuration.server
+    return Application(
+        router: buildRouter(environment),
+        configuration: .init(address: .hostname(server.host, port: server.port), serverName: "switchboard"),
+        logger: logger
+    )
+}
+
+/// Every route of the API. Public routes are added before the authentication middleware,
+/// all others after it, so a new route is protected unless deliberately put in the first list.
+func buildRouter(_ env: APIEnvironment) -> Router<SwitchboardRequestContext> {
+    let router = Router(context: SwitchboardRequestContext.self)
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: ErrorMiddleware())
+
+    // Public: the only routes reachable without a login.
+    env.addPublicRoutes(to: router)
+
+    let authenticated = router.group().add(middleware: AuthMiddleware(store: env.store))
+    env.addMetricsRoute(to: authenticated)
+    let api = authenticated.group("/api/v1")
+    env.addAuthRoutes(to: api)
+    env.addMessageRoutes(to: api)
+    env.addInboxRoutes(to: api)
+    env.addContactRoutes(to: api)
+    env.addGroupRoutes(to: api)
+    env.addUserRoutes(to: api)
+    env.addTesterRoutes(to: api)
+    return router
+}
+
+/// What the handlers share, built once per application.
+struct APIEnvironment: Sendable {
+    typealias Context = SwitchboardRequestContext
+
+    let hub: Hub
+    let accounts: Accounts
+    let registry: PrometheusCollectorRegistry
+    /// The OpenAPI document shipped as a resource; `nil` if the bundle lacks it.
+    let openAPIDocument: [UInt8]?
+
+    var store: any HubStore { hub.store }
+    var maxBodyBytes: Int { hub.configuration.server.maxBodyBytes }
+
+    static func loadOpenAPIDocument(logger: Logger) -> [UInt8]? {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
+              let data = try? Data(contentsOf: url) else {
+            logger.error("the OpenAPI document is missing from the SwitchboardServer bundle")
+            return nil
+        }
+        return Array(data)
+    }
+}

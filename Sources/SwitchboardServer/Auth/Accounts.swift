@@ -1,0 +1,131 @@
+import Foundation
+import HummingbirdBcrypt
+import NIOConcurrencyHelpers
+import NIOPosix
+import SwitchboardCore
+
+/// Users and passwords, in one place for the HTTP API and the `switchboard users …` CLI, so
+/// both apply the same rules (valid names, password length, bcrypt cost).
+///
+/// Bcrypt is slow on purpose; it runs on NIO's blocking thread pool, never on the
+/// concurrency pool that serves requests.
+public struct Accounts: Sendable {
+    /// Shortest password accepted.
+    public static let minimumPasswordLength = 8
+    /// bcrypt reads only the first 72 bytes; longer passwords are refused rather than
+    /// silently cut.
+    public static let maximumPasswordBytes = 72
+
+    public let store: any HubStore
+    /// log2 of bcrypt's rounds: 10 in production, 4 (the minimum) in tests.
+    public let bcryptCost: UInt8
+
+    public init(store: any HubStore, bcryptCost: UInt8 = 10) {
+        precondition((4...31).contains(bcryptCost), "bcrypt cost must be 4...31")
+        self.store = store
+        self.bcryptCost = bcryptCost
+    }
+
+    /// Creates a login user. Throws `invalid` for a bad name or password, `conflict` if the
+    /// name is taken.
+    @discardableResult
+    public func createUser(username: String, password: String, role: UserAccount.Role, displayName: String? = nil) async throws -> UserAccount {
+        try Self.validate(username: username)
+        try Self.validate(password: password)
+        let displayName = try Self.normalize(displayName: displayName)
+        if try await store.user(named: username) != nil {
+            throw SwitchboardError.conflict("user_exists", "a user named '\(username)' already exists")
+        }
+        let user = UserAccount(username: username, displayName: displayName, role: role, passwordHash: try await hash(password))
+        try await store.createUser(user)
+        return user
+    }
+
+    /// Replaces a user's password. Existing sessions and tokens stay valid (the store has no
+    /// way yet to end them per user).
+    public func setPassword(username: String, password: String) async throws {
+        try Self.validate(password: password)
+        guard var user = try await store.user(named: username) else {
+            throw SwitchboardError.notFound("unknown_user", "no user named '\(username)'")
+        }
+        user.passwordHash = try await hash(password)
+        try await store.updateUser(user)
+    }
+
+    /// The user if the password is theirs, else `nil`. An unknown name costs as much as a
+    /// wrong password (a dummy hash is checked), so timing does not tell which names exist.
+    public func verify(username: String, password: String) async throws -> UserAccount? {
+        let user = Username.isValid(username) ? try await store.user(named: username) : nil
+        let stored = user?.passwordHash, cost = bcryptCost
+        let matches = try await NIOThreadPool.singleton.runIfActive {
+            Bcrypt.verify(password, hash: stored ?? Self.dummyHash(cost: cost))
+        }
+        guard let user, matches else { return nil }
+        return user
+    }
+
+    /// If no user exists yet, creates the admin: with `password` if given, else a generated
+    /// one returned so the caller prints it once. Safe to call at every start.
+    public func bootstrapAdmin(username: String, password: String?) async throws -> AdminBootstrap {
+        guard try await store.users().isEmpty else { return .alreadyExists }
+        let chosen = password ?? Secrets.make(byteCount: 18)
+        do {
+            try await createUser(username: username, password: chosen, role: .admin)
+        } catch let error as SwitchboardError where error.kind == .conflict {
+            // Another process bootstrapped in between.
+            return .alreadyExists
+        }
+        return .created(generatedPassword: password == nil ? chosen : nil)
+    }
+
+    func hash(_ password: String) async throws -> String {
+        let cost = bcryptCost
+        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+    }
+
+    static func validate(username: String) throws {
+        guard Username.isValid(username) else {
+            throw SwitchboardError.invalid("invalid_username", "username must be 1-64 characters of a-z, 0-9, '.', '_' or '-'")
+        }
+    }
+
+    static func validate(password: String) throws {
+        guard password.count >= minimumPasswordLength else {
+            throw SwitchboardError.invalid("weak_password", "password must have at least \(minimumPasswordLength) characters")
+        }
+        guard password.utf8.count <= maximumPasswordBytes else {
+            throw SwitchboardError.invalid("password_too_long", "password must be at most \(maximumPasswordBytes) bytes (bcrypt ignores the rest)")
+        }
+        guard !password.contains("\0") else {
+            throw SwitchboardError.invalid("invalid_password", "password must not contain a NUL character")
+        }
+    }
+
+    static func normalize(displayName: String?) throws -> String? {
+        guard let name = displayName?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty else { return nil }
+        guard name.count <= 200, !name.contains(where: { $0.isNewline }) else {
+            throw SwitchboardError.invalid("invalid_display_name", "display name must be one line of at most 200 characters")
+        }
+        return name
+    }
+
+    /// One hash per cost, made on first use, to verify against when the user does not exist.
+    private static let dummyHashes = NIOLockedValueBox<[UInt8: String]>([:])
+    static func dummyHash(cost: UInt8) -> String {
+        if let hash = dummyHashes.withLockedValue({ $0[cost] }) { return hash }
+        let hash = Bcrypt.hash(Secrets.make(), cost: cost)
+        return dummyHashes.withLockedValue { cache in
+            if let existing = cache[cost] { return existing }
+            cache[cost] = hash
+            return hash
+        }
+    }
+}
+
+/// What `Accounts.bootstrapAdmin` did, so the CLI knows whether to print a password.
+public enum AdminBootstrap: Sendable, Equatable {
+    /// Users exist already; nothing was changed.
+    case alreadyExists
+    /// The admin was created; `generatedPassword` is set when none was supplied.
+    case created(generatedPassword: String?)
+}

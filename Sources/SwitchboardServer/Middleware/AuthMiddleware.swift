@@ -1,0 +1,59 @@
+import Foundation
+import Hummingbird
+import SwitchboardCore
+
+/// Puts the caller on the context, or answers 401. Every route added after it requires a
+/// login; a bearer token wins over a session cookie, and a bad bearer token is refused even
+/// when a good cookie is also sent, so a client never acts as someone it did not mean to.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = SwitchboardRequestContext
+    let store: any HubStore
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let (user, credential) = try await authenticate(request)
+        context.user = user
+        context.credential = credential
+        return try await next(request, context)
+    }
+
+    func authenticate(_ request: Request) async throws -> (UserAccount, Context.Credential) {
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+                throw APIError.unauthorized("the Authorization header must be 'Bearer <token>'")
+            }
+            let secret = parts[1].trimmingCharacters(in: .whitespaces)
+            let hash = Secrets.hash(secret)
+            guard Secrets.isWellFormed(secret), let name = try await store.tokenUser(tokenHash: hash),
+                  let user = try await store.user(named: name) else {
+                throw APIError.unauthorized("the bearer token is not valid or has been deleted")
+            }
+            return (user, .token(tokenHash: hash))
+        }
+        if let secret = request.cookies[SessionCookie.name]?.value, !secret.isEmpty {
+            let hash = Secrets.hash(secret)
+            guard Secrets.isWellFormed(secret), let name = try await store.sessionUser(tokenHash: hash, now: Date()),
+                  let user = try await store.user(named: name) else {
+                throw APIError.unauthorized("the session has expired or was logged out; log in again")
+            }
+            return (user, .session(tokenHash: hash))
+        }
+        throw APIError.unauthorized()
+    }
+}
+
+/// The login session's cookie: HttpOnly (no script can read it), SameSite=Strict (no other
+/// site can make the browser send it, which is the API's CSRF defence), Secure behind HTTPS.
+enum SessionCookie {
+    static let name = "switchboard_session"
+
+    static func make(secret: String, maxAge: Int, secure: Bool) -> Cookie {
+        Cookie(name: name, value: secret, maxAge: maxAge, path: "/", secure: secure, httpOnly: true, sameSite: .strict)
+    }
+
+    /// Tells the browser to forget the cookie.
+    static func expired(secure: Bool) -> Cookie {
+        Cookie(name: name, value: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: "/", secure: secure, httpOnly: true, sameSite: .strict)
+    }
+}

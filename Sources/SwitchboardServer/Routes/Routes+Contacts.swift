@@ -1,0 +1,129 @@
+import Foundation
+import Hummingbird
+import SwitchboardCore
+
+// The shared address book. Any logged-in user may read and change it: contacts and groups
+// are the team's, not one person's.
+
+/// `POST` and `PUT` bodies: the whole contact. On `PUT`, an absent `addresses` means none and
+/// an absent `username` unlinks.
+struct ContactBody: APIRequestBody {
+    var name: String
+    var addresses: [String]?
+    var username: String?
+    static let shape = JSONShape.keys("name", "addresses", "username")
+}
+
+/// `PATCH`: only the members sent change; `"username": null` unlinks.
+struct ContactPatchBody: APIRequestBody {
+    var name: String?
+    var addresses: [String]?
+    var username: String?
+    static let shape = ContactBody.shape
+}
+
+extension APIEnvironment {
+    static let maxAddressesPerContact = 50
+
+    func addContactRoutes(to api: RouterGroup<Context>) {
+        api.get("/contacts") { _, context in try await listContacts(context) }
+        api.post("/contacts") { request, context in try await createContact(request, context) }
+        api.get("/contacts/{id}") { _, context in try Response.json(ContactView(try await existingContact(context))) }
+        api.put("/contacts/{id}") { request, context in try await replaceContact(request, context) }
+        api.patch("/contacts/{id}") { request, context in try await patchContact(request, context) }
+        api.delete("/contacts/{id}") { _, context in try await deleteContact(context) }
+    }
+
+    func listContacts(_ context: Context) async throws -> Response {
+        _ = try context.requireUser()
+        let contacts = try await store.contacts().sorted { $0.name.localizedCaseInsensitiveCompare($1.name) == .orderedAscending }
+        return try .json(ListView(items: contacts.map(ContactView.init)))
+    }
+
+    func createContact(_ request: Request, _ context: Context) async throws -> Response {
+        _ = try context.requireUser()
+        let body = try await request.decodeBody(ContactBody.self, limit: maxBodyBytes).value
+        let contact = Contact(name: try Self.contactName(body.name), addresses: try Self.addresses(body.addresses ?? []),
+                              username: try await linkableUsername(body.username, contactID: nil))
+        try await store.createContact(contact)
+        return try .json(ContactView(contact), status: .created, headers: [.location: "/api/v1/contacts/\(contact.id)"])
+    }
+
+    func replaceContact(_ request: Request, _ context: Context) async throws -> Response {
+        var contact = try await existingContact(context)
+        let body = try await request.decodeBody(ContactBody.self, limit: maxBodyBytes).value
+        contact.name = try Self.contactName(body.name)
+        contact.addresses = try Self.addresses(body.addresses ?? [])
+        contact.username = try await linkableUsername(body.username, contactID: contact.id)
+        try await store.updateContact(contact)
+        return try .json(ContactView(contact))
+    }
+
+    func patchContact(_ request: Request, _ context: Context) async throws -> Response {
+        var contact = try await existingContact(context)
+        let decoded = try await request.decodeBody(ContactPatchBody.self, limit: maxBodyBytes)
+        let body = decoded.value, sent = decoded.json
+        if sent["name"] != nil {
+            guard let name = body.name else { throw APIError.unprocessable("invalid_name", "'name' must not be null") }
+            contact.name = try Self.contactName(name)
+        }
+        if sent["addresses"] != nil { contact.addresses = try Self.addresses(body.addresses ?? []) }
+        if sent["username"] != nil { contact.username = try await linkableUsername(body.username, contactID: contact.id) }
+        try await store.updateContact(contact)
+        return try .json(ContactView(contact))
+    }
+
+    func deleteContact(_ context: Context) async throws -> Response {
+        _ = try context.requireUser()
+        let id = try context.parameters.require("id")
+        guard try await store.deleteContact(id: id) else {
+            throw APIError.notFound("contact_not_found", "no contact with id '\(id)'")
+        }
+        return .noContent()
+    }
+
+    func existingContact(_ context: Context) async throws -> Contact {
+        _ = try context.requireUser()
+        let id = try context.parameters.require("id")
+        guard let contact = try await store.contact(id: id) else {
+            throw APIError.notFound("contact_not_found", "no contact with id '\(id)'")
+        }
+        return contact
+    }
+
+    static func contactName(_ raw: String) throws -> String {
+        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty, name.count <= 200, !name.contains(where: \.isNewline) else {
+            throw APIError.unprocessable("invalid_name", "contact name must be one line of 1 to 200 characters")
+        }
+        return name
+    }
+
+    /// Parses every address, naming the first bad one; duplicates are dropped, order kept.
+    static func addresses(_ raw: [String]) throws -> [Address] {
+        guard raw.count <= maxAddressesPerContact else {
+            throw APIError.unprocessable("too_many_addresses", "a contact has at most \(maxAddressesPerContact) addresses")
+        }
+        var out: [Address] = []
+        for text in raw {
+            let address = try Address(parsing: text)
+            if case .user = address {
+                throw APIError.unprocessable("invalid_address", "invalid address '\(text)': a contact cannot have a user: address; link it with 'username' instead")
+            }
+            if !out.contains(address) { out.append(address) }
+        }
+        return out
+    }
+
+    /// A username a contact may be linked to: it must exist and not be linked to another contact.
+    func linkableUsername(_ username: String?, contactID: String?) async throws -> String? {
+        guard let username else { return nil }
+        guard Username.isValid(username), try await store.user(named: username) != nil else {
+            throw APIError.unprocessable("unknown_user", "no user named '\(username)'")
+        }
+        if let other = try await store.contact(username: username), other.id != contactID {
+            throw APIError.conflict("user_already_linked", "user '\(username)' is already linked to contact '\(other.name)' (\(other.id))")
+        }
+        return username
+    }
+}

@@ -1,0 +1,71 @@
+import Hummingbird
+import SwitchboardCore
+
+// The inboxes: the common one everyone sees, and each user's own.
+
+extension APIEnvironment {
+    static let inboxPageLimit = 1...200
+    static let inboxDefaultLimit = 50
+
+    func addInboxRoutes(to api: RouterGroup<Context>) {
+        api.get("/inbox") { request, context in try await inbox(request, context) }
+        api.get("/inbox/unread-count") { request, context in try await unreadCount(request, context) }
+        api.get("/inbox/{id}") { _, context in try await inboxItem(context) }
+        api.post("/inbox/{id}/read") { _, context in try await markRead(context) }
+    }
+
+    /// `scope`: `mine`, `common` or `all` (both; the default). `unread=true` leaves out what
+    /// the caller has read. Newest first; `cursor` is the previous page's `next_cursor`.
+    func inbox(_ request: Request, _ context: Context) async throws -> Response {
+        let user = try context.requireUser()
+        let query = try QueryParameters(request, allowed: ["scope", "unread", "limit", "cursor"])
+        let scope = try query.oneOf("scope", InboxQuery.Scope.self, allowed: [.mine, .common, .all]) ?? .all
+        let unread = try query.bool("unread") ?? false
+        let limit = try query.int("limit", in: Self.inboxPageLimit) ?? Self.inboxDefaultLimit
+        var before: Int64?
+        if let cursor = query.string("cursor") {
+            guard let value = Int64(cursor), value > 0 else {
+                throw APIError.badRequest("invalid_parameter", "query parameter 'cursor' must be a 'next_cursor' from an earlier page")
+            }
+            before = value
+        }
+        let page = try await store.inbox(InboxQuery(viewer: user.username, scope: scope, unreadOnly: unread, limit: limit, before: before))
+        return try .json(InboxPageView(page))
+    }
+
+    func unreadCount(_ request: Request, _ context: Context) async throws -> Response {
+        let user = try context.requireUser()
+        _ = try QueryParameters(request, allowed: [])
+        let counts = try await store.unreadCount(viewer: user.username)
+        return try .json(UnreadCountView(mine: counts.mine, common: counts.common, total: counts.mine + counts.common))
+    }
+
+    func inboxItem(_ context: Context) async throws -> Response {
+        try .json(InboxItemView(try await visibleInboxItem(context)))
+    }
+
+    /// Marks the item read for the caller only; others' read flags are their own. Answers
+    /// with the item as the caller now sees it.
+    func markRead(_ context: Context) async throws -> Response {
+        let user = try context.requireUser()
+        let item = try await visibleInboxItem(context)
+        guard try await store.markRead(itemID: item.id, username: user.username) else {
+            throw APIError.notFound("inbox_item_not_found", "no inbox item with id \(item.id)")
+        }
+        var updated = item
+        updated.read = true
+        return try .json(InboxItemView(try await store.inboxItem(id: item.id, viewer: user.username) ?? updated))
+    }
+
+    /// The item named in the path if it is in the common inbox or the caller's own; another
+    /// user's item is "not found", even for admins (a user's inbox is private).
+    func visibleInboxItem(_ context: Context) async throws -> InboxItem {
+        let user = try context.requireUser()
+        let raw = try context.parameters.require("id")
+        guard let id = Int64(raw), let item = try await store.inboxItem(id: id, viewer: user.username),
+              item.owner == nil || item.owner == user.username else {
+            throw APIError.notFound("inbox_item_not_found", "no inbox item with id '\(raw)'")
+        }
+        return item
+    }
+}

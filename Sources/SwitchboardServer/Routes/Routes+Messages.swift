@@ -1,0 +1,70 @@
+import Hummingbird
+import SwitchboardCore
+
+// Sending messages and following their deliveries.
+
+extension SendRequest: APIRequestBody {
+    static let shape = JSONShape.object([
+        "to": .any, "text": .any, "subject": .any, "html": .any, "severity": .any,
+        "attachments": .array(of: .keys("filename", "content_type", "data")),
+    ])
+}
+
+extension APIEnvironment {
+    static let maxIdempotencyKeyLength = 255
+
+    func addMessageRoutes(to api: RouterGroup<Context>) {
+        api.post("/messages") { request, context in try await sendMessage(request, context) }
+        api.get("/messages/{id}") { _, context in try await message(context) }
+    }
+
+    /// Accepts a message: 202 once it and its deliveries are committed. With an
+    /// `Idempotency-Key` a retried request returns the first answer (with
+    /// `Idempotent-Replayed: true`) and sends nothing twice; the key reused for a different
+    /// request is 409. A replay shows the deliveries' current status.
+    func sendMessage(_ request: Request, _ context: Context) async throws -> Response {
+        let user = try context.requireUser()
+        let key = try idempotencyKey(request)
+        let body = try await request.decodeBody(SendRequest.self, limit: maxBodyBytes).value
+        let acceptance = try await hub.send(body, sender: user.username, idempotencyKey: key)
+        var headers: HTTPFields = [.location: "/api/v1/messages/\(acceptance.record.message.id)"]
+        if acceptance.replayed { headers[.idempotentReplayed] = "true" }
+        return try .json(AcceptanceView(acceptance.record), status: .accepted, headers: headers)
+    }
+
+    /// Printable ASCII, 1 to 255 characters (a UUID is typical); absent means no idempotency.
+    func idempotencyKey(_ request: Request) throws -> String? {
+        let values = request.headers[values: .idempotencyKey]
+        guard let key = values.first else { return nil }
+        guard values.count == 1, (1...Self.maxIdempotencyKeyLength).contains(key.utf8.count),
+              key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
+            throw APIError.badRequest("invalid_idempotency_key",
+                                      "Idempotency-Key must be given once, as 1 to \(Self.maxIdempotencyKeyLength) printable ASCII characters without spaces")
+        }
+        return key
+    }
+
+    /// A message with all its deliveries, if the caller may see it (else 404, so ids of
+    /// other people's messages are not confirmed).
+    func message(_ context: Context) async throws -> Response {
+        let user = try context.requireUser()
+        let id = try context.parameters.require("id")
+        guard let record = try await store.message(id: id), Self.may(user, read: record.message) else {
+            throw APIError.notFound("message_not_found", "no message with id '\(id)'")
+        }
+        return try .json(MessageView(record))
+    }
+
+    /// Who may read a message through `/messages/{id}`:
+    /// - admins: every message;
+    /// - the user who sent it;
+    /// - any logged-in user: messages the hub itself sent for inbound traffic (auto-replies
+    ///   and forwards, sender `connector:NAME`): they answer what is in the common inbox,
+    ///   which everyone sees.
+    /// Inbound messages are read through the inbox, whose per-user privacy this keeps.
+    static func may(_ user: UserAccount, read message: Message) -> Bool {
+        if user.role == .admin { return true }
+        guard message.direction == .outbound, let sender = message.sender else { return false }
+        return sender == user.username || sender.hasPrefix("connector:")
+    }
+}

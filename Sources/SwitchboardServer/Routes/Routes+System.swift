@@ -1,0 +1,46 @@
+import Hummingbird
+import SwitchboardCore
+
+// Health, metrics and the API's own description.
+
+extension APIEnvironment {
+    /// The routes that answer without a login: health (for load balancers), the OpenAPI
+    /// document (it describes, it reveals nothing), and logging in.
+    func addPublicRoutes(to router: Router<Context>) {
+        router.get("/health") { _, context in try await health(context) }
+        router.get("/api/v1/openapi.yaml") { _, _ in try openAPI() }
+        addLoginRoute(to: router)
+    }
+
+    /// Metrics need a login: counters reveal traffic, and the endpoint has no reason to be
+    /// open. Prometheus scrapes with a bearer token (`authorization` in its scrape config).
+    func addMetricsRoute(to group: RouterGroup<Context>) {
+        group.get("/metrics") { _, context in
+            _ = try context.requireUser()
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(16 * 1024)
+            registry.emit(into: &buffer)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+        }
+    }
+
+    /// `ok` once the store answers a cheap query; 503 if it does not.
+    func health(_ context: Context) async throws -> Response {
+        do {
+            _ = try await store.nextDue()
+        } catch {
+            context.logger.error("health check: the store failed", metadata: ["error": "\(error)"])
+            throw APIError(.serviceUnavailable, "unavailable", "the store is not answering")
+        }
+        return try .json(["status": "ok"])
+    }
+
+    func openAPI() throws -> Response {
+        guard let document = openAPIDocument else {
+            throw APIError(.serviceUnavailable, "unavailable", "the OpenAPI document is not installed")
+        }
+        return Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: document)))
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Hummingbird
+import SwitchboardCore
+
+// The message tester: pretend a message came in, and read what bucket connectors "sent".
+// Any logged-in user may use it on bucket connectors (they reach no one outside). Injecting a
+// message as if it came through a real connector (an SMS gateway) is admin-only: it would
+// let a user forge inbound traffic that forwarding rules then pass on.
+
+struct TesterInboundBody: APIRequestBody {
+    var connector: String?
+    var from: String
+    var to: String?
+    var text: String
+    var subject: String?
+    static let shape = JSONShape.keys("connector", "from", "to", "text", "subject")
+}
+
+/// What became of an injected message.
+struct InboundResultView: Encodable {
+    var messageId: String
+    var disposition: String
+    @ExplicitNull var inboxItemId: Int64?
+    var replies: [String]
+
+    init(_ r: InboundResult) {
+        messageId = r.messageID; disposition = r.disposition.rawValue; inboxItemId = r.inboxItemID; replies = r.replies
+    }
+}
+
+struct SentItemView: Encodable {
+    var connector: String
+    var deliveryId: String
+    var messageId: String
+    var to: String
+    @ExplicitNull var subject: String?
+    var text: String
+    @ExplicitNull var html: String?
+    var attachments: [String]
+    var receiptId: String
+    var sentAt: Date
+
+    init(_ s: BucketConnector.SentItem) {
+        connector = s.connector; deliveryId = s.deliveryID; messageId = s.messageID; to = s.to.description
+        subject = s.subject; text = s.text; html = s.html; attachments = s.attachments; receiptId = s.receiptID; sentAt = s.sentAt
+    }
+}
+
+extension APIEnvironment {
+    static let defaultTesterConnector = "tester"
+
+    func addTesterRoutes(to api: RouterGroup<Context>) {
+        api.post("/tester/inbound") { request, context in try await injectInbound(request, context) }
+        api.get("/tester/sent") { request, context in try await testerSent(request, context) }
+        api.delete("/tester/sent") { request, context in try await clearTesterSent(request, context) }
+    }
+
+    /// Runs the message through the hub's inbound pipeline as if the connector received it;
+    /// 202 with what became of it (inbox item, replies).
+    func injectInbound(_ request: Request, _ context: Context) async throws -> Response {
+        let user = try context.requireUser()
+        let body = try await request.decodeBody(TesterInboundBody.self, limit: maxBodyBytes).value
+        let name = body.connector ?? Self.defaultTesterConnector
+        guard let connector = hub.connectors[name] else {
+            throw APIError.unprocessable("unknown_connector", "no connector named '\(name)'")
+        }
+        guard connector is BucketConnector || user.role == .admin else {
+            throw APIError.forbidden("only an admin may inject messages through '\(name)', which is not a bucket connector")
+        }
+        let from = try Address(parsing: body.from)
+        let to = try body.to.map { try Address(parsing: $0) }
+        let inbound = InboundMessage(connector: name, from: from, to: to, text: body.text, subject: body.subject)
+        let result = try await hub.receive(inbound)
+        context.logger.info("tester injected an inbound message", metadata: ["connector": "\(name)", "by": "\(user.username)"])
+        return try .json(InboundResultView(result), status: .accepted)
+    }
+
+    /// What a bucket connector was asked to send, oldest first; `to` filters by address.
+    func testerSent(_ request: Request, _ context: Context) async throws -> Response {
+        _ = try context.requireUser()
+        let query = try QueryParameters(request, allowed: ["connector", "to"])
+        let bucket = try bucket(query)
+        let to = try query.string("to").map { try Address(parsing: $0) }
+        return try .json(ListView(items: bucket.sent(to: to).map(SentItemView.init)))
+    }
+
+    func clearTesterSent(_ request: Request, _ context: Context) async throws -> Response {
+        _ = try context.requireUser()
+        let query = try QueryParameters(request, allowed: ["connector"])
+        try bucket(query).clear()
+        return .noContent()
+    }
+
+    func bucket(_ query: QueryParameters) throws -> BucketConnector {
+        let name = query.string("connector") ?? Self.defaultTesterConnector
+        guard let bucket = hub.bucket(named: name) else {
+            throw APIError.notFound("unknown_connector", "no bucket connector named '\(name)'")
+        }
+        return bucket
+    }
+}

@@ -1,0 +1,84 @@
+import Hummingbird
+import SwitchboardCore
+
+// Login users: admins only, except that anyone may change their own password.
+
+struct UserCreateBody: APIRequestBody {
+    var username: String
+    var password: String
+    var role: String
+    var displayName: String?
+    enum CodingKeys: String, CodingKey { case username, password, role, displayName = "display_name" }
+    static let shape = JSONShape.keys("username", "password", "role", "display_name")
+}
+
+struct PasswordBody: APIRequestBody {
+    var password: String
+    static let shape = JSONShape.keys("password")
+}
+
+extension APIEnvironment {
+    func addUserRoutes(to api: RouterGroup<Context>) {
+        api.get("/users") { _, context in try await listUsers(context) }
+        api.post("/users") { request, context in try await createUser(request, context) }
+        api.get("/users/{name}") { _, context in try await user(context) }
+        api.delete("/users/{name}") { _, context in try await deleteUser(context) }
+        api.put("/users/{name}/password") { request, context in try await setPassword(request, context) }
+    }
+
+    func listUsers(_ context: Context) async throws -> Response {
+        try context.requireAdmin()
+        let users = try await store.users().sorted { $0.username < $1.username }
+        return try .json(ListView(items: users.map(UserView.init)))
+    }
+
+    func createUser(_ request: Request, _ context: Context) async throws -> Response {
+        try context.requireAdmin()
+        let body = try await request.decodeBody(UserCreateBody.self, limit: maxBodyBytes).value
+        guard let role = UserAccount.Role(rawValue: body.role) else {
+            throw APIError.unprocessable("invalid_role", "role must be one of \(UserAccount.Role.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let user = try await accounts.createUser(username: body.username, password: body.password, role: role, displayName: body.displayName)
+        context.logger.info("user created", metadata: ["user": "\(user.username)", "by": "\(context.user?.username ?? "?")"])
+        return try .json(UserView(user), status: .created, headers: [.location: "/api/v1/users/\(user.username)"])
+    }
+
+    func user(_ context: Context) async throws -> Response {
+        try context.requireAdmin()
+        let name = try context.parameters.require("name")
+        guard let user = try await store.user(named: name) else { throw Self.userNotFound(name) }
+        return try .json(UserView(user))
+    }
+
+    /// Admins cannot delete themselves, so at least one admin always remains.
+    func deleteUser(_ context: Context) async throws -> Response {
+        let admin = try context.requireAdmin()
+        let name = try context.parameters.require("name")
+        guard name != admin.username else {
+            throw APIError.conflict("cannot_delete_self", "you cannot delete your own account; ask another admin")
+        }
+        guard try await store.deleteUser(named: name) else { throw Self.userNotFound(name) }
+        context.logger.info("user deleted", metadata: ["user": "\(name)", "by": "\(admin.username)"])
+        return .noContent()
+    }
+
+    func setPassword(_ request: Request, _ context: Context) async throws -> Response {
+        let caller = try context.requireUser()
+        let name = try context.parameters.require("name")
+        guard caller.role == .admin || caller.username == name else {
+            throw APIError.forbidden("only an admin may change another user's password")
+        }
+        let body = try await request.decodeBody(PasswordBody.self, limit: maxBodyBytes).value
+        do {
+            try await accounts.setPassword(username: name, password: body.password)
+        } catch let error as SwitchboardError where error.kind == .notFound {
+            throw Self.userNotFound(name)
+        }
+        context.logger.info("password changed", metadata: ["user": "\(name)", "by": "\(caller.username)"])
+        return .noContent()
+    }
+
+    static func userNotFound(_ name: String) -> APIError {
+        .notFound("user_not_found", "no user named '\(name)'")
+    }
+}

@@ -1,0 +1,39 @@
+import Hummingbird
+import SwitchboardCore
+
+/// The per-request state the API's handlers share: who is asking and how they proved it.
+///
+/// `AuthMiddleware` fills it in for every route but the few public ones; handlers read it
+/// through `requireUser()` / `requireAdmin()`, which fail closed if it is missing.
+public struct SwitchboardRequestContext: RequestContext {
+    /// How the caller authenticated; logout needs the session, `/me` reports which.
+    public enum Credential: Sendable, Equatable {
+        /// A login session, by the SHA-256 hash of its cookie.
+        case session(tokenHash: String)
+        /// An API token, by the SHA-256 hash of the bearer secret.
+        case token(tokenHash: String)
+    }
+
+    public var coreContext: CoreRequestContextStorage
+    /// The authenticated user; `nil` only on public routes.
+    public var user: UserAccount?
+    public var credential: Credential?
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+    }
+
+    /// The caller, or 401 when the route was (wrongly) reached without authentication.
+    func requireUser() throws -> UserAccount {
+        guard let user else { throw APIError.unauthorized() }
+        return user
+    }
+
+    /// The caller if an admin, else 403.
+    @discardableResult
+    func requireAdmin() throws -> UserAccount {
+        let user = try requireUser()
+        guard user.role == .admin else { throw APIError.forbidden("only an admin may do this") }
+        return user
+    }
+}

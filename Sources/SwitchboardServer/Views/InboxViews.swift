@@ -1,0 +1,49 @@
+import Foundation
+import SwitchboardCore
+
+/// An inbound message as an inbox shows it: who sent it, on which connector, and what.
+struct InboxMessageView: Encodable {
+    var id: String
+    @ExplicitNull var from: String?
+    @ExplicitNull var to: String?
+    @ExplicitNull var connector: String?
+    @ExplicitNull var subject: String?
+    var text: String
+    @ExplicitNull var html: String?
+    var severity: String
+    var attachments: [AttachmentInfo]
+    var createdAt: Date
+
+    init(_ m: Message) {
+        id = m.id; from = m.origin?.from.description ?? m.sender; to = m.origin?.to?.description
+        connector = m.origin?.connector; subject = m.subject; text = m.text; html = m.html
+        severity = m.severity.rawValue; attachments = m.attachments.map(AttachmentInfo.init); createdAt = m.createdAt
+    }
+}
+
+/// One inbox entry; `owner` is `null` in the common inbox, `read` is the caller's own flag.
+struct InboxItemView: Encodable {
+    var id: Int64
+    var message: InboxMessageView
+    @ExplicitNull var owner: String?
+    var read: Bool
+    var receivedAt: Date
+
+    init(_ item: InboxItem) {
+        id = item.id; message = InboxMessageView(item.message); owner = item.owner; read = item.read; receivedAt = item.receivedAt
+    }
+}
+
+/// A page of the inbox, newest first; pass `next_cursor` as `cursor` for the next one.
+struct InboxPageView: Encodable {
+    var items: [InboxItemView]
+    @ExplicitNull var nextCursor: String?
+
+    init(_ page: InboxPage) { items = page.items.map(InboxItemView.init); nextCursor = page.nextCursor.map(String.init) }
+}
+
+struct UnreadCountView: Encodable {
+    var mine: Int
+    var common: Int
+    var total: Int
+}

@@ -1,0 +1,50 @@
+import Foundation
+import SwitchboardCore
+
+// Login sessions and API tokens.
+extension StoreConformance {
+    /// A session answers until it expires, and not after; deleted sessions are gone.
+    public func sessionsExpire() async throws {
+        let store = try await makeStore()
+        try await store.createUser(StoreFixture.user("alice"))
+        try await store.createSession(tokenHash: "s1", username: "alice", expiresAt: StoreFixture.at(60))
+        try await store.createSession(tokenHash: "s2", username: "alice", expiresAt: StoreFixture.at(3600))
+
+        try expectEqual(try await store.sessionUser(tokenHash: "s1", now: StoreFixture.t0), "alice", "a live session")
+        try expectEqual(try await store.sessionUser(tokenHash: "s1", now: StoreFixture.at(59)), "alice", "still live")
+        try expectEqual(try await store.sessionUser(tokenHash: "s1", now: StoreFixture.at(61)), nil, "an expired session")
+        try expectEqual(try await store.sessionUser(tokenHash: "s2", now: StoreFixture.at(61)), "alice", "the other session lives")
+        try expectEqual(try await store.sessionUser(tokenHash: "nope", now: StoreFixture.t0), nil, "an unknown session")
+
+        try await store.deleteSession(tokenHash: "s2")
+        try expectEqual(try await store.sessionUser(tokenHash: "s2", now: StoreFixture.t0), nil, "a deleted session")
+        try await store.deleteSession(tokenHash: "s2")
+        try await expectError(.notFound, "unknown_user", "a session needs an existing user") {
+            try await store.createSession(tokenHash: "s3", username: "ghost", expiresAt: StoreFixture.at(60))
+        }
+    }
+
+    /// Tokens are listed per user and only their owner may delete them.
+    public func tokensBelongToTheirUser() async throws {
+        let store = try await makeStore()
+        try await store.createUser(StoreFixture.user("alice"))
+        try await store.createUser(StoreFixture.user("bob"))
+        let ci = APIToken(username: "alice", name: "ci", tokenHash: "h-ci", createdAt: StoreFixture.t0)
+        let grafana = APIToken(username: "alice", name: "grafana", tokenHash: "h-grafana", createdAt: StoreFixture.at(1))
+        let bobs = APIToken(username: "bob", name: "laptop", tokenHash: "h-bob", createdAt: StoreFixture.t0)
+        for token in [ci, grafana, bobs] { try await store.createToken(token) }
+
+        let alices = try await store.tokens(username: "alice")
+        try expectEqual(alices.map(\.ms).sorted { $0.name < $1.name }, [ci.ms, grafana.ms], "alice's tokens, every field")
+        try expectEqual(try await store.tokens(username: "bob").map(\.id), [bobs.id], "bob's token")
+        try expectEqual(try await store.tokenUser(tokenHash: "h-bob"), "bob", "a token hash finds its user")
+        try expectEqual(try await store.tokenUser(tokenHash: "h-none"), nil, "an unknown hash finds nobody")
+
+        try expectEqual(try await store.deleteToken(id: ci.id, username: "bob"), false, "bob cannot delete alice's token")
+        try expectEqual(try await store.tokenUser(tokenHash: "h-ci"), "alice", "the token still works")
+        try expectEqual(try await store.deleteToken(id: ci.id, username: "alice"), true, "alice deletes her token")
+        try expectEqual(try await store.tokenUser(tokenHash: "h-ci"), nil, "a deleted token finds nobody")
+        try expectEqual(try await store.tokens(username: "alice").map(\.id), [grafana.id], "her other token stays")
+        try expectEqual(try await store.deleteToken(id: ci.id, username: "alice"), false, "deleting it again finds nothing")
+    }
+}

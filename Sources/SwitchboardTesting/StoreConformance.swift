@@ -1,0 +1,153 @@
+import Foundation
+import SwitchboardCore
+
+/// The behaviour every `HubStore` must show, written once and run against each store
+/// (SQLite, PostgreSQL, in-memory) so that they cannot drift apart.
+///
+/// Framework-agnostic on purpose: a check is an `async throws` function that throws
+/// `ConformanceFailure` on the first wrong answer, so XCTest, Swift Testing or a plain
+/// executable can run it. Every check asks `makeStore` for a fresh, empty store and uses
+/// fixed dates on whole milliseconds, comparing dates at millisecond precision, because
+/// stores keep time at different resolutions.
+public struct StoreConformance: Sendable {
+    /// One check of the suite, so a runner can list, parameterise or pick them.
+    public enum Check: String, CaseIterable, Sendable, CustomStringConvertible {
+        case acceptRoundTrip, idempotentReplay, idempotencyKeyReuseConflicts, concurrentRetriesWithOneKeyStoreOnce
+        case claimDueReturnsOnlyDueDeliveries, claimDueHonoursLeases, finishMovesDeliveries
+        case finishRefusesIllegalTransitions, attemptsAreRecordedInOrder, nextDueFollowsQueueAndLeases
+        case concurrentClaimsNeverOverlap
+        case inboundMessageRoundTrip, inboxScopes, readFlagsArePerUser, unreadOnlyFiltersPerViewer
+        case inboxPagingHasNoGapsOrDuplicates, markReadIsIdempotent, unreadCountPerScope
+        case userLifecycle, deleteUserRemovesCredentialsAndUnlinksContacts, contactLifecycle
+        case contactsByAddressAndUsername, groupLifecycle, groupMembers
+        case sessionsExpire, tokensBelongToTheirUser
+
+        public var description: String { rawValue }
+    }
+
+    let makeStore: @Sendable () async throws -> any HubStore
+
+    /// `makeStore` must return a new, empty store on every call.
+    public init(makeStore: @escaping @Sendable () async throws -> any HubStore) {
+        self.makeStore = makeStore
+    }
+
+    /// Runs one check.
+    public func run(_ check: Check) async throws {
+        switch check {
+        case .acceptRoundTrip: try await acceptRoundTrip()
+        case .idempotentReplay: try await idempotentReplay()
+        case .idempotencyKeyReuseConflicts: try await idempotencyKeyReuseConflicts()
+        case .concurrentRetriesWithOneKeyStoreOnce: try await concurrentRetriesWithOneKeyStoreOnce()
+        case .claimDueReturnsOnlyDueDeliveries: try await claimDueReturnsOnlyDueDeliveries()
+        case .claimDueHonoursLeases: try await claimDueHonoursLeases()
+        case .finishMovesDeliveries: try await finishMovesDeliveries()
+        case .finishRefusesIllegalTransitions: try await finishRefusesIllegalTransitions()
+        case .attemptsAreRecordedInOrder: try await attemptsAreRecordedInOrder()
+        case .nextDueFollowsQueueAndLeases: try await nextDueFollowsQueueAndLeases()
+        case .concurrentClaimsNeverOverlap: try await concurrentClaimsNeverOverlap()
+        case .inboundMessageRoundTrip: try await inboundMessageRoundTrip()
+        case .inboxScopes: try await inboxScopes()
+        case .readFlagsArePerUser: try await readFlagsArePerUser()
+        case .unreadOnlyFiltersPerViewer: try await unreadOnlyFiltersPerViewer()
+        case .inboxPagingHasNoGapsOrDuplicates: try await inboxPagingHasNoGapsOrDuplicates()
+        case .markReadIsIdempotent: try await markReadIsIdempotent()
+        case .unreadCountPerScope: try await unreadCountPerScope()
+        case .userLifecycle: try await userLifecycle()
+        case .deleteUserRemovesCredentialsAndUnlinksContacts: try await deleteUserRemovesCredentialsAndUnlinksContacts()
+        case .contactLifecycle: try await contactLifecycle()
+        case .contactsByAddressAndUsername: try await contactsByAddressAndUsername()
+        case .groupLifecycle: try await groupLifecycle()
+        case .groupMembers: try await groupMembers()
+        case .sessionsExpire: try await sessionsExpire()
+        case .tokensBelongToTheirUser: try await tokensBelongToTheirUser()
+        }
+    }
+
+    /// Runs every check in order and stops at the first failure.
+    public func runAll() async throws {
+        for check in Check.allCases { try await run(check) }
+    }
+}
+
+/// A check found the store behaving wrongly. Its description names the check, what was
+/// expected and what came back, and where in the suite it was asserted.
+public struct ConformanceFailure: Error, Sendable, CustomStringConvertible {
+    public var check: String
+    public var message: String
+    public var expected: String?
+    public var actual: String?
+    public var file: String
+    public var line: UInt
+
+    public init(check: String, message: String, expected: String? = nil, actual: String? = nil, file: String, line: UInt) {
+        self.check = check; self.message = message; self.expected = expected; self.actual = actual
+        self.file = file; self.line = line
+    }
+
+    public var description: String {
+        var text = "store conformance check '\(check)' failed: \(message)"
+        if let expected { text += "\n  expected: \(expected)" }
+        if let actual { text += "\n  actual:   \(actual)" }
+        text += "\n  at \(file):\(line)"
+        return text
+    }
+}
+
+// MARK: - Assertions
+
+/// Assertions name the check through `#function` at the call site.
+extension StoreConformance {
+    func expectEqual<T: Equatable>(
+        _ actual: T, _ expected: T, _ what: String,
+        check: String = #function, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        guard actual != expected else { return }
+        throw ConformanceFailure(
+            check: check, message: what, expected: String(describing: expected), actual: String(describing: actual),
+            file: "\(file)", line: line)
+    }
+
+    func expectTrue(
+        _ condition: Bool, _ what: String,
+        check: String = #function, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        guard !condition else { return }
+        throw ConformanceFailure(check: check, message: what, file: "\(file)", line: line)
+    }
+
+    func unwrap<T>(
+        _ value: T?, _ what: String,
+        check: String = #function, file: StaticString = #filePath, line: UInt = #line
+    ) throws -> T {
+        guard let value else {
+            throw ConformanceFailure(check: check, message: what, expected: "a value", actual: "nil", file: "\(file)", line: line)
+        }
+        return value
+    }
+
+    /// Expects `body` to throw a `SwitchboardError` of this kind and code.
+    func expectError<T>(
+        _ kind: SwitchboardError.Kind, _ code: String?, _ what: String,
+        check: String = #function, file: StaticString = #filePath, line: UInt = #line,
+        _ body: () async throws -> T
+    ) async throws {
+        let expected = "SwitchboardError(\(kind.rawValue)\(code.map { ", \($0)" } ?? ""))"
+        do {
+            let value = try await body()
+            throw ConformanceFailure(
+                check: check, message: what, expected: expected, actual: "returned \(value)", file: "\(file)", line: line)
+        } catch let error as SwitchboardError {
+            guard error.kind == kind, code == nil || error.code == code else {
+                throw ConformanceFailure(
+                    check: check, message: what, expected: expected,
+                    actual: "SwitchboardError(\(error.kind.rawValue), \(error.code)): \(error.message)", file: "\(file)", line: line)
+            }
+        } catch let failure as ConformanceFailure {
+            throw failure
+        } catch {
+            throw ConformanceFailure(
+                check: check, message: what, expected: expected, actual: "\(type(of: error)): \(error)", file: "\(file)", line: line)
+        }
+    }
+}

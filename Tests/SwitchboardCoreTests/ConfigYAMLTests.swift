@@ -1,0 +1,211 @@
+import Foundation
+import SwitchboardConfig
+import SwitchboardCore
+import Testing
+
+@Suite("Configuration YAML and loading")
+struct ConfigYAMLTests {
+    static let examplePath = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("switchboard.example.yaml").path
+
+    func pairs(_ node: ConfigNode) -> [(key: String, keyMark: ConfigMark?, value: ConfigNode)] {
+        if case .mapping(let p, _) = node { return p }
+        return []
+    }
+
+    func temporaryFile(_ text: String) throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-config-\(UUID().uuidString).yaml")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    @Test func emptyOrCommentOnlyTextIsAnEmptyMapping() throws {
+        #expect(try YAMLConfig.node(fromYAML: "") == .mapping([]))
+        #expect(try YAMLConfig.node(fromYAML: "# nothing configured yet\n\n") == .mapping([]))
+    }
+
+    @Test func keysAndValuesKeepTheirOneBasedLines() throws {
+        let node = try YAMLConfig.node(fromYAML: "# comment\nserver:\n  host: example.org\n\n  port: 8080\n")
+        let server = try #require(pairs(node).first)
+        #expect(server.key == "server" && server.keyMark == ConfigMark(line: 2, column: 1))
+        let inner = pairs(server.value)
+        #expect(inner.map { $0.key } == ["host", "port"])
+        #expect(inner.map { $0.keyMark?.line } == [3, 5])
+        #expect(inner.map { $0.value.mark } == [ConfigMark(line: 3, column: 9), ConfigMark(line: 5, column: 9)])
+    }
+
+    @Test func plainNullsBecomeNullButQuotedOnesStayText() throws {
+        let node = try YAMLConfig.node(fromYAML: "a:\nb: ~\nc: null\nd: \"null\"\ne: 08\nf: [1, x]\n")
+        let values = pairs(node).map { $0.value }
+        #expect(values == [.null(nil), .null(nil), .null(nil), .scalar("null", nil), .scalar("08", nil),
+                           .sequence([.scalar("1", nil), .scalar("x", nil)], nil)])
+    }
+
+    @Test func aliasesAndMergeKeysAreResolvedWithExplicitKeysWinning() throws {
+        let parsed = ConfigTestEngines.parse("""
+            connectors:
+              kannel: &gateway
+                engine: http-gateway
+                channels: [sms]
+                url: http://kannel.example.org
+                username: switchboard
+              backup:
+                <<: *gateway
+                url: http://backup.example.org
+            channels:
+              sms: {route: [kannel, backup]}
+            """)
+        #expect(parsed.problems.isEmpty)
+        let connectors = try #require(parsed.connectors as? [ConfigTestConnector])
+        #expect(connectors.map(\.name) == ["kannel", "backup"])
+        #expect(connectors[1].engine == "http-gateway")
+        #expect(connectors[1].values["url"] == "http://backup.example.org")
+        #expect(connectors[1].values["username"] == "switchboard")
+    }
+
+    @Test func inAListOfMergedMappingsTheEarlierOneWins() throws {
+        let node = try YAMLConfig.node(fromYAML: """
+            a: &a {x: 1, y: 1}
+            b: &b {y: 2, z: 2}
+            c:
+              <<: [*a, *b]
+              z: 3
+            """)
+        let c = try #require(pairs(node).last)
+        #expect(c.value == .mapping([("x", .scalar("1", nil)), ("y", .scalar("1", nil)), ("z", .scalar("3", nil))]))
+    }
+
+    @Test func syntaxErrorIsOneProblemWithItsLine() {
+        let text = "server:\n  port: 8080\n  host: a: b\n"
+        #expect(throws: ConfigurationError.self) { try YAMLConfig.node(fromYAML: text) }
+        let read = YAMLConfig.read(yaml: text)
+        #expect(read.node == nil)
+        #expect(read.problems.count == 1)
+        #expect(read.problems.first?.path == "(yaml)")
+        #expect(read.problems.first?.mark?.line == 3)
+        #expect(read.problems.first?.message.hasPrefix("syntax error: mapping values are not allowed") == true)
+    }
+
+    @Test func duplicateKeysAreReportedWithTheirPathsAndBothLines() throws {
+        let text = """
+            server:
+              port: 8080
+              host: a
+              "port": 9090
+            connectors:
+              tester:
+                engine: bucket
+                channels: [sms]
+                engine: bucket
+                engine: smtp
+            storage: {driver: mysql, driver: sqlite}
+            """
+        do throws(ConfigurationError) {
+            _ = try YAMLConfig.node(fromYAML: text)
+            Issue.record("duplicate keys were accepted")
+        } catch {
+            #expect(error.problems.map(\.description) == [
+                "server.port (line 4): duplicate key; first written at line 2",
+                "connectors.tester.engine (line 9): duplicate key; first written at line 7",
+                "connectors.tester.engine (line 10): duplicate key; first written at line 7",
+                "storage.driver (line 11): duplicate key; first written at line 11",
+            ])
+        }
+        // The rest of the file is still validated, so one run shows everything.
+        let parsed = ConfigTestEngines.parse(text)
+        #expect(parsed.paths == ["server.port", "connectors.tester.engine", "connectors.tester.engine", "storage.driver", "storage.driver"])
+        #expect(parsed.problems.last?.message == "'mysql' is not one of: sqlite, postgres")
+        #expect(parsed.configuration == nil)
+    }
+
+    @Test func unreadableFileIsAProblemNamingThePath() {
+        let missing = "/nonexistent/switchboard-\(UUID().uuidString).yaml"
+        #expect(YAMLConfig.read(contentsOf: missing).problems == [
+            ConfigProblem(path: missing, mark: nil, message: "cannot read the configuration file: no such file"),
+        ])
+        let directory = FileManager.default.temporaryDirectory.path
+        #expect(YAMLConfig.read(contentsOf: directory).problems.first?.message == "cannot read the configuration file: it is a directory, not a file")
+        #expect(throws: ConfigurationError.self) { try YAMLConfig.node(contentsOf: missing) }
+    }
+
+    @Test func fileProblemsNameTheFileForSyntaxErrors() throws {
+        let path = try temporaryFile("server:\n  port: [8080\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let problems = ConfigLoader.check(path: path, engines: ConfigTestEngines.all, environment: ConfigEnvironment(variables: [:]))
+        #expect(problems.count == 1)
+        #expect(problems.first?.path == path)
+        #expect(problems.first?.message.hasPrefix("syntax error:") == true)
+    }
+
+    @Test func loaderUsesThePathThenTheEnvironmentThenTheEmbeddedDefault() throws {
+        let fromEnv = try temporaryFile("server:\n  port: 9001\n")
+        let explicit = try temporaryFile("server:\n  port: 9002\n")
+        defer { for p in [fromEnv, explicit] { try? FileManager.default.removeItem(atPath: p) } }
+        let env = ConfigEnvironment(variables: ["SWITCHBOARD_CONFIG": fromEnv])
+
+        #expect(try ConfigLoader.load(path: nil, engines: ConfigTestEngines.all, environment: env).0.server.port == 9001)
+        #expect(try ConfigLoader.load(path: explicit, engines: ConfigTestEngines.all, environment: env).0.server.port == 9002)
+        let (config, connectors) = try ConfigLoader.load(path: nil, engines: ConfigTestEngines.all, environment: ConfigEnvironment(variables: [:]))
+        #expect(config == HubConfiguration.embeddedDefault)
+        #expect(connectors.map(\.name) == ["tester"])
+    }
+
+    @Test func loadThrowsEveryProblem() throws {
+        let path = try temporaryFile("server:\n  port: 0\nlogging:\n  format: xml\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do throws(ConfigurationError) {
+            _ = try ConfigLoader.load(path: path, engines: ConfigTestEngines.all, environment: ConfigEnvironment(variables: [:]))
+            Issue.record("a bad configuration was loaded")
+        } catch {
+            #expect(error.problems.map(\.path) == ["server.port", "logging.format"])
+        }
+    }
+
+    @Test func exampleFileParsesCleanlyWithABucketEngine() throws {
+        let environment = ConfigEnvironment(variables: [:])
+        #expect(ConfigLoader.check(path: Self.examplePath, engines: [ConfigTestEngines.bucket], environment: environment) == [])
+        let (config, connectors) = try ConfigLoader.load(path: Self.examplePath, engines: [ConfigTestEngines.bucket], environment: environment)
+        let tester = try #require(connectors.first as? ConfigTestConnector)
+        #expect(connectors.count == 1)
+        #expect(tester.values == ["latency": "0.0", "transient_failure_rate": "0.0", "permanent_failure_rate": "0.0", "capacity": "10000"])
+        #expect(config.channels == HubConfiguration.embeddedDefault.channels)
+        #expect(config.forwarding == [ForwardingRule(connector: "tester", keyword: "alert", to: [.email("ops@example.org")], prefix: "SMS from {from}: ")])
+        #expect(config.autoReplies.map(\.keyword) == ["ping", "echo"])
+        // The example shows the defaults, so it configures exactly what no file does.
+        var defaults = HubConfiguration.embeddedDefault
+        defaults.forwarding = config.forwarding
+        defaults.autoReplies = config.autoReplies
+        defaults.connectors[0].settings = config.connectors[0].settings
+        #expect(config == defaults)
+    }
+
+    @Test func exampleFileParsesCleanlyWithTheShippedBucketEngine() throws {
+        let (_, connectors) = try ConfigLoader.load(
+            path: Self.examplePath, engines: [BucketConnector.engine], environment: ConfigEnvironment(variables: [:]))
+        let bucket = try #require(connectors.first as? BucketConnector)
+        // The example documents the engine's defaults by setting them.
+        #expect(bucket.configuration == BucketConnector.Configuration())
+        #expect(bucket.channels == [.sms, .email, .im])
+    }
+
+    @Test func exampleFileSetsEveryKey() throws {
+        let root = try YAMLConfig.node(contentsOf: Self.examplePath)
+        func keys(_ path: [String]) -> [String] {
+            var node = root
+            for key in path { node = pairs(node).first { $0.key == key }?.value ?? .null(nil) }
+            if case .sequence(let items, _) = node { return Array(Set(items.flatMap { pairs($0).map { $0.key } })).sorted() }
+            return pairs(node).map { $0.key }.sorted()
+        }
+        #expect(keys([]) == ["admin", "auto_replies", "channels", "connectors", "dispatcher", "forwarding", "logging", "server", "storage"])
+        #expect(keys(["server"]) == ["host", "max_body_bytes", "port", "secure_cookies", "session_ttl"])
+        #expect(keys(["storage"]) == ["data_dir", "driver", "synchronous"])
+        #expect(keys(["logging"]) == ["format", "level"])
+        #expect(keys(["admin"]) == ["password_env", "username"])
+        #expect(keys(["connectors", "tester"]) == ["capacity", "channels", "engine", "latency", "permanent_failure_rate", "transient_failure_rate"])
+        #expect(keys(["channels", "sms"]) == ["route"])
+        #expect(keys(["forwarding"]) == ["connector", "keyword", "prefix", "to"])
+        #expect(keys(["auto_replies"]) == ["keep_in_inbox", "keyword", "reply"])
+        #expect(keys(["dispatcher"]) == ["lease", "poll_interval", "retry_delay", "retry_factor", "retry_limit", "retry_max_delay", "workers"])
+    }
+}

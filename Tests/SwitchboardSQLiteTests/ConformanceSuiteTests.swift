@@ -1,0 +1,141 @@
+import Foundation
+import SwitchboardCore
+import SwitchboardSQLite
+import SwitchboardTesting
+import Testing
+
+/// The suite is only worth running if it fails wrong stores: these wrap a correct store,
+/// break one behaviour, and expect the matching check to throw `ConformanceFailure`.
+@Suite("Store conformance suite")
+struct ConformanceSuiteTests {
+    @Test func failsAStoreThatIgnoresIdempotencyKeys() async throws {
+        let suite = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .ignoreIdempotency) }
+        let failure = await #expect(throws: ConformanceFailure.self) { try await suite.idempotentReplay() }
+        #expect(failure?.check == "idempotentReplay()")
+        #expect(failure?.description.contains("expected") == true)
+    }
+
+    @Test func failsAStoreThatHandsOutLeasedDeliveriesAgain() async throws {
+        let suite = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .ignoreLeases) }
+        await #expect(throws: ConformanceFailure.self) { try await suite.claimDueHonoursLeases() }
+        await #expect(throws: ConformanceFailure.self) { try await suite.concurrentClaimsNeverOverlap() }
+    }
+
+    @Test func failsAStoreThatSharesReadFlagsBetweenUsers() async throws {
+        let suite = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .sharedReadFlags) }
+        await #expect(throws: ConformanceFailure.self) { try await suite.readFlagsArePerUser() }
+    }
+
+    @Test func failsAStoreThatLosesAttachments() async throws {
+        let suite = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .dropAttachments) }
+        await #expect(throws: ConformanceFailure.self) { try await suite.acceptRoundTrip() }
+    }
+
+    @Test func failsAStoreThatIgnoresThePagingCursor() async throws {
+        let suite = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .ignoreCursor) }
+        await #expect(throws: ConformanceFailure.self) { try await suite.inboxPagingHasNoGapsOrDuplicates() }
+    }
+
+    @Test func failsAStoreThatLetsAnyoneDeleteATokenOrSkipsTransitionChecks() async throws {
+        let tokens = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .anyoneDeletesTokens) }
+        await #expect(throws: ConformanceFailure.self) { try await tokens.tokensBelongToTheirUser() }
+        let transitions = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .swallowFinishErrors) }
+        await #expect(throws: ConformanceFailure.self) { try await transitions.finishRefusesIllegalTransitions() }
+    }
+
+    @Test func passesTheStoreItWraps() async throws {
+        let suite = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: nil) }
+        try await suite.runAll()
+    }
+}
+
+/// A store with one deliberate bug, forwarding everything else.
+struct MisbehavingStore: HubStore {
+    enum Fault: Sendable {
+        case ignoreIdempotency, ignoreLeases, sharedReadFlags, dropAttachments, ignoreCursor, anyoneDeletesTokens
+        case swallowFinishErrors
+    }
+    let base: any HubStore
+    let fault: Fault?
+
+    func accept(_ submission: Submission) async throws -> Acceptance {
+        var submission = submission
+        if fault == .ignoreIdempotency { submission.idempotency = nil }
+        return try await base.accept(submission)
+    }
+    func message(id: String) async throws -> MessageRecord? {
+        var record = try await base.message(id: id)
+        if fault == .dropAttachments { record?.message.attachments = [] }
+        return record
+    }
+    func claimDue(limit: Int, now: Date, leaseUntil: Date) async throws -> [DeliveryJob] {
+        guard fault == .ignoreLeases else { return try await base.claimDue(limit: limit, now: now, leaseUntil: leaseUntil) }
+        // Leases that end at once: the next claim takes the same deliveries again.
+        return try await base.claimDue(limit: limit, now: now, leaseUntil: now)
+    }
+    func finish(deliveryID: String, outcome: DeliveryOutcome, attempts: [DeliveryAttempt]) async throws -> Delivery {
+        do {
+            return try await base.finish(deliveryID: deliveryID, outcome: outcome, attempts: attempts)
+        } catch let error as SwitchboardError where fault == .swallowFinishErrors && error.kind == .conflict {
+            // Pretends the move happened, as a store without the transition check would.
+            return Delivery(id: deliveryID, messageID: "?", address: .sms("+4712345678"), channel: .sms)
+        }
+    }
+    func attempts(deliveryID: String) async throws -> [DeliveryAttempt] { try await base.attempts(deliveryID: deliveryID) }
+    func nextDue() async throws -> Date? { try await base.nextDue() }
+
+    func recordInbound(_ message: Message) async throws { try await base.recordInbound(message) }
+    func addToInbox(messageID: String, owner: String?) async throws -> InboxItem {
+        try await base.addToInbox(messageID: messageID, owner: owner)
+    }
+    func inbox(_ query: InboxQuery) async throws -> InboxPage {
+        var query = query
+        if fault == .sharedReadFlags { query.viewer = "everyone" }
+        if fault == .ignoreCursor { query.before = nil }
+        return try await base.inbox(query)
+    }
+    func inboxItem(id: Int64, viewer: String) async throws -> InboxItem? {
+        try await base.inboxItem(id: id, viewer: fault == .sharedReadFlags ? "everyone" : viewer)
+    }
+    func markRead(itemID: Int64, username: String) async throws -> Bool {
+        try await base.markRead(itemID: itemID, username: fault == .sharedReadFlags ? "everyone" : username)
+    }
+    func unreadCount(viewer: String) async throws -> (mine: Int, common: Int) { try await base.unreadCount(viewer: viewer) }
+
+    func createUser(_ user: UserAccount) async throws { try await base.createUser(user) }
+    func user(named username: String) async throws -> UserAccount? { try await base.user(named: username) }
+    func users() async throws -> [UserAccount] { try await base.users() }
+    func updateUser(_ user: UserAccount) async throws { try await base.updateUser(user) }
+    func deleteUser(named username: String) async throws -> Bool { try await base.deleteUser(named: username) }
+    func createContact(_ contact: Contact) async throws { try await base.createContact(contact) }
+    func contact(id: String) async throws -> Contact? { try await base.contact(id: id) }
+    func contacts() async throws -> [Contact] { try await base.contacts() }
+    func contact(username: String) async throws -> Contact? { try await base.contact(username: username) }
+    func contacts(withAddress address: Address) async throws -> [Contact] { try await base.contacts(withAddress: address) }
+    func updateContact(_ contact: Contact) async throws { try await base.updateContact(contact) }
+    func deleteContact(id: String) async throws -> Bool { try await base.deleteContact(id: id) }
+    func createGroup(_ group: ContactGroup) async throws { try await base.createGroup(group) }
+    func group(named name: String) async throws -> ContactGroup? { try await base.group(named: name) }
+    func groups() async throws -> [ContactGroup] { try await base.groups() }
+    func updateGroup(_ group: ContactGroup) async throws { try await base.updateGroup(group) }
+    func deleteGroup(named name: String) async throws -> Bool { try await base.deleteGroup(named: name) }
+    func addMember(group: String, contactID: String) async throws { try await base.addMember(group: group, contactID: contactID) }
+    func removeMember(group: String, contactID: String) async throws -> Bool {
+        try await base.removeMember(group: group, contactID: contactID)
+    }
+    func members(group: String) async throws -> [Contact] { try await base.members(group: group) }
+
+    func createSession(tokenHash: String, username: String, expiresAt: Date) async throws {
+        try await base.createSession(tokenHash: tokenHash, username: username, expiresAt: expiresAt)
+    }
+    func sessionUser(tokenHash: String, now: Date) async throws -> String? { try await base.sessionUser(tokenHash: tokenHash, now: now) }
+    func deleteSession(tokenHash: String) async throws { try await base.deleteSession(tokenHash: tokenHash) }
+    func createToken(_ token: APIToken) async throws { try await base.createToken(token) }
+    func tokenUser(tokenHash: String) async throws -> String? { try await base.tokenUser(tokenHash: tokenHash) }
+    func tokens(username: String) async throws -> [APIToken] { try await base.tokens(username: username) }
+    func deleteToken(id: String, username: String) async throws -> Bool {
+        guard fault == .anyoneDeletesTokens else { return try await base.deleteToken(id: id, username: username) }
+        guard let owner = try await base.tokens(username: "alice").first(where: { $0.id == id })?.username else { return false }
+        return try await base.deleteToken(id: id, username: owner)
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+@testable import SwitchboardSQLite
+import SwitchboardCore
+import Testing
+
+/// What only a file-backed store can show: durability across reopening, the pragmas that make
+/// a commit survive power loss, and migrations that run once.
+@Suite("SQLiteStore on a file")
+struct SQLiteStoreFileTests {
+    @Test func committedDataIsSeenAfterReopening() async throws {
+        let scratch = try ScratchDirectory()
+        let directory = scratch.newStorePath()
+        let message = Message(text: "kept", attachments: [Attachment(filename: "a.txt", contentType: "text/plain", data: Data("x".utf8))],
+                              createdAt: Date(timeIntervalSince1970: 1_767_225_600.5))
+        let delivery = Delivery(messageID: message.id, address: .sms("+4712345678"), channel: .sms, createdAt: message.createdAt)
+        let accepted: Acceptance
+        let itemID: Int64
+        do {
+            let store = try SQLiteStore(directory: directory)
+            accepted = try await store.accept(Submission(message: message, deliveries: [delivery], warnings: ["w"]))
+            try await store.createUser(UserAccount(username: "alice", role: .admin, passwordHash: "h", createdAt: message.createdAt))
+            try await store.recordInbound(Message(direction: .inbound, text: "in", createdAt: message.createdAt))
+            let inbound = try await store.inbox(InboxQuery(viewer: "alice")).items
+            #expect(inbound.isEmpty)
+            let record = try #require(try await store.message(id: message.id))
+            itemID = try await store.addToInbox(messageID: record.message.id, owner: "alice").id
+            _ = try await store.markRead(itemID: itemID, username: "alice")
+        }
+
+        let reopened = try SQLiteStore(directory: directory)
+        #expect(try await reopened.message(id: message.id) == accepted.record)
+        #expect(try await reopened.user(named: "alice")?.role == .admin)
+        let item = try #require(try await reopened.inboxItem(id: itemID, viewer: "alice"))
+        #expect(item.read)
+        #expect(item.message.attachments.map(\.data) == [Data("x".utf8)])
+        let due = try await reopened.claimDue(limit: 10, now: message.createdAt, leaseUntil: message.createdAt + 30)
+        #expect(due.map(\.delivery.id) == [delivery.id])
+        _ = consume scratch
+    }
+
+    @Test func fileStoreIsWALWithFullSynchronousByDefault() async throws {
+        let scratch = try ScratchDirectory()
+        let store = try SQLiteStore(directory: scratch.newStorePath())
+        #expect(try await store.writerPragma(.journalMode) == "wal")
+        #expect(try await store.writerPragma(.synchronous) == "2")
+        #expect(try await store.readerPragma(.synchronous) == "2")
+        #expect(try await store.writerPragma(.foreignKeys) == "1")
+        #expect(try await store.writerPragma(.busyTimeout) == "5000")
+        _ = consume scratch
+    }
+
+    @Test func synchronousNormalCanBeChosen() async throws {
+        let scratch = try ScratchDirectory()
+        let store = try SQLiteStore(directory: scratch.newStorePath(), synchronous: .normal)
+        #expect(try await store.writerPragma(.synchronous) == "1")
+        #expect(try await store.writerPragma(.journalMode) == "wal")
+        _ = consume scratch
+    }
+
+    @Test func databaseFileIsNamedInsideTheDirectory() async throws {
+        let scratch = try ScratchDirectory()
+        let directory = scratch.newStorePath() + "/nested/data"
+        _ = try SQLiteStore(directory: directory)
+        #expect(FileManager.default.fileExists(atPath: directory + "/" + SQLiteStore.fileName))
+        _ = consume scratch
+    }
+
+    @Test func migrationsRunOnceAcrossReopens() async throws {
+        let scratch = try ScratchDirectory()
+        let directory = scratch.newStorePath()
+        do {
+            let store = try SQLiteStore(directory: directory)
+            #expect(try await store.appliedMigrations() == ["v1-directory", "v1-outbox", "v1-inbox"])
+            try await store.createUser(UserAccount(username: "alice", role: .user, passwordHash: "h"))
+        }
+        for _ in 0..<2 {
+            let store = try SQLiteStore(directory: directory)
+            #expect(try await store.appliedMigrations() == ["v1-directory", "v1-outbox", "v1-inbox"])
+            #expect(try await store.users().map(\.username) == ["alice"])
+        }
+        _ = consume scratch
+    }
+
+    @Test func inMemoryStoresAreIndependent() async throws {
+        let one = try SQLiteStore.inMemory()
+        let two = try SQLiteStore.inMemory()
+        try await one.createUser(UserAccount(username: "alice", role: .user, passwordHash: "h"))
+        #expect(try await two.user(named: "alice") == nil)
+        #expect(try await one.writerPragma(.foreignKeys) == "1")
+    }
+
+    @Test func claimQueriesUseTheirIndexes() async throws {
+        let store = try SQLiteStore.inMemory()
+        let queued = try await store.queryPlan(SQLiteStore.dueQueuedSQL, arguments: [0, 10])
+        #expect(queued.contains { $0.contains("USING INDEX deliveries_due") }, "\(queued)")
+        #expect(!queued.contains { $0.contains("TEMP B-TREE") }, "no sort of all due rows: \(queued)")
+        let leases = try await store.queryPlan(SQLiteStore.expiredLeasesSQL, arguments: [0, 10])
+        #expect(leases.contains { $0.contains("USING INDEX deliveries_lease") }, "\(leases)")
+        #expect(!leases.contains { $0.contains("TEMP B-TREE") }, "\(leases)")
+    }
+
+    /// Two stores on one file stand in for the server and a CLI process: the busy timeout and
+    /// `BEGIN IMMEDIATE` make their accepts with one idempotency key commit once.
+    @Test func twoConnectionsAcceptingOneKeyCommitOnce() async throws {
+        let scratch = try ScratchDirectory()
+        let directory = scratch.newStorePath()
+        let stores = [try SQLiteStore(directory: directory), try SQLiteStore(directory: directory)]
+        let key = IdempotencyKey(scope: "cli", key: "k", fingerprint: "f")
+        let acceptances = try await withThrowingTaskGroup(of: Acceptance.self) { group in
+            for index in 0..<8 {
+                let store = stores[index % 2]
+                group.addTask {
+                    let message = Message(text: "once")
+                    let delivery = Delivery(messageID: message.id, address: .sms("+4712345678"), channel: .sms)
+                    return try await store.accept(Submission(message: message, deliveries: [delivery], idempotency: key))
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(acceptances.filter { !$0.replayed }.count == 1)
+        #expect(Set(acceptances.map(\.record.message.id)).count == 1)
+        _ = consume scratch
+    }
+}

@@ -1,0 +1,56 @@
+import SwitchboardCore
+import SwitchboardSQLite
+@testable import SwitchboardServer
+import Testing
+
+@Suite struct AccountsTests {
+    @Test func bootstrapCreatesTheAdminOnceWithAGeneratedPassword() async throws {
+        let accounts = Accounts(store: try SQLiteStore.inMemory(), bcryptCost: 4)
+        guard case .created(let password?) = try await accounts.bootstrapAdmin(username: "root", password: nil) else {
+            Issue.record("expected a generated password"); return
+        }
+        #expect(password.count >= 20)
+        let admin = try #require(try await accounts.verify(username: "root", password: password))
+        #expect(admin.role == .admin)
+        #expect(admin.passwordHash.hasPrefix("$2"))
+        #expect(try await accounts.bootstrapAdmin(username: "other", password: "other-secret") == .alreadyExists)
+        #expect(try await accounts.store.user(named: "other") == nil)
+    }
+
+    @Test func bootstrapWithAPasswordReturnsNoGeneratedOne() async throws {
+        let accounts = Accounts(store: try SQLiteStore.inMemory(), bcryptCost: 4)
+        #expect(try await accounts.bootstrapAdmin(username: "admin", password: "chosen-secret") == .created(generatedPassword: nil))
+        #expect(try await accounts.verify(username: "admin", password: "chosen-secret") != nil)
+    }
+
+    @Test func verifyRefusesWrongPasswordsAndUnknownUsers() async throws {
+        let accounts = Accounts(store: try SQLiteStore.inMemory(), bcryptCost: 4)
+        try await accounts.createUser(username: "bob", password: "bob-secret-1", role: .user, displayName: "  Bob  ")
+        #expect(try await accounts.verify(username: "bob", password: "bob-secret-1")?.displayName == "Bob")
+        #expect(try await accounts.verify(username: "bob", password: "bob-secret-2") == nil)
+        #expect(try await accounts.verify(username: "nobody", password: "bob-secret-1") == nil)
+        #expect(try await accounts.verify(username: "NOT VALID", password: "bob-secret-1") == nil)
+    }
+
+    @Test func createUserValidatesNameAndPassword() async throws {
+        let accounts = Accounts(store: try SQLiteStore.inMemory(), bcryptCost: 4)
+        for (name, password, code) in [("Bad Name", "long-enough", "invalid_username"), ("ok", "short", "weak_password"),
+                                       ("ok", String(repeating: "x", count: 73), "password_too_long")] {
+            await #expect {
+                _ = try await accounts.createUser(username: name, password: password, role: .user)
+            } throws: { error in
+                (error as? SwitchboardError).map { $0.kind == .invalid && $0.code == code } ?? false
+            }
+        }
+        #expect(try await accounts.store.users().isEmpty)
+    }
+
+    @Test func setPasswordReplacesTheOldOne() async throws {
+        let accounts = Accounts(store: try SQLiteStore.inMemory(), bcryptCost: 4)
+        try await accounts.createUser(username: "bob", password: "first-secret", role: .user)
+        try await accounts.setPassword(username: "bob", password: "second-secret")
+        #expect(try await accounts.verify(username: "bob", password: "first-secret") == nil)
+        #expect(try await accounts.verify(username: "bob", password: "second-secret") != nil)
+        await #expect(throws: SwitchboardError.self) { try await accounts.setPassword(username: "ghost", password: "whatever-1") }
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import Hummingbird
+@testable import SwitchboardServer
+import SwitchboardCore
+import Testing
+
+@Suite struct AuthTests {
+    @Test func loginSetsAHardenedSessionCookieThatAuthenticates() async throws {
+        let harness = try await Harness()
+        try await harness.run { anonymous in
+            let reply = try await anonymous.post("/api/v1/session", #"{"username": "admin", "password": "\#(Harness.adminPassword)"}"#)
+            #expect(reply.status == .ok)
+            #expect(try reply.json["username"].string == "admin")
+            #expect(try reply.json["role"].string == "admin")
+            let header = try #require(reply.setCookie)
+            #expect(header.contains("HttpOnly"))
+            #expect(header.contains("SameSite=Strict"))
+            #expect(header.contains("Path=/"))
+            #expect(!header.contains("Secure"))
+            let secret = try #require(reply.sessionCookie)
+            #expect(secret.utf8.count == 43)  // 32 bytes, URL-safe base64 without padding
+            #expect(Secrets.isWellFormed(secret))
+
+            let me = try await anonymous.with(.cookie(secret)).get("/api/v1/me")
+            #expect(me.status == .ok)
+            #expect(try me.json["username"].string == "admin")
+            #expect(try me.json["authenticated_by"].string == "session")
+        }
+    }
+
+    @Test func secureCookiesSettingAddsTheSecureFlag() async throws {
+        let harness = try await Harness { $0.server.secureCookies = true }
+        try await harness.run { anonymous in
+            let reply = try await anonymous.post("/api/v1/session", #"{"username": "admin", "password": "\#(Harness.adminPassword)"}"#)
+            #expect(reply.setCookie?.contains("Secure") == true)
+        }
+    }
+
+    @Test func logoutEndsTheSessionAndClearsTheCookie() async throws {
+        let harness = try await Harness()
+        try await harness.run { anonymous in
+            let api = try await anonymous.loginAdmin()
+            #expect(try await api.get("/api/v1/me").status == .ok)
+            let out = try await api.delete("/api/v1/session")
+            #expect(out.status == .noContent)
+            #expect(out.setCookie?.contains("Max-Age=0") == true)
+            #expect(out.sessionCookie == nil)
+            let after = try await api.get("/api/v1/me")
+            #expect(after.status == .unauthorized)
+            #expect(after.errorCode == "unauthorized")
+        }
+    }
+
+    @Test func wrongPasswordAndUnknownUserGetTheSameAnswer() async throws {
+        let harness = try await Harness()
+        try await harness.run { anonymous in
+            let wrongPassword = try await anonymous.post("/api/v1/session", #"{"username": "admin", "password": "not-the-password"}"#)
+            let unknownUser = try await anonymous.post("/api/v1/session", #"{"username": "mallory", "password": "not-the-password"}"#)
+            for reply in [wrongPassword, unknownUser] {
+                #expect(reply.status == .unauthorized)
+                #expect(reply.errorCode == "invalid_credentials")
+                #expect(reply.setCookie == nil)
+            }
+            #expect(wrongPassword.text == unknownUser.text)
+        }
+    }
+
+    @Test func loginBodyIsReadStrictly() async throws {
+        let harness = try await Harness()
+        try await harness.run { anonymous in
+            let extra = try await anonymous.post("/api/v1/session", #"{"username": "admin", "password": "\#(Harness.adminPassword)", "remember": true}"#)
+            #expect(extra.status == .badRequest)
+            #expect(extra.errorCode == "unknown_field")
+            #expect(extra.setCookie == nil)
+        }
+    }
+
+    @Test func bearerTokenWorksUntilDeleted() async throws {
+        let harness = try await Harness()
+        try await harness.run { anonymous in
+            let api = try await anonymous.loginAdmin()
+            let created = try await api.post("/api/v1/tokens", #"{"name": "ci pipeline"}"#)
+            #expect(created.status == .created)
+            let token = try #require(try created.json["token"].string)
+            let id = try #require(try created.json["id"].string)
+            #expect(try created.json["name"].string == "ci pipeline")
+            #expect(token.utf8.count == 43)
+
+            // Only the hash is stored.
+            let stored = try await harness.store.tokens(username: "admin")
+            #expect(stored.count == 1)
+            #expect(stored.first?.tokenHash == Secrets.hash(token))
+            #expect(stored.first?.tokenHash != token)
+
+            let bearer = anonymous.with(.bearer(token))
+            let me = try await bearer.get("/api/v1/me")
+            #expect(me.status == .ok)
+            #expect(try me.json["authenticated_by"].string == "token")
+            #expect(try await bearer.post("/api/v1/messages", #"{"to": ["sms:+4712345678"], "text": "from CI"}"#).status == .accepted)
+
+            let listed = try await api.get("/api/v1/tokens").json["items"]
+            #expect(listed.array.count == 1)
+            #expect(listed[0]["id"].string == id)
+            #expect(!listed[0].keys.contains("token"))
+
+            #expect(try await api.delete("/api/v1/tokens/\(id)").status == .noContent)
+            let revoked = try await bearer.get("/api/v1/me")
+            #expect(revoked.status == .unauthorized)
+            #expect(revoked.headers[.wwwAuthenticate] != nil)
+            #expect(try await api.delete("/api/v1/tokens/\(id)").status == .notFound)
+        }
+    }
+
+    @Test func usersCannotDeleteOthersTokens() async throws {
+        let harness = try await Harness()
+        try await harness.makeUser("bob")
+        try await harness.run { anonymous in
+            let admin = try await anonymous.loginAdmin()
+            let bob = try await anonymous.login("bob", "user-secret-1")
+            let created = try await admin.post("/api/v1/tokens", #"{"name": "admin token"}"#).json
+            let id = try #require(created["id"].string)
+            let token = try #require(created["token"].string)
+            #expect(try await bob.delete("/api/v1/tokens/\(id)").status == .notFound)
+            #expect(try await anonymous.with(.bearer(token)).get("/api/v1/me").status == .ok)
+        }
+    }
+
+    @Test func aBadBearerTokenIsRefusedEvenWithAGoodCookie() async throws {
+        let harness = try await Harness()
+        try await harness.run { anonymous in
+            let api = try await anonymous.loginAdmin()
+            guard case .cookie(let cookie) = api.credential else { Issue.record("no cookie"); return }
+            var headers: HTTPFields = [.authorization: "Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"]
+            headers[.cookie] = "\(SessionCookie.name)=\(cookie)"
+            let reply = try await anonymous.call(.get, "/api/v1/me", headers: headers)
+            #expect(reply.status == .unauthorized)
+            let basic = try await anonymous.call(.get, "/api/v1/me", headers: [.authorization: "Basic YWRtaW46eA=="])
+            #expect(basic.status == .unauthorized)
+            #expect(basic.errorMessage.contains("Bearer"))
+        }
+    }
+
+    @Test func nonAdminsAreForbiddenFromUserManagement() async throws {
+        let harness = try await Harness()
+        try await harness.makeUser("bob")
+        try await harness.run { anonymous in
+            let bob = try await anonymous.login("bob", "user-secret-1")
+            let list = try await bob.get("/api/v1/users")
+            #expect(list.status == .forbidden)
+            #expect(list.errorCode == "forbidden")
+            let create = try await bob.post("/api/v1/users", #"{"username": "eve", "password": "eve-secret-1", "role": "admin"}"#)
+            #expect(create.status == .forbidden)
+            #expect(try await bob.delete("/api/v1/users/admin").status == .forbidden)
+            #expect(try await bob.put("/api/v1/users/admin/password", #"{"password": "taken-over-1"}"#).status == .forbidden)
+        }
+        #expect(try await harness.store.user(named: "eve") == nil)
+        #expect(try await harness.accounts.verify(username: "admin", password: Harness.adminPassword) != nil)
+    }
+
+    @Test func usersChangeTheirOwnPassword() async throws {
+        let harness = try await Harness()
+        try await harness.makeUser("bob")
+        try await harness.run { anonymous in
+            let bob = try await anonymous.login("bob", "user-secret-1")
+            let short = try await bob.put("/api/v1/users/bob/password", #"{"password": "short"}"#)
+            #expect(short.status == .unprocessableContent)
+            #expect(short.errorCode == "weak_password")
+            #expect(try await bob.put("/api/v1/users/bob/password", #"{"password": "a-new-secret"}"#).status == .noContent)
+            #expect(try await anonymous.post("/api/v1/session", #"{"username": "bob", "password": "user-secret-1"}"#).status == .unauthorized)
+            _ = try await anonymous.login("bob", "a-new-secret")
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Hummingbird
+@testable import SwitchboardServer
+import SwitchboardCore
+import Testing
+
+/// A connector that is not a bucket, standing in for an SMS gateway.
+struct GatewayStandIn: Connector {
+    let name = "gateway"
+    let engine = "http-gateway"
+    let channels: [ChannelName] = [.sms]
+    func send(_ outbound: Outbound) async throws -> Receipt { Receipt(id: "gw") }
+}
+
+@Suite struct InboxTests {
+    @Test func aUsersOwnInboxIsPrivateEvenFromAdmins() async throws {
+        let harness = try await Harness()
+        try await harness.makeUser("bob")
+        try await harness.run { anonymous in
+            let admin = try await anonymous.loginAdmin()
+            let bob = try await anonymous.login("bob", "user-secret-1")
+            let result = try await admin.post("/api/v1/tester/inbound", #"{"from": "sms:+4798765432", "to": "user:bob", "text": "for bob only"}"#).json
+            let itemID = try #require(result["inbox_item_id"].int)
+
+            let mine = try await bob.get("/api/v1/inbox?scope=mine").json["items"]
+            #expect(mine.array.count == 1)
+            #expect(mine[0]["owner"].string == "bob")
+            #expect(try await bob.get("/api/v1/inbox?scope=common").json["items"].array.isEmpty)
+            #expect(try await bob.get("/api/v1/inbox/unread-count").json["mine"].int == 1)
+
+            #expect(try await admin.get("/api/v1/inbox?scope=all").json["items"].array.isEmpty)
+            #expect(try await admin.get("/api/v1/inbox/\(itemID)").status == .notFound)
+            #expect(try await admin.post("/api/v1/inbox/\(itemID)/read").status == .notFound)
+            #expect(try await bob.get("/api/v1/inbox/\(itemID)").json["read"].bool == false)
+            #expect(try await bob.post("/api/v1/inbox/\(itemID)/read").json["read"].bool == true)
+            #expect(try await bob.get("/api/v1/inbox/unread-count").json["mine"].int == 0)
+        }
+    }
+
+    @Test func inboxPagesNewestFirstWithACursor() async throws {
+        let harness = try await Harness()
+        try await harness.run { anonymous in
+            let api = try await anonymous.loginAdmin()
+            for n in 1...3 {
+                #expect(try await api.post("/api/v1/tester/inbound", #"{"from": "sms:+4798765432", "text": "message \#(n)"}"#).status == .accepted)
+            }
+            let first = try await api.get("/api/v1/inbox?limit=2").json
+            #expect(first["items"].array.compactMap { $0["message"]["text"].string } == ["message 3", "message 2"])
+            let cursor = try #require(first["next_cursor"].string)
+            let second = try await api.get("/api/v1/inbox?limit=2&cursor=\(cursor)").json
+            #expect(second["items"].array.compactMap { $0["message"]["text"].string } == ["message 1"])
+            #expect(second["next_cursor"].isNull)
+        }
+    }
+
+    @Test func onlyAdminsInjectThroughConnectorsThatAreNotBuckets() async throws {
+        let harness = try await Harness(extraConnectors: [GatewayStandIn()])
+        try await harness.makeUser("bob")
+        try await harness.run { anonymous in
+            let bob = try await anonymous.login("bob", "user-secret-1")
+            let refused = try await bob.post("/api/v1/tester/inbound", #"{"connector": "gateway", "from": "sms:+4798765432", "text": "forged"}"#)
+            #expect(refused.status == .forbidden)
+            #expect(try await bob.get("/api/v1/inbox").json["items"].array.isEmpty)
+
+            let admin = try await anonymous.loginAdmin()
+            let allowed = try await admin.post("/api/v1/tester/inbound", #"{"connector": "gateway", "from": "sms:+4798765432", "text": "test"}"#)
+            #expect(allowed.status == .accepted)
+            #expect(try await bob.get("/api/v1/inbox").json["items"][0]["message"]["connector"].string == "gateway")
+        }
+    }
+}
