@@ -94,7 +94,7 @@ public final class Hub: InboundSink, Sendable {
             throw SwitchboardError.invalid("text_too_long", "'text' is \(r.text.utf8.count) bytes; at most \(SendRequest.Limits.textBytes)")
         }
         if let s = r.subject {
-            if s.contains(where: { $0 == "\r" || $0 == "\n" }) {
+            if s.hasLineBreak {
                 throw SwitchboardError.invalid("invalid_subject", "'subject' must not contain line breaks")
             }
             if s.utf8.count > SendRequest.Limits.subjectBytes {
@@ -106,10 +106,10 @@ public final class Hub: InboundSink, Sendable {
                 throw SwitchboardError.invalid("too_many_attachments", "at most \(SendRequest.Limits.attachments) attachments")
             }
             for file in a {
-                if file.filename.isEmpty || file.filename.contains(where: { $0 == "/" || $0 == "\r" || $0 == "\n" || $0 == "\0" }) {
+                if file.filename.isEmpty || file.filename.hasLineBreak || file.filename.unicodeScalars.contains(where: { $0 == "/" || $0 == "\0" }) {
                     throw SwitchboardError.invalid("invalid_attachment", "attachment file name '\(file.filename)' is empty or contains / or a line break")
                 }
-                if file.contentType.split(separator: "/").count != 2 || file.contentType.contains(where: { $0 == "\r" || $0 == "\n" }) {
+                if file.contentType.split(separator: "/").count != 2 || file.contentType.hasLineBreak {
                     throw SwitchboardError.invalid("invalid_attachment", "attachment '\(file.filename)' has content type '\(file.contentType)'; expected type/subtype")
                 }
             }
@@ -168,4 +168,9 @@ struct ConnectorService: Service {
             }
         }
     }
+}
+
+extension String {
+    /// Checks scalars, not characters: `"\r\n"` is one `Character` that equals neither `"\r"` nor `"\n"`.
+    var hasLineBreak: Bool { unicodeScalars.contains { $0 == "\r" || $0 == "\n" } }
 }

@@ -64,10 +64,12 @@ public struct Accounts: Sendable {
         return user
     }
 
-    /// If no user exists yet, creates the admin: with `password` if given, else a generated
+    /// If no admin exists yet, creates one: with `password` if given (empty counts as unset), else a generated
     /// one returned so the caller prints it once. Safe to call at every start.
     public func bootstrapAdmin(username: String, password: String?) async throws -> AdminBootstrap {
-        guard try await store.users().isEmpty else { return .alreadyExists }
+        // Users added with the CLI before the first start are not admins: the hub still needs one.
+        guard try await !store.users().contains(where: { $0.role == .admin }) else { return .alreadyExists }
+        let password = password.flatMap { $0.isEmpty ? nil : $0 }
         let chosen = password ?? Secrets.make(byteCount: 18)
         do {
             try await createUser(username: username, password: chosen, role: .admin)
@@ -124,7 +126,7 @@ public struct Accounts: Sendable {
 
 /// What `Accounts.bootstrapAdmin` did, so the CLI knows whether to print a password.
 public enum AdminBootstrap: Sendable, Equatable {
-    /// Users exist already; nothing was changed.
+    /// An admin exists already; nothing was changed.
     case alreadyExists
     /// The admin was created; `generatedPassword` is set when none was supplied.
     case created(generatedPassword: String?)
