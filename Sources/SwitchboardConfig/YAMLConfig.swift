@@ -41,7 +41,7 @@ public enum YAMLConfig {
                 return (node, unique(converter.problems))
             } catch let YamlError.duplicatedKeysInMapping(duplicates, context) {
                 let mark = ConfigMark(line: context.mark.line, column: context.mark.column)
-                let placeholder = "zzswitchboardduplicate\(attempt)x"
+                let placeholder = "\(YAMLNodeConverter.placeholderStem)\(attempt)x"
                 guard attempt < maxDuplicateRetries, let name = duplicates.first,
                       let edited = insert(placeholder, into: text, at: mark) else {
                     let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")

@@ -11,8 +11,12 @@ import Yams
 struct YAMLNodeConverter {
     typealias Pair = (key: String, keyMark: ConfigMark?, value: ConfigNode)
 
-    /// Placeholder key names that `YAMLConfig.read` put in to get past Yams's duplicate check,
-    /// with the key name each stands for.
+    /// Starts every placeholder `YAMLConfig.read` puts before a key to get past Yams's
+    /// duplicate check.
+    static let placeholderStem = "zzswitchboardduplicate"
+
+    /// Placeholders (`placeholderStem`, a number, `x`) with the key name each renamed key had.
+    /// The key's text follows the placeholder, quotes and all, so keys are matched by prefix.
     let renamed: [String: (name: String, mark: ConfigMark)]
     private(set) var problems: [ConfigProblem] = []
 
@@ -52,7 +56,7 @@ struct YAMLNodeConverter {
                 report(path.isEmpty ? "(top)" : path, keyNode.mark, "a key must be a single value, not a list or a mapping")
                 continue
             }
-            let name = renamed[keyScalar.string]?.name ?? keyScalar.string
+            let name = originalName(keyScalar.string)
             let value = convert(valueNode, path: join(path, name))
             entries.append(.pair((key: name, keyMark: mark(keyScalar.mark), value: value)))
         }
@@ -103,6 +107,11 @@ struct YAMLNodeConverter {
             report(join(path, "<<"), value.mark, message)
             return []
         }
+    }
+
+    private func originalName(_ key: String) -> String {
+        guard key.hasPrefix(Self.placeholderStem) else { return key }
+        return renamed.first { key.hasPrefix($0.key) }?.value.name ?? key
     }
 
     private mutating func report(_ path: String, _ mark: Mark?, _ message: String) {

@@ -175,6 +175,7 @@ extension SQLiteStore {
             case .retry: .queued
             case .failed: .failed
             case .held: .held
+            case .ignored: .ignored
             }
             guard delivery.status.canMove(to: next) else {
                 throw SwitchboardError.conflict(
@@ -203,6 +204,9 @@ extension SQLiteStore {
             case .held(let error):
                 delivery.nextAttemptAt = nil
                 delivery.lastError = error
+            case .ignored(let reason):
+                delivery.nextAttemptAt = nil
+                delivery.lastError = reason
             }
             // One dispatch round counts once, however many connectors of the route it tried.
             if !attempts.isEmpty { delivery.attempts += 1 }

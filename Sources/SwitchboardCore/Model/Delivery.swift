@@ -37,8 +37,9 @@ public struct Delivery: Sendable, Codable, Equatable, Identifiable {
 ///
 /// ```
 /// queued ──claim──▶ sending ──ok──▶ sent ──receipt──▶ delivered
-///   ▲                 │  │                 └─receipt──▶ failed
-///   └──retry later────┘  └──gave up──▶ failed | held
+///   ▲                 │  │  │              └─receipt──▶ failed
+///   └──retry later────┘  │  └──packed into another SMS──▶ ignored
+///                        └──gave up──▶ failed | held
 /// queued|held ──operator──▶ cancelled | ignored     failed|held ──retry──▶ queued
 /// ```
 public enum DeliveryStatus: String, Sendable, Codable, CaseIterable {
@@ -56,7 +57,7 @@ public enum DeliveryStatus: String, Sendable, Codable, CaseIterable {
     public func canMove(to next: DeliveryStatus) -> Bool {
         switch (self, next) {
         case (.queued, .sending), (.queued, .cancelled), (.queued, .ignored), (.queued, .held): true
-        case (.sending, .sent), (.sending, .queued), (.sending, .failed), (.sending, .held): true
+        case (.sending, .sent), (.sending, .queued), (.sending, .failed), (.sending, .held), (.sending, .ignored): true
         case (.sent, .delivered), (.sent, .failed): true
         case (.held, .queued), (.held, .cancelled), (.held, .ignored), (.held, .failed): true
         case (.failed, .queued): true

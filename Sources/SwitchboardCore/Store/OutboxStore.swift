@@ -79,4 +79,6 @@ public enum DeliveryOutcome: Sendable, Equatable {
     case retry(at: Date, connector: String?, error: String)
     case failed(connector: String?, error: String)
     case held(error: String)
+    /// Never sent and never will be: packed away (another SMS carried the news) or autocancelled.
+    case ignored(reason: String)
 }
