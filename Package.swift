@@ -96,6 +96,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        /// The outbox benchmark: a program that prints figures (README "Benchmarks"), never a timed test.
+        .executableTarget(
+            name: "switchboard-bench",
+            dependencies: [
+                "SwitchboardCore", "SwitchboardSQLite", "SwitchboardServer", "SwitchboardSMS",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/OutboxBench",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SwitchboardCoreTests",
             dependencies: ["SwitchboardCore", "SwitchboardTesting", "SwitchboardSQLite", "SwitchboardConfig"],

@@ -122,6 +122,8 @@ public enum YAMLConfig {
             return "syntax error: \(problem) (\(context.text) at line \(context.mark.line))"
         }
         switch error {
+        case let .composer(context, _, m, _) where context?.text == "expected a single document in the stream":
+            return ConfigProblem(path: source, mark: mark(m), message: "syntax error: the file must hold one YAML document; another starts here")
         case let .scanner(context, problem, m, _), let .parser(context, problem, m, _), let .composer(context, problem, m, _):
             return ConfigProblem(path: source, mark: mark(m), message: detail(problem, context))
         case let .reader(problem, offset, _, _):

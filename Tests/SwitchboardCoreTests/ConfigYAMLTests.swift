@@ -87,6 +87,17 @@ struct ConfigYAMLTests {
         #expect(read.problems.first?.message.hasPrefix("syntax error: mapping values are not allowed") == true)
     }
 
+    @Test func aSecondDocumentOrABadMergeIsAProblem() {
+        let twoDocuments = YAMLConfig.read(yaml: "server: {}\n---\nstorage: {}\n")
+        #expect(twoDocuments.problems.map(\.description) == [
+            "(yaml) (line 2): syntax error: the file must hold one YAML document; another starts here",
+        ])
+        let mergeOfText = YAMLConfig.read(yaml: "server:\n  <<: text\n  port: 1\n")
+        #expect(mergeOfText.problems.map(\.description) == [
+            "server.<< (line 2): '<<' (merge) needs a mapping or a list of mappings, such as *defaults",
+        ])
+    }
+
     @Test func duplicateKeysAreReportedWithTheirPathsAndBothLines() throws {
         let text = """
             server:
