@@ -106,13 +106,16 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Benchmarks/OutboxBench",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SwitchboardCoreTests",
-            dependencies: ["SwitchboardCore", "SwitchboardTesting", "SwitchboardSQLite", "SwitchboardConfig"],
+            dependencies: ["SwitchboardCore", "SwitchboardTesting", "SwitchboardSQLite", "SwitchboardConfig", "SwitchboardSMS"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

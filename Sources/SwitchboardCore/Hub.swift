@@ -19,7 +19,8 @@ public final class Hub: InboundSink, Sendable {
     public static let builtinEngines: [ConnectorEngine] = [BucketConnector.engine]
 
     public init(configuration: HubConfiguration, store: any HubStore, connectors: [any Connector],
-                handlers: [any MessageHandler] = [], logger: Logger = Logger(label: "switchboard")) {
+                handlers: [any MessageHandler] = [], packers: [ChannelName: MessagePacker] = [:],
+                logger: Logger = Logger(label: "switchboard")) {
         self.configuration = configuration
         self.store = store
         self.logger = logger
@@ -28,7 +29,7 @@ public final class Hub: InboundSink, Sendable {
         let routes = configuration.channels.mapValues(\.route)
         self.dispatcher = OutboxDispatcher(configuration: .init(configuration.dispatcher), store: store,
                                            connectors: registry, channels: configuration.channels,
-                                           connectorSettings: configuration.connectors, logger: logger)
+                                           connectorSettings: configuration.connectors, packers: packers, logger: logger)
         self.resolver = RecipientResolver(store: store, routedChannels: Set(routes.filter { !$0.value.isEmpty }.keys))
         self.routerBox = RouterBox()
         var pipeline: [any MessageHandler] = []

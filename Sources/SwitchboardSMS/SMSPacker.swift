@@ -128,3 +128,13 @@ public struct SMSPacker: Sendable {
         return String(view)
     }
 }
+
+extension SMSPacker {
+    /// This packer in the shape the hub's dispatcher takes.
+    public var messagePacker: MessagePacker {
+        MessagePacker { items in
+            let r = pack(items.map { PackItem(id: $0.id, text: $0.text, severity: $0.severity) })
+            return MessagePacker.Packed(text: r.text, sent: r.sent, ignored: r.ignored)
+        }
+    }
+}

@@ -147,6 +147,28 @@ enum SQLiteMigrations {
                 """)
         }
 
+        // The operator's queue: the history of hand-made and sweeper status changes, and the
+        // indexes the queue listings, the age sweep, the dead-letter list and receipt look-ups
+        // range-scan instead of reading the whole outbox.
+        migrator.registerMigration("v2-queue") { db in
+            try db.execute(sql: """
+                CREATE TABLE status_changes (
+                    id          INTEGER PRIMARY KEY,
+                    delivery_id TEXT NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+                    from_status TEXT NOT NULL,
+                    to_status   TEXT NOT NULL,
+                    reason      TEXT NOT NULL,
+                    actor       TEXT NOT NULL,
+                    at          REAL NOT NULL
+                );
+                CREATE INDEX status_changes_delivery ON status_changes(delivery_id, id);
+                CREATE INDEX deliveries_address ON deliveries(address, status);
+                CREATE INDEX deliveries_created ON deliveries(status, created_at);
+                CREATE INDEX deliveries_updated ON deliveries(status, updated_at);
+                CREATE INDEX deliveries_receipt ON deliveries(connector, receipt_id) WHERE receipt_id IS NOT NULL;
+                """)
+        }
+
         return migrator
     }
 }

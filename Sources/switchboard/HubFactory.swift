@@ -39,6 +39,15 @@ enum HubFactory {
 
     static func makeHub(configuration: HubConfiguration, connectors: [any Connector], logger: Logger) throws -> Hub {
         let store = try openStore(configuration)
-        return Hub(configuration: configuration, store: store, connectors: connectors, logger: logger)
+        return Hub(configuration: configuration, store: store, connectors: connectors, packers: packers(configuration), logger: logger)
+    }
+
+    /// The SMS packers of channels that pack (`channels.NAME.packing`).
+    static func packers(_ configuration: HubConfiguration) -> [ChannelName: MessagePacker] {
+        configuration.channels.compactMapValues { settings in
+            settings.packing.map { p in
+                SMSPacker(mode: PackingMode(rawValue: p.mode) ?? .nav, maxParts: p.maxParts).messagePacker
+            }
+        }
     }
 }

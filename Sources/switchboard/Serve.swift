@@ -42,6 +42,10 @@ struct Serve: AsyncParsableCommand {
         case .alreadyExists:
             break
         }
+        // One hub owns a SQLite file: anything still `sending` belongs to a process that died,
+        // so it is due again now rather than when its lease runs out.
+        let released = try await hub.store.releaseClaims(now: Date())
+        if released > 0 { logger.warning("requeued deliveries left in flight by a previous run", metadata: ["count": "\(released)"]) }
         let app = buildApplication(hub: hub, registry: registry, logger: logger)
         logger.info("switchboard starting", metadata: [
             "address": "\(hub.configuration.server.host):\(hub.configuration.server.port)",

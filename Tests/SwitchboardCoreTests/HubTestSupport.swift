@@ -10,7 +10,10 @@ func makeHub(
     autoReplies: [AutoReply] = [],
     forwarding: [ForwardingRule] = [],
     handlers: [any MessageHandler] = [],
-    retry: (delay: Double, limit: Int) = (0, 3)
+    retry: (delay: Double, limit: Int) = (0, 3),
+    channelSettings: [ChannelName: ChannelSettings]? = nil,
+    connectorSettings: [ConnectorSettings] = [],
+    packers: [ChannelName: MessagePacker] = [:]
 ) throws -> Hub {
     var configuration = HubConfiguration.embeddedDefault
     configuration.connectors = []
@@ -20,6 +23,8 @@ func makeHub(
     configuration.forwarding = forwarding
     configuration.dispatcher.retryDelay = retry.delay
     configuration.dispatcher.retryLimit = retry.limit
+    if let channelSettings { configuration.channels = channelSettings }
+    configuration.connectors = connectorSettings
     return Hub(configuration: configuration, store: try SQLiteStore.inMemory(), connectors: connectors,
-               handlers: handlers, logger: Logger(label: "test"))
+               handlers: handlers, packers: packers, logger: Logger(label: "test"))
 }

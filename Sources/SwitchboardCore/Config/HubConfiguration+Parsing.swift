@@ -58,6 +58,8 @@ private final class HubConfigurationParser {
     let environment: ConfigEnvironment
     /// Problems whose path or line a `ConfigReader` cannot name (list items, mapping keys).
     var extra: [ConfigProblem] = []
+    /// Channel retry policies start from the dispatcher's.
+    var dispatcherDefaults = DispatcherSettings()
 
     init(root: ConfigNode, engines: [ConnectorEngine], environment: ConfigEnvironment) {
         top = ConfigReader(node: root, path: "")
@@ -73,12 +75,13 @@ private final class HubConfigurationParser {
         config.storage = storage(top.child("storage"))
         config.logging = logging(top.child("logging"))
         config.admin = admin(top.child("admin"))
+        config.dispatcher = dispatcher(top.child("dispatcher"))
+        dispatcherDefaults = config.dispatcher
         let (declared, made) = connectors()
         config.connectors = declared
         config.channels = channels(declared)
         config.forwarding = forwarding(declared)
         config.autoReplies = autoReplies()
-        config.dispatcher = dispatcher(top.child("dispatcher"))
         top.rejectUnknownKeys()
         let problems = ConfigProblem.inFileOrder(top.problems + extra)
         guard problems.isEmpty else { return ParsedConfiguration(configuration: nil, connectors: [], problems: problems) }
@@ -177,7 +180,8 @@ private final class HubConfigurationParser {
             guard isMappingOrNull(pair.value) else { continue }  // the reader has said so
             let engineName = reader.string("engine", required: true)
             let settings = ConnectorSettings(
-                name: pair.key, engine: engineName ?? "", channels: channelList(reader), settings: engineKeys(pair.value))
+                name: pair.key, engine: engineName ?? "", channels: channelList(reader), settings: engineKeys(pair.value),
+                dispatch: DispatchSettingsParser.connector(reader))
             declared.append(settings)
             guard let engineName, !engineName.isEmpty else { continue }
             guard let engine = engines[engineName] else {
@@ -253,6 +257,7 @@ private final class HubConfigurationParser {
             return [:]
         }
         var result: [ChannelName: ChannelSettings] = [:]
+        let allChannels = Set(pairs.map { ChannelName($0.key) })
         for pair in pairs {
             let path = "channels.\(pair.key)"
             if !HubConfiguration.isValidName(pair.key) {
@@ -261,8 +266,11 @@ private final class HubConfigurationParser {
             let reader = ConfigReader(node: pair.value, path: path, log: top.log)
             guard isMappingOrNull(pair.value) else { continue }
             let route = self.route(reader, channel: ChannelName(pair.key), connectors)
+            var settings = ChannelSettings(route: route)
+            DispatchSettingsParser.channel(reader, into: &settings, name: ChannelName(pair.key), allChannels: allChannels,
+                                           defaults: dispatcherDefaults)
             reader.rejectUnknownKeys()
-            result[ChannelName(pair.key)] = ChannelSettings(route: route)
+            result[ChannelName(pair.key)] = settings
         }
         return result
     }

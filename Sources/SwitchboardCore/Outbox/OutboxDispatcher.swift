@@ -8,6 +8,8 @@ import ServiceLifecycle
 ///
 /// Woken at once by `wake()` when new deliveries are committed; polls only as a fallback.
 /// A delivery claimed by a worker that dies is claimed again once its lease runs out.
+/// Before claiming it ignores what has waited past its channel's autocancel age, and where
+/// a channel packs, several deliveries due for one address leave as one message.
 public final class OutboxDispatcher: Service, Sendable {
     public struct Configuration: Sendable {
         public var workers: Int
@@ -24,24 +26,29 @@ public final class OutboxDispatcher: Service, Sendable {
     }
 
     let configuration: Configuration
-    let store: any OutboxStore
+    let store: any HubStore
     let connectors: ConnectorRegistry
     let channels: [ChannelName: ChannelSettings]
+    let packers: [ChannelName: MessagePacker]
     /// One gate per connector: in-flight and throughput limits, cool-down after failures.
     public let gates: [String: ConnectorGate]
     let dispatchSettings: [String: ConnectorDispatchSettings]
     let logger: Logger
     let doorbell = Doorbell()
+    let sweeper: AutocancelSweeper
 
-    public init(configuration: Configuration, store: any OutboxStore, connectors: ConnectorRegistry,
-                channels: [ChannelName: ChannelSettings], connectorSettings: [ConnectorSettings] = [], logger: Logger) {
+    public init(configuration: Configuration, store: any HubStore, connectors: ConnectorRegistry,
+                channels: [ChannelName: ChannelSettings], connectorSettings: [ConnectorSettings] = [],
+                packers: [ChannelName: MessagePacker] = [:], logger: Logger) {
         self.configuration = configuration; self.store = store; self.connectors = connectors
         self.channels = channels; self.logger = logger
+        self.packers = packers.filter { channels[$0.key]?.packing != nil }
         let settings = Dictionary(connectorSettings.map { ($0.name, $0.dispatch) }, uniquingKeysWith: { a, _ in a })
         self.dispatchSettings = settings
         self.gates = Dictionary(uniqueKeysWithValues: connectors.names.map { name in
             (name, ConnectorGate(configuration: settings[name]?.gate ?? .init()))
         })
+        self.sweeper = AutocancelSweeper(channels: channels)
     }
 
     /// Tells the dispatcher new work is due now.
@@ -60,6 +67,7 @@ public final class OutboxDispatcher: Service, Sendable {
     /// Tests call it directly to drain the outbox without timing.
     @discardableResult
     public func dispatchOnce(now: Date = Date()) async -> Int {
+        await sweeper.sweepIfDue(store: store, now: now, logger: logger)
         let jobs: [DeliveryJob]
         do {
             jobs = try await store.claimDue(limit: configuration.workers * 8, now: now,
@@ -69,85 +77,39 @@ public final class OutboxDispatcher: Service, Sendable {
             return 0
         }
         guard !jobs.isEmpty else { return 0 }
+        let batches = batch(jobs)
         await withTaskGroup(of: Void.self) { group in
             var running = 0
-            for job in jobs {
+            for batch in batches {
                 if running >= configuration.workers { await group.next(); running -= 1 }
-                group.addTask { await self.dispatch(job) }
+                group.addTask { await self.dispatch(batch) }
                 running += 1
             }
         }
         return jobs.count
     }
 
-    /// Sends everything due until nothing is left (tests and the CLI's one-shot use).
+    /// Sends everything due until nothing is left (tests and one-shot tools).
     public func drain(maxRounds: Int = 100) async {
         for _ in 0..<maxRounds where await dispatchOnce() > 0 {}
+    }
+
+    /// Groups deliveries for one address on a packing channel; everything else goes alone.
+    func batch(_ jobs: [DeliveryJob]) -> [[DeliveryJob]] {
+        var batches: [[DeliveryJob]] = []
+        var packable: [String: Int] = [:]
+        for job in jobs {
+            let d = job.delivery
+            guard packers[d.channel] != nil, d.pinnedConnector == nil else { batches.append([job]); continue }
+            let key = "\(d.channel)|\(d.address)"
+            if let i = packable[key] { batches[i].append(job) } else { packable[key] = batches.count; batches.append([job]) }
+        }
+        return batches
     }
 
     func route(for delivery: Delivery) -> [String] {
         if let pinned = delivery.pinnedConnector { return [pinned] }
         return channels[delivery.channel]?.route ?? []
-    }
-
-    func dispatch(_ job: DeliveryJob) async {
-        let delivery = job.delivery
-        let route = route(for: delivery)
-        var reasons: [String] = []
-        var anyTransient = false
-        var attempts: [DeliveryAttempt] = []
-        let round = delivery.attempts + 1
-        for name in route {
-            guard let connector = connectors[name], let gate = gates[name] else {
-                reasons.append("\(name): connector not configured"); continue
-            }
-            guard gate.admits() else {
-                // Out of rotation for a cool-down: like a transient failure, without a try.
-                anyTransient = true
-                reasons.append("\(name): cooling down after repeated failures")
-                continue
-            }
-            let at = Date()
-            do {
-                let receipt = try await gate.withPermit {
-                    try await connector.send(Outbound(delivery: delivery, message: job.message))
-                }
-                gate.record(success: true)
-                attempts.append(DeliveryAttempt(deliveryID: delivery.id, number: round, at: at, connector: name, outcome: .sent, receiptID: receipt.id))
-                await finish(delivery, .sent(connector: name, receiptID: receipt.id), attempts)
-                return
-            } catch {
-                var failure = error as? ConnectorError ?? .transient(String(describing: error))
-                if failure.kind == .permanent, dispatchSettings[name]?.permanentErrorsAreTransient == true {
-                    failure.kind = .transient
-                }
-                gate.record(success: failure.kind == .permanent)  // a refusal shows the connector works
-                if failure.kind == .transient { anyTransient = true }
-                reasons.append("\(name): \(failure.message)")
-                attempts.append(DeliveryAttempt(deliveryID: delivery.id, number: round, at: at, connector: name,
-                                                outcome: failure.kind == .transient ? .transient : .permanent, error: failure.message))
-                logger.info("send failed", metadata: ["delivery": "\(delivery.id)", "connector": "\(name)", "error": "\(failure)"])
-            }
-        }
-        let error = reasons.isEmpty ? "no connector on the \(delivery.channel) route" : reasons.joined(separator: "; ")
-        let settings = channels[delivery.channel]
-        let policy = settings?.retry ?? configuration.retry
-        if anyTransient, let delay = policy.backoff(afterAttempts: round) {
-            await finish(delivery, .retry(at: Date().addingTimeInterval(delay), connector: attempts.last?.connector, error: error), attempts)
-        } else if anyTransient, settings?.atLimit == .hold {
-            await finish(delivery, .held(error: "retry limit reached; held for an operator: \(error)"), attempts)
-        } else {
-            await finish(delivery, .failed(connector: attempts.last?.connector, error: error), attempts)
-        }
-    }
-
-    func finish(_ delivery: Delivery, _ outcome: DeliveryOutcome, _ attempts: [DeliveryAttempt]) async {
-        do {
-            let updated = try await store.finish(deliveryID: delivery.id, outcome: outcome, attempts: attempts)
-            Counter(label: "switchboard_deliveries_total", dimensions: [("status", updated.status.rawValue)]).increment()
-        } catch {
-            logger.error("recording a delivery outcome failed", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
-        }
     }
 }
 

@@ -1,0 +1,194 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import SwitchboardCore
+
+/// `switchboard-bench`: messages accepted through the HTTP API and dispatched to a connector,
+/// all in one process on loopback; prints accepted/s, sent/s and accept→sent latency.
+///
+/// A program that prints figures, never a timed test: the figures depend on the machine
+/// (cores, disk flush latency), so they are recorded in the README with the machine and date.
+@main
+struct OutboxBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "switchboard-bench",
+        abstract: "Benchmark the outbox: HTTP API in, bucket or HTTP gateway out, in one process.",
+        discussion: """
+        For each target and each number of senders, a fresh hub (SQLite in a temporary data
+        directory, the HTTP API on 127.0.0.1, the dispatcher) takes messages over HTTP keep-alive
+        for --duration seconds (or --count messages), then the outbox drains. A paced, open-loop
+        run at --rate messages/s follows. Build with -c release.
+        """)
+
+    @Option(help: "Where messages go: bucket, gateway, or both (comma-separated).")
+    var target: String = "bucket,gateway"
+
+    @Option(help: "Concurrent closed-loop senders; one run per value (comma-separated).")
+    var senders: String = "1,4,16"
+
+    @Option(help: "Seconds each run sends for.")
+    var duration: Double = 10
+
+    @Option(help: "Messages per run, instead of --duration.")
+    var count: Int?
+
+    @Option(help: "Offered messages/s of the open-loop run; 0 skips it.")
+    var rate: Double = 1000
+
+    @Option(help: "SQLite synchronous setting: full or normal.")
+    var synchronous: String = "full"
+
+    @Option(help: "Dispatcher workers (default: the hub's default).")
+    var workers: Int?
+
+    @Option(help: "API port (default: a free port on 127.0.0.1).")
+    var port: Int?
+
+    @Option(help: "Seconds to wait for the outbox to drain after a run.")
+    var drainTimeout: Double = 120
+
+    @Option(help: "The hub's log level; `info` logs every request, as `serve` does by default.")
+    var logLevel: String = "warning"
+
+    @Flag(help: "Print the figures as JSON instead of a table.")
+    var json = false
+
+    @Flag(help: "Keep each run's data directory.")
+    var keepData = false
+
+    func validate() throws {
+        _ = try targets(); _ = try senderCounts()
+        guard duration > 0, duration <= 3600 else { throw ValidationError("--duration must be 0 < s <= 3600") }
+        if let count, count < 1 || count > 10_000_000 { throw ValidationError("--count must be 1...10,000,000") }
+        guard rate >= 0, rate <= 1_000_000 else { throw ValidationError("--rate must be 0...1,000,000") }
+        guard StorageSettings.Synchronous(rawValue: synchronous) != nil else { throw ValidationError("--synchronous must be full or normal") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level '\(logLevel)'") }
+        if let workers, !(1...1024).contains(workers) { throw ValidationError("--workers must be 1...1024") }
+    }
+
+    func targets() throws -> [BenchTarget] {
+        try target.split(separator: ",").map { name in
+            guard let t = BenchTarget(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--target: '\(name)' is not bucket or gateway")
+            }
+            return t
+        }
+    }
+
+    func senderCounts() throws -> [Int] {
+        try senders.split(separator: ",").map { text in
+            guard let n = Int(text.trimmingCharacters(in: .whitespaces)), (1...1024).contains(n) else {
+                throw ValidationError("--senders: '\(text)' is not a number of senders (1...1024)")
+            }
+            return n
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .warning
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let synchronousSetting = StorageSettings.Synchronous(rawValue: synchronous) ?? .full
+        let settings = BenchHub.Settings(
+            synchronous: synchronousSetting, workers: workers, port: port, keepData: keepData,
+            logger: Logger(label: "switchboard"), registry: registry)
+        let workerCount = workers ?? DispatcherSettings().workers
+
+        // The senders' client: enough keep-alive connections for every sender and for the
+        // open-loop run's overlapping requests.
+        var pool = HTTPClient.Configuration.ConnectionPool(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+        pool.retryConnectionEstablishment = false
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+                                configuration: .init(redirectConfiguration: .disallow, connectionPool: pool, decompression: .disabled))
+        defer { try? client.syncShutdown() }
+
+        var loads: [(label: String, senders: Int?, rate: Double?)] = try senderCounts().map { n in
+            ("\(n) sender\(n == 1 ? "" : "s")", n, nil)
+        }
+        if rate > 0 { loads.append(("\(Self.format(rate, decimals: 0))/s offered", nil, rate)) }
+        let length = Duration.nanoseconds(Int64(duration * 1e9))
+
+        progress("switchboard-bench: \(ProcessStats.cores) cores, synchronous=\(synchronous), dispatcher workers \(workerCount), "
+                 + (count.map { "\($0) messages per run" } ?? "\(Self.format(duration, decimals: 1)) s per run"))
+        var results: [RunResult] = []
+        for target in try targets() {
+            for load in loads {
+                progress("  \(target.rawValue), \(load.label) …")
+                let result = try await BenchHub.withHub(settings, client: client) { [count, drainTimeout] bench in
+                    try await Self.measure(bench, target: target, load: load, length: length, count: count,
+                                           synchronous: synchronousSetting.rawValue, workers: workerCount, drainTimeout: drainTimeout, client: client)
+                }
+                progress("    " + ReportTable.summary(result))
+                results.append(result)
+            }
+        }
+
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.dateEncodingStrategy = .iso8601
+            let report = Report(date: Date(), cores: ProcessStats.cores, arguments: Array(CommandLine.arguments.dropFirst()),
+                                runs: results)
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(ReportTable.render(results, cores: ProcessStats.cores))
+        }
+    }
+
+    /// Sends one run of load, waits for the outbox to drain, and joins the figures.
+    static func measure(_ bench: BenchHub, target: BenchTarget, load: (label: String, senders: Int?, rate: Double?),
+                        length: Duration, count: Int?, synchronous: String, workers: Int, drainTimeout: Double,
+                        client: HTTPClient) async throws -> RunResult {
+        let generator = LoadGenerator(client: client, baseURL: bench.baseURL, bearerToken: bench.bearerToken, recipient: target.recipient)
+        let cpuBefore = ProcessStats.cpuSeconds
+        let wallBefore = ContinuousClock.now
+        let outcome: LoadGenerator.Outcome
+        if let rate = load.rate {
+            outcome = await generator.openLoop(rate: rate, duration: length, count: count)
+        } else {
+            outcome = await generator.closedLoop(senders: load.senders ?? 1, duration: length, count: count)
+        }
+
+        // Drain: until the connector has every accepted delivery, then until the store
+        // has recorded every outcome (nothing queued or sending).
+        let deadline = ContinuousClock.now + .nanoseconds(Int64(drainTimeout * 1e9))
+        while bench.arrivalCount(at: target) < outcome.samples.count, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        var settled: Date?
+        while ContinuousClock.now < deadline {
+            if try await bench.hub.store.nextDue() == nil { settled = Date(); break }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let wall = ContinuousClock.now - wallBefore
+        let cpu = ProcessStats.cpuSeconds - cpuBefore
+        return RunResult(target: target, load: load.label, senders: load.senders, offeredPerSecond: load.rate,
+                         synchronous: synchronous, dispatcherWorkers: workers, outcome: outcome,
+                         arrivals: bench.arrivals(at: target), settled: settled, cpuSeconds: cpu,
+                         wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18)
+    }
+
+    func progress(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    static func format(_ value: Double, decimals: Int) -> String {
+        value.isNaN ? "-" : String(format: "%.\(decimals)f", value)
+    }
+}
+
+/// What `--json` prints.
+struct Report: Codable {
+    var date: Date
+    var cores: Int
+    var arguments: [String]
+    var runs: [RunResult]
+}

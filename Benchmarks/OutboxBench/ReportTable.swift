@@ -1,0 +1,45 @@
+import Foundation
+
+/// The figures as a Markdown table, ready for the README.
+enum ReportTable {
+    static let header = [
+        "target", "load", "sync", "accepted", "accepted/s", "sent/s",
+        "accept p50/p99 ms", "accept→sent p50 / p90 / p99 / max ms", "errors", "drained s", "CPU %", "RSS max MiB",
+    ]
+
+    static func render(_ results: [RunResult], cores: Int) -> String {
+        var lines = [row(header), row(header.map { _ in "---" })]
+        for r in results { lines.append(row(cells(r))) }
+        lines.append("")
+        lines.append("accept: request started (or scheduled, open loop) → 202 read. accept→sent: 202 read → the connector got it.")
+        lines.append("drained: first request → nothing queued or sending in the store. CPU % of one core (\(cores) cores = \(cores * 100) %).")
+        return lines.joined(separator: "\n")
+    }
+
+    static func cells(_ r: RunResult) -> [String] {
+        let f = OutboxBench.format
+        let errors = r.errors.values.reduce(0, +)
+        let lost = r.accepted - r.sent
+        return [
+            r.target.rawValue, r.load, r.synchronous.uppercased(),
+            "\(r.accepted)", f(r.acceptedPerSecond, 0), f(r.sentPerSecond, 0),
+            "\(f(r.acceptMs.p50, 1)) / \(f(r.acceptMs.p99, 1))",
+            "\(f(r.acceptToSentMs.p50, 1)) / \(f(r.acceptToSentMs.p90, 1)) / \(f(r.acceptToSentMs.p99, 1)) / \(f(r.acceptToSentMs.max, 1))",
+            errors == 0 && lost == 0 ? "0" : "\(errors)" + (lost > 0 ? " (\(lost) not sent)" : ""),
+            r.settledSeconds.map { f($0, 1) } ?? "timeout",
+            f(r.cpuPercent, 0), f(r.peakResidentMiB, 0),
+        ]
+    }
+
+    /// One line for progress on standard error.
+    static func summary(_ r: RunResult) -> String {
+        let f = OutboxBench.format
+        var line = "\(r.accepted) accepted, \(f(r.acceptedPerSecond, 0))/s accepted, \(f(r.sentPerSecond, 0))/s sent, "
+            + "accept→sent p50 \(f(r.acceptToSentMs.p50, 1)) ms p99 \(f(r.acceptToSentMs.p99, 1)) ms, CPU \(f(r.cpuPercent, 0)) %"
+        if !r.errors.isEmpty { line += ", errors \(r.errors)" }
+        if r.sent < r.accepted { line += ", \(r.accepted - r.sent) not sent" }
+        return line
+    }
+
+    static func row(_ cells: [String]) -> String { "| " + cells.joined(separator: " | ") + " |" }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import Metrics
+
+extension OutboxDispatcher {
+    /// How one round over a route ended.
+    struct Round {
+        var sent: (connector: String, receipt: Receipt)?
+        var attempts: [DeliveryAttempt] = []
+        var reasons: [String] = []
+        var anyTransient = false
+    }
+
+    /// Sends one delivery, or a pack of deliveries to one address as one message.
+    func dispatch(_ batch: [DeliveryJob]) async {
+        guard batch.count > 1, let packer = packers[batch[0].delivery.channel] else {
+            for job in batch { await dispatchAlone(job) }
+            return
+        }
+        let items = batch.map { MessagePacker.Item(id: $0.delivery.id, text: $0.message.text, severity: $0.message.severity) }
+        var packed = packer.pack(items)
+        var leftOver: [DeliveryJob] = []
+        if packed.sent.isEmpty {
+            // Nothing fitted beside another: the most severe goes alone, the rest wait for the next round.
+            let first = batch.max { $0.message.severity < $1.message.severity }!
+            packed = packer.pack([items.first { $0.id == first.delivery.id }!])
+            leftOver = batch.filter { $0.delivery.id != first.delivery.id }
+            packed.ignored = []
+        }
+        let byID = Dictionary(uniqueKeysWithValues: batch.map { ($0.delivery.id, $0) })
+        let carried = packed.sent.compactMap { byID[$0] }
+        guard let lead = carried.first else { return }
+        var message = lead.message
+        message.text = packed.text
+        message.severity = carried.map(\.message.severity).max() ?? message.severity
+        let round = await sendRound(Outbound(delivery: lead.delivery, message: message), route: route(for: lead.delivery),
+                                    round: lead.delivery.attempts + 1)
+        for job in carried {
+            let attempts = round.attempts.map { a in
+                var a = a; a.deliveryID = job.delivery.id; a.number = job.delivery.attempts + 1; return a
+            }
+            await conclude(job.delivery, round, attempts: attempts)
+        }
+        let ignored = packed.ignored.compactMap { byID[$0] }
+        for job in ignored {
+            if round.sent != nil {
+                await finish(job.delivery, .ignored(reason: "packed: did not fit in the SMS sent with \(carried.count) others; see the web inbox"), [])
+            } else {
+                await finish(job.delivery, .retry(at: Date(), connector: nil, error: "waiting: the SMS it was packed with was not sent"), [])
+            }
+        }
+        for job in leftOver {
+            await finish(job.delivery, .retry(at: Date(), connector: nil, error: "waiting: packing sent a more severe message first"), [])
+        }
+    }
+
+    func dispatchAlone(_ job: DeliveryJob) async {
+        let round = await sendRound(Outbound(delivery: job.delivery, message: job.message), route: route(for: job.delivery),
+                                    round: job.delivery.attempts + 1)
+        await conclude(job.delivery, round, attempts: round.attempts)
+    }
+
+    /// Tries the route's connectors in order until one takes the message.
+    func sendRound(_ outbound: Outbound, route: [String], round number: Int) async -> Round {
+        var round = Round()
+        for name in route {
+            guard let connector = connectors[name], let gate = gates[name] else {
+                round.reasons.append("\(name): connector not configured"); continue
+            }
+            guard gate.admits() else {
+                // Out of rotation for a cool-down: like a transient failure, without a try.
+                round.anyTransient = true
+                round.reasons.append("\(name): cooling down after repeated failures")
+                continue
+            }
+            let at = Date()
+            do {
+                let receipt = try await gate.withPermit { try await connector.send(outbound) }
+                gate.record(success: true)
+                round.attempts.append(DeliveryAttempt(deliveryID: outbound.delivery.id, number: number, at: at, connector: name,
+                                                      outcome: .sent, receiptID: receipt.id))
+                round.sent = (name, receipt)
+                return round
+            } catch {
+                var failure = error as? ConnectorError ?? .transient(String(describing: error))
+                if failure.kind == .permanent, dispatchSettings[name]?.permanentErrorsAreTransient == true {
+                    failure.kind = .transient
+                }
+                gate.record(success: failure.kind == .permanent)  // a refusal shows the connector works
+                if failure.kind == .transient { round.anyTransient = true }
+                round.reasons.append("\(name): \(failure.message)")
+                round.attempts.append(DeliveryAttempt(deliveryID: outbound.delivery.id, number: number, at: at, connector: name,
+                                                      outcome: failure.kind == .transient ? .transient : .permanent, error: failure.message))
+                logger.info("send failed", metadata: ["delivery": "\(outbound.delivery.id)", "connector": "\(name)", "error": "\(failure)"])
+            }
+        }
+        return round
+    }
+
+    /// Records a round's outcome: sent, retry later, held for an operator, or failed.
+    func conclude(_ delivery: Delivery, _ round: Round, attempts: [DeliveryAttempt]) async {
+        if let sent = round.sent {
+            await finish(delivery, .sent(connector: sent.connector, receiptID: sent.receipt.id), attempts)
+            return
+        }
+        let error = round.reasons.isEmpty ? "no connector on the \(delivery.channel) route" : round.reasons.joined(separator: "; ")
+        let settings = channels[delivery.channel]
+        let policy = settings?.retry ?? configuration.retry
+        let tries = delivery.attempts + 1
+        if round.anyTransient, let delay = policy.backoff(afterAttempts: tries) {
+            await finish(delivery, .retry(at: Date().addingTimeInterval(delay), connector: attempts.last?.connector, error: error), attempts)
+        } else if round.anyTransient, settings?.atLimit == .hold {
+            await finish(delivery, .held(error: "retry limit reached; held for an operator: \(error)"), attempts)
+        } else {
+            await finish(delivery, .failed(connector: attempts.last?.connector, error: error), attempts)
+            await fallBack(from: delivery)
+        }
+    }
+
+    func finish(_ delivery: Delivery, _ outcome: DeliveryOutcome, _ attempts: [DeliveryAttempt]) async {
+        do {
+            let updated = try await store.finish(deliveryID: delivery.id, outcome: outcome, attempts: attempts)
+            Counter(label: "switchboard_deliveries_total", dimensions: [("status", updated.status.rawValue)]).increment()
+        } catch {
+            logger.error("recording a delivery outcome failed", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
+        }
+    }
+
+    /// A delivery that failed for good on a channel with a fallback is tried again on the
+    /// fallback channel, at every address the recipient's contacts have there.
+    func fallBack(from delivery: Delivery) async {
+        guard let target = channels[delivery.channel]?.fallback else { return }
+        do {
+            let existing = Set(try await store.message(id: delivery.messageID)?.deliveries.map(\.address) ?? [])
+            var addresses: [Address] = []
+            for contact in try await store.contacts(withAddress: delivery.address) {
+                for a in contact.addresses where a.channel == target && !existing.contains(a) && !addresses.contains(a) { addresses.append(a) }
+            }
+            guard !addresses.isEmpty else { return }
+            let now = Date()
+            let linked = addresses.map { Delivery(messageID: delivery.messageID, address: $0, channel: target, createdAt: now) }
+            try await store.addDeliveries(linked)
+            logger.info("fell back to another channel", metadata: [
+                "delivery": "\(delivery.id)", "channel": "\(target)", "deliveries": "\(linked.map(\.id).joined(separator: ","))"])
+            wake()
+        } catch {
+            logger.error("channel fallback failed", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import Testing
+import SwitchboardCore
+import SwitchboardSMS
+
+@Suite struct DispatchPolicies {
+    @Test func severalAlertsForOnePhoneLeaveAsOneNavPackedSMSMostSevereFirst() async throws {
+        let sms = BucketConnector(name: "modem", channels: [.sms])
+        let hub = try makeHub(connectors: [sms], channelSettings: [.sms: ChannelSettings(route: ["modem"], packing: PackingSettings(mode: "nav"))],
+                              packers: [.sms: SMSPacker(mode: .nav).messagePacker])
+        let low = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "disk 80%", severity: .warning), sender: "nav")
+        let high = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "router down", severity: .critical), sender: "nav")
+        let other = try await hub.send(SendRequest(to: ["sms:+4799999999"], text: "alone"), sender: "nav")
+        await hub.dispatcher.drain()
+        #expect(sms.sent(to: .sms("+4712345678")).map(\.text) == ["1: router down; 2: disk 80%"])
+        #expect(sms.sent(to: .sms("+4799999999")).map(\.text) == ["alone"])
+        for a in [low, high, other] {
+            #expect(try await hub.store.message(id: a.record.message.id)?.deliveries.first?.status == .sent)
+        }
+    }
+
+    @Test func alertsThatDoNotFitAreIgnoredAndTheSMSSaysSo() async throws {
+        let sms = BucketConnector(name: "modem", channels: [.sms])
+        let hub = try makeHub(connectors: [sms], channelSettings: [.sms: ChannelSettings(route: ["modem"], packing: PackingSettings(mode: "nav"))],
+                              packers: [.sms: SMSPacker(mode: .nav).messagePacker])
+        var ids: [String] = []
+        for i in 1...6 {
+            let a = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "alert number \(i) " + String(repeating: "x", count: 30)), sender: "nav")
+            ids.append(a.record.message.id)
+        }
+        await hub.dispatcher.drain()
+        let texts = sms.sent().map(\.text)
+        #expect(texts.count == 1)
+        #expect(texts[0].hasSuffix("see web."))
+        var statuses: [DeliveryStatus] = []
+        for id in ids { statuses.append(try await hub.store.message(id: id)!.deliveries[0].status) }
+        #expect(statuses.contains(.ignored) && statuses.contains(.sent))
+        #expect(statuses.allSatisfy { $0 == .ignored || $0 == .sent })
+        let ignoredCount = statuses.filter { $0 == .ignored }.count
+        #expect(texts[0].hasSuffix("+\(ignoredCount) see web."))
+    }
+
+    @Test func deliveriesQueuedPastTheAutocancelAgeAreIgnoredNotSent() async throws {
+        let sms = BucketConnector(name: "modem", channels: [.sms])
+        let hub = try makeHub(connectors: [sms], channelSettings: [.sms: ChannelSettings(route: ["modem"], autocancelAfter: 3600)])
+        let a = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "stale"), sender: "nav")
+        // Two hours later, after an outage, the dispatcher finally runs.
+        await hub.dispatcher.dispatchOnce(now: Date().addingTimeInterval(7200))
+        let d = try #require(try await hub.store.message(id: a.record.message.id)?.deliveries.first)
+        #expect(d.status == .ignored)
+        #expect(sms.sent().isEmpty)
+        let changes = try await hub.store.statusChanges(deliveryID: d.id)
+        #expect(changes.last?.actor == "autocancel")
+    }
+
+    @Test func smsThatFailsForGoodFallsBackToTheContactsEmail() async throws {
+        let sms = BucketConnector(name: "modem", channels: [.sms]); sms.setFaults(permanent: 1)
+        let mail = BucketConnector(name: "smtp", channels: [.email])
+        let hub = try makeHub(connectors: [sms, mail], channelSettings: [
+            .sms: ChannelSettings(route: ["modem"], fallback: .email), .email: ChannelSettings(route: ["smtp"])])
+        try await hub.store.createContact(Contact(name: "Kari", addresses: [.sms("+4712345678"), .email("kari@example.org")]))
+        let a = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "evacuate"), sender: "ops")
+        await hub.dispatcher.drain()
+        let record = try #require(try await hub.store.message(id: a.record.message.id))
+        #expect(record.deliveries.map(\.status).sorted { $0.rawValue < $1.rawValue } == [.failed, .sent])
+        #expect(mail.sent(to: .email("kari@example.org")).map(\.text) == ["evacuate"])
+    }
+
+    @Test func atTheRetryLimitAHoldingChannelHoldsForAnOperator() async throws {
+        let sms = BucketConnector(name: "modem", channels: [.sms]); sms.setFaults(transient: 1)
+        let hub = try makeHub(connectors: [sms], channelSettings: [
+            .sms: ChannelSettings(route: ["modem"], retry: RetryPolicy(delay: 0, factor: 1, maxDelay: 0, limit: 2), atLimit: .hold)])
+        let a = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "x"), sender: "ops")
+        await hub.dispatcher.drain()
+        let d = try #require(try await hub.store.message(id: a.record.message.id)?.deliveries.first)
+        #expect(d.status == .held)
+        #expect(d.attempts == 2)
+    }
+
+    @Test func permanentErrorsCanBeTreatedAsTransientPerConnector() async throws {
+        let modem = BucketConnector(name: "modem", channels: [.sms]); modem.setFaults(permanent: 1)
+        var settings = ConnectorSettings(name: "modem", engine: "bucket", channels: [.sms], settings: .mapping([]))
+        settings.dispatch.permanentErrorsAreTransient = true
+        let hub = try makeHub(connectors: [modem], retry: (delay: 0, limit: 3),
+                              channelSettings: [.sms: ChannelSettings(route: ["modem"])], connectorSettings: [settings])
+        let a = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "x"), sender: "ops")
+        await hub.dispatcher.dispatchOnce()
+        var d = try #require(try await hub.store.message(id: a.record.message.id)?.deliveries.first)
+        #expect(d.status == .queued)  // would be failed without the switch
+        modem.setFaults(permanent: 0)
+        await hub.dispatcher.drain()
+        d = try #require(try await hub.store.message(id: a.record.message.id)?.deliveries.first)
+        #expect(d.status == .sent && d.attempts == 2)
+    }
+
+    @Test func aConnectorThatKeepsFailingIsTakenOutOfRotationThenProbed() async throws {
+        let flaky = BucketConnector(name: "flaky", channels: [.sms]); flaky.setFaults(transient: 1)
+        let backup = BucketConnector(name: "backup", channels: [.sms])
+        var settings = ConnectorSettings(name: "flaky", engine: "bucket", channels: [.sms], settings: .mapping([]))
+        settings.dispatch.gate = ConnectorGate.Configuration(failureThreshold: 2, cooldown: 2)
+        let hub = try makeHub(connectors: [flaky, backup], channelSettings: [.sms: ChannelSettings(route: ["flaky", "backup"])],
+                              connectorSettings: [settings])
+        var attemptsOnFlaky = 0
+        for i in 0..<5 {
+            let a = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "m\(i)"), sender: "ops")
+            await hub.dispatcher.drain()
+            let d = try #require(try await hub.store.message(id: a.record.message.id)?.deliveries.first)
+            #expect(d.status == .sent && d.connector == "backup")
+            attemptsOnFlaky += try await hub.store.attempts(deliveryID: d.id).filter { $0.connector == "flaky" }.count
+        }
+        #expect(attemptsOnFlaky == 2)  // then out of rotation
+        #expect(hub.dispatcher.gates["flaky"]?.coolingDown() != nil)
+        try await Task.sleep(for: .milliseconds(2100))
+        flaky.setFaults(transient: 0)
+        let a = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "probe"), sender: "ops")
+        await hub.dispatcher.drain()
+        #expect(try await hub.store.message(id: a.record.message.id)?.deliveries.first?.connector == "flaky")
+    }
+
+    @Test func theGateKeepsSendsInFlightAndPerSecondWithinLimits() async throws {
+        let gate = ConnectorGate(configuration: .init(maxInFlight: 2, throughput: 50))
+        let counter = InFlightCounter()
+        let start = ContinuousClock.now
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<10 {
+                group.addTask { await gate.withPermit { await counter.run { try? await Task.sleep(for: .milliseconds(20)) } } }
+            }
+        }
+        let elapsed = ContinuousClock.now - start
+        #expect(await counter.peak == 2)
+        #expect(elapsed >= .milliseconds(170))  // 10 sends at 50/s need at least 9 intervals of 20 ms
+    }
+}
+
+actor InFlightCounter {
+    var current = 0, peak = 0
+    func run(_ body: () async -> Void) async {
+        current += 1; peak = max(peak, current)
+        await body()
+        current -= 1
+    }
+}
