@@ -8,14 +8,14 @@ extension SQLiteStore {
         copy.direction = .inbound
         let inbound = copy
         do {
-            try await writer.write { db in try Self.insert(inbound, warnings: [], in: db) }
+            try await commits.write { db in try Self.insert(inbound, warnings: [], in: db) }
         } catch let error as DatabaseError where error.isDuplicate {
             throw SwitchboardError.conflict("message_exists", "a message with id \(message.id) already exists")
         }
     }
 
     public func addToInbox(messageID: String, owner: String?) async throws -> InboxItem {
-        try await writer.write { db in
+        try await commits.write { db in
             guard var message = try MessageRow.fetchOne(db, key: messageID)?.message else {
                 throw SwitchboardError.notFound("unknown_message", "no message with id \(messageID)")
             }
@@ -59,7 +59,7 @@ extension SQLiteStore {
     }
 
     public func markRead(itemID: Int64, username: String) async throws -> Bool {
-        try await writer.write { db in
+        try await commits.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM inbox_items WHERE id = ?)", arguments: [itemID]) == true
             else { return false }
             try db.execute(

@@ -5,13 +5,13 @@ import SwitchboardCore
 extension SQLiteStore {
     public func accept(_ submission: Submission) async throws -> Acceptance {
         do {
-            return try await writer.write { db in try Self.accept(submission, in: db) }
+            return try await commits.write { db in try Self.accept(submission, in: db) }
         } catch let error as DatabaseError where error.isDuplicate && submission.idempotency != nil {
             // A safety net: writes here are serialised and `BEGIN IMMEDIATE` keeps other
             // processes out between look-up and insert, but should another connection ever
             // commit the same key first, run again: the look-up then replays or refuses.
             do {
-                return try await writer.write { db in try Self.accept(submission, in: db) }
+                return try await commits.write { db in try Self.accept(submission, in: db) }
             } catch let error as DatabaseError where error.isDuplicate {
                 throw Self.duplicateMessage(submission)
             }
@@ -128,7 +128,7 @@ extension SQLiteStore {
 
     public func claimDue(limit: Int, now: Date, leaseUntil: Date) async throws -> [DeliveryJob] {
         guard limit > 0 else { return [] }
-        return try await writer.write { db in
+        return try await commits.write { db in
             let nowValue = SQLDate.encode(now)
             // Two index range scans (status, time) instead of one OR that would scan the table.
             let queued = try DeliveryRow.fetchAll(db, sql: Self.dueQueuedSQL, arguments: [nowValue, limit])
@@ -165,7 +165,7 @@ extension SQLiteStore {
     }
 
     public func finish(deliveryID: String, outcome: DeliveryOutcome, attempts: [DeliveryAttempt]) async throws -> Delivery {
-        try await writer.write { db in
+        try await commits.write { db in
             guard var row = try DeliveryRow.fetchOne(db, key: deliveryID) else {
                 throw SwitchboardError.notFound("unknown_delivery", "no delivery with id \(deliveryID)")
             }

@@ -33,6 +33,11 @@ extension SQLiteStore {
     /// Delivery reports: a look-up in the partial index `deliveries_receipt`.
     static let byReceiptSQL = "SELECT * FROM deliveries WHERE connector = ? AND receipt_id = ? ORDER BY updated_at DESC LIMIT 1"
 
+    /// The rows an age sweep moves: a range scan of `deliveries_created` per status.
+    static func sweepFilter(statuses: [DeliveryStatus], channel: Bool) -> String {
+        "status IN \(QueueSQL.list(statuses)) AND created_at < ?" + (channel ? " AND channel = ?" : "")
+    }
+
     public func pendingRecipients(channel: ChannelName?) async throws -> [PendingRecipient] {
         try await read { db in
             var arguments: StatementArguments = []
@@ -74,12 +79,9 @@ extension SQLiteStore {
         }
         let movable = [DeliveryStatus.queued, .held].filter { $0.canMove(to: status) }
         guard !movable.isEmpty else { return 0 }
-        var filter = "status IN \(QueueSQL.list(movable)) AND created_at < ?"
+        let filter = Self.sweepFilter(statuses: movable, channel: channel != nil)
         var filterArguments: StatementArguments = [SQLDate.encode(before)]
-        if let channel {
-            filter += " AND channel = ?"
-            filterArguments += [channel.rawValue]
-        }
+        if let channel { filterArguments += [channel.rawValue] }
         let now = SQLDate.encode(Date())
         return try await write { [filter, filterArguments] db in
             try db.execute(

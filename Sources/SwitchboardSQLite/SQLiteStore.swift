@@ -30,6 +30,8 @@ public final class SQLiteStore: HubStore {
     public let configuration: Configuration
     /// A `DatabasePool` for files, a `DatabaseQueue` in memory; both are Sendable.
     let writer: any DatabaseWriter
+    /// Every write of the hot paths goes through here, so concurrent writes share a commit.
+    let commits: GroupCommit
 
     /// Opens (creating if needed) and migrates the database.
     public init(configuration: Configuration) throws {
@@ -54,6 +56,7 @@ public final class SQLiteStore: HubStore {
             writer = try DatabaseQueue(configuration: config)
         }
         try SQLiteMigrations.migrator.migrate(writer)
+        commits = GroupCommit(writer: writer)
     }
 
     /// Opens `switchboard.sqlite` in `directory`, creating the directory if it is missing.
@@ -74,10 +77,10 @@ public final class SQLiteStore: HubStore {
     /// hub's errors with `mapConstraint` (return `nil` to keep the database error).
     func write<T: Sendable>(
         mapConstraint: (DatabaseError) -> SwitchboardError? = { _ in nil },
-        _ body: @Sendable (Database) throws -> T
+        _ body: @escaping @Sendable (Database) throws -> T
     ) async throws -> T {
         do {
-            return try await writer.write(body)
+            return try await commits.write(body)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
             throw mapConstraint(error) ?? error
         }

@@ -21,6 +21,10 @@ public struct StoreConformance: Sendable {
         case userLifecycle, deleteUserRemovesCredentialsAndUnlinksContacts, contactLifecycle
         case contactsByAddressAndUsername, groupLifecycle, groupMembers
         case sessionsExpire, tokensBelongToTheirUser
+        case pendingRecipientsAreMostUrgentFirst, pendingForOneAddressIsMostSevereFirst, cancelPendingCancelsOnlyOlderOnes
+        case deadLettersAreNewestChangeFirst, requeueResetsAttemptsAndMakesThemClaimable
+        case setStatusRecordsReasonAndRefusesIllegalMoves, addDeliveriesAppearInTheMessage
+        case releaseClaimsMakesLeasedDeliveriesClaimable, receiptLookupFindsTheDelivery
 
         public var description: String { rawValue }
     }
@@ -61,6 +65,15 @@ public struct StoreConformance: Sendable {
         case .groupMembers: try await groupMembers()
         case .sessionsExpire: try await sessionsExpire()
         case .tokensBelongToTheirUser: try await tokensBelongToTheirUser()
+        case .pendingRecipientsAreMostUrgentFirst: try await pendingRecipientsAreMostUrgentFirst()
+        case .pendingForOneAddressIsMostSevereFirst: try await pendingForOneAddressIsMostSevereFirst()
+        case .cancelPendingCancelsOnlyOlderOnes: try await cancelPendingCancelsOnlyOlderOnes()
+        case .deadLettersAreNewestChangeFirst: try await deadLettersAreNewestChangeFirst()
+        case .requeueResetsAttemptsAndMakesThemClaimable: try await requeueResetsAttemptsAndMakesThemClaimable()
+        case .setStatusRecordsReasonAndRefusesIllegalMoves: try await setStatusRecordsReasonAndRefusesIllegalMoves()
+        case .addDeliveriesAppearInTheMessage: try await addDeliveriesAppearInTheMessage()
+        case .releaseClaimsMakesLeasedDeliveriesClaimable: try await releaseClaimsMakesLeasedDeliveriesClaimable()
+        case .receiptLookupFindsTheDelivery: try await receiptLookupFindsTheDelivery()
         }
     }
 

@@ -104,12 +104,12 @@ struct ConfigParsingTests {
             channels:
               sms:
                 route: [tester]
-                fallback: none
+                backup: none
             forwarding:
               - to: [mailto:a@b.org]
                 cc: [mailto:c@b.org]
             """)
-        #expect(parsed.paths == ["sever", "server.hots", "connectors.tester.colour", "channels.sms.fallback", "forwarding[0].cc"])
+        #expect(parsed.paths == ["sever", "server.hots", "connectors.tester.colour", "channels.sms.backup", "forwarding[0].cc"])
         #expect(parsed.problems.map(\.mark?.line) == [1, 4, 9, 13, 16])
         #expect(parsed.problems.allSatisfy { $0.message == "unknown key" })
     }
@@ -376,5 +376,64 @@ struct ConfigParsingTests {
     @Test func aTopLevelThatIsNotAMappingIsAProblem() {
         let parsed = ConfigTestEngines.parse("- server\n- storage\n")
         #expect(parsed.problems == [ConfigProblem(path: "(top)", mark: ConfigMark(line: 1, column: 1), message: "expected a mapping of keys")])
+    }
+}
+
+@Suite("Dispatch keys of connectors and channels")
+struct DispatchKeyParsing {
+    @Test func channelAndConnectorDispatchKeysAreRead() throws {
+        let parsed = ConfigTestEngines.parse("""
+            connectors:
+              modem:
+                engine: bucket
+                channels: [sms]
+                permanent_errors_as_transient: true
+                throughput: 2.5
+                max_in_flight: 3
+                failure_threshold: 4
+                cooldown: 1m
+              mail:
+                engine: bucket
+                channels: [email]
+            channels:
+              sms:
+                route: [modem]
+                retry: {delay: 10s, factor: 2, max_delay: 5m, limit: 7}
+                at_limit: hold
+                autocancel: 2h
+                fallback: email
+                packing: {mode: segments, max_parts: 3}
+              email:
+                route: [mail]
+            """)
+        #expect(parsed.problems == [])
+        let config = try #require(parsed.configuration)
+        let modem = try #require(config.connectors.first { $0.name == "modem" })
+        #expect(modem.dispatch.permanentErrorsAreTransient)
+        #expect(modem.dispatch.gate == ConnectorGate.Configuration(maxInFlight: 3, throughput: 2.5, failureThreshold: 4, cooldown: 60))
+        let sms = try #require(config.channels[.sms])
+        #expect(sms.retry == RetryPolicy(delay: 10, factor: 2, maxDelay: 300, limit: 7))
+        #expect(sms.atLimit == .hold && sms.autocancelAfter == 7200 && sms.fallback == .email)
+        #expect(sms.packing == PackingSettings(mode: "segments", maxParts: 3))
+    }
+
+    @Test func badDispatchKeysAreProblemsWithTheirPaths() {
+        let parsed = ConfigTestEngines.parse("""
+            connectors:
+              modem:
+                engine: bucket
+                channels: [sms]
+                throughput: 0
+            channels:
+              sms:
+                route: [modem]
+                at_limit: retry-forever
+                fallback: fax
+                packing: {mode: squeeze, max_parts: 11}
+                retry: {delay: 1h, max_delay: 1m, tries: 3}
+            """)
+        #expect(Set(parsed.paths) == [
+            "connectors.modem.throughput", "channels.sms.at_limit", "channels.sms.fallback",
+            "channels.sms.packing.mode", "channels.sms.packing.max_parts", "channels.sms.retry.max_delay", "channels.sms.retry.tries"])
     }
 }

@@ -51,9 +51,11 @@ struct ConformanceSuiteTests {
 
 /// A store with one deliberate bug, forwarding everything else.
 struct MisbehavingStore: HubStore {
-    enum Fault: Sendable {
+    enum Fault: Sendable, Equatable {
         case ignoreIdempotency, ignoreLeases, sharedReadFlags, dropAttachments, ignoreCursor, anyoneDeletesTokens
         case swallowFinishErrors
+        /// Queue faults, used by `QueueConformanceSuiteTests`.
+        case queue(QueueFault)
     }
     let base: any HubStore
     let fault: Fault?

@@ -1,23 +1,85 @@
 import Foundation
 import SwitchboardCore
 
-/// The queue operations, forwarded; faults for them are added as the checks need them.
+/// One deliberate bug in the queue operations each, so the queue checks can be shown to fail.
+enum QueueFault: Sendable, Equatable {
+    /// Lists by age alone, as a store ordering severity by its name (or not at all) would.
+    case ignoreSeverity
+    case cancelIgnoresAge, cancelIgnoresChannel
+    /// Refuses a whole sweep when one row may not move, instead of skipping that row.
+    case bulkRefusesIllegalRows
+    case forgetHistory, forgetActor
+    case deadLettersOldestFirst
+    /// Requeues deliveries an hour late, so they are not claimable at once.
+    case requeueLate
+    case swallowSetStatusErrors
+    case dropAddedDeliveries, releaseNothing, receiptsNeverFound
+}
+
+/// The queue operations, forwarded, with the fault (if any) applied.
 extension MisbehavingStore {
-    func pendingRecipients(channel: ChannelName?) async throws -> [PendingRecipient] { try await base.pendingRecipients(channel: channel) }
-    func pending(address: Address) async throws -> [DeliveryJob] { try await base.pending(address: address) }
+    private var queueFault: QueueFault? {
+        if case .queue(let fault) = fault { return fault }
+        return nil
+    }
+
+    func pendingRecipients(channel: ChannelName?) async throws -> [PendingRecipient] {
+        let recipients = try await base.pendingRecipients(channel: channel)
+        return queueFault == .ignoreSeverity ? recipients.sorted { $0.oldest < $1.oldest } : recipients
+    }
+
+    func pending(address: Address) async throws -> [DeliveryJob] {
+        let jobs = try await base.pending(address: address)
+        return queueFault == .ignoreSeverity ? jobs.sorted { $0.delivery.createdAt < $1.delivery.createdAt } : jobs
+    }
+
     func cancelPending(createdBefore before: Date, channel: ChannelName?, status: DeliveryStatus, reason: String, by actor: String) async throws -> Int {
-        try await base.cancelPending(createdBefore: before, channel: channel, status: status, reason: reason, by: actor)
+        if queueFault == .bulkRefusesIllegalRows && status == .failed {
+            throw SwitchboardError.conflict("illegal_transition", "a queued delivery cannot move to failed")
+        }
+        return try await base.cancelPending(
+            createdBefore: queueFault == .cancelIgnoresAge ? .distantFuture : before,
+            channel: queueFault == .cancelIgnoresChannel ? nil : channel,
+            status: status, reason: reason, by: actor)
     }
-    func deliveries(status: DeliveryStatus, limit: Int) async throws -> [Delivery] { try await base.deliveries(status: status, limit: limit) }
+
+    func deliveries(status: DeliveryStatus, limit: Int) async throws -> [Delivery] {
+        guard queueFault == .deadLettersOldestFirst else { return try await base.deliveries(status: status, limit: limit) }
+        return Array(try await base.deliveries(status: status, limit: 10_000).reversed().prefix(limit))
+    }
+
     func requeue(ids: [String]?, status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Int {
-        try await base.requeue(ids: ids, status: status, reason: reason, by: actor, now: now)
+        try await base.requeue(ids: ids, status: status, reason: reason, by: actor, now: queueFault == .requeueLate ? now + 3600 : now)
     }
+
     func setStatus(deliveryID: String, to status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Delivery {
-        try await base.setStatus(deliveryID: deliveryID, to: status, reason: reason, by: actor, now: now)
+        do {
+            return try await base.setStatus(deliveryID: deliveryID, to: status, reason: reason, by: actor, now: now)
+        } catch let error as SwitchboardError where queueFault == .swallowSetStatusErrors && error.kind == .conflict {
+            return Delivery(id: deliveryID, messageID: "?", address: .sms("+4712345678"), channel: .sms, status: status)
+        }
     }
-    func statusChanges(deliveryID: String) async throws -> [StatusChange] { try await base.statusChanges(deliveryID: deliveryID) }
-    func addDeliveries(_ deliveries: [Delivery]) async throws { try await base.addDeliveries(deliveries) }
-    func releaseClaims(now: Date) async throws -> Int { try await base.releaseClaims(now: now) }
+
+    func statusChanges(deliveryID: String) async throws -> [StatusChange] {
+        switch queueFault {
+        case .forgetHistory: return []
+        case .forgetActor: return try await base.statusChanges(deliveryID: deliveryID).map { var c = $0; c.actor = "system"; return c }
+        default: return try await base.statusChanges(deliveryID: deliveryID)
+        }
+    }
+
+    func addDeliveries(_ deliveries: [Delivery]) async throws {
+        guard queueFault != .dropAddedDeliveries else { return }
+        try await base.addDeliveries(deliveries)
+    }
+
+    func releaseClaims(now: Date) async throws -> Int {
+        queueFault == .releaseNothing ? 0 : try await base.releaseClaims(now: now)
+    }
+
     func delivery(id: String) async throws -> Delivery? { try await base.delivery(id: id) }
-    func delivery(connector: String, receiptID: String) async throws -> Delivery? { try await base.delivery(connector: connector, receiptID: receiptID) }
+
+    func delivery(connector: String, receiptID: String) async throws -> Delivery? {
+        queueFault == .receiptsNeverFound ? nil : try await base.delivery(connector: connector, receiptID: receiptID)
+    }
 }

@@ -1,0 +1,96 @@
+import Foundation
+import SwitchboardCore
+import SwitchboardSQLite
+import SwitchboardTesting
+import Testing
+
+/// Each queue check fails a store with the matching bug, so none of them can pass by asserting
+/// too little.
+@Suite("Store conformance suite: queue checks")
+struct QueueConformanceSuiteTests {
+    static func suite(_ fault: QueueFault) -> StoreConformance {
+        StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .queue(fault)) }
+    }
+
+    @Test func failsAStoreThatOrdersTheQueueByAgeAlone() async throws {
+        let suite = Self.suite(.ignoreSeverity)
+        await #expect(throws: ConformanceFailure.self) { try await suite.pendingRecipientsAreMostUrgentFirst() }
+        await #expect(throws: ConformanceFailure.self) { try await suite.pendingForOneAddressIsMostSevereFirst() }
+    }
+
+    @Test func failsAStoreThatCancelsYoungOrOtherChannelsDeliveries() async throws {
+        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.cancelIgnoresAge).cancelPendingCancelsOnlyOlderOnes() }
+        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.cancelIgnoresChannel).cancelPendingCancelsOnlyOlderOnes() }
+    }
+
+    @Test func failsAStoreThatRefusesASweepInsteadOfSkippingIllegalRows() async throws {
+        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.bulkRefusesIllegalRows).cancelPendingCancelsOnlyOlderOnes() }
+    }
+
+    @Test func failsAStoreThatLosesTheHistoryOrItsActor() async throws {
+        for fault in [QueueFault.forgetHistory, .forgetActor] {
+            let suite = Self.suite(fault)
+            await #expect(throws: ConformanceFailure.self, "\(fault)") { try await suite.setStatusRecordsReasonAndRefusesIllegalMoves() }
+            await #expect(throws: ConformanceFailure.self, "\(fault)") { try await suite.cancelPendingCancelsOnlyOlderOnes() }
+            await #expect(throws: ConformanceFailure.self, "\(fault)") { try await suite.requeueResetsAttemptsAndMakesThemClaimable() }
+        }
+    }
+
+    @Test func failsAStoreThatListsDeadLettersOldestFirst() async throws {
+        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.deadLettersOldestFirst).deadLettersAreNewestChangeFirst() }
+    }
+
+    @Test func failsAStoreThatRequeuesLate() async throws {
+        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.requeueLate).requeueResetsAttemptsAndMakesThemClaimable() }
+    }
+
+    @Test func failsAStoreThatAllowsIllegalHandMadeChanges() async throws {
+        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.swallowSetStatusErrors).setStatusRecordsReasonAndRefusesIllegalMoves() }
+    }
+
+    @Test func failsAStoreThatDropsAddedDeliveriesKeepsClaimsOrLosesReceipts() async throws {
+        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.dropAddedDeliveries).addDeliveriesAppearInTheMessage() }
+        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.releaseNothing).releaseClaimsMakesLeasedDeliveriesClaimable() }
+        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.receiptsNeverFound).receiptLookupFindsTheDelivery() }
+    }
+}
+
+/// The queue checks against both kinds of SQLite store, one test per check.
+@Suite("SQLiteStore conformance: queue")
+struct SQLiteQueueConformanceTests {
+    @Test(arguments: StoreKind.allCases) func pendingRecipientsAreMostUrgentFirst(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.pendingRecipientsAreMostUrgentFirst() }
+    }
+
+    @Test(arguments: StoreKind.allCases) func pendingForOneAddressIsMostSevereFirst(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.pendingForOneAddressIsMostSevereFirst() }
+    }
+
+    @Test(arguments: StoreKind.allCases) func cancelPendingCancelsOnlyOlderOnes(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.cancelPendingCancelsOnlyOlderOnes() }
+    }
+
+    @Test(arguments: StoreKind.allCases) func deadLettersAreNewestChangeFirst(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.deadLettersAreNewestChangeFirst() }
+    }
+
+    @Test(arguments: StoreKind.allCases) func requeueResetsAttemptsAndMakesThemClaimable(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.requeueResetsAttemptsAndMakesThemClaimable() }
+    }
+
+    @Test(arguments: StoreKind.allCases) func setStatusRecordsReasonAndRefusesIllegalMoves(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.setStatusRecordsReasonAndRefusesIllegalMoves() }
+    }
+
+    @Test(arguments: StoreKind.allCases) func addDeliveriesAppearInTheMessage(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.addDeliveriesAppearInTheMessage() }
+    }
+
+    @Test(arguments: StoreKind.allCases) func releaseClaimsMakesLeasedDeliveriesClaimable(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.releaseClaimsMakesLeasedDeliveriesClaimable() }
+    }
+
+    @Test(arguments: StoreKind.allCases) func receiptLookupFindsTheDelivery(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.receiptLookupFindsTheDelivery() }
+    }
+}
