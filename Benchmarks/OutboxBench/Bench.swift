@@ -108,7 +108,30 @@ struct OutboxBench: AsyncParsableCommand {
         pool.retryConnectionEstablishment = false
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,
                                 configuration: .init(redirectConfiguration: .disallow, connectionPool: pool, decompression: .disabled))
-        defer { try? client.syncShutdown() }
+        let results: [RunResult]
+        do {
+            results = try await runAll(settings: settings, workers: workerCount, client: client)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.dateEncodingStrategy = .iso8601
+            let report = Report(date: Date(), cores: ProcessStats.cores, arguments: Array(CommandLine.arguments.dropFirst()),
+                                runs: results)
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(ReportTable.render(results, cores: ProcessStats.cores))
+        }
+    }
+
+    /// Every target with every load, one fresh hub each.
+    func runAll(settings: BenchHub.Settings, workers workerCount: Int, client: HTTPClient) async throws -> [RunResult] {
+        let synchronousSetting = settings.synchronous
 
         var loads: [(label: String, senders: Int?, rate: Double?)] = try senderCounts().map { n in
             ("\(n) sender\(n == 1 ? "" : "s")", n, nil)
@@ -130,17 +153,7 @@ struct OutboxBench: AsyncParsableCommand {
                 results.append(result)
             }
         }
-
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.dateEncodingStrategy = .iso8601
-            let report = Report(date: Date(), cores: ProcessStats.cores, arguments: Array(CommandLine.arguments.dropFirst()),
-                                runs: results)
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
-        } else {
-            print(ReportTable.render(results, cores: ProcessStats.cores))
-        }
+        return results
     }
 
     /// Sends one run of load, waits for the outbox to drain, and joins the figures.

@@ -126,6 +126,8 @@ struct BenchHub: Sendable {
             let store = try SQLiteStore(directory: directory, synchronous: settings.synchronous)
             let hub = Hub(configuration: configuration, store: store, connectors: [bucket, gateway], logger: logger)
             _ = try await Accounts(store: hub.store).bootstrapAdmin(username: "admin", password: nil)
+            // As `serve` does at start (a no-op on a fresh data directory).
+            _ = try await hub.store.releaseClaims(now: Date())
             let password = "bench-\(UUID().uuidString)"
             try await Accounts(store: hub.store).createUser(username: "bench", password: password, role: .user)
 

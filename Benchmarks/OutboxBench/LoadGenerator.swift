@@ -86,7 +86,7 @@ struct LoadGenerator: Sendable {
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         let total = count ?? max(1, Int((rate * seconds).rounded()))
         let interval = Duration.nanoseconds(Int64((1e9 / rate).rounded()))
-        let collector = Mutex(Outcome())
+        let collector = OutcomeCollector()
         let clockStart = ContinuousClock.now
         let dateStart = Date()
         await withDiscardingTaskGroup { group in
@@ -97,11 +97,11 @@ struct LoadGenerator: Sendable {
                 let scheduled = dateStart.addingTimeInterval(Double(offset.components.seconds) + Double(offset.components.attoseconds) / 1e18)
                 group.addTask {
                     let result = await send(n, submitted: scheduled)
-                    collector.withLock { $0.record(result) }
+                    collector.record(result)
                 }
             }
         }
-        return collector.withLock { $0 }
+        return collector.outcome
     }
 
     /// One `POST /api/v1/messages`; a sample if it was answered 202.
@@ -138,4 +138,11 @@ struct LoadGenerator: Sendable {
 final class TicketCounter: Sendable {
     private let value = Atomic<Int>(0)
     func next() -> Int { value.add(1, ordering: .relaxed).oldValue }
+}
+
+/// Gathers the open-loop run's results from its many tasks.
+final class OutcomeCollector: Sendable {
+    private let state = Mutex(LoadGenerator.Outcome())
+    func record(_ result: Result<LoadGenerator.Sample, LoadGenerator.SendFailure>) { state.withLock { $0.record(result) } }
+    var outcome: LoadGenerator.Outcome { state.withLock { $0 } }
 }

@@ -20,14 +20,15 @@ enum EncodedWord {
     /// `=?UTF-8?X?` + `?=`
     static let overhead = 12
 
-    /// The text as encoded-words (at least one). `firstLineUsed` is unused room reserved for a
-    /// header name on the first line; the words themselves are always ≤ 75 characters.
+    /// The text as encoded-words (at least one), each ≤ 75 characters. `firstLineUsed` is the
+    /// room the header name takes on the first line, so the first word is shortened to fit 78.
     static func encode(_ text: String, firstLineUsed: Int = 0, context: Context = .text) -> [String] {
         let bytes = Array(text.utf8)
         let plain = bytes.filter { qSafe($0, context) }.count
         let useQ = bytes.isEmpty || Double(plain) / Double(bytes.count) >= 0.7
-        let room = maxWordLength - overhead
         var words: [String] = []
+        // The first word shares its line with the header name, so it is kept shorter.
+        var room: Int { maxWordLength - overhead - (words.isEmpty ? min(firstLineUsed, 40) : 0) }
         var current: [UInt8] = []
         func flush() {
             guard !current.isEmpty else { return }

@@ -45,6 +45,7 @@ func buildRouter(_ env: APIEnvironment) -> Router<SwitchboardRequestContext> {
     env.addGroupRoutes(to: api)
     env.addUserRoutes(to: api)
     env.addTesterRoutes(to: api)
+    env.addQueueRoutes(to: api)
     return router
 }
 

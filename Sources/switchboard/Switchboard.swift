@@ -6,7 +6,7 @@ struct Switchboard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "A multi-channel messaging hub: SMS, email, IM, WebSocket topics and webhooks in one process.",
-        subcommands: [Serve.self, Send.self, Tester.self, Users.self, SMSCommand.self, CheckConfig.self],
+        subcommands: [Serve.self, Send.self, Tester.self, Users.self, QueueCommand.self, SMSCommand.self, CheckConfig.self],
         defaultSubcommand: Serve.self
     )
 }

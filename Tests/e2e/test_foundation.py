@@ -159,3 +159,21 @@ def test_help_for_every_command():
     for cmd in (["serve"], ["send"], ["tester", "inbound"], ["users", "add"], ["users", "list"], ["users", "passwd"], ["check-config"]):
         r = subprocess.run([BIN, *cmd, "--help"], capture_output=True, text=True, timeout=30)
         assert r.returncode == 0 and "USAGE" in r.stdout.upper(), (cmd, r.stdout, r.stderr)
+
+
+def test_json_log_lines_and_sigint(data_dir):
+    import json
+    cfg = os.path.join(data_dir, "json-logs.yaml")
+    with open(cfg, "w") as f:
+        f.write("logging:\n  format: json\n  level: info\n")
+    h = Hub(data_dir, config=cfg).start()
+    s = h.session()
+    s.post(h.url + "/api/v1/messages", json={"to": ["sms:+4712345678"], "text": "secret body text"}).raise_for_status()
+    assert h.stop(signal.SIGINT) == 0
+    lines = [l for l in h.logs().splitlines() if l.strip()]
+    records = [json.loads(l) for l in lines]  # every line is one JSON object
+    assert any(r["message"] == "switchboard starting" and r["level"] == "info" for r in records), lines
+    assert all({"time", "level", "label", "message"} <= r.keys() for r in records)
+    # Logs never carry message bodies or the admin password.
+    assert "secret body text" not in h.logs()
+    assert h.admin_password() not in h.logs()
