@@ -41,6 +41,15 @@ struct OutboxBench: AsyncParsableCommand {
     @Option(help: "SQLite synchronous setting: full or normal.")
     var synchronous: String = "full"
 
+    @Option(help: """
+        How messages enter: http (the API), direct (Hub.send, no HTTP) or store (SQLiteStore.accept only); \
+        me (GET /api/v1/me, no message: the HTTP and authentication ceiling).
+        """)
+    var entry: String = "http"
+
+    @Option(help: "pipeline: dispatch while accepting. split: accept first, then dispatch alone (measures each apart).")
+    var stage: String = "pipeline"
+
     @Option(help: "Dispatcher workers (default: the hub's default).")
     var workers: Int?
 
@@ -67,6 +76,8 @@ struct OutboxBench: AsyncParsableCommand {
         guard StorageSettings.Synchronous(rawValue: synchronous) != nil else { throw ValidationError("--synchronous must be full or normal") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level '\(logLevel)'") }
         if let workers, !(1...1024).contains(workers) { throw ValidationError("--workers must be 1...1024") }
+        guard LoadGenerator.Entry(rawValue: entry) != nil else { throw ValidationError("--entry must be http, direct, store or me") }
+        guard ["pipeline", "split"].contains(stage) else { throw ValidationError("--stage must be pipeline or split") }
     }
 
     func targets() throws -> [BenchTarget] {
@@ -99,7 +110,7 @@ struct OutboxBench: AsyncParsableCommand {
         let synchronousSetting = StorageSettings.Synchronous(rawValue: synchronous) ?? .full
         let settings = BenchHub.Settings(
             synchronous: synchronousSetting, workers: workers, port: port, keepData: keepData,
-            logger: Logger(label: "switchboard"), registry: registry)
+            logger: Logger(label: "switchboard"), registry: registry, startDispatcher: stage == "pipeline")
         let workerCount = workers ?? DispatcherSettings().workers
 
         // The senders' client: enough keep-alive connections for every sender and for the
@@ -108,6 +119,8 @@ struct OutboxBench: AsyncParsableCommand {
         pool.retryConnectionEstablishment = false
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,
                                 configuration: .init(redirectConfiguration: .disallow, connectionPool: pool, decompression: .disabled))
+        let flush = DiskProbe.flushLatency(in: FileManager.default.temporaryDirectory.path)
+        progress("disk flush (4 KiB write + fdatasync in \(FileManager.default.temporaryDirectory.path)): " + ReportTable.describe(flush))
         let results: [RunResult]
         do {
             results = try await runAll(settings: settings, workers: workerCount, client: client)
@@ -122,10 +135,10 @@ struct OutboxBench: AsyncParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             encoder.dateEncodingStrategy = .iso8601
             let report = Report(date: Date(), cores: ProcessStats.cores, arguments: Array(CommandLine.arguments.dropFirst()),
-                                runs: results)
+                                diskFlushMs: flush, runs: results)
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
-            print(ReportTable.render(results, cores: ProcessStats.cores))
+            print(ReportTable.render(results, cores: ProcessStats.cores, flush: flush))
         }
     }
 
@@ -139,14 +152,17 @@ struct OutboxBench: AsyncParsableCommand {
         if rate > 0 { loads.append(("\(Self.format(rate, decimals: 0))/s offered", nil, rate)) }
         let length = Duration.nanoseconds(Int64(duration * 1e9))
 
+        let entry = LoadGenerator.Entry(rawValue: self.entry) ?? .http
+        let split = stage == "split"
         progress("switchboard-bench: \(ProcessStats.cores) cores, synchronous=\(synchronous), dispatcher workers \(workerCount), "
+                 + "entry \(entry.rawValue), stage \(stage), "
                  + (count.map { "\($0) messages per run" } ?? "\(Self.format(duration, decimals: 1)) s per run"))
         var results: [RunResult] = []
         for target in try targets() {
             for load in loads {
                 progress("  \(target.rawValue), \(load.label) …")
                 let result = try await BenchHub.withHub(settings, client: client) { [count, drainTimeout] bench in
-                    try await Self.measure(bench, target: target, load: load, length: length, count: count,
+                    try await Self.measure(bench, target: target, load: load, length: length, count: count, entry: entry, split: split,
                                            synchronous: synchronousSetting.rawValue, workers: workerCount, drainTimeout: drainTimeout, client: client)
                 }
                 progress("    " + ReportTable.summary(result))
@@ -158,10 +174,11 @@ struct OutboxBench: AsyncParsableCommand {
 
     /// Sends one run of load, waits for the outbox to drain, and joins the figures.
     static func measure(_ bench: BenchHub, target: BenchTarget, load: (label: String, senders: Int?, rate: Double?),
-                        length: Duration, count: Int?, synchronous: String, workers: Int, drainTimeout: Double,
-                        client: HTTPClient) async throws -> RunResult {
-        let generator = LoadGenerator(client: client, baseURL: bench.baseURL, bearerToken: bench.bearerToken, recipient: target.recipient)
+                        length: Duration, count: Int?, entry: LoadGenerator.Entry, split: Bool, synchronous: String, workers: Int,
+                        drainTimeout: Double, client: HTTPClient) async throws -> RunResult {
+        let generator = LoadGenerator(entry: entry, client: client, bench: bench, target: target)
         let cpuBefore = ProcessStats.cpuSeconds
+        let machineBefore = ProcessStats.machineBusySeconds
         let wallBefore = ContinuousClock.now
         let outcome: LoadGenerator.Outcome
         if let rate = load.rate {
@@ -170,10 +187,21 @@ struct OutboxBench: AsyncParsableCommand {
             outcome = await generator.closedLoop(senders: load.senders ?? 1, duration: length, count: count)
         }
 
+        let cpuWhileSubmitting = ProcessStats.cpuSeconds - cpuBefore
+
+        // Split: the dispatcher's own loop (claim a batch, send it, again at once while
+        // anything was claimed), started only now, on the full outbox.
+        var dispatchStarted: Date?
+        if split {
+            dispatchStarted = Date()
+            while await bench.hub.dispatcher.dispatchOnce() > 0 {}
+        }
+
         // Drain: until the connector has every accepted delivery, then until the store
         // has recorded every outcome (nothing queued or sending).
         let deadline = ContinuousClock.now + .nanoseconds(Int64(drainTimeout * 1e9))
-        while bench.arrivalCount(at: target) < outcome.samples.count, ContinuousClock.now < deadline {
+        let expected = entry == .me ? 0 : outcome.samples.count
+        while bench.arrivalCount(at: target) < expected, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
         var settled: Date?
@@ -183,9 +211,11 @@ struct OutboxBench: AsyncParsableCommand {
         }
         let wall = ContinuousClock.now - wallBefore
         let cpu = ProcessStats.cpuSeconds - cpuBefore
+        let machine = ProcessStats.machineBusySeconds - machineBefore
         return RunResult(target: target, load: load.label, senders: load.senders, offeredPerSecond: load.rate,
-                         synchronous: synchronous, dispatcherWorkers: workers, outcome: outcome,
-                         arrivals: bench.arrivals(at: target), settled: settled, cpuSeconds: cpu,
+                         synchronous: synchronous, dispatcherWorkers: workers, entry: entry, dispatchStarted: dispatchStarted,
+                         outcome: outcome, arrivals: bench.arrivals(at: target), settled: settled,
+                         cpuSeconds: cpu, cpuSecondsWhileSubmitting: cpuWhileSubmitting, machineCPUSeconds: machine,
                          wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18)
     }
 
@@ -203,5 +233,7 @@ struct Report: Codable {
     var date: Date
     var cores: Int
     var arguments: [String]
+    /// `DiskProbe`: 4 KiB write + fdatasync in the temporary directory, before the runs.
+    var diskFlushMs: Percentiles?
     var runs: [RunResult]
 }

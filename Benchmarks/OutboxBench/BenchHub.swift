@@ -41,6 +41,8 @@ struct BenchHub: Sendable {
         var keepData: Bool
         var logger: Logger
         var registry: PrometheusCollectorRegistry
+        /// `false` leaves the dispatcher out of the service group: the caller drives it.
+        var startDispatcher = true
     }
 
     let hub: Hub
@@ -132,7 +134,8 @@ struct BenchHub: Sendable {
             try await Accounts(store: hub.store).createUser(username: "bench", password: password, role: .user)
 
             let app = buildApplication(hub: hub, registry: settings.registry, logger: logger)
-            let hubGroup = ServiceGroup(configuration: .init(services: hub.services + [app], logger: logger))
+            let services = settings.startDispatcher ? hub.services : hub.services.filter { !($0 is OutboxDispatcher) }
+            let hubGroup = ServiceGroup(configuration: .init(services: services + [app], logger: logger))
             group.addTask { try await hubGroup.run() }
 
             let baseURL = "http://127.0.0.1:\(apiPort)"

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import Synchronization
+import SwitchboardCore
 
 /// Sends messages through `POST /api/v1/messages` with a bearer token, over HTTP/1.1
 /// keep-alive connections, and records for each accepted message its delivery id, when it
@@ -47,14 +48,30 @@ struct LoadGenerator: Sendable {
 
     struct SendFailure: Error { var kind: String }
 
+    /// How messages enter the hub. `http` is the benchmark proper; the other two leave
+    /// layers out, to show what each costs.
+    enum Entry: String, Sendable, CaseIterable, Codable {
+        /// `POST /api/v1/messages` with a bearer token (HTTP, auth, JSON, `Hub.send`).
+        case http
+        /// `Hub.send` in-process: validation, recipient resolution, `accept`, wake-up.
+        case direct
+        /// `SQLiteStore.accept` of a ready-made submission, then the dispatcher's wake-up.
+        case store
+        /// `GET /api/v1/me` with the bearer token: HTTP and authentication (two reads), no
+        /// message at all; the ceiling of anything that goes through the API.
+        case me
+    }
+
+    let entry: Entry
     let client: HTTPClient
     let url: String
     let bearerToken: String
-    let recipient: String
+    let target: BenchTarget
+    let hub: Hub
 
-    init(client: HTTPClient, baseURL: String, bearerToken: String, recipient: String) {
-        self.client = client; self.url = baseURL + "/api/v1/messages"
-        self.bearerToken = bearerToken; self.recipient = recipient
+    init(entry: Entry, client: HTTPClient, bench: BenchHub, target: BenchTarget) {
+        self.entry = entry; self.client = client; self.url = bench.baseURL + "/api/v1/messages"
+        self.bearerToken = bench.bearerToken; self.target = target; self.hub = bench.hub
     }
 
     /// `senders` concurrent senders, each sending back to back until `count` messages have
@@ -104,13 +121,41 @@ struct LoadGenerator: Sendable {
         return collector.outcome
     }
 
-    /// One `POST /api/v1/messages`; a sample if it was answered 202.
+    /// Submits message number `n` the configured way; a sample if it was accepted.
     func send(_ n: Int, submitted: Date?) async -> Result<Sample, SendFailure> {
+        switch entry {
+        case .http: return await post(n, submitted: submitted)
+        case .me: return await me(submitted: submitted)
+        case .direct, .store:
+            let started = submitted ?? Date()
+            do {
+                let deliveryID: String?
+                if entry == .direct {
+                    let acceptance = try await hub.send(SendRequest(to: [target.recipient], text: "Benchmark message \(n)"), sender: "bench")
+                    deliveryID = acceptance.record.deliveries.first?.id
+                } else {
+                    let address = try Address(parsing: target.recipient)
+                    let message = Message(text: "Benchmark message \(n)", sender: "bench")
+                    let delivery = Delivery(messageID: message.id, address: address, channel: address.channel ?? .sms, createdAt: message.createdAt)
+                    let acceptance = try await hub.store.accept(Submission(message: message, deliveries: [delivery]))
+                    hub.dispatcher.wake()
+                    deliveryID = acceptance.record.deliveries.first?.id
+                }
+                guard let deliveryID else { return .failure(SendFailure(kind: "accepted without a delivery")) }
+                return .success(Sample(deliveryID: deliveryID, submitted: started, accepted: Date()))
+            } catch {
+                return .failure(SendFailure(kind: String(String(describing: error).prefix(80))))
+            }
+        }
+    }
+
+    /// One `POST /api/v1/messages`; a sample if it was answered 202.
+    func post(_ n: Int, submitted: Date?) async -> Result<Sample, SendFailure> {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(bearerToken)")
         request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(string: #"{"to":["\#(recipient)"],"text":"Benchmark message \#(n)"}"#))
+        request.body = .bytes(ByteBuffer(string: #"{"to":["\#(target.recipient)"],"text":"Benchmark message \#(n)"}"#))
         let started = submitted ?? Date()
         do {
             let response = try await client.execute(request, timeout: .seconds(60))
@@ -122,6 +167,21 @@ struct LoadGenerator: Sendable {
                 return .failure(SendFailure(kind: "202 without a delivery"))
             }
             return .success(Sample(deliveryID: delivery.id, submitted: started, accepted: accepted))
+        } catch {
+            return .failure(SendFailure(kind: String(String(describing: error).prefix(80))))
+        }
+    }
+
+    /// One `GET /api/v1/me`; a sample without a delivery if it was answered 200.
+    func me(submitted: Date?) async -> Result<Sample, SendFailure> {
+        var request = HTTPClientRequest(url: url.replacingOccurrences(of: "/messages", with: "/me"))
+        request.headers.add(name: "Authorization", value: "Bearer \(bearerToken)")
+        let started = submitted ?? Date()
+        do {
+            let response = try await client.execute(request, timeout: .seconds(60))
+            _ = try await response.body.collect(upTo: 1 << 20)
+            guard response.status == .ok else { return .failure(SendFailure(kind: "HTTP \(response.status.code)")) }
+            return .success(Sample(deliveryID: "", submitted: started, accepted: Date()))
         } catch {
             return .failure(SendFailure(kind: String(String(describing: error).prefix(80))))
         }

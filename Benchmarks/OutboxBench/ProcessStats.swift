@@ -30,6 +30,19 @@ enum ProcessStats {
 
     static var cores: Int { ProcessInfo.processInfo.activeProcessorCount }
 
+    /// CPU seconds every process on the machine has used since boot (all cores: user, nice,
+    /// system, irq, softirq, steal), so a run can show how busy the machine was besides us.
+    static var machineBusySeconds: Double {
+        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+              let line = stat.split(separator: "\n").first, line.hasPrefix("cpu ") else { return 0 }
+        let values = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard values.count >= 8 else { return 0 }
+        // user nice system idle iowait irq softirq steal: everything but idle and iowait.
+        let busy = values[0] + values[1] + values[2] + values[5] + values[6] + values[7]
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return busy / (ticks > 0 ? ticks : 100)
+    }
+
     private static func statusKiB(_ key: String) -> Double {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
         for line in status.split(separator: "\n") where line.hasPrefix(key + ":") {

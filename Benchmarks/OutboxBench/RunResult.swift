@@ -16,6 +16,11 @@ struct RunResult: Codable, Sendable {
     var offeredPerSecond: Double?
     var synchronous: String
     var dispatcherWorkers: Int
+    /// How messages entered: `http` (the benchmark proper), `direct` (`Hub.send`), `store` (`accept`).
+    var entry: LoadGenerator.Entry
+    /// `pipeline`: the dispatcher runs during the load. `split`: it starts only once the
+    /// load is over, so accepting and dispatching are measured apart (no latency then).
+    var stage: String
 
     var attempted: Int
     var accepted: Int
@@ -26,11 +31,12 @@ struct RunResult: Codable, Sendable {
     /// From the first request to the last answer.
     var sendingSeconds: Double
     var acceptedPerSecond: Double
-    /// From the first request to the last delivery reaching the connector.
+    /// From the first request (split: from the dispatcher's start) to the last delivery
+    /// reaching the connector.
     var lastSentSeconds: Double
     var sentPerSecond: Double
-    /// From the first request until the store held nothing queued or sending (every
-    /// outcome recorded), if that happened before the drain timeout.
+    /// From the first request (split: the dispatcher's start) until the store held nothing
+    /// queued or sending (every outcome recorded), if that happened before the drain timeout.
     var settledSeconds: Double?
 
     var acceptMs: Percentiles
@@ -39,6 +45,13 @@ struct RunResult: Codable, Sendable {
 
     /// Process CPU time over the run's wall time; 100 is one core busy, 200 both of 2.
     var cpuPercent: Double
+    /// CPU used by other processes on the machine meanwhile, same scale: it should be near 0.
+    var otherProcessesCPUPercent: Double
+    /// The benchmark process's CPU time per accepted message, in microseconds: while
+    /// submitting (load generator included), and afterwards until drained (split: the
+    /// dispatcher alone). 2 cores give at most 2,000,000 µs a second.
+    var cpuMicrosecondsPerMessageWhileSubmitting: Double
+    var cpuMicrosecondsPerMessageAfterwards: Double
     /// The process's resident-memory high-water mark so far (VmHWM), in MiB.
     var peakResidentMiB: Double
 }
@@ -84,35 +97,45 @@ struct Percentiles: Codable, Sendable {
 extension RunResult {
     /// Joins what the client saw with when the connector got each delivery.
     init(target: BenchTarget, load: String, senders: Int?, offeredPerSecond: Double?, synchronous: String, dispatcherWorkers: Int,
-         outcome: LoadGenerator.Outcome, arrivals: [String: Date], settled: Date?, cpuSeconds: Double, wallSeconds: Double) {
+         entry: LoadGenerator.Entry, dispatchStarted: Date?, outcome: LoadGenerator.Outcome, arrivals: [String: Date], settled: Date?,
+         cpuSeconds: Double, cpuSecondsWhileSubmitting: Double, machineCPUSeconds: Double, wallSeconds: Double) {
         let samples = outcome.samples
         let started = samples.map(\.submitted).min() ?? Date()
         let lastAnswer = samples.map(\.accepted).max() ?? started
         var acceptMs: [Double] = [], acceptToSent: [Double] = [], submitToSent: [Double] = []
         acceptMs.reserveCapacity(samples.count); acceptToSent.reserveCapacity(samples.count); submitToSent.reserveCapacity(samples.count)
-        var lastSent = started
+        let sentFrom = dispatchStarted ?? started
+        var lastSent = sentFrom
+        var sent = 0
         for sample in samples {
             acceptMs.append(sample.accepted.timeIntervalSince(sample.submitted) * 1000)
             guard let at = arrivals[sample.deliveryID] else { continue }
+            sent += 1
+            lastSent = Swift.max(lastSent, at)
+            // Split runs hold everything back until the load is over: no latency to show.
+            guard dispatchStarted == nil else { continue }
             acceptToSent.append(at.timeIntervalSince(sample.accepted) * 1000)
             submitToSent.append(at.timeIntervalSince(sample.submitted) * 1000)
-            lastSent = Swift.max(lastSent, at)
         }
         let sendingSeconds = lastAnswer.timeIntervalSince(started)
-        let lastSentSeconds = lastSent.timeIntervalSince(started)
+        let lastSentSeconds = lastSent.timeIntervalSince(sentFrom)
         self.init(
             target: target, load: load, senders: senders, offeredPerSecond: offeredPerSecond,
             synchronous: synchronous, dispatcherWorkers: dispatcherWorkers,
-            attempted: outcome.attempted, accepted: samples.count, sent: acceptToSent.count, errors: outcome.errors,
+            entry: entry, stage: dispatchStarted == nil ? "pipeline" : "split",
+            attempted: outcome.attempted, accepted: samples.count, sent: sent, errors: outcome.errors,
             sendingSeconds: sendingSeconds,
             acceptedPerSecond: sendingSeconds > 0 ? Double(samples.count) / sendingSeconds : 0,
             lastSentSeconds: lastSentSeconds,
-            sentPerSecond: lastSentSeconds > 0 ? Double(acceptToSent.count) / lastSentSeconds : 0,
-            settledSeconds: settled.map { $0.timeIntervalSince(started) },
+            sentPerSecond: lastSentSeconds > 0 ? Double(sent) / lastSentSeconds : 0,
+            settledSeconds: settled.map { $0.timeIntervalSince(sentFrom) },
             acceptMs: Percentiles(milliseconds: acceptMs),
             acceptToSentMs: Percentiles(milliseconds: acceptToSent),
             submitToSentMs: Percentiles(milliseconds: submitToSent),
             cpuPercent: wallSeconds > 0 ? cpuSeconds / wallSeconds * 100 : 0,
+            otherProcessesCPUPercent: wallSeconds > 0 ? Swift.max(0, machineCPUSeconds - cpuSeconds) / wallSeconds * 100 : 0,
+            cpuMicrosecondsPerMessageWhileSubmitting: samples.isEmpty ? 0 : cpuSecondsWhileSubmitting / Double(samples.count) * 1e6,
+            cpuMicrosecondsPerMessageAfterwards: samples.isEmpty ? 0 : (cpuSeconds - cpuSecondsWhileSubmitting) / Double(samples.count) * 1e6,
             peakResidentMiB: ProcessStats.peakResidentMiB)
     }
 }

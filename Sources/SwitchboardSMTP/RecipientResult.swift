@@ -30,7 +30,7 @@ public enum RecipientResult: Sendable, Equatable, CustomStringConvertible {
             } else if let data = t.data, data.isPositive {
                 out[address] = .accepted(data)
             } else if let data = t.data {
-                out[address] = .refused(data.error(data.code == 354 || data.isIntermediate ? "DATA refused" : "message refused"))
+                out[address] = .refused(data.error("message refused"))
             } else {
                 out[address] = .refused(.transient("no answer to the message"))
             }

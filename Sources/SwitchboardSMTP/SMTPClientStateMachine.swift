@@ -18,7 +18,7 @@ import SwitchboardCore
 /// a refused MAIL FROM or a SIZE refusal only fails that transaction. Replies are classified
 /// by `SMTPReply.error`: 4xx transient, 5xx permanent.
 struct SMTPClientStateMachine {
-    enum TLSMode: String, Sendable, CaseIterable { case starttls, implicit, none }
+    typealias TLSMode = SMTPTLSMode
 
     struct Settings: Sendable {
         /// The name the client gives in EHLO/HELO.

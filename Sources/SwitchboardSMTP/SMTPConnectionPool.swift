@@ -73,6 +73,6 @@ final class SMTPConnectionPool: Sendable {
             s.idle.append(Idle(connection: connection, since: .now))
             return true
         }
-        if !keep { Task { await connection.quit() } }
+        if !keep { connection.close() }
     }
 }

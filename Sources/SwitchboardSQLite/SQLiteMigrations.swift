@@ -169,6 +169,25 @@ enum SQLiteMigrations {
                 """)
         }
 
+        // XForms submissions parsed from inbound messages: one per message at most, listed
+        // newest first per form by `seq`, the order they were recorded (and the paging cursor).
+        // `fields` is a JSON array of {path, value} objects in document order.
+        migrator.registerMigration("v3-forms") { db in
+            try db.execute(sql: """
+                CREATE TABLE form_submissions (
+                    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id          TEXT NOT NULL UNIQUE,
+                    message_id  TEXT NOT NULL UNIQUE REFERENCES messages(id) ON DELETE CASCADE,
+                    form_id     TEXT,
+                    version     TEXT,
+                    fields      TEXT NOT NULL,
+                    error       TEXT,
+                    received_at REAL NOT NULL
+                );
+                CREATE INDEX form_submissions_form ON form_submissions(form_id, seq);
+                """)
+        }
+
         return migrator
     }
 }

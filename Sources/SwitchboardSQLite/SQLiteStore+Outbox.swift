@@ -243,3 +243,18 @@ extension SQLiteStore {
         }
     }
 }
+
+extension SQLiteStore {
+    public func latestUserSender(to address: Address, since: Date) async throws -> String? {
+        let addressText = address.description
+        let sinceValue = SQLDate.encode(since)
+        return try await read { db in
+            try String.fetchOne(db, sql: """
+                SELECT m.sender FROM deliveries d JOIN messages m ON m.id = d.message_id
+                WHERE d.address = ? AND m.direction = 'outbound' AND m.created_at >= ?
+                  AND m.sender IS NOT NULL AND instr(m.sender, ':') = 0
+                ORDER BY m.created_at DESC LIMIT 1
+                """, arguments: [addressText, sinceValue])
+        }
+    }
+}

@@ -19,6 +19,7 @@ func buildApplication(hub: Hub, registry: PrometheusCollectorRegistry, logger: L
     let server = hub.configuration.server
     return Application(
         router: buildRouter(environment),
+        server: topicServer(environment, logger: logger),
         configuration: .init(address: .hostname(server.host, port: server.port), serverName: "switchboard"),
         logger: logger
     )
@@ -34,6 +35,9 @@ func buildRouter(_ env: APIEnvironment) -> Router<SwitchboardRequestContext> {
 
     // Public: the only routes reachable without a login.
     env.addPublicRoutes(to: router)
+    // Gateway callbacks: no login, each proves its connector's secret itself.
+    env.addConnectorRoutes(to: router)
+    env.addTopicRoutes(to: router)
 
     let authenticated = router.group().add(middleware: AuthMiddleware(store: env.store))
     env.addMetricsRoute(to: authenticated)
@@ -46,6 +50,7 @@ func buildRouter(_ env: APIEnvironment) -> Router<SwitchboardRequestContext> {
     env.addUserRoutes(to: api)
     env.addTesterRoutes(to: api)
     env.addQueueRoutes(to: api)
+    env.addFormRoutes(to: api)
     return router
 }
 

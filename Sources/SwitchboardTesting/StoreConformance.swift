@@ -25,6 +25,7 @@ public struct StoreConformance: Sendable {
         case deadLettersAreNewestChangeFirst, requeueResetsAttemptsAndMakesThemClaimable
         case setStatusRecordsReasonAndRefusesIllegalMoves, addDeliveriesAppearInTheMessage
         case releaseClaimsMakesLeasedDeliveriesClaimable, receiptLookupFindsTheDelivery
+        case formSubmissionRoundTrip, formSubmissionsPageNewestFirst, noteStatusKeepsTheStatus
 
         public var description: String { rawValue }
     }
@@ -74,6 +75,9 @@ public struct StoreConformance: Sendable {
         case .addDeliveriesAppearInTheMessage: try await addDeliveriesAppearInTheMessage()
         case .releaseClaimsMakesLeasedDeliveriesClaimable: try await releaseClaimsMakesLeasedDeliveriesClaimable()
         case .receiptLookupFindsTheDelivery: try await receiptLookupFindsTheDelivery()
+        case .formSubmissionRoundTrip: try await formSubmissionRoundTrip()
+        case .formSubmissionsPageNewestFirst: try await formSubmissionsPageNewestFirst()
+        case .noteStatusKeepsTheStatus: try await noteStatusKeepsTheStatus()
         }
     }
 

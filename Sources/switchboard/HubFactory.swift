@@ -10,7 +10,7 @@ import SwitchboardSQLite
 /// that knows every engine and every store.
 enum HubFactory {
     /// Every engine this build of the hub can run.
-    static var engines: [ConnectorEngine] { Hub.builtinEngines + [HTTPGatewayConnector.engine] }
+    static var engines: [ConnectorEngine] { Hub.builtinEngines + [HTTPGatewayConnector.engine, KannelConnector.engine] }
 
     static func loadConfiguration(_ options: HubOptions) throws -> (HubConfiguration, [any Connector]) {
         var (configuration, connectors): (HubConfiguration, [any Connector])
@@ -39,7 +39,7 @@ enum HubFactory {
 
     static func makeHub(configuration: HubConfiguration, connectors: [any Connector], logger: Logger) throws -> Hub {
         let store = try openStore(configuration)
-        return Hub(configuration: configuration, store: store, connectors: connectors, packers: packers(configuration), logger: logger)
+        return Hub(configuration: configuration, store: store, connectors: connectors, handlers: [FormSubmissionHandler(store: store)], packers: packers(configuration), logger: logger)
     }
 
     /// The SMS packers of channels that pack (`channels.NAME.packing`).

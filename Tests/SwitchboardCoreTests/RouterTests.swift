@@ -105,3 +105,19 @@ import SwitchboardTesting
         }
     }
 }
+
+@Suite struct PerUserInboxes {
+    @Test func aReplyLandsInTheInboxOfTheUserWhoWroteToThatPhone() async throws {
+        let hub = try makeHub()
+        try await hub.store.createUser(UserAccount(username: "alice", role: .user, passwordHash: "x"))
+        _ = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "Can you check the pump?"), sender: "alice")
+        _ = try await hub.send(SendRequest(to: ["sms:+4799999999"], text: "Status?"), sender: "cli:root")
+        let reply = try await hub.receive(InboundMessage(connector: "tester", from: .sms("+4712345678"), text: "Pump OK"))
+        let other = try await hub.receive(InboundMessage(connector: "tester", from: .sms("+4799999999"), text: "All fine"))
+        let stranger = try await hub.receive(InboundMessage(connector: "tester", from: .sms("+4755555555"), text: "Who is this?"))
+        let mine = try await hub.store.inbox(InboxQuery(viewer: "alice", scope: .mine))
+        let common = try await hub.store.inbox(InboxQuery(viewer: "alice", scope: .common))
+        #expect(mine.items.map(\.id) == [reply.inboxItemID!])
+        #expect(Set(common.items.map(\.id)) == [other.inboxItemID!, stranger.inboxItemID!])
+    }
+}

@@ -85,6 +85,7 @@ struct MisbehavingStore: HubStore {
     }
     func attempts(deliveryID: String) async throws -> [DeliveryAttempt] { try await base.attempts(deliveryID: deliveryID) }
     func nextDue() async throws -> Date? { try await base.nextDue() }
+    func latestUserSender(to address: Address, since: Date) async throws -> String? { try await base.latestUserSender(to: address, since: since) }
 
     func recordInbound(_ message: Message) async throws { try await base.recordInbound(message) }
     func addToInbox(messageID: String, owner: String?) async throws -> InboxItem {

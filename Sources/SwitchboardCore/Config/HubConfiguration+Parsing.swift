@@ -82,6 +82,7 @@ private final class HubConfigurationParser {
         config.channels = channels(declared)
         config.forwarding = forwarding(declared)
         config.autoReplies = autoReplies()
+        config.topics = HubConfiguration.parseTopics(top)
         top.rejectUnknownKeys()
         let problems = ConfigProblem.inFileOrder(top.problems + extra)
         guard problems.isEmpty else { return ParsedConfiguration(configuration: nil, connectors: [], problems: problems) }

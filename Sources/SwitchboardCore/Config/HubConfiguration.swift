@@ -16,6 +16,8 @@ public struct HubConfiguration: Sendable, Equatable {
     public var forwarding: [ForwardingRule]
     public var autoReplies: [AutoReply]
     public var dispatcher: DispatcherSettings
+    /// WebSocket publish-subscribe topics, each persisted to its own table.
+    public var topics: [TopicDefinition] = []
 
     public init(
         server: ServerSettings = .init(), storage: StorageSettings = .init(), logging: LoggingSettings = .init(),

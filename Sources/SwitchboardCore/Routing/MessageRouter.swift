@@ -45,12 +45,24 @@ public struct MessageRouter: Sendable {
         return InboundResult(messageID: message.id, disposition: .handled, inboxItemID: item.id, replies: context.replies)
     }
 
-    /// A message sent to a user (`user:alice`, or an address of the contact linked to alice)
-    /// goes to that user's inbox; everything else to the common inbox.
+    /// How long a user "owns" the replies to what they sent.
+    static let replyWindow: TimeInterval = 7 * 24 * 3600
+
+    /// Whose inbox a message lands in:
+    /// 1. sent to a user (`user:alice`, or an address of the contact linked to alice): hers;
+    /// 2. a reply from someone a user wrote to in the last week: that user's (workflow:
+    ///    answers come back to whoever asked);
+    /// 3. otherwise the common inbox.
     func inboxOwner(for inbound: InboundMessage) async throws -> String? {
-        guard let to = inbound.to else { return nil }
-        if case .user(let name) = to { return try await store.user(named: name) != nil ? name : nil }
-        let owners = try await store.contacts(withAddress: to).compactMap(\.username)
-        return owners.count == 1 ? owners[0] : nil
+        if let to = inbound.to {
+            if case .user(let name) = to, try await store.user(named: name) != nil { return name }
+            let owners = Set(try await store.contacts(withAddress: to).compactMap(\.username))
+            if owners.count == 1 { return owners.first }
+        }
+        if let sender = try await store.latestUserSender(to: inbound.from, since: inbound.receivedAt.addingTimeInterval(-Self.replyWindow)),
+           try await store.user(named: sender) != nil {
+            return sender
+        }
+        return nil
     }
 }

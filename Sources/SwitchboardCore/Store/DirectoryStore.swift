@@ -46,4 +46,4 @@ public protocol CredentialStore: Sendable {
 
 /// Everything the hub keeps. Both the SQLite and the PostgreSQL store implement all of it and
 /// pass the same conformance suite.
-public typealias HubStore = OutboxStore & InboxStore & DirectoryStore & CredentialStore & QueueStore
+public typealias HubStore = OutboxStore & InboxStore & DirectoryStore & CredentialStore & QueueStore & FormStore & DeliveryReportStore

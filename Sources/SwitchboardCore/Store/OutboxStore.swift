@@ -26,6 +26,10 @@ public protocol OutboxStore: Sendable {
 
     /// The earliest `nextAttemptAt` of a queued delivery, so the dispatcher can sleep until then.
     func nextDue() async throws -> Date?
+
+    /// The login user who most recently sent to `address` since `since` (senders like
+    /// `cli:…` or `connector:…` are not users), so a reply lands in that user's inbox.
+    func latestUserSender(to address: Address, since: Date) async throws -> String?
 }
 
 /// What the API or router hands the outbox in one piece.

@@ -1,0 +1,231 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The topics' broadcaster and write pipeline, free of HTTP so it is tested without sockets.
+///
+/// A write runs defaults → `prepare` (rules, then hook) → one committed transaction →
+/// `modify` (rules, then hook) → broadcast: nobody hears of a row that is not on disk.
+/// Each write advances the topic's revision inside its transaction; a new subscriber is
+/// registered before its history is read, buffers what is broadcast meanwhile, and then
+/// keeps only writes newer than the revision its history reflects: no gap, no duplicate.
+public final class TopicHub: Sendable {
+    public let topics: [TopicDefinition]
+    let store: any TopicStore
+    let hooks: [String: any TopicHook]
+    let logger: Logger
+    private let subscribers = Mutex<[String: [ObjectIdentifier: TopicSubscription]]>([:])
+    private let prepared = Mutex(false)
+
+    /// - Parameter hooks: code hooks by topic name, run after that topic's declarative rules.
+    public init(topics: [TopicDefinition], store: any TopicStore, hooks: [String: any TopicHook] = [:],
+                logger: Logger = Logger(label: "switchboard.topics")) {
+        self.topics = topics; self.store = store; self.hooks = hooks; self.logger = logger
+    }
+
+    public func topic(named name: String) -> TopicDefinition? { topics.first { $0.name == name } }
+    public func topic(path: String) -> TopicDefinition? { topics.first { $0.path == path } }
+
+    /// Creates or extends the tables (idempotent). Call at start-up to fail fast on a lossy
+    /// column change; the first connection calls it too if nobody did.
+    public func prepare() async throws {
+        if prepared.withLock({ $0 }) { return }
+        try await store.prepareTopics(topics)
+        prepared.withLock { $0 = true }
+    }
+
+    /// Number of open subscriptions on a topic (for tests and metrics).
+    public func subscriberCount(_ topic: String) -> Int { subscribers.withLock { $0[topic]?.count ?? 0 } }
+
+    /// Runs a connection until it ends or the hub starts a graceful shutdown (then the
+    /// connection's task is cancelled), so open sockets never hold a shutdown up.
+    public static func untilGracefulShutdown(_ body: @escaping @Sendable () async -> Void) async {
+        try? await cancelWhenGracefulShutdown { await body() }
+    }
+
+    // MARK: - Subscribing
+
+    /// Opens a subscription: checks the read rule, adds the `open` rule's and the hook's
+    /// filters, then queues history, a `ready` frame and every later matching write.
+    public func subscribe(_ topic: TopicDefinition, principal: TopicPrincipal?, query: TopicQuery) async throws -> TopicSubscription {
+        try await prepare()
+        guard topic.read.allows(principal) else {
+            throw principal == nil ? TopicError(.unauthorized, "unauthorized", "topic '\(topic.name)' needs a login: send the session cookie or a bearer token")
+                : TopicError.forbidden("you may not read topic '\(topic.name)'")
+        }
+        var query = query
+        for forced in topic.open {
+            let value = forced.source.value(message: TopicRow(), principal: principal, now: Date())
+            let typed = topic.column(forced.column).flatMap { col in value.text.flatMap { TopicValue.parse($0, as: col.type) } } ?? .null
+            query.filters.append(TopicFilter(column: forced.column, op: forced.op, values: [typed]))
+        }
+        try await hooks[topic.name]?.open(topic: topic, principal: principal, query: &query)
+        let subscription = TopicSubscription(topic: topic, filters: query.filters) { [weak self] s in self?.remove(s) }
+        subscribers.withLock { $0[topic.name, default: [:]][ObjectIdentifier(subscription)] = subscription }
+        do {
+            let history = try await store.history(of: topic, query: query, limit: query.limit ?? topic.historyLimit)
+            subscription.goLive(history: history.rows.map { TopicJSON.message($0, method: .post, topic: topic, history: true) },
+                                revision: history.revision)
+        } catch {
+            subscription.cancel()
+            throw error
+        }
+        return subscription
+    }
+
+    func remove(_ s: TopicSubscription) {
+        _ = subscribers.withLock { $0[s.topic.name]?.removeValue(forKey: ObjectIdentifier(s)) }
+    }
+
+    // MARK: - Writing
+
+    /// A write that passed its checks and awaits its commit.
+    enum Prepared: Sendable {
+        case insert(TopicRow)
+        case update(id: String, values: [String: TopicValue], author: String?)
+        case delete(id: String, author: String?)
+    }
+
+    /// Checks, commits and broadcasts one write; returns the change as broadcast (after `modify`).
+    public func write(_ frame: TopicFrame, to topic: TopicDefinition, principal: TopicPrincipal?) async throws -> TopicChange {
+        try await write([frame], to: topic, principal: principal)[0].get()
+    }
+
+    /// Writes several frames of one client in order. Consecutive POSTs share one
+    /// transaction (each row refused or kept on its own); every result is in frame order
+    /// and every row is broadcast in commit order.
+    public func write(_ frames: [TopicFrame], to topic: TopicDefinition, principal: TopicPrincipal?) async -> [Result<TopicChange, any Error>] {
+        do { try await prepare() } catch { return frames.map { _ in .failure(error) } }
+        var results: [Result<TopicChange, any Error>?] = Array(repeating: nil, count: frames.count)
+        var pending: [(index: Int, row: TopicRow)] = []
+        let now = Date()
+        func flush() async {
+            guard !pending.isEmpty else { return }
+            let batch = pending
+            pending = []
+            do {
+                let outcomes = try await store.insert(batch.map(\.row), into: topic)
+                for (item, outcome) in zip(batch, outcomes) {
+                    switch outcome {
+                    case .success(let change): results[item.index] = .success(await finish(change, topic, principal, now))
+                    case .failure(let error): results[item.index] = .failure(error)
+                    }
+                }
+            } catch {
+                for item in batch { results[item.index] = .failure(error) }
+            }
+        }
+        for (i, frame) in frames.enumerated() {
+            do {
+                switch try await check(frame, topic, principal, now) {
+                case .insert(let row): pending.append((i, row))
+                case .update(let id, let values, let author):
+                    await flush()
+                    results[i] = .success(await finish(try await store.update(id: id, values: values, onlyAuthor: author, in: topic), topic, principal, now))
+                case .delete(let id, let author):
+                    await flush()
+                    results[i] = .success(await finish(try await store.delete(id: id, onlyAuthor: author, in: topic), topic, principal, now))
+                }
+            } catch {
+                results[i] = .failure(error)
+            }
+        }
+        await flush()
+        return results.map { $0! }
+    }
+
+    /// Access, field types, defaults and `prepare` (rules, then hook): everything before the commit.
+    func check(_ frame: TopicFrame, _ topic: TopicDefinition, _ principal: TopicPrincipal?, _ now: Date) async throws -> Prepared {
+        guard topic.write.allows(principal) else {
+            throw principal == nil ? TopicError(.unauthorized, "unauthorized", "writing to topic '\(topic.name)' needs a login")
+                : TopicError.forbidden("you may not write to topic '\(topic.name)'")
+        }
+        var message = TopicRow()
+        for (key, value) in frame.fields {
+            if key == "id" && frame.method != .post { message["id"] = value; continue }
+            guard let column = topic.columns.first(where: { $0.name == key }) else {
+                if TopicDefinition.builtinColumns.contains(where: { $0.name == key }) {
+                    throw TopicError.invalid("read_only_field", "'\(key)' is set by the server")
+                }
+                throw TopicError.invalid("unknown_field", "unknown field '\(key)'; columns are: \(topic.columns.map(\.name).joined(separator: ", "))")
+            }
+            message[key] = try value.coerced(to: column.type, field: key)
+        }
+        let present = Set(frame.fields.keys)
+        let hook = hooks[topic.name]
+        if frame.method == .post {
+            message["id"] = .text(TopicRow.makeID())
+            message["user"] = principal.map { .text($0.id) } ?? .null
+            message["timestamp"] = .text(TopicTime.format(now))
+            try applyDefaults(.post, topic, &message, principal, now)
+            try checkRules(topic, .post, message, present, principal)
+            try await hook?.prepare(topic: topic, method: .post, message: &message, principal: principal)
+            return .insert(message)
+        }
+        guard case .text(let id) = message["id"], !id.isEmpty else {
+            throw TopicError.invalid("missing_id", "\(frame.method.rawValue) needs the 'id' of the message")
+        }
+        guard let principal else {
+            throw TopicError(.unauthorized, "unauthorized", "only the author of a message or an admin may change it; log in")
+        }
+        let author = principal.isAdmin ? nil : principal.id
+        if frame.method == .delete {
+            if let extra = present.subtracting(["id"]).sorted().first {
+                throw TopicError.invalid("unknown_field", "DELETE takes only 'id', not '\(extra)'")
+            }
+            try await hook?.prepare(topic: topic, method: .delete, message: &message, principal: principal)
+            return .delete(id: id, author: author)
+        }
+        try applyDefaults(.put, topic, &message, principal, now)
+        try checkRules(topic, .put, message, present, principal)
+        try await hook?.prepare(topic: topic, method: .put, message: &message, principal: principal)
+        var values = message.values
+        values["id"] = nil
+        guard !values.isEmpty else { throw TopicError.invalid("nothing_to_update", "PUT names no field to change") }
+        return .update(id: id, values: values, author: author)
+    }
+
+    /// `modify` (rules, then hook) on the committed change, then the broadcast.
+    func finish(_ committed: TopicChange, _ topic: TopicDefinition, _ principal: TopicPrincipal?, _ now: Date) async -> TopicChange {
+        var change = committed
+        for (field, source) in topic.modify {
+            change.row[field] = source.value(message: change.row, principal: principal, now: now)
+        }
+        let ruled = change
+        do {
+            try await hooks[topic.name]?.modify(topic: topic, change: &change, principal: principal)
+        } catch {
+            // The row is committed: a failing modify hook must not hide it from subscribers.
+            logger.error("topic modify hook failed; broadcasting the row without it", metadata: ["topic": "\(topic.name)", "error": "\(error)"])
+            change = ruled
+        }
+        publish(change, topic: topic)
+        return change
+    }
+
+    func applyDefaults(_ method: TopicMethod, _ topic: TopicDefinition, _ message: inout TopicRow,
+                       _ principal: TopicPrincipal?, _ now: Date) throws(TopicError) {
+        for (field, source) in topic.defaults[method] ?? [] {
+            let value = source.value(message: message, principal: principal, now: now)
+            guard let type = topic.column(field)?.type else { message[field] = value; continue }
+            message[field] = try value.coerced(to: type, field: field)
+        }
+    }
+
+    func checkRules(_ topic: TopicDefinition, _ method: TopicMethod, _ message: TopicRow, _ present: Set<String>,
+               _ principal: TopicPrincipal?) throws(TopicError) {
+        for rule in topic.prepare where rule.methods.contains(method) {
+            try rule.check(message, present: present, principal: principal)
+        }
+    }
+
+    /// Sends a committed change to every subscriber whose filters match the row (for PUT,
+    /// the row before or after), encoding it once for all of them.
+    func publish(_ change: TopicChange, topic: TopicDefinition) {
+        let subs = subscribers.withLock { $0[topic.name].map { Array($0.values) } ?? [] }
+        guard !subs.isEmpty else { return }
+        let text = TopicJSON.message(change.row, method: change.method, topic: topic)
+        for s in subs where s.wants(change) { s.offer(text, revision: change.revision) }
+    }
+}

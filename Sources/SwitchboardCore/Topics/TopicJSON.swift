@@ -1,0 +1,88 @@
+import Foundation
+
+/// The frames a topic socket sends, written by hand: a broadcast is encoded once and the
+/// same text goes to every subscriber, so encoding must be cheap and allocation-light.
+///
+/// ```
+/// {"_type":"message","_method":"POST","id":…,"user":…,"timestamp":…,<columns>}   live row
+/// {"_type":"message","_method":"POST","_history":true,…}                         history row
+/// {"_type":"ready","history":N}                                                 history done
+/// {"_type":"ack","_method":"POST","id":…,"_ref":…}                              write committed
+/// {"_type":"error","_method":…,"error":code,"message":…,"_ref":…}               write refused
+/// ```
+public enum TopicJSON {
+    public static func message(_ row: TopicRow, method: TopicMethod, topic: TopicDefinition, history: Bool = false) -> String {
+        var out = #"{"_type":"message","_method":""# + method.rawValue + "\""
+        if history { out += #","_history":true"# }
+        var written = Set<String>()
+        for column in topic.allColumns {
+            written.insert(column.name)
+            out += ","; quote(column.name, into: &out); out += ":"; value(row[column.name], into: &out)
+        }
+        for key in row.values.keys.sorted() where !written.contains(key) {
+            out += ","; quote(key, into: &out); out += ":"; value(row[key], into: &out)
+        }
+        return out + "}"
+    }
+
+    public static func ready(history: Int) -> String { #"{"_type":"ready","history":"# + String(history) + "}" }
+
+    public static func ack(_ change: TopicChange, ref: String?) -> String {
+        var out = #"{"_type":"ack","_method":""# + change.method.rawValue + #"","id":"#
+        quote(change.row.id, into: &out)
+        if let ref { out += #","_ref":"# + ref }
+        return out + "}"
+    }
+
+    public static func error(_ error: TopicError, method: String?, ref: String?) -> String {
+        var out = #"{"_type":"error","_method":"#
+        if let method { quote(method, into: &out) } else { out += "null" }
+        out += #","error":"#; quote(error.code, into: &out)
+        out += #","message":"#; quote(error.message, into: &out)
+        if let ref { out += #","_ref":"# + ref }
+        return out + "}"
+    }
+
+    public static func value(_ v: TopicValue, into out: inout String) {
+        switch v {
+        case .null: out += "null"
+        case .text(let s): quote(s, into: &out)
+        case .integer(let i): out += String(i)
+        case .real(let d): out += d.isFinite ? "\(d)" : "null"
+        case .bool(let b): out += b ? "true" : "false"
+        }
+    }
+
+    public static func quote(_ s: String, into out: inout String) {
+        out += "\""
+        var plain = true
+        for u in s.utf8 where u < 0x20 || u == 0x22 || u == 0x5C { plain = false; break }
+        if plain { out += s; out += "\""; return }
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+}
+
+/// A client's write frame, decoded: `{"_method": "POST", "body": "hi", "_alert": false, "_ref": 7}`.
+public struct TopicFrame: Sendable, Equatable {
+    public var method: TopicMethod
+    /// The fields the client sent (without `_`-keys), before type checks.
+    public var fields: [String: TopicValue]
+    /// `false` skips the alert for this write.
+    public var alert: Bool
+    /// The client's `_ref`, as raw JSON, echoed in the ack or error.
+    public var ref: String?
+    public init(method: TopicMethod, fields: [String: TopicValue] = [:], alert: Bool = true, ref: String? = nil) {
+        self.method = method; self.fields = fields; self.alert = alert; self.ref = ref
+    }
+}

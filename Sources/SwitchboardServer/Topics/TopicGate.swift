@@ -1,0 +1,101 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SwitchboardCore
+
+/// Decides, before a WebSocket upgrade, whether a client may open a topic: a known
+/// credential (bearer header, `token` query parameter for browsers, or the session cookie),
+/// an acceptable `Origin`, the topic's read rule, and filters that parse. A refused client
+/// never gets a socket; the same checks then answer its plain HTTP request with the reason.
+struct TopicGate: Sendable {
+    let store: any HubStore
+
+    struct Admission: Sendable {
+        var topic: TopicDefinition
+        var principal: TopicPrincipal?
+        var query: TopicQuery
+    }
+
+    func admit(_ topic: TopicDefinition, headers: HTTPFields, authority: String?, rawQuery: String) async throws -> Admission {
+        try checkOrigin(topic, headers: headers, authority: authority)
+        let user = try await authenticate(headers: headers, rawQuery: rawQuery)
+        var principal: TopicPrincipal?
+        if let user { principal = try await self.principal(for: user, topic: topic) }
+        guard topic.read.allows(principal) else {
+            if principal == nil { throw APIError.unauthorized("topic '\(topic.name)' needs a login: send the session cookie, 'Authorization: Bearer <token>' or ?token=") }
+            throw APIError.forbidden("you may not read topic '\(topic.name)'")
+        }
+        do {
+            return Admission(topic: topic, principal: principal, query: try TopicQuery.parse(rawQuery, for: topic))
+        } catch let error as TopicError {
+            throw APIError.badRequest(error.code, error.message)
+        }
+    }
+
+    /// Browsers send `Origin`; only the hub's own origin and the topic's `origins` may
+    /// connect, so another site cannot ride a logged-in user's cookie. Non-browser clients
+    /// send no `Origin` and are judged by their credential alone.
+    func checkOrigin(_ topic: TopicDefinition, headers: HTTPFields, authority: String?) throws {
+        guard let origin = headers[.origin] else { return }
+        if topic.origins.contains(origin) { return }
+        let host = origin.split(separator: "://", maxSplits: 1).last.map(String.init) ?? origin
+        if let authority, host.lowercased() == authority.lowercased() { return }
+        throw APIError.forbidden("origin '\(origin)' may not open topic '\(topic.name)'; add it to topics.\(topic.name).origins")
+    }
+
+    func authenticate(headers: HTTPFields, rawQuery: String) async throws -> UserAccount? {
+        if let header = headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+                throw APIError.unauthorized("the Authorization header must be 'Bearer <token>'")
+            }
+            return try await tokenUser(String(parts[1]).trimmingCharacters(in: .whitespaces))
+        }
+        if let token = Self.queryValue("token", in: rawQuery) { return try await tokenUser(token) }
+        if let secret = Self.cookie(SessionCookie.name, in: headers), !secret.isEmpty {
+            guard Secrets.isWellFormed(secret), let name = try await store.sessionUser(tokenHash: Secrets.hash(secret), now: Date()),
+                  let user = try await store.user(named: name) else {
+                throw APIError.unauthorized("the session has expired or was logged out; log in again")
+            }
+            return user
+        }
+        return nil
+    }
+
+    func tokenUser(_ secret: String) async throws -> UserAccount {
+        guard Secrets.isWellFormed(secret), let name = try await store.tokenUser(tokenHash: Secrets.hash(secret)),
+              let user = try await store.user(named: name) else {
+            throw APIError.unauthorized("the bearer token is not valid or has been deleted")
+        }
+        return user
+    }
+
+    /// The account as the topic rules see it, with the contact groups the rules ask about.
+    func principal(for user: UserAccount, topic: TopicDefinition) async throws -> TopicPrincipal {
+        var p = TopicPrincipal(id: user.username, role: user.role.rawValue, displayName: user.displayName)
+        let wanted = topic.groupRoles
+        if !wanted.isEmpty, let contact = try await store.contact(username: user.username) {
+            for group in wanted where try await store.members(group: group).contains(where: { $0.id == contact.id }) {
+                p.groups.insert(group)
+            }
+        }
+        return p
+    }
+
+    static func queryValue(_ name: String, in rawQuery: String) -> String? {
+        for item in rawQuery.split(separator: "&") where item.hasPrefix(name + "=") {
+            return String(item.dropFirst(name.count + 1)).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        }
+        return nil
+    }
+
+    static func cookie(_ name: String, in headers: HTTPFields) -> String? {
+        for header in headers[values: .cookie] {
+            for pair in header.split(separator: ";") {
+                let kv = pair.trimmingCharacters(in: .whitespaces)
+                if kv.hasPrefix(name + "=") { return String(kv.dropFirst(name.count + 1)) }
+            }
+        }
+        return nil
+    }
+}

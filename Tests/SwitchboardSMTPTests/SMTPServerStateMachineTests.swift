@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+@testable import SwitchboardSMTP
+
+@Suite("SMTP/LMTP server state machine")
+struct SMTPServerStateMachineTests {
+    typealias Machine = SMTPServerStateMachine
+
+    func machine(_ kind: Machine.ProtocolKind = .smtp, maxSize: Int = 1000) -> Machine {
+        var m = Machine(settings: .init(hostname: "mx.test", protocolKind: kind, domains: ["alerts.example.org"], maxSize: maxSize))
+        _ = m.event(.connected)
+        return m
+    }
+
+    func say(_ m: inout Machine, _ line: String) -> Machine.Action { m.event(.line(Array(line.utf8))) }
+    func code(_ a: Machine.Action) -> [Int] {
+        switch a {
+        case .reply(let r): r.map(\.code)
+        case .replyAndClose(let r): [r.code]
+        default: []
+        }
+    }
+
+    @Test("a whole SMTP conversation: 250 for the end of data only after the sink's verdict")
+    func conversation() {
+        var m = machine()
+        #expect(code(say(&m, "EHLO client.example.org")) == [250])
+        #expect(code(say(&m, "MAIL FROM:<kari@example.org> SIZE=100")) == [250])
+        #expect(code(say(&m, "RCPT TO:<ops@alerts.example.org>")) == [250])
+        #expect(code(say(&m, "RCPT TO:<Duty@ALERTS.example.org>")) == [250])
+        #expect(code(say(&m, "DATA")) == [354])
+        #expect(say(&m, "Subject: hi") == .none)
+        #expect(say(&m, "") == .none)
+        #expect(say(&m, "..a stuffed line") == .none)
+        let end = say(&m, ".")
+        #expect(end == .deliver(.init(from: "kari@example.org", recipients: ["ops@alerts.example.org", "Duty@ALERTS.example.org"],
+                                      data: Array("Subject: hi\r\n\r\n.a stuffed line\r\n".utf8))))
+        #expect(code(m.event(.delivered([true, true]))) == [250])
+        #expect(code(m.event(.delivered([true]))) == [], "no second verdict")
+        #expect(code(say(&m, "MAIL FROM:<>")) == [250], "the null sender of bounces is accepted")
+        #expect(code(say(&m, "QUIT")) == [221])
+    }
+
+    @Test("recipients outside the configured domains get 550; DATA without recipients 554")
+    func domains() {
+        var m = machine()
+        _ = say(&m, "EHLO c")
+        _ = say(&m, "MAIL FROM:<a@b.org>")
+        #expect(code(say(&m, "RCPT TO:<someone@elsewhere.org>")) == [550])
+        #expect(code(say(&m, "RCPT TO:<no-domain>")) == [550])
+        #expect(code(say(&m, "DATA")) == [554])
+    }
+
+    @Test("a failed commit answers 451 so the sender tries again")
+    func sinkFailure() {
+        var m = machine()
+        for l in ["EHLO c", "MAIL FROM:<a@b.org>", "RCPT TO:<x@alerts.example.org>", "DATA", "."] { _ = say(&m, l) }
+        #expect(code(m.event(.delivered([false]))) == [451])
+    }
+
+    @Test("LMTP: LHLO only, and one answer per recipient after the data")
+    func lmtp() {
+        var m = machine(.lmtp)
+        #expect(code(say(&m, "EHLO c")) == [500])
+        #expect(code(say(&m, "LHLO c")) == [250])
+        for l in ["MAIL FROM:<a@b.org>", "RCPT TO:<x@alerts.example.org>", "RCPT TO:<y@alerts.example.org>", "DATA", "body", "."] { _ = say(&m, l) }
+        #expect(code(m.event(.delivered([true, false]))) == [250, 451])
+    }
+
+    @Test("mail over max_size gets 552, announced (SIZE=) or found while reading")
+    func sizeLimit() {
+        var m = machine(maxSize: 1024)
+        _ = say(&m, "EHLO c")
+        #expect(code(say(&m, "MAIL FROM:<a@b.org> SIZE=5000")) == [552])
+        _ = say(&m, "MAIL FROM:<a@b.org>")
+        _ = say(&m, "RCPT TO:<x@alerts.example.org>")
+        _ = say(&m, "DATA")
+        for _ in 0..<30 { #expect(say(&m, String(repeating: "x", count: 70)) == .none) }
+        #expect(code(say(&m, ".")) == [552])
+        #expect(code(say(&m, "MAIL FROM:<a@b.org>")) == [250], "the session goes on")
+    }
+
+    @Test("commands out of order get 503, unknown ones 500")
+    func sequence() {
+        var m = machine()
+        #expect(code(say(&m, "MAIL FROM:<a@b.org>")) == [503])
+        _ = say(&m, "HELO c")
+        #expect(code(say(&m, "RCPT TO:<x@alerts.example.org>")) == [503])
+        #expect(code(say(&m, "DATA")) == [503])
+        #expect(code(say(&m, "FROB")) == [500])
+        #expect(code(say(&m, "STARTTLS")) == [502])
+    }
+
+    @Test("a multi-line reply is written with '-' on all but the last line")
+    func wireText() {
+        #expect(SMTPReply(code: 250, lines: ["a", "b", "c"]).wireText == "250-a\r\n250-b\r\n250 c\r\n")
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import SwitchboardCore
+import SwitchboardSQLite
+import SwitchboardTesting
+import Testing
+
+/// The form and delivery-report checks against both kinds of SQLite store, and each shown to
+/// fail a store with the matching bug.
+@Suite("SQLiteStore conformance: forms and report notes")
+struct FormConformanceTests {
+    @Test(arguments: StoreKind.allCases) func formSubmissionRoundTrip(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.formSubmissionRoundTrip() }
+    }
+
+    @Test(arguments: StoreKind.allCases) func formSubmissionsPageNewestFirst(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.formSubmissionsPageNewestFirst() }
+    }
+
+    @Test(arguments: StoreKind.allCases) func noteStatusKeepsTheStatus(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.noteStatusKeepsTheStatus() }
+    }
+
+    @Test func failsAStoreThatIgnoresTheFormCursor() async throws {
+        let suite = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .ignoreCursor) }
+        await #expect(throws: ConformanceFailure.self) { try await suite.formSubmissionsPageNewestFirst() }
+    }
+
+    @Test func failsAStoreThatLosesReportNotes() async throws {
+        let suite = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .queue(.forgetHistory)) }
+        await #expect(throws: ConformanceFailure.self) { try await suite.noteStatusKeepsTheStatus() }
+    }
+
+    @Test func aSubmissionSurvivesReopeningTheFile() async throws {
+        let scratch = try ScratchDirectory()
+        let path = scratch.newStorePath()
+        let store = try SQLiteStore(directory: path)
+        let message = Message(direction: .inbound, text: "<data><a>1</a></data>", sender: "sms:+4712345678",
+                              origin: Origin(connector: "kannel", from: .sms("+4712345678")))
+        try await store.recordInbound(message)
+        let form = FormSubmission(messageID: message.id, formID: "data", fields: [FormField(path: "a", value: "1")], receivedAt: Date())
+        try await store.recordSubmission(form)
+        #expect(try await store.formSubmission(id: form.id) != nil)
+        // Reopened, the submission is still there: it was committed, not cached.
+        let reopened = try SQLiteStore(directory: path)
+        #expect(try await reopened.formSubmission(messageID: message.id)?.fields == [FormField(path: "a", value: "1")])
+        _ = consume scratch
+    }
+}

@@ -1,0 +1,19 @@
+import Foundation
+import SwitchboardCore
+
+/// Form submissions and delivery-report notes, forwarded. `ignoreCursor` applies to form
+/// pages as to inbox pages; the queue's `forgetHistory` already hides notes (they are
+/// status changes), so no new faults are needed to prove the form checks can fail.
+extension MisbehavingStore {
+    func recordSubmission(_ submission: FormSubmission) async throws { try await base.recordSubmission(submission) }
+    func formSubmission(id: String) async throws -> FormSubmission? { try await base.formSubmission(id: id) }
+    func formSubmission(messageID: String) async throws -> FormSubmission? { try await base.formSubmission(messageID: messageID) }
+    func formSubmissions(_ query: FormQuery) async throws -> FormPage {
+        var query = query
+        if fault == .ignoreCursor { query.cursor = nil }
+        return try await base.formSubmissions(query)
+    }
+    func noteStatus(deliveryID: String, reason: String, by actor: String, now: Date) async throws -> Delivery {
+        try await base.noteStatus(deliveryID: deliveryID, reason: reason, by: actor, now: now)
+    }
+}
