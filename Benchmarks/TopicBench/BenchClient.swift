@@ -51,12 +51,12 @@ final class Subscriber: Sendable {
         try await WebSocketClient.connect(url: url, configuration: BenchClient.configuration, logger: BenchClient.logger) { inbound, outbound, _ in
             for try await message in inbound.messages(maxSize: 1 << 20) {
                 guard case .text(let text) = message else { continue }
-                if text.hasPrefix(#"{"_type":"ready""#) { ready.store(true, ordering: .releasing); continue }
+                if text.hasPrefix(#"{"_type":"ready""#) { self.ready.store(true, ordering: .releasing); continue }
                 guard let n = seq(of: text) else { continue }
                 let t = nowNanos()
-                arrivals?.withLock { $0.append((n, t)) }
-                lastArrival.store(t, ordering: .relaxed)
-                if received.wrappingAdd(1, ordering: .relaxed).newValue >= expected {
+                self.arrivals?.withLock { $0.append((n, t)) }
+                self.lastArrival.store(t, ordering: .relaxed)
+                if self.received.wrappingAdd(1, ordering: .relaxed).newValue >= expected {
                     try await outbound.close(.normalClosure, reason: nil)
                 }
             }

@@ -16,19 +16,19 @@ enum FanOut {
     /// waits until every subscriber has every row.
     static func run(url: String, subscribers n: Int, messages: Int, pacedPerSecond: Int?) async throws -> FanOutResult {
         let subs = (0..<n).map { Subscriber(sampled: $0 < 10) }
-        let sent = Mutex([UInt64](repeating: 0, count: messages))
-        let firstSend = Atomic<UInt64>(0)
+        let clock = SendClock(messages: messages)
+        let subscriberURL = url + "?_limit=0"
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            for s in subs { group.addTask { try await s.run(url: url + "?_limit=0", expected: messages) } }
+            for s in subs { group.addTask { try await s.run(url: subscriberURL, expected: messages) } }
             while subs.contains(where: { !$0.ready.load(ordering: .acquiring) }) { try await Task.sleep(for: .milliseconds(10)) }
             group.addTask {
                 try await WebSocketClient.connect(url: url + "?_limit=0", configuration: BenchClient.configuration, logger: BenchClient.logger) { inbound, outbound, _ in
                     let start = ContinuousClock.now
-                    firstSend.store(nowNanos(), ordering: .relaxed)
+                    clock.firstSend.store(nowNanos(), ordering: .relaxed)
                     for i in 0..<messages {
                         if let rate = pacedPerSecond { try await Task.sleep(until: start + .microseconds(i * 1_000_000 / rate), clock: .continuous) }
                         let t = nowNanos()
-                        sent.withLock { $0[i] = t }
+                        clock.sent.withLock { $0[i] = t }
                         try await outbound.write(.text(#"{"_method":"POST","body":"benchmark message","seq":"# + String(i) + "}"))
                     }
                     var acks = 0
@@ -43,12 +43,12 @@ enum FanOut {
             }
             try await group.waitForAll()
             let end = subs.map { $0.lastArrival.load(ordering: .relaxed) }.max()!
-            let sendTimes = sent.withLock { $0 }
+            let sendTimes = clock.sent.withLock { $0 }
             var latencies: [Double] = []
             for s in subs { for (i, t) in s.arrivals?.withLock({ $0 }) ?? [] { latencies.append(Double(t - sendTimes[i]) / 1e6) } }
             latencies.sort()
             return FanOutResult(subscribers: n, messages: messages, paced: pacedPerSecond,
-                                seconds: Double(end - firstSend.load(ordering: .relaxed)) / 1e9,
+                                seconds: Double(end - clock.firstSend.load(ordering: .relaxed)) / 1e9,
                                 p50: latencies[latencies.count / 2], p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
         }
     }
@@ -60,16 +60,16 @@ enum HistoryRun {
         var best = Double.infinity
         for _ in 0..<5 {
             let start = nowNanos()
-            let count = Atomic<Int>(0)
+            let count = Counter()
             try await WebSocketClient.connect(url: url + "?_limit=\(rows)", configuration: BenchClient.configuration, logger: BenchClient.logger) { inbound, outbound, _ in
                 for try await message in inbound.messages(maxSize: 1 << 20) {
                     guard case .text(let text) = message else { continue }
                     if text.hasPrefix(#"{"_type":"ready""#) { break }
-                    count.wrappingAdd(1, ordering: .relaxed)
+                    count.value.wrappingAdd(1, ordering: .relaxed)
                 }
                 try await outbound.close(.normalClosure, reason: nil)
             }
-            precondition(count.load(ordering: .relaxed) == rows, "expected \(rows) history rows, got \(count.load(ordering: .relaxed))")
+            precondition(count.value.load(ordering: .relaxed) == rows, "expected \(rows) history rows, got \(count.value.load(ordering: .relaxed))")
             best = min(best, Double(nowNanos() - start) / 1e6)
         }
         return best
@@ -112,21 +112,20 @@ enum IdleClients {
     /// holds them until killed.
     static func run(count: Int, port: Int) async throws {
         let url = "ws://127.0.0.1:\(port)/topics/bench?_limit=0"
-        let live = Atomic<Int>(0)
+        let live = Counter()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<count {
                 if i % 500 == 499 { try await Task.sleep(for: .milliseconds(50)) }
                 group.addTask {
                     try? await WebSocketClient.connect(url: url, configuration: BenchClient.configuration, logger: BenchClient.logger) { inbound, _, _ in
                         for try await message in inbound.messages(maxSize: 1 << 16) {
-                            if case .text(let t) = message, t.hasPrefix(#"{"_type":"ready""#) { live.wrappingAdd(1, ordering: .relaxed) }
+                            if case .text(let t) = message, t.hasPrefix(#"{"_type":"ready""#) { live.value.wrappingAdd(1, ordering: .relaxed) }
                         }
                     }
                 }
             }
-            while live.load(ordering: .relaxed) < count { try await Task.sleep(for: .milliseconds(50)) }
-            print("live \(count)")
-            fflush(stdout)
+            while live.value.load(ordering: .relaxed) < count { try await Task.sleep(for: .milliseconds(50)) }
+            FileHandle.standardOutput.write(Data("live \(count)\n".utf8))
             try await group.waitForAll()
         }
     }
@@ -149,4 +148,15 @@ struct Report {
         Swift.print("\nhistory: 2,000 rows on connect in \(f(history, 1)) ms (best of 5)")
         Swift.print("idle: \(idle.connections) connections, \(f(idle.bytesPerConnection / 1024, 1)) KB resident per connection")
     }
+}
+
+/// Shared between the publisher and the final tally of one run.
+final class SendClock: Sendable {
+    let sent: Mutex<[UInt64]>
+    let firstSend = Atomic<UInt64>(0)
+    init(messages: Int) { sent = Mutex([UInt64](repeating: 0, count: messages)) }
+}
+
+final class Counter: Sendable {
+    let value = Atomic<Int>(0)
 }

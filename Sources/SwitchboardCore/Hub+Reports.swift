@@ -47,8 +47,9 @@ extension Hub {
     ///
     /// A final report (`delivered`, `failed`) moves a `sent` delivery on through the store's
     /// `setStatus`, recorded with the actor `connector:NAME` and the detail as reason; the
-    /// others are added to the status history and leave the status as it is. The same report
-    /// again is a no-op, since gateways repeat reports. A delivery of another connector is
+    /// others are added to the status history and leave the status as it is (and are dropped
+    /// once the delivery is delivered or failed: they are stale then). The same report again
+    /// is a no-op, since gateways repeat reports. A delivery of another connector is
     /// `notFound`, like an unknown one, so a connector's secret reaches only its own deliveries.
     ///
     /// - Returns: the delivery as it is after the report.
@@ -65,9 +66,12 @@ extension Hub {
         Counter(label: "switchboard_delivery_reports_total", dimensions: [("connector", connector), ("status", status.rawValue)]).increment()
 
         guard let target = status.deliveryStatus else {
+            // Progress reported after the outcome is stale: gateways send reports concurrently
+            // (Kannel's "submitted" can arrive after its "delivered").
+            if delivery.status == .delivered || delivery.status == .failed { return delivery }
             let history = try await store.statusChanges(deliveryID: deliveryID)
             if history.contains(where: { $0.actor == actor && $0.reason == reason && $0.from == $0.to }) { return delivery }
-            return try await store.noteStatus(deliveryID: deliveryID, reason: reason, by: actor, now: Date())
+            return try await store.noteStatus(deliveryID: deliveryID, ifStatus: delivery.status, reason: reason, by: actor, now: Date())
         }
         if delivery.status == target { return delivery }
         guard delivery.status.canMove(to: target) else {

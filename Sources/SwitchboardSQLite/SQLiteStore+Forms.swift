@@ -49,12 +49,12 @@ extension SQLiteStore {
         }
     }
 
-    public func noteStatus(deliveryID: String, reason: String, by actor: String, now: Date) async throws -> Delivery {
+    public func noteStatus(deliveryID: String, ifStatus status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Delivery {
         try await write { db in
             guard let row = try DeliveryRow.fetchOne(db, key: deliveryID) else {
                 throw SwitchboardError.notFound("unknown_delivery", "no delivery with id \(deliveryID)")
             }
-            let status = row.delivery.status
+            guard row.delivery.status == status else { return row.delivery }
             try StatusChangeRow(StatusChange(deliveryID: deliveryID, from: status, to: status, reason: reason, actor: actor, at: now)).insert(db)
             return row.delivery
         }

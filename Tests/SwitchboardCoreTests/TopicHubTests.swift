@@ -118,3 +118,36 @@ struct TopicHubTests {
         }
     }
 }
+
+/// A code hook: forces a filter on open, stamps a field before the write, and decorates the broadcast.
+struct StampHook: TopicHook {
+    func open(topic: TopicDefinition, principal: TopicPrincipal?, query: inout TopicQuery) async throws {
+        query.filters.append(TopicFilter(column: "body", op: .notEqual, values: [.text("hidden")]))
+    }
+    func prepare(topic: TopicDefinition, method: TopicMethod, message: inout TopicRow, principal: TopicPrincipal?) async throws {
+        if message["body"] == .text("forbidden") { throw TopicError.invalid("hook_refused", "the hook says no") }
+        if method == .post { message["recipient"] = .text("stamped") }
+    }
+    func modify(topic: TopicDefinition, change: inout TopicChange, principal: TopicPrincipal?) async throws {
+        change.row["decorated"] = .bool(true)
+    }
+}
+
+@Suite("Topic hooks")
+struct TopicHookTests {
+    @Test func hooksRunAtOpenPrepareAndModify() async throws {
+        let topic = TopicHubTests.chat()
+        let hub = TopicHub(topics: [topic], store: try SQLiteStore.inMemory(), hooks: ["chat": StampHook()])
+        let sub = try await hub.subscribe(topic, principal: TopicHubTests.bob, query: TopicQuery())
+        var frames = sub.frames.makeAsyncIterator()
+        _ = await frames.next()  // ready
+        await #expect(throws: TopicError.self) {
+            try await hub.write(TopicFrame(method: .post, fields: ["body": .text("forbidden")]), to: topic, principal: TopicHubTests.alice)
+        }
+        _ = try await hub.write(TopicFrame(method: .post, fields: ["body": .text("hidden")]), to: topic, principal: TopicHubTests.alice)
+        let change = try await hub.write(TopicFrame(method: .post, fields: ["body": .text("shown")]), to: topic, principal: TopicHubTests.alice)
+        #expect(change.row["recipient"] == .text("stamped") && change.row["decorated"] == .bool(true))
+        let text = try #require(await frames.next())
+        #expect(text.contains(#""body":"shown""#) && text.contains(#""decorated":true"#))
+    }
+}

@@ -138,7 +138,7 @@ struct SMTPConnectorIntegrationTests {
             try await smtp.send(outbound(Message(text: "x"), to: "kari@example.org"))
         }
         #expect(error?.kind == .transient)
-        #expect(error?.message.contains("cannot connect") == true)
+        #expect(error?.message.contains("cannot connect") == true, "\(String(describing: error))")
     }
 
     @Test("a message larger than the server's SIZE is refused before it is sent, permanently")

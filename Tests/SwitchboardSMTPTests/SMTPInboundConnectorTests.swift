@@ -1,0 +1,142 @@
+import Foundation
+import Synchronization
+import SwitchboardCore
+import Testing
+@testable import SwitchboardSMTP
+
+/// Keeps what the listener hands over; can be told to fail, as a store that is down would.
+final class RecordingSink: InboundSink {
+    let received = Mutex<[InboundMessage]>([])
+    let failing = Mutex(false)
+    func receive(_ inbound: InboundMessage) async throws -> InboundResult {
+        if failing.withLock({ $0 }) { throw ConnectorError.transient("store down") }
+        received.withLock { $0.append(inbound) }
+        return InboundResult(messageID: Identifier.make(), disposition: .handled)
+    }
+    var messages: [InboundMessage] { received.withLock { $0 } }
+}
+
+@Suite("inbound SMTP/LMTP listener", .serialized)
+struct SMTPInboundConnectorTests {
+    /// Runs the listener on a free loopback port while `body` runs, then stops it.
+    func withListener(_ kind: SMTPInboundProtocol = .smtp, maxSize: Int = 1 << 20,
+                      _ body: (Int, RecordingSink) async throws -> Void) async throws {
+        var c = SMTPInboundConnector.Configuration(domains: ["alerts.example.org"])
+        c.port = 0; c.protocolKind = kind; c.maxSize = maxSize
+        let listener = SMTPInboundConnector(name: "mailin", configuration: c)
+        let sink = RecordingSink()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await listener.run(sink: sink) }
+            var port: Int?
+            for _ in 0..<200 { port = listener.localPort; if port != nil { break }; try await Task.sleep(for: .milliseconds(10)) }
+            do {
+                try await body(try #require(port), sink)
+            } catch {
+                group.cancelAll(); throw error
+            }
+            group.cancelAll()
+        }
+    }
+
+    func client(_ port: Int) throws -> SMTPConnector {
+        var c = SMTPConnector.Configuration(host: "127.0.0.1", port: port, tls: .none, from: try MailAddress("hub@example.org"))
+        c.timeout = .seconds(10)
+        return SMTPConnector(name: "out", configuration: c, directory: nil)
+    }
+
+    @Test("our own SMTP client's mail arrives as one inbound message per accepted recipient, 550 for other domains")
+    func roundTrip() async throws {
+        try await withListener { port, sink in
+            let smtp = try client(port)
+            let mail = MIMEMessage(from: try MailAddress("kari@example.org", name: "Kari"), to: [], subject: "Status – ok",
+                                   text: "All fine.\n.\nBye", html: "<p>All fine</p>",
+                                   attachments: [Attachment(filename: "log.txt", contentType: "text/plain", data: Data("x\ny".utf8))])
+            let results = try await smtp.send(mail, to: ["ops@alerts.example.org", "kari@elsewhere.org", "duty@alerts.example.org"])
+            await smtp.shutdown()
+            #expect(results["ops@alerts.example.org"]?.isAccepted == true && results["duty@alerts.example.org"]?.isAccepted == true)
+            #expect(results["kari@elsewhere.org"]?.error?.kind == .permanent)
+            let got = sink.messages
+            #expect(got.map(\.to) == [.email("ops@alerts.example.org"), .email("duty@alerts.example.org")])
+            let first = try #require(got.first)
+            #expect(first.connector == "mailin" && first.from == .email("hub@example.org"))
+            #expect(first.subject == "Status – ok" && first.text == "All fine.\n.\nBye" && first.html == "<p>All fine</p>")
+            #expect(first.attachments == [Attachment(filename: "log.txt", contentType: "text/plain", data: Data("x\ny".utf8))])
+        }
+    }
+
+    @Test("a mail built by Python's email package: 2047 subject, alternative bodies and a 2231 file name are read",
+          .enabled(if: AioSMTPServer.available))
+    func pythonClient() async throws {
+        try await withListener { port, sink in
+            let r = try AioSMTPServer.run([AioSMTPServer.python, AioSMTPServer.resources.appendingPathComponent("send_mail.py").path,
+                                           String(port), "smtp", "kare@example.org", "ops@alerts.example.org,x@other.org"])
+            #expect(r.output.contains("\"x@other.org\": [550"), "\(r.output)")
+            let m = try #require(sink.messages.first)
+            #expect(sink.messages.count == 1)
+            #expect(m.subject == "Svar: flom ved Årnes – 避難")
+            #expect(m.text == "Vi er trygge.\n.\nMvh Kåre\n")
+            #expect(m.html?.contains("<b>trygge</b>") == true)
+            #expect(m.attachments.first?.filename == "bilde fra Årnes.png")
+            #expect(m.attachments.first?.contentType == "image/png")
+            #expect(m.attachments.first?.data == Data(Array(0...255) .map(UInt8.init)).repeated(8))
+        }
+    }
+
+    @Test("LMTP answers each recipient after the data", .enabled(if: AioSMTPServer.available))
+    func lmtp() async throws {
+        try await withListener(.lmtp) { port, sink in
+            let r = try AioSMTPServer.run([AioSMTPServer.python, AioSMTPServer.resources.appendingPathComponent("send_mail.py").path,
+                                           String(port), "lmtp", "kare@example.org", "a@alerts.example.org,b@alerts.example.org"])
+            #expect(r.output.contains("{\"refused\": {}}"), "\(r.output)")
+            #expect(sink.messages.map(\.to) == [.email("a@alerts.example.org"), .email("b@alerts.example.org")])
+        }
+    }
+
+    @Test("when the hub cannot commit, the sender gets 451 (transient) and may retry")
+    func sinkFailure() async throws {
+        try await withListener { port, sink in
+            sink.failing.withLock { $0 = true }
+            let smtp = try client(port)
+            let results = try await smtp.send(MIMEMessage(from: try MailAddress("a@example.org"), to: [], subject: "s", text: "t"),
+                                              to: ["ops@alerts.example.org"])
+            await smtp.shutdown()
+            #expect(results["ops@alerts.example.org"]?.error?.kind == .transient)
+            #expect(results["ops@alerts.example.org"]?.error?.message.contains("451") == true)
+        }
+    }
+
+    @Test("stopping the listener ends sessions still open, so the hub's shutdown is not held up")
+    func stopsWithOpenSessions() async throws {
+        let started = ContinuousClock.now
+        let smtp = try await withListenerReturning { port in
+            let smtp = try client(port)
+            _ = try await smtp.send(MIMEMessage(from: try MailAddress("a@example.org"), to: [], subject: "s", text: "t"), to: ["o@alerts.example.org"])
+            #expect(smtp.idleConnections == 1, "the client keeps its session open")
+            return smtp
+        }
+        #expect(ContinuousClock.now - started < .seconds(5))
+        await smtp.shutdown()
+    }
+
+    func withListenerReturning<T: Sendable>(_ body: (Int) async throws -> T) async throws -> T {
+        var result: T?
+        try await withListener { port, _ in result = try await body(port) }
+        return result!
+    }
+
+    @Test("a mail over max_size gets 552: the client refuses it from SIZE before sending")
+    func sizeLimit() async throws {
+        try await withListener(maxSize: 2048) { port, sink in
+            let smtp = try client(port)
+            let big = MIMEMessage(from: try MailAddress("a@example.org"), to: [], subject: "s", text: String(repeating: "x\n", count: 3000))
+            let error = await #expect(throws: ConnectorError.self) { try await smtp.send(big, to: ["ops@alerts.example.org"]) }
+            #expect(error?.kind == .permanent)
+            await smtp.shutdown()
+            #expect(sink.messages.isEmpty)
+        }
+    }
+}
+
+extension Data {
+    func repeated(_ n: Int) -> Data { Data((0..<n).flatMap { _ in self }) }
+}
