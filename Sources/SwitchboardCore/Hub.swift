@@ -36,7 +36,7 @@ public final class Hub: InboundSink, Sendable {
         if !configuration.forwarding.isEmpty { pipeline.append(ForwardingHandler(rules: configuration.forwarding)) }
         pipeline += handlers
         if !configuration.autoReplies.isEmpty { pipeline.append(AutoReplyHandler(rules: configuration.autoReplies)) }
-        routerBox.router = MessageRouter(handlers: pipeline, store: store, logger: logger) { [weak self] request, origin in
+        routerBox.router = MessageRouter(handlers: pipeline, store: store, inbox: configuration.inbox, logger: logger) { [weak self] request, origin in
             guard let self else { throw SwitchboardError(.unavailable, code: "shutting_down", "the hub is shutting down") }
             return try await self.send(request, sender: "connector:\(origin.connector)", replyVia: origin.connector.isEmpty ? nil : origin.connector)
         }

@@ -98,8 +98,10 @@ final class SMTPConnection: Sendable {
             let reasons = e.connectionErrors.map { "\($0.target): \($0.error)" } + (e.dnsAAAAError.map { ["DNS: \($0)"] } ?? [])
             return reasons.isEmpty ? "\(e)" : reasons.joined(separator: "; ")
         }
-        if error is ChannelError, case .connectTimeout = error as! ChannelError { return "connect timed out" }
-        if let e = error as? ChannelError, e == .ioOnClosedChannel || e == .alreadyClosed { return "connection closed" }
+        if let e = error as? ChannelError {
+            if case .connectTimeout = e { return "connect timed out" }
+            if e == .ioOnClosedChannel || e == .alreadyClosed || e == .eof { return "connection closed" }
+        }
         return SMTPClientHandler.describe(error)
     }
 

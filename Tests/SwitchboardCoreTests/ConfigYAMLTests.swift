@@ -210,7 +210,7 @@ struct ConfigYAMLTests {
             if case .sequence(let items, _) = node { return Array(Set(items.flatMap { pairs($0).map { $0.key } })).sorted() }
             return pairs(node).map { $0.key }.sorted()
         }
-        #expect(keys([]) == ["admin", "auto_replies", "channels", "connectors", "dispatcher", "forwarding", "logging", "server", "storage"])
+        #expect(keys([]) == ["admin", "auto_replies", "channels", "connectors", "dispatcher", "forwarding", "inbox", "logging", "server", "storage"])
         #expect(keys(["server"]) == ["host", "max_body_bytes", "port", "secure_cookies", "session_ttl"])
         #expect(keys(["storage"]) == ["data_dir", "driver", "synchronous"])
         #expect(keys(["logging"]) == ["format", "level"])

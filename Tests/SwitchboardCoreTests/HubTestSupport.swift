@@ -13,7 +13,8 @@ func makeHub(
     retry: (delay: Double, limit: Int) = (0, 3),
     channelSettings: [ChannelName: ChannelSettings]? = nil,
     connectorSettings: [ConnectorSettings] = [],
-    packers: [ChannelName: MessagePacker] = [:]
+    packers: [ChannelName: MessagePacker] = [:],
+    inbox: InboxSettings = .init()
 ) throws -> Hub {
     var configuration = HubConfiguration.embeddedDefault
     configuration.connectors = []
@@ -25,6 +26,7 @@ func makeHub(
     configuration.dispatcher.retryLimit = retry.limit
     if let channelSettings { configuration.channels = channelSettings }
     configuration.connectors = connectorSettings
+    configuration.inbox = inbox
     return Hub(configuration: configuration, store: try SQLiteStore.inMemory(), connectors: connectors,
                handlers: handlers, packers: packers, logger: Logger(label: "test"))
 }

@@ -108,7 +108,9 @@ import SwitchboardTesting
 
 @Suite struct PerUserInboxes {
     @Test func aReplyLandsInTheInboxOfTheUserWhoWroteToThatPhone() async throws {
-        let hub = try makeHub()
+        var settings = InboxSettings()
+        settings.repliesToSender = true
+        let hub = try makeHub(inbox: settings)
         try await hub.store.createUser(UserAccount(username: "alice", role: .user, passwordHash: "x"))
         _ = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "Can you check the pump?"), sender: "alice")
         _ = try await hub.send(SendRequest(to: ["sms:+4799999999"], text: "Status?"), sender: "cli:root")
@@ -119,5 +121,16 @@ import SwitchboardTesting
         let common = try await hub.store.inbox(InboxQuery(viewer: "alice", scope: .common))
         #expect(mine.items.map(\.id) == [reply.inboxItemID!])
         #expect(Set(common.items.map(\.id)) == [other.inboxItemID!, stranger.inboxItemID!])
+    }
+}
+
+@Suite struct CommonInboxByDefault {
+    @Test func withoutRepliesToSenderAReplyStaysInTheCommonInbox() async throws {
+        let hub = try makeHub()
+        try await hub.store.createUser(UserAccount(username: "alice", role: .user, passwordHash: "x"))
+        _ = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "Can you check the pump?"), sender: "alice")
+        let reply = try await hub.receive(InboundMessage(connector: "tester", from: .sms("+4712345678"), text: "Pump OK"))
+        #expect(try await hub.store.inbox(InboxQuery(viewer: "alice", scope: .common)).items.map(\.id) == [reply.inboxItemID!])
+        #expect(try await hub.store.inbox(InboxQuery(viewer: "alice", scope: .mine)).items.isEmpty)
     }
 }

@@ -82,6 +82,7 @@ private final class HubConfigurationParser {
         config.channels = channels(declared)
         config.forwarding = forwarding(declared)
         config.autoReplies = autoReplies()
+        config.inbox = inbox(top.child("inbox"))
         config.topics = HubConfiguration.parseTopics(top)
         top.rejectUnknownKeys()
         let problems = ConfigProblem.inFileOrder(top.problems + extra)
@@ -134,6 +135,15 @@ private final class HubConfigurationParser {
                 && v.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
             if ok { s.passwordEnv = v } else { r.problem("password_env", "'\(v)' is not an environment variable name") }
         }
+        r.rejectUnknownKeys()
+        return s
+    }
+
+    func inbox(_ r: ConfigReader?) -> InboxSettings {
+        var s = InboxSettings()
+        guard let r else { return s }
+        if let v = r.bool("replies_to_sender") { s.repliesToSender = v }
+        if let v = positiveDuration(r, "reply_window") { s.replyWindow = v }
         r.rejectUnknownKeys()
         return s
     }

@@ -16,6 +16,7 @@ public struct HubConfiguration: Sendable, Equatable {
     public var forwarding: [ForwardingRule]
     public var autoReplies: [AutoReply]
     public var dispatcher: DispatcherSettings
+    public var inbox: InboxSettings = .init()
     /// WebSocket publish-subscribe topics, each persisted to its own table.
     public var topics: [TopicDefinition] = []
 
@@ -155,6 +156,17 @@ public struct AutoReply: Sendable, Equatable {
     public init(keyword: String, reply: String, keepInInbox: Bool = false) {
         self.keyword = keyword; self.reply = reply; self.keepInInbox = keepInInbox
     }
+}
+
+/// Which inbox inbound messages land in.
+public struct InboxSettings: Sendable, Equatable {
+    /// A reply from someone a user wrote to lands in that user's inbox instead of the common
+    /// one (workflow: answers come back to whoever asked). Off by default: the common inbox
+    /// is what everyone watches.
+    public var repliesToSender: Bool = false
+    /// How long after a user wrote to an address its replies count as answers to them.
+    public var replyWindow: TimeInterval = 7 * 24 * 3600
+    public init() {}
 }
 
 public struct DispatcherSettings: Sendable, Equatable {

@@ -9,10 +9,11 @@ public struct MessageRouter: Sendable {
     let store: any HubStore
     let outbox: @Sendable (SendRequest, Origin) async throws -> Acceptance
     let logger: Logger
+    let inbox: InboxSettings
 
-    public init(handlers: [any MessageHandler], store: any HubStore, logger: Logger,
+    public init(handlers: [any MessageHandler], store: any HubStore, inbox: InboxSettings = .init(), logger: Logger,
                 outbox: @escaping @Sendable (SendRequest, Origin) async throws -> Acceptance) {
-        self.handlers = handlers; self.store = store; self.logger = logger; self.outbox = outbox
+        self.handlers = handlers; self.store = store; self.inbox = inbox; self.logger = logger; self.outbox = outbox
     }
 
     /// Commits the message first, so that a gateway is acknowledged only for what is on disk
@@ -45,13 +46,10 @@ public struct MessageRouter: Sendable {
         return InboundResult(messageID: message.id, disposition: .handled, inboxItemID: item.id, replies: context.replies)
     }
 
-    /// How long a user "owns" the replies to what they sent.
-    static let replyWindow: TimeInterval = 7 * 24 * 3600
-
     /// Whose inbox a message lands in:
     /// 1. sent to a user (`user:alice`, or an address of the contact linked to alice): hers;
-    /// 2. a reply from someone a user wrote to in the last week: that user's (workflow:
-    ///    answers come back to whoever asked);
+    /// 2. with `inbox.replies_to_sender`, a reply from someone a user wrote to within the
+    ///    reply window: that user's (workflow: answers come back to whoever asked);
     /// 3. otherwise the common inbox.
     func inboxOwner(for inbound: InboundMessage) async throws -> String? {
         if let to = inbound.to {
@@ -59,7 +57,8 @@ public struct MessageRouter: Sendable {
             let owners = Set(try await store.contacts(withAddress: to).compactMap(\.username))
             if owners.count == 1 { return owners.first }
         }
-        if let sender = try await store.latestUserSender(to: inbound.from, since: inbound.receivedAt.addingTimeInterval(-Self.replyWindow)),
+        guard inbox.repliesToSender else { return nil }
+        if let sender = try await store.latestUserSender(to: inbound.from, since: inbound.receivedAt.addingTimeInterval(-inbox.replyWindow)),
            try await store.user(named: sender) != nil {
             return sender
         }
