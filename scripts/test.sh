@@ -32,8 +32,8 @@ pip_install() {
 }
 
 command -v swift >/dev/null || { echo "swift is not on PATH (Swift 6.1 or newer is needed)" >&2; exit 1; }
-apt_install libsqlite3-dev sqlite3 libssl-dev
-pip_install pytest requests
+apt_install libsqlite3-dev sqlite3 libssl-dev openssl
+pip_install pytest requests aiosmtpd
 # --- kannel ---
 # A real Kannel (bearerbox, smsbox and its fakesmsc test SMSC) for Tests/e2e/test_kannel.py.
 apt_install kannel kannel-extras

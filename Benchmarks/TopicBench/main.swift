@@ -46,8 +46,10 @@ print("topic-bench: SQLite synchronous=FULL, \(ProcessInfo.processInfo.activePro
 try await withThrowingTaskGroup(of: Void.self) { group in
     group.addTask { try await app.runService(gracefulShutdownSignals: []) }
     try await BenchClient.waitForServer(url: url)
+    FileHandle.standardError.write(Data("server up\n".utf8))
     var report = Report()
     for (n, messages) in quick ? [(10, 2_000), (100, 1_000)] : [(10, 10_000), (100, 5_000), (1_000, 1_000)] {
+        FileHandle.standardError.write(Data("fan-out to \(n)\n".utf8))
         report.fanout.append(try await FanOut.run(url: url, subscribers: n, messages: messages, pacedPerSecond: nil))
     }
     report.paced = try await FanOut.run(url: url, subscribers: 10, messages: quick ? 1_000 : 3_000, pacedPerSecond: 1_000)

@@ -4,13 +4,17 @@ import Logging
 import SwitchboardConfig
 import SwitchboardCore
 import SwitchboardSMS
+import SwitchboardSMTP
 import SwitchboardSQLite
 
 /// Builds a `Hub` from the configuration file and command-line overrides: the one place
 /// that knows every engine and every store.
 enum HubFactory {
     /// Every engine this build of the hub can run.
-    static var engines: [ConnectorEngine] { Hub.builtinEngines + [HTTPGatewayConnector.engine, KannelConnector.engine] }
+    static var engines: [ConnectorEngine] { Hub.builtinEngines + [
+        HTTPGatewayConnector.engine, KannelConnector.engine,
+        SMTPConnector.engine, EmailGatewayConnector.engine, SMTPInboundConnector.engine,
+    ] }
 
     static func loadConfiguration(_ options: HubOptions) throws -> (HubConfiguration, [any Connector]) {
         var (configuration, connectors): (HubConfiguration, [any Connector])
