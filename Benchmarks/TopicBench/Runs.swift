@@ -19,8 +19,23 @@ enum FanOut {
         let clock = SendClock(messages: messages)
         let subscriberURL = url + "?_limit=0"
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            for s in subs { group.addTask { try await s.run(url: subscriberURL, expected: messages) } }
-            while subs.contains(where: { !$0.ready.load(ordering: .acquiring) }) { try await Task.sleep(for: .milliseconds(10)) }
+            for s in subs {
+                group.addTask {
+                    do { try await s.run(url: subscriberURL, expected: messages) } catch {
+                        FileHandle.standardError.write(Data("subscriber failed: \(error)\n".utf8))
+                        throw error
+                    }
+                }
+            }
+            var waited = 0
+            while subs.contains(where: { !$0.ready.load(ordering: .acquiring) }) {
+                try await Task.sleep(for: .milliseconds(10))
+                waited += 1
+                if waited % 200 == 0 {
+                    FileHandle.standardError.write(Data("  \(subs.filter { $0.ready.load(ordering: .acquiring) }.count)/\(n) subscribers live\n".utf8))
+                }
+            }
+            FileHandle.standardError.write(Data("  all \(n) live; publishing \(messages)\n".utf8))
             group.addTask {
                 try await WebSocketClient.connect(url: url + "?_limit=0", configuration: BenchClient.configuration, logger: BenchClient.logger) { inbound, outbound, _ in
                     let start = ContinuousClock.now

@@ -42,6 +42,11 @@ struct Serve: AsyncParsableCommand {
         case .alreadyExists:
             break
         }
+        // A topic table that cannot take its configured columns stops the hub here, not at
+        // the first WebSocket client.
+        if let topics = hub.store as? any TopicStore, !hub.configuration.topics.isEmpty {
+            try await CLIError.wrap { try await topics.prepareTopics(hub.configuration.topics) }
+        }
         // One hub owns a SQLite file: anything still `sending` belongs to a process that died,
         // so it is due again now rather than when its lease runs out.
         let released = try await hub.store.releaseClaims(now: Date())
