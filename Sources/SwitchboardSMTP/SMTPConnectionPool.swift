@@ -18,12 +18,12 @@ final class SMTPConnectionPool: Sendable {
     /// Sessions idle longer than this are closed rather than reused (servers drop them after a few minutes).
     let maxIdle: Duration
     private let group: any EventLoopGroup
-    private let permits: AsyncPermits
+    private let permits: AsyncSemaphore
     private let state = Mutex(State())
 
     init(endpoint: SMTPConnection.Endpoint, size: Int, maxIdle: Duration = .seconds(60), group: any EventLoopGroup) {
         self.endpoint = endpoint; self.size = max(1, size); self.maxIdle = maxIdle; self.group = group
-        permits = AsyncPermits(permits: max(1, size))
+        permits = AsyncSemaphore(permits: max(1, size))
     }
 
     /// Runs `body` with a ready session; the session goes back to the pool only if `body` succeeded.

@@ -93,11 +93,11 @@ import SwitchboardSMS
         #expect(d.status == .sent && d.attempts == 2)
     }
 
-    @Test func aConnectorThatKeepsFailingIsTakenOutOfRotationThenProbed() async throws {
+    @Test func aConnectorThatKeepsFailingIsTakenOutOfRotation() async throws {
         let flaky = BucketConnector(name: "flaky", channels: [.sms]); flaky.setFaults(transient: 1)
         let backup = BucketConnector(name: "backup", channels: [.sms])
         var settings = ConnectorSettings(name: "flaky", engine: "bucket", channels: [.sms], settings: .mapping([]))
-        settings.dispatch.gate = ConnectorGate.Configuration(failureThreshold: 2, cooldown: 2)
+        settings.dispatch.gate = ConnectorGate.Configuration(failureThreshold: 2, cooldown: 3600)
         let hub = try makeHub(connectors: [flaky, backup], channelSettings: [.sms: ChannelSettings(route: ["flaky", "backup"])],
                               connectorSettings: [settings])
         var attemptsOnFlaky = 0
@@ -110,11 +110,22 @@ import SwitchboardSMS
         }
         #expect(attemptsOnFlaky == 2)  // then out of rotation
         #expect(hub.dispatcher.gates["flaky"]?.coolingDown() != nil)
-        try await Task.sleep(for: .milliseconds(2100))
-        flaky.setFaults(transient: 0)
-        let a = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "probe"), sender: "ops")
-        await hub.dispatcher.drain()
-        #expect(try await hub.store.message(id: a.record.message.id)?.deliveries.first?.connector == "flaky")
+    }
+
+    @Test func afterTheCoolDownExactlyOneProbeIsLetThroughAndSuccessClosesTheCircuit() {
+        let gate = ConnectorGate(configuration: .init(failureThreshold: 2, cooldown: 30))
+        let t0 = Date()
+        gate.record(success: false, now: t0)
+        #expect(gate.admits(now: t0))             // one failure is not enough
+        gate.record(success: false, now: t0)
+        #expect(!gate.admits(now: t0.addingTimeInterval(29)))
+        #expect(gate.admits(now: t0.addingTimeInterval(31)))   // the probe
+        #expect(!gate.admits(now: t0.addingTimeInterval(31)))  // only one until it reports back
+        gate.record(success: false, now: t0.addingTimeInterval(31))
+        #expect(!gate.admits(now: t0.addingTimeInterval(40)))  // failed probe: cooling down again
+        #expect(gate.admits(now: t0.addingTimeInterval(62)))
+        gate.record(success: true, now: t0.addingTimeInterval(62))
+        #expect(gate.admits(now: t0.addingTimeInterval(62)) && gate.admits(now: t0.addingTimeInterval(62)))
     }
 
     @Test func theGateKeepsSendsInFlightAndPerSecondWithinLimits() async throws {

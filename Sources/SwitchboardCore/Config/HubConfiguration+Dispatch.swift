@@ -55,6 +55,53 @@ enum DispatchSettingsParser {
         }
     }
 
-    /// The channel keys besides `route`, for telling which channels exist before reading them.
-    static let channelKeys = ["route", "retry", "at_limit", "autocancel", "fallback", "packing"]
+    /// `inbox:`.
+    static func inbox(_ r: ConfigReader?) -> InboxSettings {
+        var s = InboxSettings()
+        guard let r else { return s }
+        if let v = r.bool("replies_to_sender") { s.repliesToSender = v }
+        if let v = r.positiveDuration("reply_window") { s.replyWindow = v }
+        r.rejectUnknownKeys()
+        return s
+    }
+
+    /// `dispatcher:`.
+    static func dispatcher(_ r: ConfigReader?) -> DispatcherSettings {
+        var s = DispatcherSettings()
+        guard let r else { return s }
+        if let v = r.int("workers", in: 1...256) { s.workers = v }
+        if let v = r.positiveDuration("poll_interval") { s.pollInterval = v }
+        if let v = r.positiveDuration("lease") { s.lease = v }
+        if let v = r.duration("retry_delay") { s.retryDelay = v }
+        if let v = r.double("retry_factor") {
+            if v >= 1 { s.retryFactor = v } else { r.problem("retry_factor", "must be at least 1 (1 keeps every retry delay the same)") }
+        }
+        if let v = r.duration("retry_max_delay") { s.retryMaxDelay = v }
+        if let v = r.atLeast("retry_limit", 1) { s.retryLimit = v }
+        if s.retryMaxDelay < s.retryDelay {
+            r.problem("retry_max_delay", "must not be less than retry_delay (\(seconds(s.retryMaxDelay)) < \(seconds(s.retryDelay)))")
+        }
+        r.rejectUnknownKeys()
+        return s
+    }
+
+    static func seconds(_ t: TimeInterval) -> String {
+        t == t.rounded() ? "\(Int(t))s" : "\(t)s"
+    }
+}
+
+extension ConfigReader {
+    /// A whole number no smaller than `minimum`.
+    func atLeast(_ key: String, _ minimum: Int) -> Int? {
+        guard let v = int(key) else { return nil }
+        guard v >= minimum else { problem(key, "must be at least \(minimum)"); return nil }
+        return v
+    }
+
+    /// A duration longer than zero.
+    func positiveDuration(_ key: String) -> TimeInterval? {
+        guard let v = duration(key) else { return nil }
+        guard v > 0 else { problem(key, "must be longer than 0"); return nil }
+        return v
+    }
 }

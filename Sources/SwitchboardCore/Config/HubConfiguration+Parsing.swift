@@ -75,14 +75,14 @@ private final class HubConfigurationParser {
         config.storage = storage(top.child("storage"))
         config.logging = logging(top.child("logging"))
         config.admin = admin(top.child("admin"))
-        config.dispatcher = dispatcher(top.child("dispatcher"))
+        config.dispatcher = DispatchSettingsParser.dispatcher(top.child("dispatcher"))
         dispatcherDefaults = config.dispatcher
         let (declared, made) = connectors()
         config.connectors = declared
         config.channels = channels(declared)
         config.forwarding = forwarding(declared)
         config.autoReplies = autoReplies()
-        config.inbox = inbox(top.child("inbox"))
+        config.inbox = DispatchSettingsParser.inbox(top.child("inbox"))
         config.topics = HubConfiguration.parseTopics(top)
         top.rejectUnknownKeys()
         let problems = ConfigProblem.inFileOrder(top.problems + extra)
@@ -97,9 +97,9 @@ private final class HubConfigurationParser {
         guard let r else { return s }
         if let v = r.string("host") { if v.isEmpty { r.problem("host", "must not be empty") } else { s.host = v } }
         if let v = r.int("port", in: 1...65535) { s.port = v }
-        if let v = atLeast(r, "max_body_bytes", 1) { s.maxBodyBytes = v }
+        if let v = r.atLeast("max_body_bytes", 1) { s.maxBodyBytes = v }
         if let v = r.bool("secure_cookies") { s.secureCookies = v }
-        if let v = positiveDuration(r, "session_ttl") { s.sessionTTL = v }
+        if let v = r.positiveDuration("session_ttl") { s.sessionTTL = v }
         r.rejectUnknownKeys()
         return s
     }
@@ -134,34 +134,6 @@ private final class HubConfigurationParser {
             let ok = !v.isEmpty && v.first.map { !$0.isNumber } == true
                 && v.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
             if ok { s.passwordEnv = v } else { r.problem("password_env", "'\(v)' is not an environment variable name") }
-        }
-        r.rejectUnknownKeys()
-        return s
-    }
-
-    func inbox(_ r: ConfigReader?) -> InboxSettings {
-        var s = InboxSettings()
-        guard let r else { return s }
-        if let v = r.bool("replies_to_sender") { s.repliesToSender = v }
-        if let v = positiveDuration(r, "reply_window") { s.replyWindow = v }
-        r.rejectUnknownKeys()
-        return s
-    }
-
-    func dispatcher(_ r: ConfigReader?) -> DispatcherSettings {
-        var s = DispatcherSettings()
-        guard let r else { return s }
-        if let v = r.int("workers", in: 1...256) { s.workers = v }
-        if let v = positiveDuration(r, "poll_interval") { s.pollInterval = v }
-        if let v = positiveDuration(r, "lease") { s.lease = v }
-        if let v = r.duration("retry_delay") { s.retryDelay = v }
-        if let v = r.double("retry_factor") {
-            if v >= 1 { s.retryFactor = v } else { r.problem("retry_factor", "must be at least 1 (1 keeps every retry delay the same)") }
-        }
-        if let v = r.duration("retry_max_delay") { s.retryMaxDelay = v }
-        if let v = atLeast(r, "retry_limit", 1) { s.retryLimit = v }
-        if s.retryMaxDelay < s.retryDelay {
-            r.problem("retry_max_delay", "must not be less than retry_delay (\(seconds(s.retryMaxDelay)) < \(seconds(s.retryDelay)))")
         }
         r.rejectUnknownKeys()
         return s
@@ -395,19 +367,4 @@ private final class HubConfigurationParser {
         return s
     }
 
-    func atLeast(_ r: ConfigReader, _ key: String, _ minimum: Int) -> Int? {
-        guard let v = r.int(key) else { return nil }
-        guard v >= minimum else { r.problem(key, "must be at least \(minimum)"); return nil }
-        return v
-    }
-
-    func positiveDuration(_ r: ConfigReader, _ key: String) -> TimeInterval? {
-        guard let v = r.duration(key) else { return nil }
-        guard v > 0 else { r.problem(key, "must be longer than 0"); return nil }
-        return v
-    }
-
-    func seconds(_ t: TimeInterval) -> String {
-        t == t.rounded() ? "\(Int(t))s" : "\(t)s"
-    }
 }

@@ -1,11 +1,12 @@
 import Synchronization
 
-/// Bounds how many sends are under way at once (`max_in_flight`): a gateway that allows N
-/// open requests answers the N+1st with an error, so callers queue here instead.
+/// Bounds how many things are under way at once: a gateway's open requests (`max_in_flight`),
+/// an SMTP client's sessions (`pool_size`). A server that allows N answers the N+1st with an
+/// error, so callers queue here instead.
 ///
 /// Waiters are served first come, first served. A waiter whose task is cancelled leaves the
-/// queue and gets `CancellationError`, so a stopping hub is never stuck behind a busy gateway.
-final class AsyncSemaphore: Sendable {
+/// queue and gets `CancellationError`, so a stopping hub is never stuck behind a busy server.
+public final class AsyncSemaphore: Sendable {
     private struct Waiter { var id: UInt64; var continuation: CheckedContinuation<Void, any Error> }
     private struct State {
         var available: Int
@@ -18,13 +19,13 @@ final class AsyncSemaphore: Sendable {
 
     private let state: Mutex<State>
 
-    init(permits: Int) {
+    public init(permits: Int) {
         precondition(permits > 0, "a semaphore needs at least one permit")
         state = Mutex(State(available: permits))
     }
 
     /// Waits for a permit; give it back with `release()`.
-    func acquire() async throws {
+    public func acquire() async throws {
         let id = state.withLock { s in s.nextID += 1; return s.nextID }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
@@ -53,7 +54,7 @@ final class AsyncSemaphore: Sendable {
     }
 
     /// Gives a permit back, handing it straight to the longest waiter if there is one.
-    func release() {
+    public func release() {
         let next: Waiter? = state.withLock { s in
             if s.waiters.isEmpty { s.available += 1; return nil }
             return s.waiters.removeFirst()
@@ -62,7 +63,7 @@ final class AsyncSemaphore: Sendable {
     }
 
     /// Holds a permit while `body` runs.
-    func withPermit<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+    public func withPermit<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         try await acquire()
         defer { release() }
         return try await body()
