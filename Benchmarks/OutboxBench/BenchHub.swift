@@ -64,14 +64,6 @@ struct BenchHub: Sendable {
         }
     }
 
-    /// How many sends reached `target`'s connector so far (cheap enough to poll).
-    func arrivalCount(at target: BenchTarget) -> Int {
-        switch target {
-        case .bucket: bucket.sent().count  // an O(1) copy of the bucket's array
-        case .gateway: gateway.count
-        }
-    }
-
     /// Builds and starts a hub, runs `body` against it, stops it and removes its data.
     static func withHub<T: Sendable>(
         _ settings: Settings, client: HTTPClient, _ body: @Sendable @escaping (BenchHub) async throws -> T

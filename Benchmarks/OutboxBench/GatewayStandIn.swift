@@ -19,9 +19,6 @@ final class GatewayStandIn: Sendable {
 
     init() {}
 
-    /// How many requests arrived so far (cheap: for polling while the outbox drains).
-    var count: Int { state.withLock { $0.counter } }
-
     /// When each delivery id arrived; a delivery sent twice keeps its first arrival.
     func arrivals() -> [String: Date] {
         let received = state.withLock { $0.received }
