@@ -26,11 +26,18 @@ extension Row {
 
     func decodeAddress(forColumn column: String, table: String) throws -> Address {
         let text: String = try decode(forColumn: column)
-        do { return try Address(parsing: text) } catch { throw StoredValueError(table: table, column: column, value: text) }
+        return try Self.storedAddress(text, column: column, table: table)
     }
 
     func decodeAddressIfPresent(forColumn column: String, table: String) throws -> Address? {
         guard let text: String = try decode(forColumn: column) else { return nil }
+        return try Self.storedAddress(text, column: column, table: table)
+    }
+
+    /// Stored addresses are canonical (written from `Address.description`): read them without
+    /// parsing again; anything else is parsed, and refused with the column named.
+    private static func storedAddress(_ text: String, column: String, table: String) throws -> Address {
+        if let address = Address(canonical: text) { return address }
         do { return try Address(parsing: text) } catch { throw StoredValueError(table: table, column: column, value: text) }
     }
 }

@@ -164,61 +164,6 @@ extension SQLiteStore {
         }
     }
 
-    public func finish(deliveryID: String, outcome: DeliveryOutcome, attempts: [DeliveryAttempt]) async throws -> Delivery {
-        try await commits.write { db in
-            guard var row = try DeliveryRow.fetchOne(db, key: deliveryID) else {
-                throw SwitchboardError.notFound("unknown_delivery", "no delivery with id \(deliveryID)")
-            }
-            var delivery = row.delivery
-            let next: DeliveryStatus = switch outcome {
-            case .sent: .sent
-            case .retry: .queued
-            case .failed: .failed
-            case .held: .held
-            case .ignored: .ignored
-            }
-            guard delivery.status.canMove(to: next) else {
-                throw SwitchboardError.conflict(
-                    "illegal_transition",
-                    "delivery \(deliveryID) is \(delivery.status.rawValue); cannot move to \(next.rawValue)")
-            }
-            for attempt in attempts where attempt.deliveryID != deliveryID {
-                throw SwitchboardError.invalid(
-                    "attempt_mismatch", "attempt is for delivery \(attempt.deliveryID), not \(deliveryID)")
-            }
-
-            delivery.status = next
-            switch outcome {
-            case .sent(let connector, let receiptID):
-                delivery.connector = connector
-                delivery.receiptID = receiptID
-                delivery.nextAttemptAt = nil
-            case .retry(let at, let connector, let error):
-                delivery.nextAttemptAt = at
-                delivery.connector = connector ?? delivery.connector
-                delivery.lastError = error
-            case .failed(let connector, let error):
-                delivery.nextAttemptAt = nil
-                delivery.connector = connector ?? delivery.connector
-                delivery.lastError = error
-            case .held(let error):
-                delivery.nextAttemptAt = nil
-                delivery.lastError = error
-            case .ignored(let reason):
-                delivery.nextAttemptAt = nil
-                delivery.lastError = reason
-            }
-            // One dispatch round counts once, however many connectors of the route it tried.
-            if !attempts.isEmpty { delivery.attempts += 1 }
-            for attempt in attempts { try AttemptRow(attempt).insert(db) }
-            delivery.updatedAt = Date()
-            row.delivery = delivery
-            row.leaseUntil = nil
-            try row.update(db)
-            return DeliveryRow.stored(delivery)
-        }
-    }
-
     public func attempts(deliveryID: String) async throws -> [DeliveryAttempt] {
         try await read { db in
             try AttemptRow

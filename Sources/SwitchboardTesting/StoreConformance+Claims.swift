@@ -132,6 +132,45 @@ extension StoreConformance {
         try expectEqual(attempts.map(\.ms), [first.ms], "a refused move records no attempt")
     }
 
+    /// A batch of outcomes records every acceptable item and refuses the others one by one,
+    /// each exactly as a single `finish` would.
+    public func finishBatchRefusesItemsAlone() async throws {
+        let store = try await makeStore()
+        let submission = StoreFixture.submission(dueAt: [StoreFixture.t0, StoreFixture.t0, StoreFixture.at(600)])
+        _ = try await store.accept(submission)
+        let ids = submission.deliveries.map(\.id)
+        _ = try await store.claimDue(limit: 10, now: StoreFixture.t0, leaseUntil: StoreFixture.at(30))
+        let sentAttempt = DeliveryAttempt(deliveryID: ids[0], number: 1, at: StoreFixture.at(1), connector: "kannel",
+                                          outcome: .sent, receiptID: "r-1")
+        let failAttempt = DeliveryAttempt(deliveryID: ids[1], number: 1, at: StoreFixture.at(2), connector: "modem",
+                                          outcome: .transient, error: "no signal")
+        let results = try await store.finish([
+            DeliveryFinish(deliveryID: ids[0], outcome: .sent(connector: "kannel", receiptID: "r-1"), attempts: [sentAttempt]),
+            DeliveryFinish(deliveryID: ids[2], outcome: .sent(connector: "kannel", receiptID: nil), attempts: []),
+            DeliveryFinish(deliveryID: "no-such-delivery", outcome: .held(error: "x"), attempts: []),
+            DeliveryFinish(deliveryID: ids[1], outcome: .retry(at: StoreFixture.at(60), connector: "modem", error: "no signal"),
+                           attempts: [failAttempt]),
+        ])
+        try expectEqual(results.count, 4, "one result per item, in order")
+        try expectEqual(try? results[0].get(), .sent, "the sent item is recorded")
+        let codes = results.map { result -> String? in if case .failure(let e) = result { e.code } else { nil } }
+        try expectEqual(codes[1], "illegal_transition", "a queued delivery that was never claimed cannot be sent, even in a batch")
+        let kinds = results.map { result -> SwitchboardError.Kind? in if case .failure(let e) = result { e.kind } else { nil } }
+        try expectEqual(kinds[2], .notFound, "an unknown delivery in a batch is notFound")
+        try expectEqual(try? results[3].get(), .queued, "an item after refused ones is still recorded")
+
+        let record = try await unwrap(store.message(id: submission.message.id), "the message is still there")
+        try expectEqual(record.deliveries.map(\.status), [.sent, .queued, .queued], "statuses as the batch left them")
+        try expectEqual(record.deliveries[0].receiptID, "r-1", "the receipt is kept")
+        try expectEqual(record.deliveries[1].lastError, "no signal", "the retry's error is kept")
+        try expectEqual(record.deliveries[1].attempts, 1, "the retried round counts")
+        try expectEqual(record.deliveries[2].attempts, 0, "the refused item counts no attempt")
+        try expectEqual(try await store.attempts(deliveryID: ids[0]).map(\.ms), [sentAttempt.ms], "the sent attempt is kept")
+        try expectEqual(try await store.attempts(deliveryID: ids[1]).map(\.ms), [failAttempt.ms], "the failed attempt is kept")
+        let again = try await store.claimDue(limit: 10, now: StoreFixture.at(60), leaseUntil: StoreFixture.at(90))
+        try expectEqual(again.map(\.delivery.id), [ids[1]], "the retried delivery is due at its time, not before")
+    }
+
     /// Every attempt of every round is kept, oldest first; a round counts once.
     public func attemptsAreRecordedInOrder() async throws {
         let store = try await makeStore()

@@ -14,7 +14,7 @@ public struct StoreConformance: Sendable {
     public enum Check: String, CaseIterable, Sendable, CustomStringConvertible {
         case acceptRoundTrip, idempotentReplay, idempotencyKeyReuseConflicts, concurrentRetriesWithOneKeyStoreOnce
         case claimDueReturnsOnlyDueDeliveries, claimDueHonoursLeases, finishMovesDeliveries
-        case finishRefusesIllegalTransitions, attemptsAreRecordedInOrder, nextDueFollowsQueueAndLeases
+        case finishRefusesIllegalTransitions, finishBatchRefusesItemsAlone, attemptsAreRecordedInOrder, nextDueFollowsQueueAndLeases
         case concurrentClaimsNeverOverlap
         case inboundMessageRoundTrip, inboxScopes, readFlagsArePerUser, unreadOnlyFiltersPerViewer
         case inboxPagingHasNoGapsOrDuplicates, markReadIsIdempotent, unreadCountPerScope
@@ -48,6 +48,7 @@ public struct StoreConformance: Sendable {
         case .claimDueHonoursLeases: try await claimDueHonoursLeases()
         case .finishMovesDeliveries: try await finishMovesDeliveries()
         case .finishRefusesIllegalTransitions: try await finishRefusesIllegalTransitions()
+        case .finishBatchRefusesItemsAlone: try await finishBatchRefusesItemsAlone()
         case .attemptsAreRecordedInOrder: try await attemptsAreRecordedInOrder()
         case .nextDueFollowsQueueAndLeases: try await nextDueFollowsQueueAndLeases()
         case .concurrentClaimsNeverOverlap: try await concurrentClaimsNeverOverlap()

@@ -81,3 +81,16 @@ import Testing
         #expect(p.backoff(afterAttempts: 4) == nil)
     }
 }
+
+@Suite struct CanonicalAddresses {
+    @Test(arguments: ["sms:+4712345678", "mailto:Kari.N@example.org", "xmpp:ops@chat.example/desk", "user:alice"])
+    func readBackWhatDescriptionWrote(_ text: String) throws {
+        let parsed = try Address(parsing: text)
+        #expect(Address(canonical: parsed.description) == parsed)
+    }
+
+    @Test(arguments: ["", "sms:", "+4712345678", "tel:+4712345678", "SMS:+4712345678", "email:a@b.org", "nocolon"])
+    func refuseAnythingElse(_ text: String) {
+        #expect(Address(canonical: text) == nil)
+    }
+}

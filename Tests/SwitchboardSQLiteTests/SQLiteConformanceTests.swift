@@ -37,6 +37,10 @@ struct SQLiteConformanceTests {
         try await withConformance(kind) { try await $0.finishRefusesIllegalTransitions() }
     }
 
+    @Test(arguments: StoreKind.allCases) func finishBatchRefusesItemsAlone(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.finishBatchRefusesItemsAlone() }
+    }
+
     @Test(arguments: StoreKind.allCases) func attemptsAreRecordedInOrder(_ kind: StoreKind) async throws {
         try await withConformance(kind) { try await $0.attemptsAreRecordedInOrder() }
     }

@@ -43,6 +43,23 @@ public enum Address: Hashable, Sendable, CustomStringConvertible, Codable {
         }
     }
 
+    /// Reads an address exactly as `description` wrote it (`sms:+47…`, `mailto:…`, `xmpp:…`,
+    /// `user:…`), as stores keep them. The value was checked when it was first parsed, so it
+    /// is taken as it is: reading a batch of deliveries back should not parse every address
+    /// again. `nil` for any other text; use `init(parsing:)` for input from people.
+    public init?(canonical text: String) {
+        let utf8 = text.utf8
+        guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")), utf8.index(after: colon) < utf8.endIndex else { return nil }
+        let value = String(text[text.index(after: colon)...])
+        switch text[..<colon] {
+        case "sms": self = .sms(value)
+        case "mailto": self = .email(value)
+        case "xmpp": self = .xmpp(value)
+        case "user": self = .user(value)
+        default: return nil
+        }
+    }
+
     /// Parses `scheme:value`. A bare `+4712345678` is read as `sms:` and a bare `a@b.org` as
     /// `mailto:`, as people type them in forms and on the command line.
     public init(parsing text: String) throws(AddressError) {

@@ -1,5 +1,4 @@
 import Foundation
-import Metrics
 
 extension OutboxDispatcher {
     /// How one round over a route ended.
@@ -8,6 +7,8 @@ extension OutboxDispatcher {
         var attempts: [DeliveryAttempt] = []
         var reasons: [String] = []
         var anyTransient = false
+        /// The dispatcher stopped before a worker was free: nothing was tried.
+        var stopped = false
     }
 
     /// Sends one delivery, or a pack of deliveries to one address as one message.
@@ -59,8 +60,17 @@ extension OutboxDispatcher {
         await conclude(job.delivery, round, attempts: round.attempts)
     }
 
-    /// Tries the route's connectors in order until one takes the message.
+    /// Tries the route's connectors in order until one takes the message, on one of the
+    /// `workers` permits.
     func sendRound(_ outbound: Outbound, route: [String], round number: Int) async -> Round {
+        do {
+            try await workerPermits.acquire()
+        } catch {
+            var round = Round()
+            round.stopped = true
+            return round
+        }
+        defer { workerPermits.release() }
         var round = Round()
         for name in route {
             guard let connector = connectors[name], let gate = gates[name] else {
@@ -98,6 +108,11 @@ extension OutboxDispatcher {
 
     /// Records a round's outcome: sent, retry later, held for an operator, or failed.
     func conclude(_ delivery: Delivery, _ round: Round, attempts: [DeliveryAttempt]) async {
+        if round.stopped {
+            // Due again at once, without counting a round: it was never tried.
+            await finish(delivery, .retry(at: Date(), connector: nil, error: "the dispatcher stopped before sending"), [])
+            return
+        }
         if let sent = round.sent {
             await finish(delivery, .sent(connector: sent.connector, receiptID: sent.receipt.id), attempts)
             return
@@ -111,18 +126,16 @@ extension OutboxDispatcher {
         } else if round.anyTransient, settings?.atLimit == .hold {
             await finish(delivery, .held(error: "retry limit reached; held for an operator: \(error)"), attempts)
         } else {
-            await finish(delivery, .failed(connector: attempts.last?.connector, error: error), attempts)
-            await fallBack(from: delivery)
+            if case .recorded(.failed) = await finish(delivery, .failed(connector: attempts.last?.connector, error: error), attempts) {
+                await fallBack(from: delivery)
+            }
         }
     }
 
-    func finish(_ delivery: Delivery, _ outcome: DeliveryOutcome, _ attempts: [DeliveryAttempt]) async {
-        do {
-            let updated = try await store.finish(deliveryID: delivery.id, outcome: outcome, attempts: attempts)
-            Counter(label: "switchboard_deliveries_total", dimensions: [("status", updated.status.rawValue)]).increment()
-        } catch {
-            logger.error("recording a delivery outcome failed", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
-        }
+    /// Records the outcome in the next shared transaction (errors are logged by the recorder).
+    @discardableResult
+    func finish(_ delivery: Delivery, _ outcome: DeliveryOutcome, _ attempts: [DeliveryAttempt]) async -> OutcomeRecorder.Outcome {
+        await recorder.record(DeliveryFinish(deliveryID: delivery.id, outcome: outcome, attempts: attempts))
     }
 
     /// A delivery that failed for good on a channel with a fallback is tried again on the

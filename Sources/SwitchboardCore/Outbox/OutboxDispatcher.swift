@@ -36,6 +36,10 @@ public final class OutboxDispatcher: Service, Sendable {
     let logger: Logger
     let doorbell = Doorbell()
     let sweeper: AutocancelSweeper
+    /// Outcomes of concurrent sends share one transaction.
+    let recorder: OutcomeRecorder
+    /// `workers` sends at a time; waiting for the store does not hold a worker.
+    let workerPermits: AsyncSemaphore
 
     public init(configuration: Configuration, store: any HubStore, connectors: ConnectorRegistry,
                 channels: [ChannelName: ChannelSettings], connectorSettings: [ConnectorSettings] = [],
@@ -49,7 +53,13 @@ public final class OutboxDispatcher: Service, Sendable {
             (name, ConnectorGate(configuration: settings[name]?.gate ?? .init()))
         })
         self.sweeper = AutocancelSweeper(channels: channels)
+        self.recorder = OutcomeRecorder(store: store, logger: logger)
+        self.workerPermits = AsyncSemaphore(permits: max(1, configuration.workers))
     }
+
+    /// How many due deliveries one round claims: enough that a burst is claimed, sent and
+    /// recorded in a few transactions, few enough that a round ends quickly.
+    var claimLimit: Int { max(configuration.workers * 8, 256) }
 
     /// Tells the dispatcher new work is due now.
     public func wake() { doorbell.ring() }
@@ -70,21 +80,17 @@ public final class OutboxDispatcher: Service, Sendable {
         await sweeper.sweepIfDue(store: store, now: now, logger: logger)
         let jobs: [DeliveryJob]
         do {
-            jobs = try await store.claimDue(limit: configuration.workers * 8, now: now,
+            jobs = try await store.claimDue(limit: claimLimit, now: now,
                                            leaseUntil: now.addingTimeInterval(configuration.lease))
         } catch {
             logger.error("claiming due deliveries failed", metadata: ["error": "\(error)"])
             return 0
         }
         guard !jobs.isEmpty else { return 0 }
-        let batches = batch(jobs)
+        // Every batch starts at once; sends take a worker permit each (see `sendRound`), so
+        // at most `workers` are under way while the outcomes of finished ones are recorded.
         await withTaskGroup(of: Void.self) { group in
-            var running = 0
-            for batch in batches {
-                if running >= configuration.workers { await group.next(); running -= 1 }
-                group.addTask { await self.dispatch(batch) }
-                running += 1
-            }
+            for batch in batch(jobs) { group.addTask { await self.dispatch(batch) } }
         }
         return jobs.count
     }

@@ -21,6 +21,13 @@ public protocol OutboxStore: Sendable {
     /// not allow the move, `notFound` for an unknown id.
     func finish(deliveryID: String, outcome: DeliveryOutcome, attempts: [DeliveryAttempt]) async throws -> Delivery
 
+    /// Records many outcomes in one transaction, as the dispatcher does for a batch: each item
+    /// is checked exactly as `finish(deliveryID:outcome:attempts:)` checks it and is refused
+    /// alone (its error in its place, nothing of it written) while the others are recorded.
+    /// Returns each delivery's new status or the reason it was refused; throws only when the
+    /// store itself fails, and then nothing of the batch is recorded.
+    func finish(_ items: [DeliveryFinish]) async throws -> [Result<DeliveryStatus, SwitchboardError>]
+
     /// Every attempt at a delivery, oldest first.
     func attempts(deliveryID: String) async throws -> [DeliveryAttempt]
 
@@ -74,6 +81,47 @@ public struct DeliveryJob: Sendable, Equatable {
     public var delivery: Delivery
     public var message: Message
     public init(delivery: Delivery, message: Message) { self.delivery = delivery; self.message = message }
+}
+
+/// One delivery's outcome for `OutboxStore.finish(_:)`.
+public struct DeliveryFinish: Sendable, Equatable {
+    public var deliveryID: String
+    public var outcome: DeliveryOutcome
+    public var attempts: [DeliveryAttempt]
+    public init(deliveryID: String, outcome: DeliveryOutcome, attempts: [DeliveryAttempt]) {
+        self.deliveryID = deliveryID; self.outcome = outcome; self.attempts = attempts
+    }
+}
+
+extension OutboxStore {
+    /// One item at a time: for stores without a batch path. Not one transaction, so a store
+    /// failure part-way leaves the earlier items recorded (each is still whole).
+    public func finish(_ items: [DeliveryFinish]) async throws -> [Result<DeliveryStatus, SwitchboardError>] {
+        var results: [Result<DeliveryStatus, SwitchboardError>] = []
+        results.reserveCapacity(items.count)
+        for item in items {
+            do {
+                let delivery = try await finish(deliveryID: item.deliveryID, outcome: item.outcome, attempts: item.attempts)
+                results.append(.success(delivery.status))
+            } catch let error as SwitchboardError {
+                results.append(.failure(error))
+            }
+        }
+        return results
+    }
+}
+
+extension DeliveryOutcome {
+    /// The status a delivery moves to with this outcome.
+    public var status: DeliveryStatus {
+        switch self {
+        case .sent: .sent
+        case .retry: .queued
+        case .failed: .failed
+        case .held: .held
+        case .ignored: .ignored
+        }
+    }
 }
 
 /// How a dispatch attempt ended, as the store must record it.

@@ -1,0 +1,93 @@
+import Foundation
+import GRDB
+import SwitchboardCore
+
+// Recording what the dispatcher did with a delivery. The hot path of dispatch: a batch of
+// outcomes is one transaction, and each item costs one indexed look-up, one UPDATE and one
+// INSERT per attempt, all on cached statements (no SQL is generated or compiled per item).
+
+extension SQLiteStore {
+    public func finish(deliveryID: String, outcome: DeliveryOutcome, attempts: [DeliveryAttempt]) async throws -> Delivery {
+        let item = DeliveryFinish(deliveryID: deliveryID, outcome: outcome, attempts: attempts)
+        return try await commits.write { db in
+            try Self.record(item, now: Date(), in: db)
+            guard let row = try DeliveryRow.fetchOne(db, key: deliveryID) else {
+                throw SwitchboardError.notFound("unknown_delivery", "no delivery with id \(deliveryID)")
+            }
+            return DeliveryRow.stored(row.delivery)
+        }
+    }
+
+    public func finish(_ items: [DeliveryFinish]) async throws -> [Result<DeliveryStatus, SwitchboardError>] {
+        guard !items.isEmpty else { return [] }
+        return try await commits.write { db in
+            let now = Date()
+            return try items.map { item -> Result<DeliveryStatus, SwitchboardError> in
+                do {
+                    try Self.record(item, now: now, in: db)
+                    return .success(item.outcome.status)
+                } catch let error as SwitchboardError {
+                    // Refused before anything of it was written: the others go on.
+                    return .failure(error)
+                }
+            }
+        }
+    }
+
+    /// Checks one outcome and writes it. Every check comes before the first write, so a
+    /// refused item leaves nothing behind and needs no savepoint.
+    static func record(_ item: DeliveryFinish, now: Date, in db: Database) throws {
+        let id = item.deliveryID
+        let next = item.outcome.status
+        let current = try db.cachedStatement(sql: "SELECT status FROM deliveries WHERE id = ?")
+        guard let raw = try String.fetchOne(current, arguments: [id]) else {
+            throw SwitchboardError.notFound("unknown_delivery", "no delivery with id \(id)")
+        }
+        guard let status = DeliveryStatus(rawValue: raw) else {
+            throw StoredValueError(table: DeliveryRow.databaseTableName, column: "status", value: raw)
+        }
+        guard status.canMove(to: next) else {
+            throw SwitchboardError.conflict(
+                "illegal_transition", "delivery \(id) is \(status.rawValue); cannot move to \(next.rawValue)")
+        }
+        for attempt in item.attempts where attempt.deliveryID != id {
+            throw SwitchboardError.invalid("attempt_mismatch", "attempt is for delivery \(attempt.deliveryID), not \(id)")
+        }
+
+        // connector: the one that sent, or the last one tried (kept when none was).
+        // receipt: only a send sets it. last_error: a send keeps the previous one.
+        var connector: String?
+        var receipt: (set: Bool, value: String?) = (false, nil)
+        var nextAttempt: Double?
+        var lastError: (set: Bool, value: String?) = (true, nil)
+        switch item.outcome {
+        case .sent(let c, let r): connector = c; receipt = (true, r); lastError = (false, nil)
+        case .retry(let at, let c, let e): connector = c; nextAttempt = SQLDate.encode(at); lastError.value = e
+        case .failed(let c, let e): connector = c; lastError.value = e
+        case .held(let e): lastError.value = e
+        case .ignored(let reason): lastError.value = reason
+        }
+        let update = try db.cachedStatement(sql: """
+            UPDATE deliveries SET status = ?, connector = COALESCE(?, connector),
+                receipt_id = CASE WHEN ? THEN ? ELSE receipt_id END, next_attempt_at = ?,
+                last_error = CASE WHEN ? THEN ? ELSE last_error END,
+                attempts = attempts + ?, updated_at = ?, lease_until = NULL
+            WHERE id = ?
+            """)
+        // One dispatch round counts once, however many connectors of the route it tried.
+        try update.execute(arguments: [
+            next.rawValue, connector, receipt.set, receipt.value, nextAttempt, lastError.set, lastError.value,
+            item.attempts.isEmpty ? 0 : 1, SQLDate.encode(now), id,
+        ])
+        if item.attempts.isEmpty { return }
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO delivery_attempts (delivery_id, number, at, connector, outcome, error, receipt_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        for a in item.attempts {
+            try insert.execute(arguments: [
+                a.deliveryID, a.number, SQLDate.encode(a.at), a.connector, a.outcome.rawValue, a.error, a.receiptID,
+            ])
+        }
+    }
+}
