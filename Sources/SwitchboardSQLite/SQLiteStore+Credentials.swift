@@ -15,16 +15,22 @@ extension SQLiteStore {
     }
 
     public func sessionUser(tokenHash: String, now: Date) async throws -> String? {
-        // Checked on every request, so a plain read; only an expired session costs a write.
-        let session: (username: String, expiresAt: Double)? = try await read { db in
-            let row = try Row.fetchOne(
-                db, sql: "SELECT username, expires_at FROM sessions WHERE token_hash = ?", arguments: [tokenHash])
-            guard let row else { return nil }
-            return (try row.decode(forColumn: "username"), try row.decode(forColumn: "expires_at"))
+        // Checked on every request: from the cache, else a plain read; only an expired
+        // session costs a write.
+        var session = credentialCache.session(tokenHash)
+        if session == nil {
+            session = try await read { db in
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT username, expires_at FROM sessions WHERE token_hash = ?", arguments: [tokenHash])
+                guard let row else { return nil }
+                return (try row.decode(forColumn: "username"), try row.decode(forColumn: "expires_at"))
+            }
+            if let session { credentialCache.store(session: tokenHash, username: session.username, expiresAt: session.expiresAt) }
         }
         guard let session else { return nil }
         let nowValue = SQLDate.encode(now)
         guard session.expiresAt <= nowValue else { return session.username }
+        credentialCache.forget(session: tokenHash)
         try await write { db in
             try db.execute(
                 sql: "DELETE FROM sessions WHERE token_hash = ? AND expires_at <= ?", arguments: [tokenHash, nowValue])
@@ -33,9 +39,11 @@ extension SQLiteStore {
     }
 
     public func deleteSession(tokenHash: String) async throws {
+        credentialCache.forget(session: tokenHash)
         try await write { db in
             try db.execute(sql: "DELETE FROM sessions WHERE token_hash = ?", arguments: [tokenHash])
         }
+        credentialCache.forget(session: tokenHash)
     }
 
     public func createToken(_ token: APIToken) async throws {
@@ -46,9 +54,12 @@ extension SQLiteStore {
     }
 
     public func tokenUser(tokenHash: String) async throws -> String? {
-        try await read { db in
+        if let cached = credentialCache.token(tokenHash) { return cached }
+        let username = try await read { db in
             try String.fetchOne(db, sql: "SELECT username FROM api_tokens WHERE token_hash = ?", arguments: [tokenHash])
         }
+        if let username { credentialCache.store(token: tokenHash, username: username) }
+        return username
     }
 
     public func tokens(username: String) async throws -> [APIToken] {
@@ -62,9 +73,12 @@ extension SQLiteStore {
     }
 
     public func deleteToken(id: String, username: String) async throws -> Bool {
-        try await write { db in
+        let deleted = try await write { db in
             try db.execute(sql: "DELETE FROM api_tokens WHERE id = ? AND username = ?", arguments: [id, username])
             return db.changesCount > 0
         }
+        // Known here by id, not by hash: forget every cached credential (cheap to refill).
+        credentialCache.forgetAll()
+        return deleted
     }
 }

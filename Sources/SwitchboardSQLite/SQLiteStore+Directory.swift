@@ -12,7 +12,10 @@ extension SQLiteStore {
     }
 
     public func user(named username: String) async throws -> UserAccount? {
-        try await read { db in try UserRow.fetchOne(db, key: username)?.user }
+        if let cached = credentialCache.user(username) { return cached }
+        let user = try await read { db in try UserRow.fetchOne(db, key: username)?.user }
+        if let user { credentialCache.store(user: user) }
+        return user
     }
 
     public func users() async throws -> [UserAccount] {
@@ -20,6 +23,7 @@ extension SQLiteStore {
     }
 
     public func updateUser(_ user: UserAccount) async throws {
+        defer { credentialCache.forgetAll() }
         try await write { db in
             guard try UserRow.exists(db, key: user.username) else { throw Self.unknownUser(user.username) }
             try UserRow(user).update(db)
@@ -28,7 +32,8 @@ extension SQLiteStore {
 
     public func deleteUser(named username: String) async throws -> Bool {
         // Sessions and tokens go by ON DELETE CASCADE; linked contacts stay, unlinked (SET NULL).
-        try await write { db in try UserRow.deleteOne(db, key: username) }
+        defer { credentialCache.forgetAll() }
+        return try await write { db in try UserRow.deleteOne(db, key: username) }
     }
 
     static func unknownUser(_ username: String) -> SwitchboardError {

@@ -18,9 +18,15 @@ public final class SQLiteStore: HubStore {
         public var synchronous: StorageSettings.Synchronous
         /// How long a write waits for another process (e.g. the CLI) holding the lock, in seconds.
         public var busyTimeout: TimeInterval
+        /// How long a looked-up token, session or user is trusted without reading it again,
+        /// in seconds (0: always read). This process's own changes apply at once; another
+        /// process's (the CLI's) within this time. See `CredentialCache`.
+        public var credentialCacheTTL: TimeInterval
 
-        public init(path: String?, synchronous: StorageSettings.Synchronous = .full, busyTimeout: TimeInterval = 5) {
+        public init(path: String?, synchronous: StorageSettings.Synchronous = .full, busyTimeout: TimeInterval = 5,
+                    credentialCacheTTL: TimeInterval = 5) {
             self.path = path; self.synchronous = synchronous; self.busyTimeout = busyTimeout
+            self.credentialCacheTTL = credentialCacheTTL
         }
     }
 
@@ -32,10 +38,13 @@ public final class SQLiteStore: HubStore {
     let writer: any DatabaseWriter
     /// Every write of the hot paths goes through here, so concurrent writes share a commit.
     let commits: GroupCommit
+    /// Who a token or session belongs to, for a few seconds; see `CredentialCache`.
+    let credentialCache: CredentialCache
 
     /// Opens (creating if needed) and migrates the database.
     public init(configuration: Configuration) throws {
         self.configuration = configuration
+        credentialCache = CredentialCache(ttl: configuration.credentialCacheTTL)
         var config = GRDB.Configuration()
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(configuration.busyTimeout)

@@ -5,6 +5,12 @@ import SwitchboardCore
 import Testing
 
 @Suite struct AuthTests {
+    @Test func secretsAreStoredAsLowerCaseHexSHA256() {
+        // FIPS 180-2 test vector for "abc".
+        #expect(Secrets.hash("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(Secrets.hash("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
     @Test func loginSetsAHardenedSessionCookieThatAuthenticates() async throws {
         let harness = try await Harness()
         try await harness.run { anonymous in

@@ -11,8 +11,16 @@ enum Secrets {
         return base64URL(bytes)
     }
 
+    /// Lower-case hex SHA-256 (checked on every request: no `String(format:)` per byte).
     static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        for byte in SHA256.hash(data: Array(secret.utf8)) {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     static func base64URL(_ bytes: [UInt8]) -> String {
