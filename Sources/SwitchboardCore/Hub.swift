@@ -14,6 +14,8 @@ public final class Hub: InboundSink, Sendable {
     /// Set once in `init`; a `let` of a struct holding closures over `self` is not possible.
     private let routerBox: RouterBox
     let resolver: RecipientResolver
+    let messagesAccepted = Counter(label: "switchboard_messages_accepted_total")
+    let deliveriesQueued = Counter(label: "switchboard_deliveries_total", dimensions: [("status", "queued")])
 
     /// The engines the hub knows; connector targets add theirs in the executable.
     public static let builtinEngines: [ConnectorEngine] = [BucketConnector.engine]
@@ -53,6 +55,14 @@ public final class Hub: InboundSink, Sendable {
     ///   - idempotencyKey: makes a retried request return the first answer and create nothing.
     ///   - replyVia: pin every delivery on this connector (replies leave where the message came in).
     public func send(_ request: SendRequest, sender: String, idempotencyKey: String? = nil, replyVia: String? = nil) async throws -> Acceptance {
+        let submission = try await prepare(request, sender: sender, idempotencyKey: idempotencyKey, replyVia: replyVia)
+        let acceptance = try await store.accept(submission)
+        accepted([acceptance])
+        return acceptance
+    }
+
+    /// Checks a request and resolves its recipients into the submission the outbox takes.
+    func prepare(_ request: SendRequest, sender: String, idempotencyKey: String?, replyVia: String?) async throws -> Submission {
         try Self.validate(request)
         let resolution = try await resolver.resolve(request.to)
         guard !resolution.targets.isEmpty else {
@@ -66,15 +76,17 @@ public final class Hub: InboundSink, Sendable {
         let deliveries = resolution.targets.map { address in
             Delivery(messageID: message.id, address: address, channel: address.channel!, pinnedConnector: pinned(replyVia, for: address), createdAt: now)
         }
-        let submission = Submission(message: message, deliveries: deliveries, warnings: resolution.warnings,
-                                    idempotency: idempotencyKey.flatMap { $0.isEmpty ? nil : IdempotencyKey(scope: sender, key: $0, fingerprint: request.fingerprint) })
-        let acceptance = try await store.accept(submission)
-        if !acceptance.replayed {
-            Counter(label: "switchboard_messages_accepted_total").increment()
-            Counter(label: "switchboard_deliveries_total", dimensions: [("status", "queued")]).increment(by: deliveries.count)
-            dispatcher.wake()
-        }
-        return acceptance
+        return Submission(message: message, deliveries: deliveries, warnings: resolution.warnings,
+                          idempotency: idempotencyKey.flatMap { $0.isEmpty ? nil : IdempotencyKey(scope: sender, key: $0, fingerprint: request.fingerprint) })
+    }
+
+    /// Counts what was newly committed and wakes the dispatcher once.
+    func accepted(_ acceptances: [Acceptance]) {
+        let fresh = acceptances.filter { !$0.replayed }
+        guard !fresh.isEmpty else { return }
+        messagesAccepted.increment(by: fresh.count)
+        deliveriesQueued.increment(by: fresh.reduce(0) { $0 + $1.record.deliveries.count })
+        dispatcher.wake()
     }
 
     /// A reply is pinned to the connector it came in on, if that connector serves the channel.

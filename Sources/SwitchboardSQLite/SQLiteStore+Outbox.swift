@@ -20,6 +20,17 @@ extension SQLiteStore {
         }
     }
 
+    public func accept(batch: [Submission]) async throws -> [Acceptance] {
+        guard !batch.isEmpty else { return [] }
+        do {
+            // Inside one job of the group commit: a refused submission throws, and the job's
+            // savepoint (or the transaction, when it runs alone) takes every other one back.
+            return try await commits.write { db in try batch.map { try Self.accept($0, in: db) } }
+        } catch let error as DatabaseError where error.isDuplicate {
+            throw SwitchboardError.conflict("message_exists", "a message or delivery of the batch already exists")
+        }
+    }
+
     private static func duplicateMessage(_ submission: Submission) -> SwitchboardError {
         .conflict("message_exists", "a message or delivery with id \(submission.message.id) already exists")
     }

@@ -69,10 +69,11 @@ public final class SQLiteStore: HubStore {
     }
 
     /// Opens `switchboard.sqlite` in `directory`, creating the directory if it is missing.
-    public convenience init(directory: String, synchronous: StorageSettings.Synchronous = .full) throws {
+    public convenience init(directory: String, synchronous: StorageSettings.Synchronous = .full,
+                            credentialCacheTTL: TimeInterval = 5) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName).path
-        try self.init(configuration: Configuration(path: path, synchronous: synchronous))
+        try self.init(configuration: Configuration(path: path, synchronous: synchronous, credentialCacheTTL: credentialCacheTTL))
     }
 
     /// A fresh, empty store in memory, for tests.

@@ -44,6 +44,7 @@ func buildRouter(_ env: APIEnvironment) -> Router<SwitchboardRequestContext> {
     let api = authenticated.group("/api/v1")
     env.addAuthRoutes(to: api)
     env.addMessageRoutes(to: api)
+    env.addMessageBatchRoutes(to: api)
     env.addInboxRoutes(to: api)
     env.addContactRoutes(to: api)
     env.addGroupRoutes(to: api)

@@ -37,6 +37,45 @@ extension StoreConformance {
         try expectTrue(missing == nil, "message(id:) returns nil for an unknown id")
     }
 
+    /// A batch commits every submission or none; a retried batch with the same keys replays.
+    public func acceptBatchIsAllOrNone() async throws {
+        let store = try await makeStore()
+        let existing = StoreFixture.submission(dueAt: [StoreFixture.t0], text: "already here")
+        _ = try await store.accept(existing)
+
+        let fresh = (0..<2).map { i in StoreFixture.submission(dueAt: [StoreFixture.t0], text: "batch \(i)") }
+        var clash = StoreFixture.submission(dueAt: [StoreFixture.t0], text: "same id as one committed")
+        clash.message.id = existing.message.id
+        for i in clash.deliveries.indices { clash.deliveries[i].messageID = existing.message.id }
+        do {
+            _ = try await store.accept(batch: fresh + [clash])
+            throw ConformanceFailure(check: #function, message: "a batch with a message id already used must be refused",
+                                     file: #filePath, line: #line)
+        } catch let error as SwitchboardError {
+            try expectEqual(error.kind, .conflict, "a used message id in a batch is a conflict")
+        }
+        for submission in fresh {
+            let stored = try await store.message(id: submission.message.id)
+            try expectTrue(stored == nil, "a refused batch commits none of its messages")
+        }
+
+        var keyed = fresh
+        for i in keyed.indices { keyed[i].idempotency = IdempotencyKey(scope: "alice", key: "batch-1#\(i)", fingerprint: "f\(i)") }
+        let accepted = try await store.accept(batch: keyed)
+        try expectEqual(accepted.map(\.replayed), [false, false], "a first batch is not a replay")
+        try expectEqual(accepted.map(\.record.message.id), keyed.map(\.message.id), "one acceptance per submission, in order")
+        let claimed = try await store.claimDue(limit: 100, now: StoreFixture.t0, leaseUntil: StoreFixture.at(30))
+        try expectEqual(Set(claimed.map(\.delivery.messageID)), Set(keyed.map(\.message.id) + [existing.message.id]),
+                        "every delivery of the batch is due")
+
+        var retry = (0..<2).map { i in StoreFixture.submission(dueAt: [StoreFixture.t0], text: "batch \(i)") }
+        for i in retry.indices { retry[i].idempotency = keyed[i].idempotency }
+        let replayed = try await store.accept(batch: retry)
+        try expectEqual(replayed.map(\.replayed), [true, true], "the same keys replay")
+        try expectEqual(replayed.map(\.record.message.id), keyed.map(\.message.id), "a replay returns the first ids")
+        try expectTrue(try await store.message(id: retry[0].message.id) == nil, "a replayed batch stores nothing new")
+    }
+
     /// The same key and fingerprint replays the first record and commits nothing new.
     public func idempotentReplay() async throws {
         let store = try await makeStore()

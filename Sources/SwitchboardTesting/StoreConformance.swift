@@ -12,7 +12,7 @@ import SwitchboardCore
 public struct StoreConformance: Sendable {
     /// One check of the suite, so a runner can list, parameterise or pick them.
     public enum Check: String, CaseIterable, Sendable, CustomStringConvertible {
-        case acceptRoundTrip, idempotentReplay, idempotencyKeyReuseConflicts, concurrentRetriesWithOneKeyStoreOnce
+        case acceptRoundTrip, acceptBatchIsAllOrNone, idempotentReplay, idempotencyKeyReuseConflicts, concurrentRetriesWithOneKeyStoreOnce
         case claimDueReturnsOnlyDueDeliveries, claimDueHonoursLeases, finishMovesDeliveries
         case finishRefusesIllegalTransitions, finishBatchRefusesItemsAlone, attemptsAreRecordedInOrder, nextDueFollowsQueueAndLeases
         case concurrentClaimsNeverOverlap
@@ -41,6 +41,7 @@ public struct StoreConformance: Sendable {
     public func run(_ check: Check) async throws {
         switch check {
         case .acceptRoundTrip: try await acceptRoundTrip()
+        case .acceptBatchIsAllOrNone: try await acceptBatchIsAllOrNone()
         case .idempotentReplay: try await idempotentReplay()
         case .idempotencyKeyReuseConflicts: try await idempotencyKeyReuseConflicts()
         case .concurrentRetriesWithOneKeyStoreOnce: try await concurrentRetriesWithOneKeyStoreOnce()

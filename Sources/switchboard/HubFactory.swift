@@ -30,7 +30,9 @@ enum HubFactory {
     static func openStore(_ configuration: HubConfiguration) throws -> SQLiteStore {
         switch configuration.storage.driver {
         case .sqlite:
-            return try SQLiteStore(directory: configuration.storage.dataDirectory, synchronous: configuration.storage.synchronous)
+            let storage = configuration.storage
+            return try SQLiteStore(directory: storage.dataDirectory, synchronous: storage.synchronous,
+                                   credentialCacheTTL: storage.credentialCache)
         case .postgres:
             throw CLIFailure("storage.driver: postgres is not available in this build yet; use sqlite")
         }

@@ -327,7 +327,7 @@ struct ConfigParsingTests {
     @Test func everyValueOfEverySectionIsRead() throws {
         let parsed = ConfigTestEngines.parse("""
             server: {host: 0.0.0.0, port: 9000, max_body_bytes: 2048, secure_cookies: yes, session_ttl: 30m}
-            storage: {driver: postgres, data_dir: /var/lib/sb, synchronous: normal}
+            storage: {driver: postgres, data_dir: /var/lib/sb, synchronous: normal, credential_cache: 0s}
             logging: {level: debug, format: json}
             admin: {username: root, password_env: ROOT_PW}
             forwarding:
@@ -340,6 +340,7 @@ struct ConfigParsingTests {
         let c = try #require(parsed.configuration)
         #expect((c.server.host, c.server.port, c.server.maxBodyBytes, c.server.secureCookies, c.server.sessionTTL) == ("0.0.0.0", 9000, 2048, true, 1800))
         #expect((c.storage.driver, c.storage.dataDirectory, c.storage.synchronous) == (.postgres, "/var/lib/sb", .normal))
+        #expect(c.storage.credentialCache == 0)
         #expect((c.logging.level, c.logging.format) == ("debug", .json))
         #expect((c.admin.username, c.admin.passwordEnv) == ("root", "ROOT_PW"))
         #expect(c.forwarding == [ForwardingRule(keyword: "alert", to: [.sms("+4712345678")])])

@@ -13,6 +13,7 @@ struct ConformanceSuiteTests {
         let failure = await #expect(throws: ConformanceFailure.self) { try await suite.idempotentReplay() }
         #expect(failure?.check == "idempotentReplay()")
         #expect(failure?.description.contains("expected") == true)
+        await #expect(throws: ConformanceFailure.self) { try await suite.acceptBatchIsAllOrNone() }
     }
 
     @Test func failsAStoreThatHandsOutLeasedDeliveriesAgain() async throws {
@@ -41,6 +42,7 @@ struct ConformanceSuiteTests {
         await #expect(throws: ConformanceFailure.self) { try await tokens.tokensBelongToTheirUser() }
         let transitions = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .swallowFinishErrors) }
         await #expect(throws: ConformanceFailure.self) { try await transitions.finishRefusesIllegalTransitions() }
+        await #expect(throws: ConformanceFailure.self) { try await transitions.finishBatchRefusesItemsAlone() }
     }
 
     @Test func passesTheStoreItWraps() async throws {
@@ -64,6 +66,26 @@ struct MisbehavingStore: HubStore {
         var submission = submission
         if fault == .ignoreIdempotency { submission.idempotency = nil }
         return try await base.accept(submission)
+    }
+    func accept(batch: [Submission]) async throws -> [Acceptance] {
+        try await base.accept(batch: batch.map { s in
+            var s = s
+            if fault == .ignoreIdempotency { s.idempotency = nil }
+            return s
+        })
+    }
+    func finish(_ items: [DeliveryFinish]) async throws -> [Result<DeliveryStatus, SwitchboardError>] {
+        guard fault == .swallowFinishErrors else { return try await base.finish(items) }
+        var results: [Result<DeliveryStatus, SwitchboardError>] = []
+        for item in items {
+            do {
+                let delivery = try await finish(deliveryID: item.deliveryID, outcome: item.outcome, attempts: item.attempts)
+                results.append(.success(delivery.status))
+            } catch let error as SwitchboardError {
+                results.append(.failure(error))
+            }
+        }
+        return results
     }
     func message(id: String) async throws -> MessageRecord? {
         var record = try await base.message(id: id)

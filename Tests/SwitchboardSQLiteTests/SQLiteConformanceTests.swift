@@ -9,6 +9,10 @@ struct SQLiteConformanceTests {
         try await withConformance(kind) { try await $0.acceptRoundTrip() }
     }
 
+    @Test(arguments: StoreKind.allCases) func acceptBatchIsAllOrNone(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.acceptBatchIsAllOrNone() }
+    }
+
     @Test(arguments: StoreKind.allCases) func idempotentReplay(_ kind: StoreKind) async throws {
         try await withConformance(kind) { try await $0.idempotentReplay() }
     }

@@ -110,6 +110,9 @@ private final class HubConfigurationParser {
         if let v = oneOf(r, "driver", ["sqlite", "postgres"]).flatMap(StorageSettings.Driver.init) { s.driver = v }
         if let v = r.string("data_dir") { if v.isEmpty { r.problem("data_dir", "must not be empty") } else { s.dataDirectory = v } }
         if let v = oneOf(r, "synchronous", ["full", "normal"]).flatMap(StorageSettings.Synchronous.init) { s.synchronous = v }
+        if let v = r.duration("credential_cache") {
+            if v > 300 { r.problem("credential_cache", "must be at most 5m: a deleted token must stop working soon") } else { s.credentialCache = v }
+        }
         r.rejectUnknownKeys()
         return s
     }

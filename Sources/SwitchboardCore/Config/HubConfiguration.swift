@@ -59,6 +59,9 @@ public struct StorageSettings: Sendable, Equatable {
     public var dataDirectory: String = "./switchboard-data"
     /// SQLite `synchronous`: `full` (default) survives power loss; `normal` only process crashes.
     public var synchronous: Synchronous = .full
+    /// Seconds a looked-up token, session or user is trusted without reading it again
+    /// (0: always read). The hub's own changes apply at once; the CLI's within this time.
+    public var credentialCache: TimeInterval = 5
     public init() {}
 }
 

@@ -8,6 +8,12 @@ public protocol OutboxStore: Sendable {
     /// `conflict/idempotency_key_reused` if the key was used for a different request.
     func accept(_ submission: Submission) async throws -> Acceptance
 
+    /// Commits many submissions in one transaction, all or none: if any is refused (an id
+    /// already used, an idempotency key reused for something else) nothing is committed and
+    /// that error is thrown. Each idempotency key is looked up as `accept` does, so a retried
+    /// batch replays. Returns one acceptance per submission, in order.
+    func accept(batch: [Submission]) async throws -> [Acceptance]
+
     /// A message with its deliveries and warnings.
     func message(id: String) async throws -> MessageRecord?
 
@@ -94,6 +100,14 @@ public struct DeliveryFinish: Sendable, Equatable {
 }
 
 extension OutboxStore {
+    /// One at a time: for stores without a batch path. Not all-or-none: a refusal part-way
+    /// leaves the earlier submissions committed.
+    public func accept(batch: [Submission]) async throws -> [Acceptance] {
+        var acceptances: [Acceptance] = []
+        for submission in batch { acceptances.append(try await accept(submission)) }
+        return acceptances
+    }
+
     /// One item at a time: for stores without a batch path. Not one transaction, so a store
     /// failure part-way leaves the earlier items recorded (each is still whole).
     public func finish(_ items: [DeliveryFinish]) async throws -> [Result<DeliveryStatus, SwitchboardError>] {
