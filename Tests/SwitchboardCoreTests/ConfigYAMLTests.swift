@@ -212,7 +212,7 @@ struct ConfigYAMLTests {
         }
         #expect(keys([]) == ["admin", "auto_replies", "channels", "connectors", "dispatcher", "forwarding", "inbox", "logging", "server", "storage"])
         #expect(keys(["server"]) == ["host", "max_body_bytes", "port", "secure_cookies", "session_ttl"])
-        #expect(keys(["storage"]) == ["data_dir", "driver", "synchronous"])
+        #expect(keys(["storage"]) == ["credential_cache", "data_dir", "driver", "synchronous"])
         #expect(keys(["logging"]) == ["format", "level"])
         #expect(keys(["admin"]) == ["password_env", "username"])
         #expect(keys(["connectors", "tester"]) == [
