@@ -43,9 +43,13 @@ struct OutboxBench: AsyncParsableCommand {
 
     @Option(help: """
         How messages enter: http (the API), direct (Hub.send, no HTTP) or store (SQLiteStore.accept only); \
-        me (GET /api/v1/me, no message: the HTTP and authentication ceiling).
+        me (GET /api/v1/me, no message: the HTTP and authentication ceiling); batch \
+        (POST /api/v1/messages/batch, --batch-size messages a request).
         """)
     var entry: String = "http"
+
+    @Option(help: "Messages per request with --entry batch.")
+    var batchSize: Int = 100
 
     @Option(help: "pipeline: dispatch while accepting. split: accept first, then dispatch alone (measures each apart).")
     var stage: String = "pipeline"
@@ -76,8 +80,9 @@ struct OutboxBench: AsyncParsableCommand {
         guard StorageSettings.Synchronous(rawValue: synchronous) != nil else { throw ValidationError("--synchronous must be full or normal") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level '\(logLevel)'") }
         if let workers, !(1...1024).contains(workers) { throw ValidationError("--workers must be 1...1024") }
-        guard LoadGenerator.Entry(rawValue: entry) != nil else { throw ValidationError("--entry must be http, direct, store or me") }
+        guard LoadGenerator.Entry(rawValue: entry) != nil else { throw ValidationError("--entry must be http, batch, direct, store or me") }
         guard ["pipeline", "split"].contains(stage) else { throw ValidationError("--stage must be pipeline or split") }
+        guard (1...Hub.maxBatchMessages).contains(batchSize) else { throw ValidationError("--batch-size must be 1...\(Hub.maxBatchMessages)") }
     }
 
     func targets() throws -> [BenchTarget] {
@@ -161,8 +166,9 @@ struct OutboxBench: AsyncParsableCommand {
         for target in try targets() {
             for load in loads {
                 progress("  \(target.rawValue), \(load.label) …")
-                let result = try await BenchHub.withHub(settings, client: client) { [count, drainTimeout] bench in
-                    try await Self.measure(bench, target: target, load: load, length: length, count: count, entry: entry, split: split,
+                let result = try await BenchHub.withHub(settings, client: client) { [count, drainTimeout, batchSize] bench in
+                    try await Self.measure(bench, target: target, load: load, length: length, count: count, entry: entry,
+                                           batchSize: batchSize, split: split,
                                            synchronous: synchronousSetting.rawValue, workers: workerCount, drainTimeout: drainTimeout, client: client)
                 }
                 progress("    " + ReportTable.summary(result))
@@ -174,9 +180,9 @@ struct OutboxBench: AsyncParsableCommand {
 
     /// Sends one run of load, waits for the outbox to drain, and joins the figures.
     static func measure(_ bench: BenchHub, target: BenchTarget, load: (label: String, senders: Int?, rate: Double?),
-                        length: Duration, count: Int?, entry: LoadGenerator.Entry, split: Bool, synchronous: String, workers: Int,
-                        drainTimeout: Double, client: HTTPClient) async throws -> RunResult {
-        let generator = LoadGenerator(entry: entry, client: client, bench: bench, target: target)
+                        length: Duration, count: Int?, entry: LoadGenerator.Entry, batchSize: Int, split: Bool, synchronous: String,
+                        workers: Int, drainTimeout: Double, client: HTTPClient) async throws -> RunResult {
+        let generator = LoadGenerator(entry: entry, client: client, bench: bench, target: target, batchSize: batchSize)
         let cpuBefore = ProcessStats.cpuSeconds
         let machineBefore = ProcessStats.machineBusySeconds
         let wallBefore = ContinuousClock.now

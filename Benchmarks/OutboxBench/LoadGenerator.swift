@@ -31,11 +31,12 @@ struct LoadGenerator: Sendable {
         var errors: [String: Int] = [:]
         var attempted = 0
 
-        mutating func record(_ result: Result<Sample, SendFailure>) {
-            attempted += 1
+        /// One request's result: the messages it carried, or the failure of all `size` of them.
+        mutating func record(_ result: Result<[Sample], SendFailure>, size: Int) {
+            attempted += size
             switch result {
-            case .success(let sample): samples.append(sample)
-            case .failure(let failure): errors[failure.kind, default: 0] += 1
+            case .success(let accepted): samples += accepted
+            case .failure(let failure): errors[failure.kind, default: 0] += size
             }
         }
 
@@ -57,9 +58,11 @@ struct LoadGenerator: Sendable {
         case direct
         /// `SQLiteStore.accept` of a ready-made submission, then the dispatcher's wake-up.
         case store
-        /// `GET /api/v1/me` with the bearer token: HTTP and authentication (two reads), no
-        /// message at all; the ceiling of anything that goes through the API.
+        /// `GET /api/v1/me` with the bearer token: HTTP and authentication, no message at
+        /// all; the ceiling of anything that goes through the API one request per message.
         case me
+        /// `POST /api/v1/messages/batch` with `--batch-size` messages a request.
+        case batch
     }
 
     let entry: Entry
@@ -68,10 +71,13 @@ struct LoadGenerator: Sendable {
     let bearerToken: String
     let target: BenchTarget
     let hub: Hub
+    /// Messages per request: `batchSize` for `batch`, else 1.
+    let size: Int
 
-    init(entry: Entry, client: HTTPClient, bench: BenchHub, target: BenchTarget) {
+    init(entry: Entry, client: HTTPClient, bench: BenchHub, target: BenchTarget, batchSize: Int) {
         self.entry = entry; self.client = client; self.url = bench.baseURL + "/api/v1/messages"
         self.bearerToken = bench.bearerToken; self.target = target; self.hub = bench.hub
+        self.size = entry == .batch ? max(1, batchSize) : 1
     }
 
     /// `senders` concurrent senders, each sending back to back until `count` messages have
@@ -84,9 +90,9 @@ struct LoadGenerator: Sendable {
                 group.addTask {
                     var outcome = Outcome()
                     while true {
-                        let n = tickets.next()
+                        let n = tickets.next(size)
                         if let count { if n >= count { break } } else if ContinuousClock.now >= deadline { break }
-                        outcome.record(await send(n, submitted: nil))
+                        outcome.record(await send(n, submitted: nil), size: size)
                     }
                     return outcome
                 }
@@ -101,8 +107,9 @@ struct LoadGenerator: Sendable {
     /// task at its scheduled moment.
     func openLoop(rate: Double, duration: Duration, count: Int?) async -> Outcome {
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        let total = count ?? max(1, Int((rate * seconds).rounded()))
-        let interval = Duration.nanoseconds(Int64((1e9 / rate).rounded()))
+        // One request every `size / rate` seconds, carrying `size` messages.
+        let total = max(1, (count ?? max(1, Int((rate * seconds).rounded()))) / size)
+        let interval = Duration.nanoseconds(Int64((1e9 * Double(size) / rate).rounded()))
         let collector = OutcomeCollector()
         let clockStart = ContinuousClock.now
         let dateStart = Date()
@@ -113,19 +120,21 @@ struct LoadGenerator: Sendable {
                 if due > .now { try? await Task.sleep(until: due, clock: .continuous) }
                 let scheduled = dateStart.addingTimeInterval(Double(offset.components.seconds) + Double(offset.components.attoseconds) / 1e18)
                 group.addTask {
-                    let result = await send(n, submitted: scheduled)
-                    collector.record(result)
+                    let result = await send(n * size, submitted: scheduled)
+                    collector.record(result, size: size)
                 }
             }
         }
         return collector.outcome
     }
 
-    /// Submits message number `n` the configured way; a sample if it was accepted.
-    func send(_ n: Int, submitted: Date?) async -> Result<Sample, SendFailure> {
+    /// Submits message number `n` (and the next `size - 1`) the configured way; a sample
+    /// for each message accepted.
+    func send(_ n: Int, submitted: Date?) async -> Result<[Sample], SendFailure> {
         switch entry {
-        case .http: return await post(n, submitted: submitted)
-        case .me: return await me(submitted: submitted)
+        case .http: return await post(n, submitted: submitted).map { [$0] }
+        case .batch: return await postBatch(n, submitted: submitted)
+        case .me: return await me(submitted: submitted).map { [$0] }
         case .direct, .store:
             let started = submitted ?? Date()
             do {
@@ -142,7 +151,7 @@ struct LoadGenerator: Sendable {
                     deliveryID = acceptance.record.deliveries.first?.id
                 }
                 guard let deliveryID else { return .failure(SendFailure(kind: "accepted without a delivery")) }
-                return .success(Sample(deliveryID: deliveryID, submitted: started, accepted: Date()))
+                return .success([Sample(deliveryID: deliveryID, submitted: started, accepted: Date())])
             } catch {
                 return .failure(SendFailure(kind: String(String(describing: error).prefix(80))))
             }
@@ -172,6 +181,31 @@ struct LoadGenerator: Sendable {
         }
     }
 
+    /// One `POST /api/v1/messages/batch` of `size` messages; a sample each if it was answered 202.
+    func postBatch(_ n: Int, submitted: Date?) async -> Result<[Sample], SendFailure> {
+        var request = HTTPClientRequest(url: url + "/batch")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(bearerToken)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        let messages = (n..<n + size).map { #"{"to":["\#(target.recipient)"],"text":"Benchmark message \#($0)"}"# }
+        request.body = .bytes(ByteBuffer(string: #"{"messages":[\#(messages.joined(separator: ","))]}"#))
+        let started = submitted ?? Date()
+        do {
+            let response = try await client.execute(request, timeout: .seconds(60))
+            let body = try await response.body.collect(upTo: 16 << 20)
+            let accepted = Date()
+            guard response.status == .accepted else { return .failure(SendFailure(kind: "HTTP \(response.status.code)")) }
+            guard let answer = try? JSONDecoder().decode(BatchAnswer.self, from: Data(body.readableBytesView)),
+                  answer.messages.count == size else {
+                return .failure(SendFailure(kind: "202 without one acceptance per message"))
+            }
+            let ids = answer.messages.compactMap { $0.deliveries.first?.id }
+            return .success(ids.map { Sample(deliveryID: $0, submitted: started, accepted: accepted) })
+        } catch {
+            return .failure(SendFailure(kind: String(String(describing: error).prefix(80))))
+        }
+    }
+
     /// One `GET /api/v1/me`; a sample without a delivery if it was answered 200.
     func me(submitted: Date?) async -> Result<Sample, SendFailure> {
         var request = HTTPClientRequest(url: url.replacingOccurrences(of: "/messages", with: "/me"))
@@ -192,17 +226,22 @@ struct LoadGenerator: Sendable {
         struct Delivery: Decodable { var id: String }
         var deliveries: [Delivery]
     }
+
+    private struct BatchAnswer: Decodable { var messages: [AcceptedAnswer] }
 }
 
 /// Hands out message numbers to concurrent senders.
 final class TicketCounter: Sendable {
     private let value = Atomic<Int>(0)
-    func next() -> Int { value.add(1, ordering: .relaxed).oldValue }
+    /// The first of the next `n` numbers.
+    func next(_ n: Int = 1) -> Int { value.add(n, ordering: .relaxed).oldValue }
 }
 
 /// Gathers the open-loop run's results from its many tasks.
 final class OutcomeCollector: Sendable {
     private let state = Mutex(LoadGenerator.Outcome())
-    func record(_ result: Result<LoadGenerator.Sample, LoadGenerator.SendFailure>) { state.withLock { $0.record(result) } }
+    func record(_ result: Result<[LoadGenerator.Sample], LoadGenerator.SendFailure>, size: Int) {
+        state.withLock { $0.record(result, size: size) }
+    }
     var outcome: LoadGenerator.Outcome { state.withLock { $0 } }
 }

@@ -100,7 +100,7 @@ public final class Hub: InboundSink, Sendable {
         if r.to.count > SendRequest.Limits.recipients {
             throw SwitchboardError.invalid("too_many_recipients", "'to' has \(r.to.count) recipients; at most \(SendRequest.Limits.recipients)")
         }
-        if r.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if r.text.unicodeScalars.allSatisfy(\.properties.isWhitespace) {
             throw SwitchboardError.invalid("missing_text", "'text' must not be empty: it is what SMS and IM recipients get")
         }
         if r.text.utf8.count > SendRequest.Limits.textBytes {

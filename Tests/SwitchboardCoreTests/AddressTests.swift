@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SwitchboardCore
 
@@ -92,5 +93,35 @@ import Testing
     @Test(arguments: ["", "sms:", "+4712345678", "tel:+4712345678", "SMS:+4712345678", "email:a@b.org", "nocolon"])
     func refuseAnythingElse(_ text: String) {
         #expect(Address(canonical: text) == nil)
+    }
+}
+
+@Suite struct Identifiers {
+    @Test func areVersion7UUIDsThatSortByTime() throws {
+        let earlier = Identifier.make(now: Date(timeIntervalSince1970: 1_767_225_600))
+        let later = Identifier.make(now: Date(timeIntervalSince1970: 1_767_225_600.002))
+        let uuid = try #require(UUID(uuidString: earlier))
+        #expect(uuid.uuidString.lowercased() == earlier)
+        #expect(Array(earlier)[14] == "7", "the version nibble")
+        #expect("89ab".contains(Array(earlier)[19]), "the RFC 9562 variant")
+        #expect(earlier < later)
+        #expect(earlier.hasPrefix("019b76da-a800-7"), "48 bits of Unix milliseconds lead: 1767225600000 is 0x019b76daa800")
+    }
+
+    @Test func doNotRepeat() {
+        let ids = (0..<10_000).map { _ in Identifier.make() }
+        #expect(Set(ids).count == ids.count)
+    }
+}
+
+@Suite struct AddressBlanksAndControls {
+    @Test func blanksAroundAreTrimmedAndControlsInsideRefused() throws {
+        #expect(try Address(parsing: " \tsms:+4712345678\u{2003}") == .sms("+4712345678"))
+        #expect(throws: AddressError.self) { try Address(parsing: "mailto:a\u{7}b@example.org") }
+        #expect(throws: AddressError.self) { try Address(parsing: "mailto:a\u{200B}b@example.org") }
+        #expect(throws: AddressError.self) { try Address(parsing: " \t ") }
+        #expect("  x y ".trimmingBlanks == "x y")
+        #expect("x".trimmingBlanks == "x")
+        #expect("\t".trimmingBlanks == "")
     }
 }

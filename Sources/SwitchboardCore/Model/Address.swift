@@ -63,9 +63,9 @@ public enum Address: Hashable, Sendable, CustomStringConvertible, Codable {
     /// Parses `scheme:value`. A bare `+4712345678` is read as `sms:` and a bare `a@b.org` as
     /// `mailto:`, as people type them in forms and on the command line.
     public init(parsing text: String) throws(AddressError) {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingBlanks
         guard !trimmed.isEmpty else { throw AddressError(text, "address is empty") }
-        if trimmed.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) {
+        if trimmed.unicodeScalars.contains(where: \.isControlOrFormat) {
             throw AddressError(text, "address contains a control character")
         }
         guard let colon = trimmed.firstIndex(of: ":") else {
@@ -110,8 +110,8 @@ public enum Address: Hashable, Sendable, CustomStringConvertible, Codable {
         guard !local.isEmpty, local.utf8.count <= 64 else {
             throw AddressError(original, "email local part must have 1 to 64 characters")
         }
-        let allowedLocal = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+/=?^_`{|}~.-")
-        guard local.unicodeScalars.allSatisfy({ allowedLocal.contains($0) || $0.value > 127 }),
+        // RFC 5322 atext and dots; anything beyond ASCII as SMTPUTF8 allows.
+        guard local.unicodeScalars.allSatisfy({ $0.isASCIIAlphanumeric || "!#$%&'*+/=?^_`{|}~.-".unicodeScalars.contains($0) || $0.value > 127 }),
               !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else {
             throw AddressError(original, "email local part '\(local)' contains characters not allowed")
         }
@@ -159,7 +159,7 @@ public enum Address: Hashable, Sendable, CustomStringConvertible, Codable {
             guard !label.isEmpty, label.utf8.count <= 63 else {
                 throw AddressError(original, "\(what) '\(domain)' has an empty or too long label")
             }
-            guard label.unicodeScalars.allSatisfy({ $0.value > 127 || CharacterSet.alphanumerics.contains($0) || $0 == "-" }),
+            guard label.unicodeScalars.allSatisfy({ $0.value > 127 || $0.isASCIIAlphanumeric || $0 == "-" }),
                   !label.hasPrefix("-"), !label.hasSuffix("-") else {
                 throw AddressError(original, "\(what) '\(domain)' contains characters not allowed in a host name")
             }
@@ -192,5 +192,30 @@ public enum Username {
     public static func isValid(_ s: String) -> Bool {
         guard (1...64).contains(s.utf8.count) else { return false }
         return s.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 95 || $0 == 45 }
+    }
+}
+
+extension String {
+    /// Without leading and trailing spaces and tabs (Unicode space separators and U+0009,
+    /// as `CharacterSet.whitespaces`), without a trip through Foundation when there are none.
+    public var trimmingBlanks: String {
+        let scalars = unicodeScalars
+        guard let first = scalars.first, let last = scalars.last, first.isBlank || last.isBlank else { return self }
+        guard let start = scalars.firstIndex(where: { !$0.isBlank }) else { return "" }
+        let end = scalars.lastIndex(where: { !$0.isBlank })!
+        return String(scalars[start...end])
+    }
+}
+
+extension Unicode.Scalar {
+    /// A space or a tab (`CharacterSet.whitespaces`).
+    var isBlank: Bool { self == "\t" || properties.generalCategory == .spaceSeparator }
+    /// General category Cc or Cf (`CharacterSet.controlCharacters`).
+    var isControlOrFormat: Bool {
+        let category = properties.generalCategory
+        return category == .control || category == .format
+    }
+    var isASCIIAlphanumeric: Bool {
+        (value >= 0x30 && value <= 0x39) || (value >= 0x41 && value <= 0x5A) || (value >= 0x61 && value <= 0x7A)
     }
 }

@@ -62,5 +62,28 @@ public enum Severity: String, Sendable, Codable, CaseIterable, Comparable {
 
 /// Opaque identifiers: random, URL-safe, sortable by nothing in particular.
 public enum Identifier {
-    public static func make() -> String { UUID().uuidString.lowercased() }
+    /// A UUID version 7 (RFC 9562) in lower-case text: 48 bits of Unix milliseconds, then
+    /// 74 random bits. Ids made later sort later, so new rows land at the right edge of every
+    /// index on an id instead of on a random page: a burst of messages touches a few pages
+    /// instead of one page per message, which is most of what a commit writes.
+    public static func make(now: Date = Date()) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let millis = UInt64(max(0, now.timeIntervalSince1970 * 1000))
+        let random = (generator.next() as UInt64, generator.next() as UInt64)
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - i))) }
+        for i in 6..<8 { bytes[i] = UInt8(truncatingIfNeeded: random.0 >> (8 * i)) }
+        for i in 8..<16 { bytes[i] = UInt8(truncatingIfNeeded: random.1 >> (8 * (i - 8))) }
+        bytes[6] = (bytes[6] & 0x0F) | 0x70  // version 7
+        bytes[8] = (bytes[8] & 0x3F) | 0x80  // variant 10
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(36)
+        for (i, byte) in bytes.enumerated() {
+            if i == 4 || i == 6 || i == 8 || i == 10 { text.append(UInt8(ascii: "-")) }
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
 }

@@ -16,7 +16,7 @@ struct RecipientResolver: Sendable {
             if seen.insert(address).inserted { out.targets.append(address) }
         }
         for raw in recipients {
-            let text = raw.trimmingCharacters(in: .whitespaces)
+            let text = raw.trimmingBlanks
             if let name = text.removingPrefix("group:") {
                 guard let group = try await store.group(named: name) else {
                     throw SwitchboardError.invalid("unknown_group", "no group named '\(name)'")
