@@ -36,6 +36,7 @@ public final class OutboxDispatcher: Service, Sendable {
     let logger: Logger
     let doorbell = Doorbell()
     let sweeper: AutocancelSweeper
+    let fallback: ChannelFallback
 
     public init(configuration: Configuration, store: any HubStore, connectors: ConnectorRegistry,
                 channels: [ChannelName: ChannelSettings], connectorSettings: [ConnectorSettings] = [],
@@ -49,6 +50,7 @@ public final class OutboxDispatcher: Service, Sendable {
             (name, ConnectorGate(configuration: settings[name]?.gate ?? .init()))
         })
         self.sweeper = AutocancelSweeper(channels: channels)
+        self.fallback = ChannelFallback(store: store, channels: channels, logger: logger)
     }
 
     /// Tells the dispatcher new work is due now.
