@@ -82,7 +82,9 @@ import Testing
 
     @Test func aTemplateThatDoesNotCompileIsAProblemNamedByItsKey() {
         let problems = MessageTemplates.problems([MessageTemplateSettings(name: "broken", text: "{{#open}} never closed")])
-        #expect(problems.count == 1 && problems[0].hasPrefix("templates.broken:"))
+        #expect(problems == ["templates.broken.text: the Mustache template does not compile: expectedSectionEnd at line 1, column 23"])
+        let html = MessageTemplates.problems([MessageTemplateSettings(name: "b", text: "ok", html: "<p>\n{{/x}}</p>")])
+        #expect(html.count == 1 && html[0].hasPrefix("templates.b.html: ") && html[0].contains("line 2"), "\(html)")
         #expect(MessageTemplates.problems(Self.templates).isEmpty)
     }
 }

@@ -38,17 +38,33 @@ public struct MessageTemplates: @unchecked Sendable {
         compiled = out
     }
 
-    /// Templates that do not compile, as `templates.NAME: reason`.
+    /// Templates that do not compile, as `templates.NAME.PART: reason at line L, column C`.
     public static func problems(_ settings: [MessageTemplateSettings]) -> [String] {
-        settings.compactMap { t in
-            do { _ = try compile(t); return nil } catch { return "templates.\(t.name): the Mustache template does not compile: \(error)" }
+        settings.flatMap { t in
+            [("subject", t.subject, true), ("text", t.text, true), ("html", t.html, false)].compactMap { part, source, plain in
+                guard let source else { return nil }
+                do { _ = try template(source, plainText: plain); return nil } catch {
+                    return "templates.\(t.name).\(part): the Mustache template does not compile: \(describe(error, plainText: plain))"
+                }
+            }
         }
     }
 
     static func compile(_ t: MessageTemplateSettings) throws -> Compiled {
-        Compiled(subject: try t.subject.map { try MustacheTemplate(string: plainText + $0) },
-                 text: try MustacheTemplate(string: plainText + t.text),
-                 html: try t.html.map { try MustacheTemplate(string: $0) })
+        Compiled(subject: try t.subject.map { try template($0, plainText: true) },
+                 text: try template(t.text, plainText: true),
+                 html: try t.html.map { try template($0, plainText: false) })
+    }
+
+    static func template(_ source: String, plainText: Bool) throws -> MustacheTemplate {
+        try MustacheTemplate(string: plainText ? Self.plainText + source : source)
+    }
+
+    /// The parser's complaint and where, in the template as written (without the pragma).
+    static func describe(_ error: any Error, plainText: Bool) -> String {
+        guard let e = error as? MustacheTemplate.ParserError else { return "\(error)" }
+        let shift = plainText && e.context.lineNumber == 1 ? Self.plainText.count : 0
+        return "\(e.error) at line \(e.context.lineNumber), column \(max(1, e.context.columnNumber - shift))"
     }
 
     var names: [String] { compiled.keys.sorted() }
