@@ -5,7 +5,7 @@ import SwitchboardCore
 ///
 /// ```json
 /// {"attachments": [{"content_type": "text/plain", "data": "<base64>", "filename": "log.txt"}],
-///  "channel": "sms", "created_at": "2026-11-22T08:00:00Z", "html": null, "id": "<delivery id>",
+///  "channel": "sms", "created_at": "2026-11-22T08:00:00.000Z", "html": null, "id": "<delivery id>",
 ///  "message_id": "<message id>", "sender": "alice", "severity": "critical", "subject": null,
 ///  "text": "Router gw1 down", "to": "sms:+4712345678"}
 /// ```
@@ -55,7 +55,11 @@ struct WebhookPayload: Encodable {
     func encoded() throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+        // The API's own date style, so a receiver parses both the same way.
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var c = encoder.singleValueContainer()
+            try c.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        }
         encoder.dataEncodingStrategy = .base64
         return Array(try encoder.encode(self))
     }
