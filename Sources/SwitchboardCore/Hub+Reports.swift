@@ -46,7 +46,9 @@ extension Hub {
     /// Applies a gateway's delivery report to one of `connector`'s deliveries.
     ///
     /// A final report (`delivered`, `failed`) moves a `sent` delivery on through the store's
-    /// `setStatus`, recorded with the actor `connector:NAME` and the detail as reason; the
+    /// `setStatus`, recorded with the actor `connector:NAME` and the detail as reason (a
+    /// `failed` one also becomes the delivery's last error and falls back to the channel's
+    /// `fallback` like a permanent failure at send time, see `ChannelFallback`); the
     /// others are added to the status history and leave the status as it is (and are dropped
     /// once the delivery is delivered or failed: they are stale then). The same report again
     /// is a no-op, since gateways repeat reports. A delivery of another connector is
@@ -86,6 +88,7 @@ extension Hub {
             return now
         }
         logger.info("delivery report", metadata: ["delivery": "\(deliveryID)", "connector": "\(connector)", "status": "\(target.rawValue)"])
+        if target == .failed { await dispatcher.fallBack(from: delivery) }
         return delivery
     }
 

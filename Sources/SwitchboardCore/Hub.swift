@@ -138,6 +138,11 @@ public final class Hub: InboundSink, Sendable {
         return try await router.route(inbound)
     }
 
+    /// Whether a message to `address` would reach a contact or a user (see `MessageRouter.addressee`).
+    public func knowsRecipient(_ address: Address) async throws -> Bool {
+        try await router.addressee(address).known
+    }
+
     /// A bucket connector by name, for the message tester.
     public func bucket(named name: String) -> BucketConnector? { connectors[name] as? BucketConnector }
 

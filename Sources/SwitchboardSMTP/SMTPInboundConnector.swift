@@ -11,8 +11,9 @@ import SwitchboardCore
 /// client) delivers to this listener, and each accepted recipient's copy becomes one
 /// `InboundMessage` (`to: mailto:<recipient>`). The sender gets `250` only after the sink
 /// returned, i.e. after the hub committed the message; a sink failure answers 451 so the
-/// sender retries. Only recipients in `domains` are accepted (550 otherwise); checking that
-/// a user or contact exists would need the directory store, which `InboundSink` does not offer.
+/// sender retries. A recipient is accepted at `RCPT TO` only if it is in `domains` and the
+/// sink knows it (a contact has the address, or its local part is a username); others get
+/// 550 before any data is sent, so the sending MTA bounces the mail to its author.
 ///
 /// Each connection is a child task of `run(sink:)`; one bad client never stops the listener.
 /// No TLS or AUTH is offered: listen on loopback behind an MTA, or on a trusted network.
@@ -89,6 +90,9 @@ public final class SMTPInboundConnector: Connector {
                     case .deliver(let mail):
                         action = machine.event(.delivered(await deliver(mail, sink: sink)))
                         continue
+                    case .checkRecipient(let recipient):
+                        action = machine.event(.recipientChecked(await check(recipient, sink: sink)))
+                        continue
                     case .none:
                         break
                     }
@@ -98,6 +102,17 @@ public final class SMTPInboundConnector: Connector {
             }
         } catch {
             logger.debug("smtp-inbound connection ended", metadata: ["connector": "\(name)", "error": "\(error)"])
+        }
+    }
+
+    /// Whether the hub has a user or contact for `recipient`; a failed look-up is not a "no".
+    func check(_ recipient: String, sink: any InboundSink) async -> SMTPServerStateMachine.RecipientVerdict {
+        guard let address = try? Address(parsing: "mailto:" + recipient) else { return .unknown }
+        do {
+            return try await sink.knowsRecipient(address) ? .known : .unknown
+        } catch {
+            logger.warning("recipient look-up failed", metadata: ["connector": "\(name)", "to": "\(recipient)", "error": "\(error)"])
+            return .lookupFailed
         }
     }
 

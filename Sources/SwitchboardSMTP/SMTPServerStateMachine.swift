@@ -8,7 +8,9 @@
 ///
 /// Why the answer waits for the sink: `250` tells the sender the mail is ours; it is sent
 /// only after the hub committed it, so a crash before that makes the sender try again instead
-/// of losing the mail. A recipient outside `domains` gets 550, a mail over `max_size` 552.
+/// of losing the mail. A recipient outside `domains` gets 550; one inside is looked up
+/// (`checkRecipient`: the session asks the sink) and gets 550 too when no user or contact has
+/// it, 451 when the look-up failed. A mail over `max_size` gets 552.
 /// LMTP answers the end of data once per accepted recipient (RFC 2033); SMTP once for all.
 struct SMTPServerStateMachine {
     enum ProtocolKind: String, Sendable, CaseIterable { case smtp, lmtp }
@@ -34,13 +36,19 @@ struct SMTPServerStateMachine {
         case line([UInt8])
         /// The sink's verdict per recipient of the mail being delivered (true: committed).
         case delivered([Bool])
+        /// What the look-up asked for by `checkRecipient` found.
+        case recipientChecked(RecipientVerdict)
     }
+
+    enum RecipientVerdict: Sendable, Equatable { case known, unknown, lookupFailed }
 
     enum Action: Sendable, Equatable {
         case reply([SMTPReply])
         case replyAndClose(SMTPReply)
         /// Hand the mail to the sink, then report `.delivered`.
         case deliver(Mail)
+        /// Ask whether anyone has this address, then report `.recipientChecked`.
+        case checkRecipient(String)
         case none
     }
 
@@ -48,6 +56,7 @@ struct SMTPServerStateMachine {
         case greeting
         case ready
         case mail(from: String, recipients: [String])
+        case checking(from: String, recipients: [String], candidate: String)
         case data(from: String, recipients: [String], body: [UInt8], oversize: Bool)
         case delivering(recipients: [String])
         case closed
@@ -77,6 +86,20 @@ struct SMTPServerStateMachine {
                 return .reply(zip(recipients, results).map { $0.1 ? SMTPReply(250, "2.0.0 <\($0.0)> committed") : failed })
             }
             return .reply([results.allSatisfy { $0 } ? ok : failed])
+        case .recipientChecked(let verdict):
+            guard case .checking(let from, var recipients, let candidate) = state else { return .none }
+            switch verdict {
+            case .known:
+                if !recipients.contains(candidate) { recipients.append(candidate) }
+                state = .mail(from: from, recipients: recipients)
+                return .reply([SMTPReply(250, "2.1.5 Ok")])
+            case .unknown:
+                state = .mail(from: from, recipients: recipients)
+                return .reply([SMTPReply(550, "5.1.1 <\(candidate)>: no such user or contact here")])
+            case .lookupFailed:
+                state = .mail(from: from, recipients: recipients)
+                return .reply([SMTPReply(451, "4.3.0 <\(candidate)>: could not look the recipient up; try again later")])
+            }
         }
     }
 
@@ -126,7 +149,7 @@ struct SMTPServerStateMachine {
             state = .mail(from: path, recipients: [])
             return .reply([SMTPReply(250, "2.1.0 Ok")])
         case "RCPT":
-            guard case .mail(let from, var recipients) = state else { return .reply([SMTPReply(503, "5.5.1 need MAIL first")]) }
+            guard case .mail(let from, let recipients) = state else { return .reply([SMTPReply(503, "5.5.1 need MAIL first")]) }
             guard let (path, _) = Self.path(argument, prefix: "TO:"), !path.isEmpty else {
                 return .reply([SMTPReply(501, "5.5.4 syntax: RCPT TO:<address>")])
             }
@@ -135,9 +158,9 @@ struct SMTPServerStateMachine {
             guard path.contains("@"), settings.domains.contains(domain) else {
                 return .reply([SMTPReply(550, "5.1.1 <\(path)>: recipient not accepted here")])
             }
-            if !recipients.contains(path) { recipients.append(path) }
-            state = .mail(from: from, recipients: recipients)
-            return .reply([SMTPReply(250, "2.1.5 Ok")])
+            if recipients.contains(path) { return .reply([SMTPReply(250, "2.1.5 Ok")]) }
+            state = .checking(from: from, recipients: recipients, candidate: path)
+            return .checkRecipient(path)
         case "DATA":
             guard case .mail(let from, let recipients) = state else { return .reply([SMTPReply(503, "5.5.1 need MAIL first")]) }
             guard !recipients.isEmpty else { return .reply([SMTPReply(554, "5.5.1 no valid recipients")]) }

@@ -188,6 +188,22 @@ enum SQLiteMigrations {
                 """)
         }
 
+        // Signed inbound requests (webhooks) already committed, so a replay within the
+        // signature's tolerance window is refused instead of stored twice. Rows expire with
+        // the window and are deleted by the next insert, which keeps the table small.
+        migrator.registerMigration("v4-inbound-replay") { db in
+            try db.execute(sql: """
+                CREATE TABLE inbound_replay_keys (
+                    connector  TEXT NOT NULL,
+                    key        TEXT NOT NULL,
+                    expires_at REAL NOT NULL,
+                    message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+                    PRIMARY KEY (connector, key)
+                ) WITHOUT ROWID;
+                CREATE INDEX inbound_replay_keys_expiry ON inbound_replay_keys(expires_at);
+                """)
+        }
+
         return migrator
     }
 }

@@ -3,14 +3,34 @@ import GRDB
 import SwitchboardCore
 
 extension SQLiteStore {
-    public func recordInbound(_ message: Message) async throws {
+    public func recordInbound(_ message: Message, replayKey: ReplayKey?) async throws {
         var copy = message
         copy.direction = .inbound
         let inbound = copy
         do {
-            try await commits.write { db in try Self.insert(inbound, warnings: [], in: db) }
+            try await commits.write { db in
+                if let replayKey { try Self.claim(replayKey, for: inbound.id, in: db) }
+                try Self.insert(inbound, warnings: [], in: db)
+                if let replayKey {
+                    try db.execute(
+                        sql: "INSERT INTO inbound_replay_keys (connector, key, expires_at, message_id) VALUES (?, ?, ?, ?)",
+                        arguments: [replayKey.connector, replayKey.key, SQLDate.encode(replayKey.expiresAt), inbound.id])
+                }
+            }
         } catch let error as DatabaseError where error.isDuplicate {
             throw SwitchboardError.conflict("message_exists", "a message with id \(message.id) already exists")
+        }
+    }
+
+    /// Forgets keys past their expiry (so the table holds at most one tolerance window of
+    /// requests), then refuses a key still remembered. Runs in the inserting transaction, so
+    /// two copies of one request arriving at once cannot both pass.
+    private static func claim(_ key: ReplayKey, for messageID: String, in db: Database) throws {
+        try db.execute(sql: "DELETE FROM inbound_replay_keys WHERE expires_at < ?", arguments: [SQLDate.encode(Date())])
+        if let earlier = try String.fetchOne(
+            db, sql: "SELECT message_id FROM inbound_replay_keys WHERE connector = ? AND key = ?", arguments: [key.connector, key.key]) {
+            throw SwitchboardError.conflict(
+                "replayed", "this request was already received (message \(earlier)); a replay is not committed again")
         }
     }
 
@@ -24,9 +44,11 @@ extension SQLiteStore {
             try db.execute(
                 sql: "INSERT INTO inbox_items (message_id, owner, received_at) VALUES (?, ?, ?)",
                 arguments: [messageID, owner, receivedAt])
+            let id = db.lastInsertedRowID
+            let form = try String.fetchOne(db, sql: "SELECT id FROM form_submissions WHERE message_id = ?", arguments: [messageID])
             return InboxItem(
-                id: db.lastInsertedRowID, message: message, owner: owner, read: false,
-                receivedAt: SQLDate.decode(receivedAt))
+                id: id, message: message, owner: owner, read: false,
+                receivedAt: SQLDate.decode(receivedAt), formSubmissionID: form)
         }
     }
 
@@ -92,12 +114,14 @@ extension SQLiteStore {
         }
     }
 
-    /// Items with the viewer's read flag; the join finds at most one row per item (primary key).
+    /// Items with the viewer's read flag and form submission; each join finds at most one row
+    /// per item (a primary key; `message_id` is unique in `form_submissions`).
     private static func itemSelect(viewer: String) -> SQL {
         """
-        SELECT i.id, i.message_id, i.owner, i.received_at, r.item_id IS NOT NULL AS is_read
+        SELECT i.id, i.message_id, i.owner, i.received_at, r.item_id IS NOT NULL AS is_read, f.id AS form_submission_id
         FROM inbox_items i
         LEFT JOIN inbox_reads r ON r.item_id = i.id AND r.username = \(viewer)
+        LEFT JOIN form_submissions f ON f.message_id = i.message_id
         """
     }
 
@@ -115,7 +139,8 @@ extension SQLiteStore {
                 message: message,
                 owner: try row.decode(forColumn: "owner"),
                 read: try row.decode(forColumn: "is_read"),
-                receivedAt: SQLDate.decode(try row.decode(Double.self, forColumn: "received_at")))
+                receivedAt: SQLDate.decode(try row.decode(Double.self, forColumn: "received_at")),
+                formSubmissionID: try row.decode(forColumn: "form_submission_id"))
         }
     }
 }

@@ -155,6 +155,7 @@ extension SQLiteStore {
             }
             try StatusChangeRow(StatusChange(deliveryID: deliveryID, from: from, to: status, reason: reason, actor: actor, at: now)).insert(db)
             row.delivery.status = status
+            if status == .failed { row.delivery.lastError = reason }
             // Back in the queue it is due at once; anywhere else it is not due at all.
             row.delivery.nextAttemptAt = status == .queued ? now : nil
             row.delivery.updatedAt = now

@@ -15,7 +15,8 @@ public func buildApplication(hub: Hub, registry: PrometheusCollectorRegistry, lo
 
 /// As above, with the accounts (and so the bcrypt cost) chosen by the caller; tests use cost 4.
 func buildApplication(hub: Hub, registry: PrometheusCollectorRegistry, logger: Logger, accounts: Accounts) -> some ApplicationProtocol {
-    let environment = APIEnvironment(hub: hub, accounts: accounts, registry: registry, openAPIDocument: APIEnvironment.loadOpenAPIDocument(logger: logger))
+    let environment = APIEnvironment(hub: hub, accounts: accounts, registry: registry, openAPIDocument: APIEnvironment.loadOpenAPIDocument(logger: logger),
+                                     templates: MessageTemplates(hub.configuration.templates))
     let server = hub.configuration.server
     return Application(
         router: buildRouter(environment),
@@ -37,6 +38,7 @@ func buildRouter(_ env: APIEnvironment) -> Router<SwitchboardRequestContext> {
     env.addPublicRoutes(to: router)
     // Gateway callbacks: no login, each proves its connector's secret itself.
     env.addConnectorRoutes(to: router)
+    env.addWebhookRoutes(to: router)
     env.addTopicRoutes(to: router)
 
     let authenticated = router.group().add(middleware: AuthMiddleware(store: env.store))
@@ -64,6 +66,8 @@ struct APIEnvironment: Sendable {
     let registry: PrometheusCollectorRegistry
     /// The OpenAPI document shipped as a resource; `nil` if the bundle lacks it.
     let openAPIDocument: [UInt8]?
+    /// The configured message templates, compiled.
+    var templates = MessageTemplates([])
 
     var store: any HubStore { hub.store }
     var maxBodyBytes: Int { hub.configuration.server.maxBodyBytes }

@@ -26,6 +26,7 @@ public struct StoreConformance: Sendable {
         case setStatusRecordsReasonAndRefusesIllegalMoves, addDeliveriesAppearInTheMessage
         case releaseClaimsMakesLeasedDeliveriesClaimable, receiptLookupFindsTheDelivery
         case formSubmissionRoundTrip, formSubmissionsPageNewestFirst, noteStatusKeepsTheStatus
+        case replayKeysCommitOnce
 
         public var description: String { rawValue }
     }
@@ -80,6 +81,7 @@ public struct StoreConformance: Sendable {
         case .formSubmissionRoundTrip: try await formSubmissionRoundTrip()
         case .formSubmissionsPageNewestFirst: try await formSubmissionsPageNewestFirst()
         case .noteStatusKeepsTheStatus: try await noteStatusKeepsTheStatus()
+        case .replayKeysCommitOnce: try await replayKeysCommitOnce()
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import SwitchboardConfig
 import SwitchboardCore
+import SwitchboardServer
 
 /// Validates a configuration file and reports every problem with its key path and line.
 struct CheckConfig: AsyncParsableCommand {
@@ -10,12 +11,14 @@ struct CheckConfig: AsyncParsableCommand {
     @Option(help: "The YAML configuration file (default: $SWITCHBOARD_CONFIG).") var config: String?
 
     func run() async throws {
-        let problems = ConfigLoader.check(path: config, engines: HubFactory.engines, environment: ConfigEnvironment())
+        let parsed = ConfigLoader.parse(path: config, engines: HubFactory.engines, environment: ConfigEnvironment())
+        // Templates compile only where the template engine lives, after the file parsed.
+        let problems = parsed.problems.map(\.description) + (parsed.configuration.map { MessageTemplates.problems($0.templates) } ?? [])
         if problems.isEmpty {
             print("configuration OK")
             return
         }
-        for p in problems { print(p.description) }
+        for p in problems { print(p) }
         throw ExitCode(1)
     }
 }

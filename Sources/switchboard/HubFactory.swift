@@ -6,13 +6,14 @@ import SwitchboardCore
 import SwitchboardSMS
 import SwitchboardSMTP
 import SwitchboardSQLite
+import SwitchboardServer
 
 /// Builds a `Hub` from the configuration file and command-line overrides: the one place
 /// that knows every engine and every store.
 enum HubFactory {
     /// Every engine this build of the hub can run.
     static var engines: [ConnectorEngine] { Hub.builtinEngines + [
-        HTTPGatewayConnector.engine, KannelConnector.engine,
+        HTTPGatewayConnector.engine, KannelConnector.engine, WebhookConnector.engine,
         SMTPConnector.engine, EmailGatewayConnector.engine, SMTPInboundConnector.engine,
     ] }
 
@@ -23,6 +24,8 @@ enum HubFactory {
         } catch {
             throw CLIFailure("configuration problems:\n\(error.description)")
         }
+        let templates = MessageTemplates.problems(configuration.templates)
+        guard templates.isEmpty else { throw CLIFailure("configuration problems:\n\(templates.joined(separator: "\n"))") }
         if let dir = options.dataDir { configuration.storage.dataDirectory = dir }
         return (configuration, connectors)
     }

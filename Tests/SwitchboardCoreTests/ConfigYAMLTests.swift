@@ -187,6 +187,10 @@ struct ConfigYAMLTests {
         var defaults = HubConfiguration.embeddedDefault
         defaults.forwarding = config.forwarding
         defaults.autoReplies = config.autoReplies
+        defaults.templates = [MessageTemplateSettings(
+            name: "road-closed", subject: "Road closed: {{road}}", text: "{{road}} is closed at km {{km}}. Detour via {{detour}}.",
+            html: "<p><b>{{road}}</b> is closed at km {{km}}.</p><p>Detour via {{detour}}.</p>")]
+        #expect(config.templates == defaults.templates)
         defaults.connectors[0].settings = config.connectors[0].settings
         // The sms channel spells out the dispatcher's default retry policy.
         defaults.channels[.sms]?.retry = RetryPolicy()
@@ -210,7 +214,8 @@ struct ConfigYAMLTests {
             if case .sequence(let items, _) = node { return Array(Set(items.flatMap { pairs($0).map { $0.key } })).sorted() }
             return pairs(node).map { $0.key }.sorted()
         }
-        #expect(keys([]) == ["admin", "auto_replies", "channels", "connectors", "dispatcher", "forwarding", "inbox", "logging", "server", "storage"])
+        #expect(keys([]) == ["admin", "auto_replies", "channels", "connectors", "dispatcher", "forwarding", "inbox", "logging", "server", "storage", "templates"])
+        #expect(keys(["templates", "road-closed"]) == ["html", "subject", "text"])
         #expect(keys(["server"]) == ["host", "max_body_bytes", "port", "secure_cookies", "session_ttl"])
         #expect(keys(["storage"]) == ["credential_cache", "data_dir", "driver", "synchronous"])
         #expect(keys(["logging"]) == ["format", "level"])

@@ -134,3 +134,31 @@ import SwitchboardTesting
         #expect(try await hub.store.inbox(InboxQuery(viewer: "alice", scope: .mine)).items.isEmpty)
     }
 }
+
+/// Who a message to an address is for: what inbound email asks at RCPT TO, and whose inbox it lands in.
+@Suite struct Addressees {
+    @Test func contactsAndUsernamesAreKnownAndEverythingElseIsNot() async throws {
+        let hub = try makeHub()
+        try await hub.store.createUser(UserAccount(username: "alice", role: .user, passwordHash: "x"))
+        try await hub.store.createContact(Contact(name: "Ops desk", addresses: [.email("ops@hub.test")]))
+        try await hub.store.createContact(Contact(name: "Bob", addresses: [.email("bob@example.org")], username: "alice"))
+        #expect(try await hub.knowsRecipient(.email("ops@hub.test")))
+        #expect(try await hub.knowsRecipient(.email("alice@hub.test")), "the local part names a user")
+        #expect(try await hub.knowsRecipient(.email("Alice@hub.test")), "user names are lower case; mail local parts often are not")
+        #expect(try await hub.knowsRecipient(.user("alice")))
+        #expect(try await !hub.knowsRecipient(.email("nobody@hub.test")))
+        #expect(try await !hub.knowsRecipient(.email("ops.desk@hub.test")))
+        #expect(try await !hub.knowsRecipient(.user("nobody")))
+        #expect(try await !hub.knowsRecipient(.sms("+4712345678")))
+    }
+
+    @Test func mailToAUsersNameLandsInHerInboxAndToASharedContactInTheCommonOne() async throws {
+        let hub = try makeHub()
+        try await hub.store.createUser(UserAccount(username: "alice", role: .user, passwordHash: "x"))
+        try await hub.store.createContact(Contact(name: "Ops desk", addresses: [.email("ops@hub.test")]))
+        let toAlice = try await hub.receive(InboundMessage(connector: "tester", from: .email("kari@example.org"), to: .email("alice@hub.test"), text: "for alice"))
+        let toOps = try await hub.receive(InboundMessage(connector: "tester", from: .email("kari@example.org"), to: .email("ops@hub.test"), text: "for ops"))
+        #expect(try await hub.store.inbox(InboxQuery(viewer: "alice", scope: .mine)).items.map(\.id) == [toAlice.inboxItemID!])
+        #expect(try await hub.store.inbox(InboxQuery(viewer: "alice", scope: .common)).items.map(\.id) == [toOps.inboxItemID!])
+    }
+}

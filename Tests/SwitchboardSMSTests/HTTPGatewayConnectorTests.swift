@@ -187,6 +187,7 @@ import Testing
 
 struct NoSink: InboundSink {
     func receive(_ inbound: InboundMessage) async throws -> InboundResult { InboundResult(messageID: "", disposition: .drop) }
+    func knowsRecipient(_ address: Address) async throws -> Bool { false }
 }
 
 @Suite struct AsyncSemaphoreBehaviour {

@@ -14,6 +14,11 @@ final class RecordingSink: InboundSink {
         return InboundResult(messageID: Identifier.make(), disposition: .handled)
     }
     var messages: [InboundMessage] { received.withLock { $0 } }
+    /// The addresses the directory knows; `nil` knows everyone.
+    let directory = Mutex<Set<Address>?>(nil)
+    func knowsRecipient(_ address: Address) async throws -> Bool {
+        directory.withLock { $0?.contains(address) ?? true }
+    }
 }
 
 @Suite("inbound SMTP/LMTP listener", .serialized)
@@ -89,6 +94,25 @@ struct SMTPInboundConnectorTests {
                                            String(port), "lmtp", "kare@example.org", "a@alerts.example.org,b@alerts.example.org"])
             #expect(r.output.contains("{\"refused\": {}}"), "\(r.output)")
             #expect(sink.messages.map(\.to) == [.email("a@alerts.example.org"), .email("b@alerts.example.org")])
+        }
+    }
+
+    @Test("a recipient no user or contact has is refused with 550 at RCPT, and nothing is handed over")
+    func unknownRecipient() async throws {
+        try await withListener { port, sink in
+            sink.directory.withLock { $0 = [.email("ops@alerts.example.org")] }
+            let smtp = try client(port)
+            let mail = MIMEMessage(from: try MailAddress("a@example.org"), to: [], subject: "s", text: "t")
+            let results = try await smtp.send(mail, to: ["nobody@alerts.example.org", "ops@alerts.example.org"])
+            #expect(results["nobody@alerts.example.org"]?.error?.kind == .permanent)
+            #expect(results["nobody@alerts.example.org"]?.error?.message.contains("550") == true)
+            #expect(results["ops@alerts.example.org"]?.isAccepted == true)
+            // Alone, the refusal ends the transaction before DATA; either way it is permanent.
+            let alone: ConnectorError?
+            do { alone = try await smtp.send(mail, to: ["nobody@alerts.example.org"])["nobody@alerts.example.org"]?.error } catch let e as ConnectorError { alone = e }
+            #expect(alone?.kind == .permanent)
+            await smtp.shutdown()
+            #expect(sink.messages.map(\.to) == [.email("ops@alerts.example.org")])
         }
     }
 

@@ -12,7 +12,13 @@ struct SMTPServerStateMachineTests {
         return m
     }
 
-    func say(_ m: inout Machine, _ line: String) -> Machine.Action { m.event(.line(Array(line.utf8))) }
+    /// Sends one line; a recipient look-up it asks for is answered `known`, or `unknown` for
+    /// the addresses in `unknown`, as the session would with the sink's answer.
+    func say(_ m: inout Machine, _ line: String, unknown: Set<String> = []) -> Machine.Action {
+        let action = m.event(.line(Array(line.utf8)))
+        if case .checkRecipient(let r) = action { return m.event(.recipientChecked(unknown.contains(r) ? .unknown : .known)) }
+        return action
+    }
     func code(_ a: Machine.Action) -> [Int] {
         switch a {
         case .reply(let r): r.map(\.code)
@@ -49,6 +55,26 @@ struct SMTPServerStateMachineTests {
         #expect(code(say(&m, "RCPT TO:<someone@elsewhere.org>")) == [550])
         #expect(code(say(&m, "RCPT TO:<no-domain>")) == [550])
         #expect(code(say(&m, "DATA")) == [554])
+    }
+
+    @Test("a recipient in the domains is looked up: unknown gets 550, a failed look-up 451, known 250")
+    func recipientLookup() {
+        var m = machine()
+        _ = say(&m, "EHLO c")
+        _ = say(&m, "MAIL FROM:<a@b.org>")
+        #expect(m.event(.line(Array("RCPT TO:<nobody@alerts.example.org>".utf8))) == .checkRecipient("nobody@alerts.example.org"))
+        let refused = m.event(.recipientChecked(.unknown))
+        #expect(code(refused) == [550])
+        guard case .reply(let r) = refused else { Issue.record("no reply"); return }
+        #expect(r[0].lines[0].contains("nobody@alerts.example.org") && r[0].lines[0].contains("no such user or contact"))
+        #expect(m.event(.line(Array("RCPT TO:<ops@alerts.example.org>".utf8))) == .checkRecipient("ops@alerts.example.org"))
+        #expect(code(m.event(.recipientChecked(.lookupFailed))) == [451])
+        #expect(code(say(&m, "DATA")) == [554], "neither was taken")
+        #expect(code(say(&m, "RCPT TO:<ops@alerts.example.org>")) == [250])
+        #expect(code(m.event(.recipientChecked(.known))) == [], "a verdict nobody asked for is ignored")
+        #expect(code(say(&m, "DATA")) == [354])
+        #expect(say(&m, "hi") == .none)
+        #expect(say(&m, ".") == .deliver(.init(from: "a@b.org", recipients: ["ops@alerts.example.org"], data: Array("hi\r\n".utf8))))
     }
 
     @Test("a failed commit answers 451 so the sender tries again")

@@ -109,7 +109,7 @@ struct MisbehavingStore: HubStore {
     func nextDue() async throws -> Date? { try await base.nextDue() }
     func latestUserSender(to address: Address, since: Date) async throws -> String? { try await base.latestUserSender(to: address, since: since) }
 
-    func recordInbound(_ message: Message) async throws { try await base.recordInbound(message) }
+    func recordInbound(_ message: Message, replayKey: ReplayKey?) async throws { try await base.recordInbound(message, replayKey: replayKey) }
     func addToInbox(messageID: String, owner: String?) async throws -> InboxItem {
         try await base.addToInbox(messageID: messageID, owner: owner)
     }

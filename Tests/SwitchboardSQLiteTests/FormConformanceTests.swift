@@ -47,3 +47,10 @@ struct FormConformanceTests {
         _ = consume scratch
     }
 }
+
+@Suite("SQLiteStore conformance: replay keys")
+struct ReplayConformanceTests {
+    @Test(arguments: StoreKind.allCases) func replayKeysCommitOnce(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.replayKeysCommitOnce() }
+    }
+}

@@ -37,6 +37,31 @@ struct GatewayStandIn: Connector {
         }
     }
 
+    @Test func anItemWhoseMessageCarriedAFormNamesItsSubmission() async throws {
+        let harness = try await Harness()
+        let form = Message(direction: .inbound, text: "<survey><k>1</k></survey>", sender: "sms:+4712345678",
+                           origin: Origin(connector: "tester", from: .sms("+4712345678")))
+        let plain = Message(direction: .inbound, text: "just text", sender: "sms:+4712345678",
+                            origin: Origin(connector: "tester", from: .sms("+4712345678")))
+        try await harness.store.recordInbound(form)
+        try await harness.store.recordInbound(plain)
+        let submission = FormSubmission(messageID: form.id, formID: "survey", fields: [FormField(path: "k", value: "1")], receivedAt: Date())
+        try await harness.store.recordSubmission(submission)
+        let added = try await harness.store.addToInbox(messageID: form.id, owner: nil)
+        #expect(added.formSubmissionID == submission.id)
+        _ = try await harness.store.addToInbox(messageID: plain.id, owner: nil)
+        try await harness.run { anonymous in
+            let admin = try await anonymous.loginAdmin()
+            let items = try await admin.get("/api/v1/inbox").json["items"].array
+            #expect(items.map { $0["message"]["text"].string } == ["just text", "<survey><k>1</k></survey>"])
+            #expect(items[0].keys.contains("form_submission_id") && items[0]["form_submission_id"].isNull)
+            #expect(items[1]["form_submission_id"].string == submission.id)
+            let one = try await admin.get("/api/v1/inbox/\(added.id)").json
+            #expect(one["form_submission_id"].string == submission.id)
+            #expect(try await admin.get("/api/v1/forms/\(submission.id)").json["message_id"].string == form.id)
+        }
+    }
+
     @Test func inboxPagesNewestFirstWithACursor() async throws {
         let harness = try await Harness()
         try await harness.run { anonymous in

@@ -155,6 +155,26 @@ extension API {
         }
     }
 
+    @Test func aFailedReportSetsTheLastErrorAndFallsBackToTheContactsEmail() async throws {
+        let harness = try await Harness(extraConnectors: [CallbackStandIn(name: "kannel", callbackSecret: Self.secret)]) {
+            $0.channels[.sms] = ChannelSettings(route: ["kannel"], fallback: .email)
+        }
+        try await harness.store.createContact(Contact(name: "Kari", addresses: [.sms("+4712345678"), .email("kari@example.org")]))
+        try await harness.run { anonymous in
+            let admin = try await anonymous.loginAdmin()
+            let id = try await Self.sentDelivery(harness, admin)
+            let failed = try await Self.dlr(anonymous, id, 2, detail: "Absent+subscriber")
+            #expect(try failed.json["status"].string == "failed")
+            let view = try await admin.get("/api/v1/deliveries/\(id)").json["delivery"]
+            #expect(view["last_error"].string == "delivery report: failed (DLR 2, not delivered: Absent subscriber)")
+            let messageID = try #require(try await harness.store.delivery(id: id)?.messageID)
+            let deliveries = try await admin.get("/api/v1/messages/\(messageID)").json["deliveries"].array
+            #expect(deliveries.map { $0["address"].string } == ["sms:+4712345678", "mailto:kari@example.org"])
+            await harness.hub.dispatcher.drain()
+            #expect(harness.tester.sent(to: .email("kari@example.org")).map(\.text) == ["Road closed"])
+        }
+    }
+
     @Test func reportsForUnknownOrOtherConnectorsDeliveriesAreNotFound() async throws {
         let harness = try await Self.harness()
         try await harness.run { anonymous in

@@ -44,6 +44,10 @@ import Testing
             #expect(unknownField.status == .badRequest)
             #expect(unknownField.errorMessage.contains("messages[0].colour"))
 
+            let noText = try await api.post("/api/v1/messages/batch", #"{"messages": [{"to": ["sms:+4712345678"], "text": "a"}, {"to": ["sms:+4712345678"]}]}"#)
+            #expect(noText.status == .badRequest)
+            #expect(noText.errorMessage.hasPrefix("messages[1]: "), "\(noText.errorMessage)")
+
             let empty = try await api.post("/api/v1/messages/batch", #"{"messages": []}"#)
             #expect(empty.status.code / 100 == 4)
             #expect(empty.errorCode == "empty_batch")

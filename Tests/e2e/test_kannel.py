@@ -139,8 +139,10 @@ def test_an_xforms_sms_becomes_a_form_submission(env):
     assert [(f["path"], f["value"]) for f in form["fields"]] == [
         ("name", "Kari Nordmann"), ("members", "4"), ("location/lat", "59.9"), ("location/lon", "10.7")]
     assert api.get(f"{hub.url}/api/v1/forms/{form['id']}").json() == form
-    # The message itself is in the inbox too, as it came.
+    # The message itself is in the inbox too, as it came, naming its submission.
     assert xml in inbox_texts(hub, api)
+    [item] = [i for i in api.get(f"{hub.url}/api/v1/inbox?limit=200").json()["items"] if i["message"]["id"] == form["message_id"]]
+    assert item["form_submission_id"] == form["id"]
     by_message = api.get(f"{hub.url}/api/v1/forms", params={"message_id": form["message_id"]}).json()["items"]
     assert [f["id"] for f in by_message] == [form["id"]]
 

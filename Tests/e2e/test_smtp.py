@@ -99,6 +99,10 @@ def test_inbound_mail_reaches_the_inbox(tmp_path):
             domains: [hub.test]
         """)
     try:
+        s = h.session()
+        # A shared address feeding the common inbox is a contact with that address.
+        r = s.post(h.url + "/api/v1/contacts", json={"name": "Ops desk", "addresses": ["mailto:ops@hub.test"]})
+        assert r.status_code == 201, r.text
         msg = EmailMessage()
         msg["From"] = "Kari <kari@example.org>"
         msg["To"] = "ops@hub.test"
@@ -107,11 +111,20 @@ def test_inbound_mail_reaches_the_inbox(tmp_path):
         with smtplib.SMTP("127.0.0.1", port, timeout=10) as c:
             refused = c.send_message(msg)
             assert refused == {}
-            with pytest.raises(smtplib.SMTPRecipientsRefused):
+            with pytest.raises(smtplib.SMTPRecipientsRefused) as foreign:
                 c.send_message(msg, to_addrs=["someone@elsewhere.org"])
-        s = h.session()
-        items = wait_for(lambda: s.get(h.url + "/api/v1/inbox", params={"scope": "common"}).json()["items"], what="inbox item")
-        assert items[0]["message"]["text"].strip() == "Vi er på vei."
+            assert foreign.value.recipients["someone@elsewhere.org"][0] == 550
+            # In the domain, but no user or contact has it: refused at RCPT, before any data.
+            with pytest.raises(smtplib.SMTPRecipientsRefused) as unknown:
+                c.send_message(msg, to_addrs=["nobody@hub.test"])
+            code, text = unknown.value.recipients["nobody@hub.test"]
+            assert code == 550 and b"no such user or contact" in text
+            # One known and one unknown: only the known one gets it.
+            assert c.send_message(msg, to_addrs=["ops@hub.test", "ghost@hub.test"]) == {"ghost@hub.test": (550, text.replace(b"nobody", b"ghost"))}
+        items = wait_for(lambda: (lambda got: got if len(got) == 2 else None)(
+            s.get(h.url + "/api/v1/inbox", params={"scope": "common"}).json()["items"]), what="two inbox items")
+        assert all(i["message"]["text"].strip() == "Vi er på vei." for i in items)
+        assert all(i["message"]["to"] == "mailto:ops@hub.test" for i in items)
         assert items[0]["message"]["subject"] == "Svar: på vei"
     finally:
         h.stop()

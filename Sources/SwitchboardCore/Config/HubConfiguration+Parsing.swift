@@ -84,6 +84,7 @@ private final class HubConfigurationParser {
         config.autoReplies = autoReplies()
         config.inbox = DispatchSettingsParser.inbox(top.child("inbox"))
         config.topics = HubConfiguration.parseTopics(top)
+        config.templates = HubConfiguration.parseTemplates(top)
         top.rejectUnknownKeys()
         let problems = ConfigProblem.inFileOrder(top.problems + extra)
         guard problems.isEmpty else { return ParsedConfiguration(configuration: nil, connectors: [], problems: problems) }

@@ -19,6 +19,8 @@ public struct HubConfiguration: Sendable, Equatable {
     public var inbox: InboxSettings = .init()
     /// WebSocket publish-subscribe topics, each persisted to its own table.
     public var topics: [TopicDefinition] = []
+    /// Message templates a send request may name (`template` and `data`).
+    public var templates: [MessageTemplateSettings] = []
 
     public init(
         server: ServerSettings = .init(), storage: StorageSettings = .init(), logging: LoggingSettings = .init(),

@@ -42,6 +42,10 @@ public struct Receipt: Sendable, Equatable {
 public protocol InboundSink: Sendable {
     @discardableResult
     func receive(_ inbound: InboundMessage) async throws -> InboundResult
+    /// Whether a message to `address` has someone to land with: a contact that has the
+    /// address, or (for email) a user named by its local part. Listeners that can refuse a
+    /// recipient before taking the message (SMTP's `RCPT TO`) ask this first.
+    func knowsRecipient(_ address: Address) async throws -> Bool
 }
 
 /// A message as a connector received it.
@@ -54,10 +58,28 @@ public struct InboundMessage: Sendable, Equatable {
     public var html: String?
     public var attachments: [Attachment]
     public var receivedAt: Date
+    /// Set by connectors whose far side may send the same request twice (signed webhooks):
+    /// the store commits the message only if this key is new, in the same transaction.
+    public var replayKey: ReplayKey?
     public init(connector: String, from: Address, to: Address? = nil, text: String, subject: String? = nil,
-                html: String? = nil, attachments: [Attachment] = [], receivedAt: Date = Date()) {
+                html: String? = nil, attachments: [Attachment] = [], receivedAt: Date = Date(), replayKey: ReplayKey? = nil) {
         self.connector = connector; self.from = from; self.to = to; self.text = text; self.subject = subject
-        self.html = html; self.attachments = attachments; self.receivedAt = receivedAt
+        self.html = html; self.attachments = attachments; self.receivedAt = receivedAt; self.replayKey = replayKey
+    }
+}
+
+/// Proof that an inbound request was seen: kept until `expiresAt`, so the same request again
+/// within that time is refused (`conflict/replayed`) instead of committed twice.
+///
+/// Why an expiry: a signed request older than its connector's tolerance is refused anyway,
+/// so keys need living only that long, and the store stays bounded.
+public struct ReplayKey: Sendable, Equatable {
+    public var connector: String
+    /// Unique per request within the connector: the sender's event id or the signature.
+    public var key: String
+    public var expiresAt: Date
+    public init(connector: String, key: String, expiresAt: Date) {
+        self.connector = connector; self.key = key; self.expiresAt = expiresAt
     }
 }
 

@@ -9,8 +9,11 @@ public struct InboxItem: Sendable, Codable, Equatable, Identifiable {
     /// Whether the user who asked has read it.
     public var read: Bool
     public var receivedAt: Date
-    public init(id: Int64, message: Message, owner: String?, read: Bool, receivedAt: Date) {
+    /// The form submission parsed from the message (an XForms instance), if it carried one.
+    public var formSubmissionID: String?
+    public init(id: Int64, message: Message, owner: String?, read: Bool, receivedAt: Date, formSubmissionID: String? = nil) {
         self.id = id; self.message = message; self.owner = owner; self.read = read; self.receivedAt = receivedAt
+        self.formSubmissionID = formSubmissionID
     }
 }
 

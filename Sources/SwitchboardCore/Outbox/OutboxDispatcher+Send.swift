@@ -138,25 +138,9 @@ extension OutboxDispatcher {
         await recorder.record(DeliveryFinish(deliveryID: delivery.id, outcome: outcome, attempts: attempts))
     }
 
-    /// A delivery that failed for good on a channel with a fallback is tried again on the
-    /// fallback channel, at every address the recipient's contacts have there.
+    /// A delivery that failed for good: the shared fallback (see `ChannelFallback`), then a
+    /// wake-up if it made new deliveries.
     func fallBack(from delivery: Delivery) async {
-        guard let target = channels[delivery.channel]?.fallback else { return }
-        do {
-            let existing = Set(try await store.message(id: delivery.messageID)?.deliveries.map(\.address) ?? [])
-            var addresses: [Address] = []
-            for contact in try await store.contacts(withAddress: delivery.address) {
-                for a in contact.addresses where a.channel == target && !existing.contains(a) && !addresses.contains(a) { addresses.append(a) }
-            }
-            guard !addresses.isEmpty else { return }
-            let now = Date()
-            let linked = addresses.map { Delivery(messageID: delivery.messageID, address: $0, channel: target, createdAt: now) }
-            try await store.addDeliveries(linked)
-            logger.info("fell back to another channel", metadata: [
-                "delivery": "\(delivery.id)", "channel": "\(target)", "deliveries": "\(linked.map(\.id).joined(separator: ","))"])
-            wake()
-        } catch {
-            logger.error("channel fallback failed", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
-        }
+        if !(await fallback.fallBack(from: delivery)).isEmpty { wake() }
     }
 }

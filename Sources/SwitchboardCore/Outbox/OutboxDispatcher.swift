@@ -40,6 +40,7 @@ public final class OutboxDispatcher: Service, Sendable {
     let recorder: OutcomeRecorder
     /// `workers` sends at a time; waiting for the store does not hold a worker.
     let workerPermits: AsyncSemaphore
+    let fallback: ChannelFallback
 
     public init(configuration: Configuration, store: any HubStore, connectors: ConnectorRegistry,
                 channels: [ChannelName: ChannelSettings], connectorSettings: [ConnectorSettings] = [],
@@ -55,6 +56,7 @@ public final class OutboxDispatcher: Service, Sendable {
         self.sweeper = AutocancelSweeper(channels: channels)
         self.recorder = OutcomeRecorder(store: store, logger: logger)
         self.workerPermits = AsyncSemaphore(permits: max(1, configuration.workers))
+        self.fallback = ChannelFallback(store: store, channels: channels, logger: logger)
     }
 
     /// How many due deliveries one round claims: enough that a burst is claimed, sent and

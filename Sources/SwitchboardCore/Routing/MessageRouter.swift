@@ -24,7 +24,7 @@ public struct MessageRouter: Sendable {
             direction: .inbound, subject: inbound.subject, text: inbound.text, html: inbound.html,
             attachments: inbound.attachments, sender: inbound.from.description, createdAt: inbound.receivedAt, origin: origin
         )
-        try await store.recordInbound(message)
+        try await store.recordInbound(message, replayKey: inbound.replayKey)
         Counter(label: "switchboard_inbound_total", dimensions: [("connector", inbound.connector)]).increment()
         let owner = try await inboxOwner(for: inbound)
         let context = InboundContext(message: message, origin: origin, inboxOwner: owner, outbox: outbox)
@@ -47,21 +47,34 @@ public struct MessageRouter: Sendable {
     }
 
     /// Whose inbox a message lands in:
-    /// 1. sent to a user (`user:alice`, or an address of the contact linked to alice): hers;
+    /// 1. sent to a user (`user:alice`, an address of the contact linked to alice, or email
+    ///    to `alice@` one of the hub's domains): hers;
     /// 2. with `inbox.replies_to_sender`, a reply from someone a user wrote to within the
     ///    reply window: that user's (workflow: answers come back to whoever asked);
     /// 3. otherwise the common inbox.
     func inboxOwner(for inbound: InboundMessage) async throws -> String? {
-        if let to = inbound.to {
-            if case .user(let name) = to, try await store.user(named: name) != nil { return name }
-            let owners = Set(try await store.contacts(withAddress: to).compactMap(\.username))
-            if owners.count == 1 { return owners.first }
-        }
+        if let to = inbound.to, let owner = try await addressee(to).owner { return owner }
         guard inbox.repliesToSender else { return nil }
         if let sender = try await store.latestUserSender(to: inbound.from, since: inbound.receivedAt.addingTimeInterval(-inbox.replyWindow)),
            try await store.user(named: sender) != nil {
             return sender
         }
         return nil
+    }
+
+    /// Who a message sent to `to` is for: `known` when a contact has the address or it names a
+    /// user (`user:alice`, or email whose local part is the username `alice`, so mail to
+    /// `alice@` a domain the listener serves reaches her); `owner` when that is one user.
+    public func addressee(_ to: Address) async throws -> (known: Bool, owner: String?) {
+        if case .user(let name) = to { return try await store.user(named: name) != nil ? (true, name) : (false, nil) }
+        let contacts = try await store.contacts(withAddress: to)
+        let owners = Set(contacts.compactMap(\.username))
+        if owners.count == 1 { return (true, owners.first) }
+        if !contacts.isEmpty { return (true, nil) }
+        if case .email(let mail) = to, let at = mail.lastIndex(of: "@") {
+            let local = String(mail[..<at]).lowercased()
+            if Username.isValid(local), try await store.user(named: local) != nil { return (true, local) }
+        }
+        return (false, nil)
     }
 }

@@ -3,7 +3,9 @@ import Foundation
 /// Inbound messages and the inboxes that show them.
 public protocol InboxStore: Sendable {
     /// Commits an inbound message before any handler runs or any gateway is acknowledged.
-    func recordInbound(_ message: Message) async throws
+    /// With a replay key, in the same transaction: keys past their expiry are forgotten, and a
+    /// key still remembered for its connector commits nothing and throws `conflict/replayed`.
+    func recordInbound(_ message: Message, replayKey: ReplayKey?) async throws
     /// Puts a recorded inbound message in the common inbox (`owner == nil`) or a user's.
     func addToInbox(messageID: String, owner: String?) async throws -> InboxItem
     /// Newest first. `mine` is the viewer's own inbox, `common` the shared one, `all` both.
@@ -14,4 +16,9 @@ public protocol InboxStore: Sendable {
     func markRead(itemID: Int64, username: String) async throws -> Bool
     /// How many items `viewer` has not read in each scope (for badges and the ticker).
     func unreadCount(viewer: String) async throws -> (mine: Int, common: Int)
+}
+
+extension InboxStore {
+    /// Commits an inbound message that cannot be replayed (or whose connector does not care).
+    public func recordInbound(_ message: Message) async throws { try await recordInbound(message, replayKey: nil) }
 }

@@ -25,7 +25,9 @@ public protocol QueueStore: Sendable {
     /// reset; `ids == nil` means all of them in that status. Returns how many.
     func requeue(ids: [String]?, status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Int
 
-    /// An operator's hand-made change; refused with `conflict/illegal_transition` like any other.
+    /// An operator's hand-made change (or a gateway's delivery report); refused with
+    /// `conflict/illegal_transition` like any other. Moving to `failed` also makes `reason`
+    /// the delivery's `lastError`, so a failure reported later reads like one met at send time.
     func setStatus(deliveryID: String, to status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Delivery
 
     /// The status history of a delivery, oldest first (operator changes and autocancel).

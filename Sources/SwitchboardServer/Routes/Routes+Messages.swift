@@ -3,10 +3,21 @@ import SwitchboardCore
 
 // Sending messages and following their deliveries.
 
-extension SendRequest: APIRequestBody {
+/// A send request as the API takes it: Core's `SendRequest`, or a template and its data that
+/// become one (`MessageTemplates`).
+struct SendMessageBody: APIRequestBody {
+    var to: [String]
+    var text: String?
+    var subject: String?
+    var html: String?
+    var severity: Severity?
+    var attachments: [Attachment]?
+    var template: String?
+
     static let shape = JSONShape.object([
         "to": .any, "text": .any, "subject": .any, "html": .any, "severity": .any,
         "attachments": .array(of: .keys("filename", "content_type", "data")),
+        "template": .any, "data": .any,
     ])
 }
 
@@ -25,11 +36,29 @@ extension APIEnvironment {
     func sendMessage(_ request: Request, _ context: Context) async throws -> Response {
         let user = try context.requireUser()
         let key = try idempotencyKey(request)
-        let body = try await request.decodeBody(SendRequest.self, limit: maxBodyBytes).value
+        let decoded = try await request.decodeBody(SendMessageBody.self, limit: maxBodyBytes)
+        let body = try sendRequest(decoded.value, data: decoded.json["data"])
         let acceptance = try await hub.send(body, sender: user.username, idempotencyKey: key)
         var headers: HTTPFields = [.location: "/api/v1/messages/\(acceptance.record.message.id)"]
         if acceptance.replayed { headers[.idempotentReplayed] = "true" }
         return try .json(AcceptanceView(acceptance.record), status: .accepted, headers: headers)
+    }
+
+    /// The request to send: as given, or with subject, text and HTML rendered from a template.
+    /// With a template, `text` and `html` come from it (giving them too is 400
+    /// `template_conflict`), and a `subject` given overrides the template's.
+    func sendRequest(_ body: SendMessageBody, data: JSONValue?) throws -> SendRequest {
+        guard let name = body.template else {
+            if data != nil { throw APIError.badRequest("unexpected_data", "'data' is only used with 'template'") }
+            guard let text = body.text else { throw APIError.invalidJSON("missing required field 'text' (or name a 'template')") }
+            return SendRequest(to: body.to, text: text, subject: body.subject, html: body.html, severity: body.severity, attachments: body.attachments)
+        }
+        if body.text != nil || body.html != nil {
+            throw APIError.badRequest("template_conflict", "with 'template', the text and HTML come from the template; leave out 'text' and 'html'")
+        }
+        let rendered = try templates.render(name, data: data)
+        return SendRequest(to: body.to, text: rendered.text, subject: body.subject ?? rendered.subject, html: rendered.html,
+                           severity: body.severity, attachments: body.attachments)
     }
 
     /// Printable ASCII, 1 to 255 characters (a UUID is typical); absent means no idempotency.

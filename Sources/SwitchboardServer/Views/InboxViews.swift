@@ -28,9 +28,12 @@ struct InboxItemView: Encodable {
     @ExplicitNull var owner: String?
     var read: Bool
     var receivedAt: Date
+    /// Set when the message carried an XForms instance: `GET /api/v1/forms/{id}` has its fields.
+    @ExplicitNull var formSubmissionId: String?
 
     init(_ item: InboxItem) {
         id = item.id; message = InboxMessageView(item.message); owner = item.owner; read = item.read; receivedAt = item.receivedAt
+        formSubmissionId = item.formSubmissionID
     }
 }
 

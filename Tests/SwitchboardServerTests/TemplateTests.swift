@@ -1,0 +1,90 @@
+import Foundation
+import Hummingbird
+@testable import SwitchboardServer
+import SwitchboardCore
+import Testing
+
+/// A send request that names a template: rendered into subject, text and HTML, the HTML with
+/// the data escaped; unknown templates and missing data are 400 and queue nothing.
+@Suite struct TemplateTests {
+    static let templates = [
+        MessageTemplateSettings(name: "road-closed", subject: "Road closed: {{road}}",
+                                text: "{{road}} is closed at km {{km}}.{{#detour}} Detour: {{detour}}.{{/detour}}",
+                                html: "<p><b>{{road}}</b> is closed at km {{km}}.</p>{{#detour}}<p>Detour: {{detour}}</p>{{/detour}}"),
+        MessageTemplateSettings(name: "plain", text: "Hello {{name}}"),
+    ]
+
+    static func harness() async throws -> Harness {
+        try await Harness { $0.templates = templates }
+    }
+
+    @Test func theTemplateIsRenderedIntoPlainTextAndEscapedHTML() async throws {
+        let harness = try await Self.harness()
+        try await harness.run { anonymous in
+            let api = try await anonymous.loginAdmin()
+            let reply = try await api.post("/api/v1/messages", #"""
+                {"to": ["mailto:ops@example.org"], "template": "road-closed",
+                 "data": {"road": "R&D <road> \"4\"", "km": 12, "detour": "E6 & Rv 35"}}
+                """#)
+            #expect(reply.status == .accepted, "\(reply.text)")
+            let id = try #require(try reply.json["id"].string)
+            let message = try #require(try await harness.store.message(id: id)?.message)
+            #expect(message.subject == "Road closed: R&D <road> \"4\"")
+            #expect(message.text == "R&D <road> \"4\" is closed at km 12. Detour: E6 & Rv 35.")
+            #expect(message.html == "<p><b>R&amp;D &lt;road&gt; &quot;4&quot;</b> is closed at km 12.</p><p>Detour: E6 &amp; Rv 35</p>")
+            await harness.hub.dispatcher.drain()
+            #expect(harness.tester.sent().first?.text == message.text)
+        }
+    }
+
+    @Test func aSubjectInTheRequestWinsAndFalseHidesAnOptionalSection() async throws {
+        let harness = try await Self.harness()
+        try await harness.run { anonymous in
+            let api = try await anonymous.loginAdmin()
+            let reply = try await api.post("/api/v1/messages", #"""
+                {"to": ["sms:+4712345678"], "template": "road-closed", "subject": "Urgent",
+                 "data": {"road": "Rv 4", "km": 3, "detour": false}}
+                """#)
+            #expect(reply.status == .accepted, "\(reply.text)")
+            let id = try #require(try reply.json["id"].string)
+            let message = try #require(try await harness.store.message(id: id)?.message)
+            #expect(message.subject == "Urgent" && message.text == "Rv 4 is closed at km 3.")
+        }
+    }
+
+    static let refusals: [BadInputTests.Case] = [
+        .init(name: "unknown template", body: #"{"to": ["sms:+4712345678"], "template": "nope", "data": {}}"#,
+              status: .badRequest, code: "unknown_template", mentions: "road-closed"),
+        .init(name: "no data", body: #"{"to": ["sms:+4712345678"], "template": "plain"}"#,
+              status: .badRequest, code: "missing_data", mentions: "'data'"),
+        .init(name: "data not an object", body: #"{"to": ["sms:+4712345678"], "template": "plain", "data": ["x"]}"#,
+              status: .badRequest, code: "missing_data", mentions: "an array"),
+        .init(name: "a name not in data", body: #"{"to": ["sms:+4712345678"], "template": "road-closed", "data": {"road": "Rv 4"}}"#,
+              status: .badRequest, code: "missing_data", mentions: "'km', 'detour'"),
+        .init(name: "text with a template", body: #"{"to": ["sms:+4712345678"], "template": "plain", "data": {"name": "x"}, "text": "hi"}"#,
+              status: .badRequest, code: "template_conflict", mentions: "'text'"),
+        .init(name: "data without a template", body: #"{"to": ["sms:+4712345678"], "text": "hi", "data": {"name": "x"}}"#,
+              status: .badRequest, code: "unexpected_data", mentions: "'template'"),
+    ]
+
+    @Test(arguments: refusals)
+    func aBadTemplateRequestIs400AndQueuesNothing(_ c: BadInputTests.Case) async throws {
+        let harness = try await Self.harness()
+        try await harness.run { anonymous in
+            let api = try await anonymous.loginAdmin()
+            let reply = try await api.post("/api/v1/messages", c.body)
+            #expect(reply.status == c.status, "\(reply.text)")
+            #expect(reply.errorCode == c.code, "\(reply.text)")
+            #expect(reply.errorMessage.contains(c.mentions), "\(reply.errorMessage)")
+        }
+        try await harness.expectNothingQueued()
+    }
+
+    @Test func aTemplateThatDoesNotCompileIsAProblemNamedByItsKey() {
+        let problems = MessageTemplates.problems([MessageTemplateSettings(name: "broken", text: "{{#open}} never closed")])
+        #expect(problems == ["templates.broken.text: the Mustache template does not compile: expectedSectionEnd at line 1, column 23"])
+        let html = MessageTemplates.problems([MessageTemplateSettings(name: "b", text: "ok", html: "<p>\n{{/x}}</p>")])
+        #expect(html.count == 1 && html[0].hasPrefix("templates.b.html: ") && html[0].contains("line 2"), "\(html)")
+        #expect(MessageTemplates.problems(Self.templates).isEmpty)
+    }
+}
