@@ -63,7 +63,7 @@ extension SQLiteStore {
         }
         try insert(message, warnings: submission.warnings, in: db)
         for (position, delivery) in submission.deliveries.enumerated() {
-            try DeliveryRow(delivery, position: position).insert(db)
+            try DeliveryRow(delivery, position: position).insertCached(db)
         }
         if let key = submission.idempotency {
             try db.execute(
@@ -79,7 +79,7 @@ extension SQLiteStore {
 
     /// Inserts a message row and its attachments (shared with the inbound path).
     static func insert(_ message: Message, warnings: [String], in db: Database) throws {
-        try MessageRow(message, warnings: warnings).insert(db)
+        try MessageRow(message, warnings: warnings).insertCached(db)
         for (position, attachment) in message.attachments.enumerated() {
             try AttachmentRow(messageID: message.id, position: position, attachment: attachment).insert(db)
         }
