@@ -12,8 +12,12 @@ extension SQLiteStore {
     }
 
     public func user(named username: String) async throws -> UserAccount? {
+        try await read { db in try UserRow.fetchOne(db, key: username)?.user }
+    }
+
+    public func requestUser(named username: String) async throws -> UserAccount? {
         if let cached = credentialCache.user(username) { return cached }
-        let user = try await read { db in try UserRow.fetchOne(db, key: username)?.user }
+        let user = try await user(named: username)
         if let user { credentialCache.store(user: user) }
         return user
     }

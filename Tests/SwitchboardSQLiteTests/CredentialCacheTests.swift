@@ -22,12 +22,12 @@ struct CredentialCacheTests {
 
         #expect(try await store.tokenUser(tokenHash: "h-ci") == "alice")
         #expect(try await store.sessionUser(tokenHash: "h-s", now: Date()) == "alice")
-        #expect(try await store.user(named: "alice")?.role == .user)
+        #expect(try await store.requestUser(named: "alice")?.role == .user)
 
         var promoted = try #require(try await store.user(named: "alice"))
         promoted.role = .admin
         try await store.updateUser(promoted)
-        #expect(try await store.user(named: "alice")?.role == .admin, "a role change applies to the next request")
+        #expect(try await store.requestUser(named: "alice")?.role == .admin, "a role change applies to the next request")
         #expect(try await store.deleteToken(id: token.id, username: "alice"))
         #expect(try await store.tokenUser(tokenHash: "h-ci") == nil, "a deleted token stops working at once")
         try await store.deleteSession(tokenHash: "h-s")
@@ -60,6 +60,13 @@ struct CredentialCacheTests {
         #expect(try await other.deleteToken(id: token.id, username: "alice"))
         #expect(try await uncached.tokenUser(tokenHash: "h-ci") == nil, "without a cache the deletion is seen at once")
         #expect(try await cached.tokenUser(tokenHash: "h-ci") == "alice", "within the TTL the cached answer stands")
+
+        // A password changed elsewhere is checked fresh at the next login, cache or not.
+        #expect(try await cached.requestUser(named: "alice")?.passwordHash == "h")
+        var changed = try #require(try await other.user(named: "alice"))
+        changed.passwordHash = "h2"
+        try await other.updateUser(changed)
+        #expect(try await cached.user(named: "alice")?.passwordHash == "h2", "user(named:) always reads")
         _ = consume scratch
     }
 }

@@ -40,6 +40,11 @@ public protocol CredentialStore: Sendable {
     func deleteSession(tokenHash: String) async throws
     func createToken(_ token: APIToken) async throws
     func tokenUser(tokenHash: String) async throws -> String?
+    /// The account behind an authenticated request. A store may answer from a short-lived
+    /// cache (changes made by another process, such as a role changed by the CLI, then show
+    /// within seconds); its own changes show at once. Never use it to check a password:
+    /// `user(named:)` always reads.
+    func requestUser(named username: String) async throws -> UserAccount?
     func tokens(username: String) async throws -> [APIToken]
     func deleteToken(id: String, username: String) async throws -> Bool
 }
@@ -47,3 +52,7 @@ public protocol CredentialStore: Sendable {
 /// Everything the hub keeps. Both the SQLite and the PostgreSQL store implement all of it and
 /// pass the same conformance suite.
 public typealias HubStore = OutboxStore & InboxStore & DirectoryStore & CredentialStore & QueueStore & FormStore & DeliveryReportStore
+
+extension CredentialStore where Self: DirectoryStore {
+    public func requestUser(named username: String) async throws -> UserAccount? { try await user(named: username) }
+}

@@ -26,7 +26,7 @@ struct AuthMiddleware: RouterMiddleware {
             let secret = parts[1].trimmingCharacters(in: .whitespaces)
             let hash = Secrets.hash(secret)
             guard Secrets.isWellFormed(secret), let name = try await store.tokenUser(tokenHash: hash),
-                  let user = try await store.user(named: name) else {
+                  let user = try await store.requestUser(named: name) else {
                 throw APIError.unauthorized("the bearer token is not valid or has been deleted")
             }
             return (user, .token(tokenHash: hash))
@@ -34,7 +34,7 @@ struct AuthMiddleware: RouterMiddleware {
         if let secret = request.cookies[SessionCookie.name]?.value, !secret.isEmpty {
             let hash = Secrets.hash(secret)
             guard Secrets.isWellFormed(secret), let name = try await store.sessionUser(tokenHash: hash, now: Date()),
-                  let user = try await store.user(named: name) else {
+                  let user = try await store.requestUser(named: name) else {
                 throw APIError.unauthorized("the session has expired or was logged out; log in again")
             }
             return (user, .session(tokenHash: hash))
