@@ -61,40 +61,65 @@ public final class OutboxDispatcher: Service, Sendable {
 
     /// How many due deliveries one round claims: enough that a burst is claimed, sent and
     /// recorded in a few transactions, few enough that a round ends quickly.
-    var claimLimit: Int { max(configuration.workers * 8, 256) }
+    var claimLimit: Int { max(configuration.workers * 8, 512) }
 
     /// Tells the dispatcher new work is due now.
     public func wake() { doorbell.ring() }
 
+    /// Rounds under way at once in `run`: the next round is claimed while the last one's
+    /// sends and outcomes are still in progress, so its claim and their outcomes share a commit.
+    static let roundsInFlight = 2
+
     public func run() async throws {
         try await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                let sent = await self.dispatchOnce()
-                if sent == 0 { await self.doorbell.wait(timeout: self.configuration.pollInterval) }
+            let rounds = AsyncSemaphore(permits: Self.roundsInFlight)
+            await withDiscardingTaskGroup { group in
+                while !Task.isCancelled {
+                    do { try await rounds.acquire() } catch { break }
+                    let jobs = await self.claim(now: Date())
+                    guard !jobs.isEmpty else {
+                        rounds.release()
+                        await self.doorbell.wait(timeout: self.configuration.pollInterval)
+                        continue
+                    }
+                    group.addTask {
+                        await self.dispatch(claimed: jobs)
+                        rounds.release()
+                        // Retries due at once, and whatever waited for a free round.
+                        self.wake()
+                    }
+                }
             }
         }
     }
 
-    /// Claims and sends one batch of due deliveries; returns how many were claimed.
-    /// Tests call it directly to drain the outbox without timing.
+    /// Claims and sends one batch of due deliveries and waits for every outcome to be
+    /// recorded; returns how many were claimed. Tests call it to drain the outbox without timing.
     @discardableResult
     public func dispatchOnce(now: Date = Date()) async -> Int {
+        let jobs = await claim(now: now)
+        guard !jobs.isEmpty else { return 0 }
+        await dispatch(claimed: jobs)
+        return jobs.count
+    }
+
+    /// Ignores what waited too long (autocancel), then claims up to `claimLimit` due deliveries.
+    func claim(now: Date) async -> [DeliveryJob] {
         await sweeper.sweepIfDue(store: store, now: now, logger: logger)
-        let jobs: [DeliveryJob]
         do {
-            jobs = try await store.claimDue(limit: claimLimit, now: now,
-                                           leaseUntil: now.addingTimeInterval(configuration.lease))
+            return try await store.claimDue(limit: claimLimit, now: now, leaseUntil: now.addingTimeInterval(configuration.lease))
         } catch {
             logger.error("claiming due deliveries failed", metadata: ["error": "\(error)"])
-            return 0
+            return []
         }
-        guard !jobs.isEmpty else { return 0 }
-        // Every batch starts at once; sends take a worker permit each (see `sendRound`), so
-        // at most `workers` are under way while the outcomes of finished ones are recorded.
+    }
+
+    /// Every batch starts at once; sends take a worker permit each (see `sendRound`), so at
+    /// most `workers` are under way while the outcomes of finished ones are recorded.
+    func dispatch(claimed jobs: [DeliveryJob]) async {
         await withTaskGroup(of: Void.self) { group in
             for batch in batch(jobs) { group.addTask { await self.dispatch(batch) } }
         }
-        return jobs.count
     }
 
     /// Sends everything due until nothing is left (tests and one-shot tools).
