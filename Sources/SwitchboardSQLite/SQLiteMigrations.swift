@@ -204,6 +204,18 @@ enum SQLiteMigrations {
                 """)
         }
 
+        // The dispatcher's two look-ups only ever ask for queued (due) and sending (leased)
+        // deliveries: partial indexes hold just those rows, so the millions that were sent
+        // cost no index entries, and a status change touches these only on the way in and out.
+        migrator.registerMigration("v5-partial-dispatch-indexes") { db in
+            try db.execute(sql: """
+                DROP INDEX deliveries_due;
+                CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE status = 'queued';
+                DROP INDEX deliveries_lease;
+                CREATE INDEX deliveries_lease ON deliveries(lease_until) WHERE status = 'sending';
+                """)
+        }
+
         return migrator
     }
 }

@@ -34,26 +34,14 @@ extension SQLiteStore {
         }
     }
 
-    /// Checks one outcome and writes it. Every check comes before the first write, so a
-    /// refused item leaves nothing behind and needs no savepoint.
+    /// Checks one outcome and writes it. A refused item writes nothing (the UPDATE that
+    /// checks the move is its first write), so it needs no savepoint.
     static func record(_ item: DeliveryFinish, now: Date, in db: Database) throws {
         let id = item.deliveryID
         let next = item.outcome.status
-        let current = try db.cachedStatement(sql: "SELECT status FROM deliveries WHERE id = ?")
-        guard let raw = try String.fetchOne(current, arguments: [id]) else {
-            throw SwitchboardError.notFound("unknown_delivery", "no delivery with id \(id)")
-        }
-        guard let status = DeliveryStatus(rawValue: raw) else {
-            throw StoredValueError(table: DeliveryRow.databaseTableName, column: "status", value: raw)
-        }
-        guard status.canMove(to: next) else {
-            throw SwitchboardError.conflict(
-                "illegal_transition", "delivery \(id) is \(status.rawValue); cannot move to \(next.rawValue)")
-        }
         for attempt in item.attempts where attempt.deliveryID != id {
             throw SwitchboardError.invalid("attempt_mismatch", "attempt is for delivery \(attempt.deliveryID), not \(id)")
         }
-
         // connector: the one that sent, or the last one tried (kept when none was).
         // receipt: only a send sets it. last_error: a send keeps the previous one.
         var connector: String?
@@ -72,13 +60,25 @@ extension SQLiteStore {
                 receipt_id = CASE WHEN ? THEN ? ELSE receipt_id END, next_attempt_at = ?,
                 last_error = CASE WHEN ? THEN ? ELSE last_error END,
                 attempts = attempts + ?, updated_at = ?, lease_until = NULL
-            WHERE id = ?
+            WHERE id = ? AND status IN (?, ?, ?, ?)
             """)
+        // The move is checked in the UPDATE itself (the statuses it may come from); only
+        // when it changes nothing is the row read, to say why.
+        var from = DeliveryStatus.allCases.filter { $0.canMove(to: next) }.map(\.rawValue)
+        precondition(from.count <= 4, "finish's UPDATE binds at most four statuses to move from")
+        while from.count < 4 { from.append(from.first ?? "") }
         // One dispatch round counts once, however many connectors of the route it tried.
         try update.execute(arguments: [
             next.rawValue, connector, receipt.set, receipt.value, nextAttempt, lastError.set, lastError.value,
-            item.attempts.isEmpty ? 0 : 1, SQLDate.encode(now), id,
+            item.attempts.isEmpty ? 0 : 1, SQLDate.encode(now), id, from[0], from[1], from[2], from[3],
         ])
+        if db.changesCount == 0 {
+            let current = try db.cachedStatement(sql: "SELECT status FROM deliveries WHERE id = ?")
+            guard let raw = try String.fetchOne(current, arguments: [id]) else {
+                throw SwitchboardError.notFound("unknown_delivery", "no delivery with id \(id)")
+            }
+            throw SwitchboardError.conflict("illegal_transition", "delivery \(id) is \(raw); cannot move to \(next.rawValue)")
+        }
         if item.attempts.isEmpty { return }
         let insert = try db.cachedStatement(sql: """
             INSERT INTO delivery_attempts (delivery_id, number, at, connector, outcome, error, receipt_id)

@@ -126,14 +126,16 @@ extension SQLiteStore {
         return result
     }
 
-    /// Queued deliveries whose time has come, oldest first: a range scan of `deliveries_due`.
+    /// Queued deliveries whose time has come, oldest first: a range scan of `deliveries_due`
+    /// (named, so the planner cannot prefer a status index and sort; a missing or unusable
+    /// index is then an error, not a slow scan).
     static let dueQueuedSQL = """
-        SELECT * FROM deliveries WHERE status = 'queued' AND next_attempt_at <= ?
+        SELECT * FROM deliveries INDEXED BY deliveries_due WHERE status = 'queued' AND next_attempt_at <= ?
         ORDER BY next_attempt_at LIMIT ?
         """
     /// Claims whose worker died: a range scan of `deliveries_lease`.
     static let expiredLeasesSQL = """
-        SELECT * FROM deliveries WHERE status = 'sending' AND lease_until <= ?
+        SELECT * FROM deliveries INDEXED BY deliveries_lease WHERE status = 'sending' AND lease_until <= ?
         ORDER BY lease_until LIMIT ?
         """
 
@@ -190,9 +192,9 @@ extension SQLiteStore {
             // A `sending` delivery whose worker died is due again when its lease runs out.
             let value = try Double.fetchOne(db, sql: """
                 SELECT MIN(t) FROM (
-                    SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE status = 'queued'
+                    SELECT MIN(next_attempt_at) AS t FROM deliveries INDEXED BY deliveries_due WHERE status = 'queued'
                     UNION ALL
-                    SELECT MIN(lease_until) AS t FROM deliveries WHERE status = 'sending'
+                    SELECT MIN(lease_until) AS t FROM deliveries INDEXED BY deliveries_lease WHERE status = 'sending'
                 )
                 """)
             return SQLDate.decodeIfPresent(value)

@@ -40,6 +40,8 @@ public final class SQLiteStore: HubStore {
     let commits: GroupCommit
     /// Who a token or session belongs to, for a few seconds; see `CredentialCache`.
     let credentialCache: CredentialCache
+    /// Checkpoints the log off the commit path (files only); see `Checkpointer`.
+    let checkpointer: Checkpointer?
 
     /// Opens (creating if needed) and migrates the database.
     public init(configuration: Configuration) throws {
@@ -59,10 +61,13 @@ public final class SQLiteStore: HubStore {
             // ran; put our choice back so committed really means on disk.
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Checkpointer.backstopPages)")
             }
             writer = pool
+            checkpointer = try Checkpointer(path: path, busyTimeout: configuration.busyTimeout)
         } else {
             writer = try DatabaseQueue(configuration: config)
+            checkpointer = nil
         }
         try SQLiteMigrations.migrator.migrate(writer)
         commits = GroupCommit(writer: writer)

@@ -70,12 +70,12 @@ struct SQLiteStoreFileTests {
         let directory = scratch.newStorePath()
         do {
             let store = try SQLiteStore(directory: directory)
-            #expect(try await store.appliedMigrations() == ["v1-directory", "v1-outbox", "v1-inbox", "v2-queue", "v3-forms", "v4-inbound-replay"])
+            #expect(try await store.appliedMigrations() == ["v1-directory", "v1-outbox", "v1-inbox", "v2-queue", "v3-forms", "v4-inbound-replay", "v5-partial-dispatch-indexes"])
             try await store.createUser(UserAccount(username: "alice", role: .user, passwordHash: "h"))
         }
         for _ in 0..<2 {
             let store = try SQLiteStore(directory: directory)
-            #expect(try await store.appliedMigrations() == ["v1-directory", "v1-outbox", "v1-inbox", "v2-queue", "v3-forms", "v4-inbound-replay"])
+            #expect(try await store.appliedMigrations() == ["v1-directory", "v1-outbox", "v1-inbox", "v2-queue", "v3-forms", "v4-inbound-replay", "v5-partial-dispatch-indexes"])
             #expect(try await store.users().map(\.username) == ["alice"])
         }
         _ = consume scratch

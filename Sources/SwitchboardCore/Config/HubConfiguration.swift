@@ -176,7 +176,7 @@ public struct InboxSettings: Sendable, Equatable {
 
 public struct DispatcherSettings: Sendable, Equatable {
     /// Concurrent sends.
-    public var workers: Int = 4
+    public var workers: Int = 16
     /// Fallback poll when nothing wakes the dispatcher, in seconds.
     public var pollInterval: TimeInterval = 1
     /// How long a claim lasts before a crashed worker's delivery becomes due again, in seconds.

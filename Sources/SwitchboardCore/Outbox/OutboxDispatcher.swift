@@ -16,7 +16,7 @@ public final class OutboxDispatcher: Service, Sendable {
         public var pollInterval: Duration
         public var lease: TimeInterval
         public var retry: RetryPolicy
-        public init(workers: Int = 4, pollInterval: Duration = .seconds(1), lease: TimeInterval = 60, retry: RetryPolicy = .init()) {
+        public init(workers: Int = 16, pollInterval: Duration = .seconds(1), lease: TimeInterval = 60, retry: RetryPolicy = .init()) {
             self.workers = workers; self.pollInterval = pollInterval; self.lease = lease; self.retry = retry
         }
         public init(_ s: DispatcherSettings) {
