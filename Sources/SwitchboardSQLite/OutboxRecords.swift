@@ -74,7 +74,8 @@ struct MessageRow: FetchableRecord, PersistableRecord {
             createdAt: SQLDate.decode(try row.decode(Double.self, forColumn: "created_at")),
             origin: origin)
         let json: String = try row.decode(forColumn: "warnings")
-        warnings = try JSONDecoder().decode([String].self, from: Data(json.utf8))
+        // Most messages have none: skip making a decoder for "[]" (read for every claim).
+        warnings = json == "[]" ? [] : try JSONDecoder().decode([String].self, from: Data(json.utf8))
     }
 
     func encode(to container: inout PersistenceContainer) throws {

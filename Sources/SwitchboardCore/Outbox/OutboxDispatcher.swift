@@ -68,7 +68,7 @@ public final class OutboxDispatcher: Service, Sendable {
 
     /// Rounds under way at once in `run`: the next round is claimed while the last one's
     /// sends and outcomes are still in progress, so its claim and their outcomes share a commit.
-    static let roundsInFlight = 2
+    static let roundsInFlight = 4
 
     public func run() async throws {
         try await cancelWhenGracefulShutdown {
