@@ -24,6 +24,19 @@ import SwitchboardSQLite
         #expect(tester.sent().count == 3)
     }
 
+    @Test func aClaimThatWaitedPastHalfItsLeaseGoesBackUnsent() async throws {
+        // A lease of 0: by the time a worker takes the delivery, half the lease is gone.
+        let tester = BucketConnector(name: "tester")
+        let hub = try makeHub(connectors: [tester], lease: 0)
+        let a = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "x"), sender: "admin")
+        #expect(await hub.dispatcher.dispatchOnce() == 1)
+        let d = try #require(try await hub.store.message(id: a.record.message.id)?.deliveries.first)
+        #expect(tester.sent().isEmpty, "a stale claim is not sent")
+        #expect(d.status == .queued && d.attempts == 0)
+        #expect(d.lastError?.contains("half its lease") == true)
+        #expect(try await hub.store.attempts(deliveryID: d.id).isEmpty)
+    }
+
     @Test func failsOverToTheNextConnectorOnTheRoute() async throws {
         let broken = BucketConnector(name: "primary")
         broken.setFaults(transient: 1)

@@ -14,7 +14,8 @@ func makeHub(
     channelSettings: [ChannelName: ChannelSettings]? = nil,
     connectorSettings: [ConnectorSettings] = [],
     packers: [ChannelName: MessagePacker] = [:],
-    inbox: InboxSettings = .init()
+    inbox: InboxSettings = .init(),
+    lease: Double? = nil
 ) throws -> Hub {
     var configuration = HubConfiguration.embeddedDefault
     configuration.connectors = []
@@ -27,6 +28,7 @@ func makeHub(
     if let channelSettings { configuration.channels = channelSettings }
     configuration.connectors = connectorSettings
     configuration.inbox = inbox
+    if let lease { configuration.dispatcher.lease = lease }
     return Hub(configuration: configuration, store: try SQLiteStore.inMemory(), connectors: connectors,
                handlers: handlers, packers: packers, logger: Logger(label: "test"))
 }

@@ -11,8 +11,25 @@ extension OutboxDispatcher {
         var stopped = false
     }
 
-    /// Sends one delivery, or a pack of deliveries to one address as one message.
-    func dispatch(_ batch: [DeliveryJob]) async {
+    /// Sends one delivery, or a pack of deliveries to one address as one message, on one of
+    /// the `workers` permits, held until the outcome is recorded: so at any instant at most
+    /// `workers` sends have happened that the store does not know of yet, and a crash sends
+    /// at most that many twice.
+    func dispatch(_ batch: [DeliveryJob], freshUntil: Date = .distantFuture) async {
+        var why = "the dispatcher stopped before sending"
+        if (try? await workerPermits.acquire()) != nil {
+            defer { workerPermits.release() }
+            if Date() < freshUntil {
+                await dispatchHoldingPermit(batch)
+                return
+            }
+            why = "waited for a worker past half its lease; claimed again later"
+        }
+        // Nothing was tried: due again at once, without counting a round.
+        for job in batch { await finish(job.delivery, .retry(at: Date(), connector: nil, error: why), []) }
+    }
+
+    private func dispatchHoldingPermit(_ batch: [DeliveryJob]) async {
         guard batch.count > 1, let packer = packers[batch[0].delivery.channel] else {
             for job in batch { await dispatchAlone(job) }
             return
@@ -60,17 +77,13 @@ extension OutboxDispatcher {
         await conclude(job.delivery, round, attempts: round.attempts)
     }
 
-    /// Tries the route's connectors in order until one takes the message, on one of the
-    /// `workers` permits.
+    /// Tries the route's connectors in order until one takes the message.
     func sendRound(_ outbound: Outbound, route: [String], round number: Int) async -> Round {
-        do {
-            try await workerPermits.acquire()
-        } catch {
+        if Task.isCancelled {
             var round = Round()
             round.stopped = true
             return round
         }
-        defer { workerPermits.release() }
         var round = Round()
         for name in route {
             guard let connector = connectors[name], let gate = gates[name] else {

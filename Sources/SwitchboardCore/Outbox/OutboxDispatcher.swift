@@ -38,7 +38,7 @@ public final class OutboxDispatcher: Service, Sendable {
     let sweeper: AutocancelSweeper
     /// Outcomes of concurrent sends share one transaction.
     let recorder: OutcomeRecorder
-    /// `workers` sends at a time; waiting for the store does not hold a worker.
+    /// `workers` sends at a time, each held until its outcome is recorded.
     let workerPermits: AsyncSemaphore
     let fallback: ChannelFallback
 
@@ -59,9 +59,10 @@ public final class OutboxDispatcher: Service, Sendable {
         self.fallback = ChannelFallback(store: store, channels: channels, logger: logger)
     }
 
-    /// How many due deliveries one round claims: enough that a burst is claimed, sent and
-    /// recorded in a few transactions, few enough that a round ends quickly.
-    var claimLimit: Int { max(configuration.workers * 8, 512) }
+    /// How many due deliveries one round claims: enough that a burst is claimed in a few
+    /// transactions, few enough that what is claimed is sent well within its lease (claimed
+    /// deliveries wait for a worker; see `dispatch(claimed:)` for the check).
+    var claimLimit: Int { max(configuration.workers * 8, 32) }
 
     /// Tells the dispatcher new work is due now.
     public func wake() { doorbell.ring() }
@@ -76,14 +77,15 @@ public final class OutboxDispatcher: Service, Sendable {
             await withDiscardingTaskGroup { group in
                 while !Task.isCancelled {
                     do { try await rounds.acquire() } catch { break }
-                    let jobs = await self.claim(now: Date())
+                    let now = Date()
+                    let jobs = await self.claim(now: now)
                     guard !jobs.isEmpty else {
                         rounds.release()
                         await self.doorbell.wait(timeout: self.configuration.pollInterval)
                         continue
                     }
                     group.addTask {
-                        await self.dispatch(claimed: jobs)
+                        await self.dispatch(claimed: jobs, at: now)
                         rounds.release()
                         // Retries due at once, and whatever waited for a free round.
                         self.wake()
@@ -99,7 +101,7 @@ public final class OutboxDispatcher: Service, Sendable {
     public func dispatchOnce(now: Date = Date()) async -> Int {
         let jobs = await claim(now: now)
         guard !jobs.isEmpty else { return 0 }
-        await dispatch(claimed: jobs)
+        await dispatch(claimed: jobs, at: now)
         return jobs.count
     }
 
@@ -114,11 +116,15 @@ public final class OutboxDispatcher: Service, Sendable {
         }
     }
 
-    /// Every batch starts at once; sends take a worker permit each (see `sendRound`), so at
-    /// most `workers` are under way while the outcomes of finished ones are recorded.
-    func dispatch(claimed jobs: [DeliveryJob]) async {
+    /// Every batch starts at once and waits for a worker permit (see `dispatch(_:)`); the
+    /// outcomes of the `workers` under way share commits through the recorder.
+    func dispatch(claimed jobs: [DeliveryJob], at claimedAt: Date) async {
+        // A delivery still waiting for a worker when half its lease is gone goes back to the
+        // queue unsent, so a send never starts on a claim that may run out mid-way (and be
+        // claimed and sent again by another round).
+        let freshUntil = claimedAt.addingTimeInterval(configuration.lease / 2)
         await withTaskGroup(of: Void.self) { group in
-            for batch in batch(jobs) { group.addTask { await self.dispatch(batch) } }
+            for batch in batch(jobs) { group.addTask { await self.dispatch(batch, freshUntil: freshUntil) } }
         }
     }
 
