@@ -11,14 +11,15 @@ extension OutboxDispatcher {
         var stopped = false
     }
 
-    /// Sends one delivery, or a pack of deliveries to one address as one message, on one of
-    /// the `workers` permits, held until the outcome is recorded: so at any instant at most
-    /// `workers` sends have happened that the store does not know of yet, and a crash sends
-    /// at most that many twice.
+    /// Sends one delivery, or a pack of deliveries to one address as one message. It holds
+    /// one of the dispatcher's `unrecorded` permits from before the send until its outcome
+    /// is committed, so at any instant at most that many sends have happened that the store
+    /// does not know of yet: a crash sends at most that many twice. The send itself takes
+    /// one of the `workers` permits (see `sendRound`).
     func dispatch(_ batch: [DeliveryJob], freshUntil: Date = .distantFuture) async {
         var why = "the dispatcher stopped before sending"
-        if (try? await workerPermits.acquire()) != nil {
-            defer { workerPermits.release() }
+        if (try? await unrecordedPermits.acquire()) != nil {
+            defer { unrecordedPermits.release() }
             if Date() < freshUntil {
                 await dispatchHoldingPermit(batch)
                 return
@@ -79,11 +80,14 @@ extension OutboxDispatcher {
 
     /// Tries the route's connectors in order until one takes the message.
     func sendRound(_ outbound: Outbound, route: [String], round number: Int) async -> Round {
-        if Task.isCancelled {
+        do {
+            try await workerPermits.acquire()
+        } catch {
             var round = Round()
             round.stopped = true
             return round
         }
+        defer { workerPermits.release() }
         var round = Round()
         for name in route {
             guard let connector = connectors[name], let gate = gates[name] else {

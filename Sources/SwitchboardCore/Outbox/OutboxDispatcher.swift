@@ -38,8 +38,11 @@ public final class OutboxDispatcher: Service, Sendable {
     let sweeper: AutocancelSweeper
     /// Outcomes of concurrent sends share one transaction.
     let recorder: OutcomeRecorder
-    /// `workers` sends at a time, each held until its outcome is recorded.
+    /// `workers` sends at a time.
     let workerPermits: AsyncSemaphore
+    /// Sends whose outcome is not committed yet, at most `maxUnrecorded`: the most a crash
+    /// can send twice. Outcomes of that many sends can share one commit.
+    let unrecordedPermits: AsyncSemaphore
     let fallback: ChannelFallback
 
     public init(configuration: Configuration, store: any HubStore, connectors: ConnectorRegistry,
@@ -56,8 +59,13 @@ public final class OutboxDispatcher: Service, Sendable {
         self.sweeper = AutocancelSweeper(channels: channels)
         self.recorder = OutcomeRecorder(store: store, logger: logger)
         self.workerPermits = AsyncSemaphore(permits: max(1, configuration.workers))
+        self.unrecordedPermits = AsyncSemaphore(permits: Self.maxUnrecorded(workers: configuration.workers))
         self.fallback = ChannelFallback(store: store, channels: channels, logger: logger)
     }
+
+    /// At most this many sends may wait for their outcome to be committed: 8 per worker.
+    /// A crash (power cut, SIGKILL) sends at most this many deliveries twice.
+    public static func maxUnrecorded(workers: Int) -> Int { max(1, workers) * 8 }
 
     /// How many due deliveries one round claims: enough that a burst is claimed in a few
     /// transactions, few enough that what is claimed is sent well within its lease (claimed
@@ -116,8 +124,8 @@ public final class OutboxDispatcher: Service, Sendable {
         }
     }
 
-    /// Every batch starts at once and waits for a worker permit (see `dispatch(_:)`); the
-    /// outcomes of the `workers` under way share commits through the recorder.
+    /// Every batch starts at once and waits for its permits (see `dispatch(_:)`); outcomes
+    /// that finish meanwhile share commits through the recorder.
     func dispatch(claimed jobs: [DeliveryJob], at claimedAt: Date) async {
         // A delivery still waiting for a worker when half its lease is gone goes back to the
         // queue unsent, so a send never starts on a claim that may run out mid-way (and be
