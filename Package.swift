@@ -138,10 +138,10 @@ let package = Package(
             dependencies: [
                 "SwitchboardCore", "SwitchboardSQLite", "SwitchboardServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Benchmarks/TopicBench",
             swiftSettings: swiftSettings
@@ -183,6 +183,7 @@ let package = Package(
             dependencies: [
                 "SwitchboardServer", "SwitchboardSQLite",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Yams", package: "Yams"),

@@ -17,6 +17,7 @@ extension SQLiteStore: TopicStore {
                 CREATE TABLE IF NOT EXISTS switchboard_topic_state (tbl TEXT PRIMARY KEY NOT NULL, revision INTEGER NOT NULL DEFAULT 0);
                 CREATE TABLE IF NOT EXISTS switchboard_topic_columns (
                     tbl TEXT NOT NULL, col TEXT NOT NULL, type TEXT NOT NULL, PRIMARY KEY (tbl, col)) WITHOUT ROWID;
+                \(Self.alertTableSQL)
                 """)
             var problems: [ConfigProblem] = []
             for topic in topics { try Self.prepare(topic, db, &problems) }
@@ -72,16 +73,7 @@ extension SQLiteStore: TopicStore {
                        arguments: [topic.table, c.name, c.type.rawValue])
     }
 
-    public func insert(_ row: TopicRow, into topic: TopicDefinition) async throws -> TopicChange {
-        try await topicWrite { db in
-            let columns = topic.allColumns
-            let sql = "INSERT INTO \(Self.quoted(topic.table)) (\(columns.map { Self.quoted($0.name) }.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
-            try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(columns.map { Self.bind(row[$0.name]) as DatabaseValue }))
-            return TopicChange(method: .post, row: row, revision: try Self.bump(topic, db))
-        }
-    }
-
-    public func insert(_ rows: [TopicRow], into topic: TopicDefinition) async throws -> [Result<TopicChange, any Error>] {
+    public func insert(_ rows: [TopicRow], into topic: TopicDefinition, alert: TopicAlertRequest?) async throws -> [Result<TopicChange, any Error>] {
         try await commits.write { db in
             let columns = topic.allColumns
             let sql = "INSERT INTO \(Self.quoted(topic.table)) (\(columns.map { Self.quoted($0.name) }.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
@@ -93,7 +85,7 @@ extension SQLiteStore: TopicStore {
                     var change: TopicChange?
                     try db.inSavepoint {
                         try statement.execute(arguments: StatementArguments(columns.map { Self.bind(row[$0.name]) as DatabaseValue }))
-                        change = TopicChange(method: .post, row: row, revision: try Self.bump(topic, db))
+                        change = try Self.recordAlert(TopicChange(method: .post, row: row, revision: try Self.bump(topic, db)), alert, topic, db)
                         return .commit
                     }
                     results.append(.success(change!))
@@ -105,7 +97,8 @@ extension SQLiteStore: TopicStore {
         }
     }
 
-    public func update(id: String, values: [String: TopicValue], onlyAuthor: String?, in topic: TopicDefinition) async throws -> TopicChange {
+    public func update(id: String, values: [String: TopicValue], onlyAuthor: String?, in topic: TopicDefinition,
+                       alert: TopicAlertRequest?) async throws -> TopicChange {
         try await topicWrite { db in
             let old = try Self.existing(id, onlyAuthor, topic, db, verb: "change")
             let fields = values.keys.sorted()
@@ -113,15 +106,15 @@ extension SQLiteStore: TopicStore {
             try db.execute(sql: sql, arguments: StatementArguments(fields.map { Self.bind(values[$0]!) } + [id.databaseValue]))
             var row = old
             for (k, v) in values { row[k] = v }
-            return TopicChange(method: .put, row: row, previous: old, revision: try Self.bump(topic, db))
+            return try Self.recordAlert(TopicChange(method: .put, row: row, previous: old, revision: try Self.bump(topic, db)), alert, topic, db)
         }
     }
 
-    public func delete(id: String, onlyAuthor: String?, in topic: TopicDefinition) async throws -> TopicChange {
+    public func delete(id: String, onlyAuthor: String?, in topic: TopicDefinition, alert: TopicAlertRequest?) async throws -> TopicChange {
         try await topicWrite { db in
             let old = try Self.existing(id, onlyAuthor, topic, db, verb: "delete")
             try db.execute(sql: "DELETE FROM \(Self.quoted(topic.table)) WHERE \"id\" = ?", arguments: [id])
-            return TopicChange(method: .delete, row: old, revision: try Self.bump(topic, db))
+            return try Self.recordAlert(TopicChange(method: .delete, row: old, revision: try Self.bump(topic, db)), alert, topic, db)
         }
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// One field's value in a topic row: what SQLite keeps and what JSON frames carry.
-public enum TopicValue: Sendable, Hashable {
+public enum TopicValue: Sendable, Hashable, Codable {
     case null
     case text(String)
     case integer(Int64)
@@ -129,7 +129,7 @@ private extension Int64 {
 }
 
 /// A row of a topic table: `id`, `user`, `timestamp` and the configured columns.
-public struct TopicRow: Sendable, Equatable {
+public struct TopicRow: Sendable, Equatable, Codable {
     public var values: [String: TopicValue]
     public init(_ values: [String: TopicValue] = [:]) { self.values = values }
     public subscript(_ field: String) -> TopicValue { get { values[field] ?? .null } set { values[field] = newValue } }
@@ -153,8 +153,10 @@ public struct TopicChange: Sendable, Equatable {
     /// For PUT: the row before the update, so subscribers whose filters matched it hear of the change.
     public var previous: TopicRow?
     public var revision: Int64
-    public init(method: TopicMethod, row: TopicRow, previous: TopicRow? = nil, revision: Int64) {
-        self.method = method; self.row = row; self.previous = previous; self.revision = revision
+    /// The alert recorded with this write in its transaction, until it is in the outbox.
+    public var alertID: Int64?
+    public init(method: TopicMethod, row: TopicRow, previous: TopicRow? = nil, revision: Int64, alertID: Int64? = nil) {
+        self.method = method; self.row = row; self.previous = previous; self.revision = revision; self.alertID = alertID
     }
 }
 
