@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOPosix
 
@@ -17,7 +20,7 @@ final class LeanClient: ChannelInboundHandler, @unchecked Sendable {
     typealias OutboundOut = ByteBuffer
 
     /// Called on the event loop for every text frame (its payload, valid until return).
-    typealias OnText = @Sendable (ByteBufferView) -> Void
+    typealias OnText = @Sendable (ByteBuffer) -> Void
 
     let path: String
     let onText: OnText
@@ -113,7 +116,7 @@ final class LeanClient: ChannelInboundHandler, @unchecked Sendable {
             let payload = buf.getSlice(at: start + header, length: length)!
             buf.moveReaderIndex(forwardBy: header + length)
             switch b0 & 0x0F {
-            case 0x1: onText(payload.readableBytesView)
+            case 0x1: onText(payload)
             case 0x8: context.close(promise: nil); return
             case 0x9:
                 var pong = context.channel.allocator.buffer(capacity: length + 6)
@@ -137,7 +140,7 @@ final class LeanClient: ChannelInboundHandler, @unchecked Sendable {
     }
 }
 
-/// Byte-level reading of the server's frames, without a JSON parser.
+/// Byte-level reading of the server's frames, without a JSON parser or a copy.
 enum FrameText {
     static let ready = Array(#"{"_type":"ready""#.utf8)
     static let message = Array(#"{"_type":"message""#.utf8)
@@ -145,18 +148,26 @@ enum FrameText {
     static let error = Array(#"{"_type":"error""#.utf8)
     static let seqKey = Array(#""seq":"#.utf8)
 
-    static func hasPrefix(_ view: ByteBufferView, _ prefix: [UInt8]) -> Bool {
-        view.count >= prefix.count && view.prefix(prefix.count).elementsEqual(prefix)
+    static func hasPrefix(_ buffer: ByteBuffer, _ prefix: [UInt8]) -> Bool {
+        buffer.withUnsafeReadableBytes { raw in
+            raw.count >= prefix.count && prefix.withUnsafeBytes { memcmp(raw.baseAddress!, $0.baseAddress!, prefix.count) == 0 }
+        }
     }
 
     /// The integer after `"seq":` in a row frame.
-    static func seq(_ view: ByteBufferView) -> Int? {
-        guard let r = view.firstRange(of: seqKey) else { return nil }
-        var n = 0, any = false
-        for c in view[r.upperBound...] {
-            guard c >= 48 && c <= 57 else { break }
-            n = n * 10 + Int(c - 48); any = true
+    static func seq(_ buffer: ByteBuffer) -> Int? {
+        buffer.withUnsafeReadableBytes { raw -> Int? in
+            let key = seqKey, n = raw.count
+            var i = 0
+            while i + key.count <= n {
+                if raw[i] == key[0] && raw[i + 1] == key[1] && raw[i + 2] == key[2] && raw[i + 3] == key[3] && raw[i + 4] == key[4] && raw[i + 5] == key[5] {
+                    var j = i + key.count, value = 0, any = false
+                    while j < n, raw[j] >= 48 && raw[j] <= 57 { value = value * 10 + Int(raw[j] - 48); any = true; j += 1 }
+                    return any ? value : nil
+                }
+                i += 1
+            }
+            return nil
         }
-        return any ? n : nil
     }
 }

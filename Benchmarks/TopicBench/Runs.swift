@@ -15,7 +15,7 @@ final class Subscriber: Sendable {
     /// For many connections sharing one counter: how many got their `ready` frame.
     let readyCount = Atomic<Int>(0)
 
-    func onTextCountingReady(_ view: ByteBufferView) {
+    func onTextCountingReady(_ view: ByteBuffer) {
         if FrameText.hasPrefix(view, FrameText.ready) { readyCount.add(1, ordering: .relaxed) }
     }
 
@@ -26,7 +26,7 @@ final class Subscriber: Sendable {
         arrivals = sampled ? Mutex([UInt64](repeating: 0, count: messages)) : nil
     }
 
-    func onText(_ view: ByteBufferView) {
+    func onText(_ view: ByteBuffer) {
         if FrameText.hasPrefix(view, FrameText.message) {
             let t = nowNanos()
             if sampled, let n = FrameText.seq(view) { arrivals?.withLock { if n < $0.count { $0[n] = t } } }
@@ -35,7 +35,7 @@ final class Subscriber: Sendable {
         } else if FrameText.hasPrefix(view, FrameText.ready) {
             ready.store(true, ordering: .releasing)
         } else if FrameText.hasPrefix(view, FrameText.error) {
-            FileHandle.standardError.write(Data("subscriber got: \(String(decoding: view, as: UTF8.self))\n".utf8))
+            FileHandle.standardError.write(Data("subscriber got: \(String(buffer: view))\n".utf8))
         }
     }
 }
@@ -44,10 +44,10 @@ final class Subscriber: Sendable {
 final class Acks: Sendable {
     let count = Atomic<Int>(0)
     let errors = Atomic<Int>(0)
-    func onText(_ view: ByteBufferView) {
+    func onText(_ view: ByteBuffer) {
         if FrameText.hasPrefix(view, FrameText.ack) { count.add(1, ordering: .relaxed) }
         else if FrameText.hasPrefix(view, FrameText.error) {
-            if errors.add(1, ordering: .relaxed).newValue < 5 { FileHandle.standardError.write(Data("publisher got: \(String(decoding: view, as: UTF8.self))\n".utf8)) }
+            if errors.add(1, ordering: .relaxed).newValue < 5 { FileHandle.standardError.write(Data("publisher got: \(String(buffer: view))\n".utf8)) }
         }
     }
 }
@@ -170,7 +170,7 @@ enum HistoryRun {
 final class HistoryProbe: Sendable {
     let rows = Atomic<Int>(0)
     let done = Atomic<UInt64>(0)
-    func onText(_ view: ByteBufferView) {
+    func onText(_ view: ByteBuffer) {
         if FrameText.hasPrefix(view, FrameText.ready) { done.store(nowNanos(), ordering: .releasing) }
         else if FrameText.hasPrefix(view, FrameText.message) { rows.add(1, ordering: .relaxed) }
     }

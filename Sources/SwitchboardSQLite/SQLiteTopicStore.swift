@@ -78,13 +78,30 @@ extension SQLiteStore: TopicStore {
             let columns = topic.allColumns
             let sql = "INSERT INTO \(Self.quoted(topic.table)) (\(columns.map { Self.quoted($0.name) }.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
             let statement = try db.cachedStatement(sql: sql)
+            func insert(_ row: TopicRow) throws { try statement.execute(arguments: StatementArguments(columns.map { Self.bind(row[$0.name]) as DatabaseValue })) }
+            // Ids are random, so a duplicate is all but impossible: insert the batch at once with
+            // one revision bump, and only if that fails go row by row, each in its own savepoint.
+            if rows.count > 1 {
+                var changes: [TopicChange] = []
+                do {
+                    try db.inSavepoint {
+                        for row in rows { try insert(row) }
+                        let last = try Self.bump(topic, db, by: Int64(rows.count))
+                        changes = try rows.enumerated().map { i, row in
+                            try Self.recordAlert(TopicChange(method: .post, row: row, revision: last - Int64(rows.count - 1 - i)), alert, topic, db)
+                        }
+                        return .commit
+                    }
+                    return changes.map { .success($0) }
+                } catch let error as DatabaseError where error.isDuplicate {}
+            }
             var results: [Result<TopicChange, any Error>] = []
             results.reserveCapacity(rows.count)
             for row in rows {
                 do {
                     var change: TopicChange?
                     try db.inSavepoint {
-                        try statement.execute(arguments: StatementArguments(columns.map { Self.bind(row[$0.name]) as DatabaseValue }))
+                        try insert(row)
                         change = try Self.recordAlert(TopicChange(method: .post, row: row, revision: try Self.bump(topic, db)), alert, topic, db)
                         return .commit
                     }
@@ -180,12 +197,15 @@ extension SQLiteStore: TopicStore {
         return row
     }
 
-    static func bump(_ topic: TopicDefinition, _ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db.cachedStatement(sql: "UPDATE switchboard_topic_state SET revision = revision + 1 WHERE tbl = ? RETURNING revision"),
-                           arguments: [topic.table]) ?? 0
+    /// Advances the topic's revision by `count` writes; returns the last one.
+    static func bump(_ topic: TopicDefinition, _ db: Database, by count: Int64 = 1) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "UPDATE switchboard_topic_state SET revision = revision + ? WHERE tbl = ? RETURNING revision"),
+                           arguments: [count, topic.table]) ?? 0
     }
 
-    static func quoted(_ identifier: String) -> String { "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    static func quoted(_ identifier: String) -> String {
+        identifier.utf8.contains(0x22) ? "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : "\"" + identifier + "\""
+    }
 
     static func bind(_ v: TopicValue) -> DatabaseValue {
         switch v {

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import HummingbirdWSClient
 import Logging
+import NIOWebSocket
 import Synchronization
 @testable import SwitchboardServer
 import SwitchboardCore
@@ -27,6 +28,8 @@ struct TopicSocketTests {
         var t = TopicDefinition(name: "chat", columns: [TopicColumn(name: "body", type: .text)],
                                 read: TopicAccess(anonymous: true), write: TopicAccess(anonymous: true))
         t.maxFrameBytes = maxFrameBytes
+        // HummingbirdWSClient sends `Origin: ws://HOST` without the port, which is not the hub's own origin.
+        t.origins = ["ws://127.0.0.1"]
         if alert { t.alert = TopicAlertSettings(to: ["ops@example.org"], subject: "chat", text: "said: {{body}}") }
         return t
     }
@@ -44,13 +47,13 @@ struct TopicSocketTests {
         return try await app.test(.live) { client in try await body("ws://127.0.0.1:\(client.port!)/topics/chat") }
     }
 
-    /// Connects, waits for `ready`, sends each frame after the answer to the previous one
-    /// (every frame is answered by exactly one ack or error), and returns the text frames
-    /// received after `ready`, in order.
-    static func converse(_ url: String, _ frames: [WebSocketOutboundWriter.OutboundFrame], clientMaxFrame: Int = 1 << 16) async throws -> [String] {
+    /// Connects, waits for `ready`, sends each message (one or more frames) after the answer
+    /// to the previous one (every message is answered by exactly one ack or error), and
+    /// returns the text frames received after `ready`, in order.
+    static func converse(_ url: String, _ messages: [[WebSocketOutboundWriter.OutboundFrame]]) async throws -> [String] {
         let received = Received()
         let logger = Logger(label: "topic-socket-test")
-        try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: clientMaxFrame), logger: logger) { inbound, outbound, _ in
+        try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 16), logger: logger) { inbound, outbound, _ in
             var live = false, answered = 0, sent = 0
             for try await message in inbound.messages(maxSize: 1 << 20) {
                 guard case .text(let text) = message else { continue }
@@ -59,8 +62,8 @@ struct TopicSocketTests {
                     if text.hasPrefix(#"{"_type":"ack""#) || text.hasPrefix(#"{"_type":"error""#) { answered += 1 }
                 }
                 guard live, answered == sent else { continue }
-                if sent == frames.count { break }
-                try await outbound.write(frames[sent])
+                if sent == messages.count { break }
+                for frame in messages[sent] { try await outbound.write(frame) }
                 sent += 1
             }
             try await outbound.close(.normalClosure, reason: nil)
@@ -70,10 +73,23 @@ struct TopicSocketTests {
 
     final class Received: Sendable { let texts = Mutex<[String]>([]) }
 
-    static func post(_ body: String) -> WebSocketOutboundWriter.OutboundFrame {
+    static func post(_ body: String) -> [WebSocketOutboundWriter.OutboundFrame] {
+        [.text(postJSON(body))]
+    }
+
+    static func postJSON(_ body: String) -> String {
         var json = ""
         TopicJSON.quote(body, into: &json)
-        return .text(#"{"_method":"POST","body":\#(json)}"#)
+        return #"{"_method":"POST","body":\#(json)}"#
+    }
+
+    /// One text message sent as frames of at most `size` bytes (text, then continuations).
+    static func fragmented(_ text: String, size: Int) -> [WebSocketOutboundWriter.OutboundFrame] {
+        let bytes = Array(text.utf8)
+        return stride(from: 0, to: bytes.count, by: size).map { start in
+            let end = min(bytes.count, start + size)
+            return .custom(WebSocketFrame(fin: end == bytes.count, opcode: start == 0 ? .text : .continuation, data: ByteBuffer(bytes: bytes[start..<end])))
+        }
     }
 
     @Test func hooksGivenToBuildApplicationRunOnTheSocket() async throws {
@@ -90,13 +106,13 @@ struct TopicSocketTests {
         let exact = String(repeating: "x", count: limit - #"{"_method":"POST","body":""}"#.utf8.count)
         let big = String(repeating: "y", count: 10_000)
         let (whole, fragmented) = try await Self.live(harness) { url in
-            let whole = try await Self.converse(url, [Self.post(big), .binary(ByteBuffer(string: "{}")), .text("\u{1}not json"), Self.post(exact)])
-            // The client splits its messages into 1 KB frames: the server must add them up.
-            let fragmented = try await Self.converse(url, [Self.post(big), Self.post("after")], clientMaxFrame: 1_024)
+            let whole = try await Self.converse(url, [Self.post(big), [.binary(ByteBuffer(string: "{}"))], [.text("\u{1}not json")], Self.post(exact)])
+            // Messages in 1 KB frames: the server adds them up, and drops the big one once over the limit.
+            let fragmented = try await Self.converse(url, [Self.fragmented(Self.postJSON(big), size: 1_024), Self.fragmented(Self.postJSON("after"), size: 4)])
             return (whole, fragmented)
         }
         let answers = whole.filter { !$0.hasPrefix(#"{"_type":"message""#) }
-        #expect(answers.count == 4, "\(whole)")
+        try #require(answers.count == 4, "\(whole)")
         #expect(answers[0].contains(#""error":"frame_too_large""#) && answers[0].contains("at most \(limit) bytes"), "\(answers[0])")
         #expect(answers[1].contains(#""error":"invalid_frame""#) && answers[1].contains("binary"), "\(answers[1])")
         #expect(answers[2].contains(#""error":"invalid_json""#), "\(answers[2])")
