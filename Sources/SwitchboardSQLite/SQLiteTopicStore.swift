@@ -95,13 +95,18 @@ extension SQLiteStore: TopicStore {
                     return changes.map { .success($0) }
                 } catch let error as DatabaseError where error.isDuplicate {}
             }
+            // Row by row (a single row, or a batch with a duplicate). A statement whose step
+            // failed reports that failure again on its next use, so in a batch each row gets a
+            // fresh statement (a rare path: ids are random).
             var results: [Result<TopicChange, any Error>] = []
             results.reserveCapacity(rows.count)
             for row in rows {
                 do {
                     var change: TopicChange?
                     try db.inSavepoint {
-                        try insert(row)
+                        if rows.count == 1 { try insert(row) } else {
+                            try db.makeStatement(sql: sql).execute(arguments: StatementArguments(columns.map { Self.bind(row[$0.name]) as DatabaseValue }))
+                        }
                         change = try Self.recordAlert(TopicChange(method: .post, row: row, revision: try Self.bump(topic, db)), alert, topic, db)
                         return .commit
                     }
