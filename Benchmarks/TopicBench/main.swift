@@ -63,6 +63,7 @@ try await withThrowingTaskGroup(of: Void.self) { group in
     var report = Report()
     note("idle: \(idleConnections) connections")
     report.idle = try await IdleRun.run(port: port, connections: idleConnections)
+    note("  \(String(format: "%.1f", report.idle.bytesPerConnection / 1024)) KB per idle connection")
     for (n, messages) in quick ? [(10, 2_000), (100, 1_000), (1_000, 200)] : [(10, 20_000), (100, 5_000), (1_000, 1_000)] {
         note("fan-out to \(n)")
         report.runs.append(try await FanOut.run(clients: clients, port: port, subscribers: n, messages: messages, pacedPerSecond: nil))

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import ServiceLifecycle
 import Synchronization
 
 /// The topics' broadcaster and write pipeline, free of HTTP so it is tested without sockets.
@@ -37,12 +36,6 @@ public final class TopicHub: Sendable {
 
     /// Number of open subscriptions on a topic (for tests and metrics).
     public func subscriberCount(_ topic: String) -> Int { subscribers.withLock { $0[topic]?.count ?? 0 } }
-
-    /// Runs a connection until it ends or the hub starts a graceful shutdown (then the
-    /// connection's task is cancelled), so open sockets never hold a shutdown up.
-    public static func untilGracefulShutdown(_ body: @escaping @Sendable () async -> Void) async {
-        try? await cancelWhenGracefulShutdown { await body() }
-    }
 
     // MARK: - Subscribing
 

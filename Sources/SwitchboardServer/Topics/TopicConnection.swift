@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import ServiceLifecycle
 import SwitchboardCore
 
 /// One subscriber's socket: history and live rows out, write frames in.
@@ -34,29 +35,44 @@ struct TopicConnection: Sendable {
             return
         }
         let queue = TopicFrameQueue()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                do {
-                    while let batch = await subscription.next() {
-                        for text in batch { try await outbound.write(.text(text)) }
+        // Tasks are most of an idle connection's memory, so there are as few as can be: the
+        // reader (this task), the writer, and a handler for the client's writes that starts
+        // only when the client first sends something (most subscribers never do).
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    do {
+                        while let batch = await subscription.next() {
+                            for text in batch { try await outbound.write(.text(text)) }
+                        }
+                        if subscription.endReason == .tooSlow {
+                            try await outbound.close(.policyViolation, reason: "too_slow")
+                        }
+                    } catch {
+                        subscription.cancel()  // the socket is gone: stop queueing for it
                     }
-                    if subscription.endReason == .tooSlow {
-                        try await outbound.close(.policyViolation, reason: "too_slow")
+                }
+                var handling = false
+                do {
+                    try await Self.read(inbound, limit: topic.maxFrameBytes) { item in
+                        if !handling {
+                            handling = true
+                            group.addTask {
+                                while let items = await queue.takeAll() { await handle(items, subscription) }
+                                subscription.cancel()
+                            }
+                        }
+                        await queue.push(item)
                     }
                 } catch {
-                    subscription.cancel()  // the socket is gone: stop queueing for it
+                    logger.debug("topic socket closed", metadata: ["topic": "\(topic.name)", "error": "\(error)"])
                 }
+                queue.finish()
+                if !handling { subscription.cancel() }
             }
-            group.addTask {
-                while let items = await queue.takeAll() { await handle(items, subscription) }
-                subscription.cancel()
-            }
-            do {
-                try await Self.read(inbound, limit: topic.maxFrameBytes) { await queue.push($0) }
-            } catch {
-                logger.debug("topic socket closed", metadata: ["topic": "\(topic.name)", "error": "\(error)"])
-            }
-            queue.finish()
+        } onGracefulShutdown: {
+            // The WebSocket layer sends the close frame; no more rows after it.
+            subscription.cancel()
         }
     }
 

@@ -51,10 +51,7 @@ func topicServer(_ topics: TopicEndpoints?, logger: Logger) -> HTTPServerBuilder
             }
         }
         return .upgrade([:]) { inbound, outbound, _ in
-            // Open sockets would hold a graceful shutdown forever: end them when it starts.
-            await TopicHub.untilGracefulShutdown {
-                await TopicConnection(hub: hub, alerts: alerts, admission: admission, logger: logger).run(inbound, outbound)
-            }
+            await TopicConnection(hub: hub, alerts: alerts, admission: admission, logger: logger).run(inbound, outbound)
         }
     }
 }
