@@ -146,7 +146,9 @@ struct TopicSocketTests {
         #expect(change.alertID != nil)
         try await harness.expectNothingQueued()
 
-        try await Self.live(harness) { _ in }  // start (replays before taking connections) and stop
+        // Start (the replay runs before connections are taken), connect once, and stop.
+        let frames = try await Self.live(harness) { url in try await Self.converse(url, []) }
+        #expect(frames.isEmpty)
         #expect(try await store.pendingAlerts(after: 0, limit: 10).isEmpty)
         await harness.hub.dispatcher.drain()
         #expect(harness.tester.sent().map(\.text) == ["said: router down"])
