@@ -140,10 +140,10 @@ let package = Package(
             dependencies: [
                 "SwitchboardCore", "SwitchboardSQLite", "SwitchboardServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Benchmarks/TopicBench",
             swiftSettings: swiftSettings
@@ -185,6 +185,7 @@ let package = Package(
             dependencies: [
                 "SwitchboardServer", "SwitchboardSQLite", "SwitchboardSMS",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Yams", package: "Yams"),

@@ -1,177 +1,177 @@
 import Foundation
-import HummingbirdWSClient
+import NIOCore
+import NIOPosix
 import Synchronization
+
+/// Nanoseconds on a monotonic clock, comparable across the threads of this process.
+func nowNanos() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+/// One subscriber: counts rows and, when sampled, keeps each row's arrival time by `seq`.
+final class Subscriber: Sendable {
+    let received = Atomic<Int>(0)
+    let ready = Atomic<Bool>(false)
+    let lastArrival = Atomic<UInt64>(0)
+    let arrivals: Mutex<[UInt64]>?
+    /// For many connections sharing one counter: how many got their `ready` frame.
+    let readyCount = Atomic<Int>(0)
+
+    func onTextCountingReady(_ view: ByteBuffer) {
+        if FrameText.hasPrefix(view, FrameText.ready) { readyCount.add(1, ordering: .relaxed) }
+    }
+
+    let sampled: Bool
+
+    init(sampled: Bool, messages: Int) {
+        self.sampled = sampled
+        arrivals = sampled ? Mutex([UInt64](repeating: 0, count: messages)) : nil
+    }
+
+    func onText(_ view: ByteBuffer) {
+        if FrameText.hasPrefix(view, FrameText.message) {
+            let t = nowNanos()
+            if sampled, let n = FrameText.seq(view) { arrivals?.withLock { if n < $0.count { $0[n] = t } } }
+            lastArrival.store(t, ordering: .relaxed)
+            received.add(1, ordering: .relaxed)
+        } else if FrameText.hasPrefix(view, FrameText.ready) {
+            ready.store(true, ordering: .releasing)
+        } else if FrameText.hasPrefix(view, FrameText.error) {
+            FileHandle.standardError.write(Data("subscriber got: \(String(buffer: view))\n".utf8))
+        }
+    }
+}
+
+/// The publisher's view of its acks.
+final class Acks: Sendable {
+    let count = Atomic<Int>(0)
+    let errors = Atomic<Int>(0)
+    func onText(_ view: ByteBuffer) {
+        if FrameText.hasPrefix(view, FrameText.ack) { count.add(1, ordering: .relaxed) }
+        else if FrameText.hasPrefix(view, FrameText.error) {
+            if errors.add(1, ordering: .relaxed).newValue < 5 { FileHandle.standardError.write(Data("publisher got: \(String(buffer: view))\n".utf8)) }
+        }
+    }
+}
 
 struct FanOutResult {
     var subscribers: Int, messages: Int, paced: Int?
     var seconds: Double
     var p50: Double, p99: Double
+    /// Server CPU seconds (every thread but the benchmark's client threads) over the run.
+    var serverCPU: Double
     var messagesPerSecond: Double { Double(messages) / seconds }
     var deliveriesPerSecond: Double { Double(messages * subscribers) / seconds }
+    var cpuMicrosPerMessage: Double { serverCPU / Double(messages) * 1e6 }
+}
+
+enum Wait {
+    static func until(_ what: String, timeout: Duration = .seconds(120), _ done: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !done() {
+            if ContinuousClock.now > deadline { throw BenchError("timed out waiting for \(what)") }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+enum Connect {
+    /// Opens `count` sockets, at most `parallel` handshakes at a time (the accept backlog is finite).
+    static func many(_ count: Int, parallel: Int = 100, _ open: @escaping @Sendable (Int) async throws -> any Channel) async throws -> [any Channel] {
+        var channels: [any Channel] = []
+        channels.reserveCapacity(count)
+        var next = 0
+        while next < count {
+            let upper = min(count, next + parallel)
+            let batch = try await withThrowingTaskGroup(of: (any Channel).self) { group in
+                for i in next..<upper { group.addTask { try await open(i) } }
+                var out: [any Channel] = []
+                for try await c in group { out.append(c) }
+                return out
+            }
+            channels += batch
+            next = upper
+        }
+        return channels
+    }
 }
 
 enum FanOut {
     /// Connects the subscribers (history off), waits until all are live, then publishes
-    /// `messages` rows from one socket (acks read but not awaited; paced if asked) and
-    /// waits until every subscriber has every row.
-    static func run(url: String, subscribers n: Int, messages: Int, pacedPerSecond: Int?) async throws -> FanOutResult {
-        let subs = (0..<n).map { Subscriber(sampled: $0 < 10) }
-        let clock = SendClock(messages: messages)
-        let subscriberURL = url + "?_limit=0"
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            for s in subs {
-                group.addTask {
-                    do { try await s.run(url: subscriberURL, expected: messages) } catch {
-                        FileHandle.standardError.write(Data("subscriber failed: \(error)\n".utf8))
-                        throw error
-                    }
-                }
-            }
-            var waited = 0
-            while subs.contains(where: { !$0.ready.load(ordering: .acquiring) }) {
-                try await Task.sleep(for: .milliseconds(10))
-                waited += 1
-                if waited % 200 == 0 {
-                    FileHandle.standardError.write(Data("  \(subs.filter { $0.ready.load(ordering: .acquiring) }.count)/\(n) subscribers live\n".utf8))
-                }
-            }
-            FileHandle.standardError.write(Data("  all \(n) live; publishing \(messages)\n".utf8))
-            group.addTask {
-                try await WebSocketClient.connect(url: url + "?_limit=0", configuration: BenchClient.configuration, logger: BenchClient.logger) { inbound, outbound, _ in
-                    let start = ContinuousClock.now
-                    clock.firstSend.store(nowNanos(), ordering: .relaxed)
-                    for i in 0..<messages {
-                        if let rate = pacedPerSecond { try await Task.sleep(until: start + .microseconds(i * 1_000_000 / rate), clock: .continuous) }
-                        let t = nowNanos()
-                        clock.sent.withLock { $0[i] = t }
-                        try await outbound.write(.text(#"{"_method":"POST","body":"benchmark message","seq":"# + String(i) + "}"))
-                    }
-                    var acks = 0
-                    for try await message in inbound.messages(maxSize: 1 << 20) {
-                        guard case .text(let text) = message else { continue }
-                        if text.hasPrefix(#"{"_type":"ack""#) { acks += 1 }
-                        if text.hasPrefix(#"{"_type":"error""#) { print("error frame: \(text)") }
-                        if acks == messages { break }
-                    }
-                    try await outbound.close(.normalClosure, reason: nil)
-                }
-            }
-            try await group.waitForAll()
-            let end = subs.map { $0.lastArrival.load(ordering: .relaxed) }.max()!
-            let sendTimes = clock.sent.withLock { $0 }
-            var latencies: [Double] = []
-            for s in subs { for (i, t) in s.arrivals?.withLock({ $0 }) ?? [] { latencies.append(Double(t - sendTimes[i]) / 1e6) } }
-            latencies.sort()
-            return FanOutResult(subscribers: n, messages: messages, paced: pacedPerSecond,
-                                seconds: Double(end - clock.firstSend.load(ordering: .relaxed)) / 1e9,
-                                p50: latencies[latencies.count / 2], p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
+    /// `messages` rows from one socket that hears only its acks (not waiting for them; paced
+    /// if asked), and waits until every subscriber has every row.
+    static func run(clients: any EventLoopGroup, port: Int, subscribers n: Int, messages: Int, pacedPerSecond: Int?) async throws -> FanOutResult {
+        let subs = (0..<n).map { Subscriber(sampled: $0 < 10, messages: messages) }
+        let channels = try await Connect.many(n) { i in
+            try await LeanClient.connect(group: clients, port: port, path: "/topics/bench?_limit=0") { subs[i].onText($0) }
         }
+        try await Wait.until("\(n) subscribers to be live") { subs.allSatisfy { $0.ready.load(ordering: .acquiring) } }
+        let acks = Acks()
+        // A filter no row matches: the publisher hears only its acks.
+        let publisher = try await LeanClient.connect(group: clients, port: port, path: "/topics/bench?_limit=0&seq=-1") { acks.onText($0) }
+        try await Wait.until("the publisher") { true }
+        var sent = [UInt64](repeating: 0, count: messages)
+        let frames = (0..<messages).map { LeanClient.textFrame(#"{"_method":"POST","body":"benchmark message","seq":"# + String($0) + "}") }
+        let cpu0 = CPUTime.server()
+        let start = ContinuousClock.now
+        let first = nowNanos()
+        for i in 0..<messages {
+            if let rate = pacedPerSecond {
+                try await Task.sleep(until: start + .nanoseconds(Int64(i) * 1_000_000_000 / Int64(rate)), tolerance: .zero, clock: .continuous)
+                sent[i] = nowNanos()
+                publisher.writeAndFlush(frames[i], promise: nil)
+            } else {
+                sent[i] = nowNanos()
+                publisher.write(frames[i], promise: nil)
+                if i % 32 == 31 || i == messages - 1 { publisher.flush() }
+            }
+        }
+        try await Wait.until("every row at every subscriber") {
+            acks.count.load(ordering: .relaxed) + acks.errors.load(ordering: .relaxed) >= messages
+                && subs.allSatisfy { $0.received.load(ordering: .relaxed) >= messages }
+        }
+        let cpu = CPUTime.server() - cpu0
+        if acks.errors.load(ordering: .relaxed) > 0 { throw BenchError("\(acks.errors.load(ordering: .relaxed)) writes were refused") }
+        let end = subs.map { $0.lastArrival.load(ordering: .relaxed) }.max()!
+        var latencies: [Double] = []
+        for s in subs { for (i, t) in (s.arrivals?.withLock { $0 } ?? []).enumerated() where t > 0 { latencies.append(Double(t - sent[i]) / 1e6) } }
+        latencies.sort()
+        for c in channels + [publisher] { c.close(promise: nil) }
+        return FanOutResult(subscribers: n, messages: messages, paced: pacedPerSecond, seconds: Double(end - first) / 1e9,
+                            p50: latencies[latencies.count / 2], p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
+                            serverCPU: cpu)
     }
 }
 
 enum HistoryRun {
-    /// Milliseconds from opening a socket to its `ready` frame after `rows` history rows (best of 5).
-    static func run(url: String, rows: Int) async throws -> Double {
-        var best = Double.infinity
-        for _ in 0..<5 {
+    /// Milliseconds from opening a socket to its `ready` frame after `rows` history rows
+    /// (median and best of `tries`; the connection and upgrade included).
+    static func run(clients: any EventLoopGroup, port: Int, rows: Int, tries: Int = 9) async throws -> (median: Double, best: Double) {
+        var times: [Double] = []
+        for _ in 0..<tries {
+            let probe = HistoryProbe()
             let start = nowNanos()
-            let count = Counter()
-            try await WebSocketClient.connect(url: url + "?_limit=\(rows)", configuration: BenchClient.configuration, logger: BenchClient.logger) { inbound, outbound, _ in
-                for try await message in inbound.messages(maxSize: 1 << 20) {
-                    guard case .text(let text) = message else { continue }
-                    if text.hasPrefix(#"{"_type":"ready""#) { break }
-                    count.value.wrappingAdd(1, ordering: .relaxed)
-                }
-                try await outbound.close(.normalClosure, reason: nil)
-            }
-            precondition(count.value.load(ordering: .relaxed) == rows, "expected \(rows) history rows, got \(count.value.load(ordering: .relaxed))")
-            best = min(best, Double(nowNanos() - start) / 1e6)
+            let c = try await LeanClient.connect(group: clients, port: port, path: "/topics/bench?_limit=\(rows)") { probe.onText($0) }
+            try await Wait.until("history") { probe.done.load(ordering: .acquiring) != 0 }
+            let got = probe.rows.load(ordering: .relaxed)
+            guard got == rows else { throw BenchError("expected \(rows) history rows, got \(got)") }
+            times.append(Double(probe.done.load(ordering: .acquiring) - start) / 1e6)
+            try await c.close()
         }
-        return best
+        times.sort()
+        return (times[times.count / 2], times[0])
     }
 }
 
-enum IdleRun {
-    /// The server's resident memory growth per idle subscriber, with the clients in a
-    /// child process so their memory is not counted.
-    static func run(port: Int, connections: Int) async throws -> (connections: Int, bytesPerConnection: Double) {
-        let before = residentBytes()
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        child.arguments = ["--idle-clients", String(connections), "--port", String(port)]
-        let pipe = Pipe()
-        child.standardOutput = pipe
-        try child.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        try await Task.sleep(for: .seconds(1))
-        let after = residentBytes()
-        child.terminate()
-        child.waitUntilExit()
-        return (connections, Double(after - before) / Double(connections))
+/// Counts history rows until `ready`.
+final class HistoryProbe: Sendable {
+    let rows = Atomic<Int>(0)
+    let done = Atomic<UInt64>(0)
+    func onText(_ view: ByteBuffer) {
+        if FrameText.hasPrefix(view, FrameText.ready) { done.store(nowNanos(), ordering: .releasing) }
+        else if FrameText.hasPrefix(view, FrameText.message) { rows.add(1, ordering: .relaxed) }
     }
-
-    static func residentBytes() -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
-        return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
-    }
-}
-
-enum IdleClients {
-    /// The child process: opens `count` subscribers, prints one line when all are live, and
-    /// holds them until killed.
-    static func run(count: Int, port: Int) async throws {
-        let url = "ws://127.0.0.1:\(port)/topics/bench?_limit=0"
-        let live = Counter()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for i in 0..<count {
-                if i % 500 == 499 { try await Task.sleep(for: .milliseconds(50)) }
-                group.addTask {
-                    try? await WebSocketClient.connect(url: url, configuration: BenchClient.configuration, logger: BenchClient.logger) { inbound, _, _ in
-                        for try await message in inbound.messages(maxSize: 1 << 16) {
-                            if case .text(let t) = message, t.hasPrefix(#"{"_type":"ready""#) { live.value.wrappingAdd(1, ordering: .relaxed) }
-                        }
-                    }
-                }
-            }
-            while live.value.load(ordering: .relaxed) < count { try await Task.sleep(for: .milliseconds(50)) }
-            FileHandle.standardOutput.write(Data("live \(count)\n".utf8))
-            try await group.waitForAll()
-        }
-    }
-}
-
-struct Report {
-    var fanout: [FanOutResult] = []
-    var paced: FanOutResult?
-    var history: Double = 0
-    var idle: (connections: Int, bytesPerConnection: Double) = (0, 0)
-
-    func print() {
-        func f(_ d: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", d) }
-        Swift.print("\n| run | messages | messages/s fanned out | deliveries/s | p50 ms | p99 ms |")
-        Swift.print("| --- | ---: | ---: | ---: | ---: | ---: |")
-        for r in fanout + [paced].compactMap({ $0 }) {
-            let name = r.paced.map { "1 → \(r.subscribers), paced \($0)/s" } ?? "1 → \(r.subscribers), full speed"
-            Swift.print("| \(name) | \(r.messages) | \(f(r.messagesPerSecond)) | \(f(r.deliveriesPerSecond)) | \(f(r.p50, 2)) | \(f(r.p99, 2)) |")
-        }
-        Swift.print("\nhistory: 2,000 rows on connect in \(f(history, 1)) ms (best of 5)")
-        Swift.print("idle: \(idle.connections) connections, \(f(idle.bytesPerConnection / 1024, 1)) KB resident per connection")
-    }
-}
-
-/// Shared between the publisher and the final tally of one run.
-final class SendClock: Sendable {
-    let sent: Mutex<[UInt64]>
-    let firstSend = Atomic<UInt64>(0)
-    init(messages: Int) { sent = Mutex([UInt64](repeating: 0, count: messages)) }
-}
-
-final class Counter: Sendable {
-    let value = Atomic<Int>(0)
 }

@@ -17,6 +17,7 @@ extension SQLiteStore: TopicStore {
                 CREATE TABLE IF NOT EXISTS switchboard_topic_state (tbl TEXT PRIMARY KEY NOT NULL, revision INTEGER NOT NULL DEFAULT 0);
                 CREATE TABLE IF NOT EXISTS switchboard_topic_columns (
                     tbl TEXT NOT NULL, col TEXT NOT NULL, type TEXT NOT NULL, PRIMARY KEY (tbl, col)) WITHOUT ROWID;
+                \(Self.alertTableSQL)
                 """)
             var problems: [ConfigProblem] = []
             for topic in topics { try Self.prepare(topic, db, &problems) }
@@ -72,28 +73,41 @@ extension SQLiteStore: TopicStore {
                        arguments: [topic.table, c.name, c.type.rawValue])
     }
 
-    public func insert(_ row: TopicRow, into topic: TopicDefinition) async throws -> TopicChange {
-        try await topicWrite { db in
-            let columns = topic.allColumns
-            let sql = "INSERT INTO \(Self.quoted(topic.table)) (\(columns.map { Self.quoted($0.name) }.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
-            try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(columns.map { Self.bind(row[$0.name]) as DatabaseValue }))
-            return TopicChange(method: .post, row: row, revision: try Self.bump(topic, db))
-        }
-    }
-
-    public func insert(_ rows: [TopicRow], into topic: TopicDefinition) async throws -> [Result<TopicChange, any Error>] {
+    public func insert(_ rows: [TopicRow], into topic: TopicDefinition, alert: TopicAlertRequest?) async throws -> [Result<TopicChange, any Error>] {
         try await commits.write { db in
             let columns = topic.allColumns
             let sql = "INSERT INTO \(Self.quoted(topic.table)) (\(columns.map { Self.quoted($0.name) }.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
             let statement = try db.cachedStatement(sql: sql)
+            func insert(_ row: TopicRow) throws { try statement.execute(arguments: StatementArguments(columns.map { Self.bind(row[$0.name]) as DatabaseValue })) }
+            // Ids are random, so a duplicate is all but impossible: insert the batch at once with
+            // one revision bump, and only if that fails go row by row, each in its own savepoint.
+            if rows.count > 1 {
+                var changes: [TopicChange] = []
+                do {
+                    try db.inSavepoint {
+                        for row in rows { try insert(row) }
+                        let last = try Self.bump(topic, db, by: Int64(rows.count))
+                        changes = try rows.enumerated().map { i, row in
+                            try Self.recordAlert(TopicChange(method: .post, row: row, revision: last - Int64(rows.count - 1 - i)), alert, topic, db)
+                        }
+                        return .commit
+                    }
+                    return changes.map { .success($0) }
+                } catch let error as DatabaseError where error.isDuplicate {}
+            }
+            // Row by row (a single row, or a batch with a duplicate). A statement whose step
+            // failed reports that failure again on its next use, so in a batch each row gets a
+            // fresh statement (a rare path: ids are random).
             var results: [Result<TopicChange, any Error>] = []
             results.reserveCapacity(rows.count)
             for row in rows {
                 do {
                     var change: TopicChange?
                     try db.inSavepoint {
-                        try statement.execute(arguments: StatementArguments(columns.map { Self.bind(row[$0.name]) as DatabaseValue }))
-                        change = TopicChange(method: .post, row: row, revision: try Self.bump(topic, db))
+                        if rows.count == 1 { try insert(row) } else {
+                            try db.makeStatement(sql: sql).execute(arguments: StatementArguments(columns.map { Self.bind(row[$0.name]) as DatabaseValue }))
+                        }
+                        change = try Self.recordAlert(TopicChange(method: .post, row: row, revision: try Self.bump(topic, db)), alert, topic, db)
                         return .commit
                     }
                     results.append(.success(change!))
@@ -105,7 +119,8 @@ extension SQLiteStore: TopicStore {
         }
     }
 
-    public func update(id: String, values: [String: TopicValue], onlyAuthor: String?, in topic: TopicDefinition) async throws -> TopicChange {
+    public func update(id: String, values: [String: TopicValue], onlyAuthor: String?, in topic: TopicDefinition,
+                       alert: TopicAlertRequest?) async throws -> TopicChange {
         try await topicWrite { db in
             let old = try Self.existing(id, onlyAuthor, topic, db, verb: "change")
             let fields = values.keys.sorted()
@@ -113,15 +128,15 @@ extension SQLiteStore: TopicStore {
             try db.execute(sql: sql, arguments: StatementArguments(fields.map { Self.bind(values[$0]!) } + [id.databaseValue]))
             var row = old
             for (k, v) in values { row[k] = v }
-            return TopicChange(method: .put, row: row, previous: old, revision: try Self.bump(topic, db))
+            return try Self.recordAlert(TopicChange(method: .put, row: row, previous: old, revision: try Self.bump(topic, db)), alert, topic, db)
         }
     }
 
-    public func delete(id: String, onlyAuthor: String?, in topic: TopicDefinition) async throws -> TopicChange {
+    public func delete(id: String, onlyAuthor: String?, in topic: TopicDefinition, alert: TopicAlertRequest?) async throws -> TopicChange {
         try await topicWrite { db in
             let old = try Self.existing(id, onlyAuthor, topic, db, verb: "delete")
             try db.execute(sql: "DELETE FROM \(Self.quoted(topic.table)) WHERE \"id\" = ?", arguments: [id])
-            return TopicChange(method: .delete, row: old, revision: try Self.bump(topic, db))
+            return try Self.recordAlert(TopicChange(method: .delete, row: old, revision: try Self.bump(topic, db)), alert, topic, db)
         }
     }
 
@@ -187,12 +202,15 @@ extension SQLiteStore: TopicStore {
         return row
     }
 
-    static func bump(_ topic: TopicDefinition, _ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db.cachedStatement(sql: "UPDATE switchboard_topic_state SET revision = revision + 1 WHERE tbl = ? RETURNING revision"),
-                           arguments: [topic.table]) ?? 0
+    /// Advances the topic's revision by `count` writes; returns the last one.
+    static func bump(_ topic: TopicDefinition, _ db: Database, by count: Int64 = 1) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "UPDATE switchboard_topic_state SET revision = revision + ? WHERE tbl = ? RETURNING revision"),
+                           arguments: [count, topic.table]) ?? 0
     }
 
-    static func quoted(_ identifier: String) -> String { "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+    static func quoted(_ identifier: String) -> String {
+        identifier.utf8.contains(0x22) ? "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : "\"" + identifier + "\""
+    }
 
     static func bind(_ v: TopicValue) -> DatabaseValue {
         switch v {

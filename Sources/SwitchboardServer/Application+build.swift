@@ -9,21 +9,36 @@ import SwitchboardCore
 /// The application listens on `hub.configuration.server.host`/`port`. It serves HTTP only:
 /// the hub's own services (`hub.services`: dispatcher and connectors) are not added, so the
 /// caller runs them beside it in one `ServiceGroup`, and tests can drive the dispatcher by hand.
-public func buildApplication(hub: Hub, registry: PrometheusCollectorRegistry, logger: Logger) -> some ApplicationProtocol {
-    buildApplication(hub: hub, registry: registry, logger: logger, accounts: Accounts(store: hub.store))
+///
+/// - Parameter topicHooks: code hooks by topic name (`open`, `prepare`, `modify`), run after
+///   that topic's declarative rules; a name that is not a configured topic is a programming
+///   error and stops here.
+public func buildApplication(hub: Hub, registry: PrometheusCollectorRegistry, logger: Logger,
+                             topicHooks: [String: any TopicHook] = [:]) -> some ApplicationProtocol {
+    buildApplication(hub: hub, registry: registry, logger: logger, accounts: Accounts(store: hub.store), topicHooks: topicHooks)
 }
 
 /// As above, with the accounts (and so the bcrypt cost) chosen by the caller; tests use cost 4.
-func buildApplication(hub: Hub, registry: PrometheusCollectorRegistry, logger: Logger, accounts: Accounts) -> some ApplicationProtocol {
+func buildApplication(hub: Hub, registry: PrometheusCollectorRegistry, logger: Logger, accounts: Accounts,
+                      topicHooks: [String: any TopicHook] = [:]) -> some ApplicationProtocol {
+    let unknown = topicHooks.keys.filter { name in !hub.configuration.topics.contains { $0.name == name } }.sorted()
+    precondition(unknown.isEmpty, "topic hooks for topics that are not configured: \(unknown.joined(separator: ", "))")
     let environment = APIEnvironment(hub: hub, accounts: accounts, registry: registry, openAPIDocument: APIEnvironment.loadOpenAPIDocument(logger: logger),
                                      templates: MessageTemplates(hub.configuration.templates))
     let server = hub.configuration.server
-    return Application(
+    let topics = TopicEndpoints(environment, hooks: topicHooks, logger: logger)
+    var app = Application(
         router: buildRouter(environment),
-        server: topicServer(environment, logger: logger),
+        server: topicServer(topics, logger: logger),
         configuration: .init(address: .hostname(server.host, port: server.port), serverName: "switchboard"),
         logger: logger
     )
+    if let topics {
+        // Topic alerts a crash left between their rows' commits and the outbox are queued
+        // before the first connection is taken.
+        app.beforeServerStarts { await topics.alerts.replayPending(topics.hub) }
+    }
+    return app
 }
 
 /// Every route of the API. Public routes are added before the authentication middleware,

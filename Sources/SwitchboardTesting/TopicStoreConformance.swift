@@ -24,6 +24,7 @@ public struct TopicStoreConformance: Sendable {
         try await historyIsNewestLimitOldestFirst()
         try await onlyTheAuthorMayChange()
         try await prepareIsIdempotent()
+        try await alertsAreKeptWithTheirWrites()
     }
 
     func row(_ body: String, user: String? = "alice", recipient: String? = nil, count: Int64? = nil, urgent: Bool? = nil) -> TopicRow {
@@ -109,6 +110,36 @@ public struct TopicStoreConformance: Sendable {
         try await store.prepareTopics([extended])
         let h = try await store.history(of: extended, query: TopicQuery(), limit: 10)
         try expect(h.rows.count == 1 && h.rows[0]["extra"] == .null, "adding a column keeps rows", nil, "\(h.rows)")
+    }
+
+    /// An alert is recorded in its write's transaction: kept rows have one (with the writer
+    /// and every value's type), refused rows and writes without `alert` have none, and it
+    /// stays pending until cleared.
+    public func alertsAreKeptWithTheirWrites() async throws {
+        let store = try await fresh()
+        let writer = TopicPrincipal(id: "alice", role: "user", displayName: "Alice", groups: ["ops"])
+        let first = row("first", count: 7, urgent: true)
+        _ = try await store.insert(row("quiet"), into: Self.topic)
+        let results = try await store.insert([first, first], into: Self.topic, alert: TopicAlertRequest(principal: writer))
+        let kept = try results[0].get()
+        try expect(kept.alertID != nil, "a kept row with an alert reports its alertID", "an id", "nil")
+        if case .success = results[1] { try expect(false, "a duplicate id in the batch is refused", "failure", "success") }
+        let put = try await store.update(id: first.id, values: ["body": .text("second")], onlyAuthor: "alice", in: Self.topic,
+                                         alert: TopicAlertRequest(principal: nil))
+        do {
+            _ = try await store.delete(id: first.id, onlyAuthor: "bob", in: Self.topic, alert: TopicAlertRequest(principal: nil))
+        } catch is TopicError {}
+        let pending = try await store.pendingAlerts(after: 0, limit: 10)
+        try expect(pending.map(\.change.method) == [.post, .put], "one pending alert per alerting write that was kept, in order",
+                   "[POST, PUT]", "\(pending.map(\.change.method))")
+        try expect(pending.first?.change.row == first && pending.first?.principal == writer && pending.first?.topic == Self.topic.name,
+                   "the pending alert keeps the row, its types and the writer", "\(first)", "\(String(describing: pending.first))")
+        try expect(pending.last?.change.previous?["body"] == .text("first") && pending.last?.id == put.alertID,
+                   "a PUT's pending alert keeps the row before and after", nil, "\(String(describing: pending.last))")
+        try await store.clearAlert(kept.alertID!)
+        let after = try await store.pendingAlerts(after: 0, limit: 10)
+        try expect(after.map(\.id) == [put.alertID!], "clearing an alert removes only it", "\([put.alertID!])", "\(after.map(\.id))")
+        try expect(try await store.pendingAlerts(after: put.alertID!, limit: 10).isEmpty, "`after` skips alerts up to that id", "[]", nil)
     }
 
     func failure(_ what: String, _ expected: String?, _ actual: String?, check: String = #function, line: UInt = #line) -> ConformanceFailure {

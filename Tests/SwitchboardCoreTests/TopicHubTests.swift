@@ -22,7 +22,7 @@ struct TopicHubTests {
 
     func hub(_ topic: TopicDefinition = chat()) -> TopicHub { TopicHub(topics: [topic], store: try! SQLiteStore.inMemory()) }
 
-    func next(_ it: inout AsyncStream<String>.Iterator) async throws -> [String: Any] {
+    func next(_ it: inout TopicSubscription.Frames.Iterator) async throws -> [String: Any] {
         let text = try #require(await it.next())
         return try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }

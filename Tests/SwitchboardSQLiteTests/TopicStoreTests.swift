@@ -50,3 +50,18 @@ struct TopicStoreTests {
         #expect(h.revision == 1)
     }
 }
+
+@Suite("SQLite topic batches")
+struct TopicBatchTests {
+    @Test func aDuplicateInABatchIsRefusedAloneAndTheRestKept() async throws {
+        let store = try SQLiteStore.inMemory()
+        let topic = TopicDefinition(name: "chat", columns: [TopicColumn(name: "body", type: .text)])
+        try await store.prepareTopics([topic])
+        func row(_ id: String) -> TopicRow { TopicRow(["id": .text(id), "user": .null, "timestamp": .text(TopicTime.format(Date())), "body": .text(id)]) }
+        let results = try await store.insert([row("a"), row("b"), row("a"), row("c")], into: topic)
+        #expect(results.map { (try? $0.get())?.revision } == [1, 2, nil, 3])
+        #expect(try await store.history(of: topic, query: TopicQuery(), limit: 10).rows.map(\.id) == ["a", "b", "c"])
+        let batch = try await store.insert([row("d"), row("e")], into: topic)
+        #expect(batch.map { (try? $0.get())?.revision } == [4, 5], "a clean batch takes consecutive revisions")
+    }
+}

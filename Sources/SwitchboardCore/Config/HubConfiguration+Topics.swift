@@ -24,6 +24,8 @@ extension HubConfiguration {
             if let a = r.child("read") { t.read = access(a) }
             if let a = r.child("write") { t.write = access(a) }
             if let n = r.int("history_limit", in: 0...TopicQuery.maximumLimit) { t.historyLimit = n }
+            if let n = r.int("max_queued_frames", in: 1...1_000_000) { t.maxQueuedFrames = n }
+            if let n = r.int("max_frame_bytes", in: 1_024...TopicDefinition.frameCeilingBytes) { t.maxFrameBytes = n }
             if let o = r.stringList("origins") { t.origins = o }
             if let b = r.bool("chat_page") { t.chatPage = b }
             if let d = r.child("message_default") {

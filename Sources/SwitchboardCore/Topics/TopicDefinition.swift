@@ -26,6 +26,18 @@ public struct TopicDefinition: Sendable, Equatable {
     public var origins: [String]
     /// Serve the small chat page at `path` + `/chat`.
     public var chatPage: Bool
+    /// Frames that may wait for one subscriber (beyond its history) before it counts as
+    /// fallen behind and is disconnected with a `too_slow` error frame.
+    public var maxQueuedFrames: Int
+    /// The largest message a client may send; a larger one is answered with a
+    /// `frame_too_large` error frame and the socket stays open.
+    public var maxFrameBytes: Int
+
+    /// Defaults of `max_queued_frames` and `max_frame_bytes`.
+    public static let defaultMaxQueuedFrames = 1_000
+    public static let defaultMaxFrameBytes = 64 * 1024
+    /// The largest `max_frame_bytes` that may be configured.
+    public static let frameCeilingBytes = 16 * 1024 * 1024
 
     public init(name: String, path: String? = nil, table: String? = nil, columns: [TopicColumn] = [],
                 read: TopicAccess = .loggedIn, write: TopicAccess = .loggedIn) {
@@ -33,6 +45,7 @@ public struct TopicDefinition: Sendable, Equatable {
         self.columns = columns; self.read = read; self.write = write
         self.defaults = [:]; self.open = []; self.prepare = []; self.modify = []; self.alert = nil
         self.historyLimit = 100; self.origins = []; self.chatPage = true
+        self.maxQueuedFrames = Self.defaultMaxQueuedFrames; self.maxFrameBytes = Self.defaultMaxFrameBytes
     }
 
     /// The columns every topic table has, in the order rows are shown.
@@ -56,13 +69,14 @@ public struct TopicDefinition: Sendable, Equatable {
         a.name == b.name && a.path == b.path && a.table == b.table && a.columns == b.columns && a.read == b.read && a.write == b.write
             && a.open == b.open && a.prepare == b.prepare && a.alert == b.alert && a.historyLimit == b.historyLimit
             && a.origins == b.origins && a.chatPage == b.chatPage
+            && a.maxQueuedFrames == b.maxQueuedFrames && a.maxFrameBytes == b.maxFrameBytes
             && a.modify.map(\.field) == b.modify.map(\.field) && a.modify.map(\.source) == b.modify.map(\.source)
             && a.defaults.keys.sorted() == b.defaults.keys.sorted()
             && a.defaults.allSatisfy { k, v in b.defaults[k].map { $0.map(\.field) == v.map(\.field) && $0.map(\.source) == v.map(\.source) } ?? false }
     }
 }
 
-public enum TopicMethod: String, Sendable, Equatable, Hashable, CaseIterable, Comparable {
+public enum TopicMethod: String, Sendable, Equatable, Hashable, CaseIterable, Comparable, Codable {
     case post = "POST", put = "PUT", delete = "DELETE"
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 }
@@ -118,7 +132,7 @@ public struct TopicAccess: Sendable, Equatable {
 }
 
 /// The account behind a connection, as the rules see it; `nil` where used means anonymous.
-public struct TopicPrincipal: Sendable, Equatable {
+public struct TopicPrincipal: Sendable, Equatable, Codable {
     public var id: String
     public var role: String
     public var displayName: String?

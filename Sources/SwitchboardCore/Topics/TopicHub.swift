@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import ServiceLifecycle
 import Synchronization
 
 /// The topics' broadcaster and write pipeline, free of HTTP so it is tested without sockets.
@@ -37,12 +36,6 @@ public final class TopicHub: Sendable {
 
     /// Number of open subscriptions on a topic (for tests and metrics).
     public func subscriberCount(_ topic: String) -> Int { subscribers.withLock { $0[topic]?.count ?? 0 } }
-
-    /// Runs a connection until it ends or the hub starts a graceful shutdown (then the
-    /// connection's task is cancelled), so open sockets never hold a shutdown up.
-    public static func untilGracefulShutdown(_ body: @escaping @Sendable () async -> Void) async {
-        try? await cancelWhenGracefulShutdown { await body() }
-    }
 
     // MARK: - Subscribing
 
@@ -85,6 +78,14 @@ public final class TopicHub: Sendable {
         case insert(TopicRow)
         case update(id: String, values: [String: TopicValue], author: String?)
         case delete(id: String, author: String?)
+
+        var method: TopicMethod {
+            switch self {
+            case .insert: .post
+            case .update: .put
+            case .delete: .delete
+            }
+        }
     }
 
     /// Checks, commits and broadcasts one write; returns the change as broadcast (after `modify`).
@@ -94,18 +95,20 @@ public final class TopicHub: Sendable {
 
     /// Writes several frames of one client in order. Consecutive POSTs share one
     /// transaction (each row refused or kept on its own); every result is in frame order
-    /// and every row is broadcast in commit order.
+    /// and every row is broadcast in commit order. A write the topic alerts on records its
+    /// alert in its own transaction (the change's `alertID`), unless the frame says `_alert: false`.
     public func write(_ frames: [TopicFrame], to topic: TopicDefinition, principal: TopicPrincipal?) async -> [Result<TopicChange, any Error>] {
         do { try await prepare() } catch { return frames.map { _ in .failure(error) } }
         var results: [Result<TopicChange, any Error>?] = Array(repeating: nil, count: frames.count)
         var pending: [(index: Int, row: TopicRow)] = []
+        var pendingAlert: TopicAlertRequest?
         let now = Date()
         func flush() async {
             guard !pending.isEmpty else { return }
             let batch = pending
             pending = []
             do {
-                let outcomes = try await store.insert(batch.map(\.row), into: topic)
+                let outcomes = try await store.insert(batch.map(\.row), into: topic, alert: pendingAlert)
                 for (item, outcome) in zip(batch, outcomes) {
                     switch outcome {
                     case .success(let change): results[item.index] = .success(await finish(change, topic, principal, now))
@@ -118,14 +121,20 @@ public final class TopicHub: Sendable {
         }
         for (i, frame) in frames.enumerated() {
             do {
-                switch try await check(frame, topic, principal, now) {
-                case .insert(let row): pending.append((i, row))
+                let prepared = try await check(frame, topic, principal, now)
+                let alert = Self.alerts(on: frame, prepared.method, topic) ? TopicAlertRequest(principal: principal) : nil
+                switch prepared {
+                case .insert(let row):
+                    if !pending.isEmpty && (alert == nil) != (pendingAlert == nil) { await flush() }
+                    pendingAlert = alert
+                    pending.append((i, row))
                 case .update(let id, let values, let author):
                     await flush()
-                    results[i] = .success(await finish(try await store.update(id: id, values: values, onlyAuthor: author, in: topic), topic, principal, now))
+                    let change = try await store.update(id: id, values: values, onlyAuthor: author, in: topic, alert: alert)
+                    results[i] = .success(await finish(change, topic, principal, now))
                 case .delete(let id, let author):
                     await flush()
-                    results[i] = .success(await finish(try await store.delete(id: id, onlyAuthor: author, in: topic), topic, principal, now))
+                    results[i] = .success(await finish(try await store.delete(id: id, onlyAuthor: author, in: topic, alert: alert), topic, principal, now))
                 }
             } catch {
                 results[i] = .failure(error)
@@ -134,6 +143,35 @@ public final class TopicHub: Sendable {
         await flush()
         return results.map { $0! }
     }
+
+    /// Whether a write of `method` records an alert: the topic alerts on that method and the
+    /// frame did not opt out.
+    static func alerts(on frame: TopicFrame, _ method: TopicMethod, _ topic: TopicDefinition) -> Bool {
+        frame.alert && topic.alert?.methods.contains(method) == true
+    }
+
+    // MARK: - Alerts left pending
+
+    /// Alerts committed with their rows but not yet cleared (a crash came between the commit
+    /// and the outbox), each with `modify` applied as when it was broadcast.
+    public func pendingAlerts(after: Int64 = 0, limit: Int = 100) async throws -> [(topic: TopicDefinition, change: TopicChange, principal: TopicPrincipal?)] {
+        try await prepare()
+        var out: [(topic: TopicDefinition, change: TopicChange, principal: TopicPrincipal?)] = []
+        for pending in try await store.pendingAlerts(after: after, limit: limit) {
+            guard let topic = self.topic(named: pending.topic) else {
+                logger.warning("pending alert of a topic no longer configured; dropped", metadata: ["topic": "\(pending.topic)", "id": "\(pending.change.row.id)"])
+                try await store.clearAlert(pending.id)
+                continue
+            }
+            var change = pending.change
+            change.alertID = pending.id
+            out.append((topic, await modified(change, topic, pending.principal, Date()), pending.principal))
+        }
+        return out
+    }
+
+    /// Forgets a pending alert once it is in the outbox.
+    public func clearAlert(_ id: Int64) async throws { try await store.clearAlert(id) }
 
     /// Access, field types, defaults and `prepare` (rules, then hook): everything before the commit.
     func check(_ frame: TopicFrame, _ topic: TopicDefinition, _ principal: TopicPrincipal?, _ now: Date) async throws -> Prepared {
@@ -188,6 +226,13 @@ public final class TopicHub: Sendable {
 
     /// `modify` (rules, then hook) on the committed change, then the broadcast.
     func finish(_ committed: TopicChange, _ topic: TopicDefinition, _ principal: TopicPrincipal?, _ now: Date) async -> TopicChange {
+        let change = await modified(committed, topic, principal, now)
+        publish(change, topic: topic)
+        return change
+    }
+
+    /// The committed change with `modify` applied: rules, then the hook.
+    func modified(_ committed: TopicChange, _ topic: TopicDefinition, _ principal: TopicPrincipal?, _ now: Date) async -> TopicChange {
         var change = committed
         for (field, source) in topic.modify {
             change.row[field] = source.value(message: change.row, principal: principal, now: now)
@@ -200,7 +245,6 @@ public final class TopicHub: Sendable {
             logger.error("topic modify hook failed; broadcasting the row without it", metadata: ["topic": "\(topic.name)", "error": "\(error)"])
             change = ruled
         }
-        publish(change, topic: topic)
         return change
     }
 

@@ -9,6 +9,7 @@ import Foundation
 /// {"_type":"ready","history":N}                                                 history done
 /// {"_type":"ack","_method":"POST","id":…,"_ref":…}                              write committed
 /// {"_type":"error","_method":…,"error":code,"message":…,"_ref":…}               write refused
+/// {"_type":"error","_method":null,"error":"too_slow",…}                          fell behind; socket closes
 /// ```
 public enum TopicJSON {
     public static func message(_ row: TopicRow, method: TopicMethod, topic: TopicDefinition, history: Bool = false) -> String {
@@ -23,6 +24,12 @@ public enum TopicJSON {
             out += ","; quote(key, into: &out); out += ":"; value(row[key], into: &out)
         }
         return out + "}"
+    }
+
+    /// The last frame of a subscriber that fell behind: its queue was dropped and the socket closes.
+    public static func tooSlow(limit: Int) -> String {
+        error(TopicError(.unavailable, "too_slow", "more than \(limit) messages were waiting for this connection; it fell behind and is closed; reconnect with _since to catch up"),
+              method: nil, ref: nil)
     }
 
     public static func ready(history: Int) -> String { #"{"_type":"ready","history":"# + String(history) + "}" }

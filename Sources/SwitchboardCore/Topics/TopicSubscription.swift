@@ -6,20 +6,41 @@ import Synchronization
 /// Until its history is queued it buffers live writes; `goLive` then queues the history,
 /// a `ready` frame and the buffered writes newer than the history's revision, in one step
 /// under the lock, so nothing published meanwhile can slip between them.
+///
+/// The queue is bounded: a subscriber with more than `limit` frames waiting (beyond the
+/// history it was just given) when a new row is broadcast has fallen behind. Its queue is
+/// then dropped, one `too_slow` error frame takes its place, and the subscription ends
+/// with `endReason == .tooSlow`, so a slow reader can never grow the hub's memory.
 public final class TopicSubscription: Sendable {
     public let topic: TopicDefinition
     public let filters: [TopicFilter]
-    /// Every frame for this client, in order: history, `ready`, live rows, acks and errors.
-    public let frames: AsyncStream<String>
-    private let continuation: AsyncStream<String>.Continuation
-    private let state = Mutex<State>(.buffering([]))
+    /// Frames tolerated in the queue before the subscriber counts as fallen behind.
+    public let limit: Int
+    private let state: Mutex<State>
     private let onEnd: @Sendable (TopicSubscription) -> Void
 
-    enum State { case buffering([(Int64, String)]), live, ended }
+    /// Why a subscription ended.
+    public enum EndReason: Sendable, Equatable {
+        /// Cancelled by its connection (closed socket) or by the hub.
+        case cancelled
+        /// More than `limit` frames were waiting when a row was broadcast.
+        case tooSlow
+    }
 
-    init(topic: TopicDefinition, filters: [TopicFilter], onEnd: @escaping @Sendable (TopicSubscription) -> Void) {
+    enum Phase { case buffering([(Int64, String)]), live, ended(EndReason) }
+
+    struct State {
+        var phase: Phase = .buffering([])
+        var queue: [String] = []
+        /// Queue length that still counts as keeping up; `limit` plus the history just queued.
+        var allowance: Int
+        var taker: CheckedContinuation<[String]?, Never>?
+    }
+
+    init(topic: TopicDefinition, filters: [TopicFilter], limit: Int? = nil, onEnd: @escaping @Sendable (TopicSubscription) -> Void) {
         self.topic = topic; self.filters = filters; self.onEnd = onEnd
-        (frames, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .unbounded)
+        self.limit = max(1, limit ?? topic.maxQueuedFrames)
+        state = Mutex(State(allowance: self.limit))
     }
 
     func wants(_ change: TopicChange) -> Bool {
@@ -28,45 +49,134 @@ public final class TopicSubscription: Sendable {
         return filters.allSatisfy { $0.matches(previous) }
     }
 
+    /// Queues a broadcast row, or ends the subscription if the client has fallen behind.
     func offer(_ text: String, revision: Int64) {
-        state.withLock { state in
-            switch state {
+        var overflowed = false
+        let taker = state.withLock { s -> CheckedContinuation<[String]?, Never>? in
+            switch s.phase {
             case .buffering(var pending):
-                state = .live  // release the array's storage before appending (no copy)
+                s.phase = .live  // release the array's storage before appending (no copy)
                 pending.append((revision, text))
-                state = .buffering(pending)
-            case .live: continuation.yield(text)
-            case .ended: break
+                if pending.count > limit {
+                    overflowed = true
+                    return Self.overflow(&s, limit: limit)
+                }
+                s.phase = .buffering(pending)
+                return nil
+            case .live:
+                if s.queue.count >= s.allowance {
+                    overflowed = true
+                    return Self.overflow(&s, limit: limit)
+                }
+                return Self.enqueue(text, &s)
+            case .ended: return nil
             }
         }
+        taker?.resume(returning: overflowed ? [TopicJSON.tooSlow(limit: limit)] : [text])
+        if overflowed { onEnd(self) }
+    }
+
+    /// Drops everything queued and leaves the `too_slow` frame as the last thing to write.
+    private static func overflow(_ s: inout State, limit: Int) -> CheckedContinuation<[String]?, Never>? {
+        s.phase = .ended(.tooSlow)
+        s.queue = []
+        if let t = s.taker { s.taker = nil; return t }
+        s.queue = [TopicJSON.tooSlow(limit: limit)]
+        return nil
+    }
+
+    /// Appends a frame, or hands it straight to a waiting writer.
+    private static func enqueue(_ text: String, _ s: inout State) -> CheckedContinuation<[String]?, Never>? {
+        if let t = s.taker { s.taker = nil; return t }
+        s.queue.append(text)
+        return nil
     }
 
     func goLive(history: [String], revision: Int64) {
-        state.withLock { state in
-            guard case .buffering(let pending) = state else { return }
-            for row in history { continuation.yield(row) }
-            continuation.yield(TopicJSON.ready(history: history.count))
-            for (r, text) in pending where r > revision { continuation.yield(text) }
-            state = .live
+        let (taker, batch) = state.withLock { s -> (CheckedContinuation<[String]?, Never>?, [String]) in
+            guard case .buffering(let pending) = s.phase else { return (nil, []) }
+            s.queue.reserveCapacity(history.count + 1 + pending.count)
+            s.queue += history
+            s.queue.append(TopicJSON.ready(history: history.count))
+            for (r, text) in pending where r > revision { s.queue.append(text) }
+            s.phase = .live
+            s.allowance = limit + s.queue.count
+            guard let t = s.taker else { return (nil, []) }
+            s.taker = nil
+            defer { s.queue = [] }
+            return (t, s.queue)
         }
+        taker?.resume(returning: batch)
     }
 
     /// Queues a frame for this client alone (an ack or an error), after what is already queued.
+    /// Answers to the client's own writes never count as falling behind: its reader waits
+    /// for them, so they are bounded by the client's own frames.
     public func send(_ text: String) {
-        state.withLock { state in if case .ended = state { return }; continuation.yield(text) }
-    }
-
-    /// Stops delivery and unregisters; the frame stream ends after what is queued.
-    public func cancel() {
-        let wasLive = state.withLock { state -> Bool in
-            if case .ended = state { return false }
-            state = .ended
-            return true
+        let taker = state.withLock { s -> CheckedContinuation<[String]?, Never>? in
+            if case .ended = s.phase { return nil }
+            return Self.enqueue(text, &s)
         }
-        guard wasLive else { return }
-        continuation.finish()
-        onEnd(self)
+        taker?.resume(returning: [text])
     }
 
-    deinit { continuation.finish() }
+    /// Every frame queued so far, oldest first, waiting for at least one; `nil` once the
+    /// subscription has ended and its last frames were taken.
+    public func next() async -> [String]? {
+        await withCheckedContinuation { (c: CheckedContinuation<[String]?, Never>) in
+            let (ready, batch) = state.withLock { s -> (Bool, [String]?) in
+                if !s.queue.isEmpty {
+                    let batch = s.queue
+                    s.queue = []
+                    if case .live = s.phase { s.allowance = limit }
+                    return (true, batch)
+                }
+                if case .ended = s.phase { return (true, nil) }
+                s.taker = c
+                return (false, nil)
+            }
+            if ready { c.resume(returning: batch) }
+        }
+    }
+
+    /// Why the subscription ended; `nil` while it runs.
+    public var endReason: EndReason? {
+        state.withLock { s in if case .ended(let r) = s.phase { return r }; return nil }
+    }
+
+    /// Every frame for this client, one at a time: history, `ready`, live rows, acks, errors.
+    public var frames: Frames { Frames(subscription: self) }
+
+    /// Stops delivery and unregisters; the frames already queued can still be taken.
+    public func cancel() {
+        let (wasRunning, taker) = state.withLock { s -> (Bool, CheckedContinuation<[String]?, Never>?) in
+            if case .ended = s.phase { return (false, nil) }
+            s.phase = .ended(.cancelled)
+            defer { s.taker = nil }
+            return (true, s.taker)
+        }
+        taker?.resume(returning: nil)
+        if wasRunning { onEnd(self) }
+    }
+
+    /// The frames as an `AsyncSequence` of single texts (for tests and simple consumers).
+    public struct Frames: AsyncSequence, Sendable {
+        public typealias Element = String
+        let subscription: TopicSubscription
+        public func makeAsyncIterator() -> Iterator { Iterator(subscription: subscription) }
+
+        public struct Iterator: AsyncIteratorProtocol {
+            let subscription: TopicSubscription
+            var batch: [String] = []
+            var index = 0
+            public mutating func next() async -> String? {
+                if index == batch.count {
+                    guard let more = await subscription.next() else { return nil }
+                    batch = more; index = 0
+                }
+                defer { index += 1 }
+                return batch[index]
+            }
+        }
+    }
 }

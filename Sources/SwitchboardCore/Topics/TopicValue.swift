@@ -1,7 +1,7 @@
 import Foundation
 
 /// One field's value in a topic row: what SQLite keeps and what JSON frames carry.
-public enum TopicValue: Sendable, Hashable {
+public enum TopicValue: Sendable, Hashable, Codable {
     case null
     case text(String)
     case integer(Int64)
@@ -108,8 +108,19 @@ public enum TopicTime {
         var t = time_t(seconds)
         var parts = tm()
         gmtime_r(&t, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(millis))
+        // By hand rather than String(format:): this runs for every message.
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        func digits(_ value: Int, _ width: Int) {
+            let limit = width == 4 ? 10_000 : (width == 3 ? 1_000 : 100)
+            guard value >= 0 && value < limit else { out += Array(String(value).utf8); return }
+            var divisor = limit / 10
+            while divisor > 0 { out.append(UInt8(48 + (value / divisor) % 10)); divisor /= 10 }
+        }
+        digits(Int(parts.tm_year) + 1900, 4); out.append(45); digits(Int(parts.tm_mon) + 1, 2); out.append(45); digits(Int(parts.tm_mday), 2)
+        out.append(84); digits(Int(parts.tm_hour), 2); out.append(58); digits(Int(parts.tm_min), 2); out.append(58); digits(Int(parts.tm_sec), 2)
+        out.append(46); digits(Int(millis), 3); out.append(90)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// A full ISO 8601 time (any offset, optional fraction) rewritten in the stored form.
@@ -129,7 +140,7 @@ private extension Int64 {
 }
 
 /// A row of a topic table: `id`, `user`, `timestamp` and the configured columns.
-public struct TopicRow: Sendable, Equatable {
+public struct TopicRow: Sendable, Equatable, Codable {
     public var values: [String: TopicValue]
     public init(_ values: [String: TopicValue] = [:]) { self.values = values }
     public subscript(_ field: String) -> TopicValue { get { values[field] ?? .null } set { values[field] = newValue } }
@@ -139,9 +150,27 @@ public struct TopicRow: Sendable, Equatable {
     /// A new row id: a random UUID's 16 bytes in URL-safe base64 without padding (22 characters).
     public static func makeID() -> String {
         let u = UUID().uuid
-        let bytes = [u.0, u.1, u.2, u.3, u.4, u.5, u.6, u.7, u.8, u.9, u.10, u.11, u.12, u.13, u.14, u.15]
-        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return base64URL([u.0, u.1, u.2, u.3, u.4, u.5, u.6, u.7, u.8, u.9, u.10, u.11, u.12, u.13, u.14, u.15])
+    }
+
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    /// URL-safe base64 without padding, by hand: this runs for every message.
+    static func base64URL(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count * 4 + 2) / 3)
+        var i = 0
+        while i + 3 <= bytes.count {
+            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+            for shift in [18, 12, 6, 0] { out.append(alphabet[Int((n >> UInt32(shift)) & 63)]) }
+            i += 3
+        }
+        let rest = bytes.count - i
+        if rest > 0 {
+            let n = UInt32(bytes[i]) << 16 | (rest == 2 ? UInt32(bytes[i + 1]) << 8 : 0)
+            for shift in [18, 12, 6].prefix(rest + 1) { out.append(alphabet[Int((n >> UInt32(shift)) & 63)]) }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
@@ -153,8 +182,10 @@ public struct TopicChange: Sendable, Equatable {
     /// For PUT: the row before the update, so subscribers whose filters matched it hear of the change.
     public var previous: TopicRow?
     public var revision: Int64
-    public init(method: TopicMethod, row: TopicRow, previous: TopicRow? = nil, revision: Int64) {
-        self.method = method; self.row = row; self.previous = previous; self.revision = revision
+    /// The alert recorded with this write in its transaction, until it is in the outbox.
+    public var alertID: Int64?
+    public init(method: TopicMethod, row: TopicRow, previous: TopicRow? = nil, revision: Int64, alertID: Int64? = nil) {
+        self.method = method; self.row = row; self.previous = previous; self.revision = revision; self.alertID = alertID
     }
 }
 

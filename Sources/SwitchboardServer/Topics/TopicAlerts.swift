@@ -46,10 +46,17 @@ struct TopicAlerts: Sendable {
         }
     }
 
-    /// Queues the alert for a committed change, if the topic alerts on its method. Failures
-    /// are logged: the row is already stored and broadcast.
-    func alert(_ change: TopicChange, topic: TopicDefinition, principal: TopicPrincipal?) async {
-        guard let t = templates[topic.name], t.methods.contains(change.method) else { return }
+    /// Queues the alert for a committed change, if the topic alerts on its method. The
+    /// alert was recorded with the row (`alertID`); it is queued under an idempotency key
+    /// made of that id and cleared only once in the outbox, so a crash at any point neither
+    /// loses it (`replayPending` finds it) nor queues it twice. Failures are logged: the row
+    /// is already stored and broadcast.
+    func alert(_ change: TopicChange, topic: TopicDefinition, principal: TopicPrincipal?, topics: TopicHub) async {
+        guard let id = change.alertID else { return }
+        guard let t = templates[topic.name], t.methods.contains(change.method) else {
+            try? await topics.clearAlert(id)  // alerts off (template broken): nothing to send
+            return
+        }
         var context: [String: Any] = ["_method": change.method.rawValue, "_topic": topic.name]
         for (k, v) in change.row.values { context[k] = v.text ?? "" }
         let to = t.to.map { $0.render(context).trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
@@ -57,9 +64,35 @@ struct TopicAlerts: Sendable {
         let request = SendRequest(to: to, text: t.text.render(context), subject: t.subject?.render(context)
             .replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " "), html: t.html?.render(context))
         do {
-            _ = try await hub.send(request, sender: principal?.id ?? "topic:\(topic.name)")
-        } catch {
+            _ = try await hub.send(request, sender: principal?.id ?? "topic:\(topic.name)", idempotencyKey: "topic-alert-\(id)")
+        } catch let error as SwitchboardError where error.kind == .invalid || error.kind == .conflict {
+            // Can never be queued (no reachable recipient, …), or already was (a replay after
+            // a crash that rendered differently): either way, nothing more to do.
             logger.error("topic alert not queued", metadata: ["topic": "\(topic.name)", "id": "\(change.row.id)", "error": "\(error)"])
+        } catch {
+            // Left pending: the next start replays it.
+            logger.error("topic alert not queued yet; kept for the next start", metadata: ["topic": "\(topic.name)", "id": "\(change.row.id)", "error": "\(error)"])
+            return
+        }
+        do { try await topics.clearAlert(id) } catch {
+            logger.warning("topic alert queued but not cleared; a replay will find it already queued", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Queues every alert a crash left between its row's commit and the outbox. Run at start.
+    func replayPending(_ topics: TopicHub) async {
+        do {
+            var after: Int64 = 0
+            while true {
+                let pending = try await topics.pendingAlerts(after: after, limit: 100)
+                if pending.isEmpty { return }
+                logger.notice("queueing topic alerts left pending by the last run", metadata: ["count": "\(pending.count)"])
+                for p in pending { await alert(p.change, topic: p.topic, principal: p.principal, topics: topics) }
+                after = pending.last?.change.alertID ?? after
+            }
+        } catch {
+            logger.error("could not replay pending topic alerts", metadata: ["error": "\(error)"])
         }
     }
 }
+

@@ -6,9 +6,9 @@ import Synchronization
 /// flooding client is slowed down instead of growing memory.
 final class TopicFrameQueue: Sendable {
     private struct State {
-        var items: [String] = []
+        var items: [TopicInbound] = []
         var finished = false
-        var taker: CheckedContinuation<[String]?, Never>?
+        var taker: CheckedContinuation<[TopicInbound]?, Never>?
         var pusher: CheckedContinuation<Void, Never>?
     }
 
@@ -17,9 +17,9 @@ final class TopicFrameQueue: Sendable {
 
     init(limit: Int = 256) { self.limit = limit }
 
-    func push(_ text: String) async {
+    func push(_ text: TopicInbound) async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let (taker, batch, resumeNow) = state.withLock { s -> (CheckedContinuation<[String]?, Never>?, [String], Bool) in
+            let (taker, batch, resumeNow) = state.withLock { s -> (CheckedContinuation<[TopicInbound]?, Never>?, [TopicInbound], Bool) in
                 if let t = s.taker {
                     s.taker = nil
                     return (t, [text], true)
@@ -34,7 +34,7 @@ final class TopicFrameQueue: Sendable {
     }
 
     func finish() {
-        let taker = state.withLock { s -> CheckedContinuation<[String]?, Never>? in
+        let taker = state.withLock { s -> CheckedContinuation<[TopicInbound]?, Never>? in
             s.finished = true
             defer { s.taker = nil }
             return s.items.isEmpty ? s.taker : nil
@@ -43,9 +43,9 @@ final class TopicFrameQueue: Sendable {
     }
 
     /// Everything queued (waiting for at least one frame); `nil` once finished and drained.
-    func takeAll() async -> [String]? {
-        await withCheckedContinuation { (c: CheckedContinuation<[String]?, Never>) in
-            let (result, pusher, wait) = state.withLock { s -> ([String]?, CheckedContinuation<Void, Never>?, Bool) in
+    func takeAll() async -> [TopicInbound]? {
+        await withCheckedContinuation { (c: CheckedContinuation<[TopicInbound]?, Never>) in
+            let (result, pusher, wait) = state.withLock { s -> ([TopicInbound]?, CheckedContinuation<Void, Never>?, Bool) in
                 if !s.items.isEmpty {
                     let items = s.items
                     s.items = []
