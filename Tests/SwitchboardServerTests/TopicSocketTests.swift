@@ -127,11 +127,11 @@ struct TopicSocketTests {
     @Test func anAlertingPostIsInTheOutboxAndNothingStaysPending() async throws {
         let topic = Self.chat(alert: true)
         let harness = try await Self.harness(topic)
-        let frames = try await Self.live(harness) { url in try await Self.converse(url, [Self.post("disk full")]) }
+        let frames = try await Self.live(harness) { url in try await Self.converse(url, [Self.post("R&D disk <full>")]) }
         #expect(frames.last?.hasPrefix(#"{"_type":"ack""#) == true)
         #expect(try await (harness.store as! SQLiteStore).pendingAlerts(after: 0, limit: 10).isEmpty)
         await harness.hub.dispatcher.drain()
-        #expect(harness.tester.sent().map(\.text) == ["said: disk full"])
+        #expect(harness.tester.sent().map(\.text) == ["said: R&D disk <full>"], "plain-text alerts are not HTML-escaped")
     }
 
     /// A crash after the row's commit and before the outbox: the alert is recorded with the

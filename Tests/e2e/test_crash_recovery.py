@@ -45,38 +45,43 @@ def test_sigkill_mid_dispatch_loses_nothing(tmp_path):
     with RecordingGateway() as gw:
         cfg = config(tmp_path / "switchboard.yaml", gw.port)
         hub = Hub(str(tmp_path), config=cfg).start()
-        password = hub.admin_password()
-        token = hub.session(password=password).post(hub.url + "/api/v1/tokens", json={"name": "load"}).json()["token"]
-        headers = {"Authorization": f"Bearer {token}"}
-        accepted = set()
-        killed = False
+        try:
+            password = hub.admin_password()
+            token = hub.session(password=password).post(hub.url + "/api/v1/tokens", json={"name": "load"}).json()["token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            accepted = set()
+            killed = False
 
-        def send(i):
-            body = {"to": [f"sms:+47{40000000 + i}"], "text": f"alert {i} & more #{i}"}
-            try:
-                r = requests.post(hub.url + "/api/v1/messages", json=body, headers=headers, timeout=10)
-            except requests.RequestException:
-                return None  # the hub was killed mid-request: never acknowledged, so not owed
-            return body["text"] if r.status_code == 202 else None
+            def send(i):
+                body = {"to": [f"sms:+47{40000000 + i}"], "text": f"alert {i} & more #{i}"}
+                try:
+                    r = requests.post(hub.url + "/api/v1/messages", json=body, headers=headers, timeout=10)
+                except requests.RequestException:
+                    return None  # the hub was killed mid-request: never acknowledged, so not owed
+                return body["text"] if r.status_code == 202 else None
 
-        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
-            futures = [pool.submit(send, i) for i in range(MESSAGES)]
-            for f in concurrent.futures.as_completed(futures):
-                text = f.result()
-                if text:
-                    accepted.add(text)
-                # Kill once dispatch is well under way but far from done.
-                if not killed and len(gw.snapshot()) >= MESSAGES // 4:
-                    hub.proc.send_signal(signal.SIGKILL)
-                    hub.proc.wait()
-                    killed = True
-        if not killed:
-            # Every message was accepted first: kill once dispatch is well under way.
-            wait_for(lambda: len(gw.snapshot()) >= MESSAGES // 4 or None, timeout=120, interval=0.01,
-                     what="a quarter of the messages to reach the gateway")
-            hub.proc.send_signal(signal.SIGKILL)
-            hub.proc.wait()
-            killed = True
+            with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+                futures = [pool.submit(send, i) for i in range(MESSAGES)]
+                for f in concurrent.futures.as_completed(futures):
+                    text = f.result()
+                    if text:
+                        accepted.add(text)
+                    # Kill once dispatch is well under way but far from done.
+                    if not killed and len(gw.snapshot()) >= MESSAGES // 4:
+                        hub.proc.send_signal(signal.SIGKILL)
+                        hub.proc.wait()
+                        killed = True
+            if not killed:
+                # Every message was accepted first: kill once dispatch is well under way.
+                wait_for(lambda: len(gw.snapshot()) >= MESSAGES // 4 or None, timeout=120, interval=0.01,
+                         what="a quarter of the messages to reach the gateway")
+                hub.proc.send_signal(signal.SIGKILL)
+                hub.proc.wait()
+                killed = True
+        finally:
+            if hub.proc.poll() is None:  # a failure before the kill must not leave the hub running
+                hub.proc.kill()
+                hub.proc.wait()
         received_at_kill = len(gw.snapshot())
         assert 0 < received_at_kill < len(accepted), (received_at_kill, len(accepted))
 

@@ -27,8 +27,11 @@ struct TopicAlerts: Sendable {
         for topic in topics {
             guard let a = topic.alert else { continue }
             do {
-                t[topic.name] = Templates(to: try a.to.map { try MustacheTemplate(string: $0) }, subject: try a.subject.map { try MustacheTemplate(string: $0) },
-                                          text: try MustacheTemplate(string: a.text), html: try a.html.map { try MustacheTemplate(string: $0) }, methods: a.methods)
+                // Recipients, subject and text are plain text (an SMS must read "R&D", not
+                // "R&amp;D"); only the HTML part escapes, as Mustache does by default.
+                func plain(_ source: String) throws -> MustacheTemplate { try MessageTemplates.template(source, plainText: true) }
+                t[topic.name] = Templates(to: try a.to.map(plain), subject: try a.subject.map(plain),
+                                          text: try plain(a.text), html: try a.html.map { try MustacheTemplate(string: $0) }, methods: a.methods)
             } catch {
                 logger.error("topic alert template does not compile; alerts are off for this topic", metadata: ["topic": "\(topic.name)", "error": "\(error)"])
             }
