@@ -14,6 +14,7 @@ import SwitchboardSQLite
 ///
 ///     swift build -c release --product topic-bench && .build/release/topic-bench
 ///     topic-bench --quick          # smaller runs
+///     topic-bench --only paced     # one part: idle, fanout, paced or history
 ///     topic-bench --idle-clients N --port P   (internal: the idle-connection client process)
 
 let arguments = CommandLine.arguments
@@ -23,6 +24,8 @@ if let count = option("--idle-clients").flatMap(Int.init), let port = option("--
     exit(0)
 }
 let quick = arguments.contains("--quick")
+let only = option("--only")
+func part(_ name: String) -> Bool { only == nil || only == name }
 let idleConnections = option("--idle").flatMap(Int.init) ?? (quick ? 1_000 : 10_000)
 let fileLimit = FileLimit.raise()
 
@@ -42,7 +45,7 @@ topic.historyLimit = 2_000
 // the throughput figures are about the server, not about dropping slow readers.
 topic.maxQueuedFrames = 1_000_000
 configuration.topics = [topic]
-let store = try SQLiteStore(directory: directory, synchronous: .full)
+let store = try SQLiteStore(directory: directory, synchronous: ProcessInfo.processInfo.environment["XSYNC"] == nil ? .full : .normal)
 let hub = Hub(configuration: configuration, store: store, connectors: [], logger: logger)
 let app = buildApplication(hub: hub, registry: PrometheusCollectorRegistry(), logger: logger)
 let clients = MultiThreadedEventLoopGroup._makePerpetualGroup(threadNamePrefix: CPUTime.clientThreadPrefix, numberOfThreads: 1)
@@ -61,17 +64,26 @@ try await withThrowingTaskGroup(of: Void.self) { group in
     guard up else { throw BenchError("the server did not start") }
     let machine0 = CPUTime.machineBusy(), wall0 = ContinuousClock.now
     var report = Report()
-    note("idle: \(idleConnections) connections")
-    report.idle = try await IdleRun.run(port: port, connections: idleConnections)
-    note("  \(String(format: "%.1f", report.idle.bytesPerConnection / 1024)) KB per idle connection")
-    for (n, messages) in quick ? [(10, 2_000), (100, 1_000), (1_000, 200)] : [(10, 20_000), (100, 5_000), (1_000, 1_000)] {
+    if part("idle") {
+        note("idle: \(idleConnections) connections")
+        report.idle = try await IdleRun.run(port: port, connections: idleConnections)
+        note("  \(String(format: "%.1f", report.idle.bytesPerConnection / 1024)) KB per idle connection")
+    }
+    for (n, messages) in quick ? [(10, 2_000), (100, 1_000), (1_000, 200)] : [(10, 20_000), (100, 5_000), (1_000, 1_000)] where part("fanout") {
         note("fan-out to \(n)")
         report.runs.append(try await FanOut.run(clients: clients, port: port, subscribers: n, messages: messages, pacedPerSecond: nil))
     }
-    note("paced")
-    report.runs.append(try await FanOut.run(clients: clients, port: port, subscribers: 10, messages: quick ? 1_000 : 5_000, pacedPerSecond: 1_000))
-    note("history")
-    report.history = try await HistoryRun.run(clients: clients, port: port, rows: 2_000)
+    if part("paced") {
+        note("paced")
+        report.runs.append(try await FanOut.run(clients: clients, port: port, subscribers: 10, messages: quick ? 1_000 : 5_000, pacedPerSecond: 1_000))
+    }
+    if part("history") {
+        note("history")
+        if only != nil {  // the fan-out runs did not fill the table
+            _ = try await FanOut.run(clients: clients, port: port, subscribers: 1, messages: 2_000, pacedPerSecond: nil)
+        }
+        report.history = try await HistoryRun.run(clients: clients, port: port, rows: 2_000)
+    }
     let wall = (ContinuousClock.now - wall0) / .seconds(1)
     report.machineLoad = (CPUTime.machineBusy() - machine0) / wall
     report.print()
@@ -92,9 +104,9 @@ struct Report {
             let name = r.paced.map { "1 → \(r.subscribers), paced \($0)/s" } ?? "1 → \(r.subscribers), full speed"
             Swift.print("| \(name) | \(r.messages) | \(f(r.messagesPerSecond)) | \(f(r.deliveriesPerSecond)) | \(f(r.p50, 2)) | \(f(r.p99, 2)) | \(f(r.cpuMicrosPerMessage)) |")
         }
-        Swift.print("\nhistory: 2,000 rows on connect in \(f(history.median, 1)) ms (median of 9; best \(f(history.best, 1)) ms), connection and upgrade included")
-        Swift.print("idle: \(idle.connections) connections, \(f(idle.bytesPerConnection / 1024, 1)) KB resident per connection "
-                    + "(server RSS \(idle.before / 1_048_576) → \(idle.after / 1_048_576) MiB, clients in a child process)")
+        if history.median > 0 { Swift.print("\nhistory: 2,000 rows on connect in \(f(history.median, 1)) ms (median of 9; best \(f(history.best, 1)) ms), connection and upgrade included") }
+        if idle.connections > 0 { Swift.print("idle: \(idle.connections) connections, \(f(idle.bytesPerConnection / 1024, 1)) KB resident per connection "
+                    + "(server RSS \(idle.before / 1_048_576) → \(idle.after / 1_048_576) MiB, clients in a child process)") }
         Swift.print("machine: \(f(machineLoad, 2)) of \(ProcessInfo.processInfo.activeProcessorCount) cores busy on average during the runs (this process and any other)")
     }
 }

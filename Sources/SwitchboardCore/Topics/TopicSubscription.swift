@@ -35,6 +35,9 @@ public final class TopicSubscription: Sendable {
         /// Queue length that still counts as keeping up; `limit` plus the history just queued.
         var allowance: Int
         var taker: CheckedContinuation<[String]?, Never>?
+        /// A push consumer's signal (see `onFrames`), and whether it was given and not yet answered.
+        var waker: (@Sendable () -> Void)?
+        var woken = false
     }
 
     init(topic: TopicDefinition, filters: [TopicFilter], limit: Int? = nil, onEnd: @escaping @Sendable (TopicSubscription) -> Void) {
@@ -52,7 +55,9 @@ public final class TopicSubscription: Sendable {
     /// Queues a broadcast row, or ends the subscription if the client has fallen behind.
     func offer(_ text: String, revision: Int64) {
         var overflowed = false
+        var wake: (@Sendable () -> Void)?
         let taker = state.withLock { s -> CheckedContinuation<[String]?, Never>? in
+            defer { wake = Self.wakeIfNeeded(&s) }
             switch s.phase {
             case .buffering(var pending):
                 s.phase = .live  // release the array's storage before appending (no copy)
@@ -73,12 +78,27 @@ public final class TopicSubscription: Sendable {
             }
         }
         taker?.resume(returning: overflowed ? [TopicJSON.tooSlow(limit: limit)] : [text])
+        wake?()
         if overflowed { onEnd(self) }
+    }
+
+    /// The push consumer's waker, once per batch: when frames (or the end) wait and it was
+    /// not already told. Called under the lock; the caller runs it after unlocking.
+    private static func wakeIfNeeded(_ s: inout State) -> (@Sendable () -> Void)? {
+        guard let waker = s.waker, !s.woken else { return nil }
+        switch s.phase {
+        case .buffering: return nil
+        case .live: if s.queue.isEmpty { return nil }
+        case .ended: break
+        }
+        s.woken = true
+        return waker
     }
 
     /// Drops everything queued and leaves the `too_slow` frame as the last thing to write.
     private static func overflow(_ s: inout State, limit: Int) -> CheckedContinuation<[String]?, Never>? {
         s.phase = .ended(.tooSlow)
+        s.woken = false  // a push consumer that is not reading must still hear of the end
         s.queue = []
         if let t = s.taker { s.taker = nil; return t }
         s.queue = [TopicJSON.tooSlow(limit: limit)]
@@ -93,7 +113,9 @@ public final class TopicSubscription: Sendable {
     }
 
     func goLive(history: [String], revision: Int64) {
+        var wake: (@Sendable () -> Void)?
         let (taker, batch) = state.withLock { s -> (CheckedContinuation<[String]?, Never>?, [String]) in
+            defer { wake = Self.wakeIfNeeded(&s) }
             guard case .buffering(let pending) = s.phase else { return (nil, []) }
             s.queue.reserveCapacity(history.count + 1 + pending.count)
             s.queue += history
@@ -107,17 +129,50 @@ public final class TopicSubscription: Sendable {
             return (t, s.queue)
         }
         taker?.resume(returning: batch)
+        wake?()
     }
 
     /// Queues a frame for this client alone (an ack or an error), after what is already queued.
     /// Answers to the client's own writes never count as falling behind: its reader waits
     /// for them, so they are bounded by the client's own frames.
     public func send(_ text: String) {
+        var wake: (@Sendable () -> Void)?
         let taker = state.withLock { s -> CheckedContinuation<[String]?, Never>? in
             if case .ended = s.phase { return nil }
+            defer { wake = Self.wakeIfNeeded(&s) }
             return Self.enqueue(text, &s)
         }
         taker?.resume(returning: [text])
+        wake?()
+    }
+
+    /// Makes this a push subscription: `waker` is called (on whatever thread queued) when
+    /// frames wait or the subscription ended, once until the consumer calls `takeAvailable`.
+    /// A connection's event loop uses it to write without a task of its own per client.
+    /// Called at once if something already waits.
+    public func onFrames(_ waker: @escaping @Sendable () -> Void) {
+        let wake = state.withLock { s -> (@Sendable () -> Void)? in
+            s.waker = waker
+            s.woken = false
+            return Self.wakeIfNeeded(&s)
+        }
+        wake?()
+    }
+
+    /// Everything queued now, without waiting, and why the subscription ended if it has
+    /// (the frames are still to be written: a `too_slow` subscription's last is its error
+    /// frame); re-arms the waker.
+    public func takeAvailable() -> (frames: [String], ended: EndReason?) {
+        state.withLock { s in
+            s.woken = false
+            let batch = s.queue
+            s.queue = []
+            switch s.phase {
+            case .live: s.allowance = limit; return (batch, nil)
+            case .ended(let reason): return (batch, reason)
+            case .buffering: return (batch, nil)
+            }
+        }
     }
 
     /// Every frame queued so far, oldest first, waiting for at least one; `nil` once the
@@ -152,6 +207,7 @@ public final class TopicSubscription: Sendable {
         let (wasRunning, taker) = state.withLock { s -> (Bool, CheckedContinuation<[String]?, Never>?) in
             if case .ended = s.phase { return (false, nil) }
             s.phase = .ended(.cancelled)
+            s.waker = nil  // the consumer cancelled: it needs no call back
             defer { s.taker = nil }
             return (true, s.taker)
         }

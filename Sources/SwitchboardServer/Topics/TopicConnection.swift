@@ -1,17 +1,12 @@
 import Foundation
-import HummingbirdWebSocket
 import Logging
-import NIOCore
-import ServiceLifecycle
 import SwitchboardCore
 
-/// One subscriber's socket: history and live rows out, write frames in.
-///
-/// Frames are handled one at a time in the order sent; each answer (ack or error) is queued
-/// behind the rows already queued for this client, so a client sees its own broadcast
-/// before its ack. A bad frame (not JSON, binary, not UTF-8, over `max_frame_bytes`) gets
-/// an error frame and the socket stays open. A client that falls more than
-/// `max_queued_frames` behind gets a `too_slow` error frame and a close (1008, `too_slow`).
+/// What a subscriber's writes go through: frames in the order sent, each answer (ack or
+/// error) queued behind the rows already queued for this client, so a client sees its own
+/// broadcast before its ack. A bad frame (not JSON, binary, not UTF-8, over
+/// `max_frame_bytes`) gets an error frame and the socket stays open. The socket itself is
+/// `TopicSocketHandler`.
 struct TopicConnection: Sendable {
     let hub: TopicHub
     let alerts: TopicAlerts
@@ -21,93 +16,6 @@ struct TopicConnection: Sendable {
     static func split(_ target: String) -> (String, String) {
         guard let q = target.firstIndex(of: "?") else { return (target, "") }
         return (String(target[..<q]), String(target[target.index(after: q)...]))
-    }
-
-    func run(_ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter) async {
-        let topic = admission.topic
-        let subscription: TopicSubscription
-        do {
-            subscription = try await hub.subscribe(topic, principal: admission.principal, query: admission.query)
-        } catch {
-            let e = Self.topicError(error, logger: logger)
-            try? await outbound.write(.text(TopicJSON.error(e, method: nil, ref: nil)))
-            try? await outbound.close(.unexpectedServerError, reason: e.code)
-            return
-        }
-        let queue = TopicFrameQueue()
-        // Tasks are most of an idle connection's memory, so there are as few as can be: the
-        // reader (this task), the writer, and a handler for the client's writes that starts
-        // only when the client first sends something (most subscribers never do).
-        await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    do {
-                        while let batch = await subscription.next() {
-                            for text in batch { try await outbound.write(.text(text)) }
-                        }
-                        if subscription.endReason == .tooSlow {
-                            try await outbound.close(.policyViolation, reason: "too_slow")
-                        }
-                    } catch {
-                        subscription.cancel()  // the socket is gone: stop queueing for it
-                    }
-                }
-                var handling = false
-                do {
-                    try await Self.read(inbound, limit: topic.maxFrameBytes) { item in
-                        if !handling {
-                            handling = true
-                            group.addTask {
-                                while let items = await queue.takeAll() { await handle(items, subscription) }
-                                subscription.cancel()
-                            }
-                        }
-                        await queue.push(item)
-                    }
-                } catch {
-                    logger.debug("topic socket closed", metadata: ["topic": "\(topic.name)", "error": "\(error)"])
-                }
-                queue.finish()
-                if !handling { subscription.cancel() }
-            }
-        } onGracefulShutdown: {
-            // The WebSocket layer sends the close frame; no more rows after it.
-            subscription.cancel()
-        }
-    }
-
-    /// Reads whole messages frame by frame, never holding more than `limit` bytes of one:
-    /// the rest of an oversize message is skipped and the message reported as `.tooLarge`.
-    static func read(_ inbound: WebSocketInboundStream, limit: Int, _ deliver: (TopicInbound) async -> Void) async throws {
-        var parts = ByteBuffer()
-        var size = 0
-        var binary = false
-        for try await frame in inbound {
-            if frame.opcode != .continuation {
-                size = 0; binary = frame.opcode == .binary
-                parts.clear()
-            }
-            size += frame.data.readableBytes
-            if frame.fin && parts.readableBytes == 0 {
-                // One-frame message (the usual case): no copy.
-                await deliver(size > limit ? .tooLarge(size) : binary ? .binary : Self.text(frame.data))
-                continue
-            }
-            if size <= limit && !binary {
-                var data = frame.data
-                parts.writeBuffer(&data)
-            } else {
-                parts.clear()
-                if !frame.fin { parts.writeInteger(UInt8(0)) }  // remember a message is open
-            }
-            guard frame.fin else { continue }
-            await deliver(size > limit ? .tooLarge(size) : binary ? .binary : Self.text(parts))
-            parts.clear()
-        }
-    }
-
-    static func text(_ buffer: ByteBuffer) -> TopicInbound {
-        String(validating: buffer.readableBytesView, as: UTF8.self).map(TopicInbound.text) ?? .invalidUTF8
     }
 
     /// Answers a batch of frames in the order they came: decoding errors at once, writes

@@ -27,7 +27,7 @@ struct TopicGate: Sendable {
         }
         do {
             return Admission(topic: topic, principal: principal, query: try TopicQuery.parse(rawQuery, for: topic))
-        } catch let error as TopicError {
+        } catch {
             throw APIError.badRequest(error.code, error.message)
         }
     }

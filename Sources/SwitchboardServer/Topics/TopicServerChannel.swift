@@ -1,0 +1,105 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+import NIOWebSocket
+import SwitchboardCore
+
+/// The HTTP/1 server with the topics' WebSocket upgrade.
+///
+/// Ordinary requests go to the router exactly as with `.http1()`. An upgrade of a topic's
+/// path is admitted first (credential, origin, read rule, filters: `TopicGate`), then served by
+/// a `TopicSocketHandler` on the connection's event loop: the connection keeps no task, no
+/// actor and no async stream, which is most of what an idle subscriber would otherwise cost.
+/// An upgrade of any other path is answered by the router (404). On shutdown the server's
+/// quiescing event reaches every socket, which closes with 1001.
+struct TopicServerChannel: ServerChildChannel, HTTPChannelHandler {
+    enum Upgrade: Sendable {
+        case topic
+        case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+    }
+
+    struct Value: ServerChildChannelValue {
+        let upgrade: EventLoopFuture<Upgrade>
+        let channel: any Channel
+    }
+
+    let responder: HTTPChannelHandler.Responder
+    let endpoints: TopicEndpoints
+    var http1 = HTTP1Channel.Configuration()
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let role = NIOLoopBoundBox<TopicSocketHandler.Role?>(nil, eventLoop: channel.eventLoop)
+            let endpoints = self.endpoints, http1 = self.http1
+            let upgrader = NIOTypedWebSocketServerUpgrader<Upgrade>(
+                maxFrameSize: endpoints.transportFrameLimit,
+                shouldUpgrade: { channel, head in
+                    let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
+                    promise.completeWithTask {
+                        guard let decided = await Self.admit(head, endpoints) else { return nil }
+                        try await channel.eventLoop.submit { role.value = decided }.get()
+                        return HTTPHeaders()
+                    }
+                    return promise.futureResult
+                },
+                upgradePipelineHandler: { channel, _ in
+                    channel.eventLoop.makeCompletedFuture {
+                        guard let decided = role.value else { throw ChannelError.inappropriateOperationForState }
+                        try channel.pipeline.syncOperations.addHandler(TopicSocketHandler(role: decided, endpoints: endpoints, logger: logger))
+                        return .topic
+                    }
+                }
+            )
+            let upgrades = NIOTypedHTTPServerUpgradeConfiguration<Upgrade>(upgraders: [upgrader]) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                    try sync.addHandlers(http1.additionalChannelHandlers())
+                    try sync.addHandler(HTTPConnectionStateHandler(idleTimeout: http1.idleTimeout.map { .init($0) }, logger: logger))
+                    return .http(try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true)))
+                }
+            }
+            var pipeline = NIOUpgradableHTTPServerPipelineConfiguration<Upgrade>(upgradeConfiguration: upgrades)
+            pipeline.enablePipelining = false  // HTTP is pipelined by NIOAsyncChannel
+            pipeline.enableErrorHandling = false  // Hummingbird answers errors
+            pipeline.enableResponseHeaderValidation = false  // HTTP types validate
+            pipeline.decoderConfiguration.maxHeaderFieldSize = http1.httpDecoder.maxHeaderFieldSize
+            pipeline.decoderConfiguration.maxHeaderListSize = http1.httpDecoder.maxHeaderListSize
+            pipeline.decoderConfiguration.maxHeaderFieldCount = http1.httpDecoder.maxHeaderFieldCount
+            let upgrade = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: pipeline)
+            return Value(upgrade: upgrade, channel: channel)
+        }
+    }
+
+    /// The socket's role for an upgrade of `head`, or `nil` when the path is not a topic's.
+    /// A refused client still gets a socket: a refused upgrade could only be a bare 400,
+    /// which tells a browser nothing.
+    static func admit(_ head: HTTPRequestHead, _ endpoints: TopicEndpoints) async -> TopicSocketHandler.Role? {
+        let (path, query) = TopicConnection.split(head.uri)
+        guard let topic = endpoints.hub.topic(path: path) else { return nil }
+        do {
+            let request = try HTTPRequest(head, secure: false, splitCookie: false)
+            return .subscriber(try await endpoints.gate.admit(topic, headers: request.headerFields, authority: request.authority, rawQuery: query))
+        } catch let refusal as APIError {
+            return .refused(refusal)
+        } catch {
+            return .refused(APIError(.internalServerError, "internal_error", "could not check the credentials; try again"))
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        do {
+            switch try await value.upgrade.get() {
+            case .http(let channel): await handleHTTP(asyncChannel: channel, logger: logger)
+            case .topic: break  // served by its handler on the event loop from here on
+            }
+        } catch {
+            logger.debug("connection ended before its first request was read", metadata: ["error": "\(error)"])
+        }
+    }
+}

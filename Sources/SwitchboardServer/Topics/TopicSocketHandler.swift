@@ -1,0 +1,298 @@
+import Logging
+import NIOCore
+import NIOWebSocket
+import SwitchboardCore
+
+/// One topic WebSocket after the upgrade, served on its connection's event loop.
+///
+/// There is no task per connection: rows are pushed by the subscription's waker straight to
+/// the event loop, which writes everything queued with one flush (and stops taking frames
+/// while the socket is not writable, so a slow reader fills its bounded subscription queue and
+/// is dropped with `too_slow`, never the hub's memory). Frames the client sends are assembled
+/// here (at most `max_frame_bytes` of one message is kept) and answered in order by a task
+/// that exists only while the client has frames waiting. Pings go out every `pingInterval`;
+/// a peer that has not answered the previous one is closed (1001, `ping_timeout`). On server
+/// shutdown every socket is closed with 1001 `shutting_down`.
+final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundIn = Never
+    typealias OutboundOut = WebSocketFrame
+
+    /// What the upgrade decided.
+    enum Role: Sendable {
+        /// An admitted subscriber.
+        case subscriber(TopicGate.Admission)
+        /// A refused client: the socket opens only to carry the reason, then closes with
+        /// 4000 + the HTTP status a plain request would have had.
+        case refused(APIError)
+    }
+
+    static let pingInterval = TimeAmount.seconds(30)
+    static let closeTimeout = TimeAmount.seconds(10)
+
+    private let role: Role
+    private let endpoints: TopicEndpoints
+    private let logger: Logger
+    private var context: ChannelHandlerContext?
+    private var subscription: TopicSubscription?
+    private let inbound = TopicFrameQueue()
+    private var message = TopicMessageAssembly()
+    private var closing = false
+    private var closed = false
+    private var readHeld = false
+    private var awaitingPong = false
+    private var pinger: RepeatedTask?
+    private var closer: Scheduled<Void>?
+
+    init(role: Role, endpoints: TopicEndpoints, logger: Logger) {
+        self.role = role; self.endpoints = endpoints; self.logger = logger
+    }
+
+    // MARK: - Lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        let me = NIOLoopBound(self, eventLoop: context.eventLoop)
+        pinger = context.eventLoop.scheduleRepeatedTask(initialDelay: Self.pingInterval, delay: Self.pingInterval) { _ in me.value.ping() }
+        switch role {
+        case .refused(let refusal):
+            let frame = TopicJSON.error(TopicError(.forbidden, refusal.code, refusal.message), method: nil, ref: nil)
+            write(String(frame.dropLast()) + #","status":\#(refusal.status.code)}"#)
+            close(.unknown(UInt16(4000 + refusal.status.code)), reason: refusal.code)
+        case .subscriber(let admission):
+            let hub = endpoints.hub, logger = self.logger, loop = context.eventLoop
+            Task {
+                do {
+                    let subscription = try await hub.subscribe(admission.topic, principal: admission.principal, query: admission.query)
+                    loop.execute { me.value.attach(subscription) }
+                } catch {
+                    let e = TopicConnection.topicError(error, logger: logger)
+                    loop.execute {
+                        me.value.write(TopicJSON.error(e, method: nil, ref: nil))
+                        me.value.close(.unexpectedServerError, reason: e.code)
+                    }
+                }
+            }
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { stop() }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        stop()
+        context.fireChannelInactive()
+    }
+
+    private func stop() {
+        closed = true
+        subscription?.cancel()
+        pinger?.cancel(); pinger = nil
+        closer?.cancel(); closer = nil
+    }
+
+    private func attach(_ subscription: TopicSubscription) {
+        guard !closed, !closing else { subscription.cancel(); return }
+        self.subscription = subscription
+        let me = NIOLoopBound(self, eventLoop: context!.eventLoop), loop = context!.eventLoop
+        subscription.onFrames { loop.execute { me.value.drain() } }
+        startAnswering()
+        resumeReading()
+    }
+
+    // MARK: - Out
+
+    /// Writes everything the subscription has queued, with one flush; ends the socket if the
+    /// subscriber fell behind.
+    private func drain() {
+        guard let context, let subscription, !closed, !closing else { return }
+        // Not writable: leave the frames queued (they count against `max_queued_frames`);
+        // writability coming back drains again. A subscription dropped as too slow is
+        // written and closed regardless.
+        guard context.channel.isWritable || subscription.endReason == .tooSlow else { return }
+        let (frames, ended) = subscription.takeAvailable()
+        for text in frames { context.write(wrapOutboundOut(Self.textFrame(text, context.channel.allocator)), promise: nil) }
+        if !frames.isEmpty { context.flush() }
+        if ended == .tooSlow { close(.policyViolation, reason: "too_slow") }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { drain() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    private func write(_ text: String) {
+        guard let context, !closing, !closed else { return }
+        context.writeAndFlush(wrapOutboundOut(Self.textFrame(text, context.channel.allocator)), promise: nil)
+    }
+
+    static func textFrame(_ text: String, _ allocator: ByteBufferAllocator) -> WebSocketFrame {
+        WebSocketFrame(fin: true, opcode: .text, data: allocator.buffer(string: text))
+    }
+
+    /// Starts the closing handshake: no more rows; the channel closes when the client answers
+    /// the close frame, or after `closeTimeout`.
+    private func close(_ code: WebSocketErrorCode, reason: String) {
+        guard let context, !closing, !closed else { return }
+        closing = true
+        subscription?.cancel()
+        var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
+        data.write(webSocketErrorCode: code)
+        data.writeString(reason)
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)), promise: nil)
+        let me = NIOLoopBound(self, eventLoop: context.eventLoop)
+        closer = context.eventLoop.scheduleTask(in: Self.closeTimeout) { me.value.context?.close(promise: nil) }
+        resumeReading()  // the client's close frame must be read
+    }
+
+    private func ping() {
+        guard let context, !closing, !closed else { return }
+        if awaitingPong {
+            logger.debug("topic socket did not answer a ping; closing")
+            close(.goingAway, reason: "ping_timeout")
+            context.close(promise: nil)
+            return
+        }
+        awaitingPong = true
+        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())), promise: nil)
+    }
+
+    // MARK: - In
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        awaitingPong = false  // anything from the peer shows it is alive
+        // RFC 6455 §5.1-5.2: client frames are masked, and no extension was agreed.
+        guard frame.maskKey != nil, frame.reservedBits.isEmpty else { return protocolError("frames must be masked, without reserved bits") }
+        switch frame.opcode {
+        case .connectionClose:
+            if closing { context.close(promise: nil); return }
+            // Echo the client's status code (RFC 6455 §5.5.1), then end the connection.
+            closing = true
+            subscription?.cancel()
+            var payload = frame.unmaskedData
+            let code = payload.readSlice(length: 2) ?? ByteBuffer()
+            let bound = context.loopBound
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: code)))
+                .whenComplete { _ in bound.value.close(promise: nil) }
+        case .ping:
+            if !closing { context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil) }
+        case .pong:
+            break
+        case .text, .binary, .continuation:
+            if closing { return }
+            do throws(TopicMessageAssembly.ProtocolError) {
+                if let item = try message.add(frame, limit: admissionLimit) { deliver(item) }
+            } catch {
+                protocolError(error.reason)
+            }
+        default:
+            protocolError("unknown opcode")
+        }
+    }
+
+    private var admissionLimit: Int {
+        if case .subscriber(let admission) = role { return admission.topic.maxFrameBytes }
+        return 0
+    }
+
+    private func protocolError(_ reason: String) {
+        logger.debug("topic socket protocol error", metadata: ["reason": "\(reason)"])
+        close(.protocolError, reason: "protocol_error")
+    }
+
+    private func deliver(_ item: TopicInbound) {
+        guard case .subscriber = role else { return }
+        inbound.push(item)
+        startAnswering()
+    }
+
+    /// Starts a task for the frames waiting, unless one runs or the subscription is not ready.
+    private func startAnswering() {
+        guard let subscription, case .subscriber(let admission) = role, inbound.claim() else { return }
+        let connection = TopicConnection(hub: endpoints.hub, alerts: endpoints.alerts, admission: admission, logger: logger)
+        let queue = inbound, me = NIOLoopBound(self, eventLoop: context!.eventLoop), loop = context!.eventLoop
+        Task {
+            while let items = queue.take() {
+                await connection.handle(items, subscription)
+                // The reader may have stopped at a full queue: let it go on.
+                if items.count >= queue.limit { loop.execute { me.value.resumeReading() } }
+            }
+        }
+    }
+
+    /// Reads only once subscribed (or closing), and while fewer than `limit` frames wait.
+    func read(context: ChannelHandlerContext) {
+        if !closing && (subscription == nil || inbound.isFull) {
+            readHeld = true
+            return
+        }
+        context.read()
+    }
+
+    private func resumeReading() {
+        guard readHeld, let context, closing || (subscription != nil && !inbound.isFull) else { return }
+        readHeld = false
+        context.read()
+    }
+
+    // MARK: - Events
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            close(.goingAway, reason: "shutting_down")
+        } else if let event = event as? ChannelEvent, event == .inputClosed {
+            context.close(promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // WebSocket protocol errors are answered and closed by the protocol error handler.
+        if !(error is NIOWebSocketError) {
+            logger.debug("topic socket error", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+        }
+    }
+}
+
+/// Puts a client's message together from its frames, keeping at most `limit` bytes of it:
+/// the rest of an oversize message is skipped and the message reported as `.tooLarge`.
+struct TopicMessageAssembly {
+    struct ProtocolError: Error { let reason: String }
+
+    private var parts: ByteBuffer?
+    private var size = 0
+    private var binary = false
+    private var open = false
+
+    mutating func add(_ frame: WebSocketFrame, limit: Int) throws(ProtocolError) -> TopicInbound? {
+        var data = frame.unmaskedData
+        if frame.opcode == .continuation {
+            guard open else { throw ProtocolError(reason: "a continuation frame without a message to continue") }
+        } else {
+            guard !open else { throw ProtocolError(reason: "a new message before the last one was finished") }
+            size = 0
+            binary = frame.opcode == .binary
+            if frame.fin {  // a one-frame message (the usual case): no copy
+                return data.readableBytes > limit ? .tooLarge(data.readableBytes) : binary ? .binary : Self.text(data)
+            }
+            open = true
+            parts = nil
+        }
+        size += data.readableBytes
+        if size <= limit && !binary {
+            if parts == nil { parts = ByteBuffer() }
+            parts!.writeBuffer(&data)
+        } else {
+            parts = nil
+        }
+        guard frame.fin else { return nil }
+        open = false
+        defer { parts = nil }
+        return size > limit ? .tooLarge(size) : binary ? .binary : Self.text(parts ?? ByteBuffer())
+    }
+
+    static func text(_ buffer: ByteBuffer) -> TopicInbound {
+        String(validating: buffer.readableBytesView, as: UTF8.self).map(TopicInbound.text) ?? .invalidUTF8
+    }
+}
