@@ -181,7 +181,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardSQLiteTests",
-            dependencies: ["SwitchboardSQLite", "SwitchboardTesting"],
+            dependencies: ["SwitchboardSQLite", "SwitchboardTesting", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -53,6 +53,7 @@ final class Acks: Sendable {
 }
 
 struct FanOutResult {
+    var topic: String
     var subscribers: Int, messages: Int, paced: Int?
     var seconds: Double
     var p50: Double, p99: Double
@@ -103,15 +104,16 @@ enum FanOut {
     /// Connects the subscribers (history off), waits until all are live, then publishes
     /// `messages` rows from one socket that hears only its acks (not waiting for them; paced
     /// if asked), and waits until every subscriber has every row.
-    static func run(clients: any EventLoopGroup, port: Int, subscribers n: Int, messages: Int, pacedPerSecond: Int?) async throws -> FanOutResult {
+    static func run(clients: any EventLoopGroup, port: Int, topic: String = "bench", subscribers n: Int, messages: Int,
+                    pacedPerSecond: Int?) async throws -> FanOutResult {
         let subs = (0..<n).map { Subscriber(sampled: $0 < 10, messages: messages) }
         let channels = try await Connect.many(n) { i in
-            try await LeanClient.connect(group: clients, port: port, path: "/topics/bench?_limit=0") { subs[i].onText($0) }
+            try await LeanClient.connect(group: clients, port: port, path: "/topics/\(topic)?_limit=0") { subs[i].onText($0) }
         }
         try await Wait.until("\(n) subscribers to be live") { subs.allSatisfy { $0.ready.load(ordering: .acquiring) } }
         let acks = Acks()
         // A filter no row matches: the publisher hears only its acks.
-        let publisher = try await LeanClient.connect(group: clients, port: port, path: "/topics/bench?_limit=0&seq=-1") { acks.onText($0) }
+        let publisher = try await LeanClient.connect(group: clients, port: port, path: "/topics/\(topic)?_limit=0&seq=-1") { acks.onText($0) }
         try await Wait.until("the publisher") { true }
         var sent = [UInt64](repeating: 0, count: messages)
         let frames = (0..<messages).map { LeanClient.textFrame(#"{"_method":"POST","body":"benchmark message","seq":"# + String($0) + "}") }
@@ -140,7 +142,7 @@ enum FanOut {
         for s in subs { for (i, t) in (s.arrivals?.withLock { $0 } ?? []).enumerated() where t > 0 { latencies.append(Double(t - sent[i]) / 1e6) } }
         latencies.sort()
         for c in channels + [publisher] { c.close(promise: nil) }
-        return FanOutResult(subscribers: n, messages: messages, paced: pacedPerSecond, seconds: Double(end - first) / 1e9,
+        return FanOutResult(topic: topic, subscribers: n, messages: messages, paced: pacedPerSecond, seconds: Double(end - first) / 1e9,
                             p50: latencies[latencies.count / 2], p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
                             serverCPU: cpu)
     }

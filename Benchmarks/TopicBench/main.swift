@@ -44,8 +44,13 @@ topic.historyLimit = 2_000
 // Full-speed runs publish faster than a thousand subscribers on two cores can be written to;
 // the throughput figures are about the server, not about dropping slow readers.
 topic.maxQueuedFrames = 1_000_000
-configuration.topics = [topic]
-let store = try SQLiteStore(directory: directory, synchronous: ProcessInfo.processInfo.environment["XSYNC"] == nil ? .full : .normal)
+// The same topic with `durability: commit`: committed (safe from a hub crash) before the
+// broadcast, flushed by the next checkpoint; for the paced run beside the flushing one.
+var committed = topic
+committed.name = "bench_commit"; committed.path = "/topics/bench_commit"; committed.table = "bench_commit"
+committed.durability = .commit
+configuration.topics = [topic, committed]
+let store = try SQLiteStore(directory: directory, synchronous: .full)
 let hub = Hub(configuration: configuration, store: store, connectors: [], logger: logger)
 let app = buildApplication(hub: hub, registry: PrometheusCollectorRegistry(), logger: logger)
 let clients = MultiThreadedEventLoopGroup._makePerpetualGroup(threadNamePrefix: CPUTime.clientThreadPrefix, numberOfThreads: 1)
@@ -74,8 +79,11 @@ try await withThrowingTaskGroup(of: Void.self) { group in
         report.runs.append(try await FanOut.run(clients: clients, port: port, subscribers: n, messages: messages, pacedPerSecond: nil))
     }
     if part("paced") {
-        note("paced")
-        report.runs.append(try await FanOut.run(clients: clients, port: port, subscribers: 10, messages: quick ? 1_000 : 5_000, pacedPerSecond: 1_000))
+        let messages = quick ? 1_000 : 5_000
+        note("paced, and the disk's own floor")
+        report.floor = try await DiskFloor.measure(directory: directory, perSecond: 1_000, writes: messages)
+        report.runs.append(try await FanOut.run(clients: clients, port: port, subscribers: 10, messages: messages, pacedPerSecond: 1_000))
+        report.runs.append(try await FanOut.run(clients: clients, port: port, topic: "bench_commit", subscribers: 10, messages: messages, pacedPerSecond: 1_000))
     }
     if part("history") {
         note("history")
@@ -95,14 +103,20 @@ struct Report {
     var history: (median: Double, best: Double) = (0, 0)
     var idle: (connections: Int, bytesPerConnection: Double, before: Int, after: Int) = (0, 0, 0, 0)
     var machineLoad = 0.0
+    var floor: DiskFloor.Result?
 
     func print() {
         func f(_ d: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", d) }
         Swift.print("\n| run | messages | messages/s fanned out | deliveries/s | p50 ms | p99 ms | server CPU µs/message |")
         Swift.print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for r in runs {
-            let name = r.paced.map { "1 → \(r.subscribers), paced \($0)/s" } ?? "1 → \(r.subscribers), full speed"
+            var name = r.paced.map { "1 → \(r.subscribers), paced \($0)/s" } ?? "1 → \(r.subscribers), full speed"
+            name += r.topic == "bench" ? "" : ", durability: commit"
             Swift.print("| \(name) | \(r.messages) | \(f(r.messagesPerSecond)) | \(f(r.deliveriesPerSecond)) | \(f(r.p50, 2)) | \(f(r.p99, 2)) | \(f(r.cpuMicrosPerMessage)) |")
+        }
+        if let floor {
+            Swift.print("\ndisk floor: appending \(floor.writes) records at \(floor.perSecond)/s with group commit and fdatasync, no hub: "
+                        + "p50 \(f(floor.p50, 2)) ms, p99 \(f(floor.p99, 2)) ms, max \(f(floor.max, 1)) ms (the least a flushing write can wait here)")
         }
         if history.median > 0 { Swift.print("\nhistory: 2,000 rows on connect in \(f(history.median, 1)) ms (median of 9; best \(f(history.best, 1)) ms), connection and upgrade included") }
         if idle.connections > 0 { Swift.print("idle: \(idle.connections) connections, \(f(idle.bytesPerConnection / 1024, 1)) KB resident per connection "

@@ -23,7 +23,6 @@ final class Checkpointer: Sendable {
         config.label = "switchboard-checkpoint"
         config.busyMode = .timeout(busyTimeout)
         let connection = try DatabaseQueue(path: path, configuration: config)
-        let interval = ProcessInfo.processInfo.environment["XCKPT"].flatMap(Int.init).map { Duration.milliseconds($0) } ?? interval
         task = Task.detached(priority: .utility) {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)

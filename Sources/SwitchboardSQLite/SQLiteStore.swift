@@ -70,7 +70,7 @@ public final class SQLiteStore: HubStore {
             checkpointer = nil
         }
         try SQLiteMigrations.migrator.migrate(writer)
-        commits = GroupCommit(writer: writer)
+        commits = GroupCommit(writer: writer, flushes: configuration.synchronous == .full && configuration.path != nil)
     }
 
     /// Opens `switchboard.sqlite` in `directory`, creating the directory if it is missing.

@@ -74,7 +74,7 @@ extension SQLiteStore: TopicStore {
     }
 
     public func insert(_ rows: [TopicRow], into topic: TopicDefinition, alert: TopicAlertRequest?) async throws -> [Result<TopicChange, any Error>] {
-        try await commits.write { db in
+        try await commits.write(durable: topic.durability == .flush) { db in
             let columns = topic.allColumns
             let sql = "INSERT INTO \(Self.quoted(topic.table)) (\(columns.map { Self.quoted($0.name) }.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
             let statement = try db.cachedStatement(sql: sql)
@@ -121,7 +121,7 @@ extension SQLiteStore: TopicStore {
 
     public func update(id: String, values: [String: TopicValue], onlyAuthor: String?, in topic: TopicDefinition,
                        alert: TopicAlertRequest?) async throws -> TopicChange {
-        try await topicWrite { db in
+        try await topicWrite(topic) { db in
             let old = try Self.existing(id, onlyAuthor, topic, db, verb: "change")
             let fields = values.keys.sorted()
             let sql = "UPDATE \(Self.quoted(topic.table)) SET \(fields.map { "\(Self.quoted($0)) = ?" }.joined(separator: ", ")) WHERE \"id\" = ?"
@@ -133,7 +133,7 @@ extension SQLiteStore: TopicStore {
     }
 
     public func delete(id: String, onlyAuthor: String?, in topic: TopicDefinition, alert: TopicAlertRequest?) async throws -> TopicChange {
-        try await topicWrite { db in
+        try await topicWrite(topic) { db in
             let old = try Self.existing(id, onlyAuthor, topic, db, verb: "delete")
             try db.execute(sql: "DELETE FROM \(Self.quoted(topic.table)) WHERE \"id\" = ?", arguments: [id])
             return try Self.recordAlert(TopicChange(method: .delete, row: old, revision: try Self.bump(topic, db)), alert, topic, db)
@@ -182,9 +182,9 @@ extension SQLiteStore: TopicStore {
     // MARK: - Helpers
 
     /// Runs a topic write through the group commit, turning a duplicate id into a clear error.
-    func topicWrite(_ body: @escaping @Sendable (Database) throws -> TopicChange) async throws -> TopicChange {
+    func topicWrite(_ topic: TopicDefinition, _ body: @escaping @Sendable (Database) throws -> TopicChange) async throws -> TopicChange {
         do {
-            return try await commits.write(body)
+            return try await commits.write(durable: topic.durability == .flush, body)
         } catch let error as DatabaseError where error.isDuplicate {
             throw TopicError.invalid("duplicate_id", "a message with this id already exists")
         }

@@ -75,6 +75,16 @@ struct TopicConfigTests {
         #expect(feed.maxQueuedFrames == 50 && feed.maxFrameBytes == 2_048)
     }
 
+    @Test func readsDurabilityAndPingInterval() throws {
+        let news = try #require(ConfigTestEngines.parse("topics:\n  news: {columns: {body: TEXT}}\n").configuration?.topics.first)
+        #expect(news.durability == .flush)
+        let chat = try #require(ConfigTestEngines.parse("topics:\n  chat: {columns: {body: TEXT}, durability: commit}\n").configuration?.topics.first)
+        #expect(chat.durability == .commit)
+        let bad = ConfigTestEngines.parse("topics:\n  chat: {columns: {body: TEXT}, durability: later, ping_interval: 0}\n")
+        #expect(Set(bad.paths) == ["topics.chat.durability", "topics.chat.ping_interval"] && "\(bad.problems)".contains("flush, commit"), "\(bad.problems)")
+        #expect(news.pingInterval == 30)
+    }
+
     @Test func defaultsToLoggedInReadersAndWriters() throws {
         let t = try #require(ConfigTestEngines.parse("topics:\n  news:\n    columns: {body: TEXT}\n").configuration?.topics.first)
         #expect(t.path == "/topics/news" && t.read == .loggedIn && t.write == .loggedIn && t.historyLimit == 100)

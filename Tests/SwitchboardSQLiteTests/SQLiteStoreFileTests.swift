@@ -1,7 +1,9 @@
 import Foundation
 @testable import SwitchboardSQLite
 import SwitchboardCore
+import Synchronization
 import Testing
+import GRDB
 
 /// What only a file-backed store can show: durability across reopening, the pragmas that make
 /// a commit survive power loss, and migrations that run once.
@@ -54,6 +56,34 @@ struct SQLiteStoreFileTests {
         let store = try SQLiteStore(directory: scratch.newStorePath(), synchronous: .normal)
         #expect(try await store.writerPragma(.synchronous) == "1")
         #expect(try await store.writerPragma(.journalMode) == "wal")
+        _ = consume scratch
+    }
+
+    /// A `durability: commit` topic's batch commits with `synchronous = NORMAL`, and the writer
+    /// goes back to FULL at once; a batch with any flushing write commits FULL.
+    @Test func aCommitDurabilityTopicRelaxesOnlyItsOwnCommits() async throws {
+        let scratch = try ScratchDirectory()
+        let store = try SQLiteStore(directory: scratch.newStorePath())
+        var fast = TopicDefinition(name: "fast", columns: [TopicColumn(name: "body", type: .text)])
+        fast.durability = .commit
+        let safe = TopicDefinition(name: "safe", columns: [TopicColumn(name: "body", type: .text)])
+        try await store.prepareTopics([fast, safe])
+        let statements = Mutex<[String]>([])
+        try await store.writer.writeWithoutTransaction { db in
+            db.trace { event in
+                let sql = "\(event)"
+                if sql.hasPrefix("PRAGMA synchronous") || sql == "COMMIT TRANSACTION" { statements.withLock { $0.append(sql) } }
+            }
+        }
+        func row(_ id: String) -> TopicRow { TopicRow(["id": .text(id), "timestamp": .text(TopicTime.format(Date())), "body": .text(id)]) }
+        _ = try await store.insert(row("a"), into: fast)
+        #expect(statements.withLock { $0 } == ["PRAGMA synchronous = NORMAL", "COMMIT TRANSACTION", "PRAGMA synchronous = FULL"])
+        #expect(try await store.writerPragma(.synchronous) == "2")
+        statements.withLock { $0 = [] }
+        _ = try await store.insert(row("b"), into: safe)
+        #expect(statements.withLock { $0 } == ["COMMIT TRANSACTION"])
+        let reopened = try await store.history(of: fast, query: TopicQuery(), limit: 5)
+        #expect(reopened.rows.map { $0["body"] } == [.text("a")], "committed: visible to readers")
         _ = consume scratch
     }
 

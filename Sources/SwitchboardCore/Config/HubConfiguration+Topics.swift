@@ -26,6 +26,12 @@ extension HubConfiguration {
             if let n = r.int("history_limit", in: 0...TopicQuery.maximumLimit) { t.historyLimit = n }
             if let n = r.int("max_queued_frames", in: 1...1_000_000) { t.maxQueuedFrames = n }
             if let n = r.int("max_frame_bytes", in: 1_024...TopicDefinition.frameCeilingBytes) { t.maxFrameBytes = n }
+            if let d = r.string("durability") {
+                if let value = TopicDurability(rawValue: d) { t.durability = value } else {
+                    r.problem("durability", "'\(d)' is not one of: flush, commit")
+                }
+            }
+            if let n = r.int("ping_interval", in: 1...3_600) { t.pingInterval = n }
             if let o = r.stringList("origins") { t.origins = o }
             if let b = r.bool("chat_page") { t.chatPage = b }
             if let d = r.child("message_default") {

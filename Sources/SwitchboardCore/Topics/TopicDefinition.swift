@@ -32,6 +32,14 @@ public struct TopicDefinition: Sendable, Equatable {
     /// The largest message a client may send; a larger one is answered with a
     /// `frame_too_large` error frame and the socket stays open.
     public var maxFrameBytes: Int
+    /// When a write is acknowledged and broadcast: once flushed to disk (`flush`, the
+    /// default), or once committed (`commit`: it survives a crash of the hub, and reaches
+    /// the disk with the next flush, at most ~100 ms later; a power cut may lose that much).
+    public var durability: TopicDurability
+    /// Seconds between the pings sent to each subscriber; one that has not answered the
+    /// previous ping by the next is closed (1001, `ping_timeout`). Below a proxy's idle
+    /// timeout, they also keep quiet sockets open.
+    public var pingInterval: Int
 
     /// Defaults of `max_queued_frames` and `max_frame_bytes`.
     public static let defaultMaxQueuedFrames = 1_000
@@ -46,6 +54,7 @@ public struct TopicDefinition: Sendable, Equatable {
         self.defaults = [:]; self.open = []; self.prepare = []; self.modify = []; self.alert = nil
         self.historyLimit = 100; self.origins = []; self.chatPage = true
         self.maxQueuedFrames = Self.defaultMaxQueuedFrames; self.maxFrameBytes = Self.defaultMaxFrameBytes
+        self.durability = .flush; self.pingInterval = 30
     }
 
     /// The columns every topic table has, in the order rows are shown.
@@ -69,7 +78,8 @@ public struct TopicDefinition: Sendable, Equatable {
         a.name == b.name && a.path == b.path && a.table == b.table && a.columns == b.columns && a.read == b.read && a.write == b.write
             && a.open == b.open && a.prepare == b.prepare && a.alert == b.alert && a.historyLimit == b.historyLimit
             && a.origins == b.origins && a.chatPage == b.chatPage
-            && a.maxQueuedFrames == b.maxQueuedFrames && a.maxFrameBytes == b.maxFrameBytes
+            && a.maxQueuedFrames == b.maxQueuedFrames && a.maxFrameBytes == b.maxFrameBytes && a.durability == b.durability
+            && a.pingInterval == b.pingInterval
             && a.modify.map(\.field) == b.modify.map(\.field) && a.modify.map(\.source) == b.modify.map(\.source)
             && a.defaults.keys.sorted() == b.defaults.keys.sorted()
             && a.defaults.allSatisfy { k, v in b.defaults[k].map { $0.map(\.field) == v.map(\.field) && $0.map(\.source) == v.map(\.source) } ?? false }
@@ -157,4 +167,14 @@ public struct TopicAlertSettings: Sendable, Equatable {
     public init(to: [String], subject: String? = nil, text: String, html: String? = nil, methods: Set<TopicMethod> = [.post]) {
         self.to = to; self.subject = subject; self.text = text; self.html = html; self.methods = methods
     }
+}
+
+/// How durable a topic write is before it is acknowledged and broadcast (see
+/// `TopicDefinition.durability`); like PostgreSQL's `synchronous_commit` on or off.
+public enum TopicDurability: String, Sendable, Equatable, CaseIterable {
+    /// Flushed to disk (the storage's `synchronous` setting) before anyone hears of it.
+    case flush
+    /// Committed (atomic, visible, safe from a crash of the hub) and flushed by the next
+    /// commit that flushes or the background checkpoint.
+    case commit
 }

@@ -10,7 +10,7 @@ import SwitchboardCore
 /// while the socket is not writable, so a slow reader fills its bounded subscription queue and
 /// is dropped with `too_slow`, never the hub's memory). Frames the client sends are assembled
 /// here (at most `max_frame_bytes` of one message is kept) and answered in order by a task
-/// that exists only while the client has frames waiting. Pings go out every `pingInterval`;
+/// that exists only while the client has frames waiting. Pings go out every `ping_interval`;
 /// a peer that has not answered the previous one is closed (1001, `ping_timeout`). On server
 /// shutdown every socket is closed with 1001 `shutting_down`.
 final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -27,7 +27,6 @@ final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case refused(APIError)
     }
 
-    static let pingInterval = TimeAmount.seconds(30)
     static let closeTimeout = TimeAmount.seconds(10)
 
     private let role: Role
@@ -53,13 +52,14 @@ final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         let me = NIOLoopBound(self, eventLoop: context.eventLoop)
-        pinger = context.eventLoop.scheduleRepeatedTask(initialDelay: Self.pingInterval, delay: Self.pingInterval) { _ in me.value.ping() }
         switch role {
         case .refused(let refusal):
             let frame = TopicJSON.error(TopicError(.forbidden, refusal.code, refusal.message), method: nil, ref: nil)
             write(String(frame.dropLast()) + #","status":\#(refusal.status.code)}"#)
             close(.unknown(UInt16(4000 + refusal.status.code)), reason: refusal.code)
         case .subscriber(let admission):
+            let interval = TimeAmount.seconds(Int64(admission.topic.pingInterval))
+            pinger = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in me.value.ping() }
             let hub = endpoints.hub, logger = self.logger, loop = context.eventLoop
             Task {
                 do {
@@ -116,7 +116,10 @@ final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { drain() }
+        if context.channel.isWritable {
+            drain()
+            resumeReading()
+        }
         context.fireChannelWritabilityChanged()
     }
 
@@ -220,17 +223,20 @@ final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Reads only once subscribed (or closing), and while fewer than `limit` frames wait.
+    /// Reads only once subscribed (or closing), while fewer than `limit` frames wait, and
+    /// while the client takes what it is sent: one that writes without reading its answers
+    /// is slowed down by TCP instead of making the hub hold its acks.
     func read(context: ChannelHandlerContext) {
-        if !closing && (subscription == nil || inbound.isFull) {
-            readHeld = true
-            return
-        }
+        guard mayRead(context) else { readHeld = true; return }
         context.read()
     }
 
+    private func mayRead(_ context: ChannelHandlerContext) -> Bool {
+        closing || (subscription != nil && !inbound.isFull && context.channel.isWritable)
+    }
+
     private func resumeReading() {
-        guard readHeld, let context, closing || (subscription != nil && !inbound.isFull) else { return }
+        guard readHeld, let context, mayRead(context) else { return }
         readHeld = false
         context.read()
     }
