@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardCore
 
 /// A URL or body pattern for an HTTP SMS gateway: literal text with `{to}`, `{to_digits}`,
 /// `{from}`, `{text}` and `{id}` filled in per delivery.
@@ -103,18 +104,7 @@ public struct GatewayTemplate: Sendable, Equatable, CustomStringConvertible {
     /// The inside of a JSON string literal (RFC 8259): quote, backslash and control characters escaped.
     public static func jsonEscape(_ value: String) -> String {
         var out = ""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029:
-                out += String(format: "\\u%04X", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
+        TextEncoding.escapeJSON(value, into: &out)
         return out
     }
 }

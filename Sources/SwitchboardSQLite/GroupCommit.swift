@@ -1,120 +1,62 @@
 import GRDB
-import Synchronization
+import SwitchboardCore
 
 /// Group commit: concurrent writes share one transaction, and so one fsync.
 ///
 /// With `synchronous = FULL` every commit waits for the disk, so one transaction per API call
-/// caps the hub at the disk's flush rate. Here the first writer to arrive becomes the leader:
-/// it takes every write queued so far and runs them in one transaction, each inside its own
-/// savepoint (one failing write rolls back alone), then does the same for whatever queued up
-/// meanwhile, until the queue is empty. Nobody is told "committed" before the commit returns,
-/// so durability is unchanged; only the number of flushes falls as concurrency rises.
+/// caps the hub at the disk's flush rate. Here writes are batched by a `LeaderBatcher`: the
+/// first writer to arrive runs every write queued so far in one transaction, each inside its
+/// own savepoint (one failing write rolls back alone), then does the same for whatever queued
+/// up meanwhile. Nobody is told "committed" before the commit returns, so durability is
+/// unchanged; only the number of flushes falls as concurrency rises.
 ///
 /// A write may ask not to be flushed (`durable: false`, a topic with `durability: commit`): a
 /// batch of only such writes commits with `synchronous = NORMAL`, so its commit does not wait
 /// for the disk; the next flushing commit or checkpoint carries it to disk. The writer
 /// connection is put back to `FULL` right after, so no other write ever commits unflushed.
 final class GroupCommit: Sendable {
-    /// One queued write and its outcome.
-    final class Job: @unchecked Sendable {
-        // `result` and `waiter` are guarded by `lock`; `perform` is immutable.
-        let perform: @Sendable (Database) throws -> any Sendable
+    /// One queued write.
+    struct Job: Sendable {
         let durable: Bool
-        private let lock = Mutex<(result: Result<any Sendable, any Error>?, waiter: CheckedContinuation<Void, Never>?)>((nil, nil))
-        init(durable: Bool, _ perform: @escaping @Sendable (Database) throws -> any Sendable) { self.durable = durable; self.perform = perform }
-
-        func complete(_ result: Result<any Sendable, any Error>) {
-            let waiter = lock.withLock { s -> CheckedContinuation<Void, Never>? in
-                s.result = result
-                defer { s.waiter = nil }
-                return s.waiter
-            }
-            waiter?.resume()
-        }
-
-        func wait() async -> Result<any Sendable, any Error> {
-            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                let done = lock.withLock { s -> Bool in
-                    if s.result != nil { return true }
-                    s.waiter = c
-                    return false
-                }
-                if done { c.resume() }
-            }
-            return lock.withLock { $0.result! }
-        }
+        let perform: @Sendable (Database) throws -> any Sendable
     }
 
-    let writer: any DatabaseWriter
-    /// Whether commits flush (`synchronous = FULL`), so that writes may opt out.
-    let flushes: Bool
-    private let state = Mutex<(queue: [Job], leading: Bool)>(([], false))
+    private let batcher: LeaderBatcher<Job, Result<any Sendable, any Error>>
 
-    init(writer: any DatabaseWriter, flushes: Bool) { self.writer = writer; self.flushes = flushes }
+    /// - Parameter flushes: whether commits flush (`synchronous = FULL`), so that writes may opt out.
+    init(writer: any DatabaseWriter, flushes: Bool) {
+        batcher = LeaderBatcher { batch in await Self.commit(batch, writer, relaxed: flushes && !batch.contains(where: \.durable)) }
+    }
 
     /// Runs `body` in a transaction shared with whatever other writes are waiting; with
     /// `durable: false` the commit may return before the disk has it (see above).
     func write<T: Sendable>(durable: Bool = true, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        let job = Job(durable: durable) { db in try body(db) }
-        let leader = state.withLock { s -> Bool in
-            s.queue.append(job)
-            if s.leading { return false }
-            s.leading = true
-            return true
-        }
-        if leader { await lead() }
-        return try await job.wait().get() as! T
+        try await batcher.submit(Job(durable: durable) { db in try body(db) }).get() as! T
     }
 
-    /// Commits batches until no write is waiting, then steps down.
-    private func lead() async {
-        while true {
-            let batch = state.withLock { s -> [Job] in
-                let b = s.queue
-                s.queue = []
-                if b.isEmpty { s.leading = false }
-                return b
-            }
-            if batch.isEmpty { return }
-            await commit(batch)
-        }
-    }
-
-    private func commit(_ batch: [Job]) async {
-        let outcomes = Mutex<[Result<any Sendable, any Error>]>([])
-        let relaxed = flushes && !batch.contains(where: \.durable)
+    private static func commit(_ batch: [Job], _ writer: any DatabaseWriter, relaxed: Bool) async -> [Result<any Sendable, any Error>] {
         do {
-            try await writer.writeWithoutTransaction { db in
+            return try await writer.writeWithoutTransaction { db in
                 if relaxed { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-                let committed = Result {
-                    try db.inTransaction {
-                        let results = try Self.run(batch, db)
-                        outcomes.withLock { $0 = results }
-                        return .commit
-                    }
-                }
+                var results: [Result<any Sendable, any Error>] = []
+                let committed = Result { try db.inTransaction { results = try run(batch, db); return .commit } }
                 if relaxed { try db.execute(sql: "PRAGMA synchronous = FULL") }
                 try committed.get()
+                return results
             }
         } catch {
             // The commit itself failed (or a lone write did): nothing of this batch is on disk.
-            for job in batch { job.complete(.failure(error)) }
-            return
+            return batch.map { _ in .failure(error) }
         }
-        let results = outcomes.withLock { $0 }
-        for (job, result) in zip(batch, results) { job.complete(result) }
     }
 
     /// Runs each write of a batch in its own savepoint (a lone write without one); a lone
     /// write's failure is thrown, rolling the transaction back.
     private static func run(_ batch: [Job], _ db: Database) throws -> [Result<any Sendable, any Error>] {
+        if batch.count == 1 { return [.success(try batch[0].perform(db))] }
         var results: [Result<any Sendable, any Error>] = []
         results.reserveCapacity(batch.count)
         for job in batch {
-            if batch.count == 1 {
-                results.append(Result { try job.perform(db) })
-                continue
-            }
             var value: (any Sendable)?
             do {
                 try db.inSavepoint {
@@ -126,8 +68,6 @@ final class GroupCommit: Sendable {
                 results.append(.failure(error))
             }
         }
-        // A lone write that failed rolls the transaction back, as it always did.
-        if batch.count == 1, case .failure(let error) = results[0] { throw error }
         return results
     }
 }

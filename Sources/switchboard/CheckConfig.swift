@@ -9,9 +9,16 @@ struct CheckConfig: AsyncParsableCommand {
         commandName: "check-config",
         abstract: "Check a configuration file; report every problem with its key path and line.")
     @Option(help: "The YAML configuration file (default: $SWITCHBOARD_CONFIG).") var config: String?
+    @Argument(help: "The YAML configuration file, as a plain argument (the same as --config).") var file: String?
+
+    func validate() throws {
+        if let file, let config, file != config {
+            throw ValidationError("two configuration files given ('\(file)' and --config '\(config)'); check one at a time")
+        }
+    }
 
     func run() async throws {
-        let parsed = ConfigLoader.parse(path: config, engines: HubFactory.engines, environment: ConfigEnvironment())
+        let parsed = ConfigLoader.parse(path: file ?? config, engines: HubFactory.engines, environment: ConfigEnvironment())
         // Templates compile only where the template engine lives, after the file parsed.
         let problems = parsed.problems.map(\.description) + (parsed.configuration.map { MessageTemplates.problems($0.templates) } ?? [])
         if problems.isEmpty {

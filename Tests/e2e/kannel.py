@@ -65,6 +65,15 @@ class Kannel:
     def sendsms_url(self):
         return f"http://127.0.0.1:{self.sendsms_port}/cgi-bin/sendsms"
 
+    def connector_yaml(self, indent=2, **extra):
+        """The hub's `kannel` connector for this Kannel, as a YAML block to put under `connectors:`
+        (password and inbound secret from KANNEL_PASSWORD and KANNEL_INBOUND_SECRET)."""
+        lines = [f"{self.connector}:", "  engine: kannel", "  channels: [sms]", f'  url: "{self.sendsms_url}"',
+                 f"  username: {self.username}", "  password_env: KANNEL_PASSWORD", "  from: Switchboard",
+                 f'  dlr_url: "http://127.0.0.1:{self.hub_port}"', "  inbound_secret_env: KANNEL_INBOUND_SECRET"]
+        lines += [f"  {k}: {v}" for k, v in extra.items()]
+        return "\n".join(" " * indent + line for line in lines) + "\n"
+
     def inbound_url(self, secret):
         # %p sender, %P receiver, %a text (URL-encoded), %c coding, %C charset: with the last two
         # the hub can read a UCS-2 message, which Kannel passes on as UTF-16BE bytes.

@@ -19,6 +19,18 @@ def test_example_configuration_is_valid():
     assert "configuration OK" in r.stdout
 
 
+def test_the_file_may_be_a_plain_argument(tmp_path):
+    example = os.path.join(ROOT, "switchboard.example.yaml")
+    r = subprocess.run([BIN, "check-config", example], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0 and "configuration OK" in r.stdout, r.stdout + r.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("server:\n  port: 99999\n")
+    r = subprocess.run([BIN, "check-config", str(bad)], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1 and "server.port" in r.stdout, r.stdout + r.stderr
+    r = subprocess.run([BIN, "check-config", example, "--config", str(bad)], capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0 and "two configuration files" in r.stderr, r.stdout + r.stderr
+
+
 def test_every_problem_reported_with_key_path_and_line(tmp_path):
     cfg = tmp_path / "bad.yaml"
     cfg.write_text(textwrap.dedent("""\

@@ -18,19 +18,8 @@ pytestmark = pytest.mark.skipif(not kannel_runner.installed(),
 SECRET = "e2e-kannel-secret-0123456789"
 
 
-def hub_config(path, kannel, hub_port):
-    path.write(textwrap.dedent(f"""\
-        connectors:
-          kannel:
-            engine: kannel
-            channels: [sms]
-            url: "{kannel.sendsms_url}"
-            username: {kannel.username}
-            password_env: KANNEL_PASSWORD
-            from: Switchboard
-            dlr_url: "http://127.0.0.1:{hub_port}"
-            inbound_secret_env: KANNEL_INBOUND_SECRET
-            timeout: 5s
+def hub_config(path, kannel):
+    path.write("connectors:\n" + kannel.connector_yaml(timeout="5s") + textwrap.dedent("""\
         channels:
           sms:
             route: [kannel]
@@ -46,7 +35,7 @@ def env():
         kannel = kannel_runner.Kannel(d, hub_port=hub.port, secret=SECRET, password="kannel-pass-1")
         config = os.path.join(d, "switchboard.yaml")
         with open(config, "w") as f:
-            hub_config(f, kannel, hub.port)
+            hub_config(f, kannel)
         hub.config = config
         kannel.start()
         try:

@@ -45,17 +45,7 @@ def world():
         inbound_port = free_port()
         hub.config = os.path.join(d, "switchboard.yaml")
         with open(hub.config, "w") as f:
-            f.write(textwrap.dedent(f"""\
-                connectors:
-                  kannel:
-                    engine: kannel
-                    channels: [sms]
-                    url: "{kannel.sendsms_url}"
-                    username: {kannel.username}
-                    password_env: KANNEL_PASSWORD
-                    from: Switchboard
-                    dlr_url: "http://127.0.0.1:{hub.port}"
-                    inbound_secret_env: KANNEL_INBOUND_SECRET
+            f.write("connectors:\n" + kannel.connector_yaml() + textwrap.dedent(f"""\
                   mail:
                     engine: smtp
                     channels: [email]

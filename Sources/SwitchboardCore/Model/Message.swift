@@ -76,14 +76,6 @@ public enum Identifier {
         for i in 8..<16 { bytes[i] = UInt8(truncatingIfNeeded: random.1 >> (8 * (i - 8))) }
         bytes[6] = (bytes[6] & 0x0F) | 0x70  // version 7
         bytes[8] = (bytes[8] & 0x3F) | 0x80  // variant 10
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        text.reserveCapacity(36)
-        for (i, byte) in bytes.enumerated() {
-            if i == 4 || i == 6 || i == 8 || i == 10 { text.append(UInt8(ascii: "-")) }
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: text, as: UTF8.self)
+        return TextEncoding.hex(bytes, dashesBefore: [4, 6, 8, 10])
     }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import SwitchboardCore
 import Foundation
 
 /// Session and token secrets: 32 bytes from the system's CSPRNG, URL-safe base64 without
@@ -13,14 +14,7 @@ enum Secrets {
 
     /// Lower-case hex SHA-256 (checked on every request: no `String(format:)` per byte).
     static func hash(_ secret: String) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(64)
-        for byte in SHA256.hash(data: Array(secret.utf8)) {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: hex, as: UTF8.self)
+        TextEncoding.hex(SHA256.hash(data: Array(secret.utf8)))
     }
 
     static func base64URL(_ bytes: [UInt8]) -> String {
