@@ -46,6 +46,17 @@ extension SQLiteStore {
         credentialCache.forget(session: tokenHash)
     }
 
+    @discardableResult
+    public func deleteSessions(username: String, keeping: String?) async throws -> Int {
+        let ended = try await write { db in
+            try db.execute(sql: "DELETE FROM sessions WHERE username = ? AND token_hash IS NOT ?", arguments: [username, keeping])
+            return db.changesCount
+        }
+        // The cache knows sessions by hash, not by user: forget them all (cheap to refill).
+        credentialCache.forgetAll()
+        return ended
+    }
+
     public func createToken(_ token: APIToken) async throws {
         try await write(mapConstraint: { error in
             if error.isForeignKeyViolation { return Self.unknownUser(token.username) }

@@ -24,6 +24,25 @@ extension StoreConformance {
         }
     }
 
+    /// A password change ends the user's other sessions, and nobody else's.
+    public func passwordChangeEndsOtherSessions() async throws {
+        let store = try await makeStore()
+        try await store.createUser(StoreFixture.user("alice"))
+        try await store.createUser(StoreFixture.user("bob"))
+        for hash in ["a1", "a2", "a3"] { try await store.createSession(tokenHash: hash, username: "alice", expiresAt: StoreFixture.at(3600)) }
+        try await store.createSession(tokenHash: "b1", username: "bob", expiresAt: StoreFixture.at(3600))
+        // Read once, so that a store with a cache has them cached.
+        for hash in ["a1", "a2", "a3", "b1"] { _ = try await store.sessionUser(tokenHash: hash, now: StoreFixture.t0) }
+
+        try expectEqual(try await store.deleteSessions(username: "alice", keeping: "a2"), 2, "two of alice's sessions ended")
+        try expectEqual(try await store.sessionUser(tokenHash: "a1", now: StoreFixture.t0), nil, "an ended session")
+        try expectEqual(try await store.sessionUser(tokenHash: "a3", now: StoreFixture.t0), nil, "an ended session")
+        try expectEqual(try await store.sessionUser(tokenHash: "a2", now: StoreFixture.t0), "alice", "the kept session")
+        try expectEqual(try await store.sessionUser(tokenHash: "b1", now: StoreFixture.t0), "bob", "another user's session")
+        try expectEqual(try await store.deleteSessions(username: "alice", keeping: nil), 1, "keeping none ends the last")
+        try expectEqual(try await store.sessionUser(tokenHash: "a2", now: StoreFixture.t0), nil, "no session of alice is left")
+    }
+
     /// Tokens are listed per user and only their owner may delete them.
     public func tokensBelongToTheirUser() async throws {
         let store = try await makeStore()

@@ -20,7 +20,7 @@ public struct StoreConformance: Sendable {
         case inboxPagingHasNoGapsOrDuplicates, markReadIsIdempotent, unreadCountPerScope
         case userLifecycle, deleteUserRemovesCredentialsAndUnlinksContacts, contactLifecycle
         case contactsByAddressAndUsername, groupLifecycle, groupMembers
-        case sessionsExpire, tokensBelongToTheirUser
+        case sessionsExpire, passwordChangeEndsOtherSessions, tokensBelongToTheirUser
         case pendingRecipientsAreMostUrgentFirst, pendingForOneAddressIsMostSevereFirst, cancelPendingCancelsOnlyOlderOnes
         case deadLettersAreNewestChangeFirst, requeueResetsAttemptsAndMakesThemClaimable
         case setStatusRecordsReasonAndRefusesIllegalMoves, addDeliveriesAppearInTheMessage
@@ -68,6 +68,7 @@ public struct StoreConformance: Sendable {
         case .groupLifecycle: try await groupLifecycle()
         case .groupMembers: try await groupMembers()
         case .sessionsExpire: try await sessionsExpire()
+        case .passwordChangeEndsOtherSessions: try await passwordChangeEndsOtherSessions()
         case .tokensBelongToTheirUser: try await tokensBelongToTheirUser()
         case .pendingRecipientsAreMostUrgentFirst: try await pendingRecipientsAreMostUrgentFirst()
         case .pendingForOneAddressIsMostSevereFirst: try await pendingForOneAddressIsMostSevereFirst()

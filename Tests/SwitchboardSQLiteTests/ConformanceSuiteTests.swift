@@ -45,6 +45,11 @@ struct ConformanceSuiteTests {
         await #expect(throws: ConformanceFailure.self) { try await transitions.finishBatchRefusesItemsAlone() }
     }
 
+    @Test func failsAStoreThatEndsTheSessionItWasToKeep() async throws {
+        let suite = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .endsEverySession) }
+        await #expect(throws: ConformanceFailure.self) { try await suite.passwordChangeEndsOtherSessions() }
+    }
+
     @Test func passesTheStoreItWraps() async throws {
         let suite = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: nil) }
         try await suite.runAll()
@@ -54,7 +59,7 @@ struct ConformanceSuiteTests {
 /// A store with one deliberate bug, forwarding everything else.
 struct MisbehavingStore: HubStore {
     enum Fault: Sendable, Equatable {
-        case ignoreIdempotency, ignoreLeases, sharedReadFlags, dropAttachments, ignoreCursor, anyoneDeletesTokens
+        case ignoreIdempotency, ignoreLeases, sharedReadFlags, dropAttachments, ignoreCursor, anyoneDeletesTokens, endsEverySession
         case swallowFinishErrors
         /// Queue faults, used by `QueueConformanceSuiteTests`.
         case queue(QueueFault)
@@ -155,6 +160,9 @@ struct MisbehavingStore: HubStore {
     }
     func sessionUser(tokenHash: String, now: Date) async throws -> String? { try await base.sessionUser(tokenHash: tokenHash, now: now) }
     func deleteSession(tokenHash: String) async throws { try await base.deleteSession(tokenHash: tokenHash) }
+    func deleteSessions(username: String, keeping: String?) async throws -> Int {
+        try await base.deleteSessions(username: username, keeping: fault == .endsEverySession ? nil : keeping)
+    }
     func createToken(_ token: APIToken) async throws { try await base.createToken(token) }
     func tokenUser(tokenHash: String) async throws -> String? { try await base.tokenUser(tokenHash: tokenHash) }
     func tokens(username: String) async throws -> [APIToken] { try await base.tokens(username: username) }

@@ -176,4 +176,25 @@ import Testing
             _ = try await anonymous.login("bob", "a-new-secret")
         }
     }
+
+    /// Whoever knew the old password is logged out: a change ends every other session of the
+    /// user (an admin's reset ends them all); the changing session and API tokens stay.
+    @Test func aPasswordChangeEndsTheOtherSessions() async throws {
+        let harness = try await Harness()
+        try await harness.makeUser("bob")
+        try await harness.run { anonymous in
+            let laptop = try await anonymous.login("bob", "user-secret-1")
+            let phone = try await anonymous.login("bob", "user-secret-1")
+            let token = try #require(try await laptop.post("/api/v1/tokens", #"{"name": "ci"}"#).json["token"].string)
+            let admin = try await anonymous.loginAdmin()
+            #expect(try await laptop.put("/api/v1/users/bob/password", #"{"password": "a-new-secret"}"#).status == .noContent)
+            #expect(try await laptop.get("/api/v1/me").status == .ok, "the session that changed it stays")
+            #expect(try await phone.get("/api/v1/me").status == .unauthorized, "the other session ended")
+            #expect(try await anonymous.with(.bearer(token)).get("/api/v1/me").status == .ok, "tokens stay")
+            #expect(try await admin.get("/api/v1/me").status == .ok, "other users' sessions stay")
+            #expect(try await admin.put("/api/v1/users/bob/password", #"{"password": "reset-by-admin"}"#).status == .noContent)
+            #expect(try await laptop.get("/api/v1/me").status == .unauthorized, "an admin's reset ends every session")
+            #expect(try await admin.get("/api/v1/me").status == .ok, "the admin's own session stays")
+        }
+    }
 }

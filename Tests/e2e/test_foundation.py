@@ -148,6 +148,8 @@ def test_cli_send_tester_and_users(data_dir):
         wait_for(lambda: len(s.get(h.url + "/api/v1/tester/sent", params={"connector": "tester"}).json()["items"]) == 2,
                  what="the CLI-queued message to be sent on both channels")
         h.cli("users", "passwd", "alice", "--password-env", "PW2", env={"PW2": "alice-secret-2"})
+        # The change ended alice's sessions; the running hub sees it within its credential cache's seconds.
+        wait_for(lambda: s.get(h.url + "/api/v1/me").status_code == 401, what="alice's old session to end")
         r = requests.post(h.url + "/api/v1/session", json={"username": "alice", "password": "alice-secret-1"})
         assert r.status_code == 401
         h.session("alice", "alice-secret-2")

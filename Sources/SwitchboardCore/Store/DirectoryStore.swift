@@ -38,6 +38,10 @@ public protocol CredentialStore: Sendable {
     /// The user a live session belongs to.
     func sessionUser(tokenHash: String, now: Date) async throws -> String?
     func deleteSession(tokenHash: String) async throws
+    /// Ends every session of `username` but the one `keeping` (a password change: whoever
+    /// knew the old password is logged out, the person changing it is not); returns how many.
+    @discardableResult
+    func deleteSessions(username: String, keeping: String?) async throws -> Int
     func createToken(_ token: APIToken) async throws
     func tokenUser(tokenHash: String) async throws -> String?
     /// The account behind an authenticated request. A store may answer from a short-lived

@@ -41,15 +41,17 @@ public struct Accounts: Sendable {
         return user
     }
 
-    /// Replaces a user's password. Existing sessions and tokens stay valid (the store has no
-    /// way yet to end them per user).
-    public func setPassword(username: String, password: String) async throws {
+    /// Replaces a user's password and ends the user's login sessions, all but `keepingSession`
+    /// (the session of the user changing their own password), so whoever knew the old password
+    /// is logged out. API tokens stay: they are separate secrets, listed and deleted on their own.
+    public func setPassword(username: String, password: String, keepingSession: String? = nil) async throws {
         try Self.validate(password: password)
         guard var user = try await store.user(named: username) else {
             throw SwitchboardError.notFound("unknown_user", "no user named '\(username)'")
         }
         user.passwordHash = try await hash(password)
         try await store.updateUser(user)
+        try await store.deleteSessions(username: username, keeping: keepingSession)
     }
 
     /// The user if the password is theirs, else `nil`. An unknown name costs as much as a

@@ -70,7 +70,10 @@ extension APIEnvironment {
         }
         let body = try await request.decodeBody(PasswordBody.self, limit: maxBodyBytes).value
         do {
-            try await accounts.setPassword(username: name, password: body.password)
+            // Changing one's own password keeps the session doing it; every other session ends.
+            var keep: String?
+            if caller.username == name, case .session(let hash) = context.credential { keep = hash }
+            try await accounts.setPassword(username: name, password: body.password, keepingSession: keep)
         } catch let error as SwitchboardError where error.kind == .notFound {
             throw Self.userNotFound(name)
         }
