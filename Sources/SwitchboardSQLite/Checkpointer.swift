@@ -27,8 +27,10 @@ final class Checkpointer: Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 // A busy or failed checkpoint is simply tried again next time.
-                _ = try? await connection.writeWithoutTransaction { db in
-                    try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(PASSIVE)")
+                // The async form: the checkpoint's flush waits on GRDB's queue, never on a
+                // thread of the cooperative pool (two on this machine).
+                try? await connection.writeWithoutTransaction { db in
+                    try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)")
                 }
             }
         }

@@ -87,7 +87,7 @@ extension StoreConformance {
         try expectEqual(try await store.delivery(id: sending.deliveries[0].id)?.status, .sending, "a claimed delivery is left alone")
         try expectEqual(try await store.delivery(id: young.deliveries[0].id)?.status, .queued, "a young delivery is left alone")
 
-        let cancelled = try await unwrap(try await store.delivery(id: old.deliveries[0].id), "the cancelled delivery")
+        let cancelled = try unwrap(try await store.delivery(id: old.deliveries[0].id), "the cancelled delivery")
         try expectEqual(cancelled.status, .cancelled, "cancelled")
         try expectEqual(cancelled.nextAttemptAt, nil, "a cancelled delivery is never due")
         let changes = try await store.statusChanges(deliveryID: old.deliveries[0].id)
@@ -144,7 +144,7 @@ extension StoreConformance {
         let some = try await store.requeue(ids: [ids[0], held.deliveries[0].id, "no-such-delivery"], status: .failed,
                                            reason: "gateway fixed", by: "alice", now: now)
         try expectEqual(some, 1, "only the listed failed delivery moves; a held one and an unknown id are skipped")
-        let requeued = try await unwrap(try await store.delivery(id: ids[0]), "the requeued delivery")
+        let requeued = try unwrap(try await store.delivery(id: ids[0]), "the requeued delivery")
         try expectEqual(requeued.status, .queued, "requeued")
         try expectEqual(requeued.attempts, 0, "its attempt count is reset")
         try expectEqual(requeued.nextAttemptAt?.ms, now.ms, "it is due now")
@@ -207,7 +207,7 @@ extension StoreConformance {
             Delivery(messageID: message.id, address: .xmpp("kari@example.org"), channel: .im, nextAttemptAt: StoreFixture.t0, createdAt: StoreFixture.t0),
         ]
         try await store.addDeliveries(fallback)
-        let record = try await unwrap(try await store.message(id: message.id), "the message")
+        let record = try unwrap(try await store.message(id: message.id), "the message")
         try expectEqual(record.deliveries.map(\.ms), (submission.deliveries + fallback).map(\.ms), "added deliveries follow the first ones")
         let claimed = try await store.claimDue(limit: 10, now: StoreFixture.t0, leaseUntil: StoreFixture.at(30))
         try expectEqual(Set(claimed.map(\.delivery.id)), Set(record.deliveries.map(\.id)), "added deliveries are claimable")
@@ -229,7 +229,7 @@ extension StoreConformance {
 
         let released = try await store.releaseClaims(now: StoreFixture.t0)
         try expectEqual(released, 2, "both claims are released")
-        let delivery = try await unwrap(try await store.delivery(id: leased.deliveries[0].id), "a released delivery")
+        let delivery = try unwrap(try await store.delivery(id: leased.deliveries[0].id), "a released delivery")
         try expectEqual(delivery.status, .queued, "a released delivery is queued")
         try expectEqual(delivery.nextAttemptAt?.ms, StoreFixture.t0.ms, "and due now")
         try expectEqual(try await store.nextDue()?.ms, StoreFixture.t0.ms, "the dispatcher sees it due now")
@@ -251,7 +251,7 @@ extension StoreConformance {
         _ = try await store.finish(deliveryID: one, outcome: .sent(connector: "kannel", receiptID: "r-1"), attempts: [])
         _ = try await store.finish(deliveryID: two, outcome: .sent(connector: "modem", receiptID: "r-1"), attempts: [])
 
-        let found = try await unwrap(try await store.delivery(connector: "kannel", receiptID: "r-1"), "kannel's receipt r-1")
+        let found = try unwrap(try await store.delivery(connector: "kannel", receiptID: "r-1"), "kannel's receipt r-1")
         try expectEqual(found.id, one, "kannel's r-1 is the first delivery")
         try expectEqual(try await store.delivery(connector: "modem", receiptID: "r-1")?.id, two, "the modem's r-1 is the second")
         try expectEqual(try await store.delivery(connector: "kannel", receiptID: "r-2"), nil, "an unknown receipt finds nothing")

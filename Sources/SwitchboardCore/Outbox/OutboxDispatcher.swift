@@ -80,7 +80,7 @@ public final class OutboxDispatcher: Service, Sendable {
     static let roundsInFlight = 4
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             let rounds = AsyncSemaphore(permits: Self.roundsInFlight)
             await withDiscardingTaskGroup { group in
                 while !Task.isCancelled {
