@@ -11,10 +11,11 @@ import threading
 import time
 
 import pytest
+import requests
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from topics_support import Client, start_topic_hub
+from topics_support import PASSWORDS, Client, add_users, start_topic_hub
 
 SOCKETS_YAML = """
   pinged:
@@ -140,6 +141,34 @@ def test_protocol_errors_close_with_1002_and_change_nothing(hub, misbehaviour):
     assert code == 1002 and reason == "protocol_error", (code, reason)
     assert not [p for op, p in seen if op == 1 and b'"ack"' in p]
     assert Client(hub, topic="pinged").history() == []
+
+
+def test_a_socket_closes_when_its_login_ends(hub):
+    """Logins are checked again at every ping: a logout ends the socket opened with that
+    session, a deleted token the one opened with that token; others stay."""
+    tokens = add_users(hub)
+    bob = hub.session("bob", PASSWORDS["bob"])
+    by_cookie = Client(hub, topic="pinged", headers={"Cookie": f"switchboard_session={bob.cookies.get('switchboard_session')}"})
+    by_token = Client(hub, topic="pinged", token=tokens["bob"])
+    by_cookie.history()
+    by_token.history()
+    assert by_cookie.answer(_method="POST", body="by cookie")["_type"] == "ack"
+
+    def ended(client):
+        f = client.until(lambda f: f["_type"] == "error", timeout=10)
+        assert (f["error"], f["status"]) == ("unauthorized", 401), f
+        with pytest.raises(ConnectionClosed) as closed:
+            while True:
+                client.ws.recv(timeout=10)
+        assert closed.value.rcvd is not None and (closed.value.rcvd.code, closed.value.rcvd.reason) == (4401, "unauthorized")
+
+    assert bob.delete(hub.url + "/api/v1/session").status_code in (200, 204)
+    ended(by_cookie)
+    assert by_token.answer(_method="POST", body="the token socket stays")["_type"] == "ack"
+    auth = {"Authorization": f"Bearer {tokens['bob']}"}
+    token_id = hub.session("bob", PASSWORDS["bob"]).get(hub.url + "/api/v1/tokens").json()["items"][0]["id"]
+    assert requests.delete(hub.url + f"/api/v1/tokens/{token_id}", headers=auth).status_code in (200, 204)
+    ended(by_token)
 
 
 def test_a_client_that_floods_without_waiting_loses_nothing(hub):

@@ -14,19 +14,21 @@ struct TopicGate: Sendable {
         var topic: TopicDefinition
         var principal: TopicPrincipal?
         var query: TopicQuery
+        /// How the client logged in, checked again at every ping (see `stillValid`).
+        var credential: SwitchboardRequestContext.Credential?
     }
 
     func admit(_ topic: TopicDefinition, headers: HTTPFields, authority: String?, rawQuery: String) async throws -> Admission {
         try checkOrigin(topic, headers: headers, authority: authority)
-        let user = try await authenticate(headers: headers, rawQuery: rawQuery)
+        let login = try await authenticate(headers: headers, rawQuery: rawQuery)
         var principal: TopicPrincipal?
-        if let user { principal = try await self.principal(for: user, topic: topic) }
+        if let login { principal = try await self.principal(for: login.user, topic: topic) }
         guard topic.read.allows(principal) else {
             if principal == nil { throw APIError.unauthorized("topic '\(topic.name)' needs a login: send the session cookie, 'Authorization: Bearer <token>' or ?token=") }
             throw APIError.forbidden("you may not read topic '\(topic.name)'")
         }
         do {
-            return Admission(topic: topic, principal: principal, query: try TopicQuery.parse(rawQuery, for: topic))
+            return Admission(topic: topic, principal: principal, query: try TopicQuery.parse(rawQuery, for: topic), credential: login?.credential)
         } catch {
             throw APIError.badRequest(error.code, error.message)
         }
@@ -43,7 +45,7 @@ struct TopicGate: Sendable {
         throw APIError.forbidden("origin '\(origin)' may not open topic '\(topic.name)'; add it to topics.\(topic.name).origins")
     }
 
-    func authenticate(headers: HTTPFields, rawQuery: String) async throws -> UserAccount? {
+    func authenticate(headers: HTTPFields, rawQuery: String) async throws -> (user: UserAccount, credential: SwitchboardRequestContext.Credential)? {
         if let header = headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer" else {
@@ -53,21 +55,33 @@ struct TopicGate: Sendable {
         }
         if let token = Self.queryValue("token", in: rawQuery) { return try await tokenUser(token) }
         if let secret = Self.cookie(SessionCookie.name, in: headers), !secret.isEmpty {
-            guard Secrets.isWellFormed(secret), let name = try await store.sessionUser(tokenHash: Secrets.hash(secret), now: Date()),
+            let hash = Secrets.hash(secret)
+            guard Secrets.isWellFormed(secret), let name = try await store.sessionUser(tokenHash: hash, now: Date()),
                   let user = try await store.user(named: name) else {
                 throw APIError.unauthorized("the session has expired or was logged out; log in again")
             }
-            return user
+            return (user, .session(tokenHash: hash))
         }
         return nil
     }
 
-    func tokenUser(_ secret: String) async throws -> UserAccount {
-        guard Secrets.isWellFormed(secret), let name = try await store.tokenUser(tokenHash: Secrets.hash(secret)),
+    func tokenUser(_ secret: String) async throws -> (user: UserAccount, credential: SwitchboardRequestContext.Credential) {
+        let hash = Secrets.hash(secret)
+        guard Secrets.isWellFormed(secret), let name = try await store.tokenUser(tokenHash: hash),
               let user = try await store.user(named: name) else {
             throw APIError.unauthorized("the bearer token is not valid or has been deleted")
         }
-        return user
+        return (user, .token(tokenHash: hash))
+    }
+
+    /// Whether the credential a socket was opened with still logs its user in: a socket outlives
+    /// neither a logout, an expired or ended session (a password change), nor a deleted token
+    /// or user. Look-ups may come from the store's credential cache (seconds old at most).
+    func stillValid(_ credential: SwitchboardRequestContext.Credential, user: String) async throws -> Bool {
+        switch credential {
+        case .session(let hash): try await store.sessionUser(tokenHash: hash, now: Date()) == user
+        case .token(let hash): try await store.tokenUser(tokenHash: hash) == user
+        }
     }
 
     /// The account as the topic rules see it, with the contact groups the rules ask about.

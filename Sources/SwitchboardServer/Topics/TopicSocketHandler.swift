@@ -11,8 +11,9 @@ import SwitchboardCore
 /// is dropped with `too_slow`, never the hub's memory). Frames the client sends are assembled
 /// here (at most `max_frame_bytes` of one message is kept) and answered in order by a task
 /// that exists only while the client has frames waiting. Pings go out every `ping_interval`;
-/// a peer that has not answered the previous one is closed (1001, `ping_timeout`). On server
-/// shutdown every socket is closed with 1001 `shutting_down`.
+/// a peer that has not answered the previous one is closed (1001, `ping_timeout`), and the
+/// login the socket was opened with is checked again (an ended one closes it with 4401). On
+/// server shutdown every socket is closed with 1001 `shutting_down`.
 final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundIn = Never
@@ -54,9 +55,7 @@ final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let me = NIOLoopBound(self, eventLoop: context.eventLoop)
         switch role {
         case .refused(let refusal):
-            let frame = TopicJSON.error(TopicError(.forbidden, refusal.code, refusal.message), method: nil, ref: nil)
-            write(String(frame.dropLast()) + #","status":\#(refusal.status.code)}"#)
-            close(.unknown(UInt16(4000 + refusal.status.code)), reason: refusal.code)
+            refuse(refusal)
         case .subscriber(let admission):
             let interval = TimeAmount.seconds(Int64(admission.topic.pingInterval))
             pinger = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in me.value.ping() }
@@ -157,6 +156,35 @@ final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         awaitingPong = true
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())), promise: nil)
+        recheckCredential(context)
+    }
+
+    /// At every ping, the login the socket was opened with is checked again; one that ended
+    /// (logout, password change, deleted token or user) closes the socket with an error
+    /// frame and 4401, as a refused connection would be.
+    private func recheckCredential(_ context: ChannelHandlerContext) {
+        guard case .subscriber(let admission) = role, let credential = admission.credential, let user = admission.principal?.id else { return }
+        let gate = endpoints.gate, logger = self.logger, loop = context.eventLoop
+        let me = NIOLoopBound(self, eventLoop: loop)
+        Task {
+            do {
+                if try await gate.stillValid(credential, user: user) { return }
+            } catch {
+                logger.warning("could not check a topic socket's login; keeping it until the next ping", metadata: ["error": "\(error)"])
+                return
+            }
+            loop.execute {
+                me.value.refuse(.unauthorized("your login has ended (logged out, password changed, or token deleted); log in again"))
+            }
+        }
+    }
+
+    /// One error frame with the HTTP status a plain request would have had, then a close
+    /// with 4000 + that status.
+    private func refuse(_ refusal: APIError) {
+        let frame = TopicJSON.error(TopicError(.forbidden, refusal.code, refusal.message), method: nil, ref: nil)
+        write(String(frame.dropLast()) + #","status":\#(refusal.status.code)}"#)
+        close(.unknown(UInt16(4000 + refusal.status.code)), reason: refusal.code)
     }
 
     // MARK: - In
