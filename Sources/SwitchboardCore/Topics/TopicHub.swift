@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import Synchronization
 
 /// The topics' broadcaster and write pipeline, free of HTTP so it is tested without sockets.
@@ -16,11 +17,13 @@ public final class TopicHub: Sendable {
     let logger: Logger
     private let subscribers = Mutex<[String: [ObjectIdentifier: TopicSubscription]]>([:])
     private let prepared = Mutex(false)
+    private let metrics: [String: TopicMetrics]
 
     /// - Parameter hooks: code hooks by topic name, run after that topic's declarative rules.
     public init(topics: [TopicDefinition], store: any TopicStore, hooks: [String: any TopicHook] = [:],
                 logger: Logger = Logger(label: "switchboard.topics")) {
         self.topics = topics; self.store = store; self.hooks = hooks; self.logger = logger
+        metrics = Dictionary(topics.map { ($0.name, TopicMetrics(topic: $0.name)) }, uniquingKeysWith: { a, _ in a })
     }
 
     public func topic(named name: String) -> TopicDefinition? { topics.first { $0.name == name } }
@@ -55,7 +58,11 @@ public final class TopicHub: Sendable {
         }
         try await hooks[topic.name]?.open(topic: topic, principal: principal, query: &query)
         let subscription = TopicSubscription(topic: topic, filters: query.filters) { [weak self] s in self?.remove(s) }
-        subscribers.withLock { $0[topic.name, default: [:]][ObjectIdentifier(subscription)] = subscription }
+        let count = subscribers.withLock { s -> Int in
+            s[topic.name, default: [:]][ObjectIdentifier(subscription)] = subscription
+            return s[topic.name]?.count ?? 0
+        }
+        metrics[topic.name]?.subscribers.record(count)
         do {
             let history = try await store.history(of: topic, query: query, limit: query.limit ?? topic.historyLimit)
             subscription.goLive(history: history.rows.map { TopicJSON.message($0, method: .post, topic: topic, history: true) },
@@ -68,7 +75,12 @@ public final class TopicHub: Sendable {
     }
 
     func remove(_ s: TopicSubscription) {
-        _ = subscribers.withLock { $0[s.topic.name]?.removeValue(forKey: ObjectIdentifier(s)) }
+        let count = subscribers.withLock { all -> Int in
+            all[s.topic.name]?.removeValue(forKey: ObjectIdentifier(s))
+            return all[s.topic.name]?.count ?? 0
+        }
+        metrics[s.topic.name]?.subscribers.record(count)
+        if s.endReason == .tooSlow { metrics[s.topic.name]?.tooSlow.increment() }
     }
 
     // MARK: - Writing
@@ -227,6 +239,7 @@ public final class TopicHub: Sendable {
     /// `modify` (rules, then hook) on the committed change, then the broadcast.
     func finish(_ committed: TopicChange, _ topic: TopicDefinition, _ principal: TopicPrincipal?, _ now: Date) async -> TopicChange {
         let change = await modified(committed, topic, principal, now)
+        metrics[topic.name]?.writes[change.method]?.increment()
         publish(change, topic: topic)
         return change
     }
@@ -271,5 +284,21 @@ public final class TopicHub: Sendable {
         guard !subs.isEmpty else { return }
         let text = TopicJSON.message(change.row, method: change.method, topic: topic)
         for s in subs where s.wants(change) { s.offer(text, revision: change.revision) }
+    }
+}
+
+/// A topic's metrics, made once: open subscriptions, committed writes by method, and
+/// subscribers dropped for falling behind.
+struct TopicMetrics: Sendable {
+    let subscribers: Gauge
+    let writes: [TopicMethod: Counter]
+    let tooSlow: Counter
+
+    init(topic: String) {
+        subscribers = Gauge(label: "switchboard_topic_subscribers", dimensions: [("topic", topic)])
+        writes = Dictionary(uniqueKeysWithValues: TopicMethod.allCases.map { method in
+            (method, Counter(label: "switchboard_topic_writes_total", dimensions: [("topic", topic), ("method", method.rawValue)]))
+        })
+        tooSlow = Counter(label: "switchboard_topic_subscribers_dropped_total", dimensions: [("topic", topic), ("reason", "too_slow")])
     }
 }
