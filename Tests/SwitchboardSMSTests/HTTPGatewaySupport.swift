@@ -27,16 +27,7 @@ enum Gateway {
     /// Runs `body` with a connector made from `keys`, shutting it down afterwards whatever happens.
     static func with<T>(_ keys: KeyValuePairs<String, Value>, env: [String: String] = [:],
                         _ body: (HTTPGatewayConnector) async throws -> T) async throws -> T {
-        let (made, problems) = make(keys, env: env)
-        guard let connector = made else { throw ConfigurationError(problems: problems) }
-        do {
-            let result = try await body(connector)
-            await connector.shutdown()
-            return result
-        } catch {
-            await connector.shutdown()
-            throw error
-        }
+        try await withConnector(make(keys, env: env), shutdown: { await $0.shutdown() }, body)
     }
 
     static func outbound(_ text: String, to: String = "+4712345678") -> Outbound {
@@ -47,5 +38,20 @@ enum Gateway {
     /// The connector's failure, or nil if it sent.
     static func failure(_ connector: HTTPGatewayConnector, _ outbound: Outbound) async -> ConnectorError? {
         do { _ = try await connector.send(outbound); return nil } catch { return error as? ConnectorError ?? .transient("not a ConnectorError: \(error)") }
+    }
+}
+
+/// Runs `body` with a connector made from configuration (or throws its configuration problems),
+/// and shuts the connector down afterwards, also when `body` throws.
+func withConnector<C, T>(_ made: (C?, [ConfigProblem]), shutdown: (C) async -> Void,
+                         _ body: (C) async throws -> T) async throws -> T {
+    guard let connector = made.0 else { throw ConfigurationError(problems: made.1) }
+    do {
+        let result = try await body(connector)
+        await shutdown(connector)
+        return result
+    } catch {
+        await shutdown(connector)
+        throw error
     }
 }

@@ -25,16 +25,7 @@ enum Kannel {
     }
 
     static func with<T>(_ base: String, dlr: Bool = true, _ body: (KannelConnector) async throws -> T) async throws -> T {
-        let (made, problems) = make(keys(base, dlr: dlr))
-        guard let connector = made else { throw ConfigurationError(problems: problems) }
-        do {
-            let result = try await body(connector)
-            await connector.shutdown()
-            return result
-        } catch {
-            await connector.shutdown()
-            throw error
-        }
+        try await withConnector(make(keys(base, dlr: dlr)), shutdown: { await $0.shutdown() }, body)
     }
 
     static func value(_ request: TestHTTPServer.Request, _ name: String) -> String? {

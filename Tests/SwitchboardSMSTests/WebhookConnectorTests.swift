@@ -17,16 +17,7 @@ enum Webhook {
     }
 
     static func with<T>(_ keys: KeyValuePairs<String, String>, _ body: (WebhookConnector) async throws -> T) async throws -> T {
-        let (made, problems) = make(keys)
-        guard let connector = made else { throw ConfigurationError(problems: problems) }
-        do {
-            let result = try await body(connector)
-            await connector.shutdown()
-            return result
-        } catch {
-            await connector.shutdown()
-            throw error
-        }
+        try await withConnector(make(keys), shutdown: { await $0.shutdown() }, body)
     }
 
     static func outbound(_ text: String = "Router gw1 down") -> Outbound {
