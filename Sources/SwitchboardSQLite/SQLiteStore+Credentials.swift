@@ -46,6 +46,27 @@ extension SQLiteStore {
         credentialCache.forget(session: tokenHash)
     }
 
+    public func renewSession(tokenHash: String, now: Date, ttl: TimeInterval) async throws -> Date? {
+        var session = credentialCache.session(tokenHash)
+        if session == nil {
+            session = try await read { db in
+                guard let row = try Row.fetchOne(db, sql: "SELECT username, expires_at FROM sessions WHERE token_hash = ?", arguments: [tokenHash]) else { return nil }
+                return (try row.decode(forColumn: "username"), try row.decode(forColumn: "expires_at"))
+            }
+        }
+        let nowValue = SQLDate.encode(now)
+        guard let session, session.expiresAt > nowValue, session.expiresAt - nowValue < ttl / 2 else { return nil }
+        let renewed = SQLDate.normalize(now.addingTimeInterval(ttl))
+        let updated = try await write { db in
+            try db.execute(sql: "UPDATE sessions SET expires_at = ? WHERE token_hash = ? AND expires_at > ?",
+                           arguments: [SQLDate.encode(renewed), tokenHash, nowValue])
+            return db.changesCount > 0
+        }
+        guard updated else { credentialCache.forget(session: tokenHash); return nil }
+        credentialCache.store(session: tokenHash, username: session.username, expiresAt: SQLDate.encode(renewed))
+        return renewed
+    }
+
     @discardableResult
     public func deleteSessions(username: String, keeping: String?) async throws -> Int {
         let ended = try await write { db in

@@ -56,7 +56,7 @@ func buildRouter(_ env: APIEnvironment) -> Router<SwitchboardRequestContext> {
     env.addWebhookRoutes(to: router)
     env.addTopicRoutes(to: router)
 
-    let authenticated = router.group().add(middleware: AuthMiddleware(store: env.store))
+    let authenticated = router.group().add(middleware: AuthMiddleware(store: env.store, settings: env.hub.configuration.server))
     env.addMetricsRoute(to: authenticated)
     let api = authenticated.group("/api/v1")
     env.addAuthRoutes(to: api)

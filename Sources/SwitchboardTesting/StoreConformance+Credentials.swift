@@ -24,6 +24,21 @@ extension StoreConformance {
         }
     }
 
+    /// A session in use lives `ttl` past its last use: renewed once less than half remains.
+    public func sessionsInUseAreRenewed() async throws {
+        let store = try await makeStore()
+        try await store.createUser(StoreFixture.user("alice"))
+        try await store.createSession(tokenHash: "s1", username: "alice", expiresAt: StoreFixture.at(100))
+        try expectEqual(try await store.renewSession(tokenHash: "s1", now: StoreFixture.at(10), ttl: 100), nil,
+                        "more than half the lifetime left: no write")
+        let renewed = try await store.renewSession(tokenHash: "s1", now: StoreFixture.at(60), ttl: 100)
+        try expectEqual(renewed.map { $0.timeIntervalSince(StoreFixture.t0).rounded() }, 160, "renewed to now + ttl")
+        try expectEqual(try await store.sessionUser(tokenHash: "s1", now: StoreFixture.at(150)), "alice", "alive past its first expiry")
+        try expectEqual(try await store.sessionUser(tokenHash: "s1", now: StoreFixture.at(161)), nil, "and gone a ttl after its last use")
+        try expectEqual(try await store.renewSession(tokenHash: "s1", now: StoreFixture.at(170), ttl: 100), nil, "an expired session is not revived")
+        try expectEqual(try await store.renewSession(tokenHash: "nope", now: StoreFixture.at(10), ttl: 100), nil, "an unknown session")
+    }
+
     /// A password change ends the user's other sessions, and nobody else's.
     public func passwordChangeEndsOtherSessions() async throws {
         let store = try await makeStore()

@@ -20,7 +20,7 @@ public struct StoreConformance: Sendable {
         case inboxPagingHasNoGapsOrDuplicates, markReadIsIdempotent, unreadCountPerScope
         case userLifecycle, deleteUserRemovesCredentialsAndUnlinksContacts, contactLifecycle
         case contactsByAddressAndUsername, groupLifecycle, groupMembers
-        case sessionsExpire, passwordChangeEndsOtherSessions, tokensBelongToTheirUser
+        case sessionsExpire, sessionsInUseAreRenewed, passwordChangeEndsOtherSessions, tokensBelongToTheirUser
         case pendingRecipientsAreMostUrgentFirst, pendingForOneAddressIsMostSevereFirst, cancelPendingCancelsOnlyOlderOnes
         case deadLettersAreNewestChangeFirst, requeueResetsAttemptsAndMakesThemClaimable
         case setStatusRecordsReasonAndRefusesIllegalMoves, addDeliveriesAppearInTheMessage
@@ -69,6 +69,7 @@ public struct StoreConformance: Sendable {
         case .groupMembers: try await groupMembers()
         case .sessionsExpire: try await sessionsExpire()
         case .passwordChangeEndsOtherSessions: try await passwordChangeEndsOtherSessions()
+        case .sessionsInUseAreRenewed: try await sessionsInUseAreRenewed()
         case .tokensBelongToTheirUser: try await tokensBelongToTheirUser()
         case .pendingRecipientsAreMostUrgentFirst: try await pendingRecipientsAreMostUrgentFirst()
         case .pendingForOneAddressIsMostSevereFirst: try await pendingForOneAddressIsMostSevereFirst()

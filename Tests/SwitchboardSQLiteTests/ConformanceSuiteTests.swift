@@ -160,6 +160,9 @@ struct MisbehavingStore: HubStore {
     }
     func sessionUser(tokenHash: String, now: Date) async throws -> String? { try await base.sessionUser(tokenHash: tokenHash, now: now) }
     func deleteSession(tokenHash: String) async throws { try await base.deleteSession(tokenHash: tokenHash) }
+    func renewSession(tokenHash: String, now: Date, ttl: TimeInterval) async throws -> Date? {
+        try await base.renewSession(tokenHash: tokenHash, now: now, ttl: ttl)
+    }
     func deleteSessions(username: String, keeping: String?) async throws -> Int {
         try await base.deleteSessions(username: username, keeping: fault == .endsEverySession ? nil : keeping)
     }

@@ -113,6 +113,10 @@ struct SQLiteConformanceTests {
         try await withConformance(kind) { try await $0.sessionsExpire() }
     }
 
+    @Test(arguments: StoreKind.allCases) func sessionsInUseAreRenewed(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.sessionsInUseAreRenewed() }
+    }
+
     @Test(arguments: StoreKind.allCases) func passwordChangeEndsOtherSessions(_ kind: StoreKind) async throws {
         try await withConformance(kind) { try await $0.passwordChangeEndsOtherSessions() }
     }

@@ -177,6 +177,28 @@ import Testing
         }
     }
 
+    /// A session lives `session_ttl` past its last use: a request in its second half renews it,
+    /// server side and in the cookie; one in its first half writes nothing.
+    @Test func aSessionInUseIsRenewed() async throws {
+        let harness = try await Harness { $0.server.sessionTTL = 3600 }
+        try await harness.makeUser("bob")
+        let fresh = Secrets.make(), ageing = Secrets.make()
+        try await harness.store.createSession(tokenHash: Secrets.hash(fresh), username: "bob", expiresAt: Date().addingTimeInterval(3000))
+        try await harness.store.createSession(tokenHash: Secrets.hash(ageing), username: "bob", expiresAt: Date().addingTimeInterval(60))
+        try await harness.run { anonymous in
+            let untouched = try await anonymous.with(.cookie(fresh)).get("/api/v1/me")
+            #expect(untouched.status == .ok && untouched.setCookie == nil, "more than half left: nothing to renew")
+            let renewed = try await anonymous.with(.cookie(ageing)).get("/api/v1/me")
+            #expect(renewed.status == .ok)
+            let cookie = try #require(renewed.setCookie)
+            #expect(renewed.sessionCookie == ageing && cookie.contains("HttpOnly"), "\(cookie)")
+            let maxAge = try #require(cookie.split(separator: ";").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("Max-Age=") })
+            #expect((3590...3600).contains(Int(maxAge.split(separator: "=")[1]) ?? 0), "the cookie lives a full session_ttl again: \(cookie)")
+        }
+        // Server side too: alive long after its first expiry.
+        #expect(try await harness.store.sessionUser(tokenHash: Secrets.hash(ageing), now: Date().addingTimeInterval(3000)) == "bob")
+    }
+
     /// Whoever knew the old password is logged out: a change ends every other session of the
     /// user (an admin's reset ends them all); the changing session and API tokens stay.
     @Test func aPasswordChangeEndsTheOtherSessions() async throws {

@@ -38,6 +38,10 @@ public protocol CredentialStore: Sendable {
     /// The user a live session belongs to.
     func sessionUser(tokenHash: String, now: Date) async throws -> String?
     func deleteSession(tokenHash: String) async throws
+    /// Keeps a session in use alive: once less than half of `ttl` remains, its expiry moves to
+    /// `now + ttl` and the new expiry is returned; otherwise (or for an unknown or expired
+    /// session) `nil`. So a session lives `ttl` past its last use, at one write per half `ttl`.
+    func renewSession(tokenHash: String, now: Date, ttl: TimeInterval) async throws -> Date?
     /// Ends every session of `username` but the one `keeping` (a password change: whoever
     /// knew the old password is logged out, the person changing it is not); returns how many.
     @discardableResult

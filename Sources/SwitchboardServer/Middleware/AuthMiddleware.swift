@@ -5,16 +5,30 @@ import SwitchboardCore
 /// Puts the caller on the context, or answers 401. Every route added after it requires a
 /// login; a bearer token wins over a session cookie, and a bad bearer token is refused even
 /// when a good cookie is also sent, so a client never acts as someone it did not mean to.
+///
+/// A session in use is renewed (see `CredentialStore.renewSession`): once less than half of
+/// `server.session_ttl` remains, the response carries the cookie again with a fresh lifetime,
+/// so a session ends `session_ttl` after its last use, not after the login.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = SwitchboardRequestContext
     let store: any HubStore
+    var settings = ServerSettings()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let (user, credential) = try await authenticate(request)
         context.user = user
         context.credential = credential
-        return try await next(request, context)
+        var response = try await next(request, context)
+        // Renewed only after the request was answered, and never over a cookie the handler
+        // set itself (logout); the server's expiry and the cookie's lifetime move together.
+        guard case .session(let hash) = credential, response.headers[.setCookie] == nil,
+              let secret = request.cookies[SessionCookie.name]?.value,
+              let renewed = try await store.renewSession(tokenHash: hash, now: Date(), ttl: settings.sessionTTL) else {
+            return response
+        }
+        response.setCookie(SessionCookie.make(secret: secret, maxAge: Int(renewed.timeIntervalSinceNow.rounded()), secure: settings.secureCookies))
+        return response
     }
 
     func authenticate(_ request: Request) async throws -> (UserAccount, Context.Credential) {
