@@ -17,17 +17,7 @@ extension SQLiteStore {
     public func sessionUser(tokenHash: String, now: Date) async throws -> String? {
         // Checked on every request: from the cache, else a plain read; only an expired
         // session costs a write.
-        var session = credentialCache.session(tokenHash)
-        if session == nil {
-            session = try await read { db in
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT username, expires_at FROM sessions WHERE token_hash = ?", arguments: [tokenHash])
-                guard let row else { return nil }
-                return (try row.decode(forColumn: "username"), try row.decode(forColumn: "expires_at"))
-            }
-            if let session { credentialCache.store(session: tokenHash, username: session.username, expiresAt: session.expiresAt) }
-        }
-        guard let session else { return nil }
+        guard let session = try await session(tokenHash) else { return nil }
         let nowValue = SQLDate.encode(now)
         guard session.expiresAt <= nowValue else { return session.username }
         credentialCache.forget(session: tokenHash)
@@ -36,6 +26,17 @@ extension SQLiteStore {
                 sql: "DELETE FROM sessions WHERE token_hash = ? AND expires_at <= ?", arguments: [tokenHash, nowValue])
         }
         return nil
+    }
+
+    /// A session's user and expiry (encoded), from the credential cache, else read and cached.
+    private func session(_ tokenHash: String) async throws -> (username: String, expiresAt: Double)? {
+        if let cached = credentialCache.session(tokenHash) { return cached }
+        let session: (username: String, expiresAt: Double)? = try await read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT username, expires_at FROM sessions WHERE token_hash = ?", arguments: [tokenHash]) else { return nil }
+            return (try row.decode(forColumn: "username"), try row.decode(forColumn: "expires_at"))
+        }
+        if let session { credentialCache.store(session: tokenHash, username: session.username, expiresAt: session.expiresAt) }
+        return session
     }
 
     public func deleteSession(tokenHash: String) async throws {
@@ -47,15 +48,8 @@ extension SQLiteStore {
     }
 
     public func renewSession(tokenHash: String, now: Date, ttl: TimeInterval) async throws -> Date? {
-        var session = credentialCache.session(tokenHash)
-        if session == nil {
-            session = try await read { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT username, expires_at FROM sessions WHERE token_hash = ?", arguments: [tokenHash]) else { return nil }
-                return (try row.decode(forColumn: "username"), try row.decode(forColumn: "expires_at"))
-            }
-        }
         let nowValue = SQLDate.encode(now)
-        guard let session, session.expiresAt > nowValue, session.expiresAt - nowValue < ttl / 2 else { return nil }
+        guard let session = try await session(tokenHash), session.expiresAt > nowValue, session.expiresAt - nowValue < ttl / 2 else { return nil }
         let renewed = SQLDate.normalize(now.addingTimeInterval(ttl))
         let updated = try await write { db in
             try db.execute(sql: "UPDATE sessions SET expires_at = ? WHERE token_hash = ? AND expires_at > ?",

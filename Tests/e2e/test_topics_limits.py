@@ -8,7 +8,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from topics_support import Client, start_topic_hub
+from topics_support import Client, topic_hub_fixture
 
 LIMITS_YAML = """
   feed:
@@ -20,11 +20,7 @@ LIMITS_YAML = """
 """
 
 
-@pytest.fixture
-def hub(data_dir):
-    h = start_topic_hub(data_dir, LIMITS_YAML)
-    yield h
-    h.stop()
+hub = topic_hub_fixture(LIMITS_YAML)
 
 
 def ws_url(hub, query=""):

@@ -15,7 +15,7 @@ import requests
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from topics_support import PASSWORDS, Client, add_users, start_topic_hub
+from topics_support import PASSWORDS, Client, add_users, start_topic_hub, topic_hub_fixture
 
 SOCKETS_YAML = """
   pinged:
@@ -26,11 +26,7 @@ SOCKETS_YAML = """
 """
 
 
-@pytest.fixture
-def hub(data_dir):
-    h = start_topic_hub(data_dir, SOCKETS_YAML)
-    yield h
-    h.stop()
+hub = topic_hub_fixture(SOCKETS_YAML)
 
 
 class RawSocket:

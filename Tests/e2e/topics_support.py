@@ -3,6 +3,8 @@ import json
 import os
 import urllib.parse
 
+import pytest
+
 from websockets.sync.client import connect
 
 from conftest import Hub
@@ -42,6 +44,16 @@ def start_topic_hub(data_dir, extra_yaml=""):
     with open(path, "w") as f:
         f.write(TOPICS_YAML + extra_yaml)
     return Hub(data_dir, config=path).start()
+
+
+def topic_hub_fixture(extra_yaml):
+    """A pytest fixture: a topic hub with `extra_yaml` added to the topics, stopped afterwards."""
+    @pytest.fixture
+    def hub(data_dir):
+        h = start_topic_hub(data_dir, extra_yaml)
+        yield h
+        h.stop()
+    return hub
 
 
 def add_users(hub):
