@@ -17,11 +17,12 @@ struct OutboxBench: AsyncParsableCommand {
         commandName: "switchboard-bench",
         abstract: "Benchmark the outbox: HTTP API in, bucket or HTTP gateway out, in one process.",
         discussion: """
-        For each target and each number of senders, a fresh hub (SQLite in a temporary data directory, \
-        the HTTP API on 127.0.0.1, the dispatcher) takes messages over HTTP keep-alive for --duration \
-        seconds (or --count messages), then the outbox drains. A paced, open-loop run at --rate \
-        messages/s follows. Build with -c release; see README.md, "Benchmarks".
-        """)
+            For each target and each number of senders, a fresh hub (SQLite in a temporary data directory, \
+            the HTTP API on 127.0.0.1, the dispatcher) takes messages over HTTP keep-alive for --duration \
+            seconds (or --count messages), then the outbox drains. A paced, open-loop run at --rate \
+            messages/s follows. Build with -c release; see README.md, "Benchmarks".
+            """
+    )
 
     @Option(help: "Where messages go: bucket, gateway, or both (comma-separated).")
     var target: String = "bucket,gateway"
@@ -41,11 +42,13 @@ struct OutboxBench: AsyncParsableCommand {
     @Option(help: "SQLite synchronous setting: full or normal.")
     var synchronous: String = "full"
 
-    @Option(help: """
-        How messages enter: http (the API), direct (Hub.send, no HTTP) or store (SQLiteStore.accept only); \
-        me (GET /api/v1/me, no message: the HTTP and authentication ceiling); batch \
-        (POST /api/v1/messages/batch, --batch-size messages a request).
-        """)
+    @Option(
+        help: """
+            How messages enter: http (the API), direct (Hub.send, no HTTP) or store (SQLiteStore.accept only); \
+            me (GET /api/v1/me, no message: the HTTP and authentication ceiling); batch \
+            (POST /api/v1/messages/batch, --batch-size messages a request).
+            """
+    )
     var entry: String = "http"
 
     @Option(help: "Messages per request with --entry batch.")
@@ -73,7 +76,8 @@ struct OutboxBench: AsyncParsableCommand {
     var keepData = false
 
     func validate() throws {
-        _ = try targets(); _ = try senderCounts()
+        _ = try targets()
+        _ = try senderCounts()
         guard duration > 0, duration <= 3600 else { throw ValidationError("--duration must be 0 < s <= 3600") }
         if let count, count < 1 || count > 10_000_000 { throw ValidationError("--count must be 1...10,000,000") }
         guard rate >= 0, rate <= 1_000_000 else { throw ValidationError("--rate must be 0...1,000,000") }
@@ -114,16 +118,24 @@ struct OutboxBench: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let synchronousSetting = StorageSettings.Synchronous(rawValue: synchronous) ?? .full
         let settings = BenchHub.Settings(
-            synchronous: synchronousSetting, workers: workers, port: port, keepData: keepData,
-            logger: Logger(label: "switchboard"), registry: registry, startDispatcher: stage == "pipeline")
+            synchronous: synchronousSetting,
+            workers: workers,
+            port: port,
+            keepData: keepData,
+            logger: Logger(label: "switchboard"),
+            registry: registry,
+            startDispatcher: stage == "pipeline"
+        )
         let workerCount = workers ?? DispatcherSettings().workers
 
         // The senders' client: enough keep-alive connections for every sender and for the
         // open-loop run's overlapping requests.
         var pool = HTTPClient.Configuration.ConnectionPool(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
         pool.retryConnectionEstablishment = false
-        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-                                configuration: .init(redirectConfiguration: .disallow, connectionPool: pool, decompression: .disabled))
+        let client = HTTPClient(
+            eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+            configuration: .init(redirectConfiguration: .disallow, connectionPool: pool, decompression: .disabled)
+        )
         let flush = DiskProbe.flushLatency(in: FileManager.default.temporaryDirectory.path)
         progress("disk flush (4 KiB write + fdatasync in \(FileManager.default.temporaryDirectory.path)): " + ReportTable.describe(flush))
         let results: [RunResult]
@@ -139,8 +151,13 @@ struct OutboxBench: AsyncParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             encoder.dateEncodingStrategy = .iso8601
-            let report = Report(date: Date(), cores: ProcessStats.cores, arguments: Array(CommandLine.arguments.dropFirst()),
-                                diskFlushMs: flush, runs: results)
+            let report = Report(
+                date: Date(),
+                cores: ProcessStats.cores,
+                arguments: Array(CommandLine.arguments.dropFirst()),
+                diskFlushMs: flush,
+                runs: results
+            )
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
             print(ReportTable.render(results, cores: ProcessStats.cores, flush: flush))
@@ -159,17 +176,30 @@ struct OutboxBench: AsyncParsableCommand {
 
         let entry = LoadGenerator.Entry(rawValue: self.entry) ?? .http
         let split = stage == "split"
-        progress("switchboard-bench: \(ProcessStats.cores) cores, synchronous=\(synchronous), dispatcher workers \(workerCount), "
-                 + "entry \(entry.rawValue), stage \(stage), "
-                 + (count.map { "\($0) messages per run" } ?? "\(Self.format(duration, decimals: 1)) s per run"))
+        progress(
+            "switchboard-bench: \(ProcessStats.cores) cores, synchronous=\(synchronous), dispatcher workers \(workerCount), "
+                + "entry \(entry.rawValue), stage \(stage), "
+                + (count.map { "\($0) messages per run" } ?? "\(Self.format(duration, decimals: 1)) s per run")
+        )
         var results: [RunResult] = []
         for target in try targets() {
             for load in loads {
                 progress("  \(target.rawValue), \(load.label) …")
                 let result = try await BenchHub.withHub(settings, client: client) { [count, drainTimeout, batchSize] bench in
-                    try await Self.measure(bench, target: target, load: load, length: length, count: count, entry: entry,
-                                           batchSize: batchSize, split: split,
-                                           synchronous: synchronousSetting.rawValue, workers: workerCount, drainTimeout: drainTimeout, client: client)
+                    try await Self.measure(
+                        bench,
+                        target: target,
+                        load: load,
+                        length: length,
+                        count: count,
+                        entry: entry,
+                        batchSize: batchSize,
+                        split: split,
+                        synchronous: synchronousSetting.rawValue,
+                        workers: workerCount,
+                        drainTimeout: drainTimeout,
+                        client: client
+                    )
                 }
                 progress("    " + ReportTable.summary(result))
                 results.append(result)
@@ -179,9 +209,20 @@ struct OutboxBench: AsyncParsableCommand {
     }
 
     /// Sends one run of load, waits for the outbox to drain, and joins the figures.
-    static func measure(_ bench: BenchHub, target: BenchTarget, load: (label: String, senders: Int?, rate: Double?),
-                        length: Duration, count: Int?, entry: LoadGenerator.Entry, batchSize: Int, split: Bool, synchronous: String,
-                        workers: Int, drainTimeout: Double, client: HTTPClient) async throws -> RunResult {
+    static func measure(
+        _ bench: BenchHub,
+        target: BenchTarget,
+        load: (label: String, senders: Int?, rate: Double?),
+        length: Duration,
+        count: Int?,
+        entry: LoadGenerator.Entry,
+        batchSize: Int,
+        split: Bool,
+        synchronous: String,
+        workers: Int,
+        drainTimeout: Double,
+        client: HTTPClient
+    ) async throws -> RunResult {
         let generator = LoadGenerator(entry: entry, client: client, bench: bench, target: target, batchSize: batchSize)
         // Warm-up, not counted: the client opens its connections, the hub's caches and
         // statements fill; then the outbox drains before the measured run starts.
@@ -226,17 +267,32 @@ struct OutboxBench: AsyncParsableCommand {
         let deadline = ContinuousClock.now + .nanoseconds(Int64(drainTimeout * 1e9))
         var settled: Date?
         while ContinuousClock.now < deadline {
-            if try await bench.hub.store.nextDue() == nil { settled = Date(); break }
+            if try await bench.hub.store.nextDue() == nil {
+                settled = Date()
+                break
+            }
             try await Task.sleep(for: .milliseconds(10))
         }
         let wall = ContinuousClock.now - wallBefore
         let cpu = ProcessStats.cpuSeconds - cpuBefore
         let machine = ProcessStats.machineBusySeconds - machineBefore
-        return RunResult(target: target, load: load.label, senders: load.senders, offeredPerSecond: load.rate,
-                         synchronous: synchronous, dispatcherWorkers: workers, entry: entry, dispatchStarted: dispatchStarted,
-                         outcome: outcome, arrivals: bench.arrivals(at: target), settled: settled,
-                         cpuSeconds: cpu, cpuSecondsWhileSubmitting: cpuWhileSubmitting, machineCPUSeconds: machine,
-                         wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18)
+        return RunResult(
+            target: target,
+            load: load.label,
+            senders: load.senders,
+            offeredPerSecond: load.rate,
+            synchronous: synchronous,
+            dispatcherWorkers: workers,
+            entry: entry,
+            dispatchStarted: dispatchStarted,
+            outcome: outcome,
+            arrivals: bench.arrivals(at: target),
+            settled: settled,
+            cpuSeconds: cpu,
+            cpuSecondsWhileSubmitting: cpuWhileSubmitting,
+            machineCPUSeconds: machine,
+            wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
+        )
     }
 
     func progress(_ line: String) {

@@ -7,8 +7,8 @@ import Prometheus
 import ServiceLifecycle
 import SwitchboardCore
 import SwitchboardSMS
-import SwitchboardServer
 import SwitchboardSQLite
+import SwitchboardServer
 
 /// Where a run's messages go: the in-memory bucket, or the HTTP gateway stand-in on loopback.
 enum BenchTarget: String, Sendable, CaseIterable, Codable {
@@ -66,7 +66,9 @@ struct BenchHub: Sendable {
 
     /// Builds and starts a hub, runs `body` against it, stops it and removes its data.
     static func withHub<T: Sendable>(
-        _ settings: Settings, client: HTTPClient, _ body: @Sendable @escaping (BenchHub) async throws -> T
+        _ settings: Settings,
+        client: HTTPClient,
+        _ body: @Sendable @escaping (BenchHub) async throws -> T
     ) async throws -> T {
         let logger = settings.logger
         let directory = FileManager.default.temporaryDirectory
@@ -81,9 +83,17 @@ struct BenchHub: Sendable {
 
         let standIn = GatewayStandIn()
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let standInGroup = ServiceGroup(configuration: .init(
-            services: [standIn.makeApplication(logger: logger) { port in portSink.yield(port); portSink.finish() }],
-            logger: logger))
+        let standInGroup = ServiceGroup(
+            configuration: .init(
+                services: [
+                    standIn.makeApplication(logger: logger) { port in
+                        portSink.yield(port)
+                        portSink.finish()
+                    }
+                ],
+                logger: logger
+            )
+        )
 
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await standInGroup.run() }
@@ -111,7 +121,8 @@ struct BenchHub: Sendable {
             bucketConfiguration.capacity = 50_000_000
             let bucket = BucketConnector(name: "bucket", channels: [.email], configuration: bucketConfiguration)
             var gatewayConfiguration = HTTPGatewayConnector.Configuration(
-                url: try GatewayTemplate("http://127.0.0.1:\(gatewayPort)/send?to={to}&id={id}&text={text}"))
+                url: try GatewayTemplate("http://127.0.0.1:\(gatewayPort)/send?to={to}&id={id}&text={text}")
+            )
             gatewayConfiguration.successPattern = try GatewayPattern("^OK")
             gatewayConfiguration.receiptPattern = try GatewayPattern("id=([0-9]+)")
             let gateway = HTTPGatewayConnector(name: "gateway", channels: [.sms], configuration: gatewayConfiguration)
@@ -134,8 +145,14 @@ struct BenchHub: Sendable {
             do {
                 try await waitUntilHealthy(client: client, baseURL: baseURL)
                 let token = try await makeToken(client: client, baseURL: baseURL, username: "bench", password: password)
-                let benchHub = BenchHub(hub: hub, baseURL: baseURL, bearerToken: token, bucket: bucket,
-                                        gateway: standIn, dataDirectory: directory)
+                let benchHub = BenchHub(
+                    hub: hub,
+                    baseURL: baseURL,
+                    bearerToken: token,
+                    bucket: bucket,
+                    gateway: standIn,
+                    dataDirectory: directory
+                )
                 let result = try await body(benchHub)
                 await hubGroup.triggerGracefulShutdown()
                 await standInGroup.triggerGracefulShutdown()
@@ -154,7 +171,8 @@ struct BenchHub: Sendable {
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
             if let response = try? await client.execute(HTTPClientRequest(url: baseURL + "/health"), timeout: .seconds(2)),
-               response.status == .ok {
+                response.status == .ok
+            {
                 _ = try? await response.body.collect(upTo: 4096)
                 return
             }
@@ -174,7 +192,8 @@ struct BenchHub: Sendable {
         let loggedIn = try await client.execute(login, timeout: .seconds(30))
         _ = try await loggedIn.body.collect(upTo: 64 * 1024)
         guard loggedIn.status == .ok,
-              let cookie = loggedIn.headers["Set-Cookie"].first?.split(separator: ";").first else {
+            let cookie = loggedIn.headers["Set-Cookie"].first?.split(separator: ";").first
+        else {
             throw BenchFailure("logging in as \(username) failed: HTTP \(loggedIn.status.code)")
         }
 

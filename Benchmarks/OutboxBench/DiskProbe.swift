@@ -1,9 +1,10 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
 
 /// How long the disk under the data directory takes to make a small write durable: what
 /// every commit costs with `synchronous = FULL` (SQLite in WAL mode syncs the WAL once per
@@ -15,7 +16,10 @@ enum DiskProbe {
         let path = URL(fileURLWithPath: directory).appendingPathComponent("switchboard-bench-flush-\(getpid())").path
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0o600)
         guard fd >= 0 else { return nil }
-        defer { close(fd); unlink(path) }
+        defer {
+            close(fd)
+            unlink(path)
+        }
         let block = [UInt8](repeating: 0x2A, count: 4096)
         var times: [Double] = []
         times.reserveCapacity(count)

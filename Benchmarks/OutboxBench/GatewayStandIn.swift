@@ -41,13 +41,17 @@ final class GatewayStandIn: Sendable {
                 s.received.append((id, at))
                 return s.counter
             }
-            return Response(status: .ok, headers: [.contentType: "text/plain"],
-                            body: .init(byteBuffer: ByteBuffer(string: "OK id=\(n)")))
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain"],
+                body: .init(byteBuffer: ByteBuffer(string: "OK id=\(n)"))
+            )
         }
         return Application(
             router: router,
             configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "gateway-stand-in"),
             onServerRunning: { channel in onPort(channel.localAddress?.port ?? 0) },
-            logger: logger)
+            logger: logger
+        )
     }
 }

@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import Synchronization
 import SwitchboardCore
+import Synchronization
 
 /// Sends messages through `POST /api/v1/messages` with a bearer token, over HTTP/1.1
 /// keep-alive connections, and records for each accepted message its delivery id, when it
@@ -75,8 +75,12 @@ struct LoadGenerator: Sendable {
     let size: Int
 
     init(entry: Entry, client: HTTPClient, bench: BenchHub, target: BenchTarget, batchSize: Int) {
-        self.entry = entry; self.client = client; self.url = bench.baseURL + "/api/v1/messages"
-        self.bearerToken = bench.bearerToken; self.target = target; self.hub = bench.hub
+        self.entry = entry
+        self.client = client
+        self.url = bench.baseURL + "/api/v1/messages"
+        self.bearerToken = bench.bearerToken
+        self.target = target
+        self.hub = bench.hub
         self.size = entry == .batch ? max(1, batchSize) : 1
     }
 
@@ -172,7 +176,8 @@ struct LoadGenerator: Sendable {
             let accepted = Date()
             guard response.status == .accepted else { return .failure(SendFailure(kind: "HTTP \(response.status.code)")) }
             guard let answer = try? JSONDecoder().decode(AcceptedAnswer.self, from: Data(body.readableBytesView)),
-                  let delivery = answer.deliveries.first else {
+                let delivery = answer.deliveries.first
+            else {
                 return .failure(SendFailure(kind: "202 without a delivery"))
             }
             return .success(Sample(deliveryID: delivery.id, submitted: started, accepted: accepted))
@@ -196,7 +201,8 @@ struct LoadGenerator: Sendable {
             let accepted = Date()
             guard response.status == .accepted else { return .failure(SendFailure(kind: "HTTP \(response.status.code)")) }
             guard let answer = try? JSONDecoder().decode(BatchAnswer.self, from: Data(body.readableBytesView)),
-                  answer.messages.count == size else {
+                answer.messages.count == size
+            else {
                 return .failure(SendFailure(kind: "202 without one acceptance per message"))
             }
             let ids = answer.messages.compactMap { $0.deliveries.first?.id }

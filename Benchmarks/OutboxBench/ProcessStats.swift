@@ -1,9 +1,10 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
 
 /// What the process has used, read from `/proc` (Linux only; elsewhere the figures are 0).
 ///
@@ -21,7 +22,8 @@ enum ProcessStats {
         // /proc/self/stat: field 2 is "(comm)", which may hold spaces; utime and stime are
         // fields 14 and 15, i.e. the 12th and 13th after the closing parenthesis.
         guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return 0 }
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
@@ -34,7 +36,8 @@ enum ProcessStats {
     /// system, irq, softirq, steal), so a run can show how busy the machine was besides us.
     static var machineBusySeconds: Double {
         guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
-              let line = stat.split(separator: "\n").first, line.hasPrefix("cpu ") else { return 0 }
+            let line = stat.split(separator: "\n").first, line.hasPrefix("cpu ")
+        else { return 0 }
         let values = line.split(separator: " ").dropFirst().compactMap { Double($0) }
         guard values.count >= 8 else { return 0 }
         // user nice system idle iowait irq softirq steal: everything but idle and iowait.

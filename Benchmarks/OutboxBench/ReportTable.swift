@@ -14,9 +14,12 @@ enum ReportTable {
         lines.append("accept: request started (or scheduled, open loop) → 202 read. accept→sent: 202 read → the connector got it.")
         lines.append("drained: first request → nothing queued or sending in the store. CPU % of one core (\(cores) cores = \(cores * 100) %);")
         lines.append("(others): CPU used meanwhile by other processes on the machine. split: sent/s and drained from the dispatcher's start.")
-        lines.append("CPU µs per message, while submitting / afterwards: " + results.map { r in
-            "\(r.target.rawValue) \(r.load) \(OutboxBench.format(r.cpuMicrosecondsPerMessageWhileSubmitting, decimals: 0)) / \(OutboxBench.format(r.cpuMicrosecondsPerMessageAfterwards, decimals: 0))"
-        }.joined(separator: "; ") + ".")
+        lines.append(
+            "CPU µs per message, while submitting / afterwards: "
+                + results.map { r in
+                    "\(r.target.rawValue) \(r.load) \(OutboxBench.format(r.cpuMicrosecondsPerMessageWhileSubmitting, decimals: 0)) / \(OutboxBench.format(r.cpuMicrosecondsPerMessageAfterwards, decimals: 0))"
+                }.joined(separator: "; ") + "."
+        )
         lines.append("Disk flush (4 KiB write + fdatasync): \(describe(flush)).")
         return lines.joined(separator: "\n")
     }
@@ -40,7 +43,8 @@ enum ReportTable {
     /// One line for progress on standard error.
     static func summary(_ r: RunResult) -> String {
         let f = OutboxBench.format
-        var line = "\(r.accepted) accepted, \(f(r.acceptedPerSecond, 0))/s accepted, \(f(r.sentPerSecond, 0))/s sent, "
+        var line =
+            "\(r.accepted) accepted, \(f(r.acceptedPerSecond, 0))/s accepted, \(f(r.sentPerSecond, 0))/s sent, "
             + "accept→sent p50 \(f(r.acceptToSentMs.p50, 1)) ms p99 \(f(r.acceptToSentMs.p99, 1)) ms, CPU \(f(r.cpuPercent, 0)) %"
             + " (others \(f(r.otherProcessesCPUPercent, 0)) %), CPU µs/message \(f(r.cpuMicrosecondsPerMessageWhileSubmitting, 0))"
             + " + \(f(r.cpuMicrosecondsPerMessageAfterwards, 0))"

@@ -72,7 +72,10 @@ struct Percentiles: Codable, Sendable {
             let index = Int((p * Double(sorted.count)).rounded(.up)) - 1
             return sorted[Swift.min(Swift.max(index, 0), sorted.count - 1)]
         }
-        p50 = rank(0.50); p90 = rank(0.90); p99 = rank(0.99); max = sorted.last ?? .nan
+        p50 = rank(0.50)
+        p90 = rank(0.90)
+        p99 = rank(0.99)
+        max = sorted.last ?? .nan
     }
 
     // NaN is not valid JSON: an empty set encodes its figures as null.
@@ -96,14 +99,32 @@ struct Percentiles: Codable, Sendable {
 
 extension RunResult {
     /// Joins what the client saw with when the connector got each delivery.
-    init(target: BenchTarget, load: String, senders: Int?, offeredPerSecond: Double?, synchronous: String, dispatcherWorkers: Int,
-         entry: LoadGenerator.Entry, dispatchStarted: Date?, outcome: LoadGenerator.Outcome, arrivals: [String: Date], settled: Date?,
-         cpuSeconds: Double, cpuSecondsWhileSubmitting: Double, machineCPUSeconds: Double, wallSeconds: Double) {
+    init(
+        target: BenchTarget,
+        load: String,
+        senders: Int?,
+        offeredPerSecond: Double?,
+        synchronous: String,
+        dispatcherWorkers: Int,
+        entry: LoadGenerator.Entry,
+        dispatchStarted: Date?,
+        outcome: LoadGenerator.Outcome,
+        arrivals: [String: Date],
+        settled: Date?,
+        cpuSeconds: Double,
+        cpuSecondsWhileSubmitting: Double,
+        machineCPUSeconds: Double,
+        wallSeconds: Double
+    ) {
         let samples = outcome.samples
         let started = samples.map(\.submitted).min() ?? Date()
         let lastAnswer = samples.map(\.accepted).max() ?? started
-        var acceptMs: [Double] = [], acceptToSent: [Double] = [], submitToSent: [Double] = []
-        acceptMs.reserveCapacity(samples.count); acceptToSent.reserveCapacity(samples.count); submitToSent.reserveCapacity(samples.count)
+        var acceptMs: [Double] = []
+        var acceptToSent: [Double] = []
+        var submitToSent: [Double] = []
+        acceptMs.reserveCapacity(samples.count)
+        acceptToSent.reserveCapacity(samples.count)
+        submitToSent.reserveCapacity(samples.count)
         let sentFrom = dispatchStarted ?? started
         var lastSent = sentFrom
         var sent = 0
@@ -120,10 +141,18 @@ extension RunResult {
         let sendingSeconds = lastAnswer.timeIntervalSince(started)
         let lastSentSeconds = lastSent.timeIntervalSince(sentFrom)
         self.init(
-            target: target, load: load, senders: senders, offeredPerSecond: offeredPerSecond,
-            synchronous: synchronous, dispatcherWorkers: dispatcherWorkers,
-            entry: entry, stage: dispatchStarted == nil ? "pipeline" : "split",
-            attempted: outcome.attempted, accepted: samples.count, sent: sent, errors: outcome.errors,
+            target: target,
+            load: load,
+            senders: senders,
+            offeredPerSecond: offeredPerSecond,
+            synchronous: synchronous,
+            dispatcherWorkers: dispatcherWorkers,
+            entry: entry,
+            stage: dispatchStarted == nil ? "pipeline" : "split",
+            attempted: outcome.attempted,
+            accepted: samples.count,
+            sent: sent,
+            errors: outcome.errors,
             sendingSeconds: sendingSeconds,
             acceptedPerSecond: sendingSeconds > 0 ? Double(samples.count) / sendingSeconds : 0,
             lastSentSeconds: lastSentSeconds,
@@ -136,6 +165,7 @@ extension RunResult {
             otherProcessesCPUPercent: wallSeconds > 0 ? Swift.max(0, machineCPUSeconds - cpuSeconds) / wallSeconds * 100 : 0,
             cpuMicrosecondsPerMessageWhileSubmitting: samples.isEmpty ? 0 : cpuSecondsWhileSubmitting / Double(samples.count) * 1e6,
             cpuMicrosecondsPerMessageAfterwards: samples.isEmpty ? 0 : (cpuSeconds - cpuSecondsWhileSubmitting) / Double(samples.count) * 1e6,
-            peakResidentMiB: ProcessStats.peakResidentMiB)
+            peakResidentMiB: ProcessStats.peakResidentMiB
+        )
     }
 }

@@ -12,7 +12,10 @@ enum DiskFloor {
         let path = directory + "/disk-floor.probe"
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard fd >= 0 else { throw BenchError("cannot open \(path)") }
-        defer { close(fd); unlink(path) }
+        defer {
+            close(fd)
+            unlink(path)
+        }
         let arrived = Atomic<Int>(0)
         let arrivals = Mutex([UInt64](repeating: 0, count: writes))
         let done = Mutex([UInt64](repeating: 0, count: writes))
@@ -21,7 +24,10 @@ enum DiskFloor {
             var flushed = 0
             while flushed < writes {
                 let upTo = arrived.load(ordering: .acquiring)
-                if upTo == flushed { usleep(50); continue }
+                if upTo == flushed {
+                    usleep(50)
+                    continue
+                }
                 for _ in flushed..<upTo { _ = record.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }
                 fdatasync(fd)
                 let t = nowNanos()
@@ -37,7 +43,8 @@ enum DiskFloor {
             arrived.store(i + 1, ordering: .releasing)
         }
         try await Wait.until("the disk floor probe") { done.withLock { $0[writes - 1] != 0 } }
-        let a = arrivals.withLock { $0 }, d = done.withLock { $0 }
+        let a = arrivals.withLock { $0 }
+        let d = done.withLock { $0 }
         let latencies = zip(a, d).map { Double($1 - $0) / 1e6 }.sorted()
         return Result(writes: writes, perSecond: perSecond, p50: latencies[writes / 2], p99: latencies[writes * 99 / 100], max: latencies[writes - 1])
     }

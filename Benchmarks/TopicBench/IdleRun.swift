@@ -12,11 +12,15 @@ enum IdleRun {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
         child.arguments = ["--idle-clients", String(connections), "--port", String(port)]
-        let out = Pipe(), input = Pipe()
+        let out = Pipe()
+        let input = Pipe()
         child.standardOutput = out
         child.standardInput = input
         try child.run()
-        defer { child.terminate(); child.waitUntilExit() }
+        defer {
+            child.terminate()
+            child.waitUntilExit()
+        }
         var line = Data()
         while !line.contains(UInt8(ascii: "\n")) {
             let chunk = out.fileHandleForReading.availableData

@@ -1,9 +1,10 @@
 import Foundation
+import NIOCore
+import NIOPosix
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import NIOCore
-import NIOPosix
 
 /// A minimal WebSocket client for the benchmark, on plain NIO: the HTTP upgrade written by
 /// hand, server frames parsed in place on the event loop, no task per connection and no
@@ -36,7 +37,9 @@ final class LeanClient: ChannelInboundHandler, @unchecked Sendable {
     }
 
     init(path: String, opened: EventLoopPromise<Void>, onText: @escaping OnText) {
-        self.path = path; self.opened = opened; self.onText = onText
+        self.path = path
+        self.opened = opened
+        self.onText = onText
     }
 
     /// Connects and completes once the server has accepted the upgrade.
@@ -46,7 +49,9 @@ final class LeanClient: ChannelInboundHandler, @unchecked Sendable {
         let channel = try await ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(LeanClient(path: path, opened: opened, onText: onText)) }
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(LeanClient(path: path, opened: opened, onText: onText))
+                }
             }
             .connect(host: "127.0.0.1", port: port).get()
         try await opened.futureResult.get()
@@ -61,9 +66,11 @@ final class LeanClient: ChannelInboundHandler, @unchecked Sendable {
         if payload.count < 126 {
             out.writeInteger(UInt8(0x80 | payload.count))
         } else if payload.count <= 0xFFFF {
-            out.writeInteger(UInt8(0x80 | 126)); out.writeInteger(UInt16(payload.count))
+            out.writeInteger(UInt8(0x80 | 126))
+            out.writeInteger(UInt16(payload.count))
         } else {
-            out.writeInteger(UInt8(0x80 | 127)); out.writeInteger(UInt64(payload.count))
+            out.writeInteger(UInt8(0x80 | 127))
+            out.writeInteger(UInt64(payload.count))
         }
         out.writeInteger(UInt32(0))  // mask key 0: payload unchanged
         out.writeBytes(payload)
@@ -71,7 +78,8 @@ final class LeanClient: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        let request =
+            "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: request)), promise: nil)
     }
@@ -103,24 +111,32 @@ final class LeanClient: ChannelInboundHandler, @unchecked Sendable {
     private func parseFrames(_ buf: inout ByteBuffer, _ context: ChannelHandlerContext) {
         while buf.readableBytes >= 2 {
             let start = buf.readerIndex
-            let b0 = buf.getInteger(at: start, as: UInt8.self)!, b1 = buf.getInteger(at: start + 1, as: UInt8.self)!
-            var length = Int(b1 & 0x7F), header = 2
+            let b0 = buf.getInteger(at: start, as: UInt8.self)!
+            let b1 = buf.getInteger(at: start + 1, as: UInt8.self)!
+            var length = Int(b1 & 0x7F)
+            var header = 2
             if length == 126 {
                 guard let l = buf.getInteger(at: start + 2, as: UInt16.self) else { return }
-                length = Int(l); header = 4
+                length = Int(l)
+                header = 4
             } else if length == 127 {
                 guard let l = buf.getInteger(at: start + 2, as: UInt64.self) else { return }
-                length = Int(l); header = 10
+                length = Int(l)
+                header = 10
             }
             guard buf.readableBytes >= header + length else { return }
             let payload = buf.getSlice(at: start + header, length: length)!
             buf.moveReaderIndex(forwardBy: header + length)
             switch b0 & 0x0F {
             case 0x1: onText(payload)
-            case 0x8: context.close(promise: nil); return
+            case 0x8:
+                context.close(promise: nil)
+                return
             case 0x9:
                 var pong = context.channel.allocator.buffer(capacity: length + 6)
-                pong.writeInteger(UInt8(0x8A)); pong.writeInteger(UInt8(0x80 | length)); pong.writeInteger(UInt32(0))
+                pong.writeInteger(UInt8(0x8A))
+                pong.writeInteger(UInt8(0x80 | length))
+                pong.writeInteger(UInt32(0))
                 var p = payload
                 pong.writeBuffer(&p)
                 context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
@@ -157,12 +173,21 @@ enum FrameText {
     /// The integer after `"seq":` in a row frame.
     static func seq(_ buffer: ByteBuffer) -> Int? {
         buffer.withUnsafeReadableBytes { raw -> Int? in
-            let key = seqKey, n = raw.count
+            let key = seqKey
+            let n = raw.count
             var i = 0
             while i + key.count <= n {
-                if raw[i] == key[0] && raw[i + 1] == key[1] && raw[i + 2] == key[2] && raw[i + 3] == key[3] && raw[i + 4] == key[4] && raw[i + 5] == key[5] {
-                    var j = i + key.count, value = 0, any = false
-                    while j < n, raw[j] >= 48 && raw[j] <= 57 { value = value * 10 + Int(raw[j] - 48); any = true; j += 1 }
+                if raw[i] == key[0] && raw[i + 1] == key[1] && raw[i + 2] == key[2] && raw[i + 3] == key[3] && raw[i + 4] == key[4]
+                    && raw[i + 5] == key[5]
+                {
+                    var j = i + key.count
+                    var value = 0
+                    var any = false
+                    while j < n, raw[j] >= 48 && raw[j] <= 57 {
+                        value = value * 10 + Int(raw[j] - 48)
+                        any = true
+                        j += 1
+                    }
                     return any ? value : nil
                 }
                 i += 1

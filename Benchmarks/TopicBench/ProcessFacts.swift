@@ -1,7 +1,8 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
 
 /// What the process uses, from `/proc` (Linux).
 enum CPUTime {
@@ -15,9 +16,10 @@ enum CPUTime {
         var total = 0.0
         for tid in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? [] {
             guard let comm = try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8),
-                  !comm.hasPrefix(clientThreadPrefix),
-                  let stat = try? String(contentsOfFile: "/proc/self/task/\(tid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { continue }
+                !comm.hasPrefix(clientThreadPrefix),
+                let stat = try? String(contentsOfFile: "/proc/self/task/\(tid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { continue }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
             total += (user + system) / (ticks > 0 ? ticks : 100)
@@ -28,7 +30,8 @@ enum CPUTime {
     /// CPU seconds all processes on the machine used since boot (everything but idle and iowait).
     static func machineBusy() -> Double {
         guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
-              let line = stat.split(separator: "\n").first, line.hasPrefix("cpu ") else { return 0 }
+            let line = stat.split(separator: "\n").first, line.hasPrefix("cpu ")
+        else { return 0 }
         let v = line.split(separator: " ").dropFirst().compactMap { Double($0) }
         guard v.count >= 8 else { return 0 }
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
@@ -40,7 +43,8 @@ enum Memory {
     /// Resident bytes of a process (`VmRSS`), this one by default.
     static func resident(pid: String = "self") -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return 0 }
         return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
     }
 

@@ -45,9 +45,12 @@ final class Acks: Sendable {
     let count = Atomic<Int>(0)
     let errors = Atomic<Int>(0)
     func onText(_ view: ByteBuffer) {
-        if FrameText.hasPrefix(view, FrameText.ack) { count.add(1, ordering: .relaxed) }
-        else if FrameText.hasPrefix(view, FrameText.error) {
-            if errors.add(1, ordering: .relaxed).newValue < 5 { FileHandle.standardError.write(Data("publisher got: \(String(buffer: view))\n".utf8)) }
+        if FrameText.hasPrefix(view, FrameText.ack) {
+            count.add(1, ordering: .relaxed)
+        } else if FrameText.hasPrefix(view, FrameText.error) {
+            if errors.add(1, ordering: .relaxed).newValue < 5 {
+                FileHandle.standardError.write(Data("publisher got: \(String(buffer: view))\n".utf8))
+            }
         }
     }
 }
@@ -104,8 +107,14 @@ enum FanOut {
     /// Connects the subscribers (history off), waits until all are live, then publishes
     /// `messages` rows from one socket that hears only its acks (not waiting for them; paced
     /// if asked), and waits until every subscriber has every row.
-    static func run(clients: any EventLoopGroup, port: Int, topic: String = "bench", subscribers n: Int, messages: Int,
-                    pacedPerSecond: Int?) async throws -> FanOutResult {
+    static func run(
+        clients: any EventLoopGroup,
+        port: Int,
+        topic: String = "bench",
+        subscribers n: Int,
+        messages: Int,
+        pacedPerSecond: Int?
+    ) async throws -> FanOutResult {
         let subs = (0..<n).map { Subscriber(sampled: $0 < 10, messages: messages) }
         let channels = try await Connect.many(n) { i in
             try await LeanClient.connect(group: clients, port: port, path: "/topics/\(topic)?_limit=0") { subs[i].onText($0) }
@@ -142,9 +151,16 @@ enum FanOut {
         for s in subs { for (i, t) in (s.arrivals?.withLock { $0 } ?? []).enumerated() where t > 0 { latencies.append(Double(t - sent[i]) / 1e6) } }
         latencies.sort()
         for c in channels + [publisher] { c.close(promise: nil) }
-        return FanOutResult(topic: topic, subscribers: n, messages: messages, paced: pacedPerSecond, seconds: Double(end - first) / 1e9,
-                            p50: latencies[latencies.count / 2], p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
-                            serverCPU: cpu)
+        return FanOutResult(
+            topic: topic,
+            subscribers: n,
+            messages: messages,
+            paced: pacedPerSecond,
+            seconds: Double(end - first) / 1e9,
+            p50: latencies[latencies.count / 2],
+            p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
+            serverCPU: cpu
+        )
     }
 }
 
@@ -173,7 +189,10 @@ final class HistoryProbe: Sendable {
     let rows = Atomic<Int>(0)
     let done = Atomic<UInt64>(0)
     func onText(_ view: ByteBuffer) {
-        if FrameText.hasPrefix(view, FrameText.ready) { done.store(nowNanos(), ordering: .releasing) }
-        else if FrameText.hasPrefix(view, FrameText.message) { rows.add(1, ordering: .relaxed) }
+        if FrameText.hasPrefix(view, FrameText.ready) {
+            done.store(nowNanos(), ordering: .releasing)
+        } else if FrameText.hasPrefix(view, FrameText.message) {
+            rows.add(1, ordering: .relaxed)
+        }
     }
 }

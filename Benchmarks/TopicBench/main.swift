@@ -5,8 +5,8 @@ import NIOCore
 import NIOPosix
 import Prometheus
 import SwitchboardCore
-import SwitchboardServer
 import SwitchboardSQLite
+import SwitchboardServer
 
 /// The topics benchmark (README "Topics"): one publisher to N subscribers over real
 /// WebSockets on loopback, against the real server with every row committed to SQLite
@@ -38,8 +38,12 @@ let port = 20_000 + Int(getpid() % 20_000)
 var configuration = HubConfiguration()
 configuration.server.port = port
 configuration.logging.level = "error"
-var topic = TopicDefinition(name: "bench", columns: [TopicColumn(name: "body", type: .text), TopicColumn(name: "seq", type: .integer)],
-                            read: TopicAccess(anonymous: true), write: TopicAccess(anonymous: true))
+var topic = TopicDefinition(
+    name: "bench",
+    columns: [TopicColumn(name: "body", type: .text), TopicColumn(name: "seq", type: .integer)],
+    read: TopicAccess(anonymous: true),
+    write: TopicAccess(anonymous: true)
+)
 topic.historyLimit = 2_000
 // Full-speed runs publish faster than a thousand subscribers on two cores can be written to;
 // the throughput figures are about the server, not about dropping slow readers.
@@ -47,7 +51,9 @@ topic.maxQueuedFrames = 1_000_000
 // The same topic with `durability: commit`: committed (safe from a hub crash) before the
 // broadcast, flushed by the next checkpoint; for the paced run beside the flushing one.
 var committed = topic
-committed.name = "bench_commit"; committed.path = "/topics/bench_commit"; committed.table = "bench_commit"
+committed.name = "bench_commit"
+committed.path = "/topics/bench_commit"
+committed.table = "bench_commit"
 committed.durability = .commit
 configuration.topics = [topic, committed]
 let store = try SQLiteStore(directory: directory, synchronous: .full)
@@ -57,17 +63,23 @@ let clients = MultiThreadedEventLoopGroup._makePerpetualGroup(threadNamePrefix: 
 
 func note(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
 
-print("topic-bench: SQLite synchronous=FULL, \(ProcessInfo.processInfo.activeProcessorCount) cores, open-file limit \(fileLimit), \(quick ? "quick" : "full") run")
+print(
+    "topic-bench: SQLite synchronous=FULL, \(ProcessInfo.processInfo.activeProcessorCount) cores, open-file limit \(fileLimit), \(quick ? "quick" : "full") run"
+)
 try await withThrowingTaskGroup(of: Void.self) { group in
     group.addTask { try await app.runService(gracefulShutdownSignals: []) }
     var up = false
     for _ in 0..<200 where !up {
         if let c = try? await LeanClient.connect(group: clients, port: port, path: "/topics/bench?_limit=0", onText: { _ in }) {
-            try await c.close(); up = true
-        } else { try await Task.sleep(for: .milliseconds(50)) }
+            try await c.close()
+            up = true
+        } else {
+            try await Task.sleep(for: .milliseconds(50))
+        }
     }
     guard up else { throw BenchError("the server did not start") }
-    let machine0 = CPUTime.machineBusy(), wall0 = ContinuousClock.now
+    let machine0 = CPUTime.machineBusy()
+    let wall0 = ContinuousClock.now
     var report = Report()
     if part("idle") {
         note("idle: \(idleConnections) connections")
@@ -83,7 +95,9 @@ try await withThrowingTaskGroup(of: Void.self) { group in
         note("paced, and the disk's own floor")
         report.floor = try await DiskFloor.measure(directory: directory, perSecond: 1_000, writes: messages)
         report.runs.append(try await FanOut.run(clients: clients, port: port, subscribers: 10, messages: messages, pacedPerSecond: 1_000))
-        report.runs.append(try await FanOut.run(clients: clients, port: port, topic: "bench_commit", subscribers: 10, messages: messages, pacedPerSecond: 1_000))
+        report.runs.append(
+            try await FanOut.run(clients: clients, port: port, topic: "bench_commit", subscribers: 10, messages: messages, pacedPerSecond: 1_000)
+        )
     }
     if part("history") {
         note("history")
@@ -112,15 +126,29 @@ struct Report {
         for r in runs {
             var name = r.paced.map { "1 → \(r.subscribers), paced \($0)/s" } ?? "1 → \(r.subscribers), full speed"
             name += r.topic == "bench" ? "" : ", durability: commit"
-            Swift.print("| \(name) | \(r.messages) | \(f(r.messagesPerSecond)) | \(f(r.deliveriesPerSecond)) | \(f(r.p50, 2)) | \(f(r.p99, 2)) | \(f(r.cpuMicrosPerMessage)) |")
+            Swift.print(
+                "| \(name) | \(r.messages) | \(f(r.messagesPerSecond)) | \(f(r.deliveriesPerSecond)) | \(f(r.p50, 2)) | \(f(r.p99, 2)) | \(f(r.cpuMicrosPerMessage)) |"
+            )
         }
         if let floor {
-            Swift.print("\ndisk floor: appending \(floor.writes) records at \(floor.perSecond)/s with group commit and fdatasync, no hub: "
-                        + "p50 \(f(floor.p50, 2)) ms, p99 \(f(floor.p99, 2)) ms, max \(f(floor.max, 1)) ms (the least a flushing write can wait here)")
+            Swift.print(
+                "\ndisk floor: appending \(floor.writes) records at \(floor.perSecond)/s with group commit and fdatasync, no hub: "
+                    + "p50 \(f(floor.p50, 2)) ms, p99 \(f(floor.p99, 2)) ms, max \(f(floor.max, 1)) ms (the least a flushing write can wait here)"
+            )
         }
-        if history.median > 0 { Swift.print("\nhistory: 2,000 rows on connect in \(f(history.median, 1)) ms (median of 9; best \(f(history.best, 1)) ms), connection and upgrade included") }
-        if idle.connections > 0 { Swift.print("idle: \(idle.connections) connections, \(f(idle.bytesPerConnection / 1024, 1)) KB resident per connection "
-                    + "(server RSS \(idle.before / 1_048_576) → \(idle.after / 1_048_576) MiB, clients in a child process)") }
-        Swift.print("machine: \(f(machineLoad, 2)) of \(ProcessInfo.processInfo.activeProcessorCount) cores busy on average during the runs (this process and any other)")
+        if history.median > 0 {
+            Swift.print(
+                "\nhistory: 2,000 rows on connect in \(f(history.median, 1)) ms (median of 9; best \(f(history.best, 1)) ms), connection and upgrade included"
+            )
+        }
+        if idle.connections > 0 {
+            Swift.print(
+                "idle: \(idle.connections) connections, \(f(idle.bytesPerConnection / 1024, 1)) KB resident per connection "
+                    + "(server RSS \(idle.before / 1_048_576) → \(idle.after / 1_048_576) MiB, clients in a child process)"
+            )
+        }
+        Swift.print(
+            "machine: \(f(machineLoad, 2)) of \(ProcessInfo.processInfo.activeProcessorCount) cores busy on average during the runs (this process and any other)"
+        )
     }
 }

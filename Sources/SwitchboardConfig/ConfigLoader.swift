@@ -12,7 +12,9 @@ public enum ConfigLoader {
 
     /// The validated configuration and its connectors; throws every problem found at once.
     public static func load(
-        path: String?, engines: [ConnectorEngine], environment: ConfigEnvironment
+        path: String?,
+        engines: [ConnectorEngine],
+        environment: ConfigEnvironment
     ) throws(ConfigurationError) -> (HubConfiguration, [any Connector]) {
         let parsed = parse(path: path, engines: engines, environment: environment)
         guard let configuration = parsed.configuration, parsed.problems.isEmpty else {
@@ -48,7 +50,9 @@ public enum ConfigLoader {
     }
 
     private static func combine(
-        _ read: (node: ConfigNode?, problems: [ConfigProblem]), engines: [ConnectorEngine], environment: ConfigEnvironment
+        _ read: (node: ConfigNode?, problems: [ConfigProblem]),
+        engines: [ConnectorEngine],
+        environment: ConfigEnvironment
     ) -> ParsedConfiguration {
         guard let node = read.node else { return ParsedConfiguration(configuration: nil, connectors: [], problems: read.problems) }
         var parsed = HubConfiguration.parse(node, engines: engines, environment: environment)

@@ -43,7 +43,8 @@ public enum YAMLConfig {
                 let mark = ConfigMark(line: context.mark.line, column: context.mark.column)
                 let placeholder = "\(YAMLNodeConverter.placeholderStem)\(attempt)x"
                 guard attempt < maxDuplicateRetries, let name = duplicates.first,
-                      let edited = insert(placeholder, into: text, at: mark) else {
+                    let edited = insert(placeholder, into: text, at: mark)
+                else {
                     let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
                     return (nil, [ConfigProblem(path: source, mark: mark, message: "duplicate key \(names)")])
                 }
@@ -93,7 +94,8 @@ public enum YAMLConfig {
     /// Inserts `prefix` before the character at the 1-based `mark`, counting columns in
     /// Unicode scalars and lines as libyaml does; nil if the mark is not in the text.
     static func insert(_ prefix: String, into text: String, at mark: ConfigMark) -> String? {
-        var line = 1, column = 1
+        var line = 1
+        var column = 1
         var scalars = Array(text.unicodeScalars)
         var i = 0
         while i <= scalars.count {
@@ -106,7 +108,8 @@ public enum YAMLConfig {
             guard i < scalars.count else { break }
             let s = scalars[i]
             if s == "\n" || (s == "\r" && (i + 1 == scalars.count || scalars[i + 1] != "\n")) {
-                line += 1; column = 1
+                line += 1
+                column = 1
             } else if s != "\r" {
                 column += 1
             }

@@ -99,7 +99,10 @@ struct YAMLNodeConverter {
         case .sequence(let s):
             var sources: [[Pair]] = []
             for item in s {
-                guard case .mapping(let m) = item else { report(join(path, "<<"), item.mark, message); continue }
+                guard case .mapping(let m) = item else {
+                    report(join(path, "<<"), item.mark, message)
+                    continue
+                }
                 sources.append(pairs(of: m, path: path))
             }
             return sources

@@ -18,14 +18,22 @@ extension Hub {
         }
         guard requests.count <= Self.maxBatchMessages else {
             throw SwitchboardError.invalid(
-                "batch_too_large", "'messages' holds \(requests.count) messages; at most \(Self.maxBatchMessages) a batch")
+                "batch_too_large",
+                "'messages' holds \(requests.count) messages; at most \(Self.maxBatchMessages) a batch"
+            )
         }
         var submissions: [Submission] = []
         submissions.reserveCapacity(requests.count)
         for (index, request) in requests.enumerated() {
             do {
-                submissions.append(try await prepare(request, sender: sender,
-                                                     idempotencyKey: idempotencyKey.map { "\($0)#\(index)" }, replyVia: nil))
+                submissions.append(
+                    try await prepare(
+                        request,
+                        sender: sender,
+                        idempotencyKey: idempotencyKey.map { "\($0)#\(index)" },
+                        replyVia: nil
+                    )
+                )
             } catch let error as SwitchboardError {
                 throw SwitchboardError(error.kind, code: error.code, "messages[\(index)]: \(error.message)")
             }

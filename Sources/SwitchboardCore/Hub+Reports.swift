@@ -33,7 +33,9 @@ public struct DeliveryReport: Sendable, Equatable {
     public var detail: String?
 
     public init(deliveryID: String, status: Status, detail: String? = nil) {
-        self.deliveryID = deliveryID; self.status = status; self.detail = detail
+        self.deliveryID = deliveryID
+        self.status = status
+        self.detail = detail
     }
 }
 
@@ -78,7 +80,9 @@ extension Hub {
         if delivery.status == target { return delivery }
         guard delivery.status.canMove(to: target) else {
             throw SwitchboardError.conflict(
-                "illegal_transition", "delivery \(deliveryID) is \(delivery.status.rawValue); a '\(status.rawValue)' report cannot move it to \(target.rawValue)")
+                "illegal_transition",
+                "delivery \(deliveryID) is \(delivery.status.rawValue); a '\(status.rawValue)' report cannot move it to \(target.rawValue)"
+            )
         }
         do {
             delivery = try await store.setStatus(deliveryID: deliveryID, to: target, reason: reason, by: actor, now: Date())
@@ -100,8 +104,11 @@ extension Hub {
             guard let delivery = try await store.delivery(id: id) else { return nil }
             if delivery.status != .sending { return delivery }
             guard clock.now < deadline else {
-                throw SwitchboardError(.unavailable, code: "delivery_in_flight",
-                                       "delivery \(id) is still being sent; the report came too early")
+                throw SwitchboardError(
+                    .unavailable,
+                    code: "delivery_in_flight",
+                    "delivery \(id) is still being sent; the report came too early"
+                )
             }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -172,12 +179,18 @@ public enum GatewayNumber {
         } else if compact.hasPrefix("00") {
             international = "+" + compact.dropFirst(2)
         } else if compact.hasPrefix("0") {
-            throw .invalid("invalid_\(parameter)", "'\(parameter)' \(compact) is a national number; set Kannel's unified-prefix so numbers arrive in international form")
+            throw .invalid(
+                "invalid_\(parameter)",
+                "'\(parameter)' \(compact) is a national number; set Kannel's unified-prefix so numbers arrive in international form"
+            )
         } else {
             international = "+" + compact
         }
         do { return try Address(parsing: "sms:" + international) } catch {
-            throw .invalid("invalid_\(parameter)", "'\(parameter)' is not a phone number: \(error.reason); expected E.164, with or without + or as 00 and the country code")
+            throw .invalid(
+                "invalid_\(parameter)",
+                "'\(parameter)' is not a phone number: \(error.reason); expected E.164, with or without + or as 00 and the country code"
+            )
         }
     }
 
@@ -236,7 +249,10 @@ public struct CallbackParameters: Sendable, Equatable {
             throw .invalid("invalid_text", "'text' has an odd number of bytes, so it is not \(charset)")
         }
         guard let text = String(bytes: bytes, encoding: encoding) else {
-            throw .invalid("invalid_text", "'text' is not valid \(charset); put &coding=%c&charset=%C in Kannel's get-url so the hub knows how to read it")
+            throw .invalid(
+                "invalid_text",
+                "'text' is not valid \(charset); put &coding=%c&charset=%C in Kannel's get-url so the hub knows how to read it"
+            )
         }
         return text
     }
@@ -250,8 +266,9 @@ public struct CallbackParameters: Sendable, Equatable {
             if byte == UInt8(ascii: "+") {
                 out.append(UInt8(ascii: " "))
             } else if byte == UInt8(ascii: "%"), let h = encoded.index(i, offsetBy: 1, limitedBy: encoded.endIndex), h != encoded.endIndex,
-                      let l = encoded.index(h, offsetBy: 1, limitedBy: encoded.endIndex), l != encoded.endIndex,
-                      let hi = hex(encoded[h]), let lo = hex(encoded[l]) {
+                let l = encoded.index(h, offsetBy: 1, limitedBy: encoded.endIndex), l != encoded.endIndex,
+                let hi = hex(encoded[h]), let lo = hex(encoded[l])
+            {
                 out.append(hi << 4 | lo)
                 i = l
             } else {

@@ -20,25 +20,37 @@ public final class Hub: InboundSink, Sendable {
     /// The engines the hub knows; connector targets add theirs in the executable.
     public static let builtinEngines: [ConnectorEngine] = [BucketConnector.engine]
 
-    public init(configuration: HubConfiguration, store: any HubStore, connectors: [any Connector],
-                handlers: [any MessageHandler] = [], packers: [ChannelName: MessagePacker] = [:],
-                logger: Logger = Logger(label: "switchboard")) {
+    public init(
+        configuration: HubConfiguration,
+        store: any HubStore,
+        connectors: [any Connector],
+        handlers: [any MessageHandler] = [],
+        packers: [ChannelName: MessagePacker] = [:],
+        logger: Logger = Logger(label: "switchboard")
+    ) {
         self.configuration = configuration
         self.store = store
         self.logger = logger
         let registry = ConnectorRegistry(connectors)
         self.connectors = registry
         let routes = configuration.channels.mapValues(\.route)
-        self.dispatcher = OutboxDispatcher(configuration: .init(configuration.dispatcher), store: store,
-                                           connectors: registry, channels: configuration.channels,
-                                           connectorSettings: configuration.connectors, packers: packers, logger: logger)
+        self.dispatcher = OutboxDispatcher(
+            configuration: .init(configuration.dispatcher),
+            store: store,
+            connectors: registry,
+            channels: configuration.channels,
+            connectorSettings: configuration.connectors,
+            packers: packers,
+            logger: logger
+        )
         self.resolver = RecipientResolver(store: store, routedChannels: Set(routes.filter { !$0.value.isEmpty }.keys))
         self.routerBox = RouterBox()
         var pipeline: [any MessageHandler] = []
         if !configuration.forwarding.isEmpty { pipeline.append(ForwardingHandler(rules: configuration.forwarding)) }
         pipeline += handlers
         if !configuration.autoReplies.isEmpty { pipeline.append(AutoReplyHandler(rules: configuration.autoReplies)) }
-        routerBox.router = MessageRouter(handlers: pipeline, store: store, inbox: configuration.inbox, logger: logger) { [weak self] request, origin in
+        routerBox.router = MessageRouter(handlers: pipeline, store: store, inbox: configuration.inbox, logger: logger) {
+            [weak self] request, origin in
             guard let self else { throw SwitchboardError(.unavailable, code: "shutting_down", "the hub is shutting down") }
             return try await self.send(request, sender: "connector:\(origin.connector)", replyVia: origin.connector.isEmpty ? nil : origin.connector)
         }
@@ -70,14 +82,30 @@ public final class Hub: InboundSink, Sendable {
             throw SwitchboardError.invalid("no_reachable_recipient", "no recipient could be reached\(why)")
         }
         let now = Date()
-        let message = Message(subject: request.subject, text: request.text, html: request.html,
-                              attachments: request.attachments ?? [], severity: request.severity ?? .info,
-                              sender: sender, createdAt: now)
+        let message = Message(
+            subject: request.subject,
+            text: request.text,
+            html: request.html,
+            attachments: request.attachments ?? [],
+            severity: request.severity ?? .info,
+            sender: sender,
+            createdAt: now
+        )
         let deliveries = resolution.targets.map { address in
-            Delivery(messageID: message.id, address: address, channel: address.channel!, pinnedConnector: pinned(replyVia, for: address), createdAt: now)
+            Delivery(
+                messageID: message.id,
+                address: address,
+                channel: address.channel!,
+                pinnedConnector: pinned(replyVia, for: address),
+                createdAt: now
+            )
         }
-        return Submission(message: message, deliveries: deliveries, warnings: resolution.warnings,
-                          idempotency: idempotencyKey.flatMap { $0.isEmpty ? nil : IdempotencyKey(scope: sender, key: $0, fingerprint: request.fingerprint) })
+        return Submission(
+            message: message,
+            deliveries: deliveries,
+            warnings: resolution.warnings,
+            idempotency: idempotencyKey.flatMap { $0.isEmpty ? nil : IdempotencyKey(scope: sender, key: $0, fingerprint: request.fingerprint) }
+        )
     }
 
     /// Counts what was newly committed and wakes the dispatcher once.
@@ -120,10 +148,16 @@ public final class Hub: InboundSink, Sendable {
             }
             for file in a {
                 if file.filename.isEmpty || file.filename.hasLineBreak || file.filename.unicodeScalars.contains(where: { $0 == "/" || $0 == "\0" }) {
-                    throw SwitchboardError.invalid("invalid_attachment", "attachment file name '\(file.filename)' is empty or contains / or a line break")
+                    throw SwitchboardError.invalid(
+                        "invalid_attachment",
+                        "attachment file name '\(file.filename)' is empty or contains / or a line break"
+                    )
                 }
                 if file.contentType.split(separator: "/").count != 2 || file.contentType.hasLineBreak {
-                    throw SwitchboardError.invalid("invalid_attachment", "attachment '\(file.filename)' has content type '\(file.contentType)'; expected type/subtype")
+                    throw SwitchboardError.invalid(
+                        "invalid_attachment",
+                        "attachment '\(file.filename)' has content type '\(file.contentType)'; expected type/subtype"
+                    )
                 }
             }
         }

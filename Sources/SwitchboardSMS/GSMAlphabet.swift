@@ -6,16 +6,16 @@
 enum GSMAlphabet {
     /// The 128 positions of the basic table in order; position 0x1B is the escape to the
     /// extension table and holds no character (written here as U+FFFF, which never occurs).
-    static let basic: [Unicode.Scalar] = Array((
-        "@£$¥èéùìòÇ\nØø\rÅå"
-        + "Δ_ΦΓΛΩΠΨΣΘΞ\u{FFFF}ÆæßÉ"
-        + " !\"#¤%&'()*+,-./"
-        + "0123456789:;<=>?"
-        + "¡ABCDEFGHIJKLMNO"
-        + "PQRSTUVWXYZÄÖÑÜ§"
-        + "¿abcdefghijklmno"
-        + "pqrstuvwxyzäöñüà"
-    ).unicodeScalars)
+    static let basic: [Unicode.Scalar] = Array(
+        ("@£$¥èéùìòÇ\nØø\rÅå"
+            + "Δ_ΦΓΛΩΠΨΣΘΞ\u{FFFF}ÆæßÉ"
+            + " !\"#¤%&'()*+,-./"
+            + "0123456789:;<=>?"
+            + "¡ABCDEFGHIJKLMNO"
+            + "PQRSTUVWXYZÄÖÑÜ§"
+            + "¿abcdefghijklmno"
+            + "pqrstuvwxyzäöñüà").unicodeScalars
+    )
 
     /// The extension table's printable characters (form feed, `^ { } \ [ ~ ] | €`).
     static let extensionScalars: Set<Unicode.Scalar> = Set("\u{0C}^{}\\[~]|€".unicodeScalars)

@@ -24,7 +24,8 @@ public struct GatewayPattern: @unchecked Sendable, CustomStringConvertible {
     /// The first capture group of the first match, if both exist.
     public func firstCapture(in text: String) -> String? {
         guard let m = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)), m.numberOfRanges > 1,
-              let r = Range(m.range(at: 1), in: text) else { return nil }
+            let r = Range(m.range(at: 1), in: text)
+        else { return nil }
         return String(text[r])
     }
 }

@@ -12,7 +12,9 @@ import SwitchboardCore
 public struct GatewayTemplate: Sendable, Equatable, CustomStringConvertible {
     /// The values a template can name.
     public enum Placeholder: String, Sendable, CaseIterable {
-        case to, toDigits = "to_digits", from, text, id
+        case to
+        case toDigits = "to_digits"
+        case from, text, id
     }
 
     /// How values are escaped.
@@ -24,7 +26,10 @@ public struct GatewayTemplate: Sendable, Equatable, CustomStringConvertible {
         case json
     }
 
-    enum Segment: Sendable, Equatable { case literal(String), value(Placeholder) }
+    enum Segment: Sendable, Equatable {
+        case literal(String)
+        case value(Placeholder)
+    }
 
     let segments: [Segment]
     /// The template as written.
@@ -42,13 +47,17 @@ public struct GatewayTemplate: Sendable, Equatable, CustomStringConvertible {
             literal += rest[..<open]
             let after = rest[rest.index(after: open)...]
             if let close = after.firstIndex(of: "}"),
-               case let name = after[..<close], !name.isEmpty,
-               name.allSatisfy({ ($0.isASCII && $0.isLowercase) || $0 == "_" }) {
+                case let name = after[..<close], !name.isEmpty,
+                name.allSatisfy({ ($0.isASCII && $0.isLowercase) || $0 == "_" })
+            {
                 guard let p = Placeholder(rawValue: String(name)) else {
                     let known = Placeholder.allCases.map { "{\($0.rawValue)}" }.joined(separator: ", ")
                     throw TemplateError(message: "unknown placeholder {\(name)}; known: \(known)")
                 }
-                if !literal.isEmpty { segments.append(.literal(literal)); literal = "" }
+                if !literal.isEmpty {
+                    segments.append(.literal(literal))
+                    literal = ""
+                }
                 segments.append(.value(p))
                 rest = after[after.index(after: close)...]
             } else {
@@ -91,8 +100,8 @@ public struct GatewayTemplate: Sendable, Equatable, CustomStringConvertible {
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
                 out.append(byte)
             default:
                 out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]

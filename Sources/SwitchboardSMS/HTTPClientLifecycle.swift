@@ -47,7 +47,10 @@ final class HTTPClientLifecycle: Sendable {
             case .running(let client, let leases):
                 s = .running(client, leases: leases - 1)
             case .draining(let client, let leases, let waiters):
-                if leases > 1 { s = .draining(client, leases: leases - 1, waiters: waiters); return nil }
+                if leases > 1 {
+                    s = .draining(client, leases: leases - 1, waiters: waiters)
+                    return nil
+                }
                 s = .closed
                 return (client, waiters)
             case .idle, .closed:
@@ -70,7 +73,10 @@ final class HTTPClientLifecycle: Sendable {
                     s = .closed
                     return (true, nil)
                 case .running(let client, let leases):
-                    if leases == 0 { s = .closed; return (true, client) }
+                    if leases == 0 {
+                        s = .closed
+                        return (true, client)
+                    }
                     s = .draining(client, leases: leases, waiters: [waiter])
                 case .draining(let client, let leases, let waiters):
                     s = .draining(client, leases: leases, waiters: waiters + [waiter])

@@ -6,7 +6,10 @@ extension HTTPGatewayConnector {
     /// read its answer. Templates and patterns are parsed before a connector exists, so a
     /// mistake shows in `check-config`, not at the first alarm.
     public struct Configuration: Sendable, CustomStringConvertible {
-        public enum Method: String, Sendable, CaseIterable { case get = "GET", post = "POST" }
+        public enum Method: String, Sendable, CaseIterable {
+            case get = "GET"
+            case post = "POST"
+        }
 
         /// The request URL; placeholders are filled in percent-encoded.
         public var url: GatewayTemplate
@@ -46,7 +49,8 @@ extension HTTPGatewayConnector {
             var out: [(String, String)] = []
             let sample = url.render(Self.sampleValues, escaping: .percent)
             if let u = URLComponents(string: sample), let scheme = u.scheme?.lowercased(), ["http", "https"].contains(scheme),
-               let host = u.host, !host.isEmpty {
+                let host = u.host, !host.isEmpty
+            {
                 // usable
             } else {
                 out.append(("url", "'\(Self.redactedURL(url.description))' is not an http:// or https:// URL with a host"))
@@ -74,7 +78,8 @@ extension HTTPGatewayConnector {
         /// Scheme, host and port only: what may appear in logs and errors.
         static func redactedURL(_ url: String) -> String {
             guard let u = URLComponents(string: url.replacingOccurrences(of: "{", with: "%7B").replacingOccurrences(of: "}", with: "%7D")),
-                  let scheme = u.scheme, let host = u.host else { return "(unparsable url)" }
+                let scheme = u.scheme, let host = u.host
+            else { return "(unparsable url)" }
             return "\(scheme)://\(host)\(u.port.map { ":\($0)" } ?? "")/…"
         }
 
@@ -105,7 +110,9 @@ extension HTTPGatewayConnector {
 
             var method = Method.get
             if let methodText {
-                if let m = Method(rawValue: methodText.uppercased()) { method = m } else {
+                if let m = Method(rawValue: methodText.uppercased()) {
+                    method = m
+                } else {
                     reader.problem("method", "'\(methodText)' is not one of GET, POST")
                 }
             }
@@ -134,12 +141,18 @@ extension HTTPGatewayConnector {
 
         static func template(_ reader: ConfigReader, _ key: String, _ text: String?) -> GatewayTemplate? {
             guard let text, !text.isEmpty else { return nil }
-            do { return try GatewayTemplate(text) } catch { reader.problem(key, error.message); return nil }
+            do { return try GatewayTemplate(text) } catch {
+                reader.problem(key, error.message)
+                return nil
+            }
         }
 
         static func pattern(_ reader: ConfigReader, _ key: String) -> GatewayPattern? {
             guard let text = reader.string(key) else { return nil }
-            do { return try GatewayPattern(text) } catch { reader.problem(key, error.message); return nil }
+            do { return try GatewayPattern(text) } catch {
+                reader.problem(key, error.message)
+                return nil
+            }
         }
 
         static func statusList(_ reader: ConfigReader, _ key: String) -> Set<Int>? {
@@ -147,7 +160,8 @@ extension HTTPGatewayConnector {
             var out: Set<Int> = []
             for item in items {
                 guard let code = Int(item), (100...599).contains(code) else {
-                    reader.problem(key, "'\(item)' is not an HTTP status code (100-599)"); continue
+                    reader.problem(key, "'\(item)' is not an HTTP status code (100-599)")
+                    continue
                 }
                 out.insert(code)
             }

@@ -43,7 +43,9 @@ public final class HTTPGatewayConnector: Connector {
     static let maxResponseBytes = 256 * 1024
 
     public init(name: String, channels: [ChannelName] = [.sms], configuration: Configuration) {
-        self.name = name; self.channels = channels; self.configuration = configuration
+        self.name = name
+        self.channels = channels
+        self.configuration = configuration
         inFlight = AsyncSemaphore(permits: max(1, configuration.maxInFlight))
         pacer = configuration.throughput.flatMap { $0 > 0 ? Pacer(ratePerSecond: $0) : nil }
         client = HTTPClientLifecycle(configuration: Self.clientConfiguration(configuration))
@@ -154,12 +156,15 @@ public final class HTTPGatewayConnector: Connector {
 
     static func clientConfiguration(_ c: Configuration) -> HTTPClient.Configuration {
         var pool = HTTPClient.Configuration.ConnectionPool(
-            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, c.maxInFlight))
+            idleTimeout: .seconds(60),
+            concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, c.maxInFlight)
+        )
         pool.retryConnectionEstablishment = false
         return HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: TimeAmount(c.timeout)),
             connectionPool: pool,
-            decompression: .disabled)
+            decompression: .disabled
+        )
     }
 }

@@ -36,7 +36,9 @@ extension KannelConnector {
         public var permanentStatus: Set<Int> = [400, 401, 403, 404, 422]
 
         public init(url: String, username: String, password: String) {
-            self.url = url; self.username = username; self.password = password
+            self.url = url
+            self.username = username
+            self.password = password
         }
 
         /// The sendsms request for the `http-gateway` engine's template, GSM 7-bit or UCS-2.
@@ -105,7 +107,10 @@ extension KannelConnector {
             let permanent = HTTPGatewayConnector.Configuration.statusList(reader, "permanent_status")
 
             if let secret, !((16...256).contains(secret.count) && secret.allSatisfy(secretCharacters.contains)) {
-                reader.problem("inbound_secret_env", "the secret must be 16-256 characters of A-Z, a-z, 0-9, '-', '.', '_' or '~' (it goes into Kannel's URLs as is)")
+                reader.problem(
+                    "inbound_secret_env",
+                    "the secret must be 16-256 characters of A-Z, a-z, 0-9, '-', '.', '_' or '~' (it goes into Kannel's URLs as is)"
+                )
             }
             if dlrURL != nil && secret == nil && !reader.has("inbound_secret_env") {
                 reader.problem("dlr_url", "needs inbound_secret_env: delivery reports are accepted only with the connector's secret")
@@ -131,12 +136,16 @@ extension KannelConnector {
             guard let text = reader.string(key, required: required), !text.isEmpty else { return nil }
             let trimmed = text.hasSuffix("/") ? String(text.dropLast()) : text
             guard let u = URLComponents(string: trimmed), let scheme = u.scheme?.lowercased(), ["http", "https"].contains(scheme),
-                  let host = u.host, !host.isEmpty else {
+                let host = u.host, !host.isEmpty
+            else {
                 reader.problem(key, "'\(HTTPGatewayConnector.Configuration.redactedURL(text))' is not an http:// or https:// URL with a host")
                 return nil
             }
             guard u.query == nil, u.fragment == nil, !trimmed.contains("{"), !trimmed.contains("}"), u.user == nil, u.password == nil else {
-                reader.problem(key, "give the URL without a query, fragment, credentials or {placeholders}; the kannel engine adds the parameters itself")
+                reader.problem(
+                    key,
+                    "give the URL without a query, fragment, credentials or {placeholders}; the kannel engine adds the parameters itself"
+                )
                 return nil
             }
             return trimmed

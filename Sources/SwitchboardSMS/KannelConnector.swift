@@ -30,7 +30,9 @@ public final class KannelConnector: CallbackConnector {
     public var callbackSecret: String? { configuration.inboundSecret }
 
     public init(name: String, channels: [ChannelName] = [.sms], configuration: Configuration) throws(TemplateError) {
-        self.name = name; self.channels = channels; self.configuration = configuration
+        self.name = name
+        self.channels = channels
+        self.configuration = configuration
         gsm = HTTPGatewayConnector(name: name, channels: channels, configuration: try configuration.gateway(connector: name, ucs2: false))
         ucs2 = HTTPGatewayConnector(name: name, channels: channels, configuration: try configuration.gateway(connector: name, ucs2: true))
     }

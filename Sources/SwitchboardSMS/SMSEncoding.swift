@@ -24,8 +24,12 @@ public struct SMSCount: Codable, Sendable, Equatable {
     public var nonGSMCharacters: [String]
 
     public init(encoding: Encoding, units: Int, parts: Int, perPart: Int, remainingInLastPart: Int, nonGSMCharacters: [String]) {
-        self.encoding = encoding; self.units = units; self.parts = parts; self.perPart = perPart
-        self.remainingInLastPart = remainingInLastPart; self.nonGSMCharacters = nonGSMCharacters
+        self.encoding = encoding
+        self.units = units
+        self.parts = parts
+        self.perPart = perPart
+        self.remainingInLastPart = remainingInLastPart
+        self.nonGSMCharacters = nonGSMCharacters
     }
 }
 
@@ -47,13 +51,20 @@ public enum SMSEncoding {
         let a = analyse(text)
         let parts = layout(a)
         let single = parts.count == 1
-        let perPart = switch a.encoding {
-        case .gsm7: single ? gsm7Single : gsm7Part
-        case .ucs2: single ? ucs2Single : ucs2Part
-        }
+        let perPart =
+            switch a.encoding {
+            case .gsm7: single ? gsm7Single : gsm7Part
+            case .ucs2: single ? ucs2Single : ucs2Part
+            }
         let lastUnits = parts.last.map { $0.reduce(0) { $0 + $1.units } } ?? 0
-        return SMSCount(encoding: a.encoding, units: a.units, parts: parts.count, perPart: perPart,
-                        remainingInLastPart: perPart - lastUnits, nonGSMCharacters: a.nonGSM)
+        return SMSCount(
+            encoding: a.encoding,
+            units: a.units,
+            parts: parts.count,
+            perPart: perPart,
+            remainingInLastPart: perPart - lastUnits,
+            nonGSMCharacters: a.nonGSM
+        )
     }
 
     /// `text` (in NFC) cut into the parts a gateway would send; one part if it fits a single SMS.
@@ -73,7 +84,8 @@ public enum SMSEncoding {
     /// Adding characters never makes a text cheaper, so a binary search over prefixes finds it.
     public static func truncate(_ text: String, toParts maxParts: Int) -> String {
         let characters = Array(text.precomposedStringWithCanonicalMapping)
-        var low = 0, high = characters.count  // low always fits; find the largest that does
+        var low = 0
+        var high = characters.count  // low always fits; find the largest that does
         if fits(String(characters), maxParts: maxParts) { return String(characters) }
         while low < high {
             let mid = (low + high + 1) / 2
@@ -84,8 +96,16 @@ public enum SMSEncoding {
 
     // MARK: - Internals
 
-    struct Unit { var scalar: Unicode.Scalar; var units: Int }
-    struct Analysis { var encoding: SMSCount.Encoding; var items: [Unit]; var units: Int; var nonGSM: [String] }
+    struct Unit {
+        var scalar: Unicode.Scalar
+        var units: Int
+    }
+    struct Analysis {
+        var encoding: SMSCount.Encoding
+        var items: [Unit]
+        var units: Int
+        var nonGSM: [String]
+    }
 
     static func analyse(_ text: String) -> Analysis {
         let normalized = text.precomposedStringWithCanonicalMapping
@@ -110,7 +130,10 @@ public enum SMSEncoding {
         var parts: [[Unit]] = [[]]
         var used = 0
         for item in a.items {
-            if used + item.units > part { parts.append([]); used = 0 }
+            if used + item.units > part {
+                parts.append([])
+                used = 0
+            }
             parts[parts.count - 1].append(item)
             used += item.units
         }

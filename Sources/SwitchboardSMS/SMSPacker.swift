@@ -5,7 +5,11 @@ public struct PackItem: Sendable, Equatable, Codable {
     public var id: String
     public var text: String
     public var severity: Severity
-    public init(id: String, text: String, severity: Severity = .info) { self.id = id; self.text = text; self.severity = severity }
+    public init(id: String, text: String, severity: Severity = .info) {
+        self.id = id
+        self.text = text
+        self.severity = severity
+    }
 }
 
 /// What one packed SMS holds: its text, the alerts it carries and the ones left out.
@@ -15,7 +19,11 @@ public struct PackResult: Sendable, Equatable, Codable {
     public var sent: [String]
     /// Ids of the alerts that did not fit; they are only counted in the ` +N see web.` note.
     public var ignored: [String]
-    public init(text: String, sent: [String], ignored: [String]) { self.text = text; self.sent = sent; self.ignored = ignored }
+    public init(text: String, sent: [String], ignored: [String]) {
+        self.text = text
+        self.sent = sent
+        self.ignored = ignored
+    }
 
     /// True when no alert made it into the SMS (nothing given, or with several alerts the most
     /// severe one alone is too long). The dispatcher then sends that one by itself.
@@ -69,7 +77,8 @@ public struct SMSPacker: Sendable {
     public static let navLimit = 160, navReserved = 15
 
     public init(mode: PackingMode = .nav, maxParts: Int = 1) {
-        self.mode = mode; self.maxParts = max(1, maxParts)
+        self.mode = mode
+        self.maxParts = max(1, maxParts)
     }
 
     public func pack(_ items: [PackItem]) -> PackResult {

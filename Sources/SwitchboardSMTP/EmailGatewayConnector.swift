@@ -22,7 +22,11 @@ public final class EmailGatewayConnector: Connector {
         /// `{to}` (E.164 with +), `{to_digits}` (without +) and `{id}` (the delivery) are filled in.
         public var subject: String = "{to}"
 
-        public init(smtp: String, to: MailAddress, subject: String = "{to}") { self.smtp = smtp; self.to = to; self.subject = subject }
+        public init(smtp: String, to: MailAddress, subject: String = "{to}") {
+            self.smtp = smtp
+            self.to = to
+            self.subject = subject
+        }
 
         static let placeholders: Set<String> = ["to", "to_digits", "id"]
 
@@ -72,7 +76,10 @@ public final class EmailGatewayConnector: Connector {
     private let directory: SMTPConnectorDirectory
 
     public init(name: String, channels: [ChannelName] = [.sms], configuration: Configuration, directory: SMTPConnectorDirectory = .shared) {
-        self.name = name; self.channels = channels; self.configuration = configuration; self.directory = directory
+        self.name = name
+        self.channels = channels
+        self.configuration = configuration
+        self.directory = directory
     }
 
     /// The `email-gateway` engine, finding relays among the connectors of the `smtp` engine.
@@ -93,8 +100,10 @@ public final class EmailGatewayConnector: Connector {
     func relay() throws(ConnectorError) -> SMTPConnector {
         if let relay = directory.connector(named: configuration.smtp) { return relay }
         let known = directory.names
-        throw .permanent("email-gateway \(name): smtp: '\(configuration.smtp)' is not an smtp connector of this hub"
-            + (known.isEmpty ? " (none is declared)" : "; smtp connectors: \(known.joined(separator: ", "))"))
+        throw .permanent(
+            "email-gateway \(name): smtp: '\(configuration.smtp)' is not an smtp connector of this hub"
+                + (known.isEmpty ? " (none is declared)" : "; smtp connectors: \(known.joined(separator: ", "))")
+        )
     }
 
     public func send(_ outbound: Outbound) async throws -> Receipt {
@@ -104,9 +113,13 @@ public final class EmailGatewayConnector: Connector {
         let relay = try relay()
         let from = relay.configuration.from
         let id = outbound.delivery.id.isEmpty ? Identifier.make() : outbound.delivery.id
-        var mail = MIMEMessage(from: from, to: [configuration.to],
-                               subject: configuration.renderSubject(number: number, id: id), text: outbound.message.text,
-                               messageID: MIMEMessage.makeMessageID(id: id, domain: from.domain))
+        var mail = MIMEMessage(
+            from: from,
+            to: [configuration.to],
+            subject: configuration.renderSubject(number: number, id: id),
+            text: outbound.message.text,
+            messageID: MIMEMessage.makeMessageID(id: id, domain: from.domain)
+        )
         mail.extraHeaders = [("Auto-Submitted", "auto-generated")]
         let results = try await relay.send(mail, to: [configuration.to.address])
         switch results[configuration.to.address] {

@@ -39,7 +39,12 @@ enum EncodedWord {
             let unit = Array(String(scalar).utf8)
             let candidate = current + unit
             let length = useQ ? qEncode(candidate, context).utf8.count : (candidate.count + 2) / 3 * 4
-            if length > room { flush(); current = unit } else { current = candidate }
+            if length > room {
+                flush()
+                current = unit
+            } else {
+                current = candidate
+            }
         }
         flush()
         return words.isEmpty ? ["=?UTF-8?Q??="] : words
@@ -48,10 +53,10 @@ enum EncodedWord {
     static func qSafe(_ b: UInt8, _ context: Context) -> Bool {
         switch b {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: " "), UInt8(ascii: "!"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "/"):
+            UInt8(ascii: " "), UInt8(ascii: "!"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "/"):
             return true
         case UInt8(ascii: "."), UInt8(ascii: ","), UInt8(ascii: ":"), UInt8(ascii: ";"), UInt8(ascii: "'"), UInt8(ascii: "("),
-             UInt8(ascii: ")"), UInt8(ascii: "&"), UInt8(ascii: "#"), UInt8(ascii: "%"):
+            UInt8(ascii: ")"), UInt8(ascii: "&"), UInt8(ascii: "#"), UInt8(ascii: "%"):
             return context == .text
         default:
             return false
@@ -61,7 +66,11 @@ enum EncodedWord {
     static func qEncode(_ bytes: [UInt8], _ context: Context) -> String {
         var out = ""
         for b in bytes {
-            if b == UInt8(ascii: " ") { out += "_" } else if qSafe(b, context) { out.unicodeScalars.append(Unicode.Scalar(b)) } else {
+            if b == UInt8(ascii: " ") {
+                out += "_"
+            } else if qSafe(b, context) {
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            } else {
                 out += "=" + hex(b)
             }
         }
@@ -95,7 +104,8 @@ enum EncodedWord {
             if c == " " || c == "\t" {
                 pendingSpace.append(c)
             } else {
-                out += pendingSpace; pendingSpace = ""
+                out += pendingSpace
+                pendingSpace = ""
                 out.append(c)
                 lastWasWord = false
             }

@@ -10,7 +10,10 @@ public struct MIMEError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What was wrong, naming the field (`subject`, `attachment file name`, …).
     public let message: String
 
-    private init(_ code: Code, _ message: String) { self.code = code; self.message = message }
+    private init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
 
     /// A CR, LF or NUL in a value that goes into a header.
     public static func headerInjection(_ field: String) -> Self {

@@ -11,7 +11,10 @@ struct MIMEHeaderField: Equatable {
     /// Parameter names lower-cased, values decoded.
     var parameters: [String: String]
 
-    init(value: String, parameters: [String: String] = [:]) { self.value = value; self.parameters = parameters }
+    init(value: String, parameters: [String: String] = [:]) {
+        self.value = value
+        self.parameters = parameters
+    }
 
     init(parsing header: String) {
         let items = Self.splitParameters(header)
@@ -28,7 +31,10 @@ struct MIMEHeaderField: Equatable {
             }
             // RFC 2231: name*=charset'lang'value, name*0=…, name*1*=…
             var encoded = false
-            if name.hasSuffix("*") { encoded = true; name.removeLast() }
+            if name.hasSuffix("*") {
+                encoded = true
+                name.removeLast()
+            }
             if let star = name.lastIndex(of: "*"), let index = Int(name[name.index(after: star)...]) {
                 extended[String(name[..<star]), default: [:]][index] = (raw, encoded)
             } else if encoded {
@@ -45,7 +51,10 @@ struct MIMEHeaderField: Equatable {
                 var text = Substring(raw)
                 if index == sections.keys.min(), encoded {
                     let pieces = raw.split(separator: "'", maxSplits: 2, omittingEmptySubsequences: false)
-                    if pieces.count == 3 { charset = pieces[0].isEmpty ? "utf-8" : String(pieces[0]); text = pieces[2] }
+                    if pieces.count == 3 {
+                        charset = pieces[0].isEmpty ? "utf-8" : String(pieces[0])
+                        text = pieces[2]
+                    }
                 }
                 bytes += encoded ? Self.percentDecode(text) : Array(text.utf8)
             }
@@ -62,10 +71,22 @@ struct MIMEHeaderField: Equatable {
         var quoted = false
         var escaped = false
         for c in s {
-            if escaped { current.append(c); escaped = false; continue }
-            if c == "\\" && quoted { current.append(c); escaped = true; continue }
+            if escaped {
+                current.append(c)
+                escaped = false
+                continue
+            }
+            if c == "\\" && quoted {
+                current.append(c)
+                escaped = true
+                continue
+            }
             if c == "\"" { quoted.toggle() }
-            if c == ";" && !quoted { out.append(current); current = ""; continue }
+            if c == ";" && !quoted {
+                out.append(current)
+                current = ""
+                continue
+            }
             current.append(c)
         }
         out.append(current)
@@ -78,10 +99,13 @@ struct MIMEHeaderField: Equatable {
         var i = 0
         while i < bytes.count {
             if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count,
-               let h = QuotedPrintable.hexValue(bytes[i + 1]), let l = QuotedPrintable.hexValue(bytes[i + 2]) {
-                out.append(h << 4 | l); i += 3
+                let h = QuotedPrintable.hexValue(bytes[i + 1]), let l = QuotedPrintable.hexValue(bytes[i + 2])
+            {
+                out.append(h << 4 | l)
+                i += 3
             } else {
-                out.append(bytes[i]); i += 1
+                out.append(bytes[i])
+                i += 1
             }
         }
         return out

@@ -8,11 +8,19 @@ extension MIMEMessage {
     /// same id and a recipient's mail system can drop a duplicate after a retry.
     public init(outbound: Outbound, from: MailAddress, to: MailAddress) throws(MIMEError) {
         let message = outbound.message
-        self.init(from: from, to: [to], subject: Self.subject(for: message), text: message.text, html: message.html,
-                  attachments: message.attachments,
-                  messageID: Self.makeMessageID(id: outbound.delivery.id.isEmpty ? Identifier.make() : outbound.delivery.id,
-                                                domain: from.domain),
-                  date: message.createdAt)
+        self.init(
+            from: from,
+            to: [to],
+            subject: Self.subject(for: message),
+            text: message.text,
+            html: message.html,
+            attachments: message.attachments,
+            messageID: Self.makeMessageID(
+                id: outbound.delivery.id.isEmpty ? Identifier.make() : outbound.delivery.id,
+                domain: from.domain
+            ),
+            date: message.createdAt
+        )
         extraHeaders = [("Auto-Submitted", "auto-generated")]
         try validate()
     }

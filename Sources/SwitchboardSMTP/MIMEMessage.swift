@@ -33,10 +33,23 @@ public struct MIMEMessage: Sendable {
     /// Further headers (`X-Switchboard-Delivery`, `Auto-Submitted`), checked like the others.
     public var extraHeaders: [(name: String, value: String)] = []
 
-    public init(from: MailAddress, to: [MailAddress], subject: String, text: String, html: String? = nil,
-                attachments: [Attachment] = [], messageID: String? = nil, date: Date = Date()) {
-        self.from = from; self.to = to; self.subject = subject; self.text = text; self.html = html
-        self.attachments = attachments; self.date = date
+    public init(
+        from: MailAddress,
+        to: [MailAddress],
+        subject: String,
+        text: String,
+        html: String? = nil,
+        attachments: [Attachment] = [],
+        messageID: String? = nil,
+        date: Date = Date()
+    ) {
+        self.from = from
+        self.to = to
+        self.subject = subject
+        self.text = text
+        self.html = html
+        self.attachments = attachments
+        self.date = date
         self.messageID = messageID ?? Self.makeMessageID(domain: from.domain)
     }
 

@@ -34,7 +34,8 @@ struct MIMEPart {
 
     static func text(_ text: String, subtype: String) -> MIMEPart {
         let encoding = MIMEText.transferEncoding(for: text)
-        let headers = MIMEText.header("Content-Type", "text/\(subtype); charset=utf-8")
+        let headers =
+            MIMEText.header("Content-Type", "text/\(subtype); charset=utf-8")
             + MIMEText.header("Content-Transfer-Encoding", encoding.rawValue)
         return MIMEPart(headers: headers, body: MIMEText.encodeBody(text, encoding))
     }
@@ -79,7 +80,8 @@ struct MIMEPart {
         if let main = params.first {
             let pieces = main.split(separator: "/", omittingEmptySubsequences: false)
             if pieces.count == 2, !pieces[0].isEmpty, !pieces[1].isEmpty, main.allSatisfy({ token.contains($0) || $0 == "/" }),
-               main.lowercased() != "application/octet-stream" {
+                main.lowercased() != "application/octet-stream"
+            {
                 let charset = params.dropFirst().first { $0.lowercased().hasPrefix("charset=") && $0.allSatisfy { token.contains($0) || $0 == "=" } }
                 return main.lowercased() + (charset.map { "; \($0)" } ?? "")
             }
@@ -112,7 +114,10 @@ struct MIMEPart {
         var sections: [String] = []
         var current = "UTF-8''"
         for p in pieces {
-            if current.utf8.count + p.utf8.count > 60 { sections.append(current); current = "" }
+            if current.utf8.count + p.utf8.count > 60 {
+                sections.append(current)
+                current = ""
+            }
             current += p
         }
         sections.append(current)

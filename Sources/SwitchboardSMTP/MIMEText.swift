@@ -58,7 +58,11 @@ enum MIMEText {
 
     /// How a text body travels: 7bit when it is short-lined ASCII, quoted-printable when it
     /// is mostly ASCII, base64 otherwise (smaller for non-Latin scripts).
-    enum TransferEncoding: String { case sevenBit = "7bit", quotedPrintable = "quoted-printable", base64 }
+    enum TransferEncoding: String {
+        case sevenBit = "7bit"
+        case quotedPrintable = "quoted-printable"
+        case base64
+    }
 
     static func transferEncoding(for text: String) -> TransferEncoding {
         let bytes = text.utf8

@@ -31,7 +31,10 @@ public struct MailAddress: Sendable, Equatable, Hashable, CustomStringConvertibl
     public init(parsing text: String) throws(MIMEError) {
         try MIMEError.checkHeaderValue(text, field: "email address")
         let t = text.trimmingCharacters(in: .whitespaces)
-        guard let open = t.lastIndex(of: "<") else { try self.init(t); return }
+        guard let open = t.lastIndex(of: "<") else {
+            try self.init(t)
+            return
+        }
         guard t.hasSuffix(">") else { throw .invalidAddress(text, "'<' without a closing '>' at the end") }
         let inner = String(t[t.index(after: open)..<t.index(before: t.endIndex)])
         var name = t[..<open].trimmingCharacters(in: .whitespaces)

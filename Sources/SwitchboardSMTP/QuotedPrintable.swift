@@ -54,15 +54,23 @@ enum QuotedPrintable {
                     i = (input[j] == 13 && j + 1 < input.count && input[j + 1] == 10) ? j + 2 : j + 1
                     continue
                 }
-                if j == input.count { i = j; continue }
-                if i + 2 < input.count, let h = hexValue(input[i + 1]), let l = hexValue(input[i + 2]) {
-                    out.append(h << 4 | l); i += 3; continue
+                if j == input.count {
+                    i = j
+                    continue
                 }
-                out.append(b); i += 1
+                if i + 2 < input.count, let h = hexValue(input[i + 1]), let l = hexValue(input[i + 2]) {
+                    out.append(h << 4 | l)
+                    i += 3
+                    continue
+                }
+                out.append(b)
+                i += 1
             } else if underscoreIsSpace && b == UInt8(ascii: "_") {
-                out.append(32); i += 1
+                out.append(32)
+                i += 1
             } else {
-                out.append(b); i += 1
+                out.append(b)
+                i += 1
             }
         }
         return out

@@ -24,7 +24,9 @@ public struct ReceivedMail: Sendable {
         let (headers, body) = Self.splitEntity(bytes[...])
         self.headers = headers
         subject = headers.first { $0.name.lowercased() == "subject" }.map { EncodedWord.decode($0.value) }
-        text = nil; html = nil; attachments = []
+        text = nil
+        html = nil
+        attachments = []
         read(headers: headers, body: body, depth: 0)
     }
 
@@ -37,7 +39,8 @@ public struct ReceivedMail: Sendable {
         let typeHeader = headers.last { $0.name.lowercased() == "content-type" }?.value ?? "text/plain; charset=us-ascii"
         let type = MIMEHeaderField(parsing: typeHeader)
         let disposition = headers.last { $0.name.lowercased() == "content-disposition" }.map { MIMEHeaderField(parsing: $0.value) }
-        let encoding = headers.last { $0.name.lowercased() == "content-transfer-encoding" }?.value
+        let encoding =
+            headers.last { $0.name.lowercased() == "content-transfer-encoding" }?.value
             .trimmingCharacters(in: .whitespaces).lowercased() ?? "7bit"
 
         if type.value.hasPrefix("multipart/"), depth < Self.maxDepth, let boundary = type.parameters["boundary"], !boundary.isEmpty {
@@ -71,16 +74,21 @@ public struct ReceivedMail: Sendable {
             var line = bytes[i..<end]
             if line.last == 13 { line = line.dropLast() }
             let next = end < bytes.endIndex ? end + 1 : end
-            if line.isEmpty { bodyStart = next; break }
+            if line.isEmpty {
+                bodyStart = next
+                break
+            }
             let text = MIMECharset.decode(Array(line), charset: "utf-8")
-            if (line.first == 32 || line.first == 9), !lines.isEmpty { lines[lines.count - 1] += text } else { lines.append(text) }
+            if line.first == 32 || line.first == 9, !lines.isEmpty { lines[lines.count - 1] += text } else { lines.append(text) }
             i = next
             bodyStart = i
         }
         let fields: [(name: String, value: String)] = lines.compactMap { line in
             guard let colon = line.firstIndex(of: ":") else { return nil }
-            return (String(line[..<colon]).trimmingCharacters(in: .whitespaces),
-                    String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
+            return (
+                String(line[..<colon]).trimmingCharacters(in: .whitespaces),
+                String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
+            )
         }
         return (fields, bytes[bodyStart...])
     }

@@ -16,7 +16,10 @@ struct SMTPCapabilities: Equatable, Sendable {
             var key = first.uppercased()
             var params = Array(words.dropFirst())
             // Old servers write "AUTH=LOGIN PLAIN".
-            if key.hasPrefix("AUTH=") { params.insert(String(key.dropFirst(5)), at: 0); key = "AUTH" }
+            if key.hasPrefix("AUTH=") {
+                params.insert(String(key.dropFirst(5)), at: 0)
+                key = "AUTH"
+            }
             keywords[key, default: []] += params
         }
     }

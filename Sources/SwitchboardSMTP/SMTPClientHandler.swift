@@ -5,7 +5,10 @@ import SwitchboardCore
 
 /// What the connection asks of its handler: one request at a time, answered on `promise`.
 struct SMTPRequest: Sendable {
-    enum Kind: Sendable { case send(SMTPClientStateMachine.Envelope), reset, noop, quit }
+    enum Kind: Sendable {
+        case send(SMTPClientStateMachine.Envelope)
+        case reset, noop, quit
+    }
     var kind: Kind
     var promise: EventLoopPromise<SMTPClientStateMachine.TransactionResult?>
 }
@@ -29,10 +32,17 @@ final class SMTPClientHandler: ChannelDuplexHandler {
     private var request: SMTPRequest?
     private var timer: Scheduled<Void>?
 
-    init(settings: SMTPClientStateMachine.Settings, timeout: TimeAmount, tlsContext: NIOSSLContext?, serverHostname: String?,
-         sessionPromise: EventLoopPromise<SMTPCapabilities>) {
+    init(
+        settings: SMTPClientStateMachine.Settings,
+        timeout: TimeAmount,
+        tlsContext: NIOSSLContext?,
+        serverHostname: String?,
+        sessionPromise: EventLoopPromise<SMTPCapabilities>
+    ) {
         machine = SMTPClientStateMachine(settings: settings)
-        self.timeout = timeout; self.tlsContext = tlsContext; self.serverHostname = serverHostname
+        self.timeout = timeout
+        self.tlsContext = tlsContext
+        self.serverHostname = serverHostname
         self.sessionPromise = sessionPromise
     }
 
@@ -62,9 +72,12 @@ final class SMTPClientHandler: ChannelDuplexHandler {
         perform(machine.event(.closed), context)
         // Anything still waiting learns the connection is gone.
         let gone = ConnectorError.transient("connection closed")
-        sessionPromise?.fail(gone); sessionPromise = nil
-        request?.promise.fail(gone); request = nil
-        timer?.cancel(); timer = nil
+        sessionPromise?.fail(gone)
+        sessionPromise = nil
+        request?.promise.fail(gone)
+        request = nil
+        timer?.cancel()
+        timer = nil
         context.fireChannelInactive()
     }
 
@@ -72,15 +85,17 @@ final class SMTPClientHandler: ChannelDuplexHandler {
         let new = unwrapOutboundIn(data)
         promise?.succeed()
         guard request == nil, sessionPromise == nil else {
-            new.promise.fail(ConnectorError.transient("SMTP connection is busy")); return
+            new.promise.fail(ConnectorError.transient("SMTP connection is busy"))
+            return
         }
         request = new
-        let event: SMTPClientStateMachine.Event = switch new.kind {
-        case .send(let envelope): .send(envelope)
-        case .reset: .reset
-        case .noop: .noop
-        case .quit: .quit
-        }
+        let event: SMTPClientStateMachine.Event =
+            switch new.kind {
+            case .send(let envelope): .send(envelope)
+            case .reset: .reset
+            case .noop: .noop
+            case .quit: .quit
+            }
         perform(machine.event(event), context)
     }
 
@@ -92,7 +107,8 @@ final class SMTPClientHandler: ChannelDuplexHandler {
         case .startTLS:
             arm(context)
             guard let tlsContext else {
-                perform(machine.event(.error("TLS is not configured")), context); return
+                perform(machine.event(.error("TLS is not configured")), context)
+                return
             }
             do {
                 let tls = try NIOSSLClientHandler(context: tlsContext, serverHostname: serverHostname)
@@ -102,23 +118,35 @@ final class SMTPClientHandler: ChannelDuplexHandler {
             }
         case .sessionReady:
             disarm()
-            sessionPromise?.succeed(machine.capabilities); sessionPromise = nil
+            sessionPromise?.succeed(machine.capabilities)
+            sessionPromise = nil
         case .transactionDone(let result):
             disarm()
-            let r = request; request = nil
+            let r = request
+            request = nil
             r?.promise.succeed(result)
         case .requestDone:
             disarm()
-            let r = request; request = nil
+            let r = request
+            request = nil
             r?.promise.succeed(nil)
         case .fail(let error, let close):
             disarm()
-            if let p = sessionPromise { sessionPromise = nil; p.fail(error) }
-            if let r = request { request = nil; r.promise.fail(error) }
+            if let p = sessionPromise {
+                sessionPromise = nil
+                p.fail(error)
+            }
+            if let r = request {
+                request = nil
+                r.promise.fail(error)
+            }
             if close { context.close(promise: nil) }
         case .close:
             disarm()
-            if let r = request { request = nil; r.promise.succeed(nil) }
+            if let r = request {
+                request = nil
+                r.promise.succeed(nil)
+            }
             context.close(promise: nil)
         case .none:
             break
@@ -134,7 +162,10 @@ final class SMTPClientHandler: ChannelDuplexHandler {
         }
     }
 
-    private func disarm() { timer?.cancel(); timer = nil }
+    private func disarm() {
+        timer?.cancel()
+        timer = nil
+    }
 
     /// TLS and socket errors in words a person can act on.
     static func describe(_ error: any Error) -> String {

@@ -40,8 +40,10 @@ struct SMTPClientStateMachine {
         var size: Int
 
         init(from: String, recipients: [String], message: [UInt8]) {
-            self.from = from; self.recipients = recipients
-            body = SMTPDataStuffing.stuff(message); size = message.count
+            self.from = from
+            self.recipients = recipients
+            body = SMTPDataStuffing.stuff(message)
+            size = message.count
         }
     }
 
@@ -155,17 +157,25 @@ struct SMTPClientStateMachine {
             return .send(.quit)
         case .timeout:
             if case .closed = state { return .none }
-            if case .quit = state { state = .closed; return .close }
+            if case .quit = state {
+                state = .closed
+                return .close
+            }
             return fail(.transient("no answer to \(step) within the timeout"))
         case .closed:
             switch state {
             case .closed: return .none
-            case .quit: state = .closed; return .close
+            case .quit:
+                state = .closed
+                return .close
             default: return fail(.transient("the server closed the connection while waiting for \(step)"))
             }
         case .error(let message):
             if case .closed = state { return .none }
-            if case .quit = state { state = .closed; return .close }
+            if case .quit = state {
+                state = .closed
+                return .close
+            }
             return fail(.transient("\(message) (while waiting for \(step))"))
         }
     }
@@ -214,7 +224,10 @@ struct SMTPClientStateMachine {
                 capabilities = SMTPCapabilities(ehlo: reply)
                 return afterHello()
             }
-            if reply.isPermanentFailure { state = .helo; return .send(.helo(settings.clientName)) }
+            if reply.isPermanentFailure {
+                state = .helo
+                return .send(.helo(settings.clientName))
+            }
             return fail(reply.error("EHLO refused"))
 
         case .helo:
@@ -331,13 +344,18 @@ struct SMTPClientStateMachine {
         switch step {
         case .final:
             guard reply.isPositive else {
-                return fail(reply.isTransientFailure ? reply.error("authentication failed") : .permanent("authentication failed (check username and password): \(reply)"))
+                return fail(
+                    reply.isTransientFailure
+                        ? reply.error("authentication failed") : .permanent("authentication failed (check username and password): \(reply)")
+                )
             }
             state = .ready
             return .sessionReady
         case .loginUsername, .loginPassword:
             guard reply.code == 334 else {
-                return fail(reply.isTransientFailure ? reply.error("authentication failed") : .permanent("authentication failed (AUTH LOGIN): \(reply)"))
+                return fail(
+                    reply.isTransientFailure ? reply.error("authentication failed") : .permanent("authentication failed (AUTH LOGIN): \(reply)")
+                )
             }
             let value = step == .loginUsername ? settings.username ?? "" : settings.password ?? ""
             state = .auth(step == .loginUsername ? .loginPassword : .final)

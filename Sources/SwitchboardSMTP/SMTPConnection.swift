@@ -21,7 +21,8 @@ final class SMTPConnection: Sendable {
     let capabilities: SMTPCapabilities
 
     private init(channel: any Channel, capabilities: SMTPCapabilities) {
-        self.channel = channel; self.capabilities = capabilities
+        self.channel = channel
+        self.capabilities = capabilities
     }
 
     var isActive: Bool { channel.isActive }
@@ -42,9 +43,15 @@ final class SMTPConnection: Sendable {
                     if let implicit { try sync.addHandler(NIOSSLClientHandler(context: implicit, serverHostname: sni)) }
                     try sync.addHandler(ByteToMessageHandler(SMTPReplyDecoder()))
                     try sync.addHandler(MessageToByteHandler(SMTPCommandEncoder()))
-                    try sync.addHandler(SMTPClientHandler(
-                        settings: endpoint.settings, timeout: endpoint.timeout, tlsContext: endpoint.tlsContext,
-                        serverHostname: sni, sessionPromise: session))
+                    try sync.addHandler(
+                        SMTPClientHandler(
+                            settings: endpoint.settings,
+                            timeout: endpoint.timeout,
+                            tlsContext: endpoint.tlsContext,
+                            serverHostname: sni,
+                            sessionPromise: session
+                        )
+                    )
                 }
             }
         let channel: any Channel

@@ -1,7 +1,7 @@
 import Foundation
 import NIOCore
-import Synchronization
 import SwitchboardCore
+import Synchronization
 
 /// Up to `size` SMTP sessions to one server, kept open between sends.
 ///
@@ -10,8 +10,14 @@ import SwitchboardCore
 /// clears anything a failed transaction left); one that fails RSET, sat idle too long, or saw
 /// any error is closed and replaced, never reused. Callers beyond `size` wait their turn.
 final class SMTPConnectionPool: Sendable {
-    private struct Idle { var connection: SMTPConnection; var since: ContinuousClock.Instant }
-    private struct State { var idle: [Idle] = []; var closed = false }
+    private struct Idle {
+        var connection: SMTPConnection
+        var since: ContinuousClock.Instant
+    }
+    private struct State {
+        var idle: [Idle] = []
+        var closed = false
+    }
 
     let endpoint: SMTPConnection.Endpoint
     let size: Int
@@ -22,7 +28,10 @@ final class SMTPConnectionPool: Sendable {
     private let state = Mutex(State())
 
     init(endpoint: SMTPConnection.Endpoint, size: Int, maxIdle: Duration = .seconds(60), group: any EventLoopGroup) {
-        self.endpoint = endpoint; self.size = max(1, size); self.maxIdle = maxIdle; self.group = group
+        self.endpoint = endpoint
+        self.size = max(1, size)
+        self.maxIdle = maxIdle
+        self.group = group
         permits = AsyncSemaphore(permits: max(1, size))
     }
 
@@ -46,7 +55,11 @@ final class SMTPConnectionPool: Sendable {
 
     /// Closes idle sessions with QUIT; later sends fail transiently.
     func shutdown() async {
-        let idle = state.withLock { s in s.closed = true; defer { s.idle = [] }; return s.idle }
+        let idle = state.withLock { s in
+            s.closed = true
+            defer { s.idle = [] }
+            return s.idle
+        }
         for i in idle { await i.connection.quit() }
     }
 
@@ -56,7 +69,8 @@ final class SMTPConnectionPool: Sendable {
             guard let candidate = next else { throw .transient("SMTP connector is shut down") }
             guard let idle = candidate else { return try await SMTPConnection.connect(endpoint, group: group) }
             guard idle.connection.isActive, ContinuousClock.now - idle.since < maxIdle else {
-                await idle.connection.quit(); continue
+                await idle.connection.quit()
+                continue
             }
             do {
                 try await idle.connection.reset()

@@ -44,7 +44,10 @@ extension SMTPConnector {
         public var clientName: String = SMTPConnector.Configuration.defaultClientName()
 
         public init(host: String, port: Int? = nil, tls: SMTPTLSMode = .starttls, from: MailAddress) {
-            self.host = host; self.tls = tls; self.port = port ?? tls.defaultPort; self.from = from
+            self.host = host
+            self.tls = tls
+            self.port = port ?? tls.defaultPort
+            self.from = from
         }
 
         /// Problems that make the configuration unusable, by configuration key.
@@ -55,7 +58,12 @@ extension SMTPConnector {
             if password != nil && username == nil { out.append(("password_env", "a password needs a username")) }
             if username != nil && password == nil { out.append(("password_env", "missing; a username needs a password")) }
             if username != nil && tls == .none && !SMTPConnection.isLoopback(host) {
-                out.append(("tls", "none would send the password in clear to \(host); use starttls or implicit (tls: none allows AUTH only to a loopback host)"))
+                out.append(
+                    (
+                        "tls",
+                        "none would send the password in clear to \(host); use starttls or implicit (tls: none allows AUTH only to a loopback host)"
+                    )
+                )
             }
             if timeout <= .zero { out.append(("timeout", "must be above 0")) }
             if !(1...64).contains(poolSize) { out.append(("pool_size", "must be 1...64")) }

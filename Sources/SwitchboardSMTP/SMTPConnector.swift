@@ -34,9 +34,16 @@ public final class SMTPConnector: Connector {
     /// `host:port` for error messages.
     private let endpoint: String
 
-    public init(name: String, channels: [ChannelName] = [.email], configuration: Configuration,
-                directory: SMTPConnectorDirectory? = .shared, group: (any EventLoopGroup)? = nil) {
-        self.name = name; self.channels = channels; self.configuration = configuration
+    public init(
+        name: String,
+        channels: [ChannelName] = [.email],
+        configuration: Configuration,
+        directory: SMTPConnectorDirectory? = .shared,
+        group: (any EventLoopGroup)? = nil
+    ) {
+        self.name = name
+        self.channels = channels
+        self.configuration = configuration
         endpoint = "smtp \(configuration.host):\(configuration.port)"
         var tlsContext: NIOSSLContext?
         var setupError: String?
@@ -46,11 +53,19 @@ public final class SMTPConnector: Connector {
         self.setupError = setupError
         if setupError == nil {
             let settings = SMTPClientStateMachine.Settings(
-                clientName: configuration.clientName, tls: configuration.tls, username: configuration.username,
+                clientName: configuration.clientName,
+                tls: configuration.tls,
+                username: configuration.username,
                 password: configuration.password,
-                allowAuthWithoutTLS: configuration.tls == .none && SMTPConnection.isLoopback(configuration.host))
-            let ep = SMTPConnection.Endpoint(host: configuration.host, port: configuration.port, settings: settings,
-                                             tlsContext: tlsContext, timeout: TimeAmount(configuration.timeout))
+                allowAuthWithoutTLS: configuration.tls == .none && SMTPConnection.isLoopback(configuration.host)
+            )
+            let ep = SMTPConnection.Endpoint(
+                host: configuration.host,
+                port: configuration.port,
+                settings: settings,
+                tlsContext: tlsContext,
+                timeout: TimeAmount(configuration.timeout)
+            )
             pool = SMTPConnectionPool(endpoint: ep, size: configuration.poolSize, group: group ?? MultiThreadedEventLoopGroup.singleton)
         } else {
             pool = nil
@@ -103,7 +118,10 @@ public final class SMTPConnector: Connector {
         for r in recipients where results[r] == nil && !given.values.contains(r) {
             do {
                 let address = try MailAddress(r).address
-                if given[address] == nil { valid.append(address); given[address] = r }
+                if given[address] == nil {
+                    valid.append(address)
+                    given[address] = r
+                }
             } catch {
                 results[r] = .refused(.permanent("invalid recipient: \(error.message)"))
             }

@@ -28,12 +28,18 @@ extension SMTPInboundConnector {
             let hostname = reader.string("hostname")
             var c = Configuration(domains: Set(domains ?? []))
             if let listen {
-                if let (host, port) = Self.parseListen(listen) { c.host = host; c.port = port } else {
+                if let (host, port) = Self.parseListen(listen) {
+                    c.host = host
+                    c.port = port
+                } else {
                     reader.problem("listen", "'\(listen)' is not host:port, e.g. 127.0.0.1:2525 or [::1]:2525")
                 }
             }
-            if domains == nil { reader.problem("domains", "missing; list the mail domains this listener accepts, e.g. [alerts.example.org]") }
-            else if domains!.isEmpty { reader.problem("domains", "must list at least one domain") }
+            if domains == nil {
+                reader.problem("domains", "missing; list the mail domains this listener accepts, e.g. [alerts.example.org]")
+            } else if domains!.isEmpty {
+                reader.problem("domains", "must list at least one domain")
+            }
             for d in domains ?? [] where d.isEmpty || d.contains("@") || d.contains(" ") {
                 reader.problem("domains", "'\(d)' is not a domain name")
             }
@@ -44,7 +50,9 @@ extension SMTPInboundConnector {
         }
 
         static func parseListen(_ text: String) -> (String, Int)? {
-            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+                return nil
+            }
             var host = String(text[..<colon])
             if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
             return host.isEmpty ? nil : (host, port)

@@ -2,8 +2,8 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
-import Synchronization
 import SwitchboardCore
+import Synchronization
 
 /// Receives email: an SMTP (or LMTP) listener whose accepted mail goes to the hub's inbox.
 ///
@@ -25,9 +25,16 @@ public final class SMTPInboundConnector: Connector {
     private let logger: Logger
     private let bound = Mutex<Int?>(nil)
 
-    public init(name: String, channels: [ChannelName] = [.email], configuration: Configuration,
-                logger: Logger = Logger(label: "switchboard.smtp-inbound")) {
-        self.name = name; self.channels = channels; self.configuration = configuration; self.logger = logger
+    public init(
+        name: String,
+        channels: [ChannelName] = [.email],
+        configuration: Configuration,
+        logger: Logger = Logger(label: "switchboard.smtp-inbound")
+    ) {
+        self.name = name
+        self.channels = channels
+        self.configuration = configuration
+        self.logger = logger
     }
 
     /// The `smtp-inbound` engine: keys `listen`, `protocol`, `domains`, `max_size`, `hostname`.
@@ -45,8 +52,11 @@ public final class SMTPInboundConnector: Connector {
 
     public func run(sink: any InboundSink) async throws {
         let settings = SMTPServerStateMachine.Settings(
-            hostname: configuration.hostname, protocolKind: configuration.protocolKind == .lmtp ? .lmtp : .smtp,
-            domains: configuration.domains, maxSize: configuration.maxSize)
+            hostname: configuration.hostname,
+            protocolKind: configuration.protocolKind == .lmtp ? .lmtp : .smtp,
+            domains: configuration.domains,
+            maxSize: configuration.maxSize
+        )
         let idle = TimeAmount(configuration.idleTimeout)
         let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -59,7 +69,10 @@ public final class SMTPInboundConnector: Connector {
                 }
             }
         bound.withLock { $0 = listener.channel.localAddress?.port }
-        logger.info("smtp-inbound listening", metadata: ["connector": "\(name)", "address": "\(listener.channel.localAddress.map { "\($0)" } ?? "?")"])
+        logger.info(
+            "smtp-inbound listening",
+            metadata: ["connector": "\(name)", "address": "\(listener.channel.localAddress.map { "\($0)" } ?? "?")"]
+        )
         try await withTaskCancellationHandler {
             try await withThrowingDiscardingTaskGroup { connections in
                 try await listener.executeThenClose { inbound in
@@ -123,9 +136,14 @@ public final class SMTPInboundConnector: Connector {
         var results: [Bool] = []
         for recipient in mail.recipients {
             let message = InboundMessage(
-                connector: name, from: from, to: try? Address(parsing: "mailto:" + recipient),
+                connector: name,
+                from: from,
+                to: try? Address(parsing: "mailto:" + recipient),
                 text: parsed.text ?? parsed.html.map(HTMLText.plainText) ?? "",
-                subject: parsed.subject, html: parsed.html, attachments: parsed.attachments)
+                subject: parsed.subject,
+                html: parsed.html,
+                attachments: parsed.attachments
+            )
             do {
                 try await sink.receive(message)
                 results.append(true)
@@ -151,7 +169,10 @@ public final class SMTPInboundConnector: Connector {
 final class CloseWhenIdle: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent { context.close(promise: nil); return }
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+            return
+        }
         context.fireUserInboundEventTriggered(event)
     }
 }

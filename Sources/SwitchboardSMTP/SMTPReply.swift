@@ -10,7 +10,10 @@ public struct SMTPReply: Sendable, Equatable, CustomStringConvertible {
     /// The text of each line, without the code and separator.
     public var lines: [String]
 
-    public init(code: Int, lines: [String]) { self.code = code; self.lines = lines.isEmpty ? [""] : lines }
+    public init(code: Int, lines: [String]) {
+        self.code = code
+        self.lines = lines.isEmpty ? [""] : lines
+    }
     public init(_ code: Int, _ text: String) { self.init(code: code, lines: [text]) }
 
     public var isPositive: Bool { (200..<300).contains(code) }

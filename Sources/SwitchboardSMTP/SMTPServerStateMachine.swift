@@ -137,7 +137,9 @@ struct SMTPServerStateMachine {
             guard !argument.isEmpty else { return .reply([SMTPReply(501, "5.5.4 \(verb) needs a domain")]) }
             state = .ready
             if verb == "HELO" { return .reply([SMTPReply(250, settings.hostname)]) }
-            return .reply([SMTPReply(code: 250, lines: [settings.hostname, "SIZE \(settings.maxSize)", "8BITMIME", "ENHANCEDSTATUSCODES", "PIPELINING"])])
+            return .reply([
+                SMTPReply(code: 250, lines: [settings.hostname, "SIZE \(settings.maxSize)", "8BITMIME", "ENHANCEDSTATUSCODES", "PIPELINING"])
+            ])
         case "MAIL":
             guard case .ready = state else { return .reply([SMTPReply(503, "5.5.1 \(isGreeting ? "say EHLO first" : "nested MAIL command")")]) }
             guard let (path, params) = Self.path(argument, prefix: "FROM:") else {

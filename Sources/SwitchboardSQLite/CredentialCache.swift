@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import SwitchboardCore
+import Synchronization
 
 /// What every API request looks up to learn who is asking (token or session → user name →
 /// account), kept in memory for a few seconds so an authenticated request costs no database
@@ -18,7 +18,10 @@ final class CredentialCache: Sendable {
         case session(username: String, expiresAt: Double)
         case user(UserAccount)
     }
-    private struct Entry: Sendable { var value: Value; var fetchedAt: ContinuousClock.Instant }
+    private struct Entry: Sendable {
+        var value: Value
+        var fetchedAt: ContinuousClock.Instant
+    }
 
     let ttl: Duration
     /// Entries kept; beyond it the older half is dropped (crude, but memory stays bounded).

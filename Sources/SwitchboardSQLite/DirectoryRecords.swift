@@ -17,7 +17,8 @@ struct UserRow: FetchableRecord, PersistableRecord {
             displayName: try row.decode(forColumn: "display_name"),
             role: try row.decodeEnum(UserAccount.Role.self, forColumn: "role", table: Self.databaseTableName),
             passwordHash: try row.decode(forColumn: "password_hash"),
-            createdAt: SQLDate.decode(try row.decode(Double.self, forColumn: "created_at")))
+            createdAt: SQLDate.decode(try row.decode(Double.self, forColumn: "created_at"))
+        )
     }
 
     func encode(to container: inout PersistenceContainer) {
@@ -43,7 +44,8 @@ struct ContactRow: FetchableRecord, PersistableRecord {
             name: try row.decode(forColumn: "name"),
             addresses: [],
             username: try row.decode(forColumn: "username"),
-            createdAt: SQLDate.decode(try row.decode(Double.self, forColumn: "created_at")))
+            createdAt: SQLDate.decode(try row.decode(Double.self, forColumn: "created_at"))
+        )
     }
 
     func encode(to container: inout PersistenceContainer) {
@@ -65,7 +67,8 @@ struct GroupRow: FetchableRecord, PersistableRecord {
         group = ContactGroup(
             name: try row.decode(forColumn: "name"),
             description: try row.decode(forColumn: "description"),
-            createdAt: SQLDate.decode(try row.decode(Double.self, forColumn: "created_at")))
+            createdAt: SQLDate.decode(try row.decode(Double.self, forColumn: "created_at"))
+        )
     }
 
     func encode(to container: inout PersistenceContainer) {
@@ -88,7 +91,8 @@ struct TokenRow: FetchableRecord, PersistableRecord {
             username: try row.decode(forColumn: "username"),
             name: try row.decode(forColumn: "name"),
             tokenHash: try row.decode(forColumn: "token_hash"),
-            createdAt: SQLDate.decode(try row.decode(Double.self, forColumn: "created_at")))
+            createdAt: SQLDate.decode(try row.decode(Double.self, forColumn: "created_at"))
+        )
     }
 
     func encode(to container: inout PersistenceContainer) {

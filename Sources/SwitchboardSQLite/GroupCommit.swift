@@ -39,7 +39,12 @@ final class GroupCommit: Sendable {
             return try await writer.writeWithoutTransaction { db in
                 if relaxed { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
                 var results: [Result<any Sendable, any Error>] = []
-                let committed = Result { try db.inTransaction { results = try run(batch, db); return .commit } }
+                let committed = Result {
+                    try db.inTransaction {
+                        results = try run(batch, db)
+                        return .commit
+                    }
+                }
                 if relaxed { try db.execute(sql: "PRAGMA synchronous = FULL") }
                 try committed.get()
                 return results

@@ -60,7 +60,8 @@ struct MessageRow: FetchableRecord, PersistableRecord {
             origin = Origin(
                 connector: connector,
                 from: try row.decodeAddress(forColumn: "origin_from", table: t),
-                to: try row.decodeAddressIfPresent(forColumn: "origin_to", table: t))
+                to: try row.decodeAddressIfPresent(forColumn: "origin_to", table: t)
+            )
         }
         message = Message(
             id: try row.decode(forColumn: "id"),
@@ -72,7 +73,8 @@ struct MessageRow: FetchableRecord, PersistableRecord {
             severity: try row.decodeEnum(Severity.self, forColumn: "severity", table: t),
             sender: try row.decode(forColumn: "sender"),
             createdAt: SQLDate.decode(try row.decode(Double.self, forColumn: "created_at")),
-            origin: origin)
+            origin: origin
+        )
         let json: String = try row.decode(forColumn: "warnings")
         // Most messages have none: skip making a decoder for "[]" (read for every claim).
         warnings = json == "[]" ? [] : try JSONDecoder().decode([String].self, from: Data(json.utf8))
@@ -96,11 +98,13 @@ struct MessageRow: FetchableRecord, PersistableRecord {
     /// Inserts on a cached statement: the hot path of accepting messages, where GRDB's
     /// generic record insert (a container and a statement lookup per row) shows.
     func insertCached(_ db: Database) throws {
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO messages (id, direction, subject, text, html, severity, sender, created_at,
-                                  origin_connector, origin_from, origin_to, warnings)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO messages (id, direction, subject, text, html, severity, sender, created_at,
+                                      origin_connector, origin_from, origin_to, warnings)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        )
         let warningsJSON = warnings.isEmpty ? "[]" : String(decoding: try JSONEncoder().encode(warnings), as: UTF8.self)
         try statement.execute(arguments: [
             message.id, message.direction.rawValue, message.subject, message.text, message.html, message.severity.rawValue,
@@ -125,7 +129,9 @@ struct AttachmentRow: FetchableRecord, PersistableRecord {
     var attachment: Attachment
 
     init(messageID: String, position: Int, attachment: Attachment) {
-        self.messageID = messageID; self.position = position; self.attachment = attachment
+        self.messageID = messageID
+        self.position = position
+        self.attachment = attachment
     }
 
     init(row: Row) throws {
@@ -134,7 +140,8 @@ struct AttachmentRow: FetchableRecord, PersistableRecord {
         attachment = Attachment(
             filename: try row.decode(forColumn: "filename"),
             contentType: try row.decode(forColumn: "content_type"),
-            data: try row.decode(forColumn: "data"))
+            data: try row.decode(forColumn: "data")
+        )
     }
 
     func encode(to container: inout PersistenceContainer) {
@@ -155,7 +162,9 @@ struct DeliveryRow: FetchableRecord, PersistableRecord {
     var leaseUntil: Date?
 
     init(_ delivery: Delivery, position: Int, leaseUntil: Date? = nil) {
-        self.delivery = delivery; self.position = position; self.leaseUntil = leaseUntil
+        self.delivery = delivery
+        self.position = position
+        self.leaseUntil = leaseUntil
     }
 
     init(row: Row) throws {
@@ -173,7 +182,8 @@ struct DeliveryRow: FetchableRecord, PersistableRecord {
             receiptID: try row.decode(forColumn: "receipt_id"),
             lastError: try row.decode(forColumn: "last_error"),
             createdAt: SQLDate.decode(try row.decode(Double.self, forColumn: "created_at")),
-            updatedAt: SQLDate.decode(try row.decode(Double.self, forColumn: "updated_at")))
+            updatedAt: SQLDate.decode(try row.decode(Double.self, forColumn: "updated_at"))
+        )
         // Set after init: the initialiser fills a missing value in for queued deliveries.
         delivery.nextAttemptAt = SQLDate.decodeIfPresent(try row.decode(Double?.self, forColumn: "next_attempt_at"))
         position = try row.decode(forColumn: "position")
@@ -200,11 +210,13 @@ struct DeliveryRow: FetchableRecord, PersistableRecord {
 
     /// Inserts on a cached statement (see `MessageRow.insertCached`).
     func insertCached(_ db: Database) throws {
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO deliveries (id, message_id, position, address, channel, status, attempts, next_attempt_at,
-                                    pinned_connector, connector, receipt_id, last_error, created_at, updated_at, lease_until)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO deliveries (id, message_id, position, address, channel, status, attempts, next_attempt_at,
+                                        pinned_connector, connector, receipt_id, last_error, created_at, updated_at, lease_until)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        )
         try statement.execute(arguments: [
             delivery.id, delivery.messageID, position, delivery.address.description, delivery.channel.rawValue,
             delivery.status.rawValue, delivery.attempts, SQLDate.encodeIfPresent(delivery.nextAttemptAt),
@@ -237,7 +249,8 @@ struct AttemptRow: FetchableRecord, PersistableRecord {
             connector: try row.decode(forColumn: "connector"),
             outcome: try row.decodeEnum(DeliveryAttempt.Outcome.self, forColumn: "outcome", table: Self.databaseTableName),
             error: try row.decode(forColumn: "error"),
-            receiptID: try row.decode(forColumn: "receipt_id"))
+            receiptID: try row.decode(forColumn: "receipt_id")
+        )
     }
 
     func encode(to container: inout PersistenceContainer) {

@@ -18,7 +18,8 @@ struct StatusChangeRow: FetchableRecord, PersistableRecord {
             to: try row.decodeEnum(DeliveryStatus.self, forColumn: "to_status", table: t),
             reason: try row.decode(forColumn: "reason"),
             actor: try row.decode(forColumn: "actor"),
-            at: SQLDate.decode(try row.decode(Double.self, forColumn: "at")))
+            at: SQLDate.decode(try row.decode(Double.self, forColumn: "at"))
+        )
     }
 
     func encode(to container: inout PersistenceContainer) {

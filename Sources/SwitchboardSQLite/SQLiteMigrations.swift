@@ -10,210 +10,224 @@ enum SQLiteMigrations {
         var migrator = DatabaseMigrator()
 
         migrator.registerMigration("v1-directory") { db in
-            try db.execute(sql: """
-                CREATE TABLE users (
-                    username      TEXT PRIMARY KEY NOT NULL,
-                    display_name  TEXT,
-                    role          TEXT NOT NULL,
-                    password_hash TEXT NOT NULL,
-                    created_at    REAL NOT NULL
-                );
-                CREATE TABLE sessions (
-                    token_hash TEXT PRIMARY KEY NOT NULL,
-                    username   TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE ON UPDATE CASCADE,
-                    expires_at REAL NOT NULL
-                );
-                CREATE INDEX sessions_username ON sessions(username);
-                CREATE TABLE api_tokens (
-                    id         TEXT PRIMARY KEY NOT NULL,
-                    username   TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE ON UPDATE CASCADE,
-                    name       TEXT NOT NULL,
-                    token_hash TEXT NOT NULL UNIQUE,
-                    created_at REAL NOT NULL
-                );
-                CREATE INDEX api_tokens_username ON api_tokens(username);
-                CREATE TABLE contacts (
-                    id         TEXT PRIMARY KEY NOT NULL,
-                    name       TEXT NOT NULL,
-                    username   TEXT REFERENCES users(username) ON DELETE SET NULL ON UPDATE CASCADE,
-                    created_at REAL NOT NULL
-                );
-                CREATE INDEX contacts_username ON contacts(username);
-                CREATE INDEX contacts_name ON contacts(name);
-                CREATE TABLE contact_addresses (
-                    contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
-                    position   INTEGER NOT NULL,
-                    address    TEXT NOT NULL,
-                    PRIMARY KEY (contact_id, position)
-                ) WITHOUT ROWID;
-                CREATE INDEX contact_addresses_address ON contact_addresses(address);
-                CREATE TABLE "groups" (
-                    name        TEXT PRIMARY KEY NOT NULL,
-                    description TEXT,
-                    created_at  REAL NOT NULL
-                );
-                CREATE TABLE group_members (
-                    group_name TEXT NOT NULL REFERENCES "groups"(name) ON DELETE CASCADE ON UPDATE CASCADE,
-                    contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
-                    PRIMARY KEY (group_name, contact_id)
-                ) WITHOUT ROWID;
-                CREATE INDEX group_members_contact ON group_members(contact_id);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE users (
+                        username      TEXT PRIMARY KEY NOT NULL,
+                        display_name  TEXT,
+                        role          TEXT NOT NULL,
+                        password_hash TEXT NOT NULL,
+                        created_at    REAL NOT NULL
+                    );
+                    CREATE TABLE sessions (
+                        token_hash TEXT PRIMARY KEY NOT NULL,
+                        username   TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE ON UPDATE CASCADE,
+                        expires_at REAL NOT NULL
+                    );
+                    CREATE INDEX sessions_username ON sessions(username);
+                    CREATE TABLE api_tokens (
+                        id         TEXT PRIMARY KEY NOT NULL,
+                        username   TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE ON UPDATE CASCADE,
+                        name       TEXT NOT NULL,
+                        token_hash TEXT NOT NULL UNIQUE,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE INDEX api_tokens_username ON api_tokens(username);
+                    CREATE TABLE contacts (
+                        id         TEXT PRIMARY KEY NOT NULL,
+                        name       TEXT NOT NULL,
+                        username   TEXT REFERENCES users(username) ON DELETE SET NULL ON UPDATE CASCADE,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE INDEX contacts_username ON contacts(username);
+                    CREATE INDEX contacts_name ON contacts(name);
+                    CREATE TABLE contact_addresses (
+                        contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+                        position   INTEGER NOT NULL,
+                        address    TEXT NOT NULL,
+                        PRIMARY KEY (contact_id, position)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX contact_addresses_address ON contact_addresses(address);
+                    CREATE TABLE "groups" (
+                        name        TEXT PRIMARY KEY NOT NULL,
+                        description TEXT,
+                        created_at  REAL NOT NULL
+                    );
+                    CREATE TABLE group_members (
+                        group_name TEXT NOT NULL REFERENCES "groups"(name) ON DELETE CASCADE ON UPDATE CASCADE,
+                        contact_id TEXT NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+                        PRIMARY KEY (group_name, contact_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX group_members_contact ON group_members(contact_id);
+                    """
+            )
         }
 
         migrator.registerMigration("v1-outbox") { db in
-            try db.execute(sql: """
-                CREATE TABLE messages (
-                    id               TEXT PRIMARY KEY NOT NULL,
-                    direction        TEXT NOT NULL,
-                    subject          TEXT,
-                    text             TEXT NOT NULL,
-                    html             TEXT,
-                    severity         TEXT NOT NULL,
-                    sender           TEXT,
-                    created_at       REAL NOT NULL,
-                    origin_connector TEXT,
-                    origin_from      TEXT,
-                    origin_to        TEXT,
-                    warnings         TEXT NOT NULL DEFAULT '[]'
-                );
-                CREATE TABLE attachments (
-                    message_id   TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
-                    position     INTEGER NOT NULL,
-                    filename     TEXT NOT NULL,
-                    content_type TEXT NOT NULL,
-                    data         BLOB NOT NULL,
-                    PRIMARY KEY (message_id, position)
-                );
-                CREATE TABLE deliveries (
-                    id               TEXT PRIMARY KEY NOT NULL,
-                    message_id       TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
-                    position         INTEGER NOT NULL,
-                    address          TEXT NOT NULL,
-                    channel          TEXT NOT NULL,
-                    status           TEXT NOT NULL,
-                    attempts         INTEGER NOT NULL DEFAULT 0,
-                    next_attempt_at  REAL,
-                    pinned_connector TEXT,
-                    connector        TEXT,
-                    receipt_id       TEXT,
-                    last_error       TEXT,
-                    created_at       REAL NOT NULL,
-                    updated_at       REAL NOT NULL,
-                    lease_until      REAL
-                );
-                CREATE INDEX deliveries_due ON deliveries(status, next_attempt_at);
-                CREATE INDEX deliveries_lease ON deliveries(status, lease_until);
-                CREATE INDEX deliveries_message ON deliveries(message_id, position);
-                CREATE TABLE delivery_attempts (
-                    id          INTEGER PRIMARY KEY,
-                    delivery_id TEXT NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
-                    number      INTEGER NOT NULL,
-                    at          REAL NOT NULL,
-                    connector   TEXT NOT NULL,
-                    outcome     TEXT NOT NULL,
-                    error       TEXT,
-                    receipt_id  TEXT
-                );
-                CREATE INDEX delivery_attempts_delivery ON delivery_attempts(delivery_id, id);
-                CREATE TABLE idempotency_keys (
-                    scope       TEXT NOT NULL,
-                    "key"       TEXT NOT NULL,
-                    fingerprint TEXT NOT NULL,
-                    message_id  TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
-                    created_at  REAL NOT NULL,
-                    PRIMARY KEY (scope, "key")
-                );
-                CREATE INDEX idempotency_keys_message ON idempotency_keys(message_id);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE messages (
+                        id               TEXT PRIMARY KEY NOT NULL,
+                        direction        TEXT NOT NULL,
+                        subject          TEXT,
+                        text             TEXT NOT NULL,
+                        html             TEXT,
+                        severity         TEXT NOT NULL,
+                        sender           TEXT,
+                        created_at       REAL NOT NULL,
+                        origin_connector TEXT,
+                        origin_from      TEXT,
+                        origin_to        TEXT,
+                        warnings         TEXT NOT NULL DEFAULT '[]'
+                    );
+                    CREATE TABLE attachments (
+                        message_id   TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+                        position     INTEGER NOT NULL,
+                        filename     TEXT NOT NULL,
+                        content_type TEXT NOT NULL,
+                        data         BLOB NOT NULL,
+                        PRIMARY KEY (message_id, position)
+                    );
+                    CREATE TABLE deliveries (
+                        id               TEXT PRIMARY KEY NOT NULL,
+                        message_id       TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+                        position         INTEGER NOT NULL,
+                        address          TEXT NOT NULL,
+                        channel          TEXT NOT NULL,
+                        status           TEXT NOT NULL,
+                        attempts         INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at  REAL,
+                        pinned_connector TEXT,
+                        connector        TEXT,
+                        receipt_id       TEXT,
+                        last_error       TEXT,
+                        created_at       REAL NOT NULL,
+                        updated_at       REAL NOT NULL,
+                        lease_until      REAL
+                    );
+                    CREATE INDEX deliveries_due ON deliveries(status, next_attempt_at);
+                    CREATE INDEX deliveries_lease ON deliveries(status, lease_until);
+                    CREATE INDEX deliveries_message ON deliveries(message_id, position);
+                    CREATE TABLE delivery_attempts (
+                        id          INTEGER PRIMARY KEY,
+                        delivery_id TEXT NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+                        number      INTEGER NOT NULL,
+                        at          REAL NOT NULL,
+                        connector   TEXT NOT NULL,
+                        outcome     TEXT NOT NULL,
+                        error       TEXT,
+                        receipt_id  TEXT
+                    );
+                    CREATE INDEX delivery_attempts_delivery ON delivery_attempts(delivery_id, id);
+                    CREATE TABLE idempotency_keys (
+                        scope       TEXT NOT NULL,
+                        "key"       TEXT NOT NULL,
+                        fingerprint TEXT NOT NULL,
+                        message_id  TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+                        created_at  REAL NOT NULL,
+                        PRIMARY KEY (scope, "key")
+                    );
+                    CREATE INDEX idempotency_keys_message ON idempotency_keys(message_id);
+                    """
+            )
         }
 
         migrator.registerMigration("v1-inbox") { db in
-            try db.execute(sql: """
-                CREATE TABLE inbox_items (
-                    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-                    message_id  TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
-                    owner       TEXT,
-                    received_at REAL NOT NULL
-                );
-                CREATE INDEX inbox_items_owner ON inbox_items(owner, id);
-                CREATE INDEX inbox_items_message ON inbox_items(message_id);
-                CREATE TABLE inbox_reads (
-                    item_id  INTEGER NOT NULL REFERENCES inbox_items(id) ON DELETE CASCADE,
-                    username TEXT NOT NULL,
-                    read_at  REAL NOT NULL,
-                    PRIMARY KEY (item_id, username)
-                ) WITHOUT ROWID;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE inbox_items (
+                        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+                        message_id  TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+                        owner       TEXT,
+                        received_at REAL NOT NULL
+                    );
+                    CREATE INDEX inbox_items_owner ON inbox_items(owner, id);
+                    CREATE INDEX inbox_items_message ON inbox_items(message_id);
+                    CREATE TABLE inbox_reads (
+                        item_id  INTEGER NOT NULL REFERENCES inbox_items(id) ON DELETE CASCADE,
+                        username TEXT NOT NULL,
+                        read_at  REAL NOT NULL,
+                        PRIMARY KEY (item_id, username)
+                    ) WITHOUT ROWID;
+                    """
+            )
         }
 
         // The operator's queue: the history of hand-made and sweeper status changes, and the
         // indexes the queue listings, the age sweep, the dead-letter list and receipt look-ups
         // range-scan instead of reading the whole outbox.
         migrator.registerMigration("v2-queue") { db in
-            try db.execute(sql: """
-                CREATE TABLE status_changes (
-                    id          INTEGER PRIMARY KEY,
-                    delivery_id TEXT NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
-                    from_status TEXT NOT NULL,
-                    to_status   TEXT NOT NULL,
-                    reason      TEXT NOT NULL,
-                    actor       TEXT NOT NULL,
-                    at          REAL NOT NULL
-                );
-                CREATE INDEX status_changes_delivery ON status_changes(delivery_id, id);
-                CREATE INDEX deliveries_address ON deliveries(address, status);
-                CREATE INDEX deliveries_created ON deliveries(status, created_at);
-                CREATE INDEX deliveries_updated ON deliveries(status, updated_at);
-                CREATE INDEX deliveries_receipt ON deliveries(connector, receipt_id) WHERE receipt_id IS NOT NULL;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE status_changes (
+                        id          INTEGER PRIMARY KEY,
+                        delivery_id TEXT NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+                        from_status TEXT NOT NULL,
+                        to_status   TEXT NOT NULL,
+                        reason      TEXT NOT NULL,
+                        actor       TEXT NOT NULL,
+                        at          REAL NOT NULL
+                    );
+                    CREATE INDEX status_changes_delivery ON status_changes(delivery_id, id);
+                    CREATE INDEX deliveries_address ON deliveries(address, status);
+                    CREATE INDEX deliveries_created ON deliveries(status, created_at);
+                    CREATE INDEX deliveries_updated ON deliveries(status, updated_at);
+                    CREATE INDEX deliveries_receipt ON deliveries(connector, receipt_id) WHERE receipt_id IS NOT NULL;
+                    """
+            )
         }
 
         // XForms submissions parsed from inbound messages: one per message at most, listed
         // newest first per form by `seq`, the order they were recorded (and the paging cursor).
         // `fields` is a JSON array of {path, value} objects in document order.
         migrator.registerMigration("v3-forms") { db in
-            try db.execute(sql: """
-                CREATE TABLE form_submissions (
-                    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
-                    id          TEXT NOT NULL UNIQUE,
-                    message_id  TEXT NOT NULL UNIQUE REFERENCES messages(id) ON DELETE CASCADE,
-                    form_id     TEXT,
-                    version     TEXT,
-                    fields      TEXT NOT NULL,
-                    error       TEXT,
-                    received_at REAL NOT NULL
-                );
-                CREATE INDEX form_submissions_form ON form_submissions(form_id, seq);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE form_submissions (
+                        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id          TEXT NOT NULL UNIQUE,
+                        message_id  TEXT NOT NULL UNIQUE REFERENCES messages(id) ON DELETE CASCADE,
+                        form_id     TEXT,
+                        version     TEXT,
+                        fields      TEXT NOT NULL,
+                        error       TEXT,
+                        received_at REAL NOT NULL
+                    );
+                    CREATE INDEX form_submissions_form ON form_submissions(form_id, seq);
+                    """
+            )
         }
 
         // Signed inbound requests (webhooks) already committed, so a replay within the
         // signature's tolerance window is refused instead of stored twice. Rows expire with
         // the window and are deleted by the next insert, which keeps the table small.
         migrator.registerMigration("v4-inbound-replay") { db in
-            try db.execute(sql: """
-                CREATE TABLE inbound_replay_keys (
-                    connector  TEXT NOT NULL,
-                    key        TEXT NOT NULL,
-                    expires_at REAL NOT NULL,
-                    message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
-                    PRIMARY KEY (connector, key)
-                ) WITHOUT ROWID;
-                CREATE INDEX inbound_replay_keys_expiry ON inbound_replay_keys(expires_at);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE inbound_replay_keys (
+                        connector  TEXT NOT NULL,
+                        key        TEXT NOT NULL,
+                        expires_at REAL NOT NULL,
+                        message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+                        PRIMARY KEY (connector, key)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX inbound_replay_keys_expiry ON inbound_replay_keys(expires_at);
+                    """
+            )
         }
 
         // The dispatcher's two look-ups only ever ask for queued (due) and sending (leased)
         // deliveries: partial indexes hold just those rows, so the millions that were sent
         // cost no index entries, and a status change touches these only on the way in and out.
         migrator.registerMigration("v5-partial-dispatch-indexes") { db in
-            try db.execute(sql: """
-                DROP INDEX deliveries_due;
-                CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE status = 'queued';
-                DROP INDEX deliveries_lease;
-                CREATE INDEX deliveries_lease ON deliveries(lease_until) WHERE status = 'sending';
-                """)
+            try db.execute(
+                sql: """
+                    DROP INDEX deliveries_due;
+                    CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE status = 'queued';
+                    DROP INDEX deliveries_lease;
+                    CREATE INDEX deliveries_lease ON deliveries(lease_until) WHERE status = 'sending';
+                    """
+            )
         }
 
         return migrator

@@ -4,13 +4,15 @@ import SwitchboardCore
 
 extension SQLiteStore {
     public func createSession(tokenHash: String, username: String, expiresAt: Date) async throws {
-        try await write(mapConstraint: { error in
+        let constraintError: (DatabaseError) -> SwitchboardError? = { error in
             if error.isForeignKeyViolation { return Self.unknownUser(username) }
             return error.isDuplicate ? .conflict("session_exists", "a session with this token already exists") : nil
-        }) { db in
+        }
+        try await write(mapConstraint: constraintError) { db in
             try db.execute(
                 sql: "INSERT INTO sessions (token_hash, username, expires_at) VALUES (?, ?, ?)",
-                arguments: [tokenHash, username, SQLDate.encode(expiresAt)])
+                arguments: [tokenHash, username, SQLDate.encode(expiresAt)]
+            )
         }
     }
 
@@ -23,7 +25,9 @@ extension SQLiteStore {
         credentialCache.forget(session: tokenHash)
         try await write { db in
             try db.execute(
-                sql: "DELETE FROM sessions WHERE token_hash = ? AND expires_at <= ?", arguments: [tokenHash, nowValue])
+                sql: "DELETE FROM sessions WHERE token_hash = ? AND expires_at <= ?",
+                arguments: [tokenHash, nowValue]
+            )
         }
         return nil
     }
@@ -32,7 +36,9 @@ extension SQLiteStore {
     private func session(_ tokenHash: String) async throws -> (username: String, expiresAt: Double)? {
         if let cached = credentialCache.session(tokenHash) { return cached }
         let session: (username: String, expiresAt: Double)? = try await read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT username, expires_at FROM sessions WHERE token_hash = ?", arguments: [tokenHash]) else { return nil }
+            guard let row = try Row.fetchOne(db, sql: "SELECT username, expires_at FROM sessions WHERE token_hash = ?", arguments: [tokenHash]) else {
+                return nil
+            }
             return (try row.decode(forColumn: "username"), try row.decode(forColumn: "expires_at"))
         }
         if let session { credentialCache.store(session: tokenHash, username: session.username, expiresAt: session.expiresAt) }
@@ -52,11 +58,16 @@ extension SQLiteStore {
         guard let session = try await session(tokenHash), session.expiresAt > nowValue, session.expiresAt - nowValue < ttl / 2 else { return nil }
         let renewed = SQLDate.normalize(now.addingTimeInterval(ttl))
         let updated = try await write { db in
-            try db.execute(sql: "UPDATE sessions SET expires_at = ? WHERE token_hash = ? AND expires_at > ?",
-                           arguments: [SQLDate.encode(renewed), tokenHash, nowValue])
+            try db.execute(
+                sql: "UPDATE sessions SET expires_at = ? WHERE token_hash = ? AND expires_at > ?",
+                arguments: [SQLDate.encode(renewed), tokenHash, nowValue]
+            )
             return db.changesCount > 0
         }
-        guard updated else { credentialCache.forget(session: tokenHash); return nil }
+        guard updated else {
+            credentialCache.forget(session: tokenHash)
+            return nil
+        }
         credentialCache.store(session: tokenHash, username: session.username, expiresAt: SQLDate.encode(renewed))
         return renewed
     }
@@ -73,10 +84,11 @@ extension SQLiteStore {
     }
 
     public func createToken(_ token: APIToken) async throws {
-        try await write(mapConstraint: { error in
+        let constraintError: (DatabaseError) -> SwitchboardError? = { error in
             if error.isForeignKeyViolation { return Self.unknownUser(token.username) }
             return error.isDuplicate ? .conflict("token_exists", "token \(token.id) already exists") : nil
-        }) { db in try TokenRow(token).insert(db) }
+        }
+        try await write(mapConstraint: constraintError) { db in try TokenRow(token).insert(db) }
     }
 
     public func tokenUser(tokenHash: String) async throws -> String? {

@@ -6,9 +6,10 @@ extension SQLiteStore {
     // MARK: - Users
 
     public func createUser(_ user: UserAccount) async throws {
-        try await write(mapConstraint: { error in
+        let constraintError: (DatabaseError) -> SwitchboardError? = { error in
             error.isDuplicate ? .conflict("user_exists", "user '\(user.username)' already exists") : nil
-        }) { db in try UserRow(user).insert(db) }
+        }
+        try await write(mapConstraint: constraintError) { db in try UserRow(user).insert(db) }
     }
 
     public func user(named username: String) async throws -> UserAccount? {
@@ -47,10 +48,11 @@ extension SQLiteStore {
     // MARK: - Contacts
 
     public func createContact(_ contact: Contact) async throws {
-        try await write(mapConstraint: { error in
+        let constraintError: (DatabaseError) -> SwitchboardError? = { error in
             if error.isForeignKeyViolation, let username = contact.username { return Self.unknownUser(username) }
             return error.isDuplicate ? .conflict("contact_exists", "contact \(contact.id) already exists") : nil
-        }) { db in
+        }
+        try await write(mapConstraint: constraintError) { db in
             try ContactRow(contact).insert(db)
             try Self.insertAddresses(of: contact, in: db)
         }
@@ -71,7 +73,8 @@ extension SQLiteStore {
     public func contact(username: String) async throws -> Contact? {
         try await read { db in
             // Oldest first, should several contacts ever be linked to one user.
-            let rows = try ContactRow
+            let rows =
+                try ContactRow
                 .filter(Column("username") == username)
                 .order(Column("created_at"), Column("id"))
                 .limit(1)
@@ -82,20 +85,25 @@ extension SQLiteStore {
 
     public func contacts(withAddress address: Address) async throws -> [Contact] {
         try await read { db in
-            let rows = try ContactRow.fetchAll(db, sql: """
-                SELECT * FROM contacts
-                WHERE id IN (SELECT contact_id FROM contact_addresses WHERE address = ?)
-                ORDER BY name, id
-                """, arguments: [address.description])
+            let rows = try ContactRow.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM contacts
+                    WHERE id IN (SELECT contact_id FROM contact_addresses WHERE address = ?)
+                    ORDER BY name, id
+                    """,
+                arguments: [address.description]
+            )
             return try Self.withAddresses(rows, in: db)
         }
     }
 
     public func updateContact(_ contact: Contact) async throws {
-        try await write(mapConstraint: { error in
+        let constraintError: (DatabaseError) -> SwitchboardError? = { error in
             if error.isForeignKeyViolation, let username = contact.username { return Self.unknownUser(username) }
             return nil
-        }) { db in
+        }
+        try await write(mapConstraint: constraintError) { db in
             guard try ContactRow.exists(db, key: contact.id) else { throw Self.unknownContact(contact.id) }
             try ContactRow(contact).update(db)
             try db.execute(sql: "DELETE FROM contact_addresses WHERE contact_id = ?", arguments: [contact.id])
@@ -116,7 +124,8 @@ extension SQLiteStore {
         for (position, address) in contact.addresses.enumerated() {
             try db.execute(
                 sql: "INSERT INTO contact_addresses (contact_id, position, address) VALUES (?, ?, ?)",
-                arguments: [contact.id, position, address.description])
+                arguments: [contact.id, position, address.description]
+            )
         }
     }
 
@@ -124,10 +133,12 @@ extension SQLiteStore {
     static func withAddresses(_ rows: [ContactRow], in db: Database) throws -> [Contact] {
         var addresses: [String: [Address]] = [:]
         for chunk in rows.map(\.contact.id).chunked(by: 500) {
-            let request = SQLRequest<Row>(literal: """
-                SELECT contact_id, address FROM contact_addresses
-                WHERE contact_id IN \(Array(chunk)) ORDER BY contact_id, position
-                """)
+            let request = SQLRequest<Row>(
+                literal: """
+                    SELECT contact_id, address FROM contact_addresses
+                    WHERE contact_id IN \(Array(chunk)) ORDER BY contact_id, position
+                    """
+            )
             for row in try Row.fetchAll(db, request) {
                 let id: String = try row.decode(forColumn: "contact_id")
                 addresses[id, default: []].append(try row.decodeAddress(forColumn: "address", table: "contact_addresses"))
@@ -143,9 +154,10 @@ extension SQLiteStore {
     // MARK: - Groups
 
     public func createGroup(_ group: ContactGroup) async throws {
-        try await write(mapConstraint: { error in
+        let constraintError: (DatabaseError) -> SwitchboardError? = { error in
             error.isDuplicate ? .conflict("group_exists", "group '\(group.name)' already exists") : nil
-        }) { db in try GroupRow(group).insert(db) }
+        }
+        try await write(mapConstraint: constraintError) { db in try GroupRow(group).insert(db) }
     }
 
     public func group(named name: String) async throws -> ContactGroup? {
@@ -173,7 +185,8 @@ extension SQLiteStore {
             guard try ContactRow.exists(db, key: contactID) else { throw Self.unknownContact(contactID) }
             try db.execute(
                 sql: "INSERT OR IGNORE INTO group_members (group_name, contact_id) VALUES (?, ?)",
-                arguments: [group, contactID])
+                arguments: [group, contactID]
+            )
         }
     }
 
@@ -182,7 +195,8 @@ extension SQLiteStore {
             guard try GroupRow.exists(db, key: group) else { throw Self.unknownGroup(group) }
             try db.execute(
                 sql: "DELETE FROM group_members WHERE group_name = ? AND contact_id = ?",
-                arguments: [group, contactID])
+                arguments: [group, contactID]
+            )
             return db.changesCount > 0
         }
     }
@@ -190,10 +204,14 @@ extension SQLiteStore {
     public func members(group: String) async throws -> [Contact] {
         try await read { db in
             guard try GroupRow.exists(db, key: group) else { throw Self.unknownGroup(group) }
-            let rows = try ContactRow.fetchAll(db, sql: """
-                SELECT c.* FROM contacts c JOIN group_members m ON m.contact_id = c.id
-                WHERE m.group_name = ? ORDER BY c.name, c.id
-                """, arguments: [group])
+            let rows = try ContactRow.fetchAll(
+                db,
+                sql: """
+                    SELECT c.* FROM contacts c JOIN group_members m ON m.contact_id = c.id
+                    WHERE m.group_name = ? ORDER BY c.name, c.id
+                    """,
+                arguments: [group]
+            )
             return try Self.withAddresses(rows, in: db)
         }
     }

@@ -49,19 +49,29 @@ extension SQLiteStore {
         var nextAttempt: Double?
         var lastError: (set: Bool, value: String?) = (true, nil)
         switch item.outcome {
-        case .sent(let c, let r): connector = c; receipt = (true, r); lastError = (false, nil)
-        case .retry(let at, let c, let e): connector = c; nextAttempt = SQLDate.encode(at); lastError.value = e
-        case .failed(let c, let e): connector = c; lastError.value = e
+        case .sent(let c, let r):
+            connector = c
+            receipt = (true, r)
+            lastError = (false, nil)
+        case .retry(let at, let c, let e):
+            connector = c
+            nextAttempt = SQLDate.encode(at)
+            lastError.value = e
+        case .failed(let c, let e):
+            connector = c
+            lastError.value = e
         case .held(let e): lastError.value = e
         case .ignored(let reason): lastError.value = reason
         }
-        let update = try db.cachedStatement(sql: """
-            UPDATE deliveries SET status = ?, connector = COALESCE(?, connector),
-                receipt_id = CASE WHEN ? THEN ? ELSE receipt_id END, next_attempt_at = ?,
-                last_error = CASE WHEN ? THEN ? ELSE last_error END,
-                attempts = attempts + ?, updated_at = ?, lease_until = NULL
-            WHERE id = ? AND status IN (?, ?, ?, ?)
-            """)
+        let update = try db.cachedStatement(
+            sql: """
+                UPDATE deliveries SET status = ?, connector = COALESCE(?, connector),
+                    receipt_id = CASE WHEN ? THEN ? ELSE receipt_id END, next_attempt_at = ?,
+                    last_error = CASE WHEN ? THEN ? ELSE last_error END,
+                    attempts = attempts + ?, updated_at = ?, lease_until = NULL
+                WHERE id = ? AND status IN (?, ?, ?, ?)
+                """
+        )
         // The move is checked in the UPDATE itself (the statuses it may come from); only
         // when it changes nothing is the row read, to say why.
         var from = DeliveryStatus.allCases.filter { $0.canMove(to: next) }.map(\.rawValue)
@@ -80,10 +90,12 @@ extension SQLiteStore {
             throw SwitchboardError.conflict("illegal_transition", "delivery \(id) is \(raw); cannot move to \(next.rawValue)")
         }
         if item.attempts.isEmpty { return }
-        let insert = try db.cachedStatement(sql: """
-            INSERT INTO delivery_attempts (delivery_id, number, at, connector, outcome, error, receipt_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """)
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO delivery_attempts (delivery_id, number, at, connector, outcome, error, receipt_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """
+        )
         for a in item.attempts {
             try insert.execute(arguments: [
                 a.deliveryID, a.number, SQLDate.encode(a.at), a.connector, a.outcome.rawValue, a.error, a.receiptID,

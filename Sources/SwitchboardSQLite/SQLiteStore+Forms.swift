@@ -7,14 +7,15 @@ import SwitchboardCore
 extension SQLiteStore {
     public func recordSubmission(_ submission: FormSubmission) async throws {
         let row = FormSubmissionRow(submission)
-        try await write(mapConstraint: { error in
+        let constraintError: (DatabaseError) -> SwitchboardError? = { error in
             if error.isForeignKeyViolation {
                 return .notFound("unknown_message", "no message with id \(submission.messageID)")
             }
             return error.isDuplicate
                 ? .conflict("form_submission_exists", "submission \(submission.id) or one for message \(submission.messageID) already exists")
                 : nil
-        }) { db in try row.insert(db) }
+        }
+        try await write(mapConstraint: constraintError) { db in try row.insert(db) }
     }
 
     public func formSubmission(id: String) async throws -> FormSubmission? {
@@ -49,7 +50,8 @@ extension SQLiteStore {
         }
     }
 
-    public func noteStatus(deliveryID: String, ifStatus status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Delivery {
+    public func noteStatus(deliveryID: String, ifStatus status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Delivery
+    {
         try await write { db in
             guard let row = try DeliveryRow.fetchOne(db, key: deliveryID) else {
                 throw SwitchboardError.notFound("unknown_delivery", "no delivery with id \(deliveryID)")
@@ -82,7 +84,8 @@ struct FormSubmissionRow: FetchableRecord, PersistableRecord {
             version: try row.decode(forColumn: "version"),
             fields: fields,
             error: try row.decode(forColumn: "error"),
-            receivedAt: SQLDate.decode(try row.decode(Double.self, forColumn: "received_at")))
+            receivedAt: SQLDate.decode(try row.decode(Double.self, forColumn: "received_at"))
+        )
         seq = try row.decode(forColumn: "seq")
     }
 

@@ -14,7 +14,8 @@ extension SQLiteStore {
                 if let replayKey {
                     try db.execute(
                         sql: "INSERT INTO inbound_replay_keys (connector, key, expires_at, message_id) VALUES (?, ?, ?, ?)",
-                        arguments: [replayKey.connector, replayKey.key, SQLDate.encode(replayKey.expiresAt), inbound.id])
+                        arguments: [replayKey.connector, replayKey.key, SQLDate.encode(replayKey.expiresAt), inbound.id]
+                    )
                 }
             }
         } catch let error as DatabaseError where error.isDuplicate {
@@ -28,9 +29,14 @@ extension SQLiteStore {
     private static func claim(_ key: ReplayKey, for messageID: String, in db: Database) throws {
         try db.execute(sql: "DELETE FROM inbound_replay_keys WHERE expires_at < ?", arguments: [SQLDate.encode(Date())])
         if let earlier = try String.fetchOne(
-            db, sql: "SELECT message_id FROM inbound_replay_keys WHERE connector = ? AND key = ?", arguments: [key.connector, key.key]) {
+            db,
+            sql: "SELECT message_id FROM inbound_replay_keys WHERE connector = ? AND key = ?",
+            arguments: [key.connector, key.key]
+        ) {
             throw SwitchboardError.conflict(
-                "replayed", "this request was already received (message \(earlier)); a replay is not committed again")
+                "replayed",
+                "this request was already received (message \(earlier)); a replay is not committed again"
+            )
         }
     }
 
@@ -43,12 +49,18 @@ extension SQLiteStore {
             let receivedAt = SQLDate.encode(Date())
             try db.execute(
                 sql: "INSERT INTO inbox_items (message_id, owner, received_at) VALUES (?, ?, ?)",
-                arguments: [messageID, owner, receivedAt])
+                arguments: [messageID, owner, receivedAt]
+            )
             let id = db.lastInsertedRowID
             let form = try String.fetchOne(db, sql: "SELECT id FROM form_submissions WHERE message_id = ?", arguments: [messageID])
             return InboxItem(
-                id: id, message: message, owner: owner, read: false,
-                receivedAt: SQLDate.decode(receivedAt), formSubmissionID: form)
+                id: id,
+                message: message,
+                owner: owner,
+                read: false,
+                receivedAt: SQLDate.decode(receivedAt),
+                formSubmissionID: form
+            )
         }
     }
 
@@ -86,19 +98,24 @@ extension SQLiteStore {
             else { return false }
             try db.execute(
                 sql: "INSERT OR IGNORE INTO inbox_reads (item_id, username, read_at) VALUES (?, ?, ?)",
-                arguments: [itemID, username, SQLDate.encode(Date())])
+                arguments: [itemID, username, SQLDate.encode(Date())]
+            )
             return true
         }
     }
 
     public func unreadCount(viewer: String) async throws -> (mine: Int, common: Int) {
         try await read { db in
-            let row = try Row.fetchOne(db, sql: """
-                SELECT COALESCE(SUM(i.owner IS NOT NULL), 0) AS mine, COALESCE(SUM(i.owner IS NULL), 0) AS common
-                FROM inbox_items i
-                WHERE (i.owner = ? OR i.owner IS NULL)
-                  AND NOT EXISTS (SELECT 1 FROM inbox_reads r WHERE r.item_id = i.id AND r.username = ?)
-                """, arguments: [viewer, viewer])
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COALESCE(SUM(i.owner IS NOT NULL), 0) AS mine, COALESCE(SUM(i.owner IS NULL), 0) AS common
+                    FROM inbox_items i
+                    WHERE (i.owner = ? OR i.owner IS NULL)
+                      AND NOT EXISTS (SELECT 1 FROM inbox_reads r WHERE r.item_id = i.id AND r.username = ?)
+                    """,
+                arguments: [viewer, viewer]
+            )
             guard let row else { return (0, 0) }
             return (try row.decode(Int.self, forColumn: "mine"), try row.decode(Int.self, forColumn: "common"))
         }
@@ -140,7 +157,8 @@ extension SQLiteStore {
                 owner: try row.decode(forColumn: "owner"),
                 read: try row.decode(forColumn: "is_read"),
                 receivedAt: SQLDate.decode(try row.decode(Double.self, forColumn: "received_at")),
-                formSubmissionID: try row.decode(forColumn: "form_submission_id"))
+                formSubmissionID: try row.decode(forColumn: "form_submission_id")
+            )
         }
     }
 }

@@ -38,14 +38,17 @@ extension SQLiteStore {
     private static func accept(_ submission: Submission, in db: Database) throws -> Acceptance {
         if let key = submission.idempotency {
             let existing = try Row.fetchOne(
-                db, sql: #"SELECT fingerprint, message_id FROM idempotency_keys WHERE scope = ? AND "key" = ?"#,
-                arguments: [key.scope, key.key])
+                db,
+                sql: #"SELECT fingerprint, message_id FROM idempotency_keys WHERE scope = ? AND "key" = ?"#,
+                arguments: [key.scope, key.key]
+            )
             if let existing {
                 let fingerprint: String = try existing.decode(forColumn: "fingerprint")
                 guard fingerprint == key.fingerprint else {
                     throw SwitchboardError.conflict(
                         "idempotency_key_reused",
-                        "idempotency key '\(key.key)' was already used for a different request")
+                        "idempotency key '\(key.key)' was already used for a different request"
+                    )
                 }
                 let messageID: String = try existing.decode(forColumn: "message_id")
                 guard let record = try fetchRecord(id: messageID, in: db) else {
@@ -59,7 +62,8 @@ extension SQLiteStore {
         for delivery in submission.deliveries where delivery.messageID != message.id {
             throw SwitchboardError.invalid(
                 "delivery_message_mismatch",
-                "delivery \(delivery.id) belongs to message \(delivery.messageID), not \(message.id)")
+                "delivery \(delivery.id) belongs to message \(delivery.messageID), not \(message.id)"
+            )
         }
         try insert(message, warnings: submission.warnings, in: db)
         for (position, delivery) in submission.deliveries.enumerated() {
@@ -68,12 +72,14 @@ extension SQLiteStore {
         if let key = submission.idempotency {
             try db.execute(
                 sql: #"INSERT INTO idempotency_keys (scope, "key", fingerprint, message_id, created_at) VALUES (?, ?, ?, ?, ?)"#,
-                arguments: [key.scope, key.key, key.fingerprint, message.id, SQLDate.encode(Date())])
+                arguments: [key.scope, key.key, key.fingerprint, message.id, SQLDate.encode(Date())]
+            )
         }
         let record = MessageRecord(
             message: MessageRow.stored(message),
             deliveries: submission.deliveries.map(DeliveryRow.stored),
-            warnings: submission.warnings)
+            warnings: submission.warnings
+        )
         return Acceptance(record: record, replayed: false)
     }
 
@@ -93,7 +99,8 @@ extension SQLiteStore {
         guard let row = try MessageRow.fetchOne(db, key: id) else { return nil }
         var message = row.message
         message.attachments = try fetchAttachments(messageIDs: [id], in: db)[id] ?? []
-        let deliveries = try DeliveryRow
+        let deliveries =
+            try DeliveryRow
             .filter(Column("message_id") == id)
             .order(Column("position"))
             .fetchAll(db)
@@ -117,7 +124,8 @@ extension SQLiteStore {
     static func fetchAttachments(messageIDs: [String], in db: Database) throws -> [String: [Attachment]] {
         var result: [String: [Attachment]] = [:]
         for chunk in messageIDs.chunked(by: 500) {
-            let rows = try AttachmentRow
+            let rows =
+                try AttachmentRow
                 .filter(Array(chunk).contains(Column("message_id")))
                 .order(Column("message_id"), Column("position"))
                 .fetchAll(db)
@@ -159,10 +167,12 @@ extension SQLiteStore {
 
             let leaseValue = SQLDate.encode(leaseUntil)
             for chunk in due.map(\.id).chunked(by: 500) {
-                try db.execute(literal: """
-                    UPDATE deliveries SET status = 'sending', lease_until = \(leaseValue), updated_at = \(nowValue)
-                    WHERE id IN \(Array(chunk))
-                    """)
+                try db.execute(
+                    literal: """
+                        UPDATE deliveries SET status = 'sending', lease_until = \(leaseValue), updated_at = \(nowValue)
+                        WHERE id IN \(Array(chunk))
+                        """
+                )
             }
             let messages = try Self.fetchMessages(ids: due.map(\.messageID), in: db)
             return try due.map { delivery in
@@ -190,13 +200,16 @@ extension SQLiteStore {
     public func nextDue() async throws -> Date? {
         try await read { db in
             // A `sending` delivery whose worker died is due again when its lease runs out.
-            let value = try Double.fetchOne(db, sql: """
-                SELECT MIN(t) FROM (
-                    SELECT MIN(next_attempt_at) AS t FROM deliveries INDEXED BY deliveries_due WHERE status = 'queued'
-                    UNION ALL
-                    SELECT MIN(lease_until) AS t FROM deliveries INDEXED BY deliveries_lease WHERE status = 'sending'
-                )
-                """)
+            let value = try Double.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(t) FROM (
+                        SELECT MIN(next_attempt_at) AS t FROM deliveries INDEXED BY deliveries_due WHERE status = 'queued'
+                        UNION ALL
+                        SELECT MIN(lease_until) AS t FROM deliveries INDEXED BY deliveries_lease WHERE status = 'sending'
+                    )
+                    """
+            )
             return SQLDate.decodeIfPresent(value)
         }
     }
@@ -207,12 +220,16 @@ extension SQLiteStore {
         let addressText = address.description
         let sinceValue = SQLDate.encode(since)
         return try await read { db in
-            try String.fetchOne(db, sql: """
-                SELECT m.sender FROM deliveries d JOIN messages m ON m.id = d.message_id
-                WHERE d.address = ? AND m.direction = 'outbound' AND m.created_at >= ?
-                  AND m.sender IS NOT NULL AND instr(m.sender, ':') = 0
-                ORDER BY m.created_at DESC LIMIT 1
-                """, arguments: [addressText, sinceValue])
+            try String.fetchOne(
+                db,
+                sql: """
+                    SELECT m.sender FROM deliveries d JOIN messages m ON m.id = d.message_id
+                    WHERE d.address = ? AND m.direction = 'outbound' AND m.created_at >= ?
+                      AND m.sender IS NOT NULL AND instr(m.sender, ':') = 0
+                    ORDER BY m.created_at DESC LIMIT 1
+                    """,
+                arguments: [addressText, sinceValue]
+            )
         }
     }
 }

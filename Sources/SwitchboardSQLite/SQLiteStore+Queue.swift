@@ -53,7 +53,8 @@ extension SQLiteStore {
                     channel: ChannelName(rawValue: try row.decode(forColumn: "channel")),
                     count: try row.decode(forColumn: "count"),
                     oldest: SQLDate.decode(try row.decode(Double.self, forColumn: "oldest")),
-                    highestSeverity: Severity.allCases[rank])
+                    highestSeverity: Severity.allCases[rank]
+                )
             }
         }
     }
@@ -72,7 +73,11 @@ extension SQLiteStore {
     }
 
     public func cancelPending(
-        createdBefore before: Date, channel: ChannelName?, status: DeliveryStatus, reason: String, by actor: String
+        createdBefore before: Date,
+        channel: ChannelName?,
+        status: DeliveryStatus,
+        reason: String,
+        by actor: String
     ) async throws -> Int {
         guard status.isFinal else {
             throw SwitchboardError.invalid("invalid_status", "pending deliveries can only be cancelled to a final status, not \(status.rawValue)")
@@ -89,10 +94,12 @@ extension SQLiteStore {
                     INSERT INTO status_changes (delivery_id, from_status, to_status, reason, actor, at)
                     SELECT id, status, ?, ?, ?, ? FROM deliveries WHERE \(filter) ORDER BY created_at, rowid
                     """,
-                arguments: [status.rawValue, reason, actor, now] + filterArguments)
+                arguments: [status.rawValue, reason, actor, now] + filterArguments
+            )
             try db.execute(
                 sql: "UPDATE deliveries SET status = ?, next_attempt_at = NULL, lease_until = NULL, updated_at = ? WHERE \(filter)",
-                arguments: [status.rawValue, now] + filterArguments)
+                arguments: [status.rawValue, now] + filterArguments
+            )
             return db.changesCount
         }
     }
@@ -125,13 +132,15 @@ extension SQLiteStore {
                         INSERT INTO status_changes (delivery_id, from_status, to_status, reason, actor, at)
                         SELECT id, status, 'queued', ?, ?, ? FROM deliveries WHERE \(filter) ORDER BY created_at, rowid
                         """,
-                    arguments: [reason, actor, nowValue] + filterArguments)
+                    arguments: [reason, actor, nowValue] + filterArguments
+                )
                 try db.execute(
                     sql: """
                         UPDATE deliveries SET status = 'queued', attempts = 0, next_attempt_at = ?, lease_until = NULL,
                                updated_at = ? WHERE \(filter)
                         """,
-                    arguments: [nowValue, nowValue] + filterArguments)
+                    arguments: [nowValue, nowValue] + filterArguments
+                )
                 moved += db.changesCount
             }
             return moved
@@ -151,7 +160,9 @@ extension SQLiteStore {
             let from = row.delivery.status
             guard from.canMove(to: status) else {
                 throw SwitchboardError.conflict(
-                    "illegal_transition", "delivery \(deliveryID) is \(from.rawValue); cannot move to \(status.rawValue)")
+                    "illegal_transition",
+                    "delivery \(deliveryID) is \(from.rawValue); cannot move to \(status.rawValue)"
+                )
             }
             try StatusChangeRow(StatusChange(deliveryID: deliveryID, from: from, to: status, reason: reason, actor: actor, at: now)).insert(db)
             row.delivery.status = status
@@ -177,9 +188,10 @@ extension SQLiteStore {
 
     public func addDeliveries(_ deliveries: [Delivery]) async throws {
         guard !deliveries.isEmpty else { return }
-        try await write(mapConstraint: { error in
+        let constraintError: (DatabaseError) -> SwitchboardError? = { error in
             error.isDuplicate ? .conflict("delivery_exists", "a delivery with one of these ids already exists") : nil
-        }) { db in
+        }
+        try await write(mapConstraint: constraintError) { db in
             // Appended after the message's existing deliveries, in the order given.
             var nextPosition: [String: Int] = [:]
             for delivery in deliveries {
@@ -187,7 +199,8 @@ extension SQLiteStore {
                 if let next = nextPosition[delivery.messageID] {
                     position = next
                 } else {
-                    guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM messages WHERE id = ?)", arguments: [delivery.messageID]) == true else {
+                    guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM messages WHERE id = ?)", arguments: [delivery.messageID]) == true
+                    else {
                         throw SwitchboardError.notFound("unknown_message", "no message with id \(delivery.messageID)")
                     }
                     let last = try Int.fetchOne(db, sql: "SELECT MAX(position) FROM deliveries WHERE message_id = ?", arguments: [delivery.messageID])
@@ -204,7 +217,8 @@ extension SQLiteStore {
         return try await write { db in
             try db.execute(
                 sql: "UPDATE deliveries SET status = 'queued', next_attempt_at = ?, lease_until = NULL, updated_at = ? WHERE status = 'sending'",
-                arguments: [nowValue, nowValue])
+                arguments: [nowValue, nowValue]
+            )
             return db.changesCount
         }
     }

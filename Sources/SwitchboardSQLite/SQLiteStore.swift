@@ -23,9 +23,15 @@ public final class SQLiteStore: HubStore {
         /// process's (the CLI's) within this time. See `CredentialCache`.
         public var credentialCacheTTL: TimeInterval
 
-        public init(path: String?, synchronous: StorageSettings.Synchronous = .full, busyTimeout: TimeInterval = 5,
-                    credentialCacheTTL: TimeInterval = 5) {
-            self.path = path; self.synchronous = synchronous; self.busyTimeout = busyTimeout
+        public init(
+            path: String?,
+            synchronous: StorageSettings.Synchronous = .full,
+            busyTimeout: TimeInterval = 5,
+            credentialCacheTTL: TimeInterval = 5
+        ) {
+            self.path = path
+            self.synchronous = synchronous
+            self.busyTimeout = busyTimeout
             self.credentialCacheTTL = credentialCacheTTL
         }
     }
@@ -74,8 +80,11 @@ public final class SQLiteStore: HubStore {
     }
 
     /// Opens `switchboard.sqlite` in `directory`, creating the directory if it is missing.
-    public convenience init(directory: String, synchronous: StorageSettings.Synchronous = .full,
-                            credentialCacheTTL: TimeInterval = 5) throws {
+    public convenience init(
+        directory: String,
+        synchronous: StorageSettings.Synchronous = .full,
+        credentialCacheTTL: TimeInterval = 5
+    ) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = URL(fileURLWithPath: directory).appendingPathComponent(Self.fileName).path
         try self.init(configuration: Configuration(path: path, synchronous: synchronous, credentialCacheTTL: credentialCacheTTL))
@@ -138,7 +147,10 @@ extension Array {
 extension SQLiteStore {
     /// Settings worth checking on a live database; an enum so no text reaches the SQL.
     enum Pragma: String, Sendable {
-        case journalMode = "journal_mode", synchronous, foreignKeys = "foreign_keys", busyTimeout = "busy_timeout"
+        case journalMode = "journal_mode"
+        case synchronous
+        case foreignKeys = "foreign_keys"
+        case busyTimeout = "busy_timeout"
     }
 
     /// The setting as the writer connection, the one that commits, has it.

@@ -38,8 +38,11 @@ extension SQLiteStore {
         try await read { db in
             guard try db.tableExists("switchboard_topic_alerts") else { return [] }
             let decoder = JSONDecoder()
-            return try Row.fetchAll(db, sql: "SELECT id, topic, change, principal FROM switchboard_topic_alerts WHERE id > ? ORDER BY id LIMIT ?",
-                                    arguments: [after, limit]).map { row in
+            return try Row.fetchAll(
+                db,
+                sql: "SELECT id, topic, change, principal FROM switchboard_topic_alerts WHERE id > ? ORDER BY id LIMIT ?",
+                arguments: [after, limit]
+            ).map { row in
                 let id: Int64 = row["id"]
                 let stored = try decoder.decode(StoredChange.self, from: Data((row["change"] as String).utf8))
                 let principal = try (row["principal"] as String?).map { try decoder.decode(TopicPrincipal.self, from: Data($0.utf8)) }

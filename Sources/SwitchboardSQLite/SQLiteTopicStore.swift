@@ -13,12 +13,14 @@ import SwitchboardCore
 extension SQLiteStore: TopicStore {
     public func prepareTopics(_ topics: [TopicDefinition]) async throws {
         try await writer.write { db in
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS switchboard_topic_state (tbl TEXT PRIMARY KEY NOT NULL, revision INTEGER NOT NULL DEFAULT 0);
-                CREATE TABLE IF NOT EXISTS switchboard_topic_columns (
-                    tbl TEXT NOT NULL, col TEXT NOT NULL, type TEXT NOT NULL, PRIMARY KEY (tbl, col)) WITHOUT ROWID;
-                \(Self.alertTableSQL)
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS switchboard_topic_state (tbl TEXT PRIMARY KEY NOT NULL, revision INTEGER NOT NULL DEFAULT 0);
+                    CREATE TABLE IF NOT EXISTS switchboard_topic_columns (
+                        tbl TEXT NOT NULL, col TEXT NOT NULL, type TEXT NOT NULL, PRIMARY KEY (tbl, col)) WITHOUT ROWID;
+                    \(Self.alertTableSQL)
+                    """
+            )
             var problems: [ConfigProblem] = []
             for topic in topics { try Self.prepare(topic, db, &problems) }
             if !problems.isEmpty { throw ConfigurationError(problems: problems) }
@@ -27,23 +29,36 @@ extension SQLiteStore: TopicStore {
 
     static func prepare(_ topic: TopicDefinition, _ db: Database, _ problems: inout [ConfigProblem]) throws {
         let t = quoted(topic.table)
-        let exists = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE)",
-                                       arguments: [topic.table]) ?? false
+        let exists =
+            try Bool.fetchOne(
+                db,
+                sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE)",
+                arguments: [topic.table]
+            ) ?? false
         let known = try [String: String](
             Row.fetchAll(db, sql: "SELECT col, type FROM switchboard_topic_columns WHERE tbl = ?", arguments: [topic.table])
-                .map { ($0["col"] as String, $0["type"] as String) }, uniquingKeysWith: { a, _ in a })
+                .map { ($0["col"] as String, $0["type"] as String) },
+            uniquingKeysWith: { a, _ in a }
+        )
         if !exists {
             let columns = topic.columns.map { ", \(quoted($0.name)) \($0.type.sqlType)" }.joined()
-            try db.execute(sql: """
-                CREATE TABLE \(t) ("_seq" INTEGER PRIMARY KEY AUTOINCREMENT, "id" TEXT NOT NULL UNIQUE, "user" TEXT,
-                                   "timestamp" TEXT NOT NULL\(columns));
-                CREATE INDEX \(quoted(topic.table + "_timestamp")) ON \(t) ("timestamp");
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE \(t) ("_seq" INTEGER PRIMARY KEY AUTOINCREMENT, "id" TEXT NOT NULL UNIQUE, "user" TEXT,
+                                       "timestamp" TEXT NOT NULL\(columns));
+                    CREATE INDEX \(quoted(topic.table + "_timestamp")) ON \(t) ("timestamp");
+                    """
+            )
             try db.execute(sql: "DELETE FROM switchboard_topic_columns WHERE tbl = ?", arguments: [topic.table])
             for c in topic.columns { try record(c, topic, db) }
         } else if known.isEmpty {
-            problems.append(ConfigProblem(path: "topics.\(topic.name).table", mark: nil,
-                                          message: "table '\(topic.table)' already exists in the database and is not a topic table; choose another table name"))
+            problems.append(
+                ConfigProblem(
+                    path: "topics.\(topic.name).table",
+                    mark: nil,
+                    message: "table '\(topic.table)' already exists in the database and is not a topic table; choose another table name"
+                )
+            )
             return
         } else {
             for c in topic.columns {
@@ -56,10 +71,16 @@ extension SQLiteStore: TopicStore {
                 if old == c.type { continue }
                 let used = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(t) WHERE \(quoted(c.name)) IS NOT NULL") ?? 0
                 guard old.widens(to: c.type) || used == 0 else {
-                    problems.append(ConfigProblem(path: path, mark: nil, message: """
-                        cannot change column '\(c.name)' of table '\(topic.table)' from \(old.rawValue) to \(c.type.rawValue): \
-                        \(used) existing value(s) could be lost; keep \(old.rawValue), add a new column, or migrate the table by hand
-                        """))
+                    problems.append(
+                        ConfigProblem(
+                            path: path,
+                            mark: nil,
+                            message: """
+                                cannot change column '\(c.name)' of table '\(topic.table)' from \(old.rawValue) to \(c.type.rawValue): \
+                                \(used) existing value(s) could be lost; keep \(old.rawValue), add a new column, or migrate the table by hand
+                                """
+                        )
+                    )
                     continue
                 }
                 try record(c, topic, db)
@@ -69,16 +90,21 @@ extension SQLiteStore: TopicStore {
     }
 
     static func record(_ c: TopicColumn, _ topic: TopicDefinition, _ db: Database) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO switchboard_topic_columns (tbl, col, type) VALUES (?, ?, ?)",
-                       arguments: [topic.table, c.name, c.type.rawValue])
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO switchboard_topic_columns (tbl, col, type) VALUES (?, ?, ?)",
+            arguments: [topic.table, c.name, c.type.rawValue]
+        )
     }
 
     public func insert(_ rows: [TopicRow], into topic: TopicDefinition, alert: TopicAlertRequest?) async throws -> [Result<TopicChange, any Error>] {
         try await commits.write(durable: topic.durability == .flush) { db in
             let columns = topic.allColumns
-            let sql = "INSERT INTO \(Self.quoted(topic.table)) (\(columns.map { Self.quoted($0.name) }.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
+            let sql =
+                "INSERT INTO \(Self.quoted(topic.table)) (\(columns.map { Self.quoted($0.name) }.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
             let statement = try db.cachedStatement(sql: sql)
-            func insert(_ row: TopicRow) throws { try statement.execute(arguments: StatementArguments(columns.map { Self.bind(row[$0.name]) as DatabaseValue })) }
+            func insert(_ row: TopicRow) throws {
+                try statement.execute(arguments: StatementArguments(columns.map { Self.bind(row[$0.name]) as DatabaseValue }))
+            }
             // Ids are random, so a duplicate is all but impossible: insert the batch at once with
             // one revision bump, and only if that fails go row by row, each in its own savepoint.
             if rows.count > 1 {
@@ -104,8 +130,12 @@ extension SQLiteStore: TopicStore {
                 do {
                     var change: TopicChange?
                     try db.inSavepoint {
-                        if rows.count == 1 { try insert(row) } else {
-                            try db.makeStatement(sql: sql).execute(arguments: StatementArguments(columns.map { Self.bind(row[$0.name]) as DatabaseValue }))
+                        if rows.count == 1 {
+                            try insert(row)
+                        } else {
+                            try db.makeStatement(sql: sql).execute(
+                                arguments: StatementArguments(columns.map { Self.bind(row[$0.name]) as DatabaseValue })
+                            )
                         }
                         change = try Self.recordAlert(TopicChange(method: .post, row: row, revision: try Self.bump(topic, db)), alert, topic, db)
                         return .commit
@@ -119,8 +149,13 @@ extension SQLiteStore: TopicStore {
         }
     }
 
-    public func update(id: String, values: [String: TopicValue], onlyAuthor: String?, in topic: TopicDefinition,
-                       alert: TopicAlertRequest?) async throws -> TopicChange {
+    public func update(
+        id: String,
+        values: [String: TopicValue],
+        onlyAuthor: String?,
+        in topic: TopicDefinition,
+        alert: TopicAlertRequest?
+    ) async throws -> TopicChange {
         try await topicWrite(topic) { db in
             let old = try Self.existing(id, onlyAuthor, topic, db, verb: "change")
             let fields = values.keys.sorted()
@@ -148,12 +183,20 @@ extension SQLiteStore: TopicStore {
                 let c = Self.quoted(f.column)
                 switch f.op {
                 case .equal, .notEqual:
-                    clauses.append("\(c) \(f.op == .equal ? "IN" : "NOT IN") (\(Array(repeating: "?", count: f.values.count).joined(separator: ", ")))")
+                    clauses.append(
+                        "\(c) \(f.op == .equal ? "IN" : "NOT IN") (\(Array(repeating: "?", count: f.values.count).joined(separator: ", ")))"
+                    )
                     args += f.values.map(Self.bind)
                 case .contains:
-                    for v in f.values { clauses.append("instr(\(c), ?) > 0"); args.append((v.text ?? "").databaseValue) }
+                    for v in f.values {
+                        clauses.append("instr(\(c), ?) > 0")
+                        args.append((v.text ?? "").databaseValue)
+                    }
                 default:
-                    for v in f.values { clauses.append("\(c) \(f.op.rawValue) ?"); args.append(Self.bind(v)) }
+                    for v in f.values {
+                        clauses.append("\(c) \(f.op.rawValue) ?")
+                        args.append(Self.bind(v))
+                    }
                 }
             }
             let t = Self.quoted(topic.table)
@@ -162,9 +205,11 @@ extension SQLiteStore: TopicStore {
                 guard let seq = try Int64.fetchOne(db, sql: "SELECT \"_seq\" FROM \(t) WHERE \"id\" = ?", arguments: [id]) else {
                     throw TopicError.invalid("invalid_filter", "_since: no message with id '\(id)'")
                 }
-                clauses.append("\"_seq\" > ?"); args.append(seq.databaseValue)
+                clauses.append("\"_seq\" > ?")
+                args.append(seq.databaseValue)
             case .time(let time)?:
-                clauses.append("\"timestamp\" > ?"); args.append(time.databaseValue)
+                clauses.append("\"timestamp\" > ?")
+                args.append(time.databaseValue)
             case nil: break
             }
             let columns = topic.allColumns.map { Self.quoted($0.name) }.joined(separator: ", ")
@@ -204,8 +249,10 @@ extension SQLiteStore: TopicStore {
 
     /// Advances the topic's revision by `count` writes; returns the last one.
     static func bump(_ topic: TopicDefinition, _ db: Database, by count: Int64 = 1) throws -> Int64 {
-        try Int64.fetchOne(db.cachedStatement(sql: "UPDATE switchboard_topic_state SET revision = revision + ? WHERE tbl = ? RETURNING revision"),
-                           arguments: [count, topic.table]) ?? 0
+        try Int64.fetchOne(
+            db.cachedStatement(sql: "UPDATE switchboard_topic_state SET revision = revision + ? WHERE tbl = ? RETURNING revision"),
+            arguments: [count, topic.table]
+        ) ?? 0
     }
 
     static func quoted(_ identifier: String) -> String {

@@ -13,18 +13,32 @@ import SwitchboardCore
 /// - Parameter topicHooks: code hooks by topic name (`open`, `prepare`, `modify`), run after
 ///   that topic's declarative rules; a name that is not a configured topic is a programming
 ///   error and stops here.
-public func buildApplication(hub: Hub, registry: PrometheusCollectorRegistry, logger: Logger,
-                             topicHooks: [String: any TopicHook] = [:]) -> some ApplicationProtocol {
+public func buildApplication(
+    hub: Hub,
+    registry: PrometheusCollectorRegistry,
+    logger: Logger,
+    topicHooks: [String: any TopicHook] = [:]
+) -> some ApplicationProtocol {
     buildApplication(hub: hub, registry: registry, logger: logger, accounts: Accounts(store: hub.store), topicHooks: topicHooks)
 }
 
 /// As above, with the accounts (and so the bcrypt cost) chosen by the caller; tests use cost 4.
-func buildApplication(hub: Hub, registry: PrometheusCollectorRegistry, logger: Logger, accounts: Accounts,
-                      topicHooks: [String: any TopicHook] = [:]) -> some ApplicationProtocol {
+func buildApplication(
+    hub: Hub,
+    registry: PrometheusCollectorRegistry,
+    logger: Logger,
+    accounts: Accounts,
+    topicHooks: [String: any TopicHook] = [:]
+) -> some ApplicationProtocol {
     let unknown = topicHooks.keys.filter { name in !hub.configuration.topics.contains { $0.name == name } }.sorted()
     precondition(unknown.isEmpty, "topic hooks for topics that are not configured: \(unknown.joined(separator: ", "))")
-    let environment = APIEnvironment(hub: hub, accounts: accounts, registry: registry, openAPIDocument: APIEnvironment.loadOpenAPIDocument(logger: logger),
-                                     templates: MessageTemplates(hub.configuration.templates))
+    let environment = APIEnvironment(
+        hub: hub,
+        accounts: accounts,
+        registry: registry,
+        openAPIDocument: APIEnvironment.loadOpenAPIDocument(logger: logger),
+        templates: MessageTemplates(hub.configuration.templates)
+    )
     let server = hub.configuration.server
     let topics = TopicEndpoints(environment, hooks: topicHooks, logger: logger)
     var app = Application(
@@ -89,7 +103,8 @@ struct APIEnvironment: Sendable {
 
     static func loadOpenAPIDocument(logger: Logger) -> [UInt8]? {
         guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"),
-              let data = try? Data(contentsOf: url) else {
+            let data = try? Data(contentsOf: url)
+        else {
             logger.error("the OpenAPI document is missing from the SwitchboardServer bundle")
             return nil
         }

@@ -14,7 +14,9 @@ enum StoreFixture {
     static let binary = Data((0...255).map { UInt8($0) } + [0, 0, 255])
 
     static func outbound(
-        _ text: String = "Server room temperature is 41 °C", attachments: Int = 0, sender: String? = "alice",
+        _ text: String = "Server room temperature is 41 °C",
+        attachments: Int = 0,
+        sender: String? = "alice",
         at date: Date = t0
     ) -> Message {
         Message(
@@ -27,22 +29,32 @@ enum StoreFixture {
             },
             severity: attachments > 0 ? .critical : .info,
             sender: sender,
-            createdAt: date)
+            createdAt: date
+        )
     }
 
     static func inbound(_ text: String, from: Address = .sms("+4712345678"), attachments: Int = 0, at date: Date = t0) -> Message {
         Message(
-            direction: .inbound, subject: nil, text: text,
+            direction: .inbound,
+            subject: nil,
+            text: text,
             attachments: (0..<attachments).map { Attachment(filename: "photo-\($0).jpg", contentType: "image/jpeg", data: binary) },
-            severity: .info, sender: from.description, createdAt: date,
-            origin: Origin(connector: "kannel", from: from, to: .sms("+4790000000")))
+            severity: .info,
+            sender: from.description,
+            createdAt: date,
+            origin: Origin(connector: "kannel", from: from, to: .sms("+4790000000"))
+        )
     }
 
     /// A queued SMS delivery of `message`, due at `due`.
     static func sms(_ message: Message, _ number: Int = 12_345_678, due: Date = t0) -> Delivery {
         Delivery(
-            messageID: message.id, address: .sms("+47\(number)"), channel: .sms,
-            nextAttemptAt: due, createdAt: t0)
+            messageID: message.id,
+            address: .sms("+47\(number)"),
+            channel: .sms,
+            nextAttemptAt: due,
+            createdAt: t0
+        )
     }
 
     /// A submission of one message with an SMS delivery per due date.
@@ -65,14 +77,20 @@ extension Date {
 }
 
 extension Message {
-    var ms: Message { var m = self; m.createdAt = createdAt.ms; return m }
+    var ms: Message {
+        var m = self
+        m.createdAt = createdAt.ms
+        return m
+    }
 }
 
 extension Delivery {
     /// Also drops `updatedAt`, which a store sets from its own clock.
     var ms: Delivery {
         var d = self
-        d.nextAttemptAt = nextAttemptAt?.ms; d.createdAt = createdAt.ms; d.updatedAt = .distantPast
+        d.nextAttemptAt = nextAttemptAt?.ms
+        d.createdAt = createdAt.ms
+        d.updatedAt = .distantPast
         return d
     }
 }
@@ -82,26 +100,51 @@ extension MessageRecord {
 }
 
 extension DeliveryAttempt {
-    var ms: DeliveryAttempt { var a = self; a.at = at.ms; return a }
+    var ms: DeliveryAttempt {
+        var a = self
+        a.at = at.ms
+        return a
+    }
 }
 
 extension InboxItem {
     /// Also drops `receivedAt`, which a store sets from its own clock.
-    var ms: InboxItem { var i = self; i.message = message.ms; i.receivedAt = .distantPast; return i }
+    var ms: InboxItem {
+        var i = self
+        i.message = message.ms
+        i.receivedAt = .distantPast
+        return i
+    }
 }
 
 extension UserAccount {
-    var ms: UserAccount { var u = self; u.createdAt = createdAt.ms; return u }
+    var ms: UserAccount {
+        var u = self
+        u.createdAt = createdAt.ms
+        return u
+    }
 }
 
 extension Contact {
-    var ms: Contact { var c = self; c.createdAt = createdAt.ms; return c }
+    var ms: Contact {
+        var c = self
+        c.createdAt = createdAt.ms
+        return c
+    }
 }
 
 extension ContactGroup {
-    var ms: ContactGroup { var g = self; g.createdAt = createdAt.ms; return g }
+    var ms: ContactGroup {
+        var g = self
+        g.createdAt = createdAt.ms
+        return g
+    }
 }
 
 extension APIToken {
-    var ms: APIToken { var t = self; t.createdAt = createdAt.ms; return t }
+    var ms: APIToken {
+        var t = self
+        t.createdAt = createdAt.ms
+        return t
+    }
 }

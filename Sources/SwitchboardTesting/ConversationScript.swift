@@ -19,7 +19,8 @@ public struct ConversationScript: Sendable {
     public let connector: String
 
     public init(hub: Hub, connector: String = "tester") {
-        self.hub = hub; self.connector = connector
+        self.hub = hub
+        self.connector = connector
     }
 
     public func run(_ script: String, sourceLocation: String = #fileID, line sourceLine: Int = #line) async throws {
@@ -96,6 +97,9 @@ public struct ConversationScript: Sendable {
 public struct ScriptFailure: Error, CustomStringConvertible, Sendable {
     public let line: Int
     public let message: String
-    init(line: Int, _ message: String) { self.line = line; self.message = message }
+    init(line: Int, _ message: String) {
+        self.line = line
+        self.message = message
+    }
     public var description: String { "script line \(line): \(message)" }
 }

@@ -12,8 +12,13 @@ extension StoreConformance {
         let now = StoreFixture.sms(message, 1_000_002, due: StoreFixture.t0)
         let future = StoreFixture.sms(message, 1_000_003, due: StoreFixture.at(60))
         let held = Delivery(
-            messageID: message.id, address: .sms("+4710000004"), channel: .sms, status: .held,
-            lastError: "no route", createdAt: StoreFixture.t0)
+            messageID: message.id,
+            address: .sms("+4710000004"),
+            channel: .sms,
+            status: .held,
+            lastError: "no route",
+            createdAt: StoreFixture.t0
+        )
         _ = try await store.accept(Submission(message: message, deliveries: [now, future, held, past]))
         _ = try await store.accept(older)
 
@@ -60,14 +65,19 @@ extension StoreConformance {
         let submission = StoreFixture.submission(dueAt: Array(repeating: StoreFixture.t0, count: 4))
         _ = try await store.accept(submission)
         _ = try await store.claimDue(limit: 10, now: StoreFixture.t0, leaseUntil: StoreFixture.at(30))
-        let (d1, d2, d3, d4) = (submission.deliveries[0].id, submission.deliveries[1].id,
-                                submission.deliveries[2].id, submission.deliveries[3].id)
+        let (d1, d2, d3, d4) = (
+            submission.deliveries[0].id, submission.deliveries[1].id,
+            submission.deliveries[2].id, submission.deliveries[3].id
+        )
         func attempt(_ id: String, _ outcome: DeliveryAttempt.Outcome, error: String? = nil) -> DeliveryAttempt {
             DeliveryAttempt(deliveryID: id, number: 1, at: StoreFixture.at(1), connector: "kannel", outcome: outcome, error: error)
         }
 
         let sent = try await store.finish(
-            deliveryID: d1, outcome: .sent(connector: "kannel", receiptID: "r-1"), attempts: [attempt(d1, .sent)])
+            deliveryID: d1,
+            outcome: .sent(connector: "kannel", receiptID: "r-1"),
+            attempts: [attempt(d1, .sent)]
+        )
         try expectEqual(sent.status, .sent, "sent moves to sent")
         try expectEqual(sent.connector, "kannel", "sent records the connector")
         try expectEqual(sent.receiptID, "r-1", "sent records the receipt")
@@ -75,15 +85,20 @@ extension StoreConformance {
         try expectEqual(sent.attempts, 1, "an attempt counts")
 
         let retry = try await store.finish(
-            deliveryID: d2, outcome: .retry(at: StoreFixture.at(300), connector: "kannel", error: "timeout"),
-            attempts: [attempt(d2, .transient, error: "timeout")])
+            deliveryID: d2,
+            outcome: .retry(at: StoreFixture.at(300), connector: "kannel", error: "timeout"),
+            attempts: [attempt(d2, .transient, error: "timeout")]
+        )
         try expectEqual(retry.status, .queued, "retry moves back to queued")
         try expectEqual(retry.nextAttemptAt?.ms, StoreFixture.at(300).ms, "retry sets the next attempt")
         try expectEqual(retry.lastError, "timeout", "retry records the error")
         try expectEqual(retry.attempts, 1, "an attempt counts")
 
         let failed = try await store.finish(
-            deliveryID: d3, outcome: .failed(connector: nil, error: "number does not exist"), attempts: [])
+            deliveryID: d3,
+            outcome: .failed(connector: nil, error: "number does not exist"),
+            attempts: []
+        )
         try expectEqual(failed.status, .failed, "failed moves to failed")
         try expectEqual(failed.lastError, "number does not exist", "failed records the error")
         try expectEqual(failed.nextAttemptAt, nil, "a failed delivery has no next attempt")
@@ -113,10 +128,19 @@ extension StoreConformance {
         _ = try await store.finish(deliveryID: claimedID, outcome: .sent(connector: "kannel", receiptID: nil), attempts: [first])
 
         let late = DeliveryAttempt(
-            deliveryID: claimedID, number: 2, at: StoreFixture.at(2), connector: "kannel", outcome: .transient, error: "late")
+            deliveryID: claimedID,
+            number: 2,
+            at: StoreFixture.at(2),
+            connector: "kannel",
+            outcome: .transient,
+            error: "late"
+        )
         try await expectError(.conflict, "illegal_transition", "a sent delivery cannot go back to queued") {
             try await store.finish(
-                deliveryID: claimedID, outcome: .retry(at: StoreFixture.at(60), connector: nil, error: "late"), attempts: [late])
+                deliveryID: claimedID,
+                outcome: .retry(at: StoreFixture.at(60), connector: nil, error: "late"),
+                attempts: [late]
+            )
         }
         try await expectError(.conflict, "illegal_transition", "a queued delivery that was never claimed cannot be sent") {
             try await store.finish(deliveryID: queuedID, outcome: .sent(connector: "kannel", receiptID: nil), attempts: [])
@@ -140,16 +164,31 @@ extension StoreConformance {
         _ = try await store.accept(submission)
         let ids = submission.deliveries.map(\.id)
         _ = try await store.claimDue(limit: 10, now: StoreFixture.t0, leaseUntil: StoreFixture.at(30))
-        let sentAttempt = DeliveryAttempt(deliveryID: ids[0], number: 1, at: StoreFixture.at(1), connector: "kannel",
-                                          outcome: .sent, receiptID: "r-1")
-        let failAttempt = DeliveryAttempt(deliveryID: ids[1], number: 1, at: StoreFixture.at(2), connector: "modem",
-                                          outcome: .transient, error: "no signal")
+        let sentAttempt = DeliveryAttempt(
+            deliveryID: ids[0],
+            number: 1,
+            at: StoreFixture.at(1),
+            connector: "kannel",
+            outcome: .sent,
+            receiptID: "r-1"
+        )
+        let failAttempt = DeliveryAttempt(
+            deliveryID: ids[1],
+            number: 1,
+            at: StoreFixture.at(2),
+            connector: "modem",
+            outcome: .transient,
+            error: "no signal"
+        )
         let results = try await store.finish([
             DeliveryFinish(deliveryID: ids[0], outcome: .sent(connector: "kannel", receiptID: "r-1"), attempts: [sentAttempt]),
             DeliveryFinish(deliveryID: ids[2], outcome: .sent(connector: "kannel", receiptID: nil), attempts: []),
             DeliveryFinish(deliveryID: "no-such-delivery", outcome: .held(error: "x"), attempts: []),
-            DeliveryFinish(deliveryID: ids[1], outcome: .retry(at: StoreFixture.at(60), connector: "modem", error: "no signal"),
-                           attempts: [failAttempt]),
+            DeliveryFinish(
+                deliveryID: ids[1],
+                outcome: .retry(at: StoreFixture.at(60), connector: "modem", error: "no signal"),
+                attempts: [failAttempt]
+            ),
         ])
         try expectEqual(results.count, 4, "one result per item, in order")
         try expectEqual(try? results[0].get(), .sent, "the sent item is recorded")
@@ -183,7 +222,10 @@ extension StoreConformance {
 
         _ = try await store.claimDue(limit: 1, now: StoreFixture.t0, leaseUntil: StoreFixture.at(30))
         let retried = try await store.finish(
-            deliveryID: id, outcome: .retry(at: StoreFixture.at(60), connector: "modem", error: "no signal"), attempts: [a1, a2])
+            deliveryID: id,
+            outcome: .retry(at: StoreFixture.at(60), connector: "modem", error: "no signal"),
+            attempts: [a1, a2]
+        )
         try expectEqual(retried.attempts, 1, "one round over two connectors counts one attempt")
         try expectEqual(retried.connector, "modem", "the connector tried last is recorded")
         _ = try await store.claimDue(limit: 1, now: StoreFixture.at(60), leaseUntil: StoreFixture.at(90))
@@ -204,8 +246,15 @@ extension StoreConformance {
 
         let submission = StoreFixture.submission(dueAt: [StoreFixture.at(100), StoreFixture.at(50)])
         var message = submission
-        message.deliveries.append(Delivery(
-            messageID: submission.message.id, address: .sms("+4711111111"), channel: .sms, status: .held, createdAt: StoreFixture.t0))
+        message.deliveries.append(
+            Delivery(
+                messageID: submission.message.id,
+                address: .sms("+4711111111"),
+                channel: .sms,
+                status: .held,
+                createdAt: StoreFixture.t0
+            )
+        )
         _ = try await store.accept(message)
         try expectEqual(try await store.nextDue()?.ms, StoreFixture.at(50).ms, "the earliest queued delivery")
 
@@ -214,12 +263,18 @@ extension StoreConformance {
         try expectEqual(try await store.nextDue()?.ms, StoreFixture.at(80).ms, "a lease running out before the queue is next")
 
         _ = try await store.finish(
-            deliveryID: submission.deliveries[1].id, outcome: .sent(connector: "kannel", receiptID: nil), attempts: [])
+            deliveryID: submission.deliveries[1].id,
+            outcome: .sent(connector: "kannel", receiptID: nil),
+            attempts: []
+        )
         try expectEqual(try await store.nextDue()?.ms, StoreFixture.at(100).ms, "a finished delivery is no longer due")
 
         _ = try await store.claimDue(limit: 1, now: StoreFixture.at(100), leaseUntil: StoreFixture.at(130))
         _ = try await store.finish(
-            deliveryID: submission.deliveries[0].id, outcome: .failed(connector: "kannel", error: "x"), attempts: [])
+            deliveryID: submission.deliveries[0].id,
+            outcome: .failed(connector: "kannel", error: "x"),
+            attempts: []
+        )
         try expectEqual(try await store.nextDue(), nil, "held and final deliveries are never due")
     }
 

@@ -29,8 +29,11 @@ extension StoreConformance {
         let store = try await makeStore()
         try await store.createUser(StoreFixture.user("alice"))
         try await store.createSession(tokenHash: "s1", username: "alice", expiresAt: StoreFixture.at(100))
-        try expectEqual(try await store.renewSession(tokenHash: "s1", now: StoreFixture.at(10), ttl: 100), nil,
-                        "more than half the lifetime left: no write")
+        try expectEqual(
+            try await store.renewSession(tokenHash: "s1", now: StoreFixture.at(10), ttl: 100),
+            nil,
+            "more than half the lifetime left: no write"
+        )
         let renewed = try await store.renewSession(tokenHash: "s1", now: StoreFixture.at(60), ttl: 100)
         try expectEqual(renewed.map { $0.timeIntervalSince(StoreFixture.t0).rounded() }, 160, "renewed to now + ttl")
         try expectEqual(try await store.sessionUser(tokenHash: "s1", now: StoreFixture.at(150)), "alice", "alive past its first expiry")

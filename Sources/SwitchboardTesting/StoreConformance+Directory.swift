@@ -63,8 +63,10 @@ extension StoreConformance {
     public func contactLifecycle() async throws {
         let store = try await makeStore()
         let bob = Contact(
-            name: "Bob", addresses: [.sms("+4712345678"), .email("bob@example.org"), .xmpp("bob@example.org/phone")],
-            createdAt: StoreFixture.t0)
+            name: "Bob",
+            addresses: [.sms("+4712345678"), .email("bob@example.org"), .xmpp("bob@example.org/phone")],
+            createdAt: StoreFixture.t0
+        )
         let ann = Contact(name: "Ann", addresses: [], createdAt: StoreFixture.at(1))
         try await store.createContact(bob)
         try await store.createContact(ann)
@@ -165,8 +167,11 @@ extension StoreConformance {
 
         for contact in [zed, anna, mike, anna] { try await store.addMember(group: "oncall", contactID: contact.id) }
         try await store.addMember(group: "board", contactID: anna.id)
-        try expectEqual(try await store.members(group: "oncall").map(\.ms), [anna.ms, mike.ms, zed.ms],
-                        "members by name, each once, with their addresses")
+        try expectEqual(
+            try await store.members(group: "oncall").map(\.ms),
+            [anna.ms, mike.ms, zed.ms],
+            "members by name, each once, with their addresses"
+        )
         try await expectError(.notFound, "unknown_group", "adding to a missing group is notFound") {
             try await store.addMember(group: "nobody", contactID: zed.id)
         }

@@ -41,8 +41,12 @@ extension StoreConformance {
         for k in 0..<5 {
             let message = StoreFixture.inbound("form \(k)", at: StoreFixture.at(Double(k)))
             try await store.recordInbound(message)
-            let form = FormSubmission(messageID: message.id, formID: k.isMultiple(of: 2) ? "even" : "odd",
-                                      fields: [FormField(path: "k", value: "\(k)")], receivedAt: StoreFixture.at(Double(k)))
+            let form = FormSubmission(
+                messageID: message.id,
+                formID: k.isMultiple(of: 2) ? "even" : "odd",
+                fields: [FormField(path: "k", value: "\(k)")],
+                receivedAt: StoreFixture.at(Double(k))
+            )
             try await store.recordSubmission(form)
             made.append(form)
         }
@@ -75,12 +79,21 @@ extension StoreConformance {
         let id = submission.deliveries[0].id
         _ = try await store.claimDue(limit: 1, now: StoreFixture.t0, leaseUntil: StoreFixture.at(60))
         let sent = try await store.finish(deliveryID: id, outcome: .sent(connector: "kannel", receiptID: nil), attempts: [])
-        let noted = try await store.noteStatus(deliveryID: id, ifStatus: .sent, reason: "DLR 8, accepted by the SMSC", by: "connector:kannel", now: StoreFixture.at(1))
+        let noted = try await store.noteStatus(
+            deliveryID: id,
+            ifStatus: .sent,
+            reason: "DLR 8, accepted by the SMSC",
+            by: "connector:kannel",
+            now: StoreFixture.at(1)
+        )
         try expectEqual(noted.status, .sent, "noteStatus returns the delivery, still sent")
         try expectEqual(try await store.delivery(id: id)?.ms, sent.ms, "the delivery is unchanged")
         let history = try await store.statusChanges(deliveryID: id)
-        try expectEqual(history.map { "\($0.from.rawValue)>\($0.to.rawValue) \($0.actor): \($0.reason)" },
-                        ["sent>sent connector:kannel: DLR 8, accepted by the SMSC"], "the note is in the history")
+        try expectEqual(
+            history.map { "\($0.from.rawValue)>\($0.to.rawValue) \($0.actor): \($0.reason)" },
+            ["sent>sent connector:kannel: DLR 8, accepted by the SMSC"],
+            "the note is in the history"
+        )
         try expectEqual(history.first?.at.ms, StoreFixture.at(1).ms, "the note keeps its time")
         let stale = try await store.noteStatus(deliveryID: id, ifStatus: .queued, reason: "late", by: "connector:kannel", now: StoreFixture.at(2))
         try expectEqual(stale.status, .sent, "a note for another status returns the delivery as it is")
@@ -92,5 +105,9 @@ extension StoreConformance {
 }
 
 extension FormSubmission {
-    var ms: FormSubmission { var f = self; f.receivedAt = receivedAt.ms; return f }
+    var ms: FormSubmission {
+        var f = self
+        f.receivedAt = receivedAt.ms
+        return f
+    }
 }

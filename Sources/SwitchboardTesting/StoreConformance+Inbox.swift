@@ -12,8 +12,11 @@ extension StoreConformance {
         try expectEqual(record.ms, MessageRecord(message: message, deliveries: [], warnings: []).ms, "inbound message round-trips")
 
         let item = try await store.addToInbox(messageID: message.id, owner: nil)
-        try expectEqual(item.ms, InboxItem(id: item.id, message: message, owner: nil, read: false, receivedAt: .distantPast).ms,
-                        "addToInbox returns the item with its message, unread")
+        try expectEqual(
+            item.ms,
+            InboxItem(id: item.id, message: message, owner: nil, read: false, receivedAt: .distantPast).ms,
+            "addToInbox returns the item with its message, unread"
+        )
         let read = try await unwrap(store.inboxItem(id: item.id, viewer: "alice"), "inboxItem finds the item")
         try expectEqual(read.ms, item.ms, "inboxItem returns what addToInbox returned")
         let missing = try await store.inboxItem(id: item.id + 1000, viewer: "alice")
@@ -72,12 +75,21 @@ extension StoreConformance {
         _ = try await store.markRead(itemID: a1, username: "alice")
         _ = try await store.markRead(itemID: c1, username: "bob")
 
-        try expectEqual(try await ids(store, InboxQuery(viewer: "alice", scope: .all, unreadOnly: true)), [a2, c1],
-                        "alice's unread items")
-        try expectEqual(try await ids(store, InboxQuery(viewer: "alice", scope: .mine, unreadOnly: true)), [a2],
-                        "alice's unread own items")
-        try expectEqual(try await ids(store, InboxQuery(viewer: "bob", scope: .common, unreadOnly: true)), [c2],
-                        "bob's unread common items")
+        try expectEqual(
+            try await ids(store, InboxQuery(viewer: "alice", scope: .all, unreadOnly: true)),
+            [a2, c1],
+            "alice's unread items"
+        )
+        try expectEqual(
+            try await ids(store, InboxQuery(viewer: "alice", scope: .mine, unreadOnly: true)),
+            [a2],
+            "alice's unread own items"
+        )
+        try expectEqual(
+            try await ids(store, InboxQuery(viewer: "bob", scope: .common, unreadOnly: true)),
+            [c2],
+            "bob's unread common items"
+        )
     }
 
     /// Walking pages with the cursor visits every item once, newest first.
@@ -158,8 +170,12 @@ struct InboxFixture {
         }
         guard ids == ids.sorted(), Set(ids).count == ids.count else {
             throw ConformanceFailure(
-                check: "InboxFixture", message: "inbox item ids must increase with every item",
-                actual: "\(ids)", file: #filePath, line: #line)
+                check: "InboxFixture",
+                message: "inbox item ids must increase with every item",
+                actual: "\(ids)",
+                file: #filePath,
+                line: #line
+            )
         }
     }
 }

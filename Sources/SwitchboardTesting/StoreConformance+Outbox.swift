@@ -10,14 +10,27 @@ extension StoreConformance {
         let deliveries = [
             StoreFixture.sms(message, due: StoreFixture.at(-5)),
             Delivery(
-                messageID: message.id, address: .email("ops@example.org"), channel: .email,
-                nextAttemptAt: StoreFixture.at(10), pinnedConnector: "smtp-main", createdAt: StoreFixture.t0),
+                messageID: message.id,
+                address: .email("ops@example.org"),
+                channel: .email,
+                nextAttemptAt: StoreFixture.at(10),
+                pinnedConnector: "smtp-main",
+                createdAt: StoreFixture.t0
+            ),
             Delivery(
-                messageID: message.id, address: .xmpp("bob@example.org"), channel: .im, status: .held,
-                lastError: "no connector serves channel im", createdAt: StoreFixture.t0),
+                messageID: message.id,
+                address: .xmpp("bob@example.org"),
+                channel: .im,
+                status: .held,
+                lastError: "no connector serves channel im",
+                createdAt: StoreFixture.t0
+            ),
         ]
         let submission = Submission(
-            message: message, deliveries: deliveries, warnings: ["group 'night' is empty", "contact Bob has no email"])
+            message: message,
+            deliveries: deliveries,
+            warnings: ["group 'night' is empty", "contact Bob has no email"]
+        )
         let expected = MessageRecord(message: message, deliveries: deliveries, warnings: submission.warnings).ms
 
         let acceptance = try await store.accept(submission)
@@ -49,8 +62,12 @@ extension StoreConformance {
         for i in clash.deliveries.indices { clash.deliveries[i].messageID = existing.message.id }
         do {
             _ = try await store.accept(batch: fresh + [clash])
-            throw ConformanceFailure(check: #function, message: "a batch with a message id already used must be refused",
-                                     file: #filePath, line: #line)
+            throw ConformanceFailure(
+                check: #function,
+                message: "a batch with a message id already used must be refused",
+                file: #filePath,
+                line: #line
+            )
         } catch let error as SwitchboardError {
             try expectEqual(error.kind, .conflict, "a used message id in a batch is a conflict")
         }
@@ -65,8 +82,11 @@ extension StoreConformance {
         try expectEqual(accepted.map(\.replayed), [false, false], "a first batch is not a replay")
         try expectEqual(accepted.map(\.record.message.id), keyed.map(\.message.id), "one acceptance per submission, in order")
         let claimed = try await store.claimDue(limit: 100, now: StoreFixture.t0, leaseUntil: StoreFixture.at(30))
-        try expectEqual(Set(claimed.map(\.delivery.messageID)), Set(keyed.map(\.message.id) + [existing.message.id]),
-                        "every delivery of the batch is due")
+        try expectEqual(
+            Set(claimed.map(\.delivery.messageID)),
+            Set(keyed.map(\.message.id) + [existing.message.id]),
+            "every delivery of the batch is due"
+        )
 
         var retry = (0..<2).map { i in StoreFixture.submission(dueAt: [StoreFixture.t0], text: "batch \(i)") }
         for i in retry.indices { retry[i].idempotency = keyed[i].idempotency }
@@ -98,7 +118,10 @@ extension StoreConformance {
 
         let claimed = try await store.claimDue(limit: 100, now: StoreFixture.at(3600), leaseUntil: StoreFixture.at(7200))
         try expectEqual(
-            Set(claimed.map(\.delivery.id)), Set(first.deliveries.map(\.id)), "a replay adds no deliveries to the outbox")
+            Set(claimed.map(\.delivery.id)),
+            Set(first.deliveries.map(\.id)),
+            "a replay adds no deliveries to the outbox"
+        )
 
         // Keys are per scope: bob may use the same key for his own request.
         var bobs = StoreFixture.submission(dueAt: [StoreFixture.t0], text: "deploy done")

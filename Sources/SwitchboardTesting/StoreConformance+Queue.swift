@@ -8,7 +8,9 @@ extension StoreConformance {
     /// oldest, with their counts; final deliveries do not count; `channel` narrows the list.
     public func pendingRecipientsAreMostUrgentFirst() async throws {
         let store = try await makeStore()
-        let kari = Address.sms("+4741000001"), ola = Address.sms("+4741000002"), per = Address.sms("+4741000003")
+        let kari = Address.sms("+4741000001")
+        let ola = Address.sms("+4741000002")
+        let per = Address.sms("+4741000003")
         let mail = Address.email("ops@example.org")
         // A critical message for Kari, the oldest of all, already sent: not pending.
         let sent = try await QueueFixture.accept(store, .critical, to: [kari], at: -1000)
@@ -28,8 +30,11 @@ extension StoreConformance {
         try expectEqual(all.map(\.highestSeverity), [.critical, .critical, .error, .warning], "each recipient's highest pending severity")
         try expectEqual(all.map(\.count), [2, 1, 2, 1], "held deliveries count; sent and cancelled ones do not")
         try expectEqual(all.map(\.channel), [.sms, .email, .sms, .sms], "each recipient's channel")
-        try expectEqual(all.map(\.oldest.ms), [StoreFixture.at(-500).ms, StoreFixture.at(-200).ms, StoreFixture.at(-300).ms, StoreFixture.at(-400).ms],
-                        "the oldest pending delivery of each")
+        try expectEqual(
+            all.map(\.oldest.ms),
+            [StoreFixture.at(-500).ms, StoreFixture.at(-200).ms, StoreFixture.at(-300).ms, StoreFixture.at(-400).ms],
+            "the oldest pending delivery of each"
+        )
 
         let sms = try await store.pendingRecipients(channel: .sms)
         try expectEqual(sms.map(\.address), [per, ola, kari], "a channel narrows the list")
@@ -41,7 +46,8 @@ extension StoreConformance {
     /// oldest first within a severity; other recipients' and final deliveries are left out.
     public func pendingForOneAddressIsMostSevereFirst() async throws {
         let store = try await makeStore()
-        let kari = Address.sms("+4741000001"), ola = Address.sms("+4741000002")
+        let kari = Address.sms("+4741000001")
+        let ola = Address.sms("+4741000002")
         let oldInfo = try await QueueFixture.accept(store, .info, to: [kari], at: -500)
         let oldWarning = try await QueueFixture.accept(store, .warning, to: [kari], at: -400)
         let critical = try await QueueFixture.accept(store, .critical, to: [kari, ola], at: -300)
@@ -51,12 +57,19 @@ extension StoreConformance {
 
         let jobs = try await store.pending(address: kari)
         try expectEqual(
-            jobs.map(\.message.id), [critical, oldWarning, newWarning, oldInfo, debug].map(\.message.id),
-            "critical, then warnings oldest first, then info, then debug; the failed one is not pending")
-        try expectTrue(jobs.allSatisfy { $0.delivery.address == kari && $0.delivery.messageID == $0.message.id },
-                       "every job is this recipient's delivery with its own message")
-        try expectEqual(jobs.map(\.message.text), [critical, oldWarning, newWarning, oldInfo, debug].map(\.message.text),
-                        "jobs carry the message text")
+            jobs.map(\.message.id),
+            [critical, oldWarning, newWarning, oldInfo, debug].map(\.message.id),
+            "critical, then warnings oldest first, then info, then debug; the failed one is not pending"
+        )
+        try expectTrue(
+            jobs.allSatisfy { $0.delivery.address == kari && $0.delivery.messageID == $0.message.id },
+            "every job is this recipient's delivery with its own message"
+        )
+        try expectEqual(
+            jobs.map(\.message.text),
+            [critical, oldWarning, newWarning, oldInfo, debug].map(\.message.text),
+            "jobs carry the message text"
+        )
         try expectEqual(jobs[2].delivery.status, .held, "held deliveries are pending")
         try expectEqual(try await store.pending(address: ola).map(\.delivery.id), [critical.deliveries[1].id], "only Ola's own")
         try expectEqual(try await store.pending(address: .sms("+4741999999")), [], "a stranger has nothing pending")
@@ -66,7 +79,8 @@ extension StoreConformance {
     /// with the reason and actor recorded; deliveries that may not move are skipped.
     public func cancelPendingCancelsOnlyOlderOnes() async throws {
         let store = try await makeStore()
-        let kari = Address.sms("+4741000001"), mail = Address.email("ops@example.org")
+        let kari = Address.sms("+4741000001")
+        let mail = Address.email("ops@example.org")
         let sending = try await QueueFixture.accept(store, .info, to: [kari], at: -450)
         _ = try await store.claimDue(limit: 10, now: StoreFixture.at(-450), leaseUntil: StoreFixture.at(600))
         let old = try await QueueFixture.accept(store, .info, to: [kari, mail], at: -600)
@@ -81,7 +95,12 @@ extension StoreConformance {
         try expectEqual(try await store.delivery(id: old.deliveries[0].id)?.status, .queued, "queued cannot move to failed")
 
         let smsOnly = try await store.cancelPending(
-            createdBefore: StoreFixture.at(-300), channel: .sms, status: .cancelled, reason: "stale alarm", by: "cli:ops")
+            createdBefore: StoreFixture.at(-300),
+            channel: .sms,
+            status: .cancelled,
+            reason: "stale alarm",
+            by: "cli:ops"
+        )
         try expectEqual(smsOnly, 1, "one old queued SMS; the sending one is in flight and not pending cancellation")
         try expectEqual(try await store.delivery(id: old.deliveries[1].id)?.status, .queued, "the email is on another channel")
         try expectEqual(try await store.delivery(id: sending.deliveries[0].id)?.status, .sending, "a claimed delivery is left alone")
@@ -98,13 +117,26 @@ extension StoreConformance {
         try expectEqual(try await store.statusChanges(deliveryID: young.deliveries[0].id), [], "nothing recorded for a skipped one")
 
         let autocancel = try await store.cancelPending(
-            createdBefore: StoreFixture.at(0), channel: nil, status: .ignored, reason: "older than 5m", by: "autocancel")
+            createdBefore: StoreFixture.at(0),
+            channel: nil,
+            status: .ignored,
+            reason: "older than 5m",
+            by: "autocancel"
+        )
         try expectEqual(autocancel, 2, "every channel: the old email and the young SMS")
         let ignored = try await store.statusChanges(deliveryID: old.deliveries[1].id)
         try expectEqual(ignored.map(\.actor), ["autocancel"], "the sweeper is the actor")
-        try expectEqual(try await store.cancelPending(
-            createdBefore: StoreFixture.at(0), channel: nil, status: .cancelled, reason: "again", by: "alice"), 0,
-            "nothing is left to cancel")
+        try expectEqual(
+            try await store.cancelPending(
+                createdBefore: StoreFixture.at(0),
+                channel: nil,
+                status: .cancelled,
+                reason: "again",
+                by: "alice"
+            ),
+            0,
+            "nothing is left to cancel"
+        )
         let history = try await store.statusChanges(deliveryID: oldHeld.deliveries[0].id)
         try expectEqual(history.map(\.to), [.failed], "a final delivery is not cancelled again")
     }
@@ -141,8 +173,13 @@ extension StoreConformance {
         let held = try await QueueFixture.accept(store, .info, to: [.sms("+4741000004")], at: -90, status: .held)
         let now = StoreFixture.at(60)
 
-        let some = try await store.requeue(ids: [ids[0], held.deliveries[0].id, "no-such-delivery"], status: .failed,
-                                           reason: "gateway fixed", by: "alice", now: now)
+        let some = try await store.requeue(
+            ids: [ids[0], held.deliveries[0].id, "no-such-delivery"],
+            status: .failed,
+            reason: "gateway fixed",
+            by: "alice",
+            now: now
+        )
         try expectEqual(some, 1, "only the listed failed delivery moves; a held one and an unknown id are skipped")
         let requeued = try unwrap(try await store.delivery(id: ids[0]), "the requeued delivery")
         try expectEqual(requeued.status, .queued, "requeued")
@@ -203,8 +240,20 @@ extension StoreConformance {
         let submission = try await QueueFixture.accept(store, .error, to: [.sms("+4741000001")], at: -100)
         let message = submission.message
         let fallback = [
-            Delivery(messageID: message.id, address: .email("kari@example.org"), channel: .email, nextAttemptAt: StoreFixture.t0, createdAt: StoreFixture.t0),
-            Delivery(messageID: message.id, address: .xmpp("kari@example.org"), channel: .im, nextAttemptAt: StoreFixture.t0, createdAt: StoreFixture.t0),
+            Delivery(
+                messageID: message.id,
+                address: .email("kari@example.org"),
+                channel: .email,
+                nextAttemptAt: StoreFixture.t0,
+                createdAt: StoreFixture.t0
+            ),
+            Delivery(
+                messageID: message.id,
+                address: .xmpp("kari@example.org"),
+                channel: .im,
+                nextAttemptAt: StoreFixture.t0,
+                createdAt: StoreFixture.t0
+            ),
         ]
         try await store.addDeliveries(fallback)
         let record = try unwrap(try await store.message(id: message.id), "the message")
@@ -224,8 +273,11 @@ extension StoreConformance {
         let leased = try await QueueFixture.accept(store, .info, to: [.sms("+4741000001"), .sms("+4741000002")], at: -100)
         _ = try await store.claimDue(limit: 10, now: StoreFixture.at(-100), leaseUntil: StoreFixture.at(3600))
         let later = try await QueueFixture.accept(store, .info, to: [.sms("+4741000003")], at: 500)
-        try expectEqual(try await store.claimDue(limit: 10, now: StoreFixture.t0, leaseUntil: StoreFixture.at(30)), [],
-                        "leased deliveries are not claimable before the release")
+        try expectEqual(
+            try await store.claimDue(limit: 10, now: StoreFixture.t0, leaseUntil: StoreFixture.at(30)),
+            [],
+            "leased deliveries are not claimable before the release"
+        )
 
         let released = try await store.releaseClaims(now: StoreFixture.t0)
         try expectEqual(released, 2, "both claims are released")
@@ -235,8 +287,11 @@ extension StoreConformance {
         try expectEqual(try await store.nextDue()?.ms, StoreFixture.t0.ms, "the dispatcher sees it due now")
         let claimed = try await store.claimDue(limit: 10, now: StoreFixture.t0, leaseUntil: StoreFixture.at(30))
         try expectEqual(Set(claimed.map(\.delivery.id)), Set(leased.deliveries.map(\.id)), "released deliveries are claimable at once")
-        try expectEqual(try await store.delivery(id: later.deliveries[0].id)?.nextAttemptAt?.ms, StoreFixture.at(500).ms,
-                        "a queued delivery keeps its time")
+        try expectEqual(
+            try await store.delivery(id: later.deliveries[0].id)?.nextAttemptAt?.ms,
+            StoreFixture.at(500).ms,
+            "a queued delivery keeps its time"
+        )
         try expectEqual(try await store.releaseClaims(now: StoreFixture.at(1)), 2, "the new claims are released too")
         try expectEqual(try await store.releaseClaims(now: StoreFixture.at(2)), 0, "nothing is left to release")
     }
@@ -264,11 +319,21 @@ extension StoreConformance {
 extension StoreConformance {
     /// Runs `body`, reporting an error it throws as this check's failure rather than as itself.
     func expectNoError<T>(
-        _ what: String, check: String = #function, file: StaticString = #filePath, line: UInt = #line,
+        _ what: String,
+        check: String = #function,
+        file: StaticString = #filePath,
+        line: UInt = #line,
         _ body: () async throws -> T
     ) async throws -> T {
         do { return try await body() } catch let failure as ConformanceFailure { throw failure } catch {
-            throw ConformanceFailure(check: check, message: what, expected: "no error", actual: "\(type(of: error)): \(error)", file: "\(file)", line: line)
+            throw ConformanceFailure(
+                check: check,
+                message: what,
+                expected: "no error",
+                actual: "\(type(of: error)): \(error)",
+                file: "\(file)",
+                line: line
+            )
         }
     }
 }
@@ -278,7 +343,11 @@ enum QueueFixture {
     /// Accepts a message of `severity` created `seconds` after `t0`, with a delivery per address
     /// in `status` (queued ones due at creation).
     static func accept(
-        _ store: any HubStore, _ severity: Severity, to addresses: [Address], at seconds: TimeInterval, status: DeliveryStatus = .queued
+        _ store: any HubStore,
+        _ severity: Severity,
+        to addresses: [Address],
+        at seconds: TimeInterval,
+        status: DeliveryStatus = .queued
     ) async throws -> Submission {
         let created = StoreFixture.at(seconds)
         let message = Message(text: "\(severity.rawValue) alarm at \(Int(seconds))", severity: severity, sender: "alice", createdAt: created)

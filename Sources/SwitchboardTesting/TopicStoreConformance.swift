@@ -9,10 +9,13 @@ public struct TopicStoreConformance: Sendable {
     public init(makeStore: @escaping @Sendable () async throws -> any TopicStore) { self.makeStore = makeStore }
 
     public static let topic: TopicDefinition = {
-        var t = TopicDefinition(name: "chat", columns: [
-            TopicColumn(name: "body", type: .text), TopicColumn(name: "recipient", type: .text),
-            TopicColumn(name: "count", type: .integer), TopicColumn(name: "urgent", type: .boolean),
-        ])
+        var t = TopicDefinition(
+            name: "chat",
+            columns: [
+                TopicColumn(name: "body", type: .text), TopicColumn(name: "recipient", type: .text),
+                TopicColumn(name: "count", type: .integer), TopicColumn(name: "urgent", type: .boolean),
+            ]
+        )
         t.historyLimit = 100
         return t
     }()
@@ -28,8 +31,10 @@ public struct TopicStoreConformance: Sendable {
     }
 
     func row(_ body: String, user: String? = "alice", recipient: String? = nil, count: Int64? = nil, urgent: Bool? = nil) -> TopicRow {
-        var r = TopicRow(["id": .text(TopicRow.makeID()), "user": user.map(TopicValue.text) ?? .null,
-                          "timestamp": .text(TopicTime.format(Date())), "body": .text(body)])
+        var r = TopicRow([
+            "id": .text(TopicRow.makeID()), "user": user.map(TopicValue.text) ?? .null,
+            "timestamp": .text(TopicTime.format(Date())), "body": .text(body),
+        ])
         r["recipient"] = recipient.map(TopicValue.text) ?? .null
         r["count"] = count.map(TopicValue.integer) ?? .null
         r["urgent"] = urgent.map(TopicValue.bool) ?? .null
@@ -55,7 +60,12 @@ public struct TopicStoreConformance: Sendable {
         let a = try await store.insert(row("a"), into: Self.topic)
         let b = try await store.update(id: a.row.id, values: ["body": .text("b")], onlyAuthor: nil, in: Self.topic)
         let c = try await store.delete(id: a.row.id, onlyAuthor: nil, in: Self.topic)
-        try expect([a.revision, b.revision, c.revision] == [1, 2, 3], "each write advances the revision by one", "[1, 2, 3]", "\([a.revision, b.revision, c.revision])")
+        try expect(
+            [a.revision, b.revision, c.revision] == [1, 2, 3],
+            "each write advances the revision by one",
+            "[1, 2, 3]",
+            "\([a.revision, b.revision, c.revision])"
+        )
         try expect(b.previous?["body"] == .text("a") && b.row["body"] == .text("b"), "PUT returns the row before and after", nil, "\(b)")
         let h = try await store.history(of: Self.topic, query: TopicQuery(), limit: 10)
         try expect(h.revision == 3 && h.rows.isEmpty, "history reports the revision it reflects", "3, no rows", "\(h.revision), \(h.rows.count) rows")
@@ -63,11 +73,15 @@ public struct TopicStoreConformance: Sendable {
 
     public func historyFiltersMatchLiveFilters() async throws {
         let store = try await fresh()
-        let rows = [row("hello world", recipient: "bob", count: 1, urgent: true), row("bye", user: "bob", recipient: "carol", count: 5),
-                    row("Hello again", user: nil, count: 10, urgent: false), row("x")]
+        let rows = [
+            row("hello world", recipient: "bob", count: 1, urgent: true), row("bye", user: "bob", recipient: "carol", count: 5),
+            row("Hello again", user: nil, count: 10, urgent: false), row("x"),
+        ]
         for r in rows { _ = try await store.insert(r, into: Self.topic) }
-        let queries = ["recipient=bob", "recipient=bob&recipient=carol", "recipient!=bob", "count>=5", "count<5", "count>1&count<=10",
-                       "body~=ello", "urgent=true", "user=alice", "user!=alice", "count!=1&count!=5"]
+        let queries = [
+            "recipient=bob", "recipient=bob&recipient=carol", "recipient!=bob", "count>=5", "count<5", "count>1&count<=10",
+            "body~=ello", "urgent=true", "user=alice", "user!=alice", "count!=1&count!=5",
+        ]
         for q in queries {
             let query = try TopicQuery.parse(q, for: Self.topic)
             let sql = try await store.history(of: Self.topic, query: query, limit: 100).rows.map(\.id)
@@ -124,18 +138,35 @@ public struct TopicStoreConformance: Sendable {
         let kept = try results[0].get()
         try expect(kept.alertID != nil, "a kept row with an alert reports its alertID", "an id", "nil")
         if case .success = results[1] { try expect(false, "a duplicate id in the batch is refused", "failure", "success") }
-        let put = try await store.update(id: first.id, values: ["body": .text("second")], onlyAuthor: "alice", in: Self.topic,
-                                         alert: TopicAlertRequest(principal: nil))
+        let put = try await store.update(
+            id: first.id,
+            values: ["body": .text("second")],
+            onlyAuthor: "alice",
+            in: Self.topic,
+            alert: TopicAlertRequest(principal: nil)
+        )
         do {
             _ = try await store.delete(id: first.id, onlyAuthor: "bob", in: Self.topic, alert: TopicAlertRequest(principal: nil))
         } catch is TopicError {}
         let pending = try await store.pendingAlerts(after: 0, limit: 10)
-        try expect(pending.map(\.change.method) == [.post, .put], "one pending alert per alerting write that was kept, in order",
-                   "[POST, PUT]", "\(pending.map(\.change.method))")
-        try expect(pending.first?.change.row == first && pending.first?.principal == writer && pending.first?.topic == Self.topic.name,
-                   "the pending alert keeps the row, its types and the writer", "\(first)", "\(String(describing: pending.first))")
-        try expect(pending.last?.change.previous?["body"] == .text("first") && pending.last?.id == put.alertID,
-                   "a PUT's pending alert keeps the row before and after", nil, "\(String(describing: pending.last))")
+        try expect(
+            pending.map(\.change.method) == [.post, .put],
+            "one pending alert per alerting write that was kept, in order",
+            "[POST, PUT]",
+            "\(pending.map(\.change.method))"
+        )
+        try expect(
+            pending.first?.change.row == first && pending.first?.principal == writer && pending.first?.topic == Self.topic.name,
+            "the pending alert keeps the row, its types and the writer",
+            "\(first)",
+            "\(String(describing: pending.first))"
+        )
+        try expect(
+            pending.last?.change.previous?["body"] == .text("first") && pending.last?.id == put.alertID,
+            "a PUT's pending alert keeps the row before and after",
+            nil,
+            "\(String(describing: pending.last))"
+        )
         try await store.clearAlert(kept.alertID!)
         let after = try await store.pendingAlerts(after: 0, limit: 10)
         try expect(after.map(\.id) == [put.alertID!], "clearing an alert removes only it", "\([put.alertID!])", "\(after.map(\.id))")

@@ -36,7 +36,10 @@ enum CLIOutput {
         var inboxItemID: Int64?
         var replies: [String]
         init(_ r: InboundResult) {
-            messageID = r.messageID; disposition = r.disposition.rawValue; inboxItemID = r.inboxItemID; replies = r.replies
+            messageID = r.messageID
+            disposition = r.disposition.rawValue
+            inboxItemID = r.inboxItemID
+            replies = r.replies
         }
     }
 }

@@ -7,7 +7,8 @@ import SwitchboardServer
 struct CheckConfig: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
-        abstract: "Check a configuration file; report every problem with its key path and line.")
+        abstract: "Check a configuration file; report every problem with its key path and line."
+    )
     @Option(help: "The YAML configuration file (default: $SWITCHBOARD_CONFIG).") var config: String?
     @Argument(help: "The YAML configuration file, as a plain argument (the same as --config).") var file: String?
 

@@ -12,10 +12,12 @@ import SwitchboardServer
 /// that knows every engine and every store.
 enum HubFactory {
     /// Every engine this build of the hub can run.
-    static var engines: [ConnectorEngine] { Hub.builtinEngines + [
-        HTTPGatewayConnector.engine, KannelConnector.engine, WebhookConnector.engine,
-        SMTPConnector.engine, EmailGatewayConnector.engine, SMTPInboundConnector.engine,
-    ] }
+    static var engines: [ConnectorEngine] {
+        Hub.builtinEngines + [
+            HTTPGatewayConnector.engine, KannelConnector.engine, WebhookConnector.engine,
+            SMTPConnector.engine, EmailGatewayConnector.engine, SMTPInboundConnector.engine,
+        ]
+    }
 
     static func loadConfiguration(_ options: HubOptions) throws -> (HubConfiguration, [any Connector]) {
         var (configuration, connectors): (HubConfiguration, [any Connector])
@@ -34,8 +36,11 @@ enum HubFactory {
         switch configuration.storage.driver {
         case .sqlite:
             let storage = configuration.storage
-            return try SQLiteStore(directory: storage.dataDirectory, synchronous: storage.synchronous,
-                                   credentialCacheTTL: storage.credentialCache)
+            return try SQLiteStore(
+                directory: storage.dataDirectory,
+                synchronous: storage.synchronous,
+                credentialCacheTTL: storage.credentialCache
+            )
         case .postgres:
             throw CLIFailure("storage.driver: postgres is not available in this build yet; use sqlite")
         }
@@ -48,7 +53,14 @@ enum HubFactory {
 
     static func makeHub(configuration: HubConfiguration, connectors: [any Connector], logger: Logger) throws -> Hub {
         let store = try openStore(configuration)
-        return Hub(configuration: configuration, store: store, connectors: connectors, handlers: [FormSubmissionHandler(store: store)], packers: packers(configuration), logger: logger)
+        return Hub(
+            configuration: configuration,
+            store: store,
+            connectors: connectors,
+            handlers: [FormSubmissionHandler(store: store)],
+            packers: packers(configuration),
+            logger: logger
+        )
     }
 
     /// The SMS packers of channels that pack (`channels.NAME.packing`).

@@ -10,7 +10,8 @@ struct QueueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue",
         abstract: "Inspect and manage the outbox queue.",
-        subcommands: [Recipients.self, Show.self, Cancel.self, DeadLetters.self, Retry.self, SetStatus.self, Test.self, DeliveryInfo.self])
+        subcommands: [Recipients.self, Show.self, Cancel.self, DeadLetters.self, Retry.self, SetStatus.self, Test.self, DeliveryInfo.self]
+    )
 
     /// Who the history names for a change made here.
     static var actor: String { "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? "operator") }
@@ -55,8 +56,14 @@ struct QueueCommand: AsyncParsableCommand {
             let hub = try QueueCommand.openHub(hub)
             let channel = try QueueCommand.channel(channel, in: hub)
             let recipients = try await CLIError.wrap { try await hub.store.pendingRecipients(channel: channel) }
-            if json { print(try CLIOutput.json(recipients)); return }
-            if recipients.isEmpty { print("nothing is waiting"); return }
+            if json {
+                print(try CLIOutput.json(recipients))
+                return
+            }
+            if recipients.isEmpty {
+                print("nothing is waiting")
+                return
+            }
             for r in recipients {
                 print("\(r.address)\t\(r.channel)\t\(r.count)\t\(r.highestSeverity.rawValue)\toldest \(QueueCommand.time(r.oldest))")
             }
@@ -66,7 +73,8 @@ struct QueueCommand: AsyncParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "One recipient's waiting deliveries, most severe first.",
-            discussion: "Example: switchboard queue show sms:+4712345678")
+            discussion: "Example: switchboard queue show sms:+4712345678"
+        )
         @OptionGroup var hub: HubOptions
         @Flag(help: "Print JSON.") var json = false
         @Argument(help: "The recipient's address, e.g. sms:+4712345678.") var address: String
@@ -77,14 +85,28 @@ struct QueueCommand: AsyncParsableCommand {
             var severity: String, subject: String?, text: String, attempts: Int
             var createdAt: Date, nextAttemptAt: Date?, lastError: String?
             enum CodingKeys: String, CodingKey {
-                case id, messageID = "message_id", address, channel, status, severity, subject, text, attempts
-                case createdAt = "created_at", nextAttemptAt = "next_attempt_at", lastError = "last_error"
+                case id
+                case messageID = "message_id"
+                case address, channel, status, severity, subject, text, attempts
+                case createdAt = "created_at"
+                case nextAttemptAt = "next_attempt_at"
+                case lastError = "last_error"
             }
             init(_ job: DeliveryJob) {
-                let d = job.delivery, m = job.message
-                id = d.id; messageID = d.messageID; address = d.address.description; channel = d.channel.rawValue
-                status = d.status.rawValue; severity = m.severity.rawValue; subject = m.subject; text = m.text
-                attempts = d.attempts; createdAt = d.createdAt; nextAttemptAt = d.nextAttemptAt; lastError = d.lastError
+                let d = job.delivery
+                let m = job.message
+                id = d.id
+                messageID = d.messageID
+                address = d.address.description
+                channel = d.channel.rawValue
+                status = d.status.rawValue
+                severity = m.severity.rawValue
+                subject = m.subject
+                text = m.text
+                attempts = d.attempts
+                createdAt = d.createdAt
+                nextAttemptAt = d.nextAttemptAt
+                lastError = d.lastError
             }
         }
 
@@ -95,14 +117,22 @@ struct QueueCommand: AsyncParsableCommand {
                 return (parsed, try await hub.store.pending(address: parsed))
             }
             if json {
-                struct Output: Encodable { var address: String; var items: [Row] }
+                struct Output: Encodable {
+                    var address: String
+                    var items: [Row]
+                }
                 print(try CLIOutput.json(Output(address: parsed.description, items: jobs.map(Row.init))))
                 return
             }
-            if jobs.isEmpty { print("nothing is waiting for \(parsed)"); return }
+            if jobs.isEmpty {
+                print("nothing is waiting for \(parsed)")
+                return
+            }
             for job in jobs {
                 let d = job.delivery
-                print("\(d.id)\t\(job.message.severity.rawValue)\t\(d.status.rawValue)\t\(QueueCommand.time(d.createdAt))\t\(QueueCommand.oneLine(job.message.text))")
+                print(
+                    "\(d.id)\t\(job.message.severity.rawValue)\t\(d.status.rawValue)\t\(QueueCommand.time(d.createdAt))\t\(QueueCommand.oneLine(job.message.text))"
+                )
             }
         }
     }
@@ -110,7 +140,8 @@ struct QueueCommand: AsyncParsableCommand {
     struct Cancel: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Cancel queued and held deliveries older than an age.",
-            discussion: "Example: switchboard queue cancel --min-age 1h --channel sms --reason \"storm is over\"")
+            discussion: "Example: switchboard queue cancel --min-age 1h --channel sms --reason \"storm is over\""
+        )
         @OptionGroup var hub: HubOptions
         @Option(name: .customLong("min-age"), help: "Only deliveries at least this old: 30s, 5m, 1h, 2d, or seconds.") var minAge: String
         @Option(help: "Only this channel.") var channel: String?
@@ -131,7 +162,12 @@ struct QueueCommand: AsyncParsableCommand {
             let channel = try QueueCommand.channel(channel, in: hub)
             let cancelled = try await CLIError.wrap {
                 try await hub.store.cancelPending(
-                    createdBefore: Date().addingTimeInterval(-age), channel: channel, status: .cancelled, reason: why, by: QueueCommand.actor)
+                    createdBefore: Date().addingTimeInterval(-age),
+                    channel: channel,
+                    status: .cancelled,
+                    reason: why,
+                    by: QueueCommand.actor
+                )
             }
             if json {
                 struct Output: Encodable { var cancelled: Int }
@@ -155,10 +191,18 @@ struct QueueCommand: AsyncParsableCommand {
         func run() async throws {
             let hub = try QueueCommand.openHub(hub)
             let failed = try await CLIError.wrap { try await hub.store.deliveries(status: .failed, limit: limit) }
-            if json { print(try CLIOutput.json(failed)); return }
-            if failed.isEmpty { print("no failed deliveries"); return }
+            if json {
+                print(try CLIOutput.json(failed))
+                return
+            }
+            if failed.isEmpty {
+                print("no failed deliveries")
+                return
+            }
             for d in failed {
-                print("\(d.id)\t\(d.address)\t\(d.attempts) attempt(s)\t\(QueueCommand.time(d.updatedAt))\t\(QueueCommand.oneLine(d.lastError ?? ""))")
+                print(
+                    "\(d.id)\t\(d.address)\t\(d.attempts) attempt(s)\t\(QueueCommand.time(d.updatedAt))\t\(QueueCommand.oneLine(d.lastError ?? ""))"
+                )
             }
         }
     }
@@ -166,7 +210,8 @@ struct QueueCommand: AsyncParsableCommand {
     struct Retry: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Put failed (or held) deliveries back in the queue with their attempts reset.",
-            discussion: "Without ids, every delivery in that status. A running hub picks them up on its next poll.")
+            discussion: "Without ids, every delivery in that status. A running hub picks them up on its next poll."
+        )
         @OptionGroup var hub: HubOptions
         @Option(help: "failed or held.") var status = "failed"
         @Option(help: "Why; kept with each change.") var reason: String?
@@ -202,7 +247,8 @@ struct QueueCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "set-status",
             abstract: "Set a delivery's status by hand; only moves the delivery life cycle allows.",
-            discussion: "Example: switchboard queue set-status ID cancelled --reason \"sent by mistake\"")
+            discussion: "Example: switchboard queue set-status ID cancelled --reason \"sent by mistake\""
+        )
         @OptionGroup var hub: HubOptions
         @Option(help: "Why; required, and kept with the change.") var reason: String
         @Flag(help: "Print JSON.") var json = false
@@ -232,7 +278,8 @@ struct QueueCommand: AsyncParsableCommand {
     struct Test: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Queue numbered test messages ('Switchboard test message k/N') to one address.",
-            discussion: "Example: switchboard queue test --to sms:+4712345678 --count 3")
+            discussion: "Example: switchboard queue test --to sms:+4712345678 --count 3"
+        )
         @OptionGroup var hub: HubOptions
         @Option(help: "The address, e.g. sms:+4712345678.") var to: String
         @Option(help: "How many (1 to 100).") var count = 1
@@ -250,7 +297,11 @@ struct QueueCommand: AsyncParsableCommand {
                 let address = try Address(parsing: to)
                 var ids: [String] = []
                 for k in 1...count {
-                    let request = SendRequest(to: [address.description], text: "Switchboard test message \(k)/\(count)", severity: severity.flatMap(Severity.init))
+                    let request = SendRequest(
+                        to: [address.description],
+                        text: "Switchboard test message \(k)/\(count)",
+                        severity: severity.flatMap(Severity.init)
+                    )
                     ids.append(try await hub.send(request, sender: QueueCommand.actor).record.message.id)
                 }
                 return ids
@@ -279,7 +330,11 @@ struct QueueCommand: AsyncParsableCommand {
                 return (delivery, try await hub.store.attempts(deliveryID: id), try await hub.store.statusChanges(deliveryID: id))
             }
             if json {
-                struct Output: Encodable { var delivery: Delivery; var attempts: [DeliveryAttempt]; var statusChanges: [StatusChange] }
+                struct Output: Encodable {
+                    var delivery: Delivery
+                    var attempts: [DeliveryAttempt]
+                    var statusChanges: [StatusChange]
+                }
                 print(try CLIOutput.json(Output(delivery: delivery, attempts: attempts, statusChanges: changes)))
                 return
             }
@@ -293,7 +348,9 @@ struct QueueCommand: AsyncParsableCommand {
             if let error = delivery.lastError { print("  last error:   \(QueueCommand.oneLine(error))") }
             print("attempts:\(attempts.isEmpty ? " none" : "")")
             for a in attempts {
-                print("  #\(a.number) \(QueueCommand.time(a.at)) \(a.connector) \(a.outcome.rawValue)\(a.error.map { ": \(QueueCommand.oneLine($0))" } ?? "")")
+                print(
+                    "  #\(a.number) \(QueueCommand.time(a.at)) \(a.connector) \(a.outcome.rawValue)\(a.error.map { ": \(QueueCommand.oneLine($0))" } ?? "")"
+                )
             }
             print("status changes:\(changes.isEmpty ? " none" : "")")
             for c in changes {

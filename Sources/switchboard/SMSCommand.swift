@@ -8,20 +8,25 @@ struct SMSCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sms",
         abstract: "Count SMS text and try alert packing.",
-        subcommands: [Count.self, Pack.self])
+        subcommands: [Count.self, Pack.self]
+    )
 
     /// Prints the encoding, size and parts of one text.
     struct Count: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show how a text is encoded and how many SMS it takes.",
-            discussion: "Example: switchboard sms count \"Temperatur 41 °C i rack B\"")
+            discussion: "Example: switchboard sms count \"Temperatur 41 °C i rack B\""
+        )
 
         @Flag(help: "Print the result as JSON.") var json = false
         @Argument(help: "The message text.") var text: String
 
         func run() async throws {
             let c = SMSEncoding.count(text)
-            if json { print(try CLIOutput.json(c)); return }
+            if json {
+                print(try CLIOutput.json(c))
+                return
+            }
             let unit = c.encoding == .gsm7 ? "septets" : "UTF-16 units"
             print("encoding: \(c.encoding.rawValue)")
             print("units: \(c.units) \(unit)")
@@ -40,7 +45,8 @@ struct SMSCommand: AsyncParsableCommand {
                 Each MSG is `text` or `severity:text` (severity one of \(Severity.allCases.map(\.rawValue).joined(separator: ", ")); \
                 default info). Alerts are identified by their position, 1 for the first.
                 Example: switchboard sms pack --mode nav "warning:Disk 91% on db1" "critical:Router gw1 down"
-                """)
+                """
+        )
 
         @Option(help: "nav (NAV smsd: 160 characters) or segments (GSM/UCS-2 parts).") var mode: String = "nav"
         @Option(name: .customLong("max-parts"), help: "Parts one SMS may take in segments mode (1-10).") var maxParts: Int = 1

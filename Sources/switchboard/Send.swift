@@ -10,7 +10,8 @@ import SwitchboardCore
 struct Send: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Queue a message for sending.",
-        discussion: "Example: switchboard send --to sms:+4712345678 --to group:field-team \"Road closed at km 12\"")
+        discussion: "Example: switchboard send --to sms:+4712345678 --to group:field-team \"Road closed at km 12\""
+    )
 
     @OptionGroup var hub: HubOptions
     @Option(name: .long, help: "A recipient: sms:+47…, mailto:…, xmpp:…, user:NAME, contact:ID or group:NAME (repeatable).")

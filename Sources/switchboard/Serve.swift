@@ -30,12 +30,14 @@ struct Serve: AsyncParsableCommand {
         switch try await Accounts(store: hub.store).bootstrapAdmin(username: admin.username, password: env[admin.passwordEnv]) {
         case .created(let generated?):
             // Printed once, to the terminal only: the log never sees a password.
-            print("""
-            First start: created the admin account.
-              username: \(admin.username)
-              password: \(generated)
-            Keep it safe; change it with `switchboard users passwd \(admin.username)`.
-            """)
+            print(
+                """
+                First start: created the admin account.
+                  username: \(admin.username)
+                  password: \(generated)
+                Keep it safe; change it with `switchboard users passwd \(admin.username)`.
+                """
+            )
             fflush(nil)
         case .created(nil):
             logger.info("created admin account from environment", metadata: ["username": "\(admin.username)", "variable": "\(admin.passwordEnv)"])
@@ -52,15 +54,23 @@ struct Serve: AsyncParsableCommand {
         let released = try await hub.store.releaseClaims(now: Date())
         if released > 0 { logger.warning("requeued deliveries left in flight by a previous run", metadata: ["count": "\(released)"]) }
         let app = buildApplication(hub: hub, registry: registry, logger: logger)
-        logger.info("switchboard starting", metadata: [
-            "address": "\(hub.configuration.server.host):\(hub.configuration.server.port)",
-            "data_dir": "\(hub.configuration.storage.dataDirectory)",
-            "connectors": "\(hub.connectors.names.joined(separator: ","))",
-        ])
+        logger.info(
+            "switchboard starting",
+            metadata: [
+                "address": "\(hub.configuration.server.host):\(hub.configuration.server.port)",
+                "data_dir": "\(hub.configuration.storage.dataDirectory)",
+                "connectors": "\(hub.connectors.names.joined(separator: ","))",
+            ]
+        )
         // Stopped in reverse order: the HTTP server first (finishing in-flight requests),
         // then connectors and the dispatcher.
-        let group = ServiceGroup(configuration: .init(
-            services: hub.services + [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: hub.services + [app],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
         try await group.run()
     }
 }

@@ -7,12 +7,14 @@ import SwitchboardCore
 struct Tester: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The message tester: inject inbound messages as if a connector received them.",
-        subcommands: [Inbound.self])
+        subcommands: [Inbound.self]
+    )
 
     struct Inbound: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Inject an inbound message; it is routed and lands in the inbox.",
-            discussion: "Example: switchboard tester inbound --from sms:+4712345678 \"hello\"")
+            discussion: "Example: switchboard tester inbound --from sms:+4712345678 \"hello\""
+        )
         @OptionGroup var hub: HubOptions
         @Option(help: "The connector it arrives on.") var connector = "tester"
         @Option(help: "Sender address, e.g. sms:+4712345678.") var from: String
@@ -31,7 +33,9 @@ struct Tester: AsyncParsableCommand {
             if json {
                 print(try CLIOutput.json(CLIOutput.Inbound(result)))
             } else {
-                print("received message \(result.messageID): \(result.inboxItemID.map { "in the inbox as item \($0)" } ?? result.disposition.rawValue)")
+                print(
+                    "received message \(result.messageID): \(result.inboxItemID.map { "in the inbox as item \($0)" } ?? result.disposition.rawValue)"
+                )
                 for r in result.replies { print("  reply queued: \(r)") }
             }
         }

@@ -31,7 +31,10 @@ struct Users: AsyncParsableCommand {
     }
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a user.", discussion: "Example: SECRET=… switchboard users add alice --password-env SECRET")
+        static let configuration = CommandConfiguration(
+            abstract: "Create a user.",
+            discussion: "Example: SECRET=… switchboard users add alice --password-env SECRET"
+        )
         @OptionGroup var hub: HubOptions
         @OptionGroup var password: PasswordSource
         @Option(help: "admin or user.") var role = "user"
@@ -57,8 +60,17 @@ struct Users: AsyncParsableCommand {
             let hub = try HubFactory.makeHub(hub, logger: Logger(label: "switchboard.cli"))
             let users = try await hub.store.users()
             if json {
-                struct Row: Encodable { var username: String; var role: String; var displayName: String?; var createdAt: Date }
-                print(try CLIOutput.json(users.map { Row(username: $0.username, role: $0.role.rawValue, displayName: $0.displayName, createdAt: $0.createdAt) }))
+                struct Row: Encodable {
+                    var username: String
+                    var role: String
+                    var displayName: String?
+                    var createdAt: Date
+                }
+                print(
+                    try CLIOutput.json(
+                        users.map { Row(username: $0.username, role: $0.role.rawValue, displayName: $0.displayName, createdAt: $0.createdAt) }
+                    )
+                )
             } else {
                 for u in users { print("\(u.username)\t\(u.role.rawValue)\t\(u.displayName ?? "")") }
             }

@@ -61,12 +61,14 @@ extension ParsedConfiguration {
 @Suite("Configuration parsing")
 struct ConfigParsingTests {
     @Test func missingEngineKeyIsReportedWithItsKeyPathAndLine() throws {
-        let parsed = ConfigTestEngines.parse("""
+        let parsed = ConfigTestEngines.parse(
+            """
             connectors:
               kannel:
                 engine: http-gateway
                 channels: [sms]
-            """)
+            """
+        )
         let problem = try #require(parsed.problem(at: "connectors.kannel.url"))
         #expect(problem.message == "missing")
         #expect(problem.mark?.line == 3)  // the first line of kannel's mapping
@@ -76,13 +78,15 @@ struct ConfigParsingTests {
     }
 
     @Test func unknownEngineIsAnErrorListingTheKnownEngines() throws {
-        let parsed = ConfigTestEngines.parse("""
+        let parsed = ConfigTestEngines.parse(
+            """
             connectors:
               modem1:
                 engine: foo
                 channels: [sms]
                 device: /dev/ttyUSB0
-            """)
+            """
+        )
         let problem = try #require(parsed.problem(at: "connectors.modem1.engine"))
         #expect(problem.message == "unknown engine 'foo'; known engines: bucket, http-gateway, smtp")
         #expect(problem.mark?.line == 3)
@@ -91,7 +95,8 @@ struct ConfigParsingTests {
     }
 
     @Test func unknownKeysAreErrorsAtEveryLevel() {
-        let parsed = ConfigTestEngines.parse("""
+        let parsed = ConfigTestEngines.parse(
+            """
             sever:
               port: 8080
             server:
@@ -108,7 +113,8 @@ struct ConfigParsingTests {
             forwarding:
               - to: [mailto:a@b.org]
                 cc: [mailto:c@b.org]
-            """)
+            """
+        )
         #expect(parsed.paths == ["sever", "server.hots", "connectors.tester.colour", "channels.sms.backup", "forwarding[0].cc"])
         #expect(parsed.problems.map(\.mark?.line) == [1, 4, 9, 13, 16])
         #expect(parsed.problems.allSatisfy { $0.message == "unknown key" })
@@ -122,12 +128,14 @@ struct ConfigParsingTests {
     }
 
     @Test func badDurationIsReportedWithTheExpectedForm() throws {
-        let parsed = ConfigTestEngines.parse("""
+        let parsed = ConfigTestEngines.parse(
+            """
             dispatcher:
               workers: 2
               lease: five minutes
               poll_interval: 0s
-            """)
+            """
+        )
         let lease = try #require(parsed.problem(at: "dispatcher.lease"))
         #expect(lease.mark?.line == 3)
         #expect(lease.message == "'five minutes' is not a duration such as 500ms, 30s, 5m, 1h")
@@ -135,13 +143,15 @@ struct ConfigParsingTests {
     }
 
     @Test func badForwardingAddressNamesTheListItemAndTheReason() throws {
-        let parsed = ConfigTestEngines.parse("""
+        let parsed = ConfigTestEngines.parse(
+            """
             forwarding:
               - connector: tester
                 to:
                   - mailto:ops@example.org
                   - sms:12345678
-            """)
+            """
+        )
         let problem = try #require(parsed.problem(at: "forwarding[0].to[1]"))
         #expect(problem.message == "phone number must be in international E.164 form starting with +")
         #expect(problem.mark?.line == 5)
@@ -155,7 +165,8 @@ struct ConfigParsingTests {
     }
 
     @Test func routeNamingAnUndeclaredConnectorIsAProblem() throws {
-        let parsed = ConfigTestEngines.parse("""
+        let parsed = ConfigTestEngines.parse(
+            """
             connectors:
               kannel:
                 engine: http-gateway
@@ -164,7 +175,8 @@ struct ConfigParsingTests {
             channels:
               sms:
                 route: [kannel, kanel]
-            """)
+            """
+        )
         let problem = try #require(parsed.problem(at: "channels.sms.route[1]"))
         #expect(problem.message == "unknown connector 'kanel'; declared connectors: kannel")
         #expect(problem.mark?.line == 8)
@@ -172,7 +184,8 @@ struct ConfigParsingTests {
     }
 
     @Test func routeThroughAConnectorNotServingTheChannelIsAProblem() throws {
-        let parsed = ConfigTestEngines.parse("""
+        let parsed = ConfigTestEngines.parse(
+            """
             connectors:
               mail:
                 engine: smtp
@@ -182,14 +195,16 @@ struct ConfigParsingTests {
               sms:
                 route:
                   - mail
-            """)
+            """
+        )
         let problem = try #require(parsed.problem(at: "channels.sms.route[0]"))
         #expect(problem.message == "connector 'mail' does not serve channel 'sms'; it serves: email")
         #expect(problem.mark?.line == 9)
     }
 
     @Test func everyProblemIsReportedAtOnceInFileOrder() {
-        let parsed = ConfigTestEngines.parse("""
+        let parsed = ConfigTestEngines.parse(
+            """
             server:
               port: 0
             storage:
@@ -209,12 +224,15 @@ struct ConfigParsingTests {
               workers: 1000
               retry_factor: 0.5
               retry_limit: 0
-            """)
-        #expect(parsed.paths == [
-            "server.port", "storage.driver", "logging.level", "connectors.kannel.url", "connectors.kannel.channels",
-            "channels.sms.route[0]", "auto_replies[0].keyword", "auto_replies[0].reply",
-            "dispatcher.workers", "dispatcher.retry_factor", "dispatcher.retry_limit",
-        ])
+            """
+        )
+        #expect(
+            parsed.paths == [
+                "server.port", "storage.driver", "logging.level", "connectors.kannel.url", "connectors.kannel.channels",
+                "channels.sms.route[0]", "auto_replies[0].keyword", "auto_replies[0].reply",
+                "dispatcher.workers", "dispatcher.retry_factor", "dispatcher.retry_limit",
+            ]
+        )
         #expect(parsed.problem(at: "storage.driver")?.message == "'mysql' is not one of: sqlite, postgres")
         #expect(parsed.problem(at: "logging.level")?.message == "'loud' is not one of: trace, debug, info, notice, warning, error, critical")
         #expect(parsed.problem(at: "connectors.kannel.channels")?.message == "must name at least one channel")
@@ -223,7 +241,8 @@ struct ConfigParsingTests {
     }
 
     @Test func severalConnectorsMayShareOneEngine() throws {
-        let parsed = ConfigTestEngines.parse("""
+        let parsed = ConfigTestEngines.parse(
+            """
             connectors:
               kannel:
                 engine: http-gateway
@@ -233,7 +252,8 @@ struct ConfigParsingTests {
                 engine: http-gateway
                 channels: [sms]
                 url: http://backup.example.org
-            """)
+            """
+        )
         #expect(parsed.problems.isEmpty)
         let connectors = try #require(parsed.connectors as? [ConfigTestConnector])
         #expect(connectors.map(\.name) == ["kannel", "backup_gw"])
@@ -244,7 +264,8 @@ struct ConfigParsingTests {
 
     @Test func missingSecretVariableIsNamedButNoSecretIsEverPrinted() throws {
         let secret = "hunter2-very-secret"
-        let parsed = ConfigTestEngines.parse("""
+        let parsed = ConfigTestEngines.parse(
+            """
             connectors:
               mail:
                 engine: smtp
@@ -256,7 +277,9 @@ struct ConfigParsingTests {
                 channels: [sms]
                 password_env: KANNEL_PASSWORD
                 port: 13013
-            """, env: ["KANNEL_PASSWORD": secret])
+            """,
+            env: ["KANNEL_PASSWORD": secret]
+        )
         let problem = try #require(parsed.problem(at: "connectors.mail.password_env"))
         #expect(problem.message == "environment variable SMTP_PASSWORD is not set")
         #expect(problem.mark?.line == 6)
@@ -266,19 +289,25 @@ struct ConfigParsingTests {
     }
 
     @Test func secretFromTheEnvironmentReachesTheEngine() throws {
-        let parsed = ConfigTestEngines.parse("""
+        let parsed = ConfigTestEngines.parse(
+            """
             connectors:
               mail:
                 engine: smtp
                 channels: [email]
                 host: smtp.example.org
                 password_env: SMTP_PASSWORD
-            """, env: ["SMTP_PASSWORD": "pw"])
+            """,
+            env: ["SMTP_PASSWORD": "pw"]
+        )
         let connector = try #require(parsed.connectors.first as? ConfigTestConnector)
         #expect(connector.values["password"] == "pw")
-        #expect(parsed.configuration?.connectors.first?.settings == .mapping([
-            ("host", .scalar("smtp.example.org", nil)), ("password_env", .scalar("SMTP_PASSWORD", nil)),
-        ]))
+        #expect(
+            parsed.configuration?.connectors.first?.settings
+                == .mapping([
+                    ("host", .scalar("smtp.example.org", nil)), ("password_env", .scalar("SMTP_PASSWORD", nil)),
+                ])
+        )
     }
 
     @Test func absentKeysTakeTheDefaultsAndTheTesterBucket() throws {
@@ -306,7 +335,8 @@ struct ConfigParsingTests {
     }
 
     @Test func routesAreDerivedFromConnectorsWhenChannelsAreAbsent() {
-        let parsed = ConfigTestEngines.parse("""
+        let parsed = ConfigTestEngines.parse(
+            """
             connectors:
               primary:
                 engine: bucket
@@ -315,17 +345,21 @@ struct ConfigParsingTests {
                 engine: http-gateway
                 channels: [sms, pager]
                 url: http://kannel.example.org
-            """)
+            """
+        )
         #expect(parsed.problems.isEmpty)
-        #expect(parsed.configuration?.channels == [
-            .sms: ChannelSettings(route: ["primary", "kannel"]),
-            .email: ChannelSettings(route: ["primary"]),
-            "pager": ChannelSettings(route: ["kannel"]),
-        ])
+        #expect(
+            parsed.configuration?.channels == [
+                .sms: ChannelSettings(route: ["primary", "kannel"]),
+                .email: ChannelSettings(route: ["primary"]),
+                "pager": ChannelSettings(route: ["kannel"]),
+            ]
+        )
     }
 
     @Test func everyValueOfEverySectionIsRead() throws {
-        let parsed = ConfigTestEngines.parse("""
+        let parsed = ConfigTestEngines.parse(
+            """
             server: {host: 0.0.0.0, port: 9000, max_body_bytes: 2048, secure_cookies: yes, session_ttl: 30m}
             storage: {driver: postgres, data_dir: /var/lib/sb, synchronous: normal, credential_cache: 0s}
             logging: {level: debug, format: json}
@@ -335,10 +369,13 @@ struct ConfigParsingTests {
             auto_replies:
               - {keyword: ping, reply: pong, keep_in_inbox: true}
             dispatcher: {workers: 8, poll_interval: 250ms, lease: 2m, retry_delay: 5s, retry_factor: 2, retry_max_delay: 1h, retry_limit: 3}
-            """)
+            """
+        )
         #expect(parsed.problems.isEmpty)
         let c = try #require(parsed.configuration)
-        #expect((c.server.host, c.server.port, c.server.maxBodyBytes, c.server.secureCookies, c.server.sessionTTL) == ("0.0.0.0", 9000, 2048, true, 1800))
+        #expect(
+            (c.server.host, c.server.port, c.server.maxBodyBytes, c.server.secureCookies, c.server.sessionTTL) == ("0.0.0.0", 9000, 2048, true, 1800)
+        )
         #expect((c.storage.driver, c.storage.dataDirectory, c.storage.synchronous) == (.postgres, "/var/lib/sb", .normal))
         #expect(c.storage.credentialCache == 0)
         #expect((c.logging.level, c.logging.format) == ("debug", .json))
@@ -356,12 +393,14 @@ struct ConfigParsingTests {
     }
 
     @Test func connectorAndChannelNamesMustBeSafe() {
-        let parsed = ConfigTestEngines.parse("""
+        let parsed = ConfigTestEngines.parse(
+            """
             connectors:
               Kannel GW:
                 engine: bucket
                 channels: [sms, "e mail"]
-            """)
+            """
+        )
         #expect(parsed.problem(at: "connectors.Kannel GW")?.message == "connector name must be 1-64 characters of a-z, 0-9, '_' or '-'")
         #expect(parsed.problem(at: "connectors.Kannel GW")?.mark?.line == 2)
         #expect(parsed.problem(at: "connectors.Kannel GW.channels")?.message.hasPrefix("'e mail' is not a channel name") == true)
@@ -369,7 +408,11 @@ struct ConfigParsingTests {
 
     @Test func connectorsMustBeAMappingOfMappings() {
         let parsed = ConfigTestEngines.parse("connectors:\n  tester: bucket\n")
-        #expect(parsed.problems == [ConfigProblem(path: "connectors.tester", mark: ConfigMark(line: 2, column: 11), message: "expected a mapping of keys")])
+        #expect(
+            parsed.problems == [
+                ConfigProblem(path: "connectors.tester", mark: ConfigMark(line: 2, column: 11), message: "expected a mapping of keys")
+            ]
+        )
         let empty = ConfigTestEngines.parse("connectors: {}\n")
         #expect(empty.problem(at: "connectors")?.message.hasPrefix("declares no connector") == true)
     }
@@ -383,7 +426,8 @@ struct ConfigParsingTests {
 @Suite("Dispatch keys of connectors and channels")
 struct DispatchKeyParsing {
     @Test func channelAndConnectorDispatchKeysAreRead() throws {
-        let parsed = ConfigTestEngines.parse("""
+        let parsed = ConfigTestEngines.parse(
+            """
             connectors:
               modem:
                 engine: bucket
@@ -406,7 +450,8 @@ struct DispatchKeyParsing {
                 packing: {mode: segments, max_parts: 3}
               email:
                 route: [mail]
-            """)
+            """
+        )
         #expect(parsed.problems == [])
         let config = try #require(parsed.configuration)
         let modem = try #require(config.connectors.first { $0.name == "modem" })
@@ -419,7 +464,8 @@ struct DispatchKeyParsing {
     }
 
     @Test func badDispatchKeysAreProblemsWithTheirPaths() {
-        let parsed = ConfigTestEngines.parse("""
+        let parsed = ConfigTestEngines.parse(
+            """
             connectors:
               modem:
                 engine: bucket
@@ -432,9 +478,13 @@ struct DispatchKeyParsing {
                 fallback: fax
                 packing: {mode: squeeze, max_parts: 11}
                 retry: {delay: 1h, max_delay: 1m, tries: 3}
-            """)
-        #expect(Set(parsed.paths) == [
-            "connectors.modem.throughput", "channels.sms.at_limit", "channels.sms.fallback",
-            "channels.sms.packing.mode", "channels.sms.packing.max_parts", "channels.sms.retry.max_delay", "channels.sms.retry.tries"])
+            """
+        )
+        #expect(
+            Set(parsed.paths) == [
+                "connectors.modem.throughput", "channels.sms.at_limit", "channels.sms.fallback",
+                "channels.sms.packing.mode", "channels.sms.packing.max_parts", "channels.sms.retry.max_delay", "channels.sms.retry.tries",
+            ]
+        )
     }
 }

@@ -38,12 +38,17 @@ struct ConfigYAMLTests {
     @Test func plainNullsBecomeNullButQuotedOnesStayText() throws {
         let node = try YAMLConfig.node(fromYAML: "a:\nb: ~\nc: null\nd: \"null\"\ne: 08\nf: [1, x]\n")
         let values = pairs(node).map { $0.value }
-        #expect(values == [.null(nil), .null(nil), .null(nil), .scalar("null", nil), .scalar("08", nil),
-                           .sequence([.scalar("1", nil), .scalar("x", nil)], nil)])
+        #expect(
+            values == [
+                .null(nil), .null(nil), .null(nil), .scalar("null", nil), .scalar("08", nil),
+                .sequence([.scalar("1", nil), .scalar("x", nil)], nil),
+            ]
+        )
     }
 
     @Test func aliasesAndMergeKeysAreResolvedWithExplicitKeysWinning() throws {
-        let parsed = ConfigTestEngines.parse("""
+        let parsed = ConfigTestEngines.parse(
+            """
             connectors:
               kannel: &gateway
                 engine: http-gateway
@@ -55,7 +60,8 @@ struct ConfigYAMLTests {
                 url: http://backup.example.org
             channels:
               sms: {route: [kannel, backup]}
-            """)
+            """
+        )
         #expect(parsed.problems.isEmpty)
         let connectors = try #require(parsed.connectors as? [ConfigTestConnector])
         #expect(connectors.map(\.name) == ["kannel", "backup"])
@@ -65,13 +71,15 @@ struct ConfigYAMLTests {
     }
 
     @Test func inAListOfMergedMappingsTheEarlierOneWins() throws {
-        let node = try YAMLConfig.node(fromYAML: """
-            a: &a {x: 1, y: 1}
-            b: &b {y: 2, z: 2}
-            c:
-              <<: [*a, *b]
-              z: 3
-            """)
+        let node = try YAMLConfig.node(
+            fromYAML: """
+                a: &a {x: 1, y: 1}
+                b: &b {y: 2, z: 2}
+                c:
+                  <<: [*a, *b]
+                  z: 3
+                """
+        )
         let c = try #require(pairs(node).last)
         #expect(c.value == .mapping([("x", .scalar("1", nil)), ("y", .scalar("1", nil)), ("z", .scalar("3", nil))]))
     }
@@ -89,13 +97,17 @@ struct ConfigYAMLTests {
 
     @Test func aSecondDocumentOrABadMergeIsAProblem() {
         let twoDocuments = YAMLConfig.read(yaml: "server: {}\n---\nstorage: {}\n")
-        #expect(twoDocuments.problems.map(\.description) == [
-            "(yaml) (line 2): syntax error: the file must hold one YAML document; another starts here",
-        ])
+        #expect(
+            twoDocuments.problems.map(\.description) == [
+                "(yaml) (line 2): syntax error: the file must hold one YAML document; another starts here"
+            ]
+        )
         let mergeOfText = YAMLConfig.read(yaml: "server:\n  <<: text\n  port: 1\n")
-        #expect(mergeOfText.problems.map(\.description) == [
-            "server.<< (line 2): '<<' (merge) needs a mapping or a list of mappings, such as *defaults",
-        ])
+        #expect(
+            mergeOfText.problems.map(\.description) == [
+                "server.<< (line 2): '<<' (merge) needs a mapping or a list of mappings, such as *defaults"
+            ]
+        )
     }
 
     @Test func duplicateKeysAreReportedWithTheirPathsAndBothLines() throws {
@@ -116,12 +128,14 @@ struct ConfigYAMLTests {
             _ = try YAMLConfig.node(fromYAML: text)
             Issue.record("duplicate keys were accepted")
         } catch {
-            #expect(error.problems.map(\.description) == [
-                "server.port (line 4): duplicate key; first written at line 2",
-                "connectors.tester.engine (line 9): duplicate key; first written at line 7",
-                "connectors.tester.engine (line 10): duplicate key; first written at line 7",
-                "storage.driver (line 11): duplicate key; first written at line 11",
-            ])
+            #expect(
+                error.problems.map(\.description) == [
+                    "server.port (line 4): duplicate key; first written at line 2",
+                    "connectors.tester.engine (line 9): duplicate key; first written at line 7",
+                    "connectors.tester.engine (line 10): duplicate key; first written at line 7",
+                    "storage.driver (line 11): duplicate key; first written at line 11",
+                ]
+            )
         }
         // The rest of the file is still validated, so one run shows everything.
         let parsed = ConfigTestEngines.parse(text)
@@ -132,9 +146,11 @@ struct ConfigYAMLTests {
 
     @Test func unreadableFileIsAProblemNamingThePath() {
         let missing = "/nonexistent/switchboard-\(UUID().uuidString).yaml"
-        #expect(YAMLConfig.read(contentsOf: missing).problems == [
-            ConfigProblem(path: missing, mark: nil, message: "cannot read the configuration file: no such file"),
-        ])
+        #expect(
+            YAMLConfig.read(contentsOf: missing).problems == [
+                ConfigProblem(path: missing, mark: nil, message: "cannot read the configuration file: no such file")
+            ]
+        )
         let directory = FileManager.default.temporaryDirectory.path
         #expect(YAMLConfig.read(contentsOf: directory).problems.first?.message == "cannot read the configuration file: it is a directory, not a file")
         #expect(throws: ConfigurationError.self) { try YAMLConfig.node(contentsOf: missing) }
@@ -181,15 +197,22 @@ struct ConfigYAMLTests {
         #expect(connectors.count == 1)
         #expect(tester.values == ["latency": "0.0", "transient_failure_rate": "0.0", "permanent_failure_rate": "0.0", "capacity": "10000"])
         #expect(config.channels.mapValues(\.route) == HubConfiguration.embeddedDefault.channels.mapValues(\.route))
-        #expect(config.forwarding == [ForwardingRule(connector: "tester", keyword: "alert", to: [.email("ops@example.org")], prefix: "SMS from {from}: ")])
+        #expect(
+            config.forwarding == [ForwardingRule(connector: "tester", keyword: "alert", to: [.email("ops@example.org")], prefix: "SMS from {from}: ")]
+        )
         #expect(config.autoReplies.map(\.keyword) == ["ping", "echo"])
         // The example shows the defaults, so it configures exactly what no file does.
         var defaults = HubConfiguration.embeddedDefault
         defaults.forwarding = config.forwarding
         defaults.autoReplies = config.autoReplies
-        defaults.templates = [MessageTemplateSettings(
-            name: "road-closed", subject: "Road closed: {{road}}", text: "{{road}} is closed at km {{km}}. Detour via {{detour}}.",
-            html: "<p><b>{{road}}</b> is closed at km {{km}}.</p><p>Detour via {{detour}}.</p>")]
+        defaults.templates = [
+            MessageTemplateSettings(
+                name: "road-closed",
+                subject: "Road closed: {{road}}",
+                text: "{{road}} is closed at km {{km}}. Detour via {{detour}}.",
+                html: "<p><b>{{road}}</b> is closed at km {{km}}.</p><p>Detour via {{detour}}.</p>"
+            )
+        ]
         #expect(config.templates == defaults.templates)
         defaults.connectors[0].settings = config.connectors[0].settings
         // The sms channel spells out the dispatcher's default retry policy.
@@ -199,7 +222,10 @@ struct ConfigYAMLTests {
 
     @Test func exampleFileParsesCleanlyWithTheShippedBucketEngine() throws {
         let (_, connectors) = try ConfigLoader.load(
-            path: Self.examplePath, engines: [BucketConnector.engine], environment: ConfigEnvironment(variables: [:]))
+            path: Self.examplePath,
+            engines: [BucketConnector.engine],
+            environment: ConfigEnvironment(variables: [:])
+        )
         let bucket = try #require(connectors.first as? BucketConnector)
         // The example documents the engine's defaults by setting them.
         #expect(bucket.configuration == BucketConnector.Configuration())
@@ -214,15 +240,22 @@ struct ConfigYAMLTests {
             if case .sequence(let items, _) = node { return Array(Set(items.flatMap { pairs($0).map { $0.key } })).sorted() }
             return pairs(node).map { $0.key }.sorted()
         }
-        #expect(keys([]) == ["admin", "auto_replies", "channels", "connectors", "dispatcher", "forwarding", "inbox", "logging", "server", "storage", "templates"])
+        #expect(
+            keys([]) == [
+                "admin", "auto_replies", "channels", "connectors", "dispatcher", "forwarding", "inbox", "logging", "server", "storage", "templates",
+            ]
+        )
         #expect(keys(["templates", "road-closed"]) == ["html", "subject", "text"])
         #expect(keys(["server"]) == ["host", "max_body_bytes", "port", "secure_cookies", "session_ttl"])
         #expect(keys(["storage"]) == ["credential_cache", "data_dir", "driver", "synchronous"])
         #expect(keys(["logging"]) == ["format", "level"])
         #expect(keys(["admin"]) == ["password_env", "username"])
-        #expect(keys(["connectors", "tester"]) == [
-            "capacity", "channels", "cooldown", "engine", "failure_threshold", "latency", "max_in_flight",
-            "permanent_errors_as_transient", "permanent_failure_rate", "transient_failure_rate"])
+        #expect(
+            keys(["connectors", "tester"]) == [
+                "capacity", "channels", "cooldown", "engine", "failure_threshold", "latency", "max_in_flight",
+                "permanent_errors_as_transient", "permanent_failure_rate", "transient_failure_rate",
+            ]
+        )
         #expect(keys(["channels", "sms"]) == ["at_limit", "retry", "route"])
         #expect(keys(["channels", "sms", "retry"]) == ["delay", "factor", "limit", "max_delay"])
         #expect(keys(["forwarding"]) == ["connector", "keyword", "prefix", "to"])

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import SwitchboardCore
+import Testing
 
 /// A gateway's "failed" report is a permanent failure learnt late: it must end the same way as
 /// one met at send time (last error, channel fallback).
@@ -8,8 +8,12 @@ import SwitchboardCore
     func hubWithFallback() async throws -> (Hub, BucketConnector, BucketConnector) {
         let sms = BucketConnector(name: "modem", channels: [.sms])
         let mail = BucketConnector(name: "smtp", channels: [.email])
-        let hub = try makeHub(connectors: [sms, mail], channelSettings: [
-            .sms: ChannelSettings(route: ["modem"], fallback: .email), .email: ChannelSettings(route: ["smtp"])])
+        let hub = try makeHub(
+            connectors: [sms, mail],
+            channelSettings: [
+                .sms: ChannelSettings(route: ["modem"], fallback: .email), .email: ChannelSettings(route: ["smtp"]),
+            ]
+        )
         try await hub.store.createContact(Contact(name: "Kari", addresses: [.sms("+4712345678"), .email("kari@example.org")]))
         return (hub, sms, mail)
     }
@@ -22,8 +26,12 @@ import SwitchboardCore
         let smsDelivery = try #require(try await hub.store.message(id: a.record.message.id)?.deliveries.first)
         #expect(smsDelivery.status == .sent && smsDelivery.lastError == nil)
 
-        let after = try await hub.deliveryReport(connector: "modem", deliveryID: smsDelivery.id, status: .failed,
-                                                 detail: "DLR 2, not delivered: absent subscriber")
+        let after = try await hub.deliveryReport(
+            connector: "modem",
+            deliveryID: smsDelivery.id,
+            status: .failed,
+            detail: "DLR 2, not delivered: absent subscriber"
+        )
         #expect(after.status == .failed)
         #expect(after.lastError == "delivery report: failed (DLR 2, not delivered: absent subscriber)")
         let record = try #require(try await hub.store.message(id: a.record.message.id))
@@ -33,7 +41,12 @@ import SwitchboardCore
         #expect(mail.sent(to: .email("kari@example.org")).map(\.text) == ["evacuate"])
 
         // Gateways repeat reports: the same one again makes no second fallback.
-        _ = try await hub.deliveryReport(connector: "modem", deliveryID: smsDelivery.id, status: .failed, detail: "DLR 2, not delivered: absent subscriber")
+        _ = try await hub.deliveryReport(
+            connector: "modem",
+            deliveryID: smsDelivery.id,
+            status: .failed,
+            detail: "DLR 2, not delivered: absent subscriber"
+        )
         #expect(try await hub.store.message(id: a.record.message.id)?.deliveries.count == 2)
     }
 

@@ -1,13 +1,16 @@
 import Foundation
-import Testing
 import SwitchboardCore
 import SwitchboardSMS
+import Testing
 
 @Suite struct DispatchPolicies {
     @Test func severalAlertsForOnePhoneLeaveAsOneNavPackedSMSMostSevereFirst() async throws {
         let sms = BucketConnector(name: "modem", channels: [.sms])
-        let hub = try makeHub(connectors: [sms], channelSettings: [.sms: ChannelSettings(route: ["modem"], packing: PackingSettings(mode: "nav"))],
-                              packers: [.sms: SMSPacker(mode: .nav).messagePacker])
+        let hub = try makeHub(
+            connectors: [sms],
+            channelSettings: [.sms: ChannelSettings(route: ["modem"], packing: PackingSettings(mode: "nav"))],
+            packers: [.sms: SMSPacker(mode: .nav).messagePacker]
+        )
         let low = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "disk 80%", severity: .warning), sender: "nav")
         let high = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "router down", severity: .critical), sender: "nav")
         let other = try await hub.send(SendRequest(to: ["sms:+4799999999"], text: "alone"), sender: "nav")
@@ -21,11 +24,17 @@ import SwitchboardSMS
 
     @Test func alertsThatDoNotFitAreIgnoredAndTheSMSSaysSo() async throws {
         let sms = BucketConnector(name: "modem", channels: [.sms])
-        let hub = try makeHub(connectors: [sms], channelSettings: [.sms: ChannelSettings(route: ["modem"], packing: PackingSettings(mode: "nav"))],
-                              packers: [.sms: SMSPacker(mode: .nav).messagePacker])
+        let hub = try makeHub(
+            connectors: [sms],
+            channelSettings: [.sms: ChannelSettings(route: ["modem"], packing: PackingSettings(mode: "nav"))],
+            packers: [.sms: SMSPacker(mode: .nav).messagePacker]
+        )
         var ids: [String] = []
         for i in 1...6 {
-            let a = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "alert number \(i) " + String(repeating: "x", count: 30)), sender: "nav")
+            let a = try await hub.send(
+                SendRequest(to: ["sms:+4712345678"], text: "alert number \(i) " + String(repeating: "x", count: 30)),
+                sender: "nav"
+            )
             ids.append(a.record.message.id)
         }
         await hub.dispatcher.drain()
@@ -54,10 +63,15 @@ import SwitchboardSMS
     }
 
     @Test func smsThatFailsForGoodFallsBackToTheContactsEmail() async throws {
-        let sms = BucketConnector(name: "modem", channels: [.sms]); sms.setFaults(permanent: 1)
+        let sms = BucketConnector(name: "modem", channels: [.sms])
+        sms.setFaults(permanent: 1)
         let mail = BucketConnector(name: "smtp", channels: [.email])
-        let hub = try makeHub(connectors: [sms, mail], channelSettings: [
-            .sms: ChannelSettings(route: ["modem"], fallback: .email), .email: ChannelSettings(route: ["smtp"])])
+        let hub = try makeHub(
+            connectors: [sms, mail],
+            channelSettings: [
+                .sms: ChannelSettings(route: ["modem"], fallback: .email), .email: ChannelSettings(route: ["smtp"]),
+            ]
+        )
         try await hub.store.createContact(Contact(name: "Kari", addresses: [.sms("+4712345678"), .email("kari@example.org")]))
         let a = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "evacuate"), sender: "ops")
         await hub.dispatcher.drain()
@@ -67,9 +81,14 @@ import SwitchboardSMS
     }
 
     @Test func atTheRetryLimitAHoldingChannelHoldsForAnOperator() async throws {
-        let sms = BucketConnector(name: "modem", channels: [.sms]); sms.setFaults(transient: 1)
-        let hub = try makeHub(connectors: [sms], channelSettings: [
-            .sms: ChannelSettings(route: ["modem"], retry: RetryPolicy(delay: 0, factor: 1, maxDelay: 0, limit: 2), atLimit: .hold)])
+        let sms = BucketConnector(name: "modem", channels: [.sms])
+        sms.setFaults(transient: 1)
+        let hub = try makeHub(
+            connectors: [sms],
+            channelSettings: [
+                .sms: ChannelSettings(route: ["modem"], retry: RetryPolicy(delay: 0, factor: 1, maxDelay: 0, limit: 2), atLimit: .hold)
+            ]
+        )
         let a = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "x"), sender: "ops")
         await hub.dispatcher.drain()
         let d = try #require(try await hub.store.message(id: a.record.message.id)?.deliveries.first)
@@ -78,11 +97,16 @@ import SwitchboardSMS
     }
 
     @Test func permanentErrorsCanBeTreatedAsTransientPerConnector() async throws {
-        let modem = BucketConnector(name: "modem", channels: [.sms]); modem.setFaults(permanent: 1)
+        let modem = BucketConnector(name: "modem", channels: [.sms])
+        modem.setFaults(permanent: 1)
         var settings = ConnectorSettings(name: "modem", engine: "bucket", channels: [.sms], settings: .mapping([]))
         settings.dispatch.permanentErrorsAreTransient = true
-        let hub = try makeHub(connectors: [modem], retry: (delay: 0, limit: 3),
-                              channelSettings: [.sms: ChannelSettings(route: ["modem"])], connectorSettings: [settings])
+        let hub = try makeHub(
+            connectors: [modem],
+            retry: (delay: 0, limit: 3),
+            channelSettings: [.sms: ChannelSettings(route: ["modem"])],
+            connectorSettings: [settings]
+        )
         let a = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "x"), sender: "ops")
         await hub.dispatcher.dispatchOnce()
         var d = try #require(try await hub.store.message(id: a.record.message.id)?.deliveries.first)
@@ -94,12 +118,16 @@ import SwitchboardSMS
     }
 
     @Test func aConnectorThatKeepsFailingIsTakenOutOfRotation() async throws {
-        let flaky = BucketConnector(name: "flaky", channels: [.sms]); flaky.setFaults(transient: 1)
+        let flaky = BucketConnector(name: "flaky", channels: [.sms])
+        flaky.setFaults(transient: 1)
         let backup = BucketConnector(name: "backup", channels: [.sms])
         var settings = ConnectorSettings(name: "flaky", engine: "bucket", channels: [.sms], settings: .mapping([]))
         settings.dispatch.gate = ConnectorGate.Configuration(failureThreshold: 2, cooldown: 3600)
-        let hub = try makeHub(connectors: [flaky, backup], channelSettings: [.sms: ChannelSettings(route: ["flaky", "backup"])],
-                              connectorSettings: [settings])
+        let hub = try makeHub(
+            connectors: [flaky, backup],
+            channelSettings: [.sms: ChannelSettings(route: ["flaky", "backup"])],
+            connectorSettings: [settings]
+        )
         var attemptsOnFlaky = 0
         for i in 0..<5 {
             let a = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "m\(i)"), sender: "ops")
@@ -116,10 +144,10 @@ import SwitchboardSMS
         let gate = ConnectorGate(configuration: .init(failureThreshold: 2, cooldown: 30))
         let t0 = Date()
         gate.record(success: false, now: t0)
-        #expect(gate.admits(now: t0))             // one failure is not enough
+        #expect(gate.admits(now: t0))  // one failure is not enough
         gate.record(success: false, now: t0)
         #expect(!gate.admits(now: t0.addingTimeInterval(29)))
-        #expect(gate.admits(now: t0.addingTimeInterval(31)))   // the probe
+        #expect(gate.admits(now: t0.addingTimeInterval(31)))  // the probe
         #expect(!gate.admits(now: t0.addingTimeInterval(31)))  // only one until it reports back
         gate.record(success: false, now: t0.addingTimeInterval(31))
         #expect(!gate.admits(now: t0.addingTimeInterval(40)))  // failed probe: cooling down again
@@ -146,7 +174,8 @@ import SwitchboardSMS
 actor InFlightCounter {
     var current = 0, peak = 0
     func run(_ body: () async -> Void) async {
-        current += 1; peak = max(peak, current)
+        current += 1
+        peak = max(peak, current)
         await body()
         current -= 1
     }

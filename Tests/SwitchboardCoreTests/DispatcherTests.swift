@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import SwitchboardCore
 import SwitchboardSQLite
+import Testing
 
 @Suite struct OutboxDispatch {
     @Test func sendsToAGroupByEveryAddressAndWarnsAboutMissingDetails() async throws {
@@ -52,8 +52,10 @@ import SwitchboardSQLite
     }
 
     @Test func permanentRefusalFromEveryConnectorFailsWithAllReasons() async throws {
-        let a1 = BucketConnector(name: "one"); a1.setFaults(permanent: 1)
-        let a2 = BucketConnector(name: "two"); a2.setFaults(permanent: 1)
+        let a1 = BucketConnector(name: "one")
+        a1.setFaults(permanent: 1)
+        let a2 = BucketConnector(name: "two")
+        a2.setFaults(permanent: 1)
         let hub = try makeHub(connectors: [a1, a2])
         let a = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "x"), sender: "admin")
         await hub.dispatcher.drain()
@@ -63,7 +65,8 @@ import SwitchboardSQLite
     }
 
     @Test func transientFailuresAreRetriedUpToTheLimitThenFail() async throws {
-        let flaky = BucketConnector(name: "flaky"); flaky.setFaults(transient: 1)
+        let flaky = BucketConnector(name: "flaky")
+        flaky.setFaults(transient: 1)
         let hub = try makeHub(connectors: [flaky], retry: (delay: 0, limit: 3))
         let a = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "x"), sender: "admin")
         await hub.dispatcher.drain()
@@ -109,7 +112,7 @@ import SwitchboardSQLite
     @Test func dispatcherServiceIsWokenAtOnceByNewWork() async throws {
         let tester = BucketConnector(name: "tester")
         var configuration = HubConfiguration.embeddedDefault
-        configuration.dispatcher.pollInterval = 3600 // only a wake-up can get it going
+        configuration.dispatcher.pollInterval = 3600  // only a wake-up can get it going
         let hub = Hub(configuration: configuration, store: try SQLiteStore.inMemory(), connectors: [tester])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await hub.dispatcher.run() }

@@ -12,13 +12,18 @@ import Testing
         """
 
     @Test func aFormBecomesItsFieldsInDocumentOrderWithNestedPaths() throws {
-        guard case .form(let form) = XFormsReader.read(Self.survey) else { Issue.record("not read as a form"); return }
+        guard case .form(let form) = XFormsReader.read(Self.survey) else {
+            Issue.record("not read as a form")
+            return
+        }
         #expect(form.formID == "household_survey")
         #expect(form.version == "3")
-        #expect(form.fields == [
-            FormField(path: "name", value: "Kari"), FormField(path: "members", value: "4"),
-            FormField(path: "location/lat", value: "59.9"), FormField(path: "location/lon", value: "10.7"),
-        ])
+        #expect(
+            form.fields == [
+                FormField(path: "name", value: "Kari"), FormField(path: "members", value: "4"),
+                FormField(path: "location/lat", value: "59.9"), FormField(path: "location/lon", value: "10.7"),
+            ]
+        )
     }
 
     @Test func repeatedSiblingsAreNumberedAndEmptyAnswersKept() throws {
@@ -30,7 +35,10 @@ import Testing
               <meta><instanceID>uuid:1</instanceID></meta>
             </survey>
             """
-        guard case .form(let form) = XFormsReader.read("\n  " + xml) else { Issue.record("not read as a form"); return }
+        guard case .form(let form) = XFormsReader.read("\n  " + xml) else {
+            Issue.record("not read as a form")
+            return
+        }
         #expect(form.formID == "http://openrosa.org/formdesigner/ABC")
         #expect(form.version == nil)
         #expect(form.fields.map(\.path) == ["member[1]/name", "member[1]/age", "member[2]/name", "member[2]/age", "meta/instanceID"])
@@ -38,7 +46,10 @@ import Testing
     }
 
     @Test func theRootNameIsTheFormIDWhenNothingElseNamesIt() {
-        guard case .form(let form) = XFormsReader.read("<visit><site>7</site></visit>") else { Issue.record("not a form"); return }
+        guard case .form(let form) = XFormsReader.read("<visit><site>7</site></visit>") else {
+            Issue.record("not a form")
+            return
+        }
         #expect(form.formID == "visit")
     }
 
@@ -57,7 +68,10 @@ import Testing
         "<?xml version=\"1.0\"?><data><a>1</a>",
     ])
     func brokenXMLIsMalformedWithAReason(_ text: String) {
-        guard case .malformed(let reason) = XFormsReader.read(text) else { Issue.record("\(XFormsReader.read(text))"); return }
+        guard case .malformed(let reason) = XFormsReader.read(text) else {
+            Issue.record("\(XFormsReader.read(text))")
+            return
+        }
         #expect(reason.contains("not well-formed"))
     }
 
@@ -66,13 +80,19 @@ import Testing
             <?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>
             <data><a>&lol2;</a></data>
             """
-        guard case .malformed(let reason) = XFormsReader.read(bomb) else { Issue.record("not refused"); return }
+        guard case .malformed(let reason) = XFormsReader.read(bomb) else {
+            Issue.record("not refused")
+            return
+        }
         #expect(reason.contains("document type declaration"))
     }
 
     @Test func deepNestingIsMalformedNotACrash() {
         let deep = String(repeating: "<a>", count: 200) + "x" + String(repeating: "</a>", count: 200)
-        guard case .malformed(let reason) = XFormsReader.read("<data>" + deep + "</data>") else { Issue.record("not refused"); return }
+        guard case .malformed(let reason) = XFormsReader.read("<data>" + deep + "</data>") else {
+            Issue.record("not refused")
+            return
+        }
         #expect(reason.contains("deeper"))
     }
 }
@@ -84,8 +104,13 @@ import Testing
         var configuration = HubConfiguration.embeddedDefault
         configuration.connectors = []
         let store = try SQLiteStore.inMemory()
-        return Hub(configuration: configuration, store: store, connectors: [BucketConnector(name: "tester")],
-                   handlers: [FormSubmissionHandler(store: store)], logger: Logger(label: "test"))
+        return Hub(
+            configuration: configuration,
+            store: store,
+            connectors: [BucketConnector(name: "tester")],
+            handlers: [FormSubmissionHandler(store: store)],
+            logger: Logger(label: "test")
+        )
     }
 
     static func receive(_ hub: Hub, _ text: String) async throws -> InboundResult {

@@ -29,6 +29,12 @@ func makeHub(
     configuration.connectors = connectorSettings
     configuration.inbox = inbox
     if let lease { configuration.dispatcher.lease = lease }
-    return Hub(configuration: configuration, store: try SQLiteStore.inMemory(), connectors: connectors,
-               handlers: handlers, packers: packers, logger: Logger(label: "test"))
+    return Hub(
+        configuration: configuration,
+        store: try SQLiteStore.inMemory(),
+        connectors: connectors,
+        handlers: handlers,
+        packers: packers,
+        logger: Logger(label: "test")
+    )
 }

@@ -1,5 +1,5 @@
-import Synchronization
 import SwitchboardCore
+import Synchronization
 import Testing
 
 @Suite("Leader batching")

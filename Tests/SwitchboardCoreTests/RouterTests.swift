@@ -1,15 +1,19 @@
 import Foundation
-import Testing
 import SwitchboardCore
 import SwitchboardTesting
+import Testing
 
 @Suite struct InboundRouting {
     @Test func keywordRepliesLeaveOnTheConnectorTheMessageCameIn() async throws {
         let tester = BucketConnector(name: "tester")
         let other = BucketConnector(name: "other")
-        let hub = try makeHub(connectors: [other, tester], routes: [.sms: ["other", "tester"]],
-                              autoReplies: [AutoReply(keyword: "ping", reply: "pong"), AutoReply(keyword: "echo", reply: "{text}")])
-        try await ConversationScript(hub: hub).run("""
+        let hub = try makeHub(
+            connectors: [other, tester],
+            routes: [.sms: ["other", "tester"]],
+            autoReplies: [AutoReply(keyword: "ping", reply: "pong"), AutoReply(keyword: "echo", reply: "{text}")]
+        )
+        try await ConversationScript(hub: hub).run(
+            """
             # RapidSMS's ping and echo apps, configured
             +4712345678 > ping
             +4712345678 < pong
@@ -17,16 +21,19 @@ import SwitchboardTesting
             < hello there
             +4799999999 > Ping
             +4799999999 < pong
-            """)
+            """
+        )
         // The normal sms route starts with `other`, but replies are pinned to `tester`.
         #expect(other.sent().isEmpty)
     }
 
     @Test func messagesNoHandlerTakesLandInTheCommonInboxUnread() async throws {
         let hub = try makeHub(autoReplies: [AutoReply(keyword: "ping", reply: "pong")])
-        try await ConversationScript(hub: hub).run("""
+        try await ConversationScript(hub: hub).run(
+            """
             +4712345678 > The bridge at Elvebakken is down
-            """)
+            """
+        )
         let page = try await hub.store.inbox(InboxQuery(viewer: "admin", scope: .common, unreadOnly: true))
         #expect(page.items.map(\.message.text) == ["The bridge at Elvebakken is down"])
         #expect(page.items.first?.message.origin?.from == .sms("+4712345678"))
@@ -47,8 +54,11 @@ import SwitchboardTesting
     @Test func forwardingRuleBridgesSmsToEmailAndStillKeepsTheMessage() async throws {
         let sms = BucketConnector(name: "kannel", channels: [.sms])
         let mail = BucketConnector(name: "smtp", channels: [.email])
-        let hub = try makeHub(connectors: [sms, mail], routes: [.sms: ["kannel"], .email: ["smtp"]],
-                              forwarding: [ForwardingRule(connector: "kannel", to: [.email("ops@example.org")])])
+        let hub = try makeHub(
+            connectors: [sms, mail],
+            routes: [.sms: ["kannel"], .email: ["smtp"]],
+            forwarding: [ForwardingRule(connector: "kannel", to: [.email("ops@example.org")])]
+        )
         let result = try await hub.receive(InboundMessage(connector: "kannel", from: .sms("+4712345678"), text: "Power out in sector 4"))
         await hub.dispatcher.drain()
         #expect(result.inboxItemID != nil)
@@ -66,8 +76,14 @@ import SwitchboardTesting
         let hub = try makeHub()
         try await hub.store.createUser(UserAccount(username: "alice", role: .user, passwordHash: "x"))
         try await hub.store.createContact(Contact(name: "Alice", addresses: [.email("alice@hub.example.org")], username: "alice"))
-        let r = try await hub.receive(InboundMessage(connector: "tester", from: .email("kari@example.org"),
-                                                     to: .email("alice@hub.example.org"), text: "for alice"))
+        let r = try await hub.receive(
+            InboundMessage(
+                connector: "tester",
+                from: .email("kari@example.org"),
+                to: .email("alice@hub.example.org"),
+                text: "for alice"
+            )
+        )
         let mine = try await hub.store.inbox(InboxQuery(viewer: "alice", scope: .mine))
         let common = try await hub.store.inbox(InboxQuery(viewer: "alice", scope: .common))
         #expect(mine.items.map(\.id) == [r.inboxItemID!])
@@ -156,8 +172,12 @@ import SwitchboardTesting
         let hub = try makeHub()
         try await hub.store.createUser(UserAccount(username: "alice", role: .user, passwordHash: "x"))
         try await hub.store.createContact(Contact(name: "Ops desk", addresses: [.email("ops@hub.test")]))
-        let toAlice = try await hub.receive(InboundMessage(connector: "tester", from: .email("kari@example.org"), to: .email("alice@hub.test"), text: "for alice"))
-        let toOps = try await hub.receive(InboundMessage(connector: "tester", from: .email("kari@example.org"), to: .email("ops@hub.test"), text: "for ops"))
+        let toAlice = try await hub.receive(
+            InboundMessage(connector: "tester", from: .email("kari@example.org"), to: .email("alice@hub.test"), text: "for alice")
+        )
+        let toOps = try await hub.receive(
+            InboundMessage(connector: "tester", from: .email("kari@example.org"), to: .email("ops@hub.test"), text: "for ops")
+        )
         #expect(try await hub.store.inbox(InboxQuery(viewer: "alice", scope: .mine)).items.map(\.id) == [toAlice.inboxItemID!])
         #expect(try await hub.store.inbox(InboxQuery(viewer: "alice", scope: .common)).items.map(\.id) == [toOps.inboxItemID!])
     }

@@ -11,7 +11,8 @@ struct TemplateConfigTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let html = dir.appendingPathComponent("alarm.html")
         try Data("<p>{{what}}</p>\n".utf8).write(to: html)
-        let parsed = ConfigTestEngines.parse("""
+        let parsed = ConfigTestEngines.parse(
+            """
             templates:
               alarm:
                 subject: "Alarm: {{what}}"
@@ -19,17 +20,21 @@ struct TemplateConfigTests {
                 html_file: \(html.path)
               short:
                 text: "{{what}}"
-            """)
+            """
+        )
         #expect(parsed.problems == [])
         let templates = try #require(parsed.configuration?.templates)
-        #expect(templates == [
-            MessageTemplateSettings(name: "alarm", subject: "Alarm: {{what}}", text: "{{what}} at {{where}}", html: "<p>{{what}}</p>\n"),
-            MessageTemplateSettings(name: "short", text: "{{what}}"),
-        ])
+        #expect(
+            templates == [
+                MessageTemplateSettings(name: "alarm", subject: "Alarm: {{what}}", text: "{{what}} at {{where}}", html: "<p>{{what}}</p>\n"),
+                MessageTemplateSettings(name: "short", text: "{{what}}"),
+            ]
+        )
     }
 
     @Test func everyProblemIsNamedByItsKey() {
-        let parsed = ConfigTestEngines.parse("""
+        let parsed = ConfigTestEngines.parse(
+            """
             templates:
               no-text:
                 subject: s
@@ -44,9 +49,12 @@ struct TemplateConfigTests {
                 text: b
               Bad Name:
                 text: a
-            """)
+            """
+        )
         let paths = Set(parsed.problems.map(\.path))
-        #expect(paths == ["templates.no-text.text", "templates.both.text_file", "templates.gone.html_file", "templates.typo.txt", "templates.Bad Name"])
+        #expect(
+            paths == ["templates.no-text.text", "templates.both.text_file", "templates.gone.html_file", "templates.typo.txt", "templates.Bad Name"]
+        )
         #expect(parsed.problems.first { $0.path == "templates.gone.html_file" }?.message.contains("/no/such/template.html") == true)
         #expect(parsed.configuration == nil)
     }

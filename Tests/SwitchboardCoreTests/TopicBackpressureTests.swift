@@ -6,7 +6,12 @@ import Testing
 @Suite("Topic subscriber queues")
 struct TopicBackpressureTests {
     static func topic(limit: Int) -> TopicDefinition {
-        var t = TopicDefinition(name: "feed", columns: [TopicColumn(name: "n", type: .integer)], read: TopicAccess(anonymous: true), write: TopicAccess(anonymous: true))
+        var t = TopicDefinition(
+            name: "feed",
+            columns: [TopicColumn(name: "n", type: .integer)],
+            read: TopicAccess(anonymous: true),
+            write: TopicAccess(anonymous: true)
+        )
         t.maxQueuedFrames = limit
         t.historyLimit = 1_000
         return t
@@ -30,8 +35,10 @@ struct TopicBackpressureTests {
         #expect(slow.endReason == .tooSlow)
         #expect(hub.subscriberCount(topic.name) == 1, "the slow subscriber is unregistered; the other stays")
         let last = try #require(await slow.next())
-        #expect(last.count == 1 && last[0].contains(#""error":"too_slow""#) && last[0].contains("more than 3 messages"),
-                "its queue is dropped and one too_slow frame takes its place: \(last)")
+        #expect(
+            last.count == 1 && last[0].contains(#""error":"too_slow""#) && last[0].contains("more than 3 messages"),
+            "its queue is dropped and one too_slow frame takes its place: \(last)"
+        )
         #expect(await slow.next() == nil)
         #expect(kept.count == 10 && keeping.endReason == nil, "a subscriber that keeps up gets every row")
     }
@@ -74,12 +81,17 @@ struct TopicAlertIntentTests {
     }
 
     @Test func anAlertingWriteRecordsItsAlertInItsTransaction() async throws {
-        let topic = Self.topic(), store = try SQLiteStore.inMemory()
+        let topic = Self.topic()
+        let store = try SQLiteStore.inMemory()
         let hub = TopicHub(topics: [topic], store: store)
         let alice = TopicPrincipal(id: "alice", role: "user")
         let posted = try await hub.write(TopicFrame(method: .post, fields: ["body": .text("hello")]), to: topic, principal: alice)
         let quiet = try await hub.write(TopicFrame(method: .post, fields: ["body": .text("quiet")], alert: false), to: topic, principal: alice)
-        let put = try await hub.write(TopicFrame(method: .put, fields: ["id": .text(posted.row.id), "body": .text("edited")]), to: topic, principal: alice)
+        let put = try await hub.write(
+            TopicFrame(method: .put, fields: ["id": .text(posted.row.id), "body": .text("edited")]),
+            to: topic,
+            principal: alice
+        )
         await #expect(throws: TopicError.self) { try await hub.write(TopicFrame(method: .post), to: topic, principal: alice) }
         #expect(posted.alertID != nil && quiet.alertID == nil && put.alertID == nil, "POST alerts; _alert:false and PUT (not in methods) do not")
         let pending = try await hub.pendingAlerts()
@@ -93,7 +105,9 @@ struct TopicAlertIntentTests {
     @Test func aBatchOfPostsSplitsWhereTheAlertChoiceChanges() async throws {
         let topic = Self.topic()
         let hub = TopicHub(topics: [topic], store: try SQLiteStore.inMemory())
-        let frames = [true, false, false, true].enumerated().map { i, alert in TopicFrame(method: .post, fields: ["body": .text("m\(i)")], alert: alert) }
+        let frames = [true, false, false, true].enumerated().map { i, alert in
+            TopicFrame(method: .post, fields: ["body": .text("m\(i)")], alert: alert)
+        }
         let results = await hub.write(frames, to: topic, principal: TopicPrincipal(id: "alice", role: "user"))
         let ids = try results.map { try $0.get().alertID != nil }
         #expect(ids == [true, false, false, true])

@@ -6,7 +6,8 @@ import Testing
 @Suite("Topic configuration")
 struct TopicConfigTests {
     @Test func readsAFullTopic() throws {
-        let parsed = ConfigTestEngines.parse("""
+        let parsed = ConfigTestEngines.parse(
+            """
             topics:
               chat:
                 path: /ws/chat
@@ -29,7 +30,8 @@ struct TopicConfigTests {
                   subject: "Message: {{body}}"
                   text: "{{user}}: {{body}}"
                   methods: [POST, DELETE]
-            """)
+            """
+        )
         #expect(parsed.problems == [])
         let t = try #require(parsed.configuration?.topics.first)
         #expect(t.path == "/ws/chat" && t.table == "chat" && t.historyLimit == 50)
@@ -37,14 +39,19 @@ struct TopicConfigTests {
         #expect(t.read.anonymous && t.write == TopicAccess(users: ["alice"]))
         #expect(t.defaults[.post]?.map(\.field) == ["length", "recipient"])
         #expect(t.defaults[.post]?.first?.source == .length("body"))
-        #expect(t.open == [TopicFilterTemplate(column: "recipient", op: .equal, source: .userID),
-                           TopicFilterTemplate(column: "timestamp", op: .greaterOrEqual, source: .constant("2023-04"))])
+        #expect(
+            t.open == [
+                TopicFilterTemplate(column: "recipient", op: .equal, source: .userID),
+                TopicFilterTemplate(column: "timestamp", op: .greaterOrEqual, source: .constant("2023-04")),
+            ]
+        )
         #expect(t.prepare.count == 3 && t.groupRoles == ["ops"])
         #expect(t.alert?.methods == [.post, .delete])
     }
 
     @Test func reportsEveryMistakeWithItsPath() {
-        let parsed = ConfigTestEngines.parse("""
+        let parsed = ConfigTestEngines.parse(
+            """
             topics:
               chat:
                 table: "bad name"
@@ -56,11 +63,14 @@ struct TopicConfigTests {
                   - require: [missing]
                   - sometimes: true
                 colour: blue
-            """)
+            """
+        )
         let paths = Set(parsed.problems.map(\.path))
-        for p in ["topics.chat.table", "topics.chat.columns.id", "topics.chat.columns.body", "topics.chat.columns._x",
-                  "topics.chat.message_default.PATCH", "topics.chat.message_default.POST.nope", "topics.chat.message_default.POST.body",
-                  "topics.chat.prepare[0].require", "topics.chat.prepare[1]", "topics.chat.colour"] {
+        for p in [
+            "topics.chat.table", "topics.chat.columns.id", "topics.chat.columns.body", "topics.chat.columns._x",
+            "topics.chat.message_default.PATCH", "topics.chat.message_default.POST.nope", "topics.chat.message_default.POST.body",
+            "topics.chat.prepare[0].require", "topics.chat.prepare[1]", "topics.chat.colour",
+        ] {
             #expect(paths.contains(p), "expected a problem at \(p); got \(parsed.problems)")
         }
     }
@@ -70,8 +80,10 @@ struct TopicConfigTests {
         #expect(Set(bad.paths) == ["topics.bad.max_queued_frames", "topics.bad.max_frame_bytes"], "\(bad.problems)")
         let news = try #require(ConfigTestEngines.parse("topics:\n  news: {columns: {body: TEXT}}\n").configuration?.topics.first)
         #expect(news.maxQueuedFrames == 1_000 && news.maxFrameBytes == 65_536)
-        let feed = try #require(ConfigTestEngines.parse("topics:\n  feed: {columns: {body: TEXT}, max_queued_frames: 50, max_frame_bytes: 2048}\n")
-            .configuration?.topics.first)
+        let feed = try #require(
+            ConfigTestEngines.parse("topics:\n  feed: {columns: {body: TEXT}, max_queued_frames: 50, max_frame_bytes: 2048}\n")
+                .configuration?.topics.first
+        )
         #expect(feed.maxQueuedFrames == 50 && feed.maxFrameBytes == 2_048)
     }
 
@@ -81,7 +93,10 @@ struct TopicConfigTests {
         let chat = try #require(ConfigTestEngines.parse("topics:\n  chat: {columns: {body: TEXT}, durability: commit}\n").configuration?.topics.first)
         #expect(chat.durability == .commit)
         let bad = ConfigTestEngines.parse("topics:\n  chat: {columns: {body: TEXT}, durability: later, ping_interval: 0}\n")
-        #expect(Set(bad.paths) == ["topics.chat.durability", "topics.chat.ping_interval"] && "\(bad.problems)".contains("flush, commit"), "\(bad.problems)")
+        #expect(
+            Set(bad.paths) == ["topics.chat.durability", "topics.chat.ping_interval"] && "\(bad.problems)".contains("flush, commit"),
+            "\(bad.problems)"
+        )
         #expect(news.pingInterval == 30)
     }
 

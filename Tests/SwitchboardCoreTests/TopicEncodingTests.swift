@@ -1,6 +1,7 @@
 import Foundation
-@testable import SwitchboardCore
 import Testing
+
+@testable import SwitchboardCore
 
 @Suite("Topic ids and times")
 struct TopicEncodingTests {

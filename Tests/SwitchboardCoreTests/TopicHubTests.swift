@@ -11,11 +11,18 @@ struct TopicHubTests {
     static let ops = TopicPrincipal(id: "olga", role: "user", groups: ["ops"])
 
     static func chat() -> TopicDefinition {
-        var t = TopicDefinition(name: "chat", columns: [TopicColumn(name: "body", type: .text), TopicColumn(name: "recipient", type: .text),
-                                                        TopicColumn(name: "topic", type: .text), TopicColumn(name: "length", type: .integer)])
+        var t = TopicDefinition(
+            name: "chat",
+            columns: [
+                TopicColumn(name: "body", type: .text), TopicColumn(name: "recipient", type: .text),
+                TopicColumn(name: "topic", type: .text), TopicColumn(name: "length", type: .integer),
+            ]
+        )
         t.defaults[.post] = [("length", .length("body"))]
-        t.prepare = [.require(["body"], message: nil), .maxLength(["body": 10], message: nil),
-                     .restrict(field: "topic", values: ["alerts"], access: TopicAccess(roles: ["ops"]), message: "only ops may post alerts")]
+        t.prepare = [
+            .require(["body"], message: nil), .maxLength(["body": 10], message: nil),
+            .restrict(field: "topic", values: ["alerts"], access: TopicAccess(roles: ["ops"]), message: "only ops may post alerts"),
+        ]
         t.modify = [("shout", .field("body"))]
         return t
     }
@@ -28,7 +35,8 @@ struct TopicHubTests {
     }
 
     @Test func postIsStoredThenBroadcastWithDefaultsAndModify() async throws {
-        let hub = hub(), topic = hub.topics[0]
+        let hub = hub()
+        let topic = hub.topics[0]
         let sub = try await hub.subscribe(topic, principal: Self.bob, query: TopicQuery())
         var frames = sub.frames.makeAsyncIterator()
         #expect(try await next(&frames)["_type"] as? String == "ready")
@@ -43,9 +51,13 @@ struct TopicHubTests {
     }
 
     @Test func rulesRefuseWithTheirMessage() async throws {
-        let hub = hub(), topic = hub.topics[0]
+        let hub = hub()
+        let topic = hub.topics[0]
         func refusal(_ fields: [String: TopicValue], _ who: TopicPrincipal?) async -> TopicError? {
-            do { _ = try await hub.write(TopicFrame(method: .post, fields: fields), to: topic, principal: who); return nil } catch { return error as? TopicError }
+            do {
+                _ = try await hub.write(TopicFrame(method: .post, fields: fields), to: topic, principal: who)
+                return nil
+            } catch { return error as? TopicError }
         }
         #expect(await refusal([:], Self.alice)?.code == "required")
         #expect(await refusal(["body": .text("far too long a message")], Self.alice)?.code == "too_long")
@@ -58,14 +70,17 @@ struct TopicHubTests {
     }
 
     @Test func onlyTheAuthorOrAnAdminMayPutOrDelete() async throws {
-        let hub = hub(), topic = hub.topics[0]
+        let hub = hub()
+        let topic = hub.topics[0]
         let id = try await hub.write(TopicFrame(method: .post, fields: ["body": .text("v1")]), to: topic, principal: Self.alice).row.id
         await #expect(throws: TopicError.self) {
             try await hub.write(TopicFrame(method: .put, fields: ["id": .text(id), "body": .text("evil")]), to: topic, principal: Self.bob)
         }
         let put = try await hub.write(TopicFrame(method: .put, fields: ["id": .text(id), "body": .text("v2")]), to: topic, principal: Self.alice)
         #expect(put.row["body"] == .text("v2") && put.row.user == "alice")
-        await #expect(throws: TopicError.self) { try await hub.write(TopicFrame(method: .delete, fields: ["id": .text(id)]), to: topic, principal: Self.bob) }
+        await #expect(throws: TopicError.self) {
+            try await hub.write(TopicFrame(method: .delete, fields: ["id": .text(id)]), to: topic, principal: Self.bob)
+        }
         let gone = try await hub.write(TopicFrame(method: .delete, fields: ["id": .text(id)]), to: topic, principal: Self.admin)
         #expect(gone.row["body"] == .text("v2"))
     }
@@ -74,14 +89,30 @@ struct TopicHubTests {
         var topic = Self.chat()
         topic.open = [TopicFilterTemplate(column: "recipient", op: .equal, source: .userID)]
         let hub = hub(topic)
-        _ = try await hub.write(TopicFrame(method: .post, fields: ["body": .text("to bob"), "recipient": .text("bob")]), to: topic, principal: Self.alice)
-        _ = try await hub.write(TopicFrame(method: .post, fields: ["body": .text("to carol"), "recipient": .text("carol")]), to: topic, principal: Self.alice)
+        _ = try await hub.write(
+            TopicFrame(method: .post, fields: ["body": .text("to bob"), "recipient": .text("bob")]),
+            to: topic,
+            principal: Self.alice
+        )
+        _ = try await hub.write(
+            TopicFrame(method: .post, fields: ["body": .text("to carol"), "recipient": .text("carol")]),
+            to: topic,
+            principal: Self.alice
+        )
         let sub = try await hub.subscribe(topic, principal: Self.bob, query: TopicQuery())
         var frames = sub.frames.makeAsyncIterator()
         #expect(try await next(&frames)["body"] as? String == "to bob")
         #expect(try await next(&frames)["_type"] as? String == "ready")
-        _ = try await hub.write(TopicFrame(method: .post, fields: ["body": .text("carol2"), "recipient": .text("carol")]), to: topic, principal: Self.alice)
-        _ = try await hub.write(TopicFrame(method: .post, fields: ["body": .text("bob2"), "recipient": .text("bob")]), to: topic, principal: Self.alice)
+        _ = try await hub.write(
+            TopicFrame(method: .post, fields: ["body": .text("carol2"), "recipient": .text("carol")]),
+            to: topic,
+            principal: Self.alice
+        )
+        _ = try await hub.write(
+            TopicFrame(method: .post, fields: ["body": .text("bob2"), "recipient": .text("bob")]),
+            to: topic,
+            principal: Self.alice
+        )
         #expect(try await next(&frames)["body"] as? String == "bob2")
     }
 
@@ -95,7 +126,9 @@ struct TopicHubTests {
         let total = 300
         try await withThrowingTaskGroup(of: [Int].self) { group in
             group.addTask {
-                for i in 0..<total { _ = try await hub.write(TopicFrame(method: .post, fields: ["n": .integer(Int64(i))]), to: topic, principal: Self.alice) }
+                for i in 0..<total {
+                    _ = try await hub.write(TopicFrame(method: .post, fields: ["n": .integer(Int64(i))]), to: topic, principal: Self.alice)
+                }
                 return []
             }
             for delay in [0, 2, 5, 10, 20] {
@@ -104,7 +137,9 @@ struct TopicHubTests {
                     let sub = try await hub.subscribe(topic, principal: Self.bob, query: TopicQuery())
                     var seen: [Int] = []
                     for await text in sub.frames {
-                        guard let obj = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], let n = obj["n"] as? Int else { continue }
+                        guard let obj = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], let n = obj["n"] as? Int else {
+                            continue
+                        }
                         seen.append(n)
                         if n == total - 1 { break }
                     }

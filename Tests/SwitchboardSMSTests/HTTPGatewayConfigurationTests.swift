@@ -1,17 +1,21 @@
 import SwitchboardCore
 import Testing
+
 @testable import SwitchboardSMS
 
 @Suite struct HTTPGatewayConfiguration {
     func messages(_ problems: [ConfigProblem]) -> [String] { problems.map { "\($0.path): \($0.message)" } }
 
     @Test func aFullConfigurationIsRead() throws {
-        let (made, problems) = Gateway.make([
-            "url": "https://sms.example.org/api/send", "method": "POST", "body": "to={to}&msg={text}&ref={id}&from={from}",
-            "content_type": "application/x-www-form-urlencoded; charset=utf-8", "username": "nav", "password_env": "GW_PASS",
-            "success_pattern": "^OK", "receipt_pattern": "id=([0-9]+)", "timeout": "2500ms", "throughput": "5",
-            "max_in_flight": "3", "from": "NAV", "permanent_status": .list(["400", "410"]),
-        ], env: ["GW_PASS": "hunter2"])
+        let (made, problems) = Gateway.make(
+            [
+                "url": "https://sms.example.org/api/send", "method": "POST", "body": "to={to}&msg={text}&ref={id}&from={from}",
+                "content_type": "application/x-www-form-urlencoded; charset=utf-8", "username": "nav", "password_env": "GW_PASS",
+                "success_pattern": "^OK", "receipt_pattern": "id=([0-9]+)", "timeout": "2500ms", "throughput": "5",
+                "max_in_flight": "3", "from": "NAV", "permanent_status": .list(["400", "410"]),
+            ],
+            env: ["GW_PASS": "hunter2"]
+        )
         #expect(problems.isEmpty, "\(problems)")
         let c = try #require(made).configuration
         #expect(c.method == .post && c.body?.placeholders == [.to, .text, .id, .from])

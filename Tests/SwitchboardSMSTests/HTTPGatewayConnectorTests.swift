@@ -1,6 +1,7 @@
 import Foundation
 import SwitchboardCore
 import Testing
+
 @testable import SwitchboardSMS
 
 @Suite struct HTTPGatewaySending {
@@ -53,8 +54,10 @@ import Testing
 
     @Test func basicAuthIsSentAndThePasswordNeverAppearsInErrors() async throws {
         try await TestHTTPServer.with(reply: .init(status: 500, body: "bad login nav:s3cr&t:x")) { server in
-            try await Gateway.with(["url": .text("\(server.baseURL)/?to={to}"), "username": "nav", "password_env": "GW_PASS"],
-                                   env: ["GW_PASS": "s3cr&t:x"]) { gw in
+            try await Gateway.with(
+                ["url": .text("\(server.baseURL)/?to={to}"), "username": "nav", "password_env": "GW_PASS"],
+                env: ["GW_PASS": "s3cr&t:x"]
+            ) { gw in
                 let failure = await Gateway.failure(gw, Gateway.outbound("hi"))
                 let expected = "Basic " + Data("nav:s3cr&t:x".utf8).base64EncodedString()
                 #expect(server.requests.first?.headers["Authorization"] == [expected])

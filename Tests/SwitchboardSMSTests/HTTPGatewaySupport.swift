@@ -1,10 +1,12 @@
 import SwitchboardCore
+
 @testable import SwitchboardSMS
 
 /// Builds `http-gateway` connectors the way the hub does: through the engine, from keys.
 enum Gateway {
     enum Value: ExpressibleByStringLiteral {
-        case text(String), list([String])
+        case text(String)
+        case list([String])
         init(stringLiteral value: String) { self = .text(value) }
         var node: ConfigNode {
             switch self {
@@ -25,8 +27,11 @@ enum Gateway {
     }
 
     /// Runs `body` with a connector made from `keys`, shutting it down afterwards whatever happens.
-    static func with<T>(_ keys: KeyValuePairs<String, Value>, env: [String: String] = [:],
-                        _ body: (HTTPGatewayConnector) async throws -> T) async throws -> T {
+    static func with<T>(
+        _ keys: KeyValuePairs<String, Value>,
+        env: [String: String] = [:],
+        _ body: (HTTPGatewayConnector) async throws -> T
+    ) async throws -> T {
         try await withConnector(make(keys, env: env), shutdown: { await $0.shutdown() }, body)
     }
 
@@ -37,14 +42,20 @@ enum Gateway {
 
     /// The connector's failure, or nil if it sent.
     static func failure(_ connector: HTTPGatewayConnector, _ outbound: Outbound) async -> ConnectorError? {
-        do { _ = try await connector.send(outbound); return nil } catch { return error as? ConnectorError ?? .transient("not a ConnectorError: \(error)") }
+        do {
+            _ = try await connector.send(outbound)
+            return nil
+        } catch { return error as? ConnectorError ?? .transient("not a ConnectorError: \(error)") }
     }
 }
 
 /// Runs `body` with a connector made from configuration (or throws its configuration problems),
 /// and shuts the connector down afterwards, also when `body` throws.
-func withConnector<C, T>(_ made: (C?, [ConfigProblem]), shutdown: (C) async -> Void,
-                         _ body: (C) async throws -> T) async throws -> T {
+func withConnector<C, T>(
+    _ made: (C?, [ConfigProblem]),
+    shutdown: (C) async -> Void,
+    _ body: (C) async throws -> T
+) async throws -> T {
     guard let connector = made.0 else { throw ConfigurationError(problems: made.1) }
     do {
         let result = try await body(connector)

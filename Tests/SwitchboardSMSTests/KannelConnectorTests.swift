@@ -1,6 +1,7 @@
 import Foundation
 import SwitchboardCore
 import Testing
+
 @testable import SwitchboardSMS
 
 /// Builds `kannel` connectors the way the hub does: through the engine, from keys.
@@ -19,8 +20,11 @@ enum Kannel {
     }
 
     static func keys(_ base: String, dlr: Bool = true) -> KeyValuePairs<String, Gateway.Value> {
-        dlr ? ["url": .text("\(base)/cgi-bin/sendsms"), "username": "switchboard", "password_env": "KANNEL_PASSWORD", "from": "Ops & Co",
-               "dlr_url": "http://127.0.0.1:8080/", "inbound_secret_env": "KANNEL_SECRET"]
+        dlr
+            ? [
+                "url": .text("\(base)/cgi-bin/sendsms"), "username": "switchboard", "password_env": "KANNEL_PASSWORD", "from": "Ops & Co",
+                "dlr_url": "http://127.0.0.1:8080/", "inbound_secret_env": "KANNEL_SECRET",
+            ]
             : ["url": .text("\(base)/cgi-bin/sendsms"), "username": "switchboard", "password_env": "KANNEL_PASSWORD"]
     }
 
@@ -51,8 +55,10 @@ enum Kannel {
                 #expect(Kannel.value(request, "from") == "Ops & Co")
                 #expect(Kannel.value(request, "dlr-mask") == "31")
                 // One parameter value; Kannel decodes it once and fills in %d and %A.
-                #expect(Kannel.value(request, "dlr-url") ==
-                    "http://127.0.0.1:8080/api/v1/connectors/kannel/dlr?delivery=\(out.delivery.id)&status=%d&detail=%A&secret=\(Kannel.secret)")
+                #expect(
+                    Kannel.value(request, "dlr-url")
+                        == "http://127.0.0.1:8080/api/v1/connectors/kannel/dlr?delivery=\(out.delivery.id)&status=%d&detail=%A&secret=\(Kannel.secret)"
+                )
             }
         }
     }
@@ -99,8 +105,10 @@ enum Kannel {
     }
 
     @Test func secretsNeverAppearInErrorsOrTheDescription() async throws {
-        let echoed = [Kannel.password, GatewayTemplate.percentEncode(Kannel.password), Kannel.secret,
-                      GatewayTemplate.percentEncode(GatewayTemplate.percentEncode(Kannel.secret))].joined(separator: " | ")
+        let echoed = [
+            Kannel.password, GatewayTemplate.percentEncode(Kannel.password), Kannel.secret,
+            GatewayTemplate.percentEncode(GatewayTemplate.percentEncode(Kannel.secret)),
+        ].joined(separator: " | ")
         try await TestHTTPServer.with(reply: .init(status: 500, body: "cannot handle \(echoed)")) { server in
             try await Kannel.with(server.baseURL) { kannel in
                 let message = try #require(await failure(kannel)?.message)
@@ -116,7 +124,10 @@ enum Kannel {
     }
 
     func failure(_ kannel: KannelConnector) async -> ConnectorError? {
-        do { _ = try await kannel.send(Gateway.outbound("hi")); return nil } catch { return error as? ConnectorError }
+        do {
+            _ = try await kannel.send(Gateway.outbound("hi"))
+            return nil
+        } catch { return error as? ConnectorError }
     }
 }
 
@@ -130,10 +141,13 @@ enum Kannel {
     }
 
     @Test func mistakesAreReportedByKey() {
-        let (kannel, problems) = Kannel.make([
-            "url": "http://127.0.0.1:13013/cgi-bin/sendsms?to={to}", "username": "u", "password_env": "KANNEL_PASSWORD",
-            "dlr_url": "ftp://hub", "dlr_mask": "64", "inbound_secret_env": "SHORT", "method": "POST",
-        ], env: Kannel.env.merging(["SHORT": "abc"]) { a, _ in a })
+        let (kannel, problems) = Kannel.make(
+            [
+                "url": "http://127.0.0.1:13013/cgi-bin/sendsms?to={to}", "username": "u", "password_env": "KANNEL_PASSWORD",
+                "dlr_url": "ftp://hub", "dlr_mask": "64", "inbound_secret_env": "SHORT", "method": "POST",
+            ],
+            env: Kannel.env.merging(["SHORT": "abc"]) { a, _ in a }
+        )
         #expect(kannel == nil)
         let byKey = Dictionary(grouping: problems, by: { $0.path.replacingOccurrences(of: "connectors.kannel.", with: "") })
         #expect(Set(byKey.keys) == ["url", "dlr_url", "dlr_mask", "inbound_secret_env", "method"])
@@ -141,8 +155,10 @@ enum Kannel {
     }
 
     @Test func deliveryReportsNeedTheInboundSecret() {
-        let (_, problems) = Kannel.make(["url": "http://k/cgi-bin/sendsms", "username": "u", "password_env": "KANNEL_PASSWORD",
-                                         "dlr_url": "http://hub:8080"])
+        let (_, problems) = Kannel.make([
+            "url": "http://k/cgi-bin/sendsms", "username": "u", "password_env": "KANNEL_PASSWORD",
+            "dlr_url": "http://hub:8080",
+        ])
         #expect(problems.map(\.path) == ["connectors.kannel.dlr_url"])
     }
 }
@@ -165,9 +181,11 @@ enum Kannel {
         #expect(inbound.connector == "kannel" && inbound.text == "hi")
     }
 
-    @Test(arguments: [("from=012345678&text=x", "invalid_from"), ("from=Telenor&text=x", "invalid_from"), ("to=4712345678&text=x", "missing_from"),
-                      ("from=4712345678", "missing_text"), ("from=4712345678&to=abc&text=x", "invalid_to"),
-                      ("from=4712345678&text=%FF", "invalid_text"), ("from=4712345678&text=x&coding=1", "binary_message")])
+    @Test(arguments: [
+        ("from=012345678&text=x", "invalid_from"), ("from=Telenor&text=x", "invalid_from"), ("to=4712345678&text=x", "missing_from"),
+        ("from=4712345678", "missing_text"), ("from=4712345678&to=abc&text=x", "invalid_to"),
+        ("from=4712345678&text=%FF", "invalid_text"), ("from=4712345678&text=x&coding=1", "binary_message"),
+    ])
     func badParametersAreRefusedWithAClearCode(_ query: String, _ code: String) throws {
         let error = #expect(throws: SwitchboardError.self) { try Self.kannel.inboundMessage(from: Self.parameters(query), receivedAt: Date()) }
         #expect(error?.code == code)
@@ -177,7 +195,9 @@ enum Kannel {
     @Test func ucs2TextArrivesAsUTF16BEBytes() throws {
         let encoded = "Blåbær 👍".data(using: .utf16BigEndian)!.map { String(format: "%%%02X", $0) }.joined()
         let inbound = try Self.kannel.inboundMessage(
-            from: Self.parameters("from=4798765432&to=%2B4790000000&text=\(encoded)&coding=2&charset=UTF-16BE"), receivedAt: Date())
+            from: Self.parameters("from=4798765432&to=%2B4790000000&text=\(encoded)&coding=2&charset=UTF-16BE"),
+            receivedAt: Date()
+        )
         #expect(inbound.text == "Blåbær 👍")
         #expect(inbound.to == .sms("+4790000000"))
     }

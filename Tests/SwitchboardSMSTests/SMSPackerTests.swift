@@ -1,5 +1,6 @@
 import SwitchboardCore
 import Testing
+
 @testable import SwitchboardSMS
 
 @Suite struct NAVPacking {
@@ -19,8 +20,10 @@ import Testing
     }
 
     @Test func twoMessagesAreNumberedWithoutATrailingSeparator() {
-        #expect(nav.pack(items(["Disk full on db1", "Link down on gw2"]))
-            == PackResult(text: "1: Disk full on db1; 2: Link down on gw2", sent: ["m1", "m2"], ignored: []))
+        #expect(
+            nav.pack(items(["Disk full on db1", "Link down on gw2"]))
+                == PackResult(text: "1: Disk full on db1; 2: Link down on gw2", sent: ["m1", "m2"], ignored: [])
+        )
     }
 
     @Test func manyMessagesStopAtTheFirstThatDoesNotFitAndNoteTheRest() {
@@ -89,12 +92,20 @@ import Testing
     /// smsd's `formatsms`, transliterated line by line from the Python, without the final cut.
     static func formatsms(_ msgs: [(String, String)]) -> (sms: String, sent: [String], ignored: [String]) {
         func len(_ s: String) -> Int { s.unicodeScalars.count }
-        var sms = "", sent: [String] = [], ignored: [String] = []
+        var sms = ""
+        var sent: [String] = []
+        var ignored: [String] = []
         if msgs.count == 1 {
-            sms = msgs[0].1; sent.append(msgs[0].0)
+            sms = msgs[0].1
+            sent.append(msgs[0].0)
         } else {
             for (i, msg) in msgs.enumerated() {
-                if len(sms) + len(msg.1) < 160 - 15 { sms += "\(i + 1): \(msg.1); "; sent.append(msg.0) } else { break }
+                if len(sms) + len(msg.1) < 160 - 15 {
+                    sms += "\(i + 1): \(msg.1); "
+                    sent.append(msg.0)
+                } else {
+                    break
+                }
             }
             ignored = msgs[sent.count...].map(\.0)
             if !ignored.isEmpty { sms += "+\(ignored.count) see web." }
@@ -114,8 +125,11 @@ import Testing
             var expected = smsd.sms
             if n > 1 {
                 let note = "+\(smsd.ignored.count) see web."
-                if smsd.ignored.isEmpty { expected = String(expected.dropLast(2)) }
-                else if !smsd.sent.isEmpty { expected = String(expected.dropLast(note.count + 2)) + " " + note }
+                if smsd.ignored.isEmpty {
+                    expected = String(expected.dropLast(2))
+                } else if !smsd.sent.isEmpty {
+                    expected = String(expected.dropLast(note.count + 2)) + " " + note
+                }
             }
             #expect(ours.text == String(String.UnicodeScalarView(expected.unicodeScalars.prefix(160))))
         }
@@ -161,7 +175,10 @@ import Testing
 
     @Test func aLoneMessageIsSentWholeWhenItFitsAndCutWhenItDoesNot() {
         let long = String(repeating: "a", count: 200)
-        #expect(SMSPacker(mode: .segments, maxParts: 1).pack(items([long])) == PackResult(text: String(repeating: "a", count: 160), sent: ["m1"], ignored: []))
+        #expect(
+            SMSPacker(mode: .segments, maxParts: 1).pack(items([long]))
+                == PackResult(text: String(repeating: "a", count: 160), sent: ["m1"], ignored: [])
+        )
         #expect(SMSPacker(mode: .segments, maxParts: 2).pack(items([long])).text == long)
     }
 

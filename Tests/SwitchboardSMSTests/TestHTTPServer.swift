@@ -45,7 +45,10 @@ final class TestHTTPServer: Sendable {
     let port: Int
     private let state: Mutex<State>
 
-    private init(port: Int, reply: Reply) { self.port = port; state = Mutex(State(reply: reply)) }
+    private init(port: Int, reply: Reply) {
+        self.port = port
+        state = Mutex(State(reply: reply))
+    }
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
     var requests: [Request] { state.withLock { $0.requests } }
@@ -108,15 +111,21 @@ final class TestHTTPServer: Sendable {
                     body.writeBuffer(&chunk)
                 case .end:
                     guard let head else { continue }
-                    let request = Request(method: head.method.rawValue, uri: head.uri, headers: head.headers,
-                                          body: String(buffer: body))
+                    let request = Request(
+                        method: head.method.rawValue,
+                        uri: head.uri,
+                        headers: head.headers,
+                        body: String(buffer: body)
+                    )
                     let reply = begin(request)
                     defer { end() }
                     if reply.delay > .zero { try await Task.sleep(for: reply.delay) }
                     var headers = HTTPHeaders()
                     headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
                     headers.add(name: "Content-Length", value: String(reply.body.utf8.count))
-                    try await outbound.write(.head(HTTPResponseHead(version: head.version, status: .init(statusCode: reply.status), headers: headers)))
+                    try await outbound.write(
+                        .head(HTTPResponseHead(version: head.version, status: .init(statusCode: reply.status), headers: headers))
+                    )
                     try await outbound.write(.body(.byteBuffer(ByteBuffer(string: reply.body))))
                     try await outbound.write(.end(nil))
                 }

@@ -1,6 +1,7 @@
 import Foundation
 import SwitchboardCore
 import Testing
+
 @testable import SwitchboardSMS
 
 /// Builds `webhook` connectors the way the hub does: through the engine, from keys.
@@ -21,14 +22,22 @@ enum Webhook {
     }
 
     static func outbound(_ text: String = "Router gw1 down") -> Outbound {
-        let message = Message(subject: "Alarm", text: text, html: "<p>\(text)</p>",
-                              attachments: [Attachment(filename: "log.txt", contentType: "text/plain", data: Data("line 1\n".utf8))],
-                              severity: .critical, sender: "nav")
+        let message = Message(
+            subject: "Alarm",
+            text: text,
+            html: "<p>\(text)</p>",
+            attachments: [Attachment(filename: "log.txt", contentType: "text/plain", data: Data("line 1\n".utf8))],
+            severity: .critical,
+            sender: "nav"
+        )
         return Outbound(delivery: Delivery(messageID: message.id, address: .sms("+4712345678"), channel: .sms), message: message)
     }
 
     static func failure(_ connector: WebhookConnector, _ outbound: Outbound = outbound()) async -> ConnectorError? {
-        do { _ = try await connector.send(outbound); return nil } catch { return error as? ConnectorError ?? .transient("not a ConnectorError: \(error)") }
+        do {
+            _ = try await connector.send(outbound)
+            return nil
+        } catch { return error as? ConnectorError ?? .transient("not a ConnectorError: \(error)") }
     }
 }
 
@@ -43,7 +52,12 @@ enum Webhook {
                 #expect(request.headers["Content-Type"] == ["application/json"])
                 #expect(request.headers["X-Switchboard-Delivery"] == [out.delivery.id])
                 let header = try #require(request.headers["X-Switchboard-Signature"].first)
-                let proof = try WebhookSignature(secret: Webhook.secret).verify(header: header, body: Array(request.body.utf8), now: Date(), tolerance: 5)
+                let proof = try WebhookSignature(secret: Webhook.secret).verify(
+                    header: header,
+                    body: Array(request.body.utf8),
+                    now: Date(),
+                    tolerance: 5
+                )
                 #expect(abs(proof.timestamp.timeIntervalSinceNow) < 5)
                 let json = try #require(try JSONSerialization.jsonObject(with: Data(request.body.utf8)) as? [String: Any])
                 #expect(json["id"] as? String == out.delivery.id)
@@ -58,10 +72,19 @@ enum Webhook {
                 let files = try #require(json["attachments"] as? [[String: Any]])
                 #expect(files.first?["filename"] as? String == "log.txt")
                 #expect(files.first?["data"] as? String == Data("line 1\n".utf8).base64EncodedString())
-                #expect(Set(json.keys) == ["id", "message_id", "to", "channel", "subject", "text", "html", "severity", "sender", "created_at", "attachments"])
+                #expect(
+                    Set(json.keys) == [
+                        "id", "message_id", "to", "channel", "subject", "text", "html", "severity", "sender", "created_at", "attachments",
+                    ]
+                )
                 // Signed with another secret, the same request would not verify.
                 #expect(throws: SwitchboardError.self) {
-                    try WebhookSignature(secret: "another-secret-012345").verify(header: header, body: Array(request.body.utf8), now: Date(), tolerance: 5)
+                    try WebhookSignature(secret: "another-secret-012345").verify(
+                        header: header,
+                        body: Array(request.body.utf8),
+                        now: Date(),
+                        tolerance: 5
+                    )
                 }
             }
         }
@@ -115,7 +138,9 @@ enum Webhook {
         #expect(!short[0].message.contains("short"))
         let (_, bad) = Webhook.make(["url": "ftp://x/y", "secret_env": "HOOK_SECRET", "tolerance": "0s", "timeout": "0s", "wat": "1"])
         #expect(Set(bad.map(\.path)) == ["connectors.hook.url", "connectors.hook.tolerance", "connectors.hook.timeout", "connectors.hook.wat"])
-        let (made, none) = Webhook.make(["url": "https://chat.example.org/hooks/T0KEN", "secret_env": "HOOK_SECRET", "tolerance": "2m", "max_body_bytes": "2048"])
+        let (made, none) = Webhook.make([
+            "url": "https://chat.example.org/hooks/T0KEN", "secret_env": "HOOK_SECRET", "tolerance": "2m", "max_body_bytes": "2048",
+        ])
         #expect(none.isEmpty)
         let hook = try #require(made)
         #expect(hook.configuration.tolerance == 120 && hook.maxInboundBytes == 2048)

@@ -1,6 +1,7 @@
 import Foundation
 import SwitchboardCore
 import Testing
+
 @testable import SwitchboardSMS
 
 @Suite struct WebhookSignatureTests {
@@ -12,9 +13,17 @@ import Testing
     static let now = Date(timeIntervalSince1970: Double(t) + 10)
     let signer = WebhookSignature(secret: secret)
 
-    func refusal(_ header: String?, body: [UInt8] = body, at now: Date = now, tolerance: TimeInterval = 300,
-                 with signer: WebhookSignature = WebhookSignature(secret: secret)) -> SwitchboardError? {
-        do { _ = try signer.verify(header: header, body: body, now: now, tolerance: tolerance); return nil } catch { return error }
+    func refusal(
+        _ header: String?,
+        body: [UInt8] = body,
+        at now: Date = now,
+        tolerance: TimeInterval = 300,
+        with signer: WebhookSignature = WebhookSignature(secret: secret)
+    ) -> SwitchboardError? {
+        do {
+            _ = try signer.verify(header: header, body: body, now: now, tolerance: tolerance)
+            return nil
+        } catch { return error }
     }
 
     @Test func theSignatureIsHMACSHA256OfTimestampDotBodyInLowerCaseHex() {

@@ -17,8 +17,16 @@ final class AioSMTPServer: @unchecked Sendable {
 
     /// What Python's email package made of one received message.
     struct Checked: Decodable {
-        struct Tree: Decodable { var type: String; var parts: [Tree]? }
-        struct File: Decodable { var filename: String?; var content_type: String; var size: Int; var sha256: String }
+        struct Tree: Decodable {
+            var type: String
+            var parts: [Tree]?
+        }
+        struct File: Decodable {
+            var filename: String?
+            var content_type: String
+            var size: Int
+            var sha256: String
+        }
         var subject: String?
         var from: String
         var to: String
@@ -34,7 +42,10 @@ final class AioSMTPServer: @unchecked Sendable {
         var ascii_only: Bool
     }
 
-    struct Envelope: Decodable { var mail_from: String; var rcpt_tos: [String] }
+    struct Envelope: Decodable {
+        var mail_from: String
+        var rcpt_tos: [String]
+    }
     private struct Ready: Decodable { var port: Int }
 
     let port: Int
@@ -54,11 +65,18 @@ final class AioSMTPServer: @unchecked Sendable {
             ?? Bundle.module.url(forResource: "smtp_server", withExtension: "py")!.deletingLastPathComponent()
     }
 
-    private init(port: Int, directory: URL, process: Process) { self.port = port; self.directory = directory; self.process = process }
+    private init(port: Int, directory: URL, process: Process) {
+        self.port = port
+        self.directory = directory
+        self.process = process
+    }
 
     /// Runs `body` with a server listening; stops it and removes its files afterwards.
-    static func with<T>(_ options: Options = .init(), certificate: TestCertificate? = nil,
-                        _ body: (AioSMTPServer) async throws -> T) async throws -> T {
+    static func with<T>(
+        _ options: Options = .init(),
+        certificate: TestCertificate? = nil,
+        _ body: (AioSMTPServer) async throws -> T
+    ) async throws -> T {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var args = [resources.appendingPathComponent("smtp_server.py").path, "--outdir", directory.path, "--tls", options.tls]
@@ -84,10 +102,14 @@ final class AioSMTPServer: @unchecked Sendable {
             }
             server = AioSMTPServer(port: ready.port, directory: directory, process: process)
         } catch {
-            await stop(process, directory); throw error
+            await stop(process, directory)
+            throw error
         }
         let result: T
-        do { result = try await body(server) } catch { await stop(process, directory); throw error }
+        do { result = try await body(server) } catch {
+            await stop(process, directory)
+            throw error
+        }
         await stop(process, directory)
         return result
     }
@@ -127,8 +149,10 @@ final class AioSMTPServer: @unchecked Sendable {
     }
 
     func check(_ name: String) throws -> Checked {
-        let result = try Self.run(["python3", Self.resources.appendingPathComponent("check_mail.py").path,
-                                   directory.appendingPathComponent("\(name).eml").path])
+        let result = try Self.run([
+            "python3", Self.resources.appendingPathComponent("check_mail.py").path,
+            directory.appendingPathComponent("\(name).eml").path,
+        ])
         try #require(result.status == 0, "check_mail.py failed: \(result.output)")
         return try JSONDecoder().decode(Checked.self, from: Data(result.output.utf8))
     }

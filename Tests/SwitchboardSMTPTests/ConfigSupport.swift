@@ -4,7 +4,8 @@ import SwitchboardCore
 /// returning the connector and every problem, with unknown keys rejected.
 enum EngineHarness {
     enum Value: ExpressibleByStringLiteral {
-        case scalar(String), list([String])
+        case scalar(String)
+        case list([String])
         init(stringLiteral value: String) { self = .scalar(value) }
         var node: ConfigNode {
             switch self {
@@ -14,12 +15,20 @@ enum EngineHarness {
         }
     }
 
-    static func make(_ engine: ConnectorEngine, name: String = "mail", channels: [ChannelName] = [.email],
-                     _ keys: KeyValuePairs<String, Value>, env: [String: String] = [:]) -> ((any Connector)?, [String]) {
+    static func make(
+        _ engine: ConnectorEngine,
+        name: String = "mail",
+        channels: [ChannelName] = [.email],
+        _ keys: KeyValuePairs<String, Value>,
+        env: [String: String] = [:]
+    ) -> ((any Connector)?, [String]) {
         let node = ConfigNode.mapping(keys.map { ($0.key, $0.value.node) })
         let reader = ConfigReader(node: node, path: "connectors.\(name)")
-        let connector = engine.make(ConnectorSettings(name: name, engine: engine.name, channels: channels, settings: node), reader,
-                                    ConfigEnvironment(variables: env))
+        let connector = engine.make(
+            ConnectorSettings(name: name, engine: engine.name, channels: channels, settings: node),
+            reader,
+            ConfigEnvironment(variables: env)
+        )
         reader.rejectUnknownKeys()
         return (connector, reader.problems.map { "\($0.path): \($0.message)" })
     }

@@ -1,6 +1,7 @@
 import Foundation
 import SwitchboardCore
 import Testing
+
 @testable import SwitchboardSMTP
 
 @Suite("email-to-SMS gateway", .enabled(if: AioSMTPServer.available, "needs python3 with aiosmtpd"), .serialized)
@@ -17,8 +18,11 @@ struct EmailGatewayConnectorTests {
             var c = SMTPConnector.Configuration(host: "127.0.0.1", port: server.port, tls: .none, from: try MailAddress("nav@example.org"))
             c.timeout = .seconds(10)
             let relay = SMTPConnector(name: "relay", configuration: c, directory: directory)
-            let gateway = EmailGatewayConnector(name: "sms-mail", configuration: .init(smtp: "relay", to: try MailAddress("sms@gw.example.org")),
-                                                directory: directory)
+            let gateway = EmailGatewayConnector(
+                name: "sms-mail",
+                configuration: .init(smtp: "relay", to: try MailAddress("sms@gw.example.org")),
+                directory: directory
+            )
             let out = sms("Switch sw-1 is down. Lørdag.")
             let receipt = try await gateway.send(out)
             await relay.shutdown()
@@ -34,10 +38,16 @@ struct EmailGatewayConnectorTests {
     @Test("a relay name that is no smtp connector is a permanent error naming the ones there are")
     func unknownRelay() async throws {
         let directory = SMTPConnectorDirectory()
-        let other = SMTPConnector(name: "mail", configuration: .init(host: "127.0.0.1", tls: .none, from: try MailAddress("a@example.org")),
-                                  directory: directory)
-        let gateway = EmailGatewayConnector(name: "sms-mail", configuration: .init(smtp: "kannel", to: try MailAddress("sms@gw.example.org")),
-                                            directory: directory)
+        let other = SMTPConnector(
+            name: "mail",
+            configuration: .init(host: "127.0.0.1", tls: .none, from: try MailAddress("a@example.org")),
+            directory: directory
+        )
+        let gateway = EmailGatewayConnector(
+            name: "sms-mail",
+            configuration: .init(smtp: "kannel", to: try MailAddress("sms@gw.example.org")),
+            directory: directory
+        )
         let error = await #expect(throws: ConnectorError.self) { try await gateway.send(sms("x")) }
         #expect(error?.kind == .permanent)
         #expect(error?.message.contains("'kannel' is not an smtp connector") == true && error?.message.contains("mail") == true)
@@ -46,8 +56,11 @@ struct EmailGatewayConnectorTests {
 
     @Test("an email delivery is refused permanently")
     func onlySMS() async throws {
-        let gateway = EmailGatewayConnector(name: "g", configuration: .init(smtp: "relay", to: try MailAddress("sms@gw.example.org")),
-                                            directory: SMTPConnectorDirectory())
+        let gateway = EmailGatewayConnector(
+            name: "g",
+            configuration: .init(smtp: "relay", to: try MailAddress("sms@gw.example.org")),
+            directory: SMTPConnectorDirectory()
+        )
         let message = Message(text: "x")
         let out = Outbound(delivery: Delivery(messageID: message.id, address: .email("a@example.org"), channel: .email), message: message)
         let error = await #expect(throws: ConnectorError.self) { try await gateway.send(out) }

@@ -1,6 +1,7 @@
 import Foundation
 import SwitchboardCore
 import Testing
+
 @testable import SwitchboardSMTP
 
 @Suite("MIME builder")
@@ -66,12 +67,24 @@ struct MIMEMessageTests {
     @Test("attachments make multipart/mixed with base64 in 76-character lines, type and file name")
     func attachments() throws {
         let pdf = Data((0..<3000).map { UInt8($0 % 251) })
-        let mail = MIMEMessage(from: from, to: [to], subject: "Report", text: "See attached", html: "<p>See attached</p>",
-                               attachments: [Attachment(filename: "report.pdf", contentType: "application/pdf", data: pdf),
-                                             Attachment(filename: "data.csv", contentType: "", data: Data("a,b\n1,2\n".utf8))])
+        let mail = MIMEMessage(
+            from: from,
+            to: [to],
+            subject: "Report",
+            text: "See attached",
+            html: "<p>See attached</p>",
+            attachments: [
+                Attachment(filename: "report.pdf", contentType: "application/pdf", data: pdf),
+                Attachment(filename: "data.csv", contentType: "", data: Data("a,b\n1,2\n".utf8)),
+            ]
+        )
         let out = try mail.rendered()
         #expect(headerBlock(out).contains("Content-Type: multipart/mixed; boundary="))
-        #expect(out.replacingOccurrences(of: "\r\n ", with: " ").contains("Content-Type: application/pdf; name=\"report.pdf\"\r\nContent-Disposition: attachment; filename=\"report.pdf\"\r\nContent-Transfer-Encoding: base64"))
+        #expect(
+            out.replacingOccurrences(of: "\r\n ", with: " ").contains(
+                "Content-Type: application/pdf; name=\"report.pdf\"\r\nContent-Disposition: attachment; filename=\"report.pdf\"\r\nContent-Transfer-Encoding: base64"
+            )
+        )
         #expect(out.contains("Content-Type: text/csv; name=\"data.csv\""), "an empty type is guessed from the extension")
         for line in out.components(separatedBy: "\r\n") { #expect(line.utf8.count <= 78, "line too long: \(line)") }
         let base64Lines = out.components(separatedBy: "\r\n").filter { $0.count == 76 }
@@ -85,10 +98,12 @@ struct MIMEMessageTests {
 
     @Test("a non-ASCII subject becomes UTF-8 encoded-words of at most 75 characters that decode back")
     func rfc2047Subject() throws {
-        let subjects = ["Brann på Ålesund sjukehus – evakuer østfløyen nå",
-                        "避難指示：川の水位が危険な水準に達しました。直ちに高台へ避難してください。繰り返します。",
-                        "Looks like =?UTF-8?Q?an_encoded_word?= but is not",
-                        String(repeating: "ø", count: 200)]
+        let subjects = [
+            "Brann på Ålesund sjukehus – evakuer østfløyen nå",
+            "避難指示：川の水位が危険な水準に達しました。直ちに高台へ避難してください。繰り返します。",
+            "Looks like =?UTF-8?Q?an_encoded_word?= but is not",
+            String(repeating: "ø", count: 200),
+        ]
         for subject in subjects {
             let out = try MIMEMessage(from: from, to: [to], subject: subject, text: "x").rendered()
             let head = String(out[..<out.range(of: "\r\n\r\n")!.lowerBound])
@@ -120,11 +135,18 @@ struct MIMEMessageTests {
 
     @Test("a non-ASCII file name is written per RFC 2231 with an RFC 2047 name= fallback")
     func rfc2231FileName() throws {
-        let names = ["Årsrapport 2024 – økonomi.pdf",
-                     "Ein sehr langer Dateiname mit Umlauten äöü und noch viel mehr Text damit er umbricht.txt"]
+        let names = [
+            "Årsrapport 2024 – økonomi.pdf",
+            "Ein sehr langer Dateiname mit Umlauten äöü und noch viel mehr Text damit er umbricht.txt",
+        ]
         for name in names {
-            let out = try MIMEMessage(from: from, to: [to], subject: "s", text: "t",
-                                      attachments: [Attachment(filename: name, contentType: "application/pdf", data: Data([1, 2, 3]))]).rendered()
+            let out = try MIMEMessage(
+                from: from,
+                to: [to],
+                subject: "s",
+                text: "t",
+                attachments: [Attachment(filename: name, contentType: "application/pdf", data: Data([1, 2, 3]))]
+            ).rendered()
             #expect(out.contains("filename*=UTF-8''") || out.contains("filename*0*=UTF-8''"))
             #expect(out.contains("name=\"=?UTF-8?"))
             for line in out.components(separatedBy: "\r\n") { #expect(line.utf8.count <= 78, "\(line)") }
@@ -136,7 +158,8 @@ struct MIMEMessageTests {
 
     @Test("mostly-ASCII bodies go quoted-printable, other scripts base64, both decode back")
     func bodyEncodings() throws {
-        let norwegian = "Vannstanden i Glomma stiger. Hold deg unna elvebredden ved Årnes. " + String(repeating: "Mer tekst her. ", count: 10) + "Slutt="
+        let norwegian =
+            "Vannstanden i Glomma stiger. Hold deg unna elvebredden ved Årnes. " + String(repeating: "Mer tekst her. ", count: 10) + "Slutt="
         let out = try MIMEMessage(from: from, to: [to], subject: "s", text: norwegian).rendered()
         #expect(out.contains("Content-Transfer-Encoding: quoted-printable"))
         #expect(out.contains("=C3=85rnes"))
@@ -154,24 +177,36 @@ struct MIMEMessageTests {
         let encoded = QuotedPrintable.encode("end with space \nx" + String(repeating: "y", count: 100))
         #expect(encoded.hasPrefix("end with space=20\r\n"))
         #expect(encoded.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= 76 })
-        #expect(String(decoding: QuotedPrintable.decode(Array(encoded.utf8)), as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n")
-                == "end with space \nx" + String(repeating: "y", count: 100))
+        #expect(
+            String(decoding: QuotedPrintable.decode(Array(encoded.utf8)), as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n")
+                == "end with space \nx" + String(repeating: "y", count: 100)
+        )
     }
 
     @Test("a CR or LF in a subject, address, display name, file name or header is refused")
     func headerInjection() throws {
         func refused(_ body: () throws -> Void) -> Bool {
-            do { try body(); return false } catch { return (error as? MIMEError)?.isHeaderInjection == true }
+            do {
+                try body()
+                return false
+            } catch { return (error as? MIMEError)?.isHeaderInjection == true }
         }
         #expect(refused { _ = try MIMEMessage(from: from, to: [to], subject: "Hi\r\nBcc: victim@example.org", text: "x").rendered() })
         #expect(refused { _ = try MIMEMessage(from: from, to: [to], subject: "Hi\nBcc: v@example.org", text: "x").rendered() })
         #expect(refused { _ = try MailAddress("a@example.org\r\nBcc: v@example.org") })
         #expect(refused { _ = try MailAddress("a@example.org", name: "Eve\r\nBcc: v@example.org") })
         #expect(refused { _ = try MailAddress(parsing: "Eve <a@example.org>\nBcc: v@example.org") })
-        #expect(refused {
-            _ = try MIMEMessage(from: from, to: [to], subject: "s", text: "x",
-                                attachments: [Attachment(filename: "a.txt\r\nX-Evil: 1", contentType: "text/plain", data: Data())]).rendered()
-        })
+        #expect(
+            refused {
+                _ = try MIMEMessage(
+                    from: from,
+                    to: [to],
+                    subject: "s",
+                    text: "x",
+                    attachments: [Attachment(filename: "a.txt\r\nX-Evil: 1", contentType: "text/plain", data: Data())]
+                ).rendered()
+            }
+        )
         var mail = MIMEMessage(from: from, to: [to], subject: "s", text: "x")
         mail.extraHeaders = [("X-Note", "a\r\nBcc: v@example.org")]
         #expect(refused { _ = try mail.rendered() })

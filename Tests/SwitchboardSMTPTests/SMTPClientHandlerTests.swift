@@ -2,6 +2,7 @@ import NIOCore
 import NIOEmbedded
 import SwitchboardCore
 import Testing
+
 @testable import SwitchboardSMTP
 
 /// The client pipeline (decoder, encoder, handler) on an `EmbeddedChannel`: the server's
@@ -44,8 +45,11 @@ struct SMTPClientHandlerTests {
         #expect(try p.session.futureResult.wait().sizeLimit == 100000)
 
         let result = p.channel.eventLoop.makePromise(of: SMTPClientStateMachine.TransactionResult?.self)
-        let envelope = SMTPClientStateMachine.Envelope(from: "a@hub.test", recipients: ["x@example.org", "y@example.org"],
-                                                       message: Array("Subject: s\r\n\r\n.dot\r\n".utf8))
+        let envelope = SMTPClientStateMachine.Envelope(
+            from: "a@hub.test",
+            recipients: ["x@example.org", "y@example.org"],
+            message: Array("Subject: s\r\n\r\n.dot\r\n".utf8)
+        )
         try p.channel.writeOutbound(SMTPRequest(kind: .send(envelope), promise: result))
         #expect(try p.client() == "MAIL FROM:<a@hub.test> SIZE=\(envelope.size)\r\n")
         try p.server("250 ok\r\n")

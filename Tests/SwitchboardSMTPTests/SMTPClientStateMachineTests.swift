@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import SwitchboardCore
 import Testing
+
 @testable import SwitchboardSMTP
 
 @Suite("SMTP client state machine")
@@ -45,10 +46,16 @@ struct SMTPClientStateMachineTests {
         #expect(m.capabilities == SMTPCapabilities())
 
         var busy = machine()
-        guard case .fail(let e, close: true) = busy.event(.reply(.init(554, "no service for you"))) else { Issue.record("expected fail"); return }
+        guard case .fail(let e, close: true) = busy.event(.reply(.init(554, "no service for you"))) else {
+            Issue.record("expected fail")
+            return
+        }
         #expect(e.kind == .permanent)
         var later = machine()
-        guard case .fail(let e2, close: true) = later.event(.reply(.init(421, "too busy"))) else { Issue.record("expected fail"); return }
+        guard case .fail(let e2, close: true) = later.event(.reply(.init(421, "too busy"))) else {
+            Issue.record("expected fail")
+            return
+        }
         #expect(e2.kind == .transient)
     }
 
@@ -74,7 +81,10 @@ struct SMTPClientStateMachineTests {
         _ = m.event(.reply(.init(220, "mx")))
         _ = m.event(.reply(Self.ehloTLS))
         #expect(m.event(.reply(.init(220, "go ahead"))) == .startTLS)
-        guard case .fail(let e, close: true) = m.event(.reply(.init(250, "injected"))) else { Issue.record("expected fail"); return }
+        guard case .fail(let e, close: true) = m.event(.reply(.init(250, "injected"))) else {
+            Issue.record("expected fail")
+            return
+        }
         #expect(e.kind == .transient)
     }
 
@@ -82,7 +92,10 @@ struct SMTPClientStateMachineTests {
     func noStartTLS() {
         var m = machine(tls: .starttls, user: "u", password: "p")
         _ = m.event(.reply(.init(220, "mx")))
-        guard case .fail(let e, close: true) = m.event(.reply(Self.ehloPlain)) else { Issue.record("expected fail"); return }
+        guard case .fail(let e, close: true) = m.event(.reply(Self.ehloPlain)) else {
+            Issue.record("expected fail")
+            return
+        }
         #expect(e.message.contains("STARTTLS"))
     }
 
@@ -90,19 +103,27 @@ struct SMTPClientStateMachineTests {
     func authNeedsTLS() {
         var m = machine(tls: .none, user: "u", password: "p")
         _ = m.event(.reply(.init(220, "mx")))
-        guard case .fail(let e, close: true) = m.event(.reply(Self.ehloPlain)) else { Issue.record("expected fail"); return }
+        guard case .fail(let e, close: true) = m.event(.reply(Self.ehloPlain)) else {
+            Issue.record("expected fail")
+            return
+        }
         #expect(e.kind == .permanent && e.message.contains("without TLS"))
 
         var local = machine(tls: .none, user: "u", password: "p", loopback: true)
         _ = local.event(.reply(.init(220, "mx")))
-        guard case .send(.auth(mechanism: "PLAIN", _)) = local.event(.reply(Self.ehloPlain)) else { Issue.record("expected AUTH PLAIN"); return }
+        guard case .send(.auth(mechanism: "PLAIN", _)) = local.event(.reply(Self.ehloPlain)) else {
+            Issue.record("expected AUTH PLAIN")
+            return
+        }
     }
 
     @Test("AUTH LOGIN when PLAIN is not offered: username and password each answer a 334")
     func authLogin() {
         var m = machine(tls: .implicit, user: "alice", password: "s3cret")
         _ = m.event(.reply(.init(220, "mx")))
-        #expect(m.event(.reply(SMTPReply(code: 250, lines: ["mx", "AUTH LOGIN CRAM-MD5"]))) == .send(.auth(mechanism: "LOGIN", initialResponse: nil)))
+        #expect(
+            m.event(.reply(SMTPReply(code: 250, lines: ["mx", "AUTH LOGIN CRAM-MD5"]))) == .send(.auth(mechanism: "LOGIN", initialResponse: nil))
+        )
         #expect(m.event(.reply(.init(334, "VXNlcm5hbWU6"))) == .send(.authResponse("YWxpY2U=")))
         #expect(m.event(.reply(.init(334, "UGFzc3dvcmQ6"))) == .send(.authResponse("czNjcmV0")))
         #expect(m.event(.reply(.init(235, "ok"))) == .sessionReady)
@@ -117,11 +138,20 @@ struct SMTPClientStateMachineTests {
             guard case .send = first else { return first }
             return m.event(.reply(reply))
         }
-        guard case .fail(let wrong, close: true) = afterAuth(.init(535, "5.7.8 bad credentials")) else { Issue.record(); return }
+        guard case .fail(let wrong, close: true) = afterAuth(.init(535, "5.7.8 bad credentials")) else {
+            Issue.record()
+            return
+        }
         #expect(wrong.kind == .permanent && wrong.message.contains("authentication failed"))
-        guard case .fail(let temp, close: true) = afterAuth(.init(454, "4.7.0 try later")) else { Issue.record(); return }
+        guard case .fail(let temp, close: true) = afterAuth(.init(454, "4.7.0 try later")) else {
+            Issue.record()
+            return
+        }
         #expect(temp.kind == .transient)
-        guard case .fail(let none, close: true) = afterAuth(.init(250, "x"), mechanisms: "AUTH CRAM-MD5 XOAUTH2") else { Issue.record(); return }
+        guard case .fail(let none, close: true) = afterAuth(.init(250, "x"), mechanisms: "AUTH CRAM-MD5 XOAUTH2") else {
+            Issue.record()
+            return
+        }
         #expect(none.kind == .permanent && none.message.contains("only PLAIN and LOGIN"))
     }
 
@@ -135,7 +165,10 @@ struct SMTPClientStateMachineTests {
         #expect(m.event(.reply(.init(550, "5.1.1 no such user"))) == .send(.rcptTo("c@x.org")))
         #expect(m.event(.reply(.init(450, "4.2.0 mailbox busy"))) == .send(.data))
         #expect(m.event(.reply(.init(354, "go on"))) == .send(.messageBody(env.body)))
-        guard case .transactionDone(let result) = m.event(.reply(.init(250, "2.0.0 queued as ABC"))) else { Issue.record(); return }
+        guard case .transactionDone(let result) = m.event(.reply(.init(250, "2.0.0 queued as ABC"))) else {
+            Issue.record()
+            return
+        }
         #expect(m.isReady)
         let r = RecipientResult.results(result)
         #expect(r["a@x.org"] == .accepted(.init(250, "2.0.0 queued as ABC")))
@@ -149,14 +182,22 @@ struct SMTPClientStateMachineTests {
         var m = ready()
         _ = m.event(.send(envelope(["a@x.org"])))
         _ = m.event(.reply(.init(250, "ok")))
-        guard case .transactionDone(let none) = m.event(.reply(.init(550, "no"))) else { Issue.record(); return }
+        guard case .transactionDone(let none) = m.event(.reply(.init(550, "no"))) else {
+            Issue.record()
+            return
+        }
         #expect(none.data == nil && m.isReady)
 
         var n = ready()
         _ = n.event(.send(envelope(["a@x.org", "b@x.org"])))
-        _ = n.event(.reply(.init(250, "ok"))); _ = n.event(.reply(.init(250, "ok"))); _ = n.event(.reply(.init(250, "ok")))
+        _ = n.event(.reply(.init(250, "ok")))
+        _ = n.event(.reply(.init(250, "ok")))
+        _ = n.event(.reply(.init(250, "ok")))
         _ = n.event(.reply(.init(354, "go")))
-        guard case .transactionDone(let t) = n.event(.reply(.init(552, "5.3.4 too big"))) else { Issue.record(); return }
+        guard case .transactionDone(let t) = n.event(.reply(.init(552, "5.3.4 too big"))) else {
+            Issue.record()
+            return
+        }
         #expect(RecipientResult.results(t).values.allSatisfy { $0.error?.kind == .permanent })
     }
 
@@ -164,7 +205,10 @@ struct SMTPClientStateMachineTests {
     func mailFromRefused() {
         var m = ready()
         _ = m.event(.send(envelope(["a@x.org"])))
-        guard case .fail(let e, close: false) = m.event(.reply(.init(451, "4.3.0 try later"))) else { Issue.record(); return }
+        guard case .fail(let e, close: false) = m.event(.reply(.init(451, "4.3.0 try later"))) else {
+            Issue.record()
+            return
+        }
         #expect(e.kind == .transient && m.isReady)
     }
 
@@ -172,7 +216,10 @@ struct SMTPClientStateMachineTests {
     func sizeRefusal() {
         var m = ready()
         let big = envelope(["a@x.org"], String(repeating: "x", count: 1001))
-        guard case .fail(let e, close: false) = m.event(.send(big)) else { Issue.record(); return }
+        guard case .fail(let e, close: false) = m.event(.send(big)) else {
+            Issue.record()
+            return
+        }
         #expect(e.kind == .permanent && e.message.contains("1001 bytes") && e.message.contains("at most 1000"))
         #expect(m.isReady)
     }
@@ -181,16 +228,25 @@ struct SMTPClientStateMachineTests {
     func sessionFailures() {
         var m = ready()
         _ = m.event(.send(envelope(["a@x.org"])))
-        guard case .fail(let e, close: true) = m.event(.reply(.init(421, "shutting down"))) else { Issue.record(); return }
+        guard case .fail(let e, close: true) = m.event(.reply(.init(421, "shutting down"))) else {
+            Issue.record()
+            return
+        }
         #expect(e.kind == .transient && m.isClosed)
 
         var t = ready()
         _ = t.event(.send(envelope(["a@x.org"])))
-        guard case .fail(let te, close: true) = t.event(.timeout) else { Issue.record(); return }
+        guard case .fail(let te, close: true) = t.event(.timeout) else {
+            Issue.record()
+            return
+        }
         #expect(te.kind == .transient && te.message.contains("MAIL FROM"))
 
         var c = machine()
-        guard case .fail(let ce, close: true) = c.event(.closed) else { Issue.record(); return }
+        guard case .fail(let ce, close: true) = c.event(.closed) else {
+            Issue.record()
+            return
+        }
         #expect(ce.message.contains("greeting"))
     }
 

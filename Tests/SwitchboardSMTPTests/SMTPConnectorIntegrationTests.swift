@@ -1,19 +1,32 @@
 import Foundation
 import SwitchboardCore
 import Testing
+
 @testable import SwitchboardSMTP
 
 /// The SMTP connector against a real server (aiosmtpd), the received mail read back with
 /// Python's `email` package.
-@Suite("SMTP connector against aiosmtpd", .enabled(if: AioSMTPServer.available, "needs python3 with aiosmtpd, and openssl"),
-       .serialized)
+@Suite(
+    "SMTP connector against aiosmtpd",
+    .enabled(if: AioSMTPServer.available, "needs python3 with aiosmtpd, and openssl"),
+    .serialized
+)
 struct SMTPConnectorIntegrationTests {
     static let from = try! MailAddress(parsing: "Switchboard Alerts <alerts@hub.example.org>")
 
-    func connector(_ server: AioSMTPServer, tls: SMTPTLSMode = .none, caFile: String? = nil, user: String? = nil,
-                   password: String? = nil, host: String = "127.0.0.1", port: Int? = nil) -> SMTPConnector {
+    func connector(
+        _ server: AioSMTPServer,
+        tls: SMTPTLSMode = .none,
+        caFile: String? = nil,
+        user: String? = nil,
+        password: String? = nil,
+        host: String = "127.0.0.1",
+        port: Int? = nil
+    ) -> SMTPConnector {
         var c = SMTPConnector.Configuration(host: host, port: port ?? server.port, tls: tls, from: Self.from)
-        c.caFile = caFile; c.username = user; c.password = password
+        c.caFile = caFile
+        c.username = user
+        c.password = password
         c.timeout = .seconds(10)
         c.clientName = "hub.test"
         return SMTPConnector(name: "mail", configuration: c, directory: nil)
@@ -33,10 +46,15 @@ struct SMTPConnectorIntegrationTests {
         try await AioSMTPServer.with(options, certificate: cert) { server in
             let smtp = connector(server, tls: .starttls, caFile: cert.certFile, user: "hub", password: "correct horse", host: "localhost")
             let text = "Vannstanden stiger ved Årnes.\n.\n..dots stay\nEnd."
-            let message = Message(subject: "Flomvarsel: evakuer Østfløyen nå – 避難", text: text,
-                                  html: "<p>Vannstanden <b>stiger</b> ved Årnes.</p>",
-                                  attachments: [Attachment(filename: "kart over Årnes.pdf", contentType: "application/pdf", data: Self.pdf),
-                                                Attachment(filename: "notes.txt", contentType: "text/plain", data: Data("a\nb\n".utf8))])
+            let message = Message(
+                subject: "Flomvarsel: evakuer Østfløyen nå – 避難",
+                text: text,
+                html: "<p>Vannstanden <b>stiger</b> ved Årnes.</p>",
+                attachments: [
+                    Attachment(filename: "kart over Årnes.pdf", contentType: "application/pdf", data: Self.pdf),
+                    Attachment(filename: "notes.txt", contentType: "text/plain", data: Data("a\nb\n".utf8)),
+                ]
+            )
             let out = outbound(message, to: "kari@example.org")
             let receipt = try await smtp.send(out)
             await smtp.shutdown()
@@ -54,7 +72,10 @@ struct SMTPConnectorIntegrationTests {
             #expect(mail.tree.type == "multipart/mixed")
             #expect(mail.tree.parts?.map(\.type) == ["multipart/alternative", "application/pdf", "text/plain"])
             #expect(mail.tree.parts?.first?.parts?.map(\.type) == ["text/plain", "text/html"])
-            #expect(mail.text?.replacingOccurrences(of: "\r\n", with: "\n") == text + "\n" || mail.text?.replacingOccurrences(of: "\r\n", with: "\n") == text)
+            #expect(
+                mail.text?.replacingOccurrences(of: "\r\n", with: "\n") == text + "\n"
+                    || mail.text?.replacingOccurrences(of: "\r\n", with: "\n") == text
+            )
             #expect(mail.html?.contains("<b>stiger</b> ved Årnes") == true)
             #expect(mail.attachments.count == 2)
             #expect(mail.attachments[0].filename == "kart over Årnes.pdf")
@@ -147,7 +168,10 @@ struct SMTPConnectorIntegrationTests {
     func sizeLimit() async throws {
         try await AioSMTPServer.with(.init(size: 4000)) { server in
             let smtp = connector(server)
-            let message = Message(text: "big", attachments: [Attachment(filename: "big.bin", contentType: "application/octet-stream", data: Self.pdf)])
+            let message = Message(
+                text: "big",
+                attachments: [Attachment(filename: "big.bin", contentType: "application/octet-stream", data: Self.pdf)]
+            )
             let error = await #expect(throws: ConnectorError.self) { try await smtp.send(outbound(message, to: "kari@example.org")) }
             #expect(error?.kind == .permanent && error?.message.contains("SIZE") == true)
             // The session is still good: a small mail goes through.
@@ -197,8 +221,10 @@ struct SMTPConnectorIntegrationTests {
     }
 
     static func sha256(_ data: Data) -> String {
-        let r = try! AioSMTPServer.run(["python3", "-c", "import hashlib,sys; print(hashlib.sha256(bytes.fromhex(sys.argv[1])).hexdigest())",
-                                        data.map { String(format: "%02x", $0) }.joined()])
+        let r = try! AioSMTPServer.run([
+            "python3", "-c", "import hashlib,sys; print(hashlib.sha256(bytes.fromhex(sys.argv[1])).hexdigest())",
+            data.map { String(format: "%02x", $0) }.joined(),
+        ])
         return r.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

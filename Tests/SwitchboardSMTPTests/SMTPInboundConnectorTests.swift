@@ -1,7 +1,8 @@
 import Foundation
-import Synchronization
 import SwitchboardCore
+import Synchronization
 import Testing
+
 @testable import SwitchboardSMTP
 
 /// Keeps what the listener hands over; can be told to fail, as a store that is down would.
@@ -24,20 +25,30 @@ final class RecordingSink: InboundSink {
 @Suite("inbound SMTP/LMTP listener", .serialized)
 struct SMTPInboundConnectorTests {
     /// Runs the listener on a free loopback port while `body` runs, then stops it.
-    func withListener(_ kind: SMTPInboundProtocol = .smtp, maxSize: Int = 1 << 20,
-                      _ body: (Int, RecordingSink) async throws -> Void) async throws {
+    func withListener(
+        _ kind: SMTPInboundProtocol = .smtp,
+        maxSize: Int = 1 << 20,
+        _ body: (Int, RecordingSink) async throws -> Void
+    ) async throws {
         var c = SMTPInboundConnector.Configuration(domains: ["alerts.example.org"])
-        c.port = 0; c.protocolKind = kind; c.maxSize = maxSize
+        c.port = 0
+        c.protocolKind = kind
+        c.maxSize = maxSize
         let listener = SMTPInboundConnector(name: "mailin", configuration: c)
         let sink = RecordingSink()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await listener.run(sink: sink) }
             var port: Int?
-            for _ in 0..<200 { port = listener.localPort; if port != nil { break }; try await Task.sleep(for: .milliseconds(10)) }
+            for _ in 0..<200 {
+                port = listener.localPort
+                if port != nil { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
             do {
                 try await body(try #require(port), sink)
             } catch {
-                group.cancelAll(); throw error
+                group.cancelAll()
+                throw error
             }
             group.cancelAll()
         }
@@ -53,9 +64,14 @@ struct SMTPInboundConnectorTests {
     func roundTrip() async throws {
         try await withListener { port, sink in
             let smtp = try client(port)
-            let mail = MIMEMessage(from: try MailAddress("kari@example.org", name: "Kari"), to: [], subject: "Status – ok",
-                                   text: "All fine.\n.\nBye", html: "<p>All fine</p>",
-                                   attachments: [Attachment(filename: "log.txt", contentType: "text/plain", data: Data("x\ny".utf8))])
+            let mail = MIMEMessage(
+                from: try MailAddress("kari@example.org", name: "Kari"),
+                to: [],
+                subject: "Status – ok",
+                text: "All fine.\n.\nBye",
+                html: "<p>All fine</p>",
+                attachments: [Attachment(filename: "log.txt", contentType: "text/plain", data: Data("x\ny".utf8))]
+            )
             let results = try await smtp.send(mail, to: ["ops@alerts.example.org", "kari@elsewhere.org", "duty@alerts.example.org"])
             await smtp.shutdown()
             #expect(results["ops@alerts.example.org"]?.isAccepted == true && results["duty@alerts.example.org"]?.isAccepted == true)
@@ -69,12 +85,16 @@ struct SMTPInboundConnectorTests {
         }
     }
 
-    @Test("a mail built by Python's email package: 2047 subject, alternative bodies and a 2231 file name are read",
-          .enabled(if: AioSMTPServer.available))
+    @Test(
+        "a mail built by Python's email package: 2047 subject, alternative bodies and a 2231 file name are read",
+        .enabled(if: AioSMTPServer.available)
+    )
     func pythonClient() async throws {
         try await withListener { port, sink in
-            let r = try AioSMTPServer.run([AioSMTPServer.python, AioSMTPServer.resources.appendingPathComponent("send_mail.py").path,
-                                           String(port), "smtp", "kare@example.org", "ops@alerts.example.org,x@other.org"])
+            let r = try AioSMTPServer.run([
+                AioSMTPServer.python, AioSMTPServer.resources.appendingPathComponent("send_mail.py").path,
+                String(port), "smtp", "kare@example.org", "ops@alerts.example.org,x@other.org",
+            ])
             #expect(r.output.contains("\"x@other.org\": [550"), "\(r.output)")
             let m = try #require(sink.messages.first)
             #expect(sink.messages.count == 1)
@@ -83,15 +103,17 @@ struct SMTPInboundConnectorTests {
             #expect(m.html?.contains("<b>trygge</b>") == true)
             #expect(m.attachments.first?.filename == "bilde fra Årnes.png")
             #expect(m.attachments.first?.contentType == "image/png")
-            #expect(m.attachments.first?.data == Data(Array(0...255) .map(UInt8.init)).repeated(8))
+            #expect(m.attachments.first?.data == Data(Array(0...255).map(UInt8.init)).repeated(8))
         }
     }
 
     @Test("LMTP answers each recipient after the data", .enabled(if: AioSMTPServer.available))
     func lmtp() async throws {
         try await withListener(.lmtp) { port, sink in
-            let r = try AioSMTPServer.run([AioSMTPServer.python, AioSMTPServer.resources.appendingPathComponent("send_mail.py").path,
-                                           String(port), "lmtp", "kare@example.org", "a@alerts.example.org,b@alerts.example.org"])
+            let r = try AioSMTPServer.run([
+                AioSMTPServer.python, AioSMTPServer.resources.appendingPathComponent("send_mail.py").path,
+                String(port), "lmtp", "kare@example.org", "a@alerts.example.org,b@alerts.example.org",
+            ])
             #expect(r.output.contains("{\"refused\": {}}"), "\(r.output)")
             #expect(sink.messages.map(\.to) == [.email("a@alerts.example.org"), .email("b@alerts.example.org")])
         }
@@ -109,7 +131,9 @@ struct SMTPInboundConnectorTests {
             #expect(results["ops@alerts.example.org"]?.isAccepted == true)
             // Alone, the refusal ends the transaction before DATA; either way it is permanent.
             let alone: ConnectorError?
-            do { alone = try await smtp.send(mail, to: ["nobody@alerts.example.org"])["nobody@alerts.example.org"]?.error } catch let e as ConnectorError { alone = e }
+            do { alone = try await smtp.send(mail, to: ["nobody@alerts.example.org"])["nobody@alerts.example.org"]?.error } catch let e
+                as ConnectorError
+            { alone = e }
             #expect(alone?.kind == .permanent)
             await smtp.shutdown()
             #expect(sink.messages.map(\.to) == [.email("ops@alerts.example.org")])
@@ -121,8 +145,10 @@ struct SMTPInboundConnectorTests {
         try await withListener { port, sink in
             sink.failing.withLock { $0 = true }
             let smtp = try client(port)
-            let results = try await smtp.send(MIMEMessage(from: try MailAddress("a@example.org"), to: [], subject: "s", text: "t"),
-                                              to: ["ops@alerts.example.org"])
+            let results = try await smtp.send(
+                MIMEMessage(from: try MailAddress("a@example.org"), to: [], subject: "s", text: "t"),
+                to: ["ops@alerts.example.org"]
+            )
             await smtp.shutdown()
             #expect(results["ops@alerts.example.org"]?.error?.kind == .transient)
             #expect(results["ops@alerts.example.org"]?.error?.message.contains("451") == true)
@@ -134,7 +160,10 @@ struct SMTPInboundConnectorTests {
         let started = ContinuousClock.now
         let smtp = try await withListenerReturning { port in
             let smtp = try client(port)
-            _ = try await smtp.send(MIMEMessage(from: try MailAddress("a@example.org"), to: [], subject: "s", text: "t"), to: ["o@alerts.example.org"])
+            _ = try await smtp.send(
+                MIMEMessage(from: try MailAddress("a@example.org"), to: [], subject: "s", text: "t"),
+                to: ["o@alerts.example.org"]
+            )
             #expect(smtp.idleConnections == 1, "the client keeps its session open")
             return smtp
         }

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOEmbedded
 import Testing
+
 @testable import SwitchboardSMTP
 
 @Suite("SMTP reply decoder")
@@ -21,9 +22,15 @@ struct SMTPReplyDecoderTests {
 
     @Test("a multi-line EHLO reply fed byte by byte becomes one reply with every line")
     func multiLine() throws {
-        let replies = try decodeByteByByte("220 mx.example.org ESMTP\r\n250-mx.example.org Hello\r\n250-SIZE 10240000\r\n250-STARTTLS\r\n250 AUTH PLAIN LOGIN\r\n")
-        #expect(replies == [SMTPReply(220, "mx.example.org ESMTP"),
-                            SMTPReply(code: 250, lines: ["mx.example.org Hello", "SIZE 10240000", "STARTTLS", "AUTH PLAIN LOGIN"])])
+        let replies = try decodeByteByByte(
+            "220 mx.example.org ESMTP\r\n250-mx.example.org Hello\r\n250-SIZE 10240000\r\n250-STARTTLS\r\n250 AUTH PLAIN LOGIN\r\n"
+        )
+        #expect(
+            replies == [
+                SMTPReply(220, "mx.example.org ESMTP"),
+                SMTPReply(code: 250, lines: ["mx.example.org Hello", "SIZE 10240000", "STARTTLS", "AUTH PLAIN LOGIN"]),
+            ]
+        )
     }
 
     @Test("bare LF line ends and a code without text are accepted")

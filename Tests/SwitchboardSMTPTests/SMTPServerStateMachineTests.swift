@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SwitchboardSMTP
 
 @Suite("SMTP/LMTP server state machine")
@@ -39,8 +40,16 @@ struct SMTPServerStateMachineTests {
         #expect(say(&m, "") == .none)
         #expect(say(&m, "..a stuffed line") == .none)
         let end = say(&m, ".")
-        #expect(end == .deliver(.init(from: "kari@example.org", recipients: ["ops@alerts.example.org", "Duty@ALERTS.example.org"],
-                                      data: Array("Subject: hi\r\n\r\n.a stuffed line\r\n".utf8))))
+        #expect(
+            end
+                == .deliver(
+                    .init(
+                        from: "kari@example.org",
+                        recipients: ["ops@alerts.example.org", "Duty@ALERTS.example.org"],
+                        data: Array("Subject: hi\r\n\r\n.a stuffed line\r\n".utf8)
+                    )
+                )
+        )
         #expect(code(m.event(.delivered([true, true]))) == [250])
         #expect(code(m.event(.delivered([true]))) == [], "no second verdict")
         #expect(code(say(&m, "MAIL FROM:<>")) == [250], "the null sender of bounces is accepted")
@@ -65,7 +74,10 @@ struct SMTPServerStateMachineTests {
         #expect(m.event(.line(Array("RCPT TO:<nobody@alerts.example.org>".utf8))) == .checkRecipient("nobody@alerts.example.org"))
         let refused = m.event(.recipientChecked(.unknown))
         #expect(code(refused) == [550])
-        guard case .reply(let r) = refused else { Issue.record("no reply"); return }
+        guard case .reply(let r) = refused else {
+            Issue.record("no reply")
+            return
+        }
         #expect(r[0].lines[0].contains("nobody@alerts.example.org") && r[0].lines[0].contains("no such user or contact"))
         #expect(m.event(.line(Array("RCPT TO:<ops@alerts.example.org>".utf8))) == .checkRecipient("ops@alerts.example.org"))
         #expect(code(m.event(.recipientChecked(.lookupFailed))) == [451])

@@ -73,11 +73,13 @@ struct MisbehavingStore: HubStore {
         return try await base.accept(submission)
     }
     func accept(batch: [Submission]) async throws -> [Acceptance] {
-        try await base.accept(batch: batch.map { s in
-            var s = s
-            if fault == .ignoreIdempotency { s.idempotency = nil }
-            return s
-        })
+        try await base.accept(
+            batch: batch.map { s in
+                var s = s
+                if fault == .ignoreIdempotency { s.idempotency = nil }
+                return s
+            }
+        )
     }
     func finish(_ items: [DeliveryFinish]) async throws -> [Result<DeliveryStatus, SwitchboardError>] {
         guard fault == .swallowFinishErrors else { return try await base.finish(items) }

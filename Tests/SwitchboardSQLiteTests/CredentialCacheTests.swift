@@ -1,7 +1,8 @@
 import Foundation
-@testable import SwitchboardSQLite
 import SwitchboardCore
 import Testing
+
+@testable import SwitchboardSQLite
 
 /// The credential cache: this process's changes apply at once; another process's within the TTL.
 @Suite("SQLiteStore credential cache")

@@ -36,8 +36,12 @@ struct FormConformanceTests {
         let scratch = try ScratchDirectory()
         let path = scratch.newStorePath()
         let store = try SQLiteStore(directory: path)
-        let message = Message(direction: .inbound, text: "<data><a>1</a></data>", sender: "sms:+4712345678",
-                              origin: Origin(connector: "kannel", from: .sms("+4712345678")))
+        let message = Message(
+            direction: .inbound,
+            text: "<data><a>1</a></data>",
+            sender: "sms:+4712345678",
+            origin: Origin(connector: "kannel", from: .sms("+4712345678"))
+        )
         try await store.recordInbound(message)
         let form = FormSubmission(messageID: message.id, formID: "data", fields: [FormField(path: "a", value: "1")], receivedAt: Date())
         try await store.recordSubmission(form)

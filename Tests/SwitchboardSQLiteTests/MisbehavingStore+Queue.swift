@@ -33,14 +33,23 @@ extension MisbehavingStore {
         return queueFault == .ignoreSeverity ? jobs.sorted { $0.delivery.createdAt < $1.delivery.createdAt } : jobs
     }
 
-    func cancelPending(createdBefore before: Date, channel: ChannelName?, status: DeliveryStatus, reason: String, by actor: String) async throws -> Int {
+    func cancelPending(
+        createdBefore before: Date,
+        channel: ChannelName?,
+        status: DeliveryStatus,
+        reason: String,
+        by actor: String
+    ) async throws -> Int {
         if queueFault == .bulkRefusesIllegalRows && status == .failed {
             throw SwitchboardError.conflict("illegal_transition", "a queued delivery cannot move to failed")
         }
         return try await base.cancelPending(
             createdBefore: queueFault == .cancelIgnoresAge ? .distantFuture : before,
             channel: queueFault == .cancelIgnoresChannel ? nil : channel,
-            status: status, reason: reason, by: actor)
+            status: status,
+            reason: reason,
+            by: actor
+        )
     }
 
     func deliveries(status: DeliveryStatus, limit: Int) async throws -> [Delivery] {
@@ -63,7 +72,12 @@ extension MisbehavingStore {
     func statusChanges(deliveryID: String) async throws -> [StatusChange] {
         switch queueFault {
         case .forgetHistory: return []
-        case .forgetActor: return try await base.statusChanges(deliveryID: deliveryID).map { var c = $0; c.actor = "system"; return c }
+        case .forgetActor:
+            return try await base.statusChanges(deliveryID: deliveryID).map {
+                var c = $0
+                c.actor = "system"
+                return c
+            }
         default: return try await base.statusChanges(deliveryID: deliveryID)
         }
     }

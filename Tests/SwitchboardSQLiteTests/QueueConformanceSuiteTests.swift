@@ -45,7 +45,9 @@ struct QueueConformanceSuiteTests {
     }
 
     @Test func failsAStoreThatAllowsIllegalHandMadeChanges() async throws {
-        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.swallowSetStatusErrors).setStatusRecordsReasonAndRefusesIllegalMoves() }
+        await #expect(throws: ConformanceFailure.self) {
+            try await Self.suite(.swallowSetStatusErrors).setStatusRecordsReasonAndRefusesIllegalMoves()
+        }
     }
 
     @Test func failsAStoreThatDropsAddedDeliveriesKeepsClaimsOrLosesReceipts() async throws {

@@ -1,7 +1,8 @@
 import Foundation
-@testable import SwitchboardSQLite
 import SwitchboardCore
 import Testing
+
+@testable import SwitchboardSQLite
 
 /// What only SQL can show about the queue: its hot queries use their indexes, and the
 /// severity ranking SQL builds agrees with Core's.
@@ -17,7 +18,9 @@ struct SQLiteQueueTests {
         let byReceipt = try await store.queryPlan(SQLiteStore.byReceiptSQL, arguments: [0, 0])
         #expect(byReceipt.contains { $0.contains("USING INDEX deliveries_receipt") }, "\(byReceipt)")
         let sweep = try await store.queryPlan(
-            "SELECT id FROM deliveries WHERE " + SQLiteStore.sweepFilter(statuses: [.queued, .held], channel: true), arguments: [0, 0])
+            "SELECT id FROM deliveries WHERE " + SQLiteStore.sweepFilter(statuses: [.queued, .held], channel: true),
+            arguments: [0, 0]
+        )
         #expect(sweep.contains { $0.contains("USING INDEX deliveries_created") }, "\(sweep)")
         let recipients = try await store.queryPlan(SQLiteStore.pendingRecipientsSQL(channel: false), arguments: [])
         #expect(!recipients.contains { $0.hasPrefix("SCAN d") && !$0.contains("INDEX") }, "no full scan of deliveries: \(recipients)")

@@ -1,9 +1,10 @@
 import Foundation
-@testable import SwitchboardSQLite
+import GRDB
 import SwitchboardCore
 import Synchronization
 import Testing
-import GRDB
+
+@testable import SwitchboardSQLite
 
 /// What only a file-backed store can show: durability across reopening, the pragmas that make
 /// a commit survive power loss, and migrations that run once.
@@ -12,8 +13,11 @@ struct SQLiteStoreFileTests {
     @Test func committedDataIsSeenAfterReopening() async throws {
         let scratch = try ScratchDirectory()
         let directory = scratch.newStorePath()
-        let message = Message(text: "kept", attachments: [Attachment(filename: "a.txt", contentType: "text/plain", data: Data("x".utf8))],
-                              createdAt: Date(timeIntervalSince1970: 1_767_225_600.5))
+        let message = Message(
+            text: "kept",
+            attachments: [Attachment(filename: "a.txt", contentType: "text/plain", data: Data("x".utf8))],
+            createdAt: Date(timeIntervalSince1970: 1_767_225_600.5)
+        )
         let delivery = Delivery(messageID: message.id, address: .sms("+4712345678"), channel: .sms, createdAt: message.createdAt)
         let accepted: Acceptance
         let itemID: Int64
@@ -100,12 +104,20 @@ struct SQLiteStoreFileTests {
         let directory = scratch.newStorePath()
         do {
             let store = try SQLiteStore(directory: directory)
-            #expect(try await store.appliedMigrations() == ["v1-directory", "v1-outbox", "v1-inbox", "v2-queue", "v3-forms", "v4-inbound-replay", "v5-partial-dispatch-indexes"])
+            #expect(
+                try await store.appliedMigrations() == [
+                    "v1-directory", "v1-outbox", "v1-inbox", "v2-queue", "v3-forms", "v4-inbound-replay", "v5-partial-dispatch-indexes",
+                ]
+            )
             try await store.createUser(UserAccount(username: "alice", role: .user, passwordHash: "h"))
         }
         for _ in 0..<2 {
             let store = try SQLiteStore(directory: directory)
-            #expect(try await store.appliedMigrations() == ["v1-directory", "v1-outbox", "v1-inbox", "v2-queue", "v3-forms", "v4-inbound-replay", "v5-partial-dispatch-indexes"])
+            #expect(
+                try await store.appliedMigrations() == [
+                    "v1-directory", "v1-outbox", "v1-inbox", "v2-queue", "v3-forms", "v4-inbound-replay", "v5-partial-dispatch-indexes",
+                ]
+            )
             #expect(try await store.users().map(\.username) == ["alice"])
         }
         _ = consume scratch

@@ -22,7 +22,8 @@ struct TopicStoreTests {
         #expect(error?.description.contains("from INTEGER to BOOLEAN") == true)
         topic.columns = [TopicColumn(name: "count", type: .real), TopicColumn(name: "flag", type: .integer)]
         try await store.prepareTopics([topic])
-        row["count"] = .real(3); row["flag"] = .integer(1)
+        row["count"] = .real(3)
+        row["flag"] = .integer(1)
         #expect(try await store.history(of: topic, query: TopicQuery(), limit: 5).rows == [row])
     }
 
@@ -41,7 +42,10 @@ struct TopicStoreTests {
         do {
             let store = try SQLiteStore(directory: dir)
             try await store.prepareTopics([topic])
-            _ = try await store.insert(TopicRow(["id": .text("a"), "timestamp": .text(TopicTime.format(Date())), "body": .text("kept")]), into: topic)
+            _ = try await store.insert(
+                TopicRow(["id": .text("a"), "timestamp": .text(TopicTime.format(Date())), "body": .text("kept")]),
+                into: topic
+            )
         }
         let reopened = try SQLiteStore(directory: dir)
         try await reopened.prepareTopics([topic])
@@ -57,7 +61,9 @@ struct TopicBatchTests {
         let store = try SQLiteStore.inMemory()
         let topic = TopicDefinition(name: "chat", columns: [TopicColumn(name: "body", type: .text)])
         try await store.prepareTopics([topic])
-        func row(_ id: String) -> TopicRow { TopicRow(["id": .text(id), "user": .null, "timestamp": .text(TopicTime.format(Date())), "body": .text(id)]) }
+        func row(_ id: String) -> TopicRow {
+            TopicRow(["id": .text(id), "user": .null, "timestamp": .text(TopicTime.format(Date())), "body": .text(id)])
+        }
         let results = try await store.insert([row("a"), row("b"), row("a"), row("c")], into: topic)
         #expect(results.map { (try? $0.get())?.revision } == [1, 2, nil, 3])
         #expect(try await store.history(of: topic, query: TopicQuery(), limit: 10).rows.map(\.id) == ["a", "b", "c"])

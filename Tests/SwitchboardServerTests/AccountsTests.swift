@@ -1,13 +1,15 @@
 import SwitchboardCore
 import SwitchboardSQLite
-@testable import SwitchboardServer
 import Testing
+
+@testable import SwitchboardServer
 
 @Suite struct AccountsTests {
     @Test func bootstrapCreatesTheAdminOnceWithAGeneratedPassword() async throws {
         let accounts = Accounts(store: try SQLiteStore.inMemory(), bcryptCost: 4)
         guard case .created(let password?) = try await accounts.bootstrapAdmin(username: "root", password: nil) else {
-            Issue.record("expected a generated password"); return
+            Issue.record("expected a generated password")
+            return
         }
         #expect(password.count >= 20)
         let admin = try #require(try await accounts.verify(username: "root", password: password))
@@ -34,8 +36,10 @@ import Testing
 
     @Test func createUserValidatesNameAndPassword() async throws {
         let accounts = Accounts(store: try SQLiteStore.inMemory(), bcryptCost: 4)
-        for (name, password, code) in [("Bad Name", "long-enough", "invalid_username"), ("ok", "short", "weak_password"),
-                                       ("ok", String(repeating: "x", count: 73), "password_too_long")] {
+        for (name, password, code) in [
+            ("Bad Name", "long-enough", "invalid_username"), ("ok", "short", "weak_password"),
+            ("ok", String(repeating: "x", count: 73), "password_too_long"),
+        ] {
             await #expect {
                 _ = try await accounts.createUser(username: name, password: password, role: .user)
             } throws: { error in

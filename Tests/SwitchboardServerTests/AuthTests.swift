@@ -1,8 +1,9 @@
 import Foundation
 import Hummingbird
-@testable import SwitchboardServer
 import SwitchboardCore
 import Testing
+
+@testable import SwitchboardServer
 
 @Suite struct AuthTests {
     @Test func secretsAreStoredAsLowerCaseHexSHA256() {
@@ -74,7 +75,10 @@ import Testing
     @Test func loginBodyIsReadStrictly() async throws {
         let harness = try await Harness()
         try await harness.run { anonymous in
-            let extra = try await anonymous.post("/api/v1/session", #"{"username": "admin", "password": "\#(Harness.adminPassword)", "remember": true}"#)
+            let extra = try await anonymous.post(
+                "/api/v1/session",
+                #"{"username": "admin", "password": "\#(Harness.adminPassword)", "remember": true}"#
+            )
             #expect(extra.status == .badRequest)
             #expect(extra.errorCode == "unknown_field")
             #expect(extra.setCookie == nil)
@@ -135,7 +139,10 @@ import Testing
         let harness = try await Harness()
         try await harness.run { anonymous in
             let api = try await anonymous.loginAdmin()
-            guard case .cookie(let cookie) = api.credential else { Issue.record("no cookie"); return }
+            guard case .cookie(let cookie) = api.credential else {
+                Issue.record("no cookie")
+                return
+            }
             var headers: HTTPFields = [.authorization: "Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"]
             headers[.cookie] = "\(SessionCookie.name)=\(cookie)"
             let reply = try await anonymous.call(.get, "/api/v1/me", headers: headers)
@@ -182,7 +189,8 @@ import Testing
     @Test func aSessionInUseIsRenewed() async throws {
         let harness = try await Harness { $0.server.sessionTTL = 3600 }
         try await harness.makeUser("bob")
-        let fresh = Secrets.make(), ageing = Secrets.make()
+        let fresh = Secrets.make()
+        let ageing = Secrets.make()
         try await harness.store.createSession(tokenHash: Secrets.hash(fresh), username: "bob", expiresAt: Date().addingTimeInterval(3000))
         try await harness.store.createSession(tokenHash: Secrets.hash(ageing), username: "bob", expiresAt: Date().addingTimeInterval(60))
         try await harness.run { anonymous in

@@ -1,8 +1,9 @@
 import Foundation
 import Hummingbird
-@testable import SwitchboardServer
 import SwitchboardCore
 import Testing
+
+@testable import SwitchboardServer
 
 /// Every refused request gets a clear 4xx with the `{"error", "message"}` shape, and
 /// changes nothing: no message, no delivery, nothing sent.
@@ -18,32 +19,98 @@ import Testing
     }
 
     static let sendCases: [Case] = [
-        Case(name: "malformed phone number", body: #"{"to": ["sms:12345"], "text": "x"}"#,
-             status: .unprocessableContent, code: "invalid_address", mentions: "sms:12345"),
-        Case(name: "one bad address among good ones", body: #"{"to": ["sms:+4712345678", "mailto:nobody"], "text": "x"}"#,
-             status: .unprocessableContent, code: "invalid_address", mentions: "mailto:nobody"),
-        Case(name: "unknown group", body: #"{"to": ["group:nosuchgroup"], "text": "x"}"#,
-             status: .unprocessableContent, code: "unknown_group", mentions: "nosuchgroup"),
-        Case(name: "trailing comma", body: "{\n  \"to\": [\"sms:+4712345678\"],\n  \"text\": \"x\",\n}",
-             status: .badRequest, code: "invalid_json", mentions: "line 4"),
-        Case(name: "not JSON at all", body: "to=sms:+4712345678&text=x",
-             status: .badRequest, code: "invalid_json", mentions: "line 1, column 1"),
-        Case(name: "array instead of object", body: #"[{"to": ["sms:+4712345678"], "text": "x"}]"#,
-             status: .badRequest, code: "invalid_json", mentions: "object"),
-        Case(name: "misspelt field", body: #"{"to": ["sms:+4712345678"], "text": "x", "subjet": "y"}"#,
-             status: .badRequest, code: "unknown_field", mentions: "subjet"),
-        Case(name: "unknown field inside an attachment", body: #"{"to": ["sms:+4712345678"], "text": "x", "attachments": [{"filename": "a.txt", "content_type": "text/plain", "data": "aGk=", "size": 2}]}"#,
-             status: .badRequest, code: "unknown_field", mentions: "attachments[0].size"),
-        Case(name: "wrong type", body: #"{"to": "sms:+4712345678", "text": "x"}"#,
-             status: .badRequest, code: "invalid_json", mentions: "'to'"),
-        Case(name: "missing text", body: #"{"to": ["sms:+4712345678"]}"#,
-             status: .badRequest, code: "invalid_json", mentions: "'text'"),
-        Case(name: "unknown severity", body: #"{"to": ["sms:+4712345678"], "text": "x", "severity": "apocalyptic"}"#,
-             status: .unprocessableContent, code: "invalid_value", mentions: "severity"),
-        Case(name: "attachment data not base64", body: #"{"to": ["sms:+4712345678"], "text": "x", "attachments": [{"filename": "a.txt", "content_type": "text/plain", "data": "***"}]}"#,
-             status: .unprocessableContent, code: "invalid_value", mentions: "attachments[0].data"),
-        Case(name: "empty text", body: #"{"to": ["sms:+4712345678"], "text": "   "}"#,
-             status: .unprocessableContent, code: "missing_text", mentions: "text"),
+        Case(
+            name: "malformed phone number",
+            body: #"{"to": ["sms:12345"], "text": "x"}"#,
+            status: .unprocessableContent,
+            code: "invalid_address",
+            mentions: "sms:12345"
+        ),
+        Case(
+            name: "one bad address among good ones",
+            body: #"{"to": ["sms:+4712345678", "mailto:nobody"], "text": "x"}"#,
+            status: .unprocessableContent,
+            code: "invalid_address",
+            mentions: "mailto:nobody"
+        ),
+        Case(
+            name: "unknown group",
+            body: #"{"to": ["group:nosuchgroup"], "text": "x"}"#,
+            status: .unprocessableContent,
+            code: "unknown_group",
+            mentions: "nosuchgroup"
+        ),
+        Case(
+            name: "trailing comma",
+            body: "{\n  \"to\": [\"sms:+4712345678\"],\n  \"text\": \"x\",\n}",
+            status: .badRequest,
+            code: "invalid_json",
+            mentions: "line 4"
+        ),
+        Case(
+            name: "not JSON at all",
+            body: "to=sms:+4712345678&text=x",
+            status: .badRequest,
+            code: "invalid_json",
+            mentions: "line 1, column 1"
+        ),
+        Case(
+            name: "array instead of object",
+            body: #"[{"to": ["sms:+4712345678"], "text": "x"}]"#,
+            status: .badRequest,
+            code: "invalid_json",
+            mentions: "object"
+        ),
+        Case(
+            name: "misspelt field",
+            body: #"{"to": ["sms:+4712345678"], "text": "x", "subjet": "y"}"#,
+            status: .badRequest,
+            code: "unknown_field",
+            mentions: "subjet"
+        ),
+        Case(
+            name: "unknown field inside an attachment",
+            body:
+                #"{"to": ["sms:+4712345678"], "text": "x", "attachments": [{"filename": "a.txt", "content_type": "text/plain", "data": "aGk=", "size": 2}]}"#,
+            status: .badRequest,
+            code: "unknown_field",
+            mentions: "attachments[0].size"
+        ),
+        Case(
+            name: "wrong type",
+            body: #"{"to": "sms:+4712345678", "text": "x"}"#,
+            status: .badRequest,
+            code: "invalid_json",
+            mentions: "'to'"
+        ),
+        Case(
+            name: "missing text",
+            body: #"{"to": ["sms:+4712345678"]}"#,
+            status: .badRequest,
+            code: "invalid_json",
+            mentions: "'text'"
+        ),
+        Case(
+            name: "unknown severity",
+            body: #"{"to": ["sms:+4712345678"], "text": "x", "severity": "apocalyptic"}"#,
+            status: .unprocessableContent,
+            code: "invalid_value",
+            mentions: "severity"
+        ),
+        Case(
+            name: "attachment data not base64",
+            body: #"{"to": ["sms:+4712345678"], "text": "x", "attachments": [{"filename": "a.txt", "content_type": "text/plain", "data": "***"}]}"#,
+            status: .unprocessableContent,
+            code: "invalid_value",
+            mentions: "attachments[0].data"
+        ),
+        Case(
+            name: "empty text",
+            body: #"{"to": ["sms:+4712345678"], "text": "   "}"#,
+            status: .unprocessableContent,
+            code: "missing_text",
+            mentions: "text"
+        ),
         Case(name: "empty body", body: "", status: .badRequest, code: "invalid_json", mentions: "empty"),
     ]
 
@@ -66,14 +133,20 @@ import Testing
         let big = Data(repeating: 0x41, count: 4096).base64EncodedString()
         try await harness.run { anonymous in
             let api = try await anonymous.loginAdmin()
-            let reply = try await api.post("/api/v1/messages", #"{"to": ["mailto:ops@example.org"], "text": "see file", "attachments": [{"filename": "a.bin", "content_type": "application/octet-stream", "data": "\#(big)"}]}"#)
+            let reply = try await api.post(
+                "/api/v1/messages",
+                #"{"to": ["mailto:ops@example.org"], "text": "see file", "attachments": [{"filename": "a.bin", "content_type": "application/octet-stream", "data": "\#(big)"}]}"#
+            )
             #expect(reply.status == .contentTooLarge)
             #expect(reply.errorCode == "body_too_large")
             #expect(reply.errorMessage.contains("4096"))
 
             // Just under the limit is fine.
             let small = Data(repeating: 0x41, count: 1024).base64EncodedString()
-            let ok = try await api.post("/api/v1/messages", #"{"to": ["mailto:ops@example.org"], "text": "see file", "attachments": [{"filename": "a.bin", "content_type": "application/octet-stream", "data": "\#(small)"}]}"#)
+            let ok = try await api.post(
+                "/api/v1/messages",
+                #"{"to": ["mailto:ops@example.org"], "text": "see file", "attachments": [{"filename": "a.bin", "content_type": "application/octet-stream", "data": "\#(small)"}]}"#
+            )
             #expect(ok.status == .accepted)
         }
         await harness.hub.dispatcher.drain()
@@ -89,7 +162,10 @@ import Testing
             #expect(reply.errorCode == "unauthorized")
             #expect(reply.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
 
-            let forged = try await anonymous.with(.bearer("not-a-real-token-but-long-enough")).post("/api/v1/messages", #"{"to": ["sms:+4712345678"], "text": "x"}"#)
+            let forged = try await anonymous.with(.bearer("not-a-real-token-but-long-enough")).post(
+                "/api/v1/messages",
+                #"{"to": ["sms:+4712345678"], "text": "x"}"#
+            )
             #expect(forged.status == .unauthorized)
         }
         try await harness.expectNothingQueued()
@@ -129,7 +205,9 @@ import Testing
         let harness = try await Harness()
         try await harness.run { anonymous in
             let api = try await anonymous.loginAdmin()
-            for reply in [try await api.get("/api/v1/nothing-here"), try await anonymous.get("/nope"), try await api.call(.patch, "/api/v1/messages")] {
+            for reply in [
+                try await api.get("/api/v1/nothing-here"), try await anonymous.get("/nope"), try await api.call(.patch, "/api/v1/messages"),
+            ] {
                 #expect(reply.status == .notFound)
                 #expect(reply.errorCode == "not_found")
                 #expect(reply.headers[.contentType]?.hasPrefix("application/json") == true)

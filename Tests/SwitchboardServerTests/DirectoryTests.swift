@@ -1,8 +1,9 @@
 import Foundation
 import Hummingbird
-@testable import SwitchboardServer
 import SwitchboardCore
 import Testing
+
+@testable import SwitchboardServer
 
 @Suite struct DirectoryTests {
     @Test func contactsCanBeCreatedReadReplacedPatchedAndDeleted() async throws {
@@ -10,7 +11,10 @@ import Testing
         try await harness.makeUser("kari")
         try await harness.run { anonymous in
             let api = try await anonymous.loginAdmin()
-            let created = try await api.post("/api/v1/contacts", #"{"name": "Kari", "addresses": ["+47 123 45 678", "mailto:Kari@Example.ORG", "sms:+4712345678"], "username": "kari"}"#)
+            let created = try await api.post(
+                "/api/v1/contacts",
+                #"{"name": "Kari", "addresses": ["+47 123 45 678", "mailto:Kari@Example.ORG", "sms:+4712345678"], "username": "kari"}"#
+            )
             #expect(created.status == .created)
             let id = try #require(try created.json["id"].string)
             // Normalised, duplicates dropped.
@@ -62,8 +66,13 @@ import Testing
         let harness = try await Harness()
         try await harness.run { anonymous in
             let api = try await anonymous.loginAdmin()
-            let full = try #require(try await api.post("/api/v1/contacts", #"{"name": "Full", "addresses": ["sms:+4711111111", "mailto:full@example.org"]}"#).json["id"].string)
-            let mailOnly = try #require(try await api.post("/api/v1/contacts", #"{"name": "Mail Only", "addresses": ["mailto:mail@example.org"]}"#).json["id"].string)
+            let full = try #require(
+                try await api.post("/api/v1/contacts", #"{"name": "Full", "addresses": ["sms:+4711111111", "mailto:full@example.org"]}"#).json["id"]
+                    .string
+            )
+            let mailOnly = try #require(
+                try await api.post("/api/v1/contacts", #"{"name": "Mail Only", "addresses": ["mailto:mail@example.org"]}"#).json["id"].string
+            )
 
             let badName = try await api.post("/api/v1/groups", #"{"name": "On Call"}"#)
             #expect(badName.status == .unprocessableContent)
@@ -106,7 +115,10 @@ import Testing
         let harness = try await Harness()
         try await harness.run { anonymous in
             let api = try await anonymous.loginAdmin()
-            let created = try await api.post("/api/v1/users", #"{"username": "bob", "password": "bob-secret-1", "role": "user", "display_name": "Bob B."}"#)
+            let created = try await api.post(
+                "/api/v1/users",
+                #"{"username": "bob", "password": "bob-secret-1", "role": "user", "display_name": "Bob B."}"#
+            )
             #expect(created.status == .created)
             #expect(try created.json.keys == ["username", "display_name", "role", "created_at"])
             #expect(!created.text.contains("$2"))  // no bcrypt hash anywhere
@@ -116,8 +128,13 @@ import Testing
             #expect(try await api.get("/api/v1/users/bob").json["display_name"].string == "Bob B.")
 
             #expect(try await api.post("/api/v1/users", #"{"username": "bob", "password": "bob-secret-1", "role": "user"}"#).status == .conflict)
-            #expect(try await api.post("/api/v1/users", #"{"username": "Bob Smith", "password": "bob-secret-1", "role": "user"}"#).errorCode == "invalid_username")
-            #expect(try await api.post("/api/v1/users", #"{"username": "carol", "password": "bob-secret-1", "role": "root"}"#).errorCode == "invalid_role")
+            #expect(
+                try await api.post("/api/v1/users", #"{"username": "Bob Smith", "password": "bob-secret-1", "role": "user"}"#).errorCode
+                    == "invalid_username"
+            )
+            #expect(
+                try await api.post("/api/v1/users", #"{"username": "carol", "password": "bob-secret-1", "role": "root"}"#).errorCode == "invalid_role"
+            )
             #expect(try await api.post("/api/v1/users", #"{"username": "carol", "password": "short", "role": "user"}"#).errorCode == "weak_password")
             #expect(try await harness.store.user(named: "carol") == nil)
 

@@ -1,8 +1,9 @@
 import Foundation
 import Hummingbird
-@testable import SwitchboardServer
 import SwitchboardCore
 import Testing
+
+@testable import SwitchboardServer
 
 /// A connector that is not a bucket, standing in for an SMS gateway.
 struct GatewayStandIn: Connector {
@@ -19,7 +20,8 @@ struct GatewayStandIn: Connector {
         try await harness.run { anonymous in
             let admin = try await anonymous.loginAdmin()
             let bob = try await anonymous.login("bob", "user-secret-1")
-            let result = try await admin.post("/api/v1/tester/inbound", #"{"from": "sms:+4798765432", "to": "user:bob", "text": "for bob only"}"#).json
+            let result = try await admin.post("/api/v1/tester/inbound", #"{"from": "sms:+4798765432", "to": "user:bob", "text": "for bob only"}"#)
+                .json
             let itemID = try #require(result["inbox_item_id"].int)
 
             let mine = try await bob.get("/api/v1/inbox?scope=mine").json["items"]
@@ -39,10 +41,18 @@ struct GatewayStandIn: Connector {
 
     @Test func anItemWhoseMessageCarriedAFormNamesItsSubmission() async throws {
         let harness = try await Harness()
-        let form = Message(direction: .inbound, text: "<survey><k>1</k></survey>", sender: "sms:+4712345678",
-                           origin: Origin(connector: "tester", from: .sms("+4712345678")))
-        let plain = Message(direction: .inbound, text: "just text", sender: "sms:+4712345678",
-                            origin: Origin(connector: "tester", from: .sms("+4712345678")))
+        let form = Message(
+            direction: .inbound,
+            text: "<survey><k>1</k></survey>",
+            sender: "sms:+4712345678",
+            origin: Origin(connector: "tester", from: .sms("+4712345678"))
+        )
+        let plain = Message(
+            direction: .inbound,
+            text: "just text",
+            sender: "sms:+4712345678",
+            origin: Origin(connector: "tester", from: .sms("+4712345678"))
+        )
         try await harness.store.recordInbound(form)
         try await harness.store.recordInbound(plain)
         let submission = FormSubmission(messageID: form.id, formID: "survey", fields: [FormField(path: "k", value: "1")], receivedAt: Date())

@@ -1,8 +1,9 @@
 import Foundation
 import Hummingbird
-@testable import SwitchboardServer
 import SwitchboardCore
 import Testing
+
+@testable import SwitchboardServer
 
 /// A gateway connector that takes callbacks with Kannel's conventions, as the `kannel` engine
 /// does (that engine lives in SwitchboardSMS, which these tests do not link).
@@ -16,8 +17,12 @@ struct CallbackStandIn: CallbackConnector {
 
 extension API {
     /// A POST with a raw body (a gateway's form, not the API's JSON).
-    func form(_ uri: String, _ body: String, contentType: String = "application/x-www-form-urlencoded",
-              headers: HTTPFields = [:]) async throws -> Reply {
+    func form(
+        _ uri: String,
+        _ body: String,
+        contentType: String = "application/x-www-form-urlencoded",
+        headers: HTTPFields = [:]
+    ) async throws -> Reply {
         var headers = headers
         headers[.contentType] = contentType
         let response = try await client.executeRequest(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body))
@@ -41,7 +46,9 @@ extension API {
     @Test func anInboundSMSIsCommittedBeforeTheEmptyAnswerAndReachesTheInbox() async throws {
         let harness = try await Self.harness()
         try await harness.run { anonymous in
-            let reply = try await anonymous.get("\(Self.inbound)?secret=\(Self.secret)&from=%2B4798765432&to=2222&text=Road+closed+%26+more&coding=0&charset=UTF-8")
+            let reply = try await anonymous.get(
+                "\(Self.inbound)?secret=\(Self.secret)&from=%2B4798765432&to=2222&text=Road+closed+%26+more&coding=0&charset=UTF-8"
+            )
             #expect(reply.status == .ok)
             #expect(reply.text.isEmpty)  // Kannel would send a non-empty body back as an SMS
             let id = try #require(reply.headers[.switchboardMessageID])
@@ -49,8 +56,11 @@ extension API {
             #expect(record.message.text == "Road closed & more")
             #expect(record.message.origin == Origin(connector: "kannel", from: .sms("+4798765432"), to: nil))
 
-            let posted = try await anonymous.form(Self.inbound, "from=004798765432&to=4790000000&text=Second",
-                                                  headers: [.switchboardSecret: Self.secret])
+            let posted = try await anonymous.form(
+                Self.inbound,
+                "from=004798765432&to=4790000000&text=Second",
+                headers: [.switchboardSecret: Self.secret]
+            )
             #expect(posted.status == .ok)
             let admin = try await anonymous.loginAdmin()
             let items = try await admin.get("/api/v1/inbox").json["items"].array
@@ -133,8 +143,10 @@ extension API {
 
             let history = try await admin.get("/api/v1/deliveries/\(id)").json
             let changes = history["status_changes"].array
-            #expect(changes.map { "\($0["from"].string!)>\($0["to"].string!) \($0["actor"].string!)" }
-                    == ["sent>sent connector:kannel", "sent>delivered connector:kannel"])
+            #expect(
+                changes.map { "\($0["from"].string!)>\($0["to"].string!) \($0["actor"].string!)" }
+                    == ["sent>sent connector:kannel", "sent>delivered connector:kannel"]
+            )
             #expect(changes[0]["reason"].string?.contains("DLR 8, accepted by the SMSC: ACK/") == true)
             #expect(history["delivery"]["status"].string == "delivered")
 
@@ -215,11 +227,20 @@ extension API {
         let harness = try await Self.harness()
         var made: [String] = []
         for (k, formID) in ["survey", "visit", "survey"].enumerated() {
-            let message = Message(direction: .inbound, text: "<\(formID)><k>\(k)</k></\(formID)>", sender: "sms:+4712345678",
-                                  origin: Origin(connector: "kannel", from: .sms("+4712345678")))
+            let message = Message(
+                direction: .inbound,
+                text: "<\(formID)><k>\(k)</k></\(formID)>",
+                sender: "sms:+4712345678",
+                origin: Origin(connector: "kannel", from: .sms("+4712345678"))
+            )
             try await harness.store.recordInbound(message)
-            let form = FormSubmission(messageID: message.id, formID: formID, version: k == 0 ? "3" : nil,
-                                      fields: [FormField(path: "k", value: "\(k)"), FormField(path: "a/b", value: "Ø")], receivedAt: Date())
+            let form = FormSubmission(
+                messageID: message.id,
+                formID: formID,
+                version: k == 0 ? "3" : nil,
+                fields: [FormField(path: "k", value: "\(k)"), FormField(path: "a/b", value: "Ø")],
+                receivedAt: Date()
+            )
             try await harness.store.recordSubmission(form)
             made.append(form.id)
         }

@@ -1,8 +1,9 @@
 import Foundation
 import Hummingbird
-@testable import SwitchboardServer
 import SwitchboardCore
 import Testing
+
+@testable import SwitchboardServer
 
 /// `POST /api/v1/messages/batch`: many messages, all or none, one commit.
 @Suite struct MessageBatchTests {
@@ -10,7 +11,8 @@ import Testing
         let harness = try await Harness()
         try await harness.run { anonymous in
             let api = try await anonymous.loginAdmin()
-            let batch = #"{"messages": [{"to": ["sms:+4712345678"], "text": "one"}, {"to": ["sms:+4712345679", "sms:+4712345680"], "text": "two", "severity": "critical"}]}"#
+            let batch =
+                #"{"messages": [{"to": ["sms:+4712345678"], "text": "one"}, {"to": ["sms:+4712345679", "sms:+4712345680"], "text": "two", "severity": "critical"}]}"#
             let reply = try await api.post("/api/v1/messages/batch", batch)
             #expect(reply.status == .accepted)
             let messages = try reply.json["messages"].array
@@ -40,11 +42,17 @@ import Testing
             #expect(refused.errorMessage.hasPrefix("messages[1]: "), "\(refused.errorMessage)")
             #expect(refused.errorMessage.contains("E.164"))
 
-            let unknownField = try await api.post("/api/v1/messages/batch", #"{"messages": [{"to": ["sms:+4712345678"], "text": "x", "colour": "red"}]}"#)
+            let unknownField = try await api.post(
+                "/api/v1/messages/batch",
+                #"{"messages": [{"to": ["sms:+4712345678"], "text": "x", "colour": "red"}]}"#
+            )
             #expect(unknownField.status == .badRequest)
             #expect(unknownField.errorMessage.contains("messages[0].colour"))
 
-            let noText = try await api.post("/api/v1/messages/batch", #"{"messages": [{"to": ["sms:+4712345678"], "text": "a"}, {"to": ["sms:+4712345678"]}]}"#)
+            let noText = try await api.post(
+                "/api/v1/messages/batch",
+                #"{"messages": [{"to": ["sms:+4712345678"], "text": "a"}, {"to": ["sms:+4712345678"]}]}"#
+            )
             #expect(noText.status == .badRequest)
             #expect(noText.errorMessage.hasPrefix("messages[1]: "), "\(noText.errorMessage)")
 

@@ -1,8 +1,9 @@
 import Foundation
 import Hummingbird
-@testable import SwitchboardServer
 import SwitchboardCore
 import Testing
+
+@testable import SwitchboardServer
 
 /// The issue's "done when": from logging in to a delivery reported `sent`, and an inbound SMS
 /// read in the inbox, all through HTTP.
@@ -142,8 +143,11 @@ import Testing
         let harness = try await Harness()
         try await harness.run { anonymous in
             let api = try await anonymous.loginAdmin()
-            let reply = try await api.post("/api/v1/messages", #"{"to": ["sms:+4712345678"], "text": "hi"}"#,
-                                           headers: [.idempotencyKey: "has space"])
+            let reply = try await api.post(
+                "/api/v1/messages",
+                #"{"to": ["sms:+4712345678"], "text": "hi"}"#,
+                headers: [.idempotencyKey: "has space"]
+            )
             #expect(reply.status == .badRequest)
             #expect(reply.errorCode == "invalid_idempotency_key")
             try await harness.expectNothingQueued()

@@ -1,15 +1,22 @@
 import Foundation
 import Hummingbird
-@testable import SwitchboardServer
 import SwitchboardCore
 import Testing
+
+@testable import SwitchboardServer
 
 /// The operator's queue over HTTP: listings, cancelling, the dead-letter queue and retry, a
 /// delivery's history and hand-made changes, test messages; admins only, strict input.
 @Suite struct QueueTests {
     /// Sends a message through the API (the dispatcher is not running, so it stays queued).
     @discardableResult
-    static func send(_ api: API, to: String, _ text: String, severity: String = "info", sourceLocation: SourceLocation = #_sourceLocation) async throws -> (message: String, delivery: String) {
+    static func send(
+        _ api: API,
+        to: String,
+        _ text: String,
+        severity: String = "info",
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> (message: String, delivery: String) {
         let reply = try await api.post("/api/v1/messages", #"{"to": ["\#(to)"], "text": "\#(text)", "severity": "\#(severity)"}"#)
         try #require(reply.status == .accepted, "send failed: \(reply.text)", sourceLocation: sourceLocation)
         return (try #require(try reply.json["id"].string), try #require(try reply.json["deliveries"][0]["id"].string))
@@ -161,7 +168,14 @@ import Testing
             let store = harness.store
             _ = try await store.claimDue(limit: 10, now: Date(), leaseUntil: Date() + 60)
             for id in [first.delivery, second.delivery] {
-                let attempt = DeliveryAttempt(deliveryID: id, number: 1, at: Date(), connector: "tester", outcome: .permanent, error: "unknown number")
+                let attempt = DeliveryAttempt(
+                    deliveryID: id,
+                    number: 1,
+                    at: Date(),
+                    connector: "tester",
+                    outcome: .permanent,
+                    error: "unknown number"
+                )
                 _ = try await store.finish(deliveryID: id, outcome: .failed(connector: "tester", error: "unknown number"), attempts: [attempt])
             }
 

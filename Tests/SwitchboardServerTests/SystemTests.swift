@@ -1,11 +1,12 @@
 import Foundation
 import Hummingbird
 import Logging
-@testable import SwitchboardServer
 import SwitchboardCore
 import SwitchboardSQLite
 import Testing
 import Yams
+
+@testable import SwitchboardServer
 
 @Suite struct SystemTests {
     @Test func healthAnswersWithoutLogin() async throws {
@@ -111,7 +112,9 @@ import Yams
         try await harness.makeUser("bob")
         try await harness.run { anonymous in
             let bob = try await anonymous.login("bob", "user-secret-1")
-            #expect(try await bob.post("/api/v1/messages", #"{"to": ["sms:+4712345678", "mailto:ops@example.org"], "text": "hello"}"#).status == .accepted)
+            #expect(
+                try await bob.post("/api/v1/messages", #"{"to": ["sms:+4712345678", "mailto:ops@example.org"], "text": "hello"}"#).status == .accepted
+            )
             await harness.hub.dispatcher.drain()
 
             let all = try await bob.get("/api/v1/tester/sent").json["items"]
@@ -152,7 +155,13 @@ struct RouterOnly {
         configuration.connectors = []
         let store = try SQLiteStore.inMemory()
         let hub = Hub(configuration: configuration, store: store, connectors: [])
-        router = buildRouter(APIEnvironment(hub: hub, accounts: Accounts(store: store, bcryptCost: 4),
-                                            registry: TestMetrics.registry, openAPIDocument: nil))
+        router = buildRouter(
+            APIEnvironment(
+                hub: hub,
+                accounts: Accounts(store: store, bcryptCost: 4),
+                registry: TestMetrics.registry,
+                openAPIDocument: nil
+            )
+        )
     }
 }

@@ -1,16 +1,20 @@
 import Foundation
 import Hummingbird
-@testable import SwitchboardServer
 import SwitchboardCore
 import Testing
+
+@testable import SwitchboardServer
 
 /// A send request that names a template: rendered into subject, text and HTML, the HTML with
 /// the data escaped; unknown templates and missing data are 400 and queue nothing.
 @Suite struct TemplateTests {
     static let templates = [
-        MessageTemplateSettings(name: "road-closed", subject: "Road closed: {{road}}",
-                                text: "{{road}} is closed at km {{km}}.{{#detour}} Detour: {{detour}}.{{/detour}}",
-                                html: "<p><b>{{road}}</b> is closed at km {{km}}.</p>{{#detour}}<p>Detour: {{detour}}</p>{{/detour}}"),
+        MessageTemplateSettings(
+            name: "road-closed",
+            subject: "Road closed: {{road}}",
+            text: "{{road}} is closed at km {{km}}.{{#detour}} Detour: {{detour}}.{{/detour}}",
+            html: "<p><b>{{road}}</b> is closed at km {{km}}.</p>{{#detour}}<p>Detour: {{detour}}</p>{{/detour}}"
+        ),
         MessageTemplateSettings(name: "plain", text: "Hello {{name}}"),
     ]
 
@@ -22,10 +26,13 @@ import Testing
         let harness = try await Self.harness()
         try await harness.run { anonymous in
             let api = try await anonymous.loginAdmin()
-            let reply = try await api.post("/api/v1/messages", #"""
+            let reply = try await api.post(
+                "/api/v1/messages",
+                #"""
                 {"to": ["mailto:ops@example.org"], "template": "road-closed",
                  "data": {"road": "R&D <road> \"4\"", "km": 12, "detour": "E6 & Rv 35"}}
-                """#)
+                """#
+            )
             #expect(reply.status == .accepted, "\(reply.text)")
             let id = try #require(try reply.json["id"].string)
             let message = try #require(try await harness.store.message(id: id)?.message)
@@ -41,10 +48,13 @@ import Testing
         let harness = try await Self.harness()
         try await harness.run { anonymous in
             let api = try await anonymous.loginAdmin()
-            let reply = try await api.post("/api/v1/messages", #"""
+            let reply = try await api.post(
+                "/api/v1/messages",
+                #"""
                 {"to": ["sms:+4712345678"], "template": "road-closed", "subject": "Urgent",
                  "data": {"road": "Rv 4", "km": 3, "detour": false}}
-                """#)
+                """#
+            )
             #expect(reply.status == .accepted, "\(reply.text)")
             let id = try #require(try reply.json["id"].string)
             let message = try #require(try await harness.store.message(id: id)?.message)
@@ -53,18 +63,48 @@ import Testing
     }
 
     static let refusals: [BadInputTests.Case] = [
-        .init(name: "unknown template", body: #"{"to": ["sms:+4712345678"], "template": "nope", "data": {}}"#,
-              status: .badRequest, code: "unknown_template", mentions: "road-closed"),
-        .init(name: "no data", body: #"{"to": ["sms:+4712345678"], "template": "plain"}"#,
-              status: .badRequest, code: "missing_data", mentions: "'data'"),
-        .init(name: "data not an object", body: #"{"to": ["sms:+4712345678"], "template": "plain", "data": ["x"]}"#,
-              status: .badRequest, code: "missing_data", mentions: "an array"),
-        .init(name: "a name not in data", body: #"{"to": ["sms:+4712345678"], "template": "road-closed", "data": {"road": "Rv 4"}}"#,
-              status: .badRequest, code: "missing_data", mentions: "'km', 'detour'"),
-        .init(name: "text with a template", body: #"{"to": ["sms:+4712345678"], "template": "plain", "data": {"name": "x"}, "text": "hi"}"#,
-              status: .badRequest, code: "template_conflict", mentions: "'text'"),
-        .init(name: "data without a template", body: #"{"to": ["sms:+4712345678"], "text": "hi", "data": {"name": "x"}}"#,
-              status: .badRequest, code: "unexpected_data", mentions: "'template'"),
+        .init(
+            name: "unknown template",
+            body: #"{"to": ["sms:+4712345678"], "template": "nope", "data": {}}"#,
+            status: .badRequest,
+            code: "unknown_template",
+            mentions: "road-closed"
+        ),
+        .init(
+            name: "no data",
+            body: #"{"to": ["sms:+4712345678"], "template": "plain"}"#,
+            status: .badRequest,
+            code: "missing_data",
+            mentions: "'data'"
+        ),
+        .init(
+            name: "data not an object",
+            body: #"{"to": ["sms:+4712345678"], "template": "plain", "data": ["x"]}"#,
+            status: .badRequest,
+            code: "missing_data",
+            mentions: "an array"
+        ),
+        .init(
+            name: "a name not in data",
+            body: #"{"to": ["sms:+4712345678"], "template": "road-closed", "data": {"road": "Rv 4"}}"#,
+            status: .badRequest,
+            code: "missing_data",
+            mentions: "'km', 'detour'"
+        ),
+        .init(
+            name: "text with a template",
+            body: #"{"to": ["sms:+4712345678"], "template": "plain", "data": {"name": "x"}, "text": "hi"}"#,
+            status: .badRequest,
+            code: "template_conflict",
+            mentions: "'text'"
+        ),
+        .init(
+            name: "data without a template",
+            body: #"{"to": ["sms:+4712345678"], "text": "hi", "data": {"name": "x"}}"#,
+            status: .badRequest,
+            code: "unexpected_data",
+            mentions: "'template'"
+        ),
     ]
 
     @Test(arguments: refusals)

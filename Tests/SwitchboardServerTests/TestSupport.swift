@@ -4,10 +4,11 @@ import HummingbirdTesting
 import Logging
 import Metrics
 import Prometheus
-@testable import SwitchboardServer
 import SwitchboardCore
 import SwitchboardSQLite
 import Testing
+
+@testable import SwitchboardServer
 
 /// One Prometheus registry for the whole test process: `MetricsSystem.bootstrap` may run
 /// only once per process, and a `static let` initialiser runs exactly once.
@@ -72,7 +73,11 @@ struct Harness {
 
 /// A test client that carries one identity (none, a session cookie or a bearer token).
 struct API: Sendable {
-    enum Credential: Sendable { case none, cookie(String), bearer(String) }
+    enum Credential: Sendable {
+        case none
+        case cookie(String)
+        case bearer(String)
+    }
 
     let client: any TestClientProtocol
     var credential: Credential = .none
@@ -92,7 +97,9 @@ struct API: Sendable {
     }
 
     func get(_ uri: String) async throws -> Reply { try await call(.get, uri) }
-    func post(_ uri: String, _ json: String? = nil, headers: HTTPFields = [:]) async throws -> Reply { try await call(.post, uri, json, headers: headers) }
+    func post(_ uri: String, _ json: String? = nil, headers: HTTPFields = [:]) async throws -> Reply {
+        try await call(.post, uri, json, headers: headers)
+    }
     func put(_ uri: String, _ json: String) async throws -> Reply { try await call(.put, uri, json) }
     func patch(_ uri: String, _ json: String) async throws -> Reply { try await call(.patch, uri, json) }
     func delete(_ uri: String) async throws -> Reply { try await call(.delete, uri) }

@@ -1,7 +1,8 @@
 import NIOCore
 import NIOWebSocket
-@testable import SwitchboardServer
 import Testing
+
+@testable import SwitchboardServer
 
 /// Messages put together from client frames, as the topic socket reads them.
 @Suite("Topic message assembly")

@@ -18,8 +18,12 @@ struct TopicMetricsTests {
 
     @Test func subscribersWritesAndDropsAreCounted() async throws {
         _ = TestMetrics.registry  // the metrics system is bootstrapped before the hub makes its metrics
-        var topic = TopicDefinition(name: "metered", columns: [TopicColumn(name: "body", type: .text)],
-                                    read: TopicAccess(anonymous: true), write: TopicAccess(anonymous: true))
+        var topic = TopicDefinition(
+            name: "metered",
+            columns: [TopicColumn(name: "body", type: .text)],
+            read: TopicAccess(anonymous: true),
+            write: TopicAccess(anonymous: true)
+        )
         topic.maxQueuedFrames = 2
         let hub = TopicHub(topics: [topic], store: try SQLiteStore.inMemory())
         let subscription = try await hub.subscribe(topic, principal: nil, query: TopicQuery())

@@ -4,11 +4,12 @@ import HummingbirdTesting
 import HummingbirdWSClient
 import Logging
 import NIOWebSocket
-import Synchronization
-@testable import SwitchboardServer
 import SwitchboardCore
 import SwitchboardSQLite
+import Synchronization
 import Testing
+
+@testable import SwitchboardServer
 
 /// A hook given to `buildApplication`: rewrites the body before the write and decorates the broadcast.
 struct ServerStampHook: TopicHook {
@@ -25,8 +26,12 @@ struct ServerStampHook: TopicHook {
 @Suite("Topic sockets")
 struct TopicSocketTests {
     static func chat(maxFrameBytes: Int = TopicDefinition.defaultMaxFrameBytes, alert: Bool = false) -> TopicDefinition {
-        var t = TopicDefinition(name: "chat", columns: [TopicColumn(name: "body", type: .text)],
-                                read: TopicAccess(anonymous: true), write: TopicAccess(anonymous: true))
+        var t = TopicDefinition(
+            name: "chat",
+            columns: [TopicColumn(name: "body", type: .text)],
+            read: TopicAccess(anonymous: true),
+            write: TopicAccess(anonymous: true)
+        )
         t.maxFrameBytes = maxFrameBytes
         // HummingbirdWSClient sends `Origin: ws://HOST` without the port, which is not the hub's own origin.
         t.origins = ["ws://127.0.0.1"]
@@ -42,8 +47,18 @@ struct TopicSocketTests {
     }
 
     /// Runs the application on a free port and hands `body` the WebSocket URL of `/topics/chat`.
-    static func live<T: Sendable>(_ harness: Harness, hooks: [String: any TopicHook] = [:], _ body: @Sendable (String) async throws -> T) async throws -> T {
-        let app = buildApplication(hub: harness.hub, registry: TestMetrics.registry, logger: harness.logger, accounts: harness.accounts, topicHooks: hooks)
+    static func live<T: Sendable>(
+        _ harness: Harness,
+        hooks: [String: any TopicHook] = [:],
+        _ body: @Sendable (String) async throws -> T
+    ) async throws -> T {
+        let app = buildApplication(
+            hub: harness.hub,
+            registry: TestMetrics.registry,
+            logger: harness.logger,
+            accounts: harness.accounts,
+            topicHooks: hooks
+        )
         return try await app.test(.live) { client in try await body("ws://127.0.0.1:\(client.port!)/topics/chat") }
     }
 
@@ -54,10 +69,14 @@ struct TopicSocketTests {
         let received = Received()
         let logger = Logger(label: "topic-socket-test")
         try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 16), logger: logger) { inbound, outbound, _ in
-            var live = false, answered = 0, sent = 0
+            var live = false
+            var answered = 0
+            var sent = 0
             for try await message in inbound.messages(maxSize: 1 << 20) {
                 guard case .text(let text) = message else { continue }
-                if text.hasPrefix(#"{"_type":"ready""#) { live = true } else if live {
+                if text.hasPrefix(#"{"_type":"ready""#) {
+                    live = true
+                } else if live {
                     received.texts.withLock { $0.append(text) }
                     if text.hasPrefix(#"{"_type":"ack""#) || text.hasPrefix(#"{"_type":"error""#) { answered += 1 }
                 }
@@ -88,7 +107,9 @@ struct TopicSocketTests {
         let bytes = Array(text.utf8)
         return stride(from: 0, to: bytes.count, by: size).map { start in
             let end = min(bytes.count, start + size)
-            return .custom(WebSocketFrame(fin: end == bytes.count, opcode: start == 0 ? .text : .continuation, data: ByteBuffer(bytes: bytes[start..<end])))
+            return .custom(
+                WebSocketFrame(fin: end == bytes.count, opcode: start == 0 ? .text : .continuation, data: ByteBuffer(bytes: bytes[start..<end]))
+            )
         }
     }
 
@@ -106,9 +127,15 @@ struct TopicSocketTests {
         let exact = String(repeating: "x", count: limit - #"{"_method":"POST","body":""}"#.utf8.count)
         let big = String(repeating: "y", count: 10_000)
         let (whole, fragmented) = try await Self.live(harness) { url in
-            let whole = try await Self.converse(url, [Self.post(big), [.binary(ByteBuffer(string: "{}"))], [.text("\u{1}not json")], Self.post(exact)])
+            let whole = try await Self.converse(
+                url,
+                [Self.post(big), [.binary(ByteBuffer(string: "{}"))], [.text("\u{1}not json")], Self.post(exact)]
+            )
             // Messages in 1 KB frames: the server adds them up, and drops the big one once over the limit.
-            let fragmented = try await Self.converse(url, [Self.fragmented(Self.postJSON(big), size: 1_024), Self.fragmented(Self.postJSON("after"), size: 4)])
+            let fragmented = try await Self.converse(
+                url,
+                [Self.fragmented(Self.postJSON(big), size: 1_024), Self.fragmented(Self.postJSON("after"), size: 4)]
+            )
             return (whole, fragmented)
         }
         let answers = whole.filter { !$0.hasPrefix(#"{"_type":"message""#) }
@@ -118,8 +145,10 @@ struct TopicSocketTests {
         #expect(answers[2].contains(#""error":"invalid_json""#), "\(answers[2])")
         #expect(answers[3].hasPrefix(#"{"_type":"ack""#), "a frame of exactly max_frame_bytes is taken: \(answers[3])")
         let fragmentedAnswers = fragmented.filter { !$0.hasPrefix(#"{"_type":"message""#) }
-        #expect(fragmentedAnswers.count == 2 && fragmentedAnswers[0].contains("frame_too_large") && fragmentedAnswers[1].hasPrefix(#"{"_type":"ack""#),
-                "\(fragmented)")
+        #expect(
+            fragmentedAnswers.count == 2 && fragmentedAnswers[0].contains("frame_too_large") && fragmentedAnswers[1].hasPrefix(#"{"_type":"ack""#),
+            "\(fragmented)"
+        )
         let stored = try await (harness.store as! SQLiteStore).history(of: Self.chat(), query: TopicQuery(), limit: 10).rows
         #expect(stored.map { $0["body"] } == [.text(exact), .text("after")], "only the frames within the limit were written")
     }

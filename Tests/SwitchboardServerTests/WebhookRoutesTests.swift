@@ -1,9 +1,10 @@
 import Foundation
 import Hummingbird
-@testable import SwitchboardServer
 import SwitchboardCore
 import SwitchboardSMS
 import Testing
+
+@testable import SwitchboardServer
 
 /// The inbound webhook endpoint with the real `webhook` connector: what is signed right is
 /// committed once; everything else is refused with a code naming the fault and stores nothing.
@@ -53,7 +54,10 @@ import Testing
 
             let event = #"{"from": "sms:+4798765432", "text": "event", "id": "evt-42"}"#
             let now = Int(Date().timeIntervalSince1970)
-            #expect(try await anonymous.form(Self.path, event, contentType: "application/json", headers: Self.signed(event, at: now - 5)).status == .accepted)
+            #expect(
+                try await anonymous.form(Self.path, event, contentType: "application/json", headers: Self.signed(event, at: now - 5)).status
+                    == .accepted
+            )
             let resent = try await anonymous.form(Self.path, event, contentType: "application/json", headers: Self.signed(event, at: now))
             #expect(resent.status == .conflict && resent.errorCode == "replayed")
             #expect(try await Self.inboxTexts(harness) == ["event", "once"])
@@ -73,31 +77,118 @@ import Testing
 
     static let good = #"{"from": "sms:+4798765432", "text": "hi"}"#
     static let refusals: [Refusal] = [
-        Refusal(name: "no signature", body: good, headers: { _ in [:] }, status: .unauthorized, code: "missing_signature", mentions: "X-Switchboard-Signature"),
-        Refusal(name: "wrong secret", body: good, headers: { b in [.switchboardSignature: WebhookSignature(secret: "not-the-secret-0123456").header(body: Array(b.utf8), timestamp: Int(Date().timeIntervalSince1970))] },
-                status: .unauthorized, code: "bad_signature", mentions: "no v1 signature"),
-        Refusal(name: "signature of another body", body: good, headers: { _ in signed(#"{"from": "sms:+4798765432", "text": "other"}"#) },
-                status: .unauthorized, code: "bad_signature", mentions: "matches"),
-        Refusal(name: "stale timestamp", body: good, headers: { b in signed(b, at: Int(Date().timeIntervalSince1970) - 600) },
-                status: .unauthorized, code: "stale_signature", mentions: "s old"),
-        Refusal(name: "unreadable header", body: good, headers: { _ in [.switchboardSignature: "sha256=abc"] },
-                status: .unauthorized, code: "malformed_signature", mentions: "t="),
-        Refusal(name: "malformed JSON", body: #"{"from": "sms:+4798765432", "text": "hi",}"#, headers: { signed($0) },
-                status: .badRequest, code: "invalid_json", mentions: "line 1"),
-        Refusal(name: "unknown field", body: #"{"from": "sms:+4798765432", "text": "hi", "txt": "x"}"#, headers: { signed($0) },
-                status: .badRequest, code: "unknown_field", mentions: "txt"),
-        Refusal(name: "missing text", body: #"{"from": "sms:+4798765432"}"#, headers: { signed($0) },
-                status: .badRequest, code: "invalid_json", mentions: "'text'"),
-        Refusal(name: "bad from", body: #"{"from": "12345", "text": "hi"}"#, headers: { signed($0) },
-                status: .unprocessableContent, code: "invalid_from", mentions: "'from'"),
-        Refusal(name: "empty text", body: #"{"from": "sms:+4798765432", "text": "  "}"#, headers: { signed($0) },
-                status: .unprocessableContent, code: "missing_text", mentions: "'text'"),
-        Refusal(name: "id with spaces", body: #"{"from": "sms:+4798765432", "text": "hi", "id": "a b"}"#, headers: { signed($0) },
-                status: .unprocessableContent, code: "invalid_id", mentions: "'id'"),
-        Refusal(name: "not JSON", body: good, headers: { signed($0) }, contentType: "text/plain",
-                status: .unsupportedMediaType, code: "unsupported_media_type", mentions: "application/json"),
-        Refusal(name: "oversized body", body: #"{"from": "sms:+4798765432", "text": "\#(String(repeating: "x", count: 2000))"}"#, headers: { signed($0) },
-                status: .contentTooLarge, code: "body_too_large", mentions: "max_body_bytes (1024 bytes)"),
+        Refusal(
+            name: "no signature",
+            body: good,
+            headers: { _ in [:] },
+            status: .unauthorized,
+            code: "missing_signature",
+            mentions: "X-Switchboard-Signature"
+        ),
+        Refusal(
+            name: "wrong secret",
+            body: good,
+            headers: { b in
+                [
+                    .switchboardSignature: WebhookSignature(secret: "not-the-secret-0123456").header(
+                        body: Array(b.utf8),
+                        timestamp: Int(Date().timeIntervalSince1970)
+                    )
+                ]
+            },
+            status: .unauthorized,
+            code: "bad_signature",
+            mentions: "no v1 signature"
+        ),
+        Refusal(
+            name: "signature of another body",
+            body: good,
+            headers: { _ in signed(#"{"from": "sms:+4798765432", "text": "other"}"#) },
+            status: .unauthorized,
+            code: "bad_signature",
+            mentions: "matches"
+        ),
+        Refusal(
+            name: "stale timestamp",
+            body: good,
+            headers: { b in signed(b, at: Int(Date().timeIntervalSince1970) - 600) },
+            status: .unauthorized,
+            code: "stale_signature",
+            mentions: "s old"
+        ),
+        Refusal(
+            name: "unreadable header",
+            body: good,
+            headers: { _ in [.switchboardSignature: "sha256=abc"] },
+            status: .unauthorized,
+            code: "malformed_signature",
+            mentions: "t="
+        ),
+        Refusal(
+            name: "malformed JSON",
+            body: #"{"from": "sms:+4798765432", "text": "hi",}"#,
+            headers: { signed($0) },
+            status: .badRequest,
+            code: "invalid_json",
+            mentions: "line 1"
+        ),
+        Refusal(
+            name: "unknown field",
+            body: #"{"from": "sms:+4798765432", "text": "hi", "txt": "x"}"#,
+            headers: { signed($0) },
+            status: .badRequest,
+            code: "unknown_field",
+            mentions: "txt"
+        ),
+        Refusal(
+            name: "missing text",
+            body: #"{"from": "sms:+4798765432"}"#,
+            headers: { signed($0) },
+            status: .badRequest,
+            code: "invalid_json",
+            mentions: "'text'"
+        ),
+        Refusal(
+            name: "bad from",
+            body: #"{"from": "12345", "text": "hi"}"#,
+            headers: { signed($0) },
+            status: .unprocessableContent,
+            code: "invalid_from",
+            mentions: "'from'"
+        ),
+        Refusal(
+            name: "empty text",
+            body: #"{"from": "sms:+4798765432", "text": "  "}"#,
+            headers: { signed($0) },
+            status: .unprocessableContent,
+            code: "missing_text",
+            mentions: "'text'"
+        ),
+        Refusal(
+            name: "id with spaces",
+            body: #"{"from": "sms:+4798765432", "text": "hi", "id": "a b"}"#,
+            headers: { signed($0) },
+            status: .unprocessableContent,
+            code: "invalid_id",
+            mentions: "'id'"
+        ),
+        Refusal(
+            name: "not JSON",
+            body: good,
+            headers: { signed($0) },
+            contentType: "text/plain",
+            status: .unsupportedMediaType,
+            code: "unsupported_media_type",
+            mentions: "application/json"
+        ),
+        Refusal(
+            name: "oversized body",
+            body: #"{"from": "sms:+4798765432", "text": "\#(String(repeating: "x", count: 2000))"}"#,
+            headers: { signed($0) },
+            status: .contentTooLarge,
+            code: "body_too_large",
+            mentions: "max_body_bytes (1024 bytes)"
+        ),
     ]
 
     @Test(arguments: refusals)
@@ -116,7 +207,12 @@ import Testing
     @Test func aConnectorThatTakesNoWebhooksIs404() async throws {
         let harness = try await Self.harness()
         try await harness.run { anonymous in
-            let reply = try await anonymous.form("/api/v1/connectors/tester/webhook", Self.good, contentType: "application/json", headers: Self.signed(Self.good))
+            let reply = try await anonymous.form(
+                "/api/v1/connectors/tester/webhook",
+                Self.good,
+                contentType: "application/json",
+                headers: Self.signed(Self.good)
+            )
             #expect(reply.status == .notFound && reply.errorCode == "unknown_connector")
         }
     }

@@ -33,7 +33,10 @@ public indirect enum ConfigNode: Sendable, Equatable {
 public struct ConfigMark: Sendable, Equatable, CustomStringConvertible {
     public var line: Int
     public var column: Int
-    public init(line: Int, column: Int) { self.line = line; self.column = column }
+    public init(line: Int, column: Int) {
+        self.line = line
+        self.column = column
+    }
     public var description: String { "line \(line)" }
 }
 
@@ -42,7 +45,11 @@ public struct ConfigProblem: Error, Sendable, Equatable, CustomStringConvertible
     public var path: String
     public var mark: ConfigMark?
     public var message: String
-    public init(path: String, mark: ConfigMark?, message: String) { self.path = path; self.mark = mark; self.message = message }
+    public init(path: String, mark: ConfigMark?, message: String) {
+        self.path = path
+        self.mark = mark
+        self.message = message
+    }
     public var description: String {
         if let mark { return "\(path) (\(mark)): \(message)" }
         return "\(path): \(message)"

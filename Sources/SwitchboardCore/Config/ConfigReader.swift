@@ -7,7 +7,10 @@ import Foundation
 /// `rejectUnknownKeys()`: an unknown key is an error, never silently ignored.
 public final class ConfigReader {
     /// Problems found by this reader and every child made from it.
-    public final class Log { public fileprivate(set) var problems: [ConfigProblem] = []; public init() {} }
+    public final class Log {
+        public fileprivate(set) var problems: [ConfigProblem] = []
+        public init() {}
+    }
 
     public let path: String
     public let node: ConfigNode
@@ -16,7 +19,9 @@ public final class ConfigReader {
     private let pairs: [(key: String, keyMark: ConfigMark?, value: ConfigNode)]
 
     public init(node: ConfigNode, path: String, log: Log = Log()) {
-        self.node = node; self.path = path; self.log = log
+        self.node = node
+        self.path = path
+        self.log = log
         switch node {
         case .mapping(let p, _): pairs = p
         case .null: pairs = []
@@ -52,28 +57,46 @@ public final class ConfigReader {
             if required { problem(key, "missing") }
             return nil
         }
-        guard case .scalar(let s, _) = v else { problem(key, "expected a single value"); return nil }
+        guard case .scalar(let s, _) = v else {
+            problem(key, "expected a single value")
+            return nil
+        }
         if required && s.isEmpty { problem(key, "must not be empty") }
         return s
     }
 
     public func choice<T: RawRepresentable>(_ key: String, _ type: T.Type) -> T? where T.RawValue == String {
         guard let s = string(key) else { return nil }
-        guard let v = T(rawValue: s) else { problem(key, "'\(s)' is not one of the allowed values"); return nil }
+        guard let v = T(rawValue: s) else {
+            problem(key, "'\(s)' is not one of the allowed values")
+            return nil
+        }
         return v
     }
 
     public func int(_ key: String, in range: ClosedRange<Int>? = nil, required: Bool = false) -> Int? {
         guard let s = string(key, required: required) else { return nil }
-        guard let i = Int(s) else { problem(key, "'\(s)' is not a whole number"); return nil }
-        if let range, !range.contains(i) { problem(key, "\(i) is outside \(range.lowerBound)...\(range.upperBound)"); return nil }
+        guard let i = Int(s) else {
+            problem(key, "'\(s)' is not a whole number")
+            return nil
+        }
+        if let range, !range.contains(i) {
+            problem(key, "\(i) is outside \(range.lowerBound)...\(range.upperBound)")
+            return nil
+        }
         return i
     }
 
     public func double(_ key: String, in range: ClosedRange<Double>? = nil) -> Double? {
         guard let s = string(key) else { return nil }
-        guard let d = Double(s), d.isFinite else { problem(key, "'\(s)' is not a number"); return nil }
-        if let range, !range.contains(d) { problem(key, "\(s) is outside \(range.lowerBound)...\(range.upperBound)"); return nil }
+        guard let d = Double(s), d.isFinite else {
+            problem(key, "'\(s)' is not a number")
+            return nil
+        }
+        if let range, !range.contains(d) {
+            problem(key, "\(s) is outside \(range.lowerBound)...\(range.upperBound)")
+            return nil
+        }
         return d
     }
 
@@ -82,7 +105,9 @@ public final class ConfigReader {
         switch s.lowercased() {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
-        default: problem(key, "'\(s)' is not true or false"); return nil
+        default:
+            problem(key, "'\(s)' is not true or false")
+            return nil
         }
     }
 
@@ -90,7 +115,8 @@ public final class ConfigReader {
     public func duration(_ key: String) -> TimeInterval? {
         guard let s = string(key) else { return nil }
         guard let d = ConfigReader.parseDuration(s), d >= 0 else {
-            problem(key, "'\(s)' is not a duration such as 500ms, 30s, 5m, 1h"); return nil
+            problem(key, "'\(s)' is not a duration such as 500ms, 30s, 5m, 1h")
+            return nil
         }
         return d
     }
@@ -118,7 +144,9 @@ public final class ConfigReader {
                 out.append(s)
             }
             return out
-        default: problem(key, "expected a list"); return nil
+        default:
+            problem(key, "expected a list")
+            return nil
         }
     }
 
@@ -131,14 +159,20 @@ public final class ConfigReader {
     /// Each entry of a nested mapping whose keys are names (`connectors:`), in file order.
     public func namedChildren(_ key: String) -> [(name: String, reader: ConfigReader)] {
         guard let v = value(key) else { return [] }
-        guard case .mapping(let p, _) = v else { problem(key, "expected a mapping of names"); return [] }
+        guard case .mapping(let p, _) = v else {
+            problem(key, "expected a mapping of names")
+            return []
+        }
         return p.map { (name: $0.key, reader: ConfigReader(node: $0.value, path: "\(keyPath(key)).\($0.key)", log: log)) }
     }
 
     /// Each item of a list of mappings (`forwarding:`).
     public func listOfMappings(_ key: String) -> [ConfigReader] {
         guard let v = value(key) else { return [] }
-        guard case .sequence(let items, _) = v else { problem(key, "expected a list"); return [] }
+        guard case .sequence(let items, _) = v else {
+            problem(key, "expected a list")
+            return []
+        }
         return items.enumerated().map { ConfigReader(node: $0.element, path: "\(keyPath(key))[\($0.offset)]", log: log) }
     }
 

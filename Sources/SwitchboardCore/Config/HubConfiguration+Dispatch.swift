@@ -17,9 +17,20 @@ enum DispatchSettingsParser {
     }
 
     /// `channels.NAME.{retry, at_limit, autocancel, fallback, packing}`.
-    static func channel(_ r: ConfigReader, into s: inout ChannelSettings, name: ChannelName, allChannels: Set<ChannelName>, defaults: DispatcherSettings) {
+    static func channel(
+        _ r: ConfigReader,
+        into s: inout ChannelSettings,
+        name: ChannelName,
+        allChannels: Set<ChannelName>,
+        defaults: DispatcherSettings
+    ) {
         if let retry = r.child("retry") {
-            var p = RetryPolicy(delay: defaults.retryDelay, factor: defaults.retryFactor, maxDelay: defaults.retryMaxDelay, limit: defaults.retryLimit)
+            var p = RetryPolicy(
+                delay: defaults.retryDelay,
+                factor: defaults.retryFactor,
+                maxDelay: defaults.retryMaxDelay,
+                limit: defaults.retryLimit
+            )
             if let v = retry.duration("delay") { p.delay = v }
             if let v = retry.double("factor") {
                 if v >= 1 { p.factor = v } else { retry.problem("factor", "must be at least 1") }
@@ -94,14 +105,20 @@ extension ConfigReader {
     /// A whole number no smaller than `minimum`.
     func atLeast(_ key: String, _ minimum: Int) -> Int? {
         guard let v = int(key) else { return nil }
-        guard v >= minimum else { problem(key, "must be at least \(minimum)"); return nil }
+        guard v >= minimum else {
+            problem(key, "must be at least \(minimum)")
+            return nil
+        }
         return v
     }
 
     /// A duration longer than zero.
     func positiveDuration(_ key: String) -> TimeInterval? {
         guard let v = duration(key) else { return nil }
-        guard v > 0 else { problem(key, "must be longer than 0"); return nil }
+        guard v > 0 else {
+            problem(key, "must be longer than 0")
+            return nil
+        }
         return v
     }
 }

@@ -15,7 +15,9 @@ public struct ParsedConfiguration: Sendable {
     public var problems: [ConfigProblem]
 
     public init(configuration: HubConfiguration?, connectors: [any Connector], problems: [ConfigProblem]) {
-        self.configuration = configuration; self.connectors = connectors; self.problems = problems
+        self.configuration = configuration
+        self.connectors = connectors
+        self.problems = problems
     }
 }
 
@@ -24,7 +26,8 @@ extension ConfigProblem {
     /// reads top to bottom like the file.
     public static func inFileOrder(_ problems: [ConfigProblem]) -> [ConfigProblem] {
         problems.enumerated().sorted { a, b in
-            let la = a.element.mark?.line ?? .max, lb = b.element.mark?.line ?? .max
+            let la = a.element.mark?.line ?? .max
+            let lb = b.element.mark?.line ?? .max
             return la != lb ? la < lb : a.offset < b.offset
         }.map(\.element)
     }
@@ -135,7 +138,8 @@ private final class HubConfigurationParser {
         }
         if let v = r.string("password_env") {
             // Only the variable's name is checked here: when it is unset a password is generated.
-            let ok = !v.isEmpty && v.first.map { !$0.isNumber } == true
+            let ok =
+                !v.isEmpty && v.first.map { !$0.isNumber } == true
                 && v.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
             if ok { s.passwordEnv = v } else { r.problem("password_env", "'\(v)' is not an environment variable name") }
         }
@@ -167,8 +171,12 @@ private final class HubConfigurationParser {
             guard isMappingOrNull(pair.value) else { continue }  // the reader has said so
             let engineName = reader.string("engine", required: true)
             let settings = ConnectorSettings(
-                name: pair.key, engine: engineName ?? "", channels: channelList(reader), settings: engineKeys(pair.value),
-                dispatch: DispatchSettingsParser.connector(reader))
+                name: pair.key,
+                engine: engineName ?? "",
+                channels: channelList(reader),
+                settings: engineKeys(pair.value),
+                dispatch: DispatchSettingsParser.connector(reader)
+            )
             declared.append(settings)
             guard let engineName, !engineName.isEmpty else { continue }
             guard let engine = engines[engineName] else {
@@ -254,8 +262,13 @@ private final class HubConfigurationParser {
             guard isMappingOrNull(pair.value) else { continue }
             let route = self.route(reader, channel: ChannelName(pair.key), connectors)
             var settings = ChannelSettings(route: route)
-            DispatchSettingsParser.channel(reader, into: &settings, name: ChannelName(pair.key), allChannels: allChannels,
-                                           defaults: dispatcherDefaults)
+            DispatchSettingsParser.channel(
+                reader,
+                into: &settings,
+                name: ChannelName(pair.key),
+                allChannels: allChannels,
+                defaults: dispatcherDefaults
+            )
             reader.rejectUnknownKeys()
             result[ChannelName(pair.key)] = settings
         }
@@ -280,7 +293,10 @@ private final class HubConfigurationParser {
                 report(path, mark, "connector '\(name)' does not serve channel '\(channel)'; it serves: \(serves.isEmpty ? "none" : serves)")
                 continue
             }
-            guard !route.contains(name) else { report(path, mark, "connector '\(name)' is already in this route"); continue }
+            guard !route.contains(name) else {
+                report(path, mark, "connector '\(name)' is already in this route")
+                continue
+            }
             route.append(name)
         }
         return route
@@ -355,7 +371,10 @@ private final class HubConfigurationParser {
             var out: [(String, String, ConfigMark?)] = []
             for (i, item) in items.enumerated() {
                 let path = "\(r.keyPath(key))[\(i)]"
-                guard case .scalar(let s, let mark) = item else { report(path, item.mark, "expected a \(what)"); continue }
+                guard case .scalar(let s, let mark) = item else {
+                    report(path, item.mark, "expected a \(what)")
+                    continue
+                }
                 out.append((s, path, mark))
             }
             return out
@@ -367,7 +386,10 @@ private final class HubConfigurationParser {
 
     func oneOf(_ r: ConfigReader, _ key: String, _ allowed: [String]) -> String? {
         guard let s = r.string(key) else { return nil }
-        guard allowed.contains(s) else { r.problem(key, "'\(s)' is not one of: \(allowed.joined(separator: ", "))"); return nil }
+        guard allowed.contains(s) else {
+            r.problem(key, "'\(s)' is not one of: \(allowed.joined(separator: ", "))")
+            return nil
+        }
         return s
     }
 

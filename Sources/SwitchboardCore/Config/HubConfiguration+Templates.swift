@@ -15,7 +15,10 @@ public struct MessageTemplateSettings: Sendable, Equatable {
     /// Rendered as HTML: `{{name}}` escapes the data (`<`, `&`, quotes), `{{{name}}}` does not.
     public var html: String?
     public init(name: String, subject: String? = nil, text: String, html: String? = nil) {
-        self.name = name; self.subject = subject; self.text = text; self.html = html
+        self.name = name
+        self.subject = subject
+        self.text = text
+        self.html = html
     }
 }
 
@@ -49,7 +52,10 @@ extension HubConfiguration {
             r.problem(file, "give \(inline) or \(file), not both")
             return nil
         case (.some(let s), nil):
-            if s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { r.problem(inline, "must not be empty"); return nil }
+            if s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                r.problem(inline, "must not be empty")
+                return nil
+            }
             return s
         case (nil, .some(let p)):
             guard let data = FileManager.default.contents(atPath: p) else {

@@ -12,14 +12,21 @@ extension HubConfiguration {
             if let path = r.string("path") {
                 if !path.hasPrefix("/") || path.hasPrefix("/api/") || path.contains("?") || path.contains(" ") || path.hasSuffix("/") {
                     r.problem("path", "must start with '/', not end with '/', and not be under /api/")
-                } else { t.path = path }
+                } else {
+                    t.path = path
+                }
             }
             if topics.contains(where: { $0.path == t.path }) { r.problem("path", "'\(t.path)' is already the path of another topic") }
             if let table = r.string("table") { t.table = table }
             if !TopicDefinition.isIdentifier(t.table) || t.table.lowercased().hasPrefix("sqlite_") || t.table.lowercased().hasPrefix("switchboard_") {
-                r.problem(r.has("table") ? "table" : nil, "table name '\(t.table)' must be a letter or '_' then letters, digits or '_' (at most 63), not starting with sqlite_ or switchboard_")
+                r.problem(
+                    r.has("table") ? "table" : nil,
+                    "table name '\(t.table)' must be a letter or '_' then letters, digits or '_' (at most 63), not starting with sqlite_ or switchboard_"
+                )
             }
-            if topics.contains(where: { $0.table.lowercased() == t.table.lowercased() }) { r.problem("table", "table '\(t.table)' is used by another topic") }
+            if topics.contains(where: { $0.table.lowercased() == t.table.lowercased() }) {
+                r.problem("table", "table '\(t.table)' is used by another topic")
+            }
             t.columns = columns(r)
             if let a = r.child("read") { t.read = access(a) }
             if let a = r.child("write") { t.write = access(a) }
@@ -27,7 +34,9 @@ extension HubConfiguration {
             if let n = r.int("max_queued_frames", in: 1...1_000_000) { t.maxQueuedFrames = n }
             if let n = r.int("max_frame_bytes", in: 1_024...TopicDefinition.frameCeilingBytes) { t.maxFrameBytes = n }
             if let d = r.string("durability") {
-                if let value = TopicDurability(rawValue: d) { t.durability = value } else {
+                if let value = TopicDurability(rawValue: d) {
+                    t.durability = value
+                } else {
                     r.problem("durability", "'\(d)' is not one of: flush, commit")
                 }
             }
@@ -36,7 +45,11 @@ extension HubConfiguration {
             if let b = r.bool("chat_page") { t.chatPage = b }
             if let d = r.child("message_default") {
                 for key in d.keys {
-                    guard let method = TopicMethod(rawValue: key) else { _ = d.value(key); d.problem(key, "expected POST, PUT or DELETE"); continue }
+                    guard let method = TopicMethod(rawValue: key) else {
+                        _ = d.value(key)
+                        d.problem(key, "expected POST, PUT or DELETE")
+                        continue
+                    }
                     if let m = d.child(key) { t.defaults[method] = assignments(m, t, allowBuiltin: false) }
                 }
                 d.rejectUnknownKeys()
@@ -82,7 +95,10 @@ extension HubConfiguration {
     static func source(_ r: ConfigReader, _ key: String, _ t: TopicDefinition) -> TopicValueSource? {
         guard let s = r.string(key) else { return nil }
         guard let source = TopicValueSource(parsing: s) else {
-            r.problem(key, "'\(s)' is not a value: use $user.id, $user.display_name, $user.role, $now, $field.NAME, $length.NAME, or text ($$ for a leading $)")
+            r.problem(
+                key,
+                "'\(s)' is not a value: use $user.id, $user.display_name, $user.role, $now, $field.NAME, $length.NAME, or text ($$ for a leading $)"
+            )
             return nil
         }
         if let f = source.readsField, t.column(f) == nil { r.problem(key, "'\(s)' names unknown column '\(f)'") }
@@ -94,7 +110,10 @@ extension HubConfiguration {
         for key in m.keys {
             let known = allowBuiltin ? TopicDefinition.isIdentifier(key) : t.columns.contains { $0.name == key }
             guard let s = source(m, key, t) else { continue }
-            if !known { m.problem(key, allowBuiltin ? "'\(key)' is not a field name" : "'\(key)' is not a column of this topic"); continue }
+            if !known {
+                m.problem(key, allowBuiltin ? "'\(key)' is not a field name" : "'\(key)' is not a column of this topic")
+                continue
+            }
             out.append((key, s))
         }
         return out
@@ -141,7 +160,9 @@ extension HubConfiguration {
                 let values = s.stringList("values") ?? []
                 s.rejectUnknownKeys()
                 if known([field], "reject") {
-                    out.append(.reject(field: field, values: values, message: message ?? "\(field) may not be one of \(values.joined(separator: ", "))"))
+                    out.append(
+                        .reject(field: field, values: values, message: message ?? "\(field) may not be one of \(values.joined(separator: ", "))")
+                    )
                 }
             } else {
                 p.problem(nil, "expected one of require, max_length, restrict, reject")
@@ -157,11 +178,13 @@ extension HubConfiguration {
         let text = a.string("text", required: true)
         var settings = TopicAlertSettings(to: to, subject: a.string("subject"), text: text ?? "", html: a.string("html"))
         if let methods = a.stringList("methods") {
-            settings.methods = Set(methods.compactMap { m in
-                let method = TopicMethod(rawValue: m)
-                if method == nil { a.problem("methods", "'\(m)' is not POST, PUT or DELETE") }
-                return method
-            })
+            settings.methods = Set(
+                methods.compactMap { m in
+                    let method = TopicMethod(rawValue: m)
+                    if method == nil { a.problem("methods", "'\(m)' is not POST, PUT or DELETE") }
+                    return method
+                }
+            )
         }
         a.rejectUnknownKeys()
         return text == nil || to.isEmpty ? nil : settings

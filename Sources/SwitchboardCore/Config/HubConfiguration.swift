@@ -23,13 +23,25 @@ public struct HubConfiguration: Sendable, Equatable {
     public var templates: [MessageTemplateSettings] = []
 
     public init(
-        server: ServerSettings = .init(), storage: StorageSettings = .init(), logging: LoggingSettings = .init(),
-        admin: AdminSettings = .init(), connectors: [ConnectorSettings] = [], channels: [ChannelName: ChannelSettings] = [:],
-        forwarding: [ForwardingRule] = [], autoReplies: [AutoReply] = [], dispatcher: DispatcherSettings = .init()
+        server: ServerSettings = .init(),
+        storage: StorageSettings = .init(),
+        logging: LoggingSettings = .init(),
+        admin: AdminSettings = .init(),
+        connectors: [ConnectorSettings] = [],
+        channels: [ChannelName: ChannelSettings] = [:],
+        forwarding: [ForwardingRule] = [],
+        autoReplies: [AutoReply] = [],
+        dispatcher: DispatcherSettings = .init()
     ) {
-        self.server = server; self.storage = storage; self.logging = logging; self.admin = admin
-        self.connectors = connectors; self.channels = channels; self.forwarding = forwarding
-        self.autoReplies = autoReplies; self.dispatcher = dispatcher
+        self.server = server
+        self.storage = storage
+        self.logging = logging
+        self.admin = admin
+        self.connectors = connectors
+        self.channels = channels
+        self.forwarding = forwarding
+        self.autoReplies = autoReplies
+        self.dispatcher = dispatcher
     }
 
     /// The embedded default: one `tester` bucket connector routing sms, email and im.
@@ -90,7 +102,11 @@ public struct ConnectorSettings: Sendable, Equatable {
     public var settings: ConfigNode
     public var dispatch: ConnectorDispatchSettings
     public init(name: String, engine: String, channels: [ChannelName], settings: ConfigNode, dispatch: ConnectorDispatchSettings = .init()) {
-        self.name = name; self.engine = engine; self.channels = channels; self.settings = settings; self.dispatch = dispatch
+        self.name = name
+        self.engine = engine
+        self.channels = channels
+        self.settings = settings
+        self.dispatch = dispatch
     }
 }
 
@@ -112,10 +128,20 @@ public struct ChannelSettings: Sendable, Equatable {
     /// Pack several waiting messages to one address into one (SMS alerts).
     public var packing: PackingSettings?
 
-    public init(route: [String], retry: RetryPolicy? = nil, atLimit: LimitAction = .fail, autocancelAfter: TimeInterval? = nil,
-                fallback: ChannelName? = nil, packing: PackingSettings? = nil) {
-        self.route = route; self.retry = retry; self.atLimit = atLimit; self.autocancelAfter = autocancelAfter
-        self.fallback = fallback; self.packing = packing
+    public init(
+        route: [String],
+        retry: RetryPolicy? = nil,
+        atLimit: LimitAction = .fail,
+        autocancelAfter: TimeInterval? = nil,
+        fallback: ChannelName? = nil,
+        packing: PackingSettings? = nil
+    ) {
+        self.route = route
+        self.retry = retry
+        self.atLimit = atLimit
+        self.autocancelAfter = autocancelAfter
+        self.fallback = fallback
+        self.packing = packing
     }
 }
 
@@ -125,7 +151,10 @@ public struct PackingSettings: Sendable, Equatable {
     public var mode: String
     /// Concatenated parts allowed in `segments` mode.
     public var maxParts: Int
-    public init(mode: String = "nav", maxParts: Int = 1) { self.mode = mode; self.maxParts = maxParts }
+    public init(mode: String = "nav", maxParts: Int = 1) {
+        self.mode = mode
+        self.maxParts = maxParts
+    }
 }
 
 /// Dispatch settings every connector has, whatever its engine.
@@ -146,7 +175,10 @@ public struct ForwardingRule: Sendable, Equatable {
     /// Put before the forwarded text, e.g. `"SMS from {from}: "`; `{from}` and `{connector}` are filled in.
     public var prefix: String
     public init(connector: String? = nil, keyword: String? = nil, to: [Address], prefix: String = "[{connector}] {from}: ") {
-        self.connector = connector; self.keyword = keyword; self.to = to; self.prefix = prefix
+        self.connector = connector
+        self.keyword = keyword
+        self.to = to
+        self.prefix = prefix
     }
 }
 
@@ -159,7 +191,9 @@ public struct AutoReply: Sendable, Equatable {
     /// Whether the message still goes on to the inbox after the reply.
     public var keepInInbox: Bool
     public init(keyword: String, reply: String, keepInInbox: Bool = false) {
-        self.keyword = keyword; self.reply = reply; self.keepInInbox = keepInInbox
+        self.keyword = keyword
+        self.reply = reply
+        self.keepInInbox = keepInInbox
     }
 }
 

@@ -7,7 +7,10 @@ import Synchronization
 /// Waiters are served first come, first served. A waiter whose task is cancelled leaves the
 /// queue and gets `CancellationError`, so a stopping hub is never stuck behind a busy server.
 public final class AsyncSemaphore: Sendable {
-    private struct Waiter { var id: UInt64; var continuation: CheckedContinuation<Void, any Error> }
+    private struct Waiter {
+        var id: UInt64
+        var continuation: CheckedContinuation<Void, any Error>
+    }
     private struct State {
         var available: Int
         var waiters: [Waiter] = []
@@ -26,12 +29,18 @@ public final class AsyncSemaphore: Sendable {
 
     /// Waits for a permit; give it back with `release()`.
     public func acquire() async throws {
-        let id = state.withLock { s in s.nextID += 1; return s.nextID }
+        let id = state.withLock { s in
+            s.nextID += 1
+            return s.nextID
+        }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let decision: Decision = state.withLock { s in
                     if s.cancelled.remove(id) != nil { return .cancelled }
-                    if s.available > 0 && s.waiters.isEmpty { s.available -= 1; return .granted }
+                    if s.available > 0 && s.waiters.isEmpty {
+                        s.available -= 1
+                        return .granted
+                    }
                     s.waiters.append(Waiter(id: id, continuation: continuation))
                     return .queued
                 }
@@ -56,7 +65,10 @@ public final class AsyncSemaphore: Sendable {
     /// Gives a permit back, handing it straight to the longest waiter if there is one.
     public func release() {
         let next: Waiter? = state.withLock { s in
-            if s.waiters.isEmpty { s.available += 1; return nil }
+            if s.waiters.isEmpty {
+                s.available += 1
+                return nil
+            }
             return s.waiters.removeFirst()
         }
         next?.continuation.resume()

@@ -40,7 +40,9 @@ public final class BucketConnector: Connector {
     private let faults: Mutex<Configuration>
 
     public init(name: String, channels: [ChannelName] = [.sms, .email, .im], configuration: Configuration = .init()) {
-        self.name = name; self.channels = channels; self.configuration = configuration
+        self.name = name
+        self.channels = channels
+        self.configuration = configuration
         self.faults = Mutex(configuration)
     }
 
@@ -54,16 +56,28 @@ public final class BucketConnector: Connector {
         if roll < faults.permanentFailureRate + faults.transientFailureRate {
             throw ConnectorError.transient("bucket \(name) is unavailable (simulated transient failure)")
         }
-        return Receipt(id: state.withLock { s in
-            s.counter += 1
-            let receipt = "\(name)-\(s.counter)"
-            s.items.append(SentItem(
-                connector: name, deliveryID: outbound.delivery.id, messageID: outbound.message.id, to: outbound.address,
-                subject: outbound.message.subject, text: outbound.message.text, html: outbound.message.html,
-                attachments: outbound.message.attachments.map(\.filename), receiptID: receipt, sentAt: Date()))
-            if s.items.count > configuration.capacity { s.items.removeFirst(s.items.count - configuration.capacity) }
-            return receipt
-        })
+        return Receipt(
+            id: state.withLock { s in
+                s.counter += 1
+                let receipt = "\(name)-\(s.counter)"
+                s.items.append(
+                    SentItem(
+                        connector: name,
+                        deliveryID: outbound.delivery.id,
+                        messageID: outbound.message.id,
+                        to: outbound.address,
+                        subject: outbound.message.subject,
+                        text: outbound.message.text,
+                        html: outbound.message.html,
+                        attachments: outbound.message.attachments.map(\.filename),
+                        receiptID: receipt,
+                        sentAt: Date()
+                    )
+                )
+                if s.items.count > configuration.capacity { s.items.removeFirst(s.items.count - configuration.capacity) }
+                return receipt
+            }
+        )
     }
 
     /// What was sent, oldest first, optionally only to one address.

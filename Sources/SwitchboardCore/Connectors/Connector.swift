@@ -27,7 +27,10 @@ public struct Outbound: Sendable, Equatable {
     public var delivery: Delivery
     public var message: Message
     public var address: Address { delivery.address }
-    public init(delivery: Delivery, message: Message) { self.delivery = delivery; self.message = message }
+    public init(delivery: Delivery, message: Message) {
+        self.delivery = delivery
+        self.message = message
+    }
 }
 
 /// What a connector reports after handing a delivery on.
@@ -61,10 +64,26 @@ public struct InboundMessage: Sendable, Equatable {
     /// Set by connectors whose far side may send the same request twice (signed webhooks):
     /// the store commits the message only if this key is new, in the same transaction.
     public var replayKey: ReplayKey?
-    public init(connector: String, from: Address, to: Address? = nil, text: String, subject: String? = nil,
-                html: String? = nil, attachments: [Attachment] = [], receivedAt: Date = Date(), replayKey: ReplayKey? = nil) {
-        self.connector = connector; self.from = from; self.to = to; self.text = text; self.subject = subject
-        self.html = html; self.attachments = attachments; self.receivedAt = receivedAt; self.replayKey = replayKey
+    public init(
+        connector: String,
+        from: Address,
+        to: Address? = nil,
+        text: String,
+        subject: String? = nil,
+        html: String? = nil,
+        attachments: [Attachment] = [],
+        receivedAt: Date = Date(),
+        replayKey: ReplayKey? = nil
+    ) {
+        self.connector = connector
+        self.from = from
+        self.to = to
+        self.text = text
+        self.subject = subject
+        self.html = html
+        self.attachments = attachments
+        self.receivedAt = receivedAt
+        self.replayKey = replayKey
     }
 }
 
@@ -79,7 +98,9 @@ public struct ReplayKey: Sendable, Equatable {
     public var key: String
     public var expiresAt: Date
     public init(connector: String, key: String, expiresAt: Date) {
-        self.connector = connector; self.key = key; self.expiresAt = expiresAt
+        self.connector = connector
+        self.key = key
+        self.expiresAt = expiresAt
     }
 }
 
@@ -92,7 +113,10 @@ public struct InboundResult: Sendable, Equatable {
     /// Ids of messages the handlers sent in reply or forwarded.
     public var replies: [String]
     public init(messageID: String, disposition: HandlerResult, inboxItemID: Int64? = nil, replies: [String] = []) {
-        self.messageID = messageID; self.disposition = disposition; self.inboxItemID = inboxItemID; self.replies = replies
+        self.messageID = messageID
+        self.disposition = disposition
+        self.inboxItemID = inboxItemID
+        self.replies = replies
     }
 }
 
@@ -101,7 +125,10 @@ public struct ConnectorError: Error, Sendable, Equatable, CustomStringConvertibl
     public enum Kind: String, Sendable { case transient, permanent }
     public var kind: Kind
     public var message: String
-    public init(_ kind: Kind, _ message: String) { self.kind = kind; self.message = message }
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
     /// Timeouts, refused connections, 5xx: try the next connector, then again later.
     public static func transient(_ message: String) -> Self { .init(.transient, message) }
     /// Invalid number, rejected content: this connector can never send this delivery.
@@ -116,7 +143,8 @@ public struct ConnectorEngine: Sendable {
     /// `engine` and `channels`), recording problems there; returns `nil` if any were found.
     public var make: @Sendable (_ settings: ConnectorSettings, _ reader: ConfigReader, _ env: ConfigEnvironment) -> (any Connector)?
     public init(name: String, make: @escaping @Sendable (ConnectorSettings, ConfigReader, ConfigEnvironment) -> (any Connector)?) {
-        self.name = name; self.make = make
+        self.name = name
+        self.make = make
     }
 }
 
@@ -129,7 +157,10 @@ public struct ConfigEnvironment: Sendable {
     /// problem if the variable named is not set. The secret is never logged.
     public func secret(_ reader: ConfigReader, _ key: String) -> String? {
         guard let name = reader.string(key) else { return nil }
-        guard let v = variables[name] else { reader.problem(key, "environment variable \(name) is not set"); return nil }
+        guard let v = variables[name] else {
+            reader.problem(key, "environment variable \(name) is not set")
+            return nil
+        }
         return v
     }
 }

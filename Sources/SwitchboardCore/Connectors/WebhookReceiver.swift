@@ -27,6 +27,8 @@ public struct WebhookProof: Sendable, Equatable {
     /// when it must be remembered.
     public var rememberUntil: Date
     public init(timestamp: Date, signature: String, rememberUntil: Date) {
-        self.timestamp = timestamp; self.signature = signature; self.rememberUntil = rememberUntil
+        self.timestamp = timestamp
+        self.signature = signature
+        self.rememberUntil = rememberUntil
     }
 }

@@ -69,8 +69,14 @@ public enum Address: Hashable, Sendable, CustomStringConvertible, Codable {
             throw AddressError(text, "address contains a control character")
         }
         guard let colon = trimmed.firstIndex(of: ":") else {
-            if trimmed.hasPrefix("+") { self = try Self.parseSMS(trimmed, original: text); return }
-            if trimmed.contains("@") { self = try Self.parseEmail(trimmed, original: text); return }
+            if trimmed.hasPrefix("+") {
+                self = try Self.parseSMS(trimmed, original: text)
+                return
+            }
+            if trimmed.contains("@") {
+                self = try Self.parseEmail(trimmed, original: text)
+                return
+            }
             throw AddressError(text, "expected scheme:value, e.g. sms:+4712345678 or mailto:a@b.org")
         }
         let scheme = trimmed[..<colon].lowercased()
@@ -106,13 +112,15 @@ public enum Address: Hashable, Sendable, CustomStringConvertible, Codable {
         guard value.utf8.count <= 254 else { throw AddressError(original, "email address is longer than 254 characters") }
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2 else { throw AddressError(original, "email address must contain exactly one @") }
-        let local = parts[0], domain = parts[1]
+        let local = parts[0]
+        let domain = parts[1]
         guard !local.isEmpty, local.utf8.count <= 64 else {
             throw AddressError(original, "email local part must have 1 to 64 characters")
         }
         // RFC 5322 atext and dots; anything beyond ASCII as SMTPUTF8 allows.
         guard local.unicodeScalars.allSatisfy({ $0.isASCIIAlphanumeric || "!#$%&'*+/=?^_`{|}~.-".unicodeScalars.contains($0) || $0.value > 127 }),
-              !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..") else {
+            !local.hasPrefix("."), !local.hasSuffix("."), !local.contains("..")
+        else {
             throw AddressError(original, "email local part '\(local)' contains characters not allowed")
         }
         try validateDomain(domain, original: original, what: "email domain")
@@ -160,7 +168,8 @@ public enum Address: Hashable, Sendable, CustomStringConvertible, Codable {
                 throw AddressError(original, "\(what) '\(domain)' has an empty or too long label")
             }
             guard label.unicodeScalars.allSatisfy({ $0.value > 127 || $0.isASCIIAlphanumeric || $0 == "-" }),
-                  !label.hasPrefix("-"), !label.hasSuffix("-") else {
+                !label.hasPrefix("-"), !label.hasSuffix("-")
+            else {
                 throw AddressError(original, "\(what) '\(domain)' contains characters not allowed in a host name")
             }
         }
@@ -183,7 +192,10 @@ public enum Address: Hashable, Sendable, CustomStringConvertible, Codable {
 public struct AddressError: Error, Sendable, Equatable, CustomStringConvertible {
     public let input: String
     public let reason: String
-    init(_ input: String, _ reason: String) { self.input = input; self.reason = reason }
+    init(_ input: String, _ reason: String) {
+        self.input = input
+        self.reason = reason
+    }
     public var description: String { "invalid address '\(input)': \(reason)" }
 }
 

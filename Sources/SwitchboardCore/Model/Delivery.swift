@@ -21,15 +21,33 @@ public struct Delivery: Sendable, Codable, Equatable, Identifiable {
     public var updatedAt: Date
 
     public init(
-        id: String = Identifier.make(), messageID: String, address: Address, channel: ChannelName,
-        status: DeliveryStatus = .queued, attempts: Int = 0, nextAttemptAt: Date? = nil,
-        pinnedConnector: String? = nil, connector: String? = nil, receiptID: String? = nil,
-        lastError: String? = nil, createdAt: Date = Date(), updatedAt: Date? = nil
+        id: String = Identifier.make(),
+        messageID: String,
+        address: Address,
+        channel: ChannelName,
+        status: DeliveryStatus = .queued,
+        attempts: Int = 0,
+        nextAttemptAt: Date? = nil,
+        pinnedConnector: String? = nil,
+        connector: String? = nil,
+        receiptID: String? = nil,
+        lastError: String? = nil,
+        createdAt: Date = Date(),
+        updatedAt: Date? = nil
     ) {
-        self.id = id; self.messageID = messageID; self.address = address; self.channel = channel
-        self.status = status; self.attempts = attempts; self.nextAttemptAt = nextAttemptAt ?? (status == .queued ? createdAt : nil)
-        self.pinnedConnector = pinnedConnector; self.connector = connector; self.receiptID = receiptID
-        self.lastError = lastError; self.createdAt = createdAt; self.updatedAt = updatedAt ?? createdAt
+        self.id = id
+        self.messageID = messageID
+        self.address = address
+        self.channel = channel
+        self.status = status
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt ?? (status == .queued ? createdAt : nil)
+        self.pinnedConnector = pinnedConnector
+        self.connector = connector
+        self.receiptID = receiptID
+        self.lastError = lastError
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt ?? createdAt
     }
 }
 
@@ -77,7 +95,12 @@ public struct DeliveryAttempt: Sendable, Codable, Equatable {
     public var error: String?
     public var receiptID: String?
     public init(deliveryID: String, number: Int, at: Date, connector: String, outcome: Outcome, error: String? = nil, receiptID: String? = nil) {
-        self.deliveryID = deliveryID; self.number = number; self.at = at; self.connector = connector
-        self.outcome = outcome; self.error = error; self.receiptID = receiptID
+        self.deliveryID = deliveryID
+        self.number = number
+        self.at = at
+        self.connector = connector
+        self.outcome = outcome
+        self.error = error
+        self.receiptID = receiptID
     }
 }

@@ -10,8 +10,11 @@ public struct UserAccount: Sendable, Codable, Equatable {
     public var passwordHash: String
     public var createdAt: Date
     public init(username: String, displayName: String? = nil, role: Role, passwordHash: String, createdAt: Date = Date()) {
-        self.username = username; self.displayName = displayName; self.role = role
-        self.passwordHash = passwordHash; self.createdAt = createdAt
+        self.username = username
+        self.displayName = displayName
+        self.role = role
+        self.passwordHash = passwordHash
+        self.createdAt = createdAt
     }
 }
 
@@ -23,7 +26,11 @@ public struct Contact: Sendable, Codable, Equatable, Identifiable {
     public var username: String?
     public var createdAt: Date
     public init(id: String = Identifier.make(), name: String, addresses: [Address] = [], username: String? = nil, createdAt: Date = Date()) {
-        self.id = id; self.name = name; self.addresses = addresses; self.username = username; self.createdAt = createdAt
+        self.id = id
+        self.name = name
+        self.addresses = addresses
+        self.username = username
+        self.createdAt = createdAt
     }
 
     public func addresses(on channel: ChannelName) -> [Address] { addresses.filter { $0.channel == channel } }
@@ -36,7 +43,9 @@ public struct ContactGroup: Sendable, Codable, Equatable {
     public var description: String?
     public var createdAt: Date
     public init(name: String, description: String? = nil, createdAt: Date = Date()) {
-        self.name = name; self.description = description; self.createdAt = createdAt
+        self.name = name
+        self.description = description
+        self.createdAt = createdAt
     }
 
     /// Group names appear in `group:NAME` addresses and URLs.
@@ -51,6 +60,10 @@ public struct APIToken: Sendable, Codable, Equatable, Identifiable {
     public var tokenHash: String
     public var createdAt: Date
     public init(id: String = Identifier.make(), username: String, name: String, tokenHash: String, createdAt: Date = Date()) {
-        self.id = id; self.username = username; self.name = name; self.tokenHash = tokenHash; self.createdAt = createdAt
+        self.id = id
+        self.username = username
+        self.name = name
+        self.tokenHash = tokenHash
+        self.createdAt = createdAt
     }
 }

@@ -23,10 +23,22 @@ public struct FormSubmission: Sendable, Codable, Equatable, Identifiable {
     public var error: String?
     public var receivedAt: Date
 
-    public init(id: String = Identifier.make(), messageID: String, formID: String?, version: String? = nil,
-                fields: [FormField], error: String? = nil, receivedAt: Date) {
-        self.id = id; self.messageID = messageID; self.formID = formID; self.version = version
-        self.fields = fields; self.error = error; self.receivedAt = receivedAt
+    public init(
+        id: String = Identifier.make(),
+        messageID: String,
+        formID: String?,
+        version: String? = nil,
+        fields: [FormField],
+        error: String? = nil,
+        receivedAt: Date
+    ) {
+        self.id = id
+        self.messageID = messageID
+        self.formID = formID
+        self.version = version
+        self.fields = fields
+        self.error = error
+        self.receivedAt = receivedAt
     }
 
     /// The value at `path`, if the form has that field (the first, if a path repeats).
@@ -38,7 +50,10 @@ public struct FormSubmission: Sendable, Codable, Equatable, Identifiable {
 public struct FormField: Sendable, Codable, Equatable {
     public var path: String
     public var value: String
-    public init(path: String, value: String) { self.path = path; self.value = value }
+    public init(path: String, value: String) {
+        self.path = path
+        self.value = value
+    }
 }
 
 /// Which submissions to list: newest first, optionally of one form, a page at a time.
@@ -48,7 +63,9 @@ public struct FormQuery: Sendable, Equatable {
     /// The `nextCursor` of the previous page; opaque, made by the store.
     public var cursor: String?
     public init(formID: String? = nil, limit: Int = 50, cursor: String? = nil) {
-        self.formID = formID; self.limit = limit; self.cursor = cursor
+        self.formID = formID
+        self.limit = limit
+        self.cursor = cursor
     }
 }
 
@@ -56,5 +73,8 @@ public struct FormPage: Sendable, Equatable {
     public var items: [FormSubmission]
     /// Pass as `cursor` for the next page; `nil` at the end.
     public var nextCursor: String?
-    public init(items: [FormSubmission], nextCursor: String?) { self.items = items; self.nextCursor = nextCursor }
+    public init(items: [FormSubmission], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
 }

@@ -12,7 +12,11 @@ public struct InboxItem: Sendable, Codable, Equatable, Identifiable {
     /// The form submission parsed from the message (an XForms instance), if it carried one.
     public var formSubmissionID: String?
     public init(id: Int64, message: Message, owner: String?, read: Bool, receivedAt: Date, formSubmissionID: String? = nil) {
-        self.id = id; self.message = message; self.owner = owner; self.read = read; self.receivedAt = receivedAt
+        self.id = id
+        self.message = message
+        self.owner = owner
+        self.read = read
+        self.receivedAt = receivedAt
         self.formSubmissionID = formSubmissionID
     }
 }
@@ -27,7 +31,11 @@ public struct InboxQuery: Sendable, Equatable {
     /// Return items older than this item id (newest first).
     public var before: Int64?
     public init(viewer: String, scope: Scope = .common, unreadOnly: Bool = false, limit: Int = 50, before: Int64? = nil) {
-        self.viewer = viewer; self.scope = scope; self.unreadOnly = unreadOnly; self.limit = limit; self.before = before
+        self.viewer = viewer
+        self.scope = scope
+        self.unreadOnly = unreadOnly
+        self.limit = limit
+        self.before = before
     }
 }
 
@@ -35,5 +43,8 @@ public struct InboxPage: Sendable, Equatable {
     public var items: [InboxItem]
     /// Pass as `before` to get the next page; `nil` at the end.
     public var nextCursor: Int64?
-    public init(items: [InboxItem], nextCursor: Int64?) { self.items = items; self.nextCursor = nextCursor }
+    public init(items: [InboxItem], nextCursor: Int64?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
 }

@@ -21,13 +21,27 @@ public struct Message: Sendable, Codable, Equatable, Identifiable {
     public var origin: Origin?
 
     public init(
-        id: String = Identifier.make(), direction: Direction = .outbound, subject: String? = nil,
-        text: String, html: String? = nil, attachments: [Attachment] = [], severity: Severity = .info,
-        sender: String? = nil, createdAt: Date = Date(), origin: Origin? = nil
+        id: String = Identifier.make(),
+        direction: Direction = .outbound,
+        subject: String? = nil,
+        text: String,
+        html: String? = nil,
+        attachments: [Attachment] = [],
+        severity: Severity = .info,
+        sender: String? = nil,
+        createdAt: Date = Date(),
+        origin: Origin? = nil
     ) {
-        self.id = id; self.direction = direction; self.subject = subject; self.text = text
-        self.html = html; self.attachments = attachments; self.severity = severity
-        self.sender = sender; self.createdAt = createdAt; self.origin = origin
+        self.id = id
+        self.direction = direction
+        self.subject = subject
+        self.text = text
+        self.html = html
+        self.attachments = attachments
+        self.severity = severity
+        self.sender = sender
+        self.createdAt = createdAt
+        self.origin = origin
     }
 }
 
@@ -37,7 +51,9 @@ public struct Origin: Sendable, Codable, Equatable {
     public var from: Address
     public var to: Address?
     public init(connector: String, from: Address, to: Address? = nil) {
-        self.connector = connector; self.from = from; self.to = to
+        self.connector = connector
+        self.from = from
+        self.to = to
     }
 }
 
@@ -47,9 +63,15 @@ public struct Attachment: Sendable, Codable, Equatable {
     public var contentType: String
     public var data: Data
     public init(filename: String, contentType: String, data: Data) {
-        self.filename = filename; self.contentType = contentType; self.data = data
+        self.filename = filename
+        self.contentType = contentType
+        self.data = data
     }
-    enum CodingKeys: String, CodingKey { case filename, contentType = "content_type", data }
+    enum CodingKeys: String, CodingKey {
+        case filename
+        case contentType = "content_type"
+        case data
+    }
 }
 
 /// How urgent a message is; packing and queue listings put the most severe first.

@@ -3,14 +3,20 @@
 /// A struct over a private code so that new cases do not break callers; `kind` is what the
 /// HTTP layer maps to a status code, `message` is meant to be read by a person.
 public struct SwitchboardError: Error, Sendable, CustomStringConvertible, Equatable {
-    public enum Kind: String, Sendable { case invalid, notFound = "not_found", conflict, unauthorized, forbidden, unavailable, `internal` }
+    public enum Kind: String, Sendable {
+        case invalid
+        case notFound = "not_found"
+        case conflict, unauthorized, forbidden, unavailable, `internal`
+    }
     public let kind: Kind
     /// A short machine-readable code, e.g. `invalid_address`, `unknown_group`.
     public let code: String
     public let message: String
 
     public init(_ kind: Kind, code: String, _ message: String) {
-        self.kind = kind; self.code = code; self.message = message
+        self.kind = kind
+        self.code = code
+        self.message = message
     }
 
     public var description: String { message }

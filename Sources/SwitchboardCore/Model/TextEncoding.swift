@@ -19,8 +19,14 @@ public enum TextEncoding {
     /// characters escaped, and U+2028/U+2029 too, so the text is also safe inside a script.
     public static func escapeJSON(_ s: String, into out: inout String) {
         var plain = true
-        for u in s.utf8 where u < 0x20 || u == 0x22 || u == 0x5C || u == 0xE2 { plain = false; break }
-        if plain { out += s; return }
+        for u in s.utf8 where u < 0x20 || u == 0x22 || u == 0x5C || u == 0xE2 {
+            plain = false
+            break
+        }
+        if plain {
+            out += s
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

@@ -26,8 +26,12 @@ final class AutocancelSweeper: Sendable {
         for (channel, age) in ages {
             do {
                 let n = try await store.cancelPending(
-                    createdBefore: now.addingTimeInterval(-age), channel: channel, status: .ignored,
-                    reason: "autocancel: still queued after \(Int(age)) s", by: "autocancel")
+                    createdBefore: now.addingTimeInterval(-age),
+                    channel: channel,
+                    status: .ignored,
+                    reason: "autocancel: still queued after \(Int(age)) s",
+                    by: "autocancel"
+                )
                 if n > 0 { logger.warning("autocancelled stale deliveries", metadata: ["channel": "\(channel)", "count": "\(n)"]) }
             } catch {
                 logger.error("autocancel failed", metadata: ["channel": "\(channel)", "error": "\(error)"])

@@ -30,8 +30,12 @@ struct ChannelFallback: Sendable {
             let now = Date()
             let linked = addresses.map { Delivery(messageID: delivery.messageID, address: $0, channel: target, createdAt: now) }
             try await store.addDeliveries(linked)
-            logger.info("fell back to another channel", metadata: [
-                "delivery": "\(delivery.id)", "channel": "\(target)", "deliveries": "\(linked.map(\.id).joined(separator: ","))"])
+            logger.info(
+                "fell back to another channel",
+                metadata: [
+                    "delivery": "\(delivery.id)", "channel": "\(target)", "deliveries": "\(linked.map(\.id).joined(separator: ","))",
+                ]
+            )
             return linked
         } catch {
             logger.error("channel fallback failed", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])

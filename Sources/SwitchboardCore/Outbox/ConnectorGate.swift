@@ -12,8 +12,10 @@ public final class ConnectorGate: Sendable {
         public var failureThreshold: Int
         public var cooldown: TimeInterval
         public init(maxInFlight: Int = 64, throughput: Double? = nil, failureThreshold: Int = 5, cooldown: TimeInterval = 30) {
-            self.maxInFlight = maxInFlight; self.throughput = throughput
-            self.failureThreshold = failureThreshold; self.cooldown = cooldown
+            self.maxInFlight = maxInFlight
+            self.throughput = throughput
+            self.failureThreshold = failureThreshold
+            self.cooldown = cooldown
         }
     }
 
@@ -83,7 +85,10 @@ public final class ConnectorGate: Sendable {
     private func acquire() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let go = state.withLock { s -> Bool in
-                if s.inFlight < configuration.maxInFlight { s.inFlight += 1; return true }
+                if s.inFlight < configuration.maxInFlight {
+                    s.inFlight += 1
+                    return true
+                }
                 s.waiters.append(c)
                 return false
             }
@@ -93,7 +98,10 @@ public final class ConnectorGate: Sendable {
 
     private func release() {
         let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
-            if s.waiters.isEmpty { s.inFlight -= 1; return nil }
+            if s.waiters.isEmpty {
+                s.inFlight -= 1
+                return nil
+            }
             return s.waiters.removeFirst()  // the permit passes straight to the next waiter
         }
         next?.resume()

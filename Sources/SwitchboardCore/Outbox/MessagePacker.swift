@@ -8,7 +8,11 @@ public struct MessagePacker: Sendable {
         public var id: String
         public var text: String
         public var severity: Severity
-        public init(id: String, text: String, severity: Severity) { self.id = id; self.text = text; self.severity = severity }
+        public init(id: String, text: String, severity: Severity) {
+            self.id = id
+            self.text = text
+            self.severity = severity
+        }
     }
 
     /// The packed text, the ids it carries, and the ids left out for good.
@@ -16,7 +20,11 @@ public struct MessagePacker: Sendable {
         public var text: String
         public var sent: [String]
         public var ignored: [String]
-        public init(text: String, sent: [String], ignored: [String]) { self.text = text; self.sent = sent; self.ignored = ignored }
+        public init(text: String, sent: [String], ignored: [String]) {
+            self.text = text
+            self.sent = sent
+            self.ignored = ignored
+        }
     }
 
     public let pack: @Sendable ([Item]) -> Packed

@@ -51,18 +51,28 @@ extension OutboxDispatcher {
         var message = lead.message
         message.text = packed.text
         message.severity = carried.map(\.message.severity).max() ?? message.severity
-        let round = await sendRound(Outbound(delivery: lead.delivery, message: message), route: route(for: lead.delivery),
-                                    round: lead.delivery.attempts + 1)
+        let round = await sendRound(
+            Outbound(delivery: lead.delivery, message: message),
+            route: route(for: lead.delivery),
+            round: lead.delivery.attempts + 1
+        )
         for job in carried {
             let attempts = round.attempts.map { a in
-                var a = a; a.deliveryID = job.delivery.id; a.number = job.delivery.attempts + 1; return a
+                var a = a
+                a.deliveryID = job.delivery.id
+                a.number = job.delivery.attempts + 1
+                return a
             }
             await conclude(job.delivery, round, attempts: attempts)
         }
         let ignored = packed.ignored.compactMap { byID[$0] }
         for job in ignored {
             if round.sent != nil {
-                await finish(job.delivery, .ignored(reason: "packed: did not fit in the SMS sent with \(carried.count) others; see the web inbox"), [])
+                await finish(
+                    job.delivery,
+                    .ignored(reason: "packed: did not fit in the SMS sent with \(carried.count) others; see the web inbox"),
+                    []
+                )
             } else {
                 await finish(job.delivery, .retry(at: Date(), connector: nil, error: "waiting: the SMS it was packed with was not sent"), [])
             }
@@ -73,8 +83,11 @@ extension OutboxDispatcher {
     }
 
     func dispatchAlone(_ job: DeliveryJob) async {
-        let round = await sendRound(Outbound(delivery: job.delivery, message: job.message), route: route(for: job.delivery),
-                                    round: job.delivery.attempts + 1)
+        let round = await sendRound(
+            Outbound(delivery: job.delivery, message: job.message),
+            route: route(for: job.delivery),
+            round: job.delivery.attempts + 1
+        )
         await conclude(job.delivery, round, attempts: round.attempts)
     }
 
@@ -91,7 +104,8 @@ extension OutboxDispatcher {
         var round = Round()
         for name in route {
             guard let connector = connectors[name], let gate = gates[name] else {
-                round.reasons.append("\(name): connector not configured"); continue
+                round.reasons.append("\(name): connector not configured")
+                continue
             }
             guard gate.admits() else {
                 // Out of rotation for a cool-down: like a transient failure, without a try.
@@ -103,8 +117,16 @@ extension OutboxDispatcher {
             do {
                 let receipt = try await gate.withPermit { try await connector.send(outbound) }
                 gate.record(success: true)
-                round.attempts.append(DeliveryAttempt(deliveryID: outbound.delivery.id, number: number, at: at, connector: name,
-                                                      outcome: .sent, receiptID: receipt.id))
+                round.attempts.append(
+                    DeliveryAttempt(
+                        deliveryID: outbound.delivery.id,
+                        number: number,
+                        at: at,
+                        connector: name,
+                        outcome: .sent,
+                        receiptID: receipt.id
+                    )
+                )
                 round.sent = (name, receipt)
                 return round
             } catch {
@@ -115,8 +137,16 @@ extension OutboxDispatcher {
                 gate.record(success: failure.kind == .permanent)  // a refusal shows the connector works
                 if failure.kind == .transient { round.anyTransient = true }
                 round.reasons.append("\(name): \(failure.message)")
-                round.attempts.append(DeliveryAttempt(deliveryID: outbound.delivery.id, number: number, at: at, connector: name,
-                                                      outcome: failure.kind == .transient ? .transient : .permanent, error: failure.message))
+                round.attempts.append(
+                    DeliveryAttempt(
+                        deliveryID: outbound.delivery.id,
+                        number: number,
+                        at: at,
+                        connector: name,
+                        outcome: failure.kind == .transient ? .transient : .permanent,
+                        error: failure.message
+                    )
+                )
                 logger.info("send failed", metadata: ["delivery": "\(outbound.delivery.id)", "connector": "\(name)", "error": "\(failure)"])
             }
         }

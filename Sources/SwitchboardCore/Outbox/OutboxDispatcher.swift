@@ -17,11 +17,18 @@ public final class OutboxDispatcher: Service, Sendable {
         public var lease: TimeInterval
         public var retry: RetryPolicy
         public init(workers: Int = 16, pollInterval: Duration = .seconds(1), lease: TimeInterval = 60, retry: RetryPolicy = .init()) {
-            self.workers = workers; self.pollInterval = pollInterval; self.lease = lease; self.retry = retry
+            self.workers = workers
+            self.pollInterval = pollInterval
+            self.lease = lease
+            self.retry = retry
         }
         public init(_ s: DispatcherSettings) {
-            self.init(workers: s.workers, pollInterval: .milliseconds(Int(s.pollInterval * 1000)), lease: s.lease,
-                      retry: RetryPolicy(delay: s.retryDelay, factor: s.retryFactor, maxDelay: s.retryMaxDelay, limit: s.retryLimit))
+            self.init(
+                workers: s.workers,
+                pollInterval: .milliseconds(Int(s.pollInterval * 1000)),
+                lease: s.lease,
+                retry: RetryPolicy(delay: s.retryDelay, factor: s.retryFactor, maxDelay: s.retryMaxDelay, limit: s.retryLimit)
+            )
         }
     }
 
@@ -45,17 +52,28 @@ public final class OutboxDispatcher: Service, Sendable {
     let unrecordedPermits: AsyncSemaphore
     let fallback: ChannelFallback
 
-    public init(configuration: Configuration, store: any HubStore, connectors: ConnectorRegistry,
-                channels: [ChannelName: ChannelSettings], connectorSettings: [ConnectorSettings] = [],
-                packers: [ChannelName: MessagePacker] = [:], logger: Logger) {
-        self.configuration = configuration; self.store = store; self.connectors = connectors
-        self.channels = channels; self.logger = logger
+    public init(
+        configuration: Configuration,
+        store: any HubStore,
+        connectors: ConnectorRegistry,
+        channels: [ChannelName: ChannelSettings],
+        connectorSettings: [ConnectorSettings] = [],
+        packers: [ChannelName: MessagePacker] = [:],
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.store = store
+        self.connectors = connectors
+        self.channels = channels
+        self.logger = logger
         self.packers = packers.filter { channels[$0.key]?.packing != nil }
         let settings = Dictionary(connectorSettings.map { ($0.name, $0.dispatch) }, uniquingKeysWith: { a, _ in a })
         self.dispatchSettings = settings
-        self.gates = Dictionary(uniqueKeysWithValues: connectors.names.map { name in
-            (name, ConnectorGate(configuration: settings[name]?.gate ?? .init()))
-        })
+        self.gates = Dictionary(
+            uniqueKeysWithValues: connectors.names.map { name in
+                (name, ConnectorGate(configuration: settings[name]?.gate ?? .init()))
+            }
+        )
         self.sweeper = AutocancelSweeper(channels: channels)
         self.recorder = OutcomeRecorder(store: store, logger: logger)
         self.workerPermits = AsyncSemaphore(permits: max(1, configuration.workers))
@@ -147,9 +165,17 @@ public final class OutboxDispatcher: Service, Sendable {
         var packable: [String: Int] = [:]
         for job in jobs {
             let d = job.delivery
-            guard packers[d.channel] != nil, d.pinnedConnector == nil else { batches.append([job]); continue }
+            guard packers[d.channel] != nil, d.pinnedConnector == nil else {
+                batches.append([job])
+                continue
+            }
             let key = "\(d.channel)|\(d.address)"
-            if let i = packable[key] { batches[i].append(job) } else { packable[key] = batches.count; batches.append([job]) }
+            if let i = packable[key] {
+                batches[i].append(job)
+            } else {
+                packable[key] = batches.count
+                batches.append([job])
+            }
         }
         return batches
     }
@@ -168,7 +194,10 @@ public struct RetryPolicy: Sendable, Equatable {
     public var maxDelay: TimeInterval
     public var limit: Int
     public init(delay: TimeInterval = 30, factor: Double = 1.5, maxDelay: TimeInterval = 3600, limit: Int = 5) {
-        self.delay = delay; self.factor = factor; self.maxDelay = maxDelay; self.limit = limit
+        self.delay = delay
+        self.factor = factor
+        self.maxDelay = maxDelay
+        self.limit = limit
     }
 
     /// The wait before the next try after `attempts` tries, or `nil` when the limit is reached.

@@ -20,9 +20,11 @@ final class OutcomeRecorder: Sendable {
 
     init(store: any OutboxStore, logger: Logger) {
         // One counter per status, made once: looking a counter up per delivery costs a lock and a hash.
-        let counters = Dictionary(uniqueKeysWithValues: DeliveryStatus.allCases.map { status in
-            (status, Counter(label: "switchboard_deliveries_total", dimensions: [("status", status.rawValue)]))
-        })
+        let counters = Dictionary(
+            uniqueKeysWithValues: DeliveryStatus.allCases.map { status in
+                (status, Counter(label: "switchboard_deliveries_total", dimensions: [("status", status.rawValue)]))
+            }
+        )
         batcher = LeaderBatcher { batch in await Self.write(batch, store, logger, counters) }
     }
 
@@ -30,8 +32,12 @@ final class OutcomeRecorder: Sendable {
     @discardableResult
     func record(_ item: DeliveryFinish) async -> Outcome { await batcher.submit(item) }
 
-    private static func write(_ batch: [DeliveryFinish], _ store: any OutboxStore, _ logger: Logger,
-                              _ counters: [DeliveryStatus: Counter]) async -> [Outcome] {
+    private static func write(
+        _ batch: [DeliveryFinish],
+        _ store: any OutboxStore,
+        _ logger: Logger,
+        _ counters: [DeliveryStatus: Counter]
+    ) async -> [Outcome] {
         do {
             let results = try await store.finish(batch)
             guard results.count == batch.count else {

@@ -7,7 +7,10 @@ struct RecipientResolver: Sendable {
     /// Channels that have at least one connector to send with.
     let routedChannels: Set<ChannelName>
 
-    struct Resolution { var targets: [Address] = []; var warnings: [String] = [] }
+    struct Resolution {
+        var targets: [Address] = []
+        var warnings: [String] = []
+    }
 
     func resolve(_ recipients: [String]) async throws -> Resolution {
         var out = Resolution()
@@ -50,7 +53,10 @@ struct RecipientResolver: Sendable {
                     reachable(contact).forEach(add)
                 } else {
                     guard let channel = address.channel, routedChannels.contains(channel) else {
-                        throw SwitchboardError.invalid("no_route", "no connector sends on channel '\(address.channel?.rawValue ?? "?")' for \(address)")
+                        throw SwitchboardError.invalid(
+                            "no_route",
+                            "no connector sends on channel '\(address.channel?.rawValue ?? "?")' for \(address)"
+                        )
                     }
                     add(address)
                 }

@@ -10,8 +10,14 @@ public struct SendRequest: Sendable, Codable, Equatable {
     public var severity: Severity?
     public var attachments: [Attachment]?
 
-    public init(to: [String], text: String, subject: String? = nil, html: String? = nil, severity: Severity? = nil, attachments: [Attachment]? = nil) {
-        self.to = to; self.text = text; self.subject = subject; self.html = html; self.severity = severity; self.attachments = attachments
+    public init(to: [String], text: String, subject: String? = nil, html: String? = nil, severity: Severity? = nil, attachments: [Attachment]? = nil)
+    {
+        self.to = to
+        self.text = text
+        self.subject = subject
+        self.html = html
+        self.severity = severity
+        self.attachments = attachments
     }
 
     /// Limits that keep one request from swamping the hub; the HTTP layer also caps body size.
@@ -34,10 +40,11 @@ public struct SendRequest: Sendable, Codable, Equatable {
 /// A 128-bit FNV-1a digest: not cryptographic, only to tell two requests apart.
 enum Fingerprint {
     static func hex(of data: Data) -> String {
-        var a: UInt64 = 0xcbf29ce484222325, b: UInt64 = 0x84222325cbf29ce4
+        var a: UInt64 = 0xcbf2_9ce4_8422_2325
+        var b: UInt64 = 0x8422_2325_cbf2_9ce4
         for byte in data {
-            a = (a ^ UInt64(byte)) &* 0x100000001b3
-            b = (b ^ UInt64(byte)) &* 0x100000001b3 &+ 0x9e3779b97f4a7c15
+            a = (a ^ UInt64(byte)) &* 0x100_0000_01b3
+            b = (b ^ UInt64(byte)) &* 0x100_0000_01b3 &+ 0x9e37_79b9_7f4a_7c15
         }
         return String(format: "%016llx%016llx", a, b)
     }

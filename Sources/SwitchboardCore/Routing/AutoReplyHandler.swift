@@ -1,3 +1,5 @@
+import Foundation
+
 /// Answers messages that start with a configured keyword (RapidSMS's `ping` and `echo` apps,
 /// made configurable): `PING` → `pong`, `HELP` → the menu.
 public struct AutoReplyHandler: MessageHandler {
@@ -18,5 +20,3 @@ public struct AutoReplyHandler: MessageHandler {
         return rule.keepInInbox ? .pass : .handled
     }
 }
-
-import Foundation

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -23,8 +24,13 @@ public struct FormSubmissionHandler: MessageHandler {
         case .plainText:
             return .pass
         case .form(let form):
-            submission = FormSubmission(messageID: message.id, formID: form.formID, version: form.version,
-                                        fields: form.fields, receivedAt: message.createdAt)
+            submission = FormSubmission(
+                messageID: message.id,
+                formID: form.formID,
+                version: form.version,
+                fields: form.fields,
+                receivedAt: message.createdAt
+            )
         case .malformed(let reason):
             submission = FormSubmission(messageID: message.id, formID: nil, fields: [], error: reason, receivedAt: message.createdAt)
         }
@@ -79,8 +85,10 @@ public enum XFormsReader {
         guard parsed, collector.problem == nil, let root = collector.root else {
             guard hasClosingTag else { return .plainText }
             if let limit = collector.limit { return .malformed(limit) }
-            return .malformed("the XML is not well-formed: " + (collector.problem ?? "the parser gave up")
-                              + " (line \(parser.lineNumber), column \(parser.columnNumber))")
+            return .malformed(
+                "the XML is not well-formed: " + (collector.problem ?? "the parser gave up")
+                    + " (line \(parser.lineNumber), column \(parser.columnNumber))"
+            )
         }
         guard !root.children.isEmpty else { return .plainText }
         var fields: [FormField] = []
@@ -120,7 +128,10 @@ public enum XFormsReader {
         let attributes: [String: String]
         var children: [Node] = []
         var text = ""
-        init(name: String, attributes: [String: String]) { self.name = name; self.attributes = attributes }
+        init(name: String, attributes: [String: String]) {
+            self.name = name
+            self.attributes = attributes
+        }
     }
 
     /// Builds the element tree from the parser's events, checking well-formedness itself:
@@ -148,8 +159,13 @@ public enum XFormsReader {
             if problem == nil, root == nil { problem = "there is no element" }
         }
 
-        func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-                    qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
+        func parser(
+            _ parser: XMLParser,
+            didStartElement elementName: String,
+            namespaceURI: String?,
+            qualifiedName qName: String?,
+            attributes attributeDict: [String: String] = [:]
+        ) {
             guard problem == nil else { return }
             let node = Node(name: elementName, attributes: attributeDict)
             if let parent = stack.last {

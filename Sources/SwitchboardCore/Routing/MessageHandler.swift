@@ -32,7 +32,10 @@ public final class InboundContext: @unchecked Sendable {
     private let outbox: @Sendable (SendRequest, Origin) async throws -> Acceptance
 
     init(message: Message, origin: Origin, inboxOwner: String?, outbox: @escaping @Sendable (SendRequest, Origin) async throws -> Acceptance) {
-        self.message = message; self.origin = origin; self._inboxOwner = inboxOwner; self.outbox = outbox
+        self.message = message
+        self.origin = origin
+        self._inboxOwner = inboxOwner
+        self.outbox = outbox
     }
 
     /// Whose inbox the message lands in; `nil` is the common inbox.

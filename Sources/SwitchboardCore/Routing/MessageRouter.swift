@@ -11,9 +11,18 @@ public struct MessageRouter: Sendable {
     let logger: Logger
     let inbox: InboxSettings
 
-    public init(handlers: [any MessageHandler], store: any HubStore, inbox: InboxSettings = .init(), logger: Logger,
-                outbox: @escaping @Sendable (SendRequest, Origin) async throws -> Acceptance) {
-        self.handlers = handlers; self.store = store; self.inbox = inbox; self.logger = logger; self.outbox = outbox
+    public init(
+        handlers: [any MessageHandler],
+        store: any HubStore,
+        inbox: InboxSettings = .init(),
+        logger: Logger,
+        outbox: @escaping @Sendable (SendRequest, Origin) async throws -> Acceptance
+    ) {
+        self.handlers = handlers
+        self.store = store
+        self.inbox = inbox
+        self.logger = logger
+        self.outbox = outbox
     }
 
     /// Commits the message first, so that a gateway is acknowledged only for what is on disk
@@ -21,8 +30,14 @@ public struct MessageRouter: Sendable {
     public func route(_ inbound: InboundMessage) async throws -> InboundResult {
         let origin = Origin(connector: inbound.connector, from: inbound.from, to: inbound.to)
         let message = Message(
-            direction: .inbound, subject: inbound.subject, text: inbound.text, html: inbound.html,
-            attachments: inbound.attachments, sender: inbound.from.description, createdAt: inbound.receivedAt, origin: origin
+            direction: .inbound,
+            subject: inbound.subject,
+            text: inbound.text,
+            html: inbound.html,
+            attachments: inbound.attachments,
+            sender: inbound.from.description,
+            createdAt: inbound.receivedAt,
+            origin: origin
         )
         try await store.recordInbound(message, replayKey: inbound.replayKey)
         Counter(label: "switchboard_inbound_total", dimensions: [("connector", inbound.connector)]).increment()
@@ -56,7 +71,8 @@ public struct MessageRouter: Sendable {
         if let to = inbound.to, let owner = try await addressee(to).owner { return owner }
         guard inbox.repliesToSender else { return nil }
         if let sender = try await store.latestUserSender(to: inbound.from, since: inbound.receivedAt.addingTimeInterval(-inbox.replyWindow)),
-           try await store.user(named: sender) != nil {
+            try await store.user(named: sender) != nil
+        {
             return sender
         }
         return nil

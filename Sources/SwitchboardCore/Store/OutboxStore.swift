@@ -52,7 +52,10 @@ public struct Submission: Sendable {
     public var warnings: [String]
     public var idempotency: IdempotencyKey?
     public init(message: Message, deliveries: [Delivery], warnings: [String] = [], idempotency: IdempotencyKey? = nil) {
-        self.message = message; self.deliveries = deliveries; self.warnings = warnings; self.idempotency = idempotency
+        self.message = message
+        self.deliveries = deliveries
+        self.warnings = warnings
+        self.idempotency = idempotency
     }
 }
 
@@ -63,13 +66,20 @@ public struct IdempotencyKey: Sendable, Equatable {
     public var key: String
     /// A digest of the request; reusing a key for a different request is refused.
     public var fingerprint: String
-    public init(scope: String, key: String, fingerprint: String) { self.scope = scope; self.key = key; self.fingerprint = fingerprint }
+    public init(scope: String, key: String, fingerprint: String) {
+        self.scope = scope
+        self.key = key
+        self.fingerprint = fingerprint
+    }
 }
 
 public struct Acceptance: Sendable, Equatable {
     public var record: MessageRecord
     public var replayed: Bool
-    public init(record: MessageRecord, replayed: Bool) { self.record = record; self.replayed = replayed }
+    public init(record: MessageRecord, replayed: Bool) {
+        self.record = record
+        self.replayed = replayed
+    }
 }
 
 /// A message as stored, with every delivery it made and the warnings given when it was accepted.
@@ -78,7 +88,9 @@ public struct MessageRecord: Sendable, Equatable, Codable {
     public var deliveries: [Delivery]
     public var warnings: [String]
     public init(message: Message, deliveries: [Delivery], warnings: [String]) {
-        self.message = message; self.deliveries = deliveries; self.warnings = warnings
+        self.message = message
+        self.deliveries = deliveries
+        self.warnings = warnings
     }
 }
 
@@ -86,7 +98,10 @@ public struct MessageRecord: Sendable, Equatable, Codable {
 public struct DeliveryJob: Sendable, Equatable {
     public var delivery: Delivery
     public var message: Message
-    public init(delivery: Delivery, message: Message) { self.delivery = delivery; self.message = message }
+    public init(delivery: Delivery, message: Message) {
+        self.delivery = delivery
+        self.message = message
+    }
 }
 
 /// One delivery's outcome for `OutboxStore.finish(_:)`.
@@ -95,7 +110,9 @@ public struct DeliveryFinish: Sendable, Equatable {
     public var outcome: DeliveryOutcome
     public var attempts: [DeliveryAttempt]
     public init(deliveryID: String, outcome: DeliveryOutcome, attempts: [DeliveryAttempt]) {
-        self.deliveryID = deliveryID; self.outcome = outcome; self.attempts = attempts
+        self.deliveryID = deliveryID
+        self.outcome = outcome
+        self.attempts = attempts
     }
 }
 

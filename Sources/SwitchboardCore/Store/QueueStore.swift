@@ -16,7 +16,13 @@ public protocol QueueStore: Sendable {
 
     /// Marks `queued` and `held` deliveries created before `before` as `status` (`.cancelled`
     /// by an operator, `.ignored` by autocancel), each with `reason`; returns how many.
-    func cancelPending(createdBefore before: Date, channel: ChannelName?, status: DeliveryStatus, reason: String, by actor: String) async throws -> Int
+    func cancelPending(
+        createdBefore before: Date,
+        channel: ChannelName?,
+        status: DeliveryStatus,
+        reason: String,
+        by actor: String
+    ) async throws -> Int
 
     /// Deliveries in one status, newest change first (the dead-letter queue is `.failed`).
     func deliveries(status: DeliveryStatus, limit: Int) async throws -> [Delivery]
@@ -55,7 +61,11 @@ public struct PendingRecipient: Sendable, Codable, Equatable {
     public var oldest: Date
     public var highestSeverity: Severity
     public init(address: Address, channel: ChannelName, count: Int, oldest: Date, highestSeverity: Severity) {
-        self.address = address; self.channel = channel; self.count = count; self.oldest = oldest; self.highestSeverity = highestSeverity
+        self.address = address
+        self.channel = channel
+        self.count = count
+        self.oldest = oldest
+        self.highestSeverity = highestSeverity
     }
 }
 
@@ -69,6 +79,11 @@ public struct StatusChange: Sendable, Codable, Equatable {
     public var actor: String
     public var at: Date
     public init(deliveryID: String, from: DeliveryStatus, to: DeliveryStatus, reason: String, actor: String, at: Date) {
-        self.deliveryID = deliveryID; self.from = from; self.to = to; self.reason = reason; self.actor = actor; self.at = at
+        self.deliveryID = deliveryID
+        self.from = from
+        self.to = to
+        self.reason = reason
+        self.actor = actor
+        self.at = at
     }
 }

@@ -47,14 +47,32 @@ public struct TopicDefinition: Sendable, Equatable {
     /// The largest `max_frame_bytes` that may be configured.
     public static let frameCeilingBytes = 16 * 1024 * 1024
 
-    public init(name: String, path: String? = nil, table: String? = nil, columns: [TopicColumn] = [],
-                read: TopicAccess = .loggedIn, write: TopicAccess = .loggedIn) {
-        self.name = name; self.path = path ?? "/topics/\(name)"; self.table = table ?? name
-        self.columns = columns; self.read = read; self.write = write
-        self.defaults = [:]; self.open = []; self.prepare = []; self.modify = []; self.alert = nil
-        self.historyLimit = 100; self.origins = []; self.chatPage = true
-        self.maxQueuedFrames = Self.defaultMaxQueuedFrames; self.maxFrameBytes = Self.defaultMaxFrameBytes
-        self.durability = .flush; self.pingInterval = 30
+    public init(
+        name: String,
+        path: String? = nil,
+        table: String? = nil,
+        columns: [TopicColumn] = [],
+        read: TopicAccess = .loggedIn,
+        write: TopicAccess = .loggedIn
+    ) {
+        self.name = name
+        self.path = path ?? "/topics/\(name)"
+        self.table = table ?? name
+        self.columns = columns
+        self.read = read
+        self.write = write
+        self.defaults = [:]
+        self.open = []
+        self.prepare = []
+        self.modify = []
+        self.alert = nil
+        self.historyLimit = 100
+        self.origins = []
+        self.chatPage = true
+        self.maxQueuedFrames = Self.defaultMaxQueuedFrames
+        self.maxFrameBytes = Self.defaultMaxFrameBytes
+        self.durability = .flush
+        self.pingInterval = 30
     }
 
     /// The columns every topic table has, in the order rows are shown.
@@ -82,12 +100,15 @@ public struct TopicDefinition: Sendable, Equatable {
             && a.pingInterval == b.pingInterval
             && a.modify.map(\.field) == b.modify.map(\.field) && a.modify.map(\.source) == b.modify.map(\.source)
             && a.defaults.keys.sorted() == b.defaults.keys.sorted()
-            && a.defaults.allSatisfy { k, v in b.defaults[k].map { $0.map(\.field) == v.map(\.field) && $0.map(\.source) == v.map(\.source) } ?? false }
+            && a.defaults.allSatisfy { k, v in b.defaults[k].map { $0.map(\.field) == v.map(\.field) && $0.map(\.source) == v.map(\.source) } ?? false
+            }
     }
 }
 
 public enum TopicMethod: String, Sendable, Equatable, Hashable, CaseIterable, Comparable, Codable {
-    case post = "POST", put = "PUT", delete = "DELETE"
+    case post = "POST"
+    case put = "PUT"
+    case delete = "DELETE"
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 }
 
@@ -95,13 +116,20 @@ public enum TopicMethod: String, Sendable, Equatable, Hashable, CaseIterable, Co
 public struct TopicColumn: Sendable, Equatable {
     public var name: String
     public var type: TopicColumnType
-    public init(name: String, type: TopicColumnType) { self.name = name; self.type = type }
+    public init(name: String, type: TopicColumnType) {
+        self.name = name
+        self.type = type
+    }
 }
 
 /// Column types. Booleans are stored as 0/1, timestamps as ISO 8601 UTC text with
 /// milliseconds (`2026-01-02T03:04:05.678Z`), so comparing the text compares the times.
 public enum TopicColumnType: String, Sendable, Equatable, CaseIterable {
-    case text = "TEXT", integer = "INTEGER", real = "REAL", boolean = "BOOLEAN", timestamp = "TIMESTAMP"
+    case text = "TEXT"
+    case integer = "INTEGER"
+    case real = "REAL"
+    case boolean = "BOOLEAN"
+    case timestamp = "TIMESTAMP"
 
     /// The type the SQL column is declared with (its SQLite affinity).
     public var sqlType: String {
@@ -129,7 +157,9 @@ public struct TopicAccess: Sendable, Equatable {
     public var users: [String]
     public var anonymous: Bool
     public init(roles: [String] = [], users: [String] = [], anonymous: Bool = false) {
-        self.roles = roles; self.users = users; self.anonymous = anonymous
+        self.roles = roles
+        self.users = users
+        self.anonymous = anonymous
     }
     /// Any logged-in account.
     public static let loggedIn = TopicAccess(roles: ["admin", "user"])
@@ -149,7 +179,10 @@ public struct TopicPrincipal: Sendable, Equatable, Codable {
     /// Contact groups of the account's contact that some rule asks about.
     public var groups: Set<String>
     public init(id: String, role: String, displayName: String? = nil, groups: Set<String> = []) {
-        self.id = id; self.role = role; self.displayName = displayName; self.groups = groups
+        self.id = id
+        self.role = role
+        self.displayName = displayName
+        self.groups = groups
     }
     public var isAdmin: Bool { role == "admin" }
     public func has(role name: String) -> Bool { role == name || groups.contains(name) }
@@ -165,7 +198,11 @@ public struct TopicAlertSettings: Sendable, Equatable {
     public var html: String?
     public var methods: Set<TopicMethod>
     public init(to: [String], subject: String? = nil, text: String, html: String? = nil, methods: Set<TopicMethod> = [.post]) {
-        self.to = to; self.subject = subject; self.text = text; self.html = html; self.methods = methods
+        self.to = to
+        self.subject = subject
+        self.text = text
+        self.html = html
+        self.methods = methods
     }
 }
 

@@ -8,7 +8,10 @@ public struct TopicFilter: Sendable, Equatable {
         case equal = "="
         /// None of `values`.
         case notEqual = "!="
-        case greaterOrEqual = ">=", lessOrEqual = "<=", greater = ">", less = "<"
+        case greaterOrEqual = ">="
+        case lessOrEqual = "<="
+        case greater = ">"
+        case less = "<"
         /// The text contains the value (`~=`).
         case contains = "~="
     }
@@ -18,7 +21,11 @@ public struct TopicFilter: Sendable, Equatable {
     /// Several only for `=` and `!=`; one for the others.
     public var values: [TopicValue]
 
-    public init(column: String, op: Operator, values: [TopicValue]) { self.column = column; self.op = op; self.values = values }
+    public init(column: String, op: Operator, values: [TopicValue]) {
+        self.column = column
+        self.op = op
+        self.values = values
+    }
 
     /// Whether `row` passes. A NULL field passes no condition, as in SQL.
     public func matches(_ row: TopicRow) -> Bool {
@@ -45,10 +52,15 @@ public struct TopicQuery: Sendable, Equatable {
     public var limit: Int?
     /// Only rows after this id, or after this time.
     public var since: Since?
-    public enum Since: Sendable, Equatable { case id(String), time(String) }
+    public enum Since: Sendable, Equatable {
+        case id(String)
+        case time(String)
+    }
 
     public init(filters: [TopicFilter] = [], limit: Int? = nil, since: Since? = nil) {
-        self.filters = filters; self.limit = limit; self.since = since
+        self.filters = filters
+        self.limit = limit
+        self.since = since
     }
 
     /// The largest `_limit` a client may ask for.
@@ -60,7 +72,8 @@ public struct TopicQuery: Sendable, Equatable {
     /// are skipped.
     public static func parse(_ query: String, for topic: TopicDefinition, ignoring: Set<String> = ["token"]) throws(TopicError) -> TopicQuery {
         var result = TopicQuery()
-        var equal: [String: [TopicValue]] = [:], notEqual: [String: [TopicValue]] = [:]
+        var equal: [String: [TopicValue]] = [:]
+        var notEqual: [String: [TopicValue]] = [:]
         var order: [(String, TopicFilter.Operator)] = []
         for item in query.split(separator: "&", omittingEmptySubsequences: true) {
             let decoded = String(item).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(item)
@@ -130,6 +143,8 @@ public struct TopicFilterTemplate: Sendable, Equatable {
     public var op: TopicFilter.Operator
     public var source: TopicValueSource
     public init(column: String, op: TopicFilter.Operator, source: TopicValueSource) {
-        self.column = column; self.op = op; self.source = source
+        self.column = column
+        self.op = op
+        self.source = source
     }
 }

@@ -20,9 +20,16 @@ public final class TopicHub: Sendable {
     private let metrics: [String: TopicMetrics]
 
     /// - Parameter hooks: code hooks by topic name, run after that topic's declarative rules.
-    public init(topics: [TopicDefinition], store: any TopicStore, hooks: [String: any TopicHook] = [:],
-                logger: Logger = Logger(label: "switchboard.topics")) {
-        self.topics = topics; self.store = store; self.hooks = hooks; self.logger = logger
+    public init(
+        topics: [TopicDefinition],
+        store: any TopicStore,
+        hooks: [String: any TopicHook] = [:],
+        logger: Logger = Logger(label: "switchboard.topics")
+    ) {
+        self.topics = topics
+        self.store = store
+        self.hooks = hooks
+        self.logger = logger
         metrics = Dictionary(topics.map { ($0.name, TopicMetrics(topic: $0.name)) }, uniquingKeysWith: { a, _ in a })
     }
 
@@ -47,7 +54,8 @@ public final class TopicHub: Sendable {
     public func subscribe(_ topic: TopicDefinition, principal: TopicPrincipal?, query: TopicQuery) async throws -> TopicSubscription {
         try await prepare()
         guard topic.read.allows(principal) else {
-            throw principal == nil ? TopicError(.unauthorized, "unauthorized", "topic '\(topic.name)' needs a login: send the session cookie or a bearer token")
+            throw principal == nil
+                ? TopicError(.unauthorized, "unauthorized", "topic '\(topic.name)' needs a login: send the session cookie or a bearer token")
                 : TopicError.forbidden("you may not read topic '\(topic.name)'")
         }
         var query = query
@@ -65,8 +73,10 @@ public final class TopicHub: Sendable {
         metrics[topic.name]?.subscribers.record(count)
         do {
             let history = try await store.history(of: topic, query: query, limit: query.limit ?? topic.historyLimit)
-            subscription.goLive(history: history.rows.map { TopicJSON.message($0, method: .post, topic: topic, history: true) },
-                                revision: history.revision)
+            subscription.goLive(
+                history: history.rows.map { TopicJSON.message($0, method: .post, topic: topic, history: true) },
+                revision: history.revision
+            )
         } catch {
             subscription.cancel()
             throw error
@@ -146,7 +156,9 @@ public final class TopicHub: Sendable {
                     results[i] = .success(await finish(change, topic, principal, now))
                 case .delete(let id, let author):
                     await flush()
-                    results[i] = .success(await finish(try await store.delete(id: id, onlyAuthor: author, in: topic, alert: alert), topic, principal, now))
+                    results[i] = .success(
+                        await finish(try await store.delete(id: id, onlyAuthor: author, in: topic, alert: alert), topic, principal, now)
+                    )
                 }
             } catch {
                 results[i] = .failure(error)
@@ -166,12 +178,18 @@ public final class TopicHub: Sendable {
 
     /// Alerts committed with their rows but not yet cleared (a crash came between the commit
     /// and the outbox), each with `modify` applied as when it was broadcast.
-    public func pendingAlerts(after: Int64 = 0, limit: Int = 100) async throws -> [(topic: TopicDefinition, change: TopicChange, principal: TopicPrincipal?)] {
+    public func pendingAlerts(
+        after: Int64 = 0,
+        limit: Int = 100
+    ) async throws -> [(topic: TopicDefinition, change: TopicChange, principal: TopicPrincipal?)] {
         try await prepare()
         var out: [(topic: TopicDefinition, change: TopicChange, principal: TopicPrincipal?)] = []
         for pending in try await store.pendingAlerts(after: after, limit: limit) {
             guard let topic = self.topic(named: pending.topic) else {
-                logger.warning("pending alert of a topic no longer configured; dropped", metadata: ["topic": "\(pending.topic)", "id": "\(pending.change.row.id)"])
+                logger.warning(
+                    "pending alert of a topic no longer configured; dropped",
+                    metadata: ["topic": "\(pending.topic)", "id": "\(pending.change.row.id)"]
+                )
                 try await store.clearAlert(pending.id)
                 continue
             }
@@ -188,12 +206,16 @@ public final class TopicHub: Sendable {
     /// Access, field types, defaults and `prepare` (rules, then hook): everything before the commit.
     func check(_ frame: TopicFrame, _ topic: TopicDefinition, _ principal: TopicPrincipal?, _ now: Date) async throws -> Prepared {
         guard topic.write.allows(principal) else {
-            throw principal == nil ? TopicError(.unauthorized, "unauthorized", "writing to topic '\(topic.name)' needs a login")
+            throw principal == nil
+                ? TopicError(.unauthorized, "unauthorized", "writing to topic '\(topic.name)' needs a login")
                 : TopicError.forbidden("you may not write to topic '\(topic.name)'")
         }
         var message = TopicRow()
         for (key, value) in frame.fields {
-            if key == "id" && frame.method != .post { message["id"] = value; continue }
+            if key == "id" && frame.method != .post {
+                message["id"] = value
+                continue
+            }
             guard let column = topic.columns.first(where: { $0.name == key }) else {
                 if TopicDefinition.builtinColumns.contains(where: { $0.name == key }) {
                     throw TopicError.invalid("read_only_field", "'\(key)' is set by the server")
@@ -261,17 +283,30 @@ public final class TopicHub: Sendable {
         return change
     }
 
-    func applyDefaults(_ method: TopicMethod, _ topic: TopicDefinition, _ message: inout TopicRow,
-                       _ principal: TopicPrincipal?, _ now: Date) throws(TopicError) {
+    func applyDefaults(
+        _ method: TopicMethod,
+        _ topic: TopicDefinition,
+        _ message: inout TopicRow,
+        _ principal: TopicPrincipal?,
+        _ now: Date
+    ) throws(TopicError) {
         for (field, source) in topic.defaults[method] ?? [] {
             let value = source.value(message: message, principal: principal, now: now)
-            guard let type = topic.column(field)?.type else { message[field] = value; continue }
+            guard let type = topic.column(field)?.type else {
+                message[field] = value
+                continue
+            }
             message[field] = try value.coerced(to: type, field: field)
         }
     }
 
-    func checkRules(_ topic: TopicDefinition, _ method: TopicMethod, _ message: TopicRow, _ present: Set<String>,
-               _ principal: TopicPrincipal?) throws(TopicError) {
+    func checkRules(
+        _ topic: TopicDefinition,
+        _ method: TopicMethod,
+        _ message: TopicRow,
+        _ present: Set<String>,
+        _ principal: TopicPrincipal?
+    ) throws(TopicError) {
         for rule in topic.prepare where rule.methods.contains(method) {
             try rule.check(message, present: present, principal: principal)
         }
@@ -296,9 +331,11 @@ struct TopicMetrics: Sendable {
 
     init(topic: String) {
         subscribers = Gauge(label: "switchboard_topic_subscribers", dimensions: [("topic", topic)])
-        writes = Dictionary(uniqueKeysWithValues: TopicMethod.allCases.map { method in
-            (method, Counter(label: "switchboard_topic_writes_total", dimensions: [("topic", topic), ("method", method.rawValue)]))
-        })
+        writes = Dictionary(
+            uniqueKeysWithValues: TopicMethod.allCases.map { method in
+                (method, Counter(label: "switchboard_topic_writes_total", dimensions: [("topic", topic), ("method", method.rawValue)]))
+            }
+        )
         tooSlow = Counter(label: "switchboard_topic_subscribers_dropped_total", dimensions: [("topic", topic), ("reason", "too_slow")])
     }
 }

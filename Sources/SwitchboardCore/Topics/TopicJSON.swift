@@ -18,18 +18,31 @@ public enum TopicJSON {
         var written = Set<String>()
         for column in topic.allColumns {
             written.insert(column.name)
-            out += ","; quote(column.name, into: &out); out += ":"; value(row[column.name], into: &out)
+            out += ","
+            quote(column.name, into: &out)
+            out += ":"
+            value(row[column.name], into: &out)
         }
         for key in row.values.keys.sorted() where !written.contains(key) {
-            out += ","; quote(key, into: &out); out += ":"; value(row[key], into: &out)
+            out += ","
+            quote(key, into: &out)
+            out += ":"
+            value(row[key], into: &out)
         }
         return out + "}"
     }
 
     /// The last frame of a subscriber that fell behind: its queue was dropped and the socket closes.
     public static func tooSlow(limit: Int) -> String {
-        error(TopicError(.unavailable, "too_slow", "more than \(limit) messages were waiting for this connection; it fell behind and is closed; reconnect with _since to catch up"),
-              method: nil, ref: nil)
+        error(
+            TopicError(
+                .unavailable,
+                "too_slow",
+                "more than \(limit) messages were waiting for this connection; it fell behind and is closed; reconnect with _since to catch up"
+            ),
+            method: nil,
+            ref: nil
+        )
     }
 
     public static func ready(history: Int) -> String { #"{"_type":"ready","history":"# + String(history) + "}" }
@@ -44,8 +57,10 @@ public enum TopicJSON {
     public static func error(_ error: TopicError, method: String?, ref: String?) -> String {
         var out = #"{"_type":"error","_method":"#
         if let method { quote(method, into: &out) } else { out += "null" }
-        out += #","error":"#; quote(error.code, into: &out)
-        out += #","message":"#; quote(error.message, into: &out)
+        out += #","error":"#
+        quote(error.code, into: &out)
+        out += #","message":"#
+        quote(error.message, into: &out)
         if let ref { out += #","_ref":"# + ref }
         return out + "}"
     }
@@ -77,6 +92,9 @@ public struct TopicFrame: Sendable, Equatable {
     /// The client's `_ref`, as raw JSON, echoed in the ack or error.
     public var ref: String?
     public init(method: TopicMethod, fields: [String: TopicValue] = [:], alert: Bool = true, ref: String? = nil) {
-        self.method = method; self.fields = fields; self.alert = alert; self.ref = ref
+        self.method = method
+        self.fields = fields
+        self.alert = alert
+        self.ref = ref
     }
 }

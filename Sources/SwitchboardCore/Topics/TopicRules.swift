@@ -18,13 +18,34 @@ public enum TopicValueSource: Sendable, Equatable {
 
     /// Parses the YAML form; `nil` for an unknown `$` form.
     public init?(parsing s: String) {
-        if s.hasPrefix("$$") { self = .constant(String(s.dropFirst())); return }
-        guard s.hasPrefix("$") else { self = .constant(s); return }
-        if s == "$now" { self = .now; return }
-        if s == "$user.id" || s == "$user.username" { self = .userID; return }
-        if s.hasPrefix("$user."), Self.userFields.contains(String(s.dropFirst(6))) { self = .userField(String(s.dropFirst(6))); return }
-        if s.hasPrefix("$field."), TopicDefinition.isIdentifier(String(s.dropFirst(7))) { self = .field(String(s.dropFirst(7))); return }
-        if s.hasPrefix("$length."), TopicDefinition.isIdentifier(String(s.dropFirst(8))) { self = .length(String(s.dropFirst(8))); return }
+        if s.hasPrefix("$$") {
+            self = .constant(String(s.dropFirst()))
+            return
+        }
+        guard s.hasPrefix("$") else {
+            self = .constant(s)
+            return
+        }
+        if s == "$now" {
+            self = .now
+            return
+        }
+        if s == "$user.id" || s == "$user.username" {
+            self = .userID
+            return
+        }
+        if s.hasPrefix("$user."), Self.userFields.contains(String(s.dropFirst(6))) {
+            self = .userField(String(s.dropFirst(6)))
+            return
+        }
+        if s.hasPrefix("$field."), TopicDefinition.isIdentifier(String(s.dropFirst(7))) {
+            self = .field(String(s.dropFirst(7)))
+            return
+        }
+        if s.hasPrefix("$length."), TopicDefinition.isIdentifier(String(s.dropFirst(8))) {
+            self = .length(String(s.dropFirst(8)))
+            return
+        }
         return nil
     }
 

@@ -20,8 +20,13 @@ public protocol TopicStore: Sendable {
 
     /// Sets `values` on the row `id`. With `onlyAuthor` (nil for an admin), only a row whose `user` is `onlyAuthor` may
     /// change (`forbidden` otherwise); `notFound` when there is no such row.
-    func update(id: String, values: [String: TopicValue], onlyAuthor: String?, in topic: TopicDefinition,
-                alert: TopicAlertRequest?) async throws -> TopicChange
+    func update(
+        id: String,
+        values: [String: TopicValue],
+        onlyAuthor: String?,
+        in topic: TopicDefinition,
+        alert: TopicAlertRequest?
+    ) async throws -> TopicChange
 
     /// Deletes the row `id`, with the same author rule as `update`; returns the row as it was.
     func delete(id: String, onlyAuthor: String?, in topic: TopicDefinition, alert: TopicAlertRequest?) async throws -> TopicChange
@@ -60,7 +65,10 @@ extension TopicStore {
 public struct TopicHistory: Sendable, Equatable {
     public var rows: [TopicRow]
     public var revision: Int64
-    public init(rows: [TopicRow], revision: Int64) { self.rows = rows; self.revision = revision }
+    public init(rows: [TopicRow], revision: Int64) {
+        self.rows = rows
+        self.revision = revision
+    }
 }
 
 /// Asks a write to record its alert in its own transaction; `principal` is who wrote, so
@@ -78,6 +86,9 @@ public struct TopicPendingAlert: Sendable, Equatable {
     public var change: TopicChange
     public var principal: TopicPrincipal?
     public init(id: Int64, topic: String, change: TopicChange, principal: TopicPrincipal?) {
-        self.id = id; self.topic = topic; self.change = change; self.principal = principal
+        self.id = id
+        self.topic = topic
+        self.change = change
+        self.principal = principal
     }
 }

@@ -27,7 +27,11 @@ public final class TopicSubscription: Sendable {
         case tooSlow
     }
 
-    enum Phase { case buffering([(Int64, String)]), live, ended(EndReason) }
+    enum Phase {
+        case buffering([(Int64, String)])
+        case live
+        case ended(EndReason)
+    }
 
     struct State {
         var phase: Phase = .buffering([])
@@ -41,7 +45,9 @@ public final class TopicSubscription: Sendable {
     }
 
     init(topic: TopicDefinition, filters: [TopicFilter], limit: Int? = nil, onEnd: @escaping @Sendable (TopicSubscription) -> Void) {
-        self.topic = topic; self.filters = filters; self.onEnd = onEnd
+        self.topic = topic
+        self.filters = filters
+        self.onEnd = onEnd
         self.limit = max(1, limit ?? topic.maxQueuedFrames)
         state = Mutex(State(allowance: self.limit))
     }
@@ -100,14 +106,20 @@ public final class TopicSubscription: Sendable {
         s.phase = .ended(.tooSlow)
         s.woken = false  // a push consumer that is not reading must still hear of the end
         s.queue = []
-        if let t = s.taker { s.taker = nil; return t }
+        if let t = s.taker {
+            s.taker = nil
+            return t
+        }
         s.queue = [TopicJSON.tooSlow(limit: limit)]
         return nil
     }
 
     /// Appends a frame, or hands it straight to a waiting writer.
     private static func enqueue(_ text: String, _ s: inout State) -> CheckedContinuation<[String]?, Never>? {
-        if let t = s.taker { s.taker = nil; return t }
+        if let t = s.taker {
+            s.taker = nil
+            return t
+        }
         s.queue.append(text)
         return nil
     }
@@ -168,7 +180,9 @@ public final class TopicSubscription: Sendable {
             let batch = s.queue
             s.queue = []
             switch s.phase {
-            case .live: s.allowance = limit; return (batch, nil)
+            case .live:
+                s.allowance = limit
+                return (batch, nil)
             case .ended(let reason): return (batch, reason)
             case .buffering: return (batch, nil)
             }
@@ -196,7 +210,10 @@ public final class TopicSubscription: Sendable {
 
     /// Why the subscription ended; `nil` while it runs.
     public var endReason: EndReason? {
-        state.withLock { s in if case .ended(let r) = s.phase { return r }; return nil }
+        state.withLock { s in
+            if case .ended(let r) = s.phase { return r }
+            return nil
+        }
     }
 
     /// Every frame for this client, one at a time: history, `ready`, live rows, acks, errors.
@@ -228,7 +245,8 @@ public final class TopicSubscription: Sendable {
             public mutating func next() async -> String? {
                 if index == batch.count {
                     guard let more = await subscription.next() else { return nil }
-                    batch = more; index = 0
+                    batch = more
+                    index = 0
                 }
                 defer { index += 1 }
                 return batch[index]

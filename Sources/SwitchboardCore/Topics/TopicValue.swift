@@ -104,7 +104,8 @@ extension TopicColumnType {
 public enum TopicTime {
     public static func format(_ date: Date) -> String {
         let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
-        let seconds = ms.quotient(1000), millis = ms - seconds * 1000
+        let seconds = ms.quotient(1000)
+        let millis = ms - seconds * 1000
         var t = time_t(seconds)
         var parts = tm()
         gmtime_r(&t, &parts)
@@ -113,13 +114,30 @@ public enum TopicTime {
         out.reserveCapacity(24)
         func digits(_ value: Int, _ width: Int) {
             let limit = width == 4 ? 10_000 : (width == 3 ? 1_000 : 100)
-            guard value >= 0 && value < limit else { out += Array(String(value).utf8); return }
+            guard value >= 0 && value < limit else {
+                out += Array(String(value).utf8)
+                return
+            }
             var divisor = limit / 10
-            while divisor > 0 { out.append(UInt8(48 + (value / divisor) % 10)); divisor /= 10 }
+            while divisor > 0 {
+                out.append(UInt8(48 + (value / divisor) % 10))
+                divisor /= 10
+            }
         }
-        digits(Int(parts.tm_year) + 1900, 4); out.append(45); digits(Int(parts.tm_mon) + 1, 2); out.append(45); digits(Int(parts.tm_mday), 2)
-        out.append(84); digits(Int(parts.tm_hour), 2); out.append(58); digits(Int(parts.tm_min), 2); out.append(58); digits(Int(parts.tm_sec), 2)
-        out.append(46); digits(Int(millis), 3); out.append(90)
+        digits(Int(parts.tm_year) + 1900, 4)
+        out.append(45)
+        digits(Int(parts.tm_mon) + 1, 2)
+        out.append(45)
+        digits(Int(parts.tm_mday), 2)
+        out.append(84)
+        digits(Int(parts.tm_hour), 2)
+        out.append(58)
+        digits(Int(parts.tm_min), 2)
+        out.append(58)
+        digits(Int(parts.tm_sec), 2)
+        out.append(46)
+        digits(Int(millis), 3)
+        out.append(90)
         return String(decoding: out, as: UTF8.self)
     }
 
@@ -134,16 +152,19 @@ public enum TopicTime {
     }
 }
 
-private extension Int64 {
+extension Int64 {
     /// Floor division, so times before 1970 still get a fraction in 0..<1000.
-    func quotient(_ d: Int64) -> Int64 { self >= 0 ? self / d : -((-self + d - 1) / d) }
+    fileprivate func quotient(_ d: Int64) -> Int64 { self >= 0 ? self / d : -((-self + d - 1) / d) }
 }
 
 /// A row of a topic table: `id`, `user`, `timestamp` and the configured columns.
 public struct TopicRow: Sendable, Equatable, Codable {
     public var values: [String: TopicValue]
     public init(_ values: [String: TopicValue] = [:]) { self.values = values }
-    public subscript(_ field: String) -> TopicValue { get { values[field] ?? .null } set { values[field] = newValue } }
+    public subscript(_ field: String) -> TopicValue {
+        get { values[field] ?? .null }
+        set { values[field] = newValue }
+    }
     public var id: String { values["id"]?.text ?? "" }
     public var user: String? { values["user"]?.text }
 
@@ -185,17 +206,29 @@ public struct TopicChange: Sendable, Equatable {
     /// The alert recorded with this write in its transaction, until it is in the outbox.
     public var alertID: Int64?
     public init(method: TopicMethod, row: TopicRow, previous: TopicRow? = nil, revision: Int64, alertID: Int64? = nil) {
-        self.method = method; self.row = row; self.previous = previous; self.revision = revision; self.alertID = alertID
+        self.method = method
+        self.row = row
+        self.previous = previous
+        self.revision = revision
+        self.alertID = alertID
     }
 }
 
 /// Why a topic operation was refused; `code` is what clients match on.
 public struct TopicError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Kind: String, Sendable { case invalid, forbidden, notFound = "not_found", unauthorized, unavailable }
+    public enum Kind: String, Sendable {
+        case invalid, forbidden
+        case notFound = "not_found"
+        case unauthorized, unavailable
+    }
     public var kind: Kind
     public var code: String
     public var message: String
-    public init(_ kind: Kind, _ code: String, _ message: String) { self.kind = kind; self.code = code; self.message = message }
+    public init(_ kind: Kind, _ code: String, _ message: String) {
+        self.kind = kind
+        self.code = code
+        self.message = message
+    }
     public static func invalid(_ code: String, _ message: String) -> TopicError { .init(.invalid, code, message) }
     public static func forbidden(_ message: String, code: String = "forbidden") -> TopicError { .init(.forbidden, code, message) }
     public static func notFound(_ message: String) -> TopicError { .init(.notFound, "not_found", message) }

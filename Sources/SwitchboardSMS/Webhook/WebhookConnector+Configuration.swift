@@ -24,7 +24,10 @@ extension WebhookConnector {
         public var tolerance: TimeInterval = 300
         public var maxBodyBytes: Int = 65536
 
-        public init(url: URL?, secret: String) { self.url = url; self.secret = secret }
+        public init(url: URL?, secret: String) {
+            self.url = url
+            self.secret = secret
+        }
 
         public var description: String {
             "webhook \(url.map { HTTPGatewayConnector.Configuration.redactedURL($0.absoluteString) } ?? "(receive only)") secret=***"
@@ -45,10 +48,14 @@ extension WebhookConnector {
             var url: URL?
             if let urlText {
                 if let u = URL(string: urlText), let scheme = u.scheme?.lowercased(), ["http", "https"].contains(scheme),
-                   let host = u.host, !host.isEmpty {
+                    let host = u.host, !host.isEmpty
+                {
                     url = u
                 } else {
-                    reader.problem("url", "'\(HTTPGatewayConnector.Configuration.redactedURL(urlText))' is not an http:// or https:// URL with a host")
+                    reader.problem(
+                        "url",
+                        "'\(HTTPGatewayConnector.Configuration.redactedURL(urlText))' is not an http:// or https:// URL with a host"
+                    )
                 }
             }
             if let secret, secret.count < 16 {

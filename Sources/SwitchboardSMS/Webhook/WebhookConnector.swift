@@ -37,15 +37,24 @@ public final class WebhookConnector: WebhookReceiver {
     static let maxResponseBytes = 64 * 1024
 
     public init(name: String, channels: [ChannelName], configuration: Configuration) {
-        self.name = name; self.channels = channels; self.configuration = configuration
+        self.name = name
+        self.channels = channels
+        self.configuration = configuration
         signer = WebhookSignature(secret: configuration.secret)
         inFlight = AsyncSemaphore(permits: max(1, configuration.maxInFlight))
         var pool = HTTPClient.Configuration.ConnectionPool(
-            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, configuration.maxInFlight))
+            idleTimeout: .seconds(60),
+            concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, configuration.maxInFlight)
+        )
         pool.retryConnectionEstablishment = false
-        client = HTTPClientLifecycle(configuration: HTTPClient.Configuration(
-            redirectConfiguration: .disallow, timeout: .init(connect: TimeAmount(configuration.timeout)),
-            connectionPool: pool, decompression: .disabled))
+        client = HTTPClientLifecycle(
+            configuration: HTTPClient.Configuration(
+                redirectConfiguration: .disallow,
+                timeout: .init(connect: TimeAmount(configuration.timeout)),
+                connectionPool: pool,
+                decompression: .disabled
+            )
+        )
         endpoint = configuration.url.map { HTTPGatewayConnector.Configuration.redactedURL($0.absoluteString) } ?? "webhook \(name)"
     }
 

@@ -18,7 +18,11 @@ struct WebhookPayload: Encodable {
         var filename: String
         var contentType: String
         var data: Data
-        enum CodingKeys: String, CodingKey { case filename, contentType = "content_type", data }
+        enum CodingKeys: String, CodingKey {
+            case filename
+            case contentType = "content_type"
+            case data
+        }
     }
 
     var id: String
@@ -35,21 +39,40 @@ struct WebhookPayload: Encodable {
 
     init(_ outbound: Outbound) {
         let m = outbound.message
-        id = outbound.delivery.id; messageID = m.id; to = outbound.address.description; channel = outbound.delivery.channel.rawValue
-        subject = m.subject; text = m.text; html = m.html; severity = m.severity.rawValue; sender = m.sender; createdAt = m.createdAt
+        id = outbound.delivery.id
+        messageID = m.id
+        to = outbound.address.description
+        channel = outbound.delivery.channel.rawValue
+        subject = m.subject
+        text = m.text
+        html = m.html
+        severity = m.severity.rawValue
+        sender = m.sender
+        createdAt = m.createdAt
         attachments = m.attachments.map { File(filename: $0.filename, contentType: $0.contentType, data: $0.data) }
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, messageID = "message_id", to, channel, subject, text, html, severity, sender, createdAt = "created_at", attachments
+        case id
+        case messageID = "message_id"
+        case to, channel, subject, text, html, severity, sender
+        case createdAt = "created_at"
+        case attachments
     }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id); try c.encode(messageID, forKey: .messageID); try c.encode(to, forKey: .to)
-        try c.encode(channel, forKey: .channel); try c.encode(subject, forKey: .subject); try c.encode(text, forKey: .text)
-        try c.encode(html, forKey: .html); try c.encode(severity, forKey: .severity); try c.encode(sender, forKey: .sender)
-        try c.encode(createdAt, forKey: .createdAt); try c.encode(attachments, forKey: .attachments)
+        try c.encode(id, forKey: .id)
+        try c.encode(messageID, forKey: .messageID)
+        try c.encode(to, forKey: .to)
+        try c.encode(channel, forKey: .channel)
+        try c.encode(subject, forKey: .subject)
+        try c.encode(text, forKey: .text)
+        try c.encode(html, forKey: .html)
+        try c.encode(severity, forKey: .severity)
+        try c.encode(sender, forKey: .sender)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(attachments, forKey: .attachments)
     }
 
     func encoded() throws -> [UInt8] {

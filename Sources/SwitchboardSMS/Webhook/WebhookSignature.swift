@@ -39,7 +39,10 @@ public struct WebhookSignature: Sendable {
     /// `now` (either way: a clock ahead is as suspect as one behind).
     public func verify(header: String?, body: some Collection<UInt8>, now: Date, tolerance: TimeInterval) throws(SwitchboardError) -> WebhookProof {
         guard let header, !header.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw Self.refusal("missing_signature", "the \(Self.headerName) header is missing; send t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">")
+            throw Self.refusal(
+                "missing_signature",
+                "the \(Self.headerName) header is missing; send t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">"
+            )
         }
         let (timestamp, candidates) = try Self.parse(header)
         let signed = Self.signedBytes(body: body, timestamp: timestamp)
@@ -49,10 +52,16 @@ public struct WebhookSignature: Sendable {
         let age = now.timeIntervalSince1970 - Double(timestamp)
         guard abs(age) <= tolerance else {
             let how = age > 0 ? "\(Int(age)) s old" : "\(Int(-age)) s in the future"
-            throw Self.refusal("stale_signature", "the signed timestamp t=\(timestamp) is \(how); at most \(Int(tolerance)) s either way is accepted (check the sender's clock)")
+            throw Self.refusal(
+                "stale_signature",
+                "the signed timestamp t=\(timestamp) is \(how); at most \(Int(tolerance)) s either way is accepted (check the sender's clock)"
+            )
         }
-        return WebhookProof(timestamp: Date(timeIntervalSince1970: Double(timestamp)), signature: match.hex,
-                            rememberUntil: Date(timeIntervalSince1970: Double(timestamp) + tolerance + 1))
+        return WebhookProof(
+            timestamp: Date(timeIntervalSince1970: Double(timestamp)),
+            signature: match.hex,
+            rememberUntil: Date(timeIntervalSince1970: Double(timestamp) + tolerance + 1)
+        )
     }
 
     /// `t` and every well-formed `v1` of a header; `malformed_signature` naming the fault otherwise.

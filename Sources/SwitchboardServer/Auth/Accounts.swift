@@ -58,7 +58,8 @@ public struct Accounts: Sendable {
     /// wrong password (a dummy hash is checked), so timing does not tell which names exist.
     public func verify(username: String, password: String) async throws -> UserAccount? {
         let user = Username.isValid(username) ? try await store.user(named: username) : nil
-        let stored = user?.passwordHash, cost = bcryptCost
+        let stored = user?.passwordHash
+        let cost = bcryptCost
         let matches = try await NIOThreadPool.singleton.runIfActive {
             Bcrypt.verify(password, hash: stored ?? Self.dummyHash(cost: cost))
         }

@@ -1,6 +1,6 @@
 import Crypto
-import SwitchboardCore
 import Foundation
+import SwitchboardCore
 
 /// Session and token secrets: 32 bytes from the system's CSPRNG, URL-safe base64 without
 /// padding (safe in cookies and headers). Only their SHA-256 is stored, so a leaked database
@@ -26,8 +26,9 @@ enum Secrets {
 
     /// Whether `s` could be a secret we issued: cheap rejection before any store lookup.
     static func isWellFormed(_ s: String) -> Bool {
-        (16...128).contains(s.utf8.count) && s.utf8.allSatisfy { b in
-            (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x5F
-        }
+        (16...128).contains(s.utf8.count)
+            && s.utf8.allSatisfy { b in
+                (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x5F
+            }
     }
 }

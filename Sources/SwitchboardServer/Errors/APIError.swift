@@ -11,7 +11,10 @@ struct APIError: Error, Equatable, CustomStringConvertible {
     var headers: HTTPFields = [:]
 
     init(_ status: HTTPResponse.Status, _ code: String, _ message: String, headers: HTTPFields = [:]) {
-        self.status = status; self.code = code; self.message = message; self.headers = headers
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
     }
 
     var description: String { "\(status.code) \(code): \(message)" }
@@ -29,7 +32,11 @@ struct APIError: Error, Equatable, CustomStringConvertible {
     }
 
     static func bodyTooLarge(limit: Int) -> APIError {
-        .init(.contentTooLarge, "body_too_large", "request body is larger than \(limit) bytes (server.max_body_bytes); attachments count base64-encoded")
+        .init(
+            .contentTooLarge,
+            "body_too_large",
+            "request body is larger than \(limit) bytes (server.max_body_bytes); attachments count base64-encoded"
+        )
     }
 
     /// The hub's own errors map by kind; their codes and messages are written for callers.
@@ -42,7 +49,7 @@ struct APIError: Error, Equatable, CustomStringConvertible {
             self.init(.unauthorized, error.code, error.message, headers: [.wwwAuthenticate: #"Bearer realm="switchboard""#])
         case .forbidden: self.init(.forbidden, error.code, error.message)
         case .unavailable: self.init(.serviceUnavailable, error.code, error.message)
-        case .internal: self = .internalError
+        case .internal: self = .unexpected
         }
     }
 
@@ -51,5 +58,5 @@ struct APIError: Error, Equatable, CustomStringConvertible {
     }
 
     /// What a caller sees for anything unexpected; the detail goes only to the log.
-    static let internalError = APIError(.internalServerError, "internal", "the server failed to handle the request; the error has been logged")
+    static let unexpected = APIError(.internalServerError, "internal", "the server failed to handle the request; the error has been logged")
 }

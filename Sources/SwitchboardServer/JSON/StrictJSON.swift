@@ -62,9 +62,15 @@ struct StrictJSON {
         case UInt8(ascii: "{"): return try parseObject(depth: depth)
         case UInt8(ascii: "["): return try parseArray(depth: depth)
         case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
         default: throw error("unexpected \(describeCurrent()); expected a value")
         }
@@ -74,7 +80,10 @@ struct StrictJSON {
         index += 1  // {
         var members: [String: JSONValue] = [:]
         skipWhitespace()
-        if peek(UInt8(ascii: "}")) { index += 1; return .object(members) }
+        if peek(UInt8(ascii: "}")) {
+            index += 1
+            return .object(members)
+        }
         while true {
             skipWhitespace()
             guard peek(UInt8(ascii: "\"")) else { throw error("unexpected \(describeCurrent()); expected a quoted member name") }
@@ -89,8 +98,14 @@ struct StrictJSON {
                 throw error("member '\(key)' appears more than once", at: keyStart)
             }
             skipWhitespace()
-            if peek(UInt8(ascii: ",")) { index += 1; continue }
-            if peek(UInt8(ascii: "}")) { index += 1; return .object(members) }
+            if peek(UInt8(ascii: ",")) {
+                index += 1
+                continue
+            }
+            if peek(UInt8(ascii: "}")) {
+                index += 1
+                return .object(members)
+            }
             throw error("unexpected \(describeCurrent()); expected ',' or '}' in object")
         }
     }
@@ -99,13 +114,22 @@ struct StrictJSON {
         index += 1  // [
         var elements: [JSONValue] = []
         skipWhitespace()
-        if peek(UInt8(ascii: "]")) { index += 1; return .array(elements) }
+        if peek(UInt8(ascii: "]")) {
+            index += 1
+            return .array(elements)
+        }
         while true {
             skipWhitespace()
             elements.append(try parseValue(depth: depth + 1))
             skipWhitespace()
-            if peek(UInt8(ascii: ",")) { index += 1; continue }
-            if peek(UInt8(ascii: "]")) { index += 1; return .array(elements) }
+            if peek(UInt8(ascii: ",")) {
+                index += 1
+                continue
+            }
+            if peek(UInt8(ascii: "]")) {
+                index += 1
+                return .array(elements)
+            }
             throw error("unexpected \(describeCurrent()); expected ',' or ']' in array")
         }
     }
@@ -209,7 +233,10 @@ struct StrictJSON {
 
     private mutating func skipDigits() throws(JSONSyntaxError) -> Int {
         var n = 0
-        while index < bytes.count, isDigit(bytes[index]) { index += 1; n += 1 }
+        while index < bytes.count, isDigit(bytes[index]) {
+            index += 1
+            n += 1
+        }
         return n
     }
 
@@ -244,9 +271,15 @@ struct StrictJSON {
     /// Line and column (both from 1, columns in bytes) of `offset`, for the message.
     private func error(_ reason: String, at offset: Int? = nil) -> JSONSyntaxError {
         let offset = min(offset ?? index, bytes.count)
-        var line = 1, column = 1
+        var line = 1
+        var column = 1
         for b in bytes[..<offset] {
-            if b == 0x0A { line += 1; column = 1 } else { column += 1 }
+            if b == 0x0A {
+                line += 1
+                column = 1
+            } else {
+                column += 1
+            }
         }
         return JSONSyntaxError(line: line, column: column, reason: reason)
     }

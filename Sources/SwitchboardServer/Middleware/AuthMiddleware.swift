@@ -23,8 +23,9 @@ struct AuthMiddleware: RouterMiddleware {
         // Renewed only after the request was answered, and never over a cookie the handler
         // set itself (logout); the server's expiry and the cookie's lifetime move together.
         guard case .session(let hash) = credential, response.headers[.setCookie] == nil,
-              let secret = request.cookies[SessionCookie.name]?.value,
-              let renewed = try await store.renewSession(tokenHash: hash, now: Date(), ttl: settings.sessionTTL) else {
+            let secret = request.cookies[SessionCookie.name]?.value,
+            let renewed = try await store.renewSession(tokenHash: hash, now: Date(), ttl: settings.sessionTTL)
+        else {
             return response
         }
         response.setCookie(SessionCookie.make(secret: secret, maxAge: Int(renewed.timeIntervalSinceNow.rounded()), secure: settings.secureCookies))
@@ -40,7 +41,8 @@ struct AuthMiddleware: RouterMiddleware {
             let secret = parts[1].trimmingCharacters(in: .whitespaces)
             let hash = Secrets.hash(secret)
             guard Secrets.isWellFormed(secret), let name = try await store.tokenUser(tokenHash: hash),
-                  let user = try await store.requestUser(named: name) else {
+                let user = try await store.requestUser(named: name)
+            else {
                 throw APIError.unauthorized("the bearer token is not valid or has been deleted")
             }
             return (user, .token(tokenHash: hash))
@@ -48,7 +50,8 @@ struct AuthMiddleware: RouterMiddleware {
         if let secret = request.cookies[SessionCookie.name]?.value, !secret.isEmpty {
             let hash = Secrets.hash(secret)
             guard Secrets.isWellFormed(secret), let name = try await store.sessionUser(tokenHash: hash, now: Date()),
-                  let user = try await store.requestUser(named: name) else {
+                let user = try await store.requestUser(named: name)
+            else {
                 throw APIError.unauthorized("the session has expired or was logged out; log in again")
             }
             return (user, .session(tokenHash: hash))
@@ -68,6 +71,15 @@ enum SessionCookie {
 
     /// Tells the browser to forget the cookie.
     static func expired(secure: Bool) -> Cookie {
-        Cookie(name: name, value: "", expires: Date(timeIntervalSince1970: 0), maxAge: 0, path: "/", secure: secure, httpOnly: true, sameSite: .strict)
+        Cookie(
+            name: name,
+            value: "",
+            expires: Date(timeIntervalSince1970: 0),
+            maxAge: 0,
+            path: "/",
+            secure: secure,
+            httpOnly: true,
+            sameSite: .strict
+        )
     }
 }

@@ -12,12 +12,18 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let apiError = Self.apiError(for: error, request: request, logger: context.logger)
-            return try Response.json(ErrorBody(error: apiError.code, message: apiError.message),
-                                     status: apiError.status, headers: apiError.headers)
+            return try Response.json(
+                ErrorBody(error: apiError.code, message: apiError.message),
+                status: apiError.status,
+                headers: apiError.headers
+            )
         }
     }
 
-    struct ErrorBody: Encodable { var error: String; var message: String }
+    struct ErrorBody: Encodable {
+        var error: String
+        var message: String
+    }
 
     static func apiError(for error: any Error, request: Request, logger: Logger) -> APIError {
         switch error {
@@ -36,7 +42,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return fromHTTP(status: e.status, message: nil, headers: [:], request: request)
         default:
             logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
-            return .internalError
+            return .unexpected
         }
     }
 

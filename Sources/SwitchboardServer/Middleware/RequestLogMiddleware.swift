@@ -22,11 +22,15 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     func log(_ request: Request, status: Int, since start: ContinuousClock.Instant, logger: Logger) {
         let elapsed = ContinuousClock.now - start
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        logger.log(level: level, "\(request.method) \(request.uri.path) \(status)", metadata: [
-            "http.method": "\(request.method)",
-            "http.path": "\(request.uri.path)",
-            "http.status": "\(status)",
-            "duration_ms": "\((ms * 10).rounded() / 10)",
-        ])
+        logger.log(
+            level: level,
+            "\(request.method) \(request.uri.path) \(status)",
+            metadata: [
+                "http.method": "\(request.method)",
+                "http.path": "\(request.uri.path)",
+                "http.status": "\(status)",
+                "duration_ms": "\((ms * 10).rounded() / 10)",
+            ]
+        )
     }
 }

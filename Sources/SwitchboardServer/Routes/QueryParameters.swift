@@ -36,7 +36,10 @@ struct QueryParameters {
     func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let v = string(name) else { return nil }
         guard let n = Int(v), range.contains(n) else {
-            throw APIError.badRequest("invalid_parameter", "query parameter '\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            throw APIError.badRequest(
+                "invalid_parameter",
+                "query parameter '\(name)' must be a whole number from \(range.lowerBound) to \(range.upperBound)"
+            )
         }
         return n
     }
@@ -44,7 +47,10 @@ struct QueryParameters {
     func oneOf<T: RawRepresentable>(_ name: String, _ type: T.Type, allowed: [T]) throws -> T? where T.RawValue == String {
         guard let v = string(name) else { return nil }
         guard let value = T(rawValue: v), allowed.contains(where: { $0.rawValue == value.rawValue }) else {
-            throw APIError.badRequest("invalid_parameter", "query parameter '\(name)' must be one of \(allowed.map(\.rawValue).joined(separator: ", ")), not '\(v)'")
+            throw APIError.badRequest(
+                "invalid_parameter",
+                "query parameter '\(name)' must be one of \(allowed.map(\.rawValue).joined(separator: ", ")), not '\(v)'"
+            )
         }
         return value
     }

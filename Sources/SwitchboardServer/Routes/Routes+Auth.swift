@@ -36,7 +36,11 @@ struct TokenView: Encodable {
     var id: String
     var name: String
     var createdAt: Date
-    init(_ t: APIToken) { id = t.id; name = t.name; createdAt = t.createdAt }
+    init(_ t: APIToken) {
+        id = t.id
+        name = t.name
+        createdAt = t.createdAt
+    }
 }
 
 /// The only time the token's secret is shown.
@@ -71,7 +75,9 @@ extension APIEnvironment {
         let secret = Secrets.make()
         let expiresAt = Date().addingTimeInterval(settings.sessionTTL)
         try await store.createSession(tokenHash: Secrets.hash(secret), username: user.username, expiresAt: expiresAt)
-        var response = try Response.json(SessionView(username: user.username, displayName: user.displayName, role: user.role.rawValue, expiresAt: expiresAt))
+        var response = try Response.json(
+            SessionView(username: user.username, displayName: user.displayName, role: user.role.rawValue, expiresAt: expiresAt)
+        )
         response.setCookie(SessionCookie.make(secret: secret, maxAge: Int(settings.sessionTTL), secure: settings.secureCookies))
         context.logger.info("login", metadata: ["user": "\(user.username)"])
         return response
@@ -93,12 +99,20 @@ extension APIEnvironment {
 
     func me(_ context: Context) throws -> Response {
         let user = try context.requireUser()
-        let by = switch context.credential {
-        case .token: "token"
-        case .session, nil: "session"
-        }
-        return try .json(MeView(username: user.username, displayName: user.displayName, role: user.role.rawValue,
-                                createdAt: user.createdAt, authenticatedBy: by))
+        let by =
+            switch context.credential {
+            case .token: "token"
+            case .session, nil: "session"
+            }
+        return try .json(
+            MeView(
+                username: user.username,
+                displayName: user.displayName,
+                role: user.role.rawValue,
+                createdAt: user.createdAt,
+                authenticatedBy: by
+            )
+        )
     }
 
     func listTokens(_ context: Context) async throws -> Response {
@@ -117,8 +131,11 @@ extension APIEnvironment {
         let secret = Secrets.make()
         let token = APIToken(username: user.username, name: name, tokenHash: Secrets.hash(secret))
         try await store.createToken(token)
-        return try .json(CreatedTokenView(token: secret, id: token.id, name: token.name, createdAt: token.createdAt),
-                         status: .created, headers: [.location: "/api/v1/tokens/\(token.id)"])
+        return try .json(
+            CreatedTokenView(token: secret, id: token.id, name: token.name, createdAt: token.createdAt),
+            status: .created,
+            headers: [.location: "/api/v1/tokens/\(token.id)"]
+        )
     }
 
     /// Only the caller's own tokens can be deleted; someone else's id is "not found".

@@ -45,9 +45,12 @@ extension APIEnvironment {
             throw APIError.badRequest(error.code, error.message)
         }
         let result = try await hub.receive(inbound)
-        context.logger.info("inbound message from gateway", metadata: [
-            "connector": "\(connector.name)", "message": "\(result.messageID)", "disposition": "\(result.disposition.rawValue)",
-        ])
+        context.logger.info(
+            "inbound message from gateway",
+            metadata: [
+                "connector": "\(connector.name)", "message": "\(result.messageID)", "disposition": "\(result.disposition.rawValue)",
+            ]
+        )
         return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .switchboardMessageID: result.messageID])
     }
 
@@ -62,7 +65,11 @@ extension APIEnvironment {
             throw APIError.badRequest(error.code, error.message)
         }
         let delivery = try await hub.deliveryReport(
-            connector: connector.name, deliveryID: report.deliveryID, status: report.status, detail: report.detail)
+            connector: connector.name,
+            deliveryID: report.deliveryID,
+            status: report.status,
+            detail: report.detail
+        )
         return try .json(DeliveryReportView(deliveryId: delivery.id, status: delivery.status.rawValue, report: report.status.rawValue))
     }
 
@@ -106,7 +113,8 @@ extension APIEnvironment {
     /// Compares SHA-256 digests byte by byte without stopping early, so neither the time taken
     /// nor the secrets' lengths tell how much of a guess was right.
     static func sameSecret(_ given: String, _ expected: String) -> Bool {
-        let a = SHA256.hash(data: Data(given.utf8)), b = SHA256.hash(data: Data(expected.utf8))
+        let a = SHA256.hash(data: Data(given.utf8))
+        let b = SHA256.hash(data: Data(expected.utf8))
         var difference: UInt8 = 0
         for (x, y) in zip(a, b) { difference |= x ^ y }
         return difference == 0

@@ -43,8 +43,11 @@ extension APIEnvironment {
     func createContact(_ request: Request, _ context: Context) async throws -> Response {
         _ = try context.requireUser()
         let body = try await request.decodeBody(ContactBody.self, limit: maxBodyBytes).value
-        let contact = Contact(name: try Self.contactName(body.name), addresses: try Self.addresses(body.addresses ?? []),
-                              username: try await linkableUsername(body.username, contactID: nil))
+        let contact = Contact(
+            name: try Self.contactName(body.name),
+            addresses: try Self.addresses(body.addresses ?? []),
+            username: try await linkableUsername(body.username, contactID: nil)
+        )
         try await store.createContact(contact)
         return try .json(ContactView(contact), status: .created, headers: [.location: "/api/v1/contacts/\(contact.id)"])
     }
@@ -62,7 +65,8 @@ extension APIEnvironment {
     func patchContact(_ request: Request, _ context: Context) async throws -> Response {
         var contact = try await existingContact(context)
         let decoded = try await request.decodeBody(ContactPatchBody.self, limit: maxBodyBytes)
-        let body = decoded.value, sent = decoded.json
+        let body = decoded.value
+        let sent = decoded.json
         if sent["name"] != nil {
             guard let name = body.name else { throw APIError.unprocessable("invalid_name", "'name' must not be null") }
             contact.name = try Self.contactName(name)
@@ -108,7 +112,10 @@ extension APIEnvironment {
         for text in raw {
             let address = try Address(parsing: text)
             if case .user = address {
-                throw APIError.unprocessable("invalid_address", "invalid address '\(text)': a contact cannot have a user: address; link it with 'username' instead")
+                throw APIError.unprocessable(
+                    "invalid_address",
+                    "invalid address '\(text)': a contact cannot have a user: address; link it with 'username' instead"
+                )
             }
             if !out.contains(address) { out.append(address) }
         }

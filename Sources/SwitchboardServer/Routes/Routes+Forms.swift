@@ -22,9 +22,13 @@ struct FormSubmissionView: Encodable {
     var receivedAt: Date
 
     init(_ f: FormSubmission) {
-        id = f.id; messageId = f.messageID; formId = f.formID; version = f.version
+        id = f.id
+        messageId = f.messageID
+        formId = f.formID
+        version = f.version
         fields = f.fields.map { FormFieldView(path: $0.path, value: $0.value) }
-        error = f.error; receivedAt = f.receivedAt
+        error = f.error
+        receivedAt = f.receivedAt
     }
 }
 

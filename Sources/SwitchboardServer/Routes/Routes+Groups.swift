@@ -46,7 +46,10 @@ extension APIEnvironment {
         _ = try context.requireUser()
         let body = try await request.decodeBody(GroupBody.self, limit: maxBodyBytes).value
         guard ContactGroup.isValidName(body.name) else {
-            throw APIError.unprocessable("invalid_group_name", "group name must be 1-64 characters of a-z, 0-9, '.', '_' or '-' (it is used in group:NAME)")
+            throw APIError.unprocessable(
+                "invalid_group_name",
+                "group name must be 1-64 characters of a-z, 0-9, '.', '_' or '-' (it is used in group:NAME)"
+            )
         }
         if try await store.group(named: body.name) != nil {
             throw APIError.conflict("group_exists", "a group named '\(body.name)' already exists")
@@ -59,9 +62,15 @@ extension APIEnvironment {
     func groupDetail(_ context: Context) async throws -> Response {
         let group = try await existingGroup(context)
         let members = try await store.members(group: group.name)
-        return try .json(GroupDetailView(name: group.name, description: group.description, createdAt: group.createdAt,
-                                         members: members.map(ContactView.init),
-                                         warnings: members.flatMap { hub.membershipWarnings(for: $0, group: group.name) }))
+        return try .json(
+            GroupDetailView(
+                name: group.name,
+                description: group.description,
+                createdAt: group.createdAt,
+                members: members.map(ContactView.init),
+                warnings: members.flatMap { hub.membershipWarnings(for: $0, group: group.name) }
+            )
+        )
     }
 
     func updateGroup(_ request: Request, _ context: Context) async throws -> Response {
@@ -95,9 +104,14 @@ extension APIEnvironment {
             throw APIError.unprocessable("unknown_contact", "no contact with id '\(body.contactID)'")
         }
         try await store.addMember(group: group.name, contactID: contact.id)
-        return try .json(MembershipView(group: group.name, contact: ContactView(contact),
-                                        warnings: hub.membershipWarnings(for: contact, group: group.name)),
-                         status: .created)
+        return try .json(
+            MembershipView(
+                group: group.name,
+                contact: ContactView(contact),
+                warnings: hub.membershipWarnings(for: contact, group: group.name)
+            ),
+            status: .created
+        )
     }
 
     func removeMember(_ context: Context) async throws -> Response {

@@ -63,7 +63,8 @@ extension APIEnvironment {
         let user = try context.requireUser()
         let raw = try context.parameters.require("id")
         guard let id = Int64(raw), let item = try await store.inboxItem(id: id, viewer: user.username),
-              item.owner == nil || item.owner == user.username else {
+            item.owner == nil || item.owner == user.username
+        else {
             throw APIError.notFound("inbox_item_not_found", "no inbox item with id '\(raw)'")
         }
         return item

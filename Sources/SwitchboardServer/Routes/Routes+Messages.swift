@@ -51,14 +51,27 @@ extension APIEnvironment {
         guard let name = body.template else {
             if data != nil { throw APIError.badRequest("unexpected_data", "'data' is only used with 'template'") }
             guard let text = body.text else { throw APIError.invalidJSON("missing required field 'text' (or name a 'template')") }
-            return SendRequest(to: body.to, text: text, subject: body.subject, html: body.html, severity: body.severity, attachments: body.attachments)
+            return SendRequest(
+                to: body.to,
+                text: text,
+                subject: body.subject,
+                html: body.html,
+                severity: body.severity,
+                attachments: body.attachments
+            )
         }
         if body.text != nil || body.html != nil {
             throw APIError.badRequest("template_conflict", "with 'template', the text and HTML come from the template; leave out 'text' and 'html'")
         }
         let rendered = try templates.render(name, data: data)
-        return SendRequest(to: body.to, text: rendered.text, subject: body.subject ?? rendered.subject, html: rendered.html,
-                           severity: body.severity, attachments: body.attachments)
+        return SendRequest(
+            to: body.to,
+            text: rendered.text,
+            subject: body.subject ?? rendered.subject,
+            html: rendered.html,
+            severity: body.severity,
+            attachments: body.attachments
+        )
     }
 
     /// Printable ASCII, 1 to 255 characters (a UUID is typical); absent means no idempotency.
@@ -66,9 +79,12 @@ extension APIEnvironment {
         let values = request.headers[values: .idempotencyKey]
         guard let key = values.first else { return nil }
         guard values.count == 1, (1...Self.maxIdempotencyKeyLength).contains(key.utf8.count),
-              key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
-            throw APIError.badRequest("invalid_idempotency_key",
-                                      "Idempotency-Key must be given once, as 1 to \(Self.maxIdempotencyKeyLength) printable ASCII characters without spaces")
+            key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E })
+        else {
+            throw APIError.badRequest(
+                "invalid_idempotency_key",
+                "Idempotency-Key must be given once, as 1 to \(Self.maxIdempotencyKeyLength) printable ASCII characters without spaces"
+            )
         }
         return key
     }

@@ -25,7 +25,9 @@ struct DurationValue: Decodable, Equatable {
         }
         guard let value, value.isFinite, value >= 0 else {
             throw DecodingError.dataCorruptedError(
-                in: c, debugDescription: "expected a duration such as 30s, 5m, 1h or 2d, or a number of seconds, not negative")
+                in: c,
+                debugDescription: "expected a duration such as 30s, 5m, 1h or 2d, or a number of seconds, not negative"
+            )
         }
         seconds = value
     }
@@ -35,7 +37,10 @@ struct QueueCancelBody: APIRequestBody {
     var minAge: DurationValue
     var channel: String?
     var reason: String?
-    enum CodingKeys: String, CodingKey { case minAge = "min_age", channel, reason }
+    enum CodingKeys: String, CodingKey {
+        case minAge = "min_age"
+        case channel, reason
+    }
     static let shape = JSONShape.keys("min_age", "channel", "reason")
 }
 
@@ -119,7 +124,10 @@ extension APIEnvironment {
         let reason = try Self.reason(body.reason) ?? "cancelled from the queue: older than \(Self.describe(body.minAge.seconds))"
         let cutoff = Date().addingTimeInterval(-body.minAge.seconds)
         let cancelled = try await store.cancelPending(createdBefore: cutoff, channel: channel, status: .cancelled, reason: reason, by: admin.username)
-        context.logger.info("queue cancelled", metadata: ["count": "\(cancelled)", "channel": "\(channel?.rawValue ?? "all")", "by": "\(admin.username)"])
+        context.logger.info(
+            "queue cancelled",
+            metadata: ["count": "\(cancelled)", "channel": "\(channel?.rawValue ?? "all")", "by": "\(admin.username)"]
+        )
         return try .json(CancelledView(cancelled: cancelled))
     }
 
@@ -184,10 +192,13 @@ extension APIEnvironment {
         guard let delivery = try await store.delivery(id: id) else { throw Self.deliveryNotFound(id) }
         async let attempts = store.attempts(deliveryID: id)
         async let changes = store.statusChanges(deliveryID: id)
-        return try .json(DeliveryHistoryView(
-            delivery: DeliveryDetailView(delivery),
-            attempts: try await attempts.map(AttemptView.init),
-            statusChanges: try await changes.map(StatusChangeView.init)))
+        return try .json(
+            DeliveryHistoryView(
+                delivery: DeliveryDetailView(delivery),
+                attempts: try await attempts.map(AttemptView.init),
+                statusChanges: try await changes.map(StatusChangeView.init)
+            )
+        )
     }
 
     /// An operator's hand-made change, with a reason that is kept; illegal moves are 409.
@@ -197,7 +208,9 @@ extension APIEnvironment {
         let body = try await request.decodeBody(DeliveryStatusBody.self, limit: maxBodyBytes).value
         guard let status = DeliveryStatus(rawValue: body.status) else {
             throw APIError.unprocessable(
-                "invalid_status", "'status' must be one of \(DeliveryStatus.allCases.map(\.rawValue).joined(separator: ", ")), not '\(body.status)'")
+                "invalid_status",
+                "'status' must be one of \(DeliveryStatus.allCases.map(\.rawValue).joined(separator: ", ")), not '\(body.status)'"
+            )
         }
         guard let reason = try Self.reason(body.reason) else {
             throw APIError.unprocessable("missing_reason", "'reason' must say why; it is kept with the change")

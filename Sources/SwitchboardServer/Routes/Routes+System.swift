@@ -20,8 +20,11 @@ extension APIEnvironment {
             var buffer: [UInt8] = []
             buffer.reserveCapacity(16 * 1024)
             registry.emit(into: &buffer)
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: buffer))
+            )
         }
     }
 
@@ -40,7 +43,10 @@ extension APIEnvironment {
         guard let document = openAPIDocument else {
             throw APIError(.serviceUnavailable, "unavailable", "the OpenAPI document is not installed")
         }
-        return Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: document)))
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/yaml; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: document))
+        )
     }
 }

@@ -24,7 +24,10 @@ struct InboundResultView: Encodable {
     var replies: [String]
 
     init(_ r: InboundResult) {
-        messageId = r.messageID; disposition = r.disposition.rawValue; inboxItemId = r.inboxItemID; replies = r.replies
+        messageId = r.messageID
+        disposition = r.disposition.rawValue
+        inboxItemId = r.inboxItemID
+        replies = r.replies
     }
 }
 
@@ -41,8 +44,16 @@ struct SentItemView: Encodable {
     var sentAt: Date
 
     init(_ s: BucketConnector.SentItem) {
-        connector = s.connector; deliveryId = s.deliveryID; messageId = s.messageID; to = s.to.description
-        subject = s.subject; text = s.text; html = s.html; attachments = s.attachments; receiptId = s.receiptID; sentAt = s.sentAt
+        connector = s.connector
+        deliveryId = s.deliveryID
+        messageId = s.messageID
+        to = s.to.description
+        subject = s.subject
+        text = s.text
+        html = s.html
+        attachments = s.attachments
+        receiptId = s.receiptID
+        sentAt = s.sentAt
     }
 }
 

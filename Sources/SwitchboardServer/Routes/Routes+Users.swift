@@ -8,7 +8,10 @@ struct UserCreateBody: APIRequestBody {
     var password: String
     var role: String
     var displayName: String?
-    enum CodingKeys: String, CodingKey { case username, password, role, displayName = "display_name" }
+    enum CodingKeys: String, CodingKey {
+        case username, password, role
+        case displayName = "display_name"
+    }
     static let shape = JSONShape.keys("username", "password", "role", "display_name")
 }
 

@@ -42,13 +42,18 @@ extension APIEnvironment {
         let name = try context.parameters.require("name")
         let header = request.headers[.switchboardSignature]
         guard let header, !header.isEmpty else {
-            throw APIError(.unauthorized, "missing_signature",
-                           "the X-Switchboard-Signature header is missing; send t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">")
+            throw APIError(
+                .unauthorized,
+                "missing_signature",
+                "the X-Switchboard-Signature header is missing; send t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">"
+            )
         }
         guard let connector = hub.connectors[name] as? any WebhookReceiver else {
             throw APIError.notFound("unknown_connector", "no connector named '\(name)' takes webhooks")
         }
-        guard let type = request.headers[.contentType]?.lowercased(), type.split(separator: ";").first?.trimmingCharacters(in: .whitespaces) == "application/json" else {
+        guard let type = request.headers[.contentType]?.lowercased(),
+            type.split(separator: ";").first?.trimmingCharacters(in: .whitespaces) == "application/json"
+        else {
             throw APIError(.unsupportedMediaType, "unsupported_media_type", "send the body as application/json")
         }
         let bytes = try await Self.collect(request, limit: connector.maxInboundBytes)
@@ -73,8 +78,13 @@ extension APIEnvironment {
         // The sender's own id names the event across retries it signs anew; without one, the
         // signature names this exact request.
         let key = body.id.map { "id:\($0)" } ?? "sig:\(proof.signature)"
-        let inbound = InboundMessage(connector: name, from: from, text: body.text, receivedAt: Date(),
-                                     replayKey: ReplayKey(connector: name, key: key, expiresAt: proof.rememberUntil))
+        let inbound = InboundMessage(
+            connector: name,
+            from: from,
+            text: body.text,
+            receivedAt: Date(),
+            replayKey: ReplayKey(connector: name, key: key, expiresAt: proof.rememberUntil)
+        )
         let result = try await hub.receive(inbound)
         context.logger.info("inbound webhook", metadata: ["connector": "\(name)", "message": "\(result.messageID)"])
         return try .json(WebhookAcceptedView(messageId: result.messageID, inboxItemId: result.inboxItemID), status: .accepted)

@@ -43,7 +43,10 @@ public struct MessageTemplates: @unchecked Sendable {
         settings.flatMap { t in
             [("subject", t.subject, true), ("text", t.text, true), ("html", t.html, false)].compactMap { part, source, plain in
                 guard let source else { return nil }
-                do { _ = try template(source, plainText: plain); return nil } catch {
+                do {
+                    _ = try template(source, plainText: plain)
+                    return nil
+                } catch {
                     return "templates.\(t.name).\(part): the Mustache template does not compile: \(describe(error, plainText: plain))"
                 }
             }
@@ -51,9 +54,11 @@ public struct MessageTemplates: @unchecked Sendable {
     }
 
     static func compile(_ t: MessageTemplateSettings) throws -> Compiled {
-        Compiled(subject: try t.subject.map { try template($0, plainText: true) },
-                 text: try template(t.text, plainText: true),
-                 html: try t.html.map { try template($0, plainText: false) })
+        Compiled(
+            subject: try t.subject.map { try template($0, plainText: true) },
+            text: try template(t.text, plainText: true),
+            html: try t.html.map { try template($0, plainText: false) }
+        )
     }
 
     static func template(_ source: String, plainText: Bool) throws -> MustacheTemplate {
@@ -84,10 +89,14 @@ public struct MessageTemplates: @unchecked Sendable {
         let rendered = Rendered(
             subject: template.subject?.render(root).replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " "),
             text: template.text.render(root),
-            html: template.html?.render(root))
+            html: template.html?.render(root)
+        )
         let missing = root.missing
         if !missing.isEmpty {
-            throw .badRequest("missing_data", "template '\(name)' uses \(missing.map { "'\($0)'" }.joined(separator: ", ")), which 'data' does not have")
+            throw .badRequest(
+                "missing_data",
+                "template '\(name)' uses \(missing.map { "'\($0)'" }.joined(separator: ", ")), which 'data' does not have"
+            )
         }
         return rendered
     }

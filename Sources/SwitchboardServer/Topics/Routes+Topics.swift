@@ -11,7 +11,8 @@ extension APIEnvironment {
                 guard topic.chatPage else { throw APIError.notFound("not_found", "topic '\(topic.name)' has no chat page") }
                 var headers = HTTPFields()
                 headers[.contentType] = "text/html; charset=utf-8"
-                headers[.contentSecurityPolicy] = "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:"
+                headers[.contentSecurityPolicy] =
+                    "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:"
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(string: TopicChatPage.html(for: topic))))
             }
         }

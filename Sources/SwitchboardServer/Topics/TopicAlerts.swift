@@ -30,10 +30,18 @@ struct TopicAlerts: Sendable {
                 // Recipients, subject and text are plain text (an SMS must read "R&D", not
                 // "R&amp;D"); only the HTML part escapes, as Mustache does by default.
                 func plain(_ source: String) throws -> MustacheTemplate { try MessageTemplates.template(source, plainText: true) }
-                t[topic.name] = Templates(to: try a.to.map(plain), subject: try a.subject.map(plain),
-                                          text: try plain(a.text), html: try a.html.map { try MustacheTemplate(string: $0) }, methods: a.methods)
+                t[topic.name] = Templates(
+                    to: try a.to.map(plain),
+                    subject: try a.subject.map(plain),
+                    text: try plain(a.text),
+                    html: try a.html.map { try MustacheTemplate(string: $0) },
+                    methods: a.methods
+                )
             } catch {
-                logger.error("topic alert template does not compile; alerts are off for this topic", metadata: ["topic": "\(topic.name)", "error": "\(error)"])
+                logger.error(
+                    "topic alert template does not compile; alerts are off for this topic",
+                    metadata: ["topic": "\(topic.name)", "error": "\(error)"]
+                )
             }
         }
         self.templates = t
@@ -64,8 +72,13 @@ struct TopicAlerts: Sendable {
         for (k, v) in change.row.values { context[k] = v.text ?? "" }
         let to = t.to.map { $0.render(context).trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
             .map { $0.contains(":") ? $0 : "mailto:" + $0 }
-        let request = SendRequest(to: to, text: t.text.render(context), subject: t.subject?.render(context)
-            .replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " "), html: t.html?.render(context))
+        let request = SendRequest(
+            to: to,
+            text: t.text.render(context),
+            subject: t.subject?.render(context)
+                .replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " "),
+            html: t.html?.render(context)
+        )
         do {
             _ = try await hub.send(request, sender: principal?.id ?? "topic:\(topic.name)", idempotencyKey: "topic-alert-\(id)")
         } catch let error as SwitchboardError where error.kind == .invalid || error.kind == .conflict {
@@ -74,7 +87,10 @@ struct TopicAlerts: Sendable {
             logger.error("topic alert not queued", metadata: ["topic": "\(topic.name)", "id": "\(change.row.id)", "error": "\(error)"])
         } catch {
             // Left pending: the next start replays it.
-            logger.error("topic alert not queued yet; kept for the next start", metadata: ["topic": "\(topic.name)", "id": "\(change.row.id)", "error": "\(error)"])
+            logger.error(
+                "topic alert not queued yet; kept for the next start",
+                metadata: ["topic": "\(topic.name)", "id": "\(change.row.id)", "error": "\(error)"]
+            )
             return
         }
         do { try await topics.clearAlert(id) } catch {
@@ -98,4 +114,3 @@ struct TopicAlerts: Sendable {
         }
     }
 }
-

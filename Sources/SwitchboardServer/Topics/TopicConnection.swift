@@ -30,7 +30,9 @@ struct TopicConnection: Sendable {
                 case .binary: throw .init(error: .invalid("invalid_frame", "frames must be JSON text, not binary"))
                 case .invalidUTF8: throw .init(error: .invalid("invalid_frame", "the frame is not valid UTF-8 text"))
                 case .tooLarge(let size):
-                    throw .init(error: .invalid("frame_too_large", "the frame is \(size) bytes; this topic takes at most \(limit) bytes (max_frame_bytes)"))
+                    throw .init(
+                        error: .invalid("frame_too_large", "the frame is \(size) bytes; this topic takes at most \(limit) bytes (max_frame_bytes)")
+                    )
                 case .text(let text):
                     let frame = try TopicFrameDecoder.decode(text)
                     frames.append(frame)

@@ -22,7 +22,10 @@ enum TopicFrameDecoder {
         var ref: String?
         switch object["_ref"] {
         case nil: break
-        case .string(let s)?: var out = ""; TopicJSON.quote(s, into: &out); ref = out
+        case .string(let s)?:
+            var out = ""
+            TopicJSON.quote(s, into: &out)
+            ref = out
         case .number(let n)?: ref = n
         default: throw Failure(error: .invalid("invalid_frame", "'_ref' must be a string or a number"))
         }
@@ -37,7 +40,9 @@ enum TopicFrameDecoder {
             switch key {
             case "_method", "_ref": continue
             case "_alert":
-                guard case .bool(let b) = value else { throw Failure(error: .invalid("invalid_frame", "'_alert' must be true or false"), method: m, ref: ref) }
+                guard case .bool(let b) = value else {
+                    throw Failure(error: .invalid("invalid_frame", "'_alert' must be true or false"), method: m, ref: ref)
+                }
                 frame.alert = b
             case _ where key.hasPrefix("_"):
                 throw Failure(error: .invalid("unknown_field", "unknown control field '\(key)'; known: _method, _alert, _ref"), method: m, ref: ref)
@@ -47,7 +52,11 @@ enum TopicFrameDecoder {
                 case .bool(let b): frame.fields[key] = .bool(b)
                 case .string(let s): frame.fields[key] = .text(s)
                 case .number(let n):
-                    if let i = Int64(n) { frame.fields[key] = .integer(i) } else if let d = Double(n), d.isFinite { frame.fields[key] = .real(d) } else {
+                    if let i = Int64(n) {
+                        frame.fields[key] = .integer(i)
+                    } else if let d = Double(n), d.isFinite {
+                        frame.fields[key] = .real(d)
+                    } else {
                         throw Failure(error: .invalid("invalid_value", "'\(key)': \(n) is out of range"), method: m, ref: ref)
                     }
                 case .array, .object:

@@ -34,7 +34,10 @@ final class TopicFrameQueue: Sendable {
     /// Everything queued, or `nil` (and the claim given up) when nothing is.
     func take() -> [TopicInbound]? {
         state.withLock { s in
-            if s.items.isEmpty { s.running = false; return nil }
+            if s.items.isEmpty {
+                s.running = false
+                return nil
+            }
             defer { s.items = [] }
             return s.items
         }

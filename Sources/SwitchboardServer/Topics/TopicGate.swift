@@ -24,7 +24,11 @@ struct TopicGate: Sendable {
         var principal: TopicPrincipal?
         if let login { principal = try await self.principal(for: login.user, topic: topic) }
         guard topic.read.allows(principal) else {
-            if principal == nil { throw APIError.unauthorized("topic '\(topic.name)' needs a login: send the session cookie, 'Authorization: Bearer <token>' or ?token=") }
+            if principal == nil {
+                throw APIError.unauthorized(
+                    "topic '\(topic.name)' needs a login: send the session cookie, 'Authorization: Bearer <token>' or ?token="
+                )
+            }
             throw APIError.forbidden("you may not read topic '\(topic.name)'")
         }
         do {
@@ -57,7 +61,8 @@ struct TopicGate: Sendable {
         if let secret = Self.cookie(SessionCookie.name, in: headers), !secret.isEmpty {
             let hash = Secrets.hash(secret)
             guard Secrets.isWellFormed(secret), let name = try await store.sessionUser(tokenHash: hash, now: Date()),
-                  let user = try await store.user(named: name) else {
+                let user = try await store.user(named: name)
+            else {
                 throw APIError.unauthorized("the session has expired or was logged out; log in again")
             }
             return (user, .session(tokenHash: hash))
@@ -68,7 +73,8 @@ struct TopicGate: Sendable {
     func tokenUser(_ secret: String) async throws -> (user: UserAccount, credential: SwitchboardRequestContext.Credential) {
         let hash = Secrets.hash(secret)
         guard Secrets.isWellFormed(secret), let name = try await store.tokenUser(tokenHash: hash),
-              let user = try await store.user(named: name) else {
+            let user = try await store.user(named: name)
+        else {
             throw APIError.unauthorized("the bearer token is not valid or has been deleted")
         }
         return (user, .token(tokenHash: hash))

@@ -35,7 +35,8 @@ struct TopicServerChannel: ServerChildChannel, HTTPChannelHandler {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let role = NIOLoopBoundBox<TopicSocketHandler.Role?>(nil, eventLoop: channel.eventLoop)
-            let endpoints = self.endpoints, http1 = self.http1
+            let endpoints = self.endpoints
+            let http1 = self.http1
             let upgrader = NIOTypedWebSocketServerUpgrader<Upgrade>(
                 maxFrameSize: endpoints.transportFrameLimit,
                 shouldUpgrade: { channel, head in

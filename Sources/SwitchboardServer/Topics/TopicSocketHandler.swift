@@ -45,7 +45,9 @@ final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var closer: Scheduled<Void>?
 
     init(role: Role, endpoints: TopicEndpoints, logger: Logger) {
-        self.role = role; self.endpoints = endpoints; self.logger = logger
+        self.role = role
+        self.endpoints = endpoints
+        self.logger = logger
     }
 
     // MARK: - Lifecycle
@@ -59,7 +61,9 @@ final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .subscriber(let admission):
             let interval = TimeAmount.seconds(Int64(admission.topic.pingInterval))
             pinger = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in me.value.ping() }
-            let hub = endpoints.hub, logger = self.logger, loop = context.eventLoop
+            let hub = endpoints.hub
+            let logger = self.logger
+            let loop = context.eventLoop
             Task {
                 do {
                     let subscription = try await hub.subscribe(admission.topic, principal: admission.principal, query: admission.query)
@@ -85,14 +89,20 @@ final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func stop() {
         closed = true
         subscription?.cancel()
-        pinger?.cancel(); pinger = nil
-        closer?.cancel(); closer = nil
+        pinger?.cancel()
+        pinger = nil
+        closer?.cancel()
+        closer = nil
     }
 
     private func attach(_ subscription: TopicSubscription) {
-        guard !closed, !closing else { subscription.cancel(); return }
+        guard !closed, !closing else {
+            subscription.cancel()
+            return
+        }
         self.subscription = subscription
-        let me = NIOLoopBound(self, eventLoop: context!.eventLoop), loop = context!.eventLoop
+        let me = NIOLoopBound(self, eventLoop: context!.eventLoop)
+        let loop = context!.eventLoop
         subscription.onFrames { loop.execute { me.value.drain() } }
         startAnswering()
         resumeReading()
@@ -164,7 +174,9 @@ final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// frame and 4401, as a refused connection would be.
     private func recheckCredential(_ context: ChannelHandlerContext) {
         guard case .subscriber(let admission) = role, let credential = admission.credential, let user = admission.principal?.id else { return }
-        let gate = endpoints.gate, logger = self.logger, loop = context.eventLoop
+        let gate = endpoints.gate
+        let logger = self.logger
+        let loop = context.eventLoop
         let me = NIOLoopBound(self, eventLoop: loop)
         Task {
             do {
@@ -196,7 +208,10 @@ final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard frame.maskKey != nil, frame.reservedBits.isEmpty else { return protocolError("frames must be masked, without reserved bits") }
         switch frame.opcode {
         case .connectionClose:
-            if closing { context.close(promise: nil); return }
+            if closing {
+                context.close(promise: nil)
+                return
+            }
             // Echo the client's status code (RFC 6455 §5.5.1), then end the connection.
             closing = true
             subscription?.cancel()
@@ -241,7 +256,9 @@ final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func startAnswering() {
         guard let subscription, case .subscriber(let admission) = role, inbound.claim() else { return }
         let connection = TopicConnection(hub: endpoints.hub, alerts: endpoints.alerts, admission: admission, logger: logger)
-        let queue = inbound, me = NIOLoopBound(self, eventLoop: context!.eventLoop), loop = context!.eventLoop
+        let queue = inbound
+        let me = NIOLoopBound(self, eventLoop: context!.eventLoop)
+        let loop = context!.eventLoop
         Task {
             while let items = queue.take() {
                 await connection.handle(items, subscription)
@@ -255,7 +272,10 @@ final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// while the client takes what it is sent: one that writes without reading its answers
     /// is slowed down by TCP instead of making the hub hold its acks.
     func read(context: ChannelHandlerContext) {
-        guard mayRead(context) else { readHeld = true; return }
+        guard mayRead(context) else {
+            readHeld = true
+            return
+        }
         context.read()
     }
 

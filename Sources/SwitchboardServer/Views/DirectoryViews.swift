@@ -14,7 +14,11 @@ struct ContactView: Encodable {
     var createdAt: Date
 
     init(_ c: Contact) {
-        id = c.id; name = c.name; addresses = c.addresses.map(\.description); username = c.username; createdAt = c.createdAt
+        id = c.id
+        name = c.name
+        addresses = c.addresses.map(\.description)
+        username = c.username
+        createdAt = c.createdAt
     }
 }
 
@@ -22,7 +26,11 @@ struct GroupView: Encodable {
     var name: String
     @ExplicitNull var description: String?
     var createdAt: Date
-    init(_ g: ContactGroup) { name = g.name; description = g.description; createdAt = g.createdAt }
+    init(_ g: ContactGroup) {
+        name = g.name
+        description = g.description
+        createdAt = g.createdAt
+    }
 }
 
 /// A group with its members and the warnings about members lacking a phone or an email.
@@ -47,5 +55,10 @@ struct UserView: Encodable {
     @ExplicitNull var displayName: String?
     var role: String
     var createdAt: Date
-    init(_ u: UserAccount) { username = u.username; displayName = u.displayName; role = u.role.rawValue; createdAt = u.createdAt }
+    init(_ u: UserAccount) {
+        username = u.username
+        displayName = u.displayName
+        role = u.role.rawValue
+        createdAt = u.createdAt
+    }
 }

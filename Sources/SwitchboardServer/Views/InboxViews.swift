@@ -15,9 +15,16 @@ struct InboxMessageView: Encodable {
     var createdAt: Date
 
     init(_ m: Message) {
-        id = m.id; from = m.origin?.from.description ?? m.sender; to = m.origin?.to?.description
-        connector = m.origin?.connector; subject = m.subject; text = m.text; html = m.html
-        severity = m.severity.rawValue; attachments = m.attachments.map(AttachmentInfo.init); createdAt = m.createdAt
+        id = m.id
+        from = m.origin?.from.description ?? m.sender
+        to = m.origin?.to?.description
+        connector = m.origin?.connector
+        subject = m.subject
+        text = m.text
+        html = m.html
+        severity = m.severity.rawValue
+        attachments = m.attachments.map(AttachmentInfo.init)
+        createdAt = m.createdAt
     }
 }
 
@@ -32,7 +39,11 @@ struct InboxItemView: Encodable {
     @ExplicitNull var formSubmissionId: String?
 
     init(_ item: InboxItem) {
-        id = item.id; message = InboxMessageView(item.message); owner = item.owner; read = item.read; receivedAt = item.receivedAt
+        id = item.id
+        message = InboxMessageView(item.message)
+        owner = item.owner
+        read = item.read
+        receivedAt = item.receivedAt
         formSubmissionId = item.formSubmissionID
     }
 }
@@ -42,7 +53,10 @@ struct InboxPageView: Encodable {
     var items: [InboxItemView]
     @ExplicitNull var nextCursor: String?
 
-    init(_ page: InboxPage) { items = page.items.map(InboxItemView.init); nextCursor = page.nextCursor.map(String.init) }
+    init(_ page: InboxPage) {
+        items = page.items.map(InboxItemView.init)
+        nextCursor = page.nextCursor.map(String.init)
+    }
 }
 
 struct UnreadCountView: Encodable {

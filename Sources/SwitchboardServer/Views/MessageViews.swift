@@ -11,7 +11,11 @@ struct AttachmentInfo: Encodable {
     var contentType: String
     var size: Int
 
-    init(_ a: Attachment) { filename = a.filename; contentType = a.contentType; size = a.data.count }
+    init(_ a: Attachment) {
+        filename = a.filename
+        contentType = a.contentType
+        size = a.data.count
+    }
 }
 
 /// The answer to a send: what was accepted and who will get it.
@@ -51,10 +55,18 @@ struct DeliveryView: Encodable {
     var updatedAt: Date
 
     init(_ d: Delivery) {
-        id = d.id; address = d.address.description; channel = d.channel.rawValue; status = d.status.rawValue
-        attempts = d.attempts; nextAttemptAt = d.nextAttemptAt; pinnedConnector = d.pinnedConnector
-        connector = d.connector; receiptId = d.receiptID; lastError = d.lastError
-        createdAt = d.createdAt; updatedAt = d.updatedAt
+        id = d.id
+        address = d.address.description
+        channel = d.channel.rawValue
+        status = d.status.rawValue
+        attempts = d.attempts
+        nextAttemptAt = d.nextAttemptAt
+        pinnedConnector = d.pinnedConnector
+        connector = d.connector
+        receiptId = d.receiptID
+        lastError = d.lastError
+        createdAt = d.createdAt
+        updatedAt = d.updatedAt
     }
 }
 
@@ -63,7 +75,11 @@ struct OriginView: Encodable {
     var connector: String
     var from: String
     @ExplicitNull var to: String?
-    init(_ o: Origin) { connector = o.connector; from = o.from.description; to = o.to?.description }
+    init(_ o: Origin) {
+        connector = o.connector
+        from = o.from.description
+        to = o.to?.description
+    }
 }
 
 /// A message with its deliveries and the warnings given when it was accepted.
@@ -83,9 +99,17 @@ struct MessageView: Encodable {
 
     init(_ record: MessageRecord) {
         let m = record.message
-        id = m.id; direction = m.direction.rawValue; sender = m.sender; subject = m.subject; text = m.text
-        html = m.html; severity = m.severity.rawValue; attachments = m.attachments.map(AttachmentInfo.init)
-        createdAt = m.createdAt; origin = m.origin.map(OriginView.init)
-        deliveries = record.deliveries.map(DeliveryView.init); warnings = record.warnings
+        id = m.id
+        direction = m.direction.rawValue
+        sender = m.sender
+        subject = m.subject
+        text = m.text
+        html = m.html
+        severity = m.severity.rawValue
+        attachments = m.attachments.map(AttachmentInfo.init)
+        createdAt = m.createdAt
+        origin = m.origin.map(OriginView.init)
+        deliveries = record.deliveries.map(DeliveryView.init)
+        warnings = record.warnings
     }
 }

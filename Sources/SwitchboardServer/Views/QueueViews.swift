@@ -14,8 +14,11 @@ struct PendingRecipientView: Encodable {
     var highestSeverity: String
 
     init(_ r: PendingRecipient) {
-        address = r.address.description; channel = r.channel.rawValue; count = r.count
-        oldest = r.oldest; highestSeverity = r.highestSeverity.rawValue
+        address = r.address.description
+        channel = r.channel.rawValue
+        count = r.count
+        oldest = r.oldest
+        highestSeverity = r.highestSeverity.rawValue
     }
 }
 
@@ -24,7 +27,10 @@ struct DeliveryDetailView: Encodable {
     var delivery: DeliveryView
     var messageId: String
 
-    init(_ d: Delivery) { delivery = DeliveryView(d); messageId = d.messageID }
+    init(_ d: Delivery) {
+        delivery = DeliveryView(d)
+        messageId = d.messageID
+    }
 
     private enum CodingKeys: String, CodingKey { case messageId }
 
@@ -45,8 +51,11 @@ struct QueuedDeliveryView: Encodable {
     var sender: String?
 
     init(_ job: DeliveryJob) {
-        delivery = DeliveryDetailView(job.delivery); severity = job.message.severity.rawValue
-        subject = job.message.subject; text = job.message.text; sender = job.message.sender
+        delivery = DeliveryDetailView(job.delivery)
+        severity = job.message.severity.rawValue
+        subject = job.message.subject
+        text = job.message.text
+        sender = job.message.sender
     }
 
     private enum CodingKeys: String, CodingKey { case severity, subject, text, sender }
@@ -78,8 +87,12 @@ struct AttemptView: Encodable {
     @ExplicitNull var receiptId: String?
 
     init(_ a: DeliveryAttempt) {
-        number = a.number; at = a.at; connector = a.connector; outcome = a.outcome.rawValue
-        error = a.error; receiptId = a.receiptID
+        number = a.number
+        at = a.at
+        connector = a.connector
+        outcome = a.outcome.rawValue
+        error = a.error
+        receiptId = a.receiptID
     }
 }
 
@@ -91,7 +104,13 @@ struct StatusChangeView: Encodable {
     var actor: String
     var at: Date
 
-    init(_ c: StatusChange) { from = c.from.rawValue; to = c.to.rawValue; reason = c.reason; actor = c.actor; at = c.at }
+    init(_ c: StatusChange) {
+        from = c.from.rawValue
+        to = c.to.rawValue
+        reason = c.reason
+        actor = c.actor
+        at = c.at
+    }
 }
 
 /// A delivery with everything that happened to it: attempts and status changes, oldest first.
