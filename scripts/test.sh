@@ -43,6 +43,9 @@ apt_install kannel kannel-extras
 apt_install chromium chromium-driver
 pip_install websockets selenium
 
+log "swift format lint --strict (the format in .swift-format)"
+swift format lint --strict --recursive --parallel Sources Tests Benchmarks Package.swift
+
 log "building (debug)"
 swift build --build-tests
 
