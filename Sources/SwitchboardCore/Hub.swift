@@ -50,9 +50,14 @@ public final class Hub: InboundSink, Sendable {
         pipeline += handlers
         if !configuration.autoReplies.isEmpty { pipeline.append(AutoReplyHandler(rules: configuration.autoReplies)) }
         routerBox.router = MessageRouter(handlers: pipeline, store: store, inbox: configuration.inbox, logger: logger) {
-            [weak self] request, origin in
+            [weak self] request, origin, idempotencyKey in
             guard let self else { throw SwitchboardError(.unavailable, code: "shutting_down", "the hub is shutting down") }
-            return try await self.send(request, sender: "connector:\(origin.connector)", replyVia: origin.connector.isEmpty ? nil : origin.connector)
+            return try await self.send(
+                request,
+                sender: "connector:\(origin.connector)",
+                idempotencyKey: idempotencyKey,
+                replyVia: origin.connector.isEmpty ? nil : origin.connector
+            )
         }
     }
 

@@ -230,6 +230,20 @@ enum SQLiteMigrations {
             )
         }
 
+        // Inbound messages committed but not yet through the handler pipeline. A hub killed in
+        // between routes them again at its next start, so an acknowledged message always
+        // reaches a handler or an inbox. Messages from before this table were all routed.
+        migrator.registerMigration("v6-unrouted-inbound") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE inbound_unrouted (
+                        seq        INTEGER PRIMARY KEY,
+                        message_id TEXT NOT NULL UNIQUE REFERENCES messages(id) ON DELETE CASCADE
+                    );
+                    """
+            )
+        }
+
         return migrator
     }
 }

@@ -11,6 +11,7 @@ extension SQLiteStore {
             try await commits.write { db in
                 if let replayKey { try Self.claim(replayKey, for: inbound.id, in: db) }
                 try Self.insert(inbound, warnings: [], in: db)
+                try db.execute(sql: "INSERT INTO inbound_unrouted (message_id) VALUES (?)", arguments: [inbound.id])
                 if let replayKey {
                     try db.execute(
                         sql: "INSERT INTO inbound_replay_keys (connector, key, expires_at, message_id) VALUES (?, ?, ?, ?)",
@@ -46,13 +47,29 @@ extension SQLiteStore {
                 throw SwitchboardError.notFound("unknown_message", "no message with id \(messageID)")
             }
             message.attachments = try Self.fetchAttachments(messageIDs: [messageID], in: db)[messageID] ?? []
+            try db.execute(sql: "DELETE FROM inbound_unrouted WHERE message_id = ?", arguments: [messageID])
+            let form = try String.fetchOne(db, sql: "SELECT id FROM form_submissions WHERE message_id = ?", arguments: [messageID])
+            // Routing again after a crash must not show the message twice.
+            if let existing = try Row.fetchOne(
+                db,
+                sql: "SELECT id, owner, received_at FROM inbox_items WHERE message_id = ? ORDER BY id LIMIT 1",
+                arguments: [messageID]
+            ) {
+                return InboxItem(
+                    id: existing["id"],
+                    message: message,
+                    owner: existing["owner"],
+                    read: false,
+                    receivedAt: SQLDate.decode(existing["received_at"]),
+                    formSubmissionID: form
+                )
+            }
             let receivedAt = SQLDate.encode(Date())
             try db.execute(
                 sql: "INSERT INTO inbox_items (message_id, owner, received_at) VALUES (?, ?, ?)",
                 arguments: [messageID, owner, receivedAt]
             )
             let id = db.lastInsertedRowID
-            let form = try String.fetchOne(db, sql: "SELECT id FROM form_submissions WHERE message_id = ?", arguments: [messageID])
             return InboxItem(
                 id: id,
                 message: message,
@@ -61,6 +78,28 @@ extension SQLiteStore {
                 receivedAt: SQLDate.decode(receivedAt),
                 formSubmissionID: form
             )
+        }
+    }
+
+    public func finishRouting(messageID: String) async throws {
+        try await commits.write { db in
+            try db.execute(sql: "DELETE FROM inbound_unrouted WHERE message_id = ?", arguments: [messageID])
+        }
+    }
+
+    public func unroutedInbound(limit: Int) async throws -> [Message] {
+        try await read { db in
+            let ids = try String.fetchAll(
+                db,
+                sql: "SELECT message_id FROM inbound_unrouted ORDER BY seq LIMIT ?",
+                arguments: [max(limit, 0)]
+            )
+            let attachments = try Self.fetchAttachments(messageIDs: ids, in: db)
+            return try ids.compactMap { id in
+                guard var message = try MessageRow.fetchOne(db, key: id)?.message else { return nil }
+                message.attachments = attachments[id] ?? []
+                return message
+            }
         }
     }
 

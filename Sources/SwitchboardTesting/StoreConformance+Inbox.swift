@@ -26,6 +26,29 @@ extension StoreConformance {
         }
     }
 
+    /// A recorded inbound message stays unrouted, oldest first, until it reaches an inbox or a
+    /// handler finishes it; routing it again adds no second inbox item.
+    public func unroutedInboundUntilRouted() async throws {
+        let store = try await makeStore()
+        let first = StoreFixture.inbound("first", attachments: 1)
+        let second = StoreFixture.inbound("second")
+        let third = StoreFixture.inbound("third")
+        for message in [first, second, third] { try await store.recordInbound(message) }
+        let pending = try await store.unroutedInbound(limit: 10)
+        try expectEqual(pending.map(\.id), [first.id, second.id, third.id], "recorded messages are unrouted, oldest first")
+        try expectEqual(pending.first?.attachments.count, 1, "an unrouted message comes back with its attachments")
+        try expectEqual(try await store.unroutedInbound(limit: 2).map(\.id), [first.id, second.id], "limit is honoured")
+
+        let item = try await store.addToInbox(messageID: first.id, owner: "alice")
+        try await store.finishRouting(messageID: second.id)
+        try expectEqual(try await store.unroutedInbound(limit: 10).map(\.id), [third.id], "inbox and finishRouting clear the mark")
+
+        let again = try await store.addToInbox(messageID: first.id, owner: "alice")
+        try expectEqual(again.id, item.id, "routing a message again returns its existing inbox item")
+        let page = try await store.inbox(InboxQuery(viewer: "alice", scope: .all))
+        try expectEqual(page.items.map(\.id), [item.id], "the message is in the inbox once")
+    }
+
     /// `mine` is the viewer's own, `common` the shared one, `all` both; never someone else's.
     public func inboxScopes() async throws {
         let store = try await makeStore()

@@ -17,7 +17,7 @@ public struct StoreConformance: Sendable {
         case finishRefusesIllegalTransitions, finishBatchRefusesItemsAlone, attemptsAreRecordedInOrder, nextDueFollowsQueueAndLeases
         case concurrentClaimsNeverOverlap
         case inboundMessageRoundTrip, inboxScopes, readFlagsArePerUser, unreadOnlyFiltersPerViewer
-        case inboxPagingHasNoGapsOrDuplicates, markReadIsIdempotent, unreadCountPerScope
+        case inboxPagingHasNoGapsOrDuplicates, markReadIsIdempotent, unreadCountPerScope, unroutedInboundUntilRouted
         case userLifecycle, deleteUserRemovesCredentialsAndUnlinksContacts, contactLifecycle
         case contactsByAddressAndUsername, groupLifecycle, groupMembers
         case sessionsExpire, sessionsInUseAreRenewed, passwordChangeEndsOtherSessions, tokensBelongToTheirUser
@@ -61,6 +61,7 @@ public struct StoreConformance: Sendable {
         case .inboxPagingHasNoGapsOrDuplicates: try await inboxPagingHasNoGapsOrDuplicates()
         case .markReadIsIdempotent: try await markReadIsIdempotent()
         case .unreadCountPerScope: try await unreadCountPerScope()
+        case .unroutedInboundUntilRouted: try await unroutedInboundUntilRouted()
         case .userLifecycle: try await userLifecycle()
         case .deleteUserRemovesCredentialsAndUnlinksContacts: try await deleteUserRemovesCredentialsAndUnlinksContacts()
         case .contactLifecycle: try await contactLifecycle()

@@ -53,6 +53,10 @@ struct Serve: AsyncParsableCommand {
         // so it is due again now rather than when its lease runs out.
         let released = try await hub.store.releaseClaims(now: Date())
         if released > 0 { logger.warning("requeued deliveries left in flight by a previous run", metadata: ["count": "\(released)"]) }
+        // Inbound messages a previous run committed (and acknowledged) but did not finish
+        // routing reach their handlers and inboxes before anything new comes in.
+        let rerouted = try await hub.router.routeUnrouted()
+        if rerouted > 0 { logger.warning("routed inbound messages left unrouted by a previous run", metadata: ["count": "\(rerouted)"]) }
         let app = buildApplication(hub: hub, registry: registry, logger: logger)
         logger.info(
             "switchboard starting",

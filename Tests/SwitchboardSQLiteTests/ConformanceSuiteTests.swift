@@ -50,6 +50,11 @@ struct ConformanceSuiteTests {
         await #expect(throws: ConformanceFailure.self) { try await suite.passwordChangeEndsOtherSessions() }
     }
 
+    @Test func failsAStoreThatKeepsRoutedMessagesUnrouted() async throws {
+        let suite = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .keepUnrouted) }
+        await #expect(throws: ConformanceFailure.self) { try await suite.unroutedInboundUntilRouted() }
+    }
+
     @Test func passesTheStoreItWraps() async throws {
         let suite = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: nil) }
         try await suite.runAll()
@@ -60,7 +65,7 @@ struct ConformanceSuiteTests {
 struct MisbehavingStore: HubStore {
     enum Fault: Sendable, Equatable {
         case ignoreIdempotency, ignoreLeases, sharedReadFlags, dropAttachments, ignoreCursor, anyoneDeletesTokens, endsEverySession
-        case swallowFinishErrors
+        case swallowFinishErrors, keepUnrouted
         /// Queue faults, used by `QueueConformanceSuiteTests`.
         case queue(QueueFault)
     }
@@ -120,6 +125,11 @@ struct MisbehavingStore: HubStore {
     func addToInbox(messageID: String, owner: String?) async throws -> InboxItem {
         try await base.addToInbox(messageID: messageID, owner: owner)
     }
+    func finishRouting(messageID: String) async throws {
+        if fault == .keepUnrouted { return }
+        try await base.finishRouting(messageID: messageID)
+    }
+    func unroutedInbound(limit: Int) async throws -> [Message] { try await base.unroutedInbound(limit: limit) }
     func inbox(_ query: InboxQuery) async throws -> InboxPage {
         var query = query
         if fault == .sharedReadFlags { query.viewer = "everyone" }

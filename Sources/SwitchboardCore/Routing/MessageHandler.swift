@@ -29,9 +29,15 @@ public final class InboundContext: @unchecked Sendable {
     private let lock = NSLock()
     private var _inboxOwner: String?
     private var _replies: [String] = []
-    private let outbox: @Sendable (SendRequest, Origin) async throws -> Acceptance
+    private var _sent = 0
+    private let outbox: @Sendable (SendRequest, Origin, _ idempotencyKey: String) async throws -> Acceptance
 
-    init(message: Message, origin: Origin, inboxOwner: String?, outbox: @escaping @Sendable (SendRequest, Origin) async throws -> Acceptance) {
+    init(
+        message: Message,
+        origin: Origin,
+        inboxOwner: String?,
+        outbox: @escaping @Sendable (SendRequest, Origin, _ idempotencyKey: String) async throws -> Acceptance
+    ) {
         self.message = message
         self.origin = origin
         self._inboxOwner = inboxOwner
@@ -51,15 +57,24 @@ public final class InboundContext: @unchecked Sendable {
     @discardableResult
     public func reply(_ text: String) async throws -> String {
         let request = SendRequest(to: [origin.from.description], text: text)
-        let acceptance = try await outbox(request, origin)
+        let acceptance = try await outbox(request, origin, nextKey())
         lock.withLock { _replies.append(acceptance.record.message.id) }
         return acceptance.record.message.id
+    }
+
+    /// The idempotency key of the next message this context sends: the inbound message's id
+    /// and the send's place, so routing the message again after a crash sends nothing twice.
+    private func nextKey() -> String {
+        lock.withLock {
+            _sent += 1
+            return "inbound:\(message.id):\(_sent)"
+        }
     }
 
     /// Sends a new message elsewhere (forwarding); it leaves by the normal channel routes.
     @discardableResult
     public func send(_ request: SendRequest) async throws -> String {
-        let acceptance = try await outbox(request, Origin(connector: "", from: origin.from))
+        let acceptance = try await outbox(request, Origin(connector: "", from: origin.from), nextKey())
         lock.withLock { _replies.append(acceptance.record.message.id) }
         return acceptance.record.message.id
     }

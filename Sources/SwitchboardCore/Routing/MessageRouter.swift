@@ -7,7 +7,7 @@ import Metrics
 public struct MessageRouter: Sendable {
     public let handlers: [any MessageHandler]
     let store: any HubStore
-    let outbox: @Sendable (SendRequest, Origin) async throws -> Acceptance
+    let outbox: @Sendable (SendRequest, Origin, _ idempotencyKey: String) async throws -> Acceptance
     let logger: Logger
     let inbox: InboxSettings
 
@@ -16,7 +16,7 @@ public struct MessageRouter: Sendable {
         store: any HubStore,
         inbox: InboxSettings = .init(),
         logger: Logger,
-        outbox: @escaping @Sendable (SendRequest, Origin) async throws -> Acceptance
+        outbox: @escaping @Sendable (SendRequest, Origin, _ idempotencyKey: String) async throws -> Acceptance
     ) {
         self.handlers = handlers
         self.store = store
@@ -26,9 +26,8 @@ public struct MessageRouter: Sendable {
     }
 
     /// Commits the message first, so that a gateway is acknowledged only for what is on disk
-    /// and a failing handler can never lose it.
+    /// and a failing handler can never lose it; then runs the pipeline.
     public func route(_ inbound: InboundMessage) async throws -> InboundResult {
-        let origin = Origin(connector: inbound.connector, from: inbound.from, to: inbound.to)
         let message = Message(
             direction: .inbound,
             subject: inbound.subject,
@@ -37,10 +36,48 @@ public struct MessageRouter: Sendable {
             attachments: inbound.attachments,
             sender: inbound.from.description,
             createdAt: inbound.receivedAt,
-            origin: origin
+            origin: Origin(connector: inbound.connector, from: inbound.from, to: inbound.to)
         )
         try await store.recordInbound(message, replayKey: inbound.replayKey)
         Counter(label: "switchboard_inbound_total", dimensions: [("connector", inbound.connector)]).increment()
+        return try await process(message)
+    }
+
+    /// Routes again what a previous run committed but did not finish routing (it was killed
+    /// between the commit and the inbox), oldest first, before the hub takes new work.
+    /// Replies that handlers sent the first time are not sent again: each reply carries an
+    /// idempotency key made of the message's id and its place among the replies.
+    @discardableResult
+    public func routeUnrouted(batch: Int = 100) async throws -> Int {
+        var routed = 0
+        while true {
+            let pending = try await store.unroutedInbound(limit: batch)
+            for message in pending {
+                _ = try await process(message)
+                routed += 1
+            }
+            if pending.count < batch { return routed }
+        }
+    }
+
+    /// The pipeline for a committed inbound message: each handler in turn, then the inbox.
+    func process(_ message: Message) async throws -> InboundResult {
+        guard let origin = message.origin else {
+            // Every message `route` records has its origin; one without cannot be offered to
+            // handlers (they answer by it), so it goes to the common inbox.
+            let item = try await store.addToInbox(messageID: message.id, owner: nil)
+            return InboundResult(messageID: message.id, disposition: .handled, inboxItemID: item.id)
+        }
+        let inbound = InboundMessage(
+            connector: origin.connector,
+            from: origin.from,
+            to: origin.to,
+            text: message.text,
+            subject: message.subject,
+            html: message.html,
+            attachments: message.attachments,
+            receivedAt: message.createdAt
+        )
         let owner = try await inboxOwner(for: inbound)
         let context = InboundContext(message: message, origin: origin, inboxOwner: owner, outbox: outbox)
         for handler in handlers {
@@ -54,6 +91,7 @@ public struct MessageRouter: Sendable {
             }
             if result != .pass {
                 logger.debug("inbound message \(result.rawValue)", metadata: ["handler": "\(handler.name)", "message": "\(message.id)"])
+                try await store.finishRouting(messageID: message.id)
                 return InboundResult(messageID: message.id, disposition: result, replies: context.replies)
             }
         }

@@ -5,9 +5,19 @@ public protocol InboxStore: Sendable {
     /// Commits an inbound message before any handler runs or any gateway is acknowledged.
     /// With a replay key, in the same transaction: keys past their expiry are forgotten, and a
     /// key still remembered for its connector commits nothing and throws `conflict/replayed`.
+    ///
+    /// The message is also marked *unrouted* in that transaction: until `addToInbox` or
+    /// `finishRouting` clears the mark, `unroutedInbound` returns it, so a hub killed between
+    /// the commit and the end of the pipeline routes it again at its next start.
     func recordInbound(_ message: Message, replayKey: ReplayKey?) async throws
-    /// Puts a recorded inbound message in the common inbox (`owner == nil`) or a user's.
+    /// Puts a recorded inbound message in the common inbox (`owner == nil`) or a user's, and
+    /// clears its unrouted mark in the same transaction. A message already in an inbox is not
+    /// added twice: its existing item is returned.
     func addToInbox(messageID: String, owner: String?) async throws -> InboxItem
+    /// Clears the unrouted mark of a message a handler took (`handled` or `drop`).
+    func finishRouting(messageID: String) async throws
+    /// Inbound messages recorded but not yet through the pipeline, oldest first.
+    func unroutedInbound(limit: Int) async throws -> [Message]
     /// Newest first. `mine` is the viewer's own inbox, `common` the shared one, `all` both.
     func inbox(_ query: InboxQuery) async throws -> InboxPage
     /// One item as `viewer` sees it (read flag is per user).
