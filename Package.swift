@@ -121,37 +121,6 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        /// The outbox benchmark: a program that prints figures (README "Benchmarks"), never a timed test.
-        .executableTarget(
-            name: "switchboard-bench",
-            dependencies: [
-                "SwitchboardCore", "SwitchboardSQLite", "SwitchboardServer", "SwitchboardSMS",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
-            path: "Benchmarks/OutboxBench",
-            swiftSettings: swiftSettings
-        ),
-        /// The topics benchmark: fan-out, latency, history and idle memory (README "Topics").
-        .executableTarget(
-            name: "topic-bench",
-            dependencies: [
-                "SwitchboardCore", "SwitchboardSQLite", "SwitchboardServer",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
-            path: "Benchmarks/TopicBench",
-            swiftSettings: swiftSettings
-        ),
         .testTarget(
             name: "SwitchboardCoreTests",
             dependencies: ["SwitchboardCore", "SwitchboardTesting", "SwitchboardSQLite", "SwitchboardConfig", "SwitchboardSMS"],
@@ -198,3 +167,45 @@ let package = Package(
         ),
     ]
 )
+
+/// The benchmarks are programs that print figures (README "Benchmarks"), never timed tests. They
+/// are declared only when asked for, so that `swift build --build-tests` (and the test command)
+/// does not compile them every time:
+/// `SWITCHBOARD_BENCHMARKS=1 swift build -c release --product topic-bench`.
+let benchmarkTargets: [Target] = [
+    /// The outbox benchmark: a program that prints figures (README "Benchmarks"), never a timed test.
+    .executableTarget(
+        name: "switchboard-bench",
+        dependencies: [
+            "SwitchboardCore", "SwitchboardSQLite", "SwitchboardServer", "SwitchboardSMS",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ],
+        path: "Benchmarks/OutboxBench",
+        swiftSettings: swiftSettings
+    ),
+    /// The topics benchmark: fan-out, latency, history and idle memory (README "Topics").
+    .executableTarget(
+        name: "topic-bench",
+        dependencies: [
+            "SwitchboardCore", "SwitchboardSQLite", "SwitchboardServer",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ],
+        path: "Benchmarks/TopicBench",
+        swiftSettings: swiftSettings
+    ),
+]
+
+if Context.environment["SWITCHBOARD_BENCHMARKS"].map({ !$0.isEmpty && $0 != "0" }) ?? false {
+    package.targets += benchmarkTargets
+}
