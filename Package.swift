@@ -123,7 +123,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardCoreTests",
-            dependencies: ["SwitchboardCore", "SwitchboardTesting", "SwitchboardSQLite", "SwitchboardConfig", "SwitchboardSMS"],
+            dependencies: ["SwitchboardCore", "SwitchboardTesting", "SwitchboardConfig", "SwitchboardSMS"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
