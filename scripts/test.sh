@@ -43,6 +43,9 @@ apt_install kannel kannel-extras
 apt_install chromium chromium-driver
 pip_install websockets selenium
 
+log "every imported module declared in Package.swift"
+python3 scripts/check_imports.py
+
 log "building (debug)"
 swift build --build-tests
 
