@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -61,6 +62,8 @@ let package = Package(
             dependencies: [
                 "SwitchboardCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -118,49 +121,24 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ],
-            swiftSettings: swiftSettings
-        ),
-        /// The outbox benchmark: a program that prints figures (README "Benchmarks"), never a timed test.
-        .executableTarget(
-            name: "switchboard-bench",
-            dependencies: [
-                "SwitchboardCore", "SwitchboardSQLite", "SwitchboardServer", "SwitchboardSMS",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "NIOCore", package: "swift-nio"),
             ],
-            path: "Benchmarks/OutboxBench",
-            swiftSettings: swiftSettings
-        ),
-        /// The topics benchmark: fan-out, latency, history and idle memory (README "Topics").
-        .executableTarget(
-            name: "topic-bench",
-            dependencies: [
-                "SwitchboardCore", "SwitchboardSQLite", "SwitchboardServer",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-            ],
-            path: "Benchmarks/TopicBench",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SwitchboardCoreTests",
-            dependencies: ["SwitchboardCore", "SwitchboardTesting", "SwitchboardSQLite", "SwitchboardConfig", "SwitchboardSMS"],
+            dependencies: [
+                "SwitchboardCore", "SwitchboardTesting", "SwitchboardConfig", "SwitchboardSMS",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SwitchboardSMSTests",
             dependencies: [
-                "SwitchboardSMS", "SwitchboardTesting",
+                "SwitchboardSMS", "SwitchboardCore", "SwitchboardTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -170,7 +148,7 @@ let package = Package(
         .testTarget(
             name: "SwitchboardSMTPTests",
             dependencies: [
-                "SwitchboardSMTP", "SwitchboardTesting",
+                "SwitchboardSMTP", "SwitchboardCore", "SwitchboardTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -181,14 +159,19 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardSQLiteTests",
-            dependencies: ["SwitchboardSQLite", "SwitchboardTesting", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["SwitchboardSQLite", "SwitchboardCore", "SwitchboardTesting", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SwitchboardServerTests",
             dependencies: [
-                "SwitchboardServer", "SwitchboardSQLite", "SwitchboardSMS",
+                "SwitchboardServer", "SwitchboardCore", "SwitchboardSQLite", "SwitchboardSMS",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -198,3 +181,45 @@ let package = Package(
         ),
     ]
 )
+
+/// The benchmarks are programs that print figures (README "Benchmarks"), never timed tests. They
+/// are declared only when asked for, so that `swift build --build-tests` (and the test command)
+/// does not compile them every time:
+/// `SWITCHBOARD_BENCHMARKS=1 swift build -c release --product topic-bench`.
+let benchmarkTargets: [Target] = [
+    /// The outbox benchmark: a program that prints figures (README "Benchmarks"), never a timed test.
+    .executableTarget(
+        name: "switchboard-bench",
+        dependencies: [
+            "SwitchboardCore", "SwitchboardSQLite", "SwitchboardServer", "SwitchboardSMS",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ],
+        path: "Benchmarks/OutboxBench",
+        swiftSettings: swiftSettings
+    ),
+    /// The topics benchmark: fan-out, latency, history and idle memory (README "Topics").
+    .executableTarget(
+        name: "topic-bench",
+        dependencies: [
+            "SwitchboardCore", "SwitchboardSQLite", "SwitchboardServer",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ],
+        path: "Benchmarks/TopicBench",
+        swiftSettings: swiftSettings
+    ),
+]
+
+if Context.environment["SWITCHBOARD_BENCHMARKS"].map({ !$0.isEmpty && $0 != "0" }) ?? false {
+    package.targets += benchmarkTargets
+}

@@ -46,6 +46,9 @@ pip_install websockets selenium
 log "swift format lint --strict (the format in .swift-format)"
 swift format lint --strict --recursive --parallel Sources Tests Benchmarks Package.swift
 
+log "every imported module declared in Package.swift"
+python3 scripts/check_imports.py
+
 log "building (debug)"
 swift build --build-tests
 

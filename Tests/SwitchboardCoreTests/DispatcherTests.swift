@@ -1,6 +1,5 @@
 import Foundation
 import SwitchboardCore
-import SwitchboardSQLite
 import Testing
 
 @Suite struct OutboxDispatch {
@@ -113,7 +112,7 @@ import Testing
         let tester = BucketConnector(name: "tester")
         var configuration = HubConfiguration.embeddedDefault
         configuration.dispatcher.pollInterval = 3600  // only a wake-up can get it going
-        let hub = Hub(configuration: configuration, store: try SQLiteStore.inMemory(), connectors: [tester])
+        let hub = Hub(configuration: configuration, store: MemoryStore(), connectors: [tester])
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await hub.dispatcher.run() }
             try await Task.sleep(for: .milliseconds(50))

@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import SwitchboardCore
-import SwitchboardSQLite
 import Testing
 
 /// Telling XForms submissions from plain text, on text alone.
@@ -103,7 +102,7 @@ import Testing
     static func hub() throws -> Hub {
         var configuration = HubConfiguration.embeddedDefault
         configuration.connectors = []
-        let store = try SQLiteStore.inMemory()
+        let store = MemoryStore()
         return Hub(
             configuration: configuration,
             store: store,

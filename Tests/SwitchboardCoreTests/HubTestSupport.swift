@@ -1,8 +1,7 @@
 import Logging
 import SwitchboardCore
-import SwitchboardSQLite
 
-/// A hub on an in-memory SQLite store with bucket connectors, for tests of Core behaviour
+/// A hub on the in-memory store with bucket connectors, for tests of Core behaviour
 /// through the real router, outbox and dispatcher.
 func makeHub(
     connectors: [BucketConnector] = [BucketConnector(name: "tester")],
@@ -31,7 +30,7 @@ func makeHub(
     if let lease { configuration.dispatcher.lease = lease }
     return Hub(
         configuration: configuration,
-        store: try SQLiteStore.inMemory(),
+        store: MemoryStore(),
         connectors: connectors,
         handlers: handlers,
         packers: packers,

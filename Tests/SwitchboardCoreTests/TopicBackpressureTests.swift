@@ -1,6 +1,5 @@
 import Foundation
 import SwitchboardCore
-import SwitchboardSQLite
 import Testing
 
 @Suite("Topic subscriber queues")
@@ -23,7 +22,7 @@ struct TopicBackpressureTests {
 
     @Test func aSubscriberThatFallsBehindIsDroppedWithOneTooSlowFrame() async throws {
         let topic = Self.topic(limit: 3)
-        let hub = TopicHub(topics: [topic], store: try SQLiteStore.inMemory())
+        let hub = TopicHub(topics: [topic], store: MemoryStore())
         let slow = try await hub.subscribe(topic, principal: nil, query: TopicQuery())
         let keeping = try await hub.subscribe(topic, principal: nil, query: TopicQuery())
         #expect(await keeping.next()?.count == 1)  // ready
@@ -45,7 +44,7 @@ struct TopicBackpressureTests {
 
     @Test func historyOnConnectDoesNotCountAsFallingBehind() async throws {
         let topic = Self.topic(limit: 2)
-        let hub = TopicHub(topics: [topic], store: try SQLiteStore.inMemory())
+        let hub = TopicHub(topics: [topic], store: MemoryStore())
         for n in 0..<20 { try await post(n, hub, topic) }
         let sub = try await hub.subscribe(topic, principal: nil, query: TopicQuery())
         try await post(20, hub, topic)
@@ -62,7 +61,7 @@ struct TopicBackpressureTests {
 
     @Test func answersToTheClientsOwnWritesNeverOverflow() async throws {
         let topic = Self.topic(limit: 1)
-        let hub = TopicHub(topics: [topic], store: try SQLiteStore.inMemory())
+        let hub = TopicHub(topics: [topic], store: MemoryStore())
         let sub = try await hub.subscribe(topic, principal: nil, query: TopicQuery())
         for n in 0..<5 { sub.send(#"{"_type":"ack","n":\#(n)}"#) }
         #expect(sub.endReason == nil)
@@ -82,7 +81,7 @@ struct TopicAlertIntentTests {
 
     @Test func anAlertingWriteRecordsItsAlertInItsTransaction() async throws {
         let topic = Self.topic()
-        let store = try SQLiteStore.inMemory()
+        let store = MemoryStore()
         let hub = TopicHub(topics: [topic], store: store)
         let alice = TopicPrincipal(id: "alice", role: "user")
         let posted = try await hub.write(TopicFrame(method: .post, fields: ["body": .text("hello")]), to: topic, principal: alice)
@@ -104,7 +103,7 @@ struct TopicAlertIntentTests {
 
     @Test func aBatchOfPostsSplitsWhereTheAlertChoiceChanges() async throws {
         let topic = Self.topic()
-        let hub = TopicHub(topics: [topic], store: try SQLiteStore.inMemory())
+        let hub = TopicHub(topics: [topic], store: MemoryStore())
         let frames = [true, false, false, true].enumerated().map { i, alert in
             TopicFrame(method: .post, fields: ["body": .text("m\(i)")], alert: alert)
         }

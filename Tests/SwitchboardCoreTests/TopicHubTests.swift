@@ -1,6 +1,5 @@
 import Foundation
 import SwitchboardCore
-import SwitchboardSQLite
 import Testing
 
 @Suite("Topic hub")
@@ -27,7 +26,7 @@ struct TopicHubTests {
         return t
     }
 
-    func hub(_ topic: TopicDefinition = chat()) -> TopicHub { TopicHub(topics: [topic], store: try! SQLiteStore.inMemory()) }
+    func hub(_ topic: TopicDefinition = chat()) -> TopicHub { TopicHub(topics: [topic], store: MemoryStore()) }
 
     func next(_ it: inout TopicSubscription.Frames.Iterator) async throws -> [String: Any] {
         let text = try #require(await it.next())
@@ -172,7 +171,7 @@ struct StampHook: TopicHook {
 struct TopicHookTests {
     @Test func hooksRunAtOpenPrepareAndModify() async throws {
         let topic = TopicHubTests.chat()
-        let hub = TopicHub(topics: [topic], store: try SQLiteStore.inMemory(), hooks: ["chat": StampHook()])
+        let hub = TopicHub(topics: [topic], store: MemoryStore(), hooks: ["chat": StampHook()])
         let sub = try await hub.subscribe(topic, principal: TopicHubTests.bob, query: TopicQuery())
         var frames = sub.frames.makeAsyncIterator()
         _ = await frames.next()  // ready

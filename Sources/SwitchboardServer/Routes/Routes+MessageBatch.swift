@@ -8,10 +8,6 @@ struct SendBatchRequest: APIRequestBody {
     static let shape = JSONShape.object(["messages": .array(of: SendMessageBody.shape)])
 }
 
-struct BatchAcceptanceView: Encodable {
-    var messages: [AcceptanceView]
-}
-
 extension APIEnvironment {
     func addMessageBatchRoutes(to api: RouterGroup<Context>) {
         api.post("/messages/batch") { request, context in try await sendBatch(request, context) }

@@ -20,12 +20,6 @@ struct WebhookInboundBody: APIRequestBody {
     static let shape = JSONShape.keys("from", "text", "id")
 }
 
-/// The answer to an accepted webhook: the message is committed.
-struct WebhookAcceptedView: Encodable {
-    var messageId: String
-    @ExplicitNull var inboxItemId: Int64?
-}
-
 extension APIEnvironment {
     static let maxWebhookEventIDLength = 200
 

@@ -39,6 +39,11 @@ struct AcceptanceView: Encodable {
     }
 }
 
+/// The answer to a batch: one acceptance per message, in the order sent.
+struct BatchAcceptanceView: Encodable {
+    var messages: [AcceptanceView]
+}
+
 /// One delivery with everything the dispatcher records about it.
 struct DeliveryView: Encodable {
     var id: String

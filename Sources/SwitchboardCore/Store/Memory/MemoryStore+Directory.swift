@@ -1,0 +1,180 @@
+import Foundation
+
+// Users, contacts and groups in memory, with the SQLite store's keys and links: names and ids
+// are unique, a contact may be linked only to an existing user (unlinked when the user goes),
+// and a deleted contact or group leaves no membership behind.
+extension MemoryStore: DirectoryStore {
+    // MARK: - Users
+
+    public func createUser(_ user: UserAccount) async throws {
+        try withState { state in
+            guard state.users[user.username] == nil else {
+                throw SwitchboardError.conflict("user_exists", "user '\(user.username)' already exists")
+            }
+            state.users[user.username] = user
+        }
+    }
+
+    public func user(named username: String) async throws -> UserAccount? {
+        try withState { $0.users[username] }
+    }
+
+    public func users() async throws -> [UserAccount] {
+        try withState { state in
+            state.users.values.sorted { $0.username.precedesInBinaryOrder($1.username) }
+        }
+    }
+
+    public func updateUser(_ user: UserAccount) async throws {
+        try withState { state in
+            guard state.users[user.username] != nil else { throw State.unknownUser(user.username) }
+            state.users[user.username] = user
+        }
+    }
+
+    public func deleteUser(named username: String) async throws -> Bool {
+        try withState { state in
+            guard state.users.removeValue(forKey: username) != nil else { return false }
+            // Sessions and tokens go with the user; linked contacts stay, unlinked.
+            state.sessions = state.sessions.filter { $0.value.username != username }
+            state.tokens = state.tokens.filter { $0.value.username != username }
+            let tokens = state.tokens
+            state.tokenIDByHash = state.tokenIDByHash.filter { tokens[$0.value] != nil }
+            for (id, contact) in state.contacts where contact.username == username {
+                state.contacts[id]?.username = nil
+            }
+            return true
+        }
+    }
+
+    // MARK: - Contacts
+
+    public func createContact(_ contact: Contact) async throws {
+        try withState { state in
+            guard state.contacts[contact.id] == nil else {
+                throw SwitchboardError.conflict("contact_exists", "contact \(contact.id) already exists")
+            }
+            try state.checkLink(contact)
+            state.contacts[contact.id] = contact
+        }
+    }
+
+    public func contact(id: String) async throws -> Contact? {
+        try withState { $0.contacts[id] }
+    }
+
+    public func contacts() async throws -> [Contact] {
+        try withState { state in State.byName(Array(state.contacts.values)) }
+    }
+
+    public func contact(username: String) async throws -> Contact? {
+        try withState { state in
+            // Oldest first, should several contacts ever be linked to one user.
+            state.contacts.values
+                .filter { $0.username == username }
+                .min { a, b in a.createdAt != b.createdAt ? a.createdAt < b.createdAt : a.id.precedesInBinaryOrder(b.id) }
+        }
+    }
+
+    public func contacts(withAddress address: Address) async throws -> [Contact] {
+        let text = address.description
+        return try withState { state in
+            State.byName(state.contacts.values.filter { $0.addresses.contains { $0.description == text } })
+        }
+    }
+
+    public func updateContact(_ contact: Contact) async throws {
+        try withState { state in
+            guard state.contacts[contact.id] != nil else { throw State.unknownContact(contact.id) }
+            try state.checkLink(contact)
+            state.contacts[contact.id] = contact
+        }
+    }
+
+    public func deleteContact(id: String) async throws -> Bool {
+        try withState { state in
+            guard state.contacts.removeValue(forKey: id) != nil else { return false }
+            for name in state.members.keys { state.members[name]?.remove(id) }
+            return true
+        }
+    }
+
+    // MARK: - Groups
+
+    public func createGroup(_ group: ContactGroup) async throws {
+        try withState { state in
+            guard state.groups[group.name] == nil else {
+                throw SwitchboardError.conflict("group_exists", "group '\(group.name)' already exists")
+            }
+            state.groups[group.name] = group
+        }
+    }
+
+    public func group(named name: String) async throws -> ContactGroup? {
+        try withState { $0.groups[name] }
+    }
+
+    public func groups() async throws -> [ContactGroup] {
+        try withState { state in state.groups.values.sorted { $0.name.precedesInBinaryOrder($1.name) } }
+    }
+
+    public func updateGroup(_ group: ContactGroup) async throws {
+        try withState { state in
+            guard state.groups[group.name] != nil else { throw State.unknownGroup(group.name) }
+            state.groups[group.name] = group
+        }
+    }
+
+    public func deleteGroup(named name: String) async throws -> Bool {
+        try withState { state in
+            state.members[name] = nil
+            return state.groups.removeValue(forKey: name) != nil
+        }
+    }
+
+    public func addMember(group: String, contactID: String) async throws {
+        try withState { state in
+            guard state.groups[group] != nil else { throw State.unknownGroup(group) }
+            guard state.contacts[contactID] != nil else { throw State.unknownContact(contactID) }
+            state.members[group, default: []].insert(contactID)
+        }
+    }
+
+    public func removeMember(group: String, contactID: String) async throws -> Bool {
+        try withState { state in
+            guard state.groups[group] != nil else { throw State.unknownGroup(group) }
+            return state.members[group]?.remove(contactID) != nil
+        }
+    }
+
+    public func members(group: String) async throws -> [Contact] {
+        try withState { state in
+            guard state.groups[group] != nil else { throw State.unknownGroup(group) }
+            return State.byName((state.members[group] ?? []).compactMap { state.contacts[$0] })
+        }
+    }
+}
+
+extension MemoryStore.State {
+    /// A contact may be linked only to a user that exists.
+    func checkLink(_ contact: Contact) throws {
+        if let username = contact.username, users[username] == nil { throw Self.unknownUser(username) }
+    }
+
+    /// Contacts by name, then id, as the SQLite store lists them.
+    static func byName(_ contacts: [Contact]) -> [Contact] {
+        contacts.sorted { a, b in a.name != b.name ? a.name.precedesInBinaryOrder(b.name) : a.id.precedesInBinaryOrder(b.id) }
+    }
+
+    static func unknownUser(_ username: String) -> SwitchboardError {
+        .notFound("unknown_user", "no user named '\(username)'")
+    }
+
+    static func unknownContact(_ id: String) -> SwitchboardError {
+        .notFound("unknown_contact", "no contact with id \(id)")
+    }
+
+    static func unknownGroup(_ name: String) -> SwitchboardError {
+        .notFound("unknown_group", "no group named '\(name)'")
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+
+// The outbox in memory: accepting (with idempotency keys), claims with leases, and
+// recording outcomes, with the SQLite store's checks and errors.
+extension MemoryStore: OutboxStore {
+    public func accept(_ submission: Submission) async throws -> Acceptance {
+        try transaction { state in
+            try state.accept(submission) { .conflict("message_exists", "a message or delivery with id \($0) already exists") }
+        }
+    }
+
+    public func accept(batch: [Submission]) async throws -> [Acceptance] {
+        guard !batch.isEmpty else { return [] }
+        return try transaction { state in
+            try batch.map { submission in
+                try state.accept(submission) { _ in
+                    .conflict("message_exists", "a message or delivery of the batch already exists")
+                }
+            }
+        }
+    }
+
+    public func message(id: String) async throws -> MessageRecord? {
+        try withState { $0.record(messageID: id) }
+    }
+
+    public func claimDue(limit: Int, now: Date, leaseUntil: Date) async throws -> [DeliveryJob] {
+        guard limit > 0 else { return [] }
+        return try withState { state in
+            // As the SQLite store picks them: due queued ones by due time, then claims whose
+            // lease ran out by lease end, merged by time (queued first on a tie).
+            let queued = state.deliveries.values
+                .filter { $0.delivery.status == .queued && ($0.delivery.nextAttemptAt.map { $0 <= now } ?? false) }
+                .sorted { ($0.delivery.nextAttemptAt!, $0.row) < ($1.delivery.nextAttemptAt!, $1.row) }
+                .prefix(limit)
+            let expired = state.deliveries.values
+                .filter { $0.delivery.status == .sending && ($0.leaseUntil.map { $0 <= now } ?? false) }
+                .sorted { ($0.leaseUntil!, $0.row) < ($1.leaseUntil!, $1.row) }
+                .prefix(limit)
+            let due = (Array(queued) + Array(expired))
+                .enumerated()
+                .sorted { a, b in
+                    let ta = a.element.delivery.nextAttemptAt ?? a.element.leaseUntil ?? .distantPast
+                    let tb = b.element.delivery.nextAttemptAt ?? b.element.leaseUntil ?? .distantPast
+                    return ta != tb ? ta < tb : a.offset < b.offset
+                }
+                .prefix(limit)
+            return due.map { entry in
+                var claimed = entry.element
+                claimed.delivery.status = .sending
+                claimed.delivery.updatedAt = now
+                claimed.leaseUntil = leaseUntil
+                state.deliveries[claimed.delivery.id] = claimed
+                // Every delivery belongs to a stored message: accept and addDeliveries check it.
+                let message = state.messages[claimed.delivery.messageID]!.message
+                return DeliveryJob(delivery: claimed.delivery, message: message)
+            }
+        }
+    }
+
+    public func finish(deliveryID: String, outcome: DeliveryOutcome, attempts: [DeliveryAttempt]) async throws -> Delivery {
+        try withState { state in
+            try state.record(DeliveryFinish(deliveryID: deliveryID, outcome: outcome, attempts: attempts), now: Date())
+            return try state.storedDelivery(deliveryID).delivery
+        }
+    }
+
+    public func finish(_ items: [DeliveryFinish]) async throws -> [Result<DeliveryStatus, SwitchboardError>] {
+        guard !items.isEmpty else { return [] }
+        return try withState { state in
+            let now = Date()
+            return items.map { item in
+                do throws(SwitchboardError) {
+                    try state.record(item, now: now)
+                    return .success(item.outcome.status)
+                } catch {
+                    return .failure(error)
+                }
+            }
+        }
+    }
+
+    public func attempts(deliveryID: String) async throws -> [DeliveryAttempt] {
+        try withState { $0.attempts[deliveryID] ?? [] }
+    }
+
+    public func nextDue() async throws -> Date? {
+        try withState { state in
+            // A `sending` delivery whose worker died is due again when its lease runs out.
+            state.deliveries.values.compactMap { stored -> Date? in
+                switch stored.delivery.status {
+                case .queued: stored.delivery.nextAttemptAt
+                case .sending: stored.leaseUntil
+                default: nil
+                }
+            }.min()
+        }
+    }
+
+    public func latestUserSender(to address: Address, since: Date) async throws -> String? {
+        let text = address.description
+        return try withState { state in
+            var best: Message?
+            for stored in state.deliveries.values where stored.delivery.address.description == text {
+                guard let message = state.messages[stored.delivery.messageID]?.message,
+                    message.direction == .outbound, message.createdAt >= since,
+                    let sender = message.sender, !sender.contains(":")
+                else { continue }
+                if best.map({ message.createdAt > $0.createdAt }) ?? true { best = message }
+            }
+            return best?.sender
+        }
+    }
+}
+
+extension MemoryStore.State {
+    /// Accepts one submission into this state (a transaction's draft): replays or refuses a
+    /// known idempotency key, else inserts the message, its deliveries and the key.
+    /// `duplicate` words the refusal of an id already used.
+    mutating func accept(_ submission: Submission, duplicate: (String) -> SwitchboardError) throws -> Acceptance {
+        let message = submission.message
+        if let key = submission.idempotency, let existing = idempotencyKeys[.init(scope: key.scope, key: key.key)] {
+            guard existing.fingerprint == key.fingerprint else {
+                throw SwitchboardError.conflict(
+                    "idempotency_key_reused",
+                    "idempotency key '\(key.key)' was already used for a different request"
+                )
+            }
+            return Acceptance(record: record(messageID: existing.messageID)!, replayed: true)
+        }
+        for delivery in submission.deliveries where delivery.messageID != message.id {
+            throw SwitchboardError.invalid(
+                "delivery_message_mismatch",
+                "delivery \(delivery.id) belongs to message \(delivery.messageID), not \(message.id)"
+            )
+        }
+        guard messages[message.id] == nil else { throw duplicate(message.id) }
+        messages[message.id] = MemoryStore.StoredMessage(message: message, warnings: submission.warnings, deliveryIDs: [])
+        try insert(submission.deliveries, duplicate: { _ in duplicate(message.id) })
+        if let key = submission.idempotency {
+            idempotencyKeys[.init(scope: key.scope, key: key.key)] = .init(fingerprint: key.fingerprint, messageID: message.id)
+        }
+        return Acceptance(record: MessageRecord(message: message, deliveries: submission.deliveries, warnings: submission.warnings), replayed: false)
+    }
+
+    /// Appends deliveries to their (stored) messages, in order; an id already used throws `duplicate`.
+    mutating func insert(_ new: [Delivery], duplicate: (String) -> SwitchboardError) throws {
+        for delivery in new {
+            guard deliveries[delivery.id] == nil else { throw duplicate(delivery.id) }
+            deliveries[delivery.id] = MemoryStore.StoredDelivery(delivery: delivery, leaseUntil: nil, row: nextDeliveryRow)
+            nextDeliveryRow += 1
+            messages[delivery.messageID]?.deliveryIDs.append(delivery.id)
+        }
+    }
+
+    /// Checks one outcome and records it; a refused one changes nothing.
+    mutating func record(_ item: DeliveryFinish, now: Date) throws(SwitchboardError) {
+        let id = item.deliveryID
+        let next = item.outcome.status
+        for attempt in item.attempts where attempt.deliveryID != id {
+            throw SwitchboardError.invalid("attempt_mismatch", "attempt is for delivery \(attempt.deliveryID), not \(id)")
+        }
+        var stored = try storedDelivery(id)
+        guard stored.delivery.status.canMove(to: next) else {
+            throw Self.illegalTransition(id, from: stored.delivery.status, to: next)
+        }
+        // connector: the one that sent, or the last one tried (kept when none was).
+        // receipt: only a send sets it. lastError: a send keeps the previous one.
+        var d = stored.delivery
+        d.nextAttemptAt = nil
+        switch item.outcome {
+        case .sent(let connector, let receipt):
+            d.connector = connector
+            d.receiptID = receipt
+        case .retry(let at, let connector, let error):
+            d.connector = connector ?? d.connector
+            d.nextAttemptAt = at
+            d.lastError = error
+        case .failed(let connector, let error):
+            d.connector = connector ?? d.connector
+            d.lastError = error
+        case .held(let error): d.lastError = error
+        case .ignored(let reason): d.lastError = reason
+        }
+        d.status = next
+        // One dispatch round counts once, however many connectors of the route it tried.
+        if !item.attempts.isEmpty { d.attempts += 1 }
+        d.updatedAt = now
+        stored.delivery = d
+        stored.leaseUntil = nil
+        deliveries[id] = stored
+        if !item.attempts.isEmpty { attempts[id, default: []].append(contentsOf: item.attempts) }
+    }
+}

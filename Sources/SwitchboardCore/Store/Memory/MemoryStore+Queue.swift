@@ -1,0 +1,205 @@
+import Foundation
+
+// The operator's queue in memory. As in the SQLite store, bulk changes skip the deliveries
+// whose status may not move and record one `StatusChange` per delivery moved, oldest first.
+extension MemoryStore: QueueStore {
+    static let pendingStatuses: Set<DeliveryStatus> = [.queued, .sending, .held]
+
+    public func pendingRecipients(channel: ChannelName?) async throws -> [PendingRecipient] {
+        try withState { state in
+            struct Key: Hashable {
+                var address: String
+                var channel: ChannelName
+            }
+            var groups: [Key: (recipient: PendingRecipient, rank: Int)] = [:]
+            for stored in state.deliveries.values where Self.pendingStatuses.contains(stored.delivery.status) {
+                let d = stored.delivery
+                guard channel == nil || d.channel == channel, let message = state.messages[d.messageID]?.message else { continue }
+                let key = Key(address: d.address.description, channel: d.channel)
+                if var group = groups[key] {
+                    group.recipient.count += 1
+                    group.recipient.oldest = min(group.recipient.oldest, d.createdAt)
+                    if message.severity.rank > group.rank {
+                        group.rank = message.severity.rank
+                        group.recipient.highestSeverity = message.severity
+                    }
+                    groups[key] = group
+                } else {
+                    let recipient = PendingRecipient(
+                        address: d.address,
+                        channel: d.channel,
+                        count: 1,
+                        oldest: d.createdAt,
+                        highestSeverity: message.severity
+                    )
+                    groups[key] = (recipient, message.severity.rank)
+                }
+            }
+            // Most urgent first: highest severity, then oldest, then by address.
+            return groups.values.sorted { a, b in
+                if a.rank != b.rank { return a.rank > b.rank }
+                if a.recipient.oldest != b.recipient.oldest { return a.recipient.oldest < b.recipient.oldest }
+                return a.recipient.address.description.precedesInBinaryOrder(b.recipient.address.description)
+            }.map { $0.recipient }
+        }
+    }
+
+    public func pending(address: Address) async throws -> [DeliveryJob] {
+        let text = address.description
+        return try withState { state in
+            let jobs = state.deliveries.values.compactMap { stored -> (job: DeliveryJob, row: Int64)? in
+                guard stored.delivery.address.description == text, Self.pendingStatuses.contains(stored.delivery.status),
+                    let message = state.messages[stored.delivery.messageID]?.message
+                else { return nil }
+                return (DeliveryJob(delivery: stored.delivery, message: message), stored.row)
+            }
+            // Most severe first, then oldest.
+            return jobs.sorted { a, b in
+                let (ra, rb) = (a.job.message.severity.rank, b.job.message.severity.rank)
+                if ra != rb { return ra > rb }
+                return (a.job.delivery.createdAt, a.row) < (b.job.delivery.createdAt, b.row)
+            }.map { $0.job }
+        }
+    }
+
+    public func cancelPending(
+        createdBefore before: Date,
+        channel: ChannelName?,
+        status: DeliveryStatus,
+        reason: String,
+        by actor: String
+    ) async throws -> Int {
+        guard status.isFinal else {
+            throw SwitchboardError.invalid("invalid_status", "pending deliveries can only be cancelled to a final status, not \(status.rawValue)")
+        }
+        let movable = Set([DeliveryStatus.queued, .held].filter { $0.canMove(to: status) })
+        let now = Date()
+        return try withState { state in
+            let moving = state.deliveries.values.filter { stored in
+                movable.contains(stored.delivery.status) && stored.delivery.createdAt < before
+                    && (channel == nil || stored.delivery.channel == channel)
+            }
+            for stored in moving.sorted(by: { ($0.delivery.createdAt, $0.row) < ($1.delivery.createdAt, $1.row) }) {
+                state.move(stored, to: status, reason: reason, by: actor, now: now) { d in d.nextAttemptAt = nil }
+            }
+            return moving.count
+        }
+    }
+
+    public func deliveries(status: DeliveryStatus, limit: Int) async throws -> [Delivery] {
+        guard limit > 0 else { return [] }
+        return try withState { state in
+            // Newest change first.
+            state.deliveries.values
+                .filter { $0.delivery.status == status }
+                .sorted { ($0.delivery.updatedAt, $0.row) > ($1.delivery.updatedAt, $1.row) }
+                .prefix(limit)
+                .map(\.delivery)
+        }
+    }
+
+    public func requeue(ids: [String]?, status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Int {
+        guard status == .failed || status == .held else {
+            throw SwitchboardError.invalid("invalid_status", "only failed or held deliveries can be requeued, not \(status.rawValue)")
+        }
+        let wanted = ids.map(Set.init)
+        return try withState { state in
+            let moving = state.deliveries.values.filter { stored in
+                stored.delivery.status == status && (wanted?.contains(stored.delivery.id) ?? true)
+            }
+            for stored in moving.sorted(by: { ($0.delivery.createdAt, $0.row) < ($1.delivery.createdAt, $1.row) }) {
+                state.move(stored, to: .queued, reason: reason, by: actor, now: now) { d in
+                    d.attempts = 0
+                    d.nextAttemptAt = now
+                }
+            }
+            return moving.count
+        }
+    }
+
+    public func setStatus(deliveryID: String, to status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Delivery {
+        // `sending` is the dispatcher's claim and needs a lease; set by hand it would strand
+        // the delivery, so no operator may set it.
+        guard status != .sending else {
+            throw SwitchboardError.invalid("invalid_status", "only the dispatcher moves a delivery to sending")
+        }
+        return try withState { state in
+            let stored = try state.storedDelivery(deliveryID)
+            guard stored.delivery.status.canMove(to: status) else {
+                throw State.illegalTransition(deliveryID, from: stored.delivery.status, to: status)
+            }
+            return state.move(stored, to: status, reason: reason, by: actor, now: now) { d in
+                if status == .failed { d.lastError = reason }
+                // Back in the queue it is due at once; anywhere else it is not due at all.
+                d.nextAttemptAt = status == .queued ? now : nil
+            }
+        }
+    }
+
+    public func statusChanges(deliveryID: String) async throws -> [StatusChange] {
+        try withState { $0.statusChanges[deliveryID] ?? [] }
+    }
+
+    public func addDeliveries(_ deliveries: [Delivery]) async throws {
+        guard !deliveries.isEmpty else { return }
+        try transaction { state in
+            for messageID in Set(deliveries.map(\.messageID)) where state.messages[messageID] == nil {
+                throw SwitchboardError.notFound("unknown_message", "no message with id \(messageID)")
+            }
+            try state.insert(deliveries) { _ in .conflict("delivery_exists", "a delivery with one of these ids already exists") }
+        }
+    }
+
+    public func releaseClaims(now: Date) async throws -> Int {
+        try withState { state in
+            let claimed = state.deliveries.values.filter { $0.delivery.status == .sending }
+            for var stored in claimed {
+                stored.delivery.status = .queued
+                stored.delivery.nextAttemptAt = now
+                stored.delivery.updatedAt = now
+                stored.leaseUntil = nil
+                state.deliveries[stored.delivery.id] = stored
+            }
+            return claimed.count
+        }
+    }
+
+    public func delivery(id: String) async throws -> Delivery? {
+        try withState { $0.deliveries[id]?.delivery }
+    }
+
+    public func delivery(connector: String, receiptID: String) async throws -> Delivery? {
+        try withState { state in
+            state.deliveries.values
+                .filter { $0.delivery.connector == connector && $0.delivery.receiptID == receiptID }
+                .max { ($0.delivery.updatedAt, $0.row) < ($1.delivery.updatedAt, $1.row) }?
+                .delivery
+        }
+    }
+}
+
+extension MemoryStore.State {
+    /// Moves a delivery to `status` (no claim left, changed `now`), records who did it and
+    /// why, and lets `change` set the rest; returns the delivery as moved.
+    @discardableResult
+    mutating func move(
+        _ stored: MemoryStore.StoredDelivery,
+        to status: DeliveryStatus,
+        reason: String,
+        by actor: String,
+        now: Date,
+        _ change: (inout Delivery) -> Void
+    ) -> Delivery {
+        var stored = stored
+        let from = stored.delivery.status
+        statusChanges[stored.delivery.id, default: []].append(
+            StatusChange(deliveryID: stored.delivery.id, from: from, to: status, reason: reason, actor: actor, at: now)
+        )
+        stored.delivery.status = status
+        stored.delivery.updatedAt = now
+        change(&stored.delivery)
+        stored.leaseUntil = nil
+        deliveries[stored.delivery.id] = stored
+        return stored.delivery
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import SwitchboardCore
+
+// What the API shows of logins, the caller and API tokens.
+
+/// The answer to a login.
+struct SessionView: Encodable {
+    var username: String
+    @ExplicitNull var displayName: String?
+    var role: String
+    var expiresAt: Date
+}
+
+struct MeView: Encodable {
+    var username: String
+    @ExplicitNull var displayName: String?
+    var role: String
+    var createdAt: Date
+    /// `session` or `token`.
+    var authenticatedBy: String
+}
+
+struct TokenView: Encodable {
+    var id: String
+    var name: String
+    var createdAt: Date
+    init(_ t: APIToken) {
+        id = t.id
+        name = t.name
+        createdAt = t.createdAt
+    }
+}
+
+/// The only time the token's secret is shown.
+struct CreatedTokenView: Encodable {
+    var token: String
+    var id: String
+    var name: String
+    var createdAt: Date
+}
