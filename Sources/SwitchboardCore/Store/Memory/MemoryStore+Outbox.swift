@@ -4,7 +4,8 @@ import Foundation
 // recording outcomes, with the SQLite store's checks and errors.
 extension MemoryStore: OutboxStore {
     public func accept(_ submission: Submission) async throws -> Acceptance {
-        try transaction { state in
+        // One submission is checked whole before anything is written: no draft needed.
+        try withState { state in
             try state.accept(submission) { .conflict("message_exists", "a message or delivery with id \($0) already exists") }
         }
     }
@@ -114,9 +115,9 @@ extension MemoryStore: OutboxStore {
 }
 
 extension MemoryStore.State {
-    /// Accepts one submission into this state (a transaction's draft): replays or refuses a
-    /// known idempotency key, else inserts the message, its deliveries and the key.
-    /// `duplicate` words the refusal of an id already used.
+    /// Accepts one submission: replays or refuses a known idempotency key, else inserts the
+    /// message, its deliveries and the key. Everything is checked before anything is written,
+    /// so a refusal changes nothing. `duplicate` words the refusal of an id already used.
     mutating func accept(_ submission: Submission, duplicate: (String) -> SwitchboardError) throws -> Acceptance {
         let message = submission.message
         if let key = submission.idempotency, let existing = idempotencyKeys[.init(scope: key.scope, key: key.key)] {
@@ -135,18 +136,26 @@ extension MemoryStore.State {
             )
         }
         guard messages[message.id] == nil else { throw duplicate(message.id) }
+        try checkNew(submission.deliveries, duplicate: { _ in duplicate(message.id) })
         messages[message.id] = MemoryStore.StoredMessage(message: message, warnings: submission.warnings, deliveryIDs: [])
-        try insert(submission.deliveries, duplicate: { _ in duplicate(message.id) })
+        insert(submission.deliveries)
         if let key = submission.idempotency {
             idempotencyKeys[.init(scope: key.scope, key: key.key)] = .init(fingerprint: key.fingerprint, messageID: message.id)
         }
         return Acceptance(record: MessageRecord(message: message, deliveries: submission.deliveries, warnings: submission.warnings), replayed: false)
     }
 
-    /// Appends deliveries to their (stored) messages, in order; an id already used throws `duplicate`.
-    mutating func insert(_ new: [Delivery], duplicate: (String) -> SwitchboardError) throws {
+    /// Throws `duplicate` if an id of `new` is taken or given twice.
+    func checkNew(_ new: [Delivery], duplicate: (String) -> SwitchboardError) throws {
+        var ids: Set<String> = []
+        for delivery in new where deliveries[delivery.id] != nil || !ids.insert(delivery.id).inserted {
+            throw duplicate(delivery.id)
+        }
+    }
+
+    /// Appends deliveries (checked by `checkNew`) to their stored messages, in order.
+    mutating func insert(_ new: [Delivery]) {
         for delivery in new {
-            guard deliveries[delivery.id] == nil else { throw duplicate(delivery.id) }
             deliveries[delivery.id] = MemoryStore.StoredDelivery(delivery: delivery, leaseUntil: nil, row: nextDeliveryRow)
             nextDeliveryRow += 1
             messages[delivery.messageID]?.deliveryIDs.append(delivery.id)

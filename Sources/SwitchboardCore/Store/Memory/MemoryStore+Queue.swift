@@ -142,11 +142,13 @@ extension MemoryStore: QueueStore {
 
     public func addDeliveries(_ deliveries: [Delivery]) async throws {
         guard !deliveries.isEmpty else { return }
-        try transaction { state in
+        // Checked whole before anything is written: all or none without a draft.
+        try withState { state in
             for messageID in Set(deliveries.map(\.messageID)) where state.messages[messageID] == nil {
                 throw SwitchboardError.notFound("unknown_message", "no message with id \(messageID)")
             }
-            try state.insert(deliveries) { _ in .conflict("delivery_exists", "a delivery with one of these ids already exists") }
+            try state.checkNew(deliveries) { _ in .conflict("delivery_exists", "a delivery with one of these ids already exists") }
+            state.insert(deliveries)
         }
     }
 

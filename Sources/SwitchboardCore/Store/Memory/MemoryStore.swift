@@ -7,8 +7,9 @@ import Synchronization
 ///
 /// It is not a toy: it passes the same `StoreConformance` and `TopicStoreConformance` suites
 /// as the SQLite store. Each call is one transaction under one lock, so concurrent callers
-/// never see half of a write; a call that throws changes nothing (multi-step writes work on
-/// a draft of the state that replaces it only when the whole write succeeded); idempotency
+/// never see half of a write; a call that throws changes nothing (a write checks everything
+/// before it changes anything, and one that can only find out part-way, a batch, works on a
+/// draft of the state that replaces it only when the whole write succeeded); idempotency
 /// keys, replay keys, claims and leases, unique names and ids, the links between users,
 /// contacts, sessions and tokens, and the legal moves of a delivery are checked as the SQLite
 /// store's constraints check them, and refused with the same errors.
