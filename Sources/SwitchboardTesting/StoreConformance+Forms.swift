@@ -70,6 +70,50 @@ extension StoreConformance {
         }
     }
 
+    /// A submission is seen where its message is: a user sees those whose message is in the
+    /// common inbox or theirs, never one in another user's inbox or in none; `.unrestricted`
+    /// sees all. Listing, paging and both look-ups agree.
+    public func formSubmissionsFollowTheirInboxItem() async throws {
+        let store = try await makeStore()
+        // Oldest first: common, alice's, bob's, in no inbox (a handler answered it), common again.
+        let owners: [String??] = [.some(nil), "alice", "bob", nil, .some(nil)]
+        var made: [FormSubmission] = []
+        for (k, owner) in owners.enumerated() {
+            let message = StoreFixture.inbound("<f><k>\(k)</k></f>", at: StoreFixture.at(Double(k)))
+            try await store.recordInbound(message)
+            let form = FormSubmission(
+                messageID: message.id,
+                formID: "f",
+                fields: [FormField(path: "k", value: "\(k)")],
+                receivedAt: StoreFixture.at(Double(k))
+            )
+            try await store.recordSubmission(form)
+            if case .some(let owner) = owner { _ = try await store.addToInbox(messageID: message.id, owner: owner) }
+            made.append(form)
+        }
+        let (common, alices, bobs, nowhere, common2) = (made[0], made[1], made[2], made[3], made[4])
+
+        var seen: [String] = []
+        var cursor: String?
+        repeat {
+            let page = try await store.formSubmissions(FormQuery(limit: 1, cursor: cursor, viewer: .user("alice")))
+            seen += page.items.map(\.id)
+            cursor = page.nextCursor
+        } while cursor != nil && seen.count < 10
+        try expectEqual(seen, [common2.id, alices.id, common.id], "alice lists the common inbox's and her own, page by page")
+        let bobsList = try await store.formSubmissions(FormQuery(formID: "f", viewer: .user("bob")))
+        try expectEqual(bobsList.items.map(\.id), [common2.id, bobs.id, common.id], "bob lists the common inbox's and his own")
+        let all = try await store.formSubmissions(FormQuery(viewer: .unrestricted))
+        try expectEqual(all.items.map(\.id), made.reversed().map(\.id), "unrestricted lists every submission")
+
+        try expectTrue(try await store.formSubmission(id: bobs.id, viewer: .user("alice")) == nil, "alice cannot read bob's by id")
+        try expectTrue(try await store.formSubmission(messageID: bobs.messageID, viewer: .user("alice")) == nil, "nor by message")
+        try expectTrue(try await store.formSubmission(id: nowhere.id, viewer: .user("alice")) == nil, "nor one in no inbox")
+        try expectEqual(try await store.formSubmission(id: alices.id, viewer: .user("alice"))?.id, alices.id, "alice reads her own")
+        try expectEqual(try await store.formSubmission(messageID: common.messageID, viewer: .user("bob"))?.id, common.id, "bob reads a common one")
+        try expectEqual(try await store.formSubmission(id: nowhere.id, viewer: .unrestricted)?.id, nowhere.id, "unrestricted reads any")
+    }
+
     /// A note goes into the status history from and to the current status, and moves nothing;
     /// a note meant for another status (a report that lost a race) records nothing.
     public func noteStatusKeepsTheStatus() async throws {

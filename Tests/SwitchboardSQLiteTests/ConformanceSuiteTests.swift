@@ -60,7 +60,7 @@ struct ConformanceSuiteTests {
 struct MisbehavingStore: HubStore {
     enum Fault: Sendable, Equatable {
         case ignoreIdempotency, ignoreLeases, sharedReadFlags, dropAttachments, ignoreCursor, anyoneDeletesTokens, endsEverySession
-        case swallowFinishErrors
+        case swallowFinishErrors, showsEveryForm
         /// Queue faults, used by `QueueConformanceSuiteTests`.
         case queue(QueueFault)
     }

@@ -16,6 +16,15 @@ struct FormConformanceTests {
         try await withConformance(kind) { try await $0.formSubmissionsPageNewestFirst() }
     }
 
+    @Test(arguments: StoreKind.allCases) func formSubmissionsFollowTheirInboxItem(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.formSubmissionsFollowTheirInboxItem() }
+    }
+
+    @Test func failsAStoreThatShowsEveryFormToEveryone() async throws {
+        let suite = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .showsEveryForm) }
+        await #expect(throws: ConformanceFailure.self) { try await suite.formSubmissionsFollowTheirInboxItem() }
+    }
+
     @Test(arguments: StoreKind.allCases) func noteStatusKeepsTheStatus(_ kind: StoreKind) async throws {
         try await withConformance(kind) { try await $0.noteStatusKeepsTheStatus() }
     }
