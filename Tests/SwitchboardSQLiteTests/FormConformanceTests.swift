@@ -54,9 +54,9 @@ struct FormConformanceTests {
         try await store.recordInbound(message)
         let form = FormSubmission(messageID: message.id, formID: "data", fields: [FormField(path: "a", value: "1")], receivedAt: Date())
         try await store.recordSubmission(form)
-        #expect(try await store.formSubmission(id: form.id) != nil)
+        #expect(try await store.formSubmission(id: form.id, viewer: .unrestricted) != nil)
         let reopened = try SQLiteStore(directory: path)
-        #expect(try await reopened.formSubmission(messageID: message.id)?.fields == [FormField(path: "a", value: "1")])
+        #expect(try await reopened.formSubmission(messageID: message.id, viewer: .unrestricted)?.fields == [FormField(path: "a", value: "1")])
         _ = consume scratch
     }
 }

@@ -67,15 +67,17 @@ public enum FormViewer: Sendable, Hashable {
     case user(String)
 }
 
-/// Which submissions to list: newest first, optionally of one form, a page at a time.
+/// Which submissions to list: newest first, optionally of one form, a page at a time, of
+/// those the viewer may see. The viewer has no default, so no caller lists everything by
+/// forgetting to say who is asking.
 public struct FormQuery: Sendable, Equatable {
+    /// Who is asking; the store leaves out what they may not see.
+    public var viewer: FormViewer
     public var formID: String?
     public var limit: Int
     /// The `nextCursor` of the previous page; opaque, made by the store.
     public var cursor: String?
-    /// Who is asking; the store leaves out what they may not see.
-    public var viewer: FormViewer
-    public init(formID: String? = nil, limit: Int = 50, cursor: String? = nil, viewer: FormViewer = .unrestricted) {
+    public init(viewer: FormViewer, formID: String? = nil, limit: Int = 50, cursor: String? = nil) {
         self.formID = formID
         self.limit = limit
         self.cursor = cursor

@@ -17,18 +17,6 @@ public protocol FormStore: Sendable {
     func formSubmissions(_ query: FormQuery) async throws -> FormPage
 }
 
-extension FormStore {
-    /// The submission with this id, whoever may see it (the hub itself, admins, tests).
-    public func formSubmission(id: String) async throws -> FormSubmission? {
-        try await formSubmission(id: id, viewer: .unrestricted)
-    }
-
-    /// The submission made from one message, whoever may see it.
-    public func formSubmission(messageID: String) async throws -> FormSubmission? {
-        try await formSubmission(messageID: messageID, viewer: .unrestricted)
-    }
-}
-
 /// Delivery reports that do not move a delivery (the gateway buffered it, the SMSC took it)
 /// are still worth keeping: they show how far a message got when someone asks why it has
 /// not arrived.

@@ -62,7 +62,7 @@ extension APIEnvironment {
         let page: FormPage
         do {
             page = try await store.formSubmissions(
-                FormQuery(formID: query.string("form_id"), limit: limit, cursor: query.string("cursor"), viewer: viewer)
+                FormQuery(viewer: viewer, formID: query.string("form_id"), limit: limit, cursor: query.string("cursor"))
             )
         } catch let error as SwitchboardError where error.kind == .invalid {
             throw APIError.badRequest("invalid_parameter", "query parameter 'cursor' must be a 'next_cursor' from an earlier page")
