@@ -69,6 +69,7 @@ class Grid:
 
     def __init__(self, hub, gateway):
         self.hub, self.gateway, self.url = hub, gateway, hub.url
+        self.document = yaml.safe_load(requests.get(hub.url + "/api/v1/openapi.yaml", timeout=10).text)
         self.counter = itertools.count(1)
         admin = hub.session()
         for name, password in PASSWORDS.items():
@@ -188,6 +189,15 @@ def fill(template, values):
     return template
 
 
+def documented_body_members(document, method, path):
+    """The members the OpenAPI document declares for an operation's JSON request body."""
+    operation = document["paths"][path][method.lower()]
+    schema = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    return set(schema.get("properties", {}))
+
+
 def sign(body):
     t = int(time.time())
     return f"t={t},v1=" + hmac.new(HOOK_SECRET.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
@@ -211,7 +221,10 @@ def call(grid, row, who, credential):
     params = fill(row.get("query"), values) or {}
     headers, data = {}, None
     if "body" in row:
-        data = json.dumps(fill(row["body"], values)).encode()
+        body = fill(row["body"], values)
+        declared = documented_body_members(grid.document, method, op_path)
+        body.update({k: v for k, v in fill(row.get("if_documented", {}), values).items() if k in declared})
+        data = json.dumps(body).encode()
         headers["Content-Type"] = "application/json"
     elif "form" in row:
         data = urllib.parse.urlencode(fill(row["form"], values)).encode()
@@ -292,7 +305,9 @@ def test_the_grid_covers_every_operation_of_the_openapi_document(grid):
 
 def test_the_table_is_well_formed():
     known = {"anonymous", "user", "owner", "admin", "gateway"}
+    keys = {"op", "case", "setup", "path", "query", "body", "form", "if_documented", "ok", "allowed", "refused", "items"}
     for row in load_rows():
+        assert set(row) <= keys, f"unknown keys {set(row) - keys} in {row}"
         assert set(row["allowed"]) <= known, row
         assert set(row.get("refused", {})) <= known - set(row["allowed"]), row
         assert isinstance(row["ok"], int) and 200 <= row["ok"] < 300, row
