@@ -19,12 +19,10 @@ extension APIEnvironment {
         let me = user.username
         let linkedBefore = old?.username
         let linkedAfter = new == nil ? linkedBefore : new?.username
-        if linkedBefore != linkedAfter {
-            for other in [linkedBefore, linkedAfter].compactMap({ $0 }) where other != me {
-                throw APIError.forbidden(
-                    "only an admin or '\(other)' may link a contact to the user '\(other)' or unlink it; you may link only your own contact (username '\(me)')"
-                )
-            }
+        if linkedBefore != linkedAfter, let other = [linkedBefore, linkedAfter].compactMap({ $0 }).first(where: { $0 != me }) {
+            throw APIError.forbidden(
+                "only an admin or '\(other)' may link a contact to the user '\(other)' or unlink it; you may link only your own contact (username '\(me)')"
+            )
         }
         if let old, let owner = old.username, owner != me, new == nil || new?.addresses != old.addresses {
             let what = new == nil ? "delete" : "change the addresses of"
@@ -33,7 +31,7 @@ extension APIEnvironment {
         guard let new, new.username == me else { return }
         for address in new.addresses where !(old?.addresses.contains(address) ?? false) {
             let holders = try await store.contacts(withAddress: address)
-            if let other = holders.first(where: { $0.id != new.id && $0.username != nil && $0.username != me }), let owner = other.username {
+            if let owner = holders.first(where: { $0.id != new.id && $0.username != nil && $0.username != me })?.username {
                 throw APIError.forbidden(
                     "'\(address)' belongs to the contact of the user '\(owner)'; only an admin may give it to another user's contact too"
                 )
