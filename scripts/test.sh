@@ -34,6 +34,8 @@ pip_install() {
 command -v swift >/dev/null || { echo "swift is not on PATH (Swift 6.1 or newer is needed)" >&2; exit 1; }
 apt_install libsqlite3-dev sqlite3 libssl-dev openssl
 pip_install pytest requests aiosmtpd
+# PyYAML (imported as yaml) reads Tests/e2e/authz_grid.yaml and the served OpenAPI document.
+python3 -c "import yaml" >/dev/null 2>&1 || pip_install pyyaml
 # --- kannel ---
 # A real Kannel (bearerbox, smsbox and its fakesmsc test SMSC) for Tests/e2e/test_kannel.py.
 apt_install kannel kannel-extras

@@ -182,6 +182,12 @@ public final class Hub: InboundSink, Sendable {
         try await router.addressee(address).known
     }
 
+    /// Whose inbox `inbound` would land in now (`nil`: the common one), as the router decides it,
+    /// so the message tester can refuse a user's injection into someone else's private inbox.
+    public func inboxOwner(for inbound: InboundMessage) async throws -> String? {
+        try await router.inboxOwner(for: inbound)
+    }
+
     /// A bucket connector by name, for the message tester.
     public func bucket(named name: String) -> BucketConnector? { connectors[name] as? BucketConnector }
 

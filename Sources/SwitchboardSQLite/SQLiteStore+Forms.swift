@@ -18,12 +18,28 @@ extension SQLiteStore {
         try await write(mapConstraint: constraintError) { db in try row.insert(db) }
     }
 
-    public func formSubmission(id: String) async throws -> FormSubmission? {
-        try await read { db in try FormSubmissionRow.filter(Column("id") == id).fetchOne(db)?.submission }
+    public func formSubmission(id: String, viewer: FormViewer) async throws -> FormSubmission? {
+        try await read { db in
+            try Self.visible(FormSubmissionRow.filter(Column("id") == id), to: viewer).fetchOne(db)?.submission
+        }
     }
 
-    public func formSubmission(messageID: String) async throws -> FormSubmission? {
-        try await read { db in try FormSubmissionRow.filter(Column("message_id") == messageID).fetchOne(db)?.submission }
+    public func formSubmission(messageID: String, viewer: FormViewer) async throws -> FormSubmission? {
+        try await read { db in
+            try Self.visible(FormSubmissionRow.filter(Column("message_id") == messageID), to: viewer).fetchOne(db)?.submission
+        }
+    }
+
+    /// Narrows a request to what `viewer` may see: for a user, submissions whose message has an
+    /// inbox item in the common inbox or theirs (`inbox_items_message` finds the items).
+    static func visible(_ request: QueryInterfaceRequest<FormSubmissionRow>, to viewer: FormViewer) -> QueryInterfaceRequest<FormSubmissionRow> {
+        guard case .user(let username) = viewer else { return request }
+        return request.filter(
+            literal: """
+                EXISTS (SELECT 1 FROM inbox_items i WHERE i.message_id = form_submissions.message_id
+                        AND (i.owner IS NULL OR i.owner = \(username)))
+                """
+        )
     }
 
     /// Newest first by `seq`; the cursor is the last item's `seq`, so a page never repeats or
@@ -39,7 +55,7 @@ extension SQLiteStore {
         }
         guard limit > 0 else { return FormPage(items: [], nextCursor: nil) }
         return try await read { [before] db in
-            var request = FormSubmissionRow.all()
+            var request = Self.visible(FormSubmissionRow.all(), to: query.viewer)
             if let formID = query.formID { request = request.filter(Column("form_id") == formID) }
             if let before { request = request.filter(Column("seq") < before) }
             // One row more than asked tells whether another page exists.

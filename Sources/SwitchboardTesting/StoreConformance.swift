@@ -25,7 +25,7 @@ public struct StoreConformance: Sendable {
         case deadLettersAreNewestChangeFirst, requeueResetsAttemptsAndMakesThemClaimable
         case setStatusRecordsReasonAndRefusesIllegalMoves, addDeliveriesAppearInTheMessage
         case releaseClaimsMakesLeasedDeliveriesClaimable, receiptLookupFindsTheDelivery
-        case formSubmissionRoundTrip, formSubmissionsPageNewestFirst, noteStatusKeepsTheStatus
+        case formSubmissionRoundTrip, formSubmissionsPageNewestFirst, formSubmissionsFollowTheirInboxItem, noteStatusKeepsTheStatus
         case replayKeysCommitOnce
 
         public var description: String { rawValue }
@@ -83,6 +83,7 @@ public struct StoreConformance: Sendable {
         case .receiptLookupFindsTheDelivery: try await receiptLookupFindsTheDelivery()
         case .formSubmissionRoundTrip: try await formSubmissionRoundTrip()
         case .formSubmissionsPageNewestFirst: try await formSubmissionsPageNewestFirst()
+        case .formSubmissionsFollowTheirInboxItem: try await formSubmissionsFollowTheirInboxItem()
         case .noteStatusKeepsTheStatus: try await noteStatusKeepsTheStatus()
         case .replayKeysCommitOnce: try await replayKeysCommitOnce()
         }

@@ -120,7 +120,7 @@ import Testing
         let hub = try Self.hub()
         let result = try await Self.receive(hub, XFormsReading.survey)
         #expect(result.inboxItemID != nil)
-        let form = try #require(try await hub.store.formSubmission(messageID: result.messageID))
+        let form = try #require(try await hub.store.formSubmission(messageID: result.messageID, viewer: .unrestricted))
         #expect(form.formID == "household_survey" && form.error == nil)
         #expect(form["location/lat"] == "59.9")
         let item = try #require(try await hub.store.inboxItem(id: result.inboxItemID!, viewer: "admin"))
@@ -134,7 +134,7 @@ import Testing
         #expect(result.inboxItemID != nil)
         let item = try #require(try await hub.store.inboxItem(id: result.inboxItemID!, viewer: "admin"))
         #expect(item.message.text == text)
-        let form = try #require(try await hub.store.formSubmission(messageID: result.messageID))
+        let form = try #require(try await hub.store.formSubmission(messageID: result.messageID, viewer: .unrestricted))
         #expect(form.fields.isEmpty && form.formID == nil)
         #expect(form.error?.contains("not well-formed") == true)
     }
@@ -144,7 +144,7 @@ import Testing
         let hub = try Self.hub()
         let result = try await Self.receive(hub, text)
         #expect(result.inboxItemID != nil)
-        #expect(try await hub.store.formSubmission(messageID: result.messageID) == nil)
-        #expect(try await hub.store.formSubmissions(FormQuery()).items.isEmpty)
+        #expect(try await hub.store.formSubmission(messageID: result.messageID, viewer: .unrestricted) == nil)
+        #expect(try await hub.store.formSubmissions(FormQuery(viewer: .unrestricted)).items.isEmpty)
     }
 }

@@ -65,7 +65,7 @@ struct ConformanceSuiteTests {
 struct MisbehavingStore: HubStore {
     enum Fault: Sendable, Equatable {
         case ignoreIdempotency, ignoreLeases, sharedReadFlags, dropAttachments, ignoreCursor, anyoneDeletesTokens, endsEverySession
-        case swallowFinishErrors, keepUnrouted
+        case swallowFinishErrors, keepUnrouted, showsEveryForm
         /// Queue faults, used by `QueueConformanceSuiteTests`.
         case queue(QueueFault)
     }

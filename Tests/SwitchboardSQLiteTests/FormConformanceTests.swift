@@ -16,6 +16,15 @@ struct FormConformanceTests {
         try await withConformance(kind) { try await $0.formSubmissionsPageNewestFirst() }
     }
 
+    @Test(arguments: StoreKind.allCases) func formSubmissionsFollowTheirInboxItem(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.formSubmissionsFollowTheirInboxItem() }
+    }
+
+    @Test func failsAStoreThatShowsEveryFormToEveryone() async throws {
+        let suite = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .showsEveryForm) }
+        await #expect(throws: ConformanceFailure.self) { try await suite.formSubmissionsFollowTheirInboxItem() }
+    }
+
     @Test(arguments: StoreKind.allCases) func noteStatusKeepsTheStatus(_ kind: StoreKind) async throws {
         try await withConformance(kind) { try await $0.noteStatusKeepsTheStatus() }
     }
@@ -45,9 +54,9 @@ struct FormConformanceTests {
         try await store.recordInbound(message)
         let form = FormSubmission(messageID: message.id, formID: "data", fields: [FormField(path: "a", value: "1")], receivedAt: Date())
         try await store.recordSubmission(form)
-        #expect(try await store.formSubmission(id: form.id) != nil)
+        #expect(try await store.formSubmission(id: form.id, viewer: .unrestricted) != nil)
         let reopened = try SQLiteStore(directory: path)
-        #expect(try await reopened.formSubmission(messageID: message.id)?.fields == [FormField(path: "a", value: "1")])
+        #expect(try await reopened.formSubmission(messageID: message.id, viewer: .unrestricted)?.fields == [FormField(path: "a", value: "1")])
         _ = consume scratch
     }
 }

@@ -107,6 +107,7 @@ struct SQLiteStoreFileTests {
             #expect(
                 try await store.appliedMigrations() == [
                     "v1-directory", "v1-outbox", "v1-inbox", "v2-queue", "v3-forms", "v4-inbound-replay", "v5-partial-dispatch-indexes",
+                    "v6-unrouted-inbound",
                 ]
             )
             try await store.createUser(UserAccount(username: "alice", role: .user, passwordHash: "h"))
@@ -116,6 +117,7 @@ struct SQLiteStoreFileTests {
             #expect(
                 try await store.appliedMigrations() == [
                     "v1-directory", "v1-outbox", "v1-inbox", "v2-queue", "v3-forms", "v4-inbound-replay", "v5-partial-dispatch-indexes",
+                    "v6-unrouted-inbound",
                 ]
             )
             #expect(try await store.users().map(\.username) == ["alice"])

@@ -18,12 +18,16 @@ import Yams
         }
     }
 
-    @Test func metricsNeedALoginAndCountAcceptedMessages() async throws {
+    @Test func metricsAreForAdminsAndCountAcceptedMessages() async throws {
         let harness = try await Harness()
+        try await harness.makeUser("bob")
         try await harness.run { anonymous in
             let refused = try await anonymous.get("/metrics")
             #expect(refused.status == .unauthorized)
             #expect(refused.errorCode == "unauthorized")
+            let user = try await anonymous.login("bob", "user-secret-1").get("/metrics")
+            #expect(user.status == .forbidden)
+            #expect(!user.text.contains("switchboard_"))
 
             let api = try await anonymous.loginAdmin()
             let before = Self.value(of: "switchboard_messages_accepted_total", in: try await api.get("/metrics").text) ?? 0

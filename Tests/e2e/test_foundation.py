@@ -145,8 +145,11 @@ def test_cli_send_tester_and_users(data_dir):
         s = h.session("alice", "alice-secret-1")
         inbox = s.get(h.url + "/api/v1/inbox", params={"scope": "common"}).json()
         assert [i["message"]["text"] for i in inbox["items"]] == ["Fuel delivered"]
-        wait_for(lambda: len(s.get(h.url + "/api/v1/tester/sent", params={"connector": "tester"}).json()["items"]) == 2,
+        # What the CLI sent is the operator's, not alice's: an admin sees it in the tester, she does not.
+        admin = h.session()
+        wait_for(lambda: len(admin.get(h.url + "/api/v1/tester/sent", params={"connector": "tester"}).json()["items"]) == 2,
                  what="the CLI-queued message to be sent on both channels")
+        assert s.get(h.url + "/api/v1/tester/sent", params={"connector": "tester"}).json()["items"] == []
         h.cli("users", "passwd", "alice", "--password-env", "PW2", env={"PW2": "alice-secret-2"})
         # The change ended alice's sessions; the running hub sees it within its credential cache's seconds.
         wait_for(lambda: s.get(h.url + "/api/v1/me").status_code == 401, what="alice's old session to end")

@@ -22,6 +22,9 @@ public final class BucketConnector: Connector {
         public var connector: String
         public var deliveryID: String
         public var messageID: String
+        /// Who sent the message (a username, or `connector:NAME` for the hub's own replies),
+        /// so the message tester can show each user only what they sent.
+        public var sender: String?
         public var to: Address
         public var subject: String?
         public var text: String
@@ -65,6 +68,7 @@ public final class BucketConnector: Connector {
                         connector: name,
                         deliveryID: outbound.delivery.id,
                         messageID: outbound.message.id,
+                        sender: outbound.message.sender,
                         to: outbound.address,
                         subject: outbound.message.subject,
                         text: outbound.message.text,
@@ -80,13 +84,21 @@ public final class BucketConnector: Connector {
         )
     }
 
-    /// What was sent, oldest first, optionally only to one address.
-    public func sent(to address: Address? = nil) -> [SentItem] {
-        state.withLock { s in address.map { a in s.items.filter { $0.to == a } } ?? s.items }
+    /// What was sent, oldest first, optionally only to one address and only what one sender sent.
+    public func sent(to address: Address? = nil, sentBy sender: String? = nil) -> [SentItem] {
+        state.withLock { s in
+            s.items.filter { item in
+                (address == nil || item.to == address) && (sender == nil || item.sender == sender)
+            }
+        }
     }
 
-    /// Forgets what was sent.
-    public func clear() { state.withLock { $0.items.removeAll() } }
+    /// Forgets what was sent, or only what one sender sent.
+    public func clear(sentBy sender: String? = nil) {
+        state.withLock { s in
+            if let sender { s.items.removeAll { $0.sender == sender } } else { s.items.removeAll() }
+        }
+    }
 
     /// Changes the fault settings of a running bucket (tests and demos).
     public func setFaults(transient: Double? = nil, permanent: Double? = nil, latency: Duration? = nil) {

@@ -56,16 +56,32 @@ public struct FormField: Sendable, Codable, Equatable {
     }
 }
 
-/// Which submissions to list: newest first, optionally of one form, a page at a time.
+/// Whose eyes a read of form submissions is for. A submission is part of its message, so it
+/// is seen where the message is: a plain user reads the fields of a form only when its message
+/// landed in the common inbox or in that user's own, never one in another user's private inbox
+/// (nor one whose message reached no inbox at all, because a handler answered it).
+public enum FormViewer: Sendable, Hashable {
+    /// Every submission: admins (who may read every message) and the hub itself.
+    case unrestricted
+    /// What this user's inbox shows: submissions whose message is in the common inbox or theirs.
+    case user(String)
+}
+
+/// Which submissions to list: newest first, optionally of one form, a page at a time, of
+/// those the viewer may see. The viewer has no default, so no caller lists everything by
+/// forgetting to say who is asking.
 public struct FormQuery: Sendable, Equatable {
+    /// Who is asking; the store leaves out what they may not see.
+    public var viewer: FormViewer
     public var formID: String?
     public var limit: Int
     /// The `nextCursor` of the previous page; opaque, made by the store.
     public var cursor: String?
-    public init(formID: String? = nil, limit: Int = 50, cursor: String? = nil) {
+    public init(viewer: FormViewer, formID: String? = nil, limit: Int = 50, cursor: String? = nil) {
         self.formID = formID
         self.limit = limit
         self.cursor = cursor
+        self.viewer = viewer
     }
 }
 

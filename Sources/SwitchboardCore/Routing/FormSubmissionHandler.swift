@@ -35,7 +35,7 @@ public struct FormSubmissionHandler: MessageHandler {
             submission = FormSubmission(messageID: message.id, formID: nil, fields: [], error: reason, receivedAt: message.createdAt)
         }
         // Routed again after a crash: the submission of the first run stands.
-        if try await store.formSubmission(messageID: message.id) != nil { return .pass }
+        if try await store.formSubmission(messageID: message.id, viewer: .unrestricted) != nil { return .pass }
         try await store.recordSubmission(submission)
         return .pass
     }

@@ -8,9 +8,11 @@ public protocol FormStore: Sendable {
     /// Commits a submission. Throws `notFound/unknown_message` if its message is not stored,
     /// `conflict/form_submission_exists` if its id or its message already has one.
     func recordSubmission(_ submission: FormSubmission) async throws
-    func formSubmission(id: String) async throws -> FormSubmission?
-    /// The submission made from one message, if any.
-    func formSubmission(messageID: String) async throws -> FormSubmission?
-    /// Newest first (in the order recorded). An unreadable cursor throws `invalid/invalid_cursor`.
+    /// The submission with this id, if `viewer` may see it (see `FormViewer`).
+    func formSubmission(id: String, viewer: FormViewer) async throws -> FormSubmission?
+    /// The submission made from one message, if any and if `viewer` may see it.
+    func formSubmission(messageID: String, viewer: FormViewer) async throws -> FormSubmission?
+    /// Newest first (in the order recorded), only what `query.viewer` may see. An unreadable
+    /// cursor throws `invalid/invalid_cursor`.
     func formSubmissions(_ query: FormQuery) async throws -> FormPage
 }

@@ -3,7 +3,8 @@ import Hummingbird
 import SwitchboardCore
 
 // The shared address book. Any logged-in user may read and change it: contacts and groups
-// are the team's, not one person's.
+// are the team's, not one person's; but a contact linked to a login is that user's to change
+// (see `authorizeContactChange`).
 
 /// `POST` and `PUT` bodies: the whole contact. On `PUT`, an absent `addresses` means none and
 /// an absent `username` unlinks.
@@ -41,29 +42,33 @@ extension APIEnvironment {
     }
 
     func createContact(_ request: Request, _ context: Context) async throws -> Response {
-        _ = try context.requireUser()
+        let user = try context.requireUser()
         let body = try await request.decodeBody(ContactBody.self, limit: maxBodyBytes).value
         let contact = Contact(
             name: try Self.contactName(body.name),
             addresses: try Self.addresses(body.addresses ?? []),
             username: try await linkableUsername(body.username, contactID: nil)
         )
+        try await authorizeContactChange(from: nil, to: contact, by: user)
         try await store.createContact(contact)
         return try .json(ContactView(contact), status: .created, headers: [.location: "/api/v1/contacts/\(contact.id)"])
     }
 
     func replaceContact(_ request: Request, _ context: Context) async throws -> Response {
-        var contact = try await existingContact(context)
+        let old = try await existingContact(context)
+        var contact = old
         let body = try await request.decodeBody(ContactBody.self, limit: maxBodyBytes).value
         contact.name = try Self.contactName(body.name)
         contact.addresses = try Self.addresses(body.addresses ?? [])
         contact.username = try await linkableUsername(body.username, contactID: contact.id)
+        try await authorizeContactChange(from: old, to: contact, by: try context.requireUser())
         try await store.updateContact(contact)
         return try .json(ContactView(contact))
     }
 
     func patchContact(_ request: Request, _ context: Context) async throws -> Response {
-        var contact = try await existingContact(context)
+        let old = try await existingContact(context)
+        var contact = old
         let decoded = try await request.decodeBody(ContactPatchBody.self, limit: maxBodyBytes)
         let body = decoded.value
         let sent = decoded.json
@@ -73,13 +78,15 @@ extension APIEnvironment {
         }
         if sent["addresses"] != nil { contact.addresses = try Self.addresses(body.addresses ?? []) }
         if sent["username"] != nil { contact.username = try await linkableUsername(body.username, contactID: contact.id) }
+        try await authorizeContactChange(from: old, to: contact, by: try context.requireUser())
         try await store.updateContact(contact)
         return try .json(ContactView(contact))
     }
 
     func deleteContact(_ context: Context) async throws -> Response {
-        _ = try context.requireUser()
-        let id = try context.parameters.require("id")
+        let old = try await existingContact(context)
+        try await authorizeContactChange(from: old, to: nil, by: try context.requireUser())
+        let id = old.id
         guard try await store.deleteContact(id: id) else {
             throw APIError.notFound("contact_not_found", "no contact with id '\(id)'")
         }

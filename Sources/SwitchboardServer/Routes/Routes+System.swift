@@ -12,11 +12,13 @@ extension APIEnvironment {
         addLoginRoute(to: router)
     }
 
-    /// Metrics need a login: counters reveal traffic, and the endpoint has no reason to be
-    /// open. Prometheus scrapes with a bearer token (`authorization` in its scrape config).
+    /// Metrics are for admins: counters reveal traffic (who is busy, which connectors fail,
+    /// topic subscribers by name), which a plain user has no reason to see. Prometheus scrapes
+    /// with an admin's bearer token (`authorization` in its scrape config); tokens have no
+    /// scopes, so that token is an admin's: keep it as secret as the admin password.
     func addMetricsRoute(to group: RouterGroup<Context>) {
         group.get("/metrics") { _, context in
-            _ = try context.requireUser()
+            try context.requireAdmin()
             var buffer: [UInt8] = []
             buffer.reserveCapacity(16 * 1024)
             registry.emit(into: &buffer)

@@ -3,9 +3,14 @@ import Hummingbird
 import SwitchboardCore
 
 // The message tester: pretend a message came in, and read what bucket connectors "sent".
-// Any logged-in user may use it on bucket connectors (they reach no one outside). Injecting a
-// message as if it came through a real connector (an SMS gateway) is admin-only: it would
-// let a user forge inbound traffic that forwarding rules then pass on.
+// Any logged-in user may use it on bucket connectors (they reach no one outside), within what
+// they could see or do anyway:
+// - a plain user reads and clears only what they sent (a bucket may carry everyone's traffic);
+// - a plain user injects only into the common inbox or their own, and never from a `user:`
+//   address (that would forge a message from a colleague or into their private inbox);
+// - injecting as if through a real connector (an SMS gateway) is admin-only: it would let a
+//   user forge inbound traffic that forwarding rules then pass on.
+// Admins may do all of it.
 
 struct TesterInboundBody: APIRequestBody {
     var connector: String?
@@ -40,25 +45,42 @@ extension APIEnvironment {
         let from = try Address(parsing: body.from)
         let to = try body.to.map { try Address(parsing: $0) }
         let inbound = InboundMessage(connector: name, from: from, to: to, text: body.text, subject: body.subject)
+        if user.role != .admin {
+            if case .user = from {
+                throw APIError.forbidden("only an admin may inject a message from a user: address ('\(from)')")
+            }
+            if let owner = try await hub.inboxOwner(for: inbound), owner != user.username {
+                throw APIError.forbidden(
+                    "this message would land in the private inbox of '\(owner)'; you may inject only into the common inbox or your own"
+                )
+            }
+        }
         let result = try await hub.receive(inbound)
         context.logger.info("tester injected an inbound message", metadata: ["connector": "\(name)", "by": "\(user.username)"])
         return try .json(InboundResultView(result), status: .accepted)
     }
 
-    /// What a bucket connector was asked to send, oldest first; `to` filters by address.
+    /// What a bucket connector was asked to send, oldest first; `to` filters by address. A plain
+    /// user sees only what they sent; an admin sees everything.
     func testerSent(_ request: Request, _ context: Context) async throws -> Response {
-        _ = try context.requireUser()
+        let user = try context.requireUser()
         let query = try QueryParameters(request, allowed: ["connector", "to"])
         let bucket = try bucket(query)
         let to = try query.string("to").map { try Address(parsing: $0) }
-        return try .json(ListView(items: bucket.sent(to: to).map(SentItemView.init)))
+        return try .json(ListView(items: bucket.sent(to: to, sentBy: Self.testerSender(user)).map(SentItemView.init)))
     }
 
+    /// Forgets what the bucket sent: a plain user's own messages only, everything for an admin.
     func clearTesterSent(_ request: Request, _ context: Context) async throws -> Response {
-        _ = try context.requireUser()
+        let user = try context.requireUser()
         let query = try QueryParameters(request, allowed: ["connector"])
-        try bucket(query).clear()
+        try bucket(query).clear(sentBy: Self.testerSender(user))
         return .noContent()
+    }
+
+    /// The sender whose items the caller may see and clear; `nil` (all) for an admin.
+    static func testerSender(_ user: UserAccount) -> String? {
+        user.role == .admin ? nil : user.username
     }
 
     func bucket(_ query: QueryParameters) throws -> BucketConnector {

@@ -22,12 +22,16 @@ extension MemoryStore: FormStore, DeliveryReportStore {
         }
     }
 
-    public func formSubmission(id: String) async throws -> FormSubmission? {
-        try withState { state in state.formSeqByID[id].flatMap { state.formsBySeq[$0] } }
+    public func formSubmission(id: String, viewer: FormViewer) async throws -> FormSubmission? {
+        try withState { state in
+            state.formSeqByID[id].flatMap { state.formsBySeq[$0] }.flatMap { state.isVisible($0, to: viewer) ? $0 : nil }
+        }
     }
 
-    public func formSubmission(messageID: String) async throws -> FormSubmission? {
-        try withState { state in state.formSeqByMessage[messageID].flatMap { state.formsBySeq[$0] } }
+    public func formSubmission(messageID: String, viewer: FormViewer) async throws -> FormSubmission? {
+        try withState { state in
+            state.formSeqByMessage[messageID].flatMap { state.formsBySeq[$0] }.flatMap { state.isVisible($0, to: viewer) ? $0 : nil }
+        }
     }
 
     /// Newest first by the order recorded; the cursor is the last item's place in that order,
@@ -44,7 +48,9 @@ extension MemoryStore: FormStore, DeliveryReportStore {
         guard limit > 0 else { return FormPage(items: [], nextCursor: nil) }
         return try withState { [before] state in
             let seqs = state.formsBySeq.compactMap { seq, submission -> Int64? in
-                guard query.formID == nil || submission.formID == query.formID, before.map({ seq < $0 }) ?? true else { return nil }
+                guard query.formID == nil || submission.formID == query.formID, before.map({ seq < $0 }) ?? true,
+                    state.isVisible(submission, to: query.viewer)
+                else { return nil }
                 return seq
             }.sorted(by: >)
             let page = seqs.prefix(limit)
@@ -65,5 +71,13 @@ extension MemoryStore: FormStore, DeliveryReportStore {
             )
             return stored.delivery
         }
+    }
+}
+
+extension MemoryStore.State {
+    /// A user sees a submission whose message has an item in the common inbox or theirs.
+    func isVisible(_ submission: FormSubmission, to viewer: FormViewer) -> Bool {
+        guard case .user(let username) = viewer else { return true }
+        return inboxItems.values.contains { $0.messageID == submission.messageID && ($0.owner == nil || $0.owner == username) }
     }
 }
