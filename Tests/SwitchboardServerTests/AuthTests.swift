@@ -72,6 +72,21 @@ import Testing
         }
     }
 
+    /// bcrypt would compare only the first 72 bytes: a longer password is refused as when it
+    /// is set, and no session is made.
+    @Test func aLoginWithAnOverlongPasswordIsRefusedNotCut() async throws {
+        let harness = try await Harness()
+        let longest = String(repeating: "long-pass-", count: 7) + "xy"
+        try await harness.accounts.createUser(username: "bob", password: longest, role: .user)
+        try await harness.run { anonymous in
+            let reply = try await anonymous.post("/api/v1/session", #"{"username": "bob", "password": "\#(longest)tail"}"#)
+            #expect(reply.status == .unprocessableContent)
+            #expect(reply.errorCode == "password_too_long")
+            #expect(reply.sessionCookie == nil)
+            _ = try await anonymous.login("bob", longest)
+        }
+    }
+
     @Test func loginBodyIsReadStrictly() async throws {
         let harness = try await Harness()
         try await harness.run { anonymous in

@@ -96,8 +96,9 @@ extension APIEnvironment {
         return .noContent()
     }
 
-    /// 422 when the current password is missing, 403 when it is wrong. The session and tokens
-    /// stay valid either way: the caller is who they were, they only failed to prove more.
+    /// 422 when the current password is missing, 403 when it is wrong, 429 after too many wrong
+    /// ones (counted with failed logins, so a stolen token cannot guess faster than a login).
+    /// The session and tokens stay valid either way: the caller only failed to prove more.
     func requireCurrentPassword(_ current: String?, of caller: UserAccount, _ context: Context) async throws {
         guard let current else {
             throw APIError.unprocessable(
@@ -105,7 +106,8 @@ extension APIEnvironment {
                 "to change your own password, send your current password as 'current_password'"
             )
         }
-        guard try await accounts.verify(username: caller.username, password: current) != nil else {
+        if let problem = PasswordPolicy.unverifiable(current) { throw problem }
+        guard try await checkPassword(username: caller.username, password: current, endpoint: .password, context) != nil else {
             context.logger.warning("password change with a wrong current password", metadata: ["user": "\(caller.username)"])
             throw APIError(.forbidden, "wrong_current_password", "'current_password' is not your current password")
         }
