@@ -72,7 +72,9 @@ func buildRouter(_ env: APIEnvironment) -> Router<SwitchboardRequestContext> {
     env.addWebhookRoutes(to: router)
     env.addTopicRoutes(to: router)
 
-    let authenticated = router.group().add(middleware: AuthMiddleware(store: env.store, settings: env.hub.configuration.server))
+    let authenticated = router.group()
+        .add(middleware: AuthMiddleware(store: env.store, settings: env.hub.configuration.server))
+        .add(middleware: CrossSiteRequestGuard(settings: env.hub.configuration.server))
     env.addMetricsRoute(to: authenticated)
     let api = authenticated.group("/api/v1")
     env.addAuthRoutes(to: api)

@@ -44,3 +44,24 @@ def test_guessing_from_one_address_is_throttled_and_another_address_still_logs_i
     logs = hub.logs()
     assert "failed login attempts: throttled" in logs and "address=127.0.0.1" in logs, logs[-2000:]
     assert "alice-secret-1" not in logs and "a-wrong-guess" not in logs
+
+
+def test_cookie_requests_from_a_foreign_page_are_refused_and_the_hubs_own_are_served(hub):
+    s = hub.session()
+    groups = hub.url + "/api/v1/groups"
+    # What another site's page can make a browser send: a form or text/plain body from its origin.
+    forged = s.post(groups, data='{"name": "forged"}', headers={"Origin": "https://evil.example", "Content-Type": "text/plain"})
+    assert forged.status_code == 403 and forged.json()["error"] == "cross_site_request", forged.text
+    forged = s.post(groups, data={"name": "forged"}, headers={"Referer": "https://evil.example/x"})
+    assert forged.status_code == 403, forged.text
+    assert s.get(groups + "/forged").status_code == 404
+    # The hub's own page (the Origin a browser sends for http://127.0.0.1:PORT) with JSON.
+    own = s.post(groups, json={"name": "team"}, headers={"Origin": hub.url})
+    assert own.status_code == 201, own.text
+    typed = s.post(groups, data='{"name": "team-2"}', headers={"Origin": hub.url, "Content-Type": "text/plain"})
+    assert typed.status_code == 415 and typed.json()["error"] == "unsupported_media_type", typed.text
+    # A bearer token is not a browser's ambient credential: not affected.
+    token = s.post(hub.url + "/api/v1/tokens", json={"name": "script"}).json()["token"]
+    scripted = requests.post(groups, data='{"name": "scripted"}', headers={
+        "Authorization": f"Bearer {token}", "Origin": "https://evil.example", "Content-Type": "text/plain"})
+    assert scripted.status_code == 201, scripted.text

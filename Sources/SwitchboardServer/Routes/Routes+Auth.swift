@@ -67,7 +67,15 @@ extension APIEnvironment {
 
     /// A password bcrypt could not check whole is refused as when it is set (422), before any
     /// attempt is counted; a throttled account or address is 429 before the password is read.
+    ///
+    /// A login from a browser page (it sends `Origin` or `Referer`) must come from the hub's
+    /// own or an allowed origin with a JSON body, so no other site can log a visitor into an
+    /// account of its choosing (login CSRF); other clients are not asked.
     func login(_ request: Request, _ context: Context) async throws -> Response {
+        if request.headers[.origin] != nil || request.headers[.referer] != nil {
+            try CrossSiteRequestGuard(settings: hub.configuration.server).checkOrigin(request)
+            try CrossSiteRequestGuard.checkContentType(request)
+        }
         let body = try await request.decodeBody(LoginBody.self, limit: maxBodyBytes).value
         if let problem = PasswordPolicy.unverifiable(body.password) { throw problem }
         guard let user = try await checkPassword(username: body.username, password: body.password, endpoint: .login, context) else {
