@@ -51,9 +51,10 @@ struct ThrottleTable<Key: Hashable & Sendable>: Sendable {
     func wait(_ key: Key, now: Instant) -> Duration? {
         guard let entry = entries[key], !isForgotten(entry, now: now) else { return nil }
         if let until = entry.blockedUntil, until > now { return until - now }
-        // Past its free failures, a key tries one attempt at a time.
+        // Past its free failures, a key tries one attempt at a time; the one in flight is
+        // answered within a bcrypt check, so the shortest delay is wait enough.
         if entry.inFlight > 0, policy.delay(afterFailures: entry.failures + entry.inFlight) != nil {
-            return policy.delay(afterFailures: entry.failures + entry.inFlight)
+            return policy.firstDelay
         }
         return nil
     }
