@@ -78,7 +78,7 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
             ],
-            resources: [.copy("Resources/openapi.yaml")],
+            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/common-passwords.txt")],
             swiftSettings: swiftSettings
         ),
         /// SMS: GSM 03.38 / UCS-2 counting, alert packing, the HTTP SMS gateway engine; and the

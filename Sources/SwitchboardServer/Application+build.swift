@@ -28,6 +28,7 @@ func buildApplication(
     registry: PrometheusCollectorRegistry,
     logger: Logger,
     accounts: Accounts,
+    throttle: AuthThrottle = AuthThrottle(),
     topicHooks: [String: any TopicHook] = [:]
 ) -> some ApplicationProtocol {
     let unknown = topicHooks.keys.filter { name in !hub.configuration.topics.contains { $0.name == name } }.sorted()
@@ -37,7 +38,8 @@ func buildApplication(
         accounts: accounts,
         registry: registry,
         openAPIDocument: APIEnvironment.loadOpenAPIDocument(logger: logger),
-        templates: MessageTemplates(hub.configuration.templates)
+        templates: MessageTemplates(hub.configuration.templates),
+        throttle: throttle
     )
     let server = hub.configuration.server
     let topics = TopicEndpoints(environment, hooks: topicHooks, logger: logger)
@@ -70,7 +72,9 @@ func buildRouter(_ env: APIEnvironment) -> Router<SwitchboardRequestContext> {
     env.addWebhookRoutes(to: router)
     env.addTopicRoutes(to: router)
 
-    let authenticated = router.group().add(middleware: AuthMiddleware(store: env.store, settings: env.hub.configuration.server))
+    let authenticated = router.group()
+        .add(middleware: AuthMiddleware(store: env.store, settings: env.hub.configuration.server))
+        .add(middleware: CrossSiteRequestGuard(settings: env.hub.configuration.server))
     env.addMetricsRoute(to: authenticated)
     let api = authenticated.group("/api/v1")
     env.addAuthRoutes(to: api)
@@ -97,6 +101,8 @@ struct APIEnvironment: Sendable {
     let openAPIDocument: [UInt8]?
     /// The configured message templates, compiled.
     var templates = MessageTemplates([])
+    /// Failed logins and connector secrets, per account and address.
+    var throttle = AuthThrottle()
 
     var store: any HubStore { hub.store }
     var maxBodyBytes: Int { hub.configuration.server.maxBodyBytes }

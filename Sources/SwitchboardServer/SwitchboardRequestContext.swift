@@ -1,11 +1,12 @@
 import Hummingbird
+import NIOCore
 import SwitchboardCore
 
 /// The per-request state the API's handlers share: who is asking and how they proved it.
 ///
 /// `AuthMiddleware` fills it in for every route but the few public ones; handlers read it
 /// through `requireUser()` / `requireAdmin()`, which fail closed if it is missing.
-public struct SwitchboardRequestContext: RequestContext {
+public struct SwitchboardRequestContext: RequestContext, RemoteAddressRequestContext {
     /// How the caller authenticated; logout needs the session, `/me` reports which.
     public enum Credential: Sendable, Equatable {
         /// A login session, by the SHA-256 hash of its cookie.
@@ -18,9 +19,12 @@ public struct SwitchboardRequestContext: RequestContext {
     /// The authenticated user; `nil` only on public routes.
     public var user: UserAccount?
     public var credential: Credential?
+    /// The peer of the connection (`nil` in router tests); guesses are throttled by it.
+    public let remoteAddress: SocketAddress?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
     }
 
     /// The caller, or 401 when the route was (wrongly) reached without authentication.

@@ -246,7 +246,7 @@ struct ConfigYAMLTests {
             ]
         )
         #expect(keys(["templates", "road-closed"]) == ["html", "subject", "text"])
-        #expect(keys(["server"]) == ["host", "max_body_bytes", "port", "secure_cookies", "session_ttl"])
+        #expect(keys(["server"]) == ["allowed_origins", "host", "max_body_bytes", "port", "secure_cookies", "session_ttl"])
         #expect(keys(["storage"]) == ["credential_cache", "data_dir", "driver", "synchronous"])
         #expect(keys(["logging"]) == ["format", "level"])
         #expect(keys(["admin"]) == ["password_env", "username"])

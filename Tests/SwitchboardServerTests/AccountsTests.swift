@@ -57,4 +57,38 @@ import Testing
         #expect(try await accounts.verify(username: "bob", password: "second-secret") != nil)
         await #expect(throws: SwitchboardError.self) { try await accounts.setPassword(username: "ghost", password: "whatever-1") }
     }
+
+    /// The first guesses of any attacker are refused: the most common passwords (any case) and
+    /// the username itself, reversed, or with digits and symbols added.
+    @Test func commonPasswordsAndTheUsernameAreRefused() async throws {
+        let accounts = Accounts(store: try SQLiteStore.inMemory(), bcryptCost: 4)
+        #expect(PasswordPolicy.commonPasswords.count > 3000, "the built-in list is loaded")
+        for password in [
+            "password1", "PassWord123", "qwertyuiop", "iloveyou", "12345678", "alice.smith", "Alice.Smith2024!", "htims.ecila", "1alice.smith",
+        ] {
+            await #expect {
+                _ = try await accounts.createUser(username: "alice.smith", password: password, role: .user)
+            } throws: { error in
+                (error as? SwitchboardError).map { $0.kind == .invalid && $0.code == "weak_password" } ?? false
+            }
+        }
+        #expect(try await accounts.store.users().isEmpty)
+        try await accounts.createUser(username: "alice.smith", password: "alice.smith has a cat", role: .user)
+        await #expect(throws: SwitchboardError.self) { try await accounts.setPassword(username: "alice.smith", password: "Password1") }
+        #expect(try await accounts.verify(username: "alice.smith", password: "alice.smith has a cat") != nil)
+    }
+
+    /// bcrypt reads 72 bytes and stops at a NUL: a login must not succeed with the right
+    /// password followed by anything.
+    @Test func aPasswordBcryptWouldCutNeverMatches() async throws {
+        let accounts = Accounts(store: try SQLiteStore.inMemory(), bcryptCost: 4)
+        let longest = String(repeating: "long-pass-", count: 7) + "xy"
+        #expect(longest.utf8.count == 72)
+        try await accounts.createUser(username: "bob", password: longest, role: .user)
+        try await accounts.createUser(username: "carol", password: "carol-secret-1", role: .user)
+        #expect(try await accounts.verify(username: "bob", password: longest) != nil)
+        #expect(try await accounts.verify(username: "bob", password: longest + "anything") == nil)
+        #expect(try await accounts.verify(username: "carol", password: "carol-secret-1\u{0}anything") == nil)
+        await #expect(throws: SwitchboardError.self) { try await accounts.setPassword(username: "carol", password: "carol-new-1\u{0}x") }
+    }
 }

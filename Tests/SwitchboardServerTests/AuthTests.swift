@@ -72,6 +72,21 @@ import Testing
         }
     }
 
+    /// bcrypt would compare only the first 72 bytes: a longer password is refused as when it
+    /// is set, and no session is made.
+    @Test func aLoginWithAnOverlongPasswordIsRefusedNotCut() async throws {
+        let harness = try await Harness()
+        let longest = String(repeating: "long-pass-", count: 7) + "xy"
+        try await harness.accounts.createUser(username: "bob", password: longest, role: .user)
+        try await harness.run { anonymous in
+            let reply = try await anonymous.post("/api/v1/session", #"{"username": "bob", "password": "\#(longest)tail"}"#)
+            #expect(reply.status == .unprocessableContent)
+            #expect(reply.errorCode == "password_too_long")
+            #expect(reply.sessionCookie == nil)
+            _ = try await anonymous.login("bob", longest)
+        }
+    }
+
     @Test func loginBodyIsReadStrictly() async throws {
         let harness = try await Harness()
         try await harness.run { anonymous in
@@ -175,13 +190,44 @@ import Testing
         try await harness.makeUser("bob")
         try await harness.run { anonymous in
             let bob = try await anonymous.login("bob", "user-secret-1")
-            let short = try await bob.put("/api/v1/users/bob/password", #"{"password": "short"}"#)
+            let short = try await bob.put("/api/v1/users/bob/password", #"{"password": "short", "current_password": "user-secret-1"}"#)
             #expect(short.status == .unprocessableContent)
             #expect(short.errorCode == "weak_password")
-            #expect(try await bob.put("/api/v1/users/bob/password", #"{"password": "a-new-secret"}"#).status == .noContent)
+            let change = #"{"password": "a-new-secret", "current_password": "user-secret-1"}"#
+            #expect(try await bob.put("/api/v1/users/bob/password", change).status == .noContent)
             #expect(try await anonymous.post("/api/v1/session", #"{"username": "bob", "password": "user-secret-1"}"#).status == .unauthorized)
             _ = try await anonymous.login("bob", "a-new-secret")
         }
+    }
+
+    /// A stolen session or token is not an account takeover: changing one's own password needs
+    /// the current one, by cookie or by token, admins included; a refused change changes nothing
+    /// and logs nobody out.
+    @Test func changingOnesOwnPasswordNeedsTheCurrentOne() async throws {
+        let harness = try await Harness()
+        try await harness.makeUser("bob")
+        try await harness.run { anonymous in
+            let bob = try await anonymous.login("bob", "user-secret-1")
+            let token = try #require(try await bob.post("/api/v1/tokens", #"{"name": "stolen"}"#).json["token"].string)
+            let admin = try await anonymous.loginAdmin()
+            for caller in [bob, anonymous.with(.bearer(token))] {
+                let missing = try await caller.put("/api/v1/users/bob/password", #"{"password": "taken-over-1"}"#)
+                #expect(missing.status == .unprocessableContent)
+                #expect(missing.errorCode == "current_password_required")
+                let wrong = try await caller.put("/api/v1/users/bob/password", #"{"password": "taken-over-1", "current_password": "a-guess-123"}"#)
+                #expect(wrong.status == .forbidden)
+                #expect(wrong.errorCode == "wrong_current_password")
+            }
+            #expect(try await bob.get("/api/v1/me").status == .ok, "a refused change ends no session")
+            let own = try await admin.put("/api/v1/users/admin/password", #"{"password": "admin-secret-2"}"#)
+            #expect(own.errorCode == "current_password_required", "admins changing their own prove it too")
+            #expect(
+                try await admin.put("/api/v1/users/bob/password", #"{"password": "reset-by-admin"}"#).status == .noContent,
+                "resetting another user's needs no current password"
+            )
+        }
+        #expect(try await harness.accounts.verify(username: "bob", password: "reset-by-admin") != nil)
+        #expect(try await harness.accounts.verify(username: "admin", password: Harness.adminPassword) != nil)
     }
 
     /// A session lives `session_ttl` past its last use: a request in its second half renews it,
@@ -217,7 +263,8 @@ import Testing
             let phone = try await anonymous.login("bob", "user-secret-1")
             let token = try #require(try await laptop.post("/api/v1/tokens", #"{"name": "ci"}"#).json["token"].string)
             let admin = try await anonymous.loginAdmin()
-            #expect(try await laptop.put("/api/v1/users/bob/password", #"{"password": "a-new-secret"}"#).status == .noContent)
+            let change = #"{"password": "a-new-secret", "current_password": "user-secret-1"}"#
+            #expect(try await laptop.put("/api/v1/users/bob/password", change).status == .noContent)
             #expect(try await laptop.get("/api/v1/me").status == .ok, "the session that changed it stays")
             #expect(try await phone.get("/api/v1/me").status == .unauthorized, "the other session ended")
             #expect(try await anonymous.with(.bearer(token)).get("/api/v1/me").status == .ok, "tokens stay")

@@ -6,6 +6,7 @@ import Metrics
 import Prometheus
 import SwitchboardCore
 import SwitchboardSQLite
+import Synchronization
 import Testing
 
 @testable import SwitchboardServer
@@ -27,6 +28,9 @@ struct Harness {
 
     let hub: Hub
     let accounts: Accounts
+    /// The clock the login and connector throttle reads; tests move it instead of sleeping.
+    let clock: ManualClock
+    let throttle: AuthThrottle
     var tester: BucketConnector { hub.bucket(named: "tester")! }
     var store: any HubStore { hub.store }
 
@@ -39,6 +43,9 @@ struct Harness {
         let store = try SQLiteStore.inMemory()
         hub = Hub(configuration: configuration, store: store, connectors: [BucketConnector(name: "tester")] + extraConnectors, logger: logger)
         accounts = Accounts(store: store, bcryptCost: 4)
+        let clock = ManualClock()
+        self.clock = clock
+        throttle = AuthThrottle(now: { clock.now })
         let bootstrap = try await accounts.bootstrapAdmin(username: "admin", password: Self.adminPassword)
         #expect(bootstrap == .created(generatedPassword: nil))
     }
@@ -51,7 +58,7 @@ struct Harness {
 
     /// Runs `body` against the application, with a client not yet logged in.
     func run<T: Sendable>(_ body: @Sendable (API) async throws -> T) async throws -> T {
-        let app = buildApplication(hub: hub, registry: TestMetrics.registry, logger: logger, accounts: accounts)
+        let app = buildApplication(hub: hub, registry: TestMetrics.registry, logger: logger, accounts: accounts, throttle: throttle)
         return try await app.test(.router) { client in try await body(API(client: client)) }
     }
 
@@ -68,6 +75,18 @@ struct Harness {
         let before = tester.sent().count
         await hub.dispatcher.drain()
         #expect(tester.sent().count == before, "the tester was asked to send", sourceLocation: sourceLocation)
+    }
+}
+
+/// A clock that stands still until a test moves it.
+final class ManualClock: Sendable {
+    private let start = ContinuousClock.now
+    private let offset = Mutex<Duration>(.zero)
+
+    var now: ContinuousClock.Instant { start + offset.withLock { $0 } }
+
+    func advance(by duration: Duration) {
+        offset.withLock { $0 += duration }
     }
 }
 

@@ -63,6 +63,9 @@ public struct ServerSettings: Sendable, Equatable {
     public var secureCookies: Bool = false
     /// How long a login session lives without use, in seconds.
     public var sessionTTL: TimeInterval = 12 * 3600
+    /// Browser origins besides the hub's own whose pages may make state-changing requests
+    /// with the session cookie (`https://intranet.example`), normalised; see `WebOrigin`.
+    public var allowedOrigins: [String] = []
     public init() {}
 }
 

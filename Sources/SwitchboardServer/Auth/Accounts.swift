@@ -11,10 +11,10 @@ import SwitchboardCore
 /// concurrency pool that serves requests.
 public struct Accounts: Sendable {
     /// Shortest password accepted.
-    public static let minimumPasswordLength = 8
+    public static let minimumPasswordLength = PasswordPolicy.minimumLength
     /// bcrypt reads only the first 72 bytes; longer passwords are refused rather than
-    /// silently cut.
-    public static let maximumPasswordBytes = 72
+    /// silently cut, when set and at login.
+    public static let maximumPasswordBytes = PasswordPolicy.maximumBytes
 
     public let store: any HubStore
     /// log2 of bcrypt's rounds: 10 in production, 4 (the minimum) in tests.
@@ -31,7 +31,7 @@ public struct Accounts: Sendable {
     @discardableResult
     public func createUser(username: String, password: String, role: UserAccount.Role, displayName: String? = nil) async throws -> UserAccount {
         try Self.validate(username: username)
-        try Self.validate(password: password)
+        try Self.validate(password: password, username: username)
         let displayName = try Self.normalize(displayName: displayName)
         if try await store.user(named: username) != nil {
             throw SwitchboardError.conflict("user_exists", "a user named '\(username)' already exists")
@@ -45,7 +45,7 @@ public struct Accounts: Sendable {
     /// (the session of the user changing their own password), so whoever knew the old password
     /// is logged out. API tokens stay: they are separate secrets, listed and deleted on their own.
     public func setPassword(username: String, password: String, keepingSession: String? = nil) async throws {
-        try Self.validate(password: password)
+        try Self.validate(password: password, username: username)
         guard var user = try await store.user(named: username) else {
             throw SwitchboardError.notFound("unknown_user", "no user named '\(username)'")
         }
@@ -56,7 +56,10 @@ public struct Accounts: Sendable {
 
     /// The user if the password is theirs, else `nil`. An unknown name costs as much as a
     /// wrong password (a dummy hash is checked), so timing does not tell which names exist.
+    /// A password bcrypt could not check whole (over 72 bytes, or with a NUL) is never
+    /// theirs: no such password can be set, and bcrypt would compare only its first part.
     public func verify(username: String, password: String) async throws -> UserAccount? {
+        guard PasswordPolicy.unverifiable(password) == nil else { return nil }
         let user = Username.isValid(username) ? try await store.user(named: username) : nil
         let stored = user?.passwordHash
         let cost = bcryptCost
@@ -94,16 +97,8 @@ public struct Accounts: Sendable {
         }
     }
 
-    static func validate(password: String) throws {
-        guard password.count >= minimumPasswordLength else {
-            throw SwitchboardError.invalid("weak_password", "password must have at least \(minimumPasswordLength) characters")
-        }
-        guard password.utf8.count <= maximumPasswordBytes else {
-            throw SwitchboardError.invalid("password_too_long", "password must be at most \(maximumPasswordBytes) bytes (bcrypt ignores the rest)")
-        }
-        guard !password.contains("\0") else {
-            throw SwitchboardError.invalid("invalid_password", "password must not contain a NUL character")
-        }
+    static func validate(password: String, username: String) throws {
+        if let problem = PasswordPolicy.problem(password: password, username: username) { throw problem }
     }
 
     static func normalize(displayName: String?) throws -> String? {

@@ -61,7 +61,8 @@ struct AuthMiddleware: RouterMiddleware {
 }
 
 /// The login session's cookie: HttpOnly (no script can read it), SameSite=Strict (no other
-/// site can make the browser send it, which is the API's CSRF defence), Secure behind HTTPS.
+/// site can make the browser send it; `CrossSiteRequestGuard` is the second CSRF defence, for
+/// browsers that do not honour it), Secure behind HTTPS.
 enum SessionCookie {
     static let name = "switchboard_session"
 

@@ -29,9 +29,20 @@ extension APIEnvironment {
         api.delete("/tokens/{id}") { _, context in try await deleteToken(context) }
     }
 
+    /// A password bcrypt could not check whole is refused as when it is set (422), before any
+    /// attempt is counted; a throttled account or address is 429 before the password is read.
+    ///
+    /// A login from a browser page (it sends `Origin` or `Referer`) must come from the hub's
+    /// own or an allowed origin with a JSON body, so no other site can log a visitor into an
+    /// account of its choosing (login CSRF); other clients are not asked.
     func login(_ request: Request, _ context: Context) async throws -> Response {
+        if request.headers[.origin] != nil || request.headers[.referer] != nil {
+            try CrossSiteRequestGuard(settings: hub.configuration.server).checkOrigin(request)
+            try CrossSiteRequestGuard.checkContentType(request)
+        }
         let body = try await request.decodeBody(LoginBody.self, limit: maxBodyBytes).value
-        guard let user = try await accounts.verify(username: body.username, password: body.password) else {
+        if let problem = PasswordPolicy.unverifiable(body.password) { throw problem }
+        guard let user = try await checkPassword(username: body.username, password: body.password, endpoint: .login, context) else {
             // One answer for a wrong name and a wrong password: names are not revealed.
             throw APIError(.unauthorized, "invalid_credentials", "the username or password is wrong")
         }
@@ -45,6 +56,21 @@ extension APIEnvironment {
         response.setCookie(SessionCookie.make(secret: secret, maxAge: Int(settings.sessionTTL), secure: settings.secureCookies))
         context.logger.info("login", metadata: ["user": "\(user.username)"])
         return response
+    }
+
+    /// The user if the password is theirs, counting the attempt against the throttle (429
+    /// while the account, the address or the pair is blocked).
+    func checkPassword(username: String, password: String, endpoint: AuthThrottle.Endpoint, _ context: Context) async throws -> UserAccount? {
+        let attempt = try throttle.beginLogin(account: username, address: context.clientAddress, endpoint: endpoint, logger: context.logger)
+        let user: UserAccount?
+        do {
+            user = try await accounts.verify(username: username, password: password)
+        } catch {
+            throttle.finish(attempt, succeeded: nil, logger: context.logger)
+            throw error
+        }
+        throttle.finish(attempt, succeeded: user != nil, logger: context.logger)
+        return user
     }
 
     /// Ends the session the request came with (by cookie, even when a token authenticated

@@ -75,7 +75,8 @@ extension APIEnvironment {
 
     /// The connector named in the path and the callback's parameters (query and form body),
     /// once the secret is proved. No secret is 401 before anything is looked up; a connector
-    /// that does not exist or takes no callbacks is 404; a wrong secret is 401.
+    /// that does not exist or takes no callbacks is 404; a wrong secret is 401, and an address
+    /// that sent too many wrong ones is 429 with `Retry-After` (see `AuthThrottle`).
     func authenticatedCallback(_ request: Request, _ context: Context) async throws -> (any CallbackConnector, CallbackParameters) {
         let name = try context.parameters.require("name")
         var parameters = CallbackParameters()
@@ -99,10 +100,14 @@ extension APIEnvironment {
         guard let connector = hub.connectors[name] as? any CallbackConnector, let secret = connector.callbackSecret else {
             throw APIError.notFound("unknown_connector", "no connector named '\(name)' takes gateway callbacks")
         }
+        // An address that keeps sending wrong secrets is refused (429) before its next one is compared.
+        let attempt = try throttle.beginConnector(name, address: context.clientAddress, logger: context.logger)
         guard Self.sameSecret(given, secret) else {
-            context.logger.warning("gateway callback with a wrong secret", metadata: ["connector": "\(name)"])
+            throttle.finish(attempt, succeeded: false, logger: context.logger)
+            context.logger.warning("gateway callback with a wrong secret", metadata: ["connector": "\(name)", "address": "\(context.clientAddress)"])
             throw Self.callbackUnauthorized("the secret is not this connector's")
         }
+        throttle.finish(attempt, succeeded: true, logger: context.logger)
         return (connector, parameters)
     }
 

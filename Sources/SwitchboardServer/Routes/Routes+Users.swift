@@ -17,7 +17,14 @@ struct UserCreateBody: APIRequestBody {
 
 struct PasswordBody: APIRequestBody {
     var password: String
-    static let shape = JSONShape.keys("password")
+    /// Required when callers change their own password: a stolen session or token alone must
+    /// not be enough to take the account over.
+    var currentPassword: String?
+    enum CodingKeys: String, CodingKey {
+        case password
+        case currentPassword = "current_password"
+    }
+    static let shape = JSONShape.keys("password", "current_password")
 }
 
 extension APIEnvironment {
@@ -72,6 +79,11 @@ extension APIEnvironment {
             throw APIError.forbidden("only an admin may change another user's password")
         }
         let body = try await request.decodeBody(PasswordBody.self, limit: maxBodyBytes).value
+        // Admins resetting someone else's password are exempt; everyone changing their own,
+        // admins included, proves they know the current one.
+        if caller.username == name {
+            try await requireCurrentPassword(body.currentPassword, of: caller, context)
+        }
         do {
             // Changing one's own password keeps the session doing it; every other session ends.
             var keep: String?
@@ -82,6 +94,23 @@ extension APIEnvironment {
         }
         context.logger.info("password changed", metadata: ["user": "\(name)", "by": "\(caller.username)"])
         return .noContent()
+    }
+
+    /// 422 when the current password is missing, 403 when it is wrong, 429 after too many wrong
+    /// ones (counted with failed logins, so a stolen token cannot guess faster than a login).
+    /// The session and tokens stay valid either way: the caller only failed to prove more.
+    func requireCurrentPassword(_ current: String?, of caller: UserAccount, _ context: Context) async throws {
+        guard let current else {
+            throw APIError.unprocessable(
+                "current_password_required",
+                "to change your own password, send your current password as 'current_password'"
+            )
+        }
+        if let problem = PasswordPolicy.unverifiable(current) { throw problem }
+        guard try await checkPassword(username: caller.username, password: current, endpoint: .password, context) != nil else {
+            context.logger.warning("password change with a wrong current password", metadata: ["user": "\(caller.username)"])
+            throw APIError(.forbidden, "wrong_current_password", "'current_password' is not your current password")
+        }
     }
 
     static func userNotFound(_ name: String) -> APIError {

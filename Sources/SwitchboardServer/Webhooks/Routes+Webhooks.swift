@@ -29,7 +29,8 @@ extension APIEnvironment {
 
     /// A signed message from another system: 202 once committed (and routed). In order, each
     /// refusal commits nothing: no signature header 401, unknown connector 404, not JSON 415,
-    /// body over the connector's `max_body_bytes` 413, bad or stale signature 401, malformed
+    /// body over the connector's `max_body_bytes` 413, an address that sent too many bad
+    /// signatures 429 (`AuthThrottle`), bad or stale signature 401, malformed
     /// JSON or unknown fields 400, a bad `from`/`text`/`id` 422, and a request already
     /// received within the tolerance window (same `id`, or same signature) 409 `replayed`.
     func webhookInbound(_ request: Request, _ context: Context) async throws -> Response {
@@ -51,13 +52,19 @@ extension APIEnvironment {
             throw APIError(.unsupportedMediaType, "unsupported_media_type", "send the body as application/json")
         }
         let bytes = try await Self.collect(request, limit: connector.maxInboundBytes)
+        let attempt = try throttle.beginConnector(name, address: context.clientAddress, logger: context.logger)
         let proof: WebhookProof
         do {
             proof = try connector.verifySignature(header, body: bytes, now: Date())
         } catch {
-            context.logger.warning("webhook refused", metadata: ["connector": "\(name)", "reason": "\(error.code)"])
+            throttle.finish(attempt, succeeded: false, logger: context.logger)
+            context.logger.warning(
+                "webhook refused",
+                metadata: ["connector": "\(name)", "reason": "\(error.code)", "address": "\(context.clientAddress)"]
+            )
             throw APIError(.unauthorized, error.code, error.message)
         }
+        throttle.finish(attempt, succeeded: true, logger: context.logger)
         let body = try Request.decode(WebhookInboundBody.self, from: bytes).value
         let from: Address
         do { from = try Address(parsing: body.from) } catch {

@@ -1,0 +1,85 @@
+import Foundation
+import Hummingbird
+import SwitchboardCore
+
+/// Refuses cross-site request forgery: a page on another site making the browser send a
+/// state-changing request that carries the hub's session cookie.
+///
+/// `SameSite=Strict` on the cookie is one defence; this is the second, and the one that does
+/// not depend on the browser. A POST, PUT, PATCH or DELETE authenticated by the session cookie
+/// is refused with 403 `cross_site_request` when its `Origin` (or, without one, its `Referer`)
+/// is neither the hub's own (the `Host` it was sent to, over http or https, or https only with
+/// `server.secure_cookies`) nor one of `server.allowed_origins`; `Origin: null` (sandboxed
+/// frames, `file:` pages) is foreign too. A request with neither header is not from a page
+/// that a browser would label, so it is judged by its credential alone (curl with a cookie jar).
+///
+/// Every API body is JSON, and browsers can send only `text/plain`, form and multipart bodies
+/// across sites without asking first (CORS preflight), so such a request with any other
+/// declared type, or with a body and no type, is refused with 415. Bearer-token requests are
+/// not affected: no page can make a browser add that header to another site's request.
+struct CrossSiteRequestGuard: RouterMiddleware {
+    typealias Context = SwitchboardRequestContext
+
+    /// `https` only behind TLS (`secure_cookies`); otherwise `http` and `https`.
+    let ownSchemes: [String]
+    let allowedOrigins: Set<WebOrigin>
+
+    init(settings: ServerSettings) {
+        ownSchemes = settings.secureCookies ? ["https"] : ["http", "https"]
+        allowedOrigins = Set(settings.allowedOrigins.compactMap { WebOrigin($0) })
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if case .session = context.credential, !Self.isSafe(request.method) {
+            try checkOrigin(request)
+            try Self.checkContentType(request)
+        }
+        return try await next(request, context)
+    }
+
+    static func isSafe(_ method: HTTPRequest.Method) -> Bool {
+        method == .get || method == .head || method == .options
+    }
+
+    /// 403 unless the page the request came from is the hub's or an allowed one.
+    func checkOrigin(_ request: Request) throws {
+        let claimed: String
+        let origin: WebOrigin?
+        if let header = request.headers[.origin] {
+            claimed = header
+            origin = WebOrigin(header)
+        } else if let referer = request.headers[.referer] {
+            claimed = referer
+            origin = WebOrigin(url: referer)
+        } else {
+            return
+        }
+        if let origin, allowedOrigins.contains(origin) || isOwn(origin, request) { return }
+        throw APIError(
+            .forbidden,
+            "cross_site_request",
+            "a request from '\(claimed)' may not change anything with this hub's session cookie; "
+                + "add its origin to server.allowed_origins, or use an API token"
+        )
+    }
+
+    func isOwn(_ origin: WebOrigin, _ request: Request) -> Bool {
+        guard let authority = request.head.authority else { return false }
+        return ownSchemes.contains(origin.scheme) && WebOrigin(scheme: origin.scheme, authority: authority) == origin
+    }
+
+    /// 415 unless a body, if any, is declared as JSON.
+    static func checkContentType(_ request: Request) throws {
+        if let type = request.headers[.contentType] {
+            let media = type.split(separator: ";", maxSplits: 1).first?.trimmingCharacters(in: .whitespaces).lowercased()
+            guard media == "application/json" else {
+                throw APIError(.unsupportedMediaType, "unsupported_media_type", "send the body as application/json, not '\(type)'")
+            }
+            return
+        }
+        let length = request.headers[.contentLength].flatMap { Int($0) } ?? 0
+        guard length == 0, request.headers[.transferEncoding] == nil else {
+            throw APIError(.unsupportedMediaType, "unsupported_media_type", "send the body as application/json, with Content-Type: application/json")
+        }
+    }
+}
