@@ -38,6 +38,10 @@ pip_install pytest requests aiosmtpd
 # A real Kannel (bearerbox, smsbox and its fakesmsc test SMSC) for Tests/e2e/test_kannel.py.
 apt_install kannel kannel-extras
 # --- end kannel ---
+# --- schemathesis ---
+# Tests/e2e/test_openapi_schemathesis.py: the served API document against the real server.
+pip_install schemathesis
+# --- end schemathesis ---
 # --- topics ---
 # WebSocket clients and headless Chromium for Tests/e2e/test_topics*.py.
 apt_install chromium chromium-driver
