@@ -40,6 +40,10 @@ python3 -c "import yaml" >/dev/null 2>&1 || pip_install pyyaml
 # A real Kannel (bearerbox, smsbox and its fakesmsc test SMSC) for Tests/e2e/test_kannel.py.
 apt_install kannel kannel-extras
 # --- end kannel ---
+# --- schemathesis ---
+# Tests/e2e/test_openapi_schemathesis.py: the served API document against the real server.
+pip_install schemathesis
+# --- end schemathesis ---
 # --- topics ---
 # WebSocket clients and headless Chromium for Tests/e2e/test_topics*.py.
 apt_install chromium chromium-driver

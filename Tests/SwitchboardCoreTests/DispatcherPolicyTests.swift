@@ -156,18 +156,28 @@ import Testing
         #expect(gate.admits(now: t0.addingTimeInterval(62)) && gate.admits(now: t0.addingTimeInterval(62)))
     }
 
-    @Test func theGateKeepsSendsInFlightAndPerSecondWithinLimits() async throws {
-        let gate = ConnectorGate(configuration: .init(maxInFlight: 2, throughput: 50))
+    @Test func theGateKeepsSendsInFlightWithinTheLimit() async throws {
+        let gate = ConnectorGate(configuration: .init(maxInFlight: 2))
         let counter = InFlightCounter()
-        let start = ContinuousClock.now
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<10 {
                 group.addTask { await gate.withPermit { await counter.run { try? await Task.sleep(for: .milliseconds(20)) } } }
             }
         }
-        let elapsed = ContinuousClock.now - start
         #expect(await counter.peak == 2)
-        #expect(elapsed >= .milliseconds(170))  // 10 sends at 50/s need at least 9 intervals of 20 ms
+    }
+
+    /// Throughput on a clock the test steps: ten sends asked for at once get slots 20 ms apart
+    /// at 50/s, and a send after the last slot has passed goes at once.
+    @Test func theGateSpacesSendsByTheThroughputInterval() {
+        let gate = ConnectorGate(configuration: .init(throughput: 50))
+        let t0 = ContinuousClock.now
+        let slots = (0..<10).compactMap { _ in gate.reserveSlot(now: t0) }
+        #expect(slots.map { $0 - t0 } == (0..<10).map { Duration.milliseconds(20 * $0) })
+        let later = t0 + .seconds(1)
+        #expect(gate.reserveSlot(now: later) == later)
+        #expect(gate.reserveSlot(now: later) == later + .milliseconds(20))
+        #expect(ConnectorGate(configuration: .init()).reserveSlot(now: t0) == nil)
     }
 }
 

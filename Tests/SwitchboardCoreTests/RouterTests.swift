@@ -61,7 +61,11 @@ import Testing
         )
         let result = try await hub.receive(InboundMessage(connector: "kannel", from: .sms("+4712345678"), text: "Power out in sector 4"))
         await hub.dispatcher.drain()
-        #expect(result.inboxItemID != nil)
+        // Forwarded and still kept: the message is in the common inbox, under the id the hub gave.
+        let common = try await hub.store.inbox(InboxQuery(viewer: "admin", scope: .common))
+        #expect(common.items.map(\.id) == [try #require(result.inboxItemID)])
+        #expect(common.items.map(\.message.text) == ["Power out in sector 4"])
+        #expect(common.items.first?.owner == nil)
         #expect(result.replies.count == 1)
         let forwarded = mail.sent(to: .email("ops@example.org"))
         #expect(forwarded.map(\.text) == ["[kannel] +4712345678: Power out in sector 4"])
@@ -97,7 +101,11 @@ import Testing
         }
         let hub = try makeHub(handlers: [Broken()])
         let r = try await hub.receive(InboundMessage(connector: "tester", from: .sms("+4712345678"), text: "still here"))
-        #expect(r.inboxItemID != nil)
+        // The handler's failure does not drop the message: it lands in the common inbox.
+        let common = try await hub.store.inbox(InboxQuery(viewer: "admin", scope: .common))
+        #expect(common.items.map(\.id) == [try #require(r.inboxItemID)])
+        #expect(common.items.map(\.message.text) == ["still here"])
+        #expect(common.items.first?.message.origin?.from == .sms("+4712345678"))
     }
 
     @Test func droppedMessagesAreRecordedButNotInTheInbox() async throws {

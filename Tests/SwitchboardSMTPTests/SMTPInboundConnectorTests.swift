@@ -155,9 +155,10 @@ struct SMTPInboundConnectorTests {
         }
     }
 
-    @Test("stopping the listener ends sessions still open, so the hub's shutdown is not held up")
+    /// A session left open would hold the listener for its idle timeout (300 s), far past the
+    /// time limit: the test fails by that event, not by a stopwatch with a margin.
+    @Test("stopping the listener ends sessions still open, so the hub's shutdown is not held up", .timeLimit(.minutes(1)))
     func stopsWithOpenSessions() async throws {
-        let started = ContinuousClock.now
         let smtp = try await withListenerReturning { port in
             let smtp = try client(port)
             _ = try await smtp.send(
@@ -167,7 +168,6 @@ struct SMTPInboundConnectorTests {
             #expect(smtp.idleConnections == 1, "the client keeps its session open")
             return smtp
         }
-        #expect(ContinuousClock.now - started < .seconds(5))
         await smtp.shutdown()
     }
 

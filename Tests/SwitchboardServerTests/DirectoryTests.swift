@@ -36,7 +36,7 @@ import Testing
             let stored = try #require(try await harness.store.contact(id: id))
             #expect(stored.name == "Kari Nordmann")
 
-            #expect(try await api.patch("/api/v1/contacts/\(id)", #"{"name": null}"#).status == .unprocessableContent)
+            #expect(try await api.patch("/api/v1/contacts/\(id)", #"{"name": null}"#).status == .badRequest)
             #expect(try await api.delete("/api/v1/contacts/\(id)").status == .noContent)
             let gone = try await api.get("/api/v1/contacts/\(id)")
             #expect(gone.status == .notFound)

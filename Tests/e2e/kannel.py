@@ -101,6 +101,7 @@ sendsms-port = {self.sendsms_port}
 sendsms-interface = 127.0.0.1
 log-file = "{self.dir}/smsbox.log"
 log-level = 0
+access-log = "{self.dir}/smsbox-access.log"
 
 group = smsc
 smsc = fake
@@ -196,6 +197,12 @@ catch-all = true
                 text = urllib.parse.unquote_to_bytes(text.replace("+", "%20")).decode("utf-16-be")
             got.append((sender, receiver, kind, text))
         return got
+
+    def replies_withheld(self):
+        """How many sms-service answers smsbox has finished with and, as `max-messages = 0`
+        tells it, sent nothing back for: its own log's word that no reply went to the phone."""
+        with open(os.path.join(self.dir, "smsbox.log"), errors="replace") as f:
+            return f.read().count("No reply sent, denied.")
 
     def stop_fakesmsc(self):
         for name in self.fakesmsc_runs:

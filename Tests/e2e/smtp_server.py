@@ -1,6 +1,5 @@
 """Helpers for the SMTP end-to-end tests: a real aiosmtpd server run from
-Tests/SwitchboardSMTPTests/Resources/smtp_server.py (the same script the Swift tests use),
-and a check that the binary under test knows the SMTP engines."""
+Tests/SwitchboardSMTPTests/Resources/smtp_server.py (the same script the Swift tests use)."""
 import email
 import email.policy
 import json
@@ -12,7 +11,6 @@ import time
 
 import pytest
 
-from conftest import BIN
 
 SCRIPT = os.path.join(os.path.dirname(__file__), "../SwitchboardSMTPTests/Resources/smtp_server.py")
 
@@ -43,16 +41,6 @@ class SMTPServer:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait()
-
-
-def require_smtp_engines(tmp_path):
-    """xfails (allowed in CI) while the binary does not register the smtp engines yet."""
-    cfg = tmp_path / "probe.yaml"
-    cfg.write_text("connectors:\n  probe:\n    engine: smtp\n    channels: [email]\n    host: 127.0.0.1\n    tls: none\n"
-                   "    from: a@example.org\n")
-    r = subprocess.run([BIN, "check-config", "--config", str(cfg)], capture_output=True, text=True, timeout=30)
-    if "unknown engine 'smtp'" in r.stdout + r.stderr:
-        pytest.xfail("the smtp engines are not registered in HubFactory yet")
 
 
 def wait_for_mail(server, count=1, timeout=20):

@@ -3,7 +3,6 @@ the SMSC): sending with delivery reports, inbound SMS, XForms submissions, and t
 import os
 import tempfile
 import textwrap
-import time
 import urllib.parse
 
 import pytest
@@ -99,6 +98,7 @@ def test_text_outside_gsm_goes_as_ucs2(env):
 
 def test_an_sms_from_a_phone_reaches_the_inbox_and_nothing_is_echoed(env):
     hub, kannel, api = env
+    withheld = kannel.replies_withheld()
     kannel.run_fakesmsc("4798765432 2222 text On my way, ETA 10 min")
     item = wait_for(lambda: [i for i in api.get(f"{hub.url}/api/v1/inbox").json()["items"]
                              if i["message"]["text"] == "On my way, ETA 10 min"], what="the MO in the inbox")[0]
@@ -112,7 +112,8 @@ def test_an_sms_from_a_phone_reaches_the_inbox_and_nothing_is_echoed(env):
                              if i["message"]["from"] == "sms:+4798765433"], what="the UCS-2 MO in the inbox")[0]
     assert item["message"]["text"] == "Blåbær 👍"
     assert item["message"]["to"] == "sms:+4790000000"
-    time.sleep(1)
+    # smsbox has dealt with both answers and withheld them, so anything it would echo is gone by now.
+    wait_for(lambda: kannel.replies_withheld() >= withheld + 2, what="smsbox to finish with both answers")
     assert kannel.received() == [], "Kannel sent the hub's answer back to the phone"
 
 
@@ -145,11 +146,14 @@ def test_an_xforms_sms_becomes_a_form_submission(env):
 def test_a_wrong_secret_is_refused_and_nothing_is_stored(env):
     hub, kannel, api = env
     before = inbox_texts(hub, api)
+    withheld = kannel.replies_withheld()
     # Through Kannel: the `wrongsecret` service calls the hub with a secret that is not the connector's.
     kannel.run_fakesmsc("4798765435 2222 text wrongsecret let me in")
     smsbox_log = os.path.join(kannel.dir, "smsbox.log")
     wait_for(lambda: "401 Unauthorized" in open(smsbox_log, errors="replace").read(), what="Kannel to be refused")
-    time.sleep(0.5)
+    # The hub answered 401 without storing anything; smsbox finishing with that answer is the
+    # event after which nothing more can come of this message.
+    wait_for(lambda: kannel.replies_withheld() >= withheld + 1, what="smsbox to finish with the refusal")
     assert inbox_texts(hub, api) == before
     assert kannel.received() == [], "Kannel told the phone about the refusal"
 

@@ -7,7 +7,7 @@ from email.message import EmailMessage
 import pytest
 
 from conftest import Hub, free_port, wait_for
-from smtp_server import SMTPServer, require_smtp_engines, wait_for_mail
+from smtp_server import SMTPServer, wait_for_mail
 
 
 @pytest.fixture
@@ -26,7 +26,6 @@ def hub_with(tmp_path, yaml):
 
 
 def test_email_delivery_arrives_as_mime(tmp_path, mailserver):
-    require_smtp_engines(tmp_path)
     h = hub_with(tmp_path, f"""\
         connectors:
           mail:
@@ -58,7 +57,6 @@ def test_email_delivery_arrives_as_mime(tmp_path, mailserver):
 
 
 def test_sms_through_the_email_gateway(tmp_path, mailserver):
-    require_smtp_engines(tmp_path)
     h = hub_with(tmp_path, f"""\
         connectors:
           sms-mail:
@@ -88,7 +86,6 @@ def test_sms_through_the_email_gateway(tmp_path, mailserver):
 
 
 def test_inbound_mail_reaches_the_inbox(tmp_path):
-    require_smtp_engines(tmp_path)
     port = free_port()
     h = hub_with(tmp_path, f"""\
         connectors:

@@ -53,17 +53,21 @@ public final class ConnectorGate: Sendable {
     public func withPermit<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
         await acquire()
         defer { release() }
-        if let rate = configuration.throughput, rate > 0 {
-            let interval = Duration.nanoseconds(Int64(1_000_000_000 / rate))
-            let wait = state.withLock { s -> ContinuousClock.Instant in
-                let now = ContinuousClock.now
-                let slot = max(now, s.nextSlot)
-                s.nextSlot = slot + interval
-                return slot
-            }
-            if wait > .now { try? await Task.sleep(until: wait, clock: .continuous) }
-        }
+        if let wait = reserveSlot(now: .now), wait > .now { try? await Task.sleep(until: wait, clock: .continuous) }
         return try await body()
+    }
+
+    /// When the next send may start under `throughput`, reserving that slot: `1 / throughput`
+    /// seconds after the previous one, or `now` if that has passed; `nil` when unlimited. The
+    /// time is an argument so that tests can step a clock of their own instead of waiting.
+    package func reserveSlot(now: ContinuousClock.Instant) -> ContinuousClock.Instant? {
+        guard let rate = configuration.throughput, rate > 0 else { return nil }
+        let interval = Duration.nanoseconds(Int64(1_000_000_000 / rate))
+        return state.withLock { s in
+            let slot = max(now, s.nextSlot)
+            s.nextSlot = slot + interval
+            return slot
+        }
     }
 
     /// Reports how a send through this gate ended, for the circuit breaker.

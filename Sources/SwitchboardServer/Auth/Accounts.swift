@@ -103,7 +103,7 @@ public struct Accounts: Sendable {
 
     static func normalize(displayName: String?) throws -> String? {
         guard let name = displayName?.trimmingCharacters(in: .whitespacesAndNewlines), !name.isEmpty else { return nil }
-        guard name.count <= 200, !name.contains(where: { $0.isNewline }) else {
+        guard displayName?.unicodeScalars.count ?? 0 <= 200, !name.contains(where: { $0.isNewline }) else {
             throw SwitchboardError.invalid("invalid_display_name", "display name must be one line of at most 200 characters")
         }
         return name

@@ -3,15 +3,46 @@ import Hummingbird
 import NIOCore
 
 /// Which members a request body may have, so that a misspelt field is refused instead of
-/// silently ignored (`"subjet"` would otherwise send a message without a subject).
+/// silently ignored (`"subjet"` would otherwise send a message without a subject), and which
+/// of them may be `null`: only those the API document says so, since a `null` the typed
+/// decoder reads as "absent" would otherwise pass where the document promises a refusal.
 indirect enum JSONShape: Sendable {
-    /// Anything; the typed decoder checks it.
+    /// Anything but `null`; the typed decoder checks it.
     case any
+    /// Anything, `null` included (`"username": null` unlinks a contact).
+    case nullable
     case object([String: JSONShape])
     case array(of: JSONShape)
 
-    /// Every member may hold anything; only the names are checked.
-    static func keys(_ names: String...) -> JSONShape { .object(Dictionary(uniqueKeysWithValues: names.map { ($0, .any) })) }
+    /// Every member may hold anything but `null` (except those named `nullable`); only the
+    /// names are checked.
+    static func keys(_ names: String..., nullable: Set<String> = []) -> JSONShape {
+        .object(Dictionary(uniqueKeysWithValues: names.map { ($0, nullable.contains($0) ? .nullable : .any) }))
+    }
+
+    /// The first member that is `null` where the shape does not allow it, as a path.
+    func nullMember(in value: JSONValue, path: String = "") -> String? {
+        switch (self, value) {
+        case (.object(let members), .object(let object)):
+            for key in object.keys.sorted() {
+                let childPath = path.isEmpty ? key : "\(path).\(key)"
+                guard let shape = members[key], let member = object[key] else { continue }
+                if case .null = member {
+                    if case .nullable = shape { continue }
+                    return childPath
+                }
+                if let found = shape.nullMember(in: member, path: childPath) { return found }
+            }
+            return nil
+        case (.array(of: let element), .array(let items)):
+            for (i, item) in items.enumerated() {
+                if let found = element.nullMember(in: item, path: "\(path)[\(i)]") { return found }
+            }
+            return nil
+        default:
+            return nil
+        }
+    }
 
     /// The first member not allowed, as a path such as `attachments[0].size`.
     func unknownMember(in value: JSONValue, path: String = "") -> (path: String, allowed: [String])? {
@@ -83,6 +114,9 @@ extension Request {
         }
         if let unknown = Body.shape.unknownMember(in: tree) {
             throw APIError.badRequest("unknown_field", "unknown field '\(unknown.path)'; allowed here: \(unknown.allowed.joined(separator: ", "))")
+        }
+        if let null = Body.shape.nullMember(in: tree) {
+            throw APIError.invalidJSON("field '\(null)' must not be null; leave it out instead")
         }
         do {
             let value = try JSONCoding.decoder().decode(Body.self, from: Data(bytes))

@@ -24,8 +24,16 @@ struct QueryParameters {
         values[name].flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// The value of a typed parameter: `nil` when absent, but `limit=` with nothing after it
+    /// is refused, since no number, boolean or choice is empty (and the API document says so).
+    private func typed(_ name: String, _ expected: @autoclosure () -> String) throws -> String? {
+        guard let v = values[name] else { return nil }
+        guard !v.isEmpty else { throw APIError.badRequest("invalid_parameter", "query parameter '\(name)' is empty; expected \(expected())") }
+        return v
+    }
+
     func bool(_ name: String) throws -> Bool? {
-        guard let v = string(name) else { return nil }
+        guard let v = try typed(name, "true or false") else { return nil }
         switch v.lowercased() {
         case "true", "1", "yes": return true
         case "false", "0", "no": return false
@@ -34,7 +42,7 @@ struct QueryParameters {
     }
 
     func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
-        guard let v = string(name) else { return nil }
+        guard let v = try typed(name, "a whole number from \(range.lowerBound) to \(range.upperBound)") else { return nil }
         guard let n = Int(v), range.contains(n) else {
             throw APIError.badRequest(
                 "invalid_parameter",
@@ -45,7 +53,7 @@ struct QueryParameters {
     }
 
     func oneOf<T: RawRepresentable>(_ name: String, _ type: T.Type, allowed: [T]) throws -> T? where T.RawValue == String {
-        guard let v = string(name) else { return nil }
+        guard let v = try typed(name, "one of \(allowed.map(\.rawValue).joined(separator: ", "))") else { return nil }
         guard let value = T(rawValue: v), allowed.contains(where: { $0.rawValue == value.rawValue }) else {
             throw APIError.badRequest(
                 "invalid_parameter",

@@ -114,9 +114,14 @@ extension APIEnvironment {
     func createToken(_ request: Request, _ context: Context) async throws -> Response {
         let user = try context.requireUser()
         let body = try await request.decodeBody(TokenBody.self, limit: maxBodyBytes).value
+        // Counted in code points, as the API document's `maxLength` counts; no control
+        // characters, which would garble the token list and logs.
         let name = body.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !name.isEmpty, name.count <= 100, !name.contains(where: \.isNewline) else {
-            throw APIError.unprocessable("invalid_name", "token name must be one line of 1 to 100 characters")
+        let scalars = body.name.unicodeScalars
+        guard !name.isEmpty, scalars.count <= 100, !name.contains(where: \.isNewline),
+            !scalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw APIError.unprocessable("invalid_name", "token name must be one line of 1 to 100 characters, without control characters")
         }
         let secret = Secrets.make()
         let token = APIToken(username: user.username, name: name, tokenHash: Secrets.hash(secret))

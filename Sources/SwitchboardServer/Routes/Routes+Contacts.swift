@@ -20,7 +20,7 @@ struct ContactPatchBody: APIRequestBody {
     var name: String?
     var addresses: [String]?
     var username: String?
-    static let shape = ContactBody.shape
+    static let shape = JSONShape.keys("name", "addresses", "username", nullable: ["username"])
 }
 
 extension APIEnvironment {
@@ -104,7 +104,8 @@ extension APIEnvironment {
 
     static func contactName(_ raw: String) throws -> String {
         let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !name.isEmpty, name.count <= 200, !name.contains(where: \.isNewline) else {
+        // The length is the API document's `maxLength`: code points of what was sent.
+        guard !name.isEmpty, raw.unicodeScalars.count <= 200, !name.contains(where: \.isNewline) else {
             throw APIError.unprocessable("invalid_name", "contact name must be one line of 1 to 200 characters")
         }
         return name

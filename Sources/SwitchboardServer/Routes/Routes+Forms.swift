@@ -20,12 +20,12 @@ extension APIEnvironment {
     func listForms(_ request: Request, _ context: Context) async throws -> Response {
         let viewer = try Self.formViewer(context)
         let query = try QueryParameters(request, allowed: ["form_id", "message_id", "limit", "cursor"])
+        let limit = try query.int("limit", in: Self.formPageLimit) ?? 50
         if let messageID = query.string("message_id") {
             let found = try await store.formSubmission(messageID: messageID, viewer: viewer)
             let matches = found.map { query.string("form_id") == nil || $0.formID == query.string("form_id") } ?? false
             return try .json(FormPageView(items: matches ? [FormSubmissionView(found!)] : [], nextCursor: nil))
         }
-        let limit = try query.int("limit", in: Self.formPageLimit) ?? 50
         let page: FormPage
         do {
             page = try await store.formSubmissions(

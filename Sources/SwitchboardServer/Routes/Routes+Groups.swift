@@ -7,7 +7,7 @@ import SwitchboardCore
 struct GroupBody: APIRequestBody {
     var name: String
     var description: String?
-    static let shape = JSONShape.keys("name", "description")
+    static let shape = JSONShape.keys("name", "description", nullable: ["description"])
 }
 
 /// `PUT`: the description is replaced (absent clears it). Groups cannot be renamed, since
@@ -136,7 +136,7 @@ extension APIEnvironment {
 
     static func groupDescription(_ raw: String?) throws -> String? {
         guard let text = raw?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else { return nil }
-        guard text.count <= 1000 else {
+        guard raw?.unicodeScalars.count ?? 0 <= 1000 else {
             throw APIError.unprocessable("invalid_description", "group description must be at most 1000 characters")
         }
         return text

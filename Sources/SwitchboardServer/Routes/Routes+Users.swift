@@ -12,7 +12,7 @@ struct UserCreateBody: APIRequestBody {
         case username, password, role
         case displayName = "display_name"
     }
-    static let shape = JSONShape.keys("username", "password", "role", "display_name")
+    static let shape = JSONShape.keys("username", "password", "role", "display_name", nullable: ["display_name"])
 }
 
 struct PasswordBody: APIRequestBody {
