@@ -37,6 +37,8 @@ let port = 20_000 + Int(getpid() % 20_000)
 
 var configuration = HubConfiguration()
 configuration.server.port = port
+// Every bench client connects from 127.0.0.1: the per-address cap must not count them.
+configuration.server.transport.maxConnectionsPerAddress = configuration.server.transport.maxConnections
 configuration.logging.level = "error"
 var topic = TopicDefinition(
     name: "bench",

@@ -41,10 +41,12 @@ func buildApplication(
     )
     let server = hub.configuration.server
     let topics = TopicEndpoints(environment, hooks: topicHooks, logger: logger)
+    let transport = HTTPTransport.forServer(server, logger: logger)
     var app = Application(
         router: buildRouter(environment),
-        server: topicServer(topics, logger: logger),
+        server: topicServer(topics, transport: transport),
         configuration: .init(address: .hostname(server.host, port: server.port), serverName: "switchboard"),
+        onServerRunning: { channel in await HTTPTransport.guardAccepting(channel, logger: logger) },
         logger: logger
     )
     if let topics {

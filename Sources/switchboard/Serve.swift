@@ -53,6 +53,8 @@ struct Serve: AsyncParsableCommand {
         // so it is due again now rather than when its lease runs out.
         let released = try await hub.store.releaseClaims(now: Date())
         if released > 0 { logger.warning("requeued deliveries left in flight by a previous run", metadata: ["count": "\(released)"]) }
+        // Sockets are files: take all the open-file limit allows (buildApplication logs it).
+        FileDescriptorLimit.raise()
         let app = buildApplication(hub: hub, registry: registry, logger: logger)
         logger.info(
             "switchboard starting",

@@ -104,6 +104,7 @@ private final class HubConfigurationParser {
         if let v = r.atLeast("max_body_bytes", 1) { s.maxBodyBytes = v }
         if let v = r.bool("secure_cookies") { s.secureCookies = v }
         if let v = r.positiveDuration("session_ttl") { s.sessionTTL = v }
+        s.transport = TransportSettings(r)
         r.rejectUnknownKeys()
         return s
     }

@@ -63,6 +63,8 @@ public struct ServerSettings: Sendable, Equatable {
     public var secureCookies: Bool = false
     /// How long a login session lives without use, in seconds.
     public var sessionTTL: TimeInterval = 12 * 3600
+    /// Connection timeouts and caps (`idle_timeout`, `max_connections`, …).
+    public var transport = TransportSettings()
     public init() {}
 }
 
