@@ -60,7 +60,8 @@ func buildApplication(
 /// Every route of the API. Public routes are added before the authentication middleware,
 /// all others after it, so a new route is protected unless deliberately put in the first list.
 func buildRouter(_ env: APIEnvironment) -> Router<SwitchboardRequestContext> {
-    let router = Router(context: SwitchboardRequestContext.self)
+    // HEAD is answered wherever GET is, from the GET handler.
+    let router = Router(context: SwitchboardRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ErrorMiddleware())
@@ -85,6 +86,8 @@ func buildRouter(_ env: APIEnvironment) -> Router<SwitchboardRequestContext> {
     env.addTesterRoutes(to: api)
     env.addQueueRoutes(to: api)
     env.addFormRoutes(to: api)
+    // Last: it wraps only the not-found answer, and needs every route to be known.
+    router.add(middleware: MethodNotAllowedMiddleware(router.routes))
     return router
 }
 

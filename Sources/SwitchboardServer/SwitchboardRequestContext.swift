@@ -18,9 +18,17 @@ public struct SwitchboardRequestContext: RequestContext {
     /// The authenticated user; `nil` only on public routes.
     public var user: UserAccount?
     public var credential: Credential?
+    /// The peer's IP address (a reverse proxy's, behind one); nil for non-IP connections.
+    public var remoteAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress?.ipAddress
+    }
+
+    /// Whether this request reached the hub over HTTPS (see `ClientScheme`).
+    func isHTTPS(_ request: Request, _ server: ServerSettings) -> Bool {
+        ClientScheme(server).isHTTPS(headers: request.headers, remoteAddress: remoteAddress)
     }
 
     /// The caller, or 401 when the route was (wrongly) reached without authentication.

@@ -41,3 +41,14 @@ struct TransportSettingsTests {
         )
     }
 }
+
+@Suite("server.trusted_proxies")
+struct TrustedProxiesSettingsTests {
+    @Test func readsAddressesAndBlocksAndNamesABadOne() throws {
+        let good = ConfigTestEngines.parse("server:\n  trusted_proxies: [127.0.0.1, 10.0.0.0/8, \"::1\"]\n")
+        #expect(try #require(good.configuration).server.transport.trustedProxies.map(\.description) == ["127.0.0.1", "10.0.0.0/8", "::1"])
+        let bad = ConfigTestEngines.parse("server:\n  trusted_proxies: [127.0.0.1, proxy.local]\n")
+        #expect(bad.configuration == nil)
+        #expect(bad.problem(at: "server.trusted_proxies")?.message.contains("proxy.local") == true)
+    }
+}

@@ -14,7 +14,9 @@ struct HTTPConnectionGuardTests {
         let channel = EmbeddedChannel()
         let sync = channel.pipeline.syncOperations
         try sync.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: false)
-        try HTTPTransport(settings, descriptorLimit: nil).install(on: sync, logger: .init(label: "test"))
+        var server = ServerSettings()
+        server.transport = settings
+        try HTTPTransport(server, descriptorLimit: nil).install(on: sync, logger: .init(label: "test"))
         try channel.connect(to: .init(ipAddress: "127.0.0.1", port: 1)).wait()
         return channel
     }

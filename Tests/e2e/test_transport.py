@@ -25,6 +25,7 @@ server:
   request_head_timeout: 1500ms
   body_timeout: 1500ms
   max_body_bytes: 65536
+  trusted_proxies: [127.0.0.2]   # a stand-in TLS proxy: clients connecting from 127.0.0.2
 topics:
   chat:
     columns: {body: TEXT}
@@ -263,3 +264,85 @@ def test_connection_caps_keep_the_hub_serving(request):
     wait_for(lambda: requests.get(hub.url + "/health", timeout=2).status_code == 200, timeout=15, what="/health after the flood")
     assert admin.get(hub.url + "/api/v1/me", timeout=5).status_code == 200
     assert hub.proc.poll() is None
+
+
+def test_undeclared_methods_get_405_with_allow(hub):
+    r = requests.request("TRACE", hub.url + "/health", timeout=5)
+    assert r.status_code == 405 and r.headers["Allow"] == "GET, HEAD"
+    assert r.json()["error"] == "method_not_allowed"
+    r = requests.request("PROPFIND", hub.url + "/api/v1/inbox/0190c4a2-0000-7000-8000-000000000000", timeout=5)
+    assert r.status_code == 405 and "GET" in r.headers["Allow"].split(", ")
+    # A literal path wins over a parameter, as the router decides.
+    r = requests.delete(hub.url + "/api/v1/inbox/unread-count", timeout=5)
+    assert r.status_code == 405 and r.headers["Allow"] == "GET, HEAD"
+    assert requests.request("TRACE", hub.url + "/nowhere", timeout=5).status_code == 404
+
+
+def test_head_works_where_get_does(hub):
+    r = requests.head(hub.url + "/health", timeout=5)
+    assert r.status_code == 200 and r.content == b""
+    s = hub.session()
+    r = s.head(hub.url + "/api/v1/me", timeout=5)
+    assert r.status_code == 200 and r.content == b""
+    assert requests.head(hub.url + "/api/v1/me", timeout=5).status_code == 401
+
+
+def test_since_garbage_is_a_4400_refusal(hub):
+    from websockets.sync.client import connect
+    from websockets.exceptions import ConnectionClosed
+    import json
+
+    token = hub.session().post(hub.url + "/api/v1/tokens", json={"name": "t"}).json()["token"]
+    url = hub.url.replace("http", "ws", 1) + "/topics/chat?_since=garbage"
+    with connect(url, additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=10) as ws:
+        frame = json.loads(ws.recv(timeout=10))
+        assert frame["_type"] == "error" and frame["status"] == 400 and "_since" in frame["message"]
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=10)
+        assert ws.close_code == 4400
+
+
+def login_from(hub, source, headers):
+    """Logs in over a connection from `source`; returns the Set-Cookie header."""
+    c = http.client.HTTPConnection("127.0.0.1", hub.port, timeout=10, source_address=(source, 0))
+    body = '{"username":"admin","password":"%s"}' % hub.admin_password()
+    c.request("POST", "/api/v1/session", body=body, headers={"Content-Type": "application/json", **headers})
+    r = c.getresponse()
+    r.read()
+    c.close()
+    assert r.status in (200, 201), r.status
+    return r.getheader("Set-Cookie")
+
+
+def test_session_cookie_is_secure_behind_a_trusted_tls_proxy(hub):
+    https = {"X-Forwarded-Proto": "https"}
+    assert "Secure" in login_from(hub, "127.0.0.2", https)
+    assert "Secure" not in login_from(hub, "127.0.0.2", {"X-Forwarded-Proto": "http"})
+    # Anyone else's X-Forwarded-Proto is not believed.
+    assert "Secure" not in login_from(hub, "127.0.0.1", https)
+    # A proxy appends its own value last; a value the client put first does not count.
+    assert "Secure" not in login_from(hub, "127.0.0.2", {"X-Forwarded-Proto": "https, http"})
+
+
+def test_topic_origin_check_compares_the_scheme(hub):
+    from websockets.sync.client import connect
+    import json
+
+    token = hub.session().post(hub.url + "/api/v1/tokens", json={"name": "t"}).json()["token"]
+    url = hub.url.replace("http", "ws", 1) + "/topics/chat"
+
+    def first_frame(source, origin, proto=None):
+        s = socket.socket()
+        s.bind((source, 0))
+        s.connect(("127.0.0.1", hub.port))
+        headers = {"Authorization": f"Bearer {token}", **({"X-Forwarded-Proto": proto} if proto else {})}
+        with connect(url, sock=s, origin=origin, additional_headers=headers, open_timeout=10) as ws:
+            return json.loads(ws.recv(timeout=10))
+
+    own = f"127.0.0.1:{hub.port}"
+    assert first_frame("127.0.0.1", f"http://{own}")["_type"] == "ready"
+    refused = first_frame("127.0.0.1", f"https://{own}")
+    assert refused["_type"] == "error" and refused["status"] == 403
+    # Behind the TLS proxy the hub's own origin is https://…, and http://… is foreign.
+    assert first_frame("127.0.0.2", f"https://{own}", "https")["_type"] == "ready"
+    assert first_frame("127.0.0.2", f"http://{own}", "https")["status"] == 403

@@ -17,6 +17,10 @@ public struct TransportSettings: Sendable, Equatable {
     public var maxConnections: Int = 10_000
     /// Open connections from one client address at most (trusted proxies are exempt).
     public var maxConnectionsPerAddress: Int = 1_000
+    /// Reverse proxies whose `X-Forwarded-Proto` is believed (the scheme the client used, for
+    /// the session cookie's `Secure` and the topics' origin check); exempt from the
+    /// per-address cap, since every client behind them shares their address.
+    public var trustedProxies: [AddressRange] = []
 
     public init() {}
 
@@ -27,5 +31,13 @@ public struct TransportSettings: Sendable, Equatable {
         if let v = r.positiveDuration("body_timeout") { bodyTimeout = v }
         if let v = r.atLeast("max_connections", 1) { maxConnections = v }
         if let v = r.atLeast("max_connections_per_address", 1) { maxConnectionsPerAddress = v }
+        if let list = r.stringList("trusted_proxies") {
+            let ranges = list.map { AddressRange($0) }
+            if let bad = zip(list, ranges).first(where: { $0.1 == nil })?.0 {
+                r.problem("trusted_proxies", "'\(bad)' is not an IP address or CIDR block (e.g. 127.0.0.1, 10.0.0.0/8, ::1)")
+            } else {
+                trustedProxies = ranges.compactMap { $0 }
+            }
+        }
     }
 }

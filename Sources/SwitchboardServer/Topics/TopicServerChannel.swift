@@ -50,7 +50,11 @@ struct TopicServerChannel: ServerChildChannel, HTTPChannelHandler {
                 shouldUpgrade: { channel, head in
                     let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
                     promise.completeWithTask {
-                        guard let endpoints, let decided = await Self.admit(head, endpoints) else { return nil }
+                        let scheme = transport.scheme.scheme(
+                            headers: HTTPFields(head.headers, splitCookie: false),
+                            remoteAddress: channel.remoteAddress?.ipAddress
+                        )
+                        guard let endpoints, let decided = await Self.admit(head, endpoints, scheme: scheme) else { return nil }
                         try await channel.eventLoop.submit { role.value = decided }.get()
                         return HTTPHeaders()
                     }
@@ -92,12 +96,14 @@ struct TopicServerChannel: ServerChildChannel, HTTPChannelHandler {
     /// The socket's role for an upgrade of `head`, or `nil` when the path is not a topic's.
     /// A refused client still gets a socket: a refused upgrade could only be a bare 400,
     /// which tells a browser nothing.
-    static func admit(_ head: HTTPRequestHead, _ endpoints: TopicEndpoints) async -> TopicSocketHandler.Role? {
+    static func admit(_ head: HTTPRequestHead, _ endpoints: TopicEndpoints, scheme: String = "http") async -> TopicSocketHandler.Role? {
         let (path, query) = TopicConnection.split(head.uri)
         guard let topic = endpoints.hub.topic(path: path) else { return nil }
         do {
             let request = try HTTPRequest(head, secure: false, splitCookie: false)
-            return .subscriber(try await endpoints.gate.admit(topic, headers: request.headerFields, authority: request.authority, rawQuery: query))
+            return .subscriber(
+                try await endpoints.gate.admit(topic, headers: request.headerFields, authority: request.authority, scheme: scheme, rawQuery: query)
+            )
         } catch let refusal as APIError {
             return .refused(refusal)
         } catch {

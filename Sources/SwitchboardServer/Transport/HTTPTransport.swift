@@ -8,15 +8,19 @@ import SwitchboardCore
 struct HTTPTransport: Sendable {
     let settings: TransportSettings
     let limiter: ConnectionLimiter
+    /// How a client reached the hub, for the topics' origin check.
+    let scheme: ClientScheme
 
     /// - Parameter descriptorLimit: the process's soft open-file limit; the hub cap is
-    ///   lowered to fit under it.
-    init(_ settings: TransportSettings, descriptorLimit: Int?, exempt: @escaping @Sendable (String) -> Bool = { _ in false }) {
-        self.settings = settings
+    ///   lowered to fit under it. Trusted proxies are exempt from the per-address cap.
+    init(_ server: ServerSettings, descriptorLimit: Int?) {
+        settings = server.transport
+        let scheme = ClientScheme(server)
+        self.scheme = scheme
         limiter = ConnectionLimiter(
             maxConnections: FileDescriptorLimit.connectionCap(configured: settings.maxConnections, soft: descriptorLimit),
             maxPerAddress: settings.maxConnectionsPerAddress,
-            exempt: exempt
+            exempt: { scheme.isTrustedProxy($0) }
         )
     }
 
@@ -45,7 +49,7 @@ extension HTTPTransport {
     /// The transport for `server`, its caps fitted to the open-file limit and logged.
     static func forServer(_ server: ServerSettings, logger: Logger) -> HTTPTransport {
         let limit = FileDescriptorLimit.current()
-        let transport = HTTPTransport(server.transport, descriptorLimit: limit?.soft)
+        let transport = HTTPTransport(server, descriptorLimit: limit?.soft)
         let cap = transport.limiter.maxConnections
         let metadata: Logger.Metadata = [
             "max_connections": "\(cap)",
