@@ -64,7 +64,7 @@ func buildRouter(_ env: APIEnvironment) -> Router<SwitchboardRequestContext> {
     let router = Router(context: SwitchboardRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
-    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: ErrorMiddleware(storage: env.storageHealth, dataDirectory: env.hub.configuration.storage.dataDirectory))
 
     // Public: the only routes reachable without a login.
     env.addPublicRoutes(to: router)
@@ -102,6 +102,8 @@ struct APIEnvironment: Sendable {
     let openAPIDocument: [UInt8]?
     /// The configured message templates, compiled.
     var templates = MessageTemplates([])
+    /// Whether writes are failing for want of disk space (`/health` reports it).
+    var storageHealth = StorageHealth()
 
     var store: any HubStore { hub.store }
     var maxBodyBytes: Int { hub.configuration.server.maxBodyBytes }
