@@ -166,6 +166,11 @@ final class HTTPConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             }
             return
         }
+        if pendingRefusal != nil, error is ByteToMessageDecoderError {
+            // More bytes after the parse error, while an earlier answer is still being
+            // written: dropped, so that answer is not cut short.
+            return
+        }
         guard let error = error as? HTTPParserError else {
             context.fireErrorCaught(error)
             return
