@@ -43,10 +43,12 @@ func buildApplication(
     )
     let server = hub.configuration.server
     let topics = TopicEndpoints(environment, hooks: topicHooks, logger: logger)
+    let transport = HTTPTransport.forServer(server, logger: logger)
     var app = Application(
         router: buildRouter(environment),
-        server: topicServer(topics, logger: logger),
+        server: topicServer(topics, transport: transport),
         configuration: .init(address: .hostname(server.host, port: server.port), serverName: "switchboard"),
+        onServerRunning: { channel in await HTTPTransport.guardAccepting(channel, logger: logger) },
         logger: logger
     )
     if let topics {
@@ -60,10 +62,11 @@ func buildApplication(
 /// Every route of the API. Public routes are added before the authentication middleware,
 /// all others after it, so a new route is protected unless deliberately put in the first list.
 func buildRouter(_ env: APIEnvironment) -> Router<SwitchboardRequestContext> {
-    let router = Router(context: SwitchboardRequestContext.self)
+    // HEAD is answered wherever GET is, from the GET handler.
+    let router = Router(context: SwitchboardRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
-    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: ErrorMiddleware(storage: env.storageHealth, dataDirectory: env.hub.configuration.storage.dataDirectory))
 
     // Public: the only routes reachable without a login.
     env.addPublicRoutes(to: router)
@@ -87,6 +90,8 @@ func buildRouter(_ env: APIEnvironment) -> Router<SwitchboardRequestContext> {
     env.addTesterRoutes(to: api)
     env.addQueueRoutes(to: api)
     env.addFormRoutes(to: api)
+    // Last: it wraps only the not-found answer, and needs every route to be known.
+    router.add(middleware: MethodNotAllowedMiddleware(router.routes))
     return router
 }
 
@@ -103,6 +108,8 @@ struct APIEnvironment: Sendable {
     var templates = MessageTemplates([])
     /// Failed logins and connector secrets, per account and address.
     var throttle = AuthThrottle()
+    /// Whether writes are failing for want of disk space (`/health` reports it).
+    var storageHealth = StorageHealth()
 
     var store: any HubStore { hub.store }
     var maxBodyBytes: Int { hub.configuration.server.maxBodyBytes }

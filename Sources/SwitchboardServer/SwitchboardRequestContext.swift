@@ -27,6 +27,11 @@ public struct SwitchboardRequestContext: RequestContext, RemoteAddressRequestCon
         self.remoteAddress = source.channel.remoteAddress
     }
 
+    /// Whether this request reached the hub over HTTPS (see `ClientScheme`).
+    func isHTTPS(_ request: Request, _ server: ServerSettings) -> Bool {
+        ClientScheme(server).isHTTPS(headers: request.headers, remoteAddress: remoteAddress?.ipAddress)
+    }
+
     /// The caller, or 401 when the route was (wrongly) reached without authentication.
     func requireUser() throws -> UserAccount {
         guard let user else { throw APIError.unauthorized() }

@@ -57,6 +57,8 @@ struct Serve: AsyncParsableCommand {
         // routing reach their handlers and inboxes before anything new comes in.
         let rerouted = try await hub.router.routeUnrouted()
         if rerouted > 0 { logger.warning("routed inbound messages left unrouted by a previous run", metadata: ["count": "\(rerouted)"]) }
+        // Sockets are files: take all the open-file limit allows (buildApplication logs it).
+        FileDescriptorLimit.raise()
         let app = buildApplication(hub: hub, registry: registry, logger: logger)
         logger.info(
             "switchboard starting",

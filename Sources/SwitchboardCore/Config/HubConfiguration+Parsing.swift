@@ -105,6 +105,7 @@ private final class HubConfigurationParser {
         if let v = r.bool("secure_cookies") { s.secureCookies = v }
         if let v = r.positiveDuration("session_ttl") { s.sessionTTL = v }
         if let v = r.originList("allowed_origins") { s.allowedOrigins = v }
+        s.transport = TransportSettings(r)
         r.rejectUnknownKeys()
         return s
     }

@@ -66,6 +66,8 @@ public struct ServerSettings: Sendable, Equatable {
     /// Browser origins besides the hub's own whose pages may make state-changing requests
     /// with the session cookie (`https://intranet.example`), normalised; see `WebOrigin`.
     public var allowedOrigins: [String] = []
+    /// Connection timeouts and caps (`idle_timeout`, `max_connections`, …).
+    public var transport = TransportSettings()
     public init() {}
 }
 

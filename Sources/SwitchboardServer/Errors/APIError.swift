@@ -57,6 +57,14 @@ struct APIError: Error, Equatable, CustomStringConvertible {
         self.init(.unprocessableContent, "invalid_address", error.description)
     }
 
+    /// A write the store could not take for want of disk space: nothing of it was saved.
+    static let storageFull = APIError(
+        .init(code: 507, reasonPhrase: "Insufficient Storage"),
+        "storage_full",
+        "the hub's store is out of disk space; nothing was saved; try again once space is freed on storage.data_dir",
+        headers: [.retryAfter: "30"]
+    )
+
     /// What a caller sees for anything unexpected; the detail goes only to the log.
     static let unexpected = APIError(.internalServerError, "internal", "the server failed to handle the request; the error has been logged")
 }

@@ -28,7 +28,9 @@ struct AuthMiddleware: RouterMiddleware {
         else {
             return response
         }
-        response.setCookie(SessionCookie.make(secret: secret, maxAge: Int(renewed.timeIntervalSinceNow.rounded()), secure: settings.secureCookies))
+        response.setCookie(
+            SessionCookie.make(secret: secret, maxAge: Int(renewed.timeIntervalSinceNow.rounded()), secure: context.isHTTPS(request, settings))
+        )
         return response
     }
 

@@ -6,12 +6,21 @@ import SwitchboardCore
 /// Turns every error into the API's `{"error": code, "message": text}` answer. Errors the
 /// hub and the API raise on purpose keep their code and message; anything else becomes a
 /// generic 500 whose detail is logged and never sent, so no internal state leaks.
+///
+/// A write that fails because the store is out of disk space is 507 `storage_full` (with
+/// `Retry-After`), and marks `storage` full for `/health` until a write succeeds again.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    var storage = StorageHealth()
+    var dataDirectory = ""
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
-            return try await next(request, context)
+            let response = try await next(request, context)
+            if request.method != .get, request.method != .head, response.status.code < 400 { storage.writeSucceeded() }
+            return response
         } catch {
-            let apiError = Self.apiError(for: error, request: request, logger: context.logger)
+            let apiError = Self.apiError(for: error, request: request, logger: context.logger, dataDirectory: dataDirectory)
+            if apiError == .storageFull { storage.writeFailedForSpace() }
             return try Response.json(
                 ErrorBody(error: apiError.code, message: apiError.message),
                 status: apiError.status,
@@ -25,7 +34,11 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         var message: String
     }
 
-    static func apiError(for error: any Error, request: Request, logger: Logger) -> APIError {
+    static func apiError(for error: any Error, request: Request, logger: Logger, dataDirectory: String = "") -> APIError {
+        if !dataDirectory.isEmpty, StorageHealth.isOutOfSpace(error, dataDirectory: dataDirectory) {
+            logger.error("the store is out of disk space", metadata: ["error": "\(error)", "data_dir": "\(dataDirectory)"])
+            return .storageFull
+        }
         switch error {
         case let e as APIError:
             return e

@@ -53,7 +53,7 @@ extension APIEnvironment {
         var response = try Response.json(
             SessionView(username: user.username, displayName: user.displayName, role: user.role.rawValue, expiresAt: expiresAt)
         )
-        response.setCookie(SessionCookie.make(secret: secret, maxAge: Int(settings.sessionTTL), secure: settings.secureCookies))
+        response.setCookie(SessionCookie.make(secret: secret, maxAge: Int(settings.sessionTTL), secure: context.isHTTPS(request, settings)))
         context.logger.info("login", metadata: ["user": "\(user.username)"])
         return response
     }
@@ -83,7 +83,7 @@ extension APIEnvironment {
             try await store.deleteSession(tokenHash: Secrets.hash(secret))
         }
         var response = Response.noContent()
-        response.setCookie(SessionCookie.expired(secure: hub.configuration.server.secureCookies))
+        response.setCookie(SessionCookie.expired(secure: context.isHTTPS(request, hub.configuration.server)))
         return response
     }
 

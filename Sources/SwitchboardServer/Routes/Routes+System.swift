@@ -38,6 +38,17 @@ extension APIEnvironment {
             context.logger.error("health check: the store failed", metadata: ["error": "\(error)"])
             throw APIError(.serviceUnavailable, "unavailable", "the store is not answering")
         }
+        let dataDirectory = hub.configuration.storage.dataDirectory
+        if let since = storageHealth.outOfSpace(dataDirectory: dataDirectory) {
+            // Reads work, writes do not: degraded, and not ready for traffic that writes.
+            return try .json(
+                [
+                    "status": "degraded", "error": "storage_full",
+                    "message": "writes fail: the store is out of disk space on \(dataDirectory) since \(since.formatted(.iso8601))",
+                ],
+                status: .serviceUnavailable
+            )
+        }
         return try .json(["status": "ok"])
     }
 

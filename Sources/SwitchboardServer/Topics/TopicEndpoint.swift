@@ -27,8 +27,7 @@ struct TopicEndpoints: Sendable {
 }
 
 /// The HTTP server with WebSocket upgrades for the configured topics (plain HTTP/1 when
-/// there are none).
-func topicServer(_ topics: TopicEndpoints?, logger: Logger) -> HTTPServerBuilder {
-    guard let topics else { return .http1() }
-    return HTTPServerBuilder { responder in TopicServerChannel(responder: responder, endpoints: topics) }
+/// there are none), behind the connection caps and timeouts of `transport`.
+func topicServer(_ topics: TopicEndpoints?, transport: HTTPTransport) -> HTTPServerBuilder {
+    HTTPServerBuilder { responder in TopicServerChannel(responder: responder, endpoints: topics, transport: transport) }
 }

@@ -18,8 +18,18 @@ struct TopicGate: Sendable {
         var credential: SwitchboardRequestContext.Credential?
     }
 
-    func admit(_ topic: TopicDefinition, headers: HTTPFields, authority: String?, rawQuery: String) async throws -> Admission {
-        try checkOrigin(topic, headers: headers, authority: authority)
+    /// - Parameter scheme: how clients reach the hub (`http`, or `https` behind TLS), the
+    ///   scheme of its own origin.
+    func admit(
+        _ topic: TopicDefinition,
+        headers: HTTPFields,
+        authority: String?,
+        scheme: String = "http",
+        rawQuery: String
+    ) async throws
+        -> Admission
+    {
+        try checkOrigin(topic, headers: headers, authority: authority, scheme: scheme)
         let login = try await authenticate(headers: headers, rawQuery: rawQuery)
         var principal: TopicPrincipal?
         if let login { principal = try await self.principal(for: login.user, topic: topic) }
@@ -40,13 +50,25 @@ struct TopicGate: Sendable {
 
     /// Browsers send `Origin`; only the hub's own origin and the topic's `origins` may
     /// connect, so another site cannot ride a logged-in user's cookie. Non-browser clients
-    /// send no `Origin` and are judged by their credential alone.
-    func checkOrigin(_ topic: TopicDefinition, headers: HTTPFields, authority: String?) throws {
+    /// send no `Origin` and are judged by their credential alone. The hub's own origin is its
+    /// scheme and authority (RFC 6454): `http://hub.example.org` is not the origin of a hub
+    /// served as `https://hub.example.org`; a default port may be left out on either side.
+    func checkOrigin(_ topic: TopicDefinition, headers: HTTPFields, authority: String?, scheme: String = "http") throws {
         guard let origin = headers[.origin] else { return }
         if topic.origins.contains(origin) { return }
-        let host = origin.split(separator: "://", maxSplits: 1).last.map(String.init) ?? origin
-        if let authority, host.lowercased() == authority.lowercased() { return }
+        if let authority, Self.sameOrigin(origin, scheme: scheme, authority: authority) { return }
         throw APIError.forbidden("origin '\(origin)' may not open topic '\(topic.name)'; add it to topics.\(topic.name).origins")
+    }
+
+    static func sameOrigin(_ origin: String, scheme: String, authority: String) -> Bool {
+        let parts = origin.lowercased().split(separator: "://", maxSplits: 1)
+        guard parts.count == 2, parts[0] == scheme.lowercased() else { return false }
+        let defaultPort = scheme.lowercased() == "https" ? ":443" : ":80"
+        func bare(_ hostPort: some StringProtocol) -> String {
+            let text = String(hostPort)
+            return text.hasSuffix(defaultPort) ? String(text.dropLast(defaultPort.count)) : text
+        }
+        return bare(parts[1]) == bare(authority.lowercased())
     }
 
     func authenticate(headers: HTTPFields, rawQuery: String) async throws -> (user: UserAccount, credential: SwitchboardRequestContext.Credential)? {

@@ -15,12 +15,16 @@ import SwitchboardCore
 /// path is admitted first (credential, origin, read rule, filters: `TopicGate`), then served by
 /// a `TopicSocketHandler` on the connection's event loop: the connection keeps no task, no
 /// actor and no async stream, which is most of what an idle subscriber would otherwise cost.
-/// An upgrade of any other path is answered by the router (404). On shutdown the server's
-/// quiescing event reaches every socket, which closes with 1001.
+/// An upgrade of any other path is answered by the router as a plain request. On shutdown the
+/// server's quiescing event reaches every socket, which closes with 1001. Without topics it is
+/// plain HTTP/1. Every connection passes `HTTPTransport`: the connection caps first, then its
+/// timeouts and the answers to what cannot be parsed around the HTTP codec.
 struct TopicServerChannel: ServerChildChannel, HTTPChannelHandler {
     enum Upgrade: Sendable {
         case topic
         case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+        /// Over a connection cap: answered 503 and closed by `ConnectionLimiter`.
+        case refused
     }
 
     struct Value: ServerChildChannelValue {
@@ -29,20 +33,28 @@ struct TopicServerChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     let responder: HTTPChannelHandler.Responder
-    let endpoints: TopicEndpoints
+    let endpoints: TopicEndpoints?
+    let transport: HTTPTransport
     var http1 = HTTP1Channel.Configuration()
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
+            guard transport.limiter.admit(channel, logger: logger) else {
+                return Value(upgrade: channel.eventLoop.makeSucceededFuture(.refused), channel: channel)
+            }
             let role = NIOLoopBoundBox<TopicSocketHandler.Role?>(nil, eventLoop: channel.eventLoop)
             let endpoints = self.endpoints
             let http1 = self.http1
             let upgrader = NIOTypedWebSocketServerUpgrader<Upgrade>(
-                maxFrameSize: endpoints.transportFrameLimit,
+                maxFrameSize: endpoints?.transportFrameLimit ?? 1 << 20,
                 shouldUpgrade: { channel, head in
                     let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
                     promise.completeWithTask {
-                        guard let decided = await Self.admit(head, endpoints) else { return nil }
+                        let scheme = transport.scheme.scheme(
+                            headers: HTTPFields(head.headers, splitCookie: false),
+                            remoteAddress: channel.remoteAddress?.ipAddress
+                        )
+                        guard let endpoints, let decided = await Self.admit(head, endpoints, scheme: scheme) else { return nil }
                         try await channel.eventLoop.submit { role.value = decided }.get()
                         return HTTPHeaders()
                     }
@@ -50,18 +62,21 @@ struct TopicServerChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
-                        guard let decided = role.value else { throw ChannelError.inappropriateOperationForState }
+                        guard let endpoints, let decided = role.value else { throw ChannelError.inappropriateOperationForState }
+                        try HTTPTransport.uninstall(from: channel.pipeline.syncOperations)
                         try channel.pipeline.syncOperations.addHandler(TopicSocketHandler(role: decided, endpoints: endpoints, logger: logger))
                         return .topic
                     }
                 }
             )
-            let upgrades = NIOTypedHTTPServerUpgradeConfiguration<Upgrade>(upgraders: [upgrader]) { channel in
+            let upgraders: [any NIOTypedHTTPServerProtocolUpgrader<Upgrade>] = endpoints == nil ? [] : [upgrader]
+            let upgrades = NIOTypedHTTPServerUpgradeConfiguration<Upgrade>(upgraders: upgraders) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(HTTP1ToHTTPServerCodec(secure: false))
                     try sync.addHandlers(http1.additionalChannelHandlers())
                     try sync.addHandler(HTTPConnectionStateHandler(idleTimeout: http1.idleTimeout.map { .init($0) }, logger: logger))
+                    try HTTPTransport.notUpgraded(sync)
                     return .http(try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true)))
                 }
             }
@@ -73,6 +88,7 @@ struct TopicServerChannel: ServerChildChannel, HTTPChannelHandler {
             pipeline.decoderConfiguration.maxHeaderListSize = http1.httpDecoder.maxHeaderListSize
             pipeline.decoderConfiguration.maxHeaderFieldCount = http1.httpDecoder.maxHeaderFieldCount
             let upgrade = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: pipeline)
+            try transport.install(on: channel.pipeline.syncOperations, fieldLimit: http1.httpDecoder.maxHeaderFieldSize, logger: logger)
             return Value(upgrade: upgrade, channel: channel)
         }
     }
@@ -80,12 +96,14 @@ struct TopicServerChannel: ServerChildChannel, HTTPChannelHandler {
     /// The socket's role for an upgrade of `head`, or `nil` when the path is not a topic's.
     /// A refused client still gets a socket: a refused upgrade could only be a bare 400,
     /// which tells a browser nothing.
-    static func admit(_ head: HTTPRequestHead, _ endpoints: TopicEndpoints) async -> TopicSocketHandler.Role? {
+    static func admit(_ head: HTTPRequestHead, _ endpoints: TopicEndpoints, scheme: String = "http") async -> TopicSocketHandler.Role? {
         let (path, query) = TopicConnection.split(head.uri)
         guard let topic = endpoints.hub.topic(path: path) else { return nil }
         do {
             let request = try HTTPRequest(head, secure: false, splitCookie: false)
-            return .subscriber(try await endpoints.gate.admit(topic, headers: request.headerFields, authority: request.authority, rawQuery: query))
+            return .subscriber(
+                try await endpoints.gate.admit(topic, headers: request.headerFields, authority: request.authority, scheme: scheme, rawQuery: query)
+            )
         } catch let refusal as APIError {
             return .refused(refusal)
         } catch {
@@ -98,6 +116,7 @@ struct TopicServerChannel: ServerChildChannel, HTTPChannelHandler {
             switch try await value.upgrade.get() {
             case .http(let channel): await handleHTTP(asyncChannel: channel, logger: logger)
             case .topic: break  // served by its handler on the event loop from here on
+            case .refused: break
             }
         } catch {
             logger.debug("connection ended before its first request was read", metadata: ["error": "\(error)"])

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Logging
 import NIOCore
 import NIOWebSocket
@@ -70,9 +71,16 @@ final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     loop.execute { me.value.attach(subscription) }
                 } catch {
                     let e = TopicConnection.topicError(error, logger: logger)
+                    // A subscription the client got wrong (`_since` naming no row) is a
+                    // refusal like the gate's (4400); only the hub's own failure is 1011.
+                    let refusal = TopicSocketHandler.refusalStatus(e.kind).map { APIError($0, e.code, e.message) }
                     loop.execute {
-                        me.value.write(TopicJSON.error(e, method: nil, ref: nil))
-                        me.value.close(.unexpectedServerError, reason: e.code)
+                        if let refusal {
+                            me.value.refuse(refusal)
+                        } else {
+                            me.value.write(TopicJSON.error(e, method: nil, ref: nil))
+                            me.value.close(.unexpectedServerError, reason: e.code)
+                        }
                     }
                 }
             }
@@ -193,6 +201,16 @@ final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// One error frame with the HTTP status a plain request would have had, then a close
     /// with 4000 + that status.
+    static func refusalStatus(_ kind: TopicError.Kind) -> HTTPResponse.Status? {
+        switch kind {
+        case .invalid: .badRequest
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .unauthorized: .unauthorized
+        case .unavailable: nil
+        }
+    }
+
     private func refuse(_ refusal: APIError) {
         let frame = TopicJSON.error(TopicError(.forbidden, refusal.code, refusal.message), method: nil, ref: nil)
         write(String(frame.dropLast()) + #","status":\#(refusal.status.code)}"#)
