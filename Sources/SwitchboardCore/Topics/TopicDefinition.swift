@@ -197,12 +197,20 @@ public struct TopicAlertSettings: Sendable, Equatable {
     public var text: String
     public var html: String?
     public var methods: Set<TopicMethod>
+    /// Where each template was written (`to[0]`, `subject`, `text`, `html`), so that one the
+    /// HTTP layer cannot compile is reported with its line (Core has no template engine).
+    public var marks: [String: ConfigMark] = [:]
     public init(to: [String], subject: String? = nil, text: String, html: String? = nil, methods: Set<TopicMethod> = [.post]) {
         self.to = to
         self.subject = subject
         self.text = text
         self.html = html
         self.methods = methods
+    }
+
+    /// Equal when they alert alike, wherever they were written.
+    public static func == (a: Self, b: Self) -> Bool {
+        a.to == b.to && a.subject == b.subject && a.text == b.text && a.html == b.html && a.methods == b.methods
     }
 }
 
