@@ -5,7 +5,8 @@ import Yams
 /// Reads YAML into Core's format-neutral `ConfigNode` tree, keeping each key's and value's line.
 ///
 /// Core validates the tree and never sees YAML, so this is the only place that knows Yams.
-/// Aliases and merge keys (`<<: *defaults`) are resolved as Yams resolves them. Syntax errors,
+/// Aliases and merge keys (`<<: *defaults`) are resolved as Yams resolves them, up to
+/// `YAMLNodeConverter.aliasBudget` nodes brought in through them (a YAML bomb is refused). Syntax errors,
 /// duplicate keys and unreadable files become `ConfigProblem`s naming the line or the path,
 /// so `check-config` can show them next to the problems Core finds.
 public enum YAMLConfig {
@@ -38,7 +39,8 @@ public enum YAMLConfig {
                 guard let root = try Yams.compose(yaml: text) else { return (.mapping([], nil), []) }
                 var converter = YAMLNodeConverter(renamed: renamed)
                 let node = converter.convert(root, path: "")
-                return (node, unique(converter.problems))
+                // Past the alias budget the tree has holes; validating it would only add noise.
+                return (converter.overBudget ? nil : node, unique(converter.problems))
             } catch let YamlError.duplicatedKeysInMapping(duplicates, context) {
                 let mark = ConfigMark(line: context.mark.line, column: context.mark.column)
                 let placeholder = "\(YAMLNodeConverter.placeholderStem)\(attempt)x"
