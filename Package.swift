@@ -155,7 +155,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardCoreTests",
-            dependencies: ["SwitchboardCore", "SwitchboardTesting", "SwitchboardSQLite", "SwitchboardConfig", "SwitchboardSMS"],
+            dependencies: ["SwitchboardCore", "SwitchboardTesting", "SwitchboardSQLite", "SwitchboardConfig", "SwitchboardSMS", "SwitchboardSMTP"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -288,35 +288,4 @@ struct ConfigYAMLTests {
         #expect(bucket.configuration == BucketConnector.Configuration())
         #expect(bucket.channels == [.sms, .email, .im])
     }
-
-    @Test func exampleFileSetsEveryKey() throws {
-        let root = try YAMLConfig.node(contentsOf: Self.examplePath)
-        func keys(_ path: [String]) -> [String] {
-            var node = root
-            for key in path { node = pairs(node).first { $0.key == key }?.value ?? .null(nil) }
-            if case .sequence(let items, _) = node { return Array(Set(items.flatMap { pairs($0).map { $0.key } })).sorted() }
-            return pairs(node).map { $0.key }.sorted()
-        }
-        #expect(
-            keys([]) == [
-                "admin", "auto_replies", "channels", "connectors", "dispatcher", "forwarding", "inbox", "logging", "server", "storage", "templates",
-            ]
-        )
-        #expect(keys(["templates", "road-closed"]) == ["html", "subject", "text"])
-        #expect(keys(["server"]) == ["host", "max_body_bytes", "port", "secure_cookies", "session_ttl"])
-        #expect(keys(["storage"]) == ["credential_cache", "data_dir", "driver", "synchronous"])
-        #expect(keys(["logging"]) == ["format", "level"])
-        #expect(keys(["admin"]) == ["password_env", "username"])
-        #expect(
-            keys(["connectors", "tester"]) == [
-                "capacity", "channels", "cooldown", "engine", "failure_threshold", "latency", "max_in_flight",
-                "permanent_errors_as_transient", "permanent_failure_rate", "transient_failure_rate",
-            ]
-        )
-        #expect(keys(["channels", "sms"]) == ["at_limit", "retry", "route"])
-        #expect(keys(["channels", "sms", "retry"]) == ["delay", "factor", "limit", "max_delay"])
-        #expect(keys(["forwarding"]) == ["connector", "keyword", "prefix", "to"])
-        #expect(keys(["auto_replies"]) == ["keep_in_inbox", "keyword", "reply"])
-        #expect(keys(["dispatcher"]) == ["lease", "poll_interval", "retry_delay", "retry_factor", "retry_limit", "retry_max_delay", "workers"])
-    }
 }
