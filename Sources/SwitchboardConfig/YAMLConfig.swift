@@ -29,6 +29,7 @@ public enum YAMLConfig {
     /// report everything at once. `node` is nil only when the YAML cannot be parsed at all.
     /// `source` names the text in syntax-error problems (the file path when there is one).
     public static func read(yaml text: String, source: String = inlineSource) -> (node: ConfigNode?, problems: [ConfigProblem]) {
+        if let aliasKey = YAMLAliasKeys.problem(in: text) { return (nil, [aliasKey]) }
         var text = text
         var renamed: [String: (name: String, mark: ConfigMark)] = [:]
         // Yams stops at the first duplicate key it meets, without saying in which mapping.

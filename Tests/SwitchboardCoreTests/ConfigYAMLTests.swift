@@ -130,6 +130,29 @@ struct ConfigYAMLTests {
         #expect(parsed.configuration == nil && parsed.problems.count == 1)
     }
 
+    @Test(.timeLimit(.minutes(1)))
+    func anAliasAsAKeyIsRefusedBeforeYamsHashesIt() {
+        // Yams hashes every key to find duplicates: this key alone is 9^8 nodes to hash.
+        let keyBomb = Self.billionLaughs + "? *i\n: 1\n"
+        #expect(
+            YAMLConfig.read(yaml: keyBomb).problems.map(\.description) == [
+                "(top) (line 10): a key must be a single value written out, not an alias (*name), a list or a mapping"
+            ]
+        )
+        let aliasKey = YAMLConfig.read(yaml: "name: &n ops\nserver:\n  *n : 1\n")
+        #expect(aliasKey.node == nil && aliasKey.problems.map(\.path) == ["server"] && aliasKey.problems.first?.mark?.line == 3)
+        // A '*' that is not an alias (quoted, inside a plain scalar, in flow) is text as before.
+        let text = try? YAMLConfig.node(fromYAML: "\"*a\": x\nb: {text: hello *world, c: '*d'}\ne: 2*3\n")
+        #expect(
+            text
+                == .mapping([
+                    ("*a", .scalar("x", nil)),
+                    ("b", .mapping([("text", .scalar("hello *world", nil)), ("c", .scalar("*d", nil))])),
+                    ("e", .scalar("2*3", nil)),
+                ])
+        )
+    }
+
     @Test func aliasesWithinTheBudgetAreResolved() throws {
         // Three levels of the bomb (819 + 90 nodes through aliases) are an ordinary file.
         let small = Self.billionLaughs.split(separator: "\n").prefix(3).joined(separator: "\n")
