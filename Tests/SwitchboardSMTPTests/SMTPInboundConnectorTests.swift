@@ -193,6 +193,21 @@ struct SMTPInboundConnectorTests {
         }
     }
 
+    /// The hub (not the listener) puts U+FFFD where a NUL was; the listener must hand the
+    /// text over whole for that, not cut at the NUL.
+    @Test("a mail whose text holds NUL arrives whole")
+    func nulInText() async throws {
+        try await withListener { port, sink in
+            let smtp = try client(port)
+            let mail = MIMEMessage(from: try MailAddress("a@example.org"), to: [], subject: "s", text: "before\u{0}after")
+            let results = try await smtp.send(mail, to: ["ops@alerts.example.org"])
+            await smtp.shutdown()
+            #expect(results["ops@alerts.example.org"]?.isAccepted == true)
+            // (Sent base64-encoded, the text part comes back with a final line break.)
+            #expect(sink.messages.first.map { Array($0.text.trimmingCharacters(in: .newlines).utf8) } == Array("before\u{0}after".utf8))
+        }
+    }
+
     @Test("a mail over max_size gets 552: the client refuses it from SIZE before sending")
     func sizeLimit() async throws {
         try await withListener(maxSize: 2048) { port, sink in
