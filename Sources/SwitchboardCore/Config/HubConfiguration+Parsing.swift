@@ -14,12 +14,13 @@ public struct ParsedConfiguration: Sendable {
     /// Every problem found, in file order.
     public var problems: [ConfigProblem]
     /// Every key path the readers asked for (`ConfigReader.Log.asked`), present or not.
-    public var keysRead: Set<String> = []
+    public var keysRead: Set<String>
 
-    public init(configuration: HubConfiguration?, connectors: [any Connector], problems: [ConfigProblem]) {
+    public init(configuration: HubConfiguration?, connectors: [any Connector], problems: [ConfigProblem], keysRead: Set<String> = []) {
         self.configuration = configuration
         self.connectors = connectors
         self.problems = problems
+        self.keysRead = keysRead
     }
 }
 
@@ -92,12 +93,8 @@ private final class HubConfigurationParser {
         config.templates = HubConfiguration.parseTemplates(top)
         top.rejectUnknownKeys()
         let problems = ConfigProblem.inFileOrder(top.problems + extra)
-        var parsed = ParsedConfiguration(configuration: nil, connectors: [], problems: problems)
-        parsed.keysRead = top.log.asked
-        guard problems.isEmpty else { return parsed }
-        parsed.configuration = config
-        parsed.connectors = made
-        return parsed
+        guard problems.isEmpty else { return ParsedConfiguration(configuration: nil, connectors: [], problems: problems, keysRead: top.log.asked) }
+        return ParsedConfiguration(configuration: config, connectors: made, problems: [], keysRead: top.log.asked)
     }
 
     // MARK: - Plain sections
