@@ -5,7 +5,8 @@ import Yams
 /// Reads YAML into Core's format-neutral `ConfigNode` tree, keeping each key's and value's line.
 ///
 /// Core validates the tree and never sees YAML, so this is the only place that knows Yams.
-/// Aliases and merge keys (`<<: *defaults`) are resolved as Yams resolves them. Syntax errors,
+/// Aliases and merge keys (`<<: *defaults`) are resolved as Yams resolves them, up to
+/// `YAMLNodeConverter.aliasBudget` nodes brought in through them (a YAML bomb is refused). Syntax errors,
 /// duplicate keys and unreadable files become `ConfigProblem`s naming the line or the path,
 /// so `check-config` can show them next to the problems Core finds.
 public enum YAMLConfig {
@@ -28,6 +29,7 @@ public enum YAMLConfig {
     /// report everything at once. `node` is nil only when the YAML cannot be parsed at all.
     /// `source` names the text in syntax-error problems (the file path when there is one).
     public static func read(yaml text: String, source: String = inlineSource) -> (node: ConfigNode?, problems: [ConfigProblem]) {
+        if let aliasKey = YAMLAliasKeys.problem(in: text) { return (nil, [aliasKey]) }
         var text = text
         var renamed: [String: (name: String, mark: ConfigMark)] = [:]
         // Yams stops at the first duplicate key it meets, without saying in which mapping.
@@ -38,7 +40,8 @@ public enum YAMLConfig {
                 guard let root = try Yams.compose(yaml: text) else { return (.mapping([], nil), []) }
                 var converter = YAMLNodeConverter(renamed: renamed)
                 let node = converter.convert(root, path: "")
-                return (node, unique(converter.problems))
+                // Past the alias budget the tree has holes; validating it would only add noise.
+                return (converter.overBudget ? nil : node, unique(converter.problems))
             } catch let YamlError.duplicatedKeysInMapping(duplicates, context) {
                 let mark = ConfigMark(line: context.mark.line, column: context.mark.column)
                 let placeholder = "\(YAMLNodeConverter.placeholderStem)\(attempt)x"

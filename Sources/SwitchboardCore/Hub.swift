@@ -136,6 +136,10 @@ public final class Hub: InboundSink, Sendable {
         if r.text.unicodeScalars.allSatisfy(\.properties.isWhitespace) {
             throw SwitchboardError.invalid("missing_text", "'text' must not be empty: it is what SMS and IM recipients get")
         }
+        for (field, value) in [("text", r.text), ("subject", r.subject), ("html", r.html)] + r.to.map({ ("to", $0 as String?) })
+        where NULText.contains(value) {
+            throw SwitchboardError.invalid("invalid_text", NULText.refusal(field))
+        }
         if r.text.utf8.count > SendRequest.Limits.textBytes {
             throw SwitchboardError.invalid("text_too_long", "'text' is \(r.text.utf8.count) bytes; at most \(SendRequest.Limits.textBytes)")
         }
@@ -173,6 +177,14 @@ public final class Hub: InboundSink, Sendable {
     public func receive(_ inbound: InboundMessage) async throws -> InboundResult {
         guard connectors[inbound.connector] != nil else {
             throw SwitchboardError.invalid("unknown_connector", "no connector named '\(inbound.connector)'")
+        }
+        var inbound = inbound
+        let changed = inbound.replaceNUL()
+        if !changed.isEmpty {
+            logger.warning(
+                "inbound message held NUL characters; each is kept as U+FFFD",
+                metadata: ["connector": "\(inbound.connector)", "from": "\(inbound.from)", "fields": "\(changed.joined(separator: ","))"]
+            )
         }
         return try await router.route(inbound)
     }

@@ -60,6 +60,8 @@ struct SMTPServerStateMachine {
         case data(from: String, recipients: [String], body: [UInt8], oversize: Bool)
         case delivering(recipients: [String])
         case closed
+        /// Only while a payload is moved out to be changed in place (see `.line`).
+        case modifying
     }
 
     let settings: Settings
@@ -74,6 +76,9 @@ struct SMTPServerStateMachine {
             return .reply([SMTPReply(220, "\(settings.hostname) \(proto) Switchboard")])
         case .line(let bytes):
             if case .data(let from, let recipients, var body, var oversize) = state {
+                // Release the state's reference first, so appending to `body` finds its storage
+                // unique and grows it in place instead of copying the whole mail every line.
+                state = .modifying
                 return dataLine(bytes, from: from, recipients: recipients, body: &body, oversize: &oversize)
             }
             return command(bytes)
@@ -186,6 +191,12 @@ struct SMTPServerStateMachine {
     }
 
     private var isGreeting: Bool { if case .greeting = state { true } else { false } }
+
+    /// Where the body being received is stored, for tests that prove it grows in place.
+    var bodyStorage: UnsafeRawPointer? {
+        guard case .data(_, _, let body, _) = state else { return nil }
+        return body.withUnsafeBytes { $0.baseAddress }
+    }
 
     /// `FROM:<a@b> SIZE=10` → ("a@b", ["SIZE=10"]); the null path `<>` is "".
     static func path(_ argument: String, prefix: String) -> (String, [String])? {

@@ -20,8 +20,9 @@ struct CheckConfig: AsyncParsableCommand {
 
     func run() async throws {
         let parsed = ConfigLoader.parse(path: file ?? config, engines: HubFactory.engines, environment: ConfigEnvironment())
-        // Templates compile only where the template engine lives, after the file parsed.
-        let problems = parsed.problems.map(\.description) + (parsed.configuration.map { MessageTemplates.problems($0.templates) } ?? [])
+        // Templates (message templates, topic alerts) compile only where the template engine
+        // lives, after the file parsed.
+        let problems = (parsed.problems + (parsed.configuration?.templateProblems ?? [])).map(\.description)
         if problems.isEmpty {
             print("configuration OK")
             return

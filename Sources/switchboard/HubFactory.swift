@@ -26,8 +26,8 @@ enum HubFactory {
         } catch {
             throw CLIFailure("configuration problems:\n\(error.description)")
         }
-        let templates = MessageTemplates.problems(configuration.templates)
-        guard templates.isEmpty else { throw CLIFailure("configuration problems:\n\(templates.joined(separator: "\n"))") }
+        let templates = configuration.templateProblems
+        guard templates.isEmpty else { throw CLIFailure("configuration problems:\n\(ConfigurationError(problems: templates).description)") }
         if let dir = options.dataDir { configuration.storage.dataDirectory = dir }
         return (configuration, connectors)
     }

@@ -14,7 +14,8 @@ func makeHub(
     connectorSettings: [ConnectorSettings] = [],
     packers: [ChannelName: MessagePacker] = [:],
     inbox: InboxSettings = .init(),
-    lease: Double? = nil
+    lease: Double? = nil,
+    logger: Logger = Logger(label: "test")
 ) throws -> Hub {
     var configuration = HubConfiguration.embeddedDefault
     configuration.connectors = []
@@ -34,6 +35,6 @@ func makeHub(
         connectors: connectors,
         handlers: handlers,
         packers: packers,
-        logger: Logger(label: "test")
+        logger: logger
     )
 }

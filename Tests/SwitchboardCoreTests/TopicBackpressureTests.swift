@@ -59,6 +59,45 @@ struct TopicBackpressureTests {
         #expect(sub.endReason == .tooSlow, "once the history is taken, the plain limit applies")
     }
 
+    @Test func aDroppedSubscriberIsLoggedAsAWarningWithTopicUserAndQueueSize() async throws {
+        let topic = Self.topic(limit: 3)
+        let logs = CapturedLogs()
+        let hub = TopicHub(topics: [topic], store: MemoryStore(), logger: logs.logger)
+        let slow = try await hub.subscribe(topic, principal: TopicPrincipal(id: "alice", role: "admin"), query: TopicQuery())
+        let anonymous = try await hub.subscribe(topic, principal: nil, query: TopicQuery())
+        // Each has its ready frame and 3 rows waiting (history + limit); the fourth row is one too many.
+        for n in 0..<4 { try await post(n, hub, topic) }
+        #expect(slow.endReason == .tooSlow && anonymous.endReason == .tooSlow)
+        let warnings = logs.entries.filter { $0.level == .warning }
+        #expect(warnings.map(\.message) == Array(repeating: "topic subscriber dropped as too slow", count: 2))
+        #expect(Set(warnings.compactMap { $0.metadata["user"] }) == ["alice", "(anonymous)"])
+        for w in warnings {
+            #expect(w.metadata["topic"] == "feed" && w.metadata["queued_frames"] == "5" && w.metadata["max_queued_frames"] == "3", "\(w)")
+        }
+    }
+
+    /// Why `max_queued_frames` costs little per subscriber: a row is encoded once and every
+    /// subscriber's queue holds a reference to that one text (16 bytes), never a copy.
+    @Test func aQueuedRowIsSharedByEverySubscribersQueueNotCopied() async throws {
+        let topic = Self.topic(limit: 100)
+        let hub = TopicHub(topics: [topic], store: MemoryStore())
+        var subscribers: [TopicSubscription] = []
+        for _ in 0..<3 {
+            let s = try await hub.subscribe(topic, principal: nil, query: TopicQuery())
+            _ = await s.next()  // ready
+            subscribers.append(s)
+        }
+        try await post(1, hub, topic)
+        var storage: [UnsafeRawPointer?] = []
+        for s in subscribers {
+            let frame = try #require(await s.next()?.first)
+            #expect(frame.contains(#""n":1"#))
+            storage.append(frame.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil)
+        }
+        #expect(storage[0] != nil && Set(storage).count == 1, "one text for all subscribers: \(storage)")
+        #expect(MemoryLayout<String>.stride == 16)
+    }
+
     @Test func answersToTheClientsOwnWritesNeverOverflow() async throws {
         let topic = Self.topic(limit: 1)
         let hub = TopicHub(topics: [topic], store: MemoryStore())

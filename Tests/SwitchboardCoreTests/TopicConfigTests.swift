@@ -79,7 +79,7 @@ struct TopicConfigTests {
         let bad = ConfigTestEngines.parse("topics:\n  bad: {columns: {body: TEXT}, max_queued_frames: 0, max_frame_bytes: 100}\n")
         #expect(Set(bad.paths) == ["topics.bad.max_queued_frames", "topics.bad.max_frame_bytes"], "\(bad.problems)")
         let news = try #require(ConfigTestEngines.parse("topics:\n  news: {columns: {body: TEXT}}\n").configuration?.topics.first)
-        #expect(news.maxQueuedFrames == 1_000 && news.maxFrameBytes == 65_536)
+        #expect(news.maxQueuedFrames == 5_000 && news.maxFrameBytes == 65_536)
         let feed = try #require(
             ConfigTestEngines.parse("topics:\n  feed: {columns: {body: TEXT}, max_queued_frames: 50, max_frame_bytes: 2048}\n")
                 .configuration?.topics.first

@@ -177,6 +177,37 @@ struct SMTPInboundConnectorTests {
         return result!
     }
 
+    /// Without the body growing in place this copies ~50 GB and runs into the time limit.
+    @Test("a 10 MB mail through the listener arrives whole", .timeLimit(.minutes(1)))
+    func largeMail() async throws {
+        try await withListener(maxSize: 12 << 20) { port, sink in
+            let smtp = try client(port)
+            let line = String(repeating: "x", count: 997) + "\n"
+            let text = String(repeating: line, count: (10 << 20) / 999)
+            let mail = MIMEMessage(from: try MailAddress("a@example.org"), to: [], subject: "big", text: text)
+            let results = try await smtp.send(mail, to: ["ops@alerts.example.org"])
+            await smtp.shutdown()
+            #expect(results["ops@alerts.example.org"]?.isAccepted == true)
+            let got = try #require(sink.messages.first)
+            #expect(got.text.utf8.count == text.utf8.count && got.text == text)
+        }
+    }
+
+    /// The hub (not the listener) puts U+FFFD where a NUL was; the listener must hand the
+    /// text over whole for that, not cut at the NUL.
+    @Test("a mail whose text holds NUL arrives whole")
+    func nulInText() async throws {
+        try await withListener { port, sink in
+            let smtp = try client(port)
+            let mail = MIMEMessage(from: try MailAddress("a@example.org"), to: [], subject: "s", text: "before\u{0}after")
+            let results = try await smtp.send(mail, to: ["ops@alerts.example.org"])
+            await smtp.shutdown()
+            #expect(results["ops@alerts.example.org"]?.isAccepted == true)
+            // (Sent base64-encoded, the text part comes back with a final line break.)
+            #expect(sink.messages.first.map { Array($0.text.trimmingCharacters(in: .newlines).utf8) } == Array("before\u{0}after".utf8))
+        }
+    }
+
     @Test("a mail over max_size gets 552: the client refuses it from SIZE before sending")
     func sizeLimit() async throws {
         try await withListener(maxSize: 2048) { port, sink in

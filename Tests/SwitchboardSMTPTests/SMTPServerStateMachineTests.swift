@@ -118,6 +118,31 @@ struct SMTPServerStateMachineTests {
         #expect(code(say(&m, "MAIL FROM:<a@b.org>")) == [250], "the session goes on")
     }
 
+    @Test("a 10 MB mail grows its body in place: storage moves only when it grows, never once per line")
+    func largeMailIsNotCopiedPerLine() {
+        let size = 10 << 20
+        var m = machine(maxSize: size + 1024)
+        for l in ["EHLO c", "MAIL FROM:<a@b.org>", "RCPT TO:<x@alerts.example.org>", "DATA"] { _ = say(&m, l) }
+        let line = Array(repeating: UInt8(ascii: "x"), count: 998)
+        let lines = size / (line.count + 2)
+        var moves = 0
+        var storage = m.bodyStorage
+        for _ in 0..<lines {
+            _ = m.event(.line(line))
+            let now = m.bodyStorage
+            if now != storage { moves += 1 }
+            storage = now
+        }
+        // Growing by doubling moves the storage a few dozen times at most; copying the body
+        // for every line (the state and the appended copy sharing it) moves it every line.
+        #expect(moves < 64, "the body moved \(moves) times over \(lines) lines")
+        guard case .deliver(let mail) = say(&m, ".") else {
+            Issue.record("the mail was not delivered")
+            return
+        }
+        #expect(mail.data.count == lines * 1000)
+    }
+
     @Test("commands out of order get 503, unknown ones 500")
     func sequence() {
         var m = machine()

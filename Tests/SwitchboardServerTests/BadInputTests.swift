@@ -112,6 +112,27 @@ import Testing
             mentions: "text"
         ),
         Case(name: "empty body", body: "", status: .badRequest, code: "invalid_json", mentions: "empty"),
+        Case(
+            name: "NUL in the text (SQLite would keep only what is before it)",
+            body: #"{"to": ["sms:+4712345678"], "text": "before\u0000after"}"#,
+            status: .badRequest,
+            code: "invalid_text",
+            mentions: "'text' contains a NUL character (U+0000)"
+        ),
+        Case(
+            name: "NUL in the subject",
+            body: #"{"to": ["mailto:a@example.org"], "text": "x", "subject": "a\u0000b"}"#,
+            status: .badRequest,
+            code: "invalid_text",
+            mentions: "'subject'"
+        ),
+        Case(
+            name: "NUL in a template's data",
+            body: #"{"to": ["sms:+4712345678"], "template": "t", "data": {"road": "E6\u0000"}}"#,
+            status: .badRequest,
+            code: "invalid_text",
+            mentions: "'data.road'"
+        ),
     ]
 
     @Test(arguments: sendCases)
@@ -126,6 +147,24 @@ import Testing
             #expect(reply.headers[.contentType]?.hasPrefix("application/json") == true)
         }
         try await harness.expectNothingQueued()
+    }
+
+    @Test func aNameWithNULIsRefusedAndNothingIsCreated() async throws {
+        let harness = try await Harness()
+        try await harness.run { anonymous in
+            let api = try await anonymous.loginAdmin()
+            for (path, body, field) in [
+                ("/api/v1/contacts", #"{"name": "Kari\u0000Nordmann", "addresses": ["sms:+4712345678"]}"#, "'name'"),
+                ("/api/v1/groups", #"{"name": "field-team", "description": "x\u0000y"}"#, "'description'"),
+                ("/api/v1/tokens", #"{"name": "alert\u0000ing"}"#, "'name'"),
+            ] {
+                let reply = try await api.post(path, body)
+                #expect(reply.status == .badRequest && reply.errorCode == "invalid_text", "\(path): \(reply.text)")
+                #expect(reply.errorMessage.contains(field), "\(reply.errorMessage)")
+            }
+            #expect(try await api.get("/api/v1/contacts").json["items"].array.isEmpty)
+            #expect(try await api.get("/api/v1/groups").json["items"].array.isEmpty)
+        }
     }
 
     @Test func bodyOverTheLimitIs413AndChangesNothing() async throws {

@@ -70,6 +70,18 @@ extension API {
         }
     }
 
+    /// Kannel drops an MO it gets a 4xx for, so a NUL is not refused: the text is kept whole,
+    /// with U+FFFD where the NUL was (SQLite would have cut it there).
+    @Test func anInboundSMSWithNULIsKeptWholeWithAReplacementCharacter() async throws {
+        let harness = try await Self.harness()
+        try await harness.run { anonymous in
+            let reply = try await anonymous.get("\(Self.inbound)?secret=\(Self.secret)&from=%2B4798765432&to=2222&text=before%00after")
+            #expect(reply.status == .ok)
+            let id = try #require(reply.headers[.switchboardMessageID])
+            #expect(try await harness.store.message(id: id)?.message.text == "before\u{FFFD}after")
+        }
+    }
+
     @Test func theSecretDecidesAndNothingIsStoredWithoutIt() async throws {
         let harness = try await Self.harness()
         try await harness.run { anonymous in

@@ -121,10 +121,31 @@ import Testing
     }
 
     @Test func aTemplateThatDoesNotCompileIsAProblemNamedByItsKey() {
-        let problems = MessageTemplates.problems([MessageTemplateSettings(name: "broken", text: "{{#open}} never closed")])
-        #expect(problems == ["templates.broken.text: the Mustache template does not compile: expectedSectionEnd at line 1, column 23"])
-        let html = MessageTemplates.problems([MessageTemplateSettings(name: "b", text: "ok", html: "<p>\n{{/x}}</p>")])
+        var broken = MessageTemplateSettings(name: "broken", text: "{{#open}} never closed")
+        broken.marks["text"] = ConfigMark(line: 7, column: 11)
+        let problems = MessageTemplates.problems([broken]).map(\.description)
+        #expect(problems == ["templates.broken.text (line 7): the Mustache template does not compile: expectedSectionEnd at line 1, column 23"])
+        let html = MessageTemplates.problems([MessageTemplateSettings(name: "b", text: "ok", html: "<p>\n{{/x}}</p>")]).map(\.description)
         #expect(html.count == 1 && html[0].hasPrefix("templates.b.html: ") && html[0].contains("line 2"), "\(html)")
         #expect(MessageTemplates.problems(Self.templates).isEmpty)
+    }
+
+    @Test func aTopicAlertTemplateThatDoesNotCompileIsAProblemWithItsKeyAndLine() {
+        var alert = TopicAlertSettings(to: ["ops@example.org", "{{#who}}"], subject: "{{user}} wrote", text: "{{body}", html: "<p>{{/body}}</p>")
+        alert.marks = ["to[1]": ConfigMark(line: 5, column: 9), "text": ConfigMark(line: 7, column: 13), "html": ConfigMark(line: 8, column: 13)]
+        var chat = TopicDefinition(name: "chat", table: "chat")
+        chat.alert = alert
+        var configuration = HubConfiguration()
+        configuration.topics = [chat, TopicDefinition(name: "quiet", table: "quiet")]
+        let problems = configuration.templateProblems.map(\.description)
+        #expect(problems.count == 3, "\(problems)")
+        #expect(problems.first?.hasPrefix("topics.chat.alert.to[1] (line 5): the Mustache template does not compile: ") == true, "\(problems)")
+        #expect(problems.dropFirst().first?.hasPrefix("topics.chat.alert.text (line 7): the Mustache template does not compile: ") == true)
+        #expect(problems.last?.hasPrefix("topics.chat.alert.html (line 8): the Mustache template does not compile: ") == true)
+        // A good alert, and templates beside it, pass.
+        chat.alert = TopicAlertSettings(to: ["{{recipient}}"], subject: "{{user}}", text: "{{user}}: {{body}}", html: "<b>{{body}}</b>")
+        configuration.topics = [chat]
+        configuration.templates = Self.templates
+        #expect(configuration.templateProblems.isEmpty)
     }
 }

@@ -20,6 +20,7 @@ struct TopicFrameTests {
             (#"{"_method":"GET"}"#, "invalid_method"), (#"{"_method":"POST","b":{}}"#, "invalid_value"),
             (#"{"_method":"POST","_x":1}"#, "unknown_field"), (#"{"_method":"POST","_alert":"no"}"#, "invalid_frame"),
             (#"{"_method":"POST","_ref":[1]}"#, "invalid_frame"),
+            (#"{"_method":"POST","body":"before\u0000after"}"#, "invalid_text"),
         ]
         for (text, code) in cases {
             #expect(throws: TopicFrameDecoder.Failure.self) { try TopicFrameDecoder.decode(text) }

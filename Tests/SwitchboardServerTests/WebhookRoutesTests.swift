@@ -165,6 +165,14 @@ import Testing
             mentions: "'text'"
         ),
         Refusal(
+            name: "NUL in the text",
+            body: #"{"from": "sms:+4798765432", "text": "before\u0000after"}"#,
+            headers: { signed($0) },
+            status: .badRequest,
+            code: "invalid_text",
+            mentions: "'text' contains a NUL character"
+        ),
+        Refusal(
             name: "id with spaces",
             body: #"{"from": "sms:+4798765432", "text": "hi", "id": "a b"}"#,
             headers: { signed($0) },

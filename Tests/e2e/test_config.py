@@ -100,3 +100,48 @@ def test_two_connectors_of_one_engine_and_a_route(tmp_path):
         assert len(s.get(h.url + "/api/v1/tester/sent", params={"connector": "backup"}).json()["items"]) == 1
     finally:
         h.stop()
+
+
+BROKEN_ALERT_YAML = textwrap.dedent("""\
+    topics:
+      chat:
+        columns: {body: TEXT}
+        alert:
+          to: ["ops@example.org"]
+          subject: "{{user}} wrote"
+          text: "{{#body}} never closed"
+    """)
+
+
+def test_check_config_reports_a_topic_alert_template_that_does_not_compile(tmp_path):
+    cfg = tmp_path / "alert.yaml"
+    cfg.write_text(BROKEN_ALERT_YAML)
+    r = check(str(cfg))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "topics.chat.alert.text (line 7): the Mustache template does not compile" in r.stdout, r.stdout
+    cfg.write_text(BROKEN_ALERT_YAML.replace("{{#body}} never closed", "{{user}}: {{body}}"))
+    r = check(str(cfg))
+    assert r.returncode == 0 and "configuration OK" in r.stdout, r.stdout + r.stderr
+
+
+def test_serve_refuses_a_topic_alert_template_that_does_not_compile(tmp_path):
+    cfg = tmp_path / "alert.yaml"
+    cfg.write_text(BROKEN_ALERT_YAML)
+    h = Hub(str(tmp_path), config=str(cfg))
+    r = subprocess.run(h.args(), capture_output=True, text=True, timeout=60, env=h.env)
+    assert r.returncode != 0
+    assert "topics.chat.alert.text (line 7): the Mustache template does not compile" in r.stderr + r.stdout, r.stderr + r.stdout
+
+
+def test_check_config_and_serve_refuse_a_yaml_bomb_at_once(tmp_path):
+    cfg = tmp_path / "bomb.yaml"
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines += [f"{b}: &{b} [" + ",".join([f"*{a}"] * 9) + "]" for a, b in zip("abcdefgh", "bcdefghi")]
+    cfg.write_text("\n".join(lines) + "\n")
+    assert len(cfg.read_bytes()) < 400
+    r = check(str(cfg))  # 30 s timeout; unlimited it ran for a minute and took 4.4 GB
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "e[0] (line 5): aliases and merge keys (*name, <<) expand to more than 10000 nodes" in r.stdout, r.stdout
+    h = Hub(str(tmp_path), config=str(cfg))
+    r = subprocess.run(h.args(), capture_output=True, text=True, timeout=30, env=h.env)
+    assert r.returncode != 0 and "expand to more than 10000 nodes" in r.stderr + r.stdout, r.stderr + r.stdout

@@ -9,18 +9,25 @@ public final class ConfigReader {
     /// Problems found by this reader and every child made from it.
     public final class Log {
         public fileprivate(set) var problems: [ConfigProblem] = []
+        /// Every key path asked for, present or not, with names written `*` and list items
+        /// `[]` (`connectors.*.engine`); a connector's engine keys under `connectors.<ENGINE>`.
+        /// What the readers read, so a test can hold the example file to it.
+        public fileprivate(set) var asked: Set<String> = []
         public init() {}
     }
 
     public let path: String
+    /// `path` with names and list indexes abstracted, as `Log.asked` records it.
+    public var pattern: String
     public let node: ConfigNode
     public let log: Log
     private var seen: Set<String> = []
     private let pairs: [(key: String, keyMark: ConfigMark?, value: ConfigNode)]
 
-    public init(node: ConfigNode, path: String, log: Log = Log()) {
+    public init(node: ConfigNode, path: String, pattern: String? = nil, log: Log = Log()) {
         self.node = node
         self.path = path
+        self.pattern = pattern ?? path
         self.log = log
         switch node {
         case .mapping(let p, _): pairs = p
@@ -35,6 +42,7 @@ public final class ConfigReader {
     public var keys: [String] { pairs.map(\.key) }
 
     public func keyPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    func patternPath(_ key: String) -> String { pattern.isEmpty ? key : "\(pattern).\(key)" }
 
     /// Records a problem at `key` (or at this mapping when `key` is nil).
     public func problem(_ key: String?, _ message: String) {
@@ -45,6 +53,7 @@ public final class ConfigReader {
     /// The raw node at `key`, marking it as known.
     public func value(_ key: String) -> ConfigNode? {
         seen.insert(key)
+        log.asked.insert(pattern.isEmpty ? key : "\(pattern).\(key)")
         guard let v = pairs.first(where: { $0.key == key })?.value else { return nil }
         if case .null = v { return nil }
         return v
@@ -153,7 +162,7 @@ public final class ConfigReader {
     /// A nested mapping; `nil` if absent.
     public func child(_ key: String) -> ConfigReader? {
         guard let v = value(key) else { return nil }
-        return ConfigReader(node: v, path: keyPath(key), log: log)
+        return ConfigReader(node: v, path: keyPath(key), pattern: patternPath(key), log: log)
     }
 
     /// Each entry of a nested mapping whose keys are names (`connectors:`), in file order.
@@ -163,7 +172,9 @@ public final class ConfigReader {
             problem(key, "expected a mapping of names")
             return []
         }
-        return p.map { (name: $0.key, reader: ConfigReader(node: $0.value, path: "\(keyPath(key)).\($0.key)", log: log)) }
+        return p.map {
+            (name: $0.key, reader: ConfigReader(node: $0.value, path: "\(keyPath(key)).\($0.key)", pattern: patternPath(key) + ".*", log: log))
+        }
     }
 
     /// Each item of a list of mappings (`forwarding:`).
@@ -173,7 +184,9 @@ public final class ConfigReader {
             problem(key, "expected a list")
             return []
         }
-        return items.enumerated().map { ConfigReader(node: $0.element, path: "\(keyPath(key))[\($0.offset)]", log: log) }
+        return items.enumerated().map {
+            ConfigReader(node: $0.element, path: "\(keyPath(key))[\($0.offset)]", pattern: patternPath(key) + "[]", log: log)
+        }
     }
 
     /// Reports every key of this mapping that no read asked for.

@@ -13,11 +13,14 @@ public struct ParsedConfiguration: Sendable {
     public var connectors: [any Connector]
     /// Every problem found, in file order.
     public var problems: [ConfigProblem]
+    /// Every key path the readers asked for (`ConfigReader.Log.asked`), present or not.
+    public var keysRead: Set<String>
 
-    public init(configuration: HubConfiguration?, connectors: [any Connector], problems: [ConfigProblem]) {
+    public init(configuration: HubConfiguration?, connectors: [any Connector], problems: [ConfigProblem], keysRead: Set<String> = []) {
         self.configuration = configuration
         self.connectors = connectors
         self.problems = problems
+        self.keysRead = keysRead
     }
 }
 
@@ -90,8 +93,8 @@ private final class HubConfigurationParser {
         config.templates = HubConfiguration.parseTemplates(top)
         top.rejectUnknownKeys()
         let problems = ConfigProblem.inFileOrder(top.problems + extra)
-        guard problems.isEmpty else { return ParsedConfiguration(configuration: nil, connectors: [], problems: problems) }
-        return ParsedConfiguration(configuration: config, connectors: made, problems: [])
+        guard problems.isEmpty else { return ParsedConfiguration(configuration: nil, connectors: [], problems: problems, keysRead: top.log.asked) }
+        return ParsedConfiguration(configuration: config, connectors: made, problems: [], keysRead: top.log.asked)
     }
 
     // MARK: - Plain sections
@@ -169,7 +172,7 @@ private final class HubConfigurationParser {
                 report(path, pair.keyMark ?? pair.value.mark, "connector is declared twice")
                 continue
             }
-            let reader = ConfigReader(node: pair.value, path: path, log: top.log)
+            let reader = ConfigReader(node: pair.value, path: path, pattern: "connectors.*", log: top.log)
             guard isMappingOrNull(pair.value) else { continue }  // the reader has said so
             let engineName = reader.string("engine", required: true)
             let settings = ConnectorSettings(
@@ -198,7 +201,7 @@ private final class HubConfigurationParser {
         var made: [any Connector] = []
         for settings in declared {
             guard let engine = engines[settings.engine] else { continue }
-            let reader = ConfigReader(node: settings.settings, path: "connectors.\(settings.name)", log: top.log)
+            let reader = ConfigReader(node: settings.settings, path: "connectors.\(settings.name)", pattern: "connectors.*", log: top.log)
             if let connector = make(engine, settings, reader) { made.append(connector) }
         }
         return (declared, made)
@@ -206,6 +209,7 @@ private final class HubConfigurationParser {
 
     func make(_ engine: ConnectorEngine, _ settings: ConnectorSettings, _ reader: ConfigReader) -> (any Connector)? {
         let before = top.problems.count
+        reader.pattern = "connectors.<\(engine.name)>"  // what the engine reads is its own
         let connector = engine.make(settings, reader, environment)
         let engineReported = top.problems.count > before
         reader.rejectUnknownKeys()
@@ -260,7 +264,7 @@ private final class HubConfigurationParser {
             if !HubConfiguration.isValidName(pair.key) {
                 report(path, pair.keyMark ?? pair.value.mark, "channel name must be \(Self.nameRule)")
             }
-            let reader = ConfigReader(node: pair.value, path: path, log: top.log)
+            let reader = ConfigReader(node: pair.value, path: path, pattern: "channels.*", log: top.log)
             guard isMappingOrNull(pair.value) else { continue }
             let route = self.route(reader, channel: ChannelName(pair.key), connectors)
             var settings = ChannelSettings(route: route)

@@ -14,11 +14,19 @@ public struct MessageTemplateSettings: Sendable, Equatable {
     public var text: String
     /// Rendered as HTML: `{{name}}` escapes the data (`<`, `&`, quotes), `{{{name}}}` does not.
     public var html: String?
+    /// Where each part was written (`subject`, `text`, `html`; the `_file` key for a file),
+    /// so that one the HTTP layer cannot compile is reported with its line.
+    public var marks: [String: ConfigMark] = [:]
     public init(name: String, subject: String? = nil, text: String, html: String? = nil) {
         self.name = name
         self.subject = subject
         self.text = text
         self.html = html
+    }
+
+    /// Equal when they render alike, wherever they were written.
+    public static func == (a: Self, b: Self) -> Bool {
+        a.name == b.name && a.subject == b.subject && a.text == b.text && a.html == b.html
     }
 }
 
@@ -38,7 +46,13 @@ extension HubConfiguration {
             let text = source(r, inline: "text", file: "text_file", required: true)
             let html = source(r, inline: "html", file: "html_file", required: false)
             r.rejectUnknownKeys()
-            if let text { out.append(MessageTemplateSettings(name: name, subject: subject, text: text, html: html)) }
+            guard let text else { continue }
+            var settings = MessageTemplateSettings(name: name, subject: subject, text: text, html: html)
+            let files = templateMarks(r, ["text_file", "html_file"])
+            settings.marks = templateMarks(r, ["subject", "text", "html"])
+            settings.marks["text"] = settings.marks["text"] ?? files["text_file"]
+            settings.marks["html"] = settings.marks["html"] ?? files["html_file"]
+            out.append(settings)
         }
         return out
     }

@@ -177,6 +177,12 @@ extension HubConfiguration {
         if to.isEmpty { a.problem("to", "missing; list the recipients (addresses, group:NAME, contact:ID; templates allowed)") }
         let text = a.string("text", required: true)
         var settings = TopicAlertSettings(to: to, subject: a.string("subject"), text: text ?? "", html: a.string("html"))
+        settings.marks = templateMarks(a, ["subject", "text", "html"])
+        if case .sequence(let items, _) = a.value("to") {
+            for (i, item) in items.enumerated() { settings.marks["to[\(i)]"] = item.mark }
+        } else {
+            settings.marks["to[0]"] = a.value("to")?.mark
+        }
         if let methods = a.stringList("methods") {
             settings.methods = Set(
                 methods.compactMap { m in
@@ -188,6 +194,15 @@ extension HubConfiguration {
         }
         a.rejectUnknownKeys()
         return text == nil || to.isEmpty ? nil : settings
+    }
+}
+
+extension HubConfiguration {
+    /// Where each of `keys` was written in `r`'s mapping, for problems found after parsing.
+    static func templateMarks(_ r: ConfigReader, _ keys: [String]) -> [String: ConfigMark] {
+        var marks: [String: ConfigMark] = [:]
+        for key in keys { marks[key] = r.value(key)?.mark }
+        return marks
     }
 }
 

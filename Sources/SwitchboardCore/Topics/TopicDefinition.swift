@@ -41,8 +41,13 @@ public struct TopicDefinition: Sendable, Equatable {
     /// timeout, they also keep quiet sockets open.
     public var pingInterval: Int
 
-    /// Defaults of `max_queued_frames` and `max_frame_bytes`.
-    public static let defaultMaxQueuedFrames = 1_000
+    /// Defaults of `max_queued_frames` and `max_frame_bytes`. A queued frame costs a
+    /// subscriber one reference (16 bytes; the row's text is encoded once and shared by every
+    /// queue), so 5,000 costs a subscriber that far behind about 80 KB (up to 128 KB as the
+    /// array grows) and keeps at most 5,000 rows alive: enough for a burst of a few thousand
+    /// rows to a client on a busy machine (1,000 dropped healthy clients under a 2,000-row
+    /// flood), still a bound on what a stuck client holds.
+    public static let defaultMaxQueuedFrames = 5_000
     public static let defaultMaxFrameBytes = 64 * 1024
     /// The largest `max_frame_bytes` that may be configured.
     public static let frameCeilingBytes = 16 * 1024 * 1024
@@ -197,12 +202,20 @@ public struct TopicAlertSettings: Sendable, Equatable {
     public var text: String
     public var html: String?
     public var methods: Set<TopicMethod>
+    /// Where each template was written (`to[0]`, `subject`, `text`, `html`), so that one the
+    /// HTTP layer cannot compile is reported with its line (Core has no template engine).
+    public var marks: [String: ConfigMark] = [:]
     public init(to: [String], subject: String? = nil, text: String, html: String? = nil, methods: Set<TopicMethod> = [.post]) {
         self.to = to
         self.subject = subject
         self.text = text
         self.html = html
         self.methods = methods
+    }
+
+    /// Equal when they alert alike, wherever they were written.
+    public static func == (a: Self, b: Self) -> Bool {
+        a.to == b.to && a.subject == b.subject && a.text == b.text && a.html == b.html && a.methods == b.methods
     }
 }
 

@@ -65,7 +65,7 @@ public final class TopicHub: Sendable {
             query.filters.append(TopicFilter(column: forced.column, op: forced.op, values: [typed]))
         }
         try await hooks[topic.name]?.open(topic: topic, principal: principal, query: &query)
-        let subscription = TopicSubscription(topic: topic, filters: query.filters) { [weak self] s in self?.remove(s) }
+        let subscription = TopicSubscription(topic: topic, filters: query.filters, user: principal?.id) { [weak self] s in self?.remove(s) }
         let count = subscribers.withLock { s -> Int in
             s[topic.name, default: [:]][ObjectIdentifier(subscription)] = subscription
             return s[topic.name]?.count ?? 0
@@ -90,7 +90,17 @@ public final class TopicHub: Sendable {
             return all[s.topic.name]?.count ?? 0
         }
         metrics[s.topic.name]?.subscribers.record(count)
-        if s.endReason == .tooSlow { metrics[s.topic.name]?.tooSlow.increment() }
+        guard s.endReason == .tooSlow else { return }
+        metrics[s.topic.name]?.tooSlow.increment()
+        // An operator must be able to tell why a client lost its feed (and whether the
+        // topic's max_queued_frames suits its traffic) without a metrics system at hand.
+        logger.warning(
+            "topic subscriber dropped as too slow",
+            metadata: [
+                "topic": "\(s.topic.name)", "user": "\(s.user ?? "(anonymous)")",
+                "queued_frames": "\(s.droppedQueueSize)", "max_queued_frames": "\(s.limit)",
+            ]
+        )
     }
 
     // MARK: - Writing

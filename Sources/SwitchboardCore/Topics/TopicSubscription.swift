@@ -16,6 +16,8 @@ public final class TopicSubscription: Sendable {
     public let filters: [TopicFilter]
     /// Frames tolerated in the queue before the subscriber counts as fallen behind.
     public let limit: Int
+    /// The login it was opened with (`nil`: anonymous), for the log when it is dropped.
+    public let user: String?
     private let state: Mutex<State>
     private let onEnd: @Sendable (TopicSubscription) -> Void
 
@@ -42,11 +44,20 @@ public final class TopicSubscription: Sendable {
         /// A push consumer's signal (see `onFrames`), and whether it was given and not yet answered.
         var waker: (@Sendable () -> Void)?
         var woken = false
+        /// Frames that were waiting when it was dropped as too slow.
+        var droppedQueue = 0
     }
 
-    init(topic: TopicDefinition, filters: [TopicFilter], limit: Int? = nil, onEnd: @escaping @Sendable (TopicSubscription) -> Void) {
+    init(
+        topic: TopicDefinition,
+        filters: [TopicFilter],
+        limit: Int? = nil,
+        user: String? = nil,
+        onEnd: @escaping @Sendable (TopicSubscription) -> Void
+    ) {
         self.topic = topic
         self.filters = filters
+        self.user = user
         self.onEnd = onEnd
         self.limit = max(1, limit ?? topic.maxQueuedFrames)
         state = Mutex(State(allowance: self.limit))
@@ -70,14 +81,14 @@ public final class TopicSubscription: Sendable {
                 pending.append((revision, text))
                 if pending.count > limit {
                     overflowed = true
-                    return Self.overflow(&s, limit: limit)
+                    return Self.overflow(&s, limit: limit, waiting: pending.count)
                 }
                 s.phase = .buffering(pending)
                 return nil
             case .live:
                 if s.queue.count >= s.allowance {
                     overflowed = true
-                    return Self.overflow(&s, limit: limit)
+                    return Self.overflow(&s, limit: limit, waiting: s.queue.count + 1)
                 }
                 return Self.enqueue(text, &s)
             case .ended: return nil
@@ -102,8 +113,9 @@ public final class TopicSubscription: Sendable {
     }
 
     /// Drops everything queued and leaves the `too_slow` frame as the last thing to write.
-    private static func overflow(_ s: inout State, limit: Int) -> CheckedContinuation<[String]?, Never>? {
+    private static func overflow(_ s: inout State, limit: Int, waiting: Int) -> CheckedContinuation<[String]?, Never>? {
         s.phase = .ended(.tooSlow)
+        s.droppedQueue = waiting
         s.woken = false  // a push consumer that is not reading must still hear of the end
         s.queue = []
         if let t = s.taker {
@@ -207,6 +219,10 @@ public final class TopicSubscription: Sendable {
             if ready { c.resume(returning: batch) }
         }
     }
+
+    /// How many frames were waiting (the new one included) when it was dropped as too slow;
+    /// 0 otherwise.
+    public var droppedQueueSize: Int { state.withLock { $0.droppedQueue } }
 
     /// Why the subscription ended; `nil` while it runs.
     public var endReason: EndReason? {

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import SwitchboardCore
 
 /// Which members a request body may have, so that a misspelt field is refused instead of
 /// silently ignored (`"subjet"` would otherwise send a message without a subject), and which
@@ -66,6 +67,29 @@ indirect enum JSONShape: Sendable {
     }
 }
 
+extension JSONValue {
+    /// The path (`contacts[0].name`) of the first string or member name holding NUL, which
+    /// the store cannot keep (see `NULText`); nil when there is none.
+    func firstStringWithNUL(path: String = "") -> String? {
+        switch self {
+        case .string(let s): return NULText.contains(s) ? (path.isEmpty ? "(body)" : path) : nil
+        case .array(let items):
+            for (i, item) in items.enumerated() {
+                if let found = item.firstStringWithNUL(path: "\(path)[\(i)]") { return found }
+            }
+            return nil
+        case .object(let members):
+            for key in members.keys.sorted() {
+                let child = path.isEmpty ? key : "\(path).\(key)"
+                if NULText.contains(key) { return child }
+                if let found = members[key]!.firstStringWithNUL(path: child) { return found }
+            }
+            return nil
+        case .null, .bool, .number: return nil
+        }
+    }
+}
+
 /// A JSON request body the API accepts: decoded strictly (see `decodeBody`).
 protocol APIRequestBody: Decodable {
     static var shape: JSONShape { get }
@@ -112,6 +136,7 @@ extension Request {
         guard case .object(let object) = tree else {
             throw APIError.invalidJSON("the request body is \(tree.kindName); expected a JSON object")
         }
+        if let field = tree.firstStringWithNUL() { throw APIError.badRequest("invalid_text", NULText.refusal(field)) }
         if let unknown = Body.shape.unknownMember(in: tree) {
             throw APIError.badRequest("unknown_field", "unknown field '\(unknown.path)'; allowed here: \(unknown.allowed.joined(separator: ", "))")
         }

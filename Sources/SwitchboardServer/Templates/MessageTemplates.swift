@@ -38,18 +38,23 @@ public struct MessageTemplates: @unchecked Sendable {
         compiled = out
     }
 
-    /// Templates that do not compile, as `templates.NAME.PART: reason at line L, column C`.
-    public static func problems(_ settings: [MessageTemplateSettings]) -> [String] {
+    /// Templates that do not compile, as `templates.NAME.PART (line N): … at line L, column C`
+    /// (N in the file, L and C in the template).
+    public static func problems(_ settings: [MessageTemplateSettings]) -> [ConfigProblem] {
         settings.flatMap { t in
             [("subject", t.subject, true), ("text", t.text, true), ("html", t.html, false)].compactMap { part, source, plain in
-                guard let source else { return nil }
-                do {
-                    _ = try template(source, plainText: plain)
-                    return nil
-                } catch {
-                    return "templates.\(t.name).\(part): the Mustache template does not compile: \(describe(error, plainText: plain))"
-                }
+                source.flatMap { problem($0, plainText: plain, path: "templates.\(t.name).\(part)", mark: t.marks[part]) }
             }
+        }
+    }
+
+    /// The problem with one template source, compiled as it will be used; nil if it compiles.
+    static func problem(_ source: String, plainText: Bool, path: String, mark: ConfigMark?) -> ConfigProblem? {
+        do {
+            _ = try template(source, plainText: plainText)
+            return nil
+        } catch {
+            return ConfigProblem(path: path, mark: mark, message: "the Mustache template does not compile: \(describe(error, plainText: plainText))")
         }
     }
 

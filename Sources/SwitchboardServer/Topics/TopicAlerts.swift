@@ -47,13 +47,19 @@ struct TopicAlerts: Sendable {
         self.templates = t
     }
 
-    static func compileProblems(_ topics: [TopicDefinition]) -> [String] {
-        topics.compactMap { topic in
-            guard let a = topic.alert else { return nil }
-            do {
-                for s in a.to + [a.text] + [a.subject, a.html].compactMap({ $0 }) { _ = try MustacheTemplate(string: s) }
-                return nil
-            } catch { return "topics.\(topic.name).alert: \(error)" }
+    /// Alert templates that do not compile, as `topics.NAME.alert.PART (line N): …`, each
+    /// compiled as `init` compiles it (recipients, subject and text as plain text).
+    static func problems(_ topics: [TopicDefinition]) -> [ConfigProblem] {
+        topics.flatMap { topic -> [ConfigProblem] in
+            guard let a = topic.alert else { return [] }
+            let parts =
+                a.to.enumerated().map { ("to[\($0.offset)]", Optional($0.element), true) }
+                + [("subject", a.subject, true), ("text", a.text, true), ("html", a.html, false)]
+            return parts.compactMap { part, source, plain in
+                source.flatMap {
+                    MessageTemplates.problem($0, plainText: plain, path: "topics.\(topic.name).alert.\(part)", mark: a.marks[part])
+                }
+            }
         }
     }
 

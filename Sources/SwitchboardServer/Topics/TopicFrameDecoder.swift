@@ -19,6 +19,11 @@ enum TopicFrameDecoder {
         guard case .object(let object) = root else {
             throw Failure(error: .invalid("invalid_frame", "a frame must be a JSON object with '_method'"))
         }
+        if let field = root.firstStringWithNUL() {
+            var method: String?
+            if case .string(let m)? = object["_method"] { method = m }
+            throw Failure(error: .invalid("invalid_text", NULText.refusal(field)), method: method)
+        }
         var ref: String?
         switch object["_ref"] {
         case nil: break

@@ -7,6 +7,7 @@ import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 import NIOWebSocket
+import ServiceLifecycle
 import SwitchboardCore
 
 /// The HTTP/1 server with the topics' WebSocket upgrade.
@@ -115,7 +116,17 @@ struct TopicServerChannel: ServerChildChannel, HTTPChannelHandler {
         do {
             switch try await value.upgrade.get() {
             case .http(let channel): await handleHTTP(asyncChannel: channel, logger: logger)
-            case .topic: break  // served by its handler on the event loop from here on
+            case .topic:
+                // Served by its handler on the event loop from here on; this task only lasts
+                // as long as the socket, so that the server (which returns once its child
+                // tasks have) does not stop, and the process exit, before each socket's
+                // closing handshake. A socket upgraded after shutdown began never saw the
+                // quiescing event: it is passed on here (a second one is ignored).
+                await withGracefulShutdownHandler {
+                    try? await value.channel.closeFuture.get()
+                } onGracefulShutdown: {
+                    value.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+                }
             case .refused: break
             }
         } catch {
