@@ -35,6 +35,8 @@ extension HTTPGatewayConnector {
         public var from: String?
         /// HTTP statuses that mean "this gateway will never take this message".
         public var permanentStatus: Set<Int> = [400, 401, 403, 404, 422]
+        /// How `{to}` is written (`number_format`, `country_code`, `trunk_prefix`).
+        public var numberFormat = SMSNumberFormat()
 
         public init(url: GatewayTemplate) { self.url = url }
 
@@ -105,6 +107,7 @@ extension HTTPGatewayConnector {
             let maxInFlight = reader.int("max_in_flight", in: 1...10_000)
             let from = reader.string("from")
             let permanent = statusList(reader, "permanent_status")
+            let numbers = SMSNumberFormat.read(reader)
             let url = template(reader, "url", urlText)
             let body = template(reader, "body", bodyText)
 
@@ -135,6 +138,7 @@ extension HTTPGatewayConnector {
             if let maxInFlight { c.maxInFlight = maxInFlight }
             c.from = from
             if let permanent { c.permanentStatus = permanent }
+            c.numberFormat = numbers
             for p in c.problems() { reader.problem(p.key, p.message) }
             return reader.problems.count == before ? c : nil
         }

@@ -67,7 +67,7 @@ public final class HTTPGatewayConnector: Connector {
         if let pacer {
             do { try await pacer.wait() } catch { throw ConnectorError.transient("\(endpoint): cancelled while pacing") }
         }
-        let request = makeRequest(outbound)
+        let request = try makeRequest(outbound)
         guard let http = client.lease() else { throw ConnectorError.transient("connector \(name) is shut down") }
         defer { client.giveBack() }
         let status: Int
@@ -94,8 +94,9 @@ public final class HTTPGatewayConnector: Connector {
 
     // MARK: - Request and answer
 
-    func makeRequest(_ outbound: Outbound) -> HTTPClientRequest {
-        let to = outbound.address.value
+    /// The gateway's request; a permanent error when the address cannot receive SMS.
+    func makeRequest(_ outbound: Outbound) throws(ConnectorError) -> HTTPClientRequest {
+        let to = try configuration.numberFormat.outbound(outbound.address)
         let values: [GatewayTemplate.Placeholder: String] = [
             .to: to, .toDigits: to.hasPrefix("+") ? String(to.dropFirst()) : to,
             .from: configuration.from ?? "", .text: outbound.message.text, .id: outbound.delivery.id,

@@ -12,6 +12,10 @@ import Testing
         ("ops@example.org", .email("ops@example.org")),
         ("xmpp:Alice@Chat.example.org/phone", .xmpp("alice@chat.example.org/phone")),
         ("user:alice", .user("alice")),
+        ("sms:555123", .sms("555123")),
+        ("sms:2222", .sms("2222")),
+        ("sms:Telenor", .sms("Telenor")),
+        ("sms:012345678", .sms("012345678")),
     ])
     func parsesWhatPeopleType(input: String, expected: Address) throws {
         #expect(try Address(parsing: input) == expected)
@@ -22,6 +26,9 @@ import Testing
         ("sms:+47", "7 to 15 digits"),
         ("sms:+47abc45678", "only digits"),
         ("sms:+0471234567", "cannot start with 0"),
+        ("sms:12", "short code of 3 to 6 digits"),
+        ("sms:1Telenor", "sender name"),
+        ("sms:TelenorNorge1", "sender name"),
         ("mailto:no-at-sign", "exactly one @"),
         ("mailto:a@b@c", "exactly one @"),
         ("mailto:a@", "empty"),
@@ -40,6 +47,16 @@ import Testing
         } throws: { error in
             (error as? AddressError)?.reason.contains(reason) == true
         }
+    }
+
+    @Test(arguments: [
+        ("+4712345678", SMSNumberKind.international), ("012345678", .national), ("555123", .shortCode), ("2222", .shortCode),
+        ("Telenor", .alphanumeric), ("DNB Bank", .alphanumeric), ("+47abc", .alphanumeric),
+    ])
+    func smsAddressesKnowWhatKindOfSenderTheyName(value: String, kind: SMSNumberKind) {
+        #expect(Address.sms(value).smsKind == kind)
+        #expect(kind.canReceive == (kind != .alphanumeric))
+        #expect(Address.email("a@b.org").smsKind == nil)
     }
 
     @Test func channelFollowsScheme() throws {
