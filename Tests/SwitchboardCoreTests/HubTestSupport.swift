@@ -5,7 +5,7 @@ import SwitchboardSQLite
 /// A hub on an in-memory SQLite store with bucket connectors, for tests of Core behaviour
 /// through the real router, outbox and dispatcher.
 func makeHub(
-    connectors: [BucketConnector] = [BucketConnector(name: "tester")],
+    connectors: [any Connector] = [BucketConnector(name: "tester")],
     routes: [ChannelName: [String]]? = nil,
     autoReplies: [AutoReply] = [],
     forwarding: [ForwardingRule] = [],
@@ -15,7 +15,8 @@ func makeHub(
     connectorSettings: [ConnectorSettings] = [],
     packers: [ChannelName: MessagePacker] = [:],
     inbox: InboxSettings = .init(),
-    lease: Double? = nil
+    lease: Double? = nil,
+    dispatcher: (inout DispatcherSettings) -> Void = { _ in }
 ) throws -> Hub {
     var configuration = HubConfiguration.embeddedDefault
     configuration.connectors = []
@@ -29,6 +30,7 @@ func makeHub(
     configuration.connectors = connectorSettings
     configuration.inbox = inbox
     if let lease { configuration.dispatcher.lease = lease }
+    dispatcher(&configuration.dispatcher)
     return Hub(
         configuration: configuration,
         store: try SQLiteStore.inMemory(),

@@ -89,6 +89,7 @@ enum DispatchSettingsParser {
         }
         if let v = r.duration("retry_max_delay") { s.retryMaxDelay = v }
         if let v = r.atLeast("retry_limit", 1) { s.retryLimit = v }
+        if let v = r.duration("shutdown_grace") { s.shutdownGrace = v }
         if s.retryMaxDelay < s.retryDelay {
             r.problem("retry_max_delay", "must not be less than retry_delay (\(seconds(s.retryMaxDelay)) < \(seconds(s.retryDelay)))")
         }

@@ -18,7 +18,7 @@ extension OutboxDispatcher {
     /// one of the `workers` permits (see `sendRound`).
     func dispatch(_ batch: [DeliveryJob], freshUntil: Date = .distantFuture) async {
         var why = "the dispatcher stopped before sending"
-        if (try? await unrecordedPermits.acquire()) != nil {
+        if !isStopping, (try? await unrecordedPermits.acquire()) != nil {
             defer { unrecordedPermits.release() }
             if Date() < freshUntil {
                 await dispatchHoldingPermit(batch)
@@ -97,6 +97,11 @@ extension OutboxDispatcher {
         }
         defer { workerPermits.release() }
         var round = Round()
+        // Stopping: a send that has not started goes back to the queue untried.
+        guard !isStopping else {
+            round.stopped = true
+            return round
+        }
         for name in route {
             guard let connector = connectors[name], let gate = gates[name] else {
                 round.reasons.append("\(name): connector not configured")
@@ -174,7 +179,8 @@ extension OutboxDispatcher {
         }
     }
 
-    /// Records the outcome in the next shared transaction (errors are logged by the recorder).
+    /// Records the outcome in the next shared transaction (errors are logged by the recorder),
+    /// also when the dispatcher's task is cancelled (see `OutcomeRecorder.record`).
     @discardableResult
     func finish(_ delivery: Delivery, _ outcome: DeliveryOutcome, _ attempts: [DeliveryAttempt]) async -> OutcomeRecorder.Outcome {
         await recorder.record(DeliveryFinish(deliveryID: delivery.id, outcome: outcome, attempts: attempts))
