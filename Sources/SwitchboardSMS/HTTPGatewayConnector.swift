@@ -33,8 +33,6 @@ public final class HTTPGatewayConnector: Connector {
     public let channels: [ChannelName]
     public let configuration: Configuration
 
-    private let inFlight: AsyncSemaphore
-    private let pacer: Pacer?
     private let client: HTTPClientLifecycle
     /// `scheme://host:port/…` for error messages: never the path, query or credentials.
     private let endpoint: String
@@ -46,8 +44,6 @@ public final class HTTPGatewayConnector: Connector {
         self.name = name
         self.channels = channels
         self.configuration = configuration
-        inFlight = AsyncSemaphore(permits: max(1, configuration.maxInFlight))
-        pacer = configuration.throughput.flatMap { $0 > 0 ? Pacer(ratePerSecond: $0) : nil }
         client = HTTPClientLifecycle(configuration: Self.clientConfiguration(configuration))
         endpoint = Configuration.redactedURL(configuration.url.description)
     }
@@ -55,18 +51,12 @@ public final class HTTPGatewayConnector: Connector {
     /// The `http-gateway` engine; keys are documented on `Configuration` and in
     /// `switchboard.example.yaml`.
     public static let engine = ConnectorEngine(name: "http-gateway") { settings, reader, environment in
-        guard let configuration = Configuration.read(reader, environment: environment) else { return nil }
+        guard var configuration = Configuration.read(reader, environment: environment) else { return nil }
+        configuration.maxInFlight = settings.dispatch.gate.maxInFlight
         return HTTPGatewayConnector(name: settings.name, channels: settings.channels, configuration: configuration)
     }
 
     public func send(_ outbound: Outbound) async throws -> Receipt {
-        do { try await inFlight.acquire() } catch {
-            throw ConnectorError.transient("\(endpoint): cancelled while waiting for a free request slot")
-        }
-        defer { inFlight.release() }
-        if let pacer {
-            do { try await pacer.wait() } catch { throw ConnectorError.transient("\(endpoint): cancelled while pacing") }
-        }
         let request = try makeRequest(outbound)
         guard let http = client.lease() else { throw ConnectorError.transient("connector \(name) is shut down") }
         defer { client.giveBack() }

@@ -39,7 +39,8 @@ public final class KannelConnector: CallbackConnector {
 
     /// The `kannel` engine; keys are documented on `Configuration`.
     public static let engine = ConnectorEngine(name: "kannel") { settings, reader, environment in
-        guard let configuration = Configuration.read(reader, environment: environment) else { return nil }
+        guard var configuration = Configuration.read(reader, environment: environment) else { return nil }
+        configuration.maxInFlight = settings.dispatch.gate.maxInFlight
         do {
             return try KannelConnector(name: settings.name, channels: settings.channels, configuration: configuration)
         } catch {

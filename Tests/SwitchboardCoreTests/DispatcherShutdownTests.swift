@@ -9,20 +9,27 @@ final class HeldConnector: Connector {
     let name = "held"
     let engine = "held"
     let channels: [ChannelName] = [.sms]
-    private let state = Mutex<(started: [String], waiting: [CheckedContinuation<Void, any Error>], open: Bool)>(([], [], false))
+    private let state = Mutex<(started: [String], waiting: [CheckedContinuation<Void, any Error>], open: Bool, current: Int, peak: Int)>(
+        ([], [], false, 0, 0)
+    )
     let starts: AsyncStream<String>
     private let startsContinuation: AsyncStream<String>.Continuation
 
     init() { (starts, startsContinuation) = AsyncStream.makeStream() }
 
     var started: [String] { state.withLock { $0.started } }
+    /// The most sends that were inside `send` at once.
+    var peak: Int { state.withLock { $0.peak } }
 
     func send(_ outbound: Outbound) async throws -> Receipt {
         let id = outbound.delivery.id
+        defer { state.withLock { $0.current -= 1 } }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
                 let go = state.withLock { s -> Bool in
                     s.started.append(id)
+                    s.current += 1
+                    s.peak = max(s.peak, s.current)
                     if s.open { return true }
                     s.waiting.append(c)
                     return false
