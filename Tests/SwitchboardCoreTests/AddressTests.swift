@@ -93,11 +93,43 @@ import Testing
 
 @Suite struct RetryPolicyBackoff {
     @Test func growsByFactorUpToTheCapAndStopsAtTheLimit() {
-        let p = RetryPolicy(delay: 30, factor: 1.5, maxDelay: 60, limit: 4)
+        let p = RetryPolicy(delay: 30, factor: 1.5, maxDelay: 60, limit: 4, jitter: 0)
         #expect(p.backoff(afterAttempts: 1) == 30)
         #expect(p.backoff(afterAttempts: 2) == 45)
         #expect(p.backoff(afterAttempts: 3) == 60)
         #expect(p.backoff(afterAttempts: 4) == nil)
+    }
+
+    @Test func jitterAddsARandomPartOfItsRangeAfterTheCap() {
+        // As swift-jobs: min(delay, cap) + random(0..<jitter).
+        let p = RetryPolicy(delay: 30, factor: 1.5, maxDelay: 60, limit: 4, jitter: 10)
+        #expect(p.backoff(afterAttempts: 1, random: RandomSource { 0 }) == 30)
+        #expect(p.backoff(afterAttempts: 1, random: RandomSource { 0.25 }) == 32.5)
+        #expect(p.backoff(afterAttempts: 3, random: RandomSource { 0.5 }) == 65)
+        #expect(p.backoff(afterAttempts: 4, random: RandomSource { 0.5 }) == nil)
+        #expect(RetryPolicy().jitter == 10)
+    }
+
+    @Test func jitterStaysInItsRangeAndSpreadsRetriesThatFailedTogether() {
+        let p = RetryPolicy(delay: 30, factor: 1, maxDelay: 30, limit: 5, jitter: 10)
+        let random = RandomSource.from(SplitMix(seed: 7))
+        let delays = (0..<1_000).map { _ in p.backoff(afterAttempts: 1, random: random)! }
+        #expect(delays.allSatisfy { (30..<40).contains($0) })
+        #expect(Set(delays.map { Int($0) }).count == 10)  // every second of the range is used
+        #expect(delays.min()! < 30.5 && delays.max()! > 39.5)
+    }
+}
+
+/// A small seeded generator, so random tests are the same on every run.
+struct SplitMix: RandomNumberGenerator, Sendable {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
 

@@ -257,12 +257,13 @@ struct ConfigYAMLTests {
             ]
         )
         #expect(keys(["channels", "sms"]) == ["at_limit", "retry", "route"])
-        #expect(keys(["channels", "sms", "retry"]) == ["delay", "factor", "limit", "max_delay"])
+        #expect(keys(["channels", "sms", "retry"]) == ["delay", "factor", "jitter", "limit", "max_delay"])
         #expect(keys(["forwarding"]) == ["connector", "keyword", "prefix", "to"])
         #expect(keys(["auto_replies"]) == ["keep_in_inbox", "keyword", "reply"])
         #expect(
             keys(["dispatcher"]) == [
-                "lease", "poll_interval", "retry_delay", "retry_factor", "retry_limit", "retry_max_delay", "shutdown_grace", "workers",
+                "lease", "poll_interval", "retry_delay", "retry_factor", "retry_jitter", "retry_limit", "retry_max_delay", "shutdown_grace",
+                "workers",
             ]
         )
     }

@@ -41,7 +41,7 @@ import Testing
         let hub = try makeHub(
             connectors: [sms],
             channelSettings: [
-                .sms: ChannelSettings(route: ["modem"], retry: RetryPolicy(delay: 0, factor: 1, maxDelay: 0, limit: 2), atLimit: .hold)
+                .sms: ChannelSettings(route: ["modem"], retry: RetryPolicy(delay: 0, factor: 1, maxDelay: 0, limit: 2, jitter: 0), atLimit: .hold)
             ]
         )
         let a = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "x"), sender: "ops")

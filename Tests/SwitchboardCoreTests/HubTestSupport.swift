@@ -26,6 +26,7 @@ func makeHub(
     configuration.forwarding = forwarding
     configuration.dispatcher.retryDelay = retry.delay
     configuration.dispatcher.retryLimit = retry.limit
+    configuration.dispatcher.retryJitter = 0
     if let channelSettings { configuration.channels = channelSettings }
     configuration.connectors = connectorSettings
     configuration.inbox = inbox

@@ -168,7 +168,7 @@ extension OutboxDispatcher {
         let settings = channels[delivery.channel]
         let policy = settings?.retry ?? configuration.retry
         let tries = delivery.attempts + 1
-        if round.anyTransient, let delay = policy.backoff(afterAttempts: tries) {
+        if round.anyTransient, let delay = policy.backoff(afterAttempts: tries, random: configuration.random) {
             await finish(delivery, .retry(at: Date().addingTimeInterval(delay), connector: attempts.last?.connector, error: error), attempts)
         } else if round.anyTransient, settings?.atLimit == .hold {
             await finish(delivery, .held(error: "retry limit reached; held for an operator: \(error)"), attempts)

@@ -25,25 +25,35 @@ public final class OutboxDispatcher: Service, Sendable {
         public var retry: RetryPolicy
         /// On graceful shutdown, how long sends under way may take to finish before they are cancelled.
         public var shutdownGrace: Duration
+        /// Where retry jitter comes from; tests give a seeded or fixed source.
+        public var random: RandomSource
         public init(
             workers: Int = 16,
             pollInterval: Duration = .seconds(1),
             lease: TimeInterval = 60,
             retry: RetryPolicy = .init(),
-            shutdownGrace: Duration = .seconds(30)
+            shutdownGrace: Duration = .seconds(30),
+            random: RandomSource = .system
         ) {
             self.workers = workers
             self.pollInterval = pollInterval
             self.lease = lease
             self.retry = retry
             self.shutdownGrace = shutdownGrace
+            self.random = random
         }
         public init(_ s: DispatcherSettings) {
             self.init(
                 workers: s.workers,
                 pollInterval: .milliseconds(Int(s.pollInterval * 1000)),
                 lease: s.lease,
-                retry: RetryPolicy(delay: s.retryDelay, factor: s.retryFactor, maxDelay: s.retryMaxDelay, limit: s.retryLimit),
+                retry: RetryPolicy(
+                    delay: s.retryDelay,
+                    factor: s.retryFactor,
+                    maxDelay: s.retryMaxDelay,
+                    limit: s.retryLimit,
+                    jitter: s.retryJitter
+                ),
                 shutdownGrace: .milliseconds(Int((s.shutdownGrace * 1000).rounded()))
             )
         }
@@ -243,26 +253,5 @@ public final class OutboxDispatcher: Service, Sendable {
     func route(for delivery: Delivery) -> [String] {
         if let pinned = delivery.pinnedConnector { return [pinned] }
         return channels[delivery.channel]?.route ?? []
-    }
-}
-
-/// When and how often to try again (smsd's `retry` settings): delay × factor^(n-1), capped,
-/// up to `limit` attempts in all.
-public struct RetryPolicy: Sendable, Equatable {
-    public var delay: TimeInterval
-    public var factor: Double
-    public var maxDelay: TimeInterval
-    public var limit: Int
-    public init(delay: TimeInterval = 30, factor: Double = 1.5, maxDelay: TimeInterval = 3600, limit: Int = 5) {
-        self.delay = delay
-        self.factor = factor
-        self.maxDelay = maxDelay
-        self.limit = limit
-    }
-
-    /// The wait before the next try after `attempts` tries, or `nil` when the limit is reached.
-    public func backoff(afterAttempts attempts: Int) -> TimeInterval? {
-        guard attempts < limit else { return nil }
-        return min(maxDelay, delay * pow(factor, Double(max(0, attempts - 1))))
     }
 }
