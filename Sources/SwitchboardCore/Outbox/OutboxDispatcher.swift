@@ -128,6 +128,8 @@ public final class OutboxDispatcher: Service, Sendable {
     /// sends and outcomes are still in progress, so its claim and their outcomes share a commit.
     static let roundsInFlight = 4
 
+    /// Sends until graceful shutdown (or `stop()`), then drains; see the type's notes. Run
+    /// it once per dispatcher.
     public func run() async throws {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
