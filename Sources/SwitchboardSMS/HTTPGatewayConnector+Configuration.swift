@@ -27,14 +27,15 @@ extension HTTPGatewayConnector {
         public var receiptPattern: GatewayPattern?
         /// The whole request, from connecting to the last byte of the answer.
         public var timeout: Duration = .seconds(10)
-        /// Messages per second, spaced evenly; `nil` for no limit.
-        public var throughput: Double?
-        /// Requests under way at once; further sends wait.
-        public var maxInFlight: Int = 8
+        /// Connections the HTTP client keeps to the gateway: the connector's `max_in_flight`,
+        /// which the dispatcher's `ConnectorGate` enforces (the engine does not limit again).
+        public var maxInFlight: Int = ConnectorGate.Configuration.defaultMaxInFlight
         /// The sender id for `{from}`.
         public var from: String?
         /// HTTP statuses that mean "this gateway will never take this message".
         public var permanentStatus: Set<Int> = [400, 401, 403, 404, 422]
+        /// How `{to}` is written (`number_format`, `country_code`, `trunk_prefix`).
+        public var numberFormat = SMSNumberFormat()
 
         public init(url: GatewayTemplate) { self.url = url }
 
@@ -62,8 +63,6 @@ extension HTTPGatewayConnector {
             if body != nil && method == .get { out.append(("body", "is sent only with method POST")) }
             if used.contains(.from) && (from ?? "").isEmpty { out.append(("from", "missing; the url or body uses {from}")) }
             if password != nil && username == nil { out.append(("password_env", "a password needs a username")) }
-            if maxInFlight < 1 { out.append(("max_in_flight", "must be at least 1")) }
-            if let t = throughput, !(t > 0 && t.isFinite) { out.append(("throughput", "must be above 0")) }
             if timeout <= .zero { out.append(("timeout", "must be above 0")) }
             if let r = receiptPattern, r.captureGroups < 1 {
                 out.append(("receipt_pattern", "needs a capture group, e.g. id=([0-9]+)"))
@@ -85,7 +84,7 @@ extension HTTPGatewayConnector {
 
         public var description: String {
             "\(method.rawValue) \(Self.redactedURL(url.description)) user=\(username ?? "-") password=\(password == nil ? "-" : "***")"
-                + " max_in_flight=\(maxInFlight) throughput=\(throughput.map { "\($0)/s" } ?? "-") timeout=\(timeout)"
+                + " timeout=\(timeout)"
         }
 
         /// Reads the `http-gateway` keys from `reader`, recording every problem there;
@@ -101,10 +100,9 @@ extension HTTPGatewayConnector {
             let success = pattern(reader, "success_pattern")
             let receipt = pattern(reader, "receipt_pattern")
             let timeout = reader.duration("timeout")
-            let throughput = reader.double("throughput")
-            let maxInFlight = reader.int("max_in_flight", in: 1...10_000)
             let from = reader.string("from")
             let permanent = statusList(reader, "permanent_status")
+            let numbers = SMSNumberFormat.read(reader)
             let url = template(reader, "url", urlText)
             let body = template(reader, "body", bodyText)
 
@@ -131,10 +129,9 @@ extension HTTPGatewayConnector {
             c.successPattern = success
             c.receiptPattern = receipt
             if let timeout { c.timeout = .nanoseconds(Int64((timeout * 1e9).rounded())) }
-            c.throughput = throughput
-            if let maxInFlight { c.maxInFlight = maxInFlight }
             c.from = from
             if let permanent { c.permanentStatus = permanent }
+            c.numberFormat = numbers
             for p in c.problems() { reader.problem(p.key, p.message) }
             return reader.problems.count == before ? c : nil
         }

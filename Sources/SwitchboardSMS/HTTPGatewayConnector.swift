@@ -33,8 +33,6 @@ public final class HTTPGatewayConnector: Connector {
     public let channels: [ChannelName]
     public let configuration: Configuration
 
-    private let inFlight: AsyncSemaphore
-    private let pacer: Pacer?
     private let client: HTTPClientLifecycle
     /// `scheme://host:port/…` for error messages: never the path, query or credentials.
     private let endpoint: String
@@ -46,8 +44,6 @@ public final class HTTPGatewayConnector: Connector {
         self.name = name
         self.channels = channels
         self.configuration = configuration
-        inFlight = AsyncSemaphore(permits: max(1, configuration.maxInFlight))
-        pacer = configuration.throughput.flatMap { $0 > 0 ? Pacer(ratePerSecond: $0) : nil }
         client = HTTPClientLifecycle(configuration: Self.clientConfiguration(configuration))
         endpoint = Configuration.redactedURL(configuration.url.description)
     }
@@ -55,19 +51,13 @@ public final class HTTPGatewayConnector: Connector {
     /// The `http-gateway` engine; keys are documented on `Configuration` and in
     /// `switchboard.example.yaml`.
     public static let engine = ConnectorEngine(name: "http-gateway") { settings, reader, environment in
-        guard let configuration = Configuration.read(reader, environment: environment) else { return nil }
+        guard var configuration = Configuration.read(reader, environment: environment) else { return nil }
+        configuration.maxInFlight = settings.dispatch.gate.maxInFlight
         return HTTPGatewayConnector(name: settings.name, channels: settings.channels, configuration: configuration)
     }
 
     public func send(_ outbound: Outbound) async throws -> Receipt {
-        do { try await inFlight.acquire() } catch {
-            throw ConnectorError.transient("\(endpoint): cancelled while waiting for a free request slot")
-        }
-        defer { inFlight.release() }
-        if let pacer {
-            do { try await pacer.wait() } catch { throw ConnectorError.transient("\(endpoint): cancelled while pacing") }
-        }
-        let request = makeRequest(outbound)
+        let request = try makeRequest(outbound)
         guard let http = client.lease() else { throw ConnectorError.transient("connector \(name) is shut down") }
         defer { client.giveBack() }
         let status: Int
@@ -94,8 +84,9 @@ public final class HTTPGatewayConnector: Connector {
 
     // MARK: - Request and answer
 
-    func makeRequest(_ outbound: Outbound) -> HTTPClientRequest {
-        let to = outbound.address.value
+    /// The gateway's request; a permanent error when the address cannot receive SMS.
+    func makeRequest(_ outbound: Outbound) throws(ConnectorError) -> HTTPClientRequest {
+        let to = try configuration.numberFormat.outbound(outbound.address)
         let values: [GatewayTemplate.Placeholder: String] = [
             .to: to, .toDigits: to.hasPrefix("+") ? String(to.dropFirst()) : to,
             .from: configuration.from ?? "", .text: outbound.message.text, .id: outbound.delivery.id,

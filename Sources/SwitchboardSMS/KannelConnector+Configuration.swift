@@ -18,8 +18,10 @@ extension KannelConnector {
     /// | `dlr_mask`           | Kannel DLR types wanted, 1-31. Default 31 (delivered, failed, buffered, submitted, rejected) |
     /// | `inbound_secret_env` | environment variable holding the secret callbacks carry: 16-256 of `A-Z a-z 0-9 - . _ ~` |
     /// | `timeout`            | the whole sendsms request. Default 10s |
-    /// | `max_in_flight`      | sendsms requests at once (also the hub's per-connector limit). Default 8 |
     /// | `permanent_status`   | HTTP statuses that are permanent refusals. Default [400, 401, 403, 404, 422] |
+    /// | `number_format`      | how `to` is written: `e164` (default), `international`, `00` or `national`; see `SMSNumberFormat` |
+    /// | `country_code`       | the country of national numbers, e.g. `47`; needed by `national` |
+    /// | `trunk_prefix`       | what national numbers start with. Default `0` |
     public struct Configuration: Sendable, CustomStringConvertible {
         public var url: String
         public var username: String
@@ -32,8 +34,11 @@ extension KannelConnector {
         /// Never printed; blanked out of every error.
         public var inboundSecret: String?
         public var timeout: Duration = .seconds(10)
-        public var maxInFlight: Int = 8
+        /// Connections kept to the smsbox: the connector's `max_in_flight` (enforced by the dispatcher's gate).
+        public var maxInFlight: Int = ConnectorGate.Configuration.defaultMaxInFlight
         public var permanentStatus: Set<Int> = [400, 401, 403, 404, 422]
+        /// How numbers are written to Kannel and read from it.
+        public var numberFormat = SMSNumberFormat()
 
         public init(url: String, username: String, password: String) {
             self.url = url
@@ -69,9 +74,7 @@ extension KannelConnector {
             c.timeout = timeout
             c.maxInFlight = maxInFlight
             c.permanentStatus = permanentStatus
-            // Throughput and in-flight limits across both encodings are the hub's
-            // per-connector gate's (`throughput`, `max_in_flight`), not the gateway's.
-            c.throughput = nil
+            c.numberFormat = numberFormat
             return c
         }
 
@@ -86,7 +89,7 @@ extension KannelConnector {
         public var description: String {
             "kannel \(HTTPGatewayConnector.Configuration.redactedURL(url)) user=\(username) password=***"
                 + " from=\(from ?? "-") dlr_url=\(dlrURL ?? "-") dlr_mask=\(dlrMask) inbound_secret=\(inboundSecret == nil ? "-" : "***")"
-                + " timeout=\(timeout) max_in_flight=\(maxInFlight)"
+                + " timeout=\(timeout) max_in_flight=\(maxInFlight) \(numberFormat)"
         }
 
         static let secretCharacters = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
@@ -103,8 +106,8 @@ extension KannelConnector {
             let dlrMask = reader.int("dlr_mask", in: 1...31)
             let secret = environment.secret(reader, "inbound_secret_env")
             let timeout = reader.duration("timeout")
-            let maxInFlight = reader.int("max_in_flight", in: 1...10_000)
             let permanent = HTTPGatewayConnector.Configuration.statusList(reader, "permanent_status")
+            let numbers = SMSNumberFormat.read(reader)
 
             if let secret, !((16...256).contains(secret.count) && secret.allSatisfy(secretCharacters.contains)) {
                 reader.problem(
@@ -126,8 +129,8 @@ extension KannelConnector {
             if let dlrMask { c.dlrMask = dlrMask }
             c.inboundSecret = secret
             if let timeout { c.timeout = .nanoseconds(Int64((timeout * 1e9).rounded())) }
-            if let maxInFlight { c.maxInFlight = maxInFlight }
             if let permanent { c.permanentStatus = permanent }
+            c.numberFormat = numbers
             return c
         }
 

@@ -8,7 +8,7 @@ import SwitchboardCore
 /// than a URL template. A text that is not GSM 7-bit must be marked `coding=2`, or Kannel
 /// sends question marks; delivery reports need a `dlr-url` that carries the hub's delivery id
 /// and the connector's secret; and Kannel calls the hub back, so the connector must know that
-/// secret and how Kannel writes numbers and charsets (`CallbackConnector`'s defaults). The
+/// secret and how Kannel writes numbers and charsets (`KannelCallback`, `SMSNumberFormat`). The
 /// sending itself is the `http-gateway` engine's, unchanged: one configured
 /// `HTTPGatewayConnector` per coding, so timeouts, answer classification (4xx listed in
 /// `permanent_status` permanent, other failures transient) and the HTTP client's life are
@@ -39,7 +39,8 @@ public final class KannelConnector: CallbackConnector {
 
     /// The `kannel` engine; keys are documented on `Configuration`.
     public static let engine = ConnectorEngine(name: "kannel") { settings, reader, environment in
-        guard let configuration = Configuration.read(reader, environment: environment) else { return nil }
+        guard var configuration = Configuration.read(reader, environment: environment) else { return nil }
+        configuration.maxInFlight = settings.dispatch.gate.maxInFlight
         do {
             return try KannelConnector(name: settings.name, channels: settings.channels, configuration: configuration)
         } catch {
@@ -58,6 +59,16 @@ public final class KannelConnector: CallbackConnector {
         } catch let error as ConnectorError {
             throw ConnectorError(error.kind, redact(error.message))
         }
+    }
+
+    /// An sms-service call (MO), read as `KannelCallback` does, senders as `number_format` says.
+    public func inboundMessage(from parameters: CallbackParameters, receivedAt: Date) throws(SwitchboardError) -> InboundMessage {
+        try KannelCallback.inboundMessage(connector: name, parameters: parameters, numbers: configuration.numberFormat, receivedAt: receivedAt)
+    }
+
+    /// A `dlr-url` call.
+    public func deliveryReport(from parameters: CallbackParameters) throws(SwitchboardError) -> DeliveryReport {
+        try KannelCallback.deliveryReport(from: parameters)
     }
 
     /// The sender for a text: UCS-2 (`coding=2`) when any character is outside GSM 03.38.

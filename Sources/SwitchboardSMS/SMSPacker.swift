@@ -25,14 +25,14 @@ public struct PackResult: Sendable, Equatable, Codable {
         self.ignored = ignored
     }
 
-    /// True when no alert made it into the SMS (nothing given, or with several alerts the most
-    /// severe one alone is too long). The dispatcher then sends that one by itself.
+    /// True when no alert made it into the SMS (nothing given, or the most severe one is too
+    /// long): `text` is then the note alone, or empty.
     public var isEmpty: Bool { sent.isEmpty }
 }
 
 /// How alerts are packed into one SMS.
 public enum PackingMode: String, Sendable, Codable, CaseIterable {
-    /// NAV smsd's `formatsms`: 160 characters counted as code points, whatever the encoding.
+    /// NAV smsd's `formatsms`, exactly: 160 characters counted as code points, whatever the encoding.
     case nav
     /// By what the network charges: GSM septets or UCS-2 units, up to `maxParts` parts.
     case segments
@@ -42,39 +42,33 @@ public enum PackingMode: String, Sendable, Codable, CaseIterable {
 /// costs one message and the worst news is never the part cut off.
 ///
 /// Items are sorted by severity, most severe first; items of equal severity keep their
-/// input order (give them oldest first). Several items are written `1: A; 2: B` (numbered
-/// after sorting, `; ` between them, none after the last). Packing stops at the first item
-/// that does not fit; it and every later item are ignored and the note ` +N see web.`
-/// (N = how many were ignored) ends the text. A lone item is sent as it is, unnumbered.
+/// input order (give them oldest first), as NAV's queue (`ORDER BY severity, time`) does.
 ///
-/// **nav** reproduces the decisions of NAV smsd's `formatsms`, with lengths in Unicode code
-/// points (Python 3 `len`):
-/// - one item: its text, cut to 160 code points;
-/// - several: item *i* (1-based) fits when `used + len(text_i) < 145` (160 with 15 reserved
-///   for the note), where `used` is the length smsd's accumulator would have: the sum of
-///   `len("k: text_k; ")` over the items already packed. The test ignores the `i: ` prefix
-///   of the item being added, exactly as smsd does;
-/// - the whole text is finally cut to 160 code points, which can clip the end of the note.
-///
-/// Two deliberate departures from smsd's rendering, taken from the issue: no trailing `; `
-/// after the last item, and a space before the note (`1: A; 2: B +3 see web.`, where smsd
-/// writes `1: A; 2: B; +3 see web.`). When nothing fits the text is the note alone
-/// (`+3 see web.`). As in smsd, with two or more items a first item too long for the test
-/// means nothing is packed and all are ignored; `PackResult.isEmpty` tells the caller to
-/// send that item alone instead.
+/// **nav** is NAV smsd's `Dispatcher.formatsms` (`python/nav/smsd/dispatcher.py`), with
+/// lengths in Unicode code points (Python 3 `len`). For message *n* of *N* a candidate text
+/// is built: message 1 alone; at 2, `"1: " + text so far + "; 2: " + message 2`; after that
+/// `text so far + "; n: " + message n`. The candidate is taken when its whole length is
+/// less than 160 − 15 (15 kept for the note), or less than 160 for the last message, which
+/// needs no note. The first message that does not fit stops the packing: it and every later
+/// one are ignored, and `" +K see web."` (K = how many, with its leading space) ends the
+/// text, also when nothing fit. So when message 2 does not fit, message 1 stays unnumbered
+/// (`A +4 see web.`), and a lone message of 160 characters or more is ignored, not cut
+/// (` +1 see web.`).
 ///
 /// **segments** counts with `SMSEncoding` (7-bit septets, or UCS-2 as soon as any character
 /// needs it, which shrinks the room for everything): item *i* fits when the text of items
-/// 1...i, followed by the note for the items after it (if any), goes in `maxParts` SMS. A
-/// lone item longer than `maxParts` SMS is cut (whole characters) to fit, and still counts
-/// as sent.
+/// 1...i (`1: A; 2: B`), followed by the note ` +N see web.` for the items after it (if
+/// any), goes in `maxParts` SMS. A lone item is sent unnumbered, cut (whole characters) to
+/// `maxParts` SMS when longer.
 public struct SMSPacker: Sendable {
     public var mode: PackingMode
     /// Concatenated parts one packed SMS may take (segments mode only); at least 1.
     public var maxParts: Int
 
-    /// NAV's limit: one SMS of 160 characters, 15 of them kept for the note.
-    public static let navLimit = 160, navReserved = 15
+    /// NAV's `maxlen`: one SMS of 160 characters.
+    public static let navLimit = 160
+    /// NAV's `ignlen`: characters kept for the note, except while adding the last message.
+    public static let navReserved = 15
 
     public init(mode: PackingMode = .nav, maxParts: Int = 1) {
         self.mode = mode
@@ -82,40 +76,61 @@ public struct SMSPacker: Sendable {
     }
 
     public func pack(_ items: [PackItem]) -> PackResult {
-        let sorted = items.enumerated()
-            .sorted { $0.element.severity != $1.element.severity ? $0.element.severity > $1.element.severity : $0.offset < $1.offset }
-            .map(\.element)
-        switch sorted.count {
-        case 0: return PackResult(text: "", sent: [], ignored: [])
-        case 1:
-            let text = mode == .nav ? Self.prefix(sorted[0].text, Self.navLimit) : SMSEncoding.truncate(sorted[0].text, toParts: maxParts)
-            return PackResult(text: text, sent: [sorted[0].id], ignored: [])
-        default:
-            return mode == .nav ? packNAV(sorted) : packSegments(sorted)
+        let sorted = Self.mostSevereFirst(items)
+        switch mode {
+        case .nav: return packNAV(sorted)
+        case .segments: return packSegments(sorted)
         }
     }
 
+    /// Most severe first; equal severities keep their order.
+    static func mostSevereFirst(_ items: [PackItem]) -> [PackItem] {
+        items.enumerated()
+            .sorted { $0.element.severity != $1.element.severity ? $0.element.severity > $1.element.severity : $0.offset < $1.offset }
+            .map(\.element)
+    }
+
+    /// `formatsms`, step by step; `items` are sorted already.
     func packNAV(_ items: [PackItem]) -> PackResult {
-        var used = 0  // smsd's len(sms)
-        var count = 0
-        for (i, item) in items.enumerated() {
-            let length = item.text.unicodeScalars.count
-            guard used + length < Self.navLimit - Self.navReserved else { break }
-            used += "\(i + 1): ".unicodeScalars.count + length + 2
-            count += 1
+        var sms = ""
+        var sent: [String] = []
+        var ignored: [String] = []
+        for (index, item) in items.enumerated() {
+            guard ignored.isEmpty else {
+                // Once one did not fit, NAV ignores every later message whatever its length.
+                ignored.append(item.id)
+                continue
+            }
+            let number = index + 1
+            let reserved = number == items.count ? 0 : Self.navReserved
+            let candidate =
+                switch number {
+                case 1: item.text
+                case 2: "1: \(sms); 2: \(item.text)"
+                default: "\(sms); \(number): \(item.text)"
+                }
+            if candidate.unicodeScalars.count < Self.navLimit - reserved {
+                sms = candidate
+                sent.append(item.id)
+            } else {
+                ignored.append(item.id)
+            }
         }
-        var packed = result(items, count)
-        packed.text = Self.prefix(packed.text, Self.navLimit)
-        return packed
+        if !ignored.isEmpty { sms += " +\(ignored.count) see web." }
+        return PackResult(text: sms, sent: sent, ignored: ignored)
     }
 
     func packSegments(_ items: [PackItem]) -> PackResult {
+        guard items.count > 1 else {
+            guard let only = items.first else { return PackResult(text: "", sent: [], ignored: []) }
+            return PackResult(text: SMSEncoding.truncate(only.text, toParts: maxParts), sent: [only.id], ignored: [])
+        }
         var count = 0
         for i in items.indices {
             guard SMSEncoding.fits(render(items, i + 1), maxParts: maxParts) else { break }
             count = i + 1
         }
-        return result(items, count)
+        return PackResult(text: render(items, count), sent: items.prefix(count).map(\.id), ignored: items.dropFirst(count).map(\.id))
     }
 
     /// `1: A; 2: B` for the first `count` items, then the note for the rest.
@@ -125,24 +140,30 @@ public struct SMSPacker: Sendable {
         guard left > 0 else { return body }
         return body.isEmpty ? "+\(left) see web." : "\(body) +\(left) see web."
     }
-
-    func result(_ items: [PackItem], _ count: Int) -> PackResult {
-        PackResult(text: render(items, count), sent: items.prefix(count).map(\.id), ignored: items.dropFirst(count).map(\.id))
-    }
-
-    /// The first `limit` Unicode scalars of `text` (Python's `s[:limit]`).
-    static func prefix(_ text: String, _ limit: Int) -> String {
-        var view = String.UnicodeScalarView()
-        view.append(contentsOf: text.unicodeScalars.prefix(limit))
-        return String(view)
-    }
 }
 
 extension SMSPacker {
-    /// This packer in the shape the hub's dispatcher takes.
+    /// This packer in the shape the hub's dispatcher takes, which sends `text` for every
+    /// batch of messages waiting for one phone and records `sent` as sent and `ignored` as
+    /// ignored once it went out.
+    ///
+    /// `nav` is NAV smsd end to end: every batch, a lone message too, is formatted by
+    /// `formatsms` and its text is sent even when it is only the note (` +2 see web.`).
+    /// `segments` keeps a lone message whole (the gateway splits it into parts), and when
+    /// not even the most severe fits beside the note it sends that one alone, cut to
+    /// `maxParts`, while the others wait for the next round (in neither list).
     public var messagePacker: MessagePacker {
         MessagePacker { items in
-            let r = pack(items.map { PackItem(id: $0.id, text: $0.text, severity: $0.severity) })
+            let packItems = items.map { PackItem(id: $0.id, text: $0.text, severity: $0.severity) }
+            if mode == .segments {
+                if packItems.count == 1 { return MessagePacker.Packed(text: packItems[0].text, sent: [packItems[0].id], ignored: []) }
+                let r = pack(packItems)
+                if r.sent.isEmpty, let first = Self.mostSevereFirst(packItems).first {
+                    return MessagePacker.Packed(text: SMSEncoding.truncate(first.text, toParts: maxParts), sent: [first.id], ignored: [])
+                }
+                return MessagePacker.Packed(text: r.text, sent: r.sent, ignored: r.ignored)
+            }
+            let r = pack(packItems)
             return MessagePacker.Packed(text: r.text, sent: r.sent, ignored: r.ignored)
         }
     }

@@ -48,7 +48,7 @@ struct SMSCommand: AsyncParsableCommand {
                 """
         )
 
-        @Option(help: "nav (NAV smsd: 160 characters) or segments (GSM/UCS-2 parts).") var mode: String = "nav"
+        @Option(help: "nav (NAV smsd's formatsms: 160 characters) or segments (GSM/UCS-2 parts).") var mode: String = "nav"
         @Option(name: .customLong("max-parts"), help: "Parts one SMS may take in segments mode (1-10).") var maxParts: Int = 1
         @Flag(help: "Print the result as JSON.") var json = false
         @Argument(help: "The alerts, oldest first: `text` or `severity:text`.") var messages: [String]
@@ -73,7 +73,10 @@ struct SMSCommand: AsyncParsableCommand {
             let c = SMSEncoding.count(result.text)
             print("(\(result.text.unicodeScalars.count) characters, \(c.encoding.rawValue), \(c.parts) part\(c.parts == 1 ? "" : "s"))")
             if result.isEmpty && !items.isEmpty {
-                print("note: the most severe alert alone is too long to pack; send it by itself")
+                switch packer.mode {
+                case .nav: print("note: nothing fits; as NAV smsd, only the note is sent and every alert is ignored")
+                case .segments: print("note: nothing fits beside the note; the hub sends the most severe alone (cut to fit) and the rest later")
+                }
             }
         }
 

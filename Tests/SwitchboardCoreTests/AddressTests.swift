@@ -12,6 +12,10 @@ import Testing
         ("ops@example.org", .email("ops@example.org")),
         ("xmpp:Alice@Chat.example.org/phone", .xmpp("alice@chat.example.org/phone")),
         ("user:alice", .user("alice")),
+        ("sms:555123", .sms("555123")),
+        ("sms:2222", .sms("2222")),
+        ("sms:Telenor", .sms("Telenor")),
+        ("sms:012345678", .sms("012345678")),
     ])
     func parsesWhatPeopleType(input: String, expected: Address) throws {
         #expect(try Address(parsing: input) == expected)
@@ -22,6 +26,9 @@ import Testing
         ("sms:+47", "7 to 15 digits"),
         ("sms:+47abc45678", "only digits"),
         ("sms:+0471234567", "cannot start with 0"),
+        ("sms:12", "short code of 3 to 6 digits"),
+        ("sms:1Telenor", "sender name"),
+        ("sms:TelenorNorge1", "sender name"),
         ("mailto:no-at-sign", "exactly one @"),
         ("mailto:a@b@c", "exactly one @"),
         ("mailto:a@", "empty"),
@@ -40,6 +47,16 @@ import Testing
         } throws: { error in
             (error as? AddressError)?.reason.contains(reason) == true
         }
+    }
+
+    @Test(arguments: [
+        ("+4712345678", SMSNumberKind.international), ("012345678", .national), ("555123", .shortCode), ("2222", .shortCode),
+        ("Telenor", .alphanumeric), ("DNB Bank", .alphanumeric), ("+47abc", .alphanumeric),
+    ])
+    func smsAddressesKnowWhatKindOfSenderTheyName(value: String, kind: SMSNumberKind) {
+        #expect(Address.sms(value).smsKind == kind)
+        #expect(kind.canReceive == (kind != .alphanumeric))
+        #expect(Address.email("a@b.org").smsKind == nil)
     }
 
     @Test func channelFollowsScheme() throws {
@@ -76,11 +93,43 @@ import Testing
 
 @Suite struct RetryPolicyBackoff {
     @Test func growsByFactorUpToTheCapAndStopsAtTheLimit() {
-        let p = RetryPolicy(delay: 30, factor: 1.5, maxDelay: 60, limit: 4)
+        let p = RetryPolicy(delay: 30, factor: 1.5, maxDelay: 60, limit: 4, jitter: 0)
         #expect(p.backoff(afterAttempts: 1) == 30)
         #expect(p.backoff(afterAttempts: 2) == 45)
         #expect(p.backoff(afterAttempts: 3) == 60)
         #expect(p.backoff(afterAttempts: 4) == nil)
+    }
+
+    @Test func jitterAddsARandomPartOfItsRangeAfterTheCap() {
+        // As swift-jobs: min(delay, cap) + random(0..<jitter).
+        let p = RetryPolicy(delay: 30, factor: 1.5, maxDelay: 60, limit: 4, jitter: 10)
+        #expect(p.backoff(afterAttempts: 1, random: RandomSource { 0 }) == 30)
+        #expect(p.backoff(afterAttempts: 1, random: RandomSource { 0.25 }) == 32.5)
+        #expect(p.backoff(afterAttempts: 3, random: RandomSource { 0.5 }) == 65)
+        #expect(p.backoff(afterAttempts: 4, random: RandomSource { 0.5 }) == nil)
+        #expect(RetryPolicy().jitter == 10)
+    }
+
+    @Test func jitterStaysInItsRangeAndSpreadsRetriesThatFailedTogether() {
+        let p = RetryPolicy(delay: 30, factor: 1, maxDelay: 30, limit: 5, jitter: 10)
+        let random = RandomSource.from(SplitMix(seed: 7))
+        let delays = (0..<1_000).map { _ in p.backoff(afterAttempts: 1, random: random)! }
+        #expect(delays.allSatisfy { (30..<40).contains($0) })
+        #expect(Set(delays.map { Int($0) }).count == 10)  // every second of the range is used
+        #expect(delays.min()! < 30.5 && delays.max()! > 39.5)
+    }
+}
+
+/// A small seeded generator, so random tests are the same on every run.
+struct SplitMix: RandomNumberGenerator, Sendable {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
 

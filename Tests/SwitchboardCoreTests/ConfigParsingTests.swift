@@ -153,7 +153,7 @@ struct ConfigParsingTests {
             """
         )
         let problem = try #require(parsed.problem(at: "forwarding[0].to[1]"))
-        #expect(problem.message == "phone number must be in international E.164 form starting with +")
+        #expect(problem.message == "phone number must be in international E.164 form starting with + (or a short code of 3 to 6 digits)")
         #expect(problem.mark?.line == 5)
         #expect(parsed.problems.count == 1)
     }
@@ -368,7 +368,8 @@ struct ConfigParsingTests {
               - {keyword: alert, to: "+4712345678"}
             auto_replies:
               - {keyword: ping, reply: pong, keep_in_inbox: true}
-            dispatcher: {workers: 8, poll_interval: 250ms, lease: 2m, retry_delay: 5s, retry_factor: 2, retry_max_delay: 1h, retry_limit: 3}
+            dispatcher: {workers: 8, poll_interval: 250ms, lease: 2m, retry_delay: 5s, retry_factor: 2, retry_max_delay: 1h, retry_limit: 3,
+                         shutdown_grace: 45s, retry_jitter: 3s}
             """
         )
         #expect(parsed.problems.isEmpty)
@@ -385,6 +386,9 @@ struct ConfigParsingTests {
         let d = c.dispatcher
         #expect((d.workers, d.pollInterval, d.lease, d.retryDelay) == (8, 0.25, 120, 5))
         #expect((d.retryFactor, d.retryMaxDelay, d.retryLimit) == (2, 3600, 3))
+        #expect(d.shutdownGrace == 45 && d.retryJitter == 3)
+        #expect(OutboxDispatcher.Configuration(d).retry.jitter == 3)
+        #expect(OutboxDispatcher.Configuration(d).shutdownGrace == .seconds(45))
     }
 
     @Test func retryCapBelowTheFirstDelayIsAProblem() {
@@ -443,7 +447,7 @@ struct DispatchKeyParsing {
             channels:
               sms:
                 route: [modem]
-                retry: {delay: 10s, factor: 2, max_delay: 5m, limit: 7}
+                retry: {delay: 10s, factor: 2, max_delay: 5m, limit: 7, jitter: 2s}
                 at_limit: hold
                 autocancel: 2h
                 fallback: email
@@ -458,7 +462,7 @@ struct DispatchKeyParsing {
         #expect(modem.dispatch.permanentErrorsAreTransient)
         #expect(modem.dispatch.gate == ConnectorGate.Configuration(maxInFlight: 3, throughput: 2.5, failureThreshold: 4, cooldown: 60))
         let sms = try #require(config.channels[.sms])
-        #expect(sms.retry == RetryPolicy(delay: 10, factor: 2, maxDelay: 300, limit: 7))
+        #expect(sms.retry == RetryPolicy(delay: 10, factor: 2, maxDelay: 300, limit: 7, jitter: 2))
         #expect(sms.atLimit == .hold && sms.autocancelAfter == 7200 && sms.fallback == .email)
         #expect(sms.packing == PackingSettings(mode: "segments", maxParts: 3))
     }

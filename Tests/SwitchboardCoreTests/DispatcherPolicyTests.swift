@@ -4,51 +4,6 @@ import SwitchboardSMS
 import Testing
 
 @Suite struct DispatchPolicies {
-    @Test func severalAlertsForOnePhoneLeaveAsOneNavPackedSMSMostSevereFirst() async throws {
-        let sms = BucketConnector(name: "modem", channels: [.sms])
-        let hub = try makeHub(
-            connectors: [sms],
-            channelSettings: [.sms: ChannelSettings(route: ["modem"], packing: PackingSettings(mode: "nav"))],
-            packers: [.sms: SMSPacker(mode: .nav).messagePacker]
-        )
-        let low = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "disk 80%", severity: .warning), sender: "nav")
-        let high = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "router down", severity: .critical), sender: "nav")
-        let other = try await hub.send(SendRequest(to: ["sms:+4799999999"], text: "alone"), sender: "nav")
-        await hub.dispatcher.drain()
-        #expect(sms.sent(to: .sms("+4712345678")).map(\.text) == ["1: router down; 2: disk 80%"])
-        #expect(sms.sent(to: .sms("+4799999999")).map(\.text) == ["alone"])
-        for a in [low, high, other] {
-            #expect(try await hub.store.message(id: a.record.message.id)?.deliveries.first?.status == .sent)
-        }
-    }
-
-    @Test func alertsThatDoNotFitAreIgnoredAndTheSMSSaysSo() async throws {
-        let sms = BucketConnector(name: "modem", channels: [.sms])
-        let hub = try makeHub(
-            connectors: [sms],
-            channelSettings: [.sms: ChannelSettings(route: ["modem"], packing: PackingSettings(mode: "nav"))],
-            packers: [.sms: SMSPacker(mode: .nav).messagePacker]
-        )
-        var ids: [String] = []
-        for i in 1...6 {
-            let a = try await hub.send(
-                SendRequest(to: ["sms:+4712345678"], text: "alert number \(i) " + String(repeating: "x", count: 30)),
-                sender: "nav"
-            )
-            ids.append(a.record.message.id)
-        }
-        await hub.dispatcher.drain()
-        let texts = sms.sent().map(\.text)
-        #expect(texts.count == 1)
-        #expect(texts[0].hasSuffix("see web."))
-        var statuses: [DeliveryStatus] = []
-        for id in ids { statuses.append(try await hub.store.message(id: id)!.deliveries[0].status) }
-        #expect(statuses.contains(.ignored) && statuses.contains(.sent))
-        #expect(statuses.allSatisfy { $0 == .ignored || $0 == .sent })
-        let ignoredCount = statuses.filter { $0 == .ignored }.count
-        #expect(texts[0].hasSuffix("+\(ignoredCount) see web."))
-    }
-
     @Test func deliveriesQueuedPastTheAutocancelAgeAreIgnoredNotSent() async throws {
         let sms = BucketConnector(name: "modem", channels: [.sms])
         let hub = try makeHub(connectors: [sms], channelSettings: [.sms: ChannelSettings(route: ["modem"], autocancelAfter: 3600)])
@@ -86,7 +41,7 @@ import Testing
         let hub = try makeHub(
             connectors: [sms],
             channelSettings: [
-                .sms: ChannelSettings(route: ["modem"], retry: RetryPolicy(delay: 0, factor: 1, maxDelay: 0, limit: 2), atLimit: .hold)
+                .sms: ChannelSettings(route: ["modem"], retry: RetryPolicy(delay: 0, factor: 1, maxDelay: 0, limit: 2, jitter: 0), atLimit: .hold)
             ]
         )
         let a = try await hub.send(SendRequest(to: ["sms:+4712345678"], text: "x"), sender: "ops")

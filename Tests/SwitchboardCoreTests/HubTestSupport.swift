@@ -4,7 +4,7 @@ import SwitchboardCore
 /// A hub on the in-memory store with bucket connectors, for tests of Core behaviour
 /// through the real router, outbox and dispatcher.
 func makeHub(
-    connectors: [BucketConnector] = [BucketConnector(name: "tester")],
+    connectors: [any Connector] = [BucketConnector(name: "tester")],
     routes: [ChannelName: [String]]? = nil,
     autoReplies: [AutoReply] = [],
     forwarding: [ForwardingRule] = [],
@@ -15,7 +15,8 @@ func makeHub(
     packers: [ChannelName: MessagePacker] = [:],
     inbox: InboxSettings = .init(),
     lease: Double? = nil,
-    logger: Logger = Logger(label: "test")
+    logger: Logger = Logger(label: "test"),
+    dispatcher: (inout DispatcherSettings) -> Void = { _ in }
 ) throws -> Hub {
     var configuration = HubConfiguration.embeddedDefault
     configuration.connectors = []
@@ -25,10 +26,12 @@ func makeHub(
     configuration.forwarding = forwarding
     configuration.dispatcher.retryDelay = retry.delay
     configuration.dispatcher.retryLimit = retry.limit
+    configuration.dispatcher.retryJitter = 0
     if let channelSettings { configuration.channels = channelSettings }
     configuration.connectors = connectorSettings
     configuration.inbox = inbox
     if let lease { configuration.dispatcher.lease = lease }
+    dispatcher(&configuration.dispatcher)
     return Hub(
         configuration: configuration,
         store: MemoryStore(),

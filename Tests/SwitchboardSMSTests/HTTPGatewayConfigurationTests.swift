@@ -11,8 +11,8 @@ import Testing
             [
                 "url": "https://sms.example.org/api/send", "method": "POST", "body": "to={to}&msg={text}&ref={id}&from={from}",
                 "content_type": "application/x-www-form-urlencoded; charset=utf-8", "username": "nav", "password_env": "GW_PASS",
-                "success_pattern": "^OK", "receipt_pattern": "id=([0-9]+)", "timeout": "2500ms", "throughput": "5",
-                "max_in_flight": "3", "from": "NAV", "permanent_status": .list(["400", "410"]),
+                "success_pattern": "^OK", "receipt_pattern": "id=([0-9]+)", "timeout": "2500ms",
+                "from": "NAV", "permanent_status": .list(["400", "410"]),
             ],
             env: ["GW_PASS": "hunter2"]
         )
@@ -20,17 +20,26 @@ import Testing
         let c = try #require(made).configuration
         #expect(c.method == .post && c.body?.placeholders == [.to, .text, .id, .from])
         #expect(c.username == "nav" && c.password == "hunter2" && c.from == "NAV")
-        #expect(c.timeout == .milliseconds(2500) && c.throughput == 5 && c.maxInFlight == 3)
+        #expect(c.timeout == .milliseconds(2500))
         #expect(c.permanentStatus == [400, 410])
         #expect(c.bodyEscaping == .percent)
         #expect(!c.description.contains("hunter2") && c.description.contains("https://sms.example.org/…"))
+    }
+
+    @Test func theConnectionPoolFollowsTheConnectorsMaxInFlightWhichTheEngineDoesNotReadItself() throws {
+        // max_in_flight and throughput are the dispatcher's keys (ConnectorGate); the engine
+        // gets max_in_flight from the connector's dispatch settings, for its pool only.
+        var dispatch = ConnectorDispatchSettings()
+        dispatch.gate.maxInFlight = 3
+        #expect(Gateway.make(["url": "http://gw.local/?to={to}"], dispatch: dispatch).0?.configuration.maxInFlight == 3)
+        #expect(Gateway.make(["url": "http://gw.local/?to={to}", "throughput": "5"]).1.map(\.path) == ["connectors.gw.throughput"])
     }
 
     @Test func defaultsAreGETTenSecondsEightInFlight() throws {
         let (made, problems) = Gateway.make(["url": "http://gw.local/send?to={to}&text={text}"])
         #expect(problems.isEmpty)
         let c = try #require(made).configuration
-        #expect(c.method == .get && c.timeout == .seconds(10) && c.maxInFlight == 8 && c.throughput == nil)
+        #expect(c.method == .get && c.timeout == .seconds(10) && c.maxInFlight == 8)
         #expect(c.contentType == "application/x-www-form-urlencoded")
         #expect(c.permanentStatus == [400, 401, 403, 404, 422])
         #expect(made?.channels == [.sms] && made?.engine == "http-gateway")
@@ -76,8 +85,6 @@ import Testing
             (["url": "http://gw.local/?to={to}", "success_pattern": "(OK"], "connectors.gw.success_pattern"),
             (["url": "http://gw.local/?to={to}", "receipt_pattern": "id=[0-9]+"], "connectors.gw.receipt_pattern"),
             (["url": "http://gw.local/?to={to}", "permanent_status": .list(["400", "abc"])], "connectors.gw.permanent_status"),
-            (["url": "http://gw.local/?to={to}", "max_in_flight": "0"], "connectors.gw.max_in_flight"),
-            (["url": "http://gw.local/?to={to}", "throughput": "0"], "connectors.gw.throughput"),
             (["url": "http://gw.local/?to={to}", "timeout": "soon"], "connectors.gw.timeout"),
             (["url": "http://gw.local/?to={to}", "password": "inline"], "connectors.gw.password"),
         ]

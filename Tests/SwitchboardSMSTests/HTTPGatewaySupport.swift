@@ -16,11 +16,16 @@ enum Gateway {
         }
     }
 
-    /// The connector, or nil, and every problem found (unknown keys included).
-    static func make(_ keys: KeyValuePairs<String, Value>, env: [String: String] = [:]) -> (HTTPGatewayConnector?, [ConfigProblem]) {
+    /// The connector, or nil, and every problem found (unknown keys included). `dispatch`
+    /// stands for the keys every connector shares, which the hub's parser reads (`max_in_flight`).
+    static func make(
+        _ keys: KeyValuePairs<String, Value>,
+        env: [String: String] = [:],
+        dispatch: ConnectorDispatchSettings = .init()
+    ) -> (HTTPGatewayConnector?, [ConfigProblem]) {
         let node = ConfigNode.mapping(keys.map { ($0.key, $0.value.node) })
         let reader = ConfigReader(node: node, path: "connectors.gw")
-        let settings = ConnectorSettings(name: "gw", engine: "http-gateway", channels: [.sms], settings: node)
+        let settings = ConnectorSettings(name: "gw", engine: "http-gateway", channels: [.sms], settings: node, dispatch: dispatch)
         let connector = HTTPGatewayConnector.engine.make(settings, reader, ConfigEnvironment(variables: env))
         reader.rejectUnknownKeys()
         return (connector as? HTTPGatewayConnector, reader.problems)
@@ -30,9 +35,10 @@ enum Gateway {
     static func with<T>(
         _ keys: KeyValuePairs<String, Value>,
         env: [String: String] = [:],
+        dispatch: ConnectorDispatchSettings = .init(),
         _ body: (HTTPGatewayConnector) async throws -> T
     ) async throws -> T {
-        try await withConnector(make(keys, env: env), shutdown: { await $0.shutdown() }, body)
+        try await withConnector(make(keys, env: env, dispatch: dispatch), shutdown: { await $0.shutdown() }, body)
     }
 
     static func outbound(_ text: String, to: String = "+4712345678") -> Outbound {

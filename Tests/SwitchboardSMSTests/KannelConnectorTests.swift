@@ -163,7 +163,7 @@ enum Kannel {
     }
 }
 
-/// Kannel's callbacks as the connector reads them (CallbackConnector's defaults).
+/// Kannel's callbacks as the connector reads them (`KannelCallback`).
 @Suite struct KannelCallbacks {
     static let kannel = Kannel.make(Kannel.keys("http://127.0.0.1:13013")).0!
 
@@ -177,19 +177,39 @@ enum Kannel {
     func senderNumbersInAnyInternationalFormBecomeE164(_ from: String) throws {
         let inbound = try Self.kannel.inboundMessage(from: Self.parameters("from=\(from)&to=2222&text=hi"), receivedAt: Date())
         #expect(inbound.from == .sms("+4798765432"))
-        #expect(inbound.to == nil)  // a short code
+        #expect(inbound.to == .sms("2222"))  // a short code, kept as given
         #expect(inbound.connector == "kannel" && inbound.text == "hi")
     }
 
     @Test(arguments: [
-        ("from=012345678&text=x", "invalid_from"), ("from=Telenor&text=x", "invalid_from"), ("to=4712345678&text=x", "missing_from"),
-        ("from=4712345678", "missing_text"), ("from=4712345678&to=abc&text=x", "invalid_to"),
+        ("to=4712345678&text=x", "missing_from"), ("from=+++&text=x", "missing_from"), ("from=Tele%00nor&text=x", "invalid_from"),
+        ("from=\(String(repeating: "A", count: 65))&text=x", "invalid_from"), ("from=%2B1234567890123456&text=x", "invalid_from"),
+        ("from=4712345678", "missing_text"), ("from=4712345678&to=a%1Fb&text=x", "invalid_to"),
         ("from=4712345678&text=%FF", "invalid_text"), ("from=4712345678&text=x&coding=1", "binary_message"),
     ])
     func badParametersAreRefusedWithAClearCode(_ query: String, _ code: String) throws {
         let error = #expect(throws: SwitchboardError.self) { try Self.kannel.inboundMessage(from: Self.parameters(query), receivedAt: Date()) }
         #expect(error?.code == code)
         #expect(error?.kind == .invalid)
+    }
+
+    @Test(arguments: [
+        ("555123", Address.sms("555123"), SMSNumberKind.shortCode), ("2222", .sms("2222"), .shortCode),
+        ("26112", .sms("26112"), .shortCode), ("Telenor", .sms("Telenor"), .alphanumeric), ("DNB+Bank", .sms("DNB Bank"), .alphanumeric),
+        ("012345678", .sms("012345678"), .national), ("004712345678", .sms("+4712345678"), .international),
+    ])
+    func everySenderIsKeptAsTheGatewayGaveItWithItsKind(_ from: String, _ address: Address, _ kind: SMSNumberKind) throws {
+        let inbound = try Self.kannel.inboundMessage(from: Self.parameters("from=\(from)&text=hi"), receivedAt: Date())
+        #expect(inbound.from == address)
+        #expect(inbound.from.smsKind == kind)
+    }
+
+    @Test func aNationalSenderBecomesInternationalWhenTheCountryIsConfigured() throws {
+        let numbers = SMSNumberFormat(style: .e164, countryCode: "44")
+        #expect(try numbers.sender("07700900123") == .sms("+447700900123"))
+        let norway = SMSNumberFormat(style: .national, countryCode: "47", trunkPrefix: "")
+        #expect(try norway.sender("41234567") == .sms("+4741234567"))
+        #expect(try norway.sender("2222") == .sms("2222"))
     }
 
     @Test func ucs2TextArrivesAsUTF16BEBytes() throws {

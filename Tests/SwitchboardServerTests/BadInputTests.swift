@@ -21,10 +21,10 @@ import Testing
     static let sendCases: [Case] = [
         Case(
             name: "malformed phone number",
-            body: #"{"to": ["sms:12345"], "text": "x"}"#,
+            body: #"{"to": ["sms:1234567"], "text": "x"}"#,
             status: .unprocessableContent,
             code: "invalid_address",
-            mentions: "sms:12345"
+            mentions: "sms:1234567"
         ),
         Case(
             name: "one bad address among good ones",

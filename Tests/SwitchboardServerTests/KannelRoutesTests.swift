@@ -1,18 +1,25 @@
 import Foundation
 import Hummingbird
 import SwitchboardCore
+import SwitchboardSMS
 import Testing
 
 @testable import SwitchboardServer
 
-/// A gateway connector that takes callbacks with Kannel's conventions, as the `kannel` engine
-/// does (that engine lives in SwitchboardSMS, which these tests do not link).
+/// A gateway connector that reads callbacks as the `kannel` engine does (`KannelCallback`),
+/// without an smsbox to send to.
 struct CallbackStandIn: CallbackConnector {
     let name: String
     let engine = "kannel"
     let channels: [ChannelName] = [.sms]
     let callbackSecret: String?
     func send(_ outbound: Outbound) async throws -> Receipt { Receipt() }
+    func inboundMessage(from parameters: CallbackParameters, receivedAt: Date) throws(SwitchboardError) -> InboundMessage {
+        try KannelCallback.inboundMessage(connector: name, parameters: parameters, numbers: SMSNumberFormat(), receivedAt: receivedAt)
+    }
+    func deliveryReport(from parameters: CallbackParameters) throws(SwitchboardError) -> DeliveryReport {
+        try KannelCallback.deliveryReport(from: parameters)
+    }
 }
 
 extension API {
@@ -54,7 +61,7 @@ extension API {
             let id = try #require(reply.headers[.switchboardMessageID])
             let record = try #require(try await harness.store.message(id: id))
             #expect(record.message.text == "Road closed & more")
-            #expect(record.message.origin == Origin(connector: "kannel", from: .sms("+4798765432"), to: nil))
+            #expect(record.message.origin == Origin(connector: "kannel", from: .sms("+4798765432"), to: .sms("2222")))
 
             let posted = try await anonymous.form(
                 Self.inbound,
@@ -102,9 +109,9 @@ extension API {
     }
 
     @Test(arguments: [
-        ("from=012345678&text=x", "invalid_from"), ("from=Telenor&text=x", "invalid_from"), ("text=x", "missing_from"),
-        ("from=4798765432", "missing_text"), ("from=4798765432&text=%FF%FE", "invalid_text"),
-        ("from=4798765432&text=x&text=y", "duplicate_parameter"), ("from=4798765432&to=nobody&text=x", "invalid_to"),
+        ("text=x", "missing_from"), ("from=%01%02&text=x", "invalid_from"), ("from=4798765432", "missing_text"),
+        ("from=4798765432&text=%FF%FE", "invalid_text"), ("from=4798765432&text=x&text=y", "duplicate_parameter"),
+        ("from=4798765432&to=%0A&text=x", "invalid_to"),
     ])
     func aBadInboundSMSIs400AndStoresNothing(_ query: String, _ code: String) async throws {
         let harness = try await Self.harness()
@@ -115,6 +122,24 @@ extension API {
             #expect(!reply.errorMessage.isEmpty)
             let admin = try await anonymous.loginAdmin()
             #expect(try await admin.get("/api/v1/inbox").json["items"].array.isEmpty)
+        }
+    }
+
+    @Test(arguments: [
+        ("555123", "sms:555123", "short_code"), ("Telenor", "sms:Telenor", "alphanumeric"), ("26112", "sms:26112", "short_code"),
+        ("012345678", "sms:012345678", "national"), ("%2B4798765432", "sms:+4798765432", "international"),
+    ])
+    func everySenderTheGatewayReportsIsTakenWithItsKind(_ from: String, _ address: String, _ kind: String) async throws {
+        let harness = try await Self.harness()
+        try await harness.run { anonymous in
+            let reply = try await anonymous.get("\(Self.inbound)?secret=\(Self.secret)&from=\(from)&to=2222&text=Your+code+is+1234")
+            #expect(reply.status == .ok, "\(reply.text)")
+            let admin = try await anonymous.loginAdmin()
+            let items = try await admin.get("/api/v1/inbox").json["items"].array
+            #expect(items.map { $0["message"]["from"].string } == [address])
+            #expect(items.first?["message"]["text"].string == "Your code is 1234")
+            #expect(items.first?["message"]["from_kind"].string == kind)
+            #expect(try Address(parsing: address).smsKind?.rawValue == kind)
         }
     }
 

@@ -102,7 +102,7 @@ import Testing
             }
             let nobody = try await api.get("/api/v1/queue/recipients/sms%3A%2B4799999999")
             #expect(try nobody.json["items"].array.isEmpty)
-            for bad in ["sms%3A12345", "pager%3A1", "%E0%A4%A"] {
+            for bad in ["sms%3A1234567", "pager%3A1", "%E0%A4%A"] {
                 let reply = try await api.get("/api/v1/queue/recipients/\(bad)")
                 #expect(reply.status == .unprocessableContent, "\(bad)")
                 #expect(reply.errorCode == "invalid_address", "\(bad)")
@@ -282,7 +282,7 @@ import Testing
         try await harness.run { anonymous in
             let api = try await anonymous.loginAdmin()
             let bad: [(String, HTTPResponse.Status, String)] = [
-                (#"{"to": "sms:12345"}"#, .unprocessableContent, "invalid_address"),
+                (#"{"to": "sms:1234567"}"#, .unprocessableContent, "invalid_address"),
                 (#"{"to": "sms:+4712345678", "count": 0}"#, .unprocessableContent, "invalid_count"),
                 (#"{"to": "sms:+4712345678", "count": 101}"#, .unprocessableContent, "invalid_count"),
                 (#"{"to": "sms:+4712345678", "severity": "loud"}"#, .unprocessableContent, "invalid_value"),

@@ -3,16 +3,20 @@
 Only a party outside the hub is ever replaced like this; the hub itself always runs for real.
 """
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class RecordingGateway:
-    def __init__(self, status=200, body="OK id={id}"):
+    def __init__(self, status=200, body="OK id={id}", delay=0.0):
+        """`delay`: seconds each request takes before it is answered (a slow gateway);
+        requests are recorded when they arrive."""
         self.requests = []
         self.lock = threading.Lock()
         self.status = status
         self.body = body
+        self.delay = delay
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -29,6 +33,8 @@ class RecordingGateway:
                     gateway.requests.append({"method": self.command, "path": url.path, "params": params,
                                              "headers": dict(self.headers), "body": raw})
                     n = len(gateway.requests)
+                if gateway.delay:
+                    time.sleep(gateway.delay)
                 reply = gateway.body.format(id=n).encode()
                 self.send_response(gateway.status)
                 self.send_header("Content-Type", "text/plain")

@@ -54,7 +54,7 @@ def test_bad_input_gets_clear_errors_and_changes_nothing(hub):
     s = hub.session()
     url = hub.url + "/api/v1/messages"
     cases = [
-        ({"to": ["sms:12345"], "text": "x"}, 422, "invalid_address"),
+        ({"to": ["sms:1234567"], "text": "x"}, 422, "invalid_address"),
         ({"to": ["group:nobody"], "text": "x"}, 422, "unknown_group"),
         ({"to": ["sms:+4712345678"], "text": "x", "colour": "red"}, 400, "unknown_field"),
     ]

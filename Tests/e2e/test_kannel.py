@@ -104,7 +104,7 @@ def test_an_sms_from_a_phone_reaches_the_inbox_and_nothing_is_echoed(env):
                              if i["message"]["text"] == "On my way, ETA 10 min"], what="the MO in the inbox")[0]
     assert item["message"]["from"] == "sms:+4798765432"
     assert item["message"]["connector"] == "kannel"
-    assert item["message"]["to"] is None  # 2222 is a short code, not an address
+    assert item["message"]["to"] == "sms:2222"  # the hub's short code, kept as given
 
     utf16 = urllib.parse.quote_from_bytes("Blåbær 👍".encode("utf-16-be"))
     kannel.run_fakesmsc(f"+4798765433 +4790000000 ucs2 {utf16}")
@@ -115,6 +115,31 @@ def test_an_sms_from_a_phone_reaches_the_inbox_and_nothing_is_echoed(env):
     # smsbox has dealt with both answers and withheld them, so anything it would echo is gone by now.
     wait_for(lambda: kannel.replies_withheld() >= withheld + 2, what="smsbox to finish with both answers")
     assert kannel.received() == [], "Kannel sent the hub's answer back to the phone"
+
+
+def test_sms_from_a_short_code_or_a_sender_name_reaches_the_inbox(env):
+    hub, kannel, api = env
+    for sender, text in [("555123", "Your code is 4711"), ("Telenor", "Fakturaen er klar"), ("26112", "Saldo 100")]:
+        kannel.run_fakesmsc(f"{sender} 2222 text {text}")  # one run each: fakesmsc picks among its messages at random
+        item = wait_for(lambda: [i for i in api.get(f"{hub.url}/api/v1/inbox?limit=200").json()["items"]
+                                 if i["message"]["text"] == text], what=f"the MO from {sender} in the inbox")[0]
+        assert item["message"]["from"] == f"sms:{sender}"
+        assert item["message"]["connector"] == "kannel"
+
+
+def test_a_reply_to_a_sender_name_fails_for_good_saying_why(env):
+    hub, kannel, api = env
+    kannel.run_fakesmsc(count=0)
+    r = api.post(f"{hub.url}/api/v1/messages", json={"to": ["sms:Telenor", "sms:+4712345680"], "text": "Takk"})
+    assert r.status_code == 202, r.text
+    name_id, phone_id = (d["id"] for d in r.json()["deliveries"])
+    failed = wait_for(lambda: (d := delivery(hub, api, name_id)["delivery"])["status"] == "failed" and d,
+                      what="the delivery to the sender name to fail")
+    assert "sms:Telenor is a sender name" in failed["last_error"] and "cannot receive SMS" in failed["last_error"]
+    # The phone in the same message gets it; only that one reached the SMSC.
+    wait_for(lambda: [m for m in kannel.received() if m[1] == "+4712345680"], what="the SMS to the phone")
+    wait_for(lambda: delivery(hub, api, phone_id)["delivery"]["status"] in ("sent", "delivered"), what="the phone's delivery to be sent")
+    assert [m for m in kannel.received() if m[1] == "Telenor"] == []
 
 
 def test_an_xforms_sms_becomes_a_form_submission(env):
@@ -172,3 +197,19 @@ def test_a_wrong_secret_is_refused_and_nothing_is_stored(env):
     # The right secret, as a header with a form POST, works.
     ok = requests.post(url, data=params, headers={"X-Switchboard-Secret": SECRET})
     assert ok.status_code == 200 and ok.text == "" and ok.headers["X-Switchboard-Message-Id"]
+
+
+def test_every_refused_callback_is_logged_at_warning_with_its_reason(env):
+    hub, kannel, api = env
+    url = f"{hub.url}/api/v1/connectors/kannel/inbound"
+    bad = requests.get(url, params={"secret": SECRET, "from": "Tele\x01nor", "text": "x"})
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid_from"
+    assert requests.get(url, params={"from": "+4798765436", "text": "x"}).status_code == 401
+
+    def refusals():
+        return [line for line in hub.logs().splitlines() if "gateway inbound message refused" in line]
+    lines = wait_for(lambda: len(refusals()) >= 2 and refusals(), what="the refusals in the log")
+    assert all(" warning " in line and "reason=" in line for line in lines), lines
+    assert any("code=invalid_from" in line and "control character" in line for line in lines), lines
+    assert any("status=401" in line and "secret is missing" in line for line in lines), lines
+    assert all(SECRET not in line for line in hub.logs().splitlines())

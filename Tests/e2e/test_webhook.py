@@ -83,6 +83,7 @@ def env(tmp_path_factory):
           retry_delay: 1s
           retry_factor: 1
           retry_limit: 3
+          retry_jitter: 0s
         """))
     data = tmp / "data"
     data.mkdir()

@@ -29,7 +29,8 @@ enum DispatchSettingsParser {
                 delay: defaults.retryDelay,
                 factor: defaults.retryFactor,
                 maxDelay: defaults.retryMaxDelay,
-                limit: defaults.retryLimit
+                limit: defaults.retryLimit,
+                jitter: defaults.retryJitter
             )
             if let v = retry.duration("delay") { p.delay = v }
             if let v = retry.double("factor") {
@@ -37,6 +38,7 @@ enum DispatchSettingsParser {
             }
             if let v = retry.duration("max_delay") { p.maxDelay = v }
             if let v = retry.int("limit", in: 1...1_000) { p.limit = v }
+            if let v = retry.duration("jitter") { p.jitter = v }
             if p.maxDelay < p.delay { retry.problem("max_delay", "must not be less than delay") }
             retry.rejectUnknownKeys()
             s.retry = p
@@ -89,6 +91,8 @@ enum DispatchSettingsParser {
         }
         if let v = r.duration("retry_max_delay") { s.retryMaxDelay = v }
         if let v = r.atLeast("retry_limit", 1) { s.retryLimit = v }
+        if let v = r.duration("shutdown_grace") { s.shutdownGrace = v }
+        if let v = r.duration("retry_jitter") { s.retryJitter = v }
         if s.retryMaxDelay < s.retryDelay {
             r.problem("retry_max_delay", "must not be less than retry_delay (\(seconds(s.retryMaxDelay)) < \(seconds(s.retryDelay)))")
         }

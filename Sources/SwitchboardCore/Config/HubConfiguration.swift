@@ -225,5 +225,9 @@ public struct DispatcherSettings: Sendable, Equatable {
     public var retryFactor: Double = 1.5
     public var retryMaxDelay: TimeInterval = 3600
     public var retryLimit: Int = 5
+    /// Up to this many seconds added at random to each retry delay.
+    public var retryJitter: TimeInterval = RetryPolicy.defaultJitter
+    /// On graceful shutdown, how long sends under way may take to finish, in seconds.
+    public var shutdownGrace: TimeInterval = 30
     public init() {}
 }

@@ -6,7 +6,8 @@ import Foundation
 /// `user:alice`). Parsing rejects bad input with the reason, so an API caller learns what
 /// to fix instead of getting a delivery that can never succeed.
 public enum Address: Hashable, Sendable, CustomStringConvertible, Codable {
-    /// An E.164 phone number, always stored with its leading `+`.
+    /// An SMS party: an E.164 phone number stored with its leading `+`, or as a gateway
+    /// reported it, a national number, short code or sender name (see `SMSNumberKind`).
     case sms(String)
     /// An email address (`mailto:`), stored as given but with a lower-cased domain.
     case email(String)
@@ -94,9 +95,7 @@ public enum Address: Hashable, Sendable, CustomStringConvertible, Codable {
     static func parseSMS(_ value: String, original: String) throws(AddressError) -> Address {
         // Accept common separators people type, but nothing else.
         let compact = value.filter { !" -().".contains($0) }
-        guard compact.hasPrefix("+") else {
-            throw AddressError(original, "phone number must be in international E.164 form starting with +")
-        }
+        guard compact.hasPrefix("+") else { return try parseSMSService(value, compact: compact, original: original) }
         let digits = compact.dropFirst()
         guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw AddressError(original, "phone number may contain only digits after +")
@@ -106,6 +105,32 @@ public enum Address: Hashable, Sendable, CustomStringConvertible, Codable {
             throw AddressError(original, "phone number must have 7 to 15 digits, has \(digits.count)")
         }
         return .sms("+" + digits)
+    }
+
+    /// A national number with its trunk prefix (`sms:012345678`), a short code (`sms:2222`,
+    /// 3 to 6 digits) or an alphanumeric sender name (`sms:Telenor`, 1 to 11 letters, digits,
+    /// spaces or `.-_&'`, starting with a letter), as they arrive from gateways. Any other
+    /// number must be international.
+    static func parseSMSService(_ value: String, compact: String, original: String) throws(AddressError) -> Address {
+        if compact.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            if compact.hasPrefix("0") && !compact.hasPrefix("00") && (7...15).contains(compact.count) {
+                return .sms(compact)  // national, as an SMSC without unified-prefix reports it
+            }
+            guard (3...SMSNumberKind.maxShortCodeDigits).contains(compact.count) else {
+                throw AddressError(original, "phone number must be in international E.164 form starting with + (or a short code of 3 to 6 digits)")
+            }
+            return .sms(compact)
+        }
+        let name = value.trimmingBlanks
+        guard let first = name.unicodeScalars.first, first.properties.isAlphabetic, (1...11).contains(name.count),
+            name.unicodeScalars.allSatisfy({ $0.properties.isAlphabetic || $0.properties.numericType != nil || " .-_&'".unicodeScalars.contains($0) })
+        else {
+            throw AddressError(
+                original,
+                "phone number must be in international E.164 form starting with + (or a short code, or a sender name of 1 to 11 letters and digits)"
+            )
+        }
+        return .sms(name)
     }
 
     static func parseEmail(_ value: String, original: String) throws(AddressError) -> Address {

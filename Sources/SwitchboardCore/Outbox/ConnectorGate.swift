@@ -4,6 +4,11 @@ import Synchronization
 /// Guards one connector for the dispatcher: at most `maxInFlight` sends at once, at most
 /// `throughput` sends a second, and out of rotation for a cool-down after `failureThreshold`
 /// transient failures in a row (then one probe is let through; a success closes the circuit).
+///
+/// The gate is the only owner of `max_in_flight` and `throughput`, whatever the engine:
+/// engines do not limit themselves again (two limiters in series would make the smaller
+/// one, with its own default, the real limit); an HTTP engine only sizes its connection
+/// pool from `maxInFlight`.
 public final class ConnectorGate: Sendable {
     public struct Configuration: Sendable, Equatable {
         public var maxInFlight: Int
@@ -11,7 +16,9 @@ public final class ConnectorGate: Sendable {
         public var throughput: Double?
         public var failureThreshold: Int
         public var cooldown: TimeInterval
-        public init(maxInFlight: Int = 64, throughput: Double? = nil, failureThreshold: Int = 5, cooldown: TimeInterval = 30) {
+        /// The default of `max_in_flight` for every connector.
+        public static let defaultMaxInFlight = 8
+        public init(maxInFlight: Int = defaultMaxInFlight, throughput: Double? = nil, failureThreshold: Int = 5, cooldown: TimeInterval = 30) {
             self.maxInFlight = maxInFlight
             self.throughput = throughput
             self.failureThreshold = failureThreshold

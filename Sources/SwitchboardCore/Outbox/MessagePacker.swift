@@ -15,7 +15,8 @@ public struct MessagePacker: Sendable {
         }
     }
 
-    /// The packed text, the ids it carries, and the ids left out for good.
+    /// The text to send, the ids it carries, and the ids left out for good once it is sent
+    /// (the text may be only a note about them). Ids in neither list wait for the next round.
     public struct Packed: Sendable, Equatable {
         public var text: String
         public var sent: [String]

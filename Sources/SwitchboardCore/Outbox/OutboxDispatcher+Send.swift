@@ -18,7 +18,7 @@ extension OutboxDispatcher {
     /// one of the `workers` permits (see `sendRound`).
     func dispatch(_ batch: [DeliveryJob], freshUntil: Date = .distantFuture) async {
         var why = "the dispatcher stopped before sending"
-        if (try? await unrecordedPermits.acquire()) != nil {
+        if !isStopping, (try? await unrecordedPermits.acquire()) != nil {
             defer { unrecordedPermits.release() }
             if Date() < freshUntil {
                 await dispatchHoldingPermit(batch)
@@ -31,53 +31,48 @@ extension OutboxDispatcher {
     }
 
     private func dispatchHoldingPermit(_ batch: [DeliveryJob]) async {
-        guard batch.count > 1, let packer = packers[batch[0].delivery.channel] else {
+        guard let packer = packers[batch[0].delivery.channel], batch[0].delivery.pinnedConnector == nil else {
             for job in batch { await dispatchAlone(job) }
             return
         }
         let items = batch.map { MessagePacker.Item(id: $0.delivery.id, text: $0.message.text, severity: $0.message.severity) }
-        var packed = packer.pack(items)
-        var leftOver: [DeliveryJob] = []
-        if packed.sent.isEmpty {
-            // Nothing fitted beside another: the most severe goes alone, the rest wait for the next round.
-            let first = batch.max { $0.message.severity < $1.message.severity }!
-            packed = packer.pack([items.first { $0.id == first.delivery.id }!])
-            leftOver = batch.filter { $0.delivery.id != first.delivery.id }
-            packed.ignored = []
-        }
+        let packed = packer.pack(items)
         let byID = Dictionary(uniqueKeysWithValues: batch.map { ($0.delivery.id, $0) })
         let carried = packed.sent.compactMap { byID[$0] }
-        guard let lead = carried.first else { return }
-        var message = lead.message
-        message.text = packed.text
-        message.severity = carried.map(\.message.severity).max() ?? message.severity
-        let round = await sendRound(
-            Outbound(delivery: lead.delivery, message: message),
-            route: route(for: lead.delivery),
-            round: lead.delivery.attempts + 1
-        )
-        for job in carried {
-            let attempts = round.attempts.map { a in
-                var a = a
-                a.deliveryID = job.delivery.id
-                a.number = job.delivery.attempts + 1
-                return a
-            }
-            await conclude(job.delivery, round, attempts: attempts)
-        }
         let ignored = packed.ignored.compactMap { byID[$0] }
-        for job in ignored {
+        let placed = Set(packed.sent + packed.ignored)
+        let waiting = batch.filter { !placed.contains($0.delivery.id) }
+        // The SMS goes out even when it carries only the note about the ignored (NAV smsd's
+        // ` +3 see web.`); it is addressed as the first delivery it concerns.
+        if let lead = carried.first ?? ignored.first {
+            var message = lead.message
+            message.text = packed.text
+            message.severity = (carried + ignored).map(\.message.severity).max() ?? message.severity
+            let round = await sendRound(
+                Outbound(delivery: lead.delivery, message: message),
+                route: route(for: lead.delivery),
+                round: lead.delivery.attempts + 1
+            )
+            for job in round.sent == nil ? carried + ignored : carried {
+                // Sent: the carried ones are sent. Not sent: all of them are where the SMS is
+                // (retry later, held or failed), as smsd leaves them all unsent.
+                let attempts = round.attempts.map { a in
+                    var a = a
+                    a.deliveryID = job.delivery.id
+                    a.number = job.delivery.attempts + 1
+                    return a
+                }
+                await conclude(job.delivery, round, attempts: attempts)
+            }
             if round.sent != nil {
-                await finish(
-                    job.delivery,
-                    .ignored(reason: "packed: did not fit in the SMS sent with \(carried.count) others; see the web inbox"),
-                    []
-                )
-            } else {
-                await finish(job.delivery, .retry(at: Date(), connector: nil, error: "waiting: the SMS it was packed with was not sent"), [])
+                let why =
+                    carried.isEmpty
+                    ? "packed: too long for one SMS; only the note went out; see the web inbox"
+                    : "packed: did not fit in the SMS sent with \(carried.count) others; see the web inbox"
+                for job in ignored { await finish(job.delivery, .ignored(reason: why), []) }
             }
         }
-        for job in leftOver {
+        for job in waiting {
             await finish(job.delivery, .retry(at: Date(), connector: nil, error: "waiting: packing sent a more severe message first"), [])
         }
     }
@@ -102,6 +97,11 @@ extension OutboxDispatcher {
         }
         defer { workerPermits.release() }
         var round = Round()
+        // Stopping: a send that has not started goes back to the queue untried.
+        guard !isStopping else {
+            round.stopped = true
+            return round
+        }
         for name in route {
             guard let connector = connectors[name], let gate = gates[name] else {
                 round.reasons.append("\(name): connector not configured")
@@ -168,7 +168,7 @@ extension OutboxDispatcher {
         let settings = channels[delivery.channel]
         let policy = settings?.retry ?? configuration.retry
         let tries = delivery.attempts + 1
-        if round.anyTransient, let delay = policy.backoff(afterAttempts: tries) {
+        if round.anyTransient, let delay = policy.backoff(afterAttempts: tries, random: configuration.random) {
             await finish(delivery, .retry(at: Date().addingTimeInterval(delay), connector: attempts.last?.connector, error: error), attempts)
         } else if round.anyTransient, settings?.atLimit == .hold {
             await finish(delivery, .held(error: "retry limit reached; held for an operator: \(error)"), attempts)
@@ -179,7 +179,8 @@ extension OutboxDispatcher {
         }
     }
 
-    /// Records the outcome in the next shared transaction (errors are logged by the recorder).
+    /// Records the outcome in the next shared transaction (errors are logged by the recorder),
+    /// also when the dispatcher's task is cancelled (see `OutcomeRecorder.record`).
     @discardableResult
     func finish(_ delivery: Delivery, _ outcome: DeliveryOutcome, _ attempts: [DeliveryAttempt]) async -> OutcomeRecorder.Outcome {
         await recorder.record(DeliveryFinish(deliveryID: delivery.id, outcome: outcome, attempts: attempts))

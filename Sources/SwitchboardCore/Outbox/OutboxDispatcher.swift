@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Metrics
 import ServiceLifecycle
+import Synchronization
 
 /// Sends what the outbox holds: claims due deliveries under a lease, sends each over its
 /// channel's route of connectors in order, and records every attempt.
@@ -10,24 +11,50 @@ import ServiceLifecycle
 /// A delivery claimed by a worker that dies is claimed again once its lease runs out.
 /// Before claiming it ignores what has waited past its channel's autocancel age, and where
 /// a channel packs, several deliveries due for one address leave as one message.
+///
+/// Graceful shutdown drains, as swift-jobs' `JobQueueProcessor` does: it stops claiming,
+/// lets the sends under way finish (for at most `shutdownGrace`, then cancels them), puts
+/// claimed deliveries that have not started back in the queue, and records every outcome on
+/// a path the shutdown's cancellation cannot interrupt (see `OutcomeRecorder`), so nothing
+/// handed to a gateway is left `sending` to go out again after a restart.
 public final class OutboxDispatcher: Service, Sendable {
     public struct Configuration: Sendable {
         public var workers: Int
         public var pollInterval: Duration
         public var lease: TimeInterval
         public var retry: RetryPolicy
-        public init(workers: Int = 16, pollInterval: Duration = .seconds(1), lease: TimeInterval = 60, retry: RetryPolicy = .init()) {
+        /// On graceful shutdown, how long sends under way may take to finish before they are cancelled.
+        public var shutdownGrace: Duration
+        /// Where retry jitter comes from; tests give a seeded or fixed source.
+        public var random: RandomSource
+        public init(
+            workers: Int = 16,
+            pollInterval: Duration = .seconds(1),
+            lease: TimeInterval = 60,
+            retry: RetryPolicy = .init(),
+            shutdownGrace: Duration = .seconds(30),
+            random: RandomSource = .system
+        ) {
             self.workers = workers
             self.pollInterval = pollInterval
             self.lease = lease
             self.retry = retry
+            self.shutdownGrace = shutdownGrace
+            self.random = random
         }
         public init(_ s: DispatcherSettings) {
             self.init(
                 workers: s.workers,
                 pollInterval: .milliseconds(Int(s.pollInterval * 1000)),
                 lease: s.lease,
-                retry: RetryPolicy(delay: s.retryDelay, factor: s.retryFactor, maxDelay: s.retryMaxDelay, limit: s.retryLimit)
+                retry: RetryPolicy(
+                    delay: s.retryDelay,
+                    factor: s.retryFactor,
+                    maxDelay: s.retryMaxDelay,
+                    limit: s.retryLimit,
+                    jitter: s.retryJitter
+                ),
+                shutdownGrace: .milliseconds(Int((s.shutdownGrace * 1000).rounded()))
             )
         }
     }
@@ -51,6 +78,10 @@ public final class OutboxDispatcher: Service, Sendable {
     /// can send twice. Outcomes of that many sends can share one commit.
     let unrecordedPermits: AsyncSemaphore
     let fallback: ChannelFallback
+    /// Set once by `stop()`: claim nothing more, start no send.
+    private let stopping = Mutex(false)
+    /// Finished by `stop()`; the shutdown grace period starts then.
+    private let stopped: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation) = AsyncStream.makeStream()
 
     public init(
         configuration: Configuration,
@@ -97,25 +128,66 @@ public final class OutboxDispatcher: Service, Sendable {
     /// sends and outcomes are still in progress, so its claim and their outcomes share a commit.
     static let roundsInFlight = 4
 
+    /// Sends until graceful shutdown (or `stop()`), then drains; see the type's notes. Run
+    /// it once per dispatcher.
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            let rounds = AsyncSemaphore(permits: Self.roundsInFlight)
-            await withDiscardingTaskGroup { group in
-                while !Task.isCancelled {
-                    do { try await rounds.acquire() } catch { break }
-                    let now = Date()
-                    let jobs = await self.claim(now: now)
-                    guard !jobs.isEmpty else {
-                        rounds.release()
-                        await self.doorbell.wait(timeout: self.configuration.pollInterval)
-                        continue
-                    }
-                    group.addTask {
-                        await self.dispatch(claimed: jobs, at: now)
-                        rounds.release()
-                        // Retries due at once, and whatever waited for a free round.
-                        self.wake()
-                    }
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.claimUntilStopped() }
+                group.addTask {
+                    // The grace period, from the stop on; cancelled when the sends finish first.
+                    for await _ in self.stopped.stream {}
+                    do { try await Task.sleep(for: self.configuration.shutdownGrace) } catch { return }
+                    self.logger.warning(
+                        "shutdown grace period over; cancelling the sends still under way",
+                        metadata: ["grace": "\(self.configuration.shutdownGrace)"]
+                    )
+                }
+                // Whichever ends first: the sends (then the timer is not needed), or the grace
+                // period (then the sends are cancelled; their outcomes are still recorded).
+                await group.next()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.stop()
+        }
+    }
+
+    /// Stops claiming and starting sends; `run()` returns once the sends under way have
+    /// finished (or the grace period is over) and every outcome is recorded. Graceful
+    /// shutdown calls it; safe to call more than once.
+    public func stop() {
+        stopping.withLock { $0 = true }
+        stopped.continuation.finish()
+        doorbell.ring()
+    }
+
+    /// Whether `stop()` was called.
+    public var isStopping: Bool { stopping.withLock { $0 } }
+
+    /// Claims and dispatches rounds until stopped or cancelled, then waits for the rounds
+    /// under way.
+    func claimUntilStopped() async {
+        let rounds = AsyncSemaphore(permits: Self.roundsInFlight)
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled && !isStopping {
+                do { try await rounds.acquire() } catch { break }
+                if isStopping {
+                    rounds.release()
+                    break
+                }
+                let now = Date()
+                let jobs = await self.claim(now: now)
+                guard !jobs.isEmpty else {
+                    rounds.release()
+                    await self.doorbell.wait(timeout: self.configuration.pollInterval)
+                    continue
+                }
+                group.addTask {
+                    await self.dispatch(claimed: jobs, at: now)
+                    rounds.release()
+                    // Retries due at once, and whatever waited for a free round.
+                    self.wake()
                 }
             }
         }
@@ -183,26 +255,5 @@ public final class OutboxDispatcher: Service, Sendable {
     func route(for delivery: Delivery) -> [String] {
         if let pinned = delivery.pinnedConnector { return [pinned] }
         return channels[delivery.channel]?.route ?? []
-    }
-}
-
-/// When and how often to try again (smsd's `retry` settings): delay × factor^(n-1), capped,
-/// up to `limit` attempts in all.
-public struct RetryPolicy: Sendable, Equatable {
-    public var delay: TimeInterval
-    public var factor: Double
-    public var maxDelay: TimeInterval
-    public var limit: Int
-    public init(delay: TimeInterval = 30, factor: Double = 1.5, maxDelay: TimeInterval = 3600, limit: Int = 5) {
-        self.delay = delay
-        self.factor = factor
-        self.maxDelay = maxDelay
-        self.limit = limit
-    }
-
-    /// The wait before the next try after `attempts` tries, or `nil` when the limit is reached.
-    public func backoff(afterAttempts attempts: Int) -> TimeInterval? {
-        guard attempts < limit else { return nil }
-        return min(maxDelay, delay * pow(factor, Double(max(0, attempts - 1))))
     }
 }

@@ -29,8 +29,16 @@ final class OutcomeRecorder: Sendable {
     }
 
     /// Records `item` together with whatever else is waiting; returns once it is committed.
+    ///
+    /// The write runs in a task of its own, which the caller's cancellation does not reach
+    /// (as swift-jobs records a cancelled job's outcome): the store's async writes stop on
+    /// cancellation, and a send a gateway already took must never stay `sending` because
+    /// the hub was shutting down. The caller still waits for the commit.
     @discardableResult
-    func record(_ item: DeliveryFinish) async -> Outcome { await batcher.submit(item) }
+    func record(_ item: DeliveryFinish) async -> Outcome {
+        let batcher = self.batcher
+        return await Task { await batcher.submit(item) }.value
+    }
 
     private static func write(
         _ batch: [DeliveryFinish],

@@ -12,7 +12,6 @@ extension WebhookConnector {
     /// | `url`            | where deliveries are POSTed (`http://` or `https://`); without it the connector only receives |
     /// | `secret_env`     | required: environment variable holding the shared secret (at least 16 characters) |
     /// | `timeout`        | the whole outbound request, connecting included. Default 10s |
-    /// | `max_in_flight`  | outbound requests at once; further sends wait. Default 8 |
     /// | `tolerance`      | inbound: how far the signed timestamp may be from the hub's clock, either way. Default 300s |
     /// | `max_body_bytes` | inbound: largest body accepted (413 above). Default 65536 |
     public struct Configuration: Sendable, CustomStringConvertible {
@@ -20,7 +19,8 @@ extension WebhookConnector {
         /// Never printed; only its HMAC leaves the hub.
         public var secret: String
         public var timeout: Duration = .seconds(10)
-        public var maxInFlight: Int = 8
+        /// Connections kept to `url`: the connector's `max_in_flight` (enforced by the dispatcher's gate).
+        public var maxInFlight: Int = ConnectorGate.Configuration.defaultMaxInFlight
         public var tolerance: TimeInterval = 300
         public var maxBodyBytes: Int = 65536
 
@@ -41,7 +41,6 @@ extension WebhookConnector {
             if !reader.has("secret_env") { reader.problem("secret_env", "missing; name the environment variable holding the shared secret") }
             let secret = environment.secret(reader, "secret_env")
             let timeout = reader.duration("timeout")
-            let maxInFlight = reader.int("max_in_flight", in: 1...10_000)
             let tolerance = reader.duration("tolerance")
             let maxBody = reader.int("max_body_bytes", in: 1024...(16 << 20))
 
@@ -67,7 +66,6 @@ extension WebhookConnector {
 
             var c = Configuration(url: url, secret: secret)
             if let timeout { c.timeout = .nanoseconds(Int64((timeout * 1e9).rounded())) }
-            if let maxInFlight { c.maxInFlight = maxInFlight }
             if let tolerance { c.tolerance = tolerance }
             if let maxBody { c.maxBodyBytes = maxBody }
             return c

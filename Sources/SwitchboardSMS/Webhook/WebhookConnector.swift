@@ -29,7 +29,6 @@ public final class WebhookConnector: WebhookReceiver {
     public let configuration: Configuration
 
     private let signer: WebhookSignature
-    private let inFlight: AsyncSemaphore
     private let client: HTTPClientLifecycle
     private let endpoint: String
 
@@ -41,7 +40,6 @@ public final class WebhookConnector: WebhookReceiver {
         self.channels = channels
         self.configuration = configuration
         signer = WebhookSignature(secret: configuration.secret)
-        inFlight = AsyncSemaphore(permits: max(1, configuration.maxInFlight))
         var pool = HTTPClient.Configuration.ConnectionPool(
             idleTimeout: .seconds(60),
             concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, configuration.maxInFlight)
@@ -60,7 +58,8 @@ public final class WebhookConnector: WebhookReceiver {
 
     /// The `webhook` engine; keys are documented on `Configuration`.
     public static let engine = ConnectorEngine(name: "webhook") { settings, reader, environment in
-        guard let configuration = Configuration.read(reader, environment: environment) else { return nil }
+        guard var configuration = Configuration.read(reader, environment: environment) else { return nil }
+        configuration.maxInFlight = settings.dispatch.gate.maxInFlight
         return WebhookConnector(name: settings.name, channels: settings.channels, configuration: configuration)
     }
 
@@ -78,10 +77,6 @@ public final class WebhookConnector: WebhookReceiver {
         do { body = try WebhookPayload(outbound).encoded() } catch {
             throw ConnectorError.permanent("cannot encode the delivery as JSON: \(error)")
         }
-        do { try await inFlight.acquire() } catch {
-            throw ConnectorError.transient("\(endpoint): cancelled while waiting for a free request slot")
-        }
-        defer { inFlight.release() }
         let request = makeRequest(url: url, body: body, outbound: outbound, timestamp: Int(Date().timeIntervalSince1970))
         guard let http = client.lease() else { throw ConnectorError.transient("connector \(name) is shut down") }
         defer { client.giveBack() }

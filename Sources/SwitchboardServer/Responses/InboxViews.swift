@@ -5,6 +5,9 @@ import SwitchboardCore
 struct InboxMessageView: Encodable {
     var id: String
     @ExplicitNull var from: String?
+    /// For an SMS sender: `international`, `national`, `short_code` or `alphanumeric` (which
+    /// cannot be answered by SMS).
+    @ExplicitNull var fromKind: String?
     @ExplicitNull var to: String?
     @ExplicitNull var connector: String?
     @ExplicitNull var subject: String?
@@ -17,6 +20,7 @@ struct InboxMessageView: Encodable {
     init(_ m: Message) {
         id = m.id
         from = m.origin?.from.description ?? m.sender
+        fromKind = m.origin?.from.smsKind?.rawValue
         to = m.origin?.to?.description
         connector = m.origin?.connector
         subject = m.subject

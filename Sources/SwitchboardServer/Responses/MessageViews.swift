@@ -79,10 +79,13 @@ struct DeliveryView: Encodable {
 struct OriginView: Encodable {
     var connector: String
     var from: String
+    /// For an SMS sender: `international`, `national`, `short_code` or `alphanumeric`.
+    @ExplicitNull var fromKind: String?
     @ExplicitNull var to: String?
     init(_ o: Origin) {
         connector = o.connector
         from = o.from.description
+        fromKind = o.from.smsKind?.rawValue
         to = o.to?.description
     }
 }

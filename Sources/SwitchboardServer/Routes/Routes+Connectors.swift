@@ -42,7 +42,7 @@ extension APIEnvironment {
         do {
             inbound = try connector.inboundMessage(from: parameters, receivedAt: Date())
         } catch {
-            throw APIError.badRequest(error.code, error.message)
+            throw Self.refused(APIError.badRequest(error.code, error.message), "inbound message", connector.name, context)
         }
         let result = try await hub.receive(inbound)
         context.logger.info(
@@ -62,7 +62,7 @@ extension APIEnvironment {
         do {
             report = try connector.deliveryReport(from: parameters)
         } catch {
-            throw APIError.badRequest(error.code, error.message)
+            throw Self.refused(APIError.badRequest(error.code, error.message), "delivery report", connector.name, context)
         }
         let delivery = try await hub.deliveryReport(
             connector: connector.name,
@@ -79,6 +79,7 @@ extension APIEnvironment {
     /// that sent too many wrong ones is 429 with `Retry-After` (see `AuthThrottle`).
     func authenticatedCallback(_ request: Request, _ context: Context) async throws -> (any CallbackConnector, CallbackParameters) {
         let name = try context.parameters.require("name")
+        let what = request.uri.path.hasSuffix("/dlr") ? "delivery report" : "inbound message"
         var parameters = CallbackParameters()
         do {
             if let query = request.uri.query { try parameters.add(urlEncoded: Array(query.utf8)) }
@@ -92,23 +93,40 @@ extension APIEnvironment {
                 }
             }
         } catch let error as SwitchboardError {
-            throw APIError.badRequest(error.code, error.message)
+            throw Self.refused(APIError.badRequest(error.code, error.message), what, name, context)
+        } catch let error as APIError {
+            throw Self.refused(error, what, name, context)
         }
         guard let given = request.headers[.switchboardSecret] ?? parameters.string("secret"), !given.isEmpty else {
-            throw Self.callbackUnauthorized("the connector's secret is missing: send it as the 'secret' parameter or the X-Switchboard-Secret header")
+            throw Self.refused(
+                Self.callbackUnauthorized("the connector's secret is missing: send it as the 'secret' parameter or the X-Switchboard-Secret header"),
+                what,
+                name,
+                context
+            )
         }
         guard let connector = hub.connectors[name] as? any CallbackConnector, let secret = connector.callbackSecret else {
-            throw APIError.notFound("unknown_connector", "no connector named '\(name)' takes gateway callbacks")
+            throw Self.refused(APIError.notFound("unknown_connector", "no connector named '\(name)' takes gateway callbacks"), what, name, context)
         }
         // An address that keeps sending wrong secrets is refused (429) before its next one is compared.
         let attempt = try throttle.beginConnector(name, address: context.clientAddress, logger: context.logger)
         guard Self.sameSecret(given, secret) else {
             throttle.finish(attempt, succeeded: false, logger: context.logger)
-            context.logger.warning("gateway callback with a wrong secret", metadata: ["connector": "\(name)", "address": "\(context.clientAddress)"])
-            throw Self.callbackUnauthorized("the secret is not this connector's")
+            throw Self.refused(Self.callbackUnauthorized("the secret is not this connector's"), what, name, context)
         }
         throttle.finish(attempt, succeeded: true, logger: context.logger)
         return (connector, parameters)
+    }
+
+    /// Logs a refused gateway callback at warning level with its reason and returns the
+    /// error: a gateway does not retry a 4xx, so a refusal may be a message lost for good,
+    /// and an operator must be able to find out why. The secret is never logged.
+    static func refused(_ error: APIError, _ what: String, _ connector: String, _ context: Context) -> APIError {
+        context.logger.warning(
+            "gateway \(what) refused",
+            metadata: ["connector": "\(connector)", "status": "\(error.status.code)", "code": "\(error.code)", "reason": "\(error.message)"]
+        )
+        return error
     }
 
     static func callbackUnauthorized(_ message: String) -> APIError {
