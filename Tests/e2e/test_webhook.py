@@ -180,6 +180,16 @@ def test_signed_webhooks_land_in_the_inbox_once_and_bad_ones_change_nothing(env)
         assert reply.json()["message"], "an error without a message"
     assert inbox_texts(hub, api) == before
 
+    # Every refusal is logged at warning level with its code and reason, never the secret.
+    codes = {"replayed"} | {code for _, _, code in refusals}
+
+    def logged():
+        lines = [line for line in hub.logs().splitlines() if "webhook refused" in line]
+        return lines if all(any(f"code={c}" in line for line in lines) for c in codes) else None
+    lines = wait_for(logged, what="every webhook refusal in the log")
+    assert all(" warning " in line and "reason=" in line for line in lines), lines
+    assert SECRET not in hub.logs()
+
     # The sender's own event id: the same event signed anew (a retry) is still recognised.
     event = json.dumps({"from": "mailto:kari@example.org", "text": "Event 7", "id": "evt-7"}).encode()
     assert post(hub, event, sign(event, t=int(time.time()) - 2)).status_code == 202

@@ -33,8 +33,31 @@ extension APIEnvironment {
     /// signatures 429 (`AuthThrottle`), bad or stale signature 401, malformed
     /// JSON or unknown fields 400, a bad `from`/`text`/`id` 422, and a request already
     /// received within the tolerance window (same `id`, or same signature) 409 `replayed`.
+    /// Every refusal is logged at warning level with its reason (never the signature or body).
     func webhookInbound(_ request: Request, _ context: Context) async throws -> Response {
         let name = try context.parameters.require("name")
+        do {
+            return try await acceptWebhook(request, context, connector: name)
+        } catch let error as APIError {
+            Self.logRefusal(status: error.status.code, code: error.code, reason: error.message, name, context)
+            throw error
+        } catch let error as SwitchboardError {
+            Self.logRefusal(status: nil, code: error.code, reason: error.message, name, context)
+            throw error
+        }
+    }
+
+    static func logRefusal(status: Int?, code: String, reason: String, _ connector: String, _ context: Context) {
+        context.logger.warning(
+            "webhook refused",
+            metadata: [
+                "connector": "\(connector)", "status": "\(status.map(String.init) ?? "-")", "code": "\(code)", "reason": "\(reason)",
+                "address": "\(context.clientAddress)",
+            ]
+        )
+    }
+
+    func acceptWebhook(_ request: Request, _ context: Context, connector name: String) async throws -> Response {
         let header = request.headers[.switchboardSignature]
         guard let header, !header.isEmpty else {
             throw APIError(
@@ -58,10 +81,6 @@ extension APIEnvironment {
             proof = try connector.verifySignature(header, body: bytes, now: Date())
         } catch {
             throttle.finish(attempt, succeeded: false, logger: context.logger)
-            context.logger.warning(
-                "webhook refused",
-                metadata: ["connector": "\(name)", "reason": "\(error.code)", "address": "\(context.clientAddress)"]
-            )
             throw APIError(.unauthorized, error.code, error.message)
         }
         throttle.finish(attempt, succeeded: true, logger: context.logger)
