@@ -35,7 +35,7 @@ PUBLIC = {
     "TopicValue", "TopicRow", "TopicChange", "TopicError",
     # values in those signatures
     "Message", "Delivery", "DeliveryStatus", "Address", "AddressError", "ChannelName",
-    "Attachment", "Origin", "Identifier", "SwitchboardError",
+    "Attachment", "Origin", "Identifier", "SwitchboardError", "SMSNumberKind",
     # configuration an engine reads
     "ConfigReader", "ConfigNode", "ConfigMark", "ConfigProblem", "ConfigEnvironment", "ConnectorSettings",
 }
