@@ -6,12 +6,12 @@ import SwitchboardCore
 /// default (one `tester` bucket connector on sms, email and im), so `switchboard serve` works
 /// out of the box. Both entry points go through the same `parse`, so `check-config` reports
 /// exactly what `serve` would refuse to start with.
-public enum ConfigLoader {
+package enum ConfigLoader {
     /// The environment variable naming the configuration file when `--config` is not given.
-    public static let pathVariable = "SWITCHBOARD_CONFIG"
+    package static let pathVariable = "SWITCHBOARD_CONFIG"
 
     /// The validated configuration and its connectors; throws every problem found at once.
-    public static func load(
+    package static func load(
         path: String?,
         engines: [ConnectorEngine],
         environment: ConfigEnvironment
@@ -24,20 +24,20 @@ public enum ConfigLoader {
     }
 
     /// Every problem in the configuration `load` would use; empty when it is good.
-    public static func check(path: String?, engines: [ConnectorEngine], environment: ConfigEnvironment) -> [ConfigProblem] {
+    package static func check(path: String?, engines: [ConnectorEngine], environment: ConfigEnvironment) -> [ConfigProblem] {
         parse(path: path, engines: engines, environment: environment).problems
     }
 
     /// The file `load` reads: `path`, else `$SWITCHBOARD_CONFIG` if set and not empty, else nil
     /// (the embedded default).
-    public static func resolvedPath(_ path: String?, environment: ConfigEnvironment) -> String? {
+    package static func resolvedPath(_ path: String?, environment: ConfigEnvironment) -> String? {
         if let path { return path }
         if let fromEnvironment = environment.variables[pathVariable], !fromEnvironment.isEmpty { return fromEnvironment }
         return nil
     }
 
     /// Reads and validates the configuration `load` would use, keeping every problem.
-    public static func parse(path: String?, engines: [ConnectorEngine], environment: ConfigEnvironment) -> ParsedConfiguration {
+    package static func parse(path: String?, engines: [ConnectorEngine], environment: ConfigEnvironment) -> ParsedConfiguration {
         guard let file = resolvedPath(path, environment: environment) else {
             return HubConfiguration.parse(.mapping([]), engines: engines, environment: environment)
         }
@@ -45,7 +45,7 @@ public enum ConfigLoader {
     }
 
     /// Reads and validates YAML text, as `parse(path:…)` does a file's.
-    public static func parse(yaml: String, engines: [ConnectorEngine], environment: ConfigEnvironment) -> ParsedConfiguration {
+    package static func parse(yaml: String, engines: [ConnectorEngine], environment: ConfigEnvironment) -> ParsedConfiguration {
         combine(YAMLConfig.read(yaml: yaml), engines: engines, environment: environment)
     }
 

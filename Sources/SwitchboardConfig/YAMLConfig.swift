@@ -9,18 +9,18 @@ import Yams
 /// `YAMLNodeConverter.aliasBudget` nodes brought in through them (a YAML bomb is refused). Syntax errors,
 /// duplicate keys and unreadable files become `ConfigProblem`s naming the line or the path,
 /// so `check-config` can show them next to the problems Core finds.
-public enum YAMLConfig {
+package enum YAMLConfig {
     /// The problem path used for a syntax error when the text came from no file.
-    public static let inlineSource = "(yaml)"
+    package static let inlineSource = "(yaml)"
 
     /// The tree for `text`; throws every problem found if the YAML cannot be used as is.
     /// An empty document is an empty mapping.
-    public static func node(fromYAML text: String) throws(ConfigurationError) -> ConfigNode {
+    package static func node(fromYAML text: String) throws(ConfigurationError) -> ConfigNode {
         try unwrap(read(yaml: text))
     }
 
     /// The tree for the file at `path`; throws if it cannot be read or is not usable YAML.
-    public static func node(contentsOf path: String) throws(ConfigurationError) -> ConfigNode {
+    package static func node(contentsOf path: String) throws(ConfigurationError) -> ConfigNode {
         try unwrap(read(contentsOf: path))
     }
 
@@ -28,7 +28,7 @@ public enum YAMLConfig {
     /// still returned (with the first occurrence kept) so the caller can go on validating and
     /// report everything at once. `node` is nil only when the YAML cannot be parsed at all.
     /// `source` names the text in syntax-error problems (the file path when there is one).
-    public static func read(yaml text: String, source: String = inlineSource) -> (node: ConfigNode?, problems: [ConfigProblem]) {
+    package static func read(yaml text: String, source: String = inlineSource) -> (node: ConfigNode?, problems: [ConfigProblem]) {
         if let aliasKey = YAMLAliasKeys.problem(in: text) { return (nil, [aliasKey]) }
         var text = text
         var renamed: [String: (name: String, mark: ConfigMark)] = [:]
@@ -64,7 +64,7 @@ public enum YAMLConfig {
 
     /// Reads the file at `path` as `read(yaml:source:)` does; a file that cannot be read is one
     /// problem naming the path and the reason.
-    public static func read(contentsOf path: String) -> (node: ConfigNode?, problems: [ConfigProblem]) {
+    package static func read(contentsOf path: String) -> (node: ConfigNode?, problems: [ConfigProblem]) {
         func failure(_ reason: String) -> (node: ConfigNode?, problems: [ConfigProblem]) {
             (nil, [ConfigProblem(path: path, mark: nil, message: "cannot read the configuration file: \(reason)")])
         }

@@ -2,7 +2,7 @@ import Foundation
 
 extension Hub {
     /// The most messages one batch may carry.
-    public static let maxBatchMessages = 1000
+    package static let maxBatchMessages = 1000
 
     /// Accepts many messages at once, all or none: each is checked and resolved as `send`
     /// does, then every message and delivery is committed in one transaction (one flush for
@@ -12,7 +12,7 @@ extension Hub {
     ///
     /// With an idempotency key `K`, message `i` is kept under `K#i`: a retried batch returns
     /// the first answers and creates nothing; the key reused for a different batch is a conflict.
-    public func send(batch requests: [SendRequest], sender: String, idempotencyKey: String? = nil) async throws -> [Acceptance] {
+    package func send(batch requests: [SendRequest], sender: String, idempotencyKey: String? = nil) async throws -> [Acceptance] {
         guard !requests.isEmpty else {
             throw SwitchboardError.invalid("empty_batch", "'messages' must hold at least one message")
         }

@@ -6,8 +6,8 @@ import Metrics
 /// Matched by the hub's own delivery id, which the connector sent along (Kannel's `dlr-url`),
 /// never by the gateway's message id: some gateways (Kannel's sendsms) give none, and a
 /// report that names our id cannot be matched to the wrong delivery.
-public struct DeliveryReport: Sendable, Equatable {
-    public enum Status: String, Sendable, CaseIterable {
+package struct DeliveryReport: Sendable, Equatable {
+    package enum Status: String, Sendable, CaseIterable {
         /// Final: the handset has it.
         case delivered
         /// Final: the network gave up or refused it.
@@ -18,7 +18,7 @@ public struct DeliveryReport: Sendable, Equatable {
         case submitted
 
         /// The status a report moves a delivery to; `nil` for reports that only say how far it got.
-        public var deliveryStatus: DeliveryStatus? {
+        package var deliveryStatus: DeliveryStatus? {
             switch self {
             case .delivered: .delivered
             case .failed: .failed
@@ -27,12 +27,12 @@ public struct DeliveryReport: Sendable, Equatable {
         }
     }
 
-    public var deliveryID: String
-    public var status: Status
+    package var deliveryID: String
+    package var status: Status
     /// The gateway's own words (the SMSC's answer, an error code), kept with the status change.
-    public var detail: String?
+    package var detail: String?
 
-    public init(deliveryID: String, status: Status, detail: String? = nil) {
+    package init(deliveryID: String, status: Status, detail: String? = nil) {
         self.deliveryID = deliveryID
         self.status = status
         self.detail = detail
@@ -58,7 +58,7 @@ extension Hub {
     ///
     /// - Returns: the delivery as it is after the report.
     @discardableResult
-    public func deliveryReport(connector: String, deliveryID: String, status: DeliveryReport.Status, detail: String?) async throws -> Delivery {
+    package func deliveryReport(connector: String, deliveryID: String, status: DeliveryReport.Status, detail: String?) async throws -> Delivery {
         guard connectors[connector] != nil else {
             throw SwitchboardError.notFound("unknown_connector", "no connector named '\(connector)'")
         }

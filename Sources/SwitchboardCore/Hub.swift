@@ -5,12 +5,12 @@ import ServiceLifecycle
 
 /// The core of the star: the store, the connectors at the rim, the inbound router and the
 /// outbox dispatcher, wired once. The HTTP server, the CLI and the tests all talk to a `Hub`.
-public final class Hub: InboundSink, Sendable {
-    public let configuration: HubConfiguration
-    public let store: any HubStore
-    public let connectors: ConnectorRegistry
-    public let dispatcher: OutboxDispatcher
-    public let logger: Logger
+package final class Hub: InboundSink, Sendable {
+    package let configuration: HubConfiguration
+    package let store: any HubStore
+    package let connectors: ConnectorRegistry
+    package let dispatcher: OutboxDispatcher
+    package let logger: Logger
     /// Set once in `init`; a `let` of a struct holding closures over `self` is not possible.
     private let routerBox: RouterBox
     let resolver: RecipientResolver
@@ -18,9 +18,9 @@ public final class Hub: InboundSink, Sendable {
     let deliveriesQueued = Counter(label: "switchboard_deliveries_total", dimensions: [("status", "queued")])
 
     /// The engines the hub knows; connector targets add theirs in the executable.
-    public static let builtinEngines: [ConnectorEngine] = [BucketConnector.engine]
+    package static let builtinEngines: [ConnectorEngine] = [BucketConnector.engine]
 
-    public init(
+    package init(
         configuration: HubConfiguration,
         store: any HubStore,
         connectors: [any Connector],
@@ -61,7 +61,7 @@ public final class Hub: InboundSink, Sendable {
         }
     }
 
-    public var router: MessageRouter { routerBox.router! }
+    package var router: MessageRouter { routerBox.router! }
 
     /// Accepts a message for sending: checks it, resolves its recipients to deliveries,
     /// commits message and deliveries in one transaction, and wakes the dispatcher. Returns
@@ -71,7 +71,7 @@ public final class Hub: InboundSink, Sendable {
     ///   - sender: who is sending (a username), recorded on the message and scoping idempotency keys.
     ///   - idempotencyKey: makes a retried request return the first answer and create nothing.
     ///   - replyVia: pin every delivery on this connector (replies leave where the message came in).
-    public func send(_ request: SendRequest, sender: String, idempotencyKey: String? = nil, replyVia: String? = nil) async throws -> Acceptance {
+    package func send(_ request: SendRequest, sender: String, idempotencyKey: String? = nil, replyVia: String? = nil) async throws -> Acceptance {
         let submission = try await prepare(request, sender: sender, idempotencyKey: idempotencyKey, replyVia: replyVia)
         let acceptance = try await store.accept(submission)
         accepted([acceptance])
@@ -174,7 +174,7 @@ public final class Hub: InboundSink, Sendable {
 
     /// Hands an inbound message to the router; it is committed before this returns.
     @discardableResult
-    public func receive(_ inbound: InboundMessage) async throws -> InboundResult {
+    package func receive(_ inbound: InboundMessage) async throws -> InboundResult {
         guard connectors[inbound.connector] != nil else {
             throw SwitchboardError.invalid("unknown_connector", "no connector named '\(inbound.connector)'")
         }
@@ -190,27 +190,27 @@ public final class Hub: InboundSink, Sendable {
     }
 
     /// Whether a message to `address` would reach a contact or a user (see `MessageRouter.addressee`).
-    public func knowsRecipient(_ address: Address) async throws -> Bool {
+    package func knowsRecipient(_ address: Address) async throws -> Bool {
         try await router.addressee(address).known
     }
 
     /// Whose inbox `inbound` would land in now (`nil`: the common one), as the router decides it,
     /// so the message tester can refuse a user's injection into someone else's private inbox.
-    public func inboxOwner(for inbound: InboundMessage) async throws -> String? {
+    package func inboxOwner(for inbound: InboundMessage) async throws -> String? {
         try await router.inboxOwner(for: inbound)
     }
 
     /// A bucket connector by name, for the message tester.
-    public func bucket(named name: String) -> BucketConnector? { connectors[name] as? BucketConnector }
+    package func bucket(named name: String) -> BucketConnector? { connectors[name] as? BucketConnector }
 
     /// Warnings for adding `contact` to a group: groups reach members by SMS and email both.
-    public func membershipWarnings(for contact: Contact, group: String) -> [String] {
+    package func membershipWarnings(for contact: Contact, group: String) -> [String] {
         RecipientResolver.missingDetails(contact, context: "group \(group)")
     }
 
     /// The long-running parts: every connector's inbound loop, then the dispatcher. A service
     /// group stops them in reverse order, so the dispatcher stops sending before connectors close.
-    public var services: [any Service] {
+    package var services: [any Service] {
         connectors.all.map { ConnectorService(connector: $0, sink: self, logger: logger) } + [dispatcher]
     }
 }

@@ -9,16 +9,16 @@ import SwitchboardCore
 /// `=`, `+` or newline in a message can never add a parameter or cut the URL short. The
 /// template's own text is used as written. It is parsed once, at configuration time, and
 /// filled in a single pass, so a value that looks like `{to}` stays literal text.
-public struct GatewayTemplate: Sendable, Equatable, CustomStringConvertible {
+package struct GatewayTemplate: Sendable, Equatable, CustomStringConvertible {
     /// The values a template can name.
-    public enum Placeholder: String, Sendable, CaseIterable {
+    package enum Placeholder: String, Sendable, CaseIterable {
         case to
         case toDigits = "to_digits"
         case from, text, id
     }
 
     /// How values are escaped.
-    public enum Escaping: Sendable, Equatable {
+    package enum Escaping: Sendable, Equatable {
         /// RFC 3986 percent-encoding of UTF-8, leaving only unreserved `A-Z a-z 0-9 - . _ ~`;
         /// right in a URL and in an `application/x-www-form-urlencoded` body.
         case percent
@@ -33,12 +33,12 @@ public struct GatewayTemplate: Sendable, Equatable, CustomStringConvertible {
 
     let segments: [Segment]
     /// The template as written.
-    public let description: String
+    package let description: String
 
     /// Parses `{name}` placeholders. Braces not around a lower-case name (a JSON body's
     /// `{"to": …}`) are literal text; a lower-case name that is not a placeholder is an error,
     /// so a typo such as `{txet}` is reported instead of sent.
-    public init(_ template: String) throws(TemplateError) {
+    package init(_ template: String) throws(TemplateError) {
         description = template
         var segments: [Segment] = []
         var literal = ""
@@ -71,12 +71,12 @@ public struct GatewayTemplate: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The placeholders the template uses.
-    public var placeholders: Set<Placeholder> {
+    package var placeholders: Set<Placeholder> {
         Set(segments.compactMap { if case .value(let p) = $0 { p } else { nil } })
     }
 
     /// The template with every placeholder replaced by its escaped value (missing ones are empty).
-    public func render(_ values: [Placeholder: String], escaping: Escaping) -> String {
+    package func render(_ values: [Placeholder: String], escaping: Escaping) -> String {
         segments.map { segment in
             switch segment {
             case .literal(let s): s
@@ -85,7 +85,7 @@ public struct GatewayTemplate: Sendable, Equatable, CustomStringConvertible {
         }.joined()
     }
 
-    public static func escape(_ value: String, _ escaping: Escaping) -> String {
+    package static func escape(_ value: String, _ escaping: Escaping) -> String {
         switch escaping {
         case .percent: percentEncode(value)
         case .json: jsonEscape(value)
@@ -93,7 +93,7 @@ public struct GatewayTemplate: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// RFC 3986 percent-encoding: every UTF-8 byte outside the unreserved set becomes `%XX`.
-    public static func percentEncode(_ value: String) -> String {
+    package static func percentEncode(_ value: String) -> String {
         let hex = Array("0123456789ABCDEF".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(value.utf8.count)
@@ -111,7 +111,7 @@ public struct GatewayTemplate: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The inside of a JSON string literal (RFC 8259): quote, backslash and control characters escaped.
-    public static func jsonEscape(_ value: String) -> String {
+    package static func jsonEscape(_ value: String) -> String {
         var out = ""
         TextEncoding.escapeJSON(value, into: &out)
         return out
@@ -119,7 +119,7 @@ public struct GatewayTemplate: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Why a template cannot be used.
-public struct TemplateError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
+package struct TemplateError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var message: String
+    package var description: String { message }
 }

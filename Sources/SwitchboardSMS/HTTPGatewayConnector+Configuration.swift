@@ -5,48 +5,48 @@ extension HTTPGatewayConnector {
     /// Everything that describes one HTTP SMS gateway: how to build its request and how to
     /// read its answer. Templates and patterns are parsed before a connector exists, so a
     /// mistake shows in `check-config`, not at the first alarm.
-    public struct Configuration: Sendable, CustomStringConvertible {
-        public enum Method: String, Sendable, CaseIterable {
+    package struct Configuration: Sendable, CustomStringConvertible {
+        package enum Method: String, Sendable, CaseIterable {
             case get = "GET"
             case post = "POST"
         }
 
         /// The request URL; placeholders are filled in percent-encoded.
-        public var url: GatewayTemplate
-        public var method: Method = .get
+        package var url: GatewayTemplate
+        package var method: Method = .get
         /// The POST body; placeholders are escaped for `contentType` (JSON or percent-encoding).
-        public var body: GatewayTemplate?
-        public var contentType: String = "application/x-www-form-urlencoded"
+        package var body: GatewayTemplate?
+        package var contentType: String = "application/x-www-form-urlencoded"
         /// Sends HTTP Basic authentication when set.
-        public var username: String?
+        package var username: String?
         /// Never printed: `description` shows `***`, and error messages have it blanked out.
-        public var password: String?
+        package var password: String?
         /// When set, a 2xx answer whose body does not match is a refusal (permanent).
-        public var successPattern: GatewayPattern?
+        package var successPattern: GatewayPattern?
         /// Its first capture group is the gateway's message id, kept as the receipt.
-        public var receiptPattern: GatewayPattern?
+        package var receiptPattern: GatewayPattern?
         /// The whole request, from connecting to the last byte of the answer.
-        public var timeout: Duration = .seconds(10)
+        package var timeout: Duration = .seconds(10)
         /// Connections the HTTP client keeps to the gateway: the connector's `max_in_flight`,
         /// which the dispatcher's `ConnectorGate` enforces (the engine does not limit again).
-        public var maxInFlight: Int = ConnectorGate.Configuration.defaultMaxInFlight
+        package var maxInFlight: Int = ConnectorGate.Configuration.defaultMaxInFlight
         /// The sender id for `{from}`.
-        public var from: String?
+        package var from: String?
         /// HTTP statuses that mean "this gateway will never take this message".
-        public var permanentStatus: Set<Int> = [400, 401, 403, 404, 422]
+        package var permanentStatus: Set<Int> = [400, 401, 403, 404, 422]
         /// How `{to}` is written (`number_format`, `country_code`, `trunk_prefix`).
-        public var numberFormat = SMSNumberFormat()
+        package var numberFormat = SMSNumberFormat()
 
-        public init(url: GatewayTemplate) { self.url = url }
+        package init(url: GatewayTemplate) { self.url = url }
 
         /// JSON bodies get JSON escaping, everything else percent-encoding.
-        public var bodyEscaping: GatewayTemplate.Escaping {
+        package var bodyEscaping: GatewayTemplate.Escaping {
             let type = contentType.lowercased().split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
             return type == "application/json" || type.hasSuffix("+json") ? .json : .percent
         }
 
         /// Problems that make the configuration unusable, by configuration key.
-        public func problems() -> [(key: String, message: String)] {
+        package func problems() -> [(key: String, message: String)] {
             var out: [(String, String)] = []
             let sample = url.render(Self.sampleValues, escaping: .percent)
             if let u = URLComponents(string: sample), let scheme = u.scheme?.lowercased(), ["http", "https"].contains(scheme),
@@ -82,14 +82,14 @@ extension HTTPGatewayConnector {
             return "\(scheme)://\(host)\(u.port.map { ":\($0)" } ?? "")/…"
         }
 
-        public var description: String {
+        package var description: String {
             "\(method.rawValue) \(Self.redactedURL(url.description)) user=\(username ?? "-") password=\(password == nil ? "-" : "***")"
                 + " timeout=\(timeout)"
         }
 
         /// Reads the `http-gateway` keys from `reader`, recording every problem there;
         /// `nil` if there was any.
-        public static func read(_ reader: ConfigReader, environment: ConfigEnvironment) -> Configuration? {
+        package static func read(_ reader: ConfigReader, environment: ConfigEnvironment) -> Configuration? {
             let before = reader.problems.count
             let urlText = reader.string("url", required: true)
             let methodText = reader.string("method")

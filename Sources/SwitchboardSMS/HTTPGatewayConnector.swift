@@ -27,11 +27,11 @@ import SwitchboardCore
 /// The HTTP client is made at the first send and shut down when `run(sink:)` ends (or by
 /// `shutdown()`); a connector that is only checked or never sends never opens one. Once shut
 /// down, sends fail transiently and stay due in the outbox.
-public final class HTTPGatewayConnector: Connector {
-    public let name: String
-    public let engine = "http-gateway"
-    public let channels: [ChannelName]
-    public let configuration: Configuration
+package final class HTTPGatewayConnector: Connector {
+    package let name: String
+    package let engine = "http-gateway"
+    package let channels: [ChannelName]
+    package let configuration: Configuration
 
     private let client: HTTPClientLifecycle
     /// `scheme://host:port/…` for error messages: never the path, query or credentials.
@@ -40,7 +40,7 @@ public final class HTTPGatewayConnector: Connector {
     /// Answers larger than this are not read (gateway answers are a line or a small JSON).
     static let maxResponseBytes = 256 * 1024
 
-    public init(name: String, channels: [ChannelName] = [.sms], configuration: Configuration) {
+    package init(name: String, channels: [ChannelName] = [.sms], configuration: Configuration) {
         self.name = name
         self.channels = channels
         self.configuration = configuration
@@ -50,13 +50,13 @@ public final class HTTPGatewayConnector: Connector {
 
     /// The `http-gateway` engine; keys are documented on `Configuration` and in
     /// `switchboard.example.yaml`.
-    public static let engine = ConnectorEngine(name: "http-gateway") { settings, reader, environment in
+    package static let engine = ConnectorEngine(name: "http-gateway") { settings, reader, environment in
         guard var configuration = Configuration.read(reader, environment: environment) else { return nil }
         configuration.maxInFlight = settings.dispatch.gate.maxInFlight
         return HTTPGatewayConnector(name: settings.name, channels: settings.channels, configuration: configuration)
     }
 
-    public func send(_ outbound: Outbound) async throws -> Receipt {
+    package func send(_ outbound: Outbound) async throws -> Receipt {
         let request = try makeRequest(outbound)
         guard let http = client.lease() else { throw ConnectorError.transient("connector \(name) is shut down") }
         defer { client.giveBack() }
@@ -73,14 +73,14 @@ public final class HTTPGatewayConnector: Connector {
     }
 
     /// Waits for the hub to stop, then lets sends under way finish and closes the HTTP client.
-    public func run(sink: any InboundSink) async throws {
+    package func run(sink: any InboundSink) async throws {
         while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
         await shutdown()
     }
 
     /// Refuses new sends, waits for those under way (each ends within `timeout`), and closes
     /// the HTTP client. For hosts and tests that never call `run(sink:)`; safe to call twice.
-    public func shutdown() async { await client.shutdown() }
+    package func shutdown() async { await client.shutdown() }
 
     // MARK: - Request and answer
 

@@ -9,9 +9,9 @@ import SwitchboardCore
 /// A callback is refused (`invalid`, so 400 and nothing stored) only for what is malformed:
 /// a missing or unreadable sender or text, a binary message, an unknown charset. Whoever the
 /// sender is (a phone, a short code, a name) the message is taken; see `SMSNumberFormat`.
-public enum KannelCallback {
+package enum KannelCallback {
     /// The inbound message of an sms-service call, for connector `connector`.
-    public static func inboundMessage(
+    package static func inboundMessage(
         connector: String,
         parameters: CallbackParameters,
         numbers: SMSNumberFormat,
@@ -31,7 +31,7 @@ public enum KannelCallback {
     }
 
     /// The report of a `dlr-url` call.
-    public static func deliveryReport(from parameters: CallbackParameters) throws(SwitchboardError) -> DeliveryReport {
+    package static func deliveryReport(from parameters: CallbackParameters) throws(SwitchboardError) -> DeliveryReport {
         guard let id = parameters.string("delivery"), !id.isEmpty else {
             throw .invalid("missing_delivery", "parameter 'delivery' (the hub's delivery id from the dlr-url) is missing")
         }
@@ -54,7 +54,7 @@ public enum KannelCallback {
 
     /// `text` read as `charset` says (default UTF-8, or UTF-16BE for `coding=2`, as Kannel's
     /// `%C` and `%c` give them); bytes that are not valid in that charset are `invalid`.
-    public static func text(_ parameters: CallbackParameters) throws(SwitchboardError) -> String {
+    package static func text(_ parameters: CallbackParameters) throws(SwitchboardError) -> String {
         guard let bytes = parameters.values["text"] else { throw .invalid("missing_text", "parameter 'text' is missing") }
         guard bytes.count <= SendRequest.Limits.textBytes * 2 else {
             throw .invalid("text_too_long", "'text' is \(bytes.count) bytes; at most \(SendRequest.Limits.textBytes * 2)")

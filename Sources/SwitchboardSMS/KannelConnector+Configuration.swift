@@ -22,25 +22,25 @@ extension KannelConnector {
     /// | `number_format`      | how `to` is written: `e164` (default), `international`, `00` or `national`; see `SMSNumberFormat` |
     /// | `country_code`       | the country of national numbers, e.g. `47`; needed by `national` |
     /// | `trunk_prefix`       | what national numbers start with. Default `0` |
-    public struct Configuration: Sendable, CustomStringConvertible {
-        public var url: String
-        public var username: String
+    package struct Configuration: Sendable, CustomStringConvertible {
+        package var url: String
+        package var username: String
         /// Never printed; blanked out of every error.
-        public var password: String
-        public var from: String?
+        package var password: String
+        package var from: String?
         /// Without a trailing `/`.
-        public var dlrURL: String?
-        public var dlrMask: Int = 31
+        package var dlrURL: String?
+        package var dlrMask: Int = 31
         /// Never printed; blanked out of every error.
-        public var inboundSecret: String?
-        public var timeout: Duration = .seconds(10)
+        package var inboundSecret: String?
+        package var timeout: Duration = .seconds(10)
         /// Connections kept to the smsbox: the connector's `max_in_flight` (enforced by the dispatcher's gate).
-        public var maxInFlight: Int = ConnectorGate.Configuration.defaultMaxInFlight
-        public var permanentStatus: Set<Int> = [400, 401, 403, 404, 422]
+        package var maxInFlight: Int = ConnectorGate.Configuration.defaultMaxInFlight
+        package var permanentStatus: Set<Int> = [400, 401, 403, 404, 422]
         /// How numbers are written to Kannel and read from it.
-        public var numberFormat = SMSNumberFormat()
+        package var numberFormat = SMSNumberFormat()
 
-        public init(url: String, username: String, password: String) {
+        package init(url: String, username: String, password: String) {
             self.url = url
             self.username = username
             self.password = password
@@ -86,7 +86,7 @@ extension KannelConnector {
             }
         }
 
-        public var description: String {
+        package var description: String {
             "kannel \(HTTPGatewayConnector.Configuration.redactedURL(url)) user=\(username) password=***"
                 + " from=\(from ?? "-") dlr_url=\(dlrURL ?? "-") dlr_mask=\(dlrMask) inbound_secret=\(inboundSecret == nil ? "-" : "***")"
                 + " timeout=\(timeout) max_in_flight=\(maxInFlight) \(numberFormat)"
@@ -95,7 +95,7 @@ extension KannelConnector {
         static let secretCharacters = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
         /// Reads the `kannel` keys, recording every problem in `reader`; `nil` if there was any.
-        public static func read(_ reader: ConfigReader, environment: ConfigEnvironment) -> Configuration? {
+        package static func read(_ reader: ConfigReader, environment: ConfigEnvironment) -> Configuration? {
             let before = reader.problems.count
             let url = baseURL(reader, "url", required: true)
             let username = reader.string("username", required: true)

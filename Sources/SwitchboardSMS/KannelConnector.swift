@@ -18,18 +18,18 @@ import SwitchboardCore
 ///
 /// Secrets (the sendsms password and the inbound secret) are blanked out of every error, in
 /// every encoding they can appear in, since errors are stored on deliveries and logged.
-public final class KannelConnector: CallbackConnector {
-    public let name: String
-    public let engine = "kannel"
-    public let channels: [ChannelName]
-    public let configuration: Configuration
+package final class KannelConnector: CallbackConnector {
+    package let name: String
+    package let engine = "kannel"
+    package let channels: [ChannelName]
+    package let configuration: Configuration
 
     let gsm: HTTPGatewayConnector
     let ucs2: HTTPGatewayConnector
 
-    public var callbackSecret: String? { configuration.inboundSecret }
+    package var callbackSecret: String? { configuration.inboundSecret }
 
-    public init(name: String, channels: [ChannelName] = [.sms], configuration: Configuration) throws(TemplateError) {
+    package init(name: String, channels: [ChannelName] = [.sms], configuration: Configuration) throws(TemplateError) {
         self.name = name
         self.channels = channels
         self.configuration = configuration
@@ -38,7 +38,7 @@ public final class KannelConnector: CallbackConnector {
     }
 
     /// The `kannel` engine; keys are documented on `Configuration`.
-    public static let engine = ConnectorEngine(name: "kannel") { settings, reader, environment in
+    package static let engine = ConnectorEngine(name: "kannel") { settings, reader, environment in
         guard var configuration = Configuration.read(reader, environment: environment) else { return nil }
         configuration.maxInFlight = settings.dispatch.gate.maxInFlight
         do {
@@ -49,7 +49,7 @@ public final class KannelConnector: CallbackConnector {
         }
     }
 
-    public func send(_ outbound: Outbound) async throws -> Receipt {
+    package func send(_ outbound: Outbound) async throws -> Receipt {
         var outbound = outbound
         // Composed form, as the count assumes: a decomposed "é" is GSM, but Kannel would
         // turn its combining accent into "?".
@@ -62,12 +62,12 @@ public final class KannelConnector: CallbackConnector {
     }
 
     /// An sms-service call (MO), read as `KannelCallback` does, senders as `number_format` says.
-    public func inboundMessage(from parameters: CallbackParameters, receivedAt: Date) throws(SwitchboardError) -> InboundMessage {
+    package func inboundMessage(from parameters: CallbackParameters, receivedAt: Date) throws(SwitchboardError) -> InboundMessage {
         try KannelCallback.inboundMessage(connector: name, parameters: parameters, numbers: configuration.numberFormat, receivedAt: receivedAt)
     }
 
     /// A `dlr-url` call.
-    public func deliveryReport(from parameters: CallbackParameters) throws(SwitchboardError) -> DeliveryReport {
+    package func deliveryReport(from parameters: CallbackParameters) throws(SwitchboardError) -> DeliveryReport {
         try KannelCallback.deliveryReport(from: parameters)
     }
 
@@ -77,13 +77,13 @@ public final class KannelConnector: CallbackConnector {
     }
 
     /// Waits for the hub to stop, then closes both HTTP clients once their sends are done.
-    public func run(sink: any InboundSink) async throws {
+    package func run(sink: any InboundSink) async throws {
         while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
         await shutdown()
     }
 
     /// For hosts and tests that never call `run(sink:)`; safe to call twice.
-    public func shutdown() async {
+    package func shutdown() async {
         await gsm.shutdown()
         await ucs2.shutdown()
     }

@@ -5,25 +5,25 @@ import Foundation
 ///
 /// Units are septets for `gsm7` (an extension-table character counts two) and UTF-16 code
 /// units for `ucs2` (a character outside the Basic Multilingual Plane counts two).
-public struct SMSCount: Codable, Sendable, Equatable {
+package struct SMSCount: Codable, Sendable, Equatable {
     /// The encoding a phone network would use for the text.
-    public enum Encoding: String, Codable, Sendable { case gsm7, ucs2 }
+    package enum Encoding: String, Codable, Sendable { case gsm7, ucs2 }
 
-    public var encoding: Encoding
+    package var encoding: Encoding
     /// Septets (gsm7) or UTF-16 code units (ucs2) of the whole text.
-    public var units: Int
+    package var units: Int
     /// SMS needed: 1 while the text fits one message, else the concatenated parts.
-    public var parts: Int
+    package var parts: Int
     /// Units one part holds: 160/70 for a single message, 153/67 for concatenated parts
     /// (the user data header takes the rest).
-    public var perPart: Int
+    package var perPart: Int
     /// Units still free in the last part (a part that had to end early at an escape pair or
     /// surrogate pair is not counted here; only the last part's free room).
-    public var remainingInLastPart: Int
+    package var remainingInLastPart: Int
     /// The characters that forced UCS-2, each once, in order of first appearance; empty for gsm7.
-    public var nonGSMCharacters: [String]
+    package var nonGSMCharacters: [String]
 
-    public init(encoding: Encoding, units: Int, parts: Int, perPart: Int, remainingInLastPart: Int, nonGSMCharacters: [String]) {
+    package init(encoding: Encoding, units: Int, parts: Int, perPart: Int, remainingInLastPart: Int, nonGSMCharacters: [String]) {
         self.encoding = encoding
         self.units = units
         self.parts = parts
@@ -40,14 +40,14 @@ public struct SMSCount: Codable, Sendable, Equatable {
 /// (e + combining accent) counts as the GSM character it is. Parts are cut between Unicode
 /// scalars, never inside an ESC + character pair (gsm7) or a surrogate pair (ucs2): such a
 /// part ends one unit early, holding 152 septets or 66 UTF-16 units.
-public enum SMSEncoding {
+package enum SMSEncoding {
     /// Septets in a single 7-bit SMS, and in each part of a concatenated one.
-    public static let gsm7Single = 160, gsm7Part = 153
+    package static let gsm7Single = 160, gsm7Part = 153
     /// UTF-16 code units in a single UCS-2 SMS, and in each part of a concatenated one.
-    public static let ucs2Single = 70, ucs2Part = 67
+    package static let ucs2Single = 70, ucs2Part = 67
 
     /// The encoding, size and number of parts of `text`.
-    public static func count(_ text: String) -> SMSCount {
+    package static func count(_ text: String) -> SMSCount {
         let a = analyse(text)
         let parts = layout(a)
         let single = parts.count == 1
@@ -69,7 +69,7 @@ public enum SMSEncoding {
 
     /// `text` (in NFC) cut into the parts a gateway would send; one part if it fits a single SMS.
     /// An empty text is one empty part, as it costs one SMS.
-    public static func split(_ text: String) -> [String] {
+    package static func split(_ text: String) -> [String] {
         layout(analyse(text)).map { part in
             var view = String.UnicodeScalarView()
             view.append(contentsOf: part.map(\.scalar))
@@ -78,11 +78,11 @@ public enum SMSEncoding {
     }
 
     /// Whether `text` goes in at most `maxParts` SMS.
-    public static func fits(_ text: String, maxParts: Int) -> Bool { count(text).parts <= maxParts }
+    package static func fits(_ text: String, maxParts: Int) -> Bool { count(text).parts <= maxParts }
 
     /// The longest prefix of `text` (whole characters, in NFC) that fits in `maxParts` SMS.
     /// Adding characters never makes a text cheaper, so a binary search over prefixes finds it.
-    public static func truncate(_ text: String, toParts maxParts: Int) -> String {
+    package static func truncate(_ text: String, toParts maxParts: Int) -> String {
         let characters = Array(text.precomposedStringWithCanonicalMapping)
         var low = 0
         var high = characters.count  // low always fits; find the largest that does

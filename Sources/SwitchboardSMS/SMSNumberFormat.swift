@@ -14,9 +14,9 @@ import SwitchboardCore
 /// Outbound, `style` decides how an international number is written; a short code goes as it
 /// is, a national number becomes international when `country_code` is known (else as it is),
 /// and a sender name fails for good: it cannot receive SMS.
-public struct SMSNumberFormat: Sendable, Equatable, CustomStringConvertible {
+package struct SMSNumberFormat: Sendable, Equatable, CustomStringConvertible {
     /// The `number_format` key.
-    public enum Style: String, Sendable, CaseIterable {
+    package enum Style: String, Sendable, CaseIterable {
         /// `+4712345678`
         case e164
         /// `4712345678`
@@ -27,29 +27,29 @@ public struct SMSNumberFormat: Sendable, Equatable, CustomStringConvertible {
         case national
     }
 
-    public var style: Style
+    package var style: Style
     /// The country's calling code without `+` (`47`); required by `national`.
-    public var countryCode: String?
+    package var countryCode: String?
     /// What a national number starts with in that country (`0` in most; empty in Norway).
-    public var trunkPrefix: String
+    package var trunkPrefix: String
 
-    public init(style: Style = .e164, countryCode: String? = nil, trunkPrefix: String = "0") {
+    package init(style: Style = .e164, countryCode: String? = nil, trunkPrefix: String = "0") {
         self.style = style
         self.countryCode = countryCode
         self.trunkPrefix = trunkPrefix
     }
 
-    public var description: String {
+    package var description: String {
         "number_format=\(style.rawValue)" + (countryCode.map { " country_code=\($0) trunk_prefix=\(trunkPrefix)" } ?? "")
     }
 
     /// The most characters a reported sender may have.
-    public static let maxSenderLength = 64
+    package static let maxSenderLength = 64
 
     // MARK: - Outbound
 
     /// The number as the gateway takes it, or a permanent error saying why there is none.
-    public func outbound(_ address: Address) throws(ConnectorError) -> String {
+    package func outbound(_ address: Address) throws(ConnectorError) -> String {
         guard case .sms(let value) = address else { throw .permanent("\(address) is not an SMS address") }
         switch SMSNumberKind(value: value) {
         case .alphanumeric:
@@ -87,7 +87,7 @@ public struct SMSNumberFormat: Sendable, Equatable, CustomStringConvertible {
 
     /// The sender a gateway reported, as an address; `invalid` (code `invalid_PARAMETER` or
     /// `missing_PARAMETER`) only when it is malformed.
-    public func sender(_ raw: String?, parameter: String = "from") throws(SwitchboardError) -> Address {
+    package func sender(_ raw: String?, parameter: String = "from") throws(SwitchboardError) -> Address {
         let given = (raw ?? "").trimmingCharacters(in: .whitespaces)
         guard !given.isEmpty else { throw .invalid("missing_\(parameter)", "parameter '\(parameter)' (the sender) is missing") }
         guard !given.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }) else {
@@ -124,7 +124,7 @@ public struct SMSNumberFormat: Sendable, Equatable, CustomStringConvertible {
     // MARK: - Configuration
 
     /// Reads `number_format`, `country_code` and `trunk_prefix`, recording problems in `reader`.
-    public static func read(_ reader: ConfigReader) -> SMSNumberFormat {
+    package static func read(_ reader: ConfigReader) -> SMSNumberFormat {
         var format = SMSNumberFormat()
         if let text = reader.string("number_format") {
             if let style = Style(rawValue: text) {

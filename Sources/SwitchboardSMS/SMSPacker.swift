@@ -1,11 +1,11 @@
 import SwitchboardCore
 
 /// One alert waiting for the same phone, as the packer sees it.
-public struct PackItem: Sendable, Equatable, Codable {
-    public var id: String
-    public var text: String
-    public var severity: Severity
-    public init(id: String, text: String, severity: Severity = .info) {
+package struct PackItem: Sendable, Equatable, Codable {
+    package var id: String
+    package var text: String
+    package var severity: Severity
+    package init(id: String, text: String, severity: Severity = .info) {
         self.id = id
         self.text = text
         self.severity = severity
@@ -13,13 +13,13 @@ public struct PackItem: Sendable, Equatable, Codable {
 }
 
 /// What one packed SMS holds: its text, the alerts it carries and the ones left out.
-public struct PackResult: Sendable, Equatable, Codable {
-    public var text: String
+package struct PackResult: Sendable, Equatable, Codable {
+    package var text: String
     /// Ids of the alerts in `text`, in the order they appear.
-    public var sent: [String]
+    package var sent: [String]
     /// Ids of the alerts that did not fit; they are only counted in the ` +N see web.` note.
-    public var ignored: [String]
-    public init(text: String, sent: [String], ignored: [String]) {
+    package var ignored: [String]
+    package init(text: String, sent: [String], ignored: [String]) {
         self.text = text
         self.sent = sent
         self.ignored = ignored
@@ -27,11 +27,11 @@ public struct PackResult: Sendable, Equatable, Codable {
 
     /// True when no alert made it into the SMS (nothing given, or the most severe one is too
     /// long): `text` is then the note alone, or empty.
-    public var isEmpty: Bool { sent.isEmpty }
+    package var isEmpty: Bool { sent.isEmpty }
 }
 
 /// How alerts are packed into one SMS.
-public enum PackingMode: String, Sendable, Codable, CaseIterable {
+package enum PackingMode: String, Sendable, Codable, CaseIterable {
     /// NAV smsd's `formatsms`, exactly: 160 characters counted as code points, whatever the encoding.
     case nav
     /// By what the network charges: GSM septets or UCS-2 units, up to `maxParts` parts.
@@ -60,22 +60,22 @@ public enum PackingMode: String, Sendable, Codable, CaseIterable {
 /// 1...i (`1: A; 2: B`), followed by the note ` +N see web.` for the items after it (if
 /// any), goes in `maxParts` SMS. A lone item is sent unnumbered, cut (whole characters) to
 /// `maxParts` SMS when longer.
-public struct SMSPacker: Sendable {
-    public var mode: PackingMode
+package struct SMSPacker: Sendable {
+    package var mode: PackingMode
     /// Concatenated parts one packed SMS may take (segments mode only); at least 1.
-    public var maxParts: Int
+    package var maxParts: Int
 
     /// NAV's `maxlen`: one SMS of 160 characters.
-    public static let navLimit = 160
+    package static let navLimit = 160
     /// NAV's `ignlen`: characters kept for the note, except while adding the last message.
-    public static let navReserved = 15
+    package static let navReserved = 15
 
-    public init(mode: PackingMode = .nav, maxParts: Int = 1) {
+    package init(mode: PackingMode = .nav, maxParts: Int = 1) {
         self.mode = mode
         self.maxParts = max(1, maxParts)
     }
 
-    public func pack(_ items: [PackItem]) -> PackResult {
+    package func pack(_ items: [PackItem]) -> PackResult {
         let sorted = Self.mostSevereFirst(items)
         switch mode {
         case .nav: return packNAV(sorted)
@@ -152,7 +152,7 @@ extension SMSPacker {
     /// `segments` keeps a lone message whole (the gateway splits it into parts), and when
     /// not even the most severe fits beside the note it sends that one alone, cut to
     /// `maxParts`, while the others wait for the next round (in neither list).
-    public var messagePacker: MessagePacker {
+    package var messagePacker: MessagePacker {
         MessagePacker { items in
             let packItems = items.map { PackItem(id: $0.id, text: $0.text, severity: $0.severity) }
             if mode == .segments {

@@ -13,16 +13,16 @@ import SwitchboardCore
 ///
 /// Errors are the relay's: a refused gateway address is permanent, a relay that cannot be
 /// reached transient.
-public final class EmailGatewayConnector: Connector {
-    public struct Configuration: Sendable, Equatable {
+package final class EmailGatewayConnector: Connector {
+    package struct Configuration: Sendable, Equatable {
         /// The SMTP connector that carries the mail.
-        public var smtp: String
+        package var smtp: String
         /// The gateway's address.
-        public var to: MailAddress
+        package var to: MailAddress
         /// `{to}` (E.164 with +), `{to_digits}` (without +) and `{id}` (the delivery) are filled in.
-        public var subject: String = "{to}"
+        package var subject: String = "{to}"
 
-        public init(smtp: String, to: MailAddress, subject: String = "{to}") {
+        package init(smtp: String, to: MailAddress, subject: String = "{to}") {
             self.smtp = smtp
             self.to = to
             self.subject = subject
@@ -31,7 +31,7 @@ public final class EmailGatewayConnector: Connector {
         static let placeholders: Set<String> = ["to", "to_digits", "id"]
 
         /// Problems by key; the subject template may hold only known placeholders and no line breaks.
-        public func problems() -> [(key: String, message: String)] {
+        package func problems() -> [(key: String, message: String)] {
             var out: [(String, String)] = []
             if smtp.isEmpty { out.append(("smtp", "must name an smtp connector")) }
             if subject.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\r\n" }) { out.append(("subject", "must be one line")) }
@@ -52,7 +52,7 @@ public final class EmailGatewayConnector: Connector {
         }
 
         /// Reads the `email-gateway` keys: `smtp`, `to`, `subject`.
-        public static func read(_ reader: ConfigReader) -> Configuration? {
+        package static func read(_ reader: ConfigReader) -> Configuration? {
             let before = reader.problems.count
             let smtp = reader.string("smtp", required: true)
             let toText = reader.string("to", required: true)
@@ -69,13 +69,13 @@ public final class EmailGatewayConnector: Connector {
         }
     }
 
-    public let name: String
-    public let engine = "email-gateway"
-    public let channels: [ChannelName]
-    public let configuration: Configuration
+    package let name: String
+    package let engine = "email-gateway"
+    package let channels: [ChannelName]
+    package let configuration: Configuration
     private let directory: SMTPConnectorDirectory
 
-    public init(name: String, channels: [ChannelName] = [.sms], configuration: Configuration, directory: SMTPConnectorDirectory = .shared) {
+    package init(name: String, channels: [ChannelName] = [.sms], configuration: Configuration, directory: SMTPConnectorDirectory = .shared) {
         self.name = name
         self.channels = channels
         self.configuration = configuration
@@ -83,9 +83,9 @@ public final class EmailGatewayConnector: Connector {
     }
 
     /// The `email-gateway` engine, finding relays among the connectors of the `smtp` engine.
-    public static let engine = engine(directory: .shared)
+    package static let engine = engine(directory: .shared)
 
-    public static func engine(directory: SMTPConnectorDirectory) -> ConnectorEngine {
+    package static func engine(directory: SMTPConnectorDirectory) -> ConnectorEngine {
         ConnectorEngine(name: "email-gateway") { settings, reader, _ in
             guard let configuration = Configuration.read(reader) else { return nil }
             if configuration.smtp == settings.name {
@@ -106,7 +106,7 @@ public final class EmailGatewayConnector: Connector {
         )
     }
 
-    public func send(_ outbound: Outbound) async throws -> Receipt {
+    package func send(_ outbound: Outbound) async throws -> Receipt {
         guard case .sms(let number) = outbound.address else {
             throw ConnectorError.permanent("email-gateway \(name) sends only to phone numbers, not \(outbound.address)")
         }

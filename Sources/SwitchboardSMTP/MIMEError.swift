@@ -4,11 +4,11 @@
 /// The most important reason is `headerInjection`: a CR or LF in an address, name, subject or
 /// file name would let whoever wrote that value add headers (or a whole second message), so
 /// the builder refuses instead of silently stripping it.
-public struct MIMEError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct MIMEError: Error, Sendable, Equatable, CustomStringConvertible {
     private enum Code: Sendable, Equatable { case headerInjection, invalidAddress, invalidHeader, malformed }
     private let code: Code
     /// What was wrong, naming the field (`subject`, `attachment file name`, …).
-    public let message: String
+    package let message: String
 
     private init(_ code: Code, _ message: String) {
         self.code = code
@@ -16,18 +16,18 @@ public struct MIMEError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// A CR, LF or NUL in a value that goes into a header.
-    public static func headerInjection(_ field: String) -> Self {
+    package static func headerInjection(_ field: String) -> Self {
         .init(.headerInjection, "\(field) contains a line break or NUL; refusing to build the mail (header injection)")
     }
-    public static func invalidAddress(_ input: String, _ reason: String) -> Self {
+    package static func invalidAddress(_ input: String, _ reason: String) -> Self {
         .init(.invalidAddress, "invalid email address '\(input)': \(reason)")
     }
-    public static func invalidHeader(_ message: String) -> Self { .init(.invalidHeader, message) }
+    package static func invalidHeader(_ message: String) -> Self { .init(.invalidHeader, message) }
     /// A received mail that cannot be read (inbound parsing).
-    public static func malformed(_ message: String) -> Self { .init(.malformed, message) }
+    package static func malformed(_ message: String) -> Self { .init(.malformed, message) }
 
-    public var isHeaderInjection: Bool { code == .headerInjection }
-    public var description: String { message }
+    package var isHeaderInjection: Bool { code == .headerInjection }
+    package var description: String { message }
 
     /// Throws `headerInjection` when `value` contains CR, LF or NUL.
     static func checkHeaderValue(_ value: String, field: String) throws(MIMEError) {

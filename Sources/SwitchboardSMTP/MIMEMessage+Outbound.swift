@@ -6,7 +6,7 @@ extension MIMEMessage {
     /// Subject: the message's, or its first line of text (SMS-style messages have none). The
     /// Message-ID is made from the delivery id, so every attempt of one delivery carries the
     /// same id and a recipient's mail system can drop a duplicate after a retry.
-    public init(outbound: Outbound, from: MailAddress, to: MailAddress) throws(MIMEError) {
+    package init(outbound: Outbound, from: MailAddress, to: MailAddress) throws(MIMEError) {
         let message = outbound.message
         self.init(
             from: from,

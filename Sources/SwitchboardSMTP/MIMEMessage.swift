@@ -16,24 +16,24 @@ import SwitchboardCore
 /// headers in RFC 2047 encoded-words, file names in RFC 2231), so it passes any SMTP server
 /// without 8BITMIME. Every value that reaches a header is checked for CR and LF: rendering
 /// throws `MIMEError.headerInjection` rather than letting a subject add a `Bcc:`.
-public struct MIMEMessage: Sendable {
-    public var from: MailAddress
+package struct MIMEMessage: Sendable {
+    package var from: MailAddress
     /// The `To:` header; the envelope recipients are given to the SMTP client separately.
-    public var to: [MailAddress]
-    public var cc: [MailAddress] = []
-    public var replyTo: MailAddress?
-    public var subject: String
+    package var to: [MailAddress]
+    package var cc: [MailAddress] = []
+    package var replyTo: MailAddress?
+    package var subject: String
     /// The plain-text body; when empty and `html` is set, a text version is made from the HTML.
-    public var text: String
-    public var html: String?
-    public var attachments: [Attachment]
+    package var text: String
+    package var html: String?
+    package var attachments: [Attachment]
     /// `<unique@domain>`; a fresh one is made from the sender's domain.
-    public var messageID: String
-    public var date: Date
+    package var messageID: String
+    package var date: Date
     /// Further headers (`X-Switchboard-Delivery`, `Auto-Submitted`), checked like the others.
-    public var extraHeaders: [(name: String, value: String)] = []
+    package var extraHeaders: [(name: String, value: String)] = []
 
-    public init(
+    package init(
         from: MailAddress,
         to: [MailAddress],
         subject: String,
@@ -54,12 +54,12 @@ public struct MIMEMessage: Sendable {
     }
 
     /// `<uuid@domain>`.
-    public static func makeMessageID(id: String = UUID().uuidString.lowercased(), domain: String) -> String {
+    package static func makeMessageID(id: String = UUID().uuidString.lowercased(), domain: String) -> String {
         "<\(id)@\(domain)>"
     }
 
     /// The whole message, headers and body, with CRLF line endings and only ASCII characters.
-    public func rendered() throws(MIMEError) -> String {
+    package func rendered() throws(MIMEError) -> String {
         try validate()
         var head = MIMEText.header("From", from.headerValue)
         head += MIMEText.header("To", to.isEmpty ? "undisclosed-recipients:;" : to.map(\.headerValue).joined(separator: ", "))
@@ -75,7 +75,7 @@ public struct MIMEMessage: Sendable {
     }
 
     /// The rendered message as bytes, for the SMTP client.
-    public func renderedBytes() throws(MIMEError) -> [UInt8] { Array(try rendered().utf8) }
+    package func renderedBytes() throws(MIMEError) -> [UInt8] { Array(try rendered().utf8) }
 
     func validate() throws(MIMEError) {
         try MIMEError.checkHeaderValue(subject, field: "subject")
@@ -110,7 +110,7 @@ public struct MIMEMessage: Sendable {
     }
 
     /// `Tue, 14 May 2024 09:30:00 +0000` (RFC 5322 section 3.3), always in UTC.
-    public static func rfc5322Date(_ date: Date) -> String {
+    package static func rfc5322Date(_ date: Date) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")

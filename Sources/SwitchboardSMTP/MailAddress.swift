@@ -7,12 +7,12 @@ import SwitchboardCore
 /// encoded-words) or contain specials (then quoted), and both parts must be checked for line
 /// breaks before they reach a header. The address itself is checked with Core's `Address`
 /// rules, so the hub accepts the same addresses everywhere.
-public struct MailAddress: Sendable, Equatable, Hashable, CustomStringConvertible {
-    public var name: String?
+package struct MailAddress: Sendable, Equatable, Hashable, CustomStringConvertible {
+    package var name: String?
     /// `local@domain`, domain lower-cased.
-    public var address: String
+    package var address: String
 
-    public init(_ address: String, name: String? = nil) throws(MIMEError) {
+    package init(_ address: String, name: String? = nil) throws(MIMEError) {
         try MIMEError.checkHeaderValue(address, field: "email address")
         if let name { try MIMEError.checkHeaderValue(name, field: "display name") }
         let parsed: Address
@@ -28,7 +28,7 @@ public struct MailAddress: Sendable, Equatable, Hashable, CustomStringConvertibl
     }
 
     /// Reads `a@b.org`, `<a@b.org>`, `Name <a@b.org>` or `"Last, First" <a@b.org>`.
-    public init(parsing text: String) throws(MIMEError) {
+    package init(parsing text: String) throws(MIMEError) {
         try MIMEError.checkHeaderValue(text, field: "email address")
         let t = text.trimmingCharacters(in: .whitespaces)
         guard let open = t.lastIndex(of: "<") else {
@@ -46,15 +46,15 @@ public struct MailAddress: Sendable, Equatable, Hashable, CustomStringConvertibl
     }
 
     /// The part after `@`, for Message-IDs.
-    public var domain: String { address.split(separator: "@").last.map(String.init) ?? "localhost" }
+    package var domain: String { address.split(separator: "@").last.map(String.init) ?? "localhost" }
 
     /// As a header value: the address alone, or the (quoted or encoded) name and `<address>`.
-    public var headerValue: String {
+    package var headerValue: String {
         guard let name else { return address }
         return "\(Self.phrase(name)) <\(address)>"
     }
 
-    public var description: String { headerValue }
+    package var description: String { headerValue }
 
     /// A display name as an RFC 5322 phrase: bare atoms when safe, a quoted string when it
     /// has specials, encoded-words when it is not ASCII.

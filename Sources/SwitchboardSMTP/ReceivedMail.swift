@@ -9,18 +9,18 @@ import SwitchboardCore
 /// RFC 2231 file names) into an `InboundMessage`. The first `text/plain` and the first
 /// `text/html` that are not attachments become the bodies; every other leaf is an attachment.
 /// Reading is lenient: a broken part is skipped rather than losing the whole mail.
-public struct ReceivedMail: Sendable {
+package struct ReceivedMail: Sendable {
     /// Header fields, unfolded, in order; values still raw (not 2047-decoded).
-    public var headers: [(name: String, value: String)]
-    public var subject: String?
-    public var text: String?
-    public var html: String?
-    public var attachments: [Attachment]
+    package var headers: [(name: String, value: String)]
+    package var subject: String?
+    package var text: String?
+    package var html: String?
+    package var attachments: [Attachment]
 
     /// Multiparts nested deeper than this are not read (a defence against crafted mail).
     static let maxDepth = 20
 
-    public init(parsing bytes: [UInt8]) {
+    package init(parsing bytes: [UInt8]) {
         let (headers, body) = Self.splitEntity(bytes[...])
         self.headers = headers
         subject = headers.first { $0.name.lowercased() == "subject" }.map { EncodedWord.decode($0.value) }
@@ -31,7 +31,7 @@ public struct ReceivedMail: Sendable {
     }
 
     /// The first value of a header, encoded-words decoded.
-    public func header(_ name: String) -> String? {
+    package func header(_ name: String) -> String? {
         headers.first { $0.name.lowercased() == name.lowercased() }.map { EncodedWord.decode($0.value) }
     }
 

@@ -5,15 +5,15 @@ import SwitchboardCore
 /// Why per recipient: SMTP accepts or refuses each RCPT TO on its own, so one bad address in
 /// a group alert must not fail (or re-send to) the others. A refusal carries the transient or
 /// permanent `ConnectorError` the server's code means.
-public enum RecipientResult: Sendable, Equatable, CustomStringConvertible {
+package enum RecipientResult: Sendable, Equatable, CustomStringConvertible {
     /// The server took the message for this recipient; its final reply (often with a queue id).
     case accepted(SMTPReply)
     case refused(ConnectorError)
 
-    public var isAccepted: Bool { if case .accepted = self { true } else { false } }
-    public var error: ConnectorError? { if case .refused(let e) = self { e } else { nil } }
+    package var isAccepted: Bool { if case .accepted = self { true } else { false } }
+    package var error: ConnectorError? { if case .refused(let e) = self { e } else { nil } }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .accepted(let reply): "accepted (\(reply))"
         case .refused(let error): "refused (\(error))"

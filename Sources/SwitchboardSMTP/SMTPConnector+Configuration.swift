@@ -4,7 +4,7 @@ import NIOSSL
 import SwitchboardCore
 
 /// How the connection to the SMTP server is protected.
-public enum SMTPTLSMode: String, Sendable, CaseIterable {
+package enum SMTPTLSMode: String, Sendable, CaseIterable {
     /// Plain connect, then `STARTTLS` before anything else is said (port 587).
     case starttls
     /// TLS from the first byte (port 465).
@@ -12,7 +12,7 @@ public enum SMTPTLSMode: String, Sendable, CaseIterable {
     /// No encryption (port 25); AUTH is then allowed only to a loopback host.
     case none
 
-    public var defaultPort: Int {
+    package var defaultPort: Int {
         switch self {
         case .starttls: 587
         case .implicit: 465
@@ -24,26 +24,26 @@ public enum SMTPTLSMode: String, Sendable, CaseIterable {
 extension SMTPConnector {
     /// One SMTP relay: where it is, how to protect and log in to it, and who mail comes from.
     /// Read and checked before the connector exists, so `check-config` shows every mistake.
-    public struct Configuration: Sendable, CustomStringConvertible {
-        public var host: String
-        public var port: Int
-        public var tls: SMTPTLSMode = .starttls
+    package struct Configuration: Sendable, CustomStringConvertible {
+        package var host: String
+        package var port: Int
+        package var tls: SMTPTLSMode = .starttls
         /// A PEM file of extra trust roots (a private CA or a self-signed server certificate);
         /// the system's roots still count. Certificates are always verified.
-        public var caFile: String?
-        public var username: String?
+        package var caFile: String?
+        package var username: String?
         /// Never printed: `description` shows `***`.
-        public var password: String?
+        package var password: String?
         /// The sender of every mail (envelope and `From:`).
-        public var from: MailAddress
+        package var from: MailAddress
         /// Each step: connecting, every reply, the TLS handshake.
-        public var timeout: Duration = .seconds(30)
+        package var timeout: Duration = .seconds(30)
         /// Sessions kept open and sends under way at once.
-        public var poolSize: Int = 2
+        package var poolSize: Int = 2
         /// The name given in EHLO.
-        public var clientName: String = SMTPConnector.Configuration.defaultClientName()
+        package var clientName: String = SMTPConnector.Configuration.defaultClientName()
 
-        public init(host: String, port: Int? = nil, tls: SMTPTLSMode = .starttls, from: MailAddress) {
+        package init(host: String, port: Int? = nil, tls: SMTPTLSMode = .starttls, from: MailAddress) {
             self.host = host
             self.tls = tls
             self.port = port ?? tls.defaultPort
@@ -51,7 +51,7 @@ extension SMTPConnector {
         }
 
         /// Problems that make the configuration unusable, by configuration key.
-        public func problems() -> [(key: String, message: String)] {
+        package func problems() -> [(key: String, message: String)] {
             var out: [(String, String)] = []
             if host.isEmpty || host.contains(where: { $0 == " " || $0 == "/" }) { out.append(("host", "'\(host)' is not a host name or address")) }
             if !(1...65535).contains(port) { out.append(("port", "\(port) is outside 1...65535")) }
@@ -90,7 +90,7 @@ extension SMTPConnector {
             return try NIOSSLContext(configuration: tlsConfiguration)
         }
 
-        public var description: String {
+        package var description: String {
             "smtp \(host):\(port) tls=\(tls.rawValue) user=\(username ?? "-") password=\(password == nil ? "-" : "***")"
                 + " from=\(from.address) pool_size=\(poolSize) timeout=\(timeout)"
         }
@@ -103,7 +103,7 @@ extension SMTPConnector {
         }
 
         /// Reads the `smtp` keys, recording every problem on `reader`; `nil` if there was any.
-        public static func read(_ reader: ConfigReader, environment: ConfigEnvironment) -> Configuration? {
+        package static func read(_ reader: ConfigReader, environment: ConfigEnvironment) -> Configuration? {
             let before = reader.problems.count
             let host = reader.string("host", required: true)
             let port = reader.int("port", in: 1...65535)

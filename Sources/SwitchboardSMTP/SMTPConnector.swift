@@ -23,18 +23,18 @@ import SwitchboardCore
 ///
 /// Every SMTP connector registers itself in an `SMTPConnectorDirectory` by name, so engines
 /// made before it (the email-to-SMS gateway) can find it at send time.
-public final class SMTPConnector: Connector {
-    public let name: String
-    public let engine = "smtp"
-    public let channels: [ChannelName]
-    public let configuration: Configuration
+package final class SMTPConnector: Connector {
+    package let name: String
+    package let engine = "smtp"
+    package let channels: [ChannelName]
+    package let configuration: Configuration
 
     private let pool: SMTPConnectionPool?
     private let setupError: String?
     /// `host:port` for error messages.
     private let endpoint: String
 
-    public init(
+    package init(
         name: String,
         channels: [ChannelName] = [.email],
         configuration: Configuration,
@@ -74,10 +74,10 @@ public final class SMTPConnector: Connector {
     }
 
     /// The `smtp` engine; keys are documented on `Configuration` and in `switchboard.example.yaml`.
-    public static let engine = engine(directory: .shared)
+    package static let engine = engine(directory: .shared)
 
     /// The `smtp` engine registering its connectors in `directory` (tests use their own).
-    public static func engine(directory: SMTPConnectorDirectory) -> ConnectorEngine {
+    package static func engine(directory: SMTPConnectorDirectory) -> ConnectorEngine {
         ConnectorEngine(name: "smtp") { settings, reader, environment in
             guard let configuration = Configuration.read(reader, environment: environment) else { return nil }
             return SMTPConnector(name: settings.name, channels: settings.channels, configuration: configuration, directory: directory)
@@ -86,7 +86,7 @@ public final class SMTPConnector: Connector {
 
     /// Sends one delivery to its one email address; the receipt is the mail's Message-ID,
     /// which is the same for every attempt of a delivery (`<delivery-id@from-domain>`).
-    public func send(_ outbound: Outbound) async throws -> Receipt {
+    package func send(_ outbound: Outbound) async throws -> Receipt {
         guard case .email(let recipient) = outbound.address else {
             throw ConnectorError.permanent("smtp connector \(name) sends only to email addresses, not \(outbound.address)")
         }
@@ -110,7 +110,7 @@ public final class SMTPConnector: Connector {
     /// refusal transient or permanent by its reply code). Throws `ConnectorError` only when
     /// the whole transaction failed: no connection, TLS or AUTH failure, MAIL FROM refused,
     /// or a message larger than the server's SIZE.
-    public func send(_ mail: MIMEMessage, to recipients: [String]) async throws -> [String: RecipientResult] {
+    package func send(_ mail: MIMEMessage, to recipients: [String]) async throws -> [String: RecipientResult] {
         var results: [String: RecipientResult] = [:]
         var valid: [String] = []
         /// Envelope address (domain lower-cased) to the spelling the caller gave.
@@ -148,13 +148,13 @@ public final class SMTPConnector: Connector {
     }
 
     /// Waits for the hub to stop, then closes the pooled sessions with QUIT.
-    public func run(sink: any InboundSink) async throws {
+    package func run(sink: any InboundSink) async throws {
         while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
         await shutdown()
     }
 
     /// Closes pooled sessions; later sends fail transiently. For hosts and tests that never call `run(sink:)`.
-    public func shutdown() async { await pool?.shutdown() }
+    package func shutdown() async { await pool?.shutdown() }
 
     /// Sessions waiting in the pool (tests prove reuse with it).
     var idleConnections: Int { pool?.idleCount ?? 0 }

@@ -8,27 +8,27 @@ import Synchronization
 /// and the gateway looks its relay up when it sends. Entries are weak: a connector the hub
 /// dropped (a reloaded or only-checked configuration) disappears, and a newer one with the
 /// same name replaces the old.
-public final class SMTPConnectorDirectory: Sendable {
+package final class SMTPConnectorDirectory: Sendable {
     private struct Entry: Sendable { weak var connector: SMTPConnector? }
 
     /// The directory the built-in engines use.
-    public static let shared = SMTPConnectorDirectory()
+    package static let shared = SMTPConnectorDirectory()
 
     private let entries = Mutex<[String: Entry]>([:])
 
-    public init() {}
+    package init() {}
 
-    public func register(_ connector: SMTPConnector) {
+    package func register(_ connector: SMTPConnector) {
         entries.withLock { $0[connector.name] = Entry(connector: connector) }
     }
 
     /// The live SMTP connector called `name`, if one was made.
-    public func connector(named name: String) -> SMTPConnector? {
+    package func connector(named name: String) -> SMTPConnector? {
         entries.withLock { $0[name]?.connector }
     }
 
     /// Names of the live SMTP connectors, sorted (for error messages).
-    public var names: [String] {
+    package var names: [String] {
         entries.withLock { $0.compactMap { $0.value.connector == nil ? nil : $0.key }.sorted() }
     }
 }

@@ -3,23 +3,23 @@ import SwitchboardCore
 extension SMTPInboundConnector {
     /// Where the listener listens and what it accepts. Read before the connector exists, so a
     /// bad `listen` or an empty `domains` shows in `check-config`.
-    public struct Configuration: Sendable, Equatable {
-        public var host: String = "127.0.0.1"
-        public var port: Int = 2525
-        public var protocolKind: SMTPInboundProtocol = .smtp
+    package struct Configuration: Sendable, Equatable {
+        package var host: String = "127.0.0.1"
+        package var port: Int = 2525
+        package var protocolKind: SMTPInboundProtocol = .smtp
         /// Lower-cased; RCPT TO for any other domain gets 550.
-        public var domains: Set<String>
+        package var domains: Set<String>
         /// Bytes; larger mail gets 552.
-        public var maxSize: Int = 10 * 1024 * 1024
+        package var maxSize: Int = 10 * 1024 * 1024
         /// The name in the greeting and EHLO answer.
-        public var hostname: String = "switchboard"
+        package var hostname: String = "switchboard"
         /// A client silent this long is disconnected.
-        public var idleTimeout: Duration = .seconds(300)
+        package var idleTimeout: Duration = .seconds(300)
 
-        public init(domains: Set<String>) { self.domains = Set(domains.map { $0.lowercased() }) }
+        package init(domains: Set<String>) { self.domains = Set(domains.map { $0.lowercased() }) }
 
         /// Reads `listen`, `protocol`, `domains`, `max_size`, `hostname`.
-        public static func read(_ reader: ConfigReader) -> Configuration? {
+        package static func read(_ reader: ConfigReader) -> Configuration? {
             let before = reader.problems.count
             let listen = reader.string("listen")
             let proto = reader.choice("protocol", SMTPInboundProtocol.self)
@@ -62,4 +62,4 @@ extension SMTPInboundConnector {
 
 /// The dialect the listener speaks: SMTP for mail clients and relays, LMTP (RFC 2033) behind
 /// an MTA such as Postfix, which then learns the fate of each recipient separately.
-public enum SMTPInboundProtocol: String, Sendable, CaseIterable { case smtp, lmtp }
+package enum SMTPInboundProtocol: String, Sendable, CaseIterable { case smtp, lmtp }

@@ -17,15 +17,15 @@ import Synchronization
 ///
 /// Each connection is a child task of `run(sink:)`; one bad client never stops the listener.
 /// No TLS or AUTH is offered: listen on loopback behind an MTA, or on a trusted network.
-public final class SMTPInboundConnector: Connector {
-    public let name: String
-    public let engine = "smtp-inbound"
-    public let channels: [ChannelName]
-    public let configuration: Configuration
+package final class SMTPInboundConnector: Connector {
+    package let name: String
+    package let engine = "smtp-inbound"
+    package let channels: [ChannelName]
+    package let configuration: Configuration
     private let logger: Logger
     private let bound = Mutex<Int?>(nil)
 
-    public init(
+    package init(
         name: String,
         channels: [ChannelName] = [.email],
         configuration: Configuration,
@@ -38,19 +38,19 @@ public final class SMTPInboundConnector: Connector {
     }
 
     /// The `smtp-inbound` engine: keys `listen`, `protocol`, `domains`, `max_size`, `hostname`.
-    public static let engine = ConnectorEngine(name: "smtp-inbound") { settings, reader, _ in
+    package static let engine = ConnectorEngine(name: "smtp-inbound") { settings, reader, _ in
         guard let configuration = Configuration.read(reader) else { return nil }
         return SMTPInboundConnector(name: settings.name, channels: settings.channels, configuration: configuration)
     }
 
     /// The port actually listened on, once `run(sink:)` is listening (useful with `listen: …:0`).
-    public var localPort: Int? { bound.withLock { $0 } }
+    package var localPort: Int? { bound.withLock { $0 } }
 
-    public func send(_ outbound: Outbound) async throws -> Receipt {
+    package func send(_ outbound: Outbound) async throws -> Receipt {
         throw ConnectorError.permanent("smtp-inbound connector \(name) only receives; route outgoing email to an smtp connector")
     }
 
-    public func run(sink: any InboundSink) async throws {
+    package func run(sink: any InboundSink) async throws {
         let settings = SMTPServerStateMachine.Settings(
             hostname: configuration.hostname,
             protocolKind: configuration.protocolKind == .lmtp ? .lmtp : .smtp,

@@ -3,7 +3,7 @@ import GRDB
 import SwitchboardCore
 
 extension SQLiteStore {
-    public func createSession(tokenHash: String, username: String, expiresAt: Date) async throws {
+    package func createSession(tokenHash: String, username: String, expiresAt: Date) async throws {
         let constraintError: (DatabaseError) -> SwitchboardError? = { error in
             if error.isForeignKeyViolation { return Self.unknownUser(username) }
             return error.isDuplicate ? .conflict("session_exists", "a session with this token already exists") : nil
@@ -16,7 +16,7 @@ extension SQLiteStore {
         }
     }
 
-    public func sessionUser(tokenHash: String, now: Date) async throws -> String? {
+    package func sessionUser(tokenHash: String, now: Date) async throws -> String? {
         // Checked on every request: from the cache, else a plain read; only an expired
         // session costs a write.
         guard let session = try await session(tokenHash) else { return nil }
@@ -45,7 +45,7 @@ extension SQLiteStore {
         return session
     }
 
-    public func deleteSession(tokenHash: String) async throws {
+    package func deleteSession(tokenHash: String) async throws {
         credentialCache.forget(session: tokenHash)
         try await write { db in
             try db.execute(sql: "DELETE FROM sessions WHERE token_hash = ?", arguments: [tokenHash])
@@ -53,7 +53,7 @@ extension SQLiteStore {
         credentialCache.forget(session: tokenHash)
     }
 
-    public func renewSession(tokenHash: String, now: Date, ttl: TimeInterval) async throws -> Date? {
+    package func renewSession(tokenHash: String, now: Date, ttl: TimeInterval) async throws -> Date? {
         let nowValue = SQLDate.encode(now)
         guard let session = try await session(tokenHash), session.expiresAt > nowValue, session.expiresAt - nowValue < ttl / 2 else { return nil }
         let renewed = SQLDate.normalize(now.addingTimeInterval(ttl))
@@ -73,7 +73,7 @@ extension SQLiteStore {
     }
 
     @discardableResult
-    public func deleteSessions(username: String, keeping: String?) async throws -> Int {
+    package func deleteSessions(username: String, keeping: String?) async throws -> Int {
         let ended = try await write { db in
             try db.execute(sql: "DELETE FROM sessions WHERE username = ? AND token_hash IS NOT ?", arguments: [username, keeping])
             return db.changesCount
@@ -83,7 +83,7 @@ extension SQLiteStore {
         return ended
     }
 
-    public func createToken(_ token: APIToken) async throws {
+    package func createToken(_ token: APIToken) async throws {
         let constraintError: (DatabaseError) -> SwitchboardError? = { error in
             if error.isForeignKeyViolation { return Self.unknownUser(token.username) }
             return error.isDuplicate ? .conflict("token_exists", "token \(token.id) already exists") : nil
@@ -91,7 +91,7 @@ extension SQLiteStore {
         try await write(mapConstraint: constraintError) { db in try TokenRow(token).insert(db) }
     }
 
-    public func tokenUser(tokenHash: String) async throws -> String? {
+    package func tokenUser(tokenHash: String) async throws -> String? {
         if let cached = credentialCache.token(tokenHash) { return cached }
         let username = try await read { db in
             try String.fetchOne(db, sql: "SELECT username FROM api_tokens WHERE token_hash = ?", arguments: [tokenHash])
@@ -100,7 +100,7 @@ extension SQLiteStore {
         return username
     }
 
-    public func tokens(username: String) async throws -> [APIToken] {
+    package func tokens(username: String) async throws -> [APIToken] {
         try await read { db in
             try TokenRow
                 .filter(Column("username") == username)
@@ -110,7 +110,7 @@ extension SQLiteStore {
         }
     }
 
-    public func deleteToken(id: String, username: String) async throws -> Bool {
+    package func deleteToken(id: String, username: String) async throws -> Bool {
         let deleted = try await write { db in
             try db.execute(sql: "DELETE FROM api_tokens WHERE id = ? AND username = ?", arguments: [id, username])
             return db.changesCount > 0

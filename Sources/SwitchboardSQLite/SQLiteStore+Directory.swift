@@ -5,29 +5,29 @@ import SwitchboardCore
 extension SQLiteStore {
     // MARK: - Users
 
-    public func createUser(_ user: UserAccount) async throws {
+    package func createUser(_ user: UserAccount) async throws {
         let constraintError: (DatabaseError) -> SwitchboardError? = { error in
             error.isDuplicate ? .conflict("user_exists", "user '\(user.username)' already exists") : nil
         }
         try await write(mapConstraint: constraintError) { db in try UserRow(user).insert(db) }
     }
 
-    public func user(named username: String) async throws -> UserAccount? {
+    package func user(named username: String) async throws -> UserAccount? {
         try await read { db in try UserRow.fetchOne(db, key: username)?.user }
     }
 
-    public func requestUser(named username: String) async throws -> UserAccount? {
+    package func requestUser(named username: String) async throws -> UserAccount? {
         if let cached = credentialCache.user(username) { return cached }
         let user = try await user(named: username)
         if let user { credentialCache.store(user: user) }
         return user
     }
 
-    public func users() async throws -> [UserAccount] {
+    package func users() async throws -> [UserAccount] {
         try await read { db in try UserRow.order(Column("username")).fetchAll(db).map(\.user) }
     }
 
-    public func updateUser(_ user: UserAccount) async throws {
+    package func updateUser(_ user: UserAccount) async throws {
         defer { credentialCache.forgetAll() }
         try await write { db in
             guard try UserRow.exists(db, key: user.username) else { throw Self.unknownUser(user.username) }
@@ -35,7 +35,7 @@ extension SQLiteStore {
         }
     }
 
-    public func deleteUser(named username: String) async throws -> Bool {
+    package func deleteUser(named username: String) async throws -> Bool {
         // Sessions and tokens go by ON DELETE CASCADE; linked contacts stay, unlinked (SET NULL).
         defer { credentialCache.forgetAll() }
         return try await write { db in try UserRow.deleteOne(db, key: username) }
@@ -47,7 +47,7 @@ extension SQLiteStore {
 
     // MARK: - Contacts
 
-    public func createContact(_ contact: Contact) async throws {
+    package func createContact(_ contact: Contact) async throws {
         let constraintError: (DatabaseError) -> SwitchboardError? = { error in
             if error.isForeignKeyViolation, let username = contact.username { return Self.unknownUser(username) }
             return error.isDuplicate ? .conflict("contact_exists", "contact \(contact.id) already exists") : nil
@@ -58,19 +58,19 @@ extension SQLiteStore {
         }
     }
 
-    public func contact(id: String) async throws -> Contact? {
+    package func contact(id: String) async throws -> Contact? {
         try await read { db in
             try Self.withAddresses(ContactRow.fetchAll(db, keys: [id]), in: db).first
         }
     }
 
-    public func contacts() async throws -> [Contact] {
+    package func contacts() async throws -> [Contact] {
         try await read { db in
             try Self.withAddresses(ContactRow.order(Column("name"), Column("id")).fetchAll(db), in: db)
         }
     }
 
-    public func contact(username: String) async throws -> Contact? {
+    package func contact(username: String) async throws -> Contact? {
         try await read { db in
             // Oldest first, should several contacts ever be linked to one user.
             let rows =
@@ -83,7 +83,7 @@ extension SQLiteStore {
         }
     }
 
-    public func contacts(withAddress address: Address) async throws -> [Contact] {
+    package func contacts(withAddress address: Address) async throws -> [Contact] {
         try await read { db in
             let rows = try ContactRow.fetchAll(
                 db,
@@ -98,7 +98,7 @@ extension SQLiteStore {
         }
     }
 
-    public func updateContact(_ contact: Contact) async throws {
+    package func updateContact(_ contact: Contact) async throws {
         let constraintError: (DatabaseError) -> SwitchboardError? = { error in
             if error.isForeignKeyViolation, let username = contact.username { return Self.unknownUser(username) }
             return nil
@@ -111,7 +111,7 @@ extension SQLiteStore {
         }
     }
 
-    public func deleteContact(id: String) async throws -> Bool {
+    package func deleteContact(id: String) async throws -> Bool {
         // Addresses and group memberships go by ON DELETE CASCADE.
         try await write { db in try ContactRow.deleteOne(db, key: id) }
     }
@@ -153,33 +153,33 @@ extension SQLiteStore {
 
     // MARK: - Groups
 
-    public func createGroup(_ group: ContactGroup) async throws {
+    package func createGroup(_ group: ContactGroup) async throws {
         let constraintError: (DatabaseError) -> SwitchboardError? = { error in
             error.isDuplicate ? .conflict("group_exists", "group '\(group.name)' already exists") : nil
         }
         try await write(mapConstraint: constraintError) { db in try GroupRow(group).insert(db) }
     }
 
-    public func group(named name: String) async throws -> ContactGroup? {
+    package func group(named name: String) async throws -> ContactGroup? {
         try await read { db in try GroupRow.fetchOne(db, key: name)?.group }
     }
 
-    public func groups() async throws -> [ContactGroup] {
+    package func groups() async throws -> [ContactGroup] {
         try await read { db in try GroupRow.order(Column("name")).fetchAll(db).map(\.group) }
     }
 
-    public func updateGroup(_ group: ContactGroup) async throws {
+    package func updateGroup(_ group: ContactGroup) async throws {
         try await write { db in
             guard try GroupRow.exists(db, key: group.name) else { throw Self.unknownGroup(group.name) }
             try GroupRow(group).update(db)
         }
     }
 
-    public func deleteGroup(named name: String) async throws -> Bool {
+    package func deleteGroup(named name: String) async throws -> Bool {
         try await write { db in try GroupRow.deleteOne(db, key: name) }
     }
 
-    public func addMember(group: String, contactID: String) async throws {
+    package func addMember(group: String, contactID: String) async throws {
         try await write { db in
             guard try GroupRow.exists(db, key: group) else { throw Self.unknownGroup(group) }
             guard try ContactRow.exists(db, key: contactID) else { throw Self.unknownContact(contactID) }
@@ -190,7 +190,7 @@ extension SQLiteStore {
         }
     }
 
-    public func removeMember(group: String, contactID: String) async throws -> Bool {
+    package func removeMember(group: String, contactID: String) async throws -> Bool {
         try await write { db in
             guard try GroupRow.exists(db, key: group) else { throw Self.unknownGroup(group) }
             try db.execute(
@@ -201,7 +201,7 @@ extension SQLiteStore {
         }
     }
 
-    public func members(group: String) async throws -> [Contact] {
+    package func members(group: String) async throws -> [Contact] {
         try await read { db in
             guard try GroupRow.exists(db, key: group) else { throw Self.unknownGroup(group) }
             let rows = try ContactRow.fetchAll(

@@ -7,7 +7,7 @@ import SwitchboardCore
 // INSERT per attempt, all on cached statements (no SQL is generated or compiled per item).
 
 extension SQLiteStore {
-    public func finish(deliveryID: String, outcome: DeliveryOutcome, attempts: [DeliveryAttempt]) async throws -> Delivery {
+    package func finish(deliveryID: String, outcome: DeliveryOutcome, attempts: [DeliveryAttempt]) async throws -> Delivery {
         let item = DeliveryFinish(deliveryID: deliveryID, outcome: outcome, attempts: attempts)
         return try await commits.write { db in
             try Self.record(item, now: Date(), in: db)
@@ -18,7 +18,7 @@ extension SQLiteStore {
         }
     }
 
-    public func finish(_ items: [DeliveryFinish]) async throws -> [Result<DeliveryStatus, SwitchboardError>] {
+    package func finish(_ items: [DeliveryFinish]) async throws -> [Result<DeliveryStatus, SwitchboardError>] {
         guard !items.isEmpty else { return [] }
         return try await commits.write { db in
             let now = Date()

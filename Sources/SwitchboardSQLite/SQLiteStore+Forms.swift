@@ -5,7 +5,7 @@ import SwitchboardCore
 // Form submissions (`form_submissions`, migration v3-forms), and delivery-report notes, which
 // are rows of the queue's `status_changes` that leave the status as it was.
 extension SQLiteStore {
-    public func recordSubmission(_ submission: FormSubmission) async throws {
+    package func recordSubmission(_ submission: FormSubmission) async throws {
         let row = FormSubmissionRow(submission)
         let constraintError: (DatabaseError) -> SwitchboardError? = { error in
             if error.isForeignKeyViolation {
@@ -18,13 +18,13 @@ extension SQLiteStore {
         try await write(mapConstraint: constraintError) { db in try row.insert(db) }
     }
 
-    public func formSubmission(id: String, viewer: FormViewer) async throws -> FormSubmission? {
+    package func formSubmission(id: String, viewer: FormViewer) async throws -> FormSubmission? {
         try await read { db in
             try Self.visible(FormSubmissionRow.filter(Column("id") == id), to: viewer).fetchOne(db)?.submission
         }
     }
 
-    public func formSubmission(messageID: String, viewer: FormViewer) async throws -> FormSubmission? {
+    package func formSubmission(messageID: String, viewer: FormViewer) async throws -> FormSubmission? {
         try await read { db in
             try Self.visible(FormSubmissionRow.filter(Column("message_id") == messageID), to: viewer).fetchOne(db)?.submission
         }
@@ -44,7 +44,7 @@ extension SQLiteStore {
 
     /// Newest first by `seq`; the cursor is the last item's `seq`, so a page never repeats or
     /// skips a submission recorded meanwhile. One form's are a range scan of `form_submissions_form`.
-    public func formSubmissions(_ query: FormQuery) async throws -> FormPage {
+    package func formSubmissions(_ query: FormQuery) async throws -> FormPage {
         let limit = max(query.limit, 0)
         var before: Int64?
         if let cursor = query.cursor {
@@ -66,7 +66,7 @@ extension SQLiteStore {
         }
     }
 
-    public func noteStatus(deliveryID: String, ifStatus status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Delivery
+    package func noteStatus(deliveryID: String, ifStatus status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Delivery
     {
         try await write { db in
             guard let row = try DeliveryRow.fetchOne(db, key: deliveryID) else {

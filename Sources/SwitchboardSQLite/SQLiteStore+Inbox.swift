@@ -3,7 +3,7 @@ import GRDB
 import SwitchboardCore
 
 extension SQLiteStore {
-    public func recordInbound(_ message: Message, replayKey: ReplayKey?) async throws {
+    package func recordInbound(_ message: Message, replayKey: ReplayKey?) async throws {
         var copy = message
         copy.direction = .inbound
         let inbound = copy
@@ -41,7 +41,7 @@ extension SQLiteStore {
         }
     }
 
-    public func addToInbox(messageID: String, owner: String?) async throws -> InboxItem {
+    package func addToInbox(messageID: String, owner: String?) async throws -> InboxItem {
         try await commits.write { db in
             guard var message = try MessageRow.fetchOne(db, key: messageID)?.message else {
                 throw SwitchboardError.notFound("unknown_message", "no message with id \(messageID)")
@@ -81,13 +81,13 @@ extension SQLiteStore {
         }
     }
 
-    public func finishRouting(messageID: String) async throws {
+    package func finishRouting(messageID: String) async throws {
         try await commits.write { db in
             try db.execute(sql: "DELETE FROM inbound_unrouted WHERE message_id = ?", arguments: [messageID])
         }
     }
 
-    public func unroutedInbound(limit: Int) async throws -> [Message] {
+    package func unroutedInbound(limit: Int) async throws -> [Message] {
         try await read { db in
             let ids = try String.fetchAll(
                 db,
@@ -103,7 +103,7 @@ extension SQLiteStore {
         }
     }
 
-    public func inbox(_ query: InboxQuery) async throws -> InboxPage {
+    package func inbox(_ query: InboxQuery) async throws -> InboxPage {
         let limit = max(query.limit, 0)
         guard limit > 0 else { return InboxPage(items: [], nextCursor: nil) }
         return try await read { db in
@@ -123,7 +123,7 @@ extension SQLiteStore {
         }
     }
 
-    public func inboxItem(id: Int64, viewer: String) async throws -> InboxItem? {
+    package func inboxItem(id: Int64, viewer: String) async throws -> InboxItem? {
         try await read { db in
             let sql: SQL = "\(Self.itemSelect(viewer: viewer)) WHERE i.id = \(id)"
             let rows = try Row.fetchAll(db, SQLRequest<Row>(literal: sql))
@@ -131,7 +131,7 @@ extension SQLiteStore {
         }
     }
 
-    public func markRead(itemID: Int64, username: String) async throws -> Bool {
+    package func markRead(itemID: Int64, username: String) async throws -> Bool {
         try await commits.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM inbox_items WHERE id = ?)", arguments: [itemID]) == true
             else { return false }
@@ -143,7 +143,7 @@ extension SQLiteStore {
         }
     }
 
-    public func unreadCount(viewer: String) async throws -> (mine: Int, common: Int) {
+    package func unreadCount(viewer: String) async throws -> (mine: Int, common: Int) {
         try await read { db in
             let row = try Row.fetchOne(
                 db,

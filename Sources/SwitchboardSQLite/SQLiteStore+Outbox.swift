@@ -3,7 +3,7 @@ import GRDB
 import SwitchboardCore
 
 extension SQLiteStore {
-    public func accept(_ submission: Submission) async throws -> Acceptance {
+    package func accept(_ submission: Submission) async throws -> Acceptance {
         do {
             return try await commits.write { db in try Self.accept(submission, in: db) }
         } catch let error as DatabaseError where error.isDuplicate && submission.idempotency != nil {
@@ -20,7 +20,7 @@ extension SQLiteStore {
         }
     }
 
-    public func accept(batch: [Submission]) async throws -> [Acceptance] {
+    package func accept(batch: [Submission]) async throws -> [Acceptance] {
         guard !batch.isEmpty else { return [] }
         do {
             // Inside one job of the group commit: a refused submission throws, and the job's
@@ -91,7 +91,7 @@ extension SQLiteStore {
         }
     }
 
-    public func message(id: String) async throws -> MessageRecord? {
+    package func message(id: String) async throws -> MessageRecord? {
         try await read { db in try Self.fetchRecord(id: id, in: db) }
     }
 
@@ -147,7 +147,7 @@ extension SQLiteStore {
         ORDER BY lease_until LIMIT ?
         """
 
-    public func claimDue(limit: Int, now: Date, leaseUntil: Date) async throws -> [DeliveryJob] {
+    package func claimDue(limit: Int, now: Date, leaseUntil: Date) async throws -> [DeliveryJob] {
         guard limit > 0 else { return [] }
         return try await commits.write { db in
             let nowValue = SQLDate.encode(now)
@@ -187,7 +187,7 @@ extension SQLiteStore {
         }
     }
 
-    public func attempts(deliveryID: String) async throws -> [DeliveryAttempt] {
+    package func attempts(deliveryID: String) async throws -> [DeliveryAttempt] {
         try await read { db in
             try AttemptRow
                 .filter(Column("delivery_id") == deliveryID)
@@ -197,7 +197,7 @@ extension SQLiteStore {
         }
     }
 
-    public func nextDue() async throws -> Date? {
+    package func nextDue() async throws -> Date? {
         try await read { db in
             // A `sending` delivery whose worker died is due again when its lease runs out.
             let value = try Double.fetchOne(
@@ -216,7 +216,7 @@ extension SQLiteStore {
 }
 
 extension SQLiteStore {
-    public func latestUserSender(to address: Address, since: Date) async throws -> String? {
+    package func latestUserSender(to address: Address, since: Date) async throws -> String? {
         let addressText = address.description
         let sinceValue = SQLDate.encode(since)
         return try await read { db in

@@ -38,7 +38,7 @@ extension SQLiteStore {
         "status IN \(QueueSQL.list(statuses)) AND created_at < ?" + (channel ? " AND channel = ?" : "")
     }
 
-    public func pendingRecipients(channel: ChannelName?) async throws -> [PendingRecipient] {
+    package func pendingRecipients(channel: ChannelName?) async throws -> [PendingRecipient] {
         try await read { db in
             var arguments: StatementArguments = []
             if let channel { arguments += [channel.rawValue] }
@@ -59,7 +59,7 @@ extension SQLiteStore {
         }
     }
 
-    public func pending(address: Address) async throws -> [DeliveryJob] {
+    package func pending(address: Address) async throws -> [DeliveryJob] {
         try await read { db in
             let deliveries = try DeliveryRow.fetchAll(db, sql: Self.pendingForAddressSQL, arguments: [address.description]).map(\.delivery)
             let messages = try Self.fetchMessages(ids: deliveries.map(\.messageID), in: db)
@@ -72,7 +72,7 @@ extension SQLiteStore {
         }
     }
 
-    public func cancelPending(
+    package func cancelPending(
         createdBefore before: Date,
         channel: ChannelName?,
         status: DeliveryStatus,
@@ -104,14 +104,14 @@ extension SQLiteStore {
         }
     }
 
-    public func deliveries(status: DeliveryStatus, limit: Int) async throws -> [Delivery] {
+    package func deliveries(status: DeliveryStatus, limit: Int) async throws -> [Delivery] {
         guard limit > 0 else { return [] }
         return try await read { db in
             try DeliveryRow.fetchAll(db, sql: Self.byStatusSQL, arguments: [status.rawValue, limit]).map(\.delivery)
         }
     }
 
-    public func requeue(ids: [String]?, status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Int {
+    package func requeue(ids: [String]?, status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Int {
         guard status == .failed || status == .held else {
             throw SwitchboardError.invalid("invalid_status", "only failed or held deliveries can be requeued, not \(status.rawValue)")
         }
@@ -147,7 +147,7 @@ extension SQLiteStore {
         }
     }
 
-    public func setStatus(deliveryID: String, to status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Delivery {
+    package func setStatus(deliveryID: String, to status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Delivery {
         // `sending` is the dispatcher's claim and needs a lease; set by hand it would strand
         // the delivery, so no operator may set it.
         guard status != .sending else {
@@ -176,7 +176,7 @@ extension SQLiteStore {
         }
     }
 
-    public func statusChanges(deliveryID: String) async throws -> [StatusChange] {
+    package func statusChanges(deliveryID: String) async throws -> [StatusChange] {
         try await read { db in
             try StatusChangeRow
                 .filter(Column("delivery_id") == deliveryID)
@@ -186,7 +186,7 @@ extension SQLiteStore {
         }
     }
 
-    public func addDeliveries(_ deliveries: [Delivery]) async throws {
+    package func addDeliveries(_ deliveries: [Delivery]) async throws {
         guard !deliveries.isEmpty else { return }
         let constraintError: (DatabaseError) -> SwitchboardError? = { error in
             error.isDuplicate ? .conflict("delivery_exists", "a delivery with one of these ids already exists") : nil
@@ -212,7 +212,7 @@ extension SQLiteStore {
         }
     }
 
-    public func releaseClaims(now: Date) async throws -> Int {
+    package func releaseClaims(now: Date) async throws -> Int {
         let nowValue = SQLDate.encode(now)
         return try await write { db in
             try db.execute(
@@ -223,11 +223,11 @@ extension SQLiteStore {
         }
     }
 
-    public func delivery(id: String) async throws -> Delivery? {
+    package func delivery(id: String) async throws -> Delivery? {
         try await read { db in try DeliveryRow.fetchOne(db, key: id)?.delivery }
     }
 
-    public func delivery(connector: String, receiptID: String) async throws -> Delivery? {
+    package func delivery(connector: String, receiptID: String) async throws -> Delivery? {
         try await read { db in
             try DeliveryRow.fetchOne(db, sql: Self.byReceiptSQL, arguments: [connector, receiptID])?.delivery
         }

@@ -9,21 +9,21 @@ import SwitchboardCore
 /// (`synchronous = FULL` by default) and two writers in the process never interleave. Reads use
 /// the pool's reader connections and see committed snapshots (WAL), so listing the inbox never
 /// waits for the dispatcher.
-public final class SQLiteStore: HubStore {
+package final class SQLiteStore: HubStore {
     /// How to open the database.
-    public struct Configuration: Sendable, Equatable {
+    package struct Configuration: Sendable, Equatable {
         /// The database file; `nil` opens a private in-memory database (tests only: nothing survives).
-        public var path: String?
+        package var path: String?
         /// `full` survives power loss; `normal` survives only a crash of the process.
-        public var synchronous: StorageSettings.Synchronous
+        package var synchronous: StorageSettings.Synchronous
         /// How long a write waits for another process (e.g. the CLI) holding the lock, in seconds.
-        public var busyTimeout: TimeInterval
+        package var busyTimeout: TimeInterval
         /// How long a looked-up token, session or user is trusted without reading it again,
         /// in seconds (0: always read). This process's own changes apply at once; another
         /// process's (the CLI's) within this time. See `CredentialCache`.
-        public var credentialCacheTTL: TimeInterval
+        package var credentialCacheTTL: TimeInterval
 
-        public init(
+        package init(
             path: String?,
             synchronous: StorageSettings.Synchronous = .full,
             busyTimeout: TimeInterval = 5,
@@ -37,9 +37,9 @@ public final class SQLiteStore: HubStore {
     }
 
     /// The file name used inside a data directory.
-    public static let fileName = "switchboard.sqlite"
+    package static let fileName = "switchboard.sqlite"
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     /// A `DatabasePool` for files, a `DatabaseQueue` in memory; both are Sendable.
     let writer: any DatabaseWriter
     /// Every write of the hot paths goes through here, so concurrent writes share a commit.
@@ -50,7 +50,7 @@ public final class SQLiteStore: HubStore {
     let checkpointer: Checkpointer?
 
     /// Opens (creating if needed) and migrates the database.
-    public init(configuration: Configuration) throws {
+    package init(configuration: Configuration) throws {
         self.configuration = configuration
         credentialCache = CredentialCache(ttl: configuration.credentialCacheTTL)
         var config = GRDB.Configuration()
@@ -80,7 +80,7 @@ public final class SQLiteStore: HubStore {
     }
 
     /// Opens `switchboard.sqlite` in `directory`, creating the directory if it is missing.
-    public convenience init(
+    package convenience init(
         directory: String,
         synchronous: StorageSettings.Synchronous = .full,
         credentialCacheTTL: TimeInterval = 5
@@ -91,7 +91,7 @@ public final class SQLiteStore: HubStore {
     }
 
     /// A fresh, empty store in memory, for tests.
-    public static func inMemory() throws -> SQLiteStore {
+    package static func inMemory() throws -> SQLiteStore {
         try SQLiteStore(configuration: Configuration(path: nil))
     }
 

@@ -34,7 +34,7 @@ extension SQLiteStore {
         return recorded
     }
 
-    public func pendingAlerts(after: Int64, limit: Int) async throws -> [TopicPendingAlert] {
+    package func pendingAlerts(after: Int64, limit: Int) async throws -> [TopicPendingAlert] {
         try await read { db in
             guard try db.tableExists("switchboard_topic_alerts") else { return [] }
             let decoder = JSONDecoder()
@@ -52,7 +52,7 @@ extension SQLiteStore {
         }
     }
 
-    public func clearAlert(_ id: Int64) async throws {
+    package func clearAlert(_ id: Int64) async throws {
         try await commits.write { db in
             try db.execute(sql: "DELETE FROM switchboard_topic_alerts WHERE id = ?", arguments: [id])
         }

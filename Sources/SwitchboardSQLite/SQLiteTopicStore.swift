@@ -11,7 +11,7 @@ import SwitchboardCore
 /// holds each table's revision, bumped in the same transaction as every write. Names in SQL
 /// text come only from validated configuration identifiers, always quoted; values are bound.
 extension SQLiteStore: TopicStore {
-    public func prepareTopics(_ topics: [TopicDefinition]) async throws {
+    package func prepareTopics(_ topics: [TopicDefinition]) async throws {
         try await writer.write { db in
             try db.execute(
                 sql: """
@@ -96,7 +96,7 @@ extension SQLiteStore: TopicStore {
         )
     }
 
-    public func insert(_ rows: [TopicRow], into topic: TopicDefinition, alert: TopicAlertRequest?) async throws -> [Result<TopicChange, any Error>] {
+    package func insert(_ rows: [TopicRow], into topic: TopicDefinition, alert: TopicAlertRequest?) async throws -> [Result<TopicChange, any Error>] {
         try await commits.write(durable: topic.durability == .flush) { db in
             let columns = topic.allColumns
             let sql =
@@ -149,7 +149,7 @@ extension SQLiteStore: TopicStore {
         }
     }
 
-    public func update(
+    package func update(
         id: String,
         values: [String: TopicValue],
         onlyAuthor: String?,
@@ -167,7 +167,7 @@ extension SQLiteStore: TopicStore {
         }
     }
 
-    public func delete(id: String, onlyAuthor: String?, in topic: TopicDefinition, alert: TopicAlertRequest?) async throws -> TopicChange {
+    package func delete(id: String, onlyAuthor: String?, in topic: TopicDefinition, alert: TopicAlertRequest?) async throws -> TopicChange {
         try await topicWrite(topic) { db in
             let old = try Self.existing(id, onlyAuthor, topic, db, verb: "delete")
             try db.execute(sql: "DELETE FROM \(Self.quoted(topic.table)) WHERE \"id\" = ?", arguments: [id])
@@ -175,7 +175,7 @@ extension SQLiteStore: TopicStore {
         }
     }
 
-    public func history(of topic: TopicDefinition, query: TopicQuery, limit: Int) async throws -> TopicHistory {
+    package func history(of topic: TopicDefinition, query: TopicQuery, limit: Int) async throws -> TopicHistory {
         try await read { db in
             var clauses: [String] = []
             var args: [DatabaseValue] = []

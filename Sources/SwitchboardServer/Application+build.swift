@@ -13,7 +13,7 @@ import SwitchboardCore
 /// - Parameter topicHooks: code hooks by topic name (`open`, `prepare`, `modify`), run after
 ///   that topic's declarative rules; a name that is not a configured topic is a programming
 ///   error and stops here.
-public func buildApplication(
+package func buildApplication(
     hub: Hub,
     registry: PrometheusCollectorRegistry,
     logger: Logger,

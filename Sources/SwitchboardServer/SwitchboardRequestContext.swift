@@ -6,23 +6,23 @@ import SwitchboardCore
 ///
 /// `AuthMiddleware` fills it in for every route but the few public ones; handlers read it
 /// through `requireUser()` / `requireAdmin()`, which fail closed if it is missing.
-public struct SwitchboardRequestContext: RequestContext, RemoteAddressRequestContext {
+package struct SwitchboardRequestContext: RequestContext, RemoteAddressRequestContext {
     /// How the caller authenticated; logout needs the session, `/me` reports which.
-    public enum Credential: Sendable, Equatable {
+    package enum Credential: Sendable, Equatable {
         /// A login session, by the SHA-256 hash of its cookie.
         case session(tokenHash: String)
         /// An API token, by the SHA-256 hash of the bearer secret.
         case token(tokenHash: String)
     }
 
-    public var coreContext: CoreRequestContextStorage
+    package var coreContext: CoreRequestContextStorage
     /// The authenticated user; `nil` only on public routes.
-    public var user: UserAccount?
-    public var credential: Credential?
+    package var user: UserAccount?
+    package var credential: Credential?
     /// The peer of the connection (`nil` in router tests); guesses are throttled by it.
-    public let remoteAddress: SocketAddress?
+    package let remoteAddress: SocketAddress?
 
-    public init(source: ApplicationRequestContextSource) {
+    package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress
     }

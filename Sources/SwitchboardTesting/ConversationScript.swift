@@ -14,16 +14,16 @@ import SwitchboardCore
 /// bucket must have sent back to the same party, in order (a bare `< text` means "to the
 /// party of the last `>` line"). Any reply the script does not expect fails the run, so a
 /// script also proves what the hub did *not* say. Blank lines and `#` comments are ignored.
-public struct ConversationScript: Sendable {
-    public let hub: Hub
-    public let connector: String
+package struct ConversationScript: Sendable {
+    package let hub: Hub
+    package let connector: String
 
-    public init(hub: Hub, connector: String = "tester") {
+    package init(hub: Hub, connector: String = "tester") {
         self.hub = hub
         self.connector = connector
     }
 
-    public func run(_ script: String, sourceLocation: String = #fileID, line sourceLine: Int = #line) async throws {
+    package func run(_ script: String, sourceLocation: String = #fileID, line sourceLine: Int = #line) async throws {
         guard let bucket = hub.bucket(named: connector) else {
             throw ScriptFailure(line: 0, "no bucket connector named '\(connector)' in the hub")
         }
@@ -94,12 +94,12 @@ public struct ConversationScript: Sendable {
 }
 
 /// A scripted conversation that did not go as written, with the script line that failed.
-public struct ScriptFailure: Error, CustomStringConvertible, Sendable {
-    public let line: Int
-    public let message: String
+package struct ScriptFailure: Error, CustomStringConvertible, Sendable {
+    package let line: Int
+    package let message: String
     init(line: Int, _ message: String) {
         self.line = line
         self.message = message
     }
-    public var description: String { "script line \(line): \(message)" }
+    package var description: String { "script line \(line): \(message)" }
 }

@@ -4,7 +4,7 @@ import SwitchboardCore
 // The dispatcher's side of the outbox: claims, leases and their expiry, and concurrency.
 extension StoreConformance {
     /// Only queued deliveries whose time has come are claimed, oldest first, up to the limit.
-    public func claimDueReturnsOnlyDueDeliveries() async throws {
+    package func claimDueReturnsOnlyDueDeliveries() async throws {
         let store = try await makeStore()
         let older = StoreFixture.submission(dueAt: [StoreFixture.at(-120)], text: "older")
         let message = StoreFixture.outbound(attachments: 1)
@@ -41,7 +41,7 @@ extension StoreConformance {
     }
 
     /// A leased delivery is never claimed twice; once its lease runs out it is claimed again.
-    public func claimDueHonoursLeases() async throws {
+    package func claimDueHonoursLeases() async throws {
         let store = try await makeStore()
         let submission = StoreFixture.submission(dueAt: [StoreFixture.t0, StoreFixture.t0, StoreFixture.at(-1)])
         _ = try await store.accept(submission)
@@ -60,7 +60,7 @@ extension StoreConformance {
     }
 
     /// Each outcome moves the delivery and sets its fields as documented.
-    public func finishMovesDeliveries() async throws {
+    package func finishMovesDeliveries() async throws {
         let store = try await makeStore()
         let submission = StoreFixture.submission(dueAt: Array(repeating: StoreFixture.t0, count: 4))
         _ = try await store.accept(submission)
@@ -118,7 +118,7 @@ extension StoreConformance {
     }
 
     /// Moves the life cycle does not allow are refused, change nothing and record no attempt.
-    public func finishRefusesIllegalTransitions() async throws {
+    package func finishRefusesIllegalTransitions() async throws {
         let store = try await makeStore()
         let submission = StoreFixture.submission(dueAt: [StoreFixture.t0, StoreFixture.at(600)])
         _ = try await store.accept(submission)
@@ -158,7 +158,7 @@ extension StoreConformance {
 
     /// A batch of outcomes records every acceptable item and refuses the others one by one,
     /// each exactly as a single `finish` would.
-    public func finishBatchRefusesItemsAlone() async throws {
+    package func finishBatchRefusesItemsAlone() async throws {
         let store = try await makeStore()
         let submission = StoreFixture.submission(dueAt: [StoreFixture.t0, StoreFixture.t0, StoreFixture.at(600)])
         _ = try await store.accept(submission)
@@ -211,7 +211,7 @@ extension StoreConformance {
     }
 
     /// Every attempt of every round is kept, oldest first; a round counts once.
-    public func attemptsAreRecordedInOrder() async throws {
+    package func attemptsAreRecordedInOrder() async throws {
         let store = try await makeStore()
         let submission = StoreFixture.submission(dueAt: [StoreFixture.t0])
         let id = submission.deliveries[0].id
@@ -239,7 +239,7 @@ extension StoreConformance {
     }
 
     /// The dispatcher sleeps until the earliest queued delivery or the earliest lease expiry.
-    public func nextDueFollowsQueueAndLeases() async throws {
+    package func nextDueFollowsQueueAndLeases() async throws {
         let store = try await makeStore()
         let empty = try await store.nextDue()
         try expectEqual(empty, nil, "an empty outbox has nothing due")
@@ -279,7 +279,7 @@ extension StoreConformance {
     }
 
     /// Eight workers claiming at once from 200 due deliveries share them without overlap.
-    public func concurrentClaimsNeverOverlap() async throws {
+    package func concurrentClaimsNeverOverlap() async throws {
         let store = try await makeStore()
         var all: Set<String> = []
         for batch in 0..<20 {

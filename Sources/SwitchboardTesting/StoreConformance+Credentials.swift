@@ -4,7 +4,7 @@ import SwitchboardCore
 // Login sessions and API tokens.
 extension StoreConformance {
     /// A session answers until it expires, and not after; deleted sessions are gone.
-    public func sessionsExpire() async throws {
+    package func sessionsExpire() async throws {
         let store = try await makeStore()
         try await store.createUser(StoreFixture.user("alice"))
         try await store.createSession(tokenHash: "s1", username: "alice", expiresAt: StoreFixture.at(60))
@@ -25,7 +25,7 @@ extension StoreConformance {
     }
 
     /// A session in use lives `ttl` past its last use: renewed once less than half remains.
-    public func sessionsInUseAreRenewed() async throws {
+    package func sessionsInUseAreRenewed() async throws {
         let store = try await makeStore()
         try await store.createUser(StoreFixture.user("alice"))
         try await store.createSession(tokenHash: "s1", username: "alice", expiresAt: StoreFixture.at(100))
@@ -43,7 +43,7 @@ extension StoreConformance {
     }
 
     /// A password change ends the user's other sessions, and nobody else's.
-    public func passwordChangeEndsOtherSessions() async throws {
+    package func passwordChangeEndsOtherSessions() async throws {
         let store = try await makeStore()
         try await store.createUser(StoreFixture.user("alice"))
         try await store.createUser(StoreFixture.user("bob"))
@@ -62,7 +62,7 @@ extension StoreConformance {
     }
 
     /// Tokens are listed per user and only their owner may delete them.
-    public func tokensBelongToTheirUser() async throws {
+    package func tokensBelongToTheirUser() async throws {
         let store = try await makeStore()
         try await store.createUser(StoreFixture.user("alice"))
         try await store.createUser(StoreFixture.user("bob"))

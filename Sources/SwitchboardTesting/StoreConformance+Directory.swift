@@ -4,7 +4,7 @@ import SwitchboardCore
 // Users, contacts and groups.
 extension StoreConformance {
     /// Create, read, update and delete users; duplicates conflict, missing users are notFound.
-    public func userLifecycle() async throws {
+    package func userLifecycle() async throws {
         let store = try await makeStore()
         let alice = StoreFixture.user("alice", role: .admin)
         var bob = StoreFixture.user("bob")
@@ -38,7 +38,7 @@ extension StoreConformance {
     }
 
     /// Deleting a user ends their sessions and tokens and unlinks (not deletes) their contact.
-    public func deleteUserRemovesCredentialsAndUnlinksContacts() async throws {
+    package func deleteUserRemovesCredentialsAndUnlinksContacts() async throws {
         let store = try await makeStore()
         try await store.createUser(StoreFixture.user("alice"))
         try await store.createUser(StoreFixture.user("bob"))
@@ -60,7 +60,7 @@ extension StoreConformance {
     }
 
     /// Create, read, update and delete contacts, with their addresses in order.
-    public func contactLifecycle() async throws {
+    package func contactLifecycle() async throws {
         let store = try await makeStore()
         let bob = Contact(
             name: "Bob",
@@ -95,7 +95,7 @@ extension StoreConformance {
     }
 
     /// Looking contacts up by address (for inbound messages) and by login user.
-    public func contactsByAddressAndUsername() async throws {
+    package func contactsByAddressAndUsername() async throws {
         let store = try await makeStore()
         try await store.createUser(StoreFixture.user("carol"))
         let shared = Address.sms("+4712345678")
@@ -127,7 +127,7 @@ extension StoreConformance {
     }
 
     /// Create, read, update and delete groups.
-    public func groupLifecycle() async throws {
+    package func groupLifecycle() async throws {
         let store = try await makeStore()
         let oncall = ContactGroup(name: "oncall", description: "Whoever carries the pager", createdAt: StoreFixture.t0)
         let board = ContactGroup(name: "board", description: nil, createdAt: StoreFixture.at(1))
@@ -156,7 +156,7 @@ extension StoreConformance {
     }
 
     /// Members are listed by name, added once, and leave with their contact.
-    public func groupMembers() async throws {
+    package func groupMembers() async throws {
         let store = try await makeStore()
         try await store.createGroup(ContactGroup(name: "oncall", createdAt: StoreFixture.t0))
         try await store.createGroup(ContactGroup(name: "board", createdAt: StoreFixture.t0))

@@ -5,7 +5,7 @@ import SwitchboardCore
 extension StoreConformance {
     /// A submission reads back as recorded, by id and by message, fields in order; one per
     /// message; never for a message the store does not have.
-    public func formSubmissionRoundTrip() async throws {
+    package func formSubmissionRoundTrip() async throws {
         let store = try await makeStore()
         let message = StoreFixture.inbound("<data id=\"household\">…</data>")
         try await store.recordInbound(message)
@@ -39,7 +39,7 @@ extension StoreConformance {
     }
 
     /// Listing is newest first, per form when asked, in pages that neither skip nor repeat.
-    public func formSubmissionsPageNewestFirst() async throws {
+    package func formSubmissionsPageNewestFirst() async throws {
         let store = try await makeStore()
         var made: [FormSubmission] = []
         for k in 0..<5 {
@@ -77,7 +77,7 @@ extension StoreConformance {
     /// A submission is seen where its message is: a user sees those whose message is in the
     /// common inbox or theirs, never one in another user's inbox or in none; `.unrestricted`
     /// sees all. Listing, paging and both look-ups agree.
-    public func formSubmissionsFollowTheirInboxItem() async throws {
+    package func formSubmissionsFollowTheirInboxItem() async throws {
         let store = try await makeStore()
         // Oldest first: common, alice's, bob's, in no inbox (a handler answered it), common again.
         let owners: [String??] = [.some(nil), "alice", "bob", nil, .some(nil)]
@@ -120,7 +120,7 @@ extension StoreConformance {
 
     /// A note goes into the status history from and to the current status, and moves nothing;
     /// a note meant for another status (a report that lost a race) records nothing.
-    public func noteStatusKeepsTheStatus() async throws {
+    package func noteStatusKeepsTheStatus() async throws {
         let store = try await makeStore()
         let submission = StoreFixture.submission(dueAt: [StoreFixture.t0])
         _ = try await store.accept(submission)

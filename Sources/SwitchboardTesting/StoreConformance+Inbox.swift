@@ -4,7 +4,7 @@ import SwitchboardCore
 // Inbound messages and the inboxes: scopes, per-user read flags, paging, counts.
 extension StoreConformance {
     /// An inbound message with origin and attachments is stored as it came in.
-    public func inboundMessageRoundTrip() async throws {
+    package func inboundMessageRoundTrip() async throws {
         let store = try await makeStore()
         let message = StoreFixture.inbound("photo of the meter", from: .sms("+4798765432"), attachments: 1)
         try await store.recordInbound(message)
@@ -28,7 +28,7 @@ extension StoreConformance {
 
     /// A recorded inbound message stays unrouted, oldest first, until it reaches an inbox or a
     /// handler finishes it; routing it again adds no second inbox item.
-    public func unroutedInboundUntilRouted() async throws {
+    package func unroutedInboundUntilRouted() async throws {
         let store = try await makeStore()
         let first = StoreFixture.inbound("first", attachments: 1)
         let second = StoreFixture.inbound("second")
@@ -50,7 +50,7 @@ extension StoreConformance {
     }
 
     /// `mine` is the viewer's own, `common` the shared one, `all` both; never someone else's.
-    public func inboxScopes() async throws {
+    package func inboxScopes() async throws {
         let store = try await makeStore()
         let inbox = try await InboxFixture(store, owners: [nil, "alice", "bob", nil, "alice"])
         let (c1, a1, b1, c2, a2) = (inbox.ids[0], inbox.ids[1], inbox.ids[2], inbox.ids[3], inbox.ids[4])
@@ -72,7 +72,7 @@ extension StoreConformance {
     }
 
     /// Alice reading an item does not mark it read for Bob.
-    public func readFlagsArePerUser() async throws {
+    package func readFlagsArePerUser() async throws {
         let store = try await makeStore()
         let inbox = try await InboxFixture(store, owners: [nil, nil])
         let (c1, c2) = (inbox.ids[0], inbox.ids[1])
@@ -90,7 +90,7 @@ extension StoreConformance {
     }
 
     /// `unreadOnly` hides what the viewer read, and only for that viewer.
-    public func unreadOnlyFiltersPerViewer() async throws {
+    package func unreadOnlyFiltersPerViewer() async throws {
         let store = try await makeStore()
         let inbox = try await InboxFixture(store, owners: [nil, "alice", nil, "alice"])
         let (c1, a1, c2, a2) = (inbox.ids[0], inbox.ids[1], inbox.ids[2], inbox.ids[3])
@@ -116,7 +116,7 @@ extension StoreConformance {
     }
 
     /// Walking pages with the cursor visits every item once, newest first.
-    public func inboxPagingHasNoGapsOrDuplicates() async throws {
+    package func inboxPagingHasNoGapsOrDuplicates() async throws {
         let store = try await makeStore()
         let inbox = try await InboxFixture(store, owners: Array(repeating: nil, count: 7) + ["alice"])
         let common = Array(inbox.ids.prefix(7).reversed())
@@ -141,7 +141,7 @@ extension StoreConformance {
     }
 
     /// Marking twice is harmless; an unknown item is reported.
-    public func markReadIsIdempotent() async throws {
+    package func markReadIsIdempotent() async throws {
         let store = try await makeStore()
         let inbox = try await InboxFixture(store, owners: [nil, nil])
         let unknown = try await store.markRead(itemID: inbox.ids.max()! + 1000, username: "alice")
@@ -153,7 +153,7 @@ extension StoreConformance {
     }
 
     /// Unread counts per scope, for one viewer at a time.
-    public func unreadCountPerScope() async throws {
+    package func unreadCountPerScope() async throws {
         let store = try await makeStore()
         let inbox = try await InboxFixture(store, owners: ["alice", "alice", nil, nil, nil, "bob"])
         let initial = try await store.unreadCount(viewer: "alice")

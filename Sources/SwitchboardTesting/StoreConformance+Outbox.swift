@@ -4,7 +4,7 @@ import SwitchboardCore
 // Accepting messages: the round trip and idempotency.
 extension StoreConformance {
     /// A message with attachments, its deliveries and warnings read back exactly as accepted.
-    public func acceptRoundTrip() async throws {
+    package func acceptRoundTrip() async throws {
         let store = try await makeStore()
         let message = StoreFixture.outbound(attachments: 2)
         let deliveries = [
@@ -51,7 +51,7 @@ extension StoreConformance {
     }
 
     /// A batch commits every submission or none; a retried batch with the same keys replays.
-    public func acceptBatchIsAllOrNone() async throws {
+    package func acceptBatchIsAllOrNone() async throws {
         let store = try await makeStore()
         let existing = StoreFixture.submission(dueAt: [StoreFixture.t0], text: "already here")
         _ = try await store.accept(existing)
@@ -97,7 +97,7 @@ extension StoreConformance {
     }
 
     /// The same key and fingerprint replays the first record and commits nothing new.
-    public func idempotentReplay() async throws {
+    package func idempotentReplay() async throws {
         let store = try await makeStore()
         let key = IdempotencyKey(scope: "alice", key: "req-1", fingerprint: "sha256:aaaa")
         var first = StoreFixture.submission(dueAt: [StoreFixture.t0, StoreFixture.t0], text: "deploy done")
@@ -132,7 +132,7 @@ extension StoreConformance {
     }
 
     /// Reusing a key for a different request is refused and stores nothing.
-    public func idempotencyKeyReuseConflicts() async throws {
+    package func idempotencyKeyReuseConflicts() async throws {
         let store = try await makeStore()
         var first = StoreFixture.submission(dueAt: [StoreFixture.t0], text: "first")
         first.idempotency = IdempotencyKey(scope: "alice", key: "req-7", fingerprint: "sha256:1111")
@@ -151,7 +151,7 @@ extension StoreConformance {
 
     /// A client retrying in parallel with one key gets one message: one accept commits, the
     /// others replay it, and none fails.
-    public func concurrentRetriesWithOneKeyStoreOnce() async throws {
+    package func concurrentRetriesWithOneKeyStoreOnce() async throws {
         let store = try await makeStore()
         let key = IdempotencyKey(scope: "alice", key: "burst", fingerprint: "sha256:cccc")
         let acceptances = try await withThrowingTaskGroup(of: Acceptance.self) { group in

@@ -6,7 +6,7 @@ import SwitchboardCore
 extension StoreConformance {
     /// Recipients waiting on queued, sending or held deliveries come most severe first, then
     /// oldest, with their counts; final deliveries do not count; `channel` narrows the list.
-    public func pendingRecipientsAreMostUrgentFirst() async throws {
+    package func pendingRecipientsAreMostUrgentFirst() async throws {
         let store = try await makeStore()
         let kari = Address.sms("+4741000001")
         let ola = Address.sms("+4741000002")
@@ -44,7 +44,7 @@ extension StoreConformance {
 
     /// One recipient's pending deliveries come with their messages, most severe first and
     /// oldest first within a severity; other recipients' and final deliveries are left out.
-    public func pendingForOneAddressIsMostSevereFirst() async throws {
+    package func pendingForOneAddressIsMostSevereFirst() async throws {
         let store = try await makeStore()
         let kari = Address.sms("+4741000001")
         let ola = Address.sms("+4741000002")
@@ -77,7 +77,7 @@ extension StoreConformance {
 
     /// Only queued and held deliveries older than the cut-off on the chosen channel move, each
     /// with the reason and actor recorded; deliveries that may not move are skipped.
-    public func cancelPendingCancelsOnlyOlderOnes() async throws {
+    package func cancelPendingCancelsOnlyOlderOnes() async throws {
         let store = try await makeStore()
         let kari = Address.sms("+4741000001")
         let mail = Address.email("ops@example.org")
@@ -142,7 +142,7 @@ extension StoreConformance {
     }
 
     /// The dead-letter queue lists failed deliveries, most recently changed first, up to the limit.
-    public func deadLettersAreNewestChangeFirst() async throws {
+    package func deadLettersAreNewestChangeFirst() async throws {
         let store = try await makeStore()
         let held = try await QueueFixture.accept(store, .info, to: (1...3).map { .sms("+474100000\($0)") }, at: -100, status: .held)
         let ids = held.deliveries.map(\.id)
@@ -161,7 +161,7 @@ extension StoreConformance {
 
     /// Requeued deliveries are queued with no attempts, due now and claimable at once; only
     /// those in the given status (and among the given ids) move, each change recorded.
-    public func requeueResetsAttemptsAndMakesThemClaimable() async throws {
+    package func requeueResetsAttemptsAndMakesThemClaimable() async throws {
         let store = try await makeStore()
         let submission = try await QueueFixture.accept(store, .info, to: (1...3).map { .sms("+474100000\($0)") }, at: -100)
         let ids = submission.deliveries.map(\.id)
@@ -204,7 +204,7 @@ extension StoreConformance {
 
     /// A hand-made change returns the delivery as stored and keeps reason, actor and time; an
     /// illegal one is `conflict/illegal_transition` and changes and records nothing.
-    public func setStatusRecordsReasonAndRefusesIllegalMoves() async throws {
+    package func setStatusRecordsReasonAndRefusesIllegalMoves() async throws {
         let store = try await makeStore()
         let submission = try await QueueFixture.accept(store, .warning, to: [.sms("+4741000001")], at: -100)
         let id = submission.deliveries[0].id
@@ -235,7 +235,7 @@ extension StoreConformance {
 
     /// Deliveries added to a message (channel fallback) show in `message(id:)` after the first
     /// ones and are claimable; adding to an unknown message is `notFound`.
-    public func addDeliveriesAppearInTheMessage() async throws {
+    package func addDeliveriesAppearInTheMessage() async throws {
         let store = try await makeStore()
         let submission = try await QueueFixture.accept(store, .error, to: [.sms("+4741000001")], at: -100)
         let message = submission.message
@@ -268,7 +268,7 @@ extension StoreConformance {
 
     /// On start-up every `sending` delivery belongs to a dead process: releasing them makes
     /// them claimable at once, whatever their lease said; other deliveries are untouched.
-    public func releaseClaimsMakesLeasedDeliveriesClaimable() async throws {
+    package func releaseClaimsMakesLeasedDeliveriesClaimable() async throws {
         let store = try await makeStore()
         let leased = try await QueueFixture.accept(store, .info, to: [.sms("+4741000001"), .sms("+4741000002")], at: -100)
         _ = try await store.claimDue(limit: 10, now: StoreFixture.at(-100), leaseUntil: StoreFixture.at(3600))
@@ -298,7 +298,7 @@ extension StoreConformance {
 
     /// A delivery report finds its delivery by connector and receipt id; the same receipt id
     /// from another connector is another delivery (or none).
-    public func receiptLookupFindsTheDelivery() async throws {
+    package func receiptLookupFindsTheDelivery() async throws {
         let store = try await makeStore()
         let submission = try await QueueFixture.accept(store, .info, to: [.sms("+4741000001"), .sms("+4741000002")], at: -100)
         let (one, two) = (submission.deliveries[0].id, submission.deliveries[1].id)

@@ -6,7 +6,7 @@ extension StoreConformance {
     /// A key commits its message once: the same key again is `conflict/replayed` and stores
     /// nothing, also when both arrive at once; another connector's key of the same value, and
     /// a key past its expiry, are new.
-    public func replayKeysCommitOnce() async throws {
+    package func replayKeysCommitOnce() async throws {
         let store = try await makeStore()
         let soon = Date().addingTimeInterval(300)
         let key = ReplayKey(connector: "hook", key: "sig:abc", expiresAt: soon)

@@ -9,9 +9,9 @@ import SwitchboardCore
 /// executable can run it. Every check asks `makeStore` for a fresh, empty store and uses
 /// fixed dates on whole milliseconds, comparing dates at millisecond precision, because
 /// stores keep time at different resolutions.
-public struct StoreConformance: Sendable {
+package struct StoreConformance: Sendable {
     /// One check of the suite, so a runner can list, parameterise or pick them.
-    public enum Check: String, CaseIterable, Sendable, CustomStringConvertible {
+    package enum Check: String, CaseIterable, Sendable, CustomStringConvertible {
         case acceptRoundTrip, acceptBatchIsAllOrNone, idempotentReplay, idempotencyKeyReuseConflicts, concurrentRetriesWithOneKeyStoreOnce
         case claimDueReturnsOnlyDueDeliveries, claimDueHonoursLeases, finishMovesDeliveries
         case finishRefusesIllegalTransitions, finishBatchRefusesItemsAlone, attemptsAreRecordedInOrder, nextDueFollowsQueueAndLeases
@@ -28,18 +28,18 @@ public struct StoreConformance: Sendable {
         case formSubmissionRoundTrip, formSubmissionsPageNewestFirst, formSubmissionsFollowTheirInboxItem, noteStatusKeepsTheStatus
         case replayKeysCommitOnce
 
-        public var description: String { rawValue }
+        package var description: String { rawValue }
     }
 
     let makeStore: @Sendable () async throws -> any HubStore
 
     /// `makeStore` must return a new, empty store on every call.
-    public init(makeStore: @escaping @Sendable () async throws -> any HubStore) {
+    package init(makeStore: @escaping @Sendable () async throws -> any HubStore) {
         self.makeStore = makeStore
     }
 
     /// Runs one check.
-    public func run(_ check: Check) async throws {
+    package func run(_ check: Check) async throws {
         switch check {
         case .acceptRoundTrip: try await acceptRoundTrip()
         case .acceptBatchIsAllOrNone: try await acceptBatchIsAllOrNone()
@@ -90,22 +90,22 @@ public struct StoreConformance: Sendable {
     }
 
     /// Runs every check in order and stops at the first failure.
-    public func runAll() async throws {
+    package func runAll() async throws {
         for check in Check.allCases { try await run(check) }
     }
 }
 
 /// A check found the store behaving wrongly. Its description names the check, what was
 /// expected and what came back, and where in the suite it was asserted.
-public struct ConformanceFailure: Error, Sendable, CustomStringConvertible {
-    public var check: String
-    public var message: String
-    public var expected: String?
-    public var actual: String?
-    public var file: String
-    public var line: UInt
+package struct ConformanceFailure: Error, Sendable, CustomStringConvertible {
+    package var check: String
+    package var message: String
+    package var expected: String?
+    package var actual: String?
+    package var file: String
+    package var line: UInt
 
-    public init(check: String, message: String, expected: String? = nil, actual: String? = nil, file: String, line: UInt) {
+    package init(check: String, message: String, expected: String? = nil, actual: String? = nil, file: String, line: UInt) {
         self.check = check
         self.message = message
         self.expected = expected
@@ -114,7 +114,7 @@ public struct ConformanceFailure: Error, Sendable, CustomStringConvertible {
         self.line = line
     }
 
-    public var description: String {
+    package var description: String {
         var text = "store conformance check '\(check)' failed: \(message)"
         if let expected { text += "\n  expected: \(expected)" }
         if let actual { text += "\n  actual:   \(actual)" }

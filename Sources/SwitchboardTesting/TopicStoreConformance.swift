@@ -3,12 +3,12 @@ import SwitchboardCore
 
 /// What every `TopicStore` must do, so history over SQLite (and later PostgreSQL) means the
 /// same as the live filters in `TopicHub`. Each check gets a fresh store.
-public struct TopicStoreConformance: Sendable {
+package struct TopicStoreConformance: Sendable {
     let makeStore: @Sendable () async throws -> any TopicStore
 
-    public init(makeStore: @escaping @Sendable () async throws -> any TopicStore) { self.makeStore = makeStore }
+    package init(makeStore: @escaping @Sendable () async throws -> any TopicStore) { self.makeStore = makeStore }
 
-    public static let topic: TopicDefinition = {
+    package static let topic: TopicDefinition = {
         var t = TopicDefinition(
             name: "chat",
             columns: [
@@ -20,7 +20,7 @@ public struct TopicStoreConformance: Sendable {
         return t
     }()
 
-    public func runAll() async throws {
+    package func runAll() async throws {
         try await roundTripKeepsTypes()
         try await revisionGrowsWithEveryWrite()
         try await historyFiltersMatchLiveFilters()
@@ -47,7 +47,7 @@ public struct TopicStoreConformance: Sendable {
         return store
     }
 
-    public func roundTripKeepsTypes() async throws {
+    package func roundTripKeepsTypes() async throws {
         let store = try await fresh()
         let r = row("hi \"there\"", recipient: "bob", count: 3, urgent: true)
         _ = try await store.insert(r, into: Self.topic)
@@ -55,7 +55,7 @@ public struct TopicStoreConformance: Sendable {
         try expect(h.rows == [r], "a row reads back with the same values and types", "\(r)", "\(h.rows)")
     }
 
-    public func revisionGrowsWithEveryWrite() async throws {
+    package func revisionGrowsWithEveryWrite() async throws {
         let store = try await fresh()
         let a = try await store.insert(row("a"), into: Self.topic)
         let b = try await store.update(id: a.row.id, values: ["body": .text("b")], onlyAuthor: nil, in: Self.topic)
@@ -71,7 +71,7 @@ public struct TopicStoreConformance: Sendable {
         try expect(h.revision == 3 && h.rows.isEmpty, "history reports the revision it reflects", "3, no rows", "\(h.revision), \(h.rows.count) rows")
     }
 
-    public func historyFiltersMatchLiveFilters() async throws {
+    package func historyFiltersMatchLiveFilters() async throws {
         let store = try await fresh()
         let rows = [
             row("hello world", recipient: "bob", count: 1, urgent: true), row("bye", user: "bob", recipient: "carol", count: 5),
@@ -90,7 +90,7 @@ public struct TopicStoreConformance: Sendable {
         }
     }
 
-    public func historyIsNewestLimitOldestFirst() async throws {
+    package func historyIsNewestLimitOldestFirst() async throws {
         let store = try await fresh()
         var ids: [String] = []
         for i in 0..<10 { ids.append(try await store.insert(row("m\(i)"), into: Self.topic).row.id) }
@@ -100,7 +100,7 @@ public struct TopicStoreConformance: Sendable {
         try expect(after == [ids[5], ids[6]], "with _since: the first `limit` rows after it", "\([ids[5], ids[6]])", "\(after)")
     }
 
-    public func onlyTheAuthorMayChange() async throws {
+    package func onlyTheAuthorMayChange() async throws {
         let store = try await fresh()
         let a = try await store.insert(row("mine"), into: Self.topic)
         do {
@@ -115,7 +115,7 @@ public struct TopicStoreConformance: Sendable {
         try expect(h.rows.map { $0["body"] } == [.text("mine")] && h.revision == 1, "refused writes change nothing", nil, "\(h)")
     }
 
-    public func prepareIsIdempotent() async throws {
+    package func prepareIsIdempotent() async throws {
         let store = try await fresh()
         _ = try await store.insert(row("kept"), into: Self.topic)
         var extended = Self.topic
@@ -129,7 +129,7 @@ public struct TopicStoreConformance: Sendable {
     /// An alert is recorded in its write's transaction: kept rows have one (with the writer
     /// and every value's type), refused rows and writes without `alert` have none, and it
     /// stays pending until cleared.
-    public func alertsAreKeptWithTheirWrites() async throws {
+    package func alertsAreKeptWithTheirWrites() async throws {
         let store = try await fresh()
         let writer = TopicPrincipal(id: "alice", role: "user", displayName: "Alice", groups: ["ops"])
         let first = row("first", count: 7, urgent: true)

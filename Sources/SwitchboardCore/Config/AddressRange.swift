@@ -8,14 +8,14 @@ import Darwin
 
 /// One IP address or a CIDR block (`10.0.0.0/8`, `::1`, `fd00::/8`), as `server.trusted_proxies`
 /// lists them. IPv4 addresses seen as IPv4-mapped IPv6 (`::ffff:10.1.2.3`) match IPv4 blocks.
-public struct AddressRange: Sendable, Equatable, CustomStringConvertible {
+package struct AddressRange: Sendable, Equatable, CustomStringConvertible {
     /// The network's bytes (4 or 16) and how many leading bits count.
-    public let bytes: [UInt8]
-    public let prefix: Int
-    public let description: String
+    package let bytes: [UInt8]
+    package let prefix: Int
+    package let description: String
 
     /// Parses `address` or `address/prefix`; nil when it is neither.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         guard let bytes = Self.parse(parts[0]) else { return nil }
         let width = bytes.count * 8
@@ -30,7 +30,7 @@ public struct AddressRange: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Whether `address` (an IP address as text) lies in this range.
-    public func contains(_ address: String) -> Bool {
+    package func contains(_ address: String) -> Bool {
         guard var other = Self.parse(address) else { return false }
         if other.count == 16, bytes.count == 4, other[0..<12] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF][...] {
             other = Array(other[12...])

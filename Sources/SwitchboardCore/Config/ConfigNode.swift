@@ -57,8 +57,8 @@ public struct ConfigProblem: Error, Sendable, Equatable, CustomStringConvertible
 }
 
 /// All the problems found in one configuration, reported together.
-public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
-    public var problems: [ConfigProblem]
-    public init(problems: [ConfigProblem]) { self.problems = problems }
-    public var description: String { problems.map(\.description).joined(separator: "\n") }
+package struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    package var problems: [ConfigProblem]
+    package init(problems: [ConfigProblem]) { self.problems = problems }
+    package var description: String { problems.map(\.description).joined(separator: "\n") }
 }

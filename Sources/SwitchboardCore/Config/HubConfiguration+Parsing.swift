@@ -5,18 +5,18 @@ import Foundation
 ///
 /// One value rather than a throw so `check-config` can list all problems while `serve` (via
 /// `ConfigLoader.load`) refuses to start on any of them; nothing half-valid leaks out.
-public struct ParsedConfiguration: Sendable {
+package struct ParsedConfiguration: Sendable {
     /// The validated configuration; nil when there are problems.
-    public var configuration: HubConfiguration?
+    package var configuration: HubConfiguration?
     /// One connector per declared connector, made by its engine, in declaration order; empty
     /// when there are problems.
-    public var connectors: [any Connector]
+    package var connectors: [any Connector]
     /// Every problem found, in file order.
-    public var problems: [ConfigProblem]
+    package var problems: [ConfigProblem]
     /// Every key path the readers asked for (`ConfigReader.Log.asked`), present or not.
-    public var keysRead: Set<String>
+    package var keysRead: Set<String>
 
-    public init(configuration: HubConfiguration?, connectors: [any Connector], problems: [ConfigProblem], keysRead: Set<String> = []) {
+    package init(configuration: HubConfiguration?, connectors: [any Connector], problems: [ConfigProblem], keysRead: Set<String> = []) {
         self.configuration = configuration
         self.connectors = connectors
         self.problems = problems
@@ -43,13 +43,13 @@ extension HubConfiguration {
     /// Absent keys take the defaults of `HubConfiguration`; no `connectors` means the embedded
     /// default's `tester` bucket; no `channels` means each channel is routed over the
     /// connectors serving it, in declaration order. Unknown keys are problems at every level.
-    public static func parse(_ root: ConfigNode, engines: [ConnectorEngine], environment: ConfigEnvironment) -> ParsedConfiguration {
+    package static func parse(_ root: ConfigNode, engines: [ConnectorEngine], environment: ConfigEnvironment) -> ParsedConfiguration {
         HubConfigurationParser(root: root, engines: engines, environment: environment).parse()
     }
 
     /// Connector and channel names: 1-64 characters of `a-z`, `0-9`, `_`, `-`, so they are
     /// safe in key paths, URLs, metric labels and logs.
-    public static func isValidName(_ name: String) -> Bool {
+    package static func isValidName(_ name: String) -> Bool {
         (1...64).contains(name.utf8.count)
             && name.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 || $0 == 45 }
     }

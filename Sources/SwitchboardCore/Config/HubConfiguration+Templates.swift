@@ -6,18 +6,18 @@ import Foundation
 /// Core keeps only the sources; the HTTP layer compiles and renders them (Core has no
 /// template engine), and `check-config` asks it to compile them, so a syntax error shows
 /// before the hub starts.
-public struct MessageTemplateSettings: Sendable, Equatable {
-    public var name: String
+package struct MessageTemplateSettings: Sendable, Equatable {
+    package var name: String
     /// Rendered as plain text (no escaping); line breaks become spaces.
-    public var subject: String?
+    package var subject: String?
     /// Rendered as plain text: what SMS and IM recipients get, and the email's text part.
-    public var text: String
+    package var text: String
     /// Rendered as HTML: `{{name}}` escapes the data (`<`, `&`, quotes), `{{{name}}}` does not.
-    public var html: String?
+    package var html: String?
     /// Where each part was written (`subject`, `text`, `html`; the `_file` key for a file),
     /// so that one the HTTP layer cannot compile is reported with its line.
-    public var marks: [String: ConfigMark] = [:]
-    public init(name: String, subject: String? = nil, text: String, html: String? = nil) {
+    package var marks: [String: ConfigMark] = [:]
+    package init(name: String, subject: String? = nil, text: String, html: String? = nil) {
         self.name = name
         self.subject = subject
         self.text = text
@@ -25,7 +25,7 @@ public struct MessageTemplateSettings: Sendable, Equatable {
     }
 
     /// Equal when they render alike, wherever they were written.
-    public static func == (a: Self, b: Self) -> Bool {
+    package static func == (a: Self, b: Self) -> Bool {
         a.name == b.name && a.subject == b.subject && a.text == b.text && a.html == b.html
     }
 }
@@ -37,7 +37,7 @@ extension HubConfiguration {
     /// Reads `templates:` (names to `subject`, `text` or `text_file`, `html` or `html_file`),
     /// reporting every problem through `top`'s log. Files are read now, relative to the working
     /// directory, so a missing file stops `serve` and shows in `check-config`.
-    public static func parseTemplates(_ top: ConfigReader) -> [MessageTemplateSettings] {
+    package static func parseTemplates(_ top: ConfigReader) -> [MessageTemplateSettings] {
         var out: [MessageTemplateSettings] = []
         for (name, r) in top.namedChildren("templates") {
             if !isValidName(name) { r.problem(nil, "template name must be 1-64 characters of a-z, 0-9, '_' or '-'") }

@@ -4,7 +4,7 @@ extension HubConfiguration {
     /// Reads `topics:` (a mapping of topic names to their settings), reporting every problem
     /// through `top`'s log. Rules are declarative: values come from `TopicValueSource`'s
     /// fixed set, never from code in the file.
-    public static func parseTopics(_ top: ConfigReader) -> [TopicDefinition] {
+    package static func parseTopics(_ top: ConfigReader) -> [TopicDefinition] {
         var topics: [TopicDefinition] = []
         for (name, r) in top.namedChildren("topics") {
             if !isValidName(name) { r.problem(nil, "topic name must be 1-64 characters of a-z, 0-9, '_' or '-'") }

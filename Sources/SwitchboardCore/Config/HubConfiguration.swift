@@ -4,25 +4,25 @@ import Foundation
 ///
 /// Plain data: parsing and validation live in `HubConfiguration+Parsing.swift` over a
 /// neutral `ConfigNode` tree, so Core needs no YAML library.
-public struct HubConfiguration: Sendable, Equatable {
-    public var server: ServerSettings
-    public var storage: StorageSettings
-    public var logging: LoggingSettings
-    public var admin: AdminSettings
+package struct HubConfiguration: Sendable, Equatable {
+    package var server: ServerSettings
+    package var storage: StorageSettings
+    package var logging: LoggingSettings
+    package var admin: AdminSettings
     /// Connectors in declaration order, each one instance of an engine.
-    public var connectors: [ConnectorSettings]
+    package var connectors: [ConnectorSettings]
     /// Each channel's failover route of connector names, in order.
-    public var channels: [ChannelName: ChannelSettings]
-    public var forwarding: [ForwardingRule]
-    public var autoReplies: [AutoReply]
-    public var dispatcher: DispatcherSettings
-    public var inbox: InboxSettings = .init()
+    package var channels: [ChannelName: ChannelSettings]
+    package var forwarding: [ForwardingRule]
+    package var autoReplies: [AutoReply]
+    package var dispatcher: DispatcherSettings
+    package var inbox: InboxSettings = .init()
     /// WebSocket publish-subscribe topics, each persisted to its own table.
-    public var topics: [TopicDefinition] = []
+    package var topics: [TopicDefinition] = []
     /// Message templates a send request may name (`template` and `data`).
-    public var templates: [MessageTemplateSettings] = []
+    package var templates: [MessageTemplateSettings] = []
 
-    public init(
+    package init(
         server: ServerSettings = .init(),
         storage: StorageSettings = .init(),
         logging: LoggingSettings = .init(),
@@ -45,7 +45,7 @@ public struct HubConfiguration: Sendable, Equatable {
     }
 
     /// The embedded default: one `tester` bucket connector routing sms, email and im.
-    public static var embeddedDefault: HubConfiguration {
+    package static var embeddedDefault: HubConfiguration {
         let tester = ConnectorSettings(name: "tester", engine: "bucket", channels: [.sms, .email, .im], settings: .mapping([]))
         return HubConfiguration(
             connectors: [tester],
@@ -54,48 +54,48 @@ public struct HubConfiguration: Sendable, Equatable {
     }
 }
 
-public struct ServerSettings: Sendable, Equatable {
-    public var host: String = "127.0.0.1"
-    public var port: Int = 8080
+package struct ServerSettings: Sendable, Equatable {
+    package var host: String = "127.0.0.1"
+    package var port: Int = 8080
     /// Largest request body accepted, in bytes.
-    public var maxBodyBytes: Int = 1 << 20
+    package var maxBodyBytes: Int = 1 << 20
     /// Set the `Secure` flag on the session cookie (behind HTTPS).
-    public var secureCookies: Bool = false
+    package var secureCookies: Bool = false
     /// How long a login session lives without use, in seconds.
-    public var sessionTTL: TimeInterval = 12 * 3600
+    package var sessionTTL: TimeInterval = 12 * 3600
     /// Browser origins besides the hub's own whose pages may make state-changing requests
     /// with the session cookie (`https://intranet.example`), normalised; see `WebOrigin`.
-    public var allowedOrigins: [String] = []
+    package var allowedOrigins: [String] = []
     /// Connection timeouts and caps (`idle_timeout`, `max_connections`, …).
-    public var transport = TransportSettings()
-    public init() {}
+    package var transport = TransportSettings()
+    package init() {}
 }
 
-public struct StorageSettings: Sendable, Equatable {
-    public enum Driver: String, Sendable, Equatable { case sqlite, postgres }
-    public enum Synchronous: String, Sendable, Equatable { case full, normal }
-    public var driver: Driver = .sqlite
-    public var dataDirectory: String = "./switchboard-data"
+package struct StorageSettings: Sendable, Equatable {
+    package enum Driver: String, Sendable, Equatable { case sqlite, postgres }
+    package enum Synchronous: String, Sendable, Equatable { case full, normal }
+    package var driver: Driver = .sqlite
+    package var dataDirectory: String = "./switchboard-data"
     /// SQLite `synchronous`: `full` (default) survives power loss; `normal` only process crashes.
-    public var synchronous: Synchronous = .full
+    package var synchronous: Synchronous = .full
     /// Seconds a looked-up token, session or user is trusted without reading it again
     /// (0: always read). The hub's own changes apply at once; the CLI's within this time.
-    public var credentialCache: TimeInterval = 5
-    public init() {}
+    package var credentialCache: TimeInterval = 5
+    package init() {}
 }
 
-public struct LoggingSettings: Sendable, Equatable {
-    public enum Format: String, Sendable, Equatable { case text, json }
-    public var level: String = "info"
-    public var format: Format = .text
-    public init() {}
+package struct LoggingSettings: Sendable, Equatable {
+    package enum Format: String, Sendable, Equatable { case text, json }
+    package var level: String = "info"
+    package var format: Format = .text
+    package init() {}
 }
 
-public struct AdminSettings: Sendable, Equatable {
-    public var username: String = "admin"
+package struct AdminSettings: Sendable, Equatable {
+    package var username: String = "admin"
     /// Environment variable holding the first admin's password; if unset one is generated and printed once.
-    public var passwordEnv: String = "SWITCHBOARD_ADMIN_PASSWORD"
-    public init() {}
+    package var passwordEnv: String = "SWITCHBOARD_ADMIN_PASSWORD"
+    package init() {}
 }
 
 /// One configured connector: a name, an engine, the channels it serves, and the engine's own keys.
@@ -105,8 +105,8 @@ public struct ConnectorSettings: Sendable, Equatable {
     public var channels: [ChannelName]
     /// The engine-specific keys, still as a tree: each engine reads and validates its own.
     public var settings: ConfigNode
-    public var dispatch: ConnectorDispatchSettings
-    public init(name: String, engine: String, channels: [ChannelName], settings: ConfigNode, dispatch: ConnectorDispatchSettings = .init()) {
+    package var dispatch: ConnectorDispatchSettings
+    package init(name: String, engine: String, channels: [ChannelName], settings: ConfigNode, dispatch: ConnectorDispatchSettings = .init()) {
         self.name = name
         self.engine = engine
         self.channels = channels
@@ -115,25 +115,25 @@ public struct ConnectorSettings: Sendable, Equatable {
     }
 }
 
-public struct ChannelSettings: Sendable, Equatable {
+package struct ChannelSettings: Sendable, Equatable {
     /// What happens to a delivery when its retries run out.
-    public enum LimitAction: String, Sendable, Equatable { case fail, hold }
+    package enum LimitAction: String, Sendable, Equatable { case fail, hold }
 
     /// Connector names tried in order.
-    public var route: [String]
+    package var route: [String]
     /// Overrides the dispatcher's retry policy for this channel.
-    public var retry: RetryPolicy?
-    public var atLimit: LimitAction
+    package var retry: RetryPolicy?
+    package var atLimit: LimitAction
     /// Deliveries still queued after this long are marked `ignored` instead of sent, so a
     /// long outage does not end in a burst of stale alerts (smsd's autocancel).
-    public var autocancelAfter: TimeInterval?
+    package var autocancelAfter: TimeInterval?
     /// When a delivery on this channel fails for good and the contact has an address on the
     /// fallback channel, a linked delivery is made there (e.g. sms → email).
-    public var fallback: ChannelName?
+    package var fallback: ChannelName?
     /// Pack several waiting messages to one address into one (SMS alerts).
-    public var packing: PackingSettings?
+    package var packing: PackingSettings?
 
-    public init(
+    package init(
         route: [String],
         retry: RetryPolicy? = nil,
         atLimit: LimitAction = .fail,
@@ -151,35 +151,35 @@ public struct ChannelSettings: Sendable, Equatable {
 }
 
 /// How waiting messages to one address are packed into one (see `SwitchboardSMS.SMSPacker`).
-public struct PackingSettings: Sendable, Equatable {
+package struct PackingSettings: Sendable, Equatable {
     /// `nav` (NAV smsd's formatsms, 160 characters) or `segments` (GSM 03.38 / UCS-2 parts).
-    public var mode: String
+    package var mode: String
     /// Concatenated parts allowed in `segments` mode.
-    public var maxParts: Int
-    public init(mode: String = "nav", maxParts: Int = 1) {
+    package var maxParts: Int
+    package init(mode: String = "nav", maxParts: Int = 1) {
         self.mode = mode
         self.maxParts = maxParts
     }
 }
 
 /// Dispatch settings every connector has, whatever its engine.
-public struct ConnectorDispatchSettings: Sendable, Equatable {
+package struct ConnectorDispatchSettings: Sendable, Equatable {
     /// Treat this connector's permanent errors as transient (modems that recover by themselves).
-    public var permanentErrorsAreTransient: Bool = false
-    public var gate: ConnectorGate.Configuration = .init()
-    public init() {}
+    package var permanentErrorsAreTransient: Bool = false
+    package var gate: ConnectorGate.Configuration = .init()
+    package init() {}
 }
 
 /// Bridges connectors: every inbound message matching the rule is also sent to `to`.
-public struct ForwardingRule: Sendable, Equatable {
+package struct ForwardingRule: Sendable, Equatable {
     /// Only messages that arrived on this connector (any if `nil`).
-    public var connector: String?
+    package var connector: String?
     /// Only messages whose text starts with this keyword, case-insensitive (any if `nil`).
-    public var keyword: String?
-    public var to: [Address]
+    package var keyword: String?
+    package var to: [Address]
     /// Put before the forwarded text, e.g. `"SMS from {from}: "`; `{from}` and `{connector}` are filled in.
-    public var prefix: String
-    public init(connector: String? = nil, keyword: String? = nil, to: [Address], prefix: String = "[{connector}] {from}: ") {
+    package var prefix: String
+    package init(connector: String? = nil, keyword: String? = nil, to: [Address], prefix: String = "[{connector}] {from}: ") {
         self.connector = connector
         self.keyword = keyword
         self.to = to
@@ -188,14 +188,14 @@ public struct ForwardingRule: Sendable, Equatable {
 }
 
 /// A keyword auto-responder (RapidSMS's ping/echo apps, configurable).
-public struct AutoReply: Sendable, Equatable {
+package struct AutoReply: Sendable, Equatable {
     /// The first word of the message, matched case-insensitively.
-    public var keyword: String
+    package var keyword: String
     /// Reply text; `{from}`, `{text}` (the rest after the keyword) and `{connector}` are filled in.
-    public var reply: String
+    package var reply: String
     /// Whether the message still goes on to the inbox after the reply.
-    public var keepInInbox: Bool
-    public init(keyword: String, reply: String, keepInInbox: Bool = false) {
+    package var keepInInbox: Bool
+    package init(keyword: String, reply: String, keepInInbox: Bool = false) {
         self.keyword = keyword
         self.reply = reply
         self.keepInInbox = keepInInbox
@@ -203,31 +203,31 @@ public struct AutoReply: Sendable, Equatable {
 }
 
 /// Which inbox inbound messages land in.
-public struct InboxSettings: Sendable, Equatable {
+package struct InboxSettings: Sendable, Equatable {
     /// A reply from someone a user wrote to lands in that user's inbox instead of the common
     /// one (workflow: answers come back to whoever asked). Off by default: the common inbox
     /// is what everyone watches.
-    public var repliesToSender: Bool = false
+    package var repliesToSender: Bool = false
     /// How long after a user wrote to an address its replies count as answers to them.
-    public var replyWindow: TimeInterval = 7 * 24 * 3600
-    public init() {}
+    package var replyWindow: TimeInterval = 7 * 24 * 3600
+    package init() {}
 }
 
-public struct DispatcherSettings: Sendable, Equatable {
+package struct DispatcherSettings: Sendable, Equatable {
     /// Concurrent sends.
-    public var workers: Int = 16
+    package var workers: Int = 16
     /// Fallback poll when nothing wakes the dispatcher, in seconds.
-    public var pollInterval: TimeInterval = 1
+    package var pollInterval: TimeInterval = 1
     /// How long a claim lasts before a crashed worker's delivery becomes due again, in seconds.
-    public var lease: TimeInterval = 60
+    package var lease: TimeInterval = 60
     /// Retry: first delay, growth factor, cap (seconds) and how many attempts in all.
-    public var retryDelay: TimeInterval = 30
-    public var retryFactor: Double = 1.5
-    public var retryMaxDelay: TimeInterval = 3600
-    public var retryLimit: Int = 5
+    package var retryDelay: TimeInterval = 30
+    package var retryFactor: Double = 1.5
+    package var retryMaxDelay: TimeInterval = 3600
+    package var retryLimit: Int = 5
     /// Up to this many seconds added at random to each retry delay.
-    public var retryJitter: TimeInterval = RetryPolicy.defaultJitter
+    package var retryJitter: TimeInterval = RetryPolicy.defaultJitter
     /// On graceful shutdown, how long sends under way may take to finish, in seconds.
-    public var shutdownGrace: TimeInterval = 30
-    public init() {}
+    package var shutdownGrace: TimeInterval = 30
+    package init() {}
 }

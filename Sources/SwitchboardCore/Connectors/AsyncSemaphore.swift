@@ -6,7 +6,7 @@ import Synchronization
 ///
 /// Waiters are served first come, first served. A waiter whose task is cancelled leaves the
 /// queue and gets `CancellationError`, so a stopping hub is never stuck behind a busy server.
-public final class AsyncSemaphore: Sendable {
+package final class AsyncSemaphore: Sendable {
     private struct Waiter {
         var id: UInt64
         var continuation: CheckedContinuation<Void, any Error>
@@ -22,13 +22,13 @@ public final class AsyncSemaphore: Sendable {
 
     private let state: Mutex<State>
 
-    public init(permits: Int) {
+    package init(permits: Int) {
         precondition(permits > 0, "a semaphore needs at least one permit")
         state = Mutex(State(available: permits))
     }
 
     /// Waits for a permit; give it back with `release()`.
-    public func acquire() async throws {
+    package func acquire() async throws {
         let id = state.withLock { s in
             s.nextID += 1
             return s.nextID
@@ -63,7 +63,7 @@ public final class AsyncSemaphore: Sendable {
     }
 
     /// Gives a permit back, handing it straight to the longest waiter if there is one.
-    public func release() {
+    package func release() {
         let next: Waiter? = state.withLock { s in
             if s.waiters.isEmpty {
                 s.available += 1
@@ -75,7 +75,7 @@ public final class AsyncSemaphore: Sendable {
     }
 
     /// Holds a permit while `body` runs.
-    public func withPermit<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+    package func withPermit<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         try await acquire()
         defer { release() }
         return try await body()

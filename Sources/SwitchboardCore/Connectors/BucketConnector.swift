@@ -4,52 +4,52 @@ import Synchronization
 /// The test connector (RapidSMS's "bucket" backend): keeps what it "sends" in memory so the
 /// message tester, scripted tests and demos can read it back. Its fault settings add latency
 /// and make a share of sends fail, to watch retries and failover without a real gateway.
-public final class BucketConnector: Connector {
-    public struct Configuration: Sendable, Equatable {
+package final class BucketConnector: Connector {
+    package struct Configuration: Sendable, Equatable {
         /// Added before every send.
-        public var latency: Duration = .zero
+        package var latency: Duration = .zero
         /// Share of sends (0...1) that fail with a transient error.
-        public var transientFailureRate: Double = 0
+        package var transientFailureRate: Double = 0
         /// Share of sends (0...1) that fail with a permanent error.
-        public var permanentFailureRate: Double = 0
+        package var permanentFailureRate: Double = 0
         /// How many sent items are kept; the oldest are forgotten first.
-        public var capacity: Int = 10_000
-        public init() {}
+        package var capacity: Int = 10_000
+        package init() {}
     }
 
     /// One thing the bucket was asked to send.
-    public struct SentItem: Sendable, Codable, Equatable {
-        public var connector: String
-        public var deliveryID: String
-        public var messageID: String
+    package struct SentItem: Sendable, Codable, Equatable {
+        package var connector: String
+        package var deliveryID: String
+        package var messageID: String
         /// Who sent the message (a username, or `connector:NAME` for the hub's own replies),
         /// so the message tester can show each user only what they sent.
-        public var sender: String?
-        public var to: Address
-        public var subject: String?
-        public var text: String
-        public var html: String?
-        public var attachments: [String]
-        public var receiptID: String
-        public var sentAt: Date
+        package var sender: String?
+        package var to: Address
+        package var subject: String?
+        package var text: String
+        package var html: String?
+        package var attachments: [String]
+        package var receiptID: String
+        package var sentAt: Date
     }
 
-    public let name: String
-    public let engine = "bucket"
-    public let channels: [ChannelName]
-    public let configuration: Configuration
+    package let name: String
+    package let engine = "bucket"
+    package let channels: [ChannelName]
+    package let configuration: Configuration
     private let state = Mutex<(items: [SentItem], counter: Int)>(([], 0))
     /// Tests swap in failure behaviour while running.
     private let faults: Mutex<Configuration>
 
-    public init(name: String, channels: [ChannelName] = [.sms, .email, .im], configuration: Configuration = .init()) {
+    package init(name: String, channels: [ChannelName] = [.sms, .email, .im], configuration: Configuration = .init()) {
         self.name = name
         self.channels = channels
         self.configuration = configuration
         self.faults = Mutex(configuration)
     }
 
-    public func send(_ outbound: Outbound) async throws -> Receipt {
+    package func send(_ outbound: Outbound) async throws -> Receipt {
         let faults = self.faults.withLock { $0 }
         if faults.latency > .zero { try await Task.sleep(for: faults.latency) }
         let roll = Double.random(in: 0..<1)
@@ -85,7 +85,7 @@ public final class BucketConnector: Connector {
     }
 
     /// What was sent, oldest first, optionally only to one address and only what one sender sent.
-    public func sent(to address: Address? = nil, sentBy sender: String? = nil) -> [SentItem] {
+    package func sent(to address: Address? = nil, sentBy sender: String? = nil) -> [SentItem] {
         state.withLock { s in
             s.items.filter { item in
                 (address == nil || item.to == address) && (sender == nil || item.sender == sender)
@@ -94,14 +94,14 @@ public final class BucketConnector: Connector {
     }
 
     /// Forgets what was sent, or only what one sender sent.
-    public func clear(sentBy sender: String? = nil) {
+    package func clear(sentBy sender: String? = nil) {
         state.withLock { s in
             if let sender { s.items.removeAll { $0.sender == sender } } else { s.items.removeAll() }
         }
     }
 
     /// Changes the fault settings of a running bucket (tests and demos).
-    public func setFaults(transient: Double? = nil, permanent: Double? = nil, latency: Duration? = nil) {
+    package func setFaults(transient: Double? = nil, permanent: Double? = nil, latency: Duration? = nil) {
         faults.withLock { f in
             if let transient { f.transientFailureRate = transient }
             if let permanent { f.permanentFailureRate = permanent }
@@ -110,7 +110,7 @@ public final class BucketConnector: Connector {
     }
 
     /// The `bucket` engine: keys `latency`, `transient_failure_rate`, `permanent_failure_rate`, `capacity`.
-    public static let engine = ConnectorEngine(name: "bucket") { settings, reader, _ in
+    package static let engine = ConnectorEngine(name: "bucket") { settings, reader, _ in
         var c = Configuration()
         if let d = reader.duration("latency") { c.latency = .milliseconds(Int((d * 1000).rounded())) }
         if let t = reader.double("transient_failure_rate", in: 0...1) { c.transientFailureRate = t }

@@ -8,7 +8,7 @@ import Foundation
 /// The HTTP layer reads the parameters and checks the secret; the connector turns the
 /// parameters into a message or a report in its gateway's dialect (the `kannel` engine's
 /// reading, which playSMS and Jasmin share, is `KannelCallback` in SwitchboardSMS).
-public protocol CallbackConnector: Connector {
+package protocol CallbackConnector: Connector {
     /// The secret callbacks must carry; `nil` when the connector takes none (404).
     var callbackSecret: String? { get }
     /// The inbound message the parameters describe, or `invalid` naming what is malformed.
@@ -20,14 +20,14 @@ public protocol CallbackConnector: Connector {
 /// The parameters of a gateway callback, query string and form body merged, with values kept
 /// as bytes: Kannel passes a UCS-2 message's text as percent-encoded UTF-16BE, which is not a
 /// string until `charset` says how to read it.
-public struct CallbackParameters: Sendable, Equatable {
-    public private(set) var values: [String: [UInt8]]
+package struct CallbackParameters: Sendable, Equatable {
+    package private(set) var values: [String: [UInt8]]
 
-    public init(_ values: [String: [UInt8]] = [:]) { self.values = values }
+    package init(_ values: [String: [UInt8]] = [:]) { self.values = values }
 
     /// Adds `application/x-www-form-urlencoded` pairs (`+` is a space). A name given twice, here
     /// or before, is `invalid`: which one was meant cannot be known.
-    public mutating func add(urlEncoded bytes: some Collection<UInt8>) throws(SwitchboardError) {
+    package mutating func add(urlEncoded bytes: some Collection<UInt8>) throws(SwitchboardError) {
         for pair in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
             guard let name = String(bytes: Self.decode(parts[0]), encoding: .utf8), !name.isEmpty else { continue }
@@ -36,10 +36,10 @@ public struct CallbackParameters: Sendable, Equatable {
         }
     }
 
-    public func bytes(_ name: String) -> [UInt8]? { values[name] }
+    package func bytes(_ name: String) -> [UInt8]? { values[name] }
 
     /// The value as UTF-8 text; bytes that are not UTF-8 become U+FFFD.
-    public func string(_ name: String) -> String? { values[name].map { String(decoding: $0, as: UTF8.self) } }
+    package func string(_ name: String) -> String? { values[name].map { String(decoding: $0, as: UTF8.self) } }
 
     static func decode(_ encoded: some Collection<UInt8>) -> [UInt8] {
         var out: [UInt8] = []

@@ -1,13 +1,13 @@
 /// The hub's connectors by name, in configuration order.
-public struct ConnectorRegistry: Sendable {
-    public let all: [any Connector]
+package struct ConnectorRegistry: Sendable {
+    package let all: [any Connector]
     private let byName: [String: any Connector]
 
-    public init(_ connectors: [any Connector]) {
+    package init(_ connectors: [any Connector]) {
         all = connectors
         byName = Dictionary(connectors.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    public subscript(name: String) -> (any Connector)? { byName[name] }
-    public var names: [String] { all.map(\.name) }
+    package subscript(name: String) -> (any Connector)? { byName[name] }
+    package var names: [String] { all.map(\.name) }
 }

@@ -225,8 +225,8 @@ public struct AddressError: Error, Sendable, Equatable, CustomStringConvertible 
 }
 
 /// Login names: short, lower-case, safe in URLs, addresses and logs.
-public enum Username {
-    public static func isValid(_ s: String) -> Bool {
+package enum Username {
+    package static func isValid(_ s: String) -> Bool {
         guard (1...64).contains(s.utf8.count) else { return false }
         return s.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 95 || $0 == 45 }
     }
@@ -235,7 +235,7 @@ public enum Username {
 extension String {
     /// Without leading and trailing spaces and tabs (Unicode space separators and U+0009,
     /// as `CharacterSet.whitespaces`), without a trip through Foundation when there are none.
-    public var trimmingBlanks: String {
+    package var trimmingBlanks: String {
         let scalars = unicodeScalars
         guard let first = scalars.first, let last = scalars.last, first.isBlank || last.isBlank else { return self }
         guard let start = scalars.firstIndex(where: { !$0.isBlank }) else { return "" }

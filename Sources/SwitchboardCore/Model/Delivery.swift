@@ -85,16 +85,16 @@ public enum DeliveryStatus: String, Sendable, Codable, CaseIterable {
 }
 
 /// One try at sending a delivery, kept for the record.
-public struct DeliveryAttempt: Sendable, Codable, Equatable {
-    public enum Outcome: String, Sendable, Codable { case sent, transient, permanent }
-    public var deliveryID: String
-    public var number: Int
-    public var at: Date
-    public var connector: String
-    public var outcome: Outcome
-    public var error: String?
-    public var receiptID: String?
-    public init(deliveryID: String, number: Int, at: Date, connector: String, outcome: Outcome, error: String? = nil, receiptID: String? = nil) {
+package struct DeliveryAttempt: Sendable, Codable, Equatable {
+    package enum Outcome: String, Sendable, Codable { case sent, transient, permanent }
+    package var deliveryID: String
+    package var number: Int
+    package var at: Date
+    package var connector: String
+    package var outcome: Outcome
+    package var error: String?
+    package var receiptID: String?
+    package init(deliveryID: String, number: Int, at: Date, connector: String, outcome: Outcome, error: String? = nil, receiptID: String? = nil) {
         self.deliveryID = deliveryID
         self.number = number
         self.at = at

@@ -1,17 +1,17 @@
 import Foundation
 
 /// An inbound message as it shows in an inbox: the common one (`owner == nil`) or a user's.
-public struct InboxItem: Sendable, Codable, Equatable, Identifiable {
+package struct InboxItem: Sendable, Codable, Equatable, Identifiable {
     /// Increases with every item; used as the paging cursor.
-    public var id: Int64
-    public var message: Message
-    public var owner: String?
+    package var id: Int64
+    package var message: Message
+    package var owner: String?
     /// Whether the user who asked has read it.
-    public var read: Bool
-    public var receivedAt: Date
+    package var read: Bool
+    package var receivedAt: Date
     /// The form submission parsed from the message (an XForms instance), if it carried one.
-    public var formSubmissionID: String?
-    public init(id: Int64, message: Message, owner: String?, read: Bool, receivedAt: Date, formSubmissionID: String? = nil) {
+    package var formSubmissionID: String?
+    package init(id: Int64, message: Message, owner: String?, read: Bool, receivedAt: Date, formSubmissionID: String? = nil) {
         self.id = id
         self.message = message
         self.owner = owner
@@ -22,15 +22,15 @@ public struct InboxItem: Sendable, Codable, Equatable, Identifiable {
 }
 
 /// Which inbox items a user asks for.
-public struct InboxQuery: Sendable, Equatable {
-    public enum Scope: String, Sendable, Codable { case mine, common, all }
-    public var viewer: String
-    public var scope: Scope
-    public var unreadOnly: Bool
-    public var limit: Int
+package struct InboxQuery: Sendable, Equatable {
+    package enum Scope: String, Sendable, Codable { case mine, common, all }
+    package var viewer: String
+    package var scope: Scope
+    package var unreadOnly: Bool
+    package var limit: Int
     /// Return items older than this item id (newest first).
-    public var before: Int64?
-    public init(viewer: String, scope: Scope = .common, unreadOnly: Bool = false, limit: Int = 50, before: Int64? = nil) {
+    package var before: Int64?
+    package init(viewer: String, scope: Scope = .common, unreadOnly: Bool = false, limit: Int = 50, before: Int64? = nil) {
         self.viewer = viewer
         self.scope = scope
         self.unreadOnly = unreadOnly
@@ -39,11 +39,11 @@ public struct InboxQuery: Sendable, Equatable {
     }
 }
 
-public struct InboxPage: Sendable, Equatable {
-    public var items: [InboxItem]
+package struct InboxPage: Sendable, Equatable {
+    package var items: [InboxItem]
     /// Pass as `before` to get the next page; `nil` at the end.
-    public var nextCursor: Int64?
-    public init(items: [InboxItem], nextCursor: Int64?) {
+    package var nextCursor: Int64?
+    package init(items: [InboxItem], nextCursor: Int64?) {
         self.items = items
         self.nextCursor = nextCursor
     }

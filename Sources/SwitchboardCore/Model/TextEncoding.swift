@@ -1,10 +1,10 @@
 /// Small encoders used on hot paths (every request, every message), written out so that no
 /// `String(format:)` runs per byte or per character.
-public enum TextEncoding {
+package enum TextEncoding {
     static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Lower-case hex of `bytes`; a `-` before the bytes at `dashesBefore` (a UUID's 4, 6, 8, 10).
-    public static func hex(_ bytes: some Sequence<UInt8>, dashesBefore: [Int] = []) -> String {
+    package static func hex(_ bytes: some Sequence<UInt8>, dashesBefore: [Int] = []) -> String {
         var text: [UInt8] = []
         text.reserveCapacity(bytes.underestimatedCount * 2 + dashesBefore.count)
         for (i, byte) in bytes.enumerated() {
@@ -17,7 +17,7 @@ public enum TextEncoding {
 
     /// Appends the inside of a JSON string literal (RFC 8259): quote, backslash and control
     /// characters escaped, and U+2028/U+2029 too, so the text is also safe inside a script.
-    public static func escapeJSON(_ s: String, into out: inout String) {
+    package static func escapeJSON(_ s: String, into out: inout String) {
         var plain = true
         for u in s.utf8 where u < 0x20 || u == 0x22 || u == 0x5C || u == 0xE2 {
             plain = false

@@ -9,16 +9,16 @@ import Synchronization
 /// engines do not limit themselves again (two limiters in series would make the smaller
 /// one, with its own default, the real limit); an HTTP engine only sizes its connection
 /// pool from `maxInFlight`.
-public final class ConnectorGate: Sendable {
-    public struct Configuration: Sendable, Equatable {
-        public var maxInFlight: Int
+package final class ConnectorGate: Sendable {
+    package struct Configuration: Sendable, Equatable {
+        package var maxInFlight: Int
         /// Sends per second; `nil` is unlimited.
-        public var throughput: Double?
-        public var failureThreshold: Int
-        public var cooldown: TimeInterval
+        package var throughput: Double?
+        package var failureThreshold: Int
+        package var cooldown: TimeInterval
         /// The default of `max_in_flight` for every connector.
-        public static let defaultMaxInFlight = 8
-        public init(maxInFlight: Int = defaultMaxInFlight, throughput: Double? = nil, failureThreshold: Int = 5, cooldown: TimeInterval = 30) {
+        package static let defaultMaxInFlight = 8
+        package init(maxInFlight: Int = defaultMaxInFlight, throughput: Double? = nil, failureThreshold: Int = 5, cooldown: TimeInterval = 30) {
             self.maxInFlight = maxInFlight
             self.throughput = throughput
             self.failureThreshold = failureThreshold
@@ -35,14 +35,14 @@ public final class ConnectorGate: Sendable {
         var probing = false
     }
 
-    public let configuration: Configuration
+    package let configuration: Configuration
     private let state = Mutex(State())
 
-    public init(configuration: Configuration = .init()) { self.configuration = configuration }
+    package init(configuration: Configuration = .init()) { self.configuration = configuration }
 
     /// Whether the connector is in rotation now. While cooling down it is not; once the
     /// cool-down is over exactly one caller gets `true` (the probe) until it reports back.
-    public func admits(now: Date = Date()) -> Bool {
+    package func admits(now: Date = Date()) -> Bool {
         state.withLock { s in
             guard let until = s.openUntil else { return true }
             if now < until || s.probing { return false }
@@ -52,12 +52,12 @@ public final class ConnectorGate: Sendable {
     }
 
     /// Seconds of cool-down left, for status displays.
-    public func coolingDown(now: Date = Date()) -> TimeInterval? {
+    package func coolingDown(now: Date = Date()) -> TimeInterval? {
         state.withLock { s in s.openUntil.map { $0.timeIntervalSince(now) }.flatMap { $0 > 0 ? $0 : nil } }
     }
 
     /// Runs `body` within the in-flight and throughput limits.
-    public func withPermit<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+    package func withPermit<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
         await acquire()
         defer { release() }
         if let wait = reserveSlot(now: .now), wait > .now { try? await Task.sleep(until: wait, clock: .continuous) }
@@ -78,7 +78,7 @@ public final class ConnectorGate: Sendable {
     }
 
     /// Reports how a send through this gate ended, for the circuit breaker.
-    public func record(success: Bool, now: Date = Date()) {
+    package func record(success: Bool, now: Date = Date()) {
         state.withLock { s in
             s.probing = false
             if success {

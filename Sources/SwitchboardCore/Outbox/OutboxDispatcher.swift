@@ -17,17 +17,17 @@ import Synchronization
 /// claimed deliveries that have not started back in the queue, and records every outcome on
 /// a path the shutdown's cancellation cannot interrupt (see `OutcomeRecorder`), so nothing
 /// handed to a gateway is left `sending` to go out again after a restart.
-public final class OutboxDispatcher: Service, Sendable {
-    public struct Configuration: Sendable {
-        public var workers: Int
-        public var pollInterval: Duration
-        public var lease: TimeInterval
-        public var retry: RetryPolicy
+package final class OutboxDispatcher: Service, Sendable {
+    package struct Configuration: Sendable {
+        package var workers: Int
+        package var pollInterval: Duration
+        package var lease: TimeInterval
+        package var retry: RetryPolicy
         /// On graceful shutdown, how long sends under way may take to finish before they are cancelled.
-        public var shutdownGrace: Duration
+        package var shutdownGrace: Duration
         /// Where retry jitter comes from; tests give a seeded or fixed source.
-        public var random: RandomSource
-        public init(
+        package var random: RandomSource
+        package init(
             workers: Int = 16,
             pollInterval: Duration = .seconds(1),
             lease: TimeInterval = 60,
@@ -42,7 +42,7 @@ public final class OutboxDispatcher: Service, Sendable {
             self.shutdownGrace = shutdownGrace
             self.random = random
         }
-        public init(_ s: DispatcherSettings) {
+        package init(_ s: DispatcherSettings) {
             self.init(
                 workers: s.workers,
                 pollInterval: .milliseconds(Int(s.pollInterval * 1000)),
@@ -65,7 +65,7 @@ public final class OutboxDispatcher: Service, Sendable {
     let channels: [ChannelName: ChannelSettings]
     let packers: [ChannelName: MessagePacker]
     /// One gate per connector: in-flight and throughput limits, cool-down after failures.
-    public let gates: [String: ConnectorGate]
+    package let gates: [String: ConnectorGate]
     let dispatchSettings: [String: ConnectorDispatchSettings]
     let logger: Logger
     let doorbell = Doorbell()
@@ -83,7 +83,7 @@ public final class OutboxDispatcher: Service, Sendable {
     /// Finished by `stop()`; the shutdown grace period starts then.
     private let stopped: (stream: AsyncStream<Void>, continuation: AsyncStream<Void>.Continuation) = AsyncStream.makeStream()
 
-    public init(
+    package init(
         configuration: Configuration,
         store: any HubStore,
         connectors: ConnectorRegistry,
@@ -114,7 +114,7 @@ public final class OutboxDispatcher: Service, Sendable {
 
     /// At most this many sends may wait for their outcome to be committed: 8 per worker.
     /// A crash (power cut, SIGKILL) sends at most this many deliveries twice.
-    public static func maxUnrecorded(workers: Int) -> Int { max(1, workers) * 8 }
+    package static func maxUnrecorded(workers: Int) -> Int { max(1, workers) * 8 }
 
     /// How many due deliveries one round claims: enough that a burst is claimed in a few
     /// transactions, few enough that what is claimed is sent well within its lease (claimed
@@ -122,7 +122,7 @@ public final class OutboxDispatcher: Service, Sendable {
     var claimLimit: Int { max(configuration.workers * 8, 32) }
 
     /// Tells the dispatcher new work is due now.
-    public func wake() { doorbell.ring() }
+    package func wake() { doorbell.ring() }
 
     /// Rounds under way at once in `run`: the next round is claimed while the last one's
     /// sends and outcomes are still in progress, so its claim and their outcomes share a commit.
@@ -130,7 +130,7 @@ public final class OutboxDispatcher: Service, Sendable {
 
     /// Sends until graceful shutdown (or `stop()`), then drains; see the type's notes. Run
     /// it once per dispatcher.
-    public func run() async throws {
+    package func run() async throws {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.claimUntilStopped() }
@@ -156,14 +156,14 @@ public final class OutboxDispatcher: Service, Sendable {
     /// Stops claiming and starting sends; `run()` returns once the sends under way have
     /// finished (or the grace period is over) and every outcome is recorded. Graceful
     /// shutdown calls it; safe to call more than once.
-    public func stop() {
+    package func stop() {
         stopping.withLock { $0 = true }
         stopped.continuation.finish()
         doorbell.ring()
     }
 
     /// Whether `stop()` was called.
-    public var isStopping: Bool { stopping.withLock { $0 } }
+    package var isStopping: Bool { stopping.withLock { $0 } }
 
     /// Claims and dispatches rounds until stopped or cancelled, then waits for the rounds
     /// under way.
@@ -196,7 +196,7 @@ public final class OutboxDispatcher: Service, Sendable {
     /// Claims and sends one batch of due deliveries and waits for every outcome to be
     /// recorded; returns how many were claimed. Tests call it to drain the outbox without timing.
     @discardableResult
-    public func dispatchOnce(now: Date = Date()) async -> Int {
+    package func dispatchOnce(now: Date = Date()) async -> Int {
         let jobs = await claim(now: now)
         guard !jobs.isEmpty else { return 0 }
         await dispatch(claimed: jobs, at: now)
@@ -227,7 +227,7 @@ public final class OutboxDispatcher: Service, Sendable {
     }
 
     /// Sends everything due until nothing is left (tests and one-shot tools).
-    public func drain(maxRounds: Int = 100) async {
+    package func drain(maxRounds: Int = 100) async {
         for _ in 0..<maxRounds where await dispatchOnce() > 0 {}
     }
 

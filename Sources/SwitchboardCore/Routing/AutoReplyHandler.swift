@@ -2,12 +2,12 @@ import Foundation
 
 /// Answers messages that start with a configured keyword (RapidSMS's `ping` and `echo` apps,
 /// made configurable): `PING` → `pong`, `HELP` → the menu.
-public struct AutoReplyHandler: MessageHandler {
-    public let name = "auto-reply"
+package struct AutoReplyHandler: MessageHandler {
+    package let name = "auto-reply"
     let rules: [AutoReply]
-    public init(rules: [AutoReply]) { self.rules = rules }
+    package init(rules: [AutoReply]) { self.rules = rules }
 
-    public func handle(_ context: InboundContext) async throws -> HandlerResult {
+    package func handle(_ context: InboundContext) async throws -> HandlerResult {
         let text = context.message.text.trimmingCharacters(in: .whitespacesAndNewlines)
         let firstWord = text.prefix { !$0.isWhitespace }
         guard let rule = rules.first(where: { $0.keyword.caseInsensitiveCompare(firstWord) == .orderedSame }) else { return .pass }

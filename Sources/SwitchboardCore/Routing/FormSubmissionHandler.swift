@@ -11,13 +11,13 @@ import FoundationXML
 /// It always passes: the message reaches the inbox either way, and a form that did not parse
 /// is recorded with its error instead of being dropped, so a broken client or a cut-short SMS
 /// is visible in the forms API rather than lost.
-public struct FormSubmissionHandler: MessageHandler {
-    public let name = "xforms"
+package struct FormSubmissionHandler: MessageHandler {
+    package let name = "xforms"
     let store: any FormStore
 
-    public init(store: any FormStore) { self.store = store }
+    package init(store: any FormStore) { self.store = store }
 
-    public func handle(_ context: InboundContext) async throws -> HandlerResult {
+    package func handle(_ context: InboundContext) async throws -> HandlerResult {
         let message = context.message
         let submission: FormSubmission
         switch XFormsReader.read(message.text) {
@@ -50,14 +50,14 @@ public struct FormSubmissionHandler: MessageHandler {
 /// - a form: a well-formed document whose root has child elements;
 /// - malformed: everything else that starts like XML, including any document type
 ///   declaration (refused so no entity can expand), more than 64 KiB, 32 levels or 2,000 fields.
-public enum XFormsReader {
-    public struct Form: Sendable, Equatable {
-        public var formID: String
-        public var version: String?
-        public var fields: [FormField]
+package enum XFormsReader {
+    package struct Form: Sendable, Equatable {
+        package var formID: String
+        package var version: String?
+        package var fields: [FormField]
     }
 
-    public enum Reading: Sendable, Equatable {
+    package enum Reading: Sendable, Equatable {
         case plainText
         case form(Form)
         case malformed(String)
@@ -67,7 +67,7 @@ public enum XFormsReader {
     static let maxDepth = 32
     static let maxFields = 2000
 
-    public static func read(_ text: String) -> Reading {
+    package static func read(_ text: String) -> Reading {
         let trimmed = text.trimmingCharacters(in: CharacterSet.whitespacesAndNewlines.union(["\u{FEFF}"]))
         guard looksLikeXML(trimmed) else { return .plainText }
         let hasClosingTag = trimmed.contains("</") || trimmed.contains("/>") || trimmed.hasPrefix("<?xml")

@@ -2,12 +2,12 @@ import Foundation
 
 /// Bridges connectors by configuration: e.g. every SMS arriving on `kannel` is also sent to
 /// `mailto:ops@example.org`. Always passes, so the message still reaches the inbox.
-public struct ForwardingHandler: MessageHandler {
-    public let name = "forwarding"
+package struct ForwardingHandler: MessageHandler {
+    package let name = "forwarding"
     let rules: [ForwardingRule]
-    public init(rules: [ForwardingRule]) { self.rules = rules }
+    package init(rules: [ForwardingRule]) { self.rules = rules }
 
-    public func handle(_ context: InboundContext) async throws -> HandlerResult {
+    package func handle(_ context: InboundContext) async throws -> HandlerResult {
         let message = context.message
         for rule in rules where matches(rule, context) {
             let prefix = rule.prefix

@@ -4,14 +4,14 @@ import Metrics
 
 /// The inbound pipeline: records every message, then offers it to each handler in turn
 /// until one answers `handled` or `drop`; whatever passes every handler lands in an inbox.
-public struct MessageRouter: Sendable {
-    public let handlers: [any MessageHandler]
+package struct MessageRouter: Sendable {
+    package let handlers: [any MessageHandler]
     let store: any HubStore
     let outbox: @Sendable (SendRequest, Origin, _ idempotencyKey: String) async throws -> Acceptance
     let logger: Logger
     let inbox: InboxSettings
 
-    public init(
+    package init(
         handlers: [any MessageHandler],
         store: any HubStore,
         inbox: InboxSettings = .init(),
@@ -27,7 +27,7 @@ public struct MessageRouter: Sendable {
 
     /// Commits the message first, so that a gateway is acknowledged only for what is on disk
     /// and a failing handler can never lose it; then runs the pipeline.
-    public func route(_ inbound: InboundMessage) async throws -> InboundResult {
+    package func route(_ inbound: InboundMessage) async throws -> InboundResult {
         let message = Message(
             direction: .inbound,
             subject: inbound.subject,
@@ -48,7 +48,7 @@ public struct MessageRouter: Sendable {
     /// Replies that handlers sent the first time are not sent again: each reply carries an
     /// idempotency key made of the message's id and its place among the replies.
     @discardableResult
-    public func routeUnrouted(batch: Int = 100) async throws -> Int {
+    package func routeUnrouted(batch: Int = 100) async throws -> Int {
         var routed = 0
         while true {
             let pending = try await store.unroutedInbound(limit: batch)
@@ -119,7 +119,7 @@ public struct MessageRouter: Sendable {
     /// Who a message sent to `to` is for: `known` when a contact has the address or it names a
     /// user (`user:alice`, or email whose local part is the username `alice`, so mail to
     /// `alice@` a domain the listener serves reaches her); `owner` when that is one user.
-    public func addressee(_ to: Address) async throws -> (known: Bool, owner: String?) {
+    package func addressee(_ to: Address) async throws -> (known: Bool, owner: String?) {
         if case .user(let name) = to { return try await store.user(named: name) != nil ? (true, name) : (false, nil) }
         let contacts = try await store.contacts(withAddress: to)
         let owners = Set(contacts.compactMap(\.username))

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Login sessions and API tokens, kept only as hashes of the secrets.
-public protocol CredentialStore: Sendable {
+package protocol CredentialStore: Sendable {
     func createSession(tokenHash: String, username: String, expiresAt: Date) async throws
     /// The user a live session belongs to.
     func sessionUser(tokenHash: String, now: Date) async throws -> String?
@@ -26,5 +26,5 @@ public protocol CredentialStore: Sendable {
 }
 
 extension CredentialStore where Self: DirectoryStore {
-    public func requestUser(named username: String) async throws -> UserAccount? { try await user(named: username) }
+    package func requestUser(named username: String) async throws -> UserAccount? { try await user(named: username) }
 }

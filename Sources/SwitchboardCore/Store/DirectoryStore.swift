@@ -2,7 +2,7 @@ import Foundation
 
 /// Users, contacts and groups. Names are unique; a duplicate create throws `conflict`, a
 /// change to something missing throws `notFound`.
-public protocol DirectoryStore: Sendable {
+package protocol DirectoryStore: Sendable {
     func createUser(_ user: UserAccount) async throws
     func user(named username: String) async throws -> UserAccount?
     func users() async throws -> [UserAccount]

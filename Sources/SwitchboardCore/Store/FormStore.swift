@@ -4,7 +4,7 @@ import Foundation
 ///
 /// A store of its own rather than a column of the message: a form is listed and paged by
 /// form id, and a message store that knows nothing of forms stays simple.
-public protocol FormStore: Sendable {
+package protocol FormStore: Sendable {
     /// Commits a submission. Throws `notFound/unknown_message` if its message is not stored,
     /// `conflict/form_submission_exists` if its id or its message already has one.
     func recordSubmission(_ submission: FormSubmission) async throws

@@ -1,3 +1,3 @@
 /// Everything the hub keeps. The SQLite store (`SwitchboardSQLite`) and `MemoryStore` implement
 /// all of it and pass the same conformance suite (`SwitchboardTesting`'s `StoreConformance`).
-public typealias HubStore = OutboxStore & InboxStore & DirectoryStore & CredentialStore & QueueStore & FormStore & DeliveryReportStore
+package typealias HubStore = OutboxStore & InboxStore & DirectoryStore & CredentialStore & QueueStore & FormStore & DeliveryReportStore

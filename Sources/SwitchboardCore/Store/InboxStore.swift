@@ -1,7 +1,7 @@
 import Foundation
 
 /// Inbound messages and the inboxes that show them.
-public protocol InboxStore: Sendable {
+package protocol InboxStore: Sendable {
     /// Commits an inbound message before any handler runs or any gateway is acknowledged.
     /// With a replay key, in the same transaction: keys past their expiry are forgotten, and a
     /// key still remembered for its connector commits nothing and throws `conflict/replayed`.
@@ -30,5 +30,5 @@ public protocol InboxStore: Sendable {
 
 extension InboxStore {
     /// Commits an inbound message that cannot be replayed (or whose connector does not care).
-    public func recordInbound(_ message: Message) async throws { try await recordInbound(message, replayKey: nil) }
+    package func recordInbound(_ message: Message) async throws { try await recordInbound(message, replayKey: nil) }
 }

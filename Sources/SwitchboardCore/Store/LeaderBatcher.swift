@@ -7,7 +7,7 @@ import Synchronization
 /// batch of one costs what a direct call would, and under load the fixed cost of a batch
 /// (a transaction, a flush) is shared. The outbox's `OutcomeRecorder` and the SQLite store's
 /// group commit both stand on it.
-public final class LeaderBatcher<Item: Sendable, Outcome: Sendable>: Sendable {
+package final class LeaderBatcher<Item: Sendable, Outcome: Sendable>: Sendable {
     /// One item handed in, and its outcome once its batch was processed.
     final class Entry: @unchecked Sendable {
         // `outcome` and `waiter` are guarded by `lock`; `item` is immutable.
@@ -41,10 +41,10 @@ public final class LeaderBatcher<Item: Sendable, Outcome: Sendable>: Sendable {
     private let state = Mutex<(queue: [Entry], leading: Bool)>(([], false))
 
     /// - Parameter process: handles one batch and returns one outcome per item, in order.
-    public init(_ process: @escaping @Sendable ([Item]) async -> [Outcome]) { self.process = process }
+    package init(_ process: @escaping @Sendable ([Item]) async -> [Outcome]) { self.process = process }
 
     /// Hands `item` in with whatever else waits; returns its outcome once its batch is done.
-    public func submit(_ item: Item) async -> Outcome {
+    package func submit(_ item: Item) async -> Outcome {
         let entry = Entry(item)
         let leader = state.withLock { s -> Bool in
             s.queue.append(entry)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The durable outbox: messages with their deliveries, and the dispatcher's claims on them.
-public protocol OutboxStore: Sendable {
+package protocol OutboxStore: Sendable {
     /// Commits the message, all its deliveries and its warnings in one transaction; returns
     /// only once they are on disk. With an idempotency key already used by the same scope,
     /// commits nothing and returns the first record (`replayed == true`), or throws
@@ -46,12 +46,12 @@ public protocol OutboxStore: Sendable {
 }
 
 /// What the API or router hands the outbox in one piece.
-public struct Submission: Sendable {
-    public var message: Message
-    public var deliveries: [Delivery]
-    public var warnings: [String]
-    public var idempotency: IdempotencyKey?
-    public init(message: Message, deliveries: [Delivery], warnings: [String] = [], idempotency: IdempotencyKey? = nil) {
+package struct Submission: Sendable {
+    package var message: Message
+    package var deliveries: [Delivery]
+    package var warnings: [String]
+    package var idempotency: IdempotencyKey?
+    package init(message: Message, deliveries: [Delivery], warnings: [String] = [], idempotency: IdempotencyKey? = nil) {
         self.message = message
         self.deliveries = deliveries
         self.warnings = warnings
@@ -60,34 +60,34 @@ public struct Submission: Sendable {
 }
 
 /// A client-chosen key that makes a retried request a no-op.
-public struct IdempotencyKey: Sendable, Equatable {
+package struct IdempotencyKey: Sendable, Equatable {
     /// Keys are unique per scope (the user who sent), so two users cannot collide.
-    public var scope: String
-    public var key: String
+    package var scope: String
+    package var key: String
     /// A digest of the request; reusing a key for a different request is refused.
-    public var fingerprint: String
-    public init(scope: String, key: String, fingerprint: String) {
+    package var fingerprint: String
+    package init(scope: String, key: String, fingerprint: String) {
         self.scope = scope
         self.key = key
         self.fingerprint = fingerprint
     }
 }
 
-public struct Acceptance: Sendable, Equatable {
-    public var record: MessageRecord
-    public var replayed: Bool
-    public init(record: MessageRecord, replayed: Bool) {
+package struct Acceptance: Sendable, Equatable {
+    package var record: MessageRecord
+    package var replayed: Bool
+    package init(record: MessageRecord, replayed: Bool) {
         self.record = record
         self.replayed = replayed
     }
 }
 
 /// A message as stored, with every delivery it made and the warnings given when it was accepted.
-public struct MessageRecord: Sendable, Equatable, Codable {
-    public var message: Message
-    public var deliveries: [Delivery]
-    public var warnings: [String]
-    public init(message: Message, deliveries: [Delivery], warnings: [String]) {
+package struct MessageRecord: Sendable, Equatable, Codable {
+    package var message: Message
+    package var deliveries: [Delivery]
+    package var warnings: [String]
+    package init(message: Message, deliveries: [Delivery], warnings: [String]) {
         self.message = message
         self.deliveries = deliveries
         self.warnings = warnings
@@ -95,21 +95,21 @@ public struct MessageRecord: Sendable, Equatable, Codable {
 }
 
 /// A claimed delivery and the message it carries.
-public struct DeliveryJob: Sendable, Equatable {
-    public var delivery: Delivery
-    public var message: Message
-    public init(delivery: Delivery, message: Message) {
+package struct DeliveryJob: Sendable, Equatable {
+    package var delivery: Delivery
+    package var message: Message
+    package init(delivery: Delivery, message: Message) {
         self.delivery = delivery
         self.message = message
     }
 }
 
 /// One delivery's outcome for `OutboxStore.finish(_:)`.
-public struct DeliveryFinish: Sendable, Equatable {
-    public var deliveryID: String
-    public var outcome: DeliveryOutcome
-    public var attempts: [DeliveryAttempt]
-    public init(deliveryID: String, outcome: DeliveryOutcome, attempts: [DeliveryAttempt]) {
+package struct DeliveryFinish: Sendable, Equatable {
+    package var deliveryID: String
+    package var outcome: DeliveryOutcome
+    package var attempts: [DeliveryAttempt]
+    package init(deliveryID: String, outcome: DeliveryOutcome, attempts: [DeliveryAttempt]) {
         self.deliveryID = deliveryID
         self.outcome = outcome
         self.attempts = attempts
@@ -119,7 +119,7 @@ public struct DeliveryFinish: Sendable, Equatable {
 extension OutboxStore {
     /// One at a time: for stores without a batch path. Not all-or-none: a refusal part-way
     /// leaves the earlier submissions committed.
-    public func accept(batch: [Submission]) async throws -> [Acceptance] {
+    package func accept(batch: [Submission]) async throws -> [Acceptance] {
         var acceptances: [Acceptance] = []
         for submission in batch { acceptances.append(try await accept(submission)) }
         return acceptances
@@ -127,7 +127,7 @@ extension OutboxStore {
 
     /// One item at a time: for stores without a batch path. Not one transaction, so a store
     /// failure part-way leaves the earlier items recorded (each is still whole).
-    public func finish(_ items: [DeliveryFinish]) async throws -> [Result<DeliveryStatus, SwitchboardError>] {
+    package func finish(_ items: [DeliveryFinish]) async throws -> [Result<DeliveryStatus, SwitchboardError>] {
         var results: [Result<DeliveryStatus, SwitchboardError>] = []
         results.reserveCapacity(items.count)
         for item in items {
@@ -144,7 +144,7 @@ extension OutboxStore {
 
 extension DeliveryOutcome {
     /// The status a delivery moves to with this outcome.
-    public var status: DeliveryStatus {
+    package var status: DeliveryStatus {
         switch self {
         case .sent: .sent
         case .retry: .queued
@@ -156,7 +156,7 @@ extension DeliveryOutcome {
 }
 
 /// How a dispatch attempt ended, as the store must record it.
-public enum DeliveryOutcome: Sendable, Equatable {
+package enum DeliveryOutcome: Sendable, Equatable {
     case sent(connector: String, receiptID: String?)
     /// Try again at `at`; the delivery goes back to `queued`.
     case retry(at: Date, connector: String?, error: String)

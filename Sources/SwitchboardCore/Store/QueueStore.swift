@@ -6,7 +6,7 @@ import Foundation
 ///
 /// Every status change made here goes through `DeliveryStatus.canMove(to:)` and is recorded
 /// as a `StatusChange`, so "who cancelled this, and why" always has an answer.
-public protocol QueueStore: Sendable {
+package protocol QueueStore: Sendable {
     /// Recipients with pending deliveries (`queued`, `sending` or `held`), most urgent first
     /// (highest severity, then oldest). `channel` narrows to one channel.
     func pendingRecipients(channel: ChannelName?) async throws -> [PendingRecipient]
@@ -54,13 +54,13 @@ public protocol QueueStore: Sendable {
 }
 
 /// A recipient with deliveries waiting.
-public struct PendingRecipient: Sendable, Codable, Equatable {
-    public var address: Address
-    public var channel: ChannelName
-    public var count: Int
-    public var oldest: Date
-    public var highestSeverity: Severity
-    public init(address: Address, channel: ChannelName, count: Int, oldest: Date, highestSeverity: Severity) {
+package struct PendingRecipient: Sendable, Codable, Equatable {
+    package var address: Address
+    package var channel: ChannelName
+    package var count: Int
+    package var oldest: Date
+    package var highestSeverity: Severity
+    package init(address: Address, channel: ChannelName, count: Int, oldest: Date, highestSeverity: Severity) {
         self.address = address
         self.channel = channel
         self.count = count
@@ -70,15 +70,15 @@ public struct PendingRecipient: Sendable, Codable, Equatable {
 }
 
 /// One recorded change of a delivery's status by an operator or a sweeper.
-public struct StatusChange: Sendable, Codable, Equatable {
-    public var deliveryID: String
-    public var from: DeliveryStatus
-    public var to: DeliveryStatus
-    public var reason: String
+package struct StatusChange: Sendable, Codable, Equatable {
+    package var deliveryID: String
+    package var from: DeliveryStatus
+    package var to: DeliveryStatus
+    package var reason: String
     /// Who: a username, `cli:USER`, or `autocancel`.
-    public var actor: String
-    public var at: Date
-    public init(deliveryID: String, from: DeliveryStatus, to: DeliveryStatus, reason: String, actor: String, at: Date) {
+    package var actor: String
+    package var at: Date
+    package init(deliveryID: String, from: DeliveryStatus, to: DeliveryStatus, reason: String, actor: String, at: Date) {
         self.deliveryID = deliveryID
         self.from = from
         self.to = to

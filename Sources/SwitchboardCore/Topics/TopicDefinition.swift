@@ -15,11 +15,11 @@ public struct TopicDefinition: Sendable, Equatable {
     public var read: TopicAccess
     public var write: TopicAccess
     /// Per method (`POST`, `PUT`, `DELETE`): fields set from a fixed set of value sources.
-    public var defaults: [TopicMethod: [(field: String, source: TopicValueSource)]]
-    public var open: [TopicFilterTemplate]
-    public var prepare: [TopicPrepareRule]
-    public var modify: [(field: String, source: TopicValueSource)]
-    public var alert: TopicAlertSettings?
+    package var defaults: [TopicMethod: [(field: String, source: TopicValueSource)]]
+    package var open: [TopicFilterTemplate]
+    package var prepare: [TopicPrepareRule]
+    package var modify: [(field: String, source: TopicValueSource)]
+    package var alert: TopicAlertSettings?
     /// History rows sent on connect when the client gives no `_limit`.
     public var historyLimit: Int
     /// Browser origins allowed besides the hub's own (`Origin` equal to the `Host`).
@@ -194,18 +194,18 @@ public struct TopicPrincipal: Sendable, Equatable, Codable {
 }
 
 /// Alerts sent through the outbox when a row is written.
-public struct TopicAlertSettings: Sendable, Equatable {
+package struct TopicAlertSettings: Sendable, Equatable {
     /// Recipients (Mustache templates over the row): addresses, `group:`, `contact:`; a bare
     /// value without a scheme is an email address.
-    public var to: [String]
-    public var subject: String?
-    public var text: String
-    public var html: String?
-    public var methods: Set<TopicMethod>
+    package var to: [String]
+    package var subject: String?
+    package var text: String
+    package var html: String?
+    package var methods: Set<TopicMethod>
     /// Where each template was written (`to[0]`, `subject`, `text`, `html`), so that one the
     /// HTTP layer cannot compile is reported with its line (Core has no template engine).
-    public var marks: [String: ConfigMark] = [:]
-    public init(to: [String], subject: String? = nil, text: String, html: String? = nil, methods: Set<TopicMethod> = [.post]) {
+    package var marks: [String: ConfigMark] = [:]
+    package init(to: [String], subject: String? = nil, text: String, html: String? = nil, methods: Set<TopicMethod> = [.post]) {
         self.to = to
         self.subject = subject
         self.text = text
@@ -214,7 +214,7 @@ public struct TopicAlertSettings: Sendable, Equatable {
     }
 
     /// Equal when they alert alike, wherever they were written.
-    public static func == (a: Self, b: Self) -> Bool {
+    package static func == (a: Self, b: Self) -> Bool {
         a.to == b.to && a.subject == b.subject && a.text == b.text && a.html == b.html && a.methods == b.methods
     }
 }

@@ -138,11 +138,11 @@ public struct TopicQuery: Sendable, Equatable {
 
 /// A filter forced by the topic's `open` rule, its value drawn from the session
 /// (`recipient: $user.id`) or a constant, so a client cannot widen what it may see.
-public struct TopicFilterTemplate: Sendable, Equatable {
-    public var column: String
-    public var op: TopicFilter.Operator
-    public var source: TopicValueSource
-    public init(column: String, op: TopicFilter.Operator, source: TopicValueSource) {
+package struct TopicFilterTemplate: Sendable, Equatable {
+    package var column: String
+    package var op: TopicFilter.Operator
+    package var source: TopicValueSource
+    package init(column: String, op: TopicFilter.Operator, source: TopicValueSource) {
         self.column = column
         self.op = op
         self.source = source

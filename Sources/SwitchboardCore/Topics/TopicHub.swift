@@ -10,8 +10,8 @@ import Synchronization
 /// Each write advances the topic's revision inside its transaction; a new subscriber is
 /// registered before its history is read, buffers what is broadcast meanwhile, and then
 /// keeps only writes newer than the revision its history reflects: no gap, no duplicate.
-public final class TopicHub: Sendable {
-    public let topics: [TopicDefinition]
+package final class TopicHub: Sendable {
+    package let topics: [TopicDefinition]
     let store: any TopicStore
     let hooks: [String: any TopicHook]
     let logger: Logger
@@ -20,7 +20,7 @@ public final class TopicHub: Sendable {
     private let metrics: [String: TopicMetrics]
 
     /// - Parameter hooks: code hooks by topic name, run after that topic's declarative rules.
-    public init(
+    package init(
         topics: [TopicDefinition],
         store: any TopicStore,
         hooks: [String: any TopicHook] = [:],
@@ -33,25 +33,25 @@ public final class TopicHub: Sendable {
         metrics = Dictionary(topics.map { ($0.name, TopicMetrics(topic: $0.name)) }, uniquingKeysWith: { a, _ in a })
     }
 
-    public func topic(named name: String) -> TopicDefinition? { topics.first { $0.name == name } }
-    public func topic(path: String) -> TopicDefinition? { topics.first { $0.path == path } }
+    package func topic(named name: String) -> TopicDefinition? { topics.first { $0.name == name } }
+    package func topic(path: String) -> TopicDefinition? { topics.first { $0.path == path } }
 
     /// Creates or extends the tables (idempotent). Call at start-up to fail fast on a lossy
     /// column change; the first connection calls it too if nobody did.
-    public func prepare() async throws {
+    package func prepare() async throws {
         if prepared.withLock({ $0 }) { return }
         try await store.prepareTopics(topics)
         prepared.withLock { $0 = true }
     }
 
     /// Number of open subscriptions on a topic (for tests and metrics).
-    public func subscriberCount(_ topic: String) -> Int { subscribers.withLock { $0[topic]?.count ?? 0 } }
+    package func subscriberCount(_ topic: String) -> Int { subscribers.withLock { $0[topic]?.count ?? 0 } }
 
     // MARK: - Subscribing
 
     /// Opens a subscription: checks the read rule, adds the `open` rule's and the hook's
     /// filters, then queues history, a `ready` frame and every later matching write.
-    public func subscribe(_ topic: TopicDefinition, principal: TopicPrincipal?, query: TopicQuery) async throws -> TopicSubscription {
+    package func subscribe(_ topic: TopicDefinition, principal: TopicPrincipal?, query: TopicQuery) async throws -> TopicSubscription {
         try await prepare()
         guard topic.read.allows(principal) else {
             throw principal == nil
@@ -121,7 +121,7 @@ public final class TopicHub: Sendable {
     }
 
     /// Checks, commits and broadcasts one write; returns the change as broadcast (after `modify`).
-    public func write(_ frame: TopicFrame, to topic: TopicDefinition, principal: TopicPrincipal?) async throws -> TopicChange {
+    package func write(_ frame: TopicFrame, to topic: TopicDefinition, principal: TopicPrincipal?) async throws -> TopicChange {
         try await write([frame], to: topic, principal: principal)[0].get()
     }
 
@@ -129,7 +129,7 @@ public final class TopicHub: Sendable {
     /// transaction (each row refused or kept on its own); every result is in frame order
     /// and every row is broadcast in commit order. A write the topic alerts on records its
     /// alert in its own transaction (the change's `alertID`), unless the frame says `_alert: false`.
-    public func write(_ frames: [TopicFrame], to topic: TopicDefinition, principal: TopicPrincipal?) async -> [Result<TopicChange, any Error>] {
+    package func write(_ frames: [TopicFrame], to topic: TopicDefinition, principal: TopicPrincipal?) async -> [Result<TopicChange, any Error>] {
         do { try await prepare() } catch { return frames.map { _ in .failure(error) } }
         var results: [Result<TopicChange, any Error>?] = Array(repeating: nil, count: frames.count)
         var pending: [(index: Int, row: TopicRow)] = []
@@ -188,7 +188,7 @@ public final class TopicHub: Sendable {
 
     /// Alerts committed with their rows but not yet cleared (a crash came between the commit
     /// and the outbox), each with `modify` applied as when it was broadcast.
-    public func pendingAlerts(
+    package func pendingAlerts(
         after: Int64 = 0,
         limit: Int = 100
     ) async throws -> [(topic: TopicDefinition, change: TopicChange, principal: TopicPrincipal?)] {
@@ -211,7 +211,7 @@ public final class TopicHub: Sendable {
     }
 
     /// Forgets a pending alert once it is in the outbox.
-    public func clearAlert(_ id: Int64) async throws { try await store.clearAlert(id) }
+    package func clearAlert(_ id: Int64) async throws { try await store.clearAlert(id) }
 
     /// Access, field types, defaults and `prepare` (rules, then hook): everything before the commit.
     func check(_ frame: TopicFrame, _ topic: TopicDefinition, _ principal: TopicPrincipal?, _ now: Date) async throws -> Prepared {

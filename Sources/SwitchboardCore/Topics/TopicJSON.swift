@@ -11,8 +11,8 @@ import Foundation
 /// {"_type":"error","_method":…,"error":code,"message":…,"_ref":…}               write refused
 /// {"_type":"error","_method":null,"error":"too_slow",…}                          fell behind; socket closes
 /// ```
-public enum TopicJSON {
-    public static func message(_ row: TopicRow, method: TopicMethod, topic: TopicDefinition, history: Bool = false) -> String {
+package enum TopicJSON {
+    package static func message(_ row: TopicRow, method: TopicMethod, topic: TopicDefinition, history: Bool = false) -> String {
         var out = #"{"_type":"message","_method":""# + method.rawValue + "\""
         if history { out += #","_history":true"# }
         var written = Set<String>()
@@ -33,7 +33,7 @@ public enum TopicJSON {
     }
 
     /// The last frame of a subscriber that fell behind: its queue was dropped and the socket closes.
-    public static func tooSlow(limit: Int) -> String {
+    package static func tooSlow(limit: Int) -> String {
         error(
             TopicError(
                 .unavailable,
@@ -45,16 +45,16 @@ public enum TopicJSON {
         )
     }
 
-    public static func ready(history: Int) -> String { #"{"_type":"ready","history":"# + String(history) + "}" }
+    package static func ready(history: Int) -> String { #"{"_type":"ready","history":"# + String(history) + "}" }
 
-    public static func ack(_ change: TopicChange, ref: String?) -> String {
+    package static func ack(_ change: TopicChange, ref: String?) -> String {
         var out = #"{"_type":"ack","_method":""# + change.method.rawValue + #"","id":"#
         quote(change.row.id, into: &out)
         if let ref { out += #","_ref":"# + ref }
         return out + "}"
     }
 
-    public static func error(_ error: TopicError, method: String?, ref: String?) -> String {
+    package static func error(_ error: TopicError, method: String?, ref: String?) -> String {
         var out = #"{"_type":"error","_method":"#
         if let method { quote(method, into: &out) } else { out += "null" }
         out += #","error":"#
@@ -65,7 +65,7 @@ public enum TopicJSON {
         return out + "}"
     }
 
-    public static func value(_ v: TopicValue, into out: inout String) {
+    package static func value(_ v: TopicValue, into out: inout String) {
         switch v {
         case .null: out += "null"
         case .text(let s): quote(s, into: &out)
@@ -75,7 +75,7 @@ public enum TopicJSON {
         }
     }
 
-    public static func quote(_ s: String, into out: inout String) {
+    package static func quote(_ s: String, into out: inout String) {
         out += "\""
         TextEncoding.escapeJSON(s, into: &out)
         out += "\""
@@ -83,15 +83,15 @@ public enum TopicJSON {
 }
 
 /// A client's write frame, decoded: `{"_method": "POST", "body": "hi", "_alert": false, "_ref": 7}`.
-public struct TopicFrame: Sendable, Equatable {
-    public var method: TopicMethod
+package struct TopicFrame: Sendable, Equatable {
+    package var method: TopicMethod
     /// The fields the client sent (without `_`-keys), before type checks.
-    public var fields: [String: TopicValue]
+    package var fields: [String: TopicValue]
     /// `false` skips the alert for this write.
-    public var alert: Bool
+    package var alert: Bool
     /// The client's `_ref`, as raw JSON, echoed in the ack or error.
-    public var ref: String?
-    public init(method: TopicMethod, fields: [String: TopicValue] = [:], alert: Bool = true, ref: String? = nil) {
+    package var ref: String?
+    package init(method: TopicMethod, fields: [String: TopicValue] = [:], alert: Bool = true, ref: String? = nil) {
         self.method = method
         self.fields = fields
         self.alert = alert

@@ -6,7 +6,7 @@ import Foundation
 /// Written in YAML as `$user.id`, `$user.display_name`, `$user.role`, `$now`,
 /// `$field.NAME` (another field of the message), `$length.NAME` (a field's length in
 /// characters), `$$text` for text starting with `$`, or any other text as a constant.
-public enum TopicValueSource: Sendable, Equatable {
+package enum TopicValueSource: Sendable, Equatable {
     case userID
     case userField(String)
     case now
@@ -14,10 +14,10 @@ public enum TopicValueSource: Sendable, Equatable {
     case field(String)
     case length(String)
 
-    public static let userFields = ["id", "username", "display_name", "role"]
+    package static let userFields = ["id", "username", "display_name", "role"]
 
     /// Parses the YAML form; `nil` for an unknown `$` form.
-    public init?(parsing s: String) {
+    package init?(parsing s: String) {
         if s.hasPrefix("$$") {
             self = .constant(String(s.dropFirst()))
             return
@@ -50,7 +50,7 @@ public enum TopicValueSource: Sendable, Equatable {
     }
 
     /// The value for one message; `now` is shared by every field of one write.
-    public func value(message: TopicRow, principal: TopicPrincipal?, now: Date) -> TopicValue {
+    package func value(message: TopicRow, principal: TopicPrincipal?, now: Date) -> TopicValue {
         switch self {
         case .userID: return principal.map { .text($0.id) } ?? .null
         case .userField(let f):
@@ -68,7 +68,7 @@ public enum TopicValueSource: Sendable, Equatable {
     }
 
     /// The field this source reads from the message, if any (checked against the columns).
-    public var readsField: String? {
+    package var readsField: String? {
         switch self {
         case .field(let f), .length(let f): f
         default: nil
@@ -77,7 +77,7 @@ public enum TopicValueSource: Sendable, Equatable {
 }
 
 /// One declarative `prepare` check, run on every write before it reaches the database.
-public enum TopicPrepareRule: Sendable, Equatable {
+package enum TopicPrepareRule: Sendable, Equatable {
     /// These fields must be present and not empty (on POST).
     case require([String], message: String?)
     /// These text fields may be at most this many characters long.
@@ -89,14 +89,14 @@ public enum TopicPrepareRule: Sendable, Equatable {
     case reject(field: String, values: [String], message: String)
 
     /// Which methods a rule applies to; `require` checks new rows only.
-    public var methods: Set<TopicMethod> {
+    package var methods: Set<TopicMethod> {
         if case .require = self { return [.post] }
         return [.post, .put]
     }
 
     /// Throws the configured (or a default) refusal if the message breaks the rule.
     /// `present` holds the fields the frame itself carried.
-    public func check(_ message: TopicRow, present: Set<String>, principal: TopicPrincipal?) throws(TopicError) {
+    package func check(_ message: TopicRow, present: Set<String>, principal: TopicPrincipal?) throws(TopicError) {
         switch self {
         case .require(let fields, let why):
             for f in fields where message[f].isNull || message[f].text?.isEmpty == true {

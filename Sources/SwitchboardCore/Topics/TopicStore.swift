@@ -7,7 +7,7 @@ import Foundation
 /// (`TopicAlertRequest`), so a crash between the commit and the outbox cannot lose it: the
 /// alert stays pending until `clearAlert` after it is queued, and `pendingAlerts` finds
 /// what a crash left behind.
-public protocol TopicStore: Sendable {
+package protocol TopicStore: Sendable {
     /// Creates or extends every topic's table; throws a `ConfigurationError` naming the
     /// topic and column when a change of column type would lose data.
     func prepareTopics(_ topics: [TopicDefinition]) async throws
@@ -44,28 +44,28 @@ public protocol TopicStore: Sendable {
 
 extension TopicStore {
     /// Inserts one row without an alert; `duplicate_id` if the id exists.
-    public func insert(_ row: TopicRow, into topic: TopicDefinition) async throws -> TopicChange {
+    package func insert(_ row: TopicRow, into topic: TopicDefinition) async throws -> TopicChange {
         try await insert([row], into: topic, alert: nil)[0].get()
     }
 
-    public func insert(_ rows: [TopicRow], into topic: TopicDefinition) async throws -> [Result<TopicChange, any Error>] {
+    package func insert(_ rows: [TopicRow], into topic: TopicDefinition) async throws -> [Result<TopicChange, any Error>] {
         try await insert(rows, into: topic, alert: nil)
     }
 
-    public func update(id: String, values: [String: TopicValue], onlyAuthor: String?, in topic: TopicDefinition) async throws -> TopicChange {
+    package func update(id: String, values: [String: TopicValue], onlyAuthor: String?, in topic: TopicDefinition) async throws -> TopicChange {
         try await update(id: id, values: values, onlyAuthor: onlyAuthor, in: topic, alert: nil)
     }
 
-    public func delete(id: String, onlyAuthor: String?, in topic: TopicDefinition) async throws -> TopicChange {
+    package func delete(id: String, onlyAuthor: String?, in topic: TopicDefinition) async throws -> TopicChange {
         try await delete(id: id, onlyAuthor: onlyAuthor, in: topic, alert: nil)
     }
 }
 
 /// A snapshot of a topic: rows and the revision of the last write they include.
-public struct TopicHistory: Sendable, Equatable {
-    public var rows: [TopicRow]
-    public var revision: Int64
-    public init(rows: [TopicRow], revision: Int64) {
+package struct TopicHistory: Sendable, Equatable {
+    package var rows: [TopicRow]
+    package var revision: Int64
+    package init(rows: [TopicRow], revision: Int64) {
         self.rows = rows
         self.revision = revision
     }
@@ -73,19 +73,19 @@ public struct TopicHistory: Sendable, Equatable {
 
 /// Asks a write to record its alert in its own transaction; `principal` is who wrote, so
 /// an alert recovered after a crash is rendered and sent as the same sender.
-public struct TopicAlertRequest: Sendable, Equatable {
-    public var principal: TopicPrincipal?
-    public init(principal: TopicPrincipal?) { self.principal = principal }
+package struct TopicAlertRequest: Sendable, Equatable {
+    package var principal: TopicPrincipal?
+    package init(principal: TopicPrincipal?) { self.principal = principal }
 }
 
 /// An alert committed with its row but not yet known to be in the outbox.
-public struct TopicPendingAlert: Sendable, Equatable {
-    public var id: Int64
-    public var topic: String
+package struct TopicPendingAlert: Sendable, Equatable {
+    package var id: Int64
+    package var topic: String
     /// The change as committed (before `modify`), with `alertID` set to `id`.
-    public var change: TopicChange
-    public var principal: TopicPrincipal?
-    public init(id: Int64, topic: String, change: TopicChange, principal: TopicPrincipal?) {
+    package var change: TopicChange
+    package var principal: TopicPrincipal?
+    package init(id: Int64, topic: String, change: TopicChange, principal: TopicPrincipal?) {
         self.id = id
         self.topic = topic
         self.change = change

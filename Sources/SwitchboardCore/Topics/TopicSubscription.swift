@@ -11,18 +11,18 @@ import Synchronization
 /// history it was just given) when a new row is broadcast has fallen behind. Its queue is
 /// then dropped, one `too_slow` error frame takes its place, and the subscription ends
 /// with `endReason == .tooSlow`, so a slow reader can never grow the hub's memory.
-public final class TopicSubscription: Sendable {
-    public let topic: TopicDefinition
-    public let filters: [TopicFilter]
+package final class TopicSubscription: Sendable {
+    package let topic: TopicDefinition
+    package let filters: [TopicFilter]
     /// Frames tolerated in the queue before the subscriber counts as fallen behind.
-    public let limit: Int
+    package let limit: Int
     /// The login it was opened with (`nil`: anonymous), for the log when it is dropped.
-    public let user: String?
+    package let user: String?
     private let state: Mutex<State>
     private let onEnd: @Sendable (TopicSubscription) -> Void
 
     /// Why a subscription ended.
-    public enum EndReason: Sendable, Equatable {
+    package enum EndReason: Sendable, Equatable {
         /// Cancelled by its connection (closed socket) or by the hub.
         case cancelled
         /// More than `limit` frames were waiting when a row was broadcast.
@@ -159,7 +159,7 @@ public final class TopicSubscription: Sendable {
     /// Queues a frame for this client alone (an ack or an error), after what is already queued.
     /// Answers to the client's own writes never count as falling behind: its reader waits
     /// for them, so they are bounded by the client's own frames.
-    public func send(_ text: String) {
+    package func send(_ text: String) {
         var wake: (@Sendable () -> Void)?
         let taker = state.withLock { s -> CheckedContinuation<[String]?, Never>? in
             if case .ended = s.phase { return nil }
@@ -174,7 +174,7 @@ public final class TopicSubscription: Sendable {
     /// frames wait or the subscription ended, once until the consumer calls `takeAvailable`.
     /// A connection's event loop uses it to write without a task of its own per client.
     /// Called at once if something already waits.
-    public func onFrames(_ waker: @escaping @Sendable () -> Void) {
+    package func onFrames(_ waker: @escaping @Sendable () -> Void) {
         let wake = state.withLock { s -> (@Sendable () -> Void)? in
             s.waker = waker
             s.woken = false
@@ -186,7 +186,7 @@ public final class TopicSubscription: Sendable {
     /// Everything queued now, without waiting, and why the subscription ended if it has
     /// (the frames are still to be written: a `too_slow` subscription's last is its error
     /// frame); re-arms the waker.
-    public func takeAvailable() -> (frames: [String], ended: EndReason?) {
+    package func takeAvailable() -> (frames: [String], ended: EndReason?) {
         state.withLock { s in
             s.woken = false
             let batch = s.queue
@@ -203,7 +203,7 @@ public final class TopicSubscription: Sendable {
 
     /// Every frame queued so far, oldest first, waiting for at least one; `nil` once the
     /// subscription has ended and its last frames were taken.
-    public func next() async -> [String]? {
+    package func next() async -> [String]? {
         await withCheckedContinuation { (c: CheckedContinuation<[String]?, Never>) in
             let (ready, batch) = state.withLock { s -> (Bool, [String]?) in
                 if !s.queue.isEmpty {
@@ -222,10 +222,10 @@ public final class TopicSubscription: Sendable {
 
     /// How many frames were waiting (the new one included) when it was dropped as too slow;
     /// 0 otherwise.
-    public var droppedQueueSize: Int { state.withLock { $0.droppedQueue } }
+    package var droppedQueueSize: Int { state.withLock { $0.droppedQueue } }
 
     /// Why the subscription ended; `nil` while it runs.
-    public var endReason: EndReason? {
+    package var endReason: EndReason? {
         state.withLock { s in
             if case .ended(let r) = s.phase { return r }
             return nil
@@ -233,10 +233,10 @@ public final class TopicSubscription: Sendable {
     }
 
     /// Every frame for this client, one at a time: history, `ready`, live rows, acks, errors.
-    public var frames: Frames { Frames(subscription: self) }
+    package var frames: Frames { Frames(subscription: self) }
 
     /// Stops delivery and unregisters; the frames already queued can still be taken.
-    public func cancel() {
+    package func cancel() {
         let (wasRunning, taker) = state.withLock { s -> (Bool, CheckedContinuation<[String]?, Never>?) in
             if case .ended = s.phase { return (false, nil) }
             s.phase = .ended(.cancelled)
@@ -249,16 +249,16 @@ public final class TopicSubscription: Sendable {
     }
 
     /// The frames as an `AsyncSequence` of single texts (for tests and simple consumers).
-    public struct Frames: AsyncSequence, Sendable {
-        public typealias Element = String
+    package struct Frames: AsyncSequence, Sendable {
+        package typealias Element = String
         let subscription: TopicSubscription
-        public func makeAsyncIterator() -> Iterator { Iterator(subscription: subscription) }
+        package func makeAsyncIterator() -> Iterator { Iterator(subscription: subscription) }
 
-        public struct Iterator: AsyncIteratorProtocol {
+        package struct Iterator: AsyncIteratorProtocol {
             let subscription: TopicSubscription
             var batch: [String] = []
             var index = 0
-            public mutating func next() async -> String? {
+            package mutating func next() async -> String? {
                 if index == batch.count {
                     guard let more = await subscription.next() else { return nil }
                     batch = more

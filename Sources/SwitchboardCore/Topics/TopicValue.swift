@@ -101,8 +101,8 @@ extension TopicColumnType {
 }
 
 /// Times as topics keep them: ISO 8601, UTC, always with milliseconds, so text order is time order.
-public enum TopicTime {
-    public static func format(_ date: Date) -> String {
+package enum TopicTime {
+    package static func format(_ date: Date) -> String {
         let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
         let seconds = ms.quotient(1000)
         let millis = ms - seconds * 1000
@@ -142,7 +142,7 @@ public enum TopicTime {
     }
 
     /// A full ISO 8601 time (any offset, optional fraction) rewritten in the stored form.
-    public static func normalize(_ s: String) -> String? {
+    package static func normalize(_ s: String) -> String? {
         let withFraction = ISO8601DateFormatter()
         withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let plain = ISO8601DateFormatter()

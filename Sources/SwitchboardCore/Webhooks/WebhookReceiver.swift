@@ -7,7 +7,7 @@ import Foundation
 /// header, parses and commits the message; the connector, which holds the secret, proves the
 /// signature. So the secret never leaves the connector and the scheme lives in one place for
 /// both directions (outbound requests are signed by the same code).
-public protocol WebhookReceiver: Connector {
+package protocol WebhookReceiver: Connector {
     /// Largest request body accepted, in bytes; larger bodies get 413 and are not read.
     var maxInboundBytes: Int { get }
     /// Checks the signature header's value over the exact body at `now`. Throws
@@ -17,16 +17,16 @@ public protocol WebhookReceiver: Connector {
 }
 
 /// What a valid signature proves about a request.
-public struct WebhookProof: Sendable, Equatable {
+package struct WebhookProof: Sendable, Equatable {
     /// The signed timestamp.
-    public var timestamp: Date
+    package var timestamp: Date
     /// The matching signature (lower-case hex): unique per timestamp and body, so it names
     /// the request for replay detection.
-    public var signature: String
+    package var signature: String
     /// Until when a replay of this request would still pass the timestamp check, so until
     /// when it must be remembered.
-    public var rememberUntil: Date
-    public init(timestamp: Date, signature: String, rememberUntil: Date) {
+    package var rememberUntil: Date
+    package init(timestamp: Date, signature: String, rememberUntil: Date) {
         self.timestamp = timestamp
         self.signature = signature
         self.rememberUntil = rememberUntil

@@ -14,28 +14,28 @@ extension WebhookConnector {
     /// | `timeout`        | the whole outbound request, connecting included. Default 10s |
     /// | `tolerance`      | inbound: how far the signed timestamp may be from the hub's clock, either way. Default 300s |
     /// | `max_body_bytes` | inbound: largest body accepted (413 above). Default 65536 |
-    public struct Configuration: Sendable, CustomStringConvertible {
-        public var url: URL?
+    package struct Configuration: Sendable, CustomStringConvertible {
+        package var url: URL?
         /// Never printed; only its HMAC leaves the hub.
-        public var secret: String
-        public var timeout: Duration = .seconds(10)
+        package var secret: String
+        package var timeout: Duration = .seconds(10)
         /// Connections kept to `url`: the connector's `max_in_flight` (enforced by the dispatcher's gate).
-        public var maxInFlight: Int = ConnectorGate.Configuration.defaultMaxInFlight
-        public var tolerance: TimeInterval = 300
-        public var maxBodyBytes: Int = 65536
+        package var maxInFlight: Int = ConnectorGate.Configuration.defaultMaxInFlight
+        package var tolerance: TimeInterval = 300
+        package var maxBodyBytes: Int = 65536
 
-        public init(url: URL?, secret: String) {
+        package init(url: URL?, secret: String) {
             self.url = url
             self.secret = secret
         }
 
-        public var description: String {
+        package var description: String {
             "webhook \(url.map { HTTPGatewayConnector.Configuration.redactedURL($0.absoluteString) } ?? "(receive only)") secret=***"
                 + " timeout=\(timeout) max_in_flight=\(maxInFlight) tolerance=\(Int(tolerance))s max_body_bytes=\(maxBodyBytes)"
         }
 
         /// Reads the `webhook` keys, recording every problem in `reader`; `nil` if there was any.
-        public static func read(_ reader: ConfigReader, environment: ConfigEnvironment) -> Configuration? {
+        package static func read(_ reader: ConfigReader, environment: ConfigEnvironment) -> Configuration? {
             let before = reader.problems.count
             let urlText = reader.string("url")
             if !reader.has("secret_env") { reader.problem("secret_env", "missing; name the environment variable holding the shared secret") }

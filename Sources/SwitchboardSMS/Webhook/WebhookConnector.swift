@@ -22,11 +22,11 @@ import SwitchboardCore
 /// The HTTP client is made at the first send and closed when `run(sink:)` ends, like the
 /// `http-gateway` engine's. Error messages name only the URL's scheme, host and port: webhook
 /// URLs often carry a token in their path.
-public final class WebhookConnector: WebhookReceiver {
-    public let name: String
-    public let engine = "webhook"
-    public let channels: [ChannelName]
-    public let configuration: Configuration
+package final class WebhookConnector: WebhookReceiver {
+    package let name: String
+    package let engine = "webhook"
+    package let channels: [ChannelName]
+    package let configuration: Configuration
 
     private let signer: WebhookSignature
     private let client: HTTPClientLifecycle
@@ -35,7 +35,7 @@ public final class WebhookConnector: WebhookReceiver {
     /// Answers are read this far, for the error message only.
     static let maxResponseBytes = 64 * 1024
 
-    public init(name: String, channels: [ChannelName], configuration: Configuration) {
+    package init(name: String, channels: [ChannelName], configuration: Configuration) {
         self.name = name
         self.channels = channels
         self.configuration = configuration
@@ -57,19 +57,19 @@ public final class WebhookConnector: WebhookReceiver {
     }
 
     /// The `webhook` engine; keys are documented on `Configuration`.
-    public static let engine = ConnectorEngine(name: "webhook") { settings, reader, environment in
+    package static let engine = ConnectorEngine(name: "webhook") { settings, reader, environment in
         guard var configuration = Configuration.read(reader, environment: environment) else { return nil }
         configuration.maxInFlight = settings.dispatch.gate.maxInFlight
         return WebhookConnector(name: settings.name, channels: settings.channels, configuration: configuration)
     }
 
-    public var maxInboundBytes: Int { configuration.maxBodyBytes }
+    package var maxInboundBytes: Int { configuration.maxBodyBytes }
 
-    public func verifySignature(_ header: String?, body: [UInt8], now: Date) throws(SwitchboardError) -> WebhookProof {
+    package func verifySignature(_ header: String?, body: [UInt8], now: Date) throws(SwitchboardError) -> WebhookProof {
         try signer.verify(header: header, body: body, now: now, tolerance: configuration.tolerance)
     }
 
-    public func send(_ outbound: Outbound) async throws -> Receipt {
+    package func send(_ outbound: Outbound) async throws -> Receipt {
         guard let url = configuration.url else {
             throw ConnectorError.permanent("webhook connector \(name) has no url; it only receives")
         }
@@ -94,13 +94,13 @@ public final class WebhookConnector: WebhookReceiver {
     }
 
     /// Waits for the hub to stop, then lets sends under way finish and closes the HTTP client.
-    public func run(sink: any InboundSink) async throws {
+    package func run(sink: any InboundSink) async throws {
         while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
         await shutdown()
     }
 
     /// For hosts and tests that never call `run(sink:)`; safe to call twice.
-    public func shutdown() async { await client.shutdown() }
+    package func shutdown() async { await client.shutdown() }
 
     func makeRequest(url: URL, body: [UInt8], outbound: Outbound, timestamp: Int) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: url.absoluteString)

@@ -17,27 +17,27 @@ import SwitchboardCore
 /// JSON canonicalisation is needed. Several `v1=` may be given (while a secret is rotated);
 /// any one matching proves the request. Other keys (`v0=`…) are ignored, for later schemes.
 /// The comparison is HMAC's own constant-time check, so timing tells nothing of a guess.
-public struct WebhookSignature: Sendable {
-    public static let headerName = "X-Switchboard-Signature"
+package struct WebhookSignature: Sendable {
+    package static let headerName = "X-Switchboard-Signature"
 
     private let key: SymmetricKey
 
-    public init(secret: String) { key = SymmetricKey(data: Data(secret.utf8)) }
+    package init(secret: String) { key = SymmetricKey(data: Data(secret.utf8)) }
 
     /// The lower-case hex `v1` value for `body` signed at `timestamp`.
-    public func signature(body: some Collection<UInt8>, timestamp: Int) -> String {
+    package func signature(body: some Collection<UInt8>, timestamp: Int) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Self.signedBytes(body: body, timestamp: timestamp), using: key)
         return mac.map { String(format: "%02x", $0) }.joined()
     }
 
     /// The whole header value: `t=<timestamp>,v1=<signature>`.
-    public func header(body: some Collection<UInt8>, timestamp: Int) -> String {
+    package func header(body: some Collection<UInt8>, timestamp: Int) -> String {
         "t=\(timestamp),v1=\(signature(body: body, timestamp: timestamp))"
     }
 
     /// Proves a request: the header parses, one `v1` matches, and `t` is within `tolerance` of
     /// `now` (either way: a clock ahead is as suspect as one behind).
-    public func verify(header: String?, body: some Collection<UInt8>, now: Date, tolerance: TimeInterval) throws(SwitchboardError) -> WebhookProof {
+    package func verify(header: String?, body: some Collection<UInt8>, now: Date, tolerance: TimeInterval) throws(SwitchboardError) -> WebhookProof {
         guard let header, !header.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw Self.refusal(
                 "missing_signature",

@@ -9,18 +9,18 @@ import SwitchboardCore
 ///
 /// Bcrypt is slow on purpose; it runs on NIO's blocking thread pool, never on the
 /// concurrency pool that serves requests.
-public struct Accounts: Sendable {
+package struct Accounts: Sendable {
     /// Shortest password accepted.
-    public static let minimumPasswordLength = PasswordPolicy.minimumLength
+    package static let minimumPasswordLength = PasswordPolicy.minimumLength
     /// bcrypt reads only the first 72 bytes; longer passwords are refused rather than
     /// silently cut, when set and at login.
-    public static let maximumPasswordBytes = PasswordPolicy.maximumBytes
+    package static let maximumPasswordBytes = PasswordPolicy.maximumBytes
 
-    public let store: any HubStore
+    package let store: any HubStore
     /// log2 of bcrypt's rounds: 10 in production, 4 (the minimum) in tests.
-    public let bcryptCost: UInt8
+    package let bcryptCost: UInt8
 
-    public init(store: any HubStore, bcryptCost: UInt8 = 10) {
+    package init(store: any HubStore, bcryptCost: UInt8 = 10) {
         precondition((4...31).contains(bcryptCost), "bcrypt cost must be 4...31")
         self.store = store
         self.bcryptCost = bcryptCost
@@ -29,7 +29,7 @@ public struct Accounts: Sendable {
     /// Creates a login user. Throws `invalid` for a bad name or password, `conflict` if the
     /// name is taken.
     @discardableResult
-    public func createUser(username: String, password: String, role: UserAccount.Role, displayName: String? = nil) async throws -> UserAccount {
+    package func createUser(username: String, password: String, role: UserAccount.Role, displayName: String? = nil) async throws -> UserAccount {
         try Self.validate(username: username)
         try Self.validate(password: password, username: username)
         let displayName = try Self.normalize(displayName: displayName)
@@ -44,7 +44,7 @@ public struct Accounts: Sendable {
     /// Replaces a user's password and ends the user's login sessions, all but `keepingSession`
     /// (the session of the user changing their own password), so whoever knew the old password
     /// is logged out. API tokens stay: they are separate secrets, listed and deleted on their own.
-    public func setPassword(username: String, password: String, keepingSession: String? = nil) async throws {
+    package func setPassword(username: String, password: String, keepingSession: String? = nil) async throws {
         try Self.validate(password: password, username: username)
         guard var user = try await store.user(named: username) else {
             throw SwitchboardError.notFound("unknown_user", "no user named '\(username)'")
@@ -58,7 +58,7 @@ public struct Accounts: Sendable {
     /// wrong password (a dummy hash is checked), so timing does not tell which names exist.
     /// A password bcrypt could not check whole (over 72 bytes, or with a NUL) is never
     /// theirs: no such password can be set, and bcrypt would compare only its first part.
-    public func verify(username: String, password: String) async throws -> UserAccount? {
+    package func verify(username: String, password: String) async throws -> UserAccount? {
         guard PasswordPolicy.unverifiable(password) == nil else { return nil }
         let user = Username.isValid(username) ? try await store.user(named: username) : nil
         let stored = user?.passwordHash
@@ -72,7 +72,7 @@ public struct Accounts: Sendable {
 
     /// If no admin exists yet, creates one: with `password` if given (empty counts as unset), else a generated
     /// one returned so the caller prints it once. Safe to call at every start.
-    public func bootstrapAdmin(username: String, password: String?) async throws -> AdminBootstrap {
+    package func bootstrapAdmin(username: String, password: String?) async throws -> AdminBootstrap {
         // Users added with the CLI before the first start are not admins: the hub still needs one.
         guard try await !store.users().contains(where: { $0.role == .admin }) else { return .alreadyExists }
         let password = password.flatMap { $0.isEmpty ? nil : $0 }
@@ -123,7 +123,7 @@ public struct Accounts: Sendable {
 }
 
 /// What `Accounts.bootstrapAdmin` did, so the CLI knows whether to print a password.
-public enum AdminBootstrap: Sendable, Equatable {
+package enum AdminBootstrap: Sendable, Equatable {
     /// An admin exists already; nothing was changed.
     case alreadyExists
     /// The admin was created; `generatedPassword` is set when none was supplied.

@@ -7,7 +7,7 @@ extension HubConfiguration {
     /// Core reads the sources but has no template engine, so this check lives here; `serve`
     /// refuses to start on any of these and `check-config` lists them. Without it a broken
     /// topic alert would only be logged at start and its alerts silently off.
-    public var templateProblems: [ConfigProblem] {
+    package var templateProblems: [ConfigProblem] {
         ConfigProblem.inFileOrder(MessageTemplates.problems(templates) + TopicAlerts.problems(topics))
     }
 }

@@ -10,7 +10,7 @@ import SwitchboardCore
 /// email unless the template asks for it with `{{{triple}}}` braces. Every name the template
 /// looks up must be in `data` (give `false` or `""` for an optional section): a misspelt key
 /// is refused with its name instead of leaving a silent gap in an alert.
-public struct MessageTemplates: @unchecked Sendable {
+package struct MessageTemplates: @unchecked Sendable {
     // Immutable after init; MustacheTemplate is a value-like tree that is only read.
     struct Compiled {
         let subject: MustacheTemplate?
@@ -32,7 +32,7 @@ public struct MessageTemplates: @unchecked Sendable {
 
     /// Compiles every template; a template that does not compile is left out (and reported by
     /// `problems`, which `serve` and `check-config` run first).
-    public init(_ settings: [MessageTemplateSettings]) {
+    package init(_ settings: [MessageTemplateSettings]) {
         var out: [String: Compiled] = [:]
         for t in settings { out[t.name] = try? Self.compile(t) }
         compiled = out
@@ -40,7 +40,7 @@ public struct MessageTemplates: @unchecked Sendable {
 
     /// Templates that do not compile, as `templates.NAME.PART (line N): … at line L, column C`
     /// (N in the file, L and C in the template).
-    public static func problems(_ settings: [MessageTemplateSettings]) -> [ConfigProblem] {
+    package static func problems(_ settings: [MessageTemplateSettings]) -> [ConfigProblem] {
         settings.flatMap { t in
             [("subject", t.subject, true), ("text", t.text, true), ("html", t.html, false)].compactMap { part, source, plain in
                 source.flatMap { problem($0, plainText: plain, path: "templates.\(t.name).\(part)", mark: t.marks[part]) }

@@ -9,13 +9,13 @@ import Darwin
 /// Many systems start processes with a soft limit of 1024 and a far higher hard limit; the
 /// hub raises the soft one to the hard one at start (`raise()`), and sizes its connection cap
 /// to what is left after a reserve for the database, connectors and the runtime's own files.
-public enum FileDescriptorLimit {
+package enum FileDescriptorLimit {
     /// Descriptors kept for everything but inbound connections: SQLite and its WAL, outbound
     /// HTTP and SMTP connections, listeners, logs, the runtime.
     static let reserve = 256
 
     /// The soft and hard limits now, or nil where they cannot be read.
-    public static func current() -> (soft: Int, hard: Int)? {
+    package static func current() -> (soft: Int, hard: Int)? {
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
         return (clamp(limit.rlim_cur), clamp(limit.rlim_max))
@@ -24,7 +24,7 @@ public enum FileDescriptorLimit {
     /// Raises the soft limit to the hard limit (at most 1,048,576) where allowed; returns the
     /// limits in force afterwards.
     @discardableResult
-    public static func raise() -> (soft: Int, hard: Int)? {
+    package static func raise() -> (soft: Int, hard: Int)? {
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
         let target = min(limit.rlim_max, 1 << 20)

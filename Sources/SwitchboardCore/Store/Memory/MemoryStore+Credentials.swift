@@ -3,7 +3,7 @@ import Foundation
 // Login sessions and API tokens in memory, kept by the hashes of their secrets; each belongs
 // to an existing user and goes with it.
 extension MemoryStore: CredentialStore {
-    public func createSession(tokenHash: String, username: String, expiresAt: Date) async throws {
+    package func createSession(tokenHash: String, username: String, expiresAt: Date) async throws {
         try withState { state in
             guard state.sessions[tokenHash] == nil else {
                 throw SwitchboardError.conflict("session_exists", "a session with this token already exists")
@@ -13,7 +13,7 @@ extension MemoryStore: CredentialStore {
         }
     }
 
-    public func sessionUser(tokenHash: String, now: Date) async throws -> String? {
+    package func sessionUser(tokenHash: String, now: Date) async throws -> String? {
         try withState { state in
             guard let session = state.sessions[tokenHash] else { return nil }
             guard session.expiresAt <= now else { return session.username }
@@ -22,11 +22,11 @@ extension MemoryStore: CredentialStore {
         }
     }
 
-    public func deleteSession(tokenHash: String) async throws {
+    package func deleteSession(tokenHash: String) async throws {
         try withState { state in state.sessions[tokenHash] = nil }
     }
 
-    public func renewSession(tokenHash: String, now: Date, ttl: TimeInterval) async throws -> Date? {
+    package func renewSession(tokenHash: String, now: Date, ttl: TimeInterval) async throws -> Date? {
         try withState { state in
             guard let session = state.sessions[tokenHash], session.expiresAt > now,
                 session.expiresAt.timeIntervalSince(now) < ttl / 2
@@ -38,7 +38,7 @@ extension MemoryStore: CredentialStore {
     }
 
     @discardableResult
-    public func deleteSessions(username: String, keeping: String?) async throws -> Int {
+    package func deleteSessions(username: String, keeping: String?) async throws -> Int {
         try withState { state in
             let before = state.sessions.count
             state.sessions = state.sessions.filter { hash, session in session.username != username || hash == keeping }
@@ -46,7 +46,7 @@ extension MemoryStore: CredentialStore {
         }
     }
 
-    public func createToken(_ token: APIToken) async throws {
+    package func createToken(_ token: APIToken) async throws {
         try withState { state in
             guard state.tokens[token.id] == nil, state.tokenIDByHash[token.tokenHash] == nil else {
                 throw SwitchboardError.conflict("token_exists", "token \(token.id) already exists")
@@ -57,11 +57,11 @@ extension MemoryStore: CredentialStore {
         }
     }
 
-    public func tokenUser(tokenHash: String) async throws -> String? {
+    package func tokenUser(tokenHash: String) async throws -> String? {
         try withState { state in state.tokenIDByHash[tokenHash].flatMap { state.tokens[$0]?.username } }
     }
 
-    public func tokens(username: String) async throws -> [APIToken] {
+    package func tokens(username: String) async throws -> [APIToken] {
         try withState { state in
             state.tokens.values
                 .filter { $0.username == username }
@@ -69,7 +69,7 @@ extension MemoryStore: CredentialStore {
         }
     }
 
-    public func deleteToken(id: String, username: String) async throws -> Bool {
+    package func deleteToken(id: String, username: String) async throws -> Bool {
         try withState { state in
             guard let token = state.tokens[id], token.username == username else { return false }
             state.tokens[id] = nil

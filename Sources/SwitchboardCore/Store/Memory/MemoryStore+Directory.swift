@@ -6,7 +6,7 @@ import Foundation
 extension MemoryStore: DirectoryStore {
     // MARK: - Users
 
-    public func createUser(_ user: UserAccount) async throws {
+    package func createUser(_ user: UserAccount) async throws {
         try withState { state in
             guard state.users[user.username] == nil else {
                 throw SwitchboardError.conflict("user_exists", "user '\(user.username)' already exists")
@@ -15,24 +15,24 @@ extension MemoryStore: DirectoryStore {
         }
     }
 
-    public func user(named username: String) async throws -> UserAccount? {
+    package func user(named username: String) async throws -> UserAccount? {
         try withState { $0.users[username] }
     }
 
-    public func users() async throws -> [UserAccount] {
+    package func users() async throws -> [UserAccount] {
         try withState { state in
             state.users.values.sorted { $0.username.precedesInBinaryOrder($1.username) }
         }
     }
 
-    public func updateUser(_ user: UserAccount) async throws {
+    package func updateUser(_ user: UserAccount) async throws {
         try withState { state in
             guard state.users[user.username] != nil else { throw State.unknownUser(user.username) }
             state.users[user.username] = user
         }
     }
 
-    public func deleteUser(named username: String) async throws -> Bool {
+    package func deleteUser(named username: String) async throws -> Bool {
         try withState { state in
             guard state.users.removeValue(forKey: username) != nil else { return false }
             // Sessions and tokens go with the user; linked contacts stay, unlinked.
@@ -49,7 +49,7 @@ extension MemoryStore: DirectoryStore {
 
     // MARK: - Contacts
 
-    public func createContact(_ contact: Contact) async throws {
+    package func createContact(_ contact: Contact) async throws {
         try withState { state in
             guard state.contacts[contact.id] == nil else {
                 throw SwitchboardError.conflict("contact_exists", "contact \(contact.id) already exists")
@@ -59,15 +59,15 @@ extension MemoryStore: DirectoryStore {
         }
     }
 
-    public func contact(id: String) async throws -> Contact? {
+    package func contact(id: String) async throws -> Contact? {
         try withState { $0.contacts[id] }
     }
 
-    public func contacts() async throws -> [Contact] {
+    package func contacts() async throws -> [Contact] {
         try withState { state in State.byName(Array(state.contacts.values)) }
     }
 
-    public func contact(username: String) async throws -> Contact? {
+    package func contact(username: String) async throws -> Contact? {
         try withState { state in
             // Oldest first, should several contacts ever be linked to one user.
             state.contacts.values
@@ -76,14 +76,14 @@ extension MemoryStore: DirectoryStore {
         }
     }
 
-    public func contacts(withAddress address: Address) async throws -> [Contact] {
+    package func contacts(withAddress address: Address) async throws -> [Contact] {
         let text = address.description
         return try withState { state in
             State.byName(state.contacts.values.filter { $0.addresses.contains { $0.description == text } })
         }
     }
 
-    public func updateContact(_ contact: Contact) async throws {
+    package func updateContact(_ contact: Contact) async throws {
         try withState { state in
             guard state.contacts[contact.id] != nil else { throw State.unknownContact(contact.id) }
             try state.checkLink(contact)
@@ -91,7 +91,7 @@ extension MemoryStore: DirectoryStore {
         }
     }
 
-    public func deleteContact(id: String) async throws -> Bool {
+    package func deleteContact(id: String) async throws -> Bool {
         try withState { state in
             guard state.contacts.removeValue(forKey: id) != nil else { return false }
             for name in state.members.keys { state.members[name]?.remove(id) }
@@ -101,7 +101,7 @@ extension MemoryStore: DirectoryStore {
 
     // MARK: - Groups
 
-    public func createGroup(_ group: ContactGroup) async throws {
+    package func createGroup(_ group: ContactGroup) async throws {
         try withState { state in
             guard state.groups[group.name] == nil else {
                 throw SwitchboardError.conflict("group_exists", "group '\(group.name)' already exists")
@@ -110,29 +110,29 @@ extension MemoryStore: DirectoryStore {
         }
     }
 
-    public func group(named name: String) async throws -> ContactGroup? {
+    package func group(named name: String) async throws -> ContactGroup? {
         try withState { $0.groups[name] }
     }
 
-    public func groups() async throws -> [ContactGroup] {
+    package func groups() async throws -> [ContactGroup] {
         try withState { state in state.groups.values.sorted { $0.name.precedesInBinaryOrder($1.name) } }
     }
 
-    public func updateGroup(_ group: ContactGroup) async throws {
+    package func updateGroup(_ group: ContactGroup) async throws {
         try withState { state in
             guard state.groups[group.name] != nil else { throw State.unknownGroup(group.name) }
             state.groups[group.name] = group
         }
     }
 
-    public func deleteGroup(named name: String) async throws -> Bool {
+    package func deleteGroup(named name: String) async throws -> Bool {
         try withState { state in
             state.members[name] = nil
             return state.groups.removeValue(forKey: name) != nil
         }
     }
 
-    public func addMember(group: String, contactID: String) async throws {
+    package func addMember(group: String, contactID: String) async throws {
         try withState { state in
             guard state.groups[group] != nil else { throw State.unknownGroup(group) }
             guard state.contacts[contactID] != nil else { throw State.unknownContact(contactID) }
@@ -140,14 +140,14 @@ extension MemoryStore: DirectoryStore {
         }
     }
 
-    public func removeMember(group: String, contactID: String) async throws -> Bool {
+    package func removeMember(group: String, contactID: String) async throws -> Bool {
         try withState { state in
             guard state.groups[group] != nil else { throw State.unknownGroup(group) }
             return state.members[group]?.remove(contactID) != nil
         }
     }
 
-    public func members(group: String) async throws -> [Contact] {
+    package func members(group: String) async throws -> [Contact] {
         try withState { state in
             guard state.groups[group] != nil else { throw State.unknownGroup(group) }
             return State.byName((state.members[group] ?? []).compactMap { state.contacts[$0] })

@@ -3,7 +3,7 @@ import Foundation
 // Form submissions, paged by their order of recording, and delivery-report notes, which are
 // status changes that leave the status as it was.
 extension MemoryStore: FormStore, DeliveryReportStore {
-    public func recordSubmission(_ submission: FormSubmission) async throws {
+    package func recordSubmission(_ submission: FormSubmission) async throws {
         try withState { state in
             guard state.formSeqByID[submission.id] == nil, state.formSeqByMessage[submission.messageID] == nil else {
                 throw SwitchboardError.conflict(
@@ -22,13 +22,13 @@ extension MemoryStore: FormStore, DeliveryReportStore {
         }
     }
 
-    public func formSubmission(id: String, viewer: FormViewer) async throws -> FormSubmission? {
+    package func formSubmission(id: String, viewer: FormViewer) async throws -> FormSubmission? {
         try withState { state in
             state.formSeqByID[id].flatMap { state.formsBySeq[$0] }.flatMap { state.isVisible($0, to: viewer) ? $0 : nil }
         }
     }
 
-    public func formSubmission(messageID: String, viewer: FormViewer) async throws -> FormSubmission? {
+    package func formSubmission(messageID: String, viewer: FormViewer) async throws -> FormSubmission? {
         try withState { state in
             state.formSeqByMessage[messageID].flatMap { state.formsBySeq[$0] }.flatMap { state.isVisible($0, to: viewer) ? $0 : nil }
         }
@@ -36,7 +36,7 @@ extension MemoryStore: FormStore, DeliveryReportStore {
 
     /// Newest first by the order recorded; the cursor is the last item's place in that order,
     /// so a page never repeats or skips a submission recorded meanwhile.
-    public func formSubmissions(_ query: FormQuery) async throws -> FormPage {
+    package func formSubmissions(_ query: FormQuery) async throws -> FormPage {
         let limit = max(query.limit, 0)
         var before: Int64?
         if let cursor = query.cursor {
@@ -61,7 +61,7 @@ extension MemoryStore: FormStore, DeliveryReportStore {
         }
     }
 
-    public func noteStatus(deliveryID: String, ifStatus status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Delivery
+    package func noteStatus(deliveryID: String, ifStatus status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Delivery
     {
         try withState { state in
             let stored = try state.storedDelivery(deliveryID)

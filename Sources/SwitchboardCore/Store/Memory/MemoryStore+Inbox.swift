@@ -2,7 +2,7 @@ import Foundation
 
 // Inbound messages, replay keys and the inboxes in memory.
 extension MemoryStore: InboxStore {
-    public func recordInbound(_ message: Message, replayKey: ReplayKey?) async throws {
+    package func recordInbound(_ message: Message, replayKey: ReplayKey?) async throws {
         var inbound = message
         inbound.direction = .inbound
         let now = Date()
@@ -31,7 +31,7 @@ extension MemoryStore: InboxStore {
         }
     }
 
-    public func addToInbox(messageID: String, owner: String?) async throws -> InboxItem {
+    package func addToInbox(messageID: String, owner: String?) async throws -> InboxItem {
         let receivedAt = Date()
         return try withState { state in
             guard state.messages[messageID] != nil else {
@@ -49,15 +49,15 @@ extension MemoryStore: InboxStore {
         }
     }
 
-    public func finishRouting(messageID: String) async throws {
+    package func finishRouting(messageID: String) async throws {
         try withState { state in state.unrouted.removeAll { $0 == messageID } }
     }
 
-    public func unroutedInbound(limit: Int) async throws -> [Message] {
+    package func unroutedInbound(limit: Int) async throws -> [Message] {
         try withState { state in state.unrouted.prefix(max(limit, 0)).compactMap { state.messages[$0]?.message } }
     }
 
-    public func inbox(_ query: InboxQuery) async throws -> InboxPage {
+    package func inbox(_ query: InboxQuery) async throws -> InboxPage {
         let limit = max(query.limit, 0)
         guard limit > 0 else { return InboxPage(items: [], nextCursor: nil) }
         return try withState { state in
@@ -78,11 +78,11 @@ extension MemoryStore: InboxStore {
         }
     }
 
-    public func inboxItem(id: Int64, viewer: String) async throws -> InboxItem? {
+    package func inboxItem(id: Int64, viewer: String) async throws -> InboxItem? {
         try withState { $0.item(id, viewer: viewer) }
     }
 
-    public func markRead(itemID: Int64, username: String) async throws -> Bool {
+    package func markRead(itemID: Int64, username: String) async throws -> Bool {
         try withState { state in
             guard state.inboxItems[itemID] != nil else { return false }
             state.inboxReads.insert(.init(itemID: itemID, username: username))
@@ -90,7 +90,7 @@ extension MemoryStore: InboxStore {
         }
     }
 
-    public func unreadCount(viewer: String) async throws -> (mine: Int, common: Int) {
+    package func unreadCount(viewer: String) async throws -> (mine: Int, common: Int) {
         try withState { state in
             var mine = 0
             var common = 0

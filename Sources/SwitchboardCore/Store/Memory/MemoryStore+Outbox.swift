@@ -3,14 +3,14 @@ import Foundation
 // The outbox in memory: accepting (with idempotency keys), claims with leases, and
 // recording outcomes, with the SQLite store's checks and errors.
 extension MemoryStore: OutboxStore {
-    public func accept(_ submission: Submission) async throws -> Acceptance {
+    package func accept(_ submission: Submission) async throws -> Acceptance {
         // One submission is checked whole before anything is written: no draft needed.
         try withState { state in
             try state.accept(submission) { .conflict("message_exists", "a message or delivery with id \($0) already exists") }
         }
     }
 
-    public func accept(batch: [Submission]) async throws -> [Acceptance] {
+    package func accept(batch: [Submission]) async throws -> [Acceptance] {
         guard !batch.isEmpty else { return [] }
         return try transaction { state in
             try batch.map { submission in
@@ -21,11 +21,11 @@ extension MemoryStore: OutboxStore {
         }
     }
 
-    public func message(id: String) async throws -> MessageRecord? {
+    package func message(id: String) async throws -> MessageRecord? {
         try withState { $0.record(messageID: id) }
     }
 
-    public func claimDue(limit: Int, now: Date, leaseUntil: Date) async throws -> [DeliveryJob] {
+    package func claimDue(limit: Int, now: Date, leaseUntil: Date) async throws -> [DeliveryJob] {
         guard limit > 0 else { return [] }
         return try withState { state in
             // As the SQLite store picks them: due queued ones by due time, then claims whose
@@ -59,14 +59,14 @@ extension MemoryStore: OutboxStore {
         }
     }
 
-    public func finish(deliveryID: String, outcome: DeliveryOutcome, attempts: [DeliveryAttempt]) async throws -> Delivery {
+    package func finish(deliveryID: String, outcome: DeliveryOutcome, attempts: [DeliveryAttempt]) async throws -> Delivery {
         try withState { state in
             try state.record(DeliveryFinish(deliveryID: deliveryID, outcome: outcome, attempts: attempts), now: Date())
             return try state.storedDelivery(deliveryID).delivery
         }
     }
 
-    public func finish(_ items: [DeliveryFinish]) async throws -> [Result<DeliveryStatus, SwitchboardError>] {
+    package func finish(_ items: [DeliveryFinish]) async throws -> [Result<DeliveryStatus, SwitchboardError>] {
         guard !items.isEmpty else { return [] }
         return try withState { state in
             let now = Date()
@@ -81,11 +81,11 @@ extension MemoryStore: OutboxStore {
         }
     }
 
-    public func attempts(deliveryID: String) async throws -> [DeliveryAttempt] {
+    package func attempts(deliveryID: String) async throws -> [DeliveryAttempt] {
         try withState { $0.attempts[deliveryID] ?? [] }
     }
 
-    public func nextDue() async throws -> Date? {
+    package func nextDue() async throws -> Date? {
         try withState { state in
             // A `sending` delivery whose worker died is due again when its lease runs out.
             state.deliveries.values.compactMap { stored -> Date? in
@@ -98,7 +98,7 @@ extension MemoryStore: OutboxStore {
         }
     }
 
-    public func latestUserSender(to address: Address, since: Date) async throws -> String? {
+    package func latestUserSender(to address: Address, since: Date) async throws -> String? {
         let text = address.description
         return try withState { state in
             var best: Message?

@@ -5,7 +5,7 @@ import Foundation
 extension MemoryStore: QueueStore {
     static let pendingStatuses: Set<DeliveryStatus> = [.queued, .sending, .held]
 
-    public func pendingRecipients(channel: ChannelName?) async throws -> [PendingRecipient] {
+    package func pendingRecipients(channel: ChannelName?) async throws -> [PendingRecipient] {
         try withState { state in
             struct Key: Hashable {
                 var address: String
@@ -44,7 +44,7 @@ extension MemoryStore: QueueStore {
         }
     }
 
-    public func pending(address: Address) async throws -> [DeliveryJob] {
+    package func pending(address: Address) async throws -> [DeliveryJob] {
         let text = address.description
         return try withState { state in
             let jobs = state.deliveries.values.compactMap { stored -> (job: DeliveryJob, row: Int64)? in
@@ -62,7 +62,7 @@ extension MemoryStore: QueueStore {
         }
     }
 
-    public func cancelPending(
+    package func cancelPending(
         createdBefore before: Date,
         channel: ChannelName?,
         status: DeliveryStatus,
@@ -86,7 +86,7 @@ extension MemoryStore: QueueStore {
         }
     }
 
-    public func deliveries(status: DeliveryStatus, limit: Int) async throws -> [Delivery] {
+    package func deliveries(status: DeliveryStatus, limit: Int) async throws -> [Delivery] {
         guard limit > 0 else { return [] }
         return try withState { state in
             // Newest change first.
@@ -98,7 +98,7 @@ extension MemoryStore: QueueStore {
         }
     }
 
-    public func requeue(ids: [String]?, status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Int {
+    package func requeue(ids: [String]?, status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Int {
         guard status == .failed || status == .held else {
             throw SwitchboardError.invalid("invalid_status", "only failed or held deliveries can be requeued, not \(status.rawValue)")
         }
@@ -117,7 +117,7 @@ extension MemoryStore: QueueStore {
         }
     }
 
-    public func setStatus(deliveryID: String, to status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Delivery {
+    package func setStatus(deliveryID: String, to status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Delivery {
         // `sending` is the dispatcher's claim and needs a lease; set by hand it would strand
         // the delivery, so no operator may set it.
         guard status != .sending else {
@@ -136,11 +136,11 @@ extension MemoryStore: QueueStore {
         }
     }
 
-    public func statusChanges(deliveryID: String) async throws -> [StatusChange] {
+    package func statusChanges(deliveryID: String) async throws -> [StatusChange] {
         try withState { $0.statusChanges[deliveryID] ?? [] }
     }
 
-    public func addDeliveries(_ deliveries: [Delivery]) async throws {
+    package func addDeliveries(_ deliveries: [Delivery]) async throws {
         guard !deliveries.isEmpty else { return }
         // Checked whole before anything is written: all or none without a draft.
         try withState { state in
@@ -152,7 +152,7 @@ extension MemoryStore: QueueStore {
         }
     }
 
-    public func releaseClaims(now: Date) async throws -> Int {
+    package func releaseClaims(now: Date) async throws -> Int {
         try withState { state in
             let claimed = state.deliveries.values.filter { $0.delivery.status == .sending }
             for var stored in claimed {
@@ -166,11 +166,11 @@ extension MemoryStore: QueueStore {
         }
     }
 
-    public func delivery(id: String) async throws -> Delivery? {
+    package func delivery(id: String) async throws -> Delivery? {
         try withState { $0.deliveries[id]?.delivery }
     }
 
-    public func delivery(connector: String, receiptID: String) async throws -> Delivery? {
+    package func delivery(connector: String, receiptID: String) async throws -> Delivery? {
         try withState { state in
             state.deliveries.values
                 .filter { $0.delivery.connector == connector && $0.delivery.receiptID == receiptID }

@@ -5,7 +5,7 @@ import Foundation
 // (through the column's original affinity) and read back through the declared type, so a
 // widened column (INTEGER → REAL) reads the same here as there.
 extension MemoryStore: TopicStore {
-    public func prepareTopics(_ topics: [TopicDefinition]) async throws {
+    package func prepareTopics(_ topics: [TopicDefinition]) async throws {
         try transaction { state in
             var problems: [ConfigProblem] = []
             for topic in topics { state.prepare(topic, &problems) }
@@ -13,7 +13,7 @@ extension MemoryStore: TopicStore {
         }
     }
 
-    public func insert(_ rows: [TopicRow], into topic: TopicDefinition, alert: TopicAlertRequest?) async throws -> [Result<TopicChange, any Error>] {
+    package func insert(_ rows: [TopicRow], into topic: TopicDefinition, alert: TopicAlertRequest?) async throws -> [Result<TopicChange, any Error>] {
         try withState { state in
             var table = try state.table(of: topic)
             // Each row is kept or refused on its own; kept rows take consecutive revisions.
@@ -30,7 +30,7 @@ extension MemoryStore: TopicStore {
         }
     }
 
-    public func update(
+    package func update(
         id: String,
         values: [String: TopicValue],
         onlyAuthor: String?,
@@ -60,7 +60,7 @@ extension MemoryStore: TopicStore {
         }
     }
 
-    public func delete(id: String, onlyAuthor: String?, in topic: TopicDefinition, alert: TopicAlertRequest?) async throws -> TopicChange {
+    package func delete(id: String, onlyAuthor: String?, in topic: TopicDefinition, alert: TopicAlertRequest?) async throws -> TopicChange {
         try withState { state in
             var table = try state.table(of: topic)
             let (seq, old) = try table.existing(id, onlyAuthor, topic, verb: "delete")
@@ -72,7 +72,7 @@ extension MemoryStore: TopicStore {
         }
     }
 
-    public func history(of topic: TopicDefinition, query: TopicQuery, limit: Int) async throws -> TopicHistory {
+    package func history(of topic: TopicDefinition, query: TopicQuery, limit: Int) async throws -> TopicHistory {
         try withState { state in
             let table = try state.table(of: topic)
             var after: Int64?
@@ -97,14 +97,14 @@ extension MemoryStore: TopicStore {
         }
     }
 
-    public func pendingAlerts(after: Int64, limit: Int) async throws -> [TopicPendingAlert] {
+    package func pendingAlerts(after: Int64, limit: Int) async throws -> [TopicPendingAlert] {
         try withState { state in
             let ids = state.topicAlerts.keys.filter { $0 > after }.sorted()
             return (limit < 0 ? ids[...] : ids.prefix(limit)).compactMap { state.topicAlerts[$0] }
         }
     }
 
-    public func clearAlert(_ id: Int64) async throws {
+    package func clearAlert(_ id: Int64) async throws {
         try withState { state in state.topicAlerts[id] = nil }
     }
 }

@@ -17,11 +17,11 @@ import Synchronization
 /// What it does not do: survive the process, or share data with another process (the CLI
 /// and a running hub each see their own). Dates are kept as given, not rounded to a column's
 /// precision.
-public final class MemoryStore: Sendable {
+package final class MemoryStore: Sendable {
     let state = Mutex(State())
 
     /// A new, empty store.
-    public init() {}
+    package init() {}
 
     /// Runs `body` on the state under the lock. Use it for writes that check everything
     /// before they change anything, and for reads.
