@@ -1,12 +1,13 @@
 /// One stanza (or any element inside it) as a small tree. The XMPP engine reasons about whole
 /// stanzas (`<message>`, `<iq>`, `<presence>`), which are small and bounded by the tokenizer's
 /// limits, so building them as values is simpler and safer than handling events one by one.
-package struct XMLElement: Sendable, Hashable {
+/// Named `XMPP…`, not `XMLElement`/`XMLNode`, so as not to shadow Foundation's classes.
+package struct XMPPElement: Sendable, Hashable {
     package var name: XMLName
     package var attributes: [XMLAttribute]
     /// The declarations written on this element when it was read; the writer adds any missing one.
     package var namespaceDeclarations: [XMLNamespaceDeclaration]
-    package var children: [XMLNode]
+    package var children: [XMPPNode]
 
     package init(
         _ localName: String,
@@ -14,7 +15,7 @@ package struct XMLElement: Sendable, Hashable {
         prefix: String? = nil,
         attributes: [XMLAttribute] = [],
         namespaceDeclarations: [XMLNamespaceDeclaration] = [],
-        children: [XMLNode] = []
+        children: [XMPPNode] = []
     ) {
         self.name = XMLName(prefix: prefix, localName: localName, namespace: namespace)
         self.attributes = attributes
@@ -22,7 +23,7 @@ package struct XMLElement: Sendable, Hashable {
         self.children = children
     }
 
-    package init(_ tag: XMLStartTag, children: [XMLNode] = []) {
+    package init(_ tag: XMLStartTag, children: [XMPPNode] = []) {
         self.name = tag.name
         self.attributes = tag.attributes
         self.namespaceDeclarations = tag.namespaceDeclarations
@@ -40,7 +41,7 @@ package struct XMLElement: Sendable, Hashable {
     }
 
     /// The child elements, in order.
-    package var elements: [XMLElement] {
+    package var elements: [XMPPElement] {
         children.compactMap { child in
             if case .element(let element) = child { return element }
             return nil
@@ -48,7 +49,7 @@ package struct XMLElement: Sendable, Hashable {
     }
 
     /// The first child element with this local name, in `namespace` when given.
-    package func child(_ localName: String, namespace: String? = nil) -> XMLElement? {
+    package func child(_ localName: String, namespace: String? = nil) -> XMPPElement? {
         elements.first { $0.name.localName == localName && (namespace == nil || $0.name.namespace == namespace) }
     }
 
@@ -64,22 +65,22 @@ package struct XMLElement: Sendable, Hashable {
 }
 
 /// A child of an element: another element or character data.
-package enum XMLNode: Sendable, Hashable {
-    case element(XMLElement)
+package enum XMPPNode: Sendable, Hashable {
+    case element(XMPPElement)
     case text(String)
 }
 
-/// Turns the tokenizer's events into one `XMLElement` per top-level stanza. It holds only the
+/// Turns the tokenizer's events into one `XMPPElement` per top-level stanza. It holds only the
 /// stanza being read, which the tokenizer's limits already bound.
 package struct XMLStanzaAssembler: Sendable {
     /// What a stream brings at its top level.
     package enum Output: Sendable, Hashable {
         case streamOpen(XMLStartTag)
-        case stanza(XMLElement)
+        case stanza(XMPPElement)
         case streamClose
     }
 
-    private var stack: [XMLElement] = []
+    private var stack: [XMPPElement] = []
 
     package init() {}
 
@@ -91,7 +92,7 @@ package struct XMLStanzaAssembler: Sendable {
         case .streamClose:
             return .streamClose
         case .elementStart(let tag):
-            stack.append(XMLElement(tag))
+            stack.append(XMPPElement(tag))
         case .text(let text):
             guard !stack.isEmpty else { return nil }
             stack[stack.count - 1].children.append(.text(text))

@@ -45,7 +45,7 @@ package enum XMLWriter {
 
     /// `element` with its children. `defaultNamespace` is the default namespace in force where
     /// it is written: `jabber:client` for a stanza inside a client stream.
-    package static func write(_ element: XMLElement, defaultNamespace: String? = "jabber:client") -> String {
+    package static func write(_ element: XMPPElement, defaultNamespace: String? = "jabber:client") -> String {
         var out = ""
         var scope = Scope(prefixes: ["": defaultNamespace ?? ""])
         write(element, into: &out, scope: &scope)
@@ -57,7 +57,7 @@ package enum XMLWriter {
         var prefixes: [String: String] = [:]
     }
 
-    private static func write(_ element: XMLElement, into out: inout String, scope: inout Scope) {
+    private static func write(_ element: XMPPElement, into out: inout String, scope: inout Scope) {
         var inner = scope
         out += startTag(element.name, element.attributes, element.namespaceDeclarations, scope: &inner)
         guard !element.children.isEmpty else {

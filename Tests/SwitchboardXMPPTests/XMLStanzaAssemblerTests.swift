@@ -20,7 +20,7 @@ import Testing
         return outputs
     }
 
-    static func readBack(_ element: XMLElement) throws -> XMLElement? {
+    static func readBack(_ element: XMPPElement) throws -> XMPPElement? {
         let outputs = try stanzas(XMLStreamTokenizerTests.header + XMLWriter.write(element))
         guard outputs.count == 2, case .stanza(let read) = outputs[1] else { return nil }
         return read
@@ -60,22 +60,22 @@ import Testing
     }
 
     @Test func writerOutputReadsBackTheSame() throws {
-        var message = XMLElement("message", namespace: "jabber:client")
+        var message = XMPPElement("message", namespace: "jabber:client")
         message.setAttribute("to", "romeo@example.net")
         message.setAttribute("id", "a'b\"c<d>&\t\n\re")
         message.attributes.append(
             XMLAttribute(name: XMLName(prefix: "xml", localName: "lang", namespace: XMLStreamTokenizer.xmlNamespace), value: "en")
         )
         message.children = [
-            .element(XMLElement("body", namespace: "jabber:client", children: [.text("</body> & ]]> 😀\n\ttabs")])),
-            .element(XMLElement("request", namespace: "urn:xmpp:receipts")),
+            .element(XMPPElement("body", namespace: "jabber:client", children: [.text("</body> & ]]> 😀\n\ttabs")])),
+            .element(XMPPElement("request", namespace: "urn:xmpp:receipts")),
             .element(
-                XMLElement(
+                XMPPElement(
                     "x",
                     namespace: "urn:x",
                     prefix: "x",
                     attributes: [XMLAttribute(name: XMLName(prefix: "x", localName: "a", namespace: "urn:x"), value: "1")],
-                    children: [.element(XMLElement("plain", namespace: nil))]
+                    children: [.element(XMPPElement("plain", namespace: nil))]
                 )
             ),
         ]
@@ -87,8 +87,8 @@ import Testing
         let x = try #require(read.child("x", namespace: "urn:x"))
         #expect(x.attribute("a", namespace: "urn:x") == "1")
         #expect(x.child("plain")?.namespace == nil)
-        #expect(XMLWriter.write(XMLElement("presence", namespace: "jabber:client")) == "<presence/>")
-        #expect(XMLWriter.write(XMLElement("ping", namespace: "urn:xmpp:ping")) == "<ping xmlns='urn:xmpp:ping'/>")
+        #expect(XMLWriter.write(XMPPElement("presence", namespace: "jabber:client")) == "<presence/>")
+        #expect(XMLWriter.write(XMPPElement("ping", namespace: "urn:xmpp:ping")) == "<ping xmlns='urn:xmpp:ping'/>")
     }
 
     @Test func streamHeaderReadsBack() throws {
