@@ -68,8 +68,8 @@ extension XMLStreamTokenizer {
     }
 
     mutating func finishEndTag() throws(XMLStreamError) {
-        guard let top = open.last, top.raw == name else {
-            throw XMLStreamError(.notWellFormed, "end tag </\(name)> does not match <\(open.last?.raw ?? "")>")
+        guard let top = open.last, top.raw.utf8.elementsEqual(name) else {
+            throw XMLStreamError(.notWellFormed, "end tag </\(nameString)> does not match <\(open.last?.raw ?? "")>")
         }
         try closeElement()
     }
@@ -89,16 +89,13 @@ extension XMLStreamTokenizer {
 
     /// Splits `prefix:local` and finds the prefix's namespace; an unprefixed attribute has none.
     private func resolve(_ raw: String, attribute: Bool) throws(XMLStreamError) -> XMLName {
-        let parts = raw.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count <= 2, parts.allSatisfy({ !$0.isEmpty }) else {
-            throw XMLStreamError(.notWellFormed, "\(raw) is not a qualified name")
-        }
-        if parts.count == 1 {
+        guard let colon = raw.firstIndex(of: ":") else {
             if attribute { return XMLName(localName: raw, namespace: nil) }
             return XMLName(localName: raw, namespace: lookup("").flatMap { $0.isEmpty ? nil : $0 })
         }
-        let prefix = String(parts[0])
-        let local = String(parts[1])
+        let prefix = String(raw[..<colon])
+        let local = String(raw[raw.index(after: colon)...])
+        guard !prefix.isEmpty else { throw XMLStreamError(.notWellFormed, "\(raw) is not a qualified name") }
         try checkNCName(local, in: raw)
         guard let namespace = prefix == "xml" ? Self.xmlNamespace : lookup(prefix), prefix != "xmlns" else {
             throw XMLStreamError(.notWellFormed, "prefix \(prefix) of \(raw) is not bound to a namespace")

@@ -56,17 +56,16 @@ package struct XMLStreamTokenizer: Sendable {
     var stanzaBytes = 0
 
     // The token being read.
-    var name = ""
-    var nameBytes = 0
-    var text = ""
-    var textBytes = 0
+    // Names, text and values gather as UTF-8 bytes and become Strings once complete.
+    var name: [UInt8] = []
+    var text: [UInt8] = []
+    var textBytes: Int { text.count }
     /// `]` just before in character data, to refuse `]]>` there.
     var textBrackets = 0
     var lastWasCR = false
     var reference = ""
     var tagName = ""
-    var attributeValue = ""
-    var attributeValueBytes = 0
+    var attributeValue: [UInt8] = []
     var pendingAttributes: [(name: String, value: String)] = []
     var declaration: [UInt8] = []
 
@@ -86,6 +85,12 @@ package struct XMLStreamTokenizer: Sendable {
             events.removeAll(keepingCapacity: true)
             eventIndex = 0
         }
+        let contiguous: Void? = bytes.withContiguousStorageIfAvailable { read($0) }
+        if contiguous == nil { Array(bytes).withUnsafeBufferPointer { read($0) } }
+    }
+
+    /// The byte loop, on a buffer so that it is not generic over the caller's sequence.
+    private mutating func read(_ bytes: UnsafeBufferPointer<UInt8>) {
         do throws(XMLStreamError) {
             for byte in bytes {
                 if open.count >= 1 {
@@ -173,8 +178,7 @@ package struct XMLStreamTokenizer: Sendable {
             }
         case .cdata(let brackets):
             if c == 0x3E && brackets >= 2 {
-                text.unicodeScalars.removeLast(2)
-                textBytes -= 2
+                text.removeLast(2)
                 textBrackets = 0
                 state = .content
             } else {
@@ -190,7 +194,7 @@ package struct XMLStreamTokenizer: Sendable {
             if XMLCharacters.isName(c) {
                 try appendName(c)
             } else {
-                tagName = name
+                tagName = nameString
                 try afterName(c)
             }
         case .inTag(let spaced):
@@ -203,19 +207,19 @@ package struct XMLStreamTokenizer: Sendable {
             } else if c == 0x3D {
                 state = .beforeAttributeValue
             } else {
-                throw XMLStreamError(.notWellFormed, "attribute \(name) without a value")
+                throw XMLStreamError(.notWellFormed, "attribute \(nameString) without a value")
             }
         case .afterAttributeName:
             if c == 0x3D {
                 state = .beforeAttributeValue
             } else if !XMLCharacters.isSpace(c) {
-                throw XMLStreamError(.notWellFormed, "attribute \(name) without a value")
+                throw XMLStreamError(.notWellFormed, "attribute \(nameString) without a value")
             }
         case .beforeAttributeValue:
             if c == 0x22 || c == 0x27 {
                 try startAttributeValue(quote: c)
             } else if !XMLCharacters.isSpace(c) {
-                throw XMLStreamError(.notWellFormed, "attribute value of \(name) not quoted")
+                throw XMLStreamError(.notWellFormed, "attribute value of \(nameString) not quoted")
             }
         case .attributeValue(let quote):
             try attributeValue(c, quote: quote)
@@ -230,13 +234,13 @@ package struct XMLStreamTokenizer: Sendable {
             } else if c == 0x3E {
                 try finishEndTag()
             } else {
-                throw XMLStreamError(.notWellFormed, "unexpected character in the end tag of \(name)")
+                throw XMLStreamError(.notWellFormed, "unexpected character in the end tag of \(nameString)")
             }
         case .endTagSpace:
             if c == 0x3E {
                 try finishEndTag()
             } else if !XMLCharacters.isSpace(c) {
-                throw XMLStreamError(.notWellFormed, "unexpected character in the end tag of \(name)")
+                throw XMLStreamError(.notWellFormed, "unexpected character in the end tag of \(nameString)")
             }
         case .reference(let quote):
             try referenceCharacter(c, inAttribute: quote)
@@ -327,12 +331,12 @@ package struct XMLStreamTokenizer: Sendable {
     }
 
     private mutating func startAttributeValue(quote: UInt32) throws(XMLStreamError) {
-        if pendingAttributes.contains(where: { $0.name == name }) {
-            throw XMLStreamError(.notWellFormed, "attribute \(name) given twice on \(tagName)")
+        let attributeName = nameString
+        if pendingAttributes.contains(where: { $0.name == attributeName }) {
+            throw XMLStreamError(.notWellFormed, "attribute \(nameString) given twice on \(tagName)")
         }
-        pendingAttributes.append((name, ""))
-        attributeValue = ""
-        attributeValueBytes = 0
+        pendingAttributes.append((attributeName, ""))
+        attributeValue.removeAll(keepingCapacity: true)
         lastWasCR = false
         state = .attributeValue(quote: quote)
     }
@@ -340,7 +344,7 @@ package struct XMLStreamTokenizer: Sendable {
     private mutating func attributeValue(_ c: UInt32, quote: UInt32) throws(XMLStreamError) {
         switch c {
         case quote:
-            pendingAttributes[pendingAttributes.count - 1].value = attributeValue
+            pendingAttributes[pendingAttributes.count - 1].value = String(decoding: attributeValue, as: UTF8.self)
             state = .inTag(spaced: false)
         case 0x3C:
             throw XMLStreamError(.notWellFormed, "'<' in the value of attribute \(pendingAttributes.last?.name ?? "")")
@@ -360,40 +364,57 @@ package struct XMLStreamTokenizer: Sendable {
     }
 
     mutating func appendAttributeValue(_ c: UInt32) throws(XMLStreamError) {
-        attributeValueBytes += UTF8.width(Unicode.Scalar(c)!)
-        guard attributeValueBytes <= limits.maxAttributeValueBytes else {
+        Self.encode(c, into: &attributeValue)
+        guard attributeValue.count <= limits.maxAttributeValueBytes else {
             throw XMLStreamError(.policyViolation, "attribute value longer than \(limits.maxAttributeValueBytes) bytes")
         }
-        attributeValue.unicodeScalars.append(Unicode.Scalar(c)!)
     }
 
     mutating func appendText(_ c: UInt32) throws(XMLStreamError) {
-        textBytes += UTF8.width(Unicode.Scalar(c)!)
-        guard textBytes <= limits.maxTextBytes else {
+        Self.encode(c, into: &text)
+        guard text.count <= limits.maxTextBytes else {
             throw XMLStreamError(.policyViolation, "text longer than \(limits.maxTextBytes) bytes")
         }
-        text.unicodeScalars.append(Unicode.Scalar(c)!)
     }
 
     mutating func flushText() throws(XMLStreamError) {
         textBrackets = 0
         lastWasCR = false
         guard !text.isEmpty else { return }
-        events.append(.text(text))
-        text = ""
-        textBytes = 0
+        events.append(.text(String(decoding: text, as: UTF8.self)))
+        text.removeAll(keepingCapacity: true)
     }
 
     mutating func beginName() {
-        name = ""
-        nameBytes = 0
+        name.removeAll(keepingCapacity: true)
     }
 
     mutating func appendName(_ c: UInt32) throws(XMLStreamError) {
-        nameBytes += UTF8.width(Unicode.Scalar(c)!)
-        guard nameBytes <= limits.maxNameBytes else {
+        Self.encode(c, into: &name)
+        guard name.count <= limits.maxNameBytes else {
             throw XMLStreamError(.policyViolation, "name longer than \(limits.maxNameBytes) bytes")
         }
-        name.unicodeScalars.append(Unicode.Scalar(c)!)
+    }
+
+    var nameString: String { String(decoding: name, as: UTF8.self) }
+
+    /// Appends the UTF-8 form of the scalar `c` (already checked to be a `Char`).
+    static func encode(_ c: UInt32, into buffer: inout [UInt8]) {
+        switch c {
+        case 0..<0x80:
+            buffer.append(UInt8(c))
+        case 0x80..<0x800:
+            buffer.append(0xC0 | UInt8(c >> 6))
+            buffer.append(0x80 | UInt8(c & 0x3F))
+        case 0x800..<0x1_0000:
+            buffer.append(0xE0 | UInt8(c >> 12))
+            buffer.append(0x80 | UInt8(c >> 6 & 0x3F))
+            buffer.append(0x80 | UInt8(c & 0x3F))
+        default:
+            buffer.append(0xF0 | UInt8(c >> 18))
+            buffer.append(0x80 | UInt8(c >> 12 & 0x3F))
+            buffer.append(0x80 | UInt8(c >> 6 & 0x3F))
+            buffer.append(0x80 | UInt8(c & 0x3F))
+        }
     }
 }
