@@ -59,6 +59,7 @@ extension XMLStreamTokenizer {
                 throw XMLStreamError(.invalidNamespace, "the stream root is \(element), not {\(Self.streamNamespace)}stream")
             }
             events.append(.streamOpen(tag))
+            stanzaBytes = 0
         } else {
             events.append(.elementStart(tag))
         }

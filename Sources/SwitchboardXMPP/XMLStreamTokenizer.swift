@@ -93,11 +93,10 @@ package struct XMLStreamTokenizer: Sendable {
     private mutating func read(_ bytes: UnsafeBufferPointer<UInt8>) {
         do throws(XMLStreamError) {
             for byte in bytes {
-                if open.count >= 1 {
-                    stanzaBytes += 1
-                    if stanzaBytes > limits.maxStanzaBytes {
-                        throw XMLStreamError(.policyViolation, "stanza larger than \(limits.maxStanzaBytes) bytes")
-                    }
+                // The header (with what precedes it) counts as a stanza too.
+                stanzaBytes += 1
+                if stanzaBytes > limits.maxStanzaBytes {
+                    throw XMLStreamError(.policyViolation, "stanza larger than \(limits.maxStanzaBytes) bytes")
                 }
                 try decode(byte)
             }
@@ -157,6 +156,7 @@ package struct XMLStreamTokenizer: Sendable {
             }
         case .closed:
             guard XMLCharacters.isSpace(c) else { throw XMLStreamError(.notWellFormed, "data after the end of the stream") }
+            stanzaBytes = 0
         case .content:
             try content(c)
         case .markup:

@@ -117,8 +117,9 @@ package struct XMLStreamLimits: Sendable, Hashable {
     package var maxAttributeValueBytes = 16_384
     /// UTF-8 bytes of an element or attribute name (`prefix:local`).
     package var maxNameBytes = 256
-    /// Bytes of one top-level child of the stream, from its `<` to the `>` that closes it
-    /// (Prosody's default c2s stanza limit; RFC 6120 §13.12 asks for at least 10,000).
+    /// Bytes of one top-level child of the stream, from its `<` to the `>` that closes it, and
+    /// of the stream header with whatever precedes it (Prosody's default c2s stanza limit;
+    /// RFC 6120 §13.12 asks for at least 10,000).
     package var maxStanzaBytes = 262_144
     /// UTF-8 bytes of one text event after decoding.
     package var maxTextBytes = 131_072

@@ -266,9 +266,16 @@ import Testing
         #expect(Self.both(Self.header + "<a>1234</a>", limits: limits).error == nil)
         Self.refused("<a>12&amp;45</a>", .policyViolation, limits: limits)
         limits = XMLStreamLimits()
-        limits.maxStanzaBytes = 20
-        #expect(Self.both(Self.header + "<a>12345678901</a>      <a>12345678901</a>", limits: limits).error == nil)
-        Self.refused("<a>123456789012345</a>", .policyViolation, limits: limits)
+        limits.maxStanzaBytes = 70
+        let sixty = String(repeating: "6", count: 60)
+        #expect(Self.both(short + "<a>\(sixty)</a>      <a>\(sixty)</a>", limits: limits).error == nil)
+        #expect(Self.both(short + "<a>\(sixty)1234</a>", limits: limits).error?.condition == .policyViolation)
+        // The stream header is bounded by the same limit.
+        limits = XMLStreamLimits()
+        limits.maxStanzaBytes = 200
+        #expect(Self.both(Self.header, limits: limits).error == nil)
+        let long = "<stream:stream xmlns:stream='http://etherx.jabber.org/streams' a='\(String(repeating: "x", count: 200))'>"
+        #expect(Self.both(long, limits: limits).error?.condition == .policyViolation)
     }
 
     @Test func oneMegabyteStanzaIsRefusedAtTheLimitWithoutBufferingIt() {
