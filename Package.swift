@@ -110,6 +110,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        /// The XMPP engine's own XML stream tokenizer (RFC 6120 §11 restricted XML); no dependencies.
+        .target(
+            name: "SwitchboardXMPP",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "SwitchboardTesting",
             dependencies: ["SwitchboardCore"],
@@ -158,6 +163,11 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SwitchboardXMPPTests",
+            dependencies: ["SwitchboardXMPP"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
