@@ -40,6 +40,15 @@ extension SQLiteStore: TopicStore {
                 .map { ($0["col"] as String, $0["type"] as String) },
             uniquingKeysWith: { a, _ in a }
         )
+        // A topic table is one this store made: it has a state row (every prepare writes
+        // one), and columns recorded unless the topic declares none.
+        let hasState =
+            try Bool.fetchOne(
+                db,
+                sql: "SELECT EXISTS (SELECT 1 FROM switchboard_topic_state WHERE tbl = ?)",
+                arguments: [topic.table]
+            ) ?? false
+        let isTopic = hasState || !known.isEmpty
         if !exists {
             let columns = topic.columns.map { ", \(quoted($0.name)) \($0.type.sqlType)" }.joined()
             try db.execute(
@@ -51,7 +60,7 @@ extension SQLiteStore: TopicStore {
             )
             try db.execute(sql: "DELETE FROM switchboard_topic_columns WHERE tbl = ?", arguments: [topic.table])
             for c in topic.columns { try record(c, topic, db) }
-        } else if known.isEmpty {
+        } else if !isTopic {
             problems.append(
                 ConfigProblem(
                     path: "topics.\(topic.name).table",

@@ -35,6 +35,22 @@ struct TopicStoreTests {
         #expect(error?.description.contains("not a topic table") == true)
     }
 
+    /// A topic that declares no columns records none: its table is still its own at the next
+    /// start (it was refused as "not a topic table", so the hub would not start again).
+    @Test func aTopicWithoutColumnsIsItsOwnTableAtTheNextStart() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("topic-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let topic = TopicDefinition(name: "pings")
+        do {
+            let store = try SQLiteStore(directory: dir)
+            try await store.prepareTopics([topic])
+            _ = try await store.insert(TopicRow(["id": .text("a"), "timestamp": .text(TopicTime.format(Date()))]), into: topic)
+        }
+        let reopened = try SQLiteStore(directory: dir)
+        try await reopened.prepareTopics([topic])
+        #expect(try await reopened.history(of: topic, query: TopicQuery(), limit: 5).rows.map { $0["id"] } == [.text("a")])
+    }
+
     @Test func keepsRowsAcrossReopening() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("topic-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
