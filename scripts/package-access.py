@@ -33,6 +33,11 @@ PUBLIC = {
     "TopicHook", "TopicDefinition", "TopicColumn", "TopicColumnType", "TopicAccess",
     "TopicDurability", "TopicMethod", "TopicPrincipal", "TopicQuery", "TopicFilter",
     "TopicValue", "TopicRow", "TopicChange", "TopicError",
+    # conversations: responders written in code, and what their steps see and ask for
+    "Responder", "ConversationSession", "ConversationEffect", "Conversation", "ConversationStatus",
+    "ConversationEntry", "JSONValue",
+    # presence and receipts a connector reports over its own link
+    "PresenceEvent", "DeliveryReportOutcome",
     # values in those signatures
     "Message", "Delivery", "DeliveryStatus", "Address", "AddressError", "ChannelName",
     "Attachment", "Origin", "Identifier", "SwitchboardError", "SMSNumberKind",

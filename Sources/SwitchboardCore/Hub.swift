@@ -194,6 +194,18 @@ package final class Hub: InboundSink, Sendable {
         try await router.addressee(address).known
     }
 
+    /// A connector's report over its own link (XMPP receipt, modem status report): the same
+    /// path as a gateway's delivery report callback (`deliveryReport(connector:deliveryID:status:detail:)`).
+    package func deliveryReported(connector: String, deliveryID: String, outcome: DeliveryReportOutcome, detail: String?) async throws {
+        let status: DeliveryReport.Status =
+            switch outcome {
+            case .delivered: .delivered
+            case .failed: .failed
+            case .progress: .submitted
+            }
+        try await deliveryReport(connector: connector, deliveryID: deliveryID, status: status, detail: detail)
+    }
+
     /// Whose inbox `inbound` would land in now (`nil`: the common one), as the router decides it,
     /// so the message tester can refuse a user's injection into someone else's private inbox.
     package func inboxOwner(for inbound: InboundMessage) async throws -> String? {

@@ -49,6 +49,42 @@ public protocol InboundSink: Sendable {
     /// address, or (for email) a user named by its local part. Listeners that can refuse a
     /// recipient before taking the message (SMTP's `RCPT TO`) ask this first.
     func knowsRecipient(_ address: Address) async throws -> Bool
+    /// A connector that learns when parties come and go (XMPP presence) reports it here, so
+    /// the conversation engine can start or clear a sign-out deadline.
+    func presenceChanged(_ event: PresenceEvent) async throws
+    /// A connector that hears back about what it sent over its own link (XMPP receipts,
+    /// a modem's status reports) reports it here, by the hub's delivery id it sent with.
+    /// Throws `notFound` for a delivery that is not this connector's.
+    func deliveryReported(connector: String, deliveryID: String, outcome: DeliveryReportOutcome, detail: String?) async throws
+}
+
+extension InboundSink {
+    public func presenceChanged(_ event: PresenceEvent) async throws {}
+    public func deliveryReported(connector: String, deliveryID: String, outcome: DeliveryReportOutcome, detail: String?) async throws {}
+}
+
+/// A party came online or went offline on a connector (XMPP presence).
+public struct PresenceEvent: Sendable, Equatable {
+    public var connector: String
+    public var address: Address
+    public var available: Bool
+    public var at: Date
+    public init(connector: String, address: Address, available: Bool, at: Date) {
+        self.connector = connector
+        self.address = address
+        self.available = available
+        self.at = at
+    }
+}
+
+/// What a connector heard about a delivery after sending it.
+public enum DeliveryReportOutcome: String, Sendable {
+    /// Final: the party has it.
+    case delivered
+    /// Final: it will not arrive.
+    case failed
+    /// On its way (kept in the history; the status stays).
+    case progress
 }
 
 /// A message as a connector received it.

@@ -1,0 +1,82 @@
+import Foundation
+
+/// Conversations and their deadlines. A turn — the conversations it changes, the replies it
+/// queues in the outbox, the form it stores, the inbound message it finishes routing and the
+/// deadlines it sets or clears — commits in one transaction (`commitTurn`), so a crash leaves
+/// either the whole turn or none of it, and an inbound message whose turn did not commit is
+/// still *unrouted* and is taken again at the next start.
+package protocol ConversationStore: Sendable {
+    /// The ongoing conversation of a connection, if any (at most one exists).
+    func ongoingConversation(connector: String, address: Address) async throws -> Conversation?
+    func conversation(id: String) async throws -> Conversation?
+    /// Most recently started first, with the filters of `query`.
+    func conversations(_ query: ConversationQuery) async throws -> ConversationPage
+    /// Commits a turn in one transaction; see `ConversationTurn`. Returns one acceptance per
+    /// reply, in order (a reply whose idempotency key is known replays, as `accept` does).
+    ///
+    /// Refused, with nothing committed:
+    /// - `conflict/conversation_changed`: a write's `expectedRevision` is not the stored one
+    ///   (another turn committed first; read again and redo the turn);
+    /// - `conflict/conversation_exists`: an insert whose id is taken;
+    /// - `conflict/conversation_ongoing`: the result would leave two ongoing conversations on
+    ///   one connection;
+    /// - any error `accept` or `recordSubmission` would give for a reply or the form.
+    func commitTurn(_ turn: ConversationTurn) async throws -> [Acceptance]
+    /// Deadlines due at `now`: ongoing conversations past `expiresAt` and sign-out deadlines
+    /// past `dueAt`, earliest first, at most `limit`.
+    func dueConversationDeadlines(now: Date, limit: Int) async throws -> [ConversationDeadline]
+    /// The earliest deadline of either kind, so the sweeper can sleep until then.
+    func nextConversationDeadline() async throws -> Date?
+    /// Sets (replacing any) the sign-out deadline of a connection.
+    func setSignOutDeadline(_ deadline: SignOutDeadline) async throws
+    /// Clears a connection's sign-out deadline (the party is back); `false` if there was none.
+    @discardableResult
+    func clearSignOutDeadline(connector: String, address: Address) async throws -> Bool
+    /// Deletes finished conversations last updated before `before`, at most `limit`; returns
+    /// how many went.
+    func purgeConversations(finishedBefore before: Date, limit: Int) async throws -> Int
+    /// How many conversations are ongoing, by responder (for metrics).
+    func ongoingConversationCounts() async throws -> [String: Int]
+}
+
+/// Everything one turn changes, committed together by `ConversationStore.commitTurn`.
+package struct ConversationTurn: Sendable {
+    /// Conversations to insert (`expectedRevision == nil`) or update (only if the stored
+    /// revision is `expectedRevision`). Each is stored with its revision bumped by one.
+    package var writes: [ConversationWrite]
+    /// Messages to accept into the outbox (replies, summaries, notices, completion sends).
+    package var replies: [Submission]
+    /// A form submission the turn stores (a responder that completes into a form).
+    package var form: FormSubmission?
+    /// The inbound message this turn answers: its unrouted mark is cleared in the same
+    /// transaction, so a message whose turn committed is never taken again.
+    package var routedMessageID: String?
+    /// The sign-out deadline this turn consumes (fired), deleted in the same transaction so it
+    /// fires once.
+    package var clearsSignOut: SignOutDeadline?
+
+    package init(
+        writes: [ConversationWrite] = [],
+        replies: [Submission] = [],
+        form: FormSubmission? = nil,
+        routedMessageID: String? = nil,
+        clearsSignOut: SignOutDeadline? = nil
+    ) {
+        self.writes = writes
+        self.replies = replies
+        self.form = form
+        self.routedMessageID = routedMessageID
+        self.clearsSignOut = clearsSignOut
+    }
+}
+
+/// One conversation written by a turn.
+package struct ConversationWrite: Sendable, Equatable {
+    package var conversation: Conversation
+    /// `nil`: a new conversation. Otherwise the revision the turn read.
+    package var expectedRevision: Int?
+    package init(conversation: Conversation, expectedRevision: Int?) {
+        self.conversation = conversation
+        self.expectedRevision = expectedRevision
+    }
+}
