@@ -110,6 +110,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        /// GSM modems on a serial line: the SMS PDU codec (3GPP TS 23.040/23.038), the AT command
+        /// state machine and the `modem` engine. Kept apart so SwitchboardSMS stays HTTP-only.
+        .target(
+            name: "SwitchboardModem",
+            dependencies: [
+                "SwitchboardCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         /// The XMPP engine's own XML stream tokenizer (RFC 6120 §11 restricted XML); no dependencies.
         .target(
             name: "SwitchboardXMPP",
@@ -161,6 +173,15 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SwitchboardModemTests",
+            dependencies: [
+                "SwitchboardModem", "SwitchboardCore", "SwitchboardSMS",
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
