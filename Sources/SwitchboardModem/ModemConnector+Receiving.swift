@@ -120,16 +120,21 @@ extension ModemConnector {
 
     private func reported(_ report: SMSStatusReport, sink: any InboundSink) async {
         let verdict = state.withLock { $0.sent.report(reference: report.reference, outcome: report.outcome) }
-        let detail = "TP-ST 0x\(PDUHex.encode([report.status])) for reference \(report.reference)"
+        await self.report(verdict, detail: "TP-ST 0x\(PDUHex.encode([report.status])) for reference \(report.reference)")
+    }
+
+    /// Tells the hub what a status report said about one of this modem's deliveries.
+    func report(_ verdict: SentMessageTable.Verdict, detail: String) async {
         let (id, outcome): (String, DeliveryReportOutcome)
         switch verdict {
         case .delivered(let d): (id, outcome) = (d, .delivered)
         case .failed(let d): (id, outcome) = (d, .failed)
         case .progress(let d): (id, outcome) = (d, .progress)
         case .unknown:
-            logger.info("status report for a message this modem does not know (sent before a restart?)", metadata: ["detail": "\(detail)"])
+            logger.debug("status report for a reference not (yet) known; kept a while", metadata: ["detail": "\(detail)"])
             return
         }
+        guard let sink = state.withLock({ $0.sink }) else { return }
         do {
             try await sink.deliveryReported(connector: name, deliveryID: id, outcome: outcome, detail: detail)
         } catch {

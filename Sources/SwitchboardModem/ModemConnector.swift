@@ -37,6 +37,8 @@ package final class ModemConnector: Connector {
         var signal: Int?
         var sent = SentMessageTable()
         var reference: UInt8 = 0
+        /// The hub's sink while `run(sink:)` runs: where status reports go.
+        var sink: (any InboundSink)?
     }
     let state = Mutex(State())
     let signalGauge: Gauge
@@ -97,15 +99,18 @@ package final class ModemConnector: Connector {
         for (i, pdu) in pdus.enumerated() {
             do {
                 let lines = try await link.command(ModemCommand("AT+CMGS=\(pdu.tpduLength)", payload: pdu.hex, timeout: configuration.sendTimeout))
-                if let mr = ModemResponses.messageReference(lines) { references.append(mr) }
+                if let mr = ModemResponses.messageReference(lines) {
+                    references.append(mr)
+                    if configuration.statusReports {
+                        let early = state.withLock { $0.sent.record(deliveryID: outbound.delivery.id, reference: mr, parts: pdus.count) }
+                        if let early { await report(early, detail: "a status report that came before its +CMGS answer") }
+                    }
+                }
             } catch {
                 let e = error as? ModemError ?? ModemError(.transient, "\(error)")
                 let sentSoFar = i > 0 ? " (\(i) of \(pdus.count) parts had been sent)" : ""
                 throw ConnectorError(e.kind == .permanent ? .permanent : .transient, "modem \(name): \(e.message)\(sentSoFar)")
             }
-        }
-        if configuration.statusReports && references.count == pdus.count {
-            state.withLock { $0.sent.record(deliveryID: outbound.delivery.id, references: references) }
         }
         logger.debug("sent", metadata: ["delivery": "\(outbound.delivery.id)", "parts": "\(pdus.count)", "references": "\(references)"])
         return Receipt(id: references.isEmpty ? nil : references.map(String.init).joined(separator: ","))
@@ -113,6 +118,7 @@ package final class ModemConnector: Connector {
 
     package func run(sink: any InboundSink) async throws {
         logger.info("modem connector starting", metadata: ["configuration": "\(configuration)"])
+        state.withLock { $0.sink = sink }
         while !Task.isCancelled {
             do {
                 let link = try await ModemLink.open(

@@ -57,28 +57,41 @@ import Testing
 }
 
 @Suite struct SentMessageTableTests {
+    let t0 = Date(timeIntervalSince1970: 1_000_000)
+
     @Test func aLongMessageIsDeliveredWhenEveryPartIs() {
         var t = SentMessageTable()
-        t.record(deliveryID: "d1", references: [10, 11])
-        #expect(t.report(reference: 10, outcome: .delivered) == .progress(deliveryID: "d1"))
-        #expect(t.report(reference: 11, outcome: .pending) == .progress(deliveryID: "d1"))
-        #expect(t.report(reference: 11, outcome: .delivered) == .delivered(deliveryID: "d1"))
-        #expect(t.report(reference: 11, outcome: .delivered) == .unknown)
+        #expect(t.record(deliveryID: "d1", reference: 10, parts: 2, now: t0) == nil)
+        #expect(t.report(reference: 10, outcome: .delivered, now: t0) == .progress(deliveryID: "d1"))
+        #expect(t.record(deliveryID: "d1", reference: 11, parts: 2, now: t0) == nil)
+        #expect(t.report(reference: 11, outcome: .pending, now: t0) == .progress(deliveryID: "d1"))
+        #expect(t.report(reference: 11, outcome: .delivered, now: t0) == .delivered(deliveryID: "d1"))
+        #expect(t.report(reference: 11, outcome: .delivered, now: t0) == .unknown)
     }
 
     @Test func onePartFailingFailsTheDelivery() {
         var t = SentMessageTable()
-        t.record(deliveryID: "d1", references: [10, 11])
-        #expect(t.report(reference: 11, outcome: .failed) == .failed(deliveryID: "d1"))
-        #expect(t.report(reference: 10, outcome: .delivered) == .unknown)
+        _ = t.record(deliveryID: "d1", reference: 10, parts: 2, now: t0)
+        _ = t.record(deliveryID: "d1", reference: 11, parts: 2, now: t0)
+        #expect(t.report(reference: 11, outcome: .failed, now: t0) == .failed(deliveryID: "d1"))
+        #expect(t.report(reference: 10, outcome: .delivered, now: t0) == .unknown)
     }
 
     @Test func aReferenceComingRoundAgainBelongsToTheNewMessage() {
         var t = SentMessageTable()
-        t.record(deliveryID: "old", references: [7])
-        t.record(deliveryID: "new", references: [7])
-        #expect(t.report(reference: 7, outcome: .delivered) == .delivered(deliveryID: "new"))
-        #expect(t.report(reference: 99, outcome: .delivered) == .unknown)
+        _ = t.record(deliveryID: "old", reference: 7, parts: 1, now: t0)
+        _ = t.record(deliveryID: "new", reference: 7, parts: 1, now: t0)
+        #expect(t.report(reference: 7, outcome: .delivered, now: t0) == .delivered(deliveryID: "new"))
+    }
+
+    @Test func aReportThatOvertakesItsSendIsAppliedWhenTheSendIsRecorded() {
+        var t = SentMessageTable()
+        #expect(t.report(reference: 3, outcome: .delivered, now: t0) == .unknown)
+        #expect(t.record(deliveryID: "d1", reference: 3, parts: 1, now: t0.addingTimeInterval(1)) == .delivered(deliveryID: "d1"))
+        // One older than the window belongs to something sent before: it is not applied.
+        #expect(t.report(reference: 4, outcome: .failed, now: t0) == .unknown)
+        #expect(t.record(deliveryID: "d2", reference: 4, parts: 1, now: t0.addingTimeInterval(31)) == nil)
+        #expect(t.report(reference: 4, outcome: .delivered, now: t0.addingTimeInterval(32)) == .delivered(deliveryID: "d2"))
     }
 }
 
