@@ -282,7 +282,11 @@ class ModemSim:
             return buf
         body, buf = buf.split(b"\x1a", 1)
         hexpdu = body.decode().strip()
-        time.sleep(self.send_delay)
+        deadline = time.time() + self.send_delay
+        while time.time() < deadline:  # the network takes its time; the modem may be unplugged meanwhile
+            if self.stopping:
+                return b""
+            time.sleep(0.01)
         if self.silent:
             return buf
         if self.send_error:

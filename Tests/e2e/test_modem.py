@@ -221,3 +221,35 @@ def test_three_modems_at_once_each_sending_and_receiving(workdir):
         hub.stop()
         for sim in sims.values():
             sim.stop()
+
+
+def test_a_modem_unplugged_mid_send_fails_over_and_is_opened_again_when_it_is_back(one):
+    hub, api, sim = one
+    sim.send_delay = 2  # the send is under way when the modem goes
+    first = send(hub, api, "sms:+4712345678", "cut off mid-command")
+    wait_for(lambda: any(c.startswith("AT+CMGS=") for c in sim.commands), what="the send to start")
+    sim.unplug()
+    h = wait_for(lambda: (h := delivery(hub, api, first))["delivery"]["status"] == "sent" and h, timeout=30,
+                 what="sent by the spare")
+    assert h["delivery"]["connector"] == "spare"
+    assert "the modem went away" in hub.logs() or "did not answer" in hub.logs()
+    wait_for(lambda: "could not be opened" in hub.logs(), what="attempts to open it again")
+    sim.send_delay = 0.05
+    sim.start()  # plugged in again at the same path
+    wait_for(lambda: hub.logs().count("modem ready") >= 2, timeout=20, what="the modem opened again")
+    second = send(hub, api, "sms:+4712345678", "plugged in again")
+    wait_for(lambda: delivery(hub, api, second)["delivery"]["status"] == "delivered", timeout=20, what="delivered by the modem")
+
+
+def test_a_wrong_pin_stops_the_modem_without_retrying_so_the_sim_is_not_locked(workdir):
+    sim = ModemSim(workdir, "gsm1", pin="2468").start()
+    hub, api = start(workdir, {"gsm-1": sim}, ["gsm-1", "spare"], env={"MODEM_PIN": "1111"}, pin_env="MODEM_PIN")
+    try:
+        wait_for(lambda: "will not be retried" in hub.logs(), what="the start-up to stop")
+        d = send(hub, api, "sms:+4712345678", "the modem cannot start")
+        wait_for(lambda: delivery(hub, api, d)["delivery"]["connector"] == "spare", what="sent by the spare")
+        assert [c for c in sim.commands if c.startswith("AT+CPIN=")] == ['AT+CPIN="1111"']
+        assert "1111" not in hub.logs()
+    finally:
+        hub.stop()
+        sim.stop()
