@@ -39,6 +39,8 @@ pip_install pytest requests aiosmtpd
 # smspdudecoder needs bitstring before 5.0 (5.0 dropped BitStream).
 python3 -c "import smspdudecoder.easy, gsmmodem.pdu" >/dev/null 2>&1 \
     || python3 -m pip install -q "bitstring<5" smspdudecoder python-gsmmodem-new
+# A real gammu-smsd (files backend, dummy phone driver) for Tests/e2e/test_gammu.py.
+apt_install gammu gammu-smsd
 # --- end modem ---
 # PyYAML (imported as yaml) reads Tests/e2e/authz_grid.yaml and the served OpenAPI document.
 python3 -c "import yaml" >/dev/null 2>&1 || pip_install pyyaml

@@ -17,7 +17,7 @@ enum HubFactory {
         Hub.builtinEngines + [
             HTTPGatewayConnector.engine, KannelConnector.engine, WebhookConnector.engine,
             SMTPConnector.engine, EmailGatewayConnector.engine, SMTPInboundConnector.engine,
-            ModemConnector.engine,
+            ModemConnector.engine, GammuConnector.engine,
         ]
     }
 

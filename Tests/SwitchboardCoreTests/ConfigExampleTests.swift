@@ -14,7 +14,7 @@ struct ConfigExampleTests {
     static let engines: [ConnectorEngine] = [
         BucketConnector.engine, HTTPGatewayConnector.engine, KannelConnector.engine, WebhookConnector.engine,
         SMTPConnector.engine, EmailGatewayConnector.engine, SMTPInboundConnector.engine,
-        ModemConnector.engine,
+        ModemConnector.engine, GammuConnector.engine,
     ]
 
     /// Reaches the readers the example leaves commented out: one connector of every engine,
