@@ -185,6 +185,7 @@ let package = Package(
             dependencies: [
                 "SwitchboardModem", "SwitchboardCore", "SwitchboardSMS",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
