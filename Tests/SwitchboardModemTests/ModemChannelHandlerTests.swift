@@ -12,6 +12,13 @@ import Testing
         let urcs = Mutex<[ModemURC]>([])
     }
 
+    /// What a future on the embedded loop holds now (nil while it is pending).
+    static func now<T: Sendable>(_ future: EventLoopFuture<T>) -> Result<T, any Error>? {
+        let box = Mutex<Result<T, any Error>?>(nil)
+        future.whenComplete { r in box.withLock { $0 = r } }
+        return box.withLock { $0 }
+    }
+
     struct Rig {
         let channel: EmbeddedChannel
         let loop: EmbeddedEventLoop
@@ -58,16 +65,12 @@ import Testing
         let rig = try Rig()
         #expect(try rig.written() == "ATE0\r")
         try rig.startUp()
-        var readyDone = false
-        rig.ready.futureResult.whenSuccess { readyDone = true }
-        #expect(readyDone)
+        #expect((try? Self.now(rig.ready.futureResult)?.get()) != nil)
         let promise = rig.loop.makePromise(of: [String].self)
         rig.channel.writeAndFlush(ModemRequest(command: ModemCommand("AT+CSQ"), promise: promise), promise: nil)
         #expect(try rig.written() == "AT+CSQ\r")
         try rig.answer("\r\n+CMTI: \"SM\",2\r\n+CSQ: 21,99\r\n\r\nOK\r\n")
-        var lines: [String]?
-        promise.futureResult.whenSuccess { lines = $0 }
-        #expect(lines == ["+CSQ: 21,99"])
+        #expect(try Self.now(promise.futureResult)?.get() == ["+CSQ: 21,99"])
         #expect(rig.collected.urcs.withLock { $0 } == [.messageStored(storage: "SM", index: 2)])
     }
 
@@ -77,23 +80,25 @@ import Testing
         _ = try rig.written()
         let promise = rig.loop.makePromise(of: [String].self)
         rig.channel.writeAndFlush(ModemRequest(command: ModemCommand("AT+CSQ", timeout: .seconds(3)), promise: promise), promise: nil)
-        var failure: (any Error)?
-        promise.futureResult.whenFailure { failure = $0 }
         rig.loop.advanceTime(by: .milliseconds(2999))
-        #expect(failure == nil)
+        #expect(Self.now(promise.futureResult) == nil)
         rig.loop.advanceTime(by: .milliseconds(1))
+        guard case .failure(let failure) = Self.now(promise.futureResult) else {
+            Issue.record("the command did not fail")
+            return
+        }
         #expect((failure as? ModemError)?.message.contains("did not answer AT+CSQ") == true)
-        var reason: ModemError?
-        rig.closed.futureResult.whenSuccess { reason = $0 }
-        #expect(reason?.kind == .transient)
+        #expect(try Self.now(rig.closed.futureResult)?.get().kind == .transient)
         #expect(!rig.channel.isActive)
     }
 
     @Test func aStartUpThatGetsNoAnswerFailsTheReadyPromise() throws {
         let rig = try Rig()
-        var failure: (any Error)?
-        rig.ready.futureResult.whenFailure { failure = $0 }
         rig.loop.advanceTime(by: .seconds(10))
+        guard case .failure(let failure) = Self.now(rig.ready.futureResult) else {
+            Issue.record("start-up did not fail")
+            return
+        }
         #expect((failure as? ModemError)?.message.contains("ATE0") == true)
     }
 }
