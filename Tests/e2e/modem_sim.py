@@ -91,6 +91,7 @@ class ModemSim:
         self.silent = False
         self.report_status = {}  # recipient -> TP-ST for its status reports; default 0 (delivered)
         self.reports = True
+        self.reports_stored = False  # True: status reports are stored and announced with +CDSI (AT+CNMI ds=2)
         self.send_error = None  # e.g. "+CMS ERROR: 42": the next sends fail with it
         self.mid_answer = []  # lines written in the middle of the next multi-line answer
         self.storage = {}  # index -> [stat, hex, length]
@@ -319,4 +320,8 @@ class ModemSim:
         number = recipient or "+4700000000"
         status = self.report_status.get(number, 0)
         hexpdu, length = status_report_pdu(mr, number, status)
-        self.urc(f"+CDS: {length}\r\n{hexpdu}")
+        if self.reports_stored:
+            index = self.store([(hexpdu, length)])[0]
+            self.urc(f'+CDSI: "SM",{index}')
+        else:
+            self.urc(f"+CDS: {length}\r\n{hexpdu}")

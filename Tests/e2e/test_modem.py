@@ -96,6 +96,15 @@ def test_ucs2_and_long_messages_are_split_with_a_header_and_delivered_when_every
     wait_for(lambda: delivery(hub, api, delivery_id)["delivery"]["status"] == "delivered", what="delivered")
 
 
+def test_status_reports_stored_on_the_modem_are_read_matched_and_deleted(one):
+    hub, api, sim = one
+    sim.reports_stored = True  # AT+CNMI ds=2: +CDSI and a read instead of +CDS
+    delivery_id = send(hub, api, "sms:+4712345678", "reported through storage")
+    wait_for(lambda: delivery(hub, api, delivery_id)["delivery"]["status"] == "delivered", what="delivered")
+    assert any(c.startswith("AT+CMGR=") for c in sim.commands)
+    wait_for(lambda: sim.stored_count() == 0, what="the stored report deleted")
+
+
 def test_a_failed_status_report_fails_the_delivery(one):
     hub, api, sim = one
     sim.report_status["+4711111111"] = 0x41  # incompatible destination: permanent
