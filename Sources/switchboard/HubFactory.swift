@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import SwitchboardConfig
 import SwitchboardCore
+import SwitchboardModem
 import SwitchboardSMS
 import SwitchboardSMTP
 import SwitchboardSQLite
@@ -16,6 +17,7 @@ enum HubFactory {
         Hub.builtinEngines + [
             HTTPGatewayConnector.engine, KannelConnector.engine, WebhookConnector.engine,
             SMTPConnector.engine, EmailGatewayConnector.engine, SMTPInboundConnector.engine,
+            ModemConnector.engine, GammuConnector.engine,
         ]
     }
 
