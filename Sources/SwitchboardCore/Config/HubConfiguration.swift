@@ -21,6 +21,8 @@ package struct HubConfiguration: Sendable, Equatable {
     package var topics: [TopicDefinition] = []
     /// Message templates a send request may name (`template` and `data`).
     package var templates: [MessageTemplateSettings] = []
+    /// Responders declared under `conversations.responders` (`HubConfiguration+Responders.swift`).
+    package var responders: [DeclaredResponderDefinition] = []
 
     package init(
         server: ServerSettings = .init(),
