@@ -91,6 +91,9 @@ final class HubConfigurationParser {
         config.inbox = DispatchSettingsParser.inbox(top.child("inbox"))
         config.topics = HubConfiguration.parseTopics(top)
         config.templates = HubConfiguration.parseTemplates(top)
+        let conversations = top.child("conversations")
+        config.conversations = conversationSettings(conversations, connectors: declared)
+        conversations?.rejectUnknownKeys()
         top.rejectUnknownKeys()
         let problems = ConfigProblem.inFileOrder(top.problems + extra)
         guard problems.isEmpty else { return ParsedConfiguration(configuration: nil, connectors: [], problems: problems, keysRead: top.log.asked) }
@@ -180,7 +183,8 @@ final class HubConfigurationParser {
                 engine: engineName ?? "",
                 channels: channelList(reader),
                 settings: engineKeys(pair.value),
-                dispatch: DispatchSettingsParser.connector(reader)
+                dispatch: DispatchSettingsParser.connector(reader),
+                commandPrefix: Self.commandPrefix(reader)
             )
             declared.append(settings)
             guard let engineName, !engineName.isEmpty else { continue }
