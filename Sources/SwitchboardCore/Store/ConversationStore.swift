@@ -15,11 +15,14 @@ package protocol ConversationStore: Sendable {
     /// reply, in order (a reply whose idempotency key is known replays, as `accept` does).
     ///
     /// Refused, with nothing committed:
-    /// - `conflict/conversation_changed`: a write's `expectedRevision` is not the stored one
-    ///   (another turn committed first; read again and redo the turn);
+    /// - `conflict/conversation_changed`: a write's `expectedRevision` is not the stored one,
+    ///   or the conversation is no longer stored (another turn committed first, or it was
+    ///   purged; read again and redo the turn);
     /// - `conflict/conversation_exists`: an insert whose id is taken;
     /// - `conflict/conversation_ongoing`: the result would leave two ongoing conversations on
-    ///   one connection;
+    ///   one connection (writes apply in order: end the old one before starting the new one);
+    /// - `conflict/sign_out_changed`: `clearsSignOut` is not the stored deadline (the party came
+    ///   back, or signed out again, since it was read), so a sign-out fires at most once;
     /// - any error `accept` or `recordSubmission` would give for a reply or the form.
     func commitTurn(_ turn: ConversationTurn) async throws -> [Acceptance]
     /// Deadlines due at `now`: ongoing conversations past `expiresAt` and sign-out deadlines
@@ -52,7 +55,7 @@ package struct ConversationTurn: Sendable {
     /// transaction, so a message whose turn committed is never taken again.
     package var routedMessageID: String?
     /// The sign-out deadline this turn consumes (fired), deleted in the same transaction so it
-    /// fires once.
+    /// fires once; the turn is refused if it is no longer stored exactly so.
     package var clearsSignOut: SignOutDeadline?
 
     package init(

@@ -4,22 +4,7 @@ import Foundation
 // status changes that leave the status as it was.
 extension MemoryStore: FormStore, DeliveryReportStore {
     package func recordSubmission(_ submission: FormSubmission) async throws {
-        try withState { state in
-            guard state.formSeqByID[submission.id] == nil, state.formSeqByMessage[submission.messageID] == nil else {
-                throw SwitchboardError.conflict(
-                    "form_submission_exists",
-                    "submission \(submission.id) or one for message \(submission.messageID) already exists"
-                )
-            }
-            guard state.messages[submission.messageID] != nil else {
-                throw SwitchboardError.notFound("unknown_message", "no message with id \(submission.messageID)")
-            }
-            let seq = state.nextFormSeq
-            state.nextFormSeq += 1
-            state.formsBySeq[seq] = submission
-            state.formSeqByID[submission.id] = seq
-            state.formSeqByMessage[submission.messageID] = seq
-        }
+        try withState { state in try state.record(form: submission) }
     }
 
     package func formSubmission(id: String, viewer: FormViewer) async throws -> FormSubmission? {
@@ -75,6 +60,25 @@ extension MemoryStore: FormStore, DeliveryReportStore {
 }
 
 extension MemoryStore.State {
+    /// Stores a form submission, checked whole before anything is written (a turn's form
+    /// goes the same way).
+    mutating func record(form submission: FormSubmission) throws {
+        guard formSeqByID[submission.id] == nil, formSeqByMessage[submission.messageID] == nil else {
+            throw SwitchboardError.conflict(
+                "form_submission_exists",
+                "submission \(submission.id) or one for message \(submission.messageID) already exists"
+            )
+        }
+        guard messages[submission.messageID] != nil else {
+            throw SwitchboardError.notFound("unknown_message", "no message with id \(submission.messageID)")
+        }
+        let seq = nextFormSeq
+        nextFormSeq += 1
+        formsBySeq[seq] = submission
+        formSeqByID[submission.id] = seq
+        formSeqByMessage[submission.messageID] = seq
+    }
+
     /// A user sees a submission whose message has an item in the common inbox or theirs.
     func isVisible(_ submission: FormSubmission, to viewer: FormViewer) -> Bool {
         guard case .user(let username) = viewer else { return true }

@@ -45,6 +45,32 @@ extension MemoryStore {
         var topicTables: [String: TopicTable] = [:]
         var topicAlerts: [Int64: TopicPendingAlert] = [:]
         var nextTopicAlertID: Int64 = 1
+
+        // Conversations
+        var conversations: [String: StoredConversation] = [:]
+        /// Connection → the id of its ongoing conversation (SQLite's partial unique index).
+        var ongoingConversations: [ConnectionKey: String] = [:]
+        var signOutDeadlines: [ConnectionKey: SignOutDeadline] = [:]
+        /// The next row number of a conversation (SQLite's `seq`).
+        var nextConversationSeq: Int64 = 1
+    }
+
+    /// A conversation with its row number, which breaks ties of `startedAt` in listings.
+    struct StoredConversation: Sendable {
+        var conversation: Conversation
+        var seq: Int64
+    }
+
+    /// A connection (connector + address, the address as its text form, as the SQLite store
+    /// keeps it).
+    struct ConnectionKey: Hashable, Sendable {
+        var connector: String
+        var address: String
+
+        init(connector: String, address: Address) {
+            self.connector = connector
+            self.address = address.description
+        }
     }
 
     /// A message as accepted, with its warnings and its deliveries in their order.
