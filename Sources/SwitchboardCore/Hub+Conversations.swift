@@ -3,9 +3,13 @@ import Foundation
 // The hub's side of conversations: it makes the engine (replies prepared as its own, pinned
 // to the connector the message came in on) and hears connectors' presence reports.
 extension Hub {
-    /// The engine for `responders`, or `nil` when the store keeps no conversations.
-    func makeConversationEngine(responders: [any Responder], clock: @escaping @Sendable () -> Date) -> ConversationEngine? {
-        guard let conversations = store as? any ConversationStore else { return nil }
+    /// The engine for `responders`, or `nil` when there is no store of conversations.
+    func makeConversationEngine(
+        _ conversations: (any ConversationStore)?,
+        responders: [any Responder],
+        clock: @escaping @Sendable () -> Date
+    ) -> ConversationEngine? {
+        guard let conversations else { return nil }
         let directory = store
         return ConversationEngine(
             store: conversations,

@@ -20,12 +20,19 @@ package final class Hub: InboundSink, Sendable {
     /// The engines the hub knows; connector targets add theirs in the executable.
     package static let builtinEngines: [ConnectorEngine] = [BucketConnector.engine]
 
+    /// - Parameters:
+    ///   - responders: what leads conversations (code and declared ones); the conversation
+    ///     engine runs first in the pipeline whenever there is a store of conversations.
+    ///   - conversationStore: where conversations are kept when that is not `store` (a
+    ///     test wraps one); by default `store` if it keeps them.
+    ///   - clock: the conversation engine's clock (idle deadlines); tests pass their own.
     package init(
         configuration: HubConfiguration,
         store: any HubStore,
         connectors: [any Connector],
         handlers: [any MessageHandler] = [],
         responders: [any Responder] = [],
+        conversationStore: (any ConversationStore)? = nil,
         packers: [ChannelName: MessagePacker] = [:],
         logger: Logger = Logger(label: "switchboard"),
         clock: @escaping @Sendable () -> Date = { Date() }
@@ -53,7 +60,7 @@ package final class Hub: InboundSink, Sendable {
         if !configuration.autoReplies.isEmpty { pipeline.append(AutoReplyHandler(rules: configuration.autoReplies)) }
         // The conversation engine is first: a party in a dialogue is answered by it, not by
         // keyword replies or forms.
-        if let engine = makeConversationEngine(responders: responders, clock: clock) {
+        if let engine = makeConversationEngine(conversationStore ?? store as? any ConversationStore, responders: responders, clock: clock) {
             routerBox.conversations = engine
             pipeline.insert(engine, at: 0)
         }

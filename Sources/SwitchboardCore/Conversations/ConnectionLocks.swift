@@ -1,7 +1,7 @@
 import Foundation
 
 /// One party's connection: the key conversations are serialised by.
-package struct ConnectionKey: Hashable, Sendable {
+package struct PartyKey: Hashable, Sendable {
     package var connector: String
     package var address: Address
     package init(connector: String, address: Address) {
@@ -19,18 +19,18 @@ package struct ConnectionKey: Hashable, Sendable {
 /// the same job: a turn computed from an older state is refused and done again.
 package actor ConnectionLocks {
     /// Present while held; the waiters in arrival order.
-    private var queues: [ConnectionKey: [CheckedContinuation<Void, Never>]] = [:]
+    private var queues: [PartyKey: [CheckedContinuation<Void, Never>]] = [:]
 
     package init() {}
 
     /// Runs `body` while holding `key`'s lock.
-    package func withLock<T: Sendable>(_ key: ConnectionKey, _ body: @Sendable () async throws -> T) async throws -> T {
+    package func withLock<T: Sendable>(_ key: PartyKey, _ body: @Sendable () async throws -> T) async throws -> T {
         await acquire(key)
         defer { release(key) }
         return try await body()
     }
 
-    private func acquire(_ key: ConnectionKey) async {
+    private func acquire(_ key: PartyKey) async {
         guard queues[key] != nil else {
             queues[key] = []
             return
@@ -38,7 +38,7 @@ package actor ConnectionLocks {
         await withCheckedContinuation { queues[key, default: []].append($0) }
     }
 
-    private func release(_ key: ConnectionKey) {
+    private func release(_ key: PartyKey) {
         guard var waiting = queues[key], !waiting.isEmpty else {
             queues[key] = nil
             return
@@ -50,4 +50,7 @@ package actor ConnectionLocks {
 
     /// How many connections are held (for tests: none left behind).
     package var heldCount: Int { queues.count }
+
+    /// How many wait for `key` (for tests: a second message has arrived behind the first).
+    package func waiting(_ key: PartyKey) -> Int { queues[key]?.count ?? 0 }
 }

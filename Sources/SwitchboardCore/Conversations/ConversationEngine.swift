@@ -15,9 +15,10 @@ import Logging
 /// (`RoutingDeferred`), so the next start routes it again: exactly once either way.
 package final class ConversationEngine: MessageHandler, @unchecked Sendable {
     /// Makes the outbox submission of a reply or a send (the hub's `prepare`).
-    package typealias Prepare = @Sendable (
-        _ request: SendRequest, _ sender: String, _ idempotencyKey: String?, _ replyVia: String?
-    ) async throws -> Submission
+    package typealias Prepare =
+        @Sendable (
+            _ request: SendRequest, _ sender: String, _ idempotencyKey: String?, _ replyVia: String?
+        ) async throws -> Submission
     /// Who the party is in the directory: a linked user and a contact, when known.
     package typealias Identify = @Sendable (Address) async throws -> (username: String?, contactID: String?)
     /// Posts a row to a topic after its turn committed; the row id makes a repeat a no-op.
@@ -156,7 +157,7 @@ struct Party: Sendable {
     var connector: String
     var address: Address
     var message: Message
-    var key: ConnectionKey { ConnectionKey(connector: connector, address: address) }
+    var key: PartyKey { PartyKey(connector: connector, address: address) }
     var metadata: Logger.Metadata { ["connector": "\(connector)", "message": "\(message.id)"] }
 }
 

@@ -1,5 +1,5 @@
-import Synchronization
 import Metrics
+import Synchronization
 
 /// The conversation engine's metrics: turns committed, expiries and sign-out aborts as
 /// counters, and ongoing conversations by responder as a gauge the sweeper refreshes from

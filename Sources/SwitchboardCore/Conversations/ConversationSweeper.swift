@@ -56,7 +56,7 @@ package struct ConversationSweeper: Service {
             for deadline in due {
                 switch deadline {
                 case .idle(let conversation):
-                    if try await expire(conversation.id, key: ConnectionKey(connector: conversation.connector, address: conversation.address), now: now) {
+                    if try await expire(conversation.id, key: PartyKey(connector: conversation.connector, address: conversation.address), now: now) {
                         report.expired += 1
                         acted += 1
                     }
@@ -80,7 +80,7 @@ package struct ConversationSweeper: Service {
     }
 
     /// Marks one conversation expired if it still is ongoing and past its deadline.
-    func expire(_ id: String, key: ConnectionKey, now: Date) async throws -> Bool {
+    func expire(_ id: String, key: PartyKey, now: Date) async throws -> Bool {
         try await engine.locks.withLock(key) {
             guard let fresh = try await engine.store.conversation(id: id), fresh.status == .ongoing,
                 let deadline = fresh.expiresAt, deadline <= now
@@ -88,7 +88,8 @@ package struct ConversationSweeper: Service {
             var updated = fresh
             updated.finish(.expired, reason: "expired", by: "hub", at: now)
             let prefix = engine.settings.commandPrefix(for: fresh.connector)
-            let notice = "This conversation (\(fresh.responder)) has expired: no answer came in time. Send \(prefix)new \(fresh.responder) to start again."
+            let notice =
+                "This conversation (\(fresh.responder)) has expired: no answer came in time. Send \(prefix)new \(fresh.responder) to start again."
             var draft = TurnDraft()
             let key = "conversation:\(fresh.id):expired"
             if let entry = try await engine.reply(notice, connector: fresh.connector, to: fresh.address, key: key, into: &draft) {
@@ -104,7 +105,7 @@ package struct ConversationSweeper: Service {
     /// Aborts the ongoing conversation of a party who signed out and clears the deadline, in
     /// one turn.
     func abort(_ signOut: SignOutDeadline, now: Date) async throws -> Bool {
-        try await engine.locks.withLock(ConnectionKey(connector: signOut.connector, address: signOut.address)) {
+        try await engine.locks.withLock(PartyKey(connector: signOut.connector, address: signOut.address)) {
             var draft = TurnDraft()
             draft.clearsSignOut = signOut
             let ongoing = try await engine.store.ongoingConversation(connector: signOut.connector, address: signOut.address)
@@ -130,7 +131,9 @@ package struct ConversationSweeper: Service {
         do {
             engine.accepted(try await engine.store.commitTurn(draft.turn))
             return true
-        } catch let error as SwitchboardError where error.kind == .conflict && ConversationEngine.retryableConflicts.contains(error.code) {
+        } catch let error as SwitchboardError
+            where error.kind == .conflict && (ConversationEngine.retryableConflicts.contains(error.code) || error.code == "sign_out_changed")
+        {
             return false
         }
     }

@@ -87,7 +87,10 @@ package struct MessageRouter: Sendable {
             } catch let deferred as RoutingDeferred {
                 // Its turn did not commit: the message stays unrouted, as after a crash, and
                 // the next start routes it again.
-                logger.error("handler deferred the message", metadata: ["handler": "\(handler.name)", "message": "\(message.id)", "error": "\(deferred)"])
+                logger.error(
+                    "handler deferred the message",
+                    metadata: ["handler": "\(handler.name)", "message": "\(message.id)", "error": "\(deferred)"]
+                )
                 return InboundResult(messageID: message.id, disposition: .handled, replies: context.replies)
             } catch {
                 // A broken handler must not keep the message from the inbox: log and go on.
