@@ -244,6 +244,53 @@ enum SQLiteMigrations {
             )
         }
 
+        // Conversations (multi-step dialogues). Transcript, steps and data are JSON text: a
+        // turn rewrites the row whole, and nothing queries inside them. `seq` is the listing's
+        // tie-break and cursor. A connection has at most one ongoing conversation (the partial
+        // unique index, which a turn's write checks as it runs); the sweeper finds idle ones by
+        // `conversations_expiry` and purges finished ones by `conversations_finished`; each
+        // index holds only the rows its query asks for. A sign-out deadline is one row per
+        // connection, so setting it again replaces it.
+        migrator.registerMigration("v7-conversations") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE conversations (
+                        seq           INTEGER PRIMARY KEY,
+                        id            TEXT NOT NULL UNIQUE,
+                        connector     TEXT NOT NULL,
+                        address       TEXT NOT NULL,
+                        username      TEXT,
+                        contact_id    TEXT,
+                        responder     TEXT NOT NULL,
+                        status        TEXT NOT NULL,
+                        started_at    REAL NOT NULL,
+                        updated_at    REAL NOT NULL,
+                        transcript    TEXT NOT NULL,
+                        steps         TEXT NOT NULL,
+                        next_step     TEXT,
+                        list_shortcut TEXT,
+                        data          TEXT NOT NULL,
+                        expires_at    REAL,
+                        end_reason    TEXT,
+                        ended_by      TEXT,
+                        revision      INTEGER NOT NULL
+                    );
+                    CREATE UNIQUE INDEX conversations_ongoing ON conversations(connector, address) WHERE status = 'ongoing';
+                    CREATE INDEX conversations_expiry ON conversations(expires_at) WHERE status = 'ongoing';
+                    CREATE INDEX conversations_finished ON conversations(updated_at) WHERE status <> 'ongoing';
+                    CREATE INDEX conversations_started ON conversations(started_at);
+                    CREATE INDEX conversations_user ON conversations(username, started_at) WHERE username IS NOT NULL;
+                    CREATE TABLE conversation_signouts (
+                        connector TEXT NOT NULL,
+                        address   TEXT NOT NULL,
+                        due_at    REAL NOT NULL,
+                        PRIMARY KEY (connector, address)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX conversation_signouts_due ON conversation_signouts(due_at);
+                    """
+            )
+        }
+
         return migrator
     }
 }

@@ -35,7 +35,8 @@ extension SQLiteStore {
         .conflict("message_exists", "a message or delivery with id \(submission.message.id) already exists")
     }
 
-    private static func accept(_ submission: Submission, in db: Database) throws -> Acceptance {
+    /// Accepts one submission inside a write (shared with a conversation turn's replies).
+    static func accept(_ submission: Submission, in db: Database) throws -> Acceptance {
         if let key = submission.idempotency {
             let existing = try Row.fetchOne(
                 db,

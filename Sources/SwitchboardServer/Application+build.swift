@@ -90,6 +90,7 @@ func buildRouter(_ env: APIEnvironment) -> Router<SwitchboardRequestContext> {
     env.addTesterRoutes(to: api)
     env.addQueueRoutes(to: api)
     env.addFormRoutes(to: api)
+    env.addConversationRoutes(to: api)
     // Last: it wraps only the not-found answer, and needs every route to be known.
     router.add(middleware: MethodNotAllowedMiddleware(router.routes))
     return router

@@ -39,6 +39,17 @@ struct ConfigExampleTests {
               - reject: {field: body, values: [b]}
             modify: {body: $field.body}
             alert: {to: [a@example.org], text: x}
+        conversations:
+          responders:
+            every:
+              steps:
+                - {name: a, prompt: x, expect: yes_no, next: {yes: end, default: b}}
+              lists:
+                g: {group: team}
+                t: {topic: chat, limit: 5, text: x}
+              on_complete:
+                send: {to: [group:team], text: x, subject: x}
+                topic_row: {topic: chat, values: {body: x}}
         """
 
     static func keysRead() throws -> Set<String> {

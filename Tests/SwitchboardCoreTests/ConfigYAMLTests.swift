@@ -294,6 +294,7 @@ struct ConfigYAMLTests {
             )
         ]
         #expect(config.templates == defaults.templates)
+        defaults.responders = config.responders  // the example responder (DeclaredResponderConfigTests)
         defaults.connectors[0].settings = config.connectors[0].settings
         // The sms channel spells out the dispatcher's default retry policy.
         defaults.channels[.sms]?.retry = RetryPolicy()

@@ -81,3 +81,11 @@ struct MemoryStoreTests {
         #expect(try await store.history(of: topic, query: TopicQuery(), limit: 10).rows.map(\.id) == ["a", "b", "c"])
     }
 }
+
+/// The in-memory store passes the conversation suite, one test per check.
+@Suite("MemoryStore conversation conformance")
+struct MemoryConversationConformanceTests {
+    @Test(arguments: ConversationStoreConformance.Check.allCases) func check(_ check: ConversationStoreConformance.Check) async throws {
+        try await ConversationStoreConformance { MemoryStore() }.run(check)
+    }
+}

@@ -68,6 +68,8 @@ struct MisbehavingStore: HubStore {
         case swallowFinishErrors, keepUnrouted, showsEveryForm
         /// Queue faults, used by `QueueConformanceSuiteTests`.
         case queue(QueueFault)
+        /// Conversation faults, used by `ConversationConformanceTests`.
+        case conversation(ConversationFault)
     }
     let base: any HubStore
     let fault: Fault?

@@ -145,3 +145,32 @@ def test_check_config_and_serve_refuse_a_yaml_bomb_at_once(tmp_path):
     h = Hub(str(tmp_path), config=str(cfg))
     r = subprocess.run(h.args(), capture_output=True, text=True, timeout=30, env=h.env)
     assert r.returncode != 0 and "expand to more than 10000 nodes" in r.stderr + r.stdout, r.stderr + r.stdout
+
+
+BROKEN_RESPONDER_YAML = textwrap.dedent("""\
+    conversations:
+      responders:
+        report:
+          keywords: [report]
+          steps:
+            - name: what
+              prompt: "What happened, {{_from}}?"
+          on_complete:
+            summary: "{{#what}} never closed"
+    """)
+
+
+def test_check_config_and_serve_refuse_a_responder_template_that_does_not_compile(tmp_path):
+    cfg = tmp_path / "responder.yaml"
+    cfg.write_text(BROKEN_RESPONDER_YAML)
+    r = check(str(cfg))
+    assert r.returncode == 1, r.stdout + r.stderr
+    problem = "conversations.responders.report.on_complete.summary (line 9): the Mustache template does not compile"
+    assert problem in r.stdout, r.stdout
+    h = Hub(str(tmp_path), config=str(cfg))
+    r = subprocess.run(h.args(), capture_output=True, text=True, timeout=60, env=h.env)
+    assert r.returncode != 0
+    assert problem in r.stderr + r.stdout, r.stderr + r.stdout
+    cfg.write_text(BROKEN_RESPONDER_YAML.replace("{{#what}} never closed", "Thank you: {{what}}"))
+    r = check(str(cfg))
+    assert r.returncode == 0 and "configuration OK" in r.stdout, r.stdout + r.stderr

@@ -93,6 +93,7 @@ final class HubConfigurationParser {
         config.templates = HubConfiguration.parseTemplates(top)
         let conversations = top.child("conversations")
         config.conversations = conversationSettings(conversations, connectors: declared)
+        config.responders = conversations.map { HubConfiguration.parseResponders($0, topics: config.topics) } ?? []
         conversations?.rejectUnknownKeys()
         top.rejectUnknownKeys()
         let problems = ConfigProblem.inFileOrder(top.problems + extra)

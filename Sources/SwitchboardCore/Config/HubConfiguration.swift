@@ -23,6 +23,8 @@ package struct HubConfiguration: Sendable, Equatable {
     package var templates: [MessageTemplateSettings] = []
     /// The conversation engine's prefix, timeouts and retention (`conversations:`).
     package var conversations = ConversationSettings()
+    /// Responders declared under `conversations.responders` (`HubConfiguration+Responders.swift`).
+    package var responders: [DeclaredResponderDefinition] = []
 
     package init(
         server: ServerSettings = .init(),

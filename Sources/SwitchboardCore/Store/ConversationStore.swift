@@ -9,7 +9,8 @@ package protocol ConversationStore: Sendable {
     /// The ongoing conversation of a connection, if any (at most one exists).
     func ongoingConversation(connector: String, address: Address) async throws -> Conversation?
     func conversation(id: String) async throws -> Conversation?
-    /// Most recently started first, with the filters of `query`.
+    /// Most recently started first (equal starts: the one stored last first), with the
+    /// filters of `query`; `nextCursor` (a `ConversationCursor`) is set when more remain.
     func conversations(_ query: ConversationQuery) async throws -> ConversationPage
     /// Commits a turn in one transaction; see `ConversationTurn`. Returns one acceptance per
     /// reply, in order (a reply whose idempotency key is known replays, as `accept` does).

@@ -1,0 +1,214 @@
+import Foundation
+import GRDB
+import SwitchboardCore
+
+// Conversations and their deadlines (`conversations`, `conversation_signouts`, migration
+// v7-conversations). A turn is one job of the group commit: its savepoint (or transaction)
+// takes every write, reply, form and deadline back when any of them is refused.
+extension SQLiteStore {
+    package func ongoingConversation(connector: String, address: Address) async throws -> Conversation? {
+        try await read { db in
+            try ConversationRow.fetchOne(
+                db,
+                sql: """
+                    SELECT * FROM conversations INDEXED BY conversations_ongoing
+                    WHERE connector = ? AND address = ? AND status = 'ongoing'
+                    """,
+                arguments: [connector, address.description]
+            )?.conversation
+        }
+    }
+
+    package func conversation(id: String) async throws -> Conversation? {
+        try await read { db in
+            try ConversationRow.fetchOne(db, sql: "SELECT * FROM conversations WHERE id = ?", arguments: [id])?.conversation
+        }
+    }
+
+    /// Most recently started first, ties by `seq`: a range scan of `conversations_started` (or
+    /// of `conversations_user` for one user's), the cursor a row-value bound on both.
+    package func conversations(_ query: ConversationQuery) async throws -> ConversationPage {
+        let limit = max(query.limit, 0)
+        let cursor = try query.cursor.map { text throws(SwitchboardError) in try ConversationCursor(parsing: text) }
+        guard limit > 0 else { return ConversationPage(conversations: [], nextCursor: nil) }
+        var clauses: [String] = []
+        var arguments = StatementArguments()
+        func match(_ clause: String, _ value: some DatabaseValueConvertible) {
+            clauses.append(clause)
+            arguments += [value]
+        }
+        if let status = query.status { match("status = ?", status.rawValue) }
+        if let responder = query.responder { match("responder = ?", responder) }
+        if let connector = query.connector { match("connector = ?", connector) }
+        if let address = query.address { match("address = ?", address.description) }
+        if let username = query.username { match("username = ?", username) }
+        if let cursor {
+            clauses.append("(started_at, seq) < (?, ?)")
+            arguments += [cursor.startedAt, cursor.seq]
+        }
+        arguments += [limit + 1]
+        let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        let sql = "SELECT * FROM conversations \(filter) ORDER BY started_at DESC, seq DESC LIMIT ?"
+        return try await read { [arguments] db in
+            // One row more than asked tells whether another page exists.
+            let rows = try ConversationRow.fetchAll(db, sql: sql, arguments: arguments)
+            let page = rows.prefix(limit)
+            let next = rows.count > limit ? page.last?.cursor.text : nil
+            return ConversationPage(conversations: page.map(\.conversation), nextCursor: next)
+        }
+    }
+
+    package func commitTurn(_ turn: ConversationTurn) async throws -> [Acceptance] {
+        do {
+            return try await commits.write { db in try Self.commit(turn, in: db) }
+        } catch let error as DatabaseError where error.isDuplicate {
+            // Conversation and form constraints are worded where they are hit; what is left
+            // is a reply's message or delivery id.
+            throw SwitchboardError.conflict("message_exists", "a message or delivery of the turn's replies already exists")
+        }
+    }
+
+    private static func commit(_ turn: ConversationTurn, in db: Database) throws -> [Acceptance] {
+        for write in turn.writes { try apply(write, in: db) }
+        let acceptances = try turn.replies.map { try accept($0, in: db) }
+        if let form = turn.form {
+            do { try FormSubmissionRow(form).insert(db) } catch let error as DatabaseError where error.isForeignKeyViolation {
+                throw SwitchboardError.notFound("unknown_message", "no message with id \(form.messageID)")
+            } catch let error as DatabaseError where error.isDuplicate {
+                throw SwitchboardError.conflict(
+                    "form_submission_exists",
+                    "submission \(form.id) or one for message \(form.messageID) already exists"
+                )
+            }
+        }
+        if let messageID = turn.routedMessageID {
+            try db.execute(sql: "DELETE FROM inbound_unrouted WHERE message_id = ?", arguments: [messageID])
+        }
+        if let fired = turn.clearsSignOut {
+            try db.execute(
+                sql: "DELETE FROM conversation_signouts WHERE connector = ? AND address = ? AND due_at = ?",
+                arguments: [fired.connector, fired.address.description, SQLDate.encode(fired.dueAt)]
+            )
+            guard db.changesCount == 1 else { throw SwitchboardError.signOutChanged(fired) }
+        }
+        return acceptances
+    }
+
+    /// One write of a turn, in order: an insert (its id checked first, so a unique violation
+    /// left is the one-ongoing index) or an update only at the revision read.
+    private static func apply(_ write: ConversationWrite, in db: Database) throws {
+        var conversation = write.conversation
+        do {
+            if let expected = write.expectedRevision {
+                conversation.revision = expected + 1
+                // The id is matched, not set: it moves from first to the WHERE clause.
+                var values = try ConversationRow.values(conversation)
+                values.removeFirst()
+                values += [conversation.id, expected]
+                try db.cachedStatement(sql: ConversationRow.updateSQL).execute(arguments: StatementArguments(values))
+                guard db.changesCount == 1 else { throw SwitchboardError.conversationChanged(conversation.id, expected: expected) }
+            } else {
+                if try Bool.fetchOne(db, sql: "SELECT 1 FROM conversations WHERE id = ?", arguments: [conversation.id]) == true {
+                    throw SwitchboardError.conflict("conversation_exists", "a conversation with id \(conversation.id) already exists")
+                }
+                conversation.revision = 1
+                try db.cachedStatement(sql: ConversationRow.insertSQL).execute(
+                    arguments: StatementArguments(try ConversationRow.values(conversation))
+                )
+            }
+        } catch let error as DatabaseError where error.isDuplicate {
+            throw SwitchboardError.conversationOngoing(connector: conversation.connector, address: conversation.address)
+        }
+    }
+
+    /// Idle ones by `conversations_expiry`, sign-outs by `conversation_signouts_due`, each
+    /// at most `limit`, merged earliest first (an idle one first on a tie).
+    package func dueConversationDeadlines(now: Date, limit: Int) async throws -> [ConversationDeadline] {
+        guard limit > 0 else { return [] }
+        let at = SQLDate.encode(now)
+        return try await read { db in
+            let idle = try ConversationRow.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM conversations INDEXED BY conversations_expiry
+                    WHERE status = 'ongoing' AND expires_at <= ? ORDER BY expires_at, seq LIMIT ?
+                    """,
+                arguments: [at, limit]
+            ).map { (at: $0.conversation.expiresAt!, deadline: ConversationDeadline.idle($0.conversation)) }
+            let signOuts = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM conversation_signouts INDEXED BY conversation_signouts_due
+                    WHERE due_at <= ? ORDER BY due_at, connector, address LIMIT ?
+                    """,
+                arguments: [at, limit]
+            ).map { row in
+                let deadline = try SignOutDeadline(row: row)
+                return (at: deadline.dueAt, deadline: ConversationDeadline.signOut(deadline))
+            }
+            return (idle + signOuts).enumerated()
+                .sorted { a, b in a.element.at != b.element.at ? a.element.at < b.element.at : a.offset < b.offset }
+                .prefix(limit)
+                .map(\.element.deadline)
+        }
+    }
+
+    package func nextConversationDeadline() async throws -> Date? {
+        try await read { db in
+            let idle = try Double.fetchOne(db, sql: "SELECT MIN(expires_at) FROM conversations WHERE status = 'ongoing'")
+            let signOut = try Double.fetchOne(db, sql: "SELECT MIN(due_at) FROM conversation_signouts")
+            return [idle, signOut].compactMap { $0 }.min().map(SQLDate.decode)
+        }
+    }
+
+    package func setSignOutDeadline(_ deadline: SignOutDeadline) async throws {
+        try await commits.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO conversation_signouts (connector, address, due_at) VALUES (?, ?, ?)
+                    ON CONFLICT (connector, address) DO UPDATE SET due_at = excluded.due_at
+                    """,
+                arguments: [deadline.connector, deadline.address.description, SQLDate.encode(deadline.dueAt)]
+            )
+        }
+    }
+
+    @discardableResult
+    package func clearSignOutDeadline(connector: String, address: Address) async throws -> Bool {
+        try await commits.write { db in
+            try db.execute(
+                sql: "DELETE FROM conversation_signouts WHERE connector = ? AND address = ?",
+                arguments: [connector, address.description]
+            )
+            return db.changesCount > 0
+        }
+    }
+
+    /// Oldest finished first, a range scan of `conversations_finished`.
+    package func purgeConversations(finishedBefore before: Date, limit: Int) async throws -> Int {
+        guard limit > 0 else { return 0 }
+        return try await commits.write { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM conversations WHERE seq IN (
+                        SELECT seq FROM conversations INDEXED BY conversations_finished
+                        WHERE status <> 'ongoing' AND updated_at < ? ORDER BY updated_at LIMIT ?)
+                    """,
+                arguments: [SQLDate.encode(before), limit]
+            )
+            return db.changesCount
+        }
+    }
+
+    package func ongoingConversationCounts() async throws -> [String: Int] {
+        try await read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT responder, COUNT(*) AS n FROM conversations WHERE status = 'ongoing' GROUP BY responder"
+            )
+            return Dictionary(
+                uniqueKeysWithValues: try rows.map { (try $0.decode(String.self, forColumn: "responder"), try $0.decode(Int.self, forColumn: "n")) }
+            )
+        }
+    }
+}
