@@ -53,6 +53,10 @@ enum HubFactory {
         return try makeHub(configuration: configuration, connectors: connectors, logger: logger)
     }
 
+    /// Responders written in Swift that this build runs, registered here as `buildApplication`
+    /// takes topic hooks; the declared ones (`conversations.responders`) join them.
+    static let codeResponders: [any Responder] = []
+
     static func makeHub(configuration: HubConfiguration, connectors: [any Connector], logger: Logger) throws -> Hub {
         let store = try openStore(configuration)
         return Hub(
@@ -60,6 +64,7 @@ enum HubFactory {
             store: store,
             connectors: connectors,
             handlers: [FormSubmissionHandler(store: store)],
+            responders: codeResponders + ResponderTemplates.responders(configuration, store: store),
             packers: packers(configuration),
             logger: logger
         )

@@ -91,10 +91,10 @@ final class HubConfigurationParser {
         config.inbox = DispatchSettingsParser.inbox(top.child("inbox"))
         config.topics = HubConfiguration.parseTopics(top)
         config.templates = HubConfiguration.parseTemplates(top)
-        if let c = top.child("conversations") {
-            config.responders = HubConfiguration.parseResponders(c, topics: config.topics)
-            c.rejectUnknownKeys()
-        }
+        let conversations = top.child("conversations")
+        config.conversations = conversationSettings(conversations, connectors: declared)
+        config.responders = conversations.map { HubConfiguration.parseResponders($0, topics: config.topics) } ?? []
+        conversations?.rejectUnknownKeys()
         top.rejectUnknownKeys()
         let problems = ConfigProblem.inFileOrder(top.problems + extra)
         guard problems.isEmpty else { return ParsedConfiguration(configuration: nil, connectors: [], problems: problems, keysRead: top.log.asked) }
@@ -184,7 +184,8 @@ final class HubConfigurationParser {
                 engine: engineName ?? "",
                 channels: channelList(reader),
                 settings: engineKeys(pair.value),
-                dispatch: DispatchSettingsParser.connector(reader)
+                dispatch: DispatchSettingsParser.connector(reader),
+                commandPrefix: Self.commandPrefix(reader)
             )
             declared.append(settings)
             guard let engineName, !engineName.isEmpty else { continue }
