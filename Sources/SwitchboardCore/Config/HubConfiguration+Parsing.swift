@@ -91,10 +91,9 @@ final class HubConfigurationParser {
         config.inbox = DispatchSettingsParser.inbox(top.child("inbox"))
         config.topics = HubConfiguration.parseTopics(top)
         config.templates = HubConfiguration.parseTemplates(top)
-        if let c = top.child("conversations") {
-            config.responders = HubConfiguration.parseResponders(c, topics: config.topics)
-            c.rejectUnknownKeys()
-        }
+        let conversations = top.child("conversations")
+        config.responders = conversations.map { HubConfiguration.parseResponders($0, topics: config.topics) } ?? []
+        conversations?.rejectUnknownKeys()
         top.rejectUnknownKeys()
         let problems = ConfigProblem.inFileOrder(top.problems + extra)
         guard problems.isEmpty else { return ParsedConfiguration(configuration: nil, connectors: [], problems: problems, keysRead: top.log.asked) }
