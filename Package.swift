@@ -110,9 +110,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        /// The XMPP engine's own XML stream tokenizer (RFC 6120 §11 restricted XML); no dependencies.
+        /// The `xmpp` engine on SwiftNIO (no XMPP package exists here): its own XML stream
+        /// tokenizer (RFC 6120 §11 restricted XML), client state machine, SCRAM, the connector.
         .target(
             name: "SwitchboardXMPP",
+            dependencies: [
+                "SwitchboardCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -124,6 +135,7 @@ let package = Package(
             name: "switchboard",
             dependencies: [
                 "SwitchboardCore", "SwitchboardSQLite", "SwitchboardServer", "SwitchboardConfig", "SwitchboardSMS", "SwitchboardSMTP",
+                "SwitchboardXMPP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -167,7 +179,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardXMPPTests",
-            dependencies: ["SwitchboardXMPP"],
+            dependencies: [
+                "SwitchboardXMPP", "SwitchboardCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -7,6 +7,7 @@ import SwitchboardSMS
 import SwitchboardSMTP
 import SwitchboardSQLite
 import SwitchboardServer
+import SwitchboardXMPP
 
 /// Builds a `Hub` from the configuration file and command-line overrides: the one place
 /// that knows every engine and every store.
@@ -16,6 +17,7 @@ enum HubFactory {
         Hub.builtinEngines + [
             HTTPGatewayConnector.engine, KannelConnector.engine, WebhookConnector.engine,
             SMTPConnector.engine, EmailGatewayConnector.engine, SMTPInboundConnector.engine,
+            XMPPConnector.engine,
         ]
     }
 
