@@ -1,0 +1,121 @@
+"""The `xmpp` connector against a real Prosody, slixmpp playing the people (README "XMPP")."""
+import textwrap
+
+import pytest
+
+from conftest import Hub, wait_for
+from prosody import Human, Prosody
+
+
+@pytest.fixture
+def prosody(tmp_path):
+    server = Prosody(tmp_path / "prosody")
+    for user, password in (("hub", "hub-secret"), ("kari", "kari-secret"), ("ola", "ola-secret")):
+        server.register(user, password)
+    server.start()
+    yield server
+    server.stop()
+
+
+def hub_for(tmp_path, prosody, extra=""):
+    cfg = tmp_path / "hub.yaml"
+    cfg.write_text(textwrap.dedent(f"""\
+        connectors:
+          chat:
+            engine: xmpp
+            channels: [im]
+            jid: hub@localhost
+            password_env: HUB_XMPP_PASSWORD
+            host: 127.0.0.1
+            port: {prosody.port}
+            ca_file: {prosody.cafile}
+            reconnect_delay: 200ms
+            reconnect_max_delay: 2s
+            send_timeout: 60s
+        """) + textwrap.indent(textwrap.dedent(extra), "    "))
+    data = tmp_path / "data"
+    data.mkdir()
+    h = Hub(str(data), config=str(cfg), env={"HUB_XMPP_PASSWORD": "hub-secret"}).start()
+    wait_for(lambda: "xmpp session ready" in h.logs(), timeout=30, what="the hub's XMPP session")
+    return h
+
+
+def delivery(s, h, mid):
+    return s.get(h.url + f"/api/v1/messages/{mid}").json()["deliveries"][0]
+
+
+def test_a_chat_message_reaches_the_inbox(tmp_path, prosody):
+    h = hub_for(tmp_path, prosody)
+    kari = Human(prosody, "kari", "kari-secret")
+    try:
+        s = h.session()
+        kari.say("hub@localhost", "Veien er stengt ved km 12 & <snø>")
+        item = wait_for(lambda: next((i for i in s.get(h.url + "/api/v1/inbox?scope=common").json()["items"]
+                                      if i["message"]["from"] == "xmpp:kari@localhost"), None), what="the message in the inbox")
+        assert item["message"]["text"] == "Veien er stengt ved km 12 & <snø>"
+    finally:
+        kari.stop()
+        h.stop()
+
+
+def test_a_sent_message_arrives_and_its_receipt_marks_it_delivered(tmp_path, prosody):
+    h = hub_for(tmp_path, prosody)
+    kari = Human(prosody, "kari", "kari-secret")
+    try:
+        s = h.session()
+        r = s.post(h.url + "/api/v1/messages", json={"to": ["xmpp:kari@localhost"], "text": "Møt opp kl. 07 <ved> brua"})
+        assert r.status_code == 202, r.text
+        mid = r.json()["id"]
+        sender, body, stanza_id = kari.next_message()
+        assert (sender, body) == ("hub@localhost", "Møt opp kl. 07 <ved> brua")
+        d = wait_for(lambda: (lambda d: d if d["status"] == "delivered" else None)(delivery(s, h, mid)),
+                     what="the receipt marking the delivery delivered")
+        assert d["connector"] == "chat" and stanza_id == d["id"]
+    finally:
+        kari.stop()
+        h.stop()
+
+
+def test_subscription_requests_are_approved_for_contacts_only(tmp_path, prosody):
+    h = hub_for(tmp_path, prosody, "subscriptions: contacts\n")
+    kari = Human(prosody, "kari", "kari-secret")
+    ola = Human(prosody, "ola", "ola-secret")
+    try:
+        s = h.session()
+        r = s.post(h.url + "/api/v1/contacts", json={"name": "Kari", "addresses": ["xmpp:kari@localhost"]})
+        assert r.status_code == 201, r.text
+        kari.subscribe("hub@localhost")
+        assert kari.next_presence() == ("subscribed", "hub@localhost")
+        ola.subscribe("hub@localhost")
+        assert ola.next_presence() == ("unsubscribed", "hub@localhost")
+    finally:
+        kari.stop()
+        ola.stop()
+        h.stop()
+
+
+def test_a_prosody_restart_loses_nothing_and_sends_nothing_twice(tmp_path, prosody):
+    h = hub_for(tmp_path, prosody)
+    try:
+        s = h.session()
+        prosody.stop()
+        # Sent while the server is down: the hub holds it until a new stream acknowledges it.
+        r = s.post(h.url + "/api/v1/messages", json={"to": ["xmpp:kari@localhost"], "text": "while you were away"})
+        assert r.status_code == 202, r.text
+        mid = r.json()["id"]
+        prosody.start()
+        wait_for(lambda: delivery(s, h, mid)["status"] in ("sent", "delivered"), timeout=60,
+                 what="the held message acknowledged by the restarted server")
+        kari = Human(prosody, "kari", "kari-secret")
+        try:
+            assert kari.next_message()[1] == "while you were away"
+            # A marker sent after it: anything sent twice would have come before the marker.
+            r = s.post(h.url + "/api/v1/messages", json={"to": ["xmpp:kari@localhost"], "text": "marker"})
+            assert r.status_code == 202, r.text
+            assert kari.next_message()[1] == "marker"
+            assert kari.messages.empty()
+            wait_for(lambda: delivery(s, h, mid)["status"] == "delivered", what="the receipt after the restart")
+        finally:
+            kari.stop()
+    finally:
+        h.stop()
