@@ -119,3 +119,66 @@ def test_a_prosody_restart_loses_nothing_and_sends_nothing_twice(tmp_path, proso
             kari.stop()
     finally:
         h.stop()
+
+
+def wait_written(server, conn, predicate, timeout=20):
+    with server.lock:
+        assert server.lock.wait_for(lambda: any(predicate(e) for e in conn.written), timeout), conn.written
+
+
+@pytest.mark.parametrize("payload,condition", [
+    ("<!DOCTYPE lolz [<!ENTITY lol 'lol'><!ENTITY lol2 '&lol;&lol;&lol;&lol;&lol;'>]>"
+     "<message><body>&lol2;</body></message>", "restricted-xml"),
+    ("<message type='chat' from='kari@localhost/phone'><body>half</message>", "not-well-formed"),
+], ids=["xml-bomb", "malformed-stanza"])
+def test_a_malformed_stream_gets_a_stream_error_and_the_hub_reconnects(tmp_path, payload, condition):
+    from fake_xmpp_server import FakeXMPPServer
+    sessions = []
+    server = None
+
+    def on_ready(conn):
+        sessions.append(conn)
+        if len(sessions) == 1:
+            conn.send("<message type='chat' from='kari@localhost/phone' to='hub@localhost' id='in1'>"
+                      "<body>before the bomb</body></message><r xmlns='urn:xmpp:sm:3'/>")
+            # Acknowledged only once the hub has committed it: stanza 2 after the roster result.
+            wait_written(server, conn, lambda e: e == "<a xmlns='urn:xmpp:sm:3' h='2'/>")
+            conn.send(payload)
+
+    server = FakeXMPPServer("hub-secret", on_ready)
+    cfg = tmp_path / "hub.yaml"
+    cfg.write_text(textwrap.dedent(f"""\
+        connectors:
+          chat:
+            engine: xmpp
+            channels: [im]
+            jid: hub@localhost
+            password_env: HUB_XMPP_PASSWORD
+            host: 127.0.0.1
+            port: {server.port}
+            tls: none
+            reconnect_delay: 200ms
+            reconnect_max_delay: 1s
+        """))
+    data = tmp_path / "data"
+    data.mkdir()
+    h = Hub(str(data), config=str(cfg), env={"HUB_XMPP_PASSWORD": "hub-secret"}).start()
+    try:
+        wait_for(lambda: len(sessions) >= 2, timeout=30, what="a second session after the stream error")
+        first = sessions[0]
+        assert first.closed.wait(10)
+        assert f"<stream:error><{condition} xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>" in first.written
+        assert first.written[-1] == "</stream:stream>"
+        # The new stream asked to resume the old one, was refused, and bound a new session.
+        assert any(e.startswith("<resume") and "previd='fake-sm'" in e for e in sessions[1].written)
+        s = h.session()
+        items = s.get(h.url + "/api/v1/inbox?scope=common").json()["items"]
+        assert [i["message"]["text"] for i in items] == ["before the bomb"]
+        r = s.post(h.url + "/api/v1/messages", json={"to": ["xmpp:kari@localhost"], "text": "after the bomb"})
+        assert r.status_code == 202, r.text
+        mid = r.json()["id"]
+        wait_for(lambda: delivery(s, h, mid)["status"] == "sent", what="the message acknowledged by the new stream")
+        assert server.messages() == ["after the bomb"]
+    finally:
+        h.stop()
+        server.stop()
