@@ -149,7 +149,7 @@ let package = Package(
         .testTarget(
             name: "SwitchboardCoreTests",
             dependencies: [
-                "SwitchboardCore", "SwitchboardTesting", "SwitchboardConfig", "SwitchboardSMS", "SwitchboardSMTP",
+                "SwitchboardCore", "SwitchboardTesting", "SwitchboardConfig", "SwitchboardSMS", "SwitchboardSMTP", "SwitchboardXMPP",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -3,6 +3,7 @@ import SwitchboardConfig
 import SwitchboardCore
 import SwitchboardSMS
 import SwitchboardSMTP
+import SwitchboardXMPP
 import Testing
 
 /// The example file against what the configuration readers actually read: every key path a
@@ -13,6 +14,7 @@ struct ConfigExampleTests {
     static let engines: [ConnectorEngine] = [
         BucketConnector.engine, HTTPGatewayConnector.engine, KannelConnector.engine, WebhookConnector.engine,
         SMTPConnector.engine, EmailGatewayConnector.engine, SMTPInboundConnector.engine,
+        XMPPConnector.engine,
     ]
 
     /// Reaches the readers the example leaves commented out: one connector of every engine,
