@@ -15,8 +15,9 @@ ELEMENT = re.compile(rb"\s*(<\?xml[^>]*\?>|<stream:stream[^>]*>|</stream:stream>
 
 
 class FakeXMPPServer:
-    def __init__(self, password, on_ready):
+    def __init__(self, password, on_ready=lambda c: None, answer_pings=True):
         """`on_ready(connection)` runs once per session that got ready; it may send and wait."""
+        self.answer_pings = answer_pings
         self.password = password.encode()
         self.on_ready = on_ready
         self.sock = socket.socket()
@@ -146,6 +147,10 @@ class Connection:
             if "id='bind-1'" in e:
                 self.send("<iq type='result' id='bind-1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
                           "<jid>hub@localhost/switchboard</jid></bind></iq>")
+            elif "<ping xmlns='urn:xmpp:ping'/>" in e:
+                if self.server.answer_pings:
+                    ping_id = re.search(r"id='([^']*)'", e).group(1)
+                    self.send(f"<iq type='result' id='{ping_id}' from='localhost'/>")
             elif "id='roster-1'" in e:
                 self.send("<iq type='result' id='roster-1'><query xmlns='jabber:iq:roster'/></iq>")
             elif e == "<presence/>":

@@ -4,6 +4,7 @@ import textwrap
 import pytest
 
 from conftest import Hub, wait_for
+from fake_xmpp_server import FakeXMPPServer
 from prosody import Human, Prosody
 
 
@@ -121,31 +122,7 @@ def test_a_prosody_restart_loses_nothing_and_sends_nothing_twice(tmp_path, proso
         h.stop()
 
 
-def wait_written(server, conn, predicate, timeout=20):
-    with server.lock:
-        assert server.lock.wait_for(lambda: any(predicate(e) for e in conn.written), timeout), conn.written
-
-
-@pytest.mark.parametrize("payload,condition", [
-    ("<!DOCTYPE lolz [<!ENTITY lol 'lol'><!ENTITY lol2 '&lol;&lol;&lol;&lol;&lol;'>]>"
-     "<message><body>&lol2;</body></message>", "restricted-xml"),
-    ("<message type='chat' from='kari@localhost/phone'><body>half</message>", "not-well-formed"),
-], ids=["xml-bomb", "malformed-stanza"])
-def test_a_malformed_stream_gets_a_stream_error_and_the_hub_reconnects(tmp_path, payload, condition):
-    from fake_xmpp_server import FakeXMPPServer
-    sessions = []
-    server = None
-
-    def on_ready(conn):
-        sessions.append(conn)
-        if len(sessions) == 1:
-            conn.send("<message type='chat' from='kari@localhost/phone' to='hub@localhost' id='in1'>"
-                      "<body>before the bomb</body></message><r xmlns='urn:xmpp:sm:3'/>")
-            # Acknowledged only once the hub has committed it: stanza 2 after the roster result.
-            wait_written(server, conn, lambda e: e == "<a xmlns='urn:xmpp:sm:3' h='2'/>")
-            conn.send(payload)
-
-    server = FakeXMPPServer("hub-secret", on_ready)
+def hub_on_fake(tmp_path, server, extra=""):
     cfg = tmp_path / "hub.yaml"
     cfg.write_text(textwrap.dedent(f"""\
         connectors:
@@ -159,10 +136,37 @@ def test_a_malformed_stream_gets_a_stream_error_and_the_hub_reconnects(tmp_path,
             tls: none
             reconnect_delay: 200ms
             reconnect_max_delay: 1s
-        """))
+        """) + textwrap.indent(textwrap.dedent(extra), "    "))
     data = tmp_path / "data"
     data.mkdir()
-    h = Hub(str(data), config=str(cfg), env={"HUB_XMPP_PASSWORD": "hub-secret"}).start()
+    return Hub(str(data), config=str(cfg), env={"HUB_XMPP_PASSWORD": "hub-secret"}).start()
+
+
+def wait_written(server, conn, predicate, timeout=20):
+    with server.lock:
+        assert server.lock.wait_for(lambda: any(predicate(e) for e in conn.written), timeout), conn.written
+
+
+@pytest.mark.parametrize("payload,condition", [
+    ("<!DOCTYPE lolz [<!ENTITY lol 'lol'><!ENTITY lol2 '&lol;&lol;&lol;&lol;&lol;'>]>"
+     "<message><body>&lol2;</body></message>", "restricted-xml"),
+    ("<message type='chat' from='kari@localhost/phone'><body>half</message>", "not-well-formed"),
+], ids=["xml-bomb", "malformed-stanza"])
+def test_a_malformed_stream_gets_a_stream_error_and_the_hub_reconnects(tmp_path, payload, condition):
+    sessions = []
+    server = None
+
+    def on_ready(conn):
+        sessions.append(conn)
+        if len(sessions) == 1:
+            conn.send("<message type='chat' from='kari@localhost/phone' to='hub@localhost' id='in1'>"
+                      "<body>before the bomb</body></message><r xmlns='urn:xmpp:sm:3'/>")
+            # Acknowledged only once the hub has committed it: stanza 2 after the roster result.
+            wait_written(server, conn, lambda e: e == "<a xmlns='urn:xmpp:sm:3' h='2'/>")
+            conn.send(payload)
+
+    server = FakeXMPPServer("hub-secret", on_ready)
+    h = hub_on_fake(tmp_path, server)
     try:
         wait_for(lambda: len(sessions) >= 2, timeout=30, what="a second session after the stream error")
         first = sessions[0]
@@ -182,3 +186,46 @@ def test_a_malformed_stream_gets_a_stream_error_and_the_hub_reconnects(tmp_path,
     finally:
         h.stop()
         server.stop()
+
+
+def test_an_unanswered_ping_ends_the_link_and_the_hub_reconnects(tmp_path):
+    server = FakeXMPPServer("hub-secret", answer_pings=False)
+    h = hub_on_fake(tmp_path, server, "ping_interval: 300ms\n")
+    try:
+        wait_for(lambda: len(server.connections) >= 2, timeout=30, what="a new connection after the unanswered ping")
+        first = server.connections[0]
+        assert first.closed.wait(10)
+        assert any(e.startswith("<iq type='get' id='ping-1'") for e in first.written)
+        assert not any("id='ping-2'" in e for e in first.written)  # the second tick closed instead
+        assert first.written[-1] == "</stream:stream>"
+    finally:
+        h.stop()
+        server.stop()
+
+
+def test_answered_pings_keep_the_link(tmp_path):
+    server = FakeXMPPServer("hub-secret", answer_pings=True)
+    h = hub_on_fake(tmp_path, server, "ping_interval: 200ms\n")
+    try:
+        wait_for(lambda: server.connections and any("id='ping-3'" in e for e in server.connections[0].written),
+                 timeout=30, what="a third ping on the first connection")
+        assert len(server.connections) == 1
+    finally:
+        h.stop()
+        server.stop()
+
+
+@pytest.mark.parametrize("policy,kari,ola", [("everyone", "subscribed", "subscribed"), ("none", "unsubscribed", "unsubscribed")])
+def test_subscription_policies_everyone_and_none(tmp_path, prosody, policy, kari, ola):
+    h = hub_for(tmp_path, prosody, f"subscriptions: {policy}\n")
+    people = [Human(prosody, "kari", "kari-secret"), Human(prosody, "ola", "ola-secret")]
+    try:
+        s = h.session()
+        assert s.post(h.url + "/api/v1/contacts", json={"name": "Kari", "addresses": ["xmpp:kari@localhost"]}).status_code == 201
+        for person, expected in zip(people, (kari, ola)):
+            person.subscribe("hub@localhost")
+            assert person.next_presence() == (expected, "hub@localhost")
+    finally:
+        for person in people:
+            person.stop()
+        h.stop()
