@@ -98,6 +98,10 @@ class Prosody:
         os.replace(os.path.join(self.dir, "prosody.log"), os.path.join(self.dir, f"prosody-{time.time_ns()}.log"))
 
 
+# Stopped clients and their loops, kept so that slixmpp's finalizer never meets a collected loop.
+_retired = []
+
+
 class Human:
     """A person's XMPP client (slixmpp) on its own event loop thread."""
 
@@ -166,3 +170,4 @@ class Human:
         done.wait(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
+        _retired.append((self.loop, self.client))
