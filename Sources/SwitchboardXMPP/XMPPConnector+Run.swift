@@ -61,7 +61,8 @@ extension XMPPConnector {
         return delay + delay * 0.25 * random
     }
 
-    private func handle(_ event: XMPPLinkEvent, sink: any InboundSink, channel: any Channel, presence: inout PresenceTracker) async {
+    /// What the connector does with one thing the link reported (everything but ready and closed).
+    func handle(_ event: XMPPLinkEvent, sink: any InboundSink, channel: any Channel, presence: inout PresenceTracker) async {
         switch event {
         case .acknowledged(let ids):
             acknowledged(ids)
