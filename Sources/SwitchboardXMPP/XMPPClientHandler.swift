@@ -46,6 +46,11 @@ final class XMPPClientHandler: ChannelDuplexHandler {
     private var pingTimer: Scheduled<Void>?
     private var closeReason: String?
     private var finished = false
+    /// Chats handed to the connector and not yet committed. At `maxUnhandledChats` the handler
+    /// stops reading the socket until the sink catches up, so a flood waits in TCP, not in memory.
+    private var unhandledChats = 0
+    static let maxUnhandledChats = 64
+    private var readHeld = false
 
     init(
         machine: XMPPClientStateMachine,
@@ -94,8 +99,26 @@ final class XMPPClientHandler: ChannelDuplexHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        perform(machine.event(unwrapOutboundIn(data)), context)
+        let event = unwrapOutboundIn(data)
+        perform(machine.event(event), context)
         promise?.succeed()
+        if case .handled = event {
+            unhandledChats = max(0, unhandledChats - 1)
+            if readHeld, unhandledChats < Self.maxUnhandledChats {
+                readHeld = false
+                context.read()
+            }
+        }
+    }
+
+    var isReadyForTests: Bool { machine.isReady }
+
+    func read(context: ChannelHandlerContext) {
+        guard unhandledChats < Self.maxUnhandledChats else {
+            readHeld = true
+            return
+        }
+        context.read()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -137,7 +160,9 @@ final class XMPPClientHandler: ChannelDuplexHandler {
                 startPinging(context)
                 events.yield(.ready(resumed: resumed))
             case .acknowledged(let ids): events.yield(.acknowledged(ids))
-            case .receive(let chat): events.yield(.receive(chat))
+            case .receive(let chat):
+                unhandledChats += 1
+                events.yield(.receive(chat))
             case .presence(let jid, let available): events.yield(.presence(jid, available: available))
             case .subscriptionRequest(let jid): events.yield(.subscriptionRequest(jid))
             case .receipt(let id): events.yield(.receipt(id))

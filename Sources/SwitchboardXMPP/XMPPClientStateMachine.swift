@@ -213,11 +213,11 @@ struct XMPPClientStateMachine {
     // MARK: - Writing
 
     func header() -> String {
+        // Our JID goes in `from` only once TLS protects it (RFC 6120 §4.7.1).
+        let from = tlsActive ? [XMLAttribute(name: XMLName(localName: "from", namespace: nil), value: settings.jid.bare.description)] : []
         let tag = XMLStartTag(
             name: XMLName(prefix: "stream", localName: "stream", namespace: XMPPNamespace.stream),
-            attributes: [
-                XMLAttribute(name: XMLName(localName: "to", namespace: nil), value: settings.jid.domain),
-                XMLAttribute(name: XMLName(localName: "from", namespace: nil), value: settings.jid.bare.description),
+            attributes: [XMLAttribute(name: XMLName(localName: "to", namespace: nil), value: settings.jid.domain)] + from + [
                 XMLAttribute(name: XMLName(localName: "version", namespace: nil), value: "1.0"),
                 XMLAttribute(name: XMLName(prefix: "xml", localName: "lang", namespace: XMLStreamTokenizer.xmlNamespace), value: "en"),
             ],

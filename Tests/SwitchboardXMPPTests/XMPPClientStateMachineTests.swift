@@ -32,6 +32,7 @@ import Testing
         let opened = s.event(.connected)
         #expect(Script.written(opened).contains("<stream:stream"))
         #expect(Script.written(opened).contains("to='example.org'"))
+        #expect(!Script.written(opened).contains("from="))  // not before TLS
         let features = s.server(
             Script.serverHeader + "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>"
         )
@@ -39,6 +40,7 @@ import Testing
         #expect(s.server("<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>") == [.startTLS])
         let restarted = s.event(.tlsEstablished)
         #expect(restarted.first == .resetParser)
+        #expect(Script.written(restarted).contains("from='user@example.org'"))
         let auth = s.server(
             Script.serverHeader
                 + "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism>"
@@ -257,6 +259,13 @@ import Testing
         s.server("<iq type='result' id='ping-1' from='example.org'/>")
         #expect(Script.closeReason(s.event(.pingTick)) == nil)
         #expect(Script.closeReason(s.event(.pingTick)) == "ping ping-2 was not answered")
+    }
+
+    @Test func aSessionNotReadyInTimeIsClosed() {
+        var s = Script()
+        s.event(.connected)
+        s.server(Script.serverHeader)
+        #expect(Script.closeReason(s.event(.timeout)) == "timed out during awaitingFeatures")
     }
 
     @Test func answersPingsAndRefusesUnknownRequests() {
