@@ -229,3 +229,34 @@ def test_subscription_policies_everyone_and_none(tmp_path, prosody, policy, kari
         for person in people:
             person.stop()
         h.stop()
+
+
+@pytest.mark.parametrize("change,reason", [
+    ({"ca_file": None}, "TLS handshake failed"),
+    ({"password": "wrong-secret"}, "authentication failed: not-authorized"),
+], ids=["untrusted-certificate", "wrong-password"])
+def test_an_untrusted_server_or_a_wrong_password_gets_no_session(tmp_path, prosody, change, reason):
+    cfg = tmp_path / "hub.yaml"
+    ca = "ca_file" not in change
+    cfg.write_text(textwrap.dedent(f"""\
+        connectors:
+          chat:
+            engine: xmpp
+            channels: [im]
+            jid: hub@localhost
+            password_env: HUB_XMPP_PASSWORD
+            host: 127.0.0.1
+            port: {prosody.port}
+            reconnect_delay: 200ms
+            reconnect_max_delay: 1s
+        """) + (f"    ca_file: {prosody.cafile}\n" if ca else ""))
+    data = tmp_path / "data"
+    data.mkdir()
+    h = Hub(str(data), config=str(cfg), env={"HUB_XMPP_PASSWORD": change.get("password", "hub-secret")}).start()
+    try:
+        # Two failed attempts, each logged with its reason; neither became a session.
+        wait_for(lambda: h.logs().count(reason) >= 2, timeout=30, what=f"two attempts failing with '{reason}'")
+        assert "xmpp session ready" not in h.logs()
+        assert "hub-secret" not in h.logs() and "wrong-secret" not in h.logs()
+    finally:
+        h.stop()
