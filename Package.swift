@@ -123,9 +123,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        /// The XMPP engine's own XML stream tokenizer (RFC 6120 §11 restricted XML); no dependencies.
+        /// The `xmpp` engine on SwiftNIO (no XMPP package exists here): its own XML stream
+        /// tokenizer (RFC 6120 §11 restricted XML), client state machine, SCRAM, the connector.
         .target(
             name: "SwitchboardXMPP",
+            dependencies: [
+                "SwitchboardCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -137,7 +148,7 @@ let package = Package(
             name: "switchboard",
             dependencies: [
                 "SwitchboardCore", "SwitchboardSQLite", "SwitchboardServer", "SwitchboardConfig", "SwitchboardSMS", "SwitchboardSMTP",
-                "SwitchboardModem",
+                "SwitchboardModem", "SwitchboardXMPP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -152,7 +163,7 @@ let package = Package(
             name: "SwitchboardCoreTests",
             dependencies: [
                 "SwitchboardCore", "SwitchboardTesting", "SwitchboardConfig", "SwitchboardSMS", "SwitchboardSMTP",
-                "SwitchboardModem",
+                "SwitchboardModem", "SwitchboardXMPP",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -192,7 +203,11 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardXMPPTests",
-            dependencies: ["SwitchboardXMPP"],
+            dependencies: [
+                "SwitchboardXMPP", "SwitchboardCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -56,6 +56,11 @@ pip_install schemathesis
 # WebSocket clients and headless Chromium for Tests/e2e/test_topics*.py.
 apt_install chromium chromium-driver
 pip_install websockets selenium
+# --- xmpp ---
+# A real Prosody, and slixmpp playing people, for Tests/e2e/test_xmpp.py.
+apt_install prosody
+pip_install slixmpp
+# --- end xmpp ---
 
 log "swift format lint --strict (the format in .swift-format)"
 swift format lint --strict --recursive --parallel Sources Tests Benchmarks Package.swift

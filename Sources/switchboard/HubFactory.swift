@@ -8,6 +8,7 @@ import SwitchboardSMS
 import SwitchboardSMTP
 import SwitchboardSQLite
 import SwitchboardServer
+import SwitchboardXMPP
 
 /// Builds a `Hub` from the configuration file and command-line overrides: the one place
 /// that knows every engine and every store.
@@ -18,6 +19,7 @@ enum HubFactory {
             HTTPGatewayConnector.engine, KannelConnector.engine, WebhookConnector.engine,
             SMTPConnector.engine, EmailGatewayConnector.engine, SMTPInboundConnector.engine,
             ModemConnector.engine, GammuConnector.engine,
+            XMPPConnector.engine,
         ]
     }
 

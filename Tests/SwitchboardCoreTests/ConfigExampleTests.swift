@@ -4,6 +4,7 @@ import SwitchboardCore
 import SwitchboardModem
 import SwitchboardSMS
 import SwitchboardSMTP
+import SwitchboardXMPP
 import Testing
 
 /// The example file against what the configuration readers actually read: every key path a
@@ -15,6 +16,7 @@ struct ConfigExampleTests {
         BucketConnector.engine, HTTPGatewayConnector.engine, KannelConnector.engine, WebhookConnector.engine,
         SMTPConnector.engine, EmailGatewayConnector.engine, SMTPInboundConnector.engine,
         ModemConnector.engine, GammuConnector.engine,
+        XMPPConnector.engine,
     ]
 
     /// Reaches the readers the example leaves commented out: one connector of every engine,
