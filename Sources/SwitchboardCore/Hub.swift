@@ -62,6 +62,8 @@ package final class Hub: InboundSink, Sendable {
     }
 
     package var router: MessageRouter { routerBox.router! }
+    /// New inbox items, after their commit (the web pages' live socket listens).
+    package var inboxEvents: InboxEvents { router.events }
 
     /// Accepts a message for sending: checks it, resolves its recipients to deliveries,
     /// commits message and deliveries in one transaction, and wakes the dispatcher. Returns
