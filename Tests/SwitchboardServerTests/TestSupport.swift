@@ -134,6 +134,9 @@ struct API: Sendable {
     func loginAdmin() async throws -> API { try await login("admin", Harness.adminPassword) }
 }
 
+/// The strict parser's value: Core's public `JSONValue` (conversation data) has the same name.
+typealias JSONValue = SwitchboardServer.JSONValue
+
 /// A response, with its body read as text and (on demand) as JSON.
 struct Reply: Sendable {
     let status: HTTPResponse.Status
