@@ -48,6 +48,9 @@ pip_install schemathesis
 # WebSocket clients and headless Chromium for Tests/e2e/test_topics*.py.
 apt_install chromium chromium-driver
 pip_install websockets selenium
+# --- web ---
+# axe-core for the web interface's accessibility checks (Tests/e2e/test_web_browser.py).
+pip_install axe-selenium-python
 
 log "swift format lint --strict (the format in .swift-format)"
 swift format lint --strict --recursive --parallel Sources Tests Benchmarks Package.swift

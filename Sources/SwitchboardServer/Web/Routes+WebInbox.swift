@@ -76,9 +76,10 @@ extension APIEnvironment {
         ]
         // "Mark all read" marks up to the newest item shown, never what arrived since; it is
         // offered only unfiltered, where "all" means what the person sees.
-        if !filtered, unreadCursor == nil, let newest = [unread.items.first?.id, read.items.first?.id].compactMap({ $0 }).max() {
-            values["upTo"] = "\(newest)"
-            values["canMarkAll"] = !unread.items.isEmpty
+        // (inbox.js moves `up_to` on as live items arrive: they are shown too).
+        if !filtered, unreadCursor == nil {
+            values["markAll"] = true
+            values["upTo"] = [unread.items.first?.id, read.items.first?.id].compactMap { $0 }.max().map(String.init) ?? ""
         }
         if let next = unread.nextCursor {
             values["unreadNext"] = WebPaths.link(path, kept + [("ucursor", "\(next)")])
@@ -103,10 +104,11 @@ extension APIEnvironment {
         let user = try context.requireUser()
         let form = try await actionForm(request, context)
         let scope = try MarkAllReadBody.scope(form.scope)
-        let upTo = try form.upTo.map { text in
-            guard let id = Int64(text), id > 0 else { throw APIError.unprocessable("invalid_up_to", "up_to must be an inbox item id") }
-            return id
+        // Nothing was shown: nothing to mark.
+        guard let shown = form.upTo, !shown.isEmpty else {
+            return Response(status: .seeOther, headers: [.location: WebPaths.local(form.back)])
         }
+        guard let upTo = Int64(shown), upTo > 0 else { throw APIError.unprocessable("invalid_up_to", "up_to must be an inbox item id") }
         _ = try await store.markAllRead(username: user.username, scope: scope, upTo: upTo)
         return Response(status: .seeOther, headers: [.location: WebPaths.local(form.back)])
     }

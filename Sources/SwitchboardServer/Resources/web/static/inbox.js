@@ -1,6 +1,7 @@
 // The inbox pages: new items at the top as they arrive, mark read / unread without a reload.
+// Counts are live.js's: it is told through `inbox:count` events (a module imported under
+// another URL would run twice).
 import { api, csrfToken, element } from './common.js';
-import { adjustCount } from './live.js';
 
 const unread = document.getElementById('unread-items');
 const read = document.getElementById('read-items');
@@ -42,6 +43,13 @@ document.addEventListener('inbox:item', (event) => {
   if (!belongs || unread.dataset.filtered === 'true' || unread.querySelector(`[data-id="${item.id}"]`)) return;
   unread.prepend(row(item));
   document.getElementById('unread-empty').hidden = true;
+  // "Mark all read" covers what the page shows, this item included.
+  const markAll = document.getElementById('mark-all-form');
+  if (markAll) {
+    const upTo = markAll.querySelector('input[name="up_to"]');
+    if (!upTo.value || Number(upTo.value) < item.id) upTo.value = String(item.id);
+    markAll.hidden = false;
+  }
 });
 
 // Mark read / unread through the API; the form posts normally where scripts do not run.
@@ -61,7 +69,7 @@ document.addEventListener('submit', async (event) => {
   form.action = form.action.replace(/\/(read|unread)$/, makeRead ? '/unread' : '/read');
   form.querySelector('button').textContent = makeRead ? unread.dataset.textUnread : unread.dataset.textRead;
   const owned = unread.dataset.scope === 'mine';
-  adjustCount(owned ? 'mine' : 'common', makeRead ? -1 : 1);
+  document.dispatchEvent(new CustomEvent('inbox:count', { detail: { kind: owned ? 'mine' : 'common', delta: makeRead ? -1 : 1 } }));
   (makeRead ? read : unread).prepend(li);
   document.getElementById('unread-empty').hidden = unread.children.length > 0;
 });

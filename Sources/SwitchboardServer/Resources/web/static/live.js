@@ -11,7 +11,7 @@ function count(kind) {
   return badge ? Number.parseInt(badge.firstChild?.textContent ?? '0', 10) || 0 : 0;
 }
 
-export function adjustCount(kind, delta) {
+function adjustCount(kind, delta) {
   for (const badge of badges()) {
     if (badge.dataset.unread !== kind) continue;
     const next = Math.max(0, count(kind) + delta);
@@ -80,5 +80,7 @@ if (enable && 'Notification' in window && Notification.permission === 'default')
     enable.hidden = true;
   });
 }
+
+document.addEventListener('inbox:count', (event) => adjustCount(event.detail.kind, event.detail.delta));
 
 if (document.body.dataset.user) connect();
