@@ -139,6 +139,10 @@ struct WebTests {
             let admin = try await anonymous.loginAdmin()
             let road = try await admin.get("/api/v1/inbox?scope=common&q=ROAD")
             #expect(try road.json["items"].array.map { $0["message"]["text"].string } == ["road closed"])
+            let words = try await admin.get("/api/v1/inbox?q=road+closed")
+            #expect(try words.json["items"].array.count == 1, "+ is a space, as a form sends it")
+            let plus = try await admin.get("/api/v1/inbox?q=%2B4711")
+            #expect(try plus.json["items"].array.count == 1, "%2B is a plus sign (in the sender)")
             let email = try await admin.get("/api/v1/inbox?channel=email&since=2000-01-01")
             #expect(try email.json["items"].array.map { $0["message"]["text"].string } == ["water level"])
             let bad = try await admin.get("/api/v1/inbox?since=yesterday")
@@ -164,5 +168,74 @@ struct WebTests {
         }
         #expect(used.count > 20)
         #expect(used.subtracting(catalog.entries.keys).isEmpty, "missing from texts.en.json: \(used.subtracting(catalog.entries.keys).sorted())")
+    }
+}
+
+/// The message pages: text, the framed HTML part, attachments as downloads, replies.
+@Suite("Web message pages")
+struct WebMessageTests {
+    @Test func anItemsPageFramesItsHTMLWithoutScriptsAndOffersDownloads() async throws {
+        let harness = try await Harness()
+        let inbound = InboundMessage(
+            connector: "tester",
+            from: .sms("+4711111111"),
+            text: "plain <b>text</b>",
+            html: #"<p onclick="x()">Hi <script>alert(1)</script><a href="javascript:alert(2)">there</a></p>"#,
+            attachments: [Attachment(filename: "report\".html", contentType: "text/html", data: Data("<script>alert(3)</script>".utf8))]
+        )
+        let item = try #require(try await harness.hub.receive(inbound).inboxItemID)
+        try await harness.run { anonymous in
+            let admin = try await anonymous.loginAdmin()
+            let page = try await admin.get("/inbox/\(item)")
+            #expect(page.status == .ok)
+            #expect(page.text.contains("plain &lt;b&gt;text&lt;/b&gt;"))
+            #expect(page.text.contains(#"<iframe class="html-part" id="message-html" sandbox="""#))
+            #expect(try await harness.store.inboxItem(id: item, viewer: "admin")?.read == true, "opening marks it read")
+
+            let frame = try await admin.get("/inbox/\(item)/html")
+            #expect(frame.text.contains("<p>Hi <a>there</a></p>"))
+            #expect(!frame.text.contains("script") && !frame.text.contains("onclick"))
+            #expect(frame.headers[.contentSecurityPolicy]?.contains("sandbox") == true)
+            #expect(frame.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'self'") == true)
+            #expect(frame.headers[WebHeadersMiddleware.frameOptions] == "SAMEORIGIN")
+
+            let file = try await admin.get("/inbox/\(item)/attachments/0")
+            #expect(file.headers[.contentDisposition]?.hasPrefix(#"attachment; filename="report_.html""#) == true)
+            #expect(file.headers[.xContentTypeOptions] == "nosniff")
+            #expect(file.headers[.contentSecurityPolicy]?.contains("sandbox") == true)
+            #expect(try await admin.get("/inbox/\(item)/attachments/1").status == .notFound)
+        }
+    }
+
+    @Test func aReplyLeavesOnTheConnectorItCameInOnAndItsPageShowsTheDelivery() async throws {
+        let harness = try await Harness()
+        let item = try #require(try await harness.hub.receive(InboundMessage(connector: "tester", from: .sms("+4711111111"), text: "hi")).inboxItemID)
+        try await harness.run { anonymous in
+            let admin = try await anonymous.loginAdmin()
+            guard case .cookie(let secret) = admin.credential else { throw CancellationError() }
+            let headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .cookie: "\(SessionCookie.name)=\(secret)"]
+            let body = "_csrf=\(CSRFToken.make(sessionSecret: secret))&to=sms%3A%2B4711111111&text=on+my+way"
+            let sent = try await admin.client.executeRequest(
+                uri: "/inbox/\(item)/reply",
+                method: .post,
+                headers: headers,
+                body: ByteBuffer(string: body)
+            )
+            #expect(sent.status == .seeOther)
+            let location = try #require(sent.headers[.location])
+            #expect(location.hasPrefix("/messages/"))
+            let record = try #require(try await harness.store.message(id: String(location.dropFirst("/messages/".count))))
+            #expect(record.deliveries.map(\.pinnedConnector) == ["tester"])
+            await harness.hub.dispatcher.drain()
+            let page = try await admin.get(location)
+            #expect(page.status == .ok)
+            #expect(page.text.contains("on my way"))
+            #expect(page.text.contains("status-sent"))
+            #expect(page.text.contains("#1 tester: sent"))
+
+            try await harness.makeUser("carol")
+            let carol = try await anonymous.login("carol", "user-secret-1")
+            #expect(try await carol.get(location).status == .notFound, "another user's message is not shown")
+        }
     }
 }

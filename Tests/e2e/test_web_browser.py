@@ -6,6 +6,8 @@ import shutil
 import pytest
 import requests
 
+from conftest import Hub
+
 CHROMIUM = shutil.which("chromium")
 DRIVER = shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="needs Debian's chromium and chromium-driver (scripts/test.sh installs them)")
@@ -150,3 +152,82 @@ def test_another_site_cannot_use_the_session(hub):
     framed = requests.get(hub.url + "/login")
     assert "frame-ancestors 'none'" in framed.headers["Content-Security-Policy"]
     assert framed.headers["X-Frame-Options"] == "DENY"
+
+
+AUTO_REPLY = """
+connectors:
+  tester:
+    engine: bucket
+    channels: [sms, email, im]
+channels:
+  sms: { route: [tester] }
+  email: { route: [tester] }
+auto_replies:
+  - keyword: ping
+    reply: pong
+"""
+
+
+def test_message_page_tester_and_reply_in_a_browser(data_dir, browser, tmp_path):
+    config = tmp_path / "hub.yaml"
+    config.write_text(AUTO_REPLY)
+    hub = Hub(data_dir, config=str(config)).start()
+    try:
+        check_message_page_tester_and_reply(hub, browser, tmp_path)
+    finally:
+        hub.stop()
+
+
+def check_message_page_tester_and_reply(hub, browser, tmp_path):
+    api = hub.session()
+    hostile_html = ('<p>Meter <b>broken</b></p><script>parent.pwned="script"</script>'
+                    '<img src=x onerror="parent.pwned=\'img\'"><a href="javascript:parent.pwned=\'link\'">click</a>')
+    r = api.post(hub.url + "/api/v1/tester/inbound",
+                 json={"from": "sms:+4712345678", "text": "Meter broken", "subject": "Meter", "html": hostile_html})
+    assert r.status_code == 202, r.text
+    item = r.json()["inbox_item_id"]
+
+    log_in(browser, hub, hub.admin_password())
+    browser.find_element(by("CSS_SELECTOR"), f'#unread-items li[data-id="{item}"] a.preview').click()
+    wait(browser, lambda d: d.find_element(by("TAG_NAME"), "body").get_attribute("data-page") == "message")
+    assert "Meter broken" in browser.find_element(by("ID"), "message-text").text
+    frame = browser.find_element(by("ID"), "message-html")
+    assert frame.get_attribute("sandbox") == ""
+    browser.switch_to.frame(frame)
+    wait(browser, lambda d: "Meter" in d.find_element(by("TAG_NAME"), "body").text)
+    assert browser.find_elements(by("TAG_NAME"), "script") == []
+    assert browser.find_elements(by("TAG_NAME"), "img") == []
+    assert browser.find_element(by("TAG_NAME"), "a").get_attribute("href") is None
+    browser.switch_to.default_content()
+    assert browser.execute_script("return window.pwned") is None
+    assert accessibility_problems(browser) == []
+    screenshots(browser, tmp_path, "message")
+
+    # A reply from the page leaves on the connector the message came in on.
+    browser.find_element(by("ID"), "reply-text").send_keys("Technician on the way")
+    browser.find_element(by("ID"), "reply-send").click()
+    wait(browser, lambda d: "/messages/" in d.current_url)
+    wait(browser, lambda d: "Technician on the way" in d.find_element(by("ID"), "message-text").text)
+    browser.refresh()
+    wait(browser, lambda d: "sent" in d.find_element(by("ID"), "deliveries").text)
+    assert accessibility_problems(browser) == []
+    screenshots(browser, tmp_path, "sent")
+    sent = api.get(hub.url + "/api/v1/tester/sent", params={"to": "sms:+4712345678"}).json()["items"]
+    assert [s["text"] for s in sent] == ["Technician on the way"]
+
+    # The tester: type as if from a phone, see the message land (and what the hub sends back).
+    browser.find_element(by("LINK_TEXT"), "Tester").click()
+    wait(browser, lambda d: d.find_element(by("TAG_NAME"), "body").get_attribute("data-page") == "tester")
+    browser.find_element(by("ID"), "tester-text").send_keys("hello from the tester")
+    browser.find_element(by("ID"), "tester-send").click()
+    wait(browser, lambda d: "Landed in the inbox." in d.find_element(by("ID"), "chat").text)
+    assert "hello from the tester" in browser.find_element(by("ID"), "chat").text
+    # A keyword the hub answers: its reply shows on the hub's side of the chat.
+    browser.find_element(by("ID"), "tester-text").send_keys("ping")
+    browser.find_element(by("ID"), "tester-send").click()
+    wait(browser, lambda d: d.find_elements(by("CSS_SELECTOR"), "#chat li.hub"))
+    assert "pong" in browser.find_element(by("CSS_SELECTOR"), "#chat li.hub").text
+    assert accessibility_problems(browser) == []
+    screenshots(browser, tmp_path, "tester")
+    inbox = api.get(hub.url + "/api/v1/inbox", params={"scope": "common", "q": "hello from the tester"}).json()["items"]
+    assert len(inbox) == 1

@@ -9,11 +9,11 @@ enum InboxFilterParameters {
     static let names: Set<String> = ["channel", "connector", "q", "since", "until"]
     static let maxTextLength = 200
 
-    static func parse(_ query: QueryParameters) throws -> InboxFilter {
+    static func parse(_ query: QueryParameters, rawQuery: String?) throws -> InboxFilter {
         var filter = InboxFilter()
         filter.channel = query.string("channel").map { ChannelName($0) }
         filter.connector = query.string("connector")
-        if let text = query.string("q") {
+        if query.string("q") != nil, let text = formValue("q", in: rawQuery), !text.isEmpty {
             guard text.unicodeScalars.count <= maxTextLength else {
                 throw APIError.badRequest("invalid_parameter", "query parameter 'q' may have at most \(maxTextLength) characters")
             }
@@ -22,6 +22,16 @@ enum InboxFilterParameters {
         filter.receivedSince = try query.string("since").map { try time($0, name: "since", endOfDay: false) }
         filter.receivedBefore = try query.string("until").map { try time($0, name: "until", endOfDay: true) }
         return filter
+    }
+
+    /// A parameter read as an HTML form sends it: `+` is a space (a search box's words), `%2B`
+    /// a plus sign.
+    static func formValue(_ name: String, in rawQuery: String?) -> String? {
+        guard let rawQuery else { return nil }
+        for item in rawQuery.split(separator: "&") where item.hasPrefix(name + "=") {
+            return String(item.dropFirst(name.count + 1)).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        }
+        return nil
     }
 
     /// A day (`since` from its start, `until` to its end) or an exact ISO-8601 time.

@@ -31,7 +31,7 @@ extension APIEnvironment {
             }
             before = value
         }
-        let filter = try InboxFilterParameters.parse(query)
+        let filter = try InboxFilterParameters.parse(query, rawQuery: request.uri.query)
         let page = try await store.inbox(
             InboxQuery(viewer: user.username, scope: scope, unreadOnly: unread, limit: limit, before: before, filter: filter)
         )

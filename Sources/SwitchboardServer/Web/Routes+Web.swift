@@ -18,10 +18,13 @@ struct ActionForm: Decodable {
     var back: String?
     var scope: String?
     var upTo: String?
+    /// A reply's address and text.
+    var to: String?
+    var text: String?
 
     enum CodingKeys: String, CodingKey {
         case csrf = "_csrf"
-        case back, scope
+        case back, scope, to, text
         case upTo = "up_to"
     }
 }
@@ -31,6 +34,7 @@ extension APIEnvironment {
     /// the API document leaves them out (the README describes them).
     static let webPaths: Set<String> = [
         "/", "/mine", "/login", "/logout", "/static/{name}", "/inbox/read-all", "/inbox/{id}/read", "/inbox/{id}/unread",
+        "/inbox/{id}", "/inbox/{id}/html", "/inbox/{id}/attachments/{n}", "/inbox/{id}/reply", "/messages/{id}", "/tester",
     ]
 
     /// Adds every web route: public ones (static files, login) and, behind the login, the pages.
@@ -43,6 +47,8 @@ extension APIEnvironment {
             .add(middleware: WebLoginMiddleware(auth: AuthMiddleware(store: store, settings: hub.configuration.server)))
         pages.post("/logout") { request, context in try await logoutForm(request, context) }
         addWebInboxRoutes(to: pages)
+        addWebMessageRoutes(to: pages)
+        pages.get("/tester") { request, context in try await testerPage(request, context) }
     }
 
     /// A script or the stylesheet. Asked for with its current `?v=` it may be cached for a

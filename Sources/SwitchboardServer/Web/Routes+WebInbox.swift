@@ -24,7 +24,7 @@ extension APIEnvironment {
         let filter: InboxFilter
         do {
             query = try QueryParameters(request, allowed: InboxFilterParameters.names.union(["cursor", "ucursor"]))
-            filter = try InboxFilterParameters.parse(query)
+            filter = try InboxFilterParameters.parse(query, rawQuery: request.uri.query)
         } catch let error as APIError {
             return try await errorPage(error.message, status: .badRequest, request, context)
         }

@@ -18,8 +18,9 @@ struct WebHeadersMiddleware: RouterMiddleware {
     static let referrerPolicy = HTTPFieldName("Referrer-Policy")!
 
     static func apply(to headers: inout HTTPFields, authority: String?) {
-        headers[.contentSecurityPolicy] = policy(authority: authority)
-        headers[Self.frameOptions] = "DENY"
+        // A response with a policy of its own (a message's HTML part, framed by its page) keeps it.
+        if headers[.contentSecurityPolicy] == nil { headers[.contentSecurityPolicy] = policy(authority: authority) }
+        if headers[Self.frameOptions] == nil { headers[Self.frameOptions] = "DENY" }
         headers[.xContentTypeOptions] = "nosniff"
         headers[Self.referrerPolicy] = "same-origin"
         if headers[.cacheControl] == nil { headers[.cacheControl] = "no-store" }
