@@ -80,7 +80,7 @@ let package = Package(
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/common-passwords.txt")],
+            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/common-passwords.txt"), .copy("Resources/web")],
             swiftSettings: swiftSettings
         ),
         /// SMS: GSM 03.38 / UCS-2 counting, alert packing, the HTTP SMS gateway engine; and the

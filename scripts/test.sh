@@ -61,6 +61,9 @@ pip_install websockets selenium
 apt_install prosody
 pip_install slixmpp
 # --- end xmpp ---
+# --- web ---
+# axe-core for the web interface's accessibility checks (Tests/e2e/test_web_browser.py).
+pip_install axe-selenium-python
 
 log "swift format lint --strict (the format in .swift-format)"
 swift format lint --strict --recursive --parallel Sources Tests Benchmarks Package.swift
