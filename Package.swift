@@ -259,6 +259,18 @@ let benchmarkTargets: [Target] = [
         path: "Benchmarks/OutboxBench",
         swiftSettings: swiftSettings
     ),
+    /// The conversation benchmark: turns per second for 1, 16 and 256 parties, and memory with
+    /// 100,000 ongoing conversations (README "Conversations").
+    .executableTarget(
+        name: "conversation-bench",
+        dependencies: [
+            "SwitchboardCore", "SwitchboardSQLite",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        path: "Benchmarks/ConversationBench",
+        swiftSettings: swiftSettings
+    ),
     /// The topics benchmark: fan-out, latency, history and idle memory (README "Topics").
     .executableTarget(
         name: "topic-bench",
