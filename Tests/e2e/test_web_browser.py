@@ -239,3 +239,19 @@ def check_message_page_tester_and_reply(hub, browser, tmp_path):
     screenshots(browser, tmp_path, "tester")
     inbox = api.get(hub.url + "/api/v1/inbox", params={"scope": "common", "q": "hello from the tester"}).json()["items"]
     assert len(inbox) == 1
+
+
+def test_a_page_catches_up_after_the_hub_was_away(hub, browser):
+    """What arrives while the socket is away is not pushed; the page reads the counts again
+    when it reconnects and reloads the list it is behind on."""
+    api = hub.session()
+    inject(api, hub, "sms:+4712345678", "before the restart")
+    log_in(browser, hub, hub.admin_password())
+    wait(browser, lambda d: d.find_element(by("ID"), "live-status").get_attribute("data-live") == "true")
+    hub.stop()
+    wait(browser, lambda d: d.find_element(by("ID"), "live-status").get_attribute("data-live") == "false")
+    hub.cli("tester", "inbound", "--from", "sms:+4755555555", "while the hub was away")
+    hub.start()
+    wait(browser, lambda d: "while the hub was away" in d.find_element(by("ID"), "unread-items").text, timeout=30)
+    assert "before the restart" in browser.find_element(by("ID"), "unread-items").text
+    wait(browser, lambda d: d.title.startswith("(2) "))
