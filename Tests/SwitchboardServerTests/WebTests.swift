@@ -239,3 +239,22 @@ struct WebMessageTests {
         }
     }
 }
+
+/// What the hub serves to browsers stays small and its own.
+@Suite("Web assets")
+struct WebAssetTests {
+    @Test func allScriptsAndStylesTogetherStayUnder100KB() {
+        let assets = WebAssets.load()
+        let total = assets.files.values.reduce(0) { $0 + $1.body.readableBytes }
+        #expect(assets.files.keys.contains("app.css") && assets.files.keys.contains("live.js"))
+        #expect(total < 100 * 1024, "\(total) bytes of JavaScript and CSS")
+    }
+
+    @Test func noScriptOrStyleLoadsAnythingFromAnotherSite() {
+        for (name, file) in WebAssets.load().files {
+            let text = String(buffer: file.body)
+            #expect(!text.contains("http://") && !text.contains("https://"), "\(name) names another site")
+            #expect(!text.contains("innerHTML") && !text.contains("eval("), "\(name) parses strings as code or markup")
+        }
+    }
+}

@@ -37,8 +37,12 @@ def by(kind):
 
 
 def wait(browser, predicate, timeout=20):
+    """Until `predicate` holds; an element replaced by a navigation or an update meanwhile
+    (stale) is looked up again, as a person would look again."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
-    return WebDriverWait(browser, timeout).until(predicate)
+    ignored = (NoSuchElementException, StaleElementReferenceException)
+    return WebDriverWait(browser, timeout, ignored_exceptions=ignored).until(predicate)
 
 
 def accessibility_problems(browser):
@@ -159,6 +163,7 @@ connectors:
   tester:
     engine: bucket
     channels: [sms, email, im]
+    latency: 3s          # a reply's page shows it on its way before it is sent
 channels:
   sms: { route: [tester] }
   email: { route: [tester] }
@@ -208,8 +213,11 @@ def check_message_page_tester_and_reply(hub, browser, tmp_path):
     browser.find_element(by("ID"), "reply-send").click()
     wait(browser, lambda d: "/messages/" in d.current_url)
     wait(browser, lambda d: "Technician on the way" in d.find_element(by("ID"), "message-text").text)
-    browser.refresh()
-    wait(browser, lambda d: "sent" in d.find_element(by("ID"), "deliveries").text)
+    # The delivery's status follows the hub without a reload (on its way, then sent).
+    browser.execute_script("window.sameDocument = true")
+    assert browser.find_element(by("CSS_SELECTOR"), "#deliveries .status").get_attribute("data-status") in ("queued", "sending")
+    wait(browser, lambda d: d.find_element(by("CSS_SELECTOR"), "#deliveries .status").get_attribute("data-status") == "sent")
+    assert browser.execute_script("return window.sameDocument") is True
     assert accessibility_problems(browser) == []
     screenshots(browser, tmp_path, "sent")
     sent = api.get(hub.url + "/api/v1/tester/sent", params={"to": "sms:+4712345678"}).json()["items"]
@@ -231,3 +239,19 @@ def check_message_page_tester_and_reply(hub, browser, tmp_path):
     screenshots(browser, tmp_path, "tester")
     inbox = api.get(hub.url + "/api/v1/inbox", params={"scope": "common", "q": "hello from the tester"}).json()["items"]
     assert len(inbox) == 1
+
+
+def test_a_page_catches_up_after_the_hub_was_away(hub, browser):
+    """What arrives while the socket is away is not pushed; the page reads the counts again
+    when it reconnects and reloads the list it is behind on."""
+    api = hub.session()
+    inject(api, hub, "sms:+4712345678", "before the restart")
+    log_in(browser, hub, hub.admin_password())
+    wait(browser, lambda d: d.find_element(by("ID"), "live-status").get_attribute("data-live") == "true")
+    hub.stop()
+    wait(browser, lambda d: d.find_element(by("ID"), "live-status").get_attribute("data-live") == "false")
+    hub.cli("tester", "inbound", "--from", "sms:+4755555555", "while the hub was away")
+    hub.start()
+    wait(browser, lambda d: "while the hub was away" in d.find_element(by("ID"), "unread-items").text, timeout=30)
+    assert "before the restart" in browser.find_element(by("ID"), "unread-items").text
+    wait(browser, lambda d: d.title.startswith("(2) "))

@@ -183,9 +183,13 @@ extension APIEnvironment {
             if let error = delivery.lastError { row["lastError"] = error }
             rows.append(row)
         }
-        values["deliveries"] = ["rows": rows, "warnings": record.warnings]
+        values["deliveries"] = ["rows": rows, "warnings": record.warnings, "messageID": message.id]
         let title = message.subject ?? web.texts["message_title"]
-        return try await render(WebPage(template: "message", title: title, page: "message", values: values), request, context)
+        return try await render(
+            WebPage(template: "message", title: title, page: "message", values: values, scripts: ["message.js"]),
+            request,
+            context
+        )
     }
 
     /// The message tester: the bucket connectors and a chat (tester.js on the tester API).

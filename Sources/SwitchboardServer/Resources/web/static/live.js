@@ -1,7 +1,7 @@
 // The live inbox socket on every page: unread counts in the title and the navigation, a toast
 // and (when allowed) a browser notification for each new item; pages listen for
 // `inbox:item` events to show rows.
-import { element } from './common.js';
+import { api, element } from './common.js';
 
 const badges = () => document.querySelectorAll('[data-unread]');
 const baseTitle = document.title.replace(/^\(\d+\) /, '');
@@ -11,15 +11,33 @@ function count(kind) {
   return badge ? Number.parseInt(badge.firstChild?.textContent ?? '0', 10) || 0 : 0;
 }
 
-function adjustCount(kind, delta) {
+function setCount(kind, value) {
   for (const badge of badges()) {
     if (badge.dataset.unread !== kind) continue;
-    const next = Math.max(0, count(kind) + delta);
-    badge.firstChild.textContent = String(next);
-    badge.hidden = next === 0;
+    badge.firstChild.textContent = String(value);
+    badge.hidden = value === 0;
   }
   const total = count('common') + count('mine');
   document.title = total > 0 ? `(${total}) ${baseTitle}` : baseTitle;
+}
+
+function adjustCount(kind, delta) {
+  setCount(kind, Math.max(0, count(kind) + delta));
+}
+
+// After the socket was away (a restart, a network change), what came meanwhile was not
+// pushed: the counts are read again, and an inbox page that is behind reloads.
+async function catchUp() {
+  let counts;
+  try {
+    counts = await api('GET', '/api/v1/inbox/unread-count');
+  } catch {
+    return;
+  }
+  const behind = counts.common !== count('common') || counts.mine !== count('mine');
+  setCount('common', counts.common);
+  setCount('mine', counts.mine);
+  if (behind && ['inbox', 'mine'].includes(document.body.dataset.page)) location.reload();
 }
 
 function toast(text, href) {
@@ -47,6 +65,7 @@ function setStatus(live) {
 }
 
 let delay = 500;
+let connectedBefore = false;
 function connect() {
   const socket = new WebSocket(location.origin.replace(/^http/, 'ws') + '/ws/inbox');
   socket.onmessage = (event) => {
@@ -54,6 +73,8 @@ function connect() {
     if (frame.type === 'ready') {
       delay = 500;
       setStatus(true);
+      if (connectedBefore) catchUp();
+      connectedBefore = true;
     } else if (frame.type === 'item') {
       const item = frame.item;
       adjustCount(item.owner ? 'mine' : 'common', 1);
@@ -68,7 +89,7 @@ function connect() {
     setStatus(false);
     if (event.code === 4401) { location.href = '/login?next=' + encodeURIComponent(location.pathname); return; }
     setTimeout(connect, delay);
-    delay = Math.min(delay * 2, 30000);
+    delay = Math.min(delay * 2, 10000);
   };
 }
 

@@ -36,7 +36,7 @@ form.addEventListener('submit', async (event) => {
     const result = await api('POST', '/api/v1/tester/inbound', { connector, from, text });
     const note = result.inbox_item_id ? form.dataset.inbox : result.disposition === 'drop' ? form.dataset.dropped : form.dataset.handled;
     bubble('note', null, note);
-    await collectReplies(connector, from, 6);
+    await collectReplies(connector, from, 25);
   } catch (error) {
     bubble('note', null, `${form.dataset.failed} ${error.message}`);
   }
