@@ -5,7 +5,7 @@ import pytest
 
 from conftest import Hub, wait_for
 from fake_xmpp_server import FakeXMPPServer
-from prosody import Human, Prosody
+from prosody import CuttableProxy, Human, Prosody
 
 
 @pytest.fixture
@@ -260,3 +260,26 @@ def test_an_untrusted_server_or_a_wrong_password_gets_no_session(tmp_path, proso
         assert "hub-secret" not in h.logs() and "wrong-secret" not in h.logs()
     finally:
         h.stop()
+
+
+def test_a_dropped_link_resumes_the_stream_and_loses_nothing(tmp_path, prosody):
+    proxy = CuttableProxy(prosody.port)
+    h = hub_for(tmp_path, type("Via", (), {"port": proxy.port, "cafile": prosody.cafile})())
+    kari = Human(prosody, "kari", "kari-secret")
+    try:
+        s = h.session()
+        proxy.cut()
+        # Prosody keeps the hub's session hibernating (XEP-0198): what Kari says meanwhile waits there.
+        kari.say("hub@localhost", "said while the link was down")
+        wait_for(lambda: "resumed=true" in h.logs(), timeout=30, what="the hub resuming its stream")
+        items = wait_for(lambda: [i["message"]["text"] for i in s.get(h.url + "/api/v1/inbox?scope=common").json()["items"]],
+                         what="the message kept by the hibernating session")
+        assert items == ["said while the link was down"]
+        r = s.post(h.url + "/api/v1/messages", json={"to": ["xmpp:kari@localhost"], "text": "on the resumed stream"})
+        assert r.status_code == 202, r.text
+        assert kari.next_message()[1] == "on the resumed stream"
+        wait_for(lambda: delivery(s, h, r.json()["id"])["status"] == "delivered", what="the receipt on the resumed stream")
+    finally:
+        kari.stop()
+        h.stop()
+        proxy.stop()
