@@ -18,7 +18,7 @@ def prosody(tmp_path):
     server.stop()
 
 
-def hub_for(tmp_path, prosody, extra=""):
+def hub_for(tmp_path, prosody, extra="", port=None):
     cfg = tmp_path / "hub.yaml"
     cfg.write_text(textwrap.dedent(f"""\
         connectors:
@@ -28,7 +28,7 @@ def hub_for(tmp_path, prosody, extra=""):
             jid: hub@localhost
             password_env: HUB_XMPP_PASSWORD
             host: 127.0.0.1
-            port: {prosody.port}
+            port: {port or prosody.port}
             ca_file: {prosody.cafile}
             reconnect_delay: 200ms
             reconnect_max_delay: 2s
@@ -264,7 +264,7 @@ def test_an_untrusted_server_or_a_wrong_password_gets_no_session(tmp_path, proso
 
 def test_a_dropped_link_resumes_the_stream_and_loses_nothing(tmp_path, prosody):
     proxy = CuttableProxy(prosody.port)
-    h = hub_for(tmp_path, type("Via", (), {"port": proxy.port, "cafile": prosody.cafile})())
+    h = hub_for(tmp_path, prosody, port=proxy.port)
     kari = Human(prosody, "kari", "kari-secret")
     try:
         s = h.session()
