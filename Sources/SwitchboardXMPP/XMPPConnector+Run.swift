@@ -70,8 +70,6 @@ extension XMPPConnector {
     @discardableResult
     func handle(_ event: XMPPLinkEvent, sink: any InboundSink, channel: any Channel, presence: inout PresenceTracker) async -> Bool {
         switch event {
-        case .acknowledged(let ids):
-            acknowledged(ids)
         case .receive(let chat):
             let inbound = InboundMessage(
                 connector: name,

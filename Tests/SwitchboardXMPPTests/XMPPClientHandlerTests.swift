@@ -31,7 +31,8 @@ import Testing
             timing: .init(setup: .seconds(30), pingInterval: .zero),
             tlsContext: nil,
             serverHostname: nil,
-            events: continuation
+            events: continuation,
+            acknowledged: { _ in }
         )
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandler(counter)

@@ -95,7 +95,8 @@ class Prosody:
                 self.proc.kill()
                 self.proc.wait()
         # The log of a stopped server is kept; a new start appends to it.
-        os.replace(os.path.join(self.dir, "prosody.log"), os.path.join(self.dir, f"prosody-{time.time_ns()}.log"))
+        if os.path.exists(os.path.join(self.dir, "prosody.log")):
+            os.replace(os.path.join(self.dir, "prosody.log"), os.path.join(self.dir, f"prosody-{time.time_ns()}.log"))
 
 
 # Stopped clients and their loops, kept so that slixmpp's finalizer never meets a collected loop.
