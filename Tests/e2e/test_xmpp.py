@@ -54,6 +54,12 @@ def test_a_chat_message_reaches_the_inbox(tmp_path, prosody):
         item = wait_for(lambda: next((i for i in s.get(h.url + "/api/v1/inbox?scope=common").json()["items"]
                                       if i["message"]["from"] == "xmpp:kari@localhost"), None), what="the message in the inbox")
         assert item["message"]["text"] == "Veien er stengt ved km 12 & <snø>"
+        # 64 K characters (112 KiB of UTF-8) in one stanza is within the limits (text 128 KiB, stanza 256 KiB): it arrives whole.
+        long = "æøå " * 16384
+        kari.say("hub@localhost", long)
+        item = wait_for(lambda: next((i for i in s.get(h.url + "/api/v1/inbox?scope=common").json()["items"]
+                                      if len(i["message"]["text"]) > 1000), None), what="the 64 KB message in the inbox")
+        assert item["message"]["text"] == long
     finally:
         kari.stop()
         h.stop()
