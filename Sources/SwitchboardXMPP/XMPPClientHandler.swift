@@ -5,7 +5,6 @@ import NIOTLS
 /// What a connection tells its connector, in the order it happened.
 enum XMPPLinkEvent: Sendable {
     case ready(resumed: Bool)
-    case acknowledged([String])
     case receive(XMPPClientStateMachine.Chat)
     case presence(JID, available: Bool)
     case subscriptionRequest(JID)
@@ -42,6 +41,9 @@ final class XMPPClientHandler: ChannelDuplexHandler {
     private let tlsContext: NIOSSLContext?
     private let serverHostname: String?
     private let events: AsyncStream<XMPPLinkEvent>.Continuation
+    /// Acknowledgements go straight to the waiting sends, not through `events`: a receipt or a
+    /// slow commit queued before them must not hold a send (and its `sent`) back.
+    private let acknowledged: @Sendable ([String]) -> Void
     private var setupTimer: Scheduled<Void>?
     private var pingTimer: Scheduled<Void>?
     private var closeReason: String?
@@ -58,8 +60,10 @@ final class XMPPClientHandler: ChannelDuplexHandler {
         timing: Timing,
         tlsContext: NIOSSLContext?,
         serverHostname: String?,
-        events: AsyncStream<XMPPLinkEvent>.Continuation
+        events: AsyncStream<XMPPLinkEvent>.Continuation,
+        acknowledged: @escaping @Sendable ([String]) -> Void
     ) {
+        self.acknowledged = acknowledged
         self.machine = machine
         self.limits = limits
         tokenizer = XMLStreamTokenizer(limits: limits)
@@ -159,7 +163,7 @@ final class XMPPClientHandler: ChannelDuplexHandler {
                 setupTimer = nil
                 startPinging(context)
                 events.yield(.ready(resumed: resumed))
-            case .acknowledged(let ids): events.yield(.acknowledged(ids))
+            case .acknowledged(let ids): acknowledged(ids)
             case .receive(let chat):
                 unhandledChats += 1
                 events.yield(.receive(chat))

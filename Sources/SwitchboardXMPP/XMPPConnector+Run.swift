@@ -13,6 +13,7 @@ extension XMPPConnector {
             let (events, continuation) = AsyncStream.makeStream(of: XMPPLinkEvent.self)
             var reason = "the connection closed"
             var channel: (any Channel)?
+            var sinkFailed = false
             do {
                 let open = try await connect(resumption: resumption, events: continuation)
                 channel = open
@@ -24,8 +25,11 @@ extension XMPPConnector {
                         logger.info("xmpp session ready", metadata: ["jid": "\(configuration.jid)", "resumed": "\(resumed)"])
                         linkReady(open)
                     case .closed(let why, let next):
+                        // Every chat before this event has been through the sink by now.
                         reason = why
-                        resumption = next
+                        resumption = next?.settled(sinkFailed: sinkFailed)
+                    case .receive:
+                        if await !handle(event, sink: sink, channel: open, presence: &presence) { sinkFailed = true }
                     default:
                         await handle(event, sink: sink, channel: open, presence: &presence)
                     }
@@ -62,10 +66,10 @@ extension XMPPConnector {
     }
 
     /// What the connector does with one thing the link reported (everything but ready and closed).
-    func handle(_ event: XMPPLinkEvent, sink: any InboundSink, channel: any Channel, presence: inout PresenceTracker) async {
+    /// Returns false when the sink refused a chat (the link is then closed).
+    @discardableResult
+    func handle(_ event: XMPPLinkEvent, sink: any InboundSink, channel: any Channel, presence: inout PresenceTracker) async -> Bool {
         switch event {
-        case .acknowledged(let ids):
-            acknowledged(ids)
         case .receive(let chat):
             let inbound = InboundMessage(
                 connector: name,
@@ -80,7 +84,7 @@ extension XMPPConnector {
                 // Not acknowledged: the server keeps it, and the new link gets it again.
                 logger.error("inbound xmpp message not taken; reconnecting", metadata: ["from": "\(chat.from.bare)", "error": "\(error)"])
                 channel.close(promise: nil)
-                return
+                return false
             }
             channel.write(XMPPClientStateMachine.Event.handled(seq: chat.seq), promise: nil)
             if let id = chat.receiptID {
@@ -95,7 +99,7 @@ extension XMPPConnector {
             }
             channel.flush()
         case .presence(let jid, let available):
-            guard let change = presence.update(jid, available: available) else { return }
+            guard let change = presence.update(jid, available: available) else { return true }
             let event = PresenceEvent(connector: name, address: .xmpp(jid.bare.description), available: change, at: Date())
             do { try await sink.presenceChanged(event) } catch {
                 logger.warning("presence not recorded", metadata: ["jid": "\(jid.bare)", "error": "\(error)"])
@@ -116,6 +120,7 @@ extension XMPPConnector {
         case .ready, .closed:
             break
         }
+        return true
     }
 
     private func report(_ id: String, _ outcome: DeliveryReportOutcome, _ detail: String?, sink: any InboundSink) async {

@@ -147,7 +147,8 @@ package final class XMPPConnector: Connector, Sendable {
                         timing: timing,
                         tlsContext: tlsContext,
                         serverHostname: serverHostname,
-                        events: events
+                        events: events,
+                        acknowledged: { [self] ids in acknowledged(ids) }
                     )
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }

@@ -17,6 +17,11 @@ import Testing
         }
     }
 
+    /// What the handler acknowledged; written and read on the embedded channel's one thread.
+    final class Acknowledged: @unchecked Sendable {
+        var ids: [String] = []
+    }
+
     static let sasl = "urn:ietf:params:xml:ns:xmpp-sasl"
 
     @Test func logsInOverTheChannelAndHoldsReadsWhileChatsWaitForTheSink() throws {
@@ -25,13 +30,15 @@ import Testing
         let (events, continuation) = AsyncStream.makeStream(of: XMPPLinkEvent.self)
         _ = events
         let counter = ReadCounter()
+        let acks = Acknowledged()
         let handler = XMPPClientHandler(
             machine: machine,
             limits: XMLStreamLimits(),
             timing: .init(setup: .seconds(30), pingInterval: .zero),
             tlsContext: nil,
             serverHostname: nil,
-            events: continuation
+            events: continuation,
+            acknowledged: { acks.ids += $0 }
         )
         let channel = EmbeddedChannel()
         try channel.pipeline.syncOperations.addHandler(counter)
@@ -59,6 +66,10 @@ import Testing
         try server("<iq type='result' id='bind-1'/>")
         #expect(try written().hasSuffix("<presence/>"))
         #expect(handler.isReadyForTests)
+        // Without stream management a written message counts as sent, reported at once.
+        channel.write(XMPPClientStateMachine.Event.send(id: "d1", .make("message", XMPPNamespace.client, [("id", "d1")])), promise: nil)
+        #expect(try written() == "<message id='d1'/>")
+        #expect(acks.ids == ["d1"])
 
         let chats = String(
             repeating: "<message type='chat' from='kari@example.org/phone'><body>flood</body></message>",

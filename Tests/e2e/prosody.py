@@ -95,7 +95,8 @@ class Prosody:
                 self.proc.kill()
                 self.proc.wait()
         # The log of a stopped server is kept; a new start appends to it.
-        os.replace(os.path.join(self.dir, "prosody.log"), os.path.join(self.dir, f"prosody-{time.time_ns()}.log"))
+        if os.path.exists(os.path.join(self.dir, "prosody.log")):
+            os.replace(os.path.join(self.dir, "prosody.log"), os.path.join(self.dir, f"prosody-{time.time_ns()}.log"))
 
 
 # Stopped clients and their loops, kept so that slixmpp's finalizer never meets a collected loop.
@@ -171,3 +172,69 @@ class Human:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
         _retired.append((self.loop, self.client))
+
+
+class CuttableProxy:
+    """A TCP proxy on loopback in front of a server; `cut()` drops every connection through it
+    at once (both sides), as a lost network would, while the server keeps running."""
+
+    def __init__(self, port):
+        import socket
+        self.target = port
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.pairs = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        import socket
+        while True:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            server = socket.create_connection(("127.0.0.1", self.target))
+            with self.lock:
+                self.pairs.append((client, server))
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self.pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def pump(a, b):
+        try:
+            while True:
+                data = a.recv(65536)
+                if not data:
+                    break
+                b.sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.close()
+            except OSError:
+                pass
+
+    def connections(self):
+        with self.lock:
+            return len(self.pairs)
+
+    def cut(self):
+        import socket
+        with self.lock:
+            pairs, self.pairs = self.pairs, []
+        for pair in pairs:
+            for s in pair:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                    s.close()
+                except OSError:
+                    pass
+
+    def stop(self):
+        self.cut()
+        self.sock.close()

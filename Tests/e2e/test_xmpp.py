@@ -5,7 +5,7 @@ import pytest
 
 from conftest import Hub, wait_for
 from fake_xmpp_server import FakeXMPPServer
-from prosody import Human, Prosody
+from prosody import CuttableProxy, Human, Prosody
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def prosody(tmp_path):
     server.stop()
 
 
-def hub_for(tmp_path, prosody, extra=""):
+def hub_for(tmp_path, prosody, extra="", port=None):
     cfg = tmp_path / "hub.yaml"
     cfg.write_text(textwrap.dedent(f"""\
         connectors:
@@ -28,7 +28,7 @@ def hub_for(tmp_path, prosody, extra=""):
             jid: hub@localhost
             password_env: HUB_XMPP_PASSWORD
             host: 127.0.0.1
-            port: {prosody.port}
+            port: {port or prosody.port}
             ca_file: {prosody.cafile}
             reconnect_delay: 200ms
             reconnect_max_delay: 2s
@@ -54,6 +54,12 @@ def test_a_chat_message_reaches_the_inbox(tmp_path, prosody):
         item = wait_for(lambda: next((i for i in s.get(h.url + "/api/v1/inbox?scope=common").json()["items"]
                                       if i["message"]["from"] == "xmpp:kari@localhost"), None), what="the message in the inbox")
         assert item["message"]["text"] == "Veien er stengt ved km 12 & <snø>"
+        # 64 K characters (112 KiB of UTF-8) in one stanza is within the limits (text 128 KiB, stanza 256 KiB): it arrives whole.
+        long = "æøå " * 16384
+        kari.say("hub@localhost", long)
+        item = wait_for(lambda: next((i for i in s.get(h.url + "/api/v1/inbox?scope=common").json()["items"]
+                                      if len(i["message"]["text"]) > 1000), None), what="the 64 KB message in the inbox")
+        assert item["message"]["text"] == long
     finally:
         kari.stop()
         h.stop()
@@ -260,3 +266,26 @@ def test_an_untrusted_server_or_a_wrong_password_gets_no_session(tmp_path, proso
         assert "hub-secret" not in h.logs() and "wrong-secret" not in h.logs()
     finally:
         h.stop()
+
+
+def test_a_dropped_link_resumes_the_stream_and_loses_nothing(tmp_path, prosody):
+    proxy = CuttableProxy(prosody.port)
+    h = hub_for(tmp_path, prosody, port=proxy.port)
+    kari = Human(prosody, "kari", "kari-secret")
+    try:
+        s = h.session()
+        proxy.cut()
+        # Prosody keeps the hub's session hibernating (XEP-0198): what Kari says meanwhile waits there.
+        kari.say("hub@localhost", "said while the link was down")
+        wait_for(lambda: "resumed=true" in h.logs(), timeout=30, what="the hub resuming its stream")
+        items = wait_for(lambda: [i["message"]["text"] for i in s.get(h.url + "/api/v1/inbox?scope=common").json()["items"]],
+                         what="the message kept by the hibernating session")
+        assert items == ["said while the link was down"]
+        r = s.post(h.url + "/api/v1/messages", json={"to": ["xmpp:kari@localhost"], "text": "on the resumed stream"})
+        assert r.status_code == 202, r.text
+        assert kari.next_message()[1] == "on the resumed stream"
+        wait_for(lambda: delivery(s, h, r.json()["id"])["status"] == "delivered", what="the receipt on the resumed stream")
+    finally:
+        kari.stop()
+        h.stop()
+        proxy.stop()
