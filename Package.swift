@@ -80,7 +80,7 @@ let package = Package(
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/common-passwords.txt")],
+            resources: [.copy("Resources/openapi.yaml"), .copy("Resources/common-passwords.txt"), .copy("Resources/web")],
             swiftSettings: swiftSettings
         ),
         /// SMS: GSM 03.38 / UCS-2 counting, alert packing, the HTTP SMS gateway engine; and the
@@ -110,9 +110,33 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        /// The XMPP engine's own XML stream tokenizer (RFC 6120 §11 restricted XML); no dependencies.
+        /// GSM modems on a serial line: the SMS PDU codec (3GPP TS 23.040/23.038), the AT command
+        /// state machine and the `modem` engine. Kept apart so SwitchboardSMS stays HTTP-only.
+        .target(
+            name: "SwitchboardModem",
+            dependencies: [
+                "SwitchboardCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        /// The `xmpp` engine on SwiftNIO (no XMPP package exists here): its own XML stream
+        /// tokenizer (RFC 6120 §11 restricted XML), client state machine, SCRAM, the connector.
         .target(
             name: "SwitchboardXMPP",
+            dependencies: [
+                "SwitchboardCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -124,6 +148,7 @@ let package = Package(
             name: "switchboard",
             dependencies: [
                 "SwitchboardCore", "SwitchboardSQLite", "SwitchboardServer", "SwitchboardConfig", "SwitchboardSMS", "SwitchboardSMTP",
+                "SwitchboardModem", "SwitchboardXMPP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -138,6 +163,7 @@ let package = Package(
             name: "SwitchboardCoreTests",
             dependencies: [
                 "SwitchboardCore", "SwitchboardTesting", "SwitchboardConfig", "SwitchboardSMS", "SwitchboardSMTP",
+                "SwitchboardModem", "SwitchboardXMPP",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -166,8 +192,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SwitchboardModemTests",
+            dependencies: [
+                "SwitchboardModem", "SwitchboardCore", "SwitchboardSMS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SwitchboardXMPPTests",
-            dependencies: ["SwitchboardXMPP"],
+            dependencies: [
+                "SwitchboardXMPP", "SwitchboardCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -217,6 +257,18 @@ let benchmarkTargets: [Target] = [
             .product(name: "NIOCore", package: "swift-nio"),
         ],
         path: "Benchmarks/OutboxBench",
+        swiftSettings: swiftSettings
+    ),
+    /// The conversation benchmark: turns per second for 1, 16 and 256 parties, and memory with
+    /// 100,000 ongoing conversations (README "Conversations").
+    .executableTarget(
+        name: "conversation-bench",
+        dependencies: [
+            "SwitchboardCore", "SwitchboardSQLite",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        path: "Benchmarks/ConversationBench",
         swiftSettings: swiftSettings
     ),
     /// The topics benchmark: fan-out, latency, history and idle memory (README "Topics").

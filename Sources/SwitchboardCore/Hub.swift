@@ -79,6 +79,8 @@ package final class Hub: InboundSink, Sendable {
     package var router: MessageRouter { routerBox.router! }
     /// The conversation engine, when the store keeps conversations.
     package var conversations: ConversationEngine? { routerBox.conversations }
+    /// New inbox items, after their commit (the web pages' live socket listens).
+    package var inboxEvents: InboxEvents { router.events }
 
     /// Accepts a message for sending: checks it, resolves its recipients to deliveries,
     /// commits message and deliveries in one transaction, and wakes the dispatcher. Returns

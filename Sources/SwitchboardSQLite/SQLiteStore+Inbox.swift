@@ -108,8 +108,9 @@ extension SQLiteStore {
         guard limit > 0 else { return InboxPage(items: [], nextCursor: nil) }
         return try await read { db in
             var conditions: [SQL] = [Self.scopeCondition(query.scope, viewer: query.viewer)]
-            if query.unreadOnly { conditions.append("r.item_id IS NULL") }
+            if let read = query.read { conditions.append(read ? "r.item_id IS NOT NULL" : "r.item_id IS NULL") }
             if let before = query.before { conditions.append("i.id < \(before)") }
+            conditions += Self.filterConditions(query.filter)
             // One row more than asked tells whether another page exists.
             let sql: SQL = """
                 \(Self.itemSelect(viewer: query.viewer))
@@ -143,6 +144,29 @@ extension SQLiteStore {
         }
     }
 
+    package func markUnread(itemID: Int64, username: String) async throws -> Bool {
+        try await commits.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM inbox_items WHERE id = ?)", arguments: [itemID]) == true
+            else { return false }
+            try db.execute(sql: "DELETE FROM inbox_reads WHERE item_id = ? AND username = ?", arguments: [itemID, username])
+            return true
+        }
+    }
+
+    package func markAllRead(username: String, scope: InboxQuery.Scope, upTo: Int64?) async throws -> Int {
+        try await commits.write { db in
+            var conditions: [SQL] = [Self.scopeCondition(scope, viewer: username)]
+            if let upTo { conditions.append("i.id <= \(upTo)") }
+            let sql: SQL = """
+                INSERT OR IGNORE INTO inbox_reads (item_id, username, read_at)
+                SELECT i.id, \(username), \(SQLDate.encode(Date())) FROM inbox_items i
+                WHERE \(conditions.joined(separator: " AND "))
+                """
+            try db.execute(literal: sql)
+            return db.changesCount
+        }
+    }
+
     package func unreadCount(viewer: String) async throws -> (mine: Int, common: Int) {
         try await read { db in
             let row = try Row.fetchOne(
@@ -170,12 +194,38 @@ extension SQLiteStore {
         }
     }
 
+    /// `InboxFilter` in SQL, over `inbox_items i` joined with `messages m`.
+    private static func filterConditions(_ filter: InboxFilter) -> [SQL] {
+        var conditions: [SQL] = []
+        if let channel = filter.channel {
+            if let prefix = InboxFilter.senderPrefix(for: channel) {
+                conditions.append("substr(m.origin_from, 1, \(prefix.count)) = \(prefix)")
+            } else {
+                conditions.append("0")
+            }
+        }
+        if let connector = filter.connector { conditions.append("m.origin_connector = \(connector)") }
+        if let since = filter.receivedSince { conditions.append("i.received_at >= \(SQLDate.encode(since))") }
+        if let before = filter.receivedBefore { conditions.append("i.received_at < \(SQLDate.encode(before))") }
+        if let text = filter.text, !text.isEmpty {
+            let needle = InboxFilter.asciiLowercased(text)
+            conditions.append(
+                """
+                (instr(lower(COALESCE(m.subject, '')), \(needle)) > 0 OR instr(lower(m.text), \(needle)) > 0
+                 OR instr(lower(COALESCE(m.origin_from, '')), \(needle)) > 0)
+                """
+            )
+        }
+        return conditions
+    }
+
     /// Items with the viewer's read flag and form submission; each join finds at most one row
     /// per item (a primary key; `message_id` is unique in `form_submissions`).
     private static func itemSelect(viewer: String) -> SQL {
         """
         SELECT i.id, i.message_id, i.owner, i.received_at, r.item_id IS NOT NULL AS is_read, f.id AS form_submission_id
         FROM inbox_items i
+        JOIN messages m ON m.id = i.message_id
         LEFT JOIN inbox_reads r ON r.item_id = i.id AND r.username = \(viewer)
         LEFT JOIN form_submissions f ON f.message_id = i.message_id
         """

@@ -44,10 +44,18 @@ func buildApplication(
     let server = hub.configuration.server
     let topics = TopicEndpoints(environment, hooks: topicHooks, logger: logger)
     let transport = HTTPTransport.forServer(server, logger: logger)
+    let inbox = InboxFeed(
+        events: hub.inboxEvents,
+        store: hub.store,
+        settings: server,
+        noText: environment.web.texts["inbox_no_text"],
+        logger: logger
+    )
     var app = Application(
         router: buildRouter(environment),
-        server: topicServer(topics, transport: transport),
+        server: topicServer(topics, inbox: inbox, transport: transport),
         configuration: .init(address: .hostname(server.host, port: server.port), serverName: "switchboard"),
+        services: [inbox],
         onServerRunning: { channel in await HTTPTransport.guardAccepting(channel, logger: logger) },
         logger: logger
     )
@@ -82,6 +90,8 @@ func buildRouter(_ env: APIEnvironment) -> Router<SwitchboardRequestContext> {
     env.addConnectorRoutes(to: router)
     env.addWebhookRoutes(to: router)
     env.addTopicRoutes(to: router)
+    // The web interface: its own login redirect, security headers and CSRF tokens.
+    env.addWebRoutes(to: router)
 
     let authenticated = router.group()
         .add(middleware: AuthMiddleware(store: env.store, settings: env.hub.configuration.server))
@@ -119,6 +129,8 @@ struct APIEnvironment: Sendable {
     var throttle = AuthThrottle()
     /// Whether writes are failing for want of disk space (`/health` reports it).
     var storageHealth = StorageHealth()
+    /// The web interface's templates, static files and texts.
+    var web = WebAssets.load()
 
     var store: any HubStore { hub.store }
     var maxBodyBytes: Int { hub.configuration.server.maxBodyBytes }

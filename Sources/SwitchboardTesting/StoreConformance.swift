@@ -18,6 +18,7 @@ package struct StoreConformance: Sendable {
         case concurrentClaimsNeverOverlap
         case inboundMessageRoundTrip, inboxScopes, readFlagsArePerUser, unreadOnlyFiltersPerViewer
         case inboxPagingHasNoGapsOrDuplicates, markReadIsIdempotent, unreadCountPerScope, unroutedInboundUntilRouted
+        case markUnreadAndMarkAllRead, inboxFiltersNarrowTheListing
         case userLifecycle, deleteUserRemovesCredentialsAndUnlinksContacts, contactLifecycle
         case contactsByAddressAndUsername, groupLifecycle, groupMembers
         case sessionsExpire, sessionsInUseAreRenewed, passwordChangeEndsOtherSessions, tokensBelongToTheirUser
@@ -62,6 +63,8 @@ package struct StoreConformance: Sendable {
         case .markReadIsIdempotent: try await markReadIsIdempotent()
         case .unreadCountPerScope: try await unreadCountPerScope()
         case .unroutedInboundUntilRouted: try await unroutedInboundUntilRouted()
+        case .markUnreadAndMarkAllRead: try await markUnreadAndMarkAllRead()
+        case .inboxFiltersNarrowTheListing: try await inboxFiltersNarrowTheListing()
         case .userLifecycle: try await userLifecycle()
         case .deleteUserRemovesCredentialsAndUnlinksContacts: try await deleteUserRemovesCredentialsAndUnlinksContacts()
         case .contactLifecycle: try await contactLifecycle()

@@ -15,6 +15,9 @@ package enum XMPPStreamErrorCondition: String, Sendable, Hashable {
     case restrictedXML = "restricted-xml"
     /// Bytes that are not UTF-8, or an XML declaration naming another encoding (§4.9.3.22, §11.6).
     case unsupportedEncoding = "unsupported-encoding"
+    /// A top-level element that is no stanza of the client namespace (§4.9.3.24); raised by the
+    /// client state machine, not the tokenizer.
+    case unsupportedStanzaType = "unsupported-stanza-type"
 }
 
 /// Why the tokenizer refused a stream: the condition to send, and a reason for the log.

@@ -3,10 +3,12 @@ import Foundation
 import Logging
 import SwitchboardConfig
 import SwitchboardCore
+import SwitchboardModem
 import SwitchboardSMS
 import SwitchboardSMTP
 import SwitchboardSQLite
 import SwitchboardServer
+import SwitchboardXMPP
 
 /// Builds a `Hub` from the configuration file and command-line overrides: the one place
 /// that knows every engine and every store.
@@ -16,6 +18,8 @@ enum HubFactory {
         Hub.builtinEngines + [
             HTTPGatewayConnector.engine, KannelConnector.engine, WebhookConnector.engine,
             SMTPConnector.engine, EmailGatewayConnector.engine, SMTPInboundConnector.engine,
+            ModemConnector.engine, GammuConnector.engine,
+            XMPPConnector.engine,
         ]
     }
 

@@ -82,6 +82,16 @@ struct AnswerExpectationTests {
         #expect(expect.check(answer) == .doesNotFit)
     }
 
+    @Test func onlyFreeTextIsReadWhenLongerThan4KB() {
+        let long = String(repeating: "A", count: 5000)
+        #expect(AnswerExpectation.pattern("A+").check(long) == .doesNotFit)
+        #expect(
+            AnswerExpectation.pattern("A+").check(String(long.prefix(4000)))
+                == .fits(.string(String(long.prefix(4000))), key: String(long.prefix(4000)).lowercased())
+        )
+        #expect(AnswerExpectation.text(maxLength: 65_536).check(long) == .fits(.string(long), key: long.lowercased()))
+    }
+
     @Test func theKeyANextMapChoosesByIsTheNormalisedAnswer() {
         #expect(AnswerExpectation.choice(["Fire"]).check("1") == .fits(.string("Fire"), key: "fire"))
         #expect(AnswerExpectation.yesNo(yes: ["ja"], no: []).check("JA") == .fits(.bool(true), key: "yes"))

@@ -1,8 +1,10 @@
 import Foundation
 import SwitchboardConfig
 import SwitchboardCore
+import SwitchboardModem
 import SwitchboardSMS
 import SwitchboardSMTP
+import SwitchboardXMPP
 import Testing
 
 /// The example file against what the configuration readers actually read: every key path a
@@ -13,6 +15,8 @@ struct ConfigExampleTests {
     static let engines: [ConnectorEngine] = [
         BucketConnector.engine, HTTPGatewayConnector.engine, KannelConnector.engine, WebhookConnector.engine,
         SMTPConnector.engine, EmailGatewayConnector.engine, SMTPInboundConnector.engine,
+        ModemConnector.engine, GammuConnector.engine,
+        XMPPConnector.engine,
     ]
 
     /// Reaches the readers the example leaves commented out: one connector of every engine,

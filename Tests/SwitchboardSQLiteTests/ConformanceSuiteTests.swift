@@ -144,6 +144,10 @@ struct MisbehavingStore: HubStore {
     func markRead(itemID: Int64, username: String) async throws -> Bool {
         try await base.markRead(itemID: itemID, username: fault == .sharedReadFlags ? "everyone" : username)
     }
+    func markUnread(itemID: Int64, username: String) async throws -> Bool { try await base.markUnread(itemID: itemID, username: username) }
+    func markAllRead(username: String, scope: InboxQuery.Scope, upTo: Int64?) async throws -> Int {
+        try await base.markAllRead(username: username, scope: scope, upTo: fault == .ignoreCursor ? nil : upTo)
+    }
     func unreadCount(viewer: String) async throws -> (mine: Int, common: Int) { try await base.unreadCount(viewer: viewer) }
 
     func createUser(_ user: UserAccount) async throws { try await base.createUser(user) }

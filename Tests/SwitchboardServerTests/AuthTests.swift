@@ -21,7 +21,7 @@ import Testing
             #expect(try reply.json["role"].string == "admin")
             let header = try #require(reply.setCookie)
             #expect(header.contains("HttpOnly"))
-            #expect(header.contains("SameSite=Strict"))
+            #expect(header.contains("SameSite=Lax"))
             #expect(header.contains("Path=/"))
             #expect(!header.contains("Secure"))
             let secret = try #require(reply.sessionCookie)

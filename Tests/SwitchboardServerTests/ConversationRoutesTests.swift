@@ -63,7 +63,7 @@ import Testing
             #expect(try second.json["next_cursor"].isNull)
             #expect(try second.json["items"][0].keys.contains("transcript") == false, "a listing shows no transcript")
 
-            for bad in ["cursor=nope", "status=paused", "address=not%20an%20address", "limit=0", "sort=asc"] {
+            for bad in ["cursor=nope", "status=paused", "address=not%20an%20address", "address=", "limit=0", "sort=asc"] {
                 let reply = try await admin.get("/api/v1/conversations?\(bad)")
                 #expect(reply.status == .badRequest, "\(bad)")
             }

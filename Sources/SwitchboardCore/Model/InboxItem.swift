@@ -26,16 +26,33 @@ package struct InboxQuery: Sendable, Equatable {
     package enum Scope: String, Sendable, Codable { case mine, common, all }
     package var viewer: String
     package var scope: Scope
-    package var unreadOnly: Bool
+    /// `false`: only what the viewer has not read; `true`: only what they have; `nil`: both.
+    package var read: Bool?
     package var limit: Int
     /// Return items older than this item id (newest first).
     package var before: Int64?
-    package init(viewer: String, scope: Scope = .common, unreadOnly: Bool = false, limit: Int = 50, before: Int64? = nil) {
+    /// Channel, connector, text and time the items must match.
+    package var filter: InboxFilter
+    package init(
+        viewer: String,
+        scope: Scope = .common,
+        unreadOnly: Bool = false,
+        limit: Int = 50,
+        before: Int64? = nil,
+        filter: InboxFilter = InboxFilter()
+    ) {
         self.viewer = viewer
         self.scope = scope
-        self.unreadOnly = unreadOnly
+        self.read = unreadOnly ? false : nil
         self.limit = limit
         self.before = before
+        self.filter = filter
+    }
+
+    /// Only what the viewer has not read.
+    package var unreadOnly: Bool {
+        get { read == false }
+        set { read = newValue ? false : nil }
     }
 }
 

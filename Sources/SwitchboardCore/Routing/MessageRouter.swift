@@ -10,17 +10,21 @@ package struct MessageRouter: Sendable {
     let outbox: @Sendable (SendRequest, Origin, _ idempotencyKey: String) async throws -> Acceptance
     let logger: Logger
     let inbox: InboxSettings
+    /// Every item the router puts in an inbox, published after its commit.
+    package let events: InboxEvents
 
     package init(
         handlers: [any MessageHandler],
         store: any HubStore,
         inbox: InboxSettings = .init(),
+        events: InboxEvents = InboxEvents(),
         logger: Logger,
         outbox: @escaping @Sendable (SendRequest, Origin, _ idempotencyKey: String) async throws -> Acceptance
     ) {
         self.handlers = handlers
         self.store = store
         self.inbox = inbox
+        self.events = events
         self.logger = logger
         self.outbox = outbox
     }
@@ -66,6 +70,7 @@ package struct MessageRouter: Sendable {
             // Every message `route` records has its origin; one without cannot be offered to
             // handlers (they answer by it), so it goes to the common inbox.
             let item = try await store.addToInbox(messageID: message.id, owner: nil)
+            events.publish(item)
             return InboundResult(messageID: message.id, disposition: .handled, inboxItemID: item.id)
         }
         let inbound = InboundMessage(
@@ -104,6 +109,7 @@ package struct MessageRouter: Sendable {
             }
         }
         let item = try await store.addToInbox(messageID: message.id, owner: context.inboxOwner)
+        events.publish(item)
         return InboundResult(messageID: message.id, disposition: .handled, inboxItemID: item.id, replies: context.replies)
     }
 

@@ -24,6 +24,12 @@ package protocol InboxStore: Sendable {
     func inboxItem(id: Int64, viewer: String) async throws -> InboxItem?
     /// Marks an item read for one user; returns `false` if there is no such item.
     func markRead(itemID: Int64, username: String) async throws -> Bool
+    /// Marks an item unread again for one user; returns `false` if there is no such item.
+    func markUnread(itemID: Int64, username: String) async throws -> Bool
+    /// Marks read, for one user, every item of `scope` they may see (the common inbox and
+    /// their own) with an id up to `upTo` (every item when `nil`), in one transaction; items
+    /// that arrive later stay unread. Returns how many were unread before.
+    func markAllRead(username: String, scope: InboxQuery.Scope, upTo: Int64?) async throws -> Int
     /// How many items `viewer` has not read in each scope (for badges and the ticker).
     func unreadCount(viewer: String) async throws -> (mine: Int, common: Int)
 }

@@ -62,14 +62,16 @@ struct AuthMiddleware: RouterMiddleware {
     }
 }
 
-/// The login session's cookie: HttpOnly (no script can read it), SameSite=Strict (no other
-/// site can make the browser send it; `CrossSiteRequestGuard` is the second CSRF defence, for
-/// browsers that do not honour it), Secure behind HTTPS.
+/// The login session's cookie: HttpOnly (no script can read it), SameSite=Lax (another site
+/// can link to a hub page and the person arrives logged in, as with a link in an alert mail,
+/// but no other site's form, script or frame makes the browser send it with a POST),
+/// Secure behind HTTPS. `CrossSiteRequestGuard` (origin, JSON, the page's `CSRFToken`) is what
+/// protects state changes; the cookie's SameSite is the first line before it.
 enum SessionCookie {
     static let name = "switchboard_session"
 
     static func make(secret: String, maxAge: Int, secure: Bool) -> Cookie {
-        Cookie(name: name, value: secret, maxAge: maxAge, path: "/", secure: secure, httpOnly: true, sameSite: .strict)
+        Cookie(name: name, value: secret, maxAge: maxAge, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
     }
 
     /// Tells the browser to forget the cookie.
@@ -82,7 +84,7 @@ enum SessionCookie {
             path: "/",
             secure: secure,
             httpOnly: true,
-            sameSite: .strict
+            sameSite: .lax
         )
     }
 }

@@ -17,6 +17,11 @@ import SwitchboardCore
 /// across sites without asking first (CORS preflight), so such a request with any other
 /// declared type, or with a body and no type, is refused with 415. Bearer-token requests are
 /// not affected: no page can make a browser add that header to another site's request.
+///
+/// A request a browser labels as its own fetch (`Sec-Fetch-Site`, which no page script can set)
+/// must also carry the session's `CSRFToken` in `X-CSRF-Token`, as the hub's pages send it
+/// (403 `csrf_token_invalid`): a third line that holds even for an allowed origin that is
+/// compromised. Other clients (curl, scripts with a cookie jar) send no such header.
 struct CrossSiteRequestGuard: RouterMiddleware {
     typealias Context = SwitchboardRequestContext
 
@@ -33,6 +38,7 @@ struct CrossSiteRequestGuard: RouterMiddleware {
         if case .session = context.credential, !Self.isSafe(request.method) {
             try checkOrigin(request)
             try Self.checkContentType(request)
+            try Self.checkToken(request)
         }
         return try await next(request, context)
     }
@@ -66,6 +72,16 @@ struct CrossSiteRequestGuard: RouterMiddleware {
     func isOwn(_ origin: WebOrigin, _ request: Request) -> Bool {
         guard let authority = request.head.authority else { return false }
         return ownSchemes.contains(origin.scheme) && WebOrigin(scheme: origin.scheme, authority: authority) == origin
+    }
+
+    static let fetchSite = HTTPFieldName("Sec-Fetch-Site")!
+
+    /// 403 when a browser's own request lacks the session's CSRF token.
+    static func checkToken(_ request: Request) throws {
+        guard request.headers[fetchSite] != nil else { return }
+        guard let secret = request.cookies[SessionCookie.name]?.value,
+            CSRFToken.isValid(request.headers[CSRFToken.header], sessionSecret: secret)
+        else { throw CSRFToken.invalid() }
     }
 
     /// 415 unless a body, if any, is declared as JSON.

@@ -68,3 +68,8 @@ struct UnreadCountView: Encodable {
     var common: Int
     var total: Int
 }
+
+/// How many items `POST /api/v1/inbox/read-all` marked read (those the caller had not read).
+struct MarkAllReadView: Encodable {
+    var marked: Int
+}

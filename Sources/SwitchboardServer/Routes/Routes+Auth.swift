@@ -46,16 +46,24 @@ extension APIEnvironment {
             // One answer for a wrong name and a wrong password: names are not revealed.
             throw APIError(.unauthorized, "invalid_credentials", "the username or password is wrong")
         }
-        let settings = hub.configuration.server
-        let secret = Secrets.make()
-        let expiresAt = Date().addingTimeInterval(settings.sessionTTL)
-        try await store.createSession(tokenHash: Secrets.hash(secret), username: user.username, expiresAt: expiresAt)
+        let expiresAt = Date().addingTimeInterval(hub.configuration.server.sessionTTL)
+        let cookie = try await startSession(for: user, request, context, expiresAt: expiresAt)
         var response = try Response.json(
             SessionView(username: user.username, displayName: user.displayName, role: user.role.rawValue, expiresAt: expiresAt)
         )
-        response.setCookie(SessionCookie.make(secret: secret, maxAge: Int(settings.sessionTTL), secure: context.isHTTPS(request, settings)))
-        context.logger.info("login", metadata: ["user": "\(user.username)"])
+        response.setCookie(cookie)
         return response
+    }
+
+    /// Creates a login session for `user` (the API's login and the login page alike) and
+    /// returns the cookie that carries it.
+    func startSession(for user: UserAccount, _ request: Request, _ context: Context, expiresAt: Date? = nil) async throws -> Cookie {
+        let settings = hub.configuration.server
+        let secret = Secrets.make()
+        let expiresAt = expiresAt ?? Date().addingTimeInterval(settings.sessionTTL)
+        try await store.createSession(tokenHash: Secrets.hash(secret), username: user.username, expiresAt: expiresAt)
+        context.logger.info("login", metadata: ["user": "\(user.username)"])
+        return SessionCookie.make(secret: secret, maxAge: Int(settings.sessionTTL), secure: context.isHTTPS(request, settings))
     }
 
     /// The user if the password is theirs, counting the attempt against the throttle (429

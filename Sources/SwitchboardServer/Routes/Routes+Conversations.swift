@@ -33,7 +33,7 @@ extension APIEnvironment {
             cursor: query.string("cursor"),
             limit: try query.int("limit", in: Self.conversationPageLimit) ?? 50
         )
-        if let address = query.string("address") {
+        if let address = try query.nonEmpty("address") {
             do { filter.address = try Address(parsing: address) } catch {
                 throw APIError.badRequest("invalid_parameter", "query parameter 'address' is not an address: \(error)")
             }

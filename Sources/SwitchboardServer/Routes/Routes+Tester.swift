@@ -18,7 +18,9 @@ struct TesterInboundBody: APIRequestBody {
     var to: String?
     var text: String
     var subject: String?
-    static let shape = JSONShape.keys("connector", "from", "to", "text", "subject")
+    /// An HTML part, as an email would carry (the message page shows it sanitized).
+    var html: String?
+    static let shape = JSONShape.keys("connector", "from", "to", "text", "subject", "html")
 }
 
 extension APIEnvironment {
@@ -44,7 +46,7 @@ extension APIEnvironment {
         }
         let from = try Address(parsing: body.from)
         let to = try body.to.map { try Address(parsing: $0) }
-        let inbound = InboundMessage(connector: name, from: from, to: to, text: body.text, subject: body.subject)
+        let inbound = InboundMessage(connector: name, from: from, to: to, text: body.text, subject: body.subject, html: body.html)
         if user.role != .admin {
             if case .user = from {
                 throw APIError.forbidden("only an admin may inject a message from a user: address ('\(from)')")

@@ -26,8 +26,8 @@ struct TopicEndpoints: Sendable {
     var transportFrameLimit: Int { max(1 << 20, 2 * (hub.topics.map(\.maxFrameBytes).max() ?? 0)) }
 }
 
-/// The HTTP server with WebSocket upgrades for the configured topics (plain HTTP/1 when
-/// there are none), behind the connection caps and timeouts of `transport`.
-func topicServer(_ topics: TopicEndpoints?, transport: HTTPTransport) -> HTTPServerBuilder {
-    HTTPServerBuilder { responder in TopicServerChannel(responder: responder, endpoints: topics, transport: transport) }
+/// The HTTP server with WebSocket upgrades for the configured topics and the live inbox
+/// (plain HTTP/1 when there are neither), behind the connection caps and timeouts of `transport`.
+func topicServer(_ topics: TopicEndpoints?, inbox: InboxFeed? = nil, transport: HTTPTransport) -> HTTPServerBuilder {
+    HTTPServerBuilder { responder in TopicServerChannel(responder: responder, endpoints: topics, inbox: inbox, transport: transport) }
 }

@@ -19,7 +19,8 @@ import SwitchboardCore
 /// An upgrade of any other path is answered by the router as a plain request. On shutdown the
 /// server's quiescing event reaches every socket, which closes with 1001. Without topics it is
 /// plain HTTP/1. Every connection passes `HTTPTransport`: the connection caps first, then its
-/// timeouts and the answers to what cannot be parsed around the HTTP codec.
+/// timeouts and the answers to what cannot be parsed around the HTTP codec. The live inbox
+/// socket (`/ws/inbox`, `InboxFeed`) is upgraded here the same way, to an `InboxSocketHandler`.
 struct TopicServerChannel: ServerChildChannel, HTTPChannelHandler {
     enum Upgrade: Sendable {
         case topic
@@ -33,8 +34,15 @@ struct TopicServerChannel: ServerChildChannel, HTTPChannelHandler {
         let channel: any Channel
     }
 
+    /// What an admitted upgrade becomes.
+    enum SocketRole: Sendable {
+        case topic(TopicSocketHandler.Role)
+        case inbox(InboxSocketHandler.Role)
+    }
+
     let responder: HTTPChannelHandler.Responder
     let endpoints: TopicEndpoints?
+    var inbox: InboxFeed?
     let transport: HTTPTransport
     var http1 = HTTP1Channel.Configuration()
 
@@ -43,8 +51,9 @@ struct TopicServerChannel: ServerChildChannel, HTTPChannelHandler {
             guard transport.limiter.admit(channel, logger: logger) else {
                 return Value(upgrade: channel.eventLoop.makeSucceededFuture(.refused), channel: channel)
             }
-            let role = NIOLoopBoundBox<TopicSocketHandler.Role?>(nil, eventLoop: channel.eventLoop)
+            let role = NIOLoopBoundBox<SocketRole?>(nil, eventLoop: channel.eventLoop)
             let endpoints = self.endpoints
+            let inbox = self.inbox
             let http1 = self.http1
             let upgrader = NIOTypedWebSocketServerUpgrader<Upgrade>(
                 maxFrameSize: endpoints?.transportFrameLimit ?? 1 << 20,
@@ -55,7 +64,7 @@ struct TopicServerChannel: ServerChildChannel, HTTPChannelHandler {
                             headers: HTTPFields(head.headers, splitCookie: false),
                             remoteAddress: channel.remoteAddress?.ipAddress
                         )
-                        guard let endpoints, let decided = await Self.admit(head, endpoints, scheme: scheme) else { return nil }
+                        guard let decided = await Self.admit(head, endpoints, inbox: inbox, scheme: scheme) else { return nil }
                         try await channel.eventLoop.submit { role.value = decided }.get()
                         return HTTPHeaders()
                     }
@@ -63,14 +72,24 @@ struct TopicServerChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
-                        guard let endpoints, let decided = role.value else { throw ChannelError.inappropriateOperationForState }
+                        let handler: any ChannelHandler
+                        switch role.value {
+                        case .topic(let decided)?:
+                            guard let endpoints else { throw ChannelError.inappropriateOperationForState }
+                            handler = TopicSocketHandler(role: decided, endpoints: endpoints, logger: logger)
+                        case .inbox(let decided)?:
+                            guard let inbox else { throw ChannelError.inappropriateOperationForState }
+                            handler = InboxSocketHandler(role: decided, feed: inbox, logger: logger)
+                        case nil:
+                            throw ChannelError.inappropriateOperationForState
+                        }
                         try HTTPTransport.uninstall(from: channel.pipeline.syncOperations)
-                        try channel.pipeline.syncOperations.addHandler(TopicSocketHandler(role: decided, endpoints: endpoints, logger: logger))
+                        try channel.pipeline.syncOperations.addHandler(handler)
                         return .topic
                     }
                 }
             )
-            let upgraders: [any NIOTypedHTTPServerProtocolUpgrader<Upgrade>] = endpoints == nil ? [] : [upgrader]
+            let upgraders: [any NIOTypedHTTPServerProtocolUpgrader<Upgrade>] = endpoints == nil && inbox == nil ? [] : [upgrader]
             let upgrades = NIOTypedHTTPServerUpgradeConfiguration<Upgrade>(upgraders: upgraders) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
@@ -97,18 +116,38 @@ struct TopicServerChannel: ServerChildChannel, HTTPChannelHandler {
     /// The socket's role for an upgrade of `head`, or `nil` when the path is not a topic's.
     /// A refused client still gets a socket: a refused upgrade could only be a bare 400,
     /// which tells a browser nothing.
-    static func admit(_ head: HTTPRequestHead, _ endpoints: TopicEndpoints, scheme: String = "http") async -> TopicSocketHandler.Role? {
+    static func admit(_ head: HTTPRequestHead, _ endpoints: TopicEndpoints?, inbox: InboxFeed?, scheme: String = "http") async -> SocketRole? {
         let (path, query) = TopicConnection.split(head.uri)
-        guard let topic = endpoints.hub.topic(path: path) else { return nil }
+        if path == InboxFeed.path, let inbox {
+            do {
+                let request = try HTTPRequest(head, secure: false, splitCookie: false)
+                return .inbox(
+                    .listener(try await inbox.admit(headers: request.headerFields, authority: request.authority, scheme: scheme, rawQuery: query))
+                )
+            } catch let refusal as APIError {
+                return .inbox(.refused(refusal))
+            } catch {
+                return .inbox(.refused(APIError(.internalServerError, "internal_error", "could not check the credentials; try again")))
+            }
+        }
+        guard let endpoints, let topic = endpoints.hub.topic(path: path) else { return nil }
         do {
             let request = try HTTPRequest(head, secure: false, splitCookie: false)
-            return .subscriber(
-                try await endpoints.gate.admit(topic, headers: request.headerFields, authority: request.authority, scheme: scheme, rawQuery: query)
+            return .topic(
+                .subscriber(
+                    try await endpoints.gate.admit(
+                        topic,
+                        headers: request.headerFields,
+                        authority: request.authority,
+                        scheme: scheme,
+                        rawQuery: query
+                    )
+                )
             )
         } catch let refusal as APIError {
-            return .refused(refusal)
+            return .topic(.refused(refusal))
         } catch {
-            return .refused(APIError(.internalServerError, "internal_error", "could not check the credentials; try again"))
+            return .topic(.refused(APIError(.internalServerError, "internal_error", "could not check the credentials; try again")))
         }
     }
 

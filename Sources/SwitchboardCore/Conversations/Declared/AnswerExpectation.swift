@@ -31,6 +31,8 @@ package enum AnswerExpectation: Sendable, Equatable {
 
     /// The longest free text answer unless `max_length` says otherwise.
     package static let defaultMaxLength = 1000
+    /// The longest answer, in bytes, that any kind but free text reads at all.
+    package static let longestFormedAnswer = 4096
     /// The kind names the configuration uses for `expect`.
     package static let kinds = ["text", "integer", "decimal", "choice", "yes_no", "date", "time", "phone", "email", "pattern"]
     /// Yes and no words every yes/no step takes.
@@ -46,6 +48,9 @@ package enum AnswerExpectation: Sendable, Equatable {
 
     /// Reads `answer` (the message text as it came).
     package func check(_ answer: String) -> Check {
+        // Only free text may be long: a number, a date or a code is never 4 KB, and a pattern
+        // is not run over 64 KB an attacker chose.
+        if case .text = self {} else if answer.utf8.count > Self.longestFormedAnswer { return .doesNotFit }
         let text = answer.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { return .doesNotFit }
         switch self {

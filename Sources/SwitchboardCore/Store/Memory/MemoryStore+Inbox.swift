@@ -70,7 +70,11 @@ extension MemoryStore: InboxStore {
                     case .all: item.owner == nil || item.owner == viewer
                     }
                 guard inScope, query.before.map({ id < $0 }) ?? true else { return nil }
-                if query.unreadOnly && state.inboxReads.contains(.init(itemID: id, username: viewer)) { return nil }
+                if let read = query.read, state.inboxReads.contains(.init(itemID: id, username: viewer)) != read { return nil }
+                if !query.filter.isEmpty {
+                    guard let message = state.messages[item.messageID]?.message, query.filter.matches(message, receivedAt: item.receivedAt)
+                    else { return nil }
+                }
                 return id
             }.sorted(by: >)
             let items = ids.prefix(limit).compactMap { state.item($0, viewer: viewer) }
@@ -87,6 +91,30 @@ extension MemoryStore: InboxStore {
             guard state.inboxItems[itemID] != nil else { return false }
             state.inboxReads.insert(.init(itemID: itemID, username: username))
             return true
+        }
+    }
+
+    package func markUnread(itemID: Int64, username: String) async throws -> Bool {
+        try withState { state in
+            guard state.inboxItems[itemID] != nil else { return false }
+            state.inboxReads.remove(.init(itemID: itemID, username: username))
+            return true
+        }
+    }
+
+    package func markAllRead(username: String, scope: InboxQuery.Scope, upTo: Int64?) async throws -> Int {
+        try withState { state in
+            var marked = 0
+            for (id, item) in state.inboxItems where upTo.map({ id <= $0 }) ?? true {
+                let inScope =
+                    switch scope {
+                    case .mine: item.owner == username
+                    case .common: item.owner == nil
+                    case .all: item.owner == nil || item.owner == username
+                    }
+                if inScope, state.inboxReads.insert(.init(itemID: id, username: username)).inserted { marked += 1 }
+            }
+            return marked
         }
     }
 
