@@ -85,8 +85,9 @@ struct ConversationSweeperTests {
         let hub = makeConversationHub(clock: clock) { $0.signOutTimeout = 300 }
         try await Self.say(hub, "report")
         let sweeper = try Self.sweeper(hub)
-        // Offline, back within the time: nothing happens.
-        try await hub.presenceChanged(PresenceEvent(connector: "tester", address: Self.kari, available: false, at: clock.now))
+        // Offline, back within the time: nothing happens. (Connectors report through the sink.)
+        let sink: any InboundSink = hub
+        try await sink.presenceChanged(PresenceEvent(connector: "tester", address: Self.kari, available: false, at: clock.now))
         #expect(try await hub.memory.nextConversationDeadline() == clock.now.addingTimeInterval(300))
         clock.advance(200)
         try await hub.presenceChanged(PresenceEvent(connector: "tester", address: Self.kari, available: true, at: clock.now))

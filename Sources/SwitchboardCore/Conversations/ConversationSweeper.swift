@@ -28,7 +28,8 @@ package struct ConversationSweeper: Service {
     package func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                var wait = engine.settings.sweepInterval
+                // At most an hour between looks, whatever the configuration says.
+                var wait = min(engine.settings.sweepInterval, 3600)
                 do {
                     try await sweepOnce(now: engine.now())
                     if let next = try await engine.store.nextConversationDeadline() {
