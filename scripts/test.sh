@@ -34,6 +34,14 @@ pip_install() {
 command -v swift >/dev/null || { echo "swift is not on PATH (Swift 6.1 or newer is needed)" >&2; exit 1; }
 apt_install libsqlite3-dev sqlite3 libssl-dev openssl
 pip_install pytest requests aiosmtpd
+# --- modem ---
+# Independent SMS PDU codecs for the modem tests (scripts/modem_pdu_fixtures.py, Tests/e2e/test_modem*.py);
+# smspdudecoder needs bitstring before 5.0 (5.0 dropped BitStream).
+python3 -c "import smspdudecoder.easy, gsmmodem.pdu" >/dev/null 2>&1 \
+    || python3 -m pip install -q "bitstring<5" smspdudecoder python-gsmmodem-new
+# A real gammu-smsd (files backend, dummy phone driver) for Tests/e2e/test_gammu.py.
+apt_install gammu gammu-smsd
+# --- end modem ---
 # PyYAML (imported as yaml) reads Tests/e2e/authz_grid.yaml and the served OpenAPI document.
 python3 -c "import yaml" >/dev/null 2>&1 || pip_install pyyaml
 # --- kannel ---

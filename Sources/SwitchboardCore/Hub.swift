@@ -20,13 +20,22 @@ package final class Hub: InboundSink, Sendable {
     /// The engines the hub knows; connector targets add theirs in the executable.
     package static let builtinEngines: [ConnectorEngine] = [BucketConnector.engine]
 
+    /// - Parameters:
+    ///   - responders: what leads conversations (code and declared ones); the conversation
+    ///     engine runs first in the pipeline whenever there is a store of conversations.
+    ///   - conversationStore: where conversations are kept when that is not `store` (a
+    ///     test wraps one); by default `store` if it keeps them.
+    ///   - clock: the conversation engine's clock (idle deadlines); tests pass their own.
     package init(
         configuration: HubConfiguration,
         store: any HubStore,
         connectors: [any Connector],
         handlers: [any MessageHandler] = [],
+        responders: [any Responder] = [],
+        conversationStore: (any ConversationStore)? = nil,
         packers: [ChannelName: MessagePacker] = [:],
-        logger: Logger = Logger(label: "switchboard")
+        logger: Logger = Logger(label: "switchboard"),
+        clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.configuration = configuration
         self.store = store
@@ -49,6 +58,12 @@ package final class Hub: InboundSink, Sendable {
         if !configuration.forwarding.isEmpty { pipeline.append(ForwardingHandler(rules: configuration.forwarding)) }
         pipeline += handlers
         if !configuration.autoReplies.isEmpty { pipeline.append(AutoReplyHandler(rules: configuration.autoReplies)) }
+        // The conversation engine is first: a party in a dialogue is answered by it, not by
+        // keyword replies or forms.
+        if let engine = makeConversationEngine(conversationStore ?? store as? any ConversationStore, responders: responders, clock: clock) {
+            routerBox.conversations = engine
+            pipeline.insert(engine, at: 0)
+        }
         routerBox.router = MessageRouter(handlers: pipeline, store: store, inbox: configuration.inbox, logger: logger) {
             [weak self] request, origin, idempotencyKey in
             guard let self else { throw SwitchboardError(.unavailable, code: "shutting_down", "the hub is shutting down") }
@@ -62,6 +77,8 @@ package final class Hub: InboundSink, Sendable {
     }
 
     package var router: MessageRouter { routerBox.router! }
+    /// The conversation engine, when the store keeps conversations.
+    package var conversations: ConversationEngine? { routerBox.conversations }
 
     /// Accepts a message for sending: checks it, resolves its recipients to deliveries,
     /// commits message and deliveries in one transaction, and wakes the dispatcher. Returns
@@ -224,6 +241,7 @@ package final class Hub: InboundSink, Sendable {
     /// group stops them in reverse order, so the dispatcher stops sending before connectors close.
     package var services: [any Service] {
         connectors.all.map { ConnectorService(connector: $0, sink: self, logger: logger) } + [dispatcher]
+            + (conversations.map { [ConversationSweeper(engine: $0)] } ?? [])
     }
 }
 
@@ -231,6 +249,7 @@ package final class Hub: InboundSink, Sendable {
 private final class RouterBox: @unchecked Sendable {
     // Written once during `Hub.init`, before the hub is shared; read-only after.
     var router: MessageRouter?
+    var conversations: ConversationEngine?
 }
 
 /// Runs one connector's inbound loop as a service; a failing connector is logged and

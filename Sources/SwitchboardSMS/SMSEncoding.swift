@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardCore
 
 /// How many SMS a text costs, and why: the figures a sender needs before paying for three
 /// messages instead of one because of a single `ç` or emoji.

@@ -51,6 +51,14 @@ func buildApplication(
         onServerRunning: { channel in await HTTPTransport.guardAccepting(channel, logger: logger) },
         logger: logger
     )
+    if let topics, let engine = hub.conversations {
+        // A conversation step's topic row goes through the topic's pipeline and alerts as a
+        // socket's write does.
+        engine.topicPoster = { topic, rowID, values in
+            guard let posted = try await topics.hub.postConversationRow(topic: topic, rowID: rowID, values: values) else { return }
+            await topics.alerts.alert(posted.change, topic: posted.topic, principal: TopicHub.conversationPrincipal, topics: topics.hub)
+        }
+    }
     if let topics {
         // Topic alerts a crash left between their rows' commits and the outbox are queued
         // before the first connection is taken.
@@ -90,6 +98,7 @@ func buildRouter(_ env: APIEnvironment) -> Router<SwitchboardRequestContext> {
     env.addTesterRoutes(to: api)
     env.addQueueRoutes(to: api)
     env.addFormRoutes(to: api)
+    env.addConversationRoutes(to: api)
     // Last: it wraps only the not-found answer, and needs every route to be known.
     router.add(middleware: MethodNotAllowedMiddleware(router.routes))
     return router

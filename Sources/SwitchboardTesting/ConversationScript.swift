@@ -12,7 +12,8 @@ import SwitchboardCore
 ///
 /// `>` lines are injected as inbound messages on a bucket connector; `<` lines are what that
 /// bucket must have sent back to the same party, in order (a bare `< text` means "to the
-/// party of the last `>` line"). Any reply the script does not expect fails the run, so a
+/// party of the last `>` line"; in a `<` line, `\n` stands for a line break of a reply of
+/// several lines). Any reply the script does not expect fails the run, so a
 /// script also proves what the hub did *not* say. Blank lines and `#` comments are ignored.
 package struct ConversationScript: Sendable {
     package let hub: Hub
@@ -72,7 +73,7 @@ package struct ConversationScript: Sendable {
         init(parsing line: String, line lineNo: Int, lastParty: Address?) throws {
             if line.hasPrefix("<") {
                 guard let party = lastParty else { throw ScriptFailure(line: lineNo, "a bare '<' line needs an earlier '>' line") }
-                self = .reply(party, Self.text(after: line.dropFirst()))
+                self = .reply(party, Self.text(after: line.dropFirst()).replacingOccurrences(of: "\\n", with: "\n"))
                 return
             }
             guard let arrow = line.firstIndex(where: { $0 == ">" || $0 == "<" }) else {
@@ -84,7 +85,7 @@ package struct ConversationScript: Sendable {
                 throw ScriptFailure(line: lineNo, error.description)
             }
             let text = Self.text(after: line[line.index(after: arrow)...])
-            self = line[arrow] == ">" ? .inbound(party, text) : .reply(party, text)
+            self = line[arrow] == ">" ? .inbound(party, text) : .reply(party, text.replacingOccurrences(of: "\\n", with: "\n"))
         }
 
         static func text(after s: Substring) -> String {

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import SwitchboardConfig
 import SwitchboardCore
+import SwitchboardModem
 import SwitchboardSMS
 import SwitchboardSMTP
 import SwitchboardSQLite
@@ -16,6 +17,7 @@ enum HubFactory {
         Hub.builtinEngines + [
             HTTPGatewayConnector.engine, KannelConnector.engine, WebhookConnector.engine,
             SMTPConnector.engine, EmailGatewayConnector.engine, SMTPInboundConnector.engine,
+            ModemConnector.engine, GammuConnector.engine,
         ]
     }
 
@@ -51,6 +53,10 @@ enum HubFactory {
         return try makeHub(configuration: configuration, connectors: connectors, logger: logger)
     }
 
+    /// Responders written in Swift that this build runs, registered here as `buildApplication`
+    /// takes topic hooks; the declared ones (`conversations.responders`) join them.
+    static let codeResponders: [any Responder] = []
+
     static func makeHub(configuration: HubConfiguration, connectors: [any Connector], logger: Logger) throws -> Hub {
         let store = try openStore(configuration)
         return Hub(
@@ -58,6 +64,7 @@ enum HubFactory {
             store: store,
             connectors: connectors,
             handlers: [FormSubmissionHandler(store: store)],
+            responders: codeResponders + ResponderTemplates.responders(configuration, store: store),
             packers: packers(configuration),
             logger: logger
         )

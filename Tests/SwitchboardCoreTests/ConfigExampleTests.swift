@@ -1,6 +1,7 @@
 import Foundation
 import SwitchboardConfig
 import SwitchboardCore
+import SwitchboardModem
 import SwitchboardSMS
 import SwitchboardSMTP
 import Testing
@@ -13,6 +14,7 @@ struct ConfigExampleTests {
     static let engines: [ConnectorEngine] = [
         BucketConnector.engine, HTTPGatewayConnector.engine, KannelConnector.engine, WebhookConnector.engine,
         SMTPConnector.engine, EmailGatewayConnector.engine, SMTPInboundConnector.engine,
+        ModemConnector.engine, GammuConnector.engine,
     ]
 
     /// Reaches the readers the example leaves commented out: one connector of every engine,

@@ -92,6 +92,7 @@ final class HubConfigurationParser {
         config.topics = HubConfiguration.parseTopics(top)
         config.templates = HubConfiguration.parseTemplates(top)
         let conversations = top.child("conversations")
+        config.conversations = conversationSettings(conversations, connectors: declared)
         config.responders = conversations.map { HubConfiguration.parseResponders($0, topics: config.topics) } ?? []
         conversations?.rejectUnknownKeys()
         top.rejectUnknownKeys()
@@ -183,7 +184,8 @@ final class HubConfigurationParser {
                 engine: engineName ?? "",
                 channels: channelList(reader),
                 settings: engineKeys(pair.value),
-                dispatch: DispatchSettingsParser.connector(reader)
+                dispatch: DispatchSettingsParser.connector(reader),
+                commandPrefix: Self.commandPrefix(reader)
             )
             declared.append(settings)
             guard let engineName, !engineName.isEmpty else { continue }

@@ -21,6 +21,8 @@ package struct HubConfiguration: Sendable, Equatable {
     package var topics: [TopicDefinition] = []
     /// Message templates a send request may name (`template` and `data`).
     package var templates: [MessageTemplateSettings] = []
+    /// The conversation engine's prefix, timeouts and retention (`conversations:`).
+    package var conversations = ConversationSettings()
     /// Responders declared under `conversations.responders` (`HubConfiguration+Responders.swift`).
     package var responders: [DeclaredResponderDefinition] = []
 
@@ -108,12 +110,22 @@ public struct ConnectorSettings: Sendable, Equatable {
     /// The engine-specific keys, still as a tree: each engine reads and validates its own.
     public var settings: ConfigNode
     package var dispatch: ConnectorDispatchSettings
-    package init(name: String, engine: String, channels: [ChannelName], settings: ConfigNode, dispatch: ConnectorDispatchSettings = .init()) {
+    /// This connector's conversation command prefix (`command_prefix`); `nil`: the hub's.
+    package var commandPrefix: String?
+    package init(
+        name: String,
+        engine: String,
+        channels: [ChannelName],
+        settings: ConfigNode,
+        dispatch: ConnectorDispatchSettings = .init(),
+        commandPrefix: String? = nil
+    ) {
         self.name = name
         self.engine = engine
         self.channels = channels
         self.settings = settings
         self.dispatch = dispatch
+        self.commandPrefix = commandPrefix
     }
 }
 

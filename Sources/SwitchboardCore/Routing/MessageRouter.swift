@@ -84,6 +84,14 @@ package struct MessageRouter: Sendable {
             let result: HandlerResult
             do {
                 result = try await handler.handle(context)
+            } catch let deferred as RoutingDeferred {
+                // Its turn did not commit: the message stays unrouted, as after a crash, and
+                // the next start routes it again.
+                logger.error(
+                    "handler deferred the message",
+                    metadata: ["handler": "\(handler.name)", "message": "\(message.id)", "error": "\(deferred)"]
+                )
+                return InboundResult(messageID: message.id, disposition: .handled, replies: context.replies)
             } catch {
                 // A broken handler must not keep the message from the inbox: log and go on.
                 logger.error("handler failed", metadata: ["handler": "\(handler.name)", "message": "\(message.id)", "error": "\(error)"])

@@ -237,7 +237,7 @@ package final class TopicHub: Sendable {
         let present = Set(frame.fields.keys)
         let hook = hooks[topic.name]
         if frame.method == .post {
-            message["id"] = .text(TopicRow.makeID())
+            message["id"] = .text(frame.rowID ?? TopicRow.makeID())
             message["user"] = principal.map { .text($0.id) } ?? .null
             message["timestamp"] = .text(TopicTime.format(now))
             try applyDefaults(.post, topic, &message, principal, now)

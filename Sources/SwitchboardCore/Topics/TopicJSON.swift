@@ -91,10 +91,14 @@ package struct TopicFrame: Sendable, Equatable {
     package var alert: Bool
     /// The client's `_ref`, as raw JSON, echoed in the ack or error.
     package var ref: String?
-    package init(method: TopicMethod, fields: [String: TopicValue] = [:], alert: Bool = true, ref: String? = nil) {
+    /// The id a POSTed row gets instead of a new one, when the server writes a row it must
+    /// not write twice (a conversation's); a second write is refused as `duplicate_id`.
+    package var rowID: String?
+    package init(method: TopicMethod, fields: [String: TopicValue] = [:], alert: Bool = true, ref: String? = nil, rowID: String? = nil) {
         self.method = method
         self.fields = fields
         self.alert = alert
         self.ref = ref
+        self.rowID = rowID
     }
 }

@@ -32,6 +32,9 @@ struct QueryParameters {
         return v
     }
 
+    /// A text parameter that must not be empty when given (an address, which has no empty form).
+    func nonEmpty(_ name: String) throws -> String? { try typed(name, "a value") }
+
     func bool(_ name: String) throws -> Bool? {
         guard let v = try typed(name, "true or false") else { return nil }
         switch v.lowercased() {
