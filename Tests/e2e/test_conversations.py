@@ -150,3 +150,28 @@ def test_the_example_report_runs_end_to_end_over_sms_through_kannel():
             raise
         finally:
             kannel.stop()
+
+
+def test_serve_warns_at_start_of_a_group_a_responder_names_that_does_not_exist(data_dir):
+    cfg = os.path.join(data_dir, "switchboard.yaml")
+    with open(cfg, "w") as f:
+        f.write(textwrap.dedent("""\
+            conversations:
+              responders:
+                roster:
+                  steps: [{name: who, prompt: Who?}]
+                  lists:
+                    team: {group: field-team}
+            """))
+    hub = Hub(data_dir, config=cfg).start()
+    try:
+        # The log line is written before the server answers /health.
+        assert "conversations.responders.roster.lists.team: group 'field-team' does not exist" in hub.logs(), hub.logs()
+        api = hub.session()
+        r = api.post(hub.url + "/api/v1/tester/inbound", json={"from": "sms:+4712340000", "text": "/list team"})
+        assert r.status_code == 202, r.text
+        party = Party(hub, api, "sms:+4712340000")
+        wait_for(lambda: party.sent(), what="the answer to /list")
+        assert party.sent() == ["The list team cannot be read just now."]
+    finally:
+        hub.stop()
