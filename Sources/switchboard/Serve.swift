@@ -49,6 +49,11 @@ struct Serve: AsyncParsableCommand {
         if let topics = hub.store as? any TopicStore, !hub.configuration.topics.isEmpty {
             try await CLIError.wrap { try await topics.prepareTopics(hub.configuration.topics) }
         }
+        // Groups are the directory's, not the file's: a responder naming one that is gone is
+        // said at start, not first when a party meets it.
+        for problem in try await DeclaredResponderDefinition.missingGroups(hub.configuration.responders, in: hub.store) {
+            logger.warning("a declared responder names a group that does not exist", metadata: ["problem": "\(problem)"])
+        }
         // One hub owns a SQLite file: anything still `sending` belongs to a process that died,
         // so it is due again now rather than when its lease runs out.
         let released = try await hub.store.releaseClaims(now: Date())

@@ -214,3 +214,32 @@ struct DeclaredResponderTests {
         }
     }
 }
+
+@Suite("Declared responders: groups")
+struct DeclaredResponderGroupTests {
+    @Test func groupsThatDoNotExistAreNamedWithTheirResponderAndPlace() async throws {
+        let store = MemoryStore()
+        let responders = try DeclaredResponderTests.responders(
+            """
+            conversations:
+              responders:
+                r:
+                  steps: [{name: a, prompt: p}]
+                  lists:
+                    team: {group: field-team}
+                    night: {group: night-shift}
+                  on_complete:
+                    send: {to: [group:night-shift, group:field-team, "sms:+4712345678"], text: x}
+            """
+        ).map(\.definition)
+        try await store.createGroup(ContactGroup(name: "field-team"))
+        #expect(
+            try await DeclaredResponderDefinition.missingGroups(responders, in: store) == [
+                "conversations.responders.r.lists.night: group 'night-shift' does not exist",
+                "conversations.responders.r.on_complete.send.to: group 'night-shift' does not exist",
+            ]
+        )
+        try await store.createGroup(ContactGroup(name: "night-shift"))
+        #expect(try await DeclaredResponderDefinition.missingGroups(responders, in: store) == [])
+    }
+}
