@@ -46,6 +46,10 @@ package final class TopicSubscription: Sendable {
         var woken = false
         /// Frames that were waiting when it was dropped as too slow.
         var droppedQueue = 0
+        /// The revision the history reflects: a write at or below it is in the history, even
+        /// when its broadcast comes after `goLive` (its writer committed before the history
+        /// was read, then was slower to publish), so it is not sent again.
+        var liveAfter: Int64 = .min
     }
 
     init(
@@ -86,6 +90,7 @@ package final class TopicSubscription: Sendable {
                 s.phase = .buffering(pending)
                 return nil
             case .live:
+                guard revision > s.liveAfter else { return nil }
                 if s.queue.count >= s.allowance {
                     overflowed = true
                     return Self.overflow(&s, limit: limit, waiting: s.queue.count + 1)
@@ -146,6 +151,7 @@ package final class TopicSubscription: Sendable {
             s.queue.append(TopicJSON.ready(history: history.count))
             for (r, text) in pending where r > revision { s.queue.append(text) }
             s.phase = .live
+            s.liveAfter = revision
             s.allowance = limit + s.queue.count
             guard let t = s.taker else { return (nil, []) }
             s.taker = nil
