@@ -21,11 +21,14 @@ struct ActionForm: Decodable {
     /// A reply's address and text.
     var to: String?
     var text: String?
+    /// Why an operator ends a conversation.
+    var reason: String?
 
     enum CodingKeys: String, CodingKey {
         case csrf = "_csrf"
         case back, scope, to, text
         case upTo = "up_to"
+        case reason
     }
 }
 
@@ -35,6 +38,7 @@ extension APIEnvironment {
     static let webPaths: Set<String> = [
         "/", "/mine", "/login", "/logout", "/static/{name}", "/inbox/read-all", "/inbox/{id}/read", "/inbox/{id}/unread",
         "/inbox/{id}", "/inbox/{id}/html", "/inbox/{id}/attachments/{n}", "/inbox/{id}/reply", "/messages/{id}", "/tester",
+        "/conversations", "/conversations/{id}", "/conversations/{id}/abort", "/topics",
     ]
 
     /// Adds every web route: public ones (static files, login) and, behind the login, the pages.
@@ -49,6 +53,8 @@ extension APIEnvironment {
         addWebInboxRoutes(to: pages)
         addWebMessageRoutes(to: pages)
         pages.get("/tester") { request, context in try await testerPage(request, context) }
+        addWebConversationRoutes(to: pages)
+        pages.get("/topics") { request, context in try await topicsPage(request, context) }
     }
 
     /// A script or the stylesheet. Asked for with its current `?v=` it may be cached for a

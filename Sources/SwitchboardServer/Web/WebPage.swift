@@ -57,6 +57,8 @@ extension APIEnvironment {
             ["href": "/", "label": texts["nav_inbox"], "page": "inbox", "badgeKind": "common", "badge": "\(common)", "badgeShown": common > 0],
             ["href": "/mine", "label": texts["nav_mine"], "page": "mine", "badgeKind": "mine", "badge": "\(mine)", "badgeShown": mine > 0],
             ["href": "/tester", "label": texts["nav_tester"], "page": "tester"],
+            ["href": "/conversations", "label": texts["nav_conversations"], "page": "conversations"],
+            ["href": "/topics", "label": texts["nav_topics"], "page": "topics"],
         ]
         for index in entries.indices { entries[index]["current"] = entries[index]["page"] as? String == current }
         return entries
