@@ -8,12 +8,14 @@ import SwitchboardCore
 extension SQLiteStore {
     package func ongoingConversation(connector: String, address: Address) async throws -> Conversation? {
         try await read { db in
+            // Once per inbound message: a cached statement (preparing one costs more than the read).
             try ConversationRow.fetchOne(
-                db,
-                sql: """
-                    SELECT * FROM conversations INDEXED BY conversations_ongoing
-                    WHERE connector = ? AND address = ? AND status = 'ongoing'
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT * FROM conversations INDEXED BY conversations_ongoing
+                        WHERE connector = ? AND address = ? AND status = 'ongoing'
+                        """
+                ),
                 arguments: [connector, address.description]
             )?.conversation
         }
@@ -21,7 +23,7 @@ extension SQLiteStore {
 
     package func conversation(id: String) async throws -> Conversation? {
         try await read { db in
-            try ConversationRow.fetchOne(db, sql: "SELECT * FROM conversations WHERE id = ?", arguments: [id])?.conversation
+            try ConversationRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM conversations WHERE id = ?"), arguments: [id])?.conversation
         }
     }
 
@@ -82,7 +84,7 @@ extension SQLiteStore {
             }
         }
         if let messageID = turn.routedMessageID {
-            try db.execute(sql: "DELETE FROM inbound_unrouted WHERE message_id = ?", arguments: [messageID])
+            try db.cachedStatement(sql: "DELETE FROM inbound_unrouted WHERE message_id = ?").execute(arguments: [messageID])
         }
         if let fired = turn.clearsSignOut {
             try db.execute(
@@ -108,7 +110,7 @@ extension SQLiteStore {
                 try db.cachedStatement(sql: ConversationRow.updateSQL).execute(arguments: StatementArguments(values))
                 guard db.changesCount == 1 else { throw SwitchboardError.conversationChanged(conversation.id, expected: expected) }
             } else {
-                if try Bool.fetchOne(db, sql: "SELECT 1 FROM conversations WHERE id = ?", arguments: [conversation.id]) == true {
+                if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM conversations WHERE id = ?"), arguments: [conversation.id]) == true {
                     throw SwitchboardError.conflict("conversation_exists", "a conversation with id \(conversation.id) already exists")
                 }
                 conversation.revision = 1
