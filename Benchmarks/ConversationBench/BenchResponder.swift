@@ -1,31 +1,35 @@
 import Foundation
 import SwitchboardCore
 
-/// The responder every benchmark turn runs: a survey that never ends, so each answer is one
-/// step — the answer written to `data`, one reply queued, the next step chosen — and the
-/// conversation stays ongoing (the memory run keeps 100,000 of them open).
+/// The responder every benchmark turn runs: a four-question report, as the example's
+/// `report` is — each answer is one step (the answer written to `data`, one reply queued, the
+/// next step chosen) and the fourth completes it. The memory run only starts conversations,
+/// so they stay ongoing.
 struct SurveyResponder: Responder {
     let name = "survey"
-    let summary = "An endless survey for the benchmark"
+    let summary = "A four-question survey for the benchmark"
     let help = "Answers every message with the next question."
     let keywords = ["survey"]
     let firstStep = "start"
+    static let questions = ["What happened?", "Where?", "How many people?", "Anything else?"]
 
     func run(step: String, session: ConversationSession, replyOnly: Bool) async throws {
-        switch step {
-        case "start":
-            session.reply("What is your name?")
-            session.next("name")
-        case "name":
-            session.data["name"] = .string(session.text)
-            session.reply("How many people are with you?")
-            session.next("count")
-        default:
-            let answered = session.data["answers"].flatMap { if case .number(let n) = $0 { n } else { nil } } ?? 0
-            session.data["answers"] = .number(answered + 1)
-            session.data["last"] = .string(session.text)
-            session.reply("Thank you. What is your name?")
-            session.next("name")
+        if step == "start" {
+            session.reply(Self.questions[0])
+            session.next("q0")
+            return
+        }
+        guard step.hasPrefix("q"), let n = Int(step.dropFirst()), n < Self.questions.count else {
+            session.abort("unknown step \(step)")
+            return
+        }
+        session.data["a\(n)"] = .string(session.text)
+        if n + 1 < Self.questions.count {
+            session.reply(Self.questions[n + 1])
+            session.next("q\(n + 1)")
+        } else {
+            session.reply("Thank you, reported.")
+            session.complete()
         }
     }
 }
