@@ -18,7 +18,7 @@ def modem_yaml(name, sim, **extra):
     return f"  {name}:\n" + "".join(f"    {k}: {v}\n" for k, v in keys.items())
 
 
-def start(directory, sims, route, env=None, **extra):
+def start(directory, sims, route, env=None, strategy="failover", **extra):
     config = os.path.join(directory, "switchboard.yaml")
     with open(config, "w") as f:
         f.write("connectors:\n" + "".join(modem_yaml(n, s, **extra) for n, s in sims.items()))
@@ -27,6 +27,7 @@ def start(directory, sims, route, env=None, **extra):
             channels:
               sms:
                 route: [{", ".join(route)}]
+                strategy: {strategy}
                 retry: {{delay: 1s, jitter: 0s}}
             dispatcher:
               poll_interval: 200ms
@@ -262,3 +263,23 @@ def test_a_wrong_pin_stops_the_modem_without_retrying_so_the_sim_is_not_locked(w
     finally:
         hub.stop()
         sim.stop()
+
+
+def test_three_slow_modems_on_a_spread_route_send_in_parallel_each_sms_once(workdir):
+    sims = {f"gsm-{i}": ModemSim(workdir, f"gsm{i}", send_delay=1.0).start() for i in (1, 2, 3)}
+    hub, api = start(workdir, sims, ["gsm-1", "gsm-2", "gsm-3"], strategy="spread")
+    try:
+        wait_for(lambda: hub.logs().count("registered on a network: in the route") >= 3, what="three modems registered")
+        ids = [send(hub, api, f"sms:+4712345{n:03}", f"alert {n}") for n in range(9)]
+        for d in ids:
+            wait_for(lambda: delivery(hub, api, d)["delivery"]["status"] == "delivered", timeout=30, what="delivered")
+        by_modem = {name: sorted(s["decoded"]["text"] for s in sim.sent) for name, sim in sims.items()}
+        # Each SMS left exactly once, and every modem took a share (with failover gsm-1 takes all).
+        assert sorted(t for texts in by_modem.values() for t in texts) == sorted(f"alert {n}" for n in range(9))
+        assert all(by_modem.values()), by_modem
+        connectors = {delivery(hub, api, d)["delivery"]["connector"] for d in ids}
+        assert connectors == set(sims), connectors
+    finally:
+        hub.stop()
+        for sim in sims.values():
+            sim.stop()

@@ -16,7 +16,7 @@ enum DispatchSettingsParser {
         return s
     }
 
-    /// `channels.NAME.{retry, at_limit, autocancel, fallback, packing}`.
+    /// `channels.NAME.{strategy, retry, at_limit, autocancel, fallback, packing}`.
     static func channel(
         _ r: ConfigReader,
         into s: inout ChannelSettings,
@@ -24,6 +24,14 @@ enum DispatchSettingsParser {
         allChannels: Set<ChannelName>,
         defaults: DispatcherSettings
     ) {
+        if let v = r.string("strategy") {
+            if let strategy = ChannelSettings.RouteStrategy(rawValue: v) {
+                s.strategy = strategy
+            } else {
+                let allowed = ChannelSettings.RouteStrategy.allCases.map(\.rawValue).joined(separator: ", ")
+                r.problem("strategy", "'\(v)' is not one of: \(allowed)")
+            }
+        }
         if let retry = r.child("retry") {
             var p = RetryPolicy(
                 delay: defaults.retryDelay,

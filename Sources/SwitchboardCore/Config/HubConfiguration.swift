@@ -133,8 +133,18 @@ package struct ChannelSettings: Sendable, Equatable {
     /// What happens to a delivery when its retries run out.
     package enum LimitAction: String, Sendable, Equatable { case fail, hold }
 
+    /// How a send picks a connector of the route.
+    package enum RouteStrategy: String, Sendable, Equatable, CaseIterable {
+        /// In order, waiting for the first one's free slot: the order is primary, then backup.
+        case failover
+        /// The first one in order with a free slot, so equal connectors (several modems)
+        /// send in parallel; waits only when none has one.
+        case spread
+    }
+
     /// Connector names tried in order.
     package var route: [String]
+    package var strategy: RouteStrategy
     /// Overrides the dispatcher's retry policy for this channel.
     package var retry: RetryPolicy?
     package var atLimit: LimitAction
@@ -153,9 +163,11 @@ package struct ChannelSettings: Sendable, Equatable {
         atLimit: LimitAction = .fail,
         autocancelAfter: TimeInterval? = nil,
         fallback: ChannelName? = nil,
-        packing: PackingSettings? = nil
+        packing: PackingSettings? = nil,
+        strategy: RouteStrategy = .failover
     ) {
         self.route = route
+        self.strategy = strategy
         self.retry = retry
         self.atLimit = atLimit
         self.autocancelAfter = autocancelAfter

@@ -28,7 +28,8 @@ package final class ConnectorGate: Sendable {
 
     private struct State {
         var inFlight = 0
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        /// Sends waiting for a slot of this gate, or for one of several gates (`SlotClaim`).
+        var waiters: [Waiter] = []
         var nextSlot: ContinuousClock.Instant = .now
         var consecutiveFailures = 0
         var openUntil: Date?
@@ -59,9 +60,24 @@ package final class ConnectorGate: Sendable {
     /// Runs `body` within the in-flight and throughput limits.
     package func withPermit<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
         await acquire()
+        return try await withAcquiredPermit(body)
+    }
+
+    /// Runs `body` with an in-flight slot already taken (`tryAcquire`, `SlotClaim`) within the
+    /// throughput limit, then gives the slot back.
+    package func withAcquiredPermit<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
         defer { release() }
         if let wait = reserveSlot(now: .now), wait > .now { try? await Task.sleep(until: wait, clock: .continuous) }
         return try await body()
+    }
+
+    /// Takes an in-flight slot if one is free now, without waiting.
+    package func tryAcquire() -> Bool {
+        state.withLock { s in
+            guard s.inFlight < configuration.maxInFlight else { return false }
+            s.inFlight += 1
+            return true
+        }
     }
 
     /// When the next send may start under `throughput`, reserving that slot: `1 / throughput`
@@ -100,21 +116,58 @@ package final class ConnectorGate: Sendable {
                     s.inFlight += 1
                     return true
                 }
-                s.waiters.append(c)
+                s.waiters.append(.one(c))
                 return false
             }
             if go { c.resume() }
         }
     }
 
-    private func release() {
-        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
-            if s.waiters.isEmpty {
-                s.inFlight -= 1
+    /// Enters `claim` in the queue, or hands it a slot at once if one is free and the claim
+    /// is still open.
+    func enqueue(_ claim: SlotClaim) {
+        let handOver = state.withLock { s -> SlotClaim.Handover? in
+            guard s.inFlight < configuration.maxInFlight else {
+                s.waiters.append(.any(claim))
                 return nil
             }
-            return s.waiters.removeFirst()  // the permit passes straight to the next waiter
+            guard let won = claim.win(self) else { return nil }
+            s.inFlight += 1
+            return won
         }
-        next?.resume()
+        handOver?.resume()
+    }
+
+    /// Gives a slot back: to the first waiter still waiting, or to the pool.
+    package func release() {
+        let next = state.withLock { s -> Handoff? in
+            while !s.waiters.isEmpty {
+                // The permit passes straight to the next waiter.
+                switch s.waiters.removeFirst() {
+                case .one(let c):
+                    return .one(c)
+                case .any(let claim):
+                    // A claim another gate already served is dropped.
+                    if let won = claim.win(self) { return .claim(won) }
+                }
+            }
+            s.inFlight -= 1
+            return nil
+        }
+        switch next {
+        case .one(let c): c.resume()
+        case .claim(let won): won.resume()
+        case nil: break
+        }
+    }
+
+    private enum Handoff {
+        case one(CheckedContinuation<Void, Never>)
+        case claim(SlotClaim.Handover)
+    }
+
+    enum Waiter {
+        case one(CheckedContinuation<Void, Never>)
+        case any(SlotClaim)
     }
 }

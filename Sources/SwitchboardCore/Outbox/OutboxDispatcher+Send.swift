@@ -86,7 +86,8 @@ extension OutboxDispatcher {
         await conclude(job.delivery, round, attempts: round.attempts)
     }
 
-    /// Tries the route's connectors in order until one takes the message.
+    /// Tries the route's connectors until one takes the message: in order (`failover`), or
+    /// the first in order with a free slot (`spread`; see `spreadRound`).
     func sendRound(_ outbound: Outbound, route: [String], round number: Int) async -> Round {
         do {
             try await workerPermits.acquire()
@@ -102,6 +103,10 @@ extension OutboxDispatcher {
             round.stopped = true
             return round
         }
+        if channels[outbound.delivery.channel]?.strategy == .spread {
+            await spreadRound(outbound, route: route, number: number, into: &round)
+            return round
+        }
         for name in route {
             guard let connector = connectors[name], let gate = gates[name] else {
                 round.reasons.append("\(name): connector not configured")
@@ -113,44 +118,123 @@ extension OutboxDispatcher {
                 round.reasons.append("\(name): cooling down after repeated failures")
                 continue
             }
-            let at = Date()
-            do {
-                let receipt = try await gate.withPermit { try await connector.send(outbound) }
-                gate.record(success: true)
-                round.attempts.append(
-                    DeliveryAttempt(
-                        deliveryID: outbound.delivery.id,
-                        number: number,
-                        at: at,
-                        connector: name,
-                        outcome: .sent,
-                        receiptID: receipt.id
-                    )
-                )
-                round.sent = (name, receipt)
-                return round
-            } catch {
-                var failure = error as? ConnectorError ?? .transient(String(describing: error))
-                if failure.kind == .permanent, dispatchSettings[name]?.permanentErrorsAreTransient == true {
-                    failure.kind = .transient
-                }
-                gate.record(success: failure.kind == .permanent)  // a refusal shows the connector works
-                if failure.kind == .transient { round.anyTransient = true }
-                round.reasons.append("\(name): \(failure.message)")
-                round.attempts.append(
-                    DeliveryAttempt(
-                        deliveryID: outbound.delivery.id,
-                        number: number,
-                        at: at,
-                        connector: name,
-                        outcome: failure.kind == .transient ? .transient : .permanent,
-                        error: failure.message
-                    )
-                )
-                logger.info("send failed", metadata: ["delivery": "\(outbound.delivery.id)", "connector": "\(name)", "error": "\(failure)"])
-            }
+            if await attempt(outbound, via: name, connector, gate: gate, slotHeld: false, number: number, into: &round) { return round }
         }
         return round
+    }
+
+    /// `strategy: spread`: takes the first connector of the route, in order, that has a free
+    /// `max_in_flight` slot and is in rotation, and waits only when none has one (for the
+    /// first of them to free one). A transient failure moves on to the connectors not tried
+    /// yet in this round, as `failover` does.
+    private func spreadRound(_ outbound: Outbound, route: [String], number: Int, into round: inout Round) async {
+        var left: [String] = []
+        for name in route {
+            if connectors[name] == nil || gates[name] == nil {
+                round.reasons.append("\(name): connector not configured")
+            } else if !left.contains(name) {
+                left.append(name)
+            }
+        }
+        while let name = await takeSlot(among: &left, into: &round), let connector = connectors[name], let gate = gates[name] {
+            if await attempt(outbound, via: name, connector, gate: gate, slotHeld: true, number: number, into: &round) { return }
+        }
+    }
+
+    /// Takes a slot of the first connector in `left` that has one free (waiting if none has)
+    /// and is in rotation, and removes it from `left`; connectors cooling down are removed as
+    /// transient failures. `nil` when none is left.
+    private func takeSlot(among left: inout [String], into round: inout Round) async -> String? {
+        while true {
+            var waitable: [ConnectorGate] = []
+            for name in left {
+                guard let gate = gates[name] else { continue }
+                if gate.coolingDown() != nil {
+                    coolingDown(name, among: &left, into: &round)
+                    continue
+                }
+                if gate.tryAcquire() {
+                    if gate.admits() {
+                        left.removeAll { $0 == name }
+                        return name
+                    }
+                    gate.release()
+                    coolingDown(name, among: &left, into: &round)
+                    continue
+                }
+                waitable.append(gate)
+            }
+            guard !waitable.isEmpty else { return nil }
+            let gate = await SlotClaim.first(of: waitable)
+            guard let name = left.first(where: { gates[$0] === gate }) else {
+                gate.release()
+                continue
+            }
+            if gate.admits() {
+                left.removeAll { $0 == name }
+                return name
+            }
+            gate.release()
+            coolingDown(name, among: &left, into: &round)
+        }
+    }
+
+    private func coolingDown(_ name: String, among left: inout [String], into round: inout Round) {
+        left.removeAll { $0 == name }
+        // Out of rotation for a cool-down: like a transient failure, without a try.
+        round.anyTransient = true
+        round.reasons.append("\(name): cooling down after repeated failures")
+    }
+
+    /// Sends through one connector and records the attempt in `round`; `true` when it took
+    /// the message. With `slotHeld` the caller has already taken the gate's in-flight slot.
+    private func attempt(
+        _ outbound: Outbound,
+        via name: String,
+        _ connector: any Connector,
+        gate: ConnectorGate,
+        slotHeld: Bool,
+        number: Int,
+        into round: inout Round
+    ) async -> Bool {
+        let at = Date()
+        do {
+            let send = { try await connector.send(outbound) }
+            let receipt = try await slotHeld ? gate.withAcquiredPermit(send) : gate.withPermit(send)
+            gate.record(success: true)
+            round.attempts.append(
+                DeliveryAttempt(
+                    deliveryID: outbound.delivery.id,
+                    number: number,
+                    at: at,
+                    connector: name,
+                    outcome: .sent,
+                    receiptID: receipt.id
+                )
+            )
+            round.sent = (name, receipt)
+            return true
+        } catch {
+            var failure = error as? ConnectorError ?? .transient(String(describing: error))
+            if failure.kind == .permanent, dispatchSettings[name]?.permanentErrorsAreTransient == true {
+                failure.kind = .transient
+            }
+            gate.record(success: failure.kind == .permanent)  // a refusal shows the connector works
+            if failure.kind == .transient { round.anyTransient = true }
+            round.reasons.append("\(name): \(failure.message)")
+            round.attempts.append(
+                DeliveryAttempt(
+                    deliveryID: outbound.delivery.id,
+                    number: number,
+                    at: at,
+                    connector: name,
+                    outcome: failure.kind == .transient ? .transient : .permanent,
+                    error: failure.message
+                )
+            )
+            logger.info("send failed", metadata: ["delivery": "\(outbound.delivery.id)", "connector": "\(name)", "error": "\(failure)"])
+            return false
+        }
     }
 
     /// Records a round's outcome: sent, retry later, held for an operator, or failed.
