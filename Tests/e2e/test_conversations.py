@@ -175,3 +175,52 @@ def test_serve_warns_at_start_of_a_group_a_responder_names_that_does_not_exist(d
         assert party.sent() == ["The list team cannot be read just now."]
     finally:
         hub.stop()
+
+
+def test_two_answers_of_one_party_racing_are_taken_one_after_the_other(data_dir):
+    """Two gateway callbacks from one phone at the same instant (here two tester requests
+    released together): the engine takes them one at a time, so the first answers "what
+    happened?", the second "where?", and the conversation is never updated from two places —
+    whichever order they reached it in, the transcript, the data and the replies agree."""
+    import threading
+
+    hub = Hub(data_dir, config=EXAMPLE).start()
+    try:
+        api = hub.session()
+        phone = Party(hub, api, "sms:+4712345670")
+        phone.say("report", ["What happened?"])
+        gate = threading.Barrier(2)
+        codes = []
+
+        def answer(text):
+            session = hub.session()
+            gate.wait()
+            r = session.post(hub.url + "/api/v1/tester/inbound", json={"from": phone.address, "text": text})
+            codes.append(r.status_code)
+
+        threads = [threading.Thread(target=answer, args=(t,)) for t in ("Flooded cellar", "Storgata 5")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        assert codes == [202, 202], codes
+        replies = wait_for(lambda: s if len(s := phone.sent()) >= 3 else None, what="two replies")
+        # The two replies are queued in turn order, but the dispatcher may send them in either.
+        assert sorted(replies[1:]) == ["How many people are hurt? (a number)", "Where did it happen?"], replies
+        [conversation] = conversations(hub, api, responder="report", address=phone.address)
+        detail = api.get(hub.url + f"/api/v1/conversations/{conversation['id']}").json()
+        said = [(e["direction"], e["text"]) for e in detail["transcript"]]
+        first, second = said[2][1], said[4][1]
+        assert {first, second} == {"Flooded cellar", "Storgata 5"}, said
+        assert said == [
+            ("inbound", "report"),
+            ("outbound", "What happened?"),
+            ("inbound", first),
+            ("outbound", "Where did it happen?"),
+            ("inbound", second),
+            ("outbound", "How many people are hurt? (a number)"),
+        ], said
+        assert detail["data"] == {"what": first, "place": second}, detail
+        assert detail["status"] == "ongoing" and detail["next_step"] == "hurt", detail
+    finally:
+        hub.stop()
