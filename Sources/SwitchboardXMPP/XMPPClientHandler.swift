@@ -18,7 +18,7 @@ enum XMPPLinkEvent: Sendable {
 /// tokenizer and stanza assembler, writes what the machine says, adds TLS for STARTTLS, keeps
 /// the setup timeout and the ping timer, and reports to the connector through `events`.
 ///
-/// Pipeline: `[NIOSSLClientHandler]` → this. Keeps no protocol state of its own beyond the XML
+/// Pipeline: `[NIOSSLClientHandler]` → `QuickAckHandler` → this. Keeps no protocol state of its own beyond the XML
 /// reader: every decision is the state machine's. Loop-bound, one per connection.
 final class XMPPClientHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer

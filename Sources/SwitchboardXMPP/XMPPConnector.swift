@@ -150,7 +150,7 @@ package final class XMPPConnector: Connector, Sendable {
                         events: events,
                         acknowledged: { [self] ids in acknowledged(ids) }
                     )
-                    try channel.pipeline.syncOperations.addHandler(handler)
+                    try channel.pipeline.syncOperations.addHandlers(QuickAckHandler(), handler)
                 }
             }
         return try await bootstrap.connect(host: configuration.host, port: configuration.port).get()
