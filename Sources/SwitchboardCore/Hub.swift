@@ -101,10 +101,7 @@ package final class Hub: InboundSink, Sendable {
     func prepare(_ request: SendRequest, sender: String, idempotencyKey: String?, replyVia: String?) async throws -> Submission {
         try Self.validate(request)
         let resolution = try await resolver.resolve(request.to)
-        guard !resolution.targets.isEmpty else {
-            let why = resolution.warnings.isEmpty ? "" : ": " + resolution.warnings.joined(separator: "; ")
-            throw SwitchboardError.invalid("no_reachable_recipient", "no recipient could be reached\(why)")
-        }
+        guard !resolution.targets.isEmpty else { throw Self.noReachableRecipient(warnings: resolution.warnings) }
         let now = Date()
         let message = Message(
             subject: request.subject,

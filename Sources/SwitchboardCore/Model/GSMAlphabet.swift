@@ -3,8 +3,8 @@
 /// Why a table of its own: whether a text fits this alphabet decides its encoding (7-bit
 /// septets or UCS-2) and so whether an alert costs one SMS or three. Characters of the
 /// extension table are sent as ESC + character and cost two septets. It lives in Core because
-/// two engine targets use it: SMS counting (`SwitchboardSMS`) and the modem's PDU codec
-/// (`SwitchboardModem`), which must agree on what one septet is.
+/// SMS counting (`SMSEncoding`, used by the SMS engines and the pre-send report) and the
+/// modem's PDU codec (`SwitchboardModem`) must agree on what one septet is.
 package enum GSMAlphabet {
     /// The 128 positions of the basic table in order; position 0x1B is the escape to the
     /// extension table and holds no character (written here as U+FFFF, which never occurs).

@@ -26,6 +26,7 @@ extension APIEnvironment {
 
     func addMessageRoutes(to api: RouterGroup<Context>) {
         api.post("/messages") { request, context in try await sendMessage(request, context) }
+        api.post("/messages/preview") { request, context in try await previewMessage(request, context) }
         api.get("/messages/{id}") { _, context in try await message(context) }
     }
 
@@ -42,6 +43,16 @@ extension APIEnvironment {
         var headers: HTTPFields = [.location: "/api/v1/messages/\(acceptance.record.message.id)"]
         if acceptance.replayed { headers[.idempotentReplayed] = "true" }
         return try .json(AcceptanceView(acceptance.record), status: .accepted, headers: headers)
+    }
+
+    /// The pre-send report for the body `sendMessage` takes (template included): who gets
+    /// what on which channel, who cannot be reached and why, the SMS the text costs. Stores
+    /// and sends nothing; a body `sendMessage` would refuse as malformed is refused the same.
+    func previewMessage(_ request: Request, _ context: Context) async throws -> Response {
+        _ = try context.requireUser()
+        let decoded = try await request.decodeBody(SendMessageBody.self, limit: maxBodyBytes)
+        let body = try sendRequest(decoded.value, data: decoded.json["data"])
+        return try .json(SendPreviewView(try await hub.preview(body), request: body))
     }
 
     /// The request to send: as given, or with subject, text and HTML rendered from a template.

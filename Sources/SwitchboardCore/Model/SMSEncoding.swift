@@ -1,5 +1,4 @@
 import Foundation
-import SwitchboardCore
 
 /// How many SMS a text costs, and why: the figures a sender needs before paying for three
 /// messages instead of one because of a single `ç` or emoji.
@@ -35,7 +34,8 @@ package struct SMSCount: Codable, Sendable, Equatable {
 }
 
 /// SMS text encoding rules (3GPP TS 23.038 / 23.040): counting, splitting into parts and
-/// cutting to fit, so packing and the CLI agree with what the network will charge.
+/// cutting to fit, so packing, the CLI and the pre-send report (`Hub.preview`) agree with
+/// what the network will charge. In Core, beside `GSMAlphabet`, since the report is Core's.
 ///
 /// The text is taken in Unicode NFC, as phones and gateways send it, so a decomposed `é`
 /// (e + combining accent) counts as the GSM character it is. Parts are cut between Unicode
