@@ -79,6 +79,18 @@ package struct MessageTemplates: @unchecked Sendable {
 
     var names: [String] { compiled.keys.sorted() }
 
+    /// The names template `name` looks up at its top level, in order of first use (subject,
+    /// text, then HTML): the fields of its form on the send page. Found by rendering over no
+    /// data, so a name used only inside a section that data would open is not among them.
+    func fields(_ name: String) -> [String] {
+        guard let template = compiled[name] else { return [] }
+        let root = RecordingRoot([:])
+        _ = template.subject?.render(root)
+        _ = template.text.render(root)
+        _ = template.html?.render(root)
+        return root.missing
+    }
+
     /// Renders template `name` over `data` (the request's JSON object). Throws 400
     /// `unknown_template` or `missing_data` naming what is wrong.
     func render(_ name: String, data: JSONValue?) throws(APIError) -> Rendered {

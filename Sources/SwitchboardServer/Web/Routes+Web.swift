@@ -36,6 +36,7 @@ extension APIEnvironment {
     /// The web interface's paths: pages for people and their forms, not API operations, so
     /// the API document leaves them out (the README describes them).
     static let webPaths: Set<String> = [
+        "/send",
         "/", "/mine", "/login", "/logout", "/static/{name}", "/inbox/read-all", "/inbox/{id}/read", "/inbox/{id}/unread",
         "/inbox/{id}", "/inbox/{id}/html", "/inbox/{id}/attachments/{n}", "/inbox/{id}/reply", "/messages/{id}", "/tester",
         "/conversations", "/conversations/{id}", "/conversations/{id}/abort", "/topics",
@@ -52,6 +53,7 @@ extension APIEnvironment {
         pages.post("/logout") { request, context in try await logoutForm(request, context) }
         addWebInboxRoutes(to: pages)
         addWebMessageRoutes(to: pages)
+        addWebSendRoutes(to: pages)
         pages.get("/tester") { request, context in try await testerPage(request, context) }
         addWebConversationRoutes(to: pages)
         pages.get("/topics") { request, context in try await topicsPage(request, context) }

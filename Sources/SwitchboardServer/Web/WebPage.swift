@@ -56,6 +56,7 @@ extension APIEnvironment {
         var entries: [[String: Any]] = [
             ["href": "/", "label": texts["nav_inbox"], "page": "inbox", "badgeKind": "common", "badge": "\(common)", "badgeShown": common > 0],
             ["href": "/mine", "label": texts["nav_mine"], "page": "mine", "badgeKind": "mine", "badge": "\(mine)", "badgeShown": mine > 0],
+            ["href": "/send", "label": texts["nav_send"], "page": "send"],
             ["href": "/tester", "label": texts["nav_tester"], "page": "tester"],
             ["href": "/conversations", "label": texts["nav_conversations"], "page": "conversations"],
             ["href": "/topics", "label": texts["nav_topics"], "page": "topics"],
