@@ -71,8 +71,15 @@ import Testing
             #expect(report["total_deliveries"].int == 4)
             #expect(report["message"]["attachments"][0]["size"].int == 5)
             #expect(report["warnings"].array.map(\.string).contains("group field-team: Kari has no email address and will not get email"))
+            try await harness.expectNothingQueued()
+
+            // The send makes exactly the deliveries the report promised, with its warnings.
+            let sent = try await api.post("/api/v1/messages", body)
+            #expect(sent.status == .accepted)
+            let promised = recipients.flatMap { $0["deliveries"].array }.filter { $0["duplicate"].bool == false }.map { $0["address"].string }
+            #expect(try sent.json["deliveries"].array.map { $0["address"].string } == promised)
+            #expect(try sent.json["warnings"] == report["warnings"])
         }
-        try await harness.expectNothingQueued()
     }
 
     @Test func entriesTheSendWouldRefuseAreReportedWithTheParsersReason() async throws {

@@ -223,7 +223,8 @@ function showReport(r) {
   summary.replaceChildren();
   const byChannel = Object.entries(r.deliveries).map(([channel, n]) => `${channel} ${n}`).join(', ');
   fact(summary, d.deliveries, `${r.total_deliveries}${byChannel ? ` (${byChannel})` : ''}`);
-  fact(summary, r.sms.encoding === 'gsm7' ? d.encodingGsm7 : d.encodingUcs2, `${r.sms.units} · ${r.sms.parts} ${d.parts}`);
+  const encoding = r.sms.encoding === 'gsm7' ? d.encodingGsm7 : d.encodingUcs2;
+  fact(summary, d.encoding, `${encoding} · ${r.sms.units} ${d.units} · ${r.sms.parts} ${d.parts}`);
   if (r.sms.non_gsm_characters.length > 0) fact(summary, d.forcing, r.sms.non_gsm_characters.join(' '));
   const total = element('dd', 'total-sms', String(r.sms.total_sms));
   total.id = 'report-total-sms';
