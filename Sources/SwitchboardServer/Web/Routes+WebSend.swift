@@ -99,12 +99,8 @@ extension APIEnvironment {
 
     func sendForm(_ request: Request, _ context: Context) async throws -> Response {
         let user = try context.requireUser()
-        guard let secret = request.cookies[SessionCookie.name]?.value, case .session = context.credential else {
-            throw APIError.forbidden("forms are for the hub's pages, with the login session")
-        }
-        try CrossSiteRequestGuard(settings: hub.configuration.server).checkOrigin(request)
         let form = try await decodeForm(SendForm.self, request)
-        guard CSRFToken.isValid(form.csrf, sessionSecret: secret) else { throw CSRFToken.invalid() }
+        try checkPageRequest(request, context, token: form.csrf)
         let to = (form.to ?? "").split(whereSeparator: { $0.isNewline || $0 == "," })
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let template = form.template.flatMap { $0.isEmpty ? nil : $0 }
@@ -118,22 +114,22 @@ extension APIEnvironment {
             if let template {
                 // An empty field is null: nothing in a variable, a section left closed.
                 let data = (form.data?[template] ?? [:]).mapValues { $0.isEmpty ? JSONValue.null : .string($0) }
-                let rendered = SendMessageBody(to: to, subject: subject, severity: severity, template: template)
-                body = try sendRequest(rendered, data: .object(data))
+                let given = SendMessageBody(to: to, subject: subject, severity: severity, template: template)
+                body = try sendRequest(given, data: .object(data))
             } else {
                 body = try sendRequest(SendMessageBody(to: to, text: form.text ?? "", subject: subject, severity: severity), data: nil)
             }
             let acceptance = try await hub.send(body, sender: user.username, idempotencyKey: key)
             return Response(status: .seeOther, headers: [.location: "/messages/\(acceptance.record.message.id)"])
-        } catch let error as SwitchboardError {
+        } catch let error as SwitchboardError where [.invalid, .conflict, .notFound].contains(error.kind) {
             return try await sendPage(request, context, form: form, error: error.message, status: .unprocessableContent)
         } catch let error as APIError where error.status.code < 500 {
             return try await sendPage(request, context, form: form, error: error.message, status: .unprocessableContent)
         }
     }
 
-    /// A JSON call of the hub's own page: the login session's cookie, the hub's origin and
-    /// the session's CSRF token in the header (403 otherwise).
+    /// A call of the hub's own page (its form, or its script's JSON): the login session's
+    /// cookie, the hub's origin and the session's CSRF token (403 otherwise).
     func checkPageRequest(_ request: Request, _ context: Context, token: String?) throws {
         guard case .session = context.credential, let secret = request.cookies[SessionCookie.name]?.value else {
             throw APIError.forbidden("this is the hub's page's own call, with the login session")
