@@ -39,6 +39,9 @@ extension APIEnvironment {
         "/", "/mine", "/login", "/logout", "/static/{name}", "/inbox/read-all", "/inbox/{id}/read", "/inbox/{id}/unread",
         "/inbox/{id}", "/inbox/{id}/html", "/inbox/{id}/attachments/{n}", "/inbox/{id}/reply", "/messages/{id}", "/tester",
         "/conversations", "/conversations/{id}", "/conversations/{id}/abort", "/topics",
+        "/outbox", "/outbox/retry", "/outbox/cancel", "/outbox/recipients/{address}", "/outbox/deliveries/{id}",
+        "/outbox/deliveries/{id}/status", "/connectors", "/admin/users", "/admin/users/{name}/role", "/admin/users/{name}/password",
+        "/admin/tokens", "/admin/tokens/{id}/revoke", "/admin/config", "/account", "/account/password",
     ]
 
     /// Adds every web route: public ones (static files, login) and, behind the login, the pages.
@@ -55,6 +58,7 @@ extension APIEnvironment {
         pages.get("/tester") { request, context in try await testerPage(request, context) }
         addWebConversationRoutes(to: pages)
         pages.get("/topics") { request, context in try await topicsPage(request, context) }
+        addWebOperatorRoutes(to: pages)
     }
 
     /// A script or the stylesheet. Asked for with its current `?v=` it may be cached for a
