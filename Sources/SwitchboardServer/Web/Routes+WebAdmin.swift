@@ -53,7 +53,7 @@ extension APIEnvironment {
         let users = try await store.users().sorted { $0.username < $1.username }
         var values: [String: Any] = [
             "tabs": adminTabs(current: "admin-users"), "hasTabs": true,
-            "roles": UserAccount.Role.allCases.map { ["value": $0.rawValue, "label": web.texts["role_\($0.rawValue)"]] },
+            "roles": UserAccount.Role.allCases.map { ["value": $0.rawValue, "label": web.texts["role_\($0.rawValue)"], "default": $0 == .user] },
             "users": users.map { user -> [String: Any] in
                 [
                     "username": user.username, "displayName": user.displayName ?? "", "role": user.role.rawValue,
