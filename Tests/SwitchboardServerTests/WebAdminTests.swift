@@ -134,6 +134,18 @@ struct WebAdminTests {
         }
     }
 
+    @Test func theRedactionHidesWhatMayBeASecretAndKeepsTheRest() {
+        #expect(ConfigRedaction.value(key: "password_env", "GW_PASSWORD") == "GW_PASSWORD")
+        #expect(ConfigRedaction.value(key: "password_env", "hunter2 typed here") == "(hidden)", "not a variable's name")
+        for key in ["password", "secret", "auth_token", "api-key", "PIN"] { #expect(ConfigRedaction.value(key: key, "x") == "(hidden)", "\(key)") }
+        #expect(ConfigRedaction.value(key: "keyword", "ping") == "ping" && ConfigRedaction.value(key: "from", "Switchboard") == "Switchboard")
+        #expect(ConfigRedaction.url("smtp://relay.example:587") == "smtp://relay.example:587")
+        #expect(ConfigRedaction.url("http://h.example/p?a={to}&b=&c=1#frag") == "http://h.example/p?a={to}&b=&c=(hidden)")
+        #expect(ConfigRedaction.url("https://tok@h.example") == "https://(hidden)@h.example")
+        let nested: ConfigNode = .mapping([("servers", .sequence([.mapping([("host", .scalar("a", nil)), ("password", .scalar("p", nil))])], nil))])
+        #expect(ConfigRedaction.rows(nested).map { "\($0.key)=\($0.value)" } == ["servers[0].host=a", "servers[0].password=(hidden)"])
+    }
+
     @Test func changingOnesOwnPasswordNeedsTheCurrentOneAndShowsThePolicysReason() async throws {
         let harness = try await Harness()
         try await harness.makeUser("alice")
