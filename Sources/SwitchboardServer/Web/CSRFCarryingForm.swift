@@ -9,8 +9,8 @@ protocol CSRFCarryingForm: Decodable {
 }
 
 extension APIEnvironment {
-    /// Reads a form of a logged-in page as `actionForm` does and proves it came from the hub's
-    /// own page: the session cookie, the origin, and the CSRF token (403 otherwise).
+    /// Reads a form of a logged-in page and proves it came from the hub's own page: the
+    /// session cookie, the origin, and the CSRF token in `_csrf` (403 otherwise).
     func csrfCheckedForm<Form: CSRFCarryingForm>(_ type: Form.Type, _ request: Request, _ context: Context) async throws -> Form {
         guard case .session = context.credential, let secret = request.cookies[SessionCookie.name]?.value else {
             throw APIError.forbidden("forms are for the hub's pages, with the login session")

@@ -13,7 +13,7 @@ struct LoginForm: Decodable {
 }
 
 /// A form that changes something: its CSRF token, and the page to go back to.
-struct ActionForm: Decodable {
+struct ActionForm: CSRFCarryingForm {
     var csrf: String?
     var back: String?
     var scope: String?
@@ -134,13 +134,7 @@ extension APIEnvironment {
     /// Reads a state-changing form of a logged-in page and proves it came from the hub's own
     /// page: the session cookie, the origin, and the CSRF token in `_csrf` (403 otherwise).
     func actionForm(_ request: Request, _ context: Context) async throws -> ActionForm {
-        guard case .session = context.credential, let secret = request.cookies[SessionCookie.name]?.value else {
-            throw APIError.forbidden("forms are for the hub's pages, with the login session")
-        }
-        try CrossSiteRequestGuard(settings: hub.configuration.server).checkOrigin(request)
-        let form = try await decodeForm(ActionForm.self, request)
-        guard CSRFToken.isValid(form.csrf, sessionSecret: secret) else { throw CSRFToken.invalid() }
-        return form
+        try await csrfCheckedForm(ActionForm.self, request, context)
     }
 
     func decodeForm<Form: Decodable>(_ type: Form.Type, _ request: Request) async throws -> Form {
