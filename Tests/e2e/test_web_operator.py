@@ -168,3 +168,31 @@ def test_users_tokens_and_ones_own_password_in_a_browser(hub, browser, tmp_path)
     old = requests.post(hub.url + "/api/v1/session", json={"username": "admin", "password": password})
     assert old.status_code == 401
     print(f"screenshots in {tmp_path}")
+
+
+def connector_row(api, hub, name):
+    """The connectors page's row of `name`, as HTML."""
+    page = api.get(hub.url + "/connectors").text
+    start = page.index(f'<tr data-connector="{name}"')
+    return page[start:page.index("</tr>", start)]
+
+
+def test_the_connectors_page_follows_a_modems_registration(tmp_path):
+    """A simulated GSM modem: registered, its link is up and it is in rotation; off the
+    network, its link is down and it is out of rotation, as the dispatcher treats it."""
+    from modem_sim import ModemSim
+    from test_modem import start
+    sim = ModemSim(str(tmp_path), "gsm1").start()
+    hub, api = start(str(tmp_path), {"gsm-1": sim}, ["gsm-1", "spare"])
+    try:
+        wait_for(lambda: "registered on a network" in hub.logs(), what="the modem to be registered")
+        row = wait_for(lambda: (r := connector_row(api, hub, "gsm-1")) and "Link up" in r and r, what="the link up on the page")
+        assert 'data-state="up"' in row and "+CREG stat 1" in row
+        sim.registration = 0
+        wait_for(lambda: "not registered on a network" in hub.logs(), what="the modem to notice")
+        row = connector_row(api, hub, "gsm-1")
+        assert "Link down" in row and 'data-state="down"' in row and "+CREG stat 0" in row
+        assert 'data-state="up"' in connector_row(api, hub, "spare")
+    finally:
+        hub.stop()
+        sim.stop()
