@@ -68,6 +68,9 @@ struct WebOutboxTests {
             #expect(without.status == .forbidden)
             #expect(try await harness.store.delivery(id: failed.id)?.status == .failed, "without the token nothing changes")
 
+            let bogus = try await Self.form(admin, "/outbox/retry", "status=sent&one=\(failed.id)")
+            #expect(bogus.status == .unprocessableContent && bogus.text.contains("must be failed or held"))
+            #expect(try await harness.store.delivery(id: failed.id)?.status == .failed)
             let none = try await Self.form(admin, "/outbox/retry", "status=failed")
             #expect(none.status == .unprocessableContent && none.text.contains("Select at least one delivery"))
 

@@ -110,7 +110,17 @@ extension APIEnvironment {
         if let refused = try await refuseUnlessAdmin(request, context) { return refused }
         let admin = try context.requireUser()
         let form = try await csrfCheckedForm(OutboxForm.self, request, context)
-        let status: DeliveryStatus = form.status == DeliveryStatus.held.rawValue ? .held : .failed
+        let status: DeliveryStatus
+        switch form.status ?? DeliveryStatus.failed.rawValue {
+        case DeliveryStatus.failed.rawValue: status = .failed
+        case DeliveryStatus.held.rawValue: status = .held
+        case let other:
+            return try await outboxPage(
+                request,
+                context,
+                error: .unprocessable("invalid_status", "'status' must be failed or held, not '\(other)'")
+            )
+        }
         let ids: [String]?
         if let one = form.one, !one.isEmpty {
             ids = [one]
