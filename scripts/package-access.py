@@ -38,6 +38,8 @@ PUBLIC = {
     "ConversationEntry", "JSONValue",
     # presence and receipts a connector reports over its own link
     "PresenceEvent", "DeliveryReportOutcome",
+    # a connector's own link (modem registration) for the operator's status page
+    "ConnectorLinkReporting", "ConnectorLink",
     # values in those signatures
     "Message", "Delivery", "DeliveryStatus", "Address", "AddressError", "ChannelName",
     "Attachment", "Origin", "Identifier", "SwitchboardError", "SMSNumberKind",

@@ -34,6 +34,32 @@ package final class ConnectorGate: Sendable {
         var consecutiveFailures = 0
         var openUntil: Date?
         var probing = false
+        /// What the status page shows: outcomes since start, the last error, recent sends.
+        var sent = 0
+        var failed = 0
+        var lastSentAt: Date?
+        var lastError: (message: String, at: Date)?
+        var recent = SendRateWindow()
+    }
+
+    /// The gate's state at one instant, for the operator's connector page.
+    package struct Snapshot: Sendable, Equatable {
+        package var inFlight: Int
+        /// Sends waiting for one of this gate's slots.
+        package var waiting: Int
+        /// Seconds of cool-down left; `nil` when in rotation.
+        package var coolingDownFor: TimeInterval?
+        /// The cool-down is over and one probe send is under way.
+        package var probing: Bool
+        package var consecutiveFailures: Int
+        /// Sends the connector took, and tries that failed (transient or permanent), since start.
+        package var sent: Int
+        package var failed: Int
+        /// Sends taken in the last minute: the throughput seen, beside the configured limit.
+        package var sentLastMinute: Int
+        package var lastSentAt: Date?
+        package var lastError: String?
+        package var lastErrorAt: Date?
     }
 
     package let configuration: Configuration
@@ -55,6 +81,25 @@ package final class ConnectorGate: Sendable {
     /// Seconds of cool-down left, for status displays.
     package func coolingDown(now: Date = Date()) -> TimeInterval? {
         state.withLock { s in s.openUntil.map { $0.timeIntervalSince(now) }.flatMap { $0 > 0 ? $0 : nil } }
+    }
+
+    /// What the gate knows now: slots in use, cool-down, outcomes and the last error.
+    package func snapshot(now: Date = Date()) -> Snapshot {
+        state.withLock { s in
+            Snapshot(
+                inFlight: s.inFlight,
+                waiting: s.waiters.count,
+                coolingDownFor: s.openUntil.map { $0.timeIntervalSince(now) }.flatMap { $0 > 0 ? $0 : nil },
+                probing: s.probing,
+                consecutiveFailures: s.consecutiveFailures,
+                sent: s.sent,
+                failed: s.failed,
+                sentLastMinute: s.recent.count(at: now),
+                lastSentAt: s.lastSentAt,
+                lastError: s.lastError?.message,
+                lastErrorAt: s.lastError?.at
+            )
+        }
     }
 
     /// Runs `body` within the in-flight and throughput limits.
@@ -93,9 +138,18 @@ package final class ConnectorGate: Sendable {
         }
     }
 
-    /// Reports how a send through this gate ended, for the circuit breaker.
-    package func record(success: Bool, now: Date = Date()) {
+    /// Reports how a send through this gate ended, for the circuit breaker (`success`) and the
+    /// status page (`error`: the try failed, though a refusal still shows the connector works).
+    package func record(success: Bool, error: String? = nil, now: Date = Date()) {
         state.withLock { s in
+            if let error {
+                s.failed += 1
+                s.lastError = (error, now)
+            } else if success {
+                s.sent += 1
+                s.lastSentAt = now
+                s.recent.add(at: now)
+            }
             s.probing = false
             if success {
                 s.consecutiveFailures = 0

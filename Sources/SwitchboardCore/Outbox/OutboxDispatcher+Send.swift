@@ -219,7 +219,7 @@ extension OutboxDispatcher {
             if failure.kind == .permanent, dispatchSettings[name]?.permanentErrorsAreTransient == true {
                 failure.kind = .transient
             }
-            gate.record(success: failure.kind == .permanent)  // a refusal shows the connector works
+            gate.record(success: failure.kind == .permanent, error: failure.message)  // a refusal shows the connector works
             if failure.kind == .transient { round.anyTransient = true }
             round.reasons.append("\(name): \(failure.message)")
             round.attempts.append(

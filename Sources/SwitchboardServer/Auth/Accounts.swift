@@ -54,6 +54,18 @@ package struct Accounts: Sendable {
         try await store.deleteSessions(username: username, keeping: keepingSession)
     }
 
+    /// Gives a user another role. The caller keeps at least one admin by never changing its
+    /// own role (as it cannot delete itself).
+    @discardableResult
+    package func setRole(username: String, role: UserAccount.Role) async throws -> UserAccount {
+        guard var user = try await store.user(named: username) else {
+            throw SwitchboardError.notFound("unknown_user", "no user named '\(username)'")
+        }
+        user.role = role
+        try await store.updateUser(user)
+        return user
+    }
+
     /// The user if the password is theirs, else `nil`. An unknown name costs as much as a
     /// wrong password (a dummy hash is checked), so timing does not tell which names exist.
     /// A password bcrypt could not check whole (over 72 bytes, or with a NUL) is never

@@ -121,13 +121,7 @@ extension APIEnvironment {
             }
             channel = known
         }
-        let reason = try Self.reason(body.reason) ?? "cancelled from the queue: older than \(Self.describe(body.minAge.seconds))"
-        let cutoff = Date().addingTimeInterval(-body.minAge.seconds)
-        let cancelled = try await store.cancelPending(createdBefore: cutoff, channel: channel, status: .cancelled, reason: reason, by: admin.username)
-        context.logger.info(
-            "queue cancelled",
-            metadata: ["count": "\(cancelled)", "channel": "\(channel?.rawValue ?? "all")", "by": "\(admin.username)"]
-        )
+        let cancelled = try await cancelQueued(olderThan: body.minAge.seconds, channel: channel, reason: body.reason, by: admin, context)
         return try .json(CancelledView(cancelled: cancelled))
     }
 
@@ -151,18 +145,7 @@ extension APIEnvironment {
         case DeliveryStatus.held.rawValue: status = .held
         case let other: throw APIError.unprocessable("invalid_status", "'status' must be failed or held, not '\(other)'")
         }
-        if let ids = body.ids {
-            guard !ids.isEmpty else {
-                throw APIError.unprocessable("missing_ids", "'ids' is empty; leave it out to retry every \(status.rawValue) delivery")
-            }
-            guard ids.count <= Self.maxRetryIDs else {
-                throw APIError.unprocessable("too_many_ids", "'ids' has \(ids.count) entries; at most \(Self.maxRetryIDs)")
-            }
-        }
-        let reason = try Self.reason(body.reason) ?? "retried from the queue"
-        let requeued = try await store.requeue(ids: body.ids, status: status, reason: reason, by: admin.username, now: Date())
-        if requeued > 0 { hub.dispatcher.wake() }
-        context.logger.info("queue retried", metadata: ["count": "\(requeued)", "status": "\(status.rawValue)", "by": "\(admin.username)"])
+        let requeued = try await retryQueued(ids: body.ids, status: status, reason: body.reason, by: admin, context)
         return try .json(RequeuedView(requeued: requeued))
     }
 
@@ -206,13 +189,67 @@ extension APIEnvironment {
         let admin = try context.requireAdmin()
         let id = try context.parameters.require("id")
         let body = try await request.decodeBody(DeliveryStatusBody.self, limit: maxBodyBytes).value
-        guard let status = DeliveryStatus(rawValue: body.status) else {
+        let delivery = try await changeDeliveryStatus(deliveryID: id, to: body.status, reason: body.reason, by: admin, context)
+        return try .json(DeliveryDetailView(delivery))
+    }
+
+    // MARK: - The operations, shared by the API and the outbox page
+
+    /// Cancels queued and held deliveries created more than `age` seconds ago.
+    func cancelQueued(
+        olderThan age: TimeInterval,
+        channel: ChannelName?,
+        reason given: String?,
+        by admin: UserAccount,
+        _ context: Context
+    )
+        async throws -> Int
+    {
+        let reason = try Self.reason(given) ?? "cancelled from the queue: older than \(Self.describe(age))"
+        let cutoff = Date().addingTimeInterval(-age)
+        let cancelled = try await store.cancelPending(createdBefore: cutoff, channel: channel, status: .cancelled, reason: reason, by: admin.username)
+        context.logger.info(
+            "queue cancelled",
+            metadata: ["count": "\(cancelled)", "channel": "\(channel?.rawValue ?? "all")", "by": "\(admin.username)"]
+        )
+        return cancelled
+    }
+
+    /// Puts `failed` or `held` deliveries (`ids`, or all of them) back in the queue and wakes
+    /// the dispatcher.
+    func retryQueued(ids: [String]?, status: DeliveryStatus, reason given: String?, by admin: UserAccount, _ context: Context) async throws -> Int {
+        if let ids {
+            guard !ids.isEmpty else {
+                throw APIError.unprocessable("missing_ids", "'ids' is empty; leave it out to retry every \(status.rawValue) delivery")
+            }
+            guard ids.count <= Self.maxRetryIDs else {
+                throw APIError.unprocessable("too_many_ids", "'ids' has \(ids.count) entries; at most \(Self.maxRetryIDs)")
+            }
+        }
+        let reason = try Self.reason(given) ?? "retried from the queue"
+        let requeued = try await store.requeue(ids: ids, status: status, reason: reason, by: admin.username, now: Date())
+        if requeued > 0 { hub.dispatcher.wake() }
+        context.logger.info("queue retried", metadata: ["count": "\(requeued)", "status": "\(status.rawValue)", "by": "\(admin.username)"])
+        return requeued
+    }
+
+    /// An operator's hand-made status change with its reason; illegal moves are 409.
+    func changeDeliveryStatus(
+        deliveryID id: String,
+        to rawStatus: String,
+        reason given: String?,
+        by admin: UserAccount,
+        _ context: Context
+    )
+        async throws -> Delivery
+    {
+        guard let status = DeliveryStatus(rawValue: rawStatus) else {
             throw APIError.unprocessable(
                 "invalid_status",
-                "'status' must be one of \(DeliveryStatus.allCases.map(\.rawValue).joined(separator: ", ")), not '\(body.status)'"
+                "'status' must be one of \(DeliveryStatus.allCases.map(\.rawValue).joined(separator: ", ")), not '\(rawStatus)'"
             )
         }
-        guard let reason = try Self.reason(body.reason) else {
+        guard let reason = try Self.reason(given) else {
             throw APIError.unprocessable("missing_reason", "'reason' must say why; it is kept with the change")
         }
         let delivery: Delivery
@@ -223,7 +260,7 @@ extension APIEnvironment {
         }
         if status == .queued { hub.dispatcher.wake() }
         context.logger.info("delivery status set", metadata: ["delivery": "\(id)", "status": "\(status.rawValue)", "by": "\(admin.username)"])
-        return try .json(DeliveryDetailView(delivery))
+        return delivery
     }
 
     // MARK: - Helpers

@@ -13,7 +13,7 @@ struct LoginForm: Decodable {
 }
 
 /// A form that changes something: its CSRF token, and the page to go back to.
-struct ActionForm: Decodable {
+struct ActionForm: CSRFCarryingForm {
     var csrf: String?
     var back: String?
     var scope: String?
@@ -40,6 +40,9 @@ extension APIEnvironment {
         "/", "/mine", "/login", "/logout", "/static/{name}", "/inbox/read-all", "/inbox/{id}/read", "/inbox/{id}/unread",
         "/inbox/{id}", "/inbox/{id}/html", "/inbox/{id}/attachments/{n}", "/inbox/{id}/reply", "/messages/{id}", "/tester",
         "/conversations", "/conversations/{id}", "/conversations/{id}/abort", "/topics",
+        "/outbox", "/outbox/retry", "/outbox/cancel", "/outbox/recipients/{address}", "/outbox/deliveries/{id}",
+        "/outbox/deliveries/{id}/status", "/connectors", "/admin/users", "/admin/users/{name}/role", "/admin/users/{name}/password",
+        "/admin/tokens", "/admin/tokens/{id}/revoke", "/admin/config", "/account", "/account/password",
     ]
 
     /// Adds every web route: public ones (static files, login) and, behind the login, the pages.
@@ -57,6 +60,7 @@ extension APIEnvironment {
         pages.get("/tester") { request, context in try await testerPage(request, context) }
         addWebConversationRoutes(to: pages)
         pages.get("/topics") { request, context in try await topicsPage(request, context) }
+        addWebOperatorRoutes(to: pages)
     }
 
     /// A script or the stylesheet. Asked for with its current `?v=` it may be cached for a
@@ -132,13 +136,7 @@ extension APIEnvironment {
     /// Reads a state-changing form of a logged-in page and proves it came from the hub's own
     /// page: the session cookie, the origin, and the CSRF token in `_csrf` (403 otherwise).
     func actionForm(_ request: Request, _ context: Context) async throws -> ActionForm {
-        guard case .session = context.credential, let secret = request.cookies[SessionCookie.name]?.value else {
-            throw APIError.forbidden("forms are for the hub's pages, with the login session")
-        }
-        try CrossSiteRequestGuard(settings: hub.configuration.server).checkOrigin(request)
-        let form = try await decodeForm(ActionForm.self, request)
-        guard CSRFToken.isValid(form.csrf, sessionSecret: secret) else { throw CSRFToken.invalid() }
-        return form
+        try await csrfCheckedForm(ActionForm.self, request, context)
     }
 
     func decodeForm<Form: Decodable>(_ type: Form.Type, _ request: Request) async throws -> Form {

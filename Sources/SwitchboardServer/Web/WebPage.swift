@@ -37,7 +37,9 @@ extension APIEnvironment {
             let total = counts.mine + counts.common
             if total > 0 { layout["titlePrefix"] = "(\(total)) " }
             layout["user"] = ["name": user.username]
-            layout["nav"] = navigation(current: page.page, common: counts.common, mine: counts.mine)
+            layout["nav"] =
+                navigation(current: page.page, common: counts.common, mine: counts.mine)
+                + operatorNavigation(current: page.page, user: user)
             scripts.append(web.url("live.js"))
         }
         scripts += page.scripts.map { web.url($0) }
