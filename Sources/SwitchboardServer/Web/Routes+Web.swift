@@ -35,10 +35,16 @@ struct ActionForm: Decodable {
 extension APIEnvironment {
     /// The web interface's paths: pages for people and their forms, not API operations, so
     /// the API document leaves them out (the README describes them).
-    static let webPaths: Set<String> = [
+    static let webPaths: Set<String> = Set<String>([
         "/", "/mine", "/login", "/logout", "/static/{name}", "/inbox/read-all", "/inbox/{id}/read", "/inbox/{id}/unread",
         "/inbox/{id}", "/inbox/{id}/html", "/inbox/{id}/attachments/{n}", "/inbox/{id}/reply", "/messages/{id}", "/tester",
         "/conversations", "/conversations/{id}", "/conversations/{id}/abort", "/topics",
+    ]).union(webDirectoryPaths)
+
+    /// The contacts and groups pages.
+    static let webDirectoryPaths: Set<String> = [
+        "/contacts", "/contacts/new", "/contacts/import", "/contacts/{id}", "/contacts/{id}/delete", "/groups", "/groups/{name}",
+        "/groups/{name}/members", "/groups/{name}/members/{contactID}/remove",
     ]
 
     /// Adds every web route: public ones (static files, login) and, behind the login, the pages.
@@ -55,6 +61,8 @@ extension APIEnvironment {
         pages.get("/tester") { request, context in try await testerPage(request, context) }
         addWebConversationRoutes(to: pages)
         pages.get("/topics") { request, context in try await topicsPage(request, context) }
+        addWebContactRoutes(to: pages)
+        addWebGroupRoutes(to: pages)
     }
 
     /// A script or the stylesheet. Asked for with its current `?v=` it may be cached for a
