@@ -210,6 +210,42 @@ struct WebContactsTests {
         }
     }
 
+    @Test func theContactsPageLinksToTheNextPageAndKeepsTheSearch() async throws {
+        let harness = try await Harness()
+        for index in 0..<(APIEnvironment.webContactsPageSize + 5) {
+            try await harness.store.createContact(Contact(name: "Field \(String(format: "%02d", index))"))
+        }
+        try await harness.store.createContact(Contact(name: "Office"))
+        try await harness.run { anonymous in
+            let admin = try await anonymous.loginAdmin()
+            let first = try await admin.get("/contacts?q=field")
+            #expect(first.text.contains("Field 49") && !first.text.contains("Field 50") && !first.text.contains("Office"))
+            let link = try #require(first.text.firstMatch(of: /href="([^"]+)" id="contacts-next"/)?.1)
+            let next = try await admin.get(String(link).replacingOccurrences(of: "&amp;", with: "&"))
+            #expect(next.status == .ok)
+            #expect(next.text.contains("Field 50") && next.text.contains("Field 54") && !next.text.contains("Field 49"))
+            #expect(!next.text.contains(#"id="contacts-next""#), "the last page has no next link")
+        }
+    }
+
+    @Test func aPlainUserCannotReaddressAnotherUsersContactFromTheForm() async throws {
+        let harness = try await Harness()
+        try await harness.makeUser("alice")
+        try await harness.makeUser("bob")
+        let bob = Contact(name: "Bob", addresses: [.sms("+4711111111")], username: "bob")
+        try await harness.store.createContact(bob)
+        try await harness.run { anonymous in
+            let alice = try await anonymous.login("alice", "user-secret-1")
+            let refused = try await form(alice, "/contacts/\(bob.id)", "name=Bob&addresses%5B%5D=%2B4722222222")
+            #expect(refused.status == .forbidden)
+            #expect(refused.text.contains(#"id="contact-error""#))
+            #expect(try await harness.store.contact(id: bob.id) == bob)
+            let renamed = try await form(alice, "/contacts/\(bob.id)", "name=Robert&addresses%5B%5D=sms%3A%2B4711111111")
+            #expect(renamed.status == .seeOther, "a name is anyone's to fix")
+            #expect(try await harness.store.contact(id: bob.id)?.username == "bob", "the link stays")
+        }
+    }
+
     @Test func contactPagesFollowTheCursorWithoutSkippingOrRepeating() {
         var contacts = (0..<120).map { Contact(id: "c\($0)", name: "Person \(String(format: "%03d", $0))") }
         var seen: [String] = []
