@@ -69,6 +69,19 @@ import Testing
         #expect(try await store.contacts().count == 2, "no duplicate was made")
     }
 
+    @Test func aContactMadeByOneRowIsUpdatedByALaterOneAndStoredOnce() async throws {
+        let store = try await Harness().store
+        let csv = "name,phone,email,groups\nKari,+4712345678,,ops\nKari N,+4712345678,kari@example.org,ops;field\n"
+        let report = try await importer(store).run(Array(csv.utf8))
+        #expect(report.rows.map(\.outcome) == [.created, .updated])
+        #expect(report.rows[0].contactID == report.rows[1].contactID)
+        let contacts = try await store.contacts()
+        #expect(contacts.map(\.name) == ["Kari N"])
+        #expect(contacts.first?.addresses == [.sms("+4712345678"), .email("kari@example.org")])
+        #expect(try await store.members(group: "ops").map(\.name) == ["Kari N"])
+        #expect(try await store.members(group: "field").map(\.name) == ["Kari N"])
+    }
+
     @Test func aNewAddressMakesANewContactEvenWhenTheNameExists() async throws {
         let store = try await Harness().store
         try await store.createContact(Contact(name: "Per", addresses: [.sms("+4711111111")]))

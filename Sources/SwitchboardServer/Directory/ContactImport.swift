@@ -6,8 +6,9 @@ import SwitchboardCore
 /// reasons. Not tied to HTTP, so the API and the web page share it and tests drive it alone.
 ///
 /// The whole file is read and checked first (size, UTF-8, quoting, header, row count): a file
-/// that fails there changes nothing. Then each row is checked and written on its own, so one
-/// bad row never stops the others.
+/// that fails there changes nothing. Then each row is checked and decided on its own, so one
+/// bad row never stops the others, and what the rows decided is written (`ContactImportPlan`)
+/// before the report is returned.
 ///
 /// Which contact a row is: the one that has the row's phone or email (never two different
 /// ones); a row with neither address, the one contact of that name. Otherwise the row makes a
@@ -49,20 +50,23 @@ struct ContactImport {
         return (try ContactImportHeader(first.fields), Array(table.records.dropFirst()))
     }
 
-    /// Reads the file, then imports row by row.
+    /// Reads the file, decides row by row, then writes what the rows decided (the report is
+    /// returned only once all of it is stored).
     func run(_ bytes: some Collection<UInt8>) async throws -> ContactImportReport {
         let (header, records) = try read(bytes)
         var state = try await State(store: store)
         var report = ContactImportReport()
+        var plan = ContactImportPlan()
         for record in records {
             switch ContactImportRow.check(record, header: header) {
             case .failure(let refusal):
                 report.add(.init(line: record.line, name: refusal.name, outcome: .refused, reasons: refusal.reasons))
             case .success(let row):
-                let outcome = try await apply(row, &state, &report)
+                let outcome = try await decide(row, &state, &plan, &report)
                 report.add(outcome)
             }
         }
+        try await plan.execute(on: store)
         return report
     }
 
@@ -110,7 +114,13 @@ struct ContactImport {
         return .success(named.first.flatMap { state.contacts[$0] })
     }
 
-    func apply(_ row: ContactImportRow, _ state: inout State, _ report: inout ContactImportReport) async throws -> ContactImportReport.Row {
+    /// What one row does, noted in the plan and in the import's picture of the directory.
+    func decide(
+        _ row: ContactImportRow,
+        _ state: inout State,
+        _ plan: inout ContactImportPlan,
+        _ report: inout ContactImportReport
+    ) async throws -> ContactImportReport.Row {
         var refused = ContactImportReport.Row(line: row.line, name: row.name, outcome: .refused)
         let old: Contact?
         switch match(row, state) {
@@ -132,24 +142,19 @@ struct ContactImport {
             refused.reasons = [error.message]
             return refused
         }
-        if old == nil {
-            try await store.createContact(contact)
-        } else if contact != old {
-            try await store.updateContact(contact)
-        }
+        if old == nil || contact != old { plan.write(contact, isNew: old == nil) }
         state.remember(contact)
         var joined = false
         for group in row.groups {
             if !state.groups.contains(group) {
-                if try await store.group(named: group) == nil {
-                    try await store.createGroup(ContactGroup(name: group, description: "made by a contacts import"))
-                    report.groupsCreated.append(group)
-                }
+                plan.groups.append(group)
+                report.groupsCreated.append(group)
                 state.groups.insert(group)
+                state.members[group] = []
             }
             if state.members[group] == nil { state.members[group] = Set(try await store.members(group: group).map(\.id)) }
             if state.members[group]?.contains(contact.id) == false {
-                try await store.addMember(group: group, contactID: contact.id)
+                plan.join(contact.id, group)
                 state.members[group]?.insert(contact.id)
                 joined = true
             }
