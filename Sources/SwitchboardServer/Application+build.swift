@@ -104,6 +104,7 @@ func buildRouter(_ env: APIEnvironment) -> Router<SwitchboardRequestContext> {
     env.addInboxRoutes(to: api)
     env.addContactRoutes(to: api)
     env.addGroupRoutes(to: api)
+    env.addContactImportRoutes(to: api)
     env.addUserRoutes(to: api)
     env.addTesterRoutes(to: api)
     env.addQueueRoutes(to: api)

@@ -245,6 +245,9 @@ def call(grid, row, who, credential):
         body.update({k: v for k, v in fill(row.get("if_documented", {}), values).items() if k in declared})
         data = json.dumps(body).encode()
         headers["Content-Type"] = "application/json"
+    elif "csv" in row:
+        data = fill(row["csv"], values).encode()
+        headers["Content-Type"] = "text/csv"
     elif "form" in row:
         data = urllib.parse.urlencode(fill(row["form"], values)).encode()
         headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -324,7 +327,7 @@ def test_the_grid_covers_every_operation_of_the_openapi_document(grid):
 
 def test_the_table_is_well_formed():
     known = {"anonymous", "user", "owner", "admin", "gateway"}
-    keys = {"op", "case", "setup", "path", "query", "body", "form", "if_documented", "ok", "allowed", "refused", "items"}
+    keys = {"op", "case", "setup", "path", "query", "body", "form", "csv", "if_documented", "ok", "allowed", "refused", "items"}
     for row in load_rows():
         assert set(row) <= keys, f"unknown keys {set(row) - keys} in {row}"
         assert set(row["allowed"]) <= known, row

@@ -47,6 +47,8 @@ struct MembershipView: Encodable {
     var group: String
     var contact: ContactView
     var warnings: [String]
+    /// `phone`, `email`: what the contact lacks, for a page to word its own warning.
+    var missing: [String]
 }
 
 /// A login user; never the password hash.

@@ -108,7 +108,8 @@ extension APIEnvironment {
             MembershipView(
                 group: group.name,
                 contact: ContactView(contact),
-                warnings: hub.membershipWarnings(for: contact, group: group.name)
+                warnings: hub.membershipWarnings(for: contact, group: group.name),
+                missing: contact.missingDetails
             ),
             status: .created
         )

@@ -35,7 +35,7 @@ struct ActionForm: CSRFCarryingForm {
 extension APIEnvironment {
     /// The web interface's paths: pages for people and their forms, not API operations, so
     /// the API document leaves them out (the README describes them).
-    static let webPaths: Set<String> = [
+    static let webPaths: Set<String> = Set<String>([
         "/send",
         "/", "/mine", "/login", "/logout", "/static/{name}", "/inbox/read-all", "/inbox/{id}/read", "/inbox/{id}/unread",
         "/inbox/{id}", "/inbox/{id}/html", "/inbox/{id}/attachments/{n}", "/inbox/{id}/reply", "/messages/{id}", "/tester",
@@ -43,6 +43,12 @@ extension APIEnvironment {
         "/outbox", "/outbox/retry", "/outbox/cancel", "/outbox/recipients/{address}", "/outbox/deliveries/{id}",
         "/outbox/deliveries/{id}/status", "/connectors", "/admin/users", "/admin/users/{name}/role", "/admin/users/{name}/password",
         "/admin/tokens", "/admin/tokens/{id}/revoke", "/admin/config", "/account", "/account/password",
+    ]).union(webDirectoryPaths)
+
+    /// The contacts and groups pages.
+    static let webDirectoryPaths: Set<String> = [
+        "/contacts", "/contacts/new", "/contacts/import", "/contacts/{id}", "/contacts/{id}/delete", "/groups", "/groups/{name}",
+        "/groups/{name}/members", "/groups/{name}/members/{contactID}/remove",
     ]
 
     /// Adds every web route: public ones (static files, login) and, behind the login, the pages.
@@ -61,6 +67,8 @@ extension APIEnvironment {
         addWebConversationRoutes(to: pages)
         pages.get("/topics") { request, context in try await topicsPage(request, context) }
         addWebOperatorRoutes(to: pages)
+        addWebContactRoutes(to: pages)
+        addWebGroupRoutes(to: pages)
     }
 
     /// A script or the stylesheet. Asked for with its current `?v=` it may be cached for a

@@ -62,6 +62,8 @@ extension APIEnvironment {
             ["href": "/tester", "label": texts["nav_tester"], "page": "tester"],
             ["href": "/conversations", "label": texts["nav_conversations"], "page": "conversations"],
             ["href": "/topics", "label": texts["nav_topics"], "page": "topics"],
+            ["href": "/contacts", "label": texts["nav_contacts"], "page": "contacts"],
+            ["href": "/groups", "label": texts["nav_groups"], "page": "groups"],
         ]
         for index in entries.indices { entries[index]["current"] = entries[index]["page"] as? String == current }
         return entries

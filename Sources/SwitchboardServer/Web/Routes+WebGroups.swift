@@ -1,0 +1,168 @@
+import Foundation
+import Hummingbird
+import SwitchboardCore
+
+// The groups pages: the list with a form to make one, and a group's page with its members
+// (each with what it lacks), a remove button per member and a form to add one found by name,
+// phone or email. Adding a member who lacks a phone or an email is allowed, and the page the
+// browser lands on right after says so: the blueprint's warning at the moment of adding.
+
+/// The group forms' fields.
+struct GroupForm: WebForm {
+    var csrf: String?
+    var name: String?
+    var description: String?
+    /// Words to find the contact to add by.
+    var contact: String?
+    /// The contact to add, when chosen from a list of matches.
+    var contactID: String?
+
+    enum CodingKeys: String, CodingKey {
+        case csrf = "_csrf"
+        case name, description, contact
+        case contactID = "contact_id"
+    }
+}
+
+extension APIEnvironment {
+    /// How many matches the add-member form offers to choose from.
+    static let memberChoices = 20
+
+    func addWebGroupRoutes(to pages: RouterGroup<Context>) {
+        pages.get("/groups") { request, context in try await groupsPage(request, context) }
+        pages.post("/groups") { request, context in try await createGroupForm(request, context) }
+        pages.get("/groups/{name}") { request, context in try await groupPage(request, context) }
+        pages.post("/groups/{name}/members") { request, context in try await addMemberForm(request, context) }
+        pages.post("/groups/{name}/members/{contactID}/remove") { request, context in try await removeMemberForm(request, context) }
+    }
+
+    func groupsPage(
+        _ request: Request,
+        _ context: Context,
+        form: GroupForm? = nil,
+        error: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        _ = try context.requireUser()
+        var rows: [[String: Any]] = []
+        for group in try await store.groups().sorted(by: { $0.name < $1.name }) {
+            rows.append([
+                "name": group.name, "href": "/groups/\(WebPaths.percentEncoded(group.name))", "description": group.description ?? "",
+                "count": "\(try await store.members(group: group.name).count)",
+            ])
+        }
+        var values: [String: Any] = ["rows": rows, "hasRows": !rows.isEmpty, "name": form?.name ?? "", "description": form?.description ?? ""]
+        if let error { values["error"] = error }
+        return try await render(
+            WebPage(template: "groups", title: web.texts["groups_title"], page: "groups", values: values, status: status),
+            request,
+            context
+        )
+    }
+
+    /// Makes a group by the API's rules, then opens its page; what is wrong is shown above the form.
+    func createGroupForm(_ request: Request, _ context: Context) async throws -> Response {
+        let form = try await pageForm(GroupForm.self, request, context)
+        let name = form.name?.trimmingCharacters(in: .whitespaces) ?? ""
+        guard ContactGroup.isValidName(name) else {
+            return try await groupsPage(request, context, form: form, error: web.texts["group_name_invalid"], status: .unprocessableContent)
+        }
+        if try await store.group(named: name) != nil {
+            return try await groupsPage(request, context, form: form, error: web.texts["group_exists"], status: .conflict)
+        }
+        let description: String?
+        do { description = try Self.groupDescription(form.description) } catch let error as APIError {
+            return try await groupsPage(request, context, form: form, error: error.message, status: .unprocessableContent)
+        }
+        try await store.createGroup(ContactGroup(name: name, description: description))
+        return Response(status: .seeOther, headers: [.location: "/groups/\(WebPaths.percentEncoded(name))"])
+    }
+
+    /// A group's page. After adding (`added=ID`) it says who was added and what they will not
+    /// get; while adding by search it lists the matches to choose from.
+    func groupPage(
+        _ request: Request,
+        _ context: Context,
+        search: String = "",
+        choices: [Contact] = [],
+        error: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        _ = try context.requireUser()
+        let name = try context.parameters.require("name")
+        guard let group = try await store.group(named: name) else {
+            return try await errorPage(web.texts["group_not_found"], status: .notFound, request, context)
+        }
+        let base = "/groups/\(WebPaths.percentEncoded(group.name))"
+        let members = try await store.members(group: group.name).sorted { ContactListing.key($0) < ContactListing.key($1) }
+        var values: [String: Any] = [
+            "name": group.name,
+            "members": members.map { member -> [String: Any] in
+                [
+                    "name": member.name, "href": "/contacts/\(WebPaths.percentEncoded(member.id))", "id": member.id,
+                    "addresses": member.addresses.map(\.description), "missing": missingTexts(member),
+                    "remove": "\(base)/members/\(WebPaths.percentEncoded(member.id))/remove",
+                ]
+            },
+            "hasMembers": !members.isEmpty,
+            "addAction": "\(base)/members",
+            "search": search,
+            "choices": choices.map { ["id": $0.id, "name": $0.name, "addresses": $0.addresses.map(\.description).joined(separator: ", ")] },
+            "hasChoices": !choices.isEmpty,
+        ]
+        if let error { values["error"] = error }
+        if let description = group.description { values["description"] = description }
+        let query = request.uri.queryParameters
+        if let added = query["added"].map(String.init), let contact = members.first(where: { $0.id == added }) {
+            values["added"] = [
+                "notice": web.texts["group_added"].replacingOccurrences(of: "{name}", with: contact.name),
+                "warnings": contact.missingDetails.map { web.texts["group_warning_no_\($0)"].replacingOccurrences(of: "{name}", with: contact.name) },
+            ]
+        }
+        if query["removed"] != nil { values["notice"] = web.texts["group_removed"] }
+        return try await render(
+            WebPage(template: "group", title: "\(web.texts["group_title"]) \(group.name)", page: "groups", values: values, status: status),
+            request,
+            context
+        )
+    }
+
+    /// Adds the chosen contact, or the one contact the words find; several matches are
+    /// offered to choose from, none is said. Then the group's page with the warnings.
+    func addMemberForm(_ request: Request, _ context: Context) async throws -> Response {
+        let form = try await pageForm(GroupForm.self, request, context)
+        let name = try context.parameters.require("name")
+        guard try await store.group(named: name) != nil else {
+            return try await errorPage(web.texts["group_not_found"], status: .notFound, request, context)
+        }
+        let contact: Contact
+        if let id = form.contactID, !id.isEmpty {
+            guard let chosen = try await store.contact(id: id) else {
+                return try await groupPage(request, context, error: web.texts["contact_not_found"], status: .unprocessableContent)
+            }
+            contact = chosen
+        } else {
+            let search = form.contact?.trimmingCharacters(in: .whitespaces) ?? ""
+            guard !search.isEmpty else {
+                return try await groupPage(request, context, error: web.texts["group_add_empty"], status: .unprocessableContent)
+            }
+            let found = ContactListing(try await store.contacts(), search: search, after: nil, limit: Self.memberChoices).contacts
+            guard let first = found.first else {
+                let error = web.texts["group_add_none"].replacingOccurrences(of: "{search}", with: search)
+                return try await groupPage(request, context, search: search, error: error, status: .unprocessableContent)
+            }
+            guard found.count == 1 else { return try await groupPage(request, context, search: search, choices: found) }
+            contact = first
+        }
+        try await store.addMember(group: name, contactID: contact.id)
+        let location = WebPaths.link("/groups/\(WebPaths.percentEncoded(name))", [("added", contact.id)])
+        return Response(status: .seeOther, headers: [.location: location])
+    }
+
+    func removeMemberForm(_ request: Request, _ context: Context) async throws -> Response {
+        _ = try await pageForm(GroupForm.self, request, context)
+        let name = try context.parameters.require("name")
+        _ = try await store.removeMember(group: name, contactID: try context.parameters.require("contactID"))
+        return Response(status: .seeOther, headers: [.location: "/groups/\(WebPaths.percentEncoded(name))?removed=1"])
+    }
+}
