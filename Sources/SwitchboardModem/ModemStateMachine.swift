@@ -14,6 +14,11 @@
 /// A final `ERROR`, `+CMS ERROR` or `+CME ERROR` fails the command, classified by
 /// `ModemError`. A command that gets no answer in its time fails, with everything queued,
 /// and the machine closes: a late answer could otherwise be taken for the next command's.
+///
+/// After `> ` a modem takes every byte for the PDU until Ctrl-Z (send) or ESC (abandon, 3GPP
+/// TS 27.005 §3.5.1). A send given up while the prompt is awaited (a timeout, or the device
+/// being closed) therefore writes ESC before anything else, so the next command (the next
+/// opener's `ATE0`) is not taken for the PDU.
 package struct ModemStateMachine {
     package struct Settings: Sendable, Equatable {
         /// The SIM's PIN, if it needs one (never logged).
@@ -34,6 +39,8 @@ package struct ModemStateMachine {
         /// Queue a command; its answer comes back as `.completed(id, …)`.
         case submit(ModemCommand, id: UInt64)
         case timeout
+        /// The device is about to be closed from our side (the connector stops or gives up on it).
+        case closing
         case closed
     }
 
@@ -42,6 +49,8 @@ package struct ModemStateMachine {
         case write([UInt8], timeout: Duration)
         /// The command in flight is done: no timer is needed.
         case cancelTimer
+        /// Write ESC (0x1B) alone: the modem waits after `> ` for a PDU that will not come.
+        case escape
         /// Start-up finished: the modem takes commands.
         case ready
         /// Start-up failed at a step; the answer is in the error. Close the device.
@@ -102,7 +111,11 @@ package struct ModemStateMachine {
         case .timeout:
             guard let inFlight = current, phase != .closed else { return [] }
             let error = ModemError(.transient, "the modem did not answer \(inFlight.command.label) within \(inFlight.command.timeout)")
-            return shutDown(error)
+            return abandonPrompt() + shutDown(error)
+        case .closing:
+            guard phase != .closed else { return [] }
+            let step = current.map { " while waiting for the answer to \($0.command.label)" } ?? ""
+            return abandonPrompt() + shutDown(ModemError(.transient, "the modem was closed\(step)"))
         case .closed:
             guard phase != .closed else { return [] }
             let step = current.map { " while waiting for the answer to \($0.command.label)" } ?? ""
@@ -179,6 +192,12 @@ package struct ModemStateMachine {
     }
 
     // MARK: - Commands
+
+    /// ESC when the command in flight still waits for its `> ` prompt: the modem may be
+    /// showing it already, and would take what we write next for the PDU.
+    private func abandonPrompt() -> [Action] {
+        current?.awaitingPrompt == true ? [.escape] : []
+    }
 
     private mutating func promptReceived() -> [Action] {
         guard var inFlight = current else { return [] }

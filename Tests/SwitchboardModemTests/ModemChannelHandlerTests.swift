@@ -92,6 +92,32 @@ import Testing
         #expect(!rig.channel.isActive)
     }
 
+    @Test func aSendWithoutAPromptIsAbandonedWithESCBeforeTheChannelCloses() throws {
+        let rig = try Rig()
+        try rig.startUp()
+        _ = try rig.written()
+        let promise = rig.loop.makePromise(of: [String].self)
+        let cmgs = ModemCommand("AT+CMGS=19", payload: "0021000A9174214365870000", timeout: .seconds(5))
+        rig.channel.writeAndFlush(ModemRequest(command: cmgs, promise: promise), promise: nil)
+        #expect(try rig.written() == "AT+CMGS=19\r")
+        rig.loop.advanceTime(by: .seconds(5))
+        #expect(try rig.written() == "\u{1B}")
+        #expect(!rig.channel.isActive)
+        #expect(Self.now(promise.futureResult).map { if case .failure = $0 { true } else { false } } == true)
+    }
+
+    @Test func closingTheChannelWhileThePromptIsAwaitedWritesESC() throws {
+        let rig = try Rig()
+        try rig.startUp()
+        _ = try rig.written()
+        let promise = rig.loop.makePromise(of: [String].self)
+        rig.channel.writeAndFlush(ModemRequest(command: ModemCommand("AT+CMGS=19", payload: "00"), promise: promise), promise: nil)
+        _ = try rig.written()
+        try rig.channel.close().wait()
+        #expect(try rig.written() == "\u{1B}")
+        #expect(Self.now(promise.futureResult).map { if case .failure = $0 { true } else { false } } == true)
+    }
+
     @Test func aStartUpThatGetsNoAnswerFailsTheReadyPromise() throws {
         let rig = try Rig()
         rig.loop.advanceTime(by: .seconds(10))

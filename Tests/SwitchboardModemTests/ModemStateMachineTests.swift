@@ -95,6 +95,45 @@ import Testing
         #expect(Self.feed(&m, "\r\n+CMGS: 12\r\n\r\nOK\r\n") == [.cancelTimer, .completed(id: 7, .success(["+CMGS: 12"]))])
     }
 
+    /// After `> ` a modem takes every byte for the PDU until Ctrl-Z or ESC: a send abandoned
+    /// while the prompt is awaited must leave the modem an ESC, before anything else is written
+    /// (the next opener's `ATE0` would otherwise be taken for the PDU).
+    @Test func aSendThatTimesOutWaitingForThePromptLeavesTheModemAnESCAndNothingElse() {
+        var m = Self.ready()
+        let cmgs = ModemCommand("AT+CMGS=19", payload: "0021000A9174214365870000", timeout: .seconds(60))
+        _ = m.event(.submit(cmgs, id: 1))
+        _ = m.event(.submit(ModemCommand("AT+CSQ"), id: 2))
+        #expect(Self.feed(&m, "\r\n") == [])
+        let actions = m.event(.timeout)
+        let error = ModemError(.transient, "the modem did not answer AT+CMGS=19 within 60.0 seconds")
+        #expect(actions.first == .escape)
+        #expect(!actions.contains { if case .write = $0 { true } else { false } })
+        #expect(actions.contains(.completed(id: 1, .failure(error))))
+        #expect(actions.contains { if case .completed(2, .failure) = $0 { true } else { false } })
+        #expect(actions.last == .close(error))
+        // A prompt that comes after the ESC gets nothing.
+        #expect(Self.feed(&m, "\r\n> ") == [])
+    }
+
+    @Test func aSendThatTimesOutAfterThePDUWasWrittenWritesNoESC() {
+        var m = Self.ready()
+        _ = m.event(.submit(ModemCommand("AT+CMGS=19", payload: "00", timeout: .seconds(60)), id: 1))
+        _ = Self.feed(&m, "\r\n> ")
+        let actions = m.event(.timeout)
+        #expect(!actions.contains(.escape))
+        #expect(actions.first == .cancelTimer)
+    }
+
+    @Test func closingWhileThePromptIsAwaitedWritesESCFirst() {
+        var m = Self.ready()
+        _ = m.event(.submit(ModemCommand("AT+CMGS=19", payload: "00"), id: 1))
+        let actions = m.event(.closing)
+        #expect(actions.first == .escape)
+        #expect(actions.contains { if case .completed(1, .failure(let e)) = $0 { e.message.contains("closed") } else { false } })
+        var idle = Self.ready()
+        #expect(!idle.event(.closing).contains(.escape))
+    }
+
     @Test func anErrorInsteadOfThePromptFailsTheSend() {
         var m = Self.ready()
         _ = m.event(.submit(ModemCommand("AT+CMGS=19", payload: "00"), id: 1))

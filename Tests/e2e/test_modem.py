@@ -286,3 +286,21 @@ def test_three_slow_modems_on_a_spread_route_send_in_parallel_each_sms_once(work
         hub.stop()
         for sim in sims.values():
             sim.stop()
+
+
+def test_a_send_without_a_prompt_in_time_is_abandoned_with_esc_so_the_modem_takes_commands_again(one):
+    hub, api, sim = one
+    sim.prompt_delay = 6  # the `> ` comes after send_timeout (5s): the hub gives up on the send
+    first = send(hub, api, "sms:+4712345678", "no prompt in time")
+    h = wait_for(lambda: (h := delivery(hub, api, first))["delivery"]["status"] == "sent" and h, timeout=30,
+                 what="sent by the spare after the modem timed out")
+    assert h["delivery"]["connector"] == "spare"
+    # The modem got ESC after its late prompt, not the next opener's ATE0 as the PDU
+    # (the fixture fails on any error the simulator recorded).
+    wait_for(lambda: sim.cancelled == 1, what="the send abandoned with ESC")
+    sim.prompt_delay = None
+    wait_for(lambda: "registered on a network: in the route" in hub.logs().split("did not answer", 1)[1], timeout=20,
+             what="the modem reopened and registered")
+    second = send(hub, api, "sms:+4712345678", "after the abandoned send")
+    wait_for(lambda: delivery(hub, api, second)["delivery"]["status"] == "delivered", timeout=20, what="delivered by the modem")
+    assert [s["decoded"]["text"] for s in sim.sent] == ["after the abandoned send"]
