@@ -80,3 +80,23 @@ def test_reports_stored_on_the_sim_while_the_hub_was_down_are_read_and_matched_a
         hub.stop()
         sim.stop()
         assert not sim.errors, sim.errors
+
+
+def test_a_hub_killed_while_the_modem_waits_for_the_pdu_leaves_it_usable_after_the_restart(workdir):
+    sim = ModemSim(workdir, "gsm1").start()
+    sim.prompt_delay = 3  # the hub is killed between AT+CMGS and the `> `; the modem then waits for the PDU
+    hub, api = start(workdir, {"gsm-1": sim}, ["gsm-1"])
+    try:
+        wait_for(lambda: "registered on a network" in hub.logs(), what="the modem to be registered")
+        d = send(hub, api, "sms:+4712345678", "sent across a crash")
+        wait_for(lambda: any(c.startswith("AT+CMGS=") for c in sim.commands), what="the send to start")
+        sim.prompt_delay = None
+        hub, api = restarted(hub, workdir, signal.SIGKILL)
+        # Start-up's ESC abandoned the PDU the modem waited for, so ATE0 was a command again.
+        assert sim.cancelled == 1
+        wait_for(lambda: delivery(hub, api, d)["delivery"]["status"] == "delivered", what="sent again and delivered")
+        assert [s["decoded"]["text"] for s in sim.sent] == ["sent across a crash"]
+    finally:
+        hub.stop()
+        sim.stop()
+        assert not sim.errors, sim.errors
