@@ -101,7 +101,16 @@ extension ModemConnector {
                 await commit(sender, sms.text, at: sms.timestamp, indexes: index.map { [$0] } ?? [], link: link, sink: sink)
             }
         case .statusReport(let report):
-            if !(await reported(report)) { reports.keep(report, now: Date()) }
+            switch await reported(report) {
+            case .applied: break
+            case .unmatched: reports.keep(report, now: Date())
+            case .retry:
+                // Read again at the next scan while it waits on the SIM; a +CDS cannot be.
+                if let index {
+                    logger.warning("status report kept on the modem to be tried again", metadata: ["index": "\(index)"])
+                    return
+                }
+            }
             if let index { await delete([index], link: link) }
         }
     }

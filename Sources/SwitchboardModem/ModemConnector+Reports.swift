@@ -23,9 +23,21 @@ extension ModemConnector {
         work?.yield(.recorded(reference: part.reference, recipientKey: SentPart.recipientKey(part.recipient)))
     }
 
+    /// What became of a status report, which decides whether a stored one leaves the SIM.
+    enum ReportHandling: Equatable {
+        /// The hub has it (or it can never apply: another connector's delivery, a move the
+        /// delivery cannot make): delete it.
+        case applied
+        /// No part sent within `status_report_window` matches (yet).
+        case unmatched
+        /// The hub could not take it now (its store failed, the delivery was still being
+        /// sent): a stored report stays on the SIM and is read again at the next scan.
+        case retry
+    }
+
     /// Matches a status report to the part it is about and tells the hub what it means for
-    /// the delivery. Returns false when no part sent within `status_report_window` matches.
-    func reported(_ report: SMSStatusReport) async -> Bool {
+    /// the delivery.
+    func reported(_ report: SMSStatusReport) async -> ReportHandling {
         let outcome: SentPart.Outcome =
             switch report.outcome {
             case .delivered: .delivered
@@ -45,11 +57,11 @@ extension ModemConnector {
             )
         } catch {
             logger.warning("status report not matched: the store failed", metadata: ["detail": "\(detail)", "error": "\(error)"])
-            return true
+            return .retry
         }
         guard let match else {
             logger.info("status report for nothing this modem sent within the window (yet)", metadata: ["detail": "\(detail)"])
-            return false
+            return .unmatched
         }
         let verdict: DeliveryReportOutcome =
             switch match.verdict {
@@ -58,12 +70,17 @@ extension ModemConnector {
             case .progress: .progress
             }
         let part = match.parts > 1 ? " (part \(match.part + 1) of \(match.parts))" : ""
+        guard let sink else { return .retry }
         do {
-            try await sink?.deliveryReported(connector: name, deliveryID: match.deliveryID, outcome: verdict, detail: detail + part)
+            try await sink.deliveryReported(connector: name, deliveryID: match.deliveryID, outcome: verdict, detail: detail + part)
+            return .applied
+        } catch let error as SwitchboardError where [.notFound, .conflict, .invalid].contains(error.kind) {
+            logger.warning("status report does not apply", metadata: ["delivery": "\(match.deliveryID)", "error": "\(error)"])
+            return .applied
         } catch {
-            logger.warning("status report not recorded", metadata: ["delivery": "\(match.deliveryID)", "error": "\(error)"])
+            logger.warning("status report not recorded now", metadata: ["delivery": "\(match.deliveryID)", "error": "\(error)"])
+            return .retry
         }
-        return true
     }
 
     /// The oldest send a status report may still be about (`status_report_window` ago).
