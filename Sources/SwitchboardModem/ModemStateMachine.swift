@@ -4,7 +4,7 @@
 ///
 /// ```
 /// start ─▶ ESC, settle ─▶ ATE0 ─▶ AT+CMEE=1 ─▶ AT+CPIN? ─READY──────────────────▶ AT+CMGF=0 ─▶ [AT+CSCA] ─▶ AT+CPMS ─▶ AT+CNMI ─▶ ready
-///                                  └─SIM PIN─▶ AT+CPIN=<pin> ─▶ AT+CPIN? ─READY─┘
+///                                                 └─SIM PIN─▶ AT+CPIN=<pin> ─▶ AT+CPIN? ─READY─┘
 /// ready: one command at a time from the queue; AT+CMGS=<n> ─"> "─▶ PDU + Ctrl-Z ─▶ +CMGS: <mr> OK
 /// ```
 ///
