@@ -39,7 +39,7 @@ package struct DeliveryReport: Sendable, Equatable {
     }
 }
 
-extension Hub {
+extension Hub: SentReferenceSink {
     /// How long a report waits for a delivery still marked `sending`: a gateway can report
     /// (Kannel's "submitted" comes within milliseconds) before the dispatcher has recorded
     /// the gateway's answer.

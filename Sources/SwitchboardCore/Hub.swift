@@ -11,6 +11,9 @@ package final class Hub: InboundSink, Sendable {
     package let connectors: ConnectorRegistry
     package let dispatcher: OutboxDispatcher
     package let logger: Logger
+    /// Where connectors keep their sent references (`SentReferenceSink`): the store, when it
+    /// keeps them, else memory (lost at restart).
+    package let sentReferences: any SentReferenceStore
     /// Set once in `init`; a `let` of a struct holding closures over `self` is not possible.
     private let routerBox: RouterBox
     let resolver: RecipientResolver
@@ -40,6 +43,7 @@ package final class Hub: InboundSink, Sendable {
         self.configuration = configuration
         self.store = store
         self.logger = logger
+        self.sentReferences = store as? any SentReferenceStore ?? MemoryStore()
         let registry = ConnectorRegistry(connectors)
         self.connectors = registry
         let routes = configuration.channels.mapValues(\.route)

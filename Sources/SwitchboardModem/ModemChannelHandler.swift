@@ -62,6 +62,13 @@ final class ModemChannelHandler: ChannelDuplexHandler {
         promise?.succeed()
     }
 
+    /// Our side closes the device: a send still waiting for its prompt is abandoned with ESC
+    /// first. The machine's own `.close` is left out: this close is the one under way.
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        perform(machine.event(.closing).filter { if case .close = $0 { false } else { true } }, context)
+        context.close(mode: mode, promise: promise)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         perform(machine.event(.closed), context)
     }
@@ -92,6 +99,8 @@ final class ModemChannelHandler: ChannelDuplexHandler {
             case .cancelTimer:
                 timer?.cancel()
                 timer = nil
+            case .escape:
+                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: [0x1B])), promise: nil)
             case .ready:
                 ready?.succeed()
                 ready = nil

@@ -20,6 +20,7 @@ extension ModemConnector {
     /// | `health_interval` | how often signal (`AT+CSQ`) and registration (`AT+CREG?`) are checked. Default 60s |
     /// | `reopen_delay`    | wait before opening a modem again that stopped answering or went away. Default 10s |
     /// | `concat_timeout`  | how long parts of a long SMS wait for the rest before it is handed on with what came. Default 10m |
+    /// | `status_report_window` | how long after sending a status report is still matched to the SMS (references are kept that long, in the store). Default 7d |
     package struct Configuration: Sendable, Equatable, CustomStringConvertible {
         package var device: String
         package var baud = 115_200
@@ -35,6 +36,7 @@ extension ModemConnector {
         package var healthInterval: Duration = .seconds(60)
         package var reopenDelay: Duration = .seconds(10)
         package var concatTimeout: Duration = .seconds(600)
+        package var statusReportWindow: Duration = .seconds(7 * 86400)
 
         package init(device: String) { self.device = device }
 
@@ -64,7 +66,9 @@ extension ModemConnector {
             let storage = reader.string("storage")
             let indications = reader.string("indications")
             let reports = reader.bool("status_reports")
-            let durations = ["validity", "command_timeout", "send_timeout", "health_interval", "reopen_delay", "concat_timeout"].map {
+            let durations = [
+                "validity", "command_timeout", "send_timeout", "health_interval", "reopen_delay", "concat_timeout", "status_report_window",
+            ].map {
                 ($0, reader.duration($0))
             }
             if let device, !device.hasPrefix("/") { reader.problem("device", "'\(device)' is not an absolute device path such as /dev/ttyUSB1") }
@@ -104,6 +108,7 @@ extension ModemConnector {
             if let v = d["health_interval"] { c.healthInterval = v }
             if let v = d["reopen_delay"] { c.reopenDelay = v }
             if let v = d["concat_timeout"] { c.concatTimeout = v }
+            if let v = d["status_report_window"] { c.statusReportWindow = v }
             return c
         }
     }

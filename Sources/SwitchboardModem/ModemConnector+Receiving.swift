@@ -10,6 +10,8 @@ extension ModemConnector {
         case scan
         /// Hand on long messages whose missing parts did not come in time.
         case expire
+        /// A sent part's reference is in the store now: apply a report that came before it.
+        case recorded(reference: Int, recipientKey: String)
     }
 
     /// Handles the modem's indications one at a time, so a message is read, committed and
@@ -18,19 +20,21 @@ extension ModemConnector {
         var parts = ConcatenationBuffer(timeout: configuration.concatTimeout)
         /// Indexes already reported as unreadable, so a rescan does not log them again.
         var unreadable: Set<Int> = []
+        var reports = EarlyReports()
+        var nextPurge = Date()
         for await item in work {
             switch item {
             case .urc(.messageStored(_, let index)), .urc(.statusReportStored(_, let index)):
                 do {
                     let lines = try await link.command(ModemCommand("AT+CMGR=\(index)", timeout: configuration.commandTimeout))
                     guard let stored = ModemResponses.read(lines, index: index) else { continue }  // already read and deleted
-                    await handle(stored, link: link, sink: sink, parts: &parts, unreadable: &unreadable)
+                    await handle(stored, link: link, sink: sink, parts: &parts, unreadable: &unreadable, reports: &reports)
                 } catch {
                     logger.warning("could not read a stored message; it stays on the modem", metadata: ["index": "\(index)", "error": "\(error)"])
                 }
             case .urc(.statusReport(let length, let pdu)), .urc(.message(let length, let pdu)):
                 let stored = ModemResponses.StoredPDU(index: -1, status: 0, length: length, pdu: pdu)
-                await handle(stored, link: link, sink: sink, parts: &parts, unreadable: &unreadable)
+                await handle(stored, link: link, sink: sink, parts: &parts, unreadable: &unreadable, reports: &reports)
             case .urc(.registration(let stat)):
                 noteHealth(signal: state.withLock { $0.signal }, registration: stat)
             case .urc(.ring):
@@ -41,10 +45,14 @@ extension ModemConnector {
                     let (messages, odd) = ModemResponses.list(lines)
                     for line in odd { logger.warning("unreadable line in the list of stored messages", metadata: ["line": "\(line.prefix(200))"]) }
                     for stored in messages {
-                        await handle(stored, link: link, sink: sink, parts: &parts, unreadable: &unreadable)
+                        await handle(stored, link: link, sink: sink, parts: &parts, unreadable: &unreadable, reports: &reports)
                     }
                 } catch {
                     logger.warning("could not list the stored messages", metadata: ["error": "\(error)"])
+                }
+                if Date() >= nextPurge {
+                    await purgeSentReferences()
+                    nextPurge = Date().addingTimeInterval(3600)
                 }
             case .expire:
                 for complete in parts.expired(at: Date()) {
@@ -53,6 +61,10 @@ extension ModemConnector {
                         metadata: ["from": "\(complete.sender)", "missing": "\(complete.missing)"]
                     )
                     await commit(complete.sender, complete.text, at: complete.receivedAt, indexes: complete.indexes, link: link, sink: sink)
+                }
+            case .recorded(let reference, let key):
+                for report in reports.take(reference: reference, recipientKey: key, now: Date()) {
+                    _ = await reported(report)
                 }
             }
         }
@@ -64,7 +76,8 @@ extension ModemConnector {
         link: ModemLink,
         sink: any InboundSink,
         parts: inout ConcatenationBuffer,
-        unreadable: inout Set<Int>
+        unreadable: inout Set<Int>,
+        reports: inout EarlyReports
     ) async {
         let index = stored.index >= 0 ? stored.index : nil
         let pdu: SMSPDU
@@ -88,7 +101,16 @@ extension ModemConnector {
                 await commit(sender, sms.text, at: sms.timestamp, indexes: index.map { [$0] } ?? [], link: link, sink: sink)
             }
         case .statusReport(let report):
-            await reported(report, sink: sink)
+            switch await reported(report) {
+            case .applied: break
+            case .unmatched: reports.keep(report, now: Date())
+            case .retry:
+                // Read again at the next scan while it waits on the SIM; a +CDS cannot be.
+                if let index {
+                    logger.warning("status report kept on the modem to be tried again", metadata: ["index": "\(index)"])
+                    return
+                }
+            }
             if let index { await delete([index], link: link) }
         }
     }
@@ -115,30 +137,6 @@ extension ModemConnector {
             } catch {
                 logger.warning("could not delete a message from the modem", metadata: ["index": "\(index)", "error": "\(error)"])
             }
-        }
-    }
-
-    private func reported(_ report: SMSStatusReport, sink: any InboundSink) async {
-        let verdict = state.withLock { $0.sent.report(reference: report.reference, outcome: report.outcome) }
-        await self.report(verdict, detail: "TP-ST 0x\(PDUHex.encode([report.status])) for reference \(report.reference)")
-    }
-
-    /// Tells the hub what a status report said about one of this modem's deliveries.
-    func report(_ verdict: SentMessageTable.Verdict, detail: String) async {
-        let (id, outcome): (String, DeliveryReportOutcome)
-        switch verdict {
-        case .delivered(let d): (id, outcome) = (d, .delivered)
-        case .failed(let d): (id, outcome) = (d, .failed)
-        case .progress(let d): (id, outcome) = (d, .progress)
-        case .unknown:
-            logger.debug("status report for a reference not (yet) known; kept a while", metadata: ["detail": "\(detail)"])
-            return
-        }
-        guard let sink = state.withLock({ $0.sink }) else { return }
-        do {
-            try await sink.deliveryReported(connector: name, deliveryID: id, outcome: outcome, detail: detail)
-        } catch {
-            logger.warning("status report not recorded", metadata: ["delivery": "\(id)", "error": "\(error)"])
         }
     }
 }

@@ -35,10 +35,15 @@ package final class ModemConnector: Connector {
         var registration: Int?
         /// `+CSQ` rssi 0-31; nil when not known.
         var signal: Int?
-        var sent = SentMessageTable()
         var reference: UInt8 = 0
         /// The hub's sink while `run(sink:)` runs: where status reports go.
         var sink: (any InboundSink)?
+        /// Where sent references are kept: the hub's store (`SentReferenceSink`) once `run`
+        /// has the sink; memory for a sink that keeps none.
+        var references: any SentReferenceStore = MemoryStore()
+        /// The receiving task's queue while a link is open: a recorded reference is announced
+        /// there, so a status report that came before it is applied (`Work.recorded`).
+        var work: AsyncStream<Work>.Continuation?
     }
     let state = Mutex(State())
     let signalGauge: Gauge
@@ -96,14 +101,23 @@ package final class ModemConnector: Connector {
             throw ConnectorError.permanent("modem \(name) cannot send to \(number): \(error.message)")
         }
         var references: [UInt8] = []
+        let sentAt = Date()
         for (i, pdu) in pdus.enumerated() {
             do {
                 let lines = try await link.command(ModemCommand("AT+CMGS=\(pdu.tpduLength)", payload: pdu.hex, timeout: configuration.sendTimeout))
                 if let mr = ModemResponses.messageReference(lines) {
                     references.append(mr)
                     if configuration.statusReports {
-                        let early = state.withLock { $0.sent.record(deliveryID: outbound.delivery.id, reference: mr, parts: pdus.count) }
-                        if let early { await report(early, detail: "a status report that came before its +CMGS answer") }
+                        let part = SentPart(
+                            connector: name,
+                            reference: Int(mr),
+                            recipient: number,
+                            sentAt: sentAt,
+                            deliveryID: outbound.delivery.id,
+                            part: i,
+                            parts: pdus.count
+                        )
+                        await recordSent(part)
                     }
                 }
             } catch {
@@ -118,7 +132,10 @@ package final class ModemConnector: Connector {
 
     package func run(sink: any InboundSink) async throws {
         logger.info("modem connector starting", metadata: ["configuration": "\(configuration)"])
-        state.withLock { $0.sink = sink }
+        state.withLock {
+            $0.sink = sink
+            if let keeper = sink as? any SentReferenceSink { $0.references = keeper.sentReferences }
+        }
         while !Task.isCancelled {
             do {
                 let link = try await ModemLink.open(
@@ -162,6 +179,7 @@ package final class ModemConnector: Connector {
     private func serve(_ link: ModemLink, sink: any InboundSink) async -> ModemError {
         await withTaskGroup(of: Void.self) { tasks in
             let (work, workSink) = AsyncStream.makeStream(of: Work.self, bufferingPolicy: .bufferingNewest(4096))
+            state.withLock { $0.work = workSink }
             tasks.addTask {
                 for await urc in link.urcs { workSink.yield(.urc(urc)) }
             }
@@ -191,6 +209,7 @@ package final class ModemConnector: Connector {
             } onCancel: {
                 link.close()
             }
+            state.withLock { $0.work = nil }
             workSink.finish()
             tasks.cancelAll()
             return reason

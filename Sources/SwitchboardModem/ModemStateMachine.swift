@@ -3,8 +3,8 @@
 /// returns; tests drive it byte by byte.
 ///
 /// ```
-/// start ─▶ ATE0 ─▶ AT+CMEE=1 ─▶ AT+CPIN? ─READY──────────────────▶ AT+CMGF=0 ─▶ [AT+CSCA] ─▶ AT+CPMS ─▶ AT+CNMI ─▶ ready
-///                                  └─SIM PIN─▶ AT+CPIN=<pin> ─▶ AT+CPIN? ─READY─┘
+/// start ─▶ ESC, settle ─▶ ATE0 ─▶ AT+CMEE=1 ─▶ AT+CPIN? ─READY──────────────────▶ AT+CMGF=0 ─▶ [AT+CSCA] ─▶ AT+CPMS ─▶ AT+CNMI ─▶ ready
+///                                                 └─SIM PIN─▶ AT+CPIN=<pin> ─▶ AT+CPIN? ─READY─┘
 /// ready: one command at a time from the queue; AT+CMGS=<n> ─"> "─▶ PDU + Ctrl-Z ─▶ +CMGS: <mr> OK
 /// ```
 ///
@@ -14,6 +14,13 @@
 /// A final `ERROR`, `+CMS ERROR` or `+CME ERROR` fails the command, classified by
 /// `ModemError`. A command that gets no answer in its time fails, with everything queued,
 /// and the machine closes: a late answer could otherwise be taken for the next command's.
+///
+/// After `> ` a modem takes every byte for the PDU until Ctrl-Z (send) or ESC (abandon, 3GPP
+/// TS 27.005 §3.5.1). A send given up while the prompt is awaited (a timeout, or the device
+/// being closed) therefore writes ESC before anything else, so the next command (the next
+/// opener's `ATE0`) is not taken for the PDU. Start-up begins with ESC too, for a modem left
+/// waiting by a process that died mid-send, and ignores what the modem says for `settleTime`
+/// after it (an answer to that ESC must not be taken for `ATE0`'s).
 package struct ModemStateMachine {
     package struct Settings: Sendable, Equatable {
         /// The SIM's PIN, if it needs one (never logged).
@@ -25,6 +32,8 @@ package struct ModemStateMachine {
         /// `AT+CNMI` parameters: new SMS stored and indicated (`+CMTI`), status reports routed (`+CDS`).
         package var indications = "2,1,0,1,0"
         package var commandTimeout: Duration = .seconds(10)
+        /// How long start-up waits after its ESC, discarding what the modem says, before `ATE0`.
+        package var settleTime: Duration = .milliseconds(300)
         package init() {}
     }
 
@@ -34,6 +43,8 @@ package struct ModemStateMachine {
         /// Queue a command; its answer comes back as `.completed(id, …)`.
         case submit(ModemCommand, id: UInt64)
         case timeout
+        /// The device is about to be closed from our side (the connector stops or gives up on it).
+        case closing
         case closed
     }
 
@@ -42,6 +53,8 @@ package struct ModemStateMachine {
         case write([UInt8], timeout: Duration)
         /// The command in flight is done: no timer is needed.
         case cancelTimer
+        /// Write ESC (0x1B) alone: the modem waits after `> ` for a PDU that will not come.
+        case escape
         /// Start-up finished: the modem takes commands.
         case ready
         /// Start-up failed at a step; the answer is in the error. Close the device.
@@ -57,6 +70,8 @@ package struct ModemStateMachine {
 
     enum Phase: Equatable {
         case idle
+        /// ESC written at start; what the modem says until the timer fires is discarded.
+        case settling
         case starting(StartStep)
         case ready
         case closed
@@ -86,9 +101,10 @@ package struct ModemStateMachine {
         switch event {
         case .start:
             guard phase == .idle else { return [] }
-            return begin(.echoOff)
+            phase = .settling
+            return [.write([0x1B], timeout: settings.settleTime)]
         case .received(let bytes):
-            guard phase != .closed else { return [] }
+            guard phase != .closed, phase != .settling else { return [] }
             buffer += bytes
             return drain()
         case .submit(let command, let id):
@@ -100,9 +116,14 @@ package struct ModemStateMachine {
                 return current == nil && phase == .ready ? next() : []
             }
         case .timeout:
+            if phase == .settling { return begin(.echoOff) }
             guard let inFlight = current, phase != .closed else { return [] }
             let error = ModemError(.transient, "the modem did not answer \(inFlight.command.label) within \(inFlight.command.timeout)")
-            return shutDown(error)
+            return abandonPrompt() + shutDown(error)
+        case .closing:
+            guard phase != .closed else { return [] }
+            let step = current.map { " while waiting for the answer to \($0.command.label)" } ?? ""
+            return abandonPrompt() + shutDown(ModemError(.transient, "the modem was closed\(step)"))
         case .closed:
             guard phase != .closed else { return [] }
             let step = current.map { " while waiting for the answer to \($0.command.label)" } ?? ""
@@ -180,6 +201,12 @@ package struct ModemStateMachine {
 
     // MARK: - Commands
 
+    /// ESC when the command in flight still waits for its `> ` prompt: the modem may be
+    /// showing it already, and would take what we write next for the PDU.
+    private func abandonPrompt() -> [Action] {
+        current?.awaitingPrompt == true ? [.escape] : []
+    }
+
     private mutating func promptReceived() -> [Action] {
         guard var inFlight = current else { return [] }
         inFlight.awaitingPrompt = false
@@ -209,6 +236,8 @@ package struct ModemStateMachine {
     mutating func shutDown(_ error: ModemError) -> [Action] {
         var actions: [Action] = [.cancelTimer]
         if case .starting = phase {
+            actions.append(.startupFailed(error))
+        } else if phase == .settling {
             actions.append(.startupFailed(error))
         } else if let id = current?.id {
             actions.append(.completed(id: id, .failure(error)))

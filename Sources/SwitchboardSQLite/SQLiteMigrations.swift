@@ -291,6 +291,32 @@ enum SQLiteMigrations {
             )
         }
 
+        // What a modem's status reports are matched by (`SentReferenceStore`): one row per part
+        // sent, keyed by (connector, reference, the recipient's last 7 digits) and the time of
+        // the send; `outcome` stays NULL until a final report. One row per part of a delivery:
+        // a retry replaces the rows of the send before it.
+        migrator.registerMigration("v8-sent-parts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE sent_parts (
+                        seq           INTEGER PRIMARY KEY,
+                        connector     TEXT NOT NULL,
+                        reference     INTEGER NOT NULL,
+                        recipient     TEXT NOT NULL,
+                        recipient_key TEXT NOT NULL,
+                        sent_at       REAL NOT NULL,
+                        delivery_id   TEXT NOT NULL,
+                        part          INTEGER NOT NULL,
+                        parts         INTEGER NOT NULL,
+                        outcome       TEXT,
+                        UNIQUE (delivery_id, part)
+                    );
+                    CREATE INDEX sent_parts_match ON sent_parts(connector, reference, recipient_key, sent_at);
+                    CREATE INDEX sent_parts_sent ON sent_parts(connector, sent_at);
+                    """
+            )
+        }
+
         return migrator
     }
 }

@@ -17,13 +17,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (overrides server.port).") var port: Int?
 
     func run() async throws {
+        // Metrics first: connectors are made with the configuration, and a metric created
+        // before the bootstrap (a modem's gauges) would report to nothing for good.
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         var (configuration, connectors) = try HubFactory.loadConfiguration(hub)
         if let host { configuration.server.host = host }
         if let port { configuration.server.port = port }
         LoggingSetup.bootstrap(configuration.logging)
         let logger = Logger(label: "switchboard")
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let hub = try HubFactory.makeHub(configuration: configuration, connectors: connectors, logger: logger)
         let env = ProcessInfo.processInfo.environment
         let admin = hub.configuration.admin

@@ -14,6 +14,10 @@ struct MemoryStoreConformanceTests {
     @Test func passesTheTopicConformanceSuite() async throws {
         try await TopicStoreConformance { MemoryStore() }.runAll()
     }
+
+    @Test(arguments: SentReferenceStoreConformance.Check.allCases) func sentReferences(_ check: SentReferenceStoreConformance.Check) async throws {
+        try await SentReferenceStoreConformance { MemoryStore() }.run(check)
+    }
 }
 
 /// What the suites leave to each store: all-or-none writes, and topic columns read back

@@ -45,6 +45,12 @@ import Testing
             channel.pipeline.fireChannelActive()
         }
 
+        /// The ESC start-up begins with, then `ATE0` once the modem had time to settle.
+        func settle() throws {
+            #expect(try written() == "\u{1B}")
+            loop.advanceTime(by: .milliseconds(300))
+        }
+
         func written() throws -> String {
             var out = ""
             while var buffer = try channel.readOutbound(as: ByteBuffer.self) { out += buffer.readString(length: buffer.readableBytes) ?? "" }
@@ -54,6 +60,7 @@ import Testing
         func answer(_ text: String) throws { try channel.writeInbound(ByteBuffer(string: text)) }
 
         func startUp() throws {
+            try settle()
             for answer in ["OK", "OK", "+CPIN: READY\r\n\r\nOK", "OK", "OK", "OK"] {
                 _ = try written()
                 try self.answer("\r\n\(answer)\r\n")
@@ -63,8 +70,13 @@ import Testing
 
     @Test func startUpThenACommandAndItsAnswer() throws {
         let rig = try Rig()
+        #expect(try rig.written() == "\u{1B}")
+        rig.loop.advanceTime(by: .milliseconds(300))
         #expect(try rig.written() == "ATE0\r")
-        try rig.startUp()
+        for answer in ["OK", "OK", "+CPIN: READY\r\n\r\nOK", "OK", "OK", "OK"] {
+            _ = try rig.written()
+            try rig.answer("\r\n\(answer)\r\n")
+        }
         #expect((try? Self.now(rig.ready.futureResult)?.get()) != nil)
         let promise = rig.loop.makePromise(of: [String].self)
         rig.channel.writeAndFlush(ModemRequest(command: ModemCommand("AT+CSQ"), promise: promise), promise: nil)
@@ -92,8 +104,35 @@ import Testing
         #expect(!rig.channel.isActive)
     }
 
+    @Test func aSendWithoutAPromptIsAbandonedWithESCBeforeTheChannelCloses() throws {
+        let rig = try Rig()
+        try rig.startUp()
+        _ = try rig.written()
+        let promise = rig.loop.makePromise(of: [String].self)
+        let cmgs = ModemCommand("AT+CMGS=19", payload: "0021000A9174214365870000", timeout: .seconds(5))
+        rig.channel.writeAndFlush(ModemRequest(command: cmgs, promise: promise), promise: nil)
+        #expect(try rig.written() == "AT+CMGS=19\r")
+        rig.loop.advanceTime(by: .seconds(5))
+        #expect(try rig.written() == "\u{1B}")
+        #expect(!rig.channel.isActive)
+        #expect(Self.now(promise.futureResult).map { if case .failure = $0 { true } else { false } } == true)
+    }
+
+    @Test func closingTheChannelWhileThePromptIsAwaitedWritesESC() throws {
+        let rig = try Rig()
+        try rig.startUp()
+        _ = try rig.written()
+        let promise = rig.loop.makePromise(of: [String].self)
+        rig.channel.writeAndFlush(ModemRequest(command: ModemCommand("AT+CMGS=19", payload: "00"), promise: promise), promise: nil)
+        _ = try rig.written()
+        try rig.channel.close().wait()
+        #expect(try rig.written() == "\u{1B}")
+        #expect(Self.now(promise.futureResult).map { if case .failure = $0 { true } else { false } } == true)
+    }
+
     @Test func aStartUpThatGetsNoAnswerFailsTheReadyPromise() throws {
         let rig = try Rig()
+        try rig.settle()
         rig.loop.advanceTime(by: .seconds(10))
         guard case .failure(let failure) = Self.now(rig.ready.futureResult) else {
             Issue.record("start-up did not fail")

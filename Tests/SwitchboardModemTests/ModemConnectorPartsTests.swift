@@ -56,42 +56,36 @@ import Testing
     }
 }
 
-@Suite struct SentMessageTableTests {
+@Suite struct EarlyReportsTests {
     let t0 = Date(timeIntervalSince1970: 1_000_000)
 
-    @Test func aLongMessageIsDeliveredWhenEveryPartIs() {
-        var t = SentMessageTable()
-        #expect(t.record(deliveryID: "d1", reference: 10, parts: 2, now: t0) == nil)
-        #expect(t.report(reference: 10, outcome: .delivered, now: t0) == .progress(deliveryID: "d1"))
-        #expect(t.record(deliveryID: "d1", reference: 11, parts: 2, now: t0) == nil)
-        #expect(t.report(reference: 11, outcome: .pending, now: t0) == .progress(deliveryID: "d1"))
-        #expect(t.report(reference: 11, outcome: .delivered, now: t0) == .delivered(deliveryID: "d1"))
-        #expect(t.report(reference: 11, outcome: .delivered, now: t0) == .unknown)
+    func report(_ mr: UInt8, to number: String = "+4712345678", status: UInt8 = 0) throws -> SMSStatusReport {
+        SMSStatusReport(smsc: nil, reference: mr, recipient: try PDUAddress.number(number), submittedAt: t0, dischargedAt: t0, status: status)
     }
 
-    @Test func onePartFailingFailsTheDelivery() {
-        var t = SentMessageTable()
-        _ = t.record(deliveryID: "d1", reference: 10, parts: 2, now: t0)
-        _ = t.record(deliveryID: "d1", reference: 11, parts: 2, now: t0)
-        #expect(t.report(reference: 11, outcome: .failed, now: t0) == .failed(deliveryID: "d1"))
-        #expect(t.report(reference: 10, outcome: .delivered, now: t0) == .unknown)
+    @Test func aReportIsTakenByThePartItMayBeAbout() throws {
+        var early = EarlyReports()
+        early.keep(try report(3), now: t0)
+        early.keep(try report(3, to: "+4798765432"), now: t0)
+        #expect(early.take(reference: 4, recipientKey: SentPart.recipientKey("+4712345678"), now: t0).isEmpty)
+        #expect(early.take(reference: 3, recipientKey: SentPart.recipientKey("+4712345678"), now: t0) == [try report(3)])
+        // Taken once.
+        #expect(early.take(reference: 3, recipientKey: SentPart.recipientKey("+4712345678"), now: t0).isEmpty)
+        #expect(early.count == 1)
     }
 
-    @Test func aReferenceComingRoundAgainBelongsToTheNewMessage() {
-        var t = SentMessageTable()
-        _ = t.record(deliveryID: "old", reference: 7, parts: 1, now: t0)
-        _ = t.record(deliveryID: "new", reference: 7, parts: 1, now: t0)
-        #expect(t.report(reference: 7, outcome: .delivered, now: t0) == .delivered(deliveryID: "new"))
+    @Test func reportsOlderThanTheWindowAreDropped() throws {
+        var early = EarlyReports()
+        early.keep(try report(4), now: t0)
+        let key = SentPart.recipientKey("+4712345678")
+        #expect(early.take(reference: 4, recipientKey: key, now: t0.addingTimeInterval(EarlyReports.window + 1)).isEmpty)
+        #expect(early.count == 0)
     }
 
-    @Test func aReportThatOvertakesItsSendIsAppliedWhenTheSendIsRecorded() {
-        var t = SentMessageTable()
-        #expect(t.report(reference: 3, outcome: .delivered, now: t0) == .unknown)
-        #expect(t.record(deliveryID: "d1", reference: 3, parts: 1, now: t0.addingTimeInterval(1)) == .delivered(deliveryID: "d1"))
-        // One older than the window belongs to something sent before: it is not applied.
-        #expect(t.report(reference: 4, outcome: .failed, now: t0) == .unknown)
-        #expect(t.record(deliveryID: "d2", reference: 4, parts: 1, now: t0.addingTimeInterval(31)) == nil)
-        #expect(t.report(reference: 4, outcome: .delivered, now: t0.addingTimeInterval(32)) == .delivered(deliveryID: "d2"))
+    @Test func atMostTheLimitIsKept() throws {
+        var early = EarlyReports()
+        for i in 0..<(EarlyReports.limit + 10) { early.keep(try report(UInt8(i % 256)), now: t0) }
+        #expect(early.count == EarlyReports.limit)
     }
 }
 
@@ -111,6 +105,7 @@ import Testing
                 ("device", "/dev/ttyUSB1"), ("baud", "9600"), ("pin_env", "MODEM_PIN"), ("smsc", "+4790002100"), ("storage", "ME"),
                 ("indications", "2,1,0,2,0"), ("status_reports", "false"), ("validity", "1d"), ("command_timeout", "5s"),
                 ("send_timeout", "2m"), ("health_interval", "30s"), ("reopen_delay", "3s"), ("concat_timeout", "1h"),
+                ("status_report_window", "2d"),
             ],
             env: ["MODEM_PIN": "1234"]
         )
@@ -129,6 +124,7 @@ import Testing
         expected.healthInterval = .seconds(30)
         expected.reopenDelay = .seconds(3)
         expected.concatTimeout = .seconds(3600)
+        expected.statusReportWindow = .seconds(2 * 86400)
         #expect(config == expected)
         #expect(!config.description.contains("1234"))
     }

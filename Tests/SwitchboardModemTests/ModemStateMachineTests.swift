@@ -22,10 +22,16 @@ import Testing
         .write(Array(text.utf8), timeout: timeout)
     }
 
+    /// Starts `machine`: its ESC, then the settle timer's end, which writes `ATE0`.
+    static func start(_ machine: inout ModemStateMachine) {
+        #expect(machine.event(.start) == [.write([0x1B], timeout: .milliseconds(300))])
+        #expect(machine.event(.timeout) == [write("ATE0\r")])
+    }
+
     /// A machine through start-up, ready for commands.
     static func ready() -> ModemStateMachine {
         var m = ModemStateMachine(settings: settings())
-        _ = m.event(.start)
+        Self.start(&m)
         for answer in ["OK", "OK", "+CPIN: READY\r\n\r\nOK", "OK", "+CPMS: 0,30,0,30,0,30\r\n\r\nOK", "OK"] {
             _ = feed(&m, "\r\n\(answer)\r\n")
         }
@@ -35,7 +41,10 @@ import Testing
 
     @Test func startUpRunsEachStepAfterTheLastOneSaidOK() {
         var m = ModemStateMachine(settings: Self.settings(smsc: "+4790002100"))
-        #expect(m.event(.start) == [Self.write("ATE0\r")])
+        #expect(m.event(.start) == [.write([0x1B], timeout: .milliseconds(300))])
+        // What the modem says while it settles (an answer to the ESC) is nobody's answer.
+        #expect(Self.feed(&m, "\r\nOK\r\n") == [])
+        #expect(m.event(.timeout) == [Self.write("ATE0\r")])
         // Echo is still on for ATE0 itself.
         #expect(Self.feed(&m, "ATE0\r\r\nOK\r\n") == [Self.write("AT+CMEE=1\r")])
         #expect(Self.feed(&m, "\r\nOK\r\n") == [Self.write("AT+CPIN?\r")])
@@ -50,14 +59,14 @@ import Testing
 
     @Test func thePINIsEnteredWhenTheSIMAsksAndNeverAppearsInErrors() {
         var m = ModemStateMachine(settings: Self.settings(pin: "4321"))
-        _ = m.event(.start)
+        Self.start(&m)
         _ = Self.feed(&m, "\r\nOK\r\n\r\nOK\r\n")
         #expect(Self.feed(&m, "\r\n+CPIN: SIM PIN\r\n\r\nOK\r\n") == [Self.write("AT+CPIN=\"4321\"\r")])
         #expect(Self.feed(&m, "\r\nOK\r\n") == [Self.write("AT+CPIN?\r")])
         #expect(Self.feed(&m, "\r\n+CPIN: READY\r\n\r\nOK\r\n") == [Self.write("AT+CMGF=0\r")])
 
         var wrong = ModemStateMachine(settings: Self.settings(pin: "4321"))
-        _ = wrong.event(.start)
+        Self.start(&wrong)
         _ = Self.feed(&wrong, "\r\nOK\r\n\r\nOK\r\n\r\n+CPIN: SIM PIN\r\n\r\nOK\r\n")
         let actions = Self.feed(&wrong, "\r\n+CME ERROR: 16\r\n")
         guard case .startupFailed(let error) = actions.first(where: { if case .startupFailed = $0 { true } else { false } }) else {
@@ -72,7 +81,7 @@ import Testing
 
     @Test func aSIMThatWantsAPINWithoutOneConfiguredFailsStartUp() {
         var m = ModemStateMachine(settings: Self.settings())
-        _ = m.event(.start)
+        Self.start(&m)
         _ = Self.feed(&m, "\r\nOK\r\n\r\nOK\r\n")
         let actions = Self.feed(&m, "\r\n+CPIN: SIM PIN\r\n\r\nOK\r\n")
         #expect(actions.contains { if case .startupFailed(let e) = $0 { e.kind == .permanent && e.message.contains("pin_env") } else { false } })
@@ -80,7 +89,7 @@ import Testing
 
     @Test func aFailedStepIsReportedWithTheModemsAnswer() {
         var m = ModemStateMachine(settings: Self.settings())
-        _ = m.event(.start)
+        Self.start(&m)
         _ = Self.feed(&m, "\r\nOK\r\n\r\nOK\r\n\r\n+CPIN: READY\r\n\r\nOK\r\n")
         let actions = Self.feed(&m, "\r\n+CMS ERROR: 303\r\n")
         let expected = ModemError(.transient, "start-up failed choosing PDU mode (AT+CMGF=0): AT+CMGF=0 answered +CMS ERROR: 303", code: 303)
@@ -93,6 +102,45 @@ import Testing
         #expect(m.event(.submit(cmgs, id: 7)) == [Self.write("AT+CMGS=19\r", timeout: .seconds(60))])
         #expect(Self.feed(&m, "\r\n> ") == [.write(Array("0021000A9174214365870000".utf8) + [0x1A], timeout: .seconds(60))])
         #expect(Self.feed(&m, "\r\n+CMGS: 12\r\n\r\nOK\r\n") == [.cancelTimer, .completed(id: 7, .success(["+CMGS: 12"]))])
+    }
+
+    /// After `> ` a modem takes every byte for the PDU until Ctrl-Z or ESC: a send abandoned
+    /// while the prompt is awaited must leave the modem an ESC, before anything else is written
+    /// (the next opener's `ATE0` would otherwise be taken for the PDU).
+    @Test func aSendThatTimesOutWaitingForThePromptLeavesTheModemAnESCAndNothingElse() {
+        var m = Self.ready()
+        let cmgs = ModemCommand("AT+CMGS=19", payload: "0021000A9174214365870000", timeout: .seconds(60))
+        _ = m.event(.submit(cmgs, id: 1))
+        _ = m.event(.submit(ModemCommand("AT+CSQ"), id: 2))
+        #expect(Self.feed(&m, "\r\n") == [])
+        let actions = m.event(.timeout)
+        let error = ModemError(.transient, "the modem did not answer AT+CMGS=19 within 60.0 seconds")
+        #expect(actions.first == .escape)
+        #expect(!actions.contains { if case .write = $0 { true } else { false } })
+        #expect(actions.contains(.completed(id: 1, .failure(error))))
+        #expect(actions.contains { if case .completed(2, .failure) = $0 { true } else { false } })
+        #expect(actions.last == .close(error))
+        // A prompt that comes after the ESC gets nothing.
+        #expect(Self.feed(&m, "\r\n> ") == [])
+    }
+
+    @Test func aSendThatTimesOutAfterThePDUWasWrittenWritesNoESC() {
+        var m = Self.ready()
+        _ = m.event(.submit(ModemCommand("AT+CMGS=19", payload: "00", timeout: .seconds(60)), id: 1))
+        _ = Self.feed(&m, "\r\n> ")
+        let actions = m.event(.timeout)
+        #expect(!actions.contains(.escape))
+        #expect(actions.first == .cancelTimer)
+    }
+
+    @Test func closingWhileThePromptIsAwaitedWritesESCFirst() {
+        var m = Self.ready()
+        _ = m.event(.submit(ModemCommand("AT+CMGS=19", payload: "00"), id: 1))
+        let actions = m.event(.closing)
+        #expect(actions.first == .escape)
+        #expect(actions.contains { if case .completed(1, .failure(let e)) = $0 { e.message.contains("closed") } else { false } })
+        var idle = Self.ready()
+        #expect(!idle.event(.closing).contains(.escape))
     }
 
     @Test func anErrorInsteadOfThePromptFailsTheSend() {
@@ -182,7 +230,7 @@ import Testing
 
     @Test func commandsSubmittedDuringStartUpWaitForIt() {
         var m = ModemStateMachine(settings: Self.settings())
-        _ = m.event(.start)
+        Self.start(&m)
         #expect(m.event(.submit(ModemCommand("AT+CMGL=4"), id: 1)) == [])
         for answer in ["OK", "OK", "+CPIN: READY\r\n\r\nOK", "OK", "OK"] { _ = Self.feed(&m, "\r\n\(answer)\r\n") }
         #expect(Self.feed(&m, "\r\nOK\r\n") == [.cancelTimer, .ready, Self.write("AT+CMGL=4\r")])

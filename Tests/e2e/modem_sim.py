@@ -92,6 +92,10 @@ class ModemSim:
         self.report_status = {}  # recipient -> TP-ST for its status reports; default 0 (delivered)
         self.reports = True
         self.reports_stored = False  # True: status reports are stored and announced with +CDSI (AT+CNMI ds=2)
+        self.hold_reports = False  # True: status reports wait in `held` until release_reports()
+        self.held = []  # (mr, recipient) of reports held back
+        self.prompt_delay = None  # seconds before the `> ` prompt (None: `delay`)
+        self.cancelled = 0  # AT+CMGS abandoned with ESC after the prompt
         self.send_error = None  # e.g. "+CMS ERROR: 42": the next sends fail with it
         self.mid_answer = []  # lines written in the middle of the next multi-line answer
         self.storage = {}  # index -> [stat, hex, length]
@@ -157,6 +161,14 @@ class ModemSim:
         with self.lock:
             self._write(f"\r\n{line}\r\n")
 
+    def release_reports(self):
+        """Sends the status reports held back (as +CDS, or stored and announced with +CDSI)."""
+        with self.lock:
+            held, self.held = self.held, []
+        for mr, recipient in held:
+            self._send_report(mr, recipient)
+        return len(held)
+
     def stored_count(self):
         with self.lock:
             return len(self.storage)
@@ -185,7 +197,9 @@ class ModemSim:
                 if b"\r" not in buf:
                     break
                 line, buf = buf.split(b"\r", 1)
-                line = line.strip(b"\n").decode(errors="replace")
+                # Characters before AT mean nothing to a modem (ITU-T V.250 §5.2.1): an ESC
+                # that found no PDU to abandon among them.
+                line = line.strip(b"\n").lstrip(b"\x1b\n").decode(errors="replace")
                 if not line:
                     continue
                 if self.echo:
@@ -266,23 +280,36 @@ class ModemSim:
         """AT+CMGS=<length>: the `> ` prompt, the PDU up to Ctrl-Z, then +CMGS: <mr>."""
         self.commands.append(line)
         length = int(line.split("=", 1)[1])
-        time.sleep(self.delay)
+        time.sleep(self.delay if self.prompt_delay is None else self.prompt_delay)
         if self.silent:
             return buf
         self._write("\r\n> ")
         deadline = time.time() + 10
-        while b"\x1a" not in buf and time.time() < deadline and not self.stopping:
+        # Everything up to Ctrl-Z is the PDU; ESC abandons it (3GPP TS 27.005 §3.5.1).
+        while b"\x1a" not in buf and b"\x1b" not in buf and time.time() < deadline and not self.stopping:
             r, _, _ = select.select([self.master], [], [], 0.05)
             if r:
                 try:
                     buf += os.read(self.master, 4096)
                 except OSError:
                     return b""
+        if b"\x1b" in buf and (b"\x1a" not in buf or buf.index(b"\x1b") < buf.index(b"\x1a")):
+            body, buf = buf.split(b"\x1b", 1)
+            if body.strip():
+                self.errors.append(f"the PDU after AT+CMGS={length} was abandoned part-way: {body!r}")
+            self.cancelled += 1
+            return buf
         if b"\x1a" not in buf:
-            self.errors.append(f"no Ctrl-Z after AT+CMGS={length}")
+            self.errors.append(f"no Ctrl-Z after AT+CMGS={length}" + (f"; got {buf[:80]!r}" if buf else ""))
             return buf
         body, buf = buf.split(b"\x1a", 1)
-        hexpdu = body.decode().strip()
+        hexpdu = body.decode(errors="replace").strip()
+        if "AT" in hexpdu.upper():
+            # A real modem would take these bytes for the PDU: the hub wrote a command while
+            # the modem waited after `> `.
+            self.errors.append(f"an AT command came while waiting for the PDU after AT+CMGS={length}: {hexpdu[:80]!r}")
+            self._answer(final="+CMS ERROR: 304", delay=0)
+            return buf
         deadline = time.time() + self.send_delay
         while time.time() < deadline:  # the network takes its time; the modem may be unplugged meanwhile
             if self.stopping:
@@ -317,6 +344,13 @@ class ModemSim:
 
     def _report(self, mr, recipient):
         time.sleep(self.send_delay)
+        with self.lock:
+            if self.hold_reports:
+                self.held.append((mr, recipient))
+                return
+        self._send_report(mr, recipient)
+
+    def _send_report(self, mr, recipient):
         number = recipient or "+4700000000"
         status = self.report_status.get(number, 0)
         hexpdu, length = status_report_pdu(mr, number, status)

@@ -53,6 +53,17 @@ extension MemoryStore {
         var signOutDeadlines: [ConnectionKey: SignOutDeadline] = [:]
         /// The next row number of a conversation (SQLite's `seq`).
         var nextConversationSeq: Int64 = 1
+
+        // Sent references (status reports matched to deliveries), in the order recorded.
+        var sentParts: [StoredSentPart] = []
+        var nextSentPartSeq: Int64 = 1
+    }
+
+    /// A sent part with its final outcome, once a report gave one, and its row number.
+    struct StoredSentPart: Sendable {
+        var part: SentPart
+        var outcome: SentPart.Outcome?
+        var seq: Int64
     }
 
     /// A conversation with its row number, which breaks ties of `startedAt` in listings.
