@@ -34,7 +34,11 @@ extension PostgresStore: OutboxStore {
             // One transaction: a refused submission throws and takes every other one back.
             return try await transaction { connection in
                 var acceptances: [Acceptance] = []
-                for submission in batch { acceptances.append(try await Self.accept(submission, on: connection, logger: logger)) }
+                for submission in batch {
+                    acceptances.append(try await Self.accept(submission, on: connection, logger: logger, notify: false))
+                }
+                let queued = zip(batch, acceptances).filter { !$1.replayed && $0.deliveries.contains { $0.status == .queued } }
+                try await Self.notifyQueued(queued.map(\.0.message.id), on: connection, logger: logger)
                 return acceptances
             }
         } catch  where isUniqueViolation(error) {
@@ -46,8 +50,14 @@ extension PostgresStore: OutboxStore {
         .conflict("message_exists", "a message or delivery with id \(submission.message.id) already exists")
     }
 
-    /// Accepts one submission inside a transaction (shared with a conversation turn's replies).
-    static func accept(_ submission: Submission, on connection: PostgresConnection, logger: Logger) async throws -> Acceptance {
+    /// Accepts one submission inside a transaction (shared with a conversation turn's replies);
+    /// with `notify`, every node's doorbell hears of its queued deliveries at commit.
+    static func accept(
+        _ submission: Submission,
+        on connection: PostgresConnection,
+        logger: Logger,
+        notify: Bool = true
+    ) async throws -> Acceptance {
         if let key = submission.idempotency {
             let existing = try await connection.rows(
                 "SELECT fingerprint, message_id FROM idempotency_keys WHERE scope = \(key.scope) AND key = \(key.key)",
@@ -88,12 +98,25 @@ extension PostgresStore: OutboxStore {
                 logger: logger
             )
         }
+        if notify && submission.deliveries.contains(where: { $0.status == .queued }) {
+            try await notifyQueued([message.id], on: connection, logger: logger)
+        }
         let record = MessageRecord(
             message: OutboxRecords.stored(message),
             deliveries: submission.deliveries.map(OutboxRecords.stored),
             warnings: submission.warnings
         )
         return Acceptance(record: record, replayed: false)
+    }
+
+    /// Rings every node's `PostgresDoorbell` when the surrounding transaction commits; the
+    /// payloads are `messageIDs` (an empty one when there is no single message to name).
+    static func notifyQueued(_ messageIDs: [String], on connection: PostgresConnection, logger: Logger) async throws {
+        guard !messageIDs.isEmpty else { return }
+        try await connection.execute(
+            "SELECT pg_notify(\(PostgresDoorbell.channel), id) FROM unnest(\(messageIDs)) AS id",
+            logger: logger
+        )
     }
 
     /// Inserts a message row and its attachments (shared with the inbound path).

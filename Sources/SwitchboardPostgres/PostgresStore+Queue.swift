@@ -100,7 +100,7 @@ extension PostgresStore: QueueStore {
         let every = ids == nil
         let chosen = ids ?? []
         return try await client.withConnection { connection in
-            try await connection.execute(
+            let moved = try await connection.execute(
                 """
                 WITH old AS (
                     SELECT id, status FROM deliveries
@@ -117,6 +117,8 @@ extension PostgresStore: QueueStore {
                 """,
                 logger: logger
             )
+            if moved > 0 { try await Self.notifyQueued([""], on: connection, logger: logger) }
+            return moved
         }
     }
 
@@ -156,6 +158,7 @@ extension PostgresStore: QueueStore {
                 """,
                 logger: logger
             )
+            if status == .queued { try await Self.notifyQueued([""], on: connection, logger: logger) }
             return try OutboxRecords.delivery(updated[0])
         }
     }
@@ -193,6 +196,8 @@ extension PostgresStore: QueueStore {
                     try await Self.insert(delivery, position: position, on: connection, logger: logger)
                     nextPosition[delivery.messageID] = position + 1
                 }
+                let queued = Set(deliveries.filter { $0.status == .queued }.map(\.messageID))
+                try await Self.notifyQueued(queued.sorted(), on: connection, logger: logger)
             }
         } catch  where isUniqueViolation(error) {
             throw SwitchboardError.conflict("delivery_exists", "a delivery with one of these ids already exists")
@@ -201,13 +206,15 @@ extension PostgresStore: QueueStore {
 
     package func releaseClaims(now: Date) async throws -> Int {
         try await client.withConnection { connection in
-            try await connection.execute(
+            let released = try await connection.execute(
                 """
                 UPDATE deliveries SET status = 'queued', next_attempt_at = \(now), lease_until = NULL, updated_at = \(now)
                 WHERE status = 'sending'
                 """,
                 logger: logger
             )
+            if released > 0 { try await Self.notifyQueued([""], on: connection, logger: logger) }
+            return released
         }
     }
 

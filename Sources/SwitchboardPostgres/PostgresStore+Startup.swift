@@ -57,6 +57,19 @@ extension PostgresStore {
     /// Opens one connection as the pool would (same TLS, timeout, schema), runs `SELECT 1`,
     /// and closes it.
     func probe() async throws {
+        let opened = try await connect()
+        do {
+            _ = try await opened.query("SELECT 1", logger: logger).get()
+        } catch {
+            try? await opened.close()
+            throw error
+        }
+        try await opened.close()
+    }
+
+    /// One connection outside the pool, made as the pool makes its own (same TLS, timeout,
+    /// schema), for what must not hold a pooled one: a probe, a long-lived LISTEN.
+    func connect(applicationName: String? = nil) async throws -> PostgresConnection {
         let endpoint = configuration.endpoint
         let tls: PostgresConnection.Configuration.TLS
         switch configuration.tls {
@@ -76,15 +89,11 @@ extension PostgresStore {
             tls: tls
         )
         connection.options.connectTimeout = .milliseconds(Int64(configuration.connectTimeout * 1000))
-        if let schema = configuration.schema { connection.options.additionalStartupParameters = [("search_path", schema)] }
-        let opened = try await PostgresConnection.connect(configuration: connection, id: 0, logger: logger)
-        do {
-            _ = try await opened.query("SELECT 1", logger: logger).get()
-        } catch {
-            try? await opened.close()
-            throw error
-        }
-        try await opened.close()
+        var parameters: [(String, String)] = []
+        if let schema = configuration.schema { parameters.append(("search_path", schema)) }
+        if let applicationName { parameters.append(("application_name", applicationName)) }
+        connection.options.additionalStartupParameters = parameters
+        return try await PostgresConnection.connect(configuration: connection, id: 0, logger: logger)
     }
 
     /// What went wrong, in words: the server's message (wrong password, no such database) or

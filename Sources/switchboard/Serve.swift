@@ -6,6 +6,7 @@ import Metrics
 import Prometheus
 import ServiceLifecycle
 import SwitchboardCore
+import SwitchboardPostgres
 import SwitchboardServer
 
 /// Runs the hub: HTTP API, dispatcher and every connector, until SIGTERM or SIGINT.
@@ -32,13 +33,15 @@ struct Serve: AsyncParsableCommand {
             // The pool runs around the whole service group, so it stops after every service.
             try await HubFactory.withPostgres(configuration, logger: logger) { store in
                 let hub = try HubFactory.makeHub(configuration: configuration, connectors: connectors, postgres: store, logger: logger)
-                try await Self.serve(hub, registry: registry, logger: logger)
+                // Deliveries queued on any node wake this node's dispatcher (polling stays the fallback).
+                let doorbell = PostgresDoorbell(store: store) { [dispatcher = hub.dispatcher] in dispatcher.wake() }
+                try await Self.serve(hub, registry: registry, logger: logger, services: [doorbell])
             }
         }
     }
 
     /// Start-up recovery, then the service group until a shutdown signal.
-    static func serve(_ hub: Hub, registry: PrometheusCollectorRegistry, logger: Logger) async throws {
+    static func serve(_ hub: Hub, registry: PrometheusCollectorRegistry, logger: Logger, services: [any Service] = []) async throws {
         let env = ProcessInfo.processInfo.environment
         let admin = hub.configuration.admin
         switch try await Accounts(store: hub.store).bootstrapAdmin(username: admin.username, password: env[admin.passwordEnv]) {
@@ -94,7 +97,7 @@ struct Serve: AsyncParsableCommand {
         // then connectors and the dispatcher.
         let group = ServiceGroup(
             configuration: .init(
-                services: hub.services + [app],
+                services: services + hub.services + [app],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
