@@ -61,6 +61,11 @@ pip_install websockets selenium
 apt_install prosody
 pip_install slixmpp
 # --- end xmpp ---
+# --- postgres ---
+# PostgreSQL 15 for the SwitchboardPostgres tests: a throw-away cluster on a free loopback
+# port under this run's temporary directory (scripts/pg-test-server.sh), stopped at exit.
+apt_install postgresql-15 postgresql-client-15
+# --- end postgres ---
 # --- web ---
 # axe-core for the web interface's accessibility checks (Tests/e2e/test_web_browser.py).
 pip_install axe-selenium-python
@@ -73,6 +78,14 @@ python3 scripts/check_imports.py
 
 log "building (debug)"
 swift build --build-tests
+
+log "PostgreSQL 15 for the store tests"
+PG_TEST_ROOT=$(mktemp -d)
+chmod 755 "$PG_TEST_ROOT"
+trap 'scripts/pg-test-server.sh stop "$PG_TEST_ROOT/pg"; rm -rf "$PG_TEST_ROOT"' EXIT
+pg_env=$(scripts/pg-test-server.sh start "$PG_TEST_ROOT/pg")
+eval "$pg_env"
+export SWITCHBOARD_TEST_POSTGRES_URL
 
 log "swift test"
 swift test --skip-build

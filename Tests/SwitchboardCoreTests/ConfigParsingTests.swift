@@ -361,7 +361,8 @@ struct ConfigParsingTests {
         let parsed = ConfigTestEngines.parse(
             """
             server: {host: 0.0.0.0, port: 9000, max_body_bytes: 2048, secure_cookies: yes, session_ttl: 30m}
-            storage: {driver: postgres, data_dir: /var/lib/sb, synchronous: normal, credential_cache: 0s}
+            storage: {driver: postgres, data_dir: /var/lib/sb, synchronous: normal, credential_cache: 0s,
+                      postgres: {url_env: PG_URL, pool_size: 4, tls: require, connect_timeout: 3s}}
             logging: {level: debug, format: json}
             admin: {username: root, password_env: ROOT_PW}
             forwarding:
@@ -370,7 +371,8 @@ struct ConfigParsingTests {
               - {keyword: ping, reply: pong, keep_in_inbox: true}
             dispatcher: {workers: 8, poll_interval: 250ms, lease: 2m, retry_delay: 5s, retry_factor: 2, retry_max_delay: 1h, retry_limit: 3,
                          shutdown_grace: 45s, retry_jitter: 3s}
-            """
+            """,
+            env: ["PG_URL": "postgres://hub:secret@db.example:6432/switchboard"]
         )
         #expect(parsed.problems.isEmpty)
         let c = try #require(parsed.configuration)
@@ -379,6 +381,9 @@ struct ConfigParsingTests {
         )
         #expect((c.storage.driver, c.storage.dataDirectory, c.storage.synchronous) == (.postgres, "/var/lib/sb", .normal))
         #expect(c.storage.credentialCache == 0)
+        let pg = c.storage.postgres
+        #expect((pg.urlEnv, pg.poolSize, pg.tls, pg.connectTimeout) == ("PG_URL", 4, .require, 3))
+        #expect(pg.endpoint == PostgresEndpoint(host: "db.example", port: 6432, username: "hub", password: "secret", database: "switchboard"))
         #expect((c.logging.level, c.logging.format) == ("debug", .json))
         #expect((c.admin.username, c.admin.passwordEnv) == ("root", "ROOT_PW"))
         #expect(c.forwarding == [ForwardingRule(keyword: "alert", to: [.sms("+4712345678")])])

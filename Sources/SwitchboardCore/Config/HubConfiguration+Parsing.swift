@@ -126,6 +126,7 @@ final class HubConfigurationParser {
         if let v = r.duration("credential_cache") {
             if v > 300 { r.problem("credential_cache", "must be at most 5m: a deleted token must stop working soon") } else { s.credentialCache = v }
         }
+        s.postgres = PostgresSettings(r.child("postgres"), parent: r, required: s.driver == .postgres, environment: environment)
         r.rejectUnknownKeys()
         return s
     }

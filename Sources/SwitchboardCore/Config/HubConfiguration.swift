@@ -85,6 +85,8 @@ package struct StorageSettings: Sendable, Equatable {
     /// Seconds a looked-up token, session or user is trusted without reading it again
     /// (0: always read). The hub's own changes apply at once; the CLI's within this time.
     package var credentialCache: TimeInterval = 5
+    /// The database of several hub nodes (`driver: postgres`).
+    package var postgres = PostgresSettings()
     package init() {}
 }
 
