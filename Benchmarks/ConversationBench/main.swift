@@ -122,7 +122,9 @@ func turns(users: Int, seconds: Double) async throws -> TurnRun {
         var cursor: String?
         repeat {
             let page = try await store.conversations(ConversationQuery(responder: "survey", cursor: cursor, limit: 500))
-            recorded += page.conversations.reduce(0) { $0 + $1.transcript.count / 2 }
+            for conversation in page.conversations {
+                recorded += try await store.wholeTranscript(conversationID: conversation.id).count / 2
+            }
             cursor = page.nextCursor
         } while cursor != nil
         guard recorded == perUser.count + users else {

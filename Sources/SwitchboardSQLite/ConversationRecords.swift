@@ -2,15 +2,14 @@ import Foundation
 import GRDB
 import SwitchboardCore
 
-/// A row of `conversations`: the model plus its row number (the listing's tie-break). The
-/// transcript, steps and data are JSON text, dates in the transcript seconds since 1970 as
-/// in every REAL column, so `json_extract` reads them the same way.
+/// A row of `conversations`: the model plus its row number (the listing's tie-break). `data`
+/// is JSON text; the transcript is rows of `conversation_messages` (`ConversationEntryRow`).
 struct ConversationRow: FetchableRecord {
     static let databaseTableName = "conversations"
     /// Every column a write sets, in the order of `arguments(_:)`.
     static let columns = [
         "id", "connector", "address", "username", "contact_id", "responder", "status", "started_at", "updated_at",
-        "transcript", "steps", "next_step", "list_shortcut", "data", "expires_at", "end_reason", "ended_by", "revision",
+        "step_count", "next_step", "list_shortcut", "data", "expires_at", "end_reason", "ended_by", "revision",
     ]
     static let insertSQL =
         "INSERT INTO conversations (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
@@ -33,8 +32,7 @@ struct ConversationRow: FetchableRecord {
             status: try row.decodeEnum(ConversationStatus.self, forColumn: "status", table: t),
             startedAt: SQLDate.decode(try row.decode(Double.self, forColumn: "started_at")),
             updatedAt: SQLDate.decode(try row.decode(Double.self, forColumn: "updated_at")),
-            transcript: try Self.decodeJSON([ConversationEntry].self, row, "transcript"),
-            steps: try Self.decodeJSON([String].self, row, "steps"),
+            stepCount: try row.decode(forColumn: "step_count"),
             nextStep: try row.decode(forColumn: "next_step"),
             listShortcut: try row.decode(forColumn: "list_shortcut"),
             data: try Self.decodeJSON([String: JSONValue].self, row, "data"),
@@ -50,7 +48,7 @@ struct ConversationRow: FetchableRecord {
     static func values(_ c: Conversation) throws -> [(any DatabaseValueConvertible)?] {
         [
             c.id, c.connector, c.address.description, c.username, c.contactID, c.responder, c.status.rawValue,
-            SQLDate.encode(c.startedAt), SQLDate.encode(c.updatedAt), try encodeJSON(c.transcript), try encodeJSON(c.steps),
+            SQLDate.encode(c.startedAt), SQLDate.encode(c.updatedAt), c.stepCount,
             c.nextStep, c.listShortcut, try encodeJSON(c.data), SQLDate.encodeIfPresent(c.expiresAt), c.endReason, c.endedBy,
             c.revision,
         ]
@@ -72,6 +70,34 @@ struct ConversationRow: FetchableRecord {
         do { return try decoder.decode(type, from: Data(json.utf8)) } catch {
             throw StoredValueError(table: databaseTableName, column: column, value: String(json.prefix(100)))
         }
+    }
+}
+
+/// A row of `conversation_messages`: one transcript entry, appended by the turn that said or
+/// heard it and never rewritten; `(conversation_id, seq)` is its key.
+enum ConversationEntryRow {
+    static let insertSQL = """
+        INSERT INTO conversation_messages (conversation_id, seq, direction, text, message_id, step, at)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        """
+    static let selectSQL = """
+        SELECT seq, direction, text, message_id, step, at FROM conversation_messages
+        WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?
+        """
+
+    static func arguments(_ entry: ConversationEntry, conversationID: String, seq: Int) -> StatementArguments {
+        [conversationID, seq, entry.direction.rawValue, entry.text, entry.messageID, entry.step, SQLDate.encode(entry.at)]
+    }
+
+    static func entry(_ row: Row) throws -> ConversationEntry {
+        ConversationEntry(
+            direction: try row.decodeEnum(ConversationEntry.Direction.self, forColumn: "direction", table: "conversation_messages"),
+            text: try row.decode(forColumn: "text"),
+            at: SQLDate.decode(try row.decode(Double.self, forColumn: "at")),
+            messageID: try row.decode(forColumn: "message_id"),
+            step: try row.decode(forColumn: "step"),
+            seq: try row.decode(forColumn: "seq")
+        )
     }
 }
 

@@ -317,6 +317,46 @@ enum SQLiteMigrations {
             )
         }
 
+        // The transcript leaves the conversation row: one row per message, appended by its turn
+        // (a turn used to read and write the whole transcript as JSON). Existing transcripts
+        // move over; each message from the party takes the step that ran on it (the k-th such
+        // message the k-th step, as `/replay` paired them).
+        migrator.registerMigration("v9-conversation-messages") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE conversation_messages (
+                        conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+                        seq             INTEGER NOT NULL,
+                        direction       TEXT NOT NULL,
+                        text            TEXT NOT NULL,
+                        message_id      TEXT,
+                        step            TEXT,
+                        at              REAL NOT NULL,
+                        PRIMARY KEY (conversation_id, seq)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX conversation_messages_inbound ON conversation_messages(message_id)
+                        WHERE direction = 'inbound' AND message_id IS NOT NULL;
+                    INSERT INTO conversation_messages (conversation_id, seq, direction, text, message_id, step, at)
+                    SELECT id, n, direction, text, message_id,
+                           CASE WHEN direction = 'inbound' THEN json_extract(steps, '$[' || (answered - 1) || ']') END,
+                           at
+                    FROM (
+                        SELECT c.id, c.steps, t.key + 1 AS n,
+                               json_extract(t.value, '$.direction') AS direction,
+                               json_extract(t.value, '$.text') AS text,
+                               json_extract(t.value, '$.messageID') AS message_id,
+                               json_extract(t.value, '$.at') AS at,
+                               SUM(json_extract(t.value, '$.direction') = 'inbound') OVER (PARTITION BY c.id ORDER BY t.key) AS answered
+                        FROM conversations c, json_each(c.transcript) t
+                    );
+                    ALTER TABLE conversations ADD COLUMN step_count INTEGER NOT NULL DEFAULT 0;
+                    UPDATE conversations SET step_count = json_array_length(steps);
+                    ALTER TABLE conversations DROP COLUMN transcript;
+                    ALTER TABLE conversations DROP COLUMN steps;
+                    """
+            )
+        }
+
         return migrator
     }
 }

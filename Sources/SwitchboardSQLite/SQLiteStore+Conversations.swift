@@ -2,9 +2,10 @@ import Foundation
 import GRDB
 import SwitchboardCore
 
-// Conversations and their deadlines (`conversations`, `conversation_signouts`, migration
-// v7-conversations). A turn is one job of the group commit: its savepoint (or transaction)
-// takes every write, reply, form and deadline back when any of them is refused.
+// Conversations, their transcripts and deadlines (`conversations`, `conversation_messages`,
+// `conversation_signouts`; migrations v7-conversations, v9-conversation-messages). A turn is
+// one job of the group commit: its savepoint (or transaction) takes every write, appended
+// message, reply, form and deadline back when any of them is refused.
 extension SQLiteStore {
     package func ongoingConversation(connector: String, address: Address) async throws -> Conversation? {
         try await read { db in
@@ -24,6 +25,30 @@ extension SQLiteStore {
     package func conversation(id: String) async throws -> Conversation? {
         try await read { db in
             try ConversationRow.fetchOne(db.cachedStatement(sql: "SELECT * FROM conversations WHERE id = ?"), arguments: [id])?.conversation
+        }
+    }
+
+    /// A range of the primary key `(conversation_id, seq)`.
+    package func transcript(conversationID: String, after seq: Int, limit: Int) async throws -> [ConversationEntry] {
+        guard limit > 0 else { return [] }
+        return try await read { db in
+            try Row.fetchAll(db.cachedStatement(sql: ConversationEntryRow.selectSQL), arguments: [conversationID, max(seq, 0), limit])
+                .map(ConversationEntryRow.entry)
+        }
+    }
+
+    /// Once per inbound message: `conversation_messages_inbound`, a cached statement.
+    package func transcriptHolds(inboundMessageID: String) async throws -> Bool {
+        try await read { db in
+            try Bool.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT 1 FROM conversation_messages INDEXED BY conversation_messages_inbound
+                        WHERE message_id = ? AND direction = 'inbound' AND message_id IS NOT NULL LIMIT 1
+                        """
+                ),
+                arguments: [inboundMessageID]
+            ) ?? false
         }
     }
 
@@ -97,7 +122,8 @@ extension SQLiteStore {
     }
 
     /// One write of a turn, in order: an insert (its id checked first, so a unique violation
-    /// left is the one-ongoing index) or an update only at the revision read.
+    /// left is the one-ongoing index) or an update only at the revision read; then its new
+    /// transcript entries, numbered on from the last stored one.
     private static func apply(_ write: ConversationWrite, in db: Database) throws {
         var conversation = write.conversation
         do {
@@ -120,6 +146,19 @@ extension SQLiteStore {
             }
         } catch let error as DatabaseError where error.isDuplicate {
             throw SwitchboardError.conversationOngoing(connector: conversation.connector, address: conversation.address)
+        }
+        guard !write.appending.isEmpty else { return }
+        var seq =
+            write.expectedRevision == nil
+            ? 0
+            : try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT MAX(seq) FROM conversation_messages WHERE conversation_id = ?"),
+                arguments: [conversation.id]
+            ) ?? 0
+        let insert = try db.cachedStatement(sql: ConversationEntryRow.insertSQL)
+        for entry in write.appending {
+            seq += 1
+            try insert.execute(arguments: ConversationEntryRow.arguments(entry, conversationID: conversation.id, seq: seq))
         }
     }
 

@@ -11,7 +11,7 @@ extension SQLiteStore {
             try await commits.write { db in
                 if let replayKey { try Self.claim(replayKey, for: inbound.id, in: db) }
                 try Self.insert(inbound, warnings: [], in: db)
-                try db.execute(sql: "INSERT INTO inbound_unrouted (message_id) VALUES (?)", arguments: [inbound.id])
+                try db.cachedStatement(sql: "INSERT INTO inbound_unrouted (message_id) VALUES (?)").execute(arguments: [inbound.id])
                 if let replayKey {
                     try db.execute(
                         sql: "INSERT INTO inbound_replay_keys (connector, key, expires_at, message_id) VALUES (?, ?, ?, ?)",

@@ -152,9 +152,10 @@ extension SQLiteStore {
         guard limit > 0 else { return [] }
         return try await commits.write { db in
             let nowValue = SQLDate.encode(now)
-            // Two index range scans (status, time) instead of one OR that would scan the table.
-            let queued = try DeliveryRow.fetchAll(db, sql: Self.dueQueuedSQL, arguments: [nowValue, limit])
-            let expired = try DeliveryRow.fetchAll(db, sql: Self.expiredLeasesSQL, arguments: [nowValue, limit])
+            // Two index range scans (status, time) instead of one OR that would scan the table;
+            // cached statements: a claim runs for every reply sent.
+            let queued = try DeliveryRow.fetchAll(db.cachedStatement(sql: Self.dueQueuedSQL), arguments: [nowValue, limit])
+            let expired = try DeliveryRow.fetchAll(db.cachedStatement(sql: Self.expiredLeasesSQL), arguments: [nowValue, limit])
             let due = (queued + expired)
                 .enumerated()
                 .sorted { a, b in

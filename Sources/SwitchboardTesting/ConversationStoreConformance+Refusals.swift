@@ -13,7 +13,7 @@ extension ConversationStoreConformance {
         _ = try await store.commitTurn(Fixture.insert(c))
         _ = try await store.accept(Fixture.reply("first use", key: "k"))
         var next = try unwrap(try await store.conversation(id: c.id), "stored")
-        next.steps.append("what")
+        next.stepCount += 1
         next.data["what"] = .string("fire")
         let fine = Fixture.reply("Where?")
         try await expectError(.conflict, "idempotency_key_reused", "a reply reusing a key for other text") {

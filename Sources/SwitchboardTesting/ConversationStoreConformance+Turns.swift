@@ -7,21 +7,23 @@ extension ConversationStoreConformance {
     typealias Fixture = ConversationFixture
 
     /// Everything a conversation holds reads back as written: unicode, nested JSON, a
-    /// transcript of thousands of entries; the stored revision is one.
+    /// transcript of thousands of entries (read whole and by pages); the stored revision is one.
     package func conversationRoundTrip() async throws {
         let store = try await makeStore()
         var c = Fixture.conversation(username: "kari", expiresAt: StoreFixture.at(600))
         c.contactID = "contact-1"
         c.listShortcut = "sites"
         c.updatedAt = StoreFixture.at(30)
-        c.steps = ["start", "what", "where"]
+        c.stepCount = 3
         c.nextStep = "when"
-        c.transcript = (0..<2_000).map { i in
+        // No NUL: the hub never stores one (README, "Text the hub cannot store").
+        let transcript = (0..<2_000).map { i in
             ConversationEntry(
                 direction: i.isMultiple(of: 2) ? .inbound : .outbound,
-                text: "línea \(i): «brann» 🚒 i 4. etg.\r\n\"quoted\" \\ back\u{0}slash",
+                text: "línea \(i): «brann» 🚒 i 4. etg.\r\n\"quoted\" \\ back\u{1}slash",
                 at: StoreFixture.at(Double(i) / 4),
-                messageID: i.isMultiple(of: 3) ? nil : "m-\(i)"
+                messageID: i.isMultiple(of: 3) ? nil : "m-\(i)",
+                step: i.isMultiple(of: 2) ? "step-\(i / 2)" : nil
             )
         }
         c.data = [
@@ -33,8 +35,19 @@ extension ConversationStoreConformance {
                 "deep": .object(["deeper": .object(["deepest": .array([.array([.string("x")])])])]),
             ]),
         ]
-        let acceptances = try await store.commitTurn(Fixture.insert(c))
+        let acceptances = try await store.commitTurn(
+            ConversationTurn(writes: [ConversationWrite(conversation: c, expectedRevision: nil, appending: transcript)])
+        )
         try expectEqual(acceptances.count, 0, "a turn without replies accepts nothing")
+        let expected = transcript.enumerated().map { $1.ms(seq: $0 + 1) }
+        try expectEqual(try await store.wholeTranscript(conversationID: c.id), expected, "the transcript reads back whole, numbered from 1")
+        try expectEqual(
+            try await store.transcript(conversationID: c.id, after: 1_500, limit: 100),
+            Array(expected[1_500..<1_600]),
+            "a page of the transcript: after a seq, at most the limit"
+        )
+        try expectEqual(try await store.transcript(conversationID: c.id, after: 2_000, limit: 10), [], "nothing after the last entry")
+        try expectEqual(try await store.transcript(conversationID: "missing", after: 0, limit: 10), [], "an unknown conversation")
         let read = try unwrap(try await store.conversation(id: c.id), "the conversation is stored")
         try expectEqual(read.ms, c.stored, "a conversation reads back as written, at revision 1")
         try expectEqual(read.revision, 1, "an inserted conversation is at revision 1")
@@ -50,8 +63,8 @@ extension ConversationStoreConformance {
         let store = try await makeStore()
         let inbound = StoreFixture.inbound("report")
         try await store.recordInbound(inbound)
-        var c = Fixture.conversation()
-        c.transcript = [ConversationEntry(direction: .inbound, text: "report", at: StoreFixture.t0, messageID: inbound.id)]
+        let c = Fixture.conversation()
+        let heard = ConversationEntry(direction: .inbound, text: "report", at: StoreFixture.t0, messageID: inbound.id, step: "start")
         let replies = [Fixture.reply("What happened?"), Fixture.reply("Answer within 10 minutes")]
         let form = FormSubmission(
             messageID: inbound.id,
@@ -60,7 +73,7 @@ extension ConversationStoreConformance {
             receivedAt: StoreFixture.t0
         )
         let turn = ConversationTurn(
-            writes: [ConversationWrite(conversation: c, expectedRevision: nil)],
+            writes: [ConversationWrite(conversation: c, expectedRevision: nil, appending: [heard])],
             replies: replies,
             form: form,
             routedMessageID: inbound.id
@@ -78,6 +91,8 @@ extension ConversationStoreConformance {
         let unrouted = try await store.unroutedInbound(limit: 10).map(\.id)
         try expectTrue(!unrouted.contains(inbound.id), "the answered message is no longer unrouted")
         try expectEqual(try await store.conversation(id: c.id)?.ms, c.stored, "the conversation is stored")
+        try expectEqual(try await store.wholeTranscript(conversationID: c.id), [heard.ms(seq: 1)], "the message is in its transcript")
+        try expectTrue(try await store.transcriptHolds(inboundMessageID: inbound.id), "the answered message is found by its id")
     }
 
     /// A write carries the revision it read; an older one, a taken id or a vanished
@@ -88,7 +103,7 @@ extension ConversationStoreConformance {
         _ = try await store.commitTurn(Fixture.insert(c))
         let read = try unwrap(try await store.conversation(id: c.id), "stored")
         var next = read
-        next.steps.append("what")
+        next.stepCount += 1
         next.nextStep = "where"
         _ = try await store.commitTurn(Fixture.update(next))
         try expectEqual(try await store.conversation(id: c.id)?.ms, next.stored, "an update is stored at the next revision")

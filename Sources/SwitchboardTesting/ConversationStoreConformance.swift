@@ -19,6 +19,7 @@ package struct ConversationStoreConformance: Sendable {
         case deadlinesAreDueEarliestFirst, signOutDeadlinesAreSetReplacedAndCleared, aFiredSignOutIsConsumedOnce
         case purgeTakesOnlyOldFinishedOnes, ongoingCountsByResponder
         case queryFilters, pagingHasNoGapsOrDuplicates, badCursorsAreRefused
+        case transcriptAppendsInOrder, transcriptHoldsAnsweredMessages
 
         package var description: String { rawValue }
     }
@@ -50,6 +51,8 @@ package struct ConversationStoreConformance: Sendable {
         case .queryFilters: try await queryFilters()
         case .pagingHasNoGapsOrDuplicates: try await pagingHasNoGapsOrDuplicates()
         case .badCursorsAreRefused: try await badCursorsAreRefused()
+        case .transcriptAppendsInOrder: try await transcriptAppendsInOrder()
+        case .transcriptHoldsAnsweredMessages: try await transcriptHoldsAnsweredMessages()
         }
     }
 
@@ -84,8 +87,7 @@ enum ConversationFixture {
             responder: responder,
             status: status,
             startedAt: startedAt,
-            transcript: [ConversationEntry(direction: .inbound, text: responder, at: startedAt)],
-            steps: ["start"],
+            stepCount: 1,
             nextStep: status == .ongoing ? "what" : nil,
             expiresAt: expiresAt
         )
@@ -106,8 +108,10 @@ enum ConversationFixture {
         return Submission(message: message, deliveries: [delivery], idempotency: idempotency)
     }
 
+    /// Stores `conversation` with the message that started it as its transcript.
     static func insert(_ conversation: Conversation) -> ConversationTurn {
-        ConversationTurn(writes: [ConversationWrite(conversation: conversation, expectedRevision: nil)])
+        let first = ConversationEntry(direction: .inbound, text: conversation.responder, at: conversation.startedAt, step: "start")
+        return ConversationTurn(writes: [ConversationWrite(conversation: conversation, expectedRevision: nil, appending: [first])])
     }
 
     static func update(_ conversation: Conversation) -> ConversationTurn {
@@ -122,11 +126,6 @@ extension Conversation {
         c.startedAt = startedAt.ms
         c.updatedAt = updatedAt.ms
         c.expiresAt = expiresAt?.ms
-        c.transcript = transcript.map { entry in
-            var e = entry
-            e.at = entry.at.ms
-            return e
-        }
         return c
     }
 
@@ -135,6 +134,16 @@ extension Conversation {
         var c = self
         c.revision += 1
         return c.ms
+    }
+}
+
+extension ConversationEntry {
+    /// The date on its millisecond, and the place the store gives it.
+    func ms(seq: Int) -> ConversationEntry {
+        var e = self
+        e.at = at.ms
+        e.seq = seq
+        return e
     }
 }
 

@@ -79,7 +79,7 @@ extension XMPPClientStateMachine {
             switch stanza.name.localName {
             case "r":
                 guard pendingSink.isEmpty else {
-                    ackRequested = true
+                    ackRequested = inboundReceived
                     return []
                 }
                 return [.write(ackText())]

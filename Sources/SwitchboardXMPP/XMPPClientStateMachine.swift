@@ -134,7 +134,10 @@ struct XMPPClientStateMachine {
     var smResumeID: String?
     var inboundReceived: UInt32 = 0
     var pendingSink: [UInt32] = []
-    var ackRequested = false
+    /// The server asked for an ack (`<r/>`) while chats read before it were still with the
+    /// sink: the `h` the answer must reach (every stanza read before the request). Chats read
+    /// after it, from other parties still in their turns, do not hold the answer back.
+    var ackRequested: UInt32?
     var outboundCount: UInt32 = 0
     var unacked: [Unacked] = []
     /// Delivery ids written on this stream, so a message is never written twice on it.
@@ -191,8 +194,9 @@ struct XMPPClientStateMachine {
             return send(id: id, stanza)
         case .handled(let seq):
             pendingSink.removeAll { $0 == seq }
-            guard ackRequested, pendingSink.isEmpty else { return [] }
-            ackRequested = false
+            // Counters wrap at 2^32 (XEP-0198 §5): reached when h is at most 2^31 past it.
+            guard let target = ackRequested, handledCount &- target < 0x8000_0000 else { return [] }
+            ackRequested = nil
             return [.write(ack())]
         case .write(let stanza):
             return isReady ? writeCounted(stanza) : []

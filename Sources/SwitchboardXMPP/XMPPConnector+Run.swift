@@ -13,26 +13,38 @@ extension XMPPConnector {
             let (events, continuation) = AsyncStream.makeStream(of: XMPPLinkEvent.self)
             var reason = "the connection closed"
             var channel: (any Channel)?
-            var sinkFailed = false
             do {
                 let open = try await connect(resumption: resumption, events: continuation)
                 channel = open
-                for await event in events {
-                    switch event {
-                    case .ready(let resumed):
-                        failures = 0
-                        if !resumed { presence = PresenceTracker() }
-                        logger.info("xmpp session ready", metadata: ["jid": "\(configuration.jid)", "resumed": "\(resumed)"])
-                        linkReady(open)
-                    case .closed(let why, let next):
-                        // Every chat before this event has been through the sink by now.
-                        reason = why
-                        resumption = next?.settled(sinkFailed: sinkFailed)
-                    case .receive:
-                        if await !handle(event, sink: sink, channel: open, presence: &presence) { sinkFailed = true }
-                    default:
-                        await handle(event, sink: sink, channel: open, presence: &presence)
+                let lanes = InboundLanes()
+                var closed: (reason: String, resumption: XMPPClientStateMachine.Resumption?)?
+                // Chats and presence in lanes by party (`InboundLanes`): different parties'
+                // turns run at once; the group ends only when every lane is drained.
+                await withDiscardingTaskGroup { group in
+                    for await event in events {
+                        switch event {
+                        case .ready(let resumed):
+                            failures = 0
+                            if !resumed { presence = PresenceTracker() }
+                            logger.info("xmpp session ready", metadata: ["jid": "\(configuration.jid)", "resumed": "\(resumed)"])
+                            linkReady(open)
+                        case .closed(let why, let next):
+                            closed = (why, next)
+                        case .receive(let chat):
+                            dispatch(.chat(chat), party: chat.from.bare, lanes: lanes, group: &group, sink: sink, channel: open)
+                        case .presence(let jid, let available):
+                            guard let change = presence.update(jid, available: available) else { continue }
+                            let report = PresenceEvent(connector: name, address: .xmpp(jid.bare.description), available: change, at: Date())
+                            dispatch(.presence(report), party: jid.bare, lanes: lanes, group: &group, sink: sink, channel: open)
+                        default:
+                            await handle(event, sink: sink, channel: open, presence: &presence)
+                        }
                     }
+                }
+                // Every chat the closed link handed out has been through the sink by now.
+                if let closed {
+                    reason = closed.reason
+                    resumption = closed.resumption?.settled(sinkFailed: lanes.failed)
                 }
             } catch {
                 reason = XMPPClientHandler.describe(error)
@@ -71,39 +83,10 @@ extension XMPPConnector {
     func handle(_ event: XMPPLinkEvent, sink: any InboundSink, channel: any Channel, presence: inout PresenceTracker) async -> Bool {
         switch event {
         case .receive(let chat):
-            let inbound = InboundMessage(
-                connector: name,
-                from: .xmpp(chat.from.bare.description),
-                to: .xmpp(configuration.jid.bare.description),
-                text: chat.body,
-                subject: chat.subject
-            )
-            do {
-                try await sink.receive(inbound)
-            } catch {
-                // Not acknowledged: the server keeps it, and the new link gets it again.
-                logger.error("inbound xmpp message not taken; reconnecting", metadata: ["from": "\(chat.from.bare)", "error": "\(error)"])
-                channel.close(promise: nil)
-                return false
-            }
-            channel.write(XMPPClientStateMachine.Event.handled(seq: chat.seq), promise: nil)
-            if let id = chat.receiptID {
-                let received = XMPPElement.make("received", XMPPNamespace.receipts, [("id", id)])
-                let receipt = XMPPElement.make(
-                    "message",
-                    XMPPNamespace.client,
-                    [("to", chat.from.description), ("id", "receipt-\(id)")],
-                    [.element(received)]
-                )
-                channel.write(XMPPClientStateMachine.Event.write(receipt), promise: nil)
-            }
-            channel.flush()
+            return await receive(chat, sink: sink, channel: channel)
         case .presence(let jid, let available):
             guard let change = presence.update(jid, available: available) else { return true }
-            let event = PresenceEvent(connector: name, address: .xmpp(jid.bare.description), available: change, at: Date())
-            do { try await sink.presenceChanged(event) } catch {
-                logger.warning("presence not recorded", metadata: ["jid": "\(jid.bare)", "error": "\(error)"])
-            }
+            await announce(PresenceEvent(connector: name, address: .xmpp(jid.bare.description), available: change, at: Date()), sink: sink)
         case .subscriptionRequest(let jid):
             let approve: Bool
             switch configuration.subscriptions {
@@ -121,6 +104,47 @@ extension XMPPConnector {
             break
         }
         return true
+    }
+
+    /// Hands a chat to the sink; once it is committed, tells the state machine (which may now
+    /// acknowledge it to the server) and answers a receipt request. `false` when the sink
+    /// refused it: it is not acknowledged, and the link is closed so the server sends it again.
+    func receive(_ chat: XMPPClientStateMachine.Chat, sink: any InboundSink, channel: any Channel) async -> Bool {
+        let inbound = InboundMessage(
+            connector: name,
+            from: .xmpp(chat.from.bare.description),
+            to: .xmpp(configuration.jid.bare.description),
+            text: chat.body,
+            subject: chat.subject
+        )
+        do {
+            try await sink.receive(inbound)
+        } catch {
+            // Not acknowledged: the server keeps it, and the new link gets it again.
+            logger.error("inbound xmpp message not taken; reconnecting", metadata: ["from": "\(chat.from.bare)", "error": "\(error)"])
+            channel.close(promise: nil)
+            return false
+        }
+        channel.write(XMPPClientStateMachine.Event.handled(seq: chat.seq), promise: nil)
+        if let id = chat.receiptID {
+            let received = XMPPElement.make("received", XMPPNamespace.receipts, [("id", id)])
+            let receipt = XMPPElement.make(
+                "message",
+                XMPPNamespace.client,
+                [("to", chat.from.description), ("id", "receipt-\(id)")],
+                [.element(received)]
+            )
+            channel.write(XMPPClientStateMachine.Event.write(receipt), promise: nil)
+        }
+        channel.flush()
+        return true
+    }
+
+    /// A contact came or went (their first resource online, their last one gone).
+    func announce(_ event: PresenceEvent, sink: any InboundSink) async {
+        do { try await sink.presenceChanged(event) } catch {
+            logger.warning("presence not recorded", metadata: ["address": "\(event.address)", "error": "\(error)"])
+        }
     }
 
     private func report(_ id: String, _ outcome: DeliveryReportOutcome, _ detail: String?, sink: any InboundSink) async {

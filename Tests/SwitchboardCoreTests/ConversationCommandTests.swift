@@ -24,7 +24,7 @@ struct ConversationCommandTests {
         )
         let ended = try #require(try await hub.conversations(of: Self.kari).first)
         #expect(ended.status == .aborted && ended.endReason == "aborted by /abort" && ended.endedBy == "party")
-        #expect(ended.transcript.map(\.text) == ["report", "What happened?", "/ab", "Ended report."])
+        #expect(try await hub.transcript(of: ended).map(\.text) == ["report", "What happened?", "/ab", "Ended report."])
     }
 
     @Test func replaySendsTheConversationSoFarAsOneMessageRunningStepsReplyOnly() async throws {
@@ -128,8 +128,8 @@ struct ConversationCommandTests {
         )
         // A command in a conversation is not an answer: the transcript and steps have none.
         let conversation = try #require(try await hub.conversations(of: Self.kari).first)
-        #expect(conversation.steps == ["new", "what", "where"])
-        #expect(!conversation.transcript.contains { $0.text.hasPrefix("/") })
+        #expect(try await hub.steps(of: conversation) == ["new", "what", "where"])
+        #expect(try await !hub.transcript(of: conversation).contains { $0.text.hasPrefix("/") })
     }
 
     @Test func anUnknownCommandGetsAShortHelpAndAnAnswerThatOnlyLooksLikeOneIsAnAnswer() async throws {

@@ -29,6 +29,10 @@ final class FailingTurnStore: ConversationStore {
     }
     func conversation(id: String) async throws -> Conversation? { try await base.conversation(id: id) }
     func conversations(_ query: ConversationQuery) async throws -> ConversationPage { try await base.conversations(query) }
+    func transcript(conversationID: String, after seq: Int, limit: Int) async throws -> [ConversationEntry] {
+        try await base.transcript(conversationID: conversationID, after: seq, limit: limit)
+    }
+    func transcriptHolds(inboundMessageID: String) async throws -> Bool { try await base.transcriptHolds(inboundMessageID: inboundMessageID) }
     func dueConversationDeadlines(now: Date, limit: Int) async throws -> [ConversationDeadline] {
         try await base.dueConversationDeadlines(now: now, limit: limit)
     }
@@ -66,7 +70,7 @@ struct ConversationRecoveryTests {
         await restarted.dispatcher.drain()
         #expect(try #require(restarted.bucket(named: "tester")).sent(to: Self.kari).map(\.text) == ["What happened?"])
         let conversation = try #require(try await restarted.conversations(of: Self.kari).first)
-        #expect(conversation.transcript.map(\.text) == ["report", "What happened?"])
+        #expect(try await restarted.transcript(of: conversation).map(\.text) == ["report", "What happened?"])
     }
 
     @Test func anAnswerWhoseTurnDidNotCommitIsAnsweredOnceAfterwards() async throws {
@@ -76,12 +80,12 @@ struct ConversationRecoveryTests {
         try await ConversationScript(hub: hub).run("+4712345678 > report\n< What happened?")
         failing.failures.withLock { $0 = 1 }
         _ = try await hub.receive(InboundMessage(connector: "tester", from: Self.kari, text: "Flood"))
-        #expect(try await hub.conversations(of: Self.kari).first?.steps == ["new"])
+        #expect(try await hub.steps(of: try #require(try await hub.conversations(of: Self.kari).first)) == ["new"])
 
         #expect(try await hub.router.routeUnrouted() == 1)
         await hub.dispatcher.drain()
         let conversation = try #require(try await hub.conversations(of: Self.kari).first)
-        #expect(conversation.steps == ["new", "what"])
+        #expect(try await hub.steps(of: conversation) == ["new", "what"])
         #expect(conversation.data == ["what": .string("Flood")])
         let bucket = try #require(hub.bucket(named: "tester"))
         #expect(bucket.sent(to: Self.kari).map(\.text) == ["What happened?", "Where?"])

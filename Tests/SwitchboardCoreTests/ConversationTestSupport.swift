@@ -115,6 +115,16 @@ func makeConversationHub(
 extension Hub {
     var memory: MemoryStore { store as! MemoryStore }
 
+    /// A conversation's whole transcript, as the store keeps it.
+    func transcript(of conversation: Conversation) async throws -> [ConversationEntry] {
+        try await (store as! MemoryStore).wholeTranscript(conversationID: conversation.id)
+    }
+
+    /// The steps that ran so far, in order (each on a message of the party's).
+    func steps(of conversation: Conversation) async throws -> [String] {
+        try await transcript(of: conversation).compactMap(\.step)
+    }
+
     /// The party's conversations, newest first.
     func conversations(of address: Address) async throws -> [Conversation] {
         try await (store as! MemoryStore).conversations(ConversationQuery(address: address, limit: 100)).conversations

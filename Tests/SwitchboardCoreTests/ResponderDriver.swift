@@ -30,7 +30,7 @@ struct ResponderDriver {
         try await responder.run(step: step, session: session, replyOnly: false)
         turns.append((step, text))
         conversation = session.conversation
-        conversation.steps.append(step)
+        conversation.stepCount += 1
         effects += session.effects
         switch session.outcome {
         case .stay: break

@@ -28,7 +28,9 @@ struct ConversationConformanceTests {
         (.repliesOutsideTheTurn, .aRefusedWriteOrFormCommitsNothing), (.repliesOutsideTheTurn, .aRefusedReplyCommitsNothing),
         (.keepUnrouted, .aTurnCommitsEverything), (.keepSignOut, .aFiredSignOutIsConsumedOnce),
         (.dueLatestFirst, .deadlinesAreDueEarliestFirst), (.purgeIgnoresAge, .purgeTakesOnlyOldFinishedOnes),
-        (.ignoreCursor, .pagingHasNoGapsOrDuplicates),
+        (.ignoreCursor, .pagingHasNoGapsOrDuplicates), (.transcriptLatestFirst, .transcriptAppendsInOrder),
+        (.transcriptLatestFirst, .conversationRoundTrip), (.forgetAnswered, .transcriptHoldsAnsweredMessages),
+        (.forgetAnswered, .aTurnCommitsEverything),
     ]
 
     @Test(arguments: caught.indices) func failsAStoreWithTheFault(_ index: Int) async throws {
@@ -52,7 +54,7 @@ struct ConversationConformanceTests {
             address: .sms("+4712345678"),
             responder: "report",
             startedAt: started,
-            steps: ["start"],
+            stepCount: 1,
             nextStep: "what",
             data: ["what": .string("fire")],
             expiresAt: started.addingTimeInterval(600)

@@ -17,6 +17,10 @@ enum ConversationFault: Sendable, Equatable, CaseIterable {
     case purgeIgnoresAge
     /// Starts every listing from the top, whatever the cursor.
     case ignoreCursor
+    /// Reads a transcript latest first.
+    case transcriptLatestFirst
+    /// Never finds an answered message (the exactly-once check would let it through again).
+    case forgetAnswered
 }
 
 extension MisbehavingStore {
@@ -29,6 +33,13 @@ extension MisbehavingStore {
         try await base.ongoingConversation(connector: connector, address: address)
     }
     func conversation(id: String) async throws -> Conversation? { try await base.conversation(id: id) }
+    func transcript(conversationID: String, after seq: Int, limit: Int) async throws -> [ConversationEntry] {
+        let entries = try await base.transcript(conversationID: conversationID, after: seq, limit: limit)
+        return conversationFault == .transcriptLatestFirst ? entries.reversed() : entries
+    }
+    func transcriptHolds(inboundMessageID: String) async throws -> Bool {
+        conversationFault == .forgetAnswered ? false : try await base.transcriptHolds(inboundMessageID: inboundMessageID)
+    }
     func conversations(_ query: ConversationQuery) async throws -> ConversationPage {
         var query = query
         if conversationFault == .ignoreCursor { query.cursor = nil }

@@ -26,16 +26,18 @@ import Testing
             responder: responder,
             status: status,
             startedAt: startedAt,
-            transcript: [
-                ConversationEntry(direction: .inbound, text: "report", at: startedAt, messageID: "m-1"),
-                ConversationEntry(direction: .outbound, text: "What happened? 🚒", at: startedAt),
-            ],
-            steps: ["start"],
+            stepCount: 1,
             nextStep: status == .ongoing ? "what" : nil,
             data: ["firstName": .string("Kari"), "count": .number(2), "where": .object(["lat": .number(59.9), "tags": .array([.bool(true)])])],
             expiresAt: startedAt.addingTimeInterval(600)
         )
-        _ = try await harness.store.commitTurn(ConversationTurn(writes: [ConversationWrite(conversation: conversation, expectedRevision: nil)]))
+        let transcript = [
+            ConversationEntry(direction: .inbound, text: "report", at: startedAt, messageID: "m-1", step: "start"),
+            ConversationEntry(direction: .outbound, text: "What happened? 🚒", at: startedAt),
+        ]
+        _ = try await harness.store.commitTurn(
+            ConversationTurn(writes: [ConversationWrite(conversation: conversation, expectedRevision: nil, appending: transcript)])
+        )
         return conversation
     }
 
@@ -85,6 +87,9 @@ import Testing
             #expect(json["transcript"].array.map { $0["direction"].string } == ["inbound", "outbound"])
             #expect(json["transcript"][1]["text"].string == "What happened? 🚒")
             #expect(json["transcript"][1]["message_id"].isNull)
+            #expect(json["transcript"].array.map { $0["seq"].int } == [1, 2])
+            #expect(json["transcript"][0]["step"].string == "start" && json["transcript"][1]["step"].isNull)
+            #expect(json["transcript_next"].isNull, "the whole transcript is in the page")
             #expect(json["data"]["firstName"].string == "Kari", "data's member names are kept, not snake-cased")
             #expect(json["data"]["where"]["tags"][0].bool == true)
             #expect(json["list_shortcut"].isNull)
@@ -149,7 +154,7 @@ import Testing
         }
         let stored = try #require(try await harness.store.conversation(id: c.id))
         #expect(stored.status == .aborted && stored.endedBy == "bob" && stored.revision == 2)
-        let record = try await harness.store.message(id: stored.transcript.last?.messageID ?? "")
+        let record = try await harness.store.message(id: try await harness.store.wholeTranscript(conversationID: c.id).last?.messageID ?? "")
         #expect(record?.deliveries.first?.pinnedConnector == "tester", "the notice leaves on the conversation's connector")
     }
 

@@ -50,19 +50,23 @@ struct WebConversationTests {
 
     @Test func aConversationPageShowsTranscriptDataAndDeadlinesWithEverythingEscaped() async throws {
         let harness = try await Harness()
-        var hostile = Conversation(
+        let hostile = Conversation(
             connector: "tester",
             address: .sms("+4712345678"),
             responder: "report",
             startedAt: Date(),
-            transcript: [ConversationEntry(direction: .inbound, text: "<script>alert(1)</script>", at: Date())],
-            steps: ["start"],
+            stepCount: 1,
             nextStep: "what",
             data: ["<b>name</b>": .string("<img src=x onerror=alert(2)>"), "count": .number(2)],
             expiresAt: Date(timeIntervalSince1970: 1_900_000_000)
         )
-        hostile.transcript.append(ConversationEntry(direction: .outbound, text: "What happened?", at: Date()))
-        _ = try await harness.store.commitTurn(ConversationTurn(writes: [ConversationWrite(conversation: hostile, expectedRevision: nil)]))
+        let transcript = [
+            ConversationEntry(direction: .inbound, text: "<script>alert(1)</script>", at: Date(), step: "start"),
+            ConversationEntry(direction: .outbound, text: "What happened?", at: Date()),
+        ]
+        _ = try await harness.store.commitTurn(
+            ConversationTurn(writes: [ConversationWrite(conversation: hostile, expectedRevision: nil, appending: transcript)])
+        )
         let id = hostile.id
         try await harness.run { anonymous in
             let admin = try await anonymous.loginAdmin()

@@ -177,6 +177,33 @@ import Testing
         #expect(Script.written(s.server("<r xmlns='urn:xmpp:sm:3'/>")) == "<a xmlns='urn:xmpp:sm:3' h='2'/>")
     }
 
+    /// Parties' chats are committed at once and finish in any order: `h` covers only the
+    /// unbroken run of handled stanzas, and the answer to `<r/>` waits for what was read before
+    /// it, not for chats read after it (a busy link would otherwise never answer).
+    @Test func answersAnAckRequestOnceEveryStanzaBeforeItIsHandled() {
+        var s = Script()
+        s.login()
+        func chat(_ from: String, _ id: String) -> XMPPClientStateMachine.Chat? {
+            let actions = s.server("<message type='chat' from='\(from)' id='\(id)'><body>\(id)</body></message>")
+            guard case .receive(let chat) = actions.first else { return nil }
+            return chat
+        }
+        guard let a = chat("kari@example.org/phone", "a"), let b = chat("ola@example.org/pc", "b") else {
+            Issue.record("no chats")
+            return
+        }
+        #expect(s.server("<r xmlns='urn:xmpp:sm:3'/>").isEmpty, "a and b are with the sink")
+        guard let c = chat("per@example.org/pc", "c") else {
+            Issue.record("no chat c")
+            return
+        }
+        #expect(s.event(.handled(seq: b.seq)).isEmpty, "b is done, a is not: h cannot pass a")
+        #expect(s.machine.nextResumption?.inboundHandled == 0)
+        #expect(Script.written(s.event(.handled(seq: a.seq))) == "<a xmlns='urn:xmpp:sm:3' h='2'/>", "c, read after <r/>, does not hold it")
+        #expect(s.event(.handled(seq: c.seq)).isEmpty, "nothing asked since")
+        #expect(Script.written(s.server("<r xmlns='urn:xmpp:sm:3'/>")) == "<a xmlns='urn:xmpp:sm:3' h='3'/>")
+    }
+
     @Test func resumesTheLastStreamAndNamesWhatTheServerAlreadyHad() {
         let previous = XMPPClientStateMachine.Resumption(
             id: "sm-1",

@@ -183,8 +183,8 @@ class Grid:
             with db:
                 db.execute(
                     "INSERT INTO conversations (id, connector, address, username, responder, status, started_at, updated_at,"
-                    " transcript, steps, next_step, data, expires_at, revision)"
-                    " VALUES (?, 'kannel', ?, 'bob', 'grid', 'ongoing', ?, ?, '[]', '[\"start\"]', 'what', '{}', ?, 1)",
+                    " step_count, next_step, data, expires_at, revision)"
+                    " VALUES (?, 'kannel', ?, 'bob', 'grid', 'ongoing', ?, ?, 1, 'what', '{}', ?, 1)",
                     (v["conversation_id"], f"sms:{v['phone']}", now, now, now + 3600),
                 )
         finally:

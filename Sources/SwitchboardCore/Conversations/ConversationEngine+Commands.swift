@@ -34,29 +34,29 @@ extension ConversationEngine {
     func abort(_ ongoing: Conversation?, _ party: Party, prefix: String) async throws -> TurnDraft {
         guard var conversation = ongoing else { return try await answerOnly("There is no conversation to end.", party) }
         var draft = TurnDraft(routing: party.message.id)
-        conversation.transcript.append(Self.entry(party))
+        var entries = [Self.entry(party)]
         conversation.finish(.aborted, reason: "aborted by \(prefix)abort", by: "party", at: now())
-        if let entry = try await reply("Ended \(conversation.responder).", party, into: &draft) { conversation.transcript.append(entry) }
-        draft.write(conversation, expected: ongoing!.revision)
+        if let entry = try await reply("Ended \(conversation.responder).", party, into: &draft) { entries.append(entry) }
+        draft.write(conversation, expected: ongoing!.revision, appending: entries)
         return draft
     }
 
     /// Runs every step so far again in reply-only mode, each fed the party's answer from the
-    /// transcript, and sends what they say, interleaved with the answers, as one message.
+    /// transcript, and sends what they say, interleaved with the answers, as one message. The
+    /// only command that reads the whole transcript.
     func replay(_ ongoing: Conversation?, _ party: Party) async throws -> TurnDraft {
         guard let conversation = ongoing else { return try await answerOnly("There is no conversation to replay.", party) }
         guard let responder = responders[conversation.responder] else {
             return try await answerOnly("This conversation (\(conversation.responder)) is no longer available.", party)
         }
         var lines: [String] = []
-        let answers = conversation.transcript.indices.filter { conversation.transcript[$0].direction == .inbound }
-        for (number, (step, index)) in zip(conversation.steps, answers).enumerated() {
-            let said = conversation.transcript[index]
+        let answers = try await store.wholeTranscript(conversationID: conversation.id).filter { $0.direction == .inbound && $0.step != nil }
+        for (number, said) in answers.enumerated() {
+            guard let step = said.step else { continue }
             lines.append("> \(said.text)")
-            // The step sees the conversation as it was when it ran, as far as the transcript tells.
+            // The step sees the conversation as it was when it ran, as far as the store tells.
             var then = conversation
-            then.transcript = Array(conversation.transcript[...index])
-            then.steps = Array(conversation.steps.prefix(number))
+            then.stepCount = number
             let session = ConversationSession(conversation: then, text: said.text, receivedAt: said.at, replyOnly: true)
             do {
                 try await responder.run(step: step, session: session, replyOnly: true)

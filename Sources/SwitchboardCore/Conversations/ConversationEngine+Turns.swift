@@ -20,33 +20,32 @@ extension ConversationEngine {
             contactID: who.contactID,
             responder: responder.name,
             startedAt: time,
-            transcript: [Self.entry(party)],
             nextStep: responder.firstStep
         )
         try await runStep(responder.firstStep, of: responder, conversation, party, expected: nil, into: &draft)
         return draft
     }
 
-    /// The party's next message in `ongoing`: appended, its next step runs.
+    /// The party's next message in `ongoing`: its next step runs.
     func answer(_ ongoing: Conversation, _ party: Party) async throws -> TurnDraft {
         var draft = TurnDraft(routing: party.message.id)
         var conversation = ongoing
-        conversation.transcript.append(Self.entry(party))
         guard let responder = responders[ongoing.responder], let step = ongoing.nextStep else {
             // The configuration no longer has its responder: end it rather than hold the party.
+            var entries = [Self.entry(party)]
             let notice = "This conversation (\(ongoing.responder)) is no longer available and has ended."
             conversation.finish(.aborted, reason: "responder \(ongoing.responder) is not configured", by: "hub", at: now())
-            if let entry = try await reply(notice, party, into: &draft) { conversation.transcript.append(entry) }
-            draft.write(conversation, expected: ongoing.revision)
+            if let entry = try await reply(notice, party, into: &draft) { entries.append(entry) }
+            draft.write(conversation, expected: ongoing.revision, appending: entries)
             return draft
         }
         try await runStep(step, of: responder, conversation, party, expected: ongoing.revision, into: &draft)
         return draft
     }
 
-    /// Runs one step for the party's message (already in `conversation`'s transcript) and adds
-    /// its outcome, replies and effects to `draft`. A step that throws changes nothing; the
-    /// party is asked to send the answer again.
+    /// Runs one step for the party's message and adds its outcome, replies and effects to
+    /// `draft`, the message and the replies appended to the transcript. A step that throws
+    /// changes nothing; the party is asked to send the answer again.
     func runStep(
         _ step: String,
         of responder: any Responder,
@@ -69,8 +68,9 @@ extension ConversationEngine {
         }
         let time = now()
         var updated = session.conversation
-        updated.steps.append(step)
+        updated.stepCount += 1
         updated.updatedAt = time
+        var entries = [Self.entry(party, step: step)]
         switch session.outcome {
         case .stay: break
         case .next(let next): updated.nextStep = next
@@ -79,12 +79,12 @@ extension ConversationEngine {
         }
         if updated.status == .ongoing { updated.expiresAt = idleDeadline(responder, from: time) }
         for text in session.replies {
-            if let entry = try await reply(text, party, into: &draft) { updated.transcript.append(entry) }
+            if let entry = try await reply(text, party, into: &draft) { entries.append(entry) }
         }
         for effect in session.effects {
             try await perform(effect, conversation: updated, step: step, party, into: &draft)
         }
-        draft.write(updated, expected: revision)
+        draft.write(updated, expected: revision, appending: entries)
     }
 
     /// Adds what a step asked for to the turn: a send, the turn's form, a topic row.
@@ -107,7 +107,7 @@ extension ConversationEngine {
                 receivedAt: party.message.createdAt
             )
         case .topicRow(let topic, let values):
-            let rowID = "\(conversation.id)-\(step)-\(conversation.steps.count)-\(draft.topicPosts.count + 1)"
+            let rowID = "\(conversation.id)-\(step)-\(conversation.stepCount)-\(draft.topicPosts.count + 1)"
             draft.topicPosts.append(TurnDraft.TopicPost(topic: topic, rowID: rowID, values: values))
         }
     }
@@ -139,8 +139,8 @@ extension ConversationEngine {
         }
     }
 
-    /// The transcript entry of the party's message.
-    static func entry(_ party: Party) -> ConversationEntry {
-        ConversationEntry(direction: .inbound, text: party.message.text, at: party.message.createdAt, messageID: party.message.id)
+    /// The transcript entry of the party's message, with the step that ran on it.
+    static func entry(_ party: Party, step: String? = nil) -> ConversationEntry {
+        ConversationEntry(direction: .inbound, text: party.message.text, at: party.message.createdAt, messageID: party.message.id, step: step)
     }
 }

@@ -3,8 +3,8 @@ import Logging
 
 /// Leads conversations: the first handler of the inbound pipeline (the seed's base handler).
 ///
-/// A message from a party with an ongoing conversation goes to it: appended to the
-/// transcript, its next step runs, and the step's changes, replies and effects commit in one
+/// A message from a party with an ongoing conversation goes to it: its next step runs, the
+/// message and the replies are appended to the transcript, and the step's changes, replies and effects commit in one
 /// `ConversationStore.commitTurn` together with the message's routing. Commands work at any
 /// time; with neither, a message whose first word is a responder's keyword starts that
 /// responder, and anything else passes on to the other handlers.
@@ -86,12 +86,10 @@ package final class ConversationEngine: MessageHandler, @unchecked Sendable {
         while true {
             attempt += 1
             do {
-                let ongoing = try await store.ongoingConversation(connector: party.connector, address: party.address)
                 // Routed again after its turn committed (the mark is cleared with the turn,
                 // so only a caller that routes by hand gets here): nothing to do twice.
-                if let ongoing, ongoing.transcript.contains(where: { $0.direction == .inbound && $0.messageID == party.message.id }) {
-                    return .handled
-                }
+                if try await store.transcriptHolds(inboundMessageID: party.message.id) { return .handled }
+                let ongoing = try await store.ongoingConversation(connector: party.connector, address: party.address)
                 guard let draft = try await plan(party, ongoing: ongoing) else { return .pass }
                 try await commit(draft)
                 return .handled

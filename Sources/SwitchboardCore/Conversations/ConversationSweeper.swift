@@ -93,10 +93,8 @@ package struct ConversationSweeper: Service {
                 "This conversation (\(fresh.responder)) has expired: no answer came in time. Send \(prefix)new \(fresh.responder) to start again."
             var draft = TurnDraft()
             let key = "conversation:\(fresh.id):expired"
-            if let entry = try await engine.reply(notice, connector: fresh.connector, to: fresh.address, key: key, into: &draft) {
-                updated.transcript.append(entry)
-            }
-            draft.write(updated, expected: fresh.revision)
+            let entry = try await engine.reply(notice, connector: fresh.connector, to: fresh.address, key: key, into: &draft)
+            draft.write(updated, expected: fresh.revision, appending: entry.map { [$0] } ?? [])
             guard try await commit(draft) else { return false }
             engine.metrics.expired.increment()
             return true
@@ -115,10 +113,8 @@ package struct ConversationSweeper: Service {
                 updated.finish(.aborted, reason: "signed out", by: "hub", at: now)
                 let notice = "This conversation (\(ongoing.responder)) has ended because you signed out."
                 let key = "conversation:\(ongoing.id):signout"
-                if let entry = try await engine.reply(notice, connector: ongoing.connector, to: ongoing.address, key: key, into: &draft) {
-                    updated.transcript.append(entry)
-                }
-                draft.write(updated, expected: ongoing.revision)
+                let entry = try await engine.reply(notice, connector: ongoing.connector, to: ongoing.address, key: key, into: &draft)
+                draft.write(updated, expected: ongoing.revision, appending: entry.map { [$0] } ?? [])
             }
             guard try await commit(draft) else { return false }
             if ongoing != nil { engine.metrics.signedOut.increment() }

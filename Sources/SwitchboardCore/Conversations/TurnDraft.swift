@@ -25,8 +25,9 @@ struct TurnDraft: Sendable {
         self.routedMessageID = messageID
     }
 
-    mutating func write(_ conversation: Conversation, expected revision: Int?) {
-        writes.append(ConversationWrite(conversation: conversation, expectedRevision: revision))
+    /// Writes `conversation` (checked against `revision`) and appends `entries` to its transcript.
+    mutating func write(_ conversation: Conversation, expected revision: Int?, appending entries: [ConversationEntry] = []) {
+        writes.append(ConversationWrite(conversation: conversation, expectedRevision: revision, appending: entries))
     }
 
     var turn: ConversationTurn {

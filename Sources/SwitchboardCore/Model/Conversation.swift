@@ -8,6 +8,11 @@ import Foundation
 /// store refuses a second one. Every change is committed by `ConversationStore.commitTurn`
 /// together with the replies it sends, and bumps `revision`, so a turn computed from an
 /// older state is refused instead of overwriting a newer one.
+///
+/// The transcript is not part of it: it grows by every message, so the store keeps it as
+/// rows of its own that a turn only appends to (`ConversationWrite.appending`), and only
+/// `/replay`, the API and the web page read it back (`ConversationStore.transcript`). A turn
+/// costs the same at the 400th message as at the first.
 public struct Conversation: Sendable, Codable, Equatable, Identifiable {
     public var id: String
     /// The connector the party writes on; replies leave on it.
@@ -23,10 +28,9 @@ public struct Conversation: Sendable, Codable, Equatable, Identifiable {
     public var status: ConversationStatus
     public var startedAt: Date
     public var updatedAt: Date
-    /// Every message in and out, in order, the current one included.
-    public var transcript: [ConversationEntry]
-    /// The steps run so far, in order (the first step included).
-    public var steps: [String]
+    /// How many steps have run (the first one included); which step answered which message
+    /// is in the transcript (`ConversationEntry.step`).
+    public var stepCount: Int
     /// The step the next message from the party goes to; `nil` once the dialogue ended.
     public var nextStep: String?
     /// The list `/list` shows when given no name.
@@ -53,8 +57,7 @@ public struct Conversation: Sendable, Codable, Equatable, Identifiable {
         status: ConversationStatus = .ongoing,
         startedAt: Date,
         updatedAt: Date? = nil,
-        transcript: [ConversationEntry] = [],
-        steps: [String] = [],
+        stepCount: Int = 0,
         nextStep: String? = nil,
         listShortcut: String? = nil,
         data: [String: JSONValue] = [:],
@@ -72,8 +75,7 @@ public struct Conversation: Sendable, Codable, Equatable, Identifiable {
         self.status = status
         self.startedAt = startedAt
         self.updatedAt = updatedAt ?? startedAt
-        self.transcript = transcript
-        self.steps = steps
+        self.stepCount = stepCount
         self.nextStep = nextStep
         self.listShortcut = listShortcut
         self.data = data
@@ -94,7 +96,8 @@ public enum ConversationStatus: String, Sendable, Codable, CaseIterable {
     public var isFinished: Bool { self != .ongoing }
 }
 
-/// One message of a conversation's transcript.
+/// One message of a conversation's transcript: a row of its own in the store, appended by the
+/// turn that said or heard it and never rewritten.
 public struct ConversationEntry: Sendable, Codable, Equatable {
     public enum Direction: String, Sendable, Codable {
         /// From the party to the hub.
@@ -107,12 +110,20 @@ public struct ConversationEntry: Sendable, Codable, Equatable {
     public var at: Date
     /// The stored message: the inbound message, or the reply in the outbox.
     public var messageID: String?
+    /// For a message from the party: the step that ran on it (`nil` for one that ran none,
+    /// such as `/abort`). The steps so far are these, in order.
+    public var step: String?
+    /// Its place in the transcript, from 1; given by the store when it appends the entry (0
+    /// before that).
+    public var seq: Int
 
-    public init(direction: Direction, text: String, at: Date, messageID: String? = nil) {
+    public init(direction: Direction, text: String, at: Date, messageID: String? = nil, step: String? = nil, seq: Int = 0) {
         self.direction = direction
         self.text = text
         self.at = at
         self.messageID = messageID
+        self.step = step
+        self.seq = seq
     }
 }
 

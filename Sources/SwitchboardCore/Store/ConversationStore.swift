@@ -12,6 +12,12 @@ package protocol ConversationStore: Sendable {
     /// Most recently started first (equal starts: the one stored last first), with the
     /// filters of `query`; `nextCursor` (a `ConversationCursor`) is set when more remain.
     func conversations(_ query: ConversationQuery) async throws -> ConversationPage
+    /// A conversation's transcript in order: the entries after `seq` (0: from the start), at
+    /// most `limit`, each with its `seq`. Empty for an unknown conversation.
+    func transcript(conversationID: String, after seq: Int, limit: Int) async throws -> [ConversationEntry]
+    /// Whether a message from a party is in some conversation's transcript already: its turn
+    /// committed, so routing it again must not answer it twice. An indexed look-up.
+    func transcriptHolds(inboundMessageID: String) async throws -> Bool
     /// Commits a turn in one transaction; see `ConversationTurn`. Returns one acceptance per
     /// reply, in order (a reply whose idempotency key is known replays, as `accept` does).
     ///
@@ -79,8 +85,24 @@ package struct ConversationWrite: Sendable, Equatable {
     package var conversation: Conversation
     /// `nil`: a new conversation. Otherwise the revision the turn read.
     package var expectedRevision: Int?
-    package init(conversation: Conversation, expectedRevision: Int?) {
+    /// What the turn adds to the transcript, in order, after what is stored (their `seq` is
+    /// given by the store). Nothing stored is rewritten.
+    package var appending: [ConversationEntry]
+    package init(conversation: Conversation, expectedRevision: Int?, appending: [ConversationEntry] = []) {
         self.conversation = conversation
         self.expectedRevision = expectedRevision
+        self.appending = appending
+    }
+}
+
+extension ConversationStore {
+    /// The whole transcript, read a page at a time (for `/replay`; never on a turn's path).
+    package func wholeTranscript(conversationID: String) async throws -> [ConversationEntry] {
+        var entries: [ConversationEntry] = []
+        while true {
+            let page = try await transcript(conversationID: conversationID, after: entries.last?.seq ?? 0, limit: 1_000)
+            entries += page
+            if page.count < 1_000 { return entries }
+        }
     }
 }

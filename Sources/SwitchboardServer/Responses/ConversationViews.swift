@@ -41,38 +41,46 @@ struct ConversationSummaryView: Encodable {
 
 /// One message of a transcript.
 struct ConversationEntryView: Encodable {
+    var seq: Int
     var direction: String
     var text: String
     var at: Date
     @ExplicitNull var messageId: String?
+    @ExplicitNull var step: String?
 }
 
-/// A conversation whole: the summary's members, the transcript, the steps run and `data`
-/// (a JSON object whose member names are the responder's, kept as they are).
+/// A conversation with a page of its transcript (from the store's own table, `after` a seq):
+/// the summary's members, the transcript, the steps that ran on its messages, `data` (a JSON
+/// object whose member names are the responder's, kept as they are) and where the next page
+/// starts.
 struct ConversationView: Encodable {
     var summary: ConversationSummaryView
     var transcript: [ConversationEntryView]
     var steps: [String]
+    @ExplicitNull var transcriptNext: Int?
     @ExplicitNull var listShortcut: String?
     var data: [String: SwitchboardCore.JSONValue]
 
-    init(_ c: Conversation) {
+    /// `entries` is one page of the transcript; `more` says whether entries follow it.
+    init(_ c: Conversation, transcript entries: [ConversationEntry], more: Bool) {
         summary = ConversationSummaryView(c)
-        transcript = c.transcript.map {
-            ConversationEntryView(direction: $0.direction.rawValue, text: $0.text, at: $0.at, messageId: $0.messageID)
+        transcript = entries.map {
+            ConversationEntryView(seq: $0.seq, direction: $0.direction.rawValue, text: $0.text, at: $0.at, messageId: $0.messageID, step: $0.step)
         }
-        steps = c.steps
+        steps = entries.compactMap(\.step)
+        transcriptNext = more ? entries.last?.seq : nil
         listShortcut = c.listShortcut
         data = c.data
     }
 
-    enum CodingKeys: String, CodingKey { case transcript, steps, listShortcut, data }
+    enum CodingKeys: String, CodingKey { case transcript, steps, transcriptNext, listShortcut, data }
 
     func encode(to encoder: any Encoder) throws {
         try summary.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(transcript, forKey: .transcript)
         try container.encode(steps, forKey: .steps)
+        try container.encode(_transcriptNext, forKey: .transcriptNext)
         try container.encode(_listShortcut, forKey: .listShortcut)
         try container.encode(data, forKey: .data)
     }

@@ -13,6 +13,8 @@ struct ConversationAbortBody: APIRequestBody {
 
 extension APIEnvironment {
     static let conversationPageLimit = 1...200
+    /// How many transcript entries one detail response holds at most (and by default).
+    static let transcriptPageLimit = 1...1_000
     static let abortReasonLimit = 500
 
     func addConversationRoutes(to api: RouterGroup<Context>) {
@@ -45,9 +47,20 @@ extension APIEnvironment {
         return try .json(ConversationPageView(items: page.conversations.map(ConversationSummaryView.init), nextCursor: page.nextCursor))
     }
 
+    /// The conversation with a page of its transcript: the entries after `after` (a seq; 0, the
+    /// start, by default), at most `limit` (1,000 by default).
     func conversationDetail(_ request: Request, _ context: Context) async throws -> Response {
-        _ = try QueryParameters(request, allowed: [])
-        return try .json(ConversationView(try await visibleConversation(context)))
+        let query = try QueryParameters(request, allowed: ["after", "limit"])
+        let after = try query.int("after", in: 0...Int(Int32.max)) ?? 0
+        let limit = try query.int("limit", in: Self.transcriptPageLimit) ?? Self.transcriptPageLimit.upperBound
+        return try .json(try await view(try await visibleConversation(context), after: after, limit: limit))
+    }
+
+    /// The view of `conversation` with the transcript page after `after` (one entry more is
+    /// read to tell whether another page follows).
+    func view(_ conversation: Conversation, after: Int = 0, limit: Int = transcriptPageLimit.upperBound) async throws -> ConversationView {
+        let entries = try await store.transcript(conversationID: conversation.id, after: after, limit: limit + 1)
+        return ConversationView(conversation, transcript: Array(entries.prefix(limit)), more: entries.count > limit)
     }
 
     /// Ends an ongoing conversation: `aborted`, the reason and the caller's name kept, and a
@@ -62,7 +75,7 @@ extension APIEnvironment {
             throw APIError.unprocessable("invalid_reason", "'reason' must be 1 to \(Self.abortReasonLimit) characters")
         }
         let ended = try await hub.abortConversation(id: conversation.id, reason: reason, by: user.username)
-        return try .json(ConversationView(ended))
+        return try .json(try await view(ended))
     }
 
     /// The conversation of the `id` parameter, if the caller may see it: an admin any, a user

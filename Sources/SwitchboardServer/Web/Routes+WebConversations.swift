@@ -89,7 +89,9 @@ extension APIEnvironment {
         if let next = conversation.nextStep { values["nextStep"] = next }
         if let reason = conversation.endReason { values["endReason"] = reason }
         if let by = conversation.endedBy { values["endedBy"] = by }
-        values["transcript"] = conversation.transcript.map { entry -> [String: Any] in
+        // The page shows the first 1,000 messages; the API pages through the rest.
+        let transcript = try await store.transcript(conversationID: conversation.id, after: 0, limit: 1_000)
+        values["transcript"] = transcript.map { entry -> [String: Any] in
             let inbound = entry.direction == .inbound
             return [
                 "text": entry.text, "class": inbound ? "you" : "hub", "at": Self.label(entry.at),
@@ -97,7 +99,7 @@ extension APIEnvironment {
                 "who": inbound ? conversation.address.description : web.texts["conversation_hub"],
             ]
         }
-        values["steps"] = conversation.steps
+        values["steps"] = transcript.compactMap(\.step)
         values["data"] = conversation.data.keys.sorted().map { ["name": $0, "value": Self.dataText(conversation.data[$0] ?? .null)] }
         values["hasData"] = !conversation.data.isEmpty
         if conversation.status == .ongoing { values["abort"] = ["action": "/conversations/\(WebPaths.percentEncoded(conversation.id))/abort"] }

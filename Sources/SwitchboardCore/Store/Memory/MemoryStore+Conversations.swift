@@ -16,6 +16,19 @@ extension MemoryStore: ConversationStore {
         try withState { $0.conversations[id]?.conversation }
     }
 
+    package func transcript(conversationID: String, after seq: Int, limit: Int) async throws -> [ConversationEntry] {
+        guard limit > 0 else { return [] }
+        return try withState { state in
+            // Entry n is at index n - 1.
+            guard let transcript = state.conversations[conversationID]?.transcript, max(seq, 0) < transcript.count else { return [] }
+            return Array(transcript[max(seq, 0)...].prefix(limit))
+        }
+    }
+
+    package func transcriptHolds(inboundMessageID: String) async throws -> Bool {
+        try withState { $0.answeredInbound[inboundMessageID] != nil }
+    }
+
     package func conversations(_ query: ConversationQuery) async throws -> ConversationPage {
         let limit = max(query.limit, 0)
         let cursor = try query.cursor.map { text throws(SwitchboardError) in try ConversationCursor(parsing: text) }
@@ -108,7 +121,12 @@ extension MemoryStore: ConversationStore {
                 .filter { $0.conversation.status.isFinished && $0.conversation.updatedAt < before }
                 .sorted { ($0.conversation.updatedAt, $0.seq) < ($1.conversation.updatedAt, $1.seq) }
                 .prefix(limit)
-            for stored in gone { state.conversations[stored.conversation.id] = nil }
+            for stored in gone {
+                state.conversations[stored.conversation.id] = nil
+                for entry in stored.transcript where entry.direction == .inbound {
+                    if let id = entry.messageID { state.answeredInbound[id] = nil }
+                }
+            }
             return gone.count
         }
     }
@@ -132,6 +150,7 @@ extension MemoryStore.State {
     /// Inserts or updates one conversation of a turn, checked as the SQLite store's revision
     /// check and unique index check it: writes apply in order, so a turn that ends one
     /// ongoing conversation and starts another on the same connection lists the end first.
+    /// The turn's entries are appended to the stored transcript, numbered on.
     mutating func apply(_ write: ConversationWrite) throws(SwitchboardError) {
         var conversation = write.conversation
         let existing = conversations[conversation.id]
@@ -160,6 +179,12 @@ extension MemoryStore.State {
             }
             ongoingConversations[key] = conversation.id
         }
-        conversations[conversation.id] = MemoryStore.StoredConversation(conversation: conversation, seq: seq)
+        var transcript = existing?.transcript ?? []
+        for var entry in write.appending {
+            entry.seq = transcript.count + 1
+            transcript.append(entry)
+            if entry.direction == .inbound, let id = entry.messageID { answeredInbound[id] = conversation.id }
+        }
+        conversations[conversation.id] = MemoryStore.StoredConversation(conversation: conversation, seq: seq, transcript: transcript)
     }
 }

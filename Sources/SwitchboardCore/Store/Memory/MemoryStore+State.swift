@@ -53,6 +53,9 @@ extension MemoryStore {
         var signOutDeadlines: [ConnectionKey: SignOutDeadline] = [:]
         /// The next row number of a conversation (SQLite's `seq`).
         var nextConversationSeq: Int64 = 1
+        /// Inbound message id → the conversation whose transcript has it (SQLite's
+        /// `conversation_messages_inbound` index).
+        var answeredInbound: [String: String] = [:]
 
         // Sent references (status reports matched to deliveries), in the order recorded.
         var sentParts: [StoredSentPart] = []
@@ -66,10 +69,12 @@ extension MemoryStore {
         var seq: Int64
     }
 
-    /// A conversation with its row number, which breaks ties of `startedAt` in listings.
+    /// A conversation with its row number, which breaks ties of `startedAt` in listings, and
+    /// its transcript (SQLite's `conversation_messages`).
     struct StoredConversation: Sendable {
         var conversation: Conversation
         var seq: Int64
+        var transcript: [ConversationEntry] = []
     }
 
     /// A connection (connector + address, the address as its text form, as the SQLite store
