@@ -291,6 +291,12 @@ enum SQLiteMigrations {
             )
         }
 
+        // Token scopes, written as `inbox:read account` (space-separated). A token from before
+        // this migration keeps NULL: it may do everything its user may, as it always could.
+        migrator.registerMigration("v8-token-scopes") { db in
+            try db.execute(sql: "ALTER TABLE api_tokens ADD COLUMN scopes TEXT")
+        }
+
         return migrator
     }
 }
