@@ -38,7 +38,7 @@
   const count = el('span', 'switchboard-widget-count', '0');
   count.setAttribute('data-switchboard-unread', '0');
   count.setAttribute('aria-live', 'polite');
-  head.append(title, ' ', count);
+  head.append(title, ' ', count, ' unread');
   const list = el('ul', 'switchboard-widget-items');
   const status = el('p', 'switchboard-widget-status');
   status.setAttribute('role', 'status');
@@ -71,7 +71,7 @@
     const rows = items.map((item) => {
       const li = el('li', item.read ? 'switchboard-widget-item' : 'switchboard-widget-item switchboard-widget-unread');
       li.dataset.id = String(item.id);
-      const when = el('time', 'switchboard-widget-time', (item.at || '').slice(0, 16).replace('T', ' '));
+      const when = el('time', 'switchboard-widget-time', item.at ? item.at.slice(0, 16).replace('T', ' ') + ' UTC' : '');
       when.dateTime = item.at || '';
       li.append(el('strong', 'switchboard-widget-from', item.from), ' ', el('span', 'switchboard-widget-text', item.text), ' ', when);
       return li;
