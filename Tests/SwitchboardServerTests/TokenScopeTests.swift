@@ -140,6 +140,37 @@ import Testing
         }
     }
 
+    /// A topic socket needs `topics`; an admin's token without `admin` reads an admins-only
+    /// topic no more than a plain user would.
+    @Test func aTopicSocketNeedsTheTopicsScope() async throws {
+        let harness = try await Harness()
+        let (reader, topics, full) = try await harness.run { anonymous in
+            let admin = try await anonymous.loginAdmin()
+            return (
+                try await Self.token(admin, scopes: ["inbox:read"]),
+                try await Self.token(admin, scopes: ["topics"]),
+                try await Self.token(admin)
+            )
+        }
+        let gate = TopicGate(store: harness.store)
+        let chat = TopicDefinition(name: "chat")
+        let adminsOnly = TopicDefinition(name: "ops", read: TopicAccess(roles: ["admin"]))
+        func status(_ topic: TopicDefinition, _ token: String) async -> Int {
+            do {
+                _ = try await gate.admit(topic, headers: [.authorization: "Bearer \(token)"], authority: nil, rawQuery: "")
+                return 200
+            } catch let error as APIError {
+                return error.code == "insufficient_scope" ? -403 : Int(error.status.code)
+            } catch {
+                return 500
+            }
+        }
+        #expect(await status(chat, reader) == -403, "inbox:read does not open a topic")
+        #expect(await status(chat, topics) == 200)
+        #expect(await status(adminsOnly, topics) == 403, "without 'admin' the admin's token is a user's")
+        #expect(await status(adminsOnly, full) == 200)
+    }
+
     /// The table names a scope for every API route, so none falls to "every scope" by accident.
     /// A new route under a new path needs its line in `RouteScopes.rules`.
     @Test func everyAPIRouteHasAScope() throws {
