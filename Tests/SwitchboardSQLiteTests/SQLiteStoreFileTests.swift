@@ -107,7 +107,7 @@ struct SQLiteStoreFileTests {
             #expect(
                 try await store.appliedMigrations() == [
                     "v1-directory", "v1-outbox", "v1-inbox", "v2-queue", "v3-forms", "v4-inbound-replay", "v5-partial-dispatch-indexes",
-                    "v6-unrouted-inbound", "v7-conversations", "v8-token-scopes",
+                    "v6-unrouted-inbound", "v7-conversations", "v8-token-scopes", "v9-inbox-reads-by-user",
                 ]
             )
             try await store.createUser(UserAccount(username: "alice", role: .user, passwordHash: "h"))
@@ -117,7 +117,7 @@ struct SQLiteStoreFileTests {
             #expect(
                 try await store.appliedMigrations() == [
                     "v1-directory", "v1-outbox", "v1-inbox", "v2-queue", "v3-forms", "v4-inbound-replay", "v5-partial-dispatch-indexes",
-                    "v6-unrouted-inbound", "v7-conversations", "v8-token-scopes",
+                    "v6-unrouted-inbound", "v7-conversations", "v8-token-scopes", "v9-inbox-reads-by-user",
                 ]
             )
             #expect(try await store.users().map(\.username) == ["alice"])
