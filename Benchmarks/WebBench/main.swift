@@ -49,7 +49,7 @@ let hub = Hub(configuration: configuration, store: store, connectors: [BucketCon
 let password = "bench-\(UUID().uuidString)"
 _ = try await Accounts(store: store).bootstrapAdmin(username: "admin", password: password)
 let app = buildApplication(hub: hub, registry: PrometheusCollectorRegistry(), logger: logger)
-let clients = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+let clients = MultiThreadedEventLoopGroup._makePerpetualGroup(threadNamePrefix: CPUTime.clientThreadPrefix, numberOfThreads: 1)
 let bench = WebBench(
     hub: hub,
     port: port,
@@ -72,4 +72,3 @@ try await withThrowingTaskGroup(of: Void.self) { group in
     try await group.waitForAll()
 }
 try await bench.http.shutdown()
-try await clients.shutdownGracefully()
