@@ -308,6 +308,23 @@ let benchmarkTargets: [Target] = [
         path: "Benchmarks/TopicBench",
         swiftSettings: swiftSettings
     ),
+    /// The web interface's benchmark: inbox pages over 100,000 items, live rows to 500 inbox
+    /// sockets, and the size of the scripts and stylesheet (README "Benchmarks").
+    .executableTarget(
+        name: "web-bench",
+        dependencies: [
+            "SwitchboardCore", "SwitchboardSQLite", "SwitchboardServer",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        path: "Benchmarks/WebBench",
+        swiftSettings: swiftSettings
+    ),
 ]
 
 if Context.environment["SWITCHBOARD_BENCHMARKS"].map({ !$0.isEmpty && $0 != "0" }) ?? false {

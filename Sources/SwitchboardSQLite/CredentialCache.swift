@@ -3,7 +3,7 @@ import SwitchboardCore
 import Synchronization
 
 /// What every API request looks up to learn who is asking (token or session → user name →
-/// account), kept in memory for a few seconds so an authenticated request costs no database
+/// account; a token with its scopes), kept in memory for a few seconds so an authenticated request costs no database
 /// read.
 ///
 /// Correctness first: this process's own changes take effect at once, because every store
@@ -14,7 +14,7 @@ import Synchronization
 /// expiry is checked against the clock on every hit.
 final class CredentialCache: Sendable {
     private enum Value: Sendable {
-        case token(username: String)
+        case token(APIToken)
         case session(username: String, expiresAt: Double)
         case user(UserAccount)
     }
@@ -36,8 +36,8 @@ final class CredentialCache: Sendable {
 
     var isEnabled: Bool { ttl > .zero }
 
-    func token(_ hash: String) -> String? {
-        if case .token(let username) = lookUp("t:" + hash) { return username }
+    func token(_ hash: String) -> APIToken? {
+        if case .token(let token) = lookUp("t:" + hash) { return token }
         return nil
     }
 
@@ -51,7 +51,7 @@ final class CredentialCache: Sendable {
         return nil
     }
 
-    func store(token hash: String, username: String) { put("t:" + hash, .token(username: username)) }
+    func store(token: APIToken) { put("t:" + token.tokenHash, .token(token)) }
     func store(session hash: String, username: String, expiresAt: Double) {
         put("s:" + hash, .session(username: username, expiresAt: expiresAt))
     }

@@ -91,11 +91,13 @@ struct TokenRow: FetchableRecord, PersistableRecord {
             username: try row.decode(forColumn: "username"),
             name: try row.decode(forColumn: "name"),
             tokenHash: try row.decode(forColumn: "token_hash"),
-            createdAt: SQLDate.decode(try row.decode(Double.self, forColumn: "created_at"))
+            createdAt: SQLDate.decode(try row.decode(Double.self, forColumn: "created_at")),
+            scopes: try row.decode(String?.self, forColumn: "scopes").map(TokenScope.parse)
         )
     }
 
     func encode(to container: inout PersistenceContainer) {
+        container["scopes"] = token.scopes.map(TokenScope.text)
         container["id"] = token.id
         container["username"] = token.username
         container["name"] = token.name

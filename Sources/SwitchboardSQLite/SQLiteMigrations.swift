@@ -357,6 +357,18 @@ enum SQLiteMigrations {
             )
         }
 
+        // Token scopes, written as `inbox:read account` (space-separated). A token from before
+        // this migration keeps NULL: it may do everything its user may, as it always could.
+        migrator.registerMigration("v10-token-scopes") { db in
+            try db.execute(sql: "ALTER TABLE api_tokens ADD COLUMN scopes TEXT")
+        }
+
+        // A viewer's read flags by viewer: the unread count subtracts them from the item counts,
+        // and the list of what one has read starts from them, instead of a look-up per item.
+        migrator.registerMigration("v11-inbox-reads-by-user") { db in
+            try db.execute(sql: "CREATE INDEX inbox_reads_user ON inbox_reads(username, item_id)")
+        }
+
         return migrator
     }
 }

@@ -91,13 +91,13 @@ extension SQLiteStore {
         try await write(mapConstraint: constraintError) { db in try TokenRow(token).insert(db) }
     }
 
-    package func tokenUser(tokenHash: String) async throws -> String? {
+    package func token(tokenHash: String) async throws -> APIToken? {
         if let cached = credentialCache.token(tokenHash) { return cached }
-        let username = try await read { db in
-            try String.fetchOne(db, sql: "SELECT username FROM api_tokens WHERE token_hash = ?", arguments: [tokenHash])
+        let token = try await read { db in
+            try TokenRow.filter(Column("token_hash") == tokenHash).fetchOne(db)?.token
         }
-        if let username { credentialCache.store(token: tokenHash, username: username) }
-        return username
+        if let token { credentialCache.store(token: token) }
+        return token
     }
 
     package func tokens(username: String) async throws -> [APIToken] {

@@ -98,6 +98,28 @@ extension SQLiteStore {
         }
     }
 
+    package func contactNames(for addresses: [Address]) async throws -> [String: String] {
+        let keys = Array(Set(addresses.map(\.description)))
+        guard !keys.isEmpty else { return [:] }
+        return try await read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.address, c.name FROM contact_addresses a JOIN contacts c ON c.id = a.contact_id
+                    WHERE a.address IN (\(databaseQuestionMarks(count: keys.count)))
+                    ORDER BY c.name, c.id
+                    """,
+                arguments: StatementArguments(keys)
+            )
+            var names: [String: String] = [:]
+            for row in rows {
+                let address: String = try row.decode(forColumn: "address")
+                if names[address] == nil { names[address] = try row.decode(forColumn: "name") }
+            }
+            return names
+        }
+    }
+
     package func updateContact(_ contact: Contact) async throws {
         let constraintError: (DatabaseError) -> SwitchboardError? = { error in
             if error.isForeignKeyViolation, let username = contact.username { return Self.unknownUser(username) }

@@ -108,12 +108,12 @@ extension SQLiteStore {
         guard limit > 0 else { return InboxPage(items: [], nextCursor: nil) }
         return try await read { db in
             var conditions: [SQL] = [Self.scopeCondition(query.scope, viewer: query.viewer)]
-            if let read = query.read { conditions.append(read ? "r.item_id IS NOT NULL" : "r.item_id IS NULL") }
+            if query.read == false { conditions.append("r.item_id IS NULL") }
             if let before = query.before { conditions.append("i.id < \(before)") }
             conditions += Self.filterConditions(query.filter)
             // One row more than asked tells whether another page exists.
             let sql: SQL = """
-                \(Self.itemSelect(viewer: query.viewer))
+                \(Self.itemSelect(viewer: query.viewer, readOnly: query.read == true))
                 WHERE \(conditions.joined(separator: " AND "))
                 ORDER BY i.id DESC LIMIT \(limit + 1)
                 """
@@ -171,13 +171,18 @@ extension SQLiteStore {
         try await read { db in
             let row = try Row.fetchOne(
                 db,
+                // Items minus the viewer's read flags on them: two index counts and a walk over
+                // the viewer's own flags (`inbox_reads_user`), not a look-up per item.
                 sql: """
-                    SELECT COALESCE(SUM(i.owner IS NOT NULL), 0) AS mine, COALESCE(SUM(i.owner IS NULL), 0) AS common
-                    FROM inbox_items i
-                    WHERE (i.owner = ? OR i.owner IS NULL)
-                      AND NOT EXISTS (SELECT 1 FROM inbox_reads r WHERE r.item_id = i.id AND r.username = ?)
+                    SELECT
+                      (SELECT count(*) FROM inbox_items WHERE owner = ?1)
+                        - (SELECT count(*) FROM inbox_reads r JOIN inbox_items i ON i.id = r.item_id
+                           WHERE r.username = ?1 AND i.owner = ?1) AS mine,
+                      (SELECT count(*) FROM inbox_items WHERE owner IS NULL)
+                        - (SELECT count(*) FROM inbox_reads r JOIN inbox_items i ON i.id = r.item_id
+                           WHERE r.username = ?1 AND i.owner IS NULL) AS common
                     """,
-                arguments: [viewer, viewer]
+                arguments: [viewer]
             )
             guard let row else { return (0, 0) }
             return (try row.decode(Int.self, forColumn: "mine"), try row.decode(Int.self, forColumn: "common"))
@@ -221,14 +226,18 @@ extension SQLiteStore {
 
     /// Items with the viewer's read flag and form submission; each join finds at most one row
     /// per item (a primary key; `message_id` is unique in `form_submissions`).
-    private static func itemSelect(viewer: String) -> SQL {
-        """
-        SELECT i.id, i.message_id, i.owner, i.received_at, r.item_id IS NOT NULL AS is_read, f.id AS form_submission_id
-        FROM inbox_items i
-        JOIN messages m ON m.id = i.message_id
-        LEFT JOIN inbox_reads r ON r.item_id = i.id AND r.username = \(viewer)
-        LEFT JOIN form_submissions f ON f.message_id = i.message_id
-        """
+    /// `readOnly`: only what the viewer has read, joined from their read flags (index
+    /// `inbox_reads_user`), so a viewer who has read little finds it at once instead of
+    /// scanning every item for it.
+    private static func itemSelect(viewer: String, readOnly: Bool = false) -> SQL {
+        let join: SQL = readOnly ? "JOIN" : "LEFT JOIN"
+        return """
+            SELECT i.id, i.message_id, i.owner, i.received_at, r.item_id IS NOT NULL AS is_read, f.id AS form_submission_id
+            FROM inbox_items i
+            JOIN messages m ON m.id = i.message_id
+            \(join) inbox_reads r ON r.item_id = i.id AND r.username = \(viewer)
+            LEFT JOIN form_submissions f ON f.message_id = i.message_id
+            """
     }
 
     /// Turns item rows into items, loading their messages in one batch.

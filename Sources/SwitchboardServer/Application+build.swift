@@ -82,6 +82,8 @@ func buildRouter(_ env: APIEnvironment) -> Router<SwitchboardRequestContext> {
     let router = Router(context: SwitchboardRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
+    // Outside the error middleware, so refusals to the inbox widget carry CORS headers too.
+    router.add(middleware: WidgetCORSMiddleware(settings: env.hub.configuration.server))
     router.add(middleware: ErrorMiddleware(storage: env.storageHealth, dataDirectory: env.hub.configuration.storage.dataDirectory))
 
     // Public: the only routes reachable without a login.
@@ -90,6 +92,7 @@ func buildRouter(_ env: APIEnvironment) -> Router<SwitchboardRequestContext> {
     env.addConnectorRoutes(to: router)
     env.addWebhookRoutes(to: router)
     env.addTopicRoutes(to: router)
+    env.addWidgetRoutes(to: router)
     // The web interface: its own login redirect, security headers and CSRF tokens.
     env.addWebRoutes(to: router)
 

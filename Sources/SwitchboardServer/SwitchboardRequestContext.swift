@@ -19,6 +19,12 @@ package struct SwitchboardRequestContext: RequestContext, RemoteAddressRequestCo
     /// The authenticated user; `nil` only on public routes.
     package var user: UserAccount?
     package var credential: Credential?
+    /// The token's scopes (`RouteScopes`); `nil` for a login session or a token made before
+    /// scopes, which may do everything the user may.
+    package var scopes: Set<TokenScope>?
+    /// An admin's token without the `admin` scope: `user` is then a plain user's view of the
+    /// account, and `requireAdmin` names the missing scope.
+    package var adminWithheld = false
     /// The peer of the connection (`nil` in router tests); guesses are throttled by it.
     package let remoteAddress: SocketAddress?
 
@@ -42,7 +48,10 @@ package struct SwitchboardRequestContext: RequestContext, RemoteAddressRequestCo
     @discardableResult
     func requireAdmin() throws -> UserAccount {
         let user = try requireUser()
-        guard user.role == .admin else { throw APIError.forbidden("only an admin may do this") }
+        guard user.role == .admin else {
+            if adminWithheld, let scopes { throw RouteScopes.insufficient(.admin, has: scopes) }
+            throw APIError.forbidden("only an admin may do this")
+        }
         return user
     }
 }

@@ -84,4 +84,35 @@ extension StoreConformance {
         try expectEqual(try await store.tokens(username: "alice").map(\.id), [grafana.id], "her other token stays")
         try expectEqual(try await store.deleteToken(id: ci.id, username: "alice"), false, "deleting it again finds nothing")
     }
+
+    /// A token's scopes come back as they were stored, from the look-up by hash and the
+    /// listing; a token without scopes (made before there were any) stays without.
+    package func tokensKeepTheirScopes() async throws {
+        let store = try await makeStore()
+        try await store.createUser(StoreFixture.user("alice"))
+        let widget = APIToken(
+            username: "alice",
+            name: "widget",
+            tokenHash: "h-widget",
+            createdAt: StoreFixture.t0,
+            scopes: [.inboxRead]
+        )
+        let script = APIToken(
+            username: "alice",
+            name: "script",
+            tokenHash: "h-script",
+            createdAt: StoreFixture.at(1),
+            scopes: [.messagesSend, .directoryRead, .account]
+        )
+        let old = APIToken(username: "alice", name: "old", tokenHash: "h-old", createdAt: StoreFixture.at(2))
+        for token in [widget, script, old] { try await store.createToken(token) }
+
+        try expectEqual(try await store.token(tokenHash: "h-widget")?.scopes, [.inboxRead], "one scope")
+        try expectEqual(try await store.token(tokenHash: "h-widget")?.scopes, [.inboxRead], "again (a cache answers the same)")
+        try expectEqual(try await store.token(tokenHash: "h-script")?.scopes, [.messagesSend, .directoryRead, .account], "several scopes")
+        try expectEqual(try await store.token(tokenHash: "h-old").map { $0.scopes == nil }, true, "no scopes stays no scopes")
+        try expectEqual(try await store.token(tokenHash: "h-none")?.id, nil, "an unknown hash")
+        let listed = try await store.tokens(username: "alice").sorted { $0.name < $1.name }
+        try expectEqual(listed.map(\.scopes), [nil, script.scopes, widget.scopes], "the listing keeps them")
+    }
 }

@@ -110,6 +110,12 @@ extension StoreConformance {
         try expectEqual(try await store.contacts(withAddress: .email("bob@example.org")).map(\.id), [bob.id], "by email")
         try expectEqual(try await store.contacts(withAddress: .sms("+4799999999")), [], "nobody has this number")
         try expectEqual(try await store.contacts(withAddress: .email("BOB@example.org")), [], "the local part is exact")
+        try expectEqual(
+            try await store.contactNames(for: [shared, .email("bob@example.org"), .sms("+4799999999"), shared]),
+            [shared.description: "Ann", Address.email("bob@example.org").description: "Bob"],
+            "names by address, the first contact by name where several share one"
+        )
+        try expectEqual(try await store.contactNames(for: []), [:], "no addresses, no names")
 
         try expectEqual(try await store.contact(username: "carol")?.ms, carol.ms, "the contact linked to carol")
         try expectTrue(try await store.contact(username: "dave") == nil, "nobody is linked to dave")

@@ -21,7 +21,7 @@ package struct StoreConformance: Sendable {
         case markUnreadAndMarkAllRead, inboxFiltersNarrowTheListing
         case userLifecycle, deleteUserRemovesCredentialsAndUnlinksContacts, contactLifecycle
         case contactsByAddressAndUsername, groupLifecycle, groupMembers
-        case sessionsExpire, sessionsInUseAreRenewed, passwordChangeEndsOtherSessions, tokensBelongToTheirUser
+        case sessionsExpire, sessionsInUseAreRenewed, passwordChangeEndsOtherSessions, tokensBelongToTheirUser, tokensKeepTheirScopes
         case pendingRecipientsAreMostUrgentFirst, pendingForOneAddressIsMostSevereFirst, cancelPendingCancelsOnlyOlderOnes
         case deadLettersAreNewestChangeFirst, requeueResetsAttemptsAndMakesThemClaimable
         case setStatusRecordsReasonAndRefusesIllegalMoves, addDeliveriesAppearInTheMessage
@@ -79,6 +79,7 @@ package struct StoreConformance: Sendable {
         case .passwordChangeEndsOtherSessions: try await passwordChangeEndsOtherSessions()
         case .sessionsInUseAreRenewed: try await sessionsInUseAreRenewed()
         case .tokensBelongToTheirUser: try await tokensBelongToTheirUser()
+        case .tokensKeepTheirScopes: try await tokensKeepTheirScopes()
         case .pendingRecipientsAreMostUrgentFirst: try await dispatch.run(.pendingRecipientsAreMostUrgentFirst)
         case .pendingForOneAddressIsMostSevereFirst: try await dispatch.run(.pendingForOneAddressIsMostSevereFirst)
         case .cancelPendingCancelsOnlyOlderOnes: try await dispatch.run(.cancelPendingCancelsOnlyOlderOnes)

@@ -45,6 +45,11 @@ struct ConformanceSuiteTests {
         await #expect(throws: ConformanceFailure.self) { try await transitions.dispatch.finishBatchRefusesItemsAlone() }
     }
 
+    @Test func failsAStoreThatForgetsATokensScopes() async throws {
+        let suite = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .dropsTokenScopes) }
+        await #expect(throws: ConformanceFailure.self) { try await suite.tokensKeepTheirScopes() }
+    }
+
     @Test func failsAStoreThatEndsTheSessionItWasToKeep() async throws {
         let suite = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .endsEverySession) }
         await #expect(throws: ConformanceFailure.self) { try await suite.passwordChangeEndsOtherSessions() }
@@ -65,7 +70,7 @@ struct ConformanceSuiteTests {
 struct MisbehavingStore: HubStore {
     enum Fault: Sendable, Equatable {
         case ignoreIdempotency, ignoreLeases, sharedReadFlags, dropAttachments, ignoreCursor, anyoneDeletesTokens, endsEverySession
-        case swallowFinishErrors, keepUnrouted, showsEveryForm
+        case swallowFinishErrors, keepUnrouted, showsEveryForm, dropsTokenScopes
         /// Queue faults, used by `QueueConformanceSuiteTests`.
         case queue(QueueFault)
         /// Conversation faults, used by `ConversationConformanceTests`.
@@ -185,7 +190,11 @@ struct MisbehavingStore: HubStore {
         try await base.deleteSessions(username: username, keeping: fault == .endsEverySession ? nil : keeping)
     }
     func createToken(_ token: APIToken) async throws { try await base.createToken(token) }
-    func tokenUser(tokenHash: String) async throws -> String? { try await base.tokenUser(tokenHash: tokenHash) }
+    func token(tokenHash: String) async throws -> APIToken? {
+        var token = try await base.token(tokenHash: tokenHash)
+        if fault == .dropsTokenScopes { token?.scopes = nil }
+        return token
+    }
     func tokens(username: String) async throws -> [APIToken] { try await base.tokens(username: username) }
     func deleteToken(id: String, username: String) async throws -> Bool {
         guard fault == .anyoneDeletesTokens else { return try await base.deleteToken(id: id, username: username) }

@@ -125,6 +125,10 @@ struct SQLiteConformanceTests {
         try await withConformance(kind) { try await $0.tokensBelongToTheirUser() }
     }
 
+    @Test(arguments: StoreKind.allCases) func tokensKeepTheirScopes(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.tokensKeepTheirScopes() }
+    }
+
     /// Also catches a check added to the suite but not yet listed above.
     @Test(arguments: StoreKind.allCases) func runAllChecks(_ kind: StoreKind) async throws {
         try await withConformance(kind) { try await $0.runAll() }

@@ -108,6 +108,7 @@ struct SQLiteStoreFileTests {
                 try await store.appliedMigrations() == [
                     "v1-directory", "v1-outbox", "v1-inbox", "v2-queue", "v3-forms", "v4-inbound-replay", "v5-partial-dispatch-indexes",
                     "v6-unrouted-inbound", "v7-conversations", "v8-sent-parts", "v9-conversation-messages",
+                    "v10-token-scopes", "v11-inbox-reads-by-user",
                 ]
             )
             try await store.createUser(UserAccount(username: "alice", role: .user, passwordHash: "h"))
@@ -118,6 +119,7 @@ struct SQLiteStoreFileTests {
                 try await store.appliedMigrations() == [
                     "v1-directory", "v1-outbox", "v1-inbox", "v2-queue", "v3-forms", "v4-inbound-replay", "v5-partial-dispatch-indexes",
                     "v6-unrouted-inbound", "v7-conversations", "v8-sent-parts", "v9-conversation-messages",
+                    "v10-token-scopes", "v11-inbox-reads-by-user",
                 ]
             )
             #expect(try await store.users().map(\.username) == ["alice"])

@@ -92,7 +92,7 @@ import Yams
                 }
             }
             let publicOnes = operations.filter(\.value).map(\.key).sorted()
-            #expect(publicOnes == ["GET /api/v1/openapi.yaml", "GET /health", "POST /api/v1/session"])
+            #expect(publicOnes == ["GET /api/v1/openapi.yaml", "GET /health", "GET /widget.js", "POST /api/v1/session"])
         }
     }
 

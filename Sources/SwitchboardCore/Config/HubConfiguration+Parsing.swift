@@ -112,6 +112,7 @@ final class HubConfigurationParser {
         if let v = r.bool("secure_cookies") { s.secureCookies = v }
         if let v = r.positiveDuration("session_ttl") { s.sessionTTL = v }
         if let v = r.originList("allowed_origins") { s.allowedOrigins = v }
+        if let v = r.originList("widget_origins") { s.widgetOrigins = v }
         s.transport = TransportSettings(r)
         r.rejectUnknownKeys()
         return s

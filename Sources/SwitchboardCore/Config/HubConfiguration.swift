@@ -70,6 +70,10 @@ package struct ServerSettings: Sendable, Equatable {
     /// Browser origins besides the hub's own whose pages may make state-changing requests
     /// with the session cookie (`https://intranet.example`), normalised; see `WebOrigin`.
     package var allowedOrigins: [String] = []
+    /// Origins of other sites' pages that may embed the inbox widget (`/widget.js`): they may
+    /// read the inbox list and unread count with a token (CORS) and open `/ws/inbox` with
+    /// `?token=`, and nothing else; unlike `allowedOrigins` they gain nothing from the cookie.
+    package var widgetOrigins: [String] = []
     /// Connection timeouts and caps (`idle_timeout`, `max_connections`, …).
     package var transport = TransportSettings()
     package init() {}

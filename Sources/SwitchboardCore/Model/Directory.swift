@@ -59,11 +59,22 @@ package struct APIToken: Sendable, Codable, Equatable, Identifiable {
     package var name: String
     package var tokenHash: String
     package var createdAt: Date
-    package init(id: String = Identifier.make(), username: String, name: String, tokenHash: String, createdAt: Date = Date()) {
+    /// What the token may be used for; `nil` for a token made before tokens had scopes, which
+    /// may do everything its user may (as a login session).
+    package var scopes: Set<TokenScope>?
+    package init(
+        id: String = Identifier.make(),
+        username: String,
+        name: String,
+        tokenHash: String,
+        createdAt: Date = Date(),
+        scopes: Set<TokenScope>? = nil
+    ) {
         self.id = id
         self.username = username
         self.name = name
         self.tokenHash = tokenHash
         self.createdAt = createdAt
+        self.scopes = scopes
     }
 }

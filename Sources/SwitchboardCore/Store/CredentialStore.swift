@@ -15,7 +15,9 @@ package protocol CredentialStore: Sendable {
     @discardableResult
     func deleteSessions(username: String, keeping: String?) async throws -> Int
     func createToken(_ token: APIToken) async throws
-    func tokenUser(tokenHash: String) async throws -> String?
+    /// The token with this hash (its user and scopes); a store may answer from its
+    /// credential cache, as for `requestUser`.
+    func token(tokenHash: String) async throws -> APIToken?
     /// The account behind an authenticated request. A store may answer from a short-lived
     /// cache (changes made by another process, such as a role changed by the CLI, then show
     /// within seconds); its own changes show at once. Never use it to check a password:
@@ -27,4 +29,9 @@ package protocol CredentialStore: Sendable {
 
 extension CredentialStore where Self: DirectoryStore {
     package func requestUser(named username: String) async throws -> UserAccount? { try await user(named: username) }
+}
+
+extension CredentialStore {
+    /// The user a token belongs to.
+    package func tokenUser(tokenHash: String) async throws -> String? { try await token(tokenHash: tokenHash)?.username }
 }

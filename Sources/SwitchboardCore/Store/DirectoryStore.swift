@@ -17,6 +17,10 @@ package protocol DirectoryStore: Sendable {
     func contact(username: String) async throws -> Contact?
     /// Contacts that have this address.
     func contacts(withAddress address: Address) async throws -> [Contact]
+    /// For each address a contact has, that contact's name (the first by name, then id, as
+    /// `contacts(withAddress:)` lists them), keyed by the address's text: what a page of
+    /// messages shows for their senders, in one look-up instead of one per sender.
+    func contactNames(for addresses: [Address]) async throws -> [String: String]
     func updateContact(_ contact: Contact) async throws
     /// Also removes the contact from every group.
     func deleteContact(id: String) async throws -> Bool
@@ -30,4 +34,16 @@ package protocol DirectoryStore: Sendable {
     func addMember(group: String, contactID: String) async throws
     func removeMember(group: String, contactID: String) async throws -> Bool
     func members(group: String) async throws -> [Contact]
+}
+
+extension DirectoryStore {
+    /// One `contacts(withAddress:)` per distinct address; a store that can ask once does.
+    package func contactNames(for addresses: [Address]) async throws -> [String: String] {
+        var names: [String: String] = [:]
+        var asked: Set<String> = []
+        for address in addresses where asked.insert(address.description).inserted {
+            if let contact = try await contacts(withAddress: address).first { names[address.description] = contact.name }
+        }
+        return names
+    }
 }

@@ -5,6 +5,8 @@ import SwitchboardCore
 /// Puts the caller on the context, or answers 401. Every route added after it requires a
 /// login; a bearer token wins over a session cookie, and a bad bearer token is refused even
 /// when a good cookie is also sent, so a client never acts as someone it did not mean to.
+/// A token is then held to its scopes for the route asked for (`RouteScopes`, 403
+/// `insufficient_scope`).
 ///
 /// A session in use is renewed (see `CredentialStore.renewSession`): once less than half of
 /// `server.session_ttl` remains, the response carries the cookie again with a fresh lifetime,
@@ -16,9 +18,18 @@ struct AuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let (user, credential) = try await authenticate(request)
-        context.user = user
+        let login = try await authenticate(request)
+        let credential = login.credential
+        try RouteScopes.check(request.method, context.endpointPath, scopes: login.scopes, role: login.user.role)
+        context.user = login.user
         context.credential = credential
+        context.scopes = login.scopes
+        if let scopes = login.scopes, login.user.role == .admin, !scopes.contains(.admin) {
+            // Everything an admin may see beyond a user (every conversation, every message)
+            // needs the `admin` scope, not just the routes only admins may use.
+            context.user?.role = .user
+            context.adminWithheld = true
+        }
         var response = try await next(request, context)
         // Renewed only after the request was answered, and never over a cookie the handler
         // set itself (logout); the server's expiry and the cookie's lifetime move together.
@@ -34,7 +45,14 @@ struct AuthMiddleware: RouterMiddleware {
         return response
     }
 
-    func authenticate(_ request: Request) async throws -> (UserAccount, Context.Credential) {
+    /// Who is asking, how they proved it, and (for a token) its scopes.
+    struct Login {
+        var user: UserAccount
+        var credential: Context.Credential
+        var scopes: Set<TokenScope>?
+    }
+
+    func authenticate(_ request: Request) async throws -> Login {
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer" else {
@@ -42,12 +60,12 @@ struct AuthMiddleware: RouterMiddleware {
             }
             let secret = parts[1].trimmingCharacters(in: .whitespaces)
             let hash = Secrets.hash(secret)
-            guard Secrets.isWellFormed(secret), let name = try await store.tokenUser(tokenHash: hash),
-                let user = try await store.requestUser(named: name)
+            guard Secrets.isWellFormed(secret), let token = try await store.token(tokenHash: hash),
+                let user = try await store.requestUser(named: token.username)
             else {
                 throw APIError.unauthorized("the bearer token is not valid or has been deleted")
             }
-            return (user, .token(tokenHash: hash))
+            return Login(user: user, credential: .token(tokenHash: hash), scopes: token.scopes)
         }
         if let secret = request.cookies[SessionCookie.name]?.value, !secret.isEmpty {
             let hash = Secrets.hash(secret)
@@ -56,7 +74,7 @@ struct AuthMiddleware: RouterMiddleware {
             else {
                 throw APIError.unauthorized("the session has expired or was logged out; log in again")
             }
-            return (user, .session(tokenHash: hash))
+            return Login(user: user, credential: .session(tokenHash: hash))
         }
         throw APIError.unauthorized()
     }

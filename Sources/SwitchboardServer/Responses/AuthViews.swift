@@ -24,11 +24,16 @@ struct TokenView: Encodable {
     var id: String
     var name: String
     var createdAt: Date
-    init(_ t: APIToken) {
+    /// What the token may do; a token from before scopes shows every scope of its user.
+    var scopes: [String]
+    init(_ t: APIToken, role: UserAccount.Role) {
         id = t.id
         name = t.name
         createdAt = t.createdAt
+        scopes = Self.names(t.scopes ?? TokenScope.granted(to: role))
     }
+
+    static func names(_ scopes: Set<TokenScope>) -> [String] { scopes.sorted().map(\.rawValue) }
 }
 
 /// The only time the token's secret is shown.
@@ -37,4 +42,5 @@ struct CreatedTokenView: Encodable {
     var id: String
     var name: String
     var createdAt: Date
+    var scopes: [String]
 }

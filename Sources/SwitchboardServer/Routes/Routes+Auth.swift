@@ -12,7 +12,9 @@ struct LoginBody: APIRequestBody {
 
 struct TokenBody: APIRequestBody {
     var name: String
-    static let shape = JSONShape.keys("name")
+    /// What the token may do (`TokenScope` names); absent: everything the caller may.
+    var scopes: [String]?
+    static let shape = JSONShape.keys("name", "scopes")
 }
 
 extension APIEnvironment {
@@ -116,7 +118,8 @@ extension APIEnvironment {
     func listTokens(_ context: Context) async throws -> Response {
         let user = try context.requireUser()
         let tokens = try await store.tokens(username: user.username).sorted { $0.createdAt < $1.createdAt }
-        return try .json(ListView(items: tokens.map(TokenView.init)))
+        let role: UserAccount.Role = context.adminWithheld ? .admin : user.role
+        return try .json(ListView(items: tokens.map { TokenView($0, role: role) }))
     }
 
     func createToken(_ request: Request, _ context: Context) async throws -> Response {
@@ -131,14 +134,41 @@ extension APIEnvironment {
         else {
             throw APIError.unprocessable("invalid_name", "token name must be one line of 1 to 100 characters, without control characters")
         }
+        let scopes = try Self.tokenScopes(body.scopes, context)
         let secret = Secrets.make()
-        let token = APIToken(username: user.username, name: name, tokenHash: Secrets.hash(secret))
+        let token = APIToken(username: user.username, name: name, tokenHash: Secrets.hash(secret), scopes: scopes)
         try await store.createToken(token)
         return try .json(
-            CreatedTokenView(token: secret, id: token.id, name: token.name, createdAt: token.createdAt),
+            CreatedTokenView(token: secret, id: token.id, name: token.name, createdAt: token.createdAt, scopes: TokenView.names(scopes)),
             status: .created,
             headers: [.location: "/api/v1/tokens/\(token.id)"]
         )
+    }
+
+    /// The scopes a new token gets: those asked for, or everything the caller may. A token
+    /// never gets more than its maker has: a user's role, and the scopes of the token the
+    /// request came with (a token cannot mint a wider one). An unknown name or an empty list
+    /// is 422, a scope beyond the caller 403; nothing is created then.
+    static func tokenScopes(_ asked: [String]?, _ context: Context) throws -> Set<TokenScope> {
+        let user = try context.requireUser()
+        let role: UserAccount.Role = context.adminWithheld ? .admin : user.role
+        var allowed = TokenScope.granted(to: role)
+        if let held = context.scopes { allowed.formIntersection(held) }
+        guard let asked else { return allowed }
+        var scopes = Set<TokenScope>()
+        for name in asked {
+            guard let scope = TokenScope(rawValue: name) else {
+                let known = TokenScope.allCases.map(\.rawValue).joined(separator: ", ")
+                throw APIError.unprocessable("invalid_scope", "unknown scope '\(name)'; scopes are \(known)")
+            }
+            scopes.insert(scope)
+        }
+        guard !scopes.isEmpty else { throw APIError.unprocessable("invalid_scope", "scopes must name at least one scope") }
+        if let beyond = scopes.sorted().first(where: { !allowed.contains($0) }) {
+            let why = context.scopes.map { !$0.contains(beyond) } == true ? "the token this request came with lacks it" : "it is for admins"
+            throw APIError(.forbidden, "scope_not_allowed", "you may not give a token the scope '\(beyond.rawValue)': \(why)")
+        }
+        return scopes
     }
 
     /// Only the caller's own tokens can be deleted; someone else's id is "not found".

@@ -31,6 +31,7 @@ struct TopicGate: Sendable {
     {
         try checkOrigin(topic, headers: headers, authority: authority, scheme: scheme)
         let login = try await authenticate(headers: headers, rawQuery: rawQuery)
+        if let scopes = login?.scopes, !scopes.contains(.topics) { throw RouteScopes.insufficient(.topics, has: scopes) }
         var principal: TopicPrincipal?
         if let login { principal = try await self.principal(for: login.user, topic: topic) }
         guard topic.read.allows(principal) else {
@@ -71,7 +72,9 @@ struct TopicGate: Sendable {
         return bare(parts[1]) == bare(authority.lowercased())
     }
 
-    func authenticate(headers: HTTPFields, rawQuery: String) async throws -> (user: UserAccount, credential: SwitchboardRequestContext.Credential)? {
+    /// Who opens the socket: the user (an admin's token without `admin` seen as a plain
+    /// user, as `AuthMiddleware` does), the credential, and a token's scopes.
+    func authenticate(headers: HTTPFields, rawQuery: String) async throws -> Login? {
         if let header = headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer" else {
@@ -87,19 +90,22 @@ struct TopicGate: Sendable {
             else {
                 throw APIError.unauthorized("the session has expired or was logged out; log in again")
             }
-            return (user, .session(tokenHash: hash))
+            return (user, .session(tokenHash: hash), nil)
         }
         return nil
     }
 
-    func tokenUser(_ secret: String) async throws -> (user: UserAccount, credential: SwitchboardRequestContext.Credential) {
+    typealias Login = (user: UserAccount, credential: SwitchboardRequestContext.Credential, scopes: Set<TokenScope>?)
+
+    func tokenUser(_ secret: String) async throws -> Login {
         let hash = Secrets.hash(secret)
-        guard Secrets.isWellFormed(secret), let name = try await store.tokenUser(tokenHash: hash),
-            let user = try await store.user(named: name)
+        guard Secrets.isWellFormed(secret), let token = try await store.token(tokenHash: hash),
+            var user = try await store.user(named: token.username)
         else {
             throw APIError.unauthorized("the bearer token is not valid or has been deleted")
         }
-        return (user, .token(tokenHash: hash))
+        if let scopes = token.scopes, !scopes.contains(.admin) { user.role = .user }
+        return (user, .token(tokenHash: hash), token.scopes)
     }
 
     /// Whether the credential a socket was opened with still logs its user in: a socket outlives

@@ -83,18 +83,28 @@ final class InboxFeed: Service, Sendable {
     var listenerCount: Int { listeners.withLock { $0.count } }
 
     /// Who may open the socket: a browser only from the hub's own origin (or one of
-    /// `server.allowed_origins`), and only with a login (session cookie, bearer token or `?token=`).
+    /// `server.allowed_origins`), and only with a login (session cookie, bearer token or
+    /// `?token=`) that may read the inbox (`inbox:read`). A page of another site on
+    /// `server.widget_origins` (the inbox widget) must bring a token: the cookie, which its
+    /// browser may send along (same site, another port), is not looked at.
     func admit(headers: HTTPFields, authority: String?, scheme: String, rawQuery: String) async throws -> InboxSocketHandler.Admission {
+        var headers = headers
         if let origin = headers[.origin] {
             let own = authority.map { TopicGate.sameOrigin(origin, scheme: scheme, authority: $0) } ?? false
-            let allowed = WebOrigin(origin).map { o in settings.allowedOrigins.contains { WebOrigin($0) == o } } ?? false
-            guard own || allowed else {
-                throw APIError.forbidden("origin '\(origin)' may not open the live inbox; add it to server.allowed_origins")
+            let parsed = WebOrigin(origin)
+            let allowed = parsed.map { o in settings.allowedOrigins.contains { WebOrigin($0) == o } } ?? false
+            let widget = parsed.map { o in settings.widgetOrigins.contains { WebOrigin($0) == o } } ?? false
+            guard own || allowed || widget else {
+                throw APIError.forbidden(
+                    "origin '\(origin)' may not open the live inbox; add it to server.allowed_origins (or server.widget_origins for the inbox widget)"
+                )
             }
+            if !own && !allowed { headers[.cookie] = nil }
         }
         guard let login = try await gate.authenticate(headers: headers, rawQuery: rawQuery) else {
             throw APIError.unauthorized("the live inbox needs a login: the session cookie, 'Authorization: Bearer <token>' or ?token=")
         }
+        if let scopes = login.scopes, !scopes.contains(.inboxRead) { throw RouteScopes.insufficient(.inboxRead, has: scopes) }
         return InboxSocketHandler.Admission(user: login.user.username, credential: login.credential)
     }
 }

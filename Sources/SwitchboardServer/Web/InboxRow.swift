@@ -56,14 +56,8 @@ struct InboxRow: Encodable {
 }
 
 extension APIEnvironment {
-    /// Contact names for the senders of `items`, one look-up per distinct address.
+    /// Contact names for the senders of `items`, in one look-up.
     func contactNames(for items: [InboxItem]) async throws -> [String: String] {
-        var names: [String: String] = [:]
-        var asked: Set<String> = []
-        for item in items {
-            guard let from = item.message.origin?.from, asked.insert(from.description).inserted else { continue }
-            if let contact = try await store.contacts(withAddress: from).first { names[from.description] = contact.name }
-        }
-        return names
+        try await store.contactNames(for: items.compactMap { $0.message.origin?.from })
     }
 }

@@ -57,8 +57,8 @@ extension MemoryStore: CredentialStore {
         }
     }
 
-    package func tokenUser(tokenHash: String) async throws -> String? {
-        try withState { state in state.tokenIDByHash[tokenHash].flatMap { state.tokens[$0]?.username } }
+    package func token(tokenHash: String) async throws -> APIToken? {
+        try withState { state in state.tokenIDByHash[tokenHash].flatMap { state.tokens[$0] } }
     }
 
     package func tokens(username: String) async throws -> [APIToken] {
