@@ -83,7 +83,8 @@ log "PostgreSQL 15 for the store tests"
 PG_TEST_ROOT=$(mktemp -d)
 chmod 755 "$PG_TEST_ROOT"
 trap 'scripts/pg-test-server.sh stop "$PG_TEST_ROOT/pg"; rm -rf "$PG_TEST_ROOT"' EXIT
-eval "$(scripts/pg-test-server.sh start "$PG_TEST_ROOT/pg")"
+pg_env=$(scripts/pg-test-server.sh start "$PG_TEST_ROOT/pg")
+eval "$pg_env"
 export SWITCHBOARD_TEST_POSTGRES_URL
 
 log "swift test"

@@ -8,7 +8,8 @@ import SwitchboardCore
 
 // README-internal: how this target is laid out, and how to add a store protocol.
 //
-// - One extension per protocol: `PostgresStore+Outbox.swift` (OutboxStore), `+Finish`,
+// - One extension per protocol, declaring the conformance: `extension PostgresStore: OutboxStore`
+//   in `PostgresStore+Outbox.swift` (its `finish` half in `+Finish`),
 //   `+Queue` (QueueStore), `+Reports` (DeliveryReportStore); add `PostgresStore+Inbox.swift`,
 //   `+Directory`, `+Credentials`, `+Forms`, `+Conversations`, … the same way, mirroring the
 //   matching `SQLiteStore+X.swift`. Row decoding lives beside it in `XRecords.swift`.
@@ -21,7 +22,7 @@ import SwitchboardCore
 // - Transactions: `store.transaction { connection in … }` (BEGIN … COMMIT, ROLLBACK on
 //   throw, the body's error rethrown unchanged); `store.isUniqueViolation(error)` and
 //   `PostgresStoreError` for mapping server errors.
-// - Tests: `Tests/SwitchboardPostgresTests`, `PostgresTestDatabase.withStores { harness in
+// - Tests: `Tests/SwitchboardPostgresTests`, `PostgresTestDatabase.withHarness { harness in
 //   … harness.makeStore() … }` gives each store a fresh schema on the server named by
 //   `SWITCHBOARD_TEST_POSTGRES_URL` (`scripts/pg-test-server.sh start` prints it; the test
 //   command starts one). Conformance parts run as in `PostgresConformanceTests.swift`.

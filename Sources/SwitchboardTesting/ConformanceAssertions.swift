@@ -96,3 +96,25 @@ extension ConformanceAssertions {
         }
     }
 }
+
+extension ConformanceAssertions {
+    /// Runs `body`, reporting an error it throws as this check's failure rather than as itself.
+    func expectNoError<T>(
+        _ what: String,
+        check: String = #function,
+        file: StaticString = #filePath,
+        line: UInt = #line,
+        _ body: () async throws -> T
+    ) async throws -> T {
+        do { return try await body() } catch let failure as ConformanceFailure { throw failure } catch {
+            throw ConformanceFailure(
+                check: check,
+                message: what,
+                expected: "no error",
+                actual: "\(type(of: error)): \(error)",
+                file: "\(file)",
+                line: line
+            )
+        }
+    }
+}

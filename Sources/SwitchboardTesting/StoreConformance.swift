@@ -39,22 +39,26 @@ package struct StoreConformance: Sendable {
         self.makeStore = makeStore
     }
 
+    /// The checks of the dispatcher's part (outbox, claims, queue, delivery reports), which
+    /// every `HubStore` passes too.
+    package var dispatch: DispatchStoreConformance { DispatchStoreConformance(makeStore: makeStore) }
+
     /// Runs one check.
     package func run(_ check: Check) async throws {
         switch check {
-        case .acceptRoundTrip: try await acceptRoundTrip()
-        case .acceptBatchIsAllOrNone: try await acceptBatchIsAllOrNone()
-        case .idempotentReplay: try await idempotentReplay()
-        case .idempotencyKeyReuseConflicts: try await idempotencyKeyReuseConflicts()
-        case .concurrentRetriesWithOneKeyStoreOnce: try await concurrentRetriesWithOneKeyStoreOnce()
-        case .claimDueReturnsOnlyDueDeliveries: try await claimDueReturnsOnlyDueDeliveries()
-        case .claimDueHonoursLeases: try await claimDueHonoursLeases()
-        case .finishMovesDeliveries: try await finishMovesDeliveries()
-        case .finishRefusesIllegalTransitions: try await finishRefusesIllegalTransitions()
-        case .finishBatchRefusesItemsAlone: try await finishBatchRefusesItemsAlone()
-        case .attemptsAreRecordedInOrder: try await attemptsAreRecordedInOrder()
-        case .nextDueFollowsQueueAndLeases: try await nextDueFollowsQueueAndLeases()
-        case .concurrentClaimsNeverOverlap: try await concurrentClaimsNeverOverlap()
+        case .acceptRoundTrip: try await dispatch.run(.acceptRoundTrip)
+        case .acceptBatchIsAllOrNone: try await dispatch.run(.acceptBatchIsAllOrNone)
+        case .idempotentReplay: try await dispatch.run(.idempotentReplay)
+        case .idempotencyKeyReuseConflicts: try await dispatch.run(.idempotencyKeyReuseConflicts)
+        case .concurrentRetriesWithOneKeyStoreOnce: try await dispatch.run(.concurrentRetriesWithOneKeyStoreOnce)
+        case .claimDueReturnsOnlyDueDeliveries: try await dispatch.run(.claimDueReturnsOnlyDueDeliveries)
+        case .claimDueHonoursLeases: try await dispatch.run(.claimDueHonoursLeases)
+        case .finishMovesDeliveries: try await dispatch.run(.finishMovesDeliveries)
+        case .finishRefusesIllegalTransitions: try await dispatch.run(.finishRefusesIllegalTransitions)
+        case .finishBatchRefusesItemsAlone: try await dispatch.run(.finishBatchRefusesItemsAlone)
+        case .attemptsAreRecordedInOrder: try await dispatch.run(.attemptsAreRecordedInOrder)
+        case .nextDueFollowsQueueAndLeases: try await dispatch.run(.nextDueFollowsQueueAndLeases)
+        case .concurrentClaimsNeverOverlap: try await dispatch.run(.concurrentClaimsNeverOverlap)
         case .inboundMessageRoundTrip: try await inboundMessageRoundTrip()
         case .inboxScopes: try await inboxScopes()
         case .readFlagsArePerUser: try await readFlagsArePerUser()
@@ -75,19 +79,19 @@ package struct StoreConformance: Sendable {
         case .passwordChangeEndsOtherSessions: try await passwordChangeEndsOtherSessions()
         case .sessionsInUseAreRenewed: try await sessionsInUseAreRenewed()
         case .tokensBelongToTheirUser: try await tokensBelongToTheirUser()
-        case .pendingRecipientsAreMostUrgentFirst: try await pendingRecipientsAreMostUrgentFirst()
-        case .pendingForOneAddressIsMostSevereFirst: try await pendingForOneAddressIsMostSevereFirst()
-        case .cancelPendingCancelsOnlyOlderOnes: try await cancelPendingCancelsOnlyOlderOnes()
-        case .deadLettersAreNewestChangeFirst: try await deadLettersAreNewestChangeFirst()
-        case .requeueResetsAttemptsAndMakesThemClaimable: try await requeueResetsAttemptsAndMakesThemClaimable()
-        case .setStatusRecordsReasonAndRefusesIllegalMoves: try await setStatusRecordsReasonAndRefusesIllegalMoves()
-        case .addDeliveriesAppearInTheMessage: try await addDeliveriesAppearInTheMessage()
-        case .releaseClaimsMakesLeasedDeliveriesClaimable: try await releaseClaimsMakesLeasedDeliveriesClaimable()
-        case .receiptLookupFindsTheDelivery: try await receiptLookupFindsTheDelivery()
+        case .pendingRecipientsAreMostUrgentFirst: try await dispatch.run(.pendingRecipientsAreMostUrgentFirst)
+        case .pendingForOneAddressIsMostSevereFirst: try await dispatch.run(.pendingForOneAddressIsMostSevereFirst)
+        case .cancelPendingCancelsOnlyOlderOnes: try await dispatch.run(.cancelPendingCancelsOnlyOlderOnes)
+        case .deadLettersAreNewestChangeFirst: try await dispatch.run(.deadLettersAreNewestChangeFirst)
+        case .requeueResetsAttemptsAndMakesThemClaimable: try await dispatch.run(.requeueResetsAttemptsAndMakesThemClaimable)
+        case .setStatusRecordsReasonAndRefusesIllegalMoves: try await dispatch.run(.setStatusRecordsReasonAndRefusesIllegalMoves)
+        case .addDeliveriesAppearInTheMessage: try await dispatch.run(.addDeliveriesAppearInTheMessage)
+        case .releaseClaimsMakesLeasedDeliveriesClaimable: try await dispatch.run(.releaseClaimsMakesLeasedDeliveriesClaimable)
+        case .receiptLookupFindsTheDelivery: try await dispatch.run(.receiptLookupFindsTheDelivery)
         case .formSubmissionRoundTrip: try await formSubmissionRoundTrip()
         case .formSubmissionsPageNewestFirst: try await formSubmissionsPageNewestFirst()
         case .formSubmissionsFollowTheirInboxItem: try await formSubmissionsFollowTheirInboxItem()
-        case .noteStatusKeepsTheStatus: try await noteStatusKeepsTheStatus()
+        case .noteStatusKeepsTheStatus: try await dispatch.run(.noteStatusKeepsTheStatus)
         case .replayKeysCommitOnce: try await replayKeysCommitOnce()
         }
     }

@@ -46,7 +46,8 @@ enum HubFactory {
                 credentialCacheTTL: storage.credentialCache
             )
         case .postgres:
-            throw CLIFailure("storage.driver: postgres is not available in this build yet; use sqlite")
+            // Only `serve` runs the PostgreSQL pool (HubFactory+Postgres.swift).
+            throw CLIFailure("storage.driver: postgres: this command does not open PostgreSQL yet; use serve and its HTTP API (issue 14)")
         }
     }
 
@@ -60,8 +61,12 @@ enum HubFactory {
     static let codeResponders: [any Responder] = []
 
     static func makeHub(configuration: HubConfiguration, connectors: [any Connector], logger: Logger) throws -> Hub {
-        let store = try openStore(configuration)
-        return Hub(
+        makeHub(configuration: configuration, connectors: connectors, store: try openStore(configuration), logger: logger)
+    }
+
+    /// The hub on an opened store: the same handlers and responders whichever store it is.
+    static func makeHub(configuration: HubConfiguration, connectors: [any Connector], store: any HubStore, logger: Logger) -> Hub {
+        Hub(
             configuration: configuration,
             store: store,
             connectors: connectors,

@@ -6,6 +6,7 @@ import Metrics
 import Prometheus
 import ServiceLifecycle
 import SwitchboardCore
+import SwitchboardPostgres
 import SwitchboardServer
 
 /// Runs the hub: HTTP API, dispatcher and every connector, until SIGTERM or SIGINT.
@@ -24,7 +25,23 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "switchboard")
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let hub = try HubFactory.makeHub(configuration: configuration, connectors: connectors, logger: logger)
+        switch configuration.storage.driver {
+        case .sqlite:
+            let hub = try HubFactory.makeHub(configuration: configuration, connectors: connectors, logger: logger)
+            try await Self.serve(hub, registry: registry, logger: logger)
+        case .postgres:
+            // The pool runs around the whole service group, so it stops after every service.
+            try await HubFactory.withPostgres(configuration, logger: logger) { store in
+                let hub = try HubFactory.makeHub(configuration: configuration, connectors: connectors, postgres: store, logger: logger)
+                // Deliveries queued on any node wake this node's dispatcher (polling stays the fallback).
+                let doorbell = PostgresDoorbell(store: store) { [dispatcher = hub.dispatcher] in dispatcher.wake() }
+                try await Self.serve(hub, registry: registry, logger: logger, services: [doorbell])
+            }
+        }
+    }
+
+    /// Start-up recovery, then the service group until a shutdown signal.
+    static func serve(_ hub: Hub, registry: PrometheusCollectorRegistry, logger: Logger, services: [any Service] = []) async throws {
         let env = ProcessInfo.processInfo.environment
         let admin = hub.configuration.admin
         switch try await Accounts(store: hub.store).bootstrapAdmin(username: admin.username, password: env[admin.passwordEnv]) {
@@ -55,9 +72,12 @@ struct Serve: AsyncParsableCommand {
             logger.warning("a declared responder names a group that does not exist", metadata: ["problem": "\(problem)"])
         }
         // One hub owns a SQLite file: anything still `sending` belongs to a process that died,
-        // so it is due again now rather than when its lease runs out.
-        let released = try await hub.store.releaseClaims(now: Date())
-        if released > 0 { logger.warning("requeued deliveries left in flight by a previous run", metadata: ["count": "\(released)"]) }
+        // so it is due again now rather than when its lease runs out. On PostgreSQL other
+        // nodes' claims are alive: a dead node's run out with their leases.
+        if hub.configuration.storage.driver == .sqlite {
+            let released = try await hub.store.releaseClaims(now: Date())
+            if released > 0 { logger.warning("requeued deliveries left in flight by a previous run", metadata: ["count": "\(released)"]) }
+        }
         // Inbound messages a previous run committed (and acknowledged) but did not finish
         // routing reach their handlers and inboxes before anything new comes in.
         let rerouted = try await hub.router.routeUnrouted()
@@ -77,7 +97,7 @@ struct Serve: AsyncParsableCommand {
         // then connectors and the dispatcher.
         let group = ServiceGroup(
             configuration: .init(
-                services: hub.services + [app],
+                services: services + hub.services + [app],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

@@ -89,3 +89,14 @@ struct MemoryConversationConformanceTests {
         try await ConversationStoreConformance { MemoryStore() }.run(check)
     }
 }
+
+/// The dispatcher's part of the suite runs on its own for partial stores; every one of its
+/// checks is also a check of the whole suite, so a full store can never skip one.
+@Suite("Store conformance parts")
+struct StoreConformancePartsTests {
+    @Test func everyDispatchCheckIsACheckOfTheWholeSuite() {
+        let whole = Set(StoreConformance.Check.allCases.map(\.rawValue))
+        let missing = DispatchStoreConformance.Check.allCases.map(\.rawValue).filter { !whole.contains($0) }
+        #expect(missing.isEmpty, "not run for full stores: \(missing)")
+    }
+}

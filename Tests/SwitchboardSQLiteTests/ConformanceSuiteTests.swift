@@ -10,16 +10,16 @@ import Testing
 struct ConformanceSuiteTests {
     @Test func failsAStoreThatIgnoresIdempotencyKeys() async throws {
         let suite = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .ignoreIdempotency) }
-        let failure = await #expect(throws: ConformanceFailure.self) { try await suite.idempotentReplay() }
+        let failure = await #expect(throws: ConformanceFailure.self) { try await suite.dispatch.idempotentReplay() }
         #expect(failure?.check == "idempotentReplay()")
         #expect(failure?.description.contains("expected") == true)
-        await #expect(throws: ConformanceFailure.self) { try await suite.acceptBatchIsAllOrNone() }
+        await #expect(throws: ConformanceFailure.self) { try await suite.dispatch.acceptBatchIsAllOrNone() }
     }
 
     @Test func failsAStoreThatHandsOutLeasedDeliveriesAgain() async throws {
         let suite = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .ignoreLeases) }
-        await #expect(throws: ConformanceFailure.self) { try await suite.claimDueHonoursLeases() }
-        await #expect(throws: ConformanceFailure.self) { try await suite.concurrentClaimsNeverOverlap() }
+        await #expect(throws: ConformanceFailure.self) { try await suite.dispatch.claimDueHonoursLeases() }
+        await #expect(throws: ConformanceFailure.self) { try await suite.dispatch.concurrentClaimsNeverOverlap() }
     }
 
     @Test func failsAStoreThatSharesReadFlagsBetweenUsers() async throws {
@@ -29,7 +29,7 @@ struct ConformanceSuiteTests {
 
     @Test func failsAStoreThatLosesAttachments() async throws {
         let suite = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .dropAttachments) }
-        await #expect(throws: ConformanceFailure.self) { try await suite.acceptRoundTrip() }
+        await #expect(throws: ConformanceFailure.self) { try await suite.dispatch.acceptRoundTrip() }
     }
 
     @Test func failsAStoreThatIgnoresThePagingCursor() async throws {
@@ -41,8 +41,8 @@ struct ConformanceSuiteTests {
         let tokens = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .anyoneDeletesTokens) }
         await #expect(throws: ConformanceFailure.self) { try await tokens.tokensBelongToTheirUser() }
         let transitions = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .swallowFinishErrors) }
-        await #expect(throws: ConformanceFailure.self) { try await transitions.finishRefusesIllegalTransitions() }
-        await #expect(throws: ConformanceFailure.self) { try await transitions.finishBatchRefusesItemsAlone() }
+        await #expect(throws: ConformanceFailure.self) { try await transitions.dispatch.finishRefusesIllegalTransitions() }
+        await #expect(throws: ConformanceFailure.self) { try await transitions.dispatch.finishBatchRefusesItemsAlone() }
     }
 
     @Test func failsAStoreThatEndsTheSessionItWasToKeep() async throws {

@@ -26,7 +26,7 @@ struct FormConformanceTests {
     }
 
     @Test(arguments: StoreKind.allCases) func noteStatusKeepsTheStatus(_ kind: StoreKind) async throws {
-        try await withConformance(kind) { try await $0.noteStatusKeepsTheStatus() }
+        try await withConformance(kind) { try await $0.dispatch.noteStatusKeepsTheStatus() }
     }
 
     @Test func failsAStoreThatIgnoresTheFormCursor() async throws {
@@ -37,7 +37,7 @@ struct FormConformanceTests {
     @Test func failsAStoreThatLosesReportNotesOrRecordsStaleOnes() async throws {
         for fault in [MisbehavingStore.Fault.queue(.forgetHistory), .swallowFinishErrors] {
             let suite = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: fault) }
-            await #expect(throws: ConformanceFailure.self, "\(fault)") { try await suite.noteStatusKeepsTheStatus() }
+            await #expect(throws: ConformanceFailure.self, "\(fault)") { try await suite.dispatch.noteStatusKeepsTheStatus() }
         }
     }
 

@@ -14,46 +14,48 @@ struct QueueConformanceSuiteTests {
 
     @Test func failsAStoreThatOrdersTheQueueByAgeAlone() async throws {
         let suite = Self.suite(.ignoreSeverity)
-        await #expect(throws: ConformanceFailure.self) { try await suite.pendingRecipientsAreMostUrgentFirst() }
-        await #expect(throws: ConformanceFailure.self) { try await suite.pendingForOneAddressIsMostSevereFirst() }
+        await #expect(throws: ConformanceFailure.self) { try await suite.dispatch.pendingRecipientsAreMostUrgentFirst() }
+        await #expect(throws: ConformanceFailure.self) { try await suite.dispatch.pendingForOneAddressIsMostSevereFirst() }
     }
 
     @Test func failsAStoreThatCancelsYoungOrOtherChannelsDeliveries() async throws {
-        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.cancelIgnoresAge).cancelPendingCancelsOnlyOlderOnes() }
-        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.cancelIgnoresChannel).cancelPendingCancelsOnlyOlderOnes() }
+        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.cancelIgnoresAge).dispatch.cancelPendingCancelsOnlyOlderOnes() }
+        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.cancelIgnoresChannel).dispatch.cancelPendingCancelsOnlyOlderOnes() }
     }
 
     @Test func failsAStoreThatRefusesASweepInsteadOfSkippingIllegalRows() async throws {
-        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.bulkRefusesIllegalRows).cancelPendingCancelsOnlyOlderOnes() }
+        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.bulkRefusesIllegalRows).dispatch.cancelPendingCancelsOnlyOlderOnes() }
     }
 
     @Test func failsAStoreThatLosesTheHistoryOrItsActor() async throws {
         for fault in [QueueFault.forgetHistory, .forgetActor] {
             let suite = Self.suite(fault)
-            await #expect(throws: ConformanceFailure.self, "\(fault)") { try await suite.setStatusRecordsReasonAndRefusesIllegalMoves() }
-            await #expect(throws: ConformanceFailure.self, "\(fault)") { try await suite.cancelPendingCancelsOnlyOlderOnes() }
-            await #expect(throws: ConformanceFailure.self, "\(fault)") { try await suite.requeueResetsAttemptsAndMakesThemClaimable() }
+            await #expect(throws: ConformanceFailure.self, "\(fault)") { try await suite.dispatch.setStatusRecordsReasonAndRefusesIllegalMoves() }
+            await #expect(throws: ConformanceFailure.self, "\(fault)") { try await suite.dispatch.cancelPendingCancelsOnlyOlderOnes() }
+            await #expect(throws: ConformanceFailure.self, "\(fault)") { try await suite.dispatch.requeueResetsAttemptsAndMakesThemClaimable() }
         }
     }
 
     @Test func failsAStoreThatListsDeadLettersOldestFirst() async throws {
-        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.deadLettersOldestFirst).deadLettersAreNewestChangeFirst() }
+        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.deadLettersOldestFirst).dispatch.deadLettersAreNewestChangeFirst() }
     }
 
     @Test func failsAStoreThatRequeuesLate() async throws {
-        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.requeueLate).requeueResetsAttemptsAndMakesThemClaimable() }
+        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.requeueLate).dispatch.requeueResetsAttemptsAndMakesThemClaimable() }
     }
 
     @Test func failsAStoreThatAllowsIllegalHandMadeChanges() async throws {
         await #expect(throws: ConformanceFailure.self) {
-            try await Self.suite(.swallowSetStatusErrors).setStatusRecordsReasonAndRefusesIllegalMoves()
+            try await Self.suite(.swallowSetStatusErrors).dispatch.setStatusRecordsReasonAndRefusesIllegalMoves()
         }
     }
 
     @Test func failsAStoreThatDropsAddedDeliveriesKeepsClaimsOrLosesReceipts() async throws {
-        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.dropAddedDeliveries).addDeliveriesAppearInTheMessage() }
-        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.releaseNothing).releaseClaimsMakesLeasedDeliveriesClaimable() }
-        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.receiptsNeverFound).receiptLookupFindsTheDelivery() }
+        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.dropAddedDeliveries).dispatch.addDeliveriesAppearInTheMessage() }
+        await #expect(throws: ConformanceFailure.self) {
+            try await Self.suite(.releaseNothing).dispatch.releaseClaimsMakesLeasedDeliveriesClaimable()
+        }
+        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.receiptsNeverFound).dispatch.receiptLookupFindsTheDelivery() }
     }
 }
 
@@ -61,38 +63,38 @@ struct QueueConformanceSuiteTests {
 @Suite("SQLiteStore conformance: queue")
 struct SQLiteQueueConformanceTests {
     @Test(arguments: StoreKind.allCases) func pendingRecipientsAreMostUrgentFirst(_ kind: StoreKind) async throws {
-        try await withConformance(kind) { try await $0.pendingRecipientsAreMostUrgentFirst() }
+        try await withConformance(kind) { try await $0.dispatch.pendingRecipientsAreMostUrgentFirst() }
     }
 
     @Test(arguments: StoreKind.allCases) func pendingForOneAddressIsMostSevereFirst(_ kind: StoreKind) async throws {
-        try await withConformance(kind) { try await $0.pendingForOneAddressIsMostSevereFirst() }
+        try await withConformance(kind) { try await $0.dispatch.pendingForOneAddressIsMostSevereFirst() }
     }
 
     @Test(arguments: StoreKind.allCases) func cancelPendingCancelsOnlyOlderOnes(_ kind: StoreKind) async throws {
-        try await withConformance(kind) { try await $0.cancelPendingCancelsOnlyOlderOnes() }
+        try await withConformance(kind) { try await $0.dispatch.cancelPendingCancelsOnlyOlderOnes() }
     }
 
     @Test(arguments: StoreKind.allCases) func deadLettersAreNewestChangeFirst(_ kind: StoreKind) async throws {
-        try await withConformance(kind) { try await $0.deadLettersAreNewestChangeFirst() }
+        try await withConformance(kind) { try await $0.dispatch.deadLettersAreNewestChangeFirst() }
     }
 
     @Test(arguments: StoreKind.allCases) func requeueResetsAttemptsAndMakesThemClaimable(_ kind: StoreKind) async throws {
-        try await withConformance(kind) { try await $0.requeueResetsAttemptsAndMakesThemClaimable() }
+        try await withConformance(kind) { try await $0.dispatch.requeueResetsAttemptsAndMakesThemClaimable() }
     }
 
     @Test(arguments: StoreKind.allCases) func setStatusRecordsReasonAndRefusesIllegalMoves(_ kind: StoreKind) async throws {
-        try await withConformance(kind) { try await $0.setStatusRecordsReasonAndRefusesIllegalMoves() }
+        try await withConformance(kind) { try await $0.dispatch.setStatusRecordsReasonAndRefusesIllegalMoves() }
     }
 
     @Test(arguments: StoreKind.allCases) func addDeliveriesAppearInTheMessage(_ kind: StoreKind) async throws {
-        try await withConformance(kind) { try await $0.addDeliveriesAppearInTheMessage() }
+        try await withConformance(kind) { try await $0.dispatch.addDeliveriesAppearInTheMessage() }
     }
 
     @Test(arguments: StoreKind.allCases) func releaseClaimsMakesLeasedDeliveriesClaimable(_ kind: StoreKind) async throws {
-        try await withConformance(kind) { try await $0.releaseClaimsMakesLeasedDeliveriesClaimable() }
+        try await withConformance(kind) { try await $0.dispatch.releaseClaimsMakesLeasedDeliveriesClaimable() }
     }
 
     @Test(arguments: StoreKind.allCases) func receiptLookupFindsTheDelivery(_ kind: StoreKind) async throws {
-        try await withConformance(kind) { try await $0.receiptLookupFindsTheDelivery() }
+        try await withConformance(kind) { try await $0.dispatch.receiptLookupFindsTheDelivery() }
     }
 }

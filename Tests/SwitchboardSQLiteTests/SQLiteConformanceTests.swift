@@ -6,55 +6,55 @@ import Testing
 @Suite("SQLiteStore conformance")
 struct SQLiteConformanceTests {
     @Test(arguments: StoreKind.allCases) func acceptRoundTrip(_ kind: StoreKind) async throws {
-        try await withConformance(kind) { try await $0.acceptRoundTrip() }
+        try await withConformance(kind) { try await $0.dispatch.acceptRoundTrip() }
     }
 
     @Test(arguments: StoreKind.allCases) func acceptBatchIsAllOrNone(_ kind: StoreKind) async throws {
-        try await withConformance(kind) { try await $0.acceptBatchIsAllOrNone() }
+        try await withConformance(kind) { try await $0.dispatch.acceptBatchIsAllOrNone() }
     }
 
     @Test(arguments: StoreKind.allCases) func idempotentReplay(_ kind: StoreKind) async throws {
-        try await withConformance(kind) { try await $0.idempotentReplay() }
+        try await withConformance(kind) { try await $0.dispatch.idempotentReplay() }
     }
 
     @Test(arguments: StoreKind.allCases) func idempotencyKeyReuseConflicts(_ kind: StoreKind) async throws {
-        try await withConformance(kind) { try await $0.idempotencyKeyReuseConflicts() }
+        try await withConformance(kind) { try await $0.dispatch.idempotencyKeyReuseConflicts() }
     }
 
     @Test(arguments: StoreKind.allCases) func concurrentRetriesWithOneKeyStoreOnce(_ kind: StoreKind) async throws {
-        try await withConformance(kind) { try await $0.concurrentRetriesWithOneKeyStoreOnce() }
+        try await withConformance(kind) { try await $0.dispatch.concurrentRetriesWithOneKeyStoreOnce() }
     }
 
     @Test(arguments: StoreKind.allCases) func claimDueReturnsOnlyDueDeliveries(_ kind: StoreKind) async throws {
-        try await withConformance(kind) { try await $0.claimDueReturnsOnlyDueDeliveries() }
+        try await withConformance(kind) { try await $0.dispatch.claimDueReturnsOnlyDueDeliveries() }
     }
 
     @Test(arguments: StoreKind.allCases) func claimDueHonoursLeases(_ kind: StoreKind) async throws {
-        try await withConformance(kind) { try await $0.claimDueHonoursLeases() }
+        try await withConformance(kind) { try await $0.dispatch.claimDueHonoursLeases() }
     }
 
     @Test(arguments: StoreKind.allCases) func finishMovesDeliveries(_ kind: StoreKind) async throws {
-        try await withConformance(kind) { try await $0.finishMovesDeliveries() }
+        try await withConformance(kind) { try await $0.dispatch.finishMovesDeliveries() }
     }
 
     @Test(arguments: StoreKind.allCases) func finishRefusesIllegalTransitions(_ kind: StoreKind) async throws {
-        try await withConformance(kind) { try await $0.finishRefusesIllegalTransitions() }
+        try await withConformance(kind) { try await $0.dispatch.finishRefusesIllegalTransitions() }
     }
 
     @Test(arguments: StoreKind.allCases) func finishBatchRefusesItemsAlone(_ kind: StoreKind) async throws {
-        try await withConformance(kind) { try await $0.finishBatchRefusesItemsAlone() }
+        try await withConformance(kind) { try await $0.dispatch.finishBatchRefusesItemsAlone() }
     }
 
     @Test(arguments: StoreKind.allCases) func attemptsAreRecordedInOrder(_ kind: StoreKind) async throws {
-        try await withConformance(kind) { try await $0.attemptsAreRecordedInOrder() }
+        try await withConformance(kind) { try await $0.dispatch.attemptsAreRecordedInOrder() }
     }
 
     @Test(arguments: StoreKind.allCases) func nextDueFollowsQueueAndLeases(_ kind: StoreKind) async throws {
-        try await withConformance(kind) { try await $0.nextDueFollowsQueueAndLeases() }
+        try await withConformance(kind) { try await $0.dispatch.nextDueFollowsQueueAndLeases() }
     }
 
     @Test(arguments: StoreKind.allCases) func concurrentClaimsNeverOverlap(_ kind: StoreKind) async throws {
-        try await withConformance(kind) { try await $0.concurrentClaimsNeverOverlap() }
+        try await withConformance(kind) { try await $0.dispatch.concurrentClaimsNeverOverlap() }
     }
 
     @Test(arguments: StoreKind.allCases) func inboundMessageRoundTrip(_ kind: StoreKind) async throws {

@@ -2,7 +2,7 @@ import Foundation
 import SwitchboardCore
 
 // The dispatcher's side of the outbox: claims, leases and their expiry, and concurrency.
-extension StoreConformance {
+extension DispatchStoreConformance {
     /// Only queued deliveries whose time has come are claimed, oldest first, up to the limit.
     package func claimDueReturnsOnlyDueDeliveries() async throws {
         let store = try await makeStore()

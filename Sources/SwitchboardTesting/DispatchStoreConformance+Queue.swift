@@ -3,7 +3,7 @@ import SwitchboardCore
 
 // The operator's queue (`QueueStore`): listings, the age sweep, the dead-letter queue, hand-made
 // status changes with their history, channel fallback, start-up claim release, receipts.
-extension StoreConformance {
+extension DispatchStoreConformance {
     /// Recipients waiting on queued, sending or held deliveries come most severe first, then
     /// oldest, with their counts; final deliveries do not count; `channel` narrows the list.
     package func pendingRecipientsAreMostUrgentFirst() async throws {
@@ -316,34 +316,12 @@ extension StoreConformance {
     }
 }
 
-extension StoreConformance {
-    /// Runs `body`, reporting an error it throws as this check's failure rather than as itself.
-    func expectNoError<T>(
-        _ what: String,
-        check: String = #function,
-        file: StaticString = #filePath,
-        line: UInt = #line,
-        _ body: () async throws -> T
-    ) async throws -> T {
-        do { return try await body() } catch let failure as ConformanceFailure { throw failure } catch {
-            throw ConformanceFailure(
-                check: check,
-                message: what,
-                expected: "no error",
-                actual: "\(type(of: error)): \(error)",
-                file: "\(file)",
-                line: line
-            )
-        }
-    }
-}
-
 /// Messages for the queue checks: one severity, one time, any recipients.
 enum QueueFixture {
     /// Accepts a message of `severity` created `seconds` after `t0`, with a delivery per address
     /// in `status` (queued ones due at creation).
     static func accept(
-        _ store: any HubStore,
+        _ store: any DispatchStore,
         _ severity: Severity,
         to addresses: [Address],
         at seconds: TimeInterval,

@@ -2,7 +2,7 @@ import Foundation
 import SwitchboardCore
 
 // Accepting messages: the round trip and idempotency.
-extension StoreConformance {
+extension DispatchStoreConformance {
     /// A message with attachments, its deliveries and warnings read back exactly as accepted.
     package func acceptRoundTrip() async throws {
         let store = try await makeStore()
