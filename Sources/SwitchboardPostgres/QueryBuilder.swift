@@ -1,7 +1,9 @@
 import PostgresNIO
 
 /// SQL put together from optional conditions (listings with filters), values always bound:
-/// `bind(value)` appends the value and returns its placeholder (`$3`) for the text.
+/// `bind(value)` appends the value and returns its placeholder (`$3`) for the text. Finish
+/// the text (every `bind`) before calling `query(_:)`: `builder.query("… \(builder.bind(x))")`
+/// reads the builder before the argument binds `x`, and the statement lacks its last value.
 struct QueryBuilder {
     private(set) var binds = PostgresBindings()
 
