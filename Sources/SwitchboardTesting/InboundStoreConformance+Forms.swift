@@ -2,7 +2,7 @@ import Foundation
 import SwitchboardCore
 
 // Form submissions (FormStore) and delivery-report notes (DeliveryReportStore).
-extension StoreConformance {
+extension InboundStoreConformance {
     /// A submission reads back as recorded, by id and by message, fields in order; one per
     /// message; never for a message the store does not have.
     package func formSubmissionRoundTrip() async throws {

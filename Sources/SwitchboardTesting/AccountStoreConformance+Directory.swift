@@ -2,7 +2,7 @@ import Foundation
 import SwitchboardCore
 
 // Users, contacts and groups.
-extension StoreConformance {
+extension AccountStoreConformance {
     /// Create, read, update and delete users; duplicates conflict, missing users are notFound.
     package func userLifecycle() async throws {
         let store = try await makeStore()

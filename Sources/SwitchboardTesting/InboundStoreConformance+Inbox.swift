@@ -2,7 +2,7 @@ import Foundation
 import SwitchboardCore
 
 // Inbound messages and the inboxes: scopes, per-user read flags, paging, counts.
-extension StoreConformance {
+extension InboundStoreConformance {
     /// An inbound message with origin and attachments is stored as it came in.
     package func inboundMessageRoundTrip() async throws {
         let store = try await makeStore()
@@ -170,7 +170,7 @@ extension StoreConformance {
         try expectEqual([carol.mine, carol.common], [0, 3], "a viewer with no inbox of her own")
     }
 
-    private func ids(_ store: any HubStore, _ query: InboxQuery) async throws -> [Int64] {
+    private func ids(_ store: any InboundStore, _ query: InboxQuery) async throws -> [Int64] {
         try await store.inbox(query).items.map(\.id)
     }
 }
@@ -180,7 +180,7 @@ struct InboxFixture {
     var ids: [Int64] = []
     var messages: [Int64: Message] = [:]
 
-    init(_ store: any HubStore, owners: [String?]) async throws {
+    init(_ store: any AccountStore & InboundStore, owners: [String?]) async throws {
         for name in ["alice", "bob", "carol"] + owners.compactMap({ $0 }) {
             if try await store.user(named: name) == nil { try await store.createUser(StoreFixture.user(name)) }
         }

@@ -2,7 +2,7 @@ import Foundation
 import SwitchboardCore
 
 // The inbox as the web pages use it: marking unread and all read, and filtered listings.
-extension StoreConformance {
+extension InboundStoreConformance {
     /// Marking unread undoes one user's read flag only; marking all read takes the items up to
     /// a given id in the caller's scope, counts what it changed, and leaves later items unread.
     package func markUnreadAndMarkAllRead() async throws {

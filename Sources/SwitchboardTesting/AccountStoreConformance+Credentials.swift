@@ -2,7 +2,7 @@ import Foundation
 import SwitchboardCore
 
 // Login sessions and API tokens.
-extension StoreConformance {
+extension AccountStoreConformance {
     /// A session answers until it expires, and not after; deleted sessions are gone.
     package func sessionsExpire() async throws {
         let store = try await makeStore()

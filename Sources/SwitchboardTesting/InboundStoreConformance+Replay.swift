@@ -2,7 +2,7 @@ import Foundation
 import SwitchboardCore
 
 // Replay keys of signed inbound requests (webhooks): a request is committed once.
-extension StoreConformance {
+extension InboundStoreConformance {
     /// A key commits its message once: the same key again is `conflict/replayed` and stores
     /// nothing, also when both arrive at once; another connector's key of the same value, and
     /// a key past its expiry, are new.

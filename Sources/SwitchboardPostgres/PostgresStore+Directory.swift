@@ -1,0 +1,222 @@
+import Foundation
+import PostgresNIO
+import SwitchboardCore
+
+/// Users, contacts and groups, as `SQLiteStore+Directory` keeps them: names unique (a
+/// duplicate is `conflict`), a change to something missing `notFound`, lists in byte order of
+/// the name (`COLLATE "C"`, as SQLite sorts, whatever the database's locale).
+extension PostgresStore: DirectoryStore {
+    // MARK: - Users
+
+    package func createUser(_ user: UserAccount) async throws {
+        do {
+            try await changes(
+                """
+                INSERT INTO users (username, display_name, role, password_hash, created_at)
+                VALUES (\(user.username), \(user.displayName), \(user.role.rawValue), \(user.passwordHash), \(user.createdAt))
+                """
+            )
+        } catch  where isUniqueViolation(error) {
+            throw SwitchboardError.conflict("user_exists", "user '\(user.username)' already exists")
+        }
+    }
+
+    package func user(named username: String) async throws -> UserAccount? {
+        try await rows("SELECT \(unescaped: DirectoryRecords.userColumns) FROM users WHERE username = \(username)")
+            .first.map(DirectoryRecords.user)
+    }
+
+    package func users() async throws -> [UserAccount] {
+        try await rows("SELECT \(unescaped: DirectoryRecords.userColumns) FROM users ORDER BY username COLLATE \"C\"")
+            .map(DirectoryRecords.user)
+    }
+
+    package func updateUser(_ user: UserAccount) async throws {
+        let updated = try await changes(
+            """
+            UPDATE users SET display_name = \(user.displayName), role = \(user.role.rawValue),
+                password_hash = \(user.passwordHash), created_at = \(user.createdAt)
+            WHERE username = \(user.username)
+            """
+        )
+        guard updated > 0 else { throw Self.unknownUser(user.username) }
+    }
+
+    package func deleteUser(named username: String) async throws -> Bool {
+        // Sessions and tokens go by ON DELETE CASCADE; linked contacts stay, unlinked (SET NULL).
+        try await changes("DELETE FROM users WHERE username = \(username)") > 0
+    }
+
+    static func unknownUser(_ username: String) -> SwitchboardError {
+        .notFound("unknown_user", "no user named '\(username)'")
+    }
+
+    // MARK: - Contacts
+
+    package func createContact(_ contact: Contact) async throws {
+        do {
+            try await transaction { connection in
+                try await connection.execute(
+                    """
+                    INSERT INTO contacts (id, name, username, created_at)
+                    VALUES (\(contact.id), \(contact.name), \(contact.username), \(contact.createdAt))
+                    """,
+                    logger: logger
+                )
+                try await Self.insertAddresses(of: contact, on: connection, logger: logger)
+            }
+        } catch  where isForeignKeyViolation(error) && contact.username != nil {
+            throw Self.unknownUser(contact.username ?? "")
+        } catch  where isUniqueViolation(error) {
+            throw SwitchboardError.conflict("contact_exists", "contact \(contact.id) already exists")
+        }
+    }
+
+    package func contact(id: String) async throws -> Contact? {
+        try await rows("SELECT \(unescaped: DirectoryRecords.contactColumns) FROM contacts c WHERE c.id = \(id)")
+            .first.map(DirectoryRecords.contact)
+    }
+
+    package func contacts() async throws -> [Contact] {
+        try await rows(
+            "SELECT \(unescaped: DirectoryRecords.contactColumns) FROM contacts c ORDER BY c.name COLLATE \"C\", c.id COLLATE \"C\""
+        )
+        .map(DirectoryRecords.contact)
+    }
+
+    package func contact(username: String) async throws -> Contact? {
+        // Oldest first, should several contacts ever be linked to one user.
+        try await rows(
+            """
+            SELECT \(unescaped: DirectoryRecords.contactColumns) FROM contacts c
+            WHERE c.username = \(username) ORDER BY c.created_at, c.id COLLATE "C" LIMIT 1
+            """
+        )
+        .first.map(DirectoryRecords.contact)
+    }
+
+    package func contacts(withAddress address: Address) async throws -> [Contact] {
+        try await rows(
+            """
+            SELECT \(unescaped: DirectoryRecords.contactColumns) FROM contacts c
+            WHERE c.id IN (SELECT contact_id FROM contact_addresses WHERE address = \(address.description))
+            ORDER BY c.name COLLATE "C", c.id COLLATE "C"
+            """
+        )
+        .map(DirectoryRecords.contact)
+    }
+
+    package func updateContact(_ contact: Contact) async throws {
+        do {
+            try await transaction { connection in
+                let updated = try await connection.execute(
+                    """
+                    UPDATE contacts SET name = \(contact.name), username = \(contact.username), created_at = \(contact.createdAt)
+                    WHERE id = \(contact.id)
+                    """,
+                    logger: logger
+                )
+                guard updated > 0 else { throw Self.unknownContact(contact.id) }
+                try await connection.execute("DELETE FROM contact_addresses WHERE contact_id = \(contact.id)", logger: logger)
+                try await Self.insertAddresses(of: contact, on: connection, logger: logger)
+            }
+        } catch  where isForeignKeyViolation(error) && contact.username != nil {
+            throw Self.unknownUser(contact.username ?? "")
+        }
+    }
+
+    package func deleteContact(id: String) async throws -> Bool {
+        // Addresses and group memberships go by ON DELETE CASCADE.
+        try await changes("DELETE FROM contacts WHERE id = \(id)") > 0
+    }
+
+    static func unknownContact(_ id: String) -> SwitchboardError {
+        .notFound("unknown_contact", "no contact with id \(id)")
+    }
+
+    /// All of a contact's addresses in one statement, numbered in order from 0.
+    private static func insertAddresses(of contact: Contact, on connection: PostgresConnection, logger: Logger) async throws {
+        guard !contact.addresses.isEmpty else { return }
+        let addresses = contact.addresses.map(\.description)
+        try await connection.execute(
+            """
+            INSERT INTO contact_addresses (contact_id, position, address)
+            SELECT \(contact.id), a.n - 1, a.address FROM unnest(\(addresses)::text[]) WITH ORDINALITY AS a (address, n)
+            """,
+            logger: logger
+        )
+    }
+
+    // MARK: - Groups
+
+    package func createGroup(_ group: ContactGroup) async throws {
+        do {
+            try await changes(
+                "INSERT INTO \"groups\" (name, description, created_at) VALUES (\(group.name), \(group.description), \(group.createdAt))"
+            )
+        } catch  where isUniqueViolation(error) {
+            throw SwitchboardError.conflict("group_exists", "group '\(group.name)' already exists")
+        }
+    }
+
+    package func group(named name: String) async throws -> ContactGroup? {
+        try await rows("SELECT \(unescaped: DirectoryRecords.groupColumns) FROM \"groups\" WHERE name = \(name)")
+            .first.map(DirectoryRecords.group)
+    }
+
+    package func groups() async throws -> [ContactGroup] {
+        try await rows("SELECT \(unescaped: DirectoryRecords.groupColumns) FROM \"groups\" ORDER BY name COLLATE \"C\"")
+            .map(DirectoryRecords.group)
+    }
+
+    package func updateGroup(_ group: ContactGroup) async throws {
+        let updated = try await changes(
+            "UPDATE \"groups\" SET description = \(group.description), created_at = \(group.createdAt) WHERE name = \(group.name)"
+        )
+        guard updated > 0 else { throw Self.unknownGroup(group.name) }
+    }
+
+    package func deleteGroup(named name: String) async throws -> Bool {
+        try await changes("DELETE FROM \"groups\" WHERE name = \(name)") > 0
+    }
+
+    package func addMember(group: String, contactID: String) async throws {
+        do {
+            try await changes(
+                "INSERT INTO group_members (group_name, contact_id) VALUES (\(group), \(contactID)) ON CONFLICT DO NOTHING"
+            )
+        } catch  where isForeignKeyViolation(error) {
+            // Which one is missing, the group first (as the SQLite store checks them).
+            guard try await groupExists(group) else { throw Self.unknownGroup(group) }
+            throw Self.unknownContact(contactID)
+        }
+    }
+
+    package func removeMember(group: String, contactID: String) async throws -> Bool {
+        let removed = try await changes("DELETE FROM group_members WHERE group_name = \(group) AND contact_id = \(contactID)")
+        guard removed > 0 else {
+            guard try await groupExists(group) else { throw Self.unknownGroup(group) }
+            return false
+        }
+        return true
+    }
+
+    package func members(group: String) async throws -> [Contact] {
+        guard try await groupExists(group) else { throw Self.unknownGroup(group) }
+        return try await rows(
+            """
+            SELECT \(unescaped: DirectoryRecords.contactColumns) FROM contacts c JOIN group_members m ON m.contact_id = c.id
+            WHERE m.group_name = \(group) ORDER BY c.name COLLATE "C", c.id COLLATE "C"
+            """
+        )
+        .map(DirectoryRecords.contact)
+    }
+
+    private func groupExists(_ name: String) async throws -> Bool {
+        try await !rows("SELECT 1 FROM \"groups\" WHERE name = \(name)").isEmpty
+    }
+
+    static func unknownGroup(_ name: String) -> SwitchboardError {
+        .notFound("unknown_group", "no group named '\(name)'")
+    }
+}
