@@ -40,6 +40,8 @@ enum RouteScopes {
         Rule("/api/v1/messages", .messagesSend),
         Rule("/api/v1/contacts", read: .directoryRead, change: .directoryWrite),
         Rule("/api/v1/groups", read: .directoryRead, change: .directoryWrite),
+        // The address check is a POST that changes nothing: reading the directory's rules.
+        Rule("/api/v1/addresses", .directoryRead),
         Rule("/api/v1/conversations", .conversations),
         Rule("/api/v1/tester", .tester),
         Rule("/api/v1/me", .account),
