@@ -11,6 +11,7 @@ package struct AccountStoreConformance: Sendable {
         case userLifecycle, deleteUserRemovesCredentialsAndUnlinksContacts, contactLifecycle
         case contactsByAddressAndUsername, groupLifecycle, groupMembers
         case sessionsExpire, sessionsInUseAreRenewed, passwordChangeEndsOtherSessions, tokensBelongToTheirUser
+        case tokensKeepTheirScopes
 
         package var description: String { rawValue }
     }
@@ -35,6 +36,7 @@ package struct AccountStoreConformance: Sendable {
         case .sessionsInUseAreRenewed: try await sessionsInUseAreRenewed()
         case .passwordChangeEndsOtherSessions: try await passwordChangeEndsOtherSessions()
         case .tokensBelongToTheirUser: try await tokensBelongToTheirUser()
+        case .tokensKeepTheirScopes: try await tokensKeepTheirScopes()
         }
     }
 

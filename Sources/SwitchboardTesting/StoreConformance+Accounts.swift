@@ -20,4 +20,5 @@ extension StoreConformance {
     package func sessionsInUseAreRenewed() async throws { try await accounts.run(.sessionsInUseAreRenewed) }
     package func passwordChangeEndsOtherSessions() async throws { try await accounts.run(.passwordChangeEndsOtherSessions) }
     package func tokensBelongToTheirUser() async throws { try await accounts.run(.tokensBelongToTheirUser) }
+    package func tokensKeepTheirScopes() async throws { try await accounts.run(.tokensKeepTheirScopes) }
 }
