@@ -6,7 +6,7 @@ import SwitchboardServer
 
 /// Account administration on the hub's data directory.
 struct Users: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Manage login accounts.", subcommands: [Add.self, List.self, Passwd.self])
+    static let configuration = CommandConfiguration(abstract: "Manage login accounts.", subcommands: [Add.self, List.self, Passwd.self, Role.self])
 
     /// Reads a password without putting it on the command line (where `ps` shows it).
     struct PasswordSource: ParsableArguments {
@@ -87,6 +87,24 @@ struct Users: AsyncParsableCommand {
             let pw = try password.read()
             try await CLIError.wrap { try await Accounts(store: hub.store).setPassword(username: username, password: pw) }
             print("password changed for \(username)")
+        }
+    }
+
+    struct Role: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give a user another role.",
+            discussion: "Example: switchboard users role alice admin. The last admin cannot be made a user."
+        )
+        @OptionGroup var hub: HubOptions
+        @Argument var username: String
+        @Argument(help: "admin or user.") var role: String
+
+        func run() async throws {
+            let hub = try HubFactory.makeHub(hub, logger: Logger(label: "switchboard.cli"))
+            let user = try await CLIError.wrap {
+                try await Accounts(store: hub.store).setRole(username: username, role: try Accounts.role(named: role), by: nil)
+            }
+            print("\(user.username) is now \(user.role.rawValue)")
         }
     }
 }

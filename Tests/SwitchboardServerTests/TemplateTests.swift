@@ -62,6 +62,17 @@ import Testing
         }
     }
 
+    /// swift-mustache shows a section for any value but `false`, `null` and an empty list: an
+    /// empty string opens it (and renders as nothing inside), so the docs say `false` or `null`.
+    @Test(arguments: [
+        (JSONValue.bool(false), "Rv 4 is closed at km 3."), (.null, "Rv 4 is closed at km 3."), (.array([]), "Rv 4 is closed at km 3."),
+        (.string(""), "Rv 4 is closed at km 3. Detour: ."), (.string("E6"), "Rv 4 is closed at km 3. Detour: E6."),
+    ])
+    func onlyFalseNullOrAnEmptyListHideAnOptionalSection(detour: JSONValue, text: String) throws {
+        let data = JSONValue.object(["road": .string("Rv 4"), "km": .number("3"), "detour": detour])
+        #expect(try MessageTemplates(Self.templates).render("road-closed", data: data).text == text)
+    }
+
     static let refusals: [BadInputTests.Case] = [
         .init(
             name: "unknown template",

@@ -54,16 +54,33 @@ package struct Accounts: Sendable {
         try await store.deleteSessions(username: username, keeping: keepingSession)
     }
 
-    /// Gives a user another role. The caller keeps at least one admin by never changing its
-    /// own role (as it cannot delete itself).
+    /// Gives a user another role: the one rule for the admin page, `PATCH /api/v1/users/{name}`
+    /// and `switchboard users role`. `actor` (the admin asking; `nil` for the CLI) may not change
+    /// their own role, as they cannot delete themselves, and the last admin is never made a
+    /// user, so the hub always keeps an admin.
     @discardableResult
-    package func setRole(username: String, role: UserAccount.Role) async throws -> UserAccount {
+    package func setRole(username: String, role: UserAccount.Role, by actor: String?) async throws -> UserAccount {
+        guard username != actor else {
+            throw SwitchboardError.conflict("cannot_change_own_role", "you cannot change your own role; ask another admin")
+        }
         guard var user = try await store.user(named: username) else {
             throw SwitchboardError.notFound("unknown_user", "no user named '\(username)'")
+        }
+        guard user.role != role else { return user }
+        if user.role == .admin, try await !store.users().contains(where: { $0.role == .admin && $0.username != username }) {
+            throw SwitchboardError.conflict("last_admin", "'\(username)' is the only admin; make another user admin first")
         }
         user.role = role
         try await store.updateUser(user)
         return user
+    }
+
+    /// The role named `name`, or `invalid_role` listing the roles there are.
+    package static func role(named name: String) throws -> UserAccount.Role {
+        guard let role = UserAccount.Role(rawValue: name) else {
+            throw SwitchboardError.invalid("invalid_role", "role must be one of \(UserAccount.Role.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return role
     }
 
     /// The user if the password is theirs, else `nil`. An unknown name costs as much as a

@@ -27,11 +27,17 @@ struct PasswordBody: APIRequestBody {
     static let shape = JSONShape.keys("password", "current_password")
 }
 
+struct UserPatchBody: APIRequestBody {
+    var role: String
+    static let shape = JSONShape.keys("role")
+}
+
 extension APIEnvironment {
     func addUserRoutes(to api: RouterGroup<Context>) {
         api.get("/users") { _, context in try await listUsers(context) }
         api.post("/users") { request, context in try await createUser(request, context) }
         api.get("/users/{name}") { _, context in try await user(context) }
+        api.patch("/users/{name}") { request, context in try await patchUser(request, context) }
         api.delete("/users/{name}") { _, context in try await deleteUser(context) }
         api.put("/users/{name}/password") { request, context in try await setPassword(request, context) }
     }
@@ -45,9 +51,7 @@ extension APIEnvironment {
     func createUser(_ request: Request, _ context: Context) async throws -> Response {
         try context.requireAdmin()
         let body = try await request.decodeBody(UserCreateBody.self, limit: maxBodyBytes).value
-        guard let role = UserAccount.Role(rawValue: body.role) else {
-            throw APIError.unprocessable("invalid_role", "role must be one of \(UserAccount.Role.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let role = try Accounts.role(named: body.role)
         let user = try await accounts.createUser(username: body.username, password: body.password, role: role, displayName: body.displayName)
         context.logger.info("user created", metadata: ["user": "\(user.username)", "by": "\(context.user?.username ?? "?")"])
         return try .json(UserView(user), status: .created, headers: [.location: "/api/v1/users/\(user.username)"])
@@ -57,6 +61,21 @@ extension APIEnvironment {
         try context.requireAdmin()
         let name = try context.parameters.require("name")
         guard let user = try await store.user(named: name) else { throw Self.userNotFound(name) }
+        return try .json(UserView(user))
+    }
+
+    /// Another user's role, by the admin page's rule (`Accounts.setRole`): not one's own.
+    func patchUser(_ request: Request, _ context: Context) async throws -> Response {
+        let admin = try context.requireAdmin()
+        let name = try context.parameters.require("name")
+        let body = try await request.decodeBody(UserPatchBody.self, limit: maxBodyBytes).value
+        let user: UserAccount
+        do {
+            user = try await accounts.setRole(username: name, role: try Accounts.role(named: body.role), by: admin.username)
+        } catch let error as SwitchboardError where error.kind == .notFound {
+            throw Self.userNotFound(name)
+        }
+        context.logger.info("role changed", metadata: ["user": "\(name)", "role": "\(user.role.rawValue)", "by": "\(admin.username)"])
         return try .json(UserView(user))
     }
 

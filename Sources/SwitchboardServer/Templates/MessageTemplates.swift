@@ -8,8 +8,9 @@ import SwitchboardCore
 /// Subject and text are rendered as plain text (nothing escaped: an SMS must read "R&D", not
 /// "R&amp;D"); HTML with Mustache's default escaping, so data can never add markup to the
 /// email unless the template asks for it with `{{{triple}}}` braces. Every name the template
-/// looks up must be in `data` (give `false` or `""` for an optional section): a misspelt key
-/// is refused with its name instead of leaving a silent gap in an alert.
+/// looks up must be in `data` (give `false`, `null` or `[]` for an optional section; an empty
+/// string opens it, as any other string does in swift-mustache): a misspelt key is refused
+/// with its name instead of leaving a silent gap in an alert.
 package struct MessageTemplates: @unchecked Sendable {
     // Immutable after init; MustacheTemplate is a value-like tree that is only read.
     struct Compiled {

@@ -9,16 +9,34 @@ protocol CSRFCarryingForm: Decodable {
 }
 
 extension APIEnvironment {
-    /// Reads a form of a logged-in page and proves it came from the hub's own page: the
-    /// session cookie, the origin, and the CSRF token in `_csrf` (403 otherwise).
+    /// Reads a form of a logged-in page and proves it came from the hub's own page, by
+    /// `checkPageRequest` with the token in `_csrf`: every page form goes through here.
     func csrfCheckedForm<Form: CSRFCarryingForm>(_ type: Form.Type, _ request: Request, _ context: Context) async throws -> Form {
+        let secret = try pageSessionSecret(request, context)
+        let form = try await decodeForm(type, request)
+        try Self.checkCSRF(form.csrf, sessionSecret: secret)
+        return form
+    }
+
+    /// A call of the hub's own page (its form, or its script's JSON with the token in the
+    /// `X-CSRF-Token` header): the login session's cookie, the hub's origin and the session's
+    /// CSRF token (403 otherwise).
+    func checkPageRequest(_ request: Request, _ context: Context, token: String?) throws {
+        try Self.checkCSRF(token, sessionSecret: try pageSessionSecret(request, context))
+    }
+
+    /// The session cookie's secret, once the request is known to come with the login session
+    /// from the hub's own origin; checked before the body is read.
+    private func pageSessionSecret(_ request: Request, _ context: Context) throws -> String {
         guard case .session = context.credential, let secret = request.cookies[SessionCookie.name]?.value else {
-            throw APIError.forbidden("forms are for the hub's pages, with the login session")
+            throw APIError.forbidden("forms and calls of the hub's pages need the login session")
         }
         try CrossSiteRequestGuard(settings: hub.configuration.server).checkOrigin(request)
-        let form = try await decodeForm(type, request)
-        guard CSRFToken.isValid(form.csrf, sessionSecret: secret) else { throw CSRFToken.invalid() }
-        return form
+        return secret
+    }
+
+    private static func checkCSRF(_ token: String?, sessionSecret: String) throws {
+        guard CSRFToken.isValid(token, sessionSecret: sessionSecret) else { throw CSRFToken.invalid() }
     }
 
     /// What the hub refused in a form's request, to show on the page (the API's own message

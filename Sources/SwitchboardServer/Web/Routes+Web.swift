@@ -134,17 +134,11 @@ extension APIEnvironment {
     }
 
     func logoutForm(_ request: Request, _ context: Context) async throws -> Response {
-        _ = try await actionForm(request, context)
+        _ = try await csrfCheckedForm(ActionForm.self, request, context)
         if case .session(let hash) = context.credential { try await store.deleteSession(tokenHash: hash) }
         var response = Response(status: .seeOther, headers: [.location: "/login"])
         response.setCookie(SessionCookie.expired(secure: context.isHTTPS(request, hub.configuration.server)))
         return response
-    }
-
-    /// Reads a state-changing form of a logged-in page and proves it came from the hub's own
-    /// page: the session cookie, the origin, and the CSRF token in `_csrf` (403 otherwise).
-    func actionForm(_ request: Request, _ context: Context) async throws -> ActionForm {
-        try await csrfCheckedForm(ActionForm.self, request, context)
     }
 
     func decodeForm<Form: Decodable>(_ type: Form.Type, _ request: Request) async throws -> Form {

@@ -111,24 +111,29 @@ extension APIEnvironment {
         return try await usersPage(request, context, note: .init(notice: web.texts["admin_users_done_created"], secret: (username, password)))
     }
 
-    /// Another user's role; one's own stays, so an admin always remains.
+    /// Another user's role, by `Accounts.setRole`'s rule (not one's own), as
+    /// `PATCH /api/v1/users/{name}` does.
     func userRoleForm(_ request: Request, _ context: Context) async throws -> Response {
         if let refused = try await refuseUnlessAdmin(request, context) { return refused }
         let admin = try context.requireUser()
         let form = try await csrfCheckedForm(AccountForm.self, request, context)
         let name = try context.parameters.require("name")
-        guard name != admin.username else {
-            return try await usersPage(request, context, note: .init(problem: .conflict("cannot_change_own_role", web.texts["admin_users_own_role"])))
-        }
-        guard let role = UserAccount.Role(rawValue: form.role ?? "") else {
-            return try await usersPage(request, context, note: .init(problem: .unprocessable("invalid_role", web.texts["admin_users_bad_role"])))
-        }
+        let changed: UserAccount
         do {
-            try await accounts.setRole(username: name, role: role)
-        } catch let error as SwitchboardError where error.kind == .notFound {
-            return try await errorPage(web.texts["admin_users_not_found"], status: .notFound, request, context)
+            changed = try await accounts.setRole(username: name, role: try Accounts.role(named: form.role ?? ""), by: admin.username)
+        } catch let error as SwitchboardError {
+            switch error.code {
+            case "unknown_user": return try await errorPage(web.texts["admin_users_not_found"], status: .notFound, request, context)
+            case "cannot_change_own_role":
+                return try await usersPage(request, context, note: .init(problem: .conflict(error.code, web.texts["admin_users_own_role"])))
+            case "invalid_role":
+                return try await usersPage(request, context, note: .init(problem: .unprocessable(error.code, web.texts["admin_users_bad_role"])))
+            default:
+                guard let refusal = Self.refusal(error) else { throw error }
+                return try await usersPage(request, context, note: .init(problem: refusal))
+            }
         }
-        context.logger.info("role changed", metadata: ["user": "\(name)", "role": "\(role.rawValue)", "by": "\(admin.username)"])
+        context.logger.info("role changed", metadata: ["user": "\(name)", "role": "\(changed.role.rawValue)", "by": "\(admin.username)"])
         return Response(status: .seeOther, headers: [.location: "/admin/users?done=role"])
     }
 

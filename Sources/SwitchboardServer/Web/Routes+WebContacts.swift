@@ -9,7 +9,7 @@ import SwitchboardCore
 // Who may change what is the API's rule (`authorizeContactChange`).
 
 /// The contact form's fields.
-struct ContactForm: WebForm {
+struct ContactForm: CSRFCarryingForm {
     var csrf: String?
     var name: String?
     var addresses: [String]?
@@ -28,15 +28,19 @@ extension APIEnvironment {
     func addWebContactRoutes(to pages: RouterGroup<Context>) {
         pages.get("/contacts") { request, context in try await contactsPage(request, context) }
         pages.get("/contacts/new") { request, context in try await contactFormPage(nil, request, context) }
-        pages.post("/contacts/new") { request, context in try await saveContactForm(nil, request, context) }
+        pages.post("/contacts/new") { request, context in
+            try await saveContactForm(nil, try await csrfCheckedForm(ContactForm.self, request, context), request, context)
+        }
         pages.get("/contacts/import") { request, context in try await contactImportPage(request, context) }
         pages.get("/contacts/{id}") { request, context in
             guard let contact = try await webContact(context) else { return try await contactNotFound(request, context) }
             return try await contactFormPage(contact, request, context)
         }
         pages.post("/contacts/{id}") { request, context in
+            // The form is checked before anything is looked up, as on every page form.
+            let form = try await csrfCheckedForm(ContactForm.self, request, context)
             guard let contact = try await webContact(context) else { return try await contactNotFound(request, context) }
-            return try await saveContactForm(contact, request, context)
+            return try await saveContactForm(contact, form, request, context)
         }
         pages.get("/contacts/{id}/delete") { request, context in try await deleteContactPage(request, context) }
         pages.post("/contacts/{id}/delete") { request, context in try await deleteContactForm(request, context) }
@@ -149,9 +153,8 @@ extension APIEnvironment {
 
     /// Saves the form: every field checked by the API's rules, each reason shown next to its
     /// field (422, nothing saved); a change the user may not make is shown above the form (403).
-    func saveContactForm(_ old: Contact?, _ request: Request, _ context: Context) async throws -> Response {
+    func saveContactForm(_ old: Contact?, _ form: ContactForm, _ request: Request, _ context: Context) async throws -> Response {
         let user = try context.requireUser()
-        let form = try await pageForm(ContactForm.self, request, context)
         var state = ContactFormState(name: form.name ?? "", addresses: [])
         var contact = old ?? Contact(name: "")
         do { contact.name = try Self.contactName(state.name) } catch let error as APIError { state.nameError = error.message }
@@ -194,7 +197,7 @@ extension APIEnvironment {
     /// someone else is theirs or an admin's: 403 with the reason).
     func deleteContactForm(_ request: Request, _ context: Context) async throws -> Response {
         let user = try context.requireUser()
-        _ = try await pageForm(ContactForm.self, request, context)
+        _ = try await csrfCheckedForm(ContactForm.self, request, context)
         guard let contact = try await webContact(context) else { return try await contactNotFound(request, context) }
         do { try await authorizeContactChange(from: contact, to: nil, by: user) } catch let error as APIError where error.status == .forbidden {
             return try await errorPage(error.message, status: .forbidden, request, context)

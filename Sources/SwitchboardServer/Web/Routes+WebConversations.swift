@@ -129,7 +129,7 @@ extension APIEnvironment {
     /// back to the conversation's page (or that page again with what was wrong).
     func abortConversationForm(_ request: Request, _ context: Context) async throws -> Response {
         let user = try context.requireUser()
-        let form = try await actionForm(request, context)
+        let form = try await csrfCheckedForm(ActionForm.self, request, context)
         let conversation: Conversation
         do { conversation = try await visibleConversation(context) } catch let error as APIError where error.status == .notFound {
             return try await errorPage(web.texts["conversation_not_found"], status: .notFound, request, context)

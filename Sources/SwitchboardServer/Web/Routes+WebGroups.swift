@@ -8,7 +8,7 @@ import SwitchboardCore
 // browser lands on right after says so: the blueprint's warning at the moment of adding.
 
 /// The group forms' fields.
-struct GroupForm: WebForm {
+struct GroupForm: CSRFCarryingForm {
     var csrf: String?
     var name: String?
     var description: String?
@@ -62,7 +62,7 @@ extension APIEnvironment {
 
     /// Makes a group by the API's rules, then opens its page; what is wrong is shown above the form.
     func createGroupForm(_ request: Request, _ context: Context) async throws -> Response {
-        let form = try await pageForm(GroupForm.self, request, context)
+        let form = try await csrfCheckedForm(GroupForm.self, request, context)
         let name = form.name?.trimmingCharacters(in: .whitespaces) ?? ""
         guard ContactGroup.isValidName(name) else {
             return try await groupsPage(request, context, form: form, error: web.texts["group_name_invalid"], status: .unprocessableContent)
@@ -130,7 +130,7 @@ extension APIEnvironment {
     /// Adds the chosen contact, or the one contact the words find; several matches are
     /// offered to choose from, none is said. Then the group's page with the warnings.
     func addMemberForm(_ request: Request, _ context: Context) async throws -> Response {
-        let form = try await pageForm(GroupForm.self, request, context)
+        let form = try await csrfCheckedForm(GroupForm.self, request, context)
         let name = try context.parameters.require("name")
         guard try await store.group(named: name) != nil else {
             return try await errorPage(web.texts["group_not_found"], status: .notFound, request, context)
@@ -160,7 +160,7 @@ extension APIEnvironment {
     }
 
     func removeMemberForm(_ request: Request, _ context: Context) async throws -> Response {
-        _ = try await pageForm(GroupForm.self, request, context)
+        _ = try await csrfCheckedForm(GroupForm.self, request, context)
         let name = try context.parameters.require("name")
         _ = try await store.removeMember(group: name, contactID: try context.parameters.require("contactID"))
         return Response(status: .seeOther, headers: [.location: "/groups/\(WebPaths.percentEncoded(name))?removed=1"])

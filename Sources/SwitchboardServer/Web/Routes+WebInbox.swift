@@ -102,7 +102,7 @@ extension APIEnvironment {
 
     func markAllReadForm(_ request: Request, _ context: Context) async throws -> Response {
         let user = try context.requireUser()
-        let form = try await actionForm(request, context)
+        let form = try await csrfCheckedForm(ActionForm.self, request, context)
         let scope = try MarkAllReadBody.scope(form.scope)
         // Nothing was shown: nothing to mark.
         guard let shown = form.upTo, !shown.isEmpty else {
@@ -115,7 +115,7 @@ extension APIEnvironment {
 
     func markForm(_ request: Request, _ context: Context, read: Bool) async throws -> Response {
         let user = try context.requireUser()
-        let form = try await actionForm(request, context)
+        let form = try await csrfCheckedForm(ActionForm.self, request, context)
         let item = try await visibleInboxItem(context)
         _ = try await read ? store.markRead(itemID: item.id, username: user.username) : store.markUnread(itemID: item.id, username: user.username)
         return Response(status: .seeOther, headers: [.location: WebPaths.local(form.back)])

@@ -127,7 +127,7 @@ extension APIEnvironment {
     /// or to another address by that address's own channel; then the sent message's page.
     func replyForm(_ request: Request, _ context: Context) async throws -> Response {
         let user = try context.requireUser()
-        let form = try await actionForm(request, context)
+        let form = try await csrfCheckedForm(ActionForm.self, request, context)
         let item = try await visibleInboxItem(context)
         let text = form.text ?? ""
         let to = form.to?.trimmingCharacters(in: .whitespaces) ?? ""

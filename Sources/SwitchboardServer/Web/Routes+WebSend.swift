@@ -8,7 +8,7 @@ import SwitchboardCore
 // sends JSON here (attachments, rich text); without scripts the form posts the basic fields.
 
 /// The send form as a browser posts it without scripts.
-struct SendForm: Decodable {
+struct SendForm: CSRFCarryingForm {
     var csrf: String?
     var idempotencyKey: String?
     /// Recipients, one per line (commas also separate).
@@ -99,8 +99,7 @@ extension APIEnvironment {
 
     func sendForm(_ request: Request, _ context: Context) async throws -> Response {
         let user = try context.requireUser()
-        let form = try await decodeForm(SendForm.self, request)
-        try checkPageRequest(request, context, token: form.csrf)
+        let form = try await csrfCheckedForm(SendForm.self, request, context)
         let to = (form.to ?? "").split(whereSeparator: { $0.isNewline || $0 == "," })
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let template = form.template.flatMap { $0.isEmpty ? nil : $0 }
@@ -126,16 +125,6 @@ extension APIEnvironment {
         } catch let error as APIError where error.status.code < 500 {
             return try await sendPage(request, context, form: form, error: error.message, status: .unprocessableContent)
         }
-    }
-
-    /// A call of the hub's own page (its form, or its script's JSON): the login session's
-    /// cookie, the hub's origin and the session's CSRF token (403 otherwise).
-    func checkPageRequest(_ request: Request, _ context: Context, token: String?) throws {
-        guard case .session = context.credential, let secret = request.cookies[SessionCookie.name]?.value else {
-            throw APIError.forbidden("this is the hub's page's own call, with the login session")
-        }
-        try CrossSiteRequestGuard(settings: hub.configuration.server).checkOrigin(request)
-        guard CSRFToken.isValid(token, sessionSecret: secret) else { throw CSRFToken.invalid() }
     }
 
     /// The rich text as it leaves: cleaned by the allow-list; nothing left means no HTML part.
