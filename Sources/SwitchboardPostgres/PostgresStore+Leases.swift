@@ -6,6 +6,8 @@ import SwitchboardCore
 // renews the caller's own, and returns nothing when another node holds it. Every time is the
 // database's `now()`, never a node's clock, so nodes with skewed clocks still agree.
 extension PostgresStore: ClusterLeases {
+    package var isSharedBetweenNodes: Bool { true }
+
     package func acquireLease(_ name: String, node: String, ttl: TimeInterval) async throws -> ClusterLease {
         // A holder that releases between the upsert and the read leaves no row: try again.
         for _ in 0..<3 {

@@ -20,6 +20,14 @@ package protocol ClusterLeases: Sendable {
 
     /// Who holds `name` now; nil when nobody does (never taken, released, or run out).
     func leaseHolder(_ name: String) async throws -> ClusterLease?
+
+    /// Whether other nodes may hold these leases (PostgreSQL); false for a store that is one
+    /// node by design, whose one node holds every lease without asking.
+    var isSharedBetweenNodes: Bool { get }
+}
+
+extension ClusterLeases {
+    package var isSharedBetweenNodes: Bool { false }
 }
 
 /// One named lease and its holder, as the store saw it.
