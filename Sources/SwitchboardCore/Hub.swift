@@ -14,6 +14,10 @@ package final class Hub: InboundSink, Sendable {
     /// Where connectors keep their sent references (`SentReferenceSink`): the store, when it
     /// keeps them, else memory (lost at restart).
     package let sentReferences: any SentReferenceStore
+    /// This process's id among the nodes sharing the store (`cluster.node_id`, else made at start).
+    package let nodeID: String
+    /// The `sweeper` lease: the sweepers and scheduled work run only while this node holds it.
+    package let sweeperLease: LeaseKeeper
     /// Set once in `init`; a `let` of a struct holding closures over `self` is not possible.
     private let routerBox: RouterBox
     let resolver: RecipientResolver
@@ -28,7 +32,9 @@ package final class Hub: InboundSink, Sendable {
     ///     engine runs first in the pipeline whenever there is a store of conversations.
     ///   - conversationStore: where conversations are kept when that is not `store` (a
     ///     test wraps one); by default `store` if it keeps them.
-    ///   - clock: the conversation engine's clock (idle deadlines); tests pass their own.
+    ///   - leases: where the nodes' leases are kept when that is not `store` (tests share
+    ///     one between two hubs); by default `store` if it keeps them, else this node holds all.
+    ///   - clock: the conversation engine's and the leases' clock; tests pass their own.
     package init(
         configuration: HubConfiguration,
         store: any HubStore,
@@ -37,12 +43,24 @@ package final class Hub: InboundSink, Sendable {
         responders: [any Responder] = [],
         conversationStore: (any ConversationStore)? = nil,
         packers: [ChannelName: MessagePacker] = [:],
+        leases: (any ClusterLeases)? = nil,
         logger: Logger = Logger(label: "switchboard"),
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.configuration = configuration
         self.store = store
         self.logger = logger
+        let nodeID = ClusterNodeID.make(configured: configuration.cluster.nodeID)
+        self.nodeID = nodeID
+        let sweeperLease = LeaseKeeper(
+            leases: leases ?? (store as? any ClusterLeases) ?? SingleNodeLeases(),
+            name: ClusterLeaseName.sweeper,
+            node: nodeID,
+            ttl: configuration.cluster.leaseTTL,
+            logger: logger,
+            now: clock
+        )
+        self.sweeperLease = sweeperLease
         self.sentReferences = store as? any SentReferenceStore ?? MemoryStore()
         let registry = ConnectorRegistry(connectors)
         self.connectors = registry
@@ -54,7 +72,8 @@ package final class Hub: InboundSink, Sendable {
             channels: configuration.channels,
             connectorSettings: configuration.connectors,
             packers: packers,
-            logger: logger
+            logger: logger,
+            sweepsNow: { sweeperLease.isHolder }
         )
         self.resolver = RecipientResolver(store: store, routedChannels: Set(routes.filter { !$0.value.isEmpty }.keys))
         self.routerBox = RouterBox()
@@ -240,11 +259,12 @@ package final class Hub: InboundSink, Sendable {
         RecipientResolver.missingDetails(contact, context: "group \(group)")
     }
 
-    /// The long-running parts: every connector's inbound loop, then the dispatcher. A service
-    /// group stops them in reverse order, so the dispatcher stops sending before connectors close.
+    /// The long-running parts: the sweeper lease, every connector's inbound loop, then the
+    /// dispatcher. A service group stops them in reverse order, so the dispatcher stops sending
+    /// before connectors close, and the lease is released after the sweepers stopped.
     package var services: [any Service] {
-        connectors.all.map { ConnectorService(connector: $0, sink: self, logger: logger) } + [dispatcher]
-            + (conversations.map { [ConversationSweeper(engine: $0)] } ?? [])
+        [sweeperLease] + connectors.all.map { ConnectorService(connector: $0, sink: self, logger: logger) } + [dispatcher]
+            + (conversations.map { [ConversationSweeper(engine: $0, lease: sweeperLease)] } ?? [])
     }
 }
 

@@ -48,6 +48,8 @@ package final class SQLiteStore: HubStore {
     let credentialCache: CredentialCache
     /// Checkpoints the log off the commit path (files only); see `Checkpointer`.
     let checkpointer: Checkpointer?
+    /// One node by design: every lease is granted (see `ClusterLeases`).
+    let leases = SingleNodeLeases()
 
     /// Opens (creating if needed) and migrates the database.
     package init(configuration: Configuration) throws {

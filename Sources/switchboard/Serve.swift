@@ -81,9 +81,12 @@ struct Serve: AsyncParsableCommand {
             if released > 0 { logger.warning("requeued deliveries left in flight by a previous run", metadata: ["count": "\(released)"]) }
         }
         // Inbound messages a previous run committed (and acknowledged) but did not finish
-        // routing reach their handlers and inboxes before anything new comes in.
-        let rerouted = try await hub.router.routeUnrouted()
-        if rerouted > 0 { logger.warning("routed inbound messages left unrouted by a previous run", metadata: ["count": "\(rerouted)"]) }
+        // routing reach their handlers and inboxes before anything new comes in: on the node
+        // that takes the `sweeper` lease at start (every node on SQLite), once in the cluster.
+        if await hub.sweeperLease.renew() {
+            let rerouted = try await hub.router.routeUnrouted()
+            if rerouted > 0 { logger.warning("routed inbound messages left unrouted by a previous run", metadata: ["count": "\(rerouted)"]) }
+        }
         // Sockets are files: take all the open-file limit allows (buildApplication logs it).
         FileDescriptorLimit.raise()
         let app = buildApplication(hub: hub, registry: registry, logger: logger)

@@ -95,6 +95,7 @@ final class HubConfigurationParser {
         config.conversations = conversationSettings(conversations, connectors: declared)
         config.responders = conversations.map { HubConfiguration.parseResponders($0, topics: config.topics) } ?? []
         conversations?.rejectUnknownKeys()
+        config.cluster = cluster(top.child("cluster"))
         top.rejectUnknownKeys()
         let problems = ConfigProblem.inFileOrder(top.problems + extra)
         guard problems.isEmpty else { return ParsedConfiguration(configuration: nil, connectors: [], problems: problems, keysRead: top.log.asked) }

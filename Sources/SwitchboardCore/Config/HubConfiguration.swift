@@ -25,6 +25,8 @@ package struct HubConfiguration: Sendable, Equatable {
     package var conversations = ConversationSettings()
     /// Responders declared under `conversations.responders` (`HubConfiguration+Responders.swift`).
     package var responders: [DeclaredResponderDefinition] = []
+    /// This node's id and the leases' time-to-live (`cluster:`), for several nodes on PostgreSQL.
+    package var cluster = ClusterSettings()
 
     package init(
         server: ServerSettings = .init(),

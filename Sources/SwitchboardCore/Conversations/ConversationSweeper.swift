@@ -16,7 +16,13 @@ package struct ConversationSweeper: Service {
     /// At most this many deadlines or purged conversations per store call.
     let batch = 100
 
-    package init(engine: ConversationEngine) { self.engine = engine }
+    /// The cluster's `sweeper` lease: deadlines fire only on the node holding it (nil: always).
+    package let lease: LeaseKeeper?
+
+    package init(engine: ConversationEngine, lease: LeaseKeeper? = nil) {
+        self.engine = engine
+        self.lease = lease
+    }
 
     /// What one sweep did.
     package struct Report: Equatable, Sendable {
@@ -31,7 +37,7 @@ package struct ConversationSweeper: Service {
                 // At most an hour between looks, whatever the configuration says.
                 var wait = min(engine.settings.sweepInterval, 3600)
                 do {
-                    try await sweepOnce(now: engine.now())
+                    try await sweepIfHolder(now: engine.now())
                     if let next = try await engine.store.nextConversationDeadline() {
                         wait = min(wait, max(0.01, next.timeIntervalSince(engine.now())))
                     }
@@ -43,6 +49,13 @@ package struct ConversationSweeper: Service {
                 await engine.deadlineBell.wait(timeout: .milliseconds(Int64(wait * 1000)))
             }
         }
+    }
+
+    /// Sweeps when this node holds the cluster's `sweeper` lease; nil when another node does.
+    @discardableResult
+    package func sweepIfHolder(now: Date) async throws -> Report? {
+        guard lease?.isHolder ?? true else { return nil }
+        return try await sweepOnce(now: now)
     }
 
     /// Fires every deadline due at `now`, purges what is past retention and refreshes the

@@ -70,6 +70,8 @@ package final class OutboxDispatcher: Service, Sendable {
     let logger: Logger
     let doorbell = Doorbell()
     let sweeper: AutocancelSweeper
+    /// Whether this node runs the sweeps now (it holds the cluster's `sweeper` lease).
+    let sweepsNow: @Sendable () -> Bool
     /// Outcomes of concurrent sends share one transaction.
     let recorder: OutcomeRecorder
     /// `workers` sends at a time.
@@ -90,8 +92,10 @@ package final class OutboxDispatcher: Service, Sendable {
         channels: [ChannelName: ChannelSettings],
         connectorSettings: [ConnectorSettings] = [],
         packers: [ChannelName: MessagePacker] = [:],
-        logger: Logger
+        logger: Logger,
+        sweepsNow: @escaping @Sendable () -> Bool = { true }
     ) {
+        self.sweepsNow = sweepsNow
         self.configuration = configuration
         self.store = store
         self.connectors = connectors
@@ -203,9 +207,15 @@ package final class OutboxDispatcher: Service, Sendable {
         return jobs.count
     }
 
+    /// Autocancels what waited too long, on the one node of the cluster that sweeps.
+    func sweepIfHolder(now: Date) async {
+        guard sweepsNow() else { return }
+        await sweeper.sweepIfDue(store: store, now: now, logger: logger)
+    }
+
     /// Ignores what waited too long (autocancel), then claims up to `claimLimit` due deliveries.
     func claim(now: Date) async -> [DeliveryJob] {
-        await sweeper.sweepIfDue(store: store, now: now, logger: logger)
+        await sweepIfHolder(now: now)
         do {
             return try await store.claimDue(limit: claimLimit, now: now, leaseUntil: now.addingTimeInterval(configuration.lease))
         } catch {

@@ -19,6 +19,8 @@ import Synchronization
 /// precision.
 package final class MemoryStore: Sendable {
     let state = Mutex(State())
+    /// One node by design: every lease is granted (see `ClusterLeases`).
+    let leases = SingleNodeLeases()
 
     /// A new, empty store.
     package init() {}

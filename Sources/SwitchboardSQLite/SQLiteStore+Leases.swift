@@ -1,0 +1,18 @@
+import Foundation
+import SwitchboardCore
+
+// A SQLite file is written by one hub process (one node by design), so its leases are always
+// granted; several nodes need the PostgreSQL store.
+extension SQLiteStore: ClusterLeases {
+    package func acquireLease(_ name: String, node: String, ttl: TimeInterval) async throws -> ClusterLease {
+        try await leases.acquireLease(name, node: node, ttl: ttl)
+    }
+
+    package func releaseLease(_ name: String, node: String) async throws {
+        try await leases.releaseLease(name, node: node)
+    }
+
+    package func leaseHolder(_ name: String) async throws -> ClusterLease? {
+        try await leases.leaseHolder(name)
+    }
+}
