@@ -44,7 +44,9 @@ func withHub<T: Sendable>(_ body: @Sendable @escaping (Hub) async throws -> T) a
     let bucket = BucketConnector(name: "bench", channels: [.sms], configuration: bucketConfiguration)
     let store = try SQLiteStore(directory: directory, synchronous: .full)
     let hub = Hub(configuration: configuration, store: store, connectors: [bucket], responders: [SurveyResponder()], logger: BenchLog.logger)
-    let group = ServiceGroup(configuration: .init(services: hub.services, logger: BenchLog.logger))
+    // As `serve` does: the checkpointer first, so it stops last.
+    let checkpointer: [any Service] = store.checkpointer.map { [$0] } ?? []
+    let group = ServiceGroup(configuration: .init(services: checkpointer + hub.services, logger: BenchLog.logger))
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
         do {

@@ -138,7 +138,9 @@ struct BenchHub: Sendable {
 
             let app = buildApplication(hub: hub, registry: settings.registry, logger: logger)
             let services = settings.startDispatcher ? hub.services : hub.services.filter { !($0 is OutboxDispatcher) }
-            let hubGroup = ServiceGroup(configuration: .init(services: services + [app], logger: logger))
+            // As `serve` does: the checkpointer first, so it stops last.
+            let checkpointer: [any Service] = store.checkpointer.map { [$0] } ?? []
+            let hubGroup = ServiceGroup(configuration: .init(services: checkpointer + services + [app], logger: logger))
             group.addTask { try await hubGroup.run() }
 
             let baseURL = "http://127.0.0.1:\(apiPort)"

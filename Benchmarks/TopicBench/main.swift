@@ -72,6 +72,8 @@ print(
 )
 try await withThrowingTaskGroup(of: Void.self) { group in
     group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+    // As `serve` does: the log is checkpointed in the background while the server runs.
+    if let checkpointer = store.checkpointer { group.addTask { try await checkpointer.run() } }
     var up = false
     for _ in 0..<200 where !up {
         if let c = try? await LeanClient.connect(group: clients, port: port, path: "/topics/bench?_limit=0", onText: { _ in }) {

@@ -369,6 +369,24 @@ enum SQLiteMigrations {
             try db.execute(sql: "CREATE INDEX inbox_reads_user ON inbox_reads(username, item_id)")
         }
 
+        // The topic store's own bookkeeping (`SQLiteTopicStore`): each topic table's revision,
+        // each column's declared type, and alerts recorded with their rows until the outbox has
+        // them. They were made by `prepareTopics` before this migration, hence IF NOT EXISTS: a
+        // database that has them keeps them and their rows. The per-topic tables themselves
+        // follow the configuration and stay with `prepareTopics`.
+        migrator.registerMigration("v12-topic-tables") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS switchboard_topic_state (tbl TEXT PRIMARY KEY NOT NULL, revision INTEGER NOT NULL DEFAULT 0);
+                    CREATE TABLE IF NOT EXISTS switchboard_topic_columns (
+                        tbl TEXT NOT NULL, col TEXT NOT NULL, type TEXT NOT NULL, PRIMARY KEY (tbl, col)) WITHOUT ROWID;
+                    CREATE TABLE IF NOT EXISTS switchboard_topic_alerts (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, change TEXT NOT NULL, principal TEXT,
+                        created_at TEXT NOT NULL);
+                    """
+            )
+        }
+
         return migrator
     }
 }

@@ -46,8 +46,9 @@ package final class SQLiteStore: HubStore {
     let commits: GroupCommit
     /// Who a token or session belongs to, for a few seconds; see `CredentialCache`.
     let credentialCache: CredentialCache
-    /// Checkpoints the log off the commit path (files only); see `Checkpointer`.
-    let checkpointer: Checkpointer?
+    /// Checkpoints the log off the commit path (files only) while `serve` runs it in its
+    /// service group; see `Checkpointer`.
+    package let checkpointer: Checkpointer?
     /// One node by design: every lease is granted (see `ClusterLeases`).
     let leases = SingleNodeLeases()
 

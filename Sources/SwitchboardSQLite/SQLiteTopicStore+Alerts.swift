@@ -6,12 +6,6 @@ import SwitchboardCore
 /// keeps the change as committed and who wrote it until the alert is in the outbox, so a
 /// crash between the commit and the outbox leaves a row to recover, never a lost alert.
 extension SQLiteStore {
-    static let alertTableSQL = """
-        CREATE TABLE IF NOT EXISTS switchboard_topic_alerts (
-            id INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, change TEXT NOT NULL, principal TEXT,
-            created_at TEXT NOT NULL);
-        """
-
     /// The stored form of a change: Codable, so every value keeps its type.
     struct StoredChange: Codable {
         var method: TopicMethod

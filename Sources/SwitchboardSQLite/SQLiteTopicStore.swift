@@ -12,15 +12,9 @@ import SwitchboardCore
 /// text come only from validated configuration identifiers, always quoted; values are bound.
 extension SQLiteStore: TopicStore {
     package func prepareTopics(_ topics: [TopicDefinition]) async throws {
+        // The bookkeeping tables come from the migrator (`v12-topic-tables`); the topic tables
+        // follow the configuration, so they are made here.
         try await writer.write { db in
-            try db.execute(
-                sql: """
-                    CREATE TABLE IF NOT EXISTS switchboard_topic_state (tbl TEXT PRIMARY KEY NOT NULL, revision INTEGER NOT NULL DEFAULT 0);
-                    CREATE TABLE IF NOT EXISTS switchboard_topic_columns (
-                        tbl TEXT NOT NULL, col TEXT NOT NULL, type TEXT NOT NULL, PRIMARY KEY (tbl, col)) WITHOUT ROWID;
-                    \(Self.alertTableSQL)
-                    """
-            )
             var problems: [ConfigProblem] = []
             for topic in topics { try Self.prepare(topic, db, &problems) }
             if !problems.isEmpty { throw ConfigurationError(problems: problems) }

@@ -7,6 +7,7 @@ import Prometheus
 import ServiceLifecycle
 import SwitchboardCore
 import SwitchboardPostgres
+import SwitchboardSQLite
 import SwitchboardServer
 
 /// Runs the hub: HTTP API, dispatcher and every connector, until SIGTERM or SIGINT.
@@ -99,10 +100,12 @@ struct Serve: AsyncParsableCommand {
             ]
         )
         // Stopped in reverse order: the HTTP server first (finishing in-flight requests),
-        // then connectors and the dispatcher.
+        // then connectors and the dispatcher, and the SQLite checkpointer last, after the
+        // last writes.
+        let checkpointer: [any Service] = (hub.store as? SQLiteStore)?.checkpointer.map { [$0] } ?? []
         let group = ServiceGroup(
             configuration: .init(
-                services: services + hub.services + [app],
+                services: checkpointer + services + hub.services + [app],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

@@ -99,6 +99,39 @@ struct SQLiteStoreFileTests {
         _ = consume scratch
     }
 
+    /// Every table has one versioned history: the topic store's bookkeeping is there before
+    /// any topic is prepared, and a database whose tables `prepareTopics` made before the
+    /// migration existed keeps them and their rows when the migration runs on it.
+    @Test func topicBookkeepingTablesComeFromTheMigratorAndOlderDatabasesKeepTheirRows() async throws {
+        let scratch = try ScratchDirectory()
+        let directory = scratch.newStorePath()
+        let bookkeeping = ["switchboard_topic_alerts", "switchboard_topic_columns", "switchboard_topic_state"]
+        let topic = TopicDefinition(name: "chat", columns: [TopicColumn(name: "body", type: .text)])
+        let row = TopicRow([
+            "id": .text(TopicRow.makeID()), "user": .text("alice"), "timestamp": .text(TopicTime.format(Date())), "body": .text("kept"),
+        ])
+        do {
+            let store = try SQLiteStore(directory: directory)
+            let tables = try await store.writer.read { db in
+                try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            }
+            #expect(bookkeeping.allSatisfy(tables.contains), "\(tables)")
+            try await store.prepareTopics([topic])
+            _ = try await store.insert(row, into: topic)
+            // As a database from before the migration: its tables there, the migration not run.
+            try await store.writer.write { db in try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v12-topic-tables'") }
+        }
+        let store = try SQLiteStore(directory: directory)
+        #expect(try await store.appliedMigrations().last == "v12-topic-tables")
+        try await store.prepareTopics([topic])
+        let history = try await store.history(of: topic, query: TopicQuery(), limit: 10)
+        #expect(history.rows == [row])
+        var second = row
+        second["id"] = .text(TopicRow.makeID())
+        #expect(try await store.insert(second, into: topic).revision == 2)
+        _ = consume scratch
+    }
+
     @Test func migrationsRunOnceAcrossReopens() async throws {
         let scratch = try ScratchDirectory()
         let directory = scratch.newStorePath()
@@ -108,7 +141,7 @@ struct SQLiteStoreFileTests {
                 try await store.appliedMigrations() == [
                     "v1-directory", "v1-outbox", "v1-inbox", "v2-queue", "v3-forms", "v4-inbound-replay", "v5-partial-dispatch-indexes",
                     "v6-unrouted-inbound", "v7-conversations", "v8-sent-parts", "v9-conversation-messages",
-                    "v10-token-scopes", "v11-inbox-reads-by-user",
+                    "v10-token-scopes", "v11-inbox-reads-by-user", "v12-topic-tables",
                 ]
             )
             try await store.createUser(UserAccount(username: "alice", role: .user, passwordHash: "h"))
@@ -119,7 +152,7 @@ struct SQLiteStoreFileTests {
                 try await store.appliedMigrations() == [
                     "v1-directory", "v1-outbox", "v1-inbox", "v2-queue", "v3-forms", "v4-inbound-replay", "v5-partial-dispatch-indexes",
                     "v6-unrouted-inbound", "v7-conversations", "v8-sent-parts", "v9-conversation-messages",
-                    "v10-token-scopes", "v11-inbox-reads-by-user",
+                    "v10-token-scopes", "v11-inbox-reads-by-user", "v12-topic-tables",
                 ]
             )
             #expect(try await store.users().map(\.username) == ["alice"])

@@ -89,4 +89,34 @@ import Testing
             #expect(try await harness.hub.router.addressee(.sms("+4711111111")).owner == "bob")
         }
     }
+
+    /// Linking to a name that is not hers tells Alice nothing about it: a user who does not
+    /// exist, one who exists, and one already linked to a contact get the same refusal.
+    @Test func aRefusedLinkDoesNotTellWhichUsernamesExist() async throws {
+        let harness = try await Harness()
+        _ = try await Self.setUp(harness)
+        try await harness.run { anonymous in
+            let alice = try await anonymous.login("alice", "user-secret-1")
+            let carol = try #require(try await alice.post("/api/v1/contacts", #"{"name": "Carol"}"#).json["id"].string)
+            // ghost: no such user; admin: exists, unlinked; bob: exists, linked already.
+            for name in ["ghost", "admin", "bob"] {
+                let attempts = [
+                    try await alice.post("/api/v1/contacts", #"{"name": "X", "username": "\#(name)"}"#),
+                    try await alice.patch("/api/v1/contacts/\(carol)", #"{"username": "\#(name)"}"#),
+                    try await alice.put("/api/v1/contacts/\(carol)", #"{"name": "Carol", "username": "\#(name)"}"#),
+                ]
+                for reply in attempts {
+                    #expect(reply.status == .forbidden, "\(name): \(reply.text)")
+                    #expect(reply.errorCode == "forbidden", "\(name)")
+                    let generic = reply.errorMessage.replacingOccurrences(of: "'\(name)'", with: "'NAME'")
+                    #expect(
+                        generic
+                            == "only an admin or 'NAME' may link a contact to the user 'NAME' or unlink it; you may link only your own contact (username 'alice')"
+                    )
+                }
+            }
+            #expect(try await harness.store.contacts().count == 2)
+            #expect(try await harness.store.contact(id: carol)?.username == nil)
+        }
+    }
 }

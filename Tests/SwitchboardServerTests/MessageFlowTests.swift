@@ -189,4 +189,30 @@ import Testing
             #expect(try await bob.get("/api/v1/messages/\(inboundID)").status == .notFound)
         }
     }
+
+    /// A reply the hub sent is for whoever may see what it answers: everyone for a message
+    /// in the common inbox, only the owner for a message in a user's own inbox.
+    @Test func hubRepliesAreReadAsTheMessagesTheyAnswer() async throws {
+        let harness = try await Harness { $0.autoReplies = [AutoReply(keyword: "PING", reply: "pong")] }
+        try await harness.makeUser("alice")
+        try await harness.makeUser("bob")
+        try await harness.run { anonymous in
+            let alice = try await anonymous.login("alice", "user-secret-1")
+            let bob = try await anonymous.login("bob", "user-secret-1")
+            let admin = try await anonymous.loginAdmin()
+            let own = try await alice.post("/api/v1/tester/inbound", #"{"from": "sms:+4798765432", "to": "user:alice", "text": "ping"}"#)
+            #expect(own.status == .accepted)
+            let privateReply = try #require(try own.json["replies"][0].string)
+            #expect(try await alice.get("/api/v1/messages/\(privateReply)").status == .ok)
+            #expect(try await admin.get("/api/v1/messages/\(privateReply)").status == .ok)
+            let hidden = try await bob.get("/api/v1/messages/\(privateReply)")
+            #expect(hidden.status == .notFound)
+            #expect(hidden.errorCode == "message_not_found")
+
+            let common = try await bob.post("/api/v1/tester/inbound", #"{"from": "sms:+4798765432", "text": "ping"}"#)
+            let commonReply = try #require(try common.json["replies"][0].string)
+            #expect(try await alice.get("/api/v1/messages/\(commonReply)").status == .ok)
+            #expect(try await bob.get("/api/v1/messages/\(commonReply)").status == .ok)
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import SwitchboardCore
 import Testing
 
@@ -139,6 +140,26 @@ import Testing
         let html = MessageTemplates.problems([MessageTemplateSettings(name: "b", text: "ok", html: "<p>\n{{/x}}</p>")]).map(\.description)
         #expect(html.count == 1 && html[0].hasPrefix("templates.b.html: ") && html[0].contains("line 2"), "\(html)")
         #expect(MessageTemplates.problems(Self.templates).isEmpty)
+    }
+
+    /// `serve` refuses such a configuration before the application is built; an alert
+    /// template that still reaches `TopicAlerts` stops the process instead of leaving the
+    /// topic's alerts silently off.
+    @Test func topicAlertsStopOnATemplateThatDoesNotCompile() async throws {
+        await #expect(processExitsWith: .failure) {
+            var chat = TopicDefinition(name: "chat", table: "chat")
+            chat.alert = TopicAlertSettings(to: ["ops@example.org"], text: "{{body}")
+            let hub = try await Harness().hub
+            _ = TopicAlerts(hub: hub, topics: [chat], logger: Logger(label: "test"))
+        }
+        var chat = TopicDefinition(name: "chat", table: "chat")
+        chat.alert = TopicAlertSettings(to: ["{{recipient}}"], subject: "{{user}}", text: "{{body}}", html: "<b>{{body}}</b>")
+        let alerts = TopicAlerts(
+            hub: try await Harness().hub,
+            topics: [chat, TopicDefinition(name: "quiet", table: "quiet")],
+            logger: Logger(label: "test")
+        )
+        #expect(alerts.templates.keys.sorted() == ["chat"])
     }
 
     @Test func aTopicAlertTemplateThatDoesNotCompileIsAProblemWithItsKeyAndLine() {

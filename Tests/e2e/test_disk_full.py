@@ -81,3 +81,51 @@ def test_full_disk_is_507_and_degraded_health_then_recovers(data_dir, tmpfs):
         assert hub.proc.poll() is None
     finally:
         hub.stop()
+
+
+BOARD_YAML = """
+topics:
+  board:
+    columns: {body: TEXT}
+    write: {roles: [admin]}
+"""
+
+
+def test_full_disk_on_a_topic_write_is_storage_full_and_saves_nothing(data_dir, tmpfs):
+    from topics_support import Client
+
+    config = os.path.join(data_dir, "switchboard.yaml")
+    with open(config, "w") as f:
+        f.write(BOARD_YAML)
+    hub = TmpfsHub(data_dir, tmpfs)
+    hub.config = config
+    hub.start()
+    try:
+        token = hub.session().post(hub.url + "/api/v1/tokens", json={"name": "t"}).json()["token"]
+        client = Client(hub, topic="board", token=token)
+        assert client.history() == []
+        post = lambda i: client.answer(_method="POST", _ref=str(i), body=f"{i}:" + "x" * 8000)
+        acked = [0]
+        assert post(0)["_type"] == "ack"
+        filler = fill(tmpfs)
+        for i in range(1, 300):
+            answer = post(i)
+            if answer["_type"] != "ack":
+                break
+            acked.append(i)
+        assert answer["_type"] == "error", answer
+        assert answer["error"] == "storage_full" and "disk space" in answer["message"], answer
+        h = requests.get(hub.url + "/health", timeout=5)
+        assert h.status_code == 503 and h.json()["error"] == "storage_full"
+        # The socket stays open and nothing of the refused row was saved.
+        refused = i
+        os.remove(filler)
+        wait_for(lambda: requests.get(hub.url + "/health", timeout=5).status_code == 200, what="/health after space returned")
+        assert post("after")["_type"] == "ack"
+        rows = Client(hub, topic="board", token=token).history()
+        assert [r["body"].split(":")[0] for r in rows] == [str(n) for n in acked] + ["after"]
+        assert str(refused) not in [r["body"].split(":")[0] for r in rows]
+        client.close()
+        assert hub.proc.poll() is None
+    finally:
+        hub.stop()

@@ -20,9 +20,7 @@ extension APIEnvironment {
         let linkedBefore = old?.username
         let linkedAfter = new == nil ? linkedBefore : new?.username
         if linkedBefore != linkedAfter, let other = [linkedBefore, linkedAfter].compactMap({ $0 }).first(where: { $0 != me }) {
-            throw APIError.forbidden(
-                "only an admin or '\(other)' may link a contact to the user '\(other)' or unlink it; you may link only your own contact (username '\(me)')"
-            )
+            throw Self.linkForbidden(other, me: me)
         }
         if let old, let owner = old.username, owner != me, new == nil || new?.addresses != old.addresses {
             let what = new == nil ? "delete" : "change the addresses of"
@@ -37,5 +35,12 @@ extension APIEnvironment {
                 )
             }
         }
+    }
+
+    /// The one refusal of a link a plain user may not make, whether or not `other` exists.
+    static func linkForbidden(_ other: String, me: String) -> APIError {
+        .forbidden(
+            "only an admin or '\(other)' may link a contact to the user '\(other)' or unlink it; you may link only your own contact (username '\(me)')"
+        )
     }
 }

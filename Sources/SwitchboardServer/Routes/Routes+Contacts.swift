@@ -47,7 +47,7 @@ extension APIEnvironment {
         let contact = Contact(
             name: try Self.contactName(body.name),
             addresses: try Self.addresses(body.addresses ?? []),
-            username: try await linkableUsername(body.username, contactID: nil)
+            username: try await linkableUsername(body.username, to: nil, by: user)
         )
         try await authorizeContactChange(from: nil, to: contact, by: user)
         try await store.createContact(contact)
@@ -60,8 +60,9 @@ extension APIEnvironment {
         let body = try await request.decodeBody(ContactBody.self, limit: maxBodyBytes).value
         contact.name = try Self.contactName(body.name)
         contact.addresses = try Self.addresses(body.addresses ?? [])
-        contact.username = try await linkableUsername(body.username, contactID: contact.id)
-        try await authorizeContactChange(from: old, to: contact, by: try context.requireUser())
+        let user = try context.requireUser()
+        contact.username = try await linkableUsername(body.username, to: old, by: user)
+        try await authorizeContactChange(from: old, to: contact, by: user)
         try await store.updateContact(contact)
         return try .json(ContactView(contact))
     }
@@ -77,8 +78,9 @@ extension APIEnvironment {
             contact.name = try Self.contactName(name)
         }
         if sent["addresses"] != nil { contact.addresses = try Self.addresses(body.addresses ?? []) }
-        if sent["username"] != nil { contact.username = try await linkableUsername(body.username, contactID: contact.id) }
-        try await authorizeContactChange(from: old, to: contact, by: try context.requireUser())
+        let user = try context.requireUser()
+        if sent["username"] != nil { contact.username = try await linkableUsername(body.username, to: old, by: user) }
+        try await authorizeContactChange(from: old, to: contact, by: user)
         try await store.updateContact(contact)
         return try .json(ContactView(contact))
     }
@@ -131,8 +133,14 @@ extension APIEnvironment {
     }
 
     /// A username a contact may be linked to: it must exist and not be linked to another contact.
-    func linkableUsername(_ username: String?, contactID: String?) async throws -> String? {
+    /// A plain user may link only themself, so another name is refused before it is looked up:
+    /// the same 403 whether that user exists, is linked already or not, and no probing of names.
+    func linkableUsername(_ username: String?, to old: Contact?, by user: UserAccount) async throws -> String? {
         guard let username else { return nil }
+        let contactID = old?.id
+        if user.role != .admin, username != user.username, username != old?.username {
+            throw Self.linkForbidden(username, me: user.username)
+        }
         guard Username.isValid(username), try await store.user(named: username) != nil else {
             throw APIError.unprocessable("unknown_user", "no user named '\(username)'")
         }

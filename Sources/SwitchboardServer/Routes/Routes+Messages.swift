@@ -105,7 +105,7 @@ extension APIEnvironment {
     func message(_ context: Context) async throws -> Response {
         let user = try context.requireUser()
         let id = try context.parameters.require("id")
-        guard let record = try await store.message(id: id), Self.may(user, read: record.message) else {
+        guard let record = try await store.message(id: id), try await may(user, read: record.message) else {
             throw APIError.notFound("message_not_found", "no message with id '\(id)'")
         }
         return try .json(MessageView(record))
@@ -114,13 +114,16 @@ extension APIEnvironment {
     /// Who may read a message through `/messages/{id}`:
     /// - admins: every message;
     /// - the user who sent it;
-    /// - any logged-in user: messages the hub itself sent for inbound traffic (auto-replies
-    ///   and forwards, sender `connector:NAME`): they answer what is in the common inbox,
-    ///   which everyone sees.
+    /// - a message the hub itself sent for inbound traffic (auto-replies, forwards,
+    ///   conversation steps; sender `connector:NAME`): whoever may see what it answers
+    ///   (`Hub.replyAudience`): every user for a message in the common inbox, only its owner
+    ///   for one in a user's own inbox or a conversation linked to a user.
     /// Inbound messages are read through the inbox, whose per-user privacy this keeps.
-    static func may(_ user: UserAccount, read message: Message) -> Bool {
+    func may(_ user: UserAccount, read message: Message) async throws -> Bool {
         if user.role == .admin { return true }
         guard message.direction == .outbound, let sender = message.sender else { return false }
-        return sender == user.username || sender.hasPrefix("connector:")
+        if sender == user.username { return true }
+        guard sender.hasPrefix("connector:") else { return false }
+        return try await hub.replyAudience(of: message).admits(user.username)
     }
 }

@@ -20,31 +20,36 @@ struct TopicAlerts: Sendable {
     let templates: [String: Templates]
     let logger: Logger
 
+    /// Compiles every topic's alert templates. `serve` refuses a configuration whose alert
+    /// templates do not compile (`HubConfiguration.templateProblems`, as `check-config`
+    /// lists them), so one reaching here is a programming error and stops, as an unknown
+    /// topic hook does in `buildApplication`: alerts are never silently off.
     init(hub: Hub, topics: [TopicDefinition], logger: Logger) {
         self.hub = hub
         self.logger = logger
         var t: [String: Templates] = [:]
         for topic in topics {
-            guard let a = topic.alert else { continue }
+            guard let alert = topic.alert else { continue }
             do {
-                // Recipients, subject and text are plain text (an SMS must read "R&D", not
-                // "R&amp;D"); only the HTML part escapes, as Mustache does by default.
-                func plain(_ source: String) throws -> MustacheTemplate { try MessageTemplates.template(source, plainText: true) }
-                t[topic.name] = Templates(
-                    to: try a.to.map(plain),
-                    subject: try a.subject.map(plain),
-                    text: try plain(a.text),
-                    html: try a.html.map { try MustacheTemplate(string: $0) },
-                    methods: a.methods
-                )
+                t[topic.name] = try Self.compile(alert)
             } catch {
-                logger.error(
-                    "topic alert template does not compile; alerts are off for this topic",
-                    metadata: ["topic": "\(topic.name)", "error": "\(error)"]
-                )
+                preconditionFailure("topic '\(topic.name)': an alert template does not compile (check templateProblems first): \(error)")
             }
         }
         self.templates = t
+    }
+
+    /// Recipients, subject and text are plain text (an SMS must read "R&D", not "R&amp;D");
+    /// only the HTML part escapes, as Mustache does by default.
+    static func compile(_ a: TopicAlertSettings) throws -> Templates {
+        func plain(_ source: String) throws -> MustacheTemplate { try MessageTemplates.template(source, plainText: true) }
+        return Templates(
+            to: try a.to.map(plain),
+            subject: try a.subject.map(plain),
+            text: try plain(a.text),
+            html: try a.html.map { try MustacheTemplate(string: $0) },
+            methods: a.methods
+        )
     }
 
     /// Alert templates that do not compile, as `topics.NAME.alert.PART (line N): …`, each
@@ -71,7 +76,7 @@ struct TopicAlerts: Sendable {
     func alert(_ change: TopicChange, topic: TopicDefinition, principal: TopicPrincipal?, topics: TopicHub) async {
         guard let id = change.alertID else { return }
         guard let t = templates[topic.name], t.methods.contains(change.method) else {
-            try? await topics.clearAlert(id)  // alerts off (template broken): nothing to send
+            try? await topics.clearAlert(id)  // the topic no longer alerts on this method: nothing to send
             return
         }
         var context: [String: Any] = ["_method": change.method.rawValue, "_topic": topic.name]

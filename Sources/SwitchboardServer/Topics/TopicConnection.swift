@@ -12,6 +12,8 @@ struct TopicConnection: Sendable {
     let alerts: TopicAlerts
     let admission: TopicGate.Admission
     let logger: Logger
+    var storage = StorageHealth()
+    var dataDirectory = ""
 
     static func split(_ target: String) -> (String, String) {
         guard let q = target.firstIndex(of: "?") else { return (target, "") }
@@ -51,14 +53,29 @@ struct TopicConnection: Sendable {
             case .success(let frame):
                 switch next.next()! {
                 case .success(let change):
+                    storage.writeSucceeded()
                     // The alert is queued before the ack, so an ack means row and alert are both on disk.
                     await alerts.alert(change, topic: admission.topic, principal: admission.principal, topics: hub)
                     subscription.send(TopicJSON.ack(change, ref: frame.ref))
                 case .failure(let error):
-                    subscription.send(TopicJSON.error(Self.topicError(error, logger: logger), method: frame.method.rawValue, ref: frame.ref))
+                    subscription.send(TopicJSON.error(topicError(error), method: frame.method.rawValue, ref: frame.ref))
                 }
             }
         }
+    }
+
+    /// A write's refusal as the client sees it: a write the store could not take for want
+    /// of disk space is `storage_full` with the API's message (nothing of it was saved) and
+    /// marks the store full for `/health`, as a refused API write does.
+    func topicError(_ error: any Error) -> TopicError {
+        if !(error is TopicError), !(error is SwitchboardError), !dataDirectory.isEmpty,
+            StorageHealth.isOutOfSpace(error, dataDirectory: dataDirectory)
+        {
+            logger.error("the store is out of disk space", metadata: ["error": "\(error)", "data_dir": "\(dataDirectory)"])
+            storage.writeFailedForSpace()
+            return TopicError(.unavailable, APIError.storageFull.code, APIError.storageFull.message)
+        }
+        return Self.topicError(error, logger: logger)
     }
 
     /// A refusal as clients see it; unexpected errors are logged and reported without detail.

@@ -10,6 +10,10 @@ struct TopicEndpoints: Sendable {
     let hub: TopicHub
     let alerts: TopicAlerts
     let gate: TopicGate
+    /// The store's space, shared with the HTTP API: a topic write refused for want of disk
+    /// space marks it full for `/health`, as a refused API write does.
+    let storage: StorageHealth
+    let dataDirectory: String
 
     /// `nil` when no topic is configured (or the store keeps no topics).
     init?(_ env: APIEnvironment, hooks: [String: any TopicHook], logger: Logger) {
@@ -18,6 +22,8 @@ struct TopicEndpoints: Sendable {
         hub = TopicHub(topics: topics, store: store, hooks: hooks, logger: logger)
         alerts = TopicAlerts(hub: env.hub, topics: topics, logger: logger)
         gate = TopicGate(store: env.hub.store)
+        storage = env.storageHealth
+        dataDirectory = env.hub.configuration.storage.dataDirectory
     }
 
     /// The largest single WebSocket frame the server reads: larger than every topic's

@@ -273,7 +273,14 @@ final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Starts a task for the frames waiting, unless one runs or the subscription is not ready.
     private func startAnswering() {
         guard let subscription, case .subscriber(let admission) = role, inbound.claim() else { return }
-        let connection = TopicConnection(hub: endpoints.hub, alerts: endpoints.alerts, admission: admission, logger: logger)
+        let connection = TopicConnection(
+            hub: endpoints.hub,
+            alerts: endpoints.alerts,
+            admission: admission,
+            logger: logger,
+            storage: endpoints.storage,
+            dataDirectory: endpoints.dataDirectory
+        )
         let queue = inbound
         let me = NIOLoopBound(self, eventLoop: context!.eventLoop)
         let loop = context!.eventLoop

@@ -155,7 +155,7 @@ extension APIEnvironment {
     func sentMessagePage(_ request: Request, _ context: Context) async throws -> Response {
         let user = try context.requireUser()
         let id = try context.parameters.require("id")
-        guard let record = try await store.message(id: id), Self.may(user, read: record.message) else {
+        guard let record = try await store.message(id: id), try await may(user, read: record.message) else {
             return try await errorPage(web.texts["error_message_not_found"], status: .notFound, request, context)
         }
         let message = record.message
