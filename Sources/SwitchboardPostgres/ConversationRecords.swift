@@ -2,14 +2,13 @@ import Foundation
 import PostgresNIO
 import SwitchboardCore
 
-/// Conversions between `conversations` rows and the model. The transcript is coded here and
-/// only here (JSON text, dates as seconds since 1970, as the SQLite store keeps it), so moving
-/// it into a table of its own changes this file and the write in `+Conversations`.
+/// Conversions between `conversations` rows and the model; `data` is JSON text (as the SQLite
+/// store keeps it). The transcript is rows of `conversation_messages` (`entry`, `entrySQL`).
 enum ConversationRecords {
     /// Every column a write sets, in the order of `bind(_:into:)`.
     static let columns = [
         "id", "connector", "address", "username", "contact_id", "responder", "status", "started_at", "updated_at",
-        "transcript", "steps", "next_step", "list_shortcut", "data", "expires_at", "end_reason", "ended_by", "revision",
+        "step_count", "next_step", "list_shortcut", "data", "expires_at", "end_reason", "ended_by", "revision",
     ]
     /// The columns read back: all of them, the row number, and the start as the listing's
     /// cursor keeps it (seconds since 1970, computed by the server, so a cursor compares equal
@@ -32,7 +31,7 @@ enum ConversationRecords {
         [
             b.bind(c.id), b.bind(c.connector), b.bind(c.address.description), b.bind(c.username), b.bind(c.contactID),
             b.bind(c.responder), b.bind(c.status.rawValue), b.bind(c.startedAt), b.bind(c.updatedAt),
-            b.bind(try encodeJSON(c.transcript)), b.bind(try encodeJSON(c.steps)), b.bind(c.nextStep), b.bind(c.listShortcut),
+            b.bind(Int64(c.stepCount)), b.bind(c.nextStep), b.bind(c.listShortcut),
             b.bind(try encodeJSON(c.data)), b.bind(c.expiresAt), b.bind(c.endReason), b.bind(c.endedBy), b.bind(Int64(c.revision)),
         ]
     }
@@ -52,8 +51,7 @@ enum ConversationRecords {
             status: decodedStatus,
             startedAt: try row["started_at"].decode(Date.self),
             updatedAt: try row["updated_at"].decode(Date.self),
-            transcript: try decodeJSON([ConversationEntry].self, row, "transcript"),
-            steps: try decodeJSON([String].self, row, "steps"),
+            stepCount: Int(try row["step_count"].decode(Int64.self)),
             nextStep: try row["next_step"].decode(String?.self),
             listShortcut: try row["list_shortcut"].decode(String?.self),
             data: try decodeJSON([String: JSONValue].self, row, "data"),
@@ -61,6 +59,37 @@ enum ConversationRecords {
             endReason: try row["end_reason"].decode(String?.self),
             endedBy: try row["ended_by"].decode(String?.self),
             revision: Int(try row["revision"].decode(Int64.self))
+        )
+    }
+
+    /// A transcript page: the entries after a `seq`, in order (a range of the primary key).
+    static func transcriptQuery(conversationID: String, after seq: Int, limit: Int) -> PostgresQuery {
+        """
+        SELECT seq, direction, text, message_id, step, at FROM conversation_messages
+        WHERE conversation_id = \(conversationID) AND seq > \(Int64(max(seq, 0))) ORDER BY seq LIMIT \(Int64(limit))
+        """
+    }
+
+    /// Appends one entry at `seq`; a turn numbers on from the last stored one.
+    static func appendQuery(_ entry: ConversationEntry, conversationID: String, seq: Int) -> PostgresQuery {
+        """
+        INSERT INTO conversation_messages (conversation_id, seq, direction, text, message_id, step, at)
+        VALUES (\(conversationID), \(Int64(seq)), \(entry.direction.rawValue), \(entry.text), \(entry.messageID), \(entry.step), \(entry.at))
+        """
+    }
+
+    static func entry(_ row: PostgresRandomAccessRow) throws -> ConversationEntry {
+        let direction = try row["direction"].decode(String.self)
+        guard let decodedDirection = ConversationEntry.Direction(rawValue: direction) else {
+            throw PostgresStoreError.unreadable(table: "conversation_messages", column: "direction", value: direction)
+        }
+        return ConversationEntry(
+            direction: decodedDirection,
+            text: try row["text"].decode(String.self),
+            at: try row["at"].decode(Date.self),
+            messageID: try row["message_id"].decode(String?.self),
+            step: try row["step"].decode(String?.self),
+            seq: Int(try row["seq"].decode(Int64.self))
         )
     }
 

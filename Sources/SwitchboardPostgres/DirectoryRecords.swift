@@ -8,7 +8,7 @@ import SwitchboardCore
 enum DirectoryRecords {
     static let userColumns = "username, display_name, role, password_hash, created_at"
     static let groupColumns = "name, description, created_at"
-    static let tokenColumns = "id, username, name, token_hash, created_at"
+    static let tokenColumns = "id, username, name, token_hash, created_at, scopes"
     /// A contact with its addresses in order, for a query `FROM contacts c`.
     static let contactColumns = """
         c.id, c.name, c.username, c.created_at,
@@ -53,7 +53,8 @@ enum DirectoryRecords {
             username: try row["username"].decode(String.self),
             name: try row["name"].decode(String.self),
             tokenHash: try row["token_hash"].decode(String.self),
-            createdAt: try row["created_at"].decode(Date.self)
+            createdAt: try row["created_at"].decode(Date.self),
+            scopes: try row["scopes"].decode(String?.self).map(TokenScope.parse)
         )
     }
 

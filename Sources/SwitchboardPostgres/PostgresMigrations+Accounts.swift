@@ -74,3 +74,14 @@ extension PostgresMigrations {
         ]
     )
 }
+
+// Token scopes (the SQLite store's v10-token-scopes).
+extension PostgresMigrations {
+    /// Scopes written as `inbox:read account` (space-separated). A token from before this
+    /// migration keeps NULL: it may do everything its user may, as it always could.
+    static let tokenScopes = PostgresMigration(
+        version: 16,
+        name: "token-scopes",
+        statements: ["ALTER TABLE api_tokens ADD COLUMN scopes TEXT"]
+    )
+}

@@ -50,3 +50,54 @@ extension PostgresMigrations {
         ]
     )
 }
+
+// The transcript as an append-only table (the SQLite store's v9-conversation-messages).
+extension PostgresMigrations {
+    /// The transcript leaves the conversation row: one row per message, appended by its turn
+    /// (a turn used to rewrite the whole JSON transcript). Existing transcripts move over; each
+    /// message from the party takes the step that ran on it (the k-th such message the k-th
+    /// step, as `/replay` paired them), and `step_count` is the length of the old step list.
+    /// Appended rather than folded into version 13, so the rule that a shipped migration is
+    /// never edited holds from the first PostgreSQL release on.
+    static let conversationMessages = PostgresMigration(
+        version: 15,
+        name: "conversation-messages",
+        statements: [
+            """
+            CREATE TABLE conversation_messages (
+                conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+                seq             INTEGER NOT NULL,
+                direction       TEXT NOT NULL,
+                text            TEXT NOT NULL,
+                message_id      TEXT,
+                step            TEXT,
+                at              TIMESTAMPTZ NOT NULL,
+                PRIMARY KEY (conversation_id, seq)
+            )
+            """,
+            """
+            CREATE INDEX conversation_messages_inbound ON conversation_messages (message_id)
+            WHERE direction = 'inbound' AND message_id IS NOT NULL
+            """,
+            """
+            INSERT INTO conversation_messages (conversation_id, seq, direction, text, message_id, step, at)
+            SELECT id, n, direction, text, message_id,
+                   CASE WHEN direction = 'inbound' THEN steps::jsonb ->> (answered - 1)::int END,
+                   to_timestamp(at)
+            FROM (
+                SELECT c.id, c.steps, t.n::int AS n,
+                       t.e ->> 'direction' AS direction,
+                       t.e ->> 'text' AS text,
+                       t.e ->> 'messageID' AS message_id,
+                       (t.e ->> 'at')::float8 AS at,
+                       count(*) FILTER (WHERE t.e ->> 'direction' = 'inbound') OVER (PARTITION BY c.id ORDER BY t.n) AS answered
+                FROM conversations c, jsonb_array_elements(c.transcript::jsonb) WITH ORDINALITY AS t (e, n)
+            ) moved
+            """,
+            "ALTER TABLE conversations ADD COLUMN step_count INTEGER NOT NULL DEFAULT 0",
+            "UPDATE conversations SET step_count = jsonb_array_length(steps::jsonb)",
+            "ALTER TABLE conversations DROP COLUMN transcript",
+            "ALTER TABLE conversations DROP COLUMN steps",
+        ]
+    )
+}

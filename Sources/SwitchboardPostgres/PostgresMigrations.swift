@@ -6,7 +6,9 @@
 /// Identity columns (`seq`, `id`) stand in for SQLite's rowid: the order rows were written,
 /// used to break ties exactly as the SQLite store does.
 enum PostgresMigrations {
-    static let all: [PostgresMigration] = [outbox, directory, inbox, forms, conversations, topics, clusterLeases]
+    static let all: [PostgresMigration] = [
+        outbox, directory, inbox, forms, conversations, topics, conversationMessages, tokenScopes, sentParts, clusterLeases,
+    ]
 
     /// Messages with their attachments and deliveries, the dispatcher's claims (leases),
     /// attempts, idempotency keys and the operator's status history.

@@ -19,6 +19,23 @@ extension PostgresStore: ConversationStore {
         try await rows("\(unescaped: ConversationRecords.select) WHERE id = \(id)").first.map(ConversationRecords.conversation)
     }
 
+    /// A range of the primary key `(conversation_id, seq)`.
+    package func transcript(conversationID: String, after seq: Int, limit: Int) async throws -> [ConversationEntry] {
+        guard limit > 0 else { return [] }
+        return try await rows(ConversationRecords.transcriptQuery(conversationID: conversationID, after: seq, limit: limit))
+            .map(ConversationRecords.entry)
+    }
+
+    /// Once per inbound message: the partial index `conversation_messages_inbound`.
+    package func transcriptHolds(inboundMessageID: String) async throws -> Bool {
+        try await !rows(
+            """
+            SELECT 1 FROM conversation_messages
+            WHERE message_id = \(inboundMessageID) AND direction = 'inbound' AND message_id IS NOT NULL LIMIT 1
+            """
+        ).isEmpty
+    }
+
     /// Most recently started first, ties by `seq`; the cursor a row-value bound on both.
     package func conversations(_ query: ConversationQuery) async throws -> ConversationPage {
         let limit = max(query.limit, 0)
@@ -73,7 +90,9 @@ extension PostgresStore: ConversationStore {
         }
     }
 
-    /// One write of a turn, in order: an insert, or an update only at the revision read.
+    /// One write of a turn, in order: an insert, or an update only at the revision read; then
+    /// its new transcript entries, numbered on from the last stored one (the update holds the
+    /// conversation's row lock, so no other turn appends to it until this one ends).
     private static func apply(_ write: ConversationWrite, on connection: PostgresConnection, logger: Logger) async throws {
         var conversation = write.conversation
         var b = QueryBuilder()
@@ -96,6 +115,19 @@ extension PostgresStore: ConversationStore {
         }
         if let expected = write.expectedRevision, changed != 1 {
             throw SwitchboardError.conversationChanged(conversation.id, expected: expected)
+        }
+        guard !write.appending.isEmpty else { return }
+        var seq = 0
+        if write.expectedRevision != nil {
+            let last = try await connection.rows(
+                "SELECT max(seq)::int8 AS last FROM conversation_messages WHERE conversation_id = \(conversation.id)",
+                logger: logger
+            )
+            seq = Int(try last.first?["last"].decode(Int64?.self) ?? 0)
+        }
+        for entry in write.appending {
+            seq += 1
+            try await connection.execute(ConversationRecords.appendQuery(entry, conversationID: conversation.id, seq: seq), logger: logger)
         }
     }
 

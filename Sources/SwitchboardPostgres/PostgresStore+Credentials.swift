@@ -57,8 +57,8 @@ extension PostgresStore: CredentialStore {
         do {
             try await changes(
                 """
-                INSERT INTO api_tokens (id, username, name, token_hash, created_at)
-                VALUES (\(token.id), \(token.username), \(token.name), \(token.tokenHash), \(token.createdAt))
+                INSERT INTO api_tokens (id, username, name, token_hash, created_at, scopes)
+                VALUES (\(token.id), \(token.username), \(token.name), \(token.tokenHash), \(token.createdAt), \(token.scopes.map(TokenScope.text)))
                 """
             )
         } catch  where isForeignKeyViolation(error) {
@@ -68,8 +68,10 @@ extension PostgresStore: CredentialStore {
         }
     }
 
-    package func tokenUser(tokenHash: String) async throws -> String? {
-        try await rows("SELECT username FROM api_tokens WHERE token_hash = \(tokenHash)").first.map { try $0["username"].decode(String.self) }
+    /// Read every time, never cached (a token deleted on one node stops working on all at once).
+    package func token(tokenHash: String) async throws -> APIToken? {
+        try await rows("SELECT \(unescaped: DirectoryRecords.tokenColumns) FROM api_tokens WHERE token_hash = \(tokenHash)")
+            .first.map(DirectoryRecords.token)
     }
 
     package func tokens(username: String) async throws -> [APIToken] {

@@ -106,6 +106,26 @@ extension PostgresStore: DirectoryStore {
         .map(DirectoryRecords.contact)
     }
 
+    /// One query for a page of addresses (`contact_addresses_address`); where several contacts
+    /// share an address, the first by name then id, as `contacts(withAddress:)` orders them.
+    package func contactNames(for addresses: [Address]) async throws -> [String: String] {
+        let keys = Array(Set(addresses.map(\.description)))
+        guard !keys.isEmpty else { return [:] }
+        let rows = try await rows(
+            """
+            SELECT a.address, c.name FROM contact_addresses a JOIN contacts c ON c.id = a.contact_id
+            WHERE a.address = ANY(\(keys))
+            ORDER BY c.name COLLATE "C", c.id COLLATE "C"
+            """
+        )
+        var names: [String: String] = [:]
+        for row in rows {
+            let address = try row["address"].decode(String.self)
+            if names[address] == nil { names[address] = try row["name"].decode(String.self) }
+        }
+        return names
+    }
+
     package func updateContact(_ contact: Contact) async throws {
         do {
             try await transaction { connection in

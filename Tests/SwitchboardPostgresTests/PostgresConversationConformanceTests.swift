@@ -30,8 +30,6 @@ struct PostgresConversationConformanceTests {
                 responder: "report",
                 status: .ongoing,
                 startedAt: .now,
-                transcript: [],
-                steps: [],
                 nextStep: "what"
             )
             _ = try await a.commitTurn(ConversationTurn(writes: [ConversationWrite(conversation: started, expectedRevision: nil)]))
