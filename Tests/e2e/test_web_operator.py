@@ -11,7 +11,7 @@ import requests
 
 from conftest import Hub, wait_for
 from gateway_standin import RecordingGateway
-from test_web_browser import CHROMIUM, DRIVER, accessibility_problems, browser, by, screenshots, wait  # noqa: F401
+from test_web_browser import CHROMIUM, DESKTOP, DRIVER, PHONE, accessibility_problems, browser, by, screenshots, wait  # noqa: F401
 
 pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="needs Debian's chromium and chromium-driver (scripts/test.sh installs them)")
 
@@ -83,6 +83,18 @@ def test_a_refused_delivery_is_retried_from_the_outbox_and_sent(gateway_hub, bro
     assert "400" in row.find_element(by("CSS_SELECTOR"), ".last-error").text
     assert accessibility_problems(browser) == []
     screenshots(browser, tmp_path, "connectors")
+    # At phone width the navigation is one strip that scrolls sideways; the current page's
+    # link (here far to the right) is scrolled into view.
+    browser.set_window_size(*PHONE)
+    browser.refresh()
+    wait(browser, lambda d: page_of(d) == "connectors")
+    shown = browser.execute_script(
+        "const link = document.querySelector('header.top a[aria-current=\"page\"]').getBoundingClientRect();"
+        "const strip = document.querySelector('header.top ul').getBoundingClientRect();"
+        "return [link.left >= strip.left - 1 && link.right <= strip.right + 1, strip.height < 80];"
+    )
+    assert shown == [True, True], f"current link in view, strip one row: {shown}"
+    browser.set_window_size(*DESKTOP)
 
     # The outbox: the dead letter, retried with its own button once the gateway takes messages.
     browser.find_element(by("LINK_TEXT"), "Outbox").click()

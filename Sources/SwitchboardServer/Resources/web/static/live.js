@@ -105,3 +105,6 @@ if (enable && 'Notification' in window && Notification.permission === 'default')
 document.addEventListener('inbox:count', (event) => adjustCount(event.detail.kind, event.detail.delta));
 
 if (document.body.dataset.user) connect();
+
+// At phone width the navigation scrolls sideways: keep the current page's link in view.
+document.querySelector('header.top a[aria-current="page"]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
