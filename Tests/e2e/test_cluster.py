@@ -260,3 +260,23 @@ def test_autocancel_runs_on_one_node_and_cancels_each_old_delivery_once():
         assert per_delivery == ["1"] * 40, per_delivery
         swept = [n.node_id for n in (a, b) if "autocancelled stale deliveries" in n.logs()]
         assert swept == [sweeper_holder(cluster)], f"only the sweeper lease's holder swept: {swept}"
+
+
+def test_a_hub_reply_to_the_common_inbox_is_readable_by_every_user_on_any_node():
+    # Who may read a reply the hub sent is traced through the key it was accepted under
+    # (IdempotencyKeyLookup); without it, on PostgreSQL such replies were admin-only.
+    replies = '\nauto_replies:\n  - keyword: echo\n    reply: "{text}"\n    keep_in_inbox: true\n'
+    with RecordingGateway() as gw, Cluster(config=shared_state_config(gw.port) + replies, env={"HOOK_SECRET": HOOK_SECRET}) as cluster:
+        a = cluster.node()
+        b = cluster.node()
+        admin = a.session()
+        made = admin.post(a.url + "/api/v1/users", json={"username": "bob", "password": "bob-password-123", "role": "user"}, timeout=30)
+        assert made.status_code == 201, made.text
+        r = admin.post(a.url + "/api/v1/tester/inbound", json={"connector": "gateway", "from": "sms:+4712345678", "text": "echo hello"}, timeout=30)
+        assert r.status_code in (200, 201, 202), r.text
+        [reply_id] = r.json()["replies"]
+        bob = requests.Session()
+        assert bob.post(b.url + "/api/v1/session", json={"username": "bob", "password": "bob-password-123"}, timeout=10).status_code in (200, 201, 204)
+        seen = bob.get(f"{b.url}/api/v1/messages/{reply_id}", timeout=10)
+        assert seen.status_code == 200, seen.text
+        assert seen.json()["text"] == "hello"
