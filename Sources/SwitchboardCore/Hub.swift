@@ -265,6 +265,8 @@ package final class Hub: InboundSink, Sendable {
     package var services: [any Service] {
         [sweeperLease] + connectors.all.map { ConnectorService(connector: $0, sink: self, logger: logger) } + [dispatcher]
             + (conversations.map { [ConversationSweeper(engine: $0, lease: sweeperLease)] } ?? [])
+            + (store is any UnroutedInboundAge
+                ? [UnroutedSweeper(router: router, lease: sweeperLease, age: configuration.cluster.leaseTTL, logger: logger)] : [])
     }
 }
 

@@ -45,6 +45,22 @@ extension HubFactory {
         return makeHub(configuration: configuration, connectors: connectors, store: hubStore, logger: logger)
     }
 
+    /// Runs `body` with the hub of `options` on its store: SQLite opened here, or PostgreSQL
+    /// reached, migrated and with its pool going as `serve` has it (the URL from the
+    /// environment). For the commands that work on the store and exit (send, users, queue,
+    /// tester); the pool stops when `body` returns.
+    static func withHub<T>(_ options: HubOptions, logger: Logger, _ body: (Hub) async throws -> T) async throws -> T {
+        let (configuration, connectors) = try loadConfiguration(options)
+        switch configuration.storage.driver {
+        case .sqlite:
+            return try await body(makeHub(configuration: configuration, connectors: connectors, logger: logger))
+        case .postgres:
+            return try await withPostgres(configuration, logger: logger) { store in
+                try await body(makeHub(configuration: configuration, connectors: connectors, postgres: store, logger: logger))
+            }
+        }
+    }
+
     /// Runs `body` with the PostgreSQL store's pool going: first waits until the database
     /// answers (each failure logged with where and why, then retried with back-off and jitter),
     /// then migrates; the pool stops when `body` returns or throws.

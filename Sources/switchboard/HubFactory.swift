@@ -46,8 +46,9 @@ enum HubFactory {
                 credentialCacheTTL: storage.credentialCache
             )
         case .postgres:
-            // Only `serve` runs the PostgreSQL pool (HubFactory+Postgres.swift).
-            throw CLIFailure("storage.driver: postgres: this command does not open PostgreSQL yet; use serve and its HTTP API (issue 14)")
+            // PostgreSQL needs its pool running: commands open it through `withHub` or
+            // `withPostgres` (HubFactory+Postgres.swift), never here.
+            throw CLIFailure("storage.driver: postgres: this command does not open PostgreSQL; it needs HubFactory.withHub")
         }
     }
 

@@ -16,8 +16,9 @@ struct QueueCommand: AsyncParsableCommand {
     /// Who the history names for a change made here.
     static var actor: String { "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? "operator") }
 
-    static func openHub(_ options: HubOptions) throws -> Hub {
-        try HubFactory.makeHub(options, logger: Logger(label: "switchboard.cli"))
+    /// Runs `body` with the hub on its store (SQLite or PostgreSQL, as `serve` opens it).
+    static func withHub<T>(_ options: HubOptions, _ body: (Hub) async throws -> T) async throws -> T {
+        try await HubFactory.withHub(options, logger: Logger(label: "switchboard.cli"), body)
     }
 
     /// A channel the hub knows (configured, or one deliveries are made on), so a typo is an
@@ -53,19 +54,20 @@ struct QueueCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let hub = try QueueCommand.openHub(hub)
-            let channel = try QueueCommand.channel(channel, in: hub)
-            let recipients = try await CLIError.wrap { try await hub.store.pendingRecipients(channel: channel) }
-            if json {
-                print(try CLIOutput.json(recipients))
-                return
-            }
-            if recipients.isEmpty {
-                print("nothing is waiting")
-                return
-            }
-            for r in recipients {
-                print("\(r.address)\t\(r.channel)\t\(r.count)\t\(r.highestSeverity.rawValue)\toldest \(QueueCommand.time(r.oldest))")
+            try await QueueCommand.withHub(hub) { hub in
+                let channel = try QueueCommand.channel(channel, in: hub)
+                let recipients = try await CLIError.wrap { try await hub.store.pendingRecipients(channel: channel) }
+                if json {
+                    print(try CLIOutput.json(recipients))
+                    return
+                }
+                if recipients.isEmpty {
+                    print("nothing is waiting")
+                    return
+                }
+                for r in recipients {
+                    print("\(r.address)\t\(r.channel)\t\(r.count)\t\(r.highestSeverity.rawValue)\toldest \(QueueCommand.time(r.oldest))")
+                }
             }
         }
     }
@@ -111,28 +113,29 @@ struct QueueCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let hub = try QueueCommand.openHub(hub)
-            let (parsed, jobs) = try await CLIError.wrap {
-                let parsed = try Address(parsing: address)
-                return (parsed, try await hub.store.pending(address: parsed))
-            }
-            if json {
-                struct Output: Encodable {
-                    var address: String
-                    var items: [Row]
+            try await QueueCommand.withHub(hub) { hub in
+                let (parsed, jobs) = try await CLIError.wrap {
+                    let parsed = try Address(parsing: address)
+                    return (parsed, try await hub.store.pending(address: parsed))
                 }
-                print(try CLIOutput.json(Output(address: parsed.description, items: jobs.map(Row.init))))
-                return
-            }
-            if jobs.isEmpty {
-                print("nothing is waiting for \(parsed)")
-                return
-            }
-            for job in jobs {
-                let d = job.delivery
-                print(
-                    "\(d.id)\t\(job.message.severity.rawValue)\t\(d.status.rawValue)\t\(QueueCommand.time(d.createdAt))\t\(QueueCommand.oneLine(job.message.text))"
-                )
+                if json {
+                    struct Output: Encodable {
+                        var address: String
+                        var items: [Row]
+                    }
+                    print(try CLIOutput.json(Output(address: parsed.description, items: jobs.map(Row.init))))
+                    return
+                }
+                if jobs.isEmpty {
+                    print("nothing is waiting for \(parsed)")
+                    return
+                }
+                for job in jobs {
+                    let d = job.delivery
+                    print(
+                        "\(d.id)\t\(job.message.severity.rawValue)\t\(d.status.rawValue)\t\(QueueCommand.time(d.createdAt))\t\(QueueCommand.oneLine(job.message.text))"
+                    )
+                }
             }
         }
     }
@@ -158,22 +161,23 @@ struct QueueCommand: AsyncParsableCommand {
         func run() async throws {
             guard let age else { throw ValidationError("--min-age '\(minAge)' is not a duration") }
             let why = try QueueCommand.reason(reason) ?? "cancelled from the command line: older than \(minAge)"
-            let hub = try QueueCommand.openHub(hub)
-            let channel = try QueueCommand.channel(channel, in: hub)
-            let cancelled = try await CLIError.wrap {
-                try await hub.store.cancelPending(
-                    createdBefore: Date().addingTimeInterval(-age),
-                    channel: channel,
-                    status: .cancelled,
-                    reason: why,
-                    by: QueueCommand.actor
-                )
-            }
-            if json {
-                struct Output: Encodable { var cancelled: Int }
-                print(try CLIOutput.json(Output(cancelled: cancelled)))
-            } else {
-                print("cancelled \(cancelled) deliver\(cancelled == 1 ? "y" : "ies")")
+            try await QueueCommand.withHub(hub) { hub in
+                let channel = try QueueCommand.channel(channel, in: hub)
+                let cancelled = try await CLIError.wrap {
+                    try await hub.store.cancelPending(
+                        createdBefore: Date().addingTimeInterval(-age),
+                        channel: channel,
+                        status: .cancelled,
+                        reason: why,
+                        by: QueueCommand.actor
+                    )
+                }
+                if json {
+                    struct Output: Encodable { var cancelled: Int }
+                    print(try CLIOutput.json(Output(cancelled: cancelled)))
+                } else {
+                    print("cancelled \(cancelled) deliver\(cancelled == 1 ? "y" : "ies")")
+                }
             }
         }
     }
@@ -189,20 +193,21 @@ struct QueueCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let hub = try QueueCommand.openHub(hub)
-            let failed = try await CLIError.wrap { try await hub.store.deliveries(status: .failed, limit: limit) }
-            if json {
-                print(try CLIOutput.json(failed))
-                return
-            }
-            if failed.isEmpty {
-                print("no failed deliveries")
-                return
-            }
-            for d in failed {
-                print(
-                    "\(d.id)\t\(d.address)\t\(d.attempts) attempt(s)\t\(QueueCommand.time(d.updatedAt))\t\(QueueCommand.oneLine(d.lastError ?? ""))"
-                )
+            try await QueueCommand.withHub(hub) { hub in
+                let failed = try await CLIError.wrap { try await hub.store.deliveries(status: .failed, limit: limit) }
+                if json {
+                    print(try CLIOutput.json(failed))
+                    return
+                }
+                if failed.isEmpty {
+                    print("no failed deliveries")
+                    return
+                }
+                for d in failed {
+                    print(
+                        "\(d.id)\t\(d.address)\t\(d.attempts) attempt(s)\t\(QueueCommand.time(d.updatedAt))\t\(QueueCommand.oneLine(d.lastError ?? ""))"
+                    )
+                }
             }
         }
     }
@@ -230,15 +235,16 @@ struct QueueCommand: AsyncParsableCommand {
                 throw ValidationError("--status must be failed or held")
             }
             let why = try QueueCommand.reason(reason) ?? "retried from the command line"
-            let hub = try QueueCommand.openHub(hub)
-            let requeued = try await CLIError.wrap {
-                try await hub.store.requeue(ids: ids.isEmpty ? nil : ids, status: from, reason: why, by: QueueCommand.actor, now: Date())
-            }
-            if json {
-                struct Output: Encodable { var requeued: Int }
-                print(try CLIOutput.json(Output(requeued: requeued)))
-            } else {
-                print("requeued \(requeued) deliver\(requeued == 1 ? "y" : "ies")")
+            try await QueueCommand.withHub(hub) { hub in
+                let requeued = try await CLIError.wrap {
+                    try await hub.store.requeue(ids: ids.isEmpty ? nil : ids, status: from, reason: why, by: QueueCommand.actor, now: Date())
+                }
+                if json {
+                    struct Output: Encodable { var requeued: Int }
+                    print(try CLIOutput.json(Output(requeued: requeued)))
+                } else {
+                    print("requeued \(requeued) deliver\(requeued == 1 ? "y" : "ies")")
+                }
             }
         }
     }
@@ -267,11 +273,12 @@ struct QueueCommand: AsyncParsableCommand {
                 throw ValidationError("unknown status '\(status)'; use one of \(DeliveryStatus.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             guard let why = try QueueCommand.reason(reason) else { throw ValidationError("--reason is required") }
-            let hub = try QueueCommand.openHub(hub)
-            let delivery = try await CLIError.wrap {
-                try await hub.store.setStatus(deliveryID: id, to: to, reason: why, by: QueueCommand.actor, now: Date())
+            try await QueueCommand.withHub(hub) { hub in
+                let delivery = try await CLIError.wrap {
+                    try await hub.store.setStatus(deliveryID: id, to: to, reason: why, by: QueueCommand.actor, now: Date())
+                }
+                if json { print(try CLIOutput.json(delivery)) } else { print("delivery \(delivery.id) is now \(delivery.status.rawValue)") }
             }
-            if json { print(try CLIOutput.json(delivery)) } else { print("delivery \(delivery.id) is now \(delivery.status.rawValue)") }
         }
     }
 
@@ -292,25 +299,26 @@ struct QueueCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let hub = try QueueCommand.openHub(hub)
-            let ids = try await CLIError.wrap {
-                let address = try Address(parsing: to)
-                var ids: [String] = []
-                for k in 1...count {
-                    let request = SendRequest(
-                        to: [address.description],
-                        text: "Switchboard test message \(k)/\(count)",
-                        severity: severity.flatMap(Severity.init)
-                    )
-                    ids.append(try await hub.send(request, sender: QueueCommand.actor).record.message.id)
+            try await QueueCommand.withHub(hub) { hub in
+                let ids = try await CLIError.wrap {
+                    let address = try Address(parsing: to)
+                    var ids: [String] = []
+                    for k in 1...count {
+                        let request = SendRequest(
+                            to: [address.description],
+                            text: "Switchboard test message \(k)/\(count)",
+                            severity: severity.flatMap(Severity.init)
+                        )
+                        ids.append(try await hub.send(request, sender: QueueCommand.actor).record.message.id)
+                    }
+                    return ids
                 }
-                return ids
-            }
-            if json {
-                struct Output: Encodable { var ids: [String] }
-                print(try CLIOutput.json(Output(ids: ids)))
-            } else {
-                for id in ids { print("queued test message \(id)") }
+                if json {
+                    struct Output: Encodable { var ids: [String] }
+                    print(try CLIOutput.json(Output(ids: ids)))
+                } else {
+                    for id in ids { print("queued test message \(id)") }
+                }
             }
         }
     }
@@ -322,39 +330,40 @@ struct QueueCommand: AsyncParsableCommand {
         @Argument(help: "The delivery id.") var id: String
 
         func run() async throws {
-            let hub = try QueueCommand.openHub(hub)
-            let (delivery, attempts, changes) = try await CLIError.wrap {
-                guard let delivery = try await hub.store.delivery(id: id) else {
-                    throw SwitchboardError.notFound("unknown_delivery", "no delivery with id \(id)")
+            try await QueueCommand.withHub(hub) { hub in
+                let (delivery, attempts, changes) = try await CLIError.wrap {
+                    guard let delivery = try await hub.store.delivery(id: id) else {
+                        throw SwitchboardError.notFound("unknown_delivery", "no delivery with id \(id)")
+                    }
+                    return (delivery, try await hub.store.attempts(deliveryID: id), try await hub.store.statusChanges(deliveryID: id))
                 }
-                return (delivery, try await hub.store.attempts(deliveryID: id), try await hub.store.statusChanges(deliveryID: id))
-            }
-            if json {
-                struct Output: Encodable {
-                    var delivery: Delivery
-                    var attempts: [DeliveryAttempt]
-                    var statusChanges: [StatusChange]
+                if json {
+                    struct Output: Encodable {
+                        var delivery: Delivery
+                        var attempts: [DeliveryAttempt]
+                        var statusChanges: [StatusChange]
+                    }
+                    print(try CLIOutput.json(Output(delivery: delivery, attempts: attempts, statusChanges: changes)))
+                    return
                 }
-                print(try CLIOutput.json(Output(delivery: delivery, attempts: attempts, statusChanges: changes)))
-                return
-            }
-            print("delivery \(delivery.id) of message \(delivery.messageID)")
-            print("  to:           \(delivery.address) (\(delivery.channel))")
-            print("  status:       \(delivery.status.rawValue)")
-            print("  attempts:     \(delivery.attempts)")
-            print("  next attempt: \(QueueCommand.time(delivery.nextAttemptAt))")
-            if let connector = delivery.connector { print("  connector:    \(connector)") }
-            if let receipt = delivery.receiptID { print("  receipt:      \(receipt)") }
-            if let error = delivery.lastError { print("  last error:   \(QueueCommand.oneLine(error))") }
-            print("attempts:\(attempts.isEmpty ? " none" : "")")
-            for a in attempts {
-                print(
-                    "  #\(a.number) \(QueueCommand.time(a.at)) \(a.connector) \(a.outcome.rawValue)\(a.error.map { ": \(QueueCommand.oneLine($0))" } ?? "")"
-                )
-            }
-            print("status changes:\(changes.isEmpty ? " none" : "")")
-            for c in changes {
-                print("  \(QueueCommand.time(c.at)) \(c.from.rawValue) -> \(c.to.rawValue) by \(c.actor): \(QueueCommand.oneLine(c.reason))")
+                print("delivery \(delivery.id) of message \(delivery.messageID)")
+                print("  to:           \(delivery.address) (\(delivery.channel))")
+                print("  status:       \(delivery.status.rawValue)")
+                print("  attempts:     \(delivery.attempts)")
+                print("  next attempt: \(QueueCommand.time(delivery.nextAttemptAt))")
+                if let connector = delivery.connector { print("  connector:    \(connector)") }
+                if let receipt = delivery.receiptID { print("  receipt:      \(receipt)") }
+                if let error = delivery.lastError { print("  last error:   \(QueueCommand.oneLine(error))") }
+                print("attempts:\(attempts.isEmpty ? " none" : "")")
+                for a in attempts {
+                    print(
+                        "  #\(a.number) \(QueueCommand.time(a.at)) \(a.connector) \(a.outcome.rawValue)\(a.error.map { ": \(QueueCommand.oneLine($0))" } ?? "")"
+                    )
+                }
+                print("status changes:\(changes.isEmpty ? " none" : "")")
+                for c in changes {
+                    print("  \(QueueCommand.time(c.at)) \(c.from.rawValue) -> \(c.to.rawValue) by \(c.actor): \(QueueCommand.oneLine(c.reason))")
+                }
             }
         }
     }

@@ -28,16 +28,17 @@ struct Send: AsyncParsableCommand {
             guard let s = Severity(rawValue: severity) else { throw ValidationError("unknown severity '\(severity)'") }
             sev = s
         }
-        let hub = try HubFactory.makeHub(hub, logger: Logger(label: "switchboard.cli"))
-        let request = SendRequest(to: to, text: text, subject: subject, severity: sev)
-        let sender = "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? "operator")
-        let result = try await CLIError.wrap { try await hub.send(request, sender: sender, idempotencyKey: idempotencyKey) }
-        if json {
-            print(try CLIOutput.json(result.record))
-        } else {
-            print("queued message \(result.record.message.id)\(result.replayed ? " (already queued earlier)" : "")")
-            for d in result.record.deliveries { print("  \(d.channel)\t\(d.address)\t\(d.status.rawValue)\t\(d.id)") }
-            for w in result.record.warnings { print("warning: \(w)") }
+        try await HubFactory.withHub(hub, logger: Logger(label: "switchboard.cli")) { hub in
+            let request = SendRequest(to: to, text: text, subject: subject, severity: sev)
+            let sender = "cli:" + (ProcessInfo.processInfo.environment["USER"] ?? "operator")
+            let result = try await CLIError.wrap { try await hub.send(request, sender: sender, idempotencyKey: idempotencyKey) }
+            if json {
+                print(try CLIOutput.json(result.record))
+            } else {
+                print("queued message \(result.record.message.id)\(result.replayed ? " (already queued earlier)" : "")")
+                for d in result.record.deliveries { print("  \(d.channel)\t\(d.address)\t\(d.status.rawValue)\t\(d.id)") }
+                for w in result.record.warnings { print("warning: \(w)") }
+            }
         }
     }
 }

@@ -84,8 +84,10 @@ struct Serve: AsyncParsableCommand {
         // Inbound messages a previous run committed (and acknowledged) but did not finish
         // routing reach their handlers and inboxes before anything new comes in: on the node
         // that takes the `sweeper` lease at start (every node on SQLite), once in the cluster.
+        // On PostgreSQL only what has been unrouted for one lease_ttl: a younger message may be
+        // a live node's, routing it now; the `UnroutedSweeper` takes the rest once they are that old.
         if await hub.sweeperLease.renew() {
-            let rerouted = try await hub.router.routeUnrouted()
+            let rerouted = try await hub.router.routeUnrouted(settledFor: hub.configuration.cluster.leaseTTL)
             if rerouted > 0 { logger.warning("routed inbound messages left unrouted by a previous run", metadata: ["count": "\(rerouted)"]) }
         }
         // Sockets are files: take all the open-file limit allows (buildApplication logs it).

@@ -24,19 +24,20 @@ struct Tester: AsyncParsableCommand {
         @Argument(help: "The message text.") var text: String
 
         func run() async throws {
-            let hub = try HubFactory.makeHub(hub, logger: Logger(label: "switchboard.cli"))
-            let result = try await CLIError.wrap {
-                let fromAddress = try Address(parsing: from)
-                let toAddress = try to.map { try Address(parsing: $0) }
-                return try await hub.receive(InboundMessage(connector: connector, from: fromAddress, to: toAddress, text: text, subject: subject))
-            }
-            if json {
-                print(try CLIOutput.json(CLIOutput.Inbound(result)))
-            } else {
-                print(
-                    "received message \(result.messageID): \(result.inboxItemID.map { "in the inbox as item \($0)" } ?? result.disposition.rawValue)"
-                )
-                for r in result.replies { print("  reply queued: \(r)") }
+            try await HubFactory.withHub(hub, logger: Logger(label: "switchboard.cli")) { hub in
+                let result = try await CLIError.wrap {
+                    let fromAddress = try Address(parsing: from)
+                    let toAddress = try to.map { try Address(parsing: $0) }
+                    return try await hub.receive(InboundMessage(connector: connector, from: fromAddress, to: toAddress, text: text, subject: subject))
+                }
+                if json {
+                    print(try CLIOutput.json(CLIOutput.Inbound(result)))
+                } else {
+                    print(
+                        "received message \(result.messageID): \(result.inboxItemID.map { "in the inbox as item \($0)" } ?? result.disposition.rawValue)"
+                    )
+                    for r in result.replies { print("  reply queued: \(r)") }
+                }
             }
         }
     }

@@ -43,12 +43,13 @@ struct Users: AsyncParsableCommand {
 
         func run() async throws {
             guard let role = UserAccount.Role(rawValue: role) else { throw ValidationError("role must be admin or user") }
-            let hub = try HubFactory.makeHub(hub, logger: Logger(label: "switchboard.cli"))
-            let pw = try password.read()
-            let user = try await CLIError.wrap {
-                try await Accounts(store: hub.store).createUser(username: username, password: pw, role: role, displayName: displayName)
+            try await HubFactory.withHub(hub, logger: Logger(label: "switchboard.cli")) { hub in
+                let pw = try password.read()
+                let user = try await CLIError.wrap {
+                    try await Accounts(store: hub.store).createUser(username: username, password: pw, role: role, displayName: displayName)
+                }
+                print("created \(user.role.rawValue) \(user.username)")
             }
-            print("created \(user.role.rawValue) \(user.username)")
         }
     }
 
@@ -57,22 +58,23 @@ struct Users: AsyncParsableCommand {
         @OptionGroup var hub: HubOptions
         @Flag(help: "Print JSON.") var json = false
         func run() async throws {
-            let hub = try HubFactory.makeHub(hub, logger: Logger(label: "switchboard.cli"))
-            let users = try await hub.store.users()
-            if json {
-                struct Row: Encodable {
-                    var username: String
-                    var role: String
-                    var displayName: String?
-                    var createdAt: Date
-                }
-                print(
-                    try CLIOutput.json(
-                        users.map { Row(username: $0.username, role: $0.role.rawValue, displayName: $0.displayName, createdAt: $0.createdAt) }
+            try await HubFactory.withHub(hub, logger: Logger(label: "switchboard.cli")) { hub in
+                let users = try await hub.store.users()
+                if json {
+                    struct Row: Encodable {
+                        var username: String
+                        var role: String
+                        var displayName: String?
+                        var createdAt: Date
+                    }
+                    print(
+                        try CLIOutput.json(
+                            users.map { Row(username: $0.username, role: $0.role.rawValue, displayName: $0.displayName, createdAt: $0.createdAt) }
+                        )
                     )
-                )
-            } else {
-                for u in users { print("\(u.username)\t\(u.role.rawValue)\t\(u.displayName ?? "")") }
+                } else {
+                    for u in users { print("\(u.username)\t\(u.role.rawValue)\t\(u.displayName ?? "")") }
+                }
             }
         }
     }
@@ -83,10 +85,11 @@ struct Users: AsyncParsableCommand {
         @OptionGroup var password: PasswordSource
         @Argument var username: String
         func run() async throws {
-            let hub = try HubFactory.makeHub(hub, logger: Logger(label: "switchboard.cli"))
-            let pw = try password.read()
-            try await CLIError.wrap { try await Accounts(store: hub.store).setPassword(username: username, password: pw) }
-            print("password changed for \(username)")
+            try await HubFactory.withHub(hub, logger: Logger(label: "switchboard.cli")) { hub in
+                let pw = try password.read()
+                try await CLIError.wrap { try await Accounts(store: hub.store).setPassword(username: username, password: pw) }
+                print("password changed for \(username)")
+            }
         }
     }
 
@@ -100,11 +103,12 @@ struct Users: AsyncParsableCommand {
         @Argument(help: "admin or user.") var role: String
 
         func run() async throws {
-            let hub = try HubFactory.makeHub(hub, logger: Logger(label: "switchboard.cli"))
-            let user = try await CLIError.wrap {
-                try await Accounts(store: hub.store).setRole(username: username, role: try Accounts.role(named: role), by: nil)
+            try await HubFactory.withHub(hub, logger: Logger(label: "switchboard.cli")) { hub in
+                let user = try await CLIError.wrap {
+                    try await Accounts(store: hub.store).setRole(username: username, role: try Accounts.role(named: role), by: nil)
+                }
+                print("\(user.username) is now \(user.role.rawValue)")
             }
-            print("\(user.username) is now \(user.role.rawValue)")
         }
     }
 }

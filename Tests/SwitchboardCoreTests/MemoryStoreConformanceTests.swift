@@ -18,6 +18,11 @@ struct MemoryStoreConformanceTests {
     @Test(arguments: SentReferenceStoreConformance.Check.allCases) func sentReferences(_ check: SentReferenceStoreConformance.Check) async throws {
         try await SentReferenceStoreConformance { MemoryStore() }.run(check)
     }
+
+    @Test(arguments: IdempotencyKeyLookupConformance.Check.allCases)
+    func idempotencyKeyLookup(_ check: IdempotencyKeyLookupConformance.Check) async throws {
+        try await IdempotencyKeyLookupConformance { MemoryStore() }.run(check)
+    }
 }
 
 /// What the suites leave to each store: all-or-none writes, and topic columns read back

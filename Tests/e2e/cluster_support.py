@@ -71,7 +71,8 @@ class Node(Hub):
 class Cluster:
     """A fresh database and the nodes started on it.
 
-    `config` is YAML added to every node's configuration (connectors, routes, topics, …);
+    `config` is YAML added to every node's configuration (connectors, routes, topics, …), or
+    a function of the node id returning it (a gateway URL naming the node that sends);
     `storage` and `cluster` are written here: the PostgreSQL URL from `HUB_DATABASE_URL`, the
     node's own id, and `lease_ttl`.
     """
@@ -93,7 +94,7 @@ class Cluster:
             f"  postgres: {{url_env: HUB_DATABASE_URL, tls: disable, pool_size: {self.pool_size}}}\n"
             "cluster:\n"
             f"  node_id: {node_id}\n"
-            f"  lease_ttl: {self.lease_ttl}\n" + self.extra
+            f"  lease_ttl: {self.lease_ttl}\n" + (self.extra(node_id) if callable(self.extra) else self.extra)
         )
 
     def __enter__(self):

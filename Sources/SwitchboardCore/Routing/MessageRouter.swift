@@ -51,11 +51,19 @@ package struct MessageRouter: Sendable {
     /// between the commit and the inbox), oldest first, before the hub takes new work.
     /// Replies that handlers sent the first time are not sent again: each reply carries an
     /// idempotency key made of the message's id and its place among the replies.
+    ///
+    /// On a store several nodes share (`UnroutedInboundAge`), only messages unrouted for at
+    /// least `age` seconds: a younger one is most likely being routed by a live node now.
     @discardableResult
-    package func routeUnrouted(batch: Int = 100) async throws -> Int {
+    package func routeUnrouted(batch: Int = 100, settledFor age: TimeInterval = 0) async throws -> Int {
         var routed = 0
         while true {
-            let pending = try await store.unroutedInbound(limit: batch)
+            let pending: [Message]
+            if let aged = store as? any UnroutedInboundAge {
+                pending = try await aged.unroutedInbound(limit: batch, markedFor: age)
+            } else {
+                pending = try await store.unroutedInbound(limit: batch)
+            }
             for message in pending {
                 _ = try await process(message)
                 routed += 1
