@@ -270,10 +270,22 @@ let package = Package(
 /// does not compile them every time:
 /// `SWITCHBOARD_BENCHMARKS=1 swift build -c release --product topic-bench`.
 let benchmarkTargets: [Target] = [
+    /// What every benchmark program shares: the lean NIO WebSocket client, CPU and memory
+    /// from `/proc`, free loopback ports, the failure that ends a run.
+    .target(
+        name: "BenchmarkSupport",
+        dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ],
+        path: "Benchmarks/BenchmarkSupport",
+        swiftSettings: swiftSettings
+    ),
     /// The outbox benchmark: a program that prints figures (README "Benchmarks"), never a timed test.
     .executableTarget(
         name: "switchboard-bench",
         dependencies: [
+            "BenchmarkSupport",
             "SwitchboardCore", "SwitchboardSQLite", "SwitchboardServer", "SwitchboardSMS",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -292,6 +304,7 @@ let benchmarkTargets: [Target] = [
     .executableTarget(
         name: "conversation-bench",
         dependencies: [
+            "BenchmarkSupport",
             "SwitchboardCore", "SwitchboardSQLite",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -303,6 +316,7 @@ let benchmarkTargets: [Target] = [
     .executableTarget(
         name: "topic-bench",
         dependencies: [
+            "BenchmarkSupport",
             "SwitchboardCore", "SwitchboardSQLite", "SwitchboardServer",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -318,6 +332,7 @@ let benchmarkTargets: [Target] = [
     .executableTarget(
         name: "web-bench",
         dependencies: [
+            "BenchmarkSupport",
             "SwitchboardCore", "SwitchboardSQLite", "SwitchboardServer",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

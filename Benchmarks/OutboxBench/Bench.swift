@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import BenchmarkSupport
 import Foundation
 import Logging
 import Metrics
@@ -153,14 +154,14 @@ struct OutboxBench: AsyncParsableCommand {
             encoder.dateEncodingStrategy = .iso8601
             let report = Report(
                 date: Date(),
-                cores: ProcessStats.cores,
+                cores: ProcessFacts.cores,
                 arguments: Array(CommandLine.arguments.dropFirst()),
                 diskFlushMs: flush,
                 runs: results
             )
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
-            print(ReportTable.render(results, cores: ProcessStats.cores, flush: flush))
+            print(ReportTable.render(results, cores: ProcessFacts.cores, flush: flush))
         }
     }
 
@@ -177,7 +178,7 @@ struct OutboxBench: AsyncParsableCommand {
         let entry = LoadGenerator.Entry(rawValue: self.entry) ?? .http
         let split = stage == "split"
         progress(
-            "switchboard-bench: \(ProcessStats.cores) cores, synchronous=\(synchronous), dispatcher workers \(workerCount), "
+            "switchboard-bench: \(ProcessFacts.cores) cores, synchronous=\(synchronous), dispatcher workers \(workerCount), "
                 + "entry \(entry.rawValue), stage \(stage), "
                 + (count.map { "\($0) messages per run" } ?? "\(Self.format(duration, decimals: 1)) s per run")
         )
@@ -241,8 +242,8 @@ struct OutboxBench: AsyncParsableCommand {
                 try await Task.sleep(for: .milliseconds(10))
             }
         }
-        let cpuBefore = ProcessStats.cpuSeconds
-        let machineBefore = ProcessStats.machineBusySeconds
+        let cpuBefore = ProcessFacts.cpuSeconds()
+        let machineBefore = ProcessFacts.machineBusySeconds()
         let wallBefore = ContinuousClock.now
         let outcome: LoadGenerator.Outcome
         if let rate = load.rate {
@@ -251,7 +252,7 @@ struct OutboxBench: AsyncParsableCommand {
             outcome = await generator.closedLoop(senders: load.senders ?? 1, duration: length, count: count)
         }
 
-        let cpuWhileSubmitting = ProcessStats.cpuSeconds - cpuBefore
+        let cpuWhileSubmitting = ProcessFacts.cpuSeconds() - cpuBefore
 
         // Split: the dispatcher's own loop (claim a batch, send it, again at once while
         // anything was claimed), started only now, on the full outbox.
@@ -274,8 +275,8 @@ struct OutboxBench: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(10))
         }
         let wall = ContinuousClock.now - wallBefore
-        let cpu = ProcessStats.cpuSeconds - cpuBefore
-        let machine = ProcessStats.machineBusySeconds - machineBefore
+        let cpu = ProcessFacts.cpuSeconds() - cpuBefore
+        let machine = ProcessFacts.machineBusySeconds() - machineBefore
         return RunResult(
             target: target,
             load: load.label,

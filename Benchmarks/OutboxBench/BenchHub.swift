@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BenchmarkSupport
 import Foundation
 import Hummingbird
 import Logging
@@ -103,7 +104,7 @@ struct BenchHub: Sendable {
                 throw BenchFailure("the gateway stand-in did not start")
             }
 
-            let apiPort = try settings.port ?? ProcessStats.freeLoopbackPort()
+            let apiPort = try settings.port ?? LoopbackPort.free()
             var configuration = HubConfiguration()
             configuration.server.host = "127.0.0.1"
             configuration.server.port = apiPort

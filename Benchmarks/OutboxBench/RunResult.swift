@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 
 /// The figures of one run: one target, one shape of load.
@@ -165,7 +166,7 @@ extension RunResult {
             otherProcessesCPUPercent: wallSeconds > 0 ? Swift.max(0, machineCPUSeconds - cpuSeconds) / wallSeconds * 100 : 0,
             cpuMicrosecondsPerMessageWhileSubmitting: samples.isEmpty ? 0 : cpuSecondsWhileSubmitting / Double(samples.count) * 1e6,
             cpuMicrosecondsPerMessageAfterwards: samples.isEmpty ? 0 : (cpuSeconds - cpuSecondsWhileSubmitting) / Double(samples.count) * 1e6,
-            peakResidentMiB: ProcessStats.peakResidentMiB
+            peakResidentMiB: Double(ProcessFacts.peakResident()) / 1_048_576
         )
     }
 }

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 import Hummingbird
 import Logging
@@ -63,7 +64,7 @@ configuration.topics = [topic, committed]
 let store = try SQLiteStore(directory: directory, synchronous: .full)
 let hub = Hub(configuration: configuration, store: store, connectors: [], logger: logger)
 let app = buildApplication(hub: hub, registry: PrometheusCollectorRegistry(), logger: logger)
-let clients = MultiThreadedEventLoopGroup._makePerpetualGroup(threadNamePrefix: CPUTime.clientThreadPrefix, numberOfThreads: 1)
+let clients = MultiThreadedEventLoopGroup._makePerpetualGroup(threadNamePrefix: ProcessFacts.clientThreadPrefix, numberOfThreads: 1)
 
 func note(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
 
@@ -76,15 +77,15 @@ try await withThrowingTaskGroup(of: Void.self) { group in
     if let checkpointer = store.checkpointer { group.addTask { try await checkpointer.run() } }
     var up = false
     for _ in 0..<200 where !up {
-        if let c = try? await LeanClient.connect(group: clients, port: port, path: "/topics/bench?_limit=0", onText: { _ in }) {
+        if let c = try? await LeanWebSocketClient.connect(group: clients, port: port, path: "/topics/bench?_limit=0", onText: { _ in }) {
             try await c.close()
             up = true
         } else {
             try await Task.sleep(for: .milliseconds(50))
         }
     }
-    guard up else { throw BenchError("the server did not start") }
-    let machine0 = CPUTime.machineBusy()
+    guard up else { throw BenchFailure("the server did not start") }
+    let machine0 = ProcessFacts.machineBusySeconds()
     let wall0 = ContinuousClock.now
     var report = Report()
     if part("idle") {
@@ -113,7 +114,7 @@ try await withThrowingTaskGroup(of: Void.self) { group in
         report.history = try await HistoryRun.run(clients: clients, port: port, rows: 2_000)
     }
     let wall = (ContinuousClock.now - wall0) / .seconds(1)
-    report.machineLoad = (CPUTime.machineBusy() - machine0) / wall
+    report.machineLoad = (ProcessFacts.machineBusySeconds() - machine0) / wall
     report.print()
     group.cancelAll()
 }
