@@ -295,6 +295,7 @@ let benchmarkTargets: [Target] = [
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
         ],
         path: "Benchmarks/OutboxBench",
         swiftSettings: swiftSettings

@@ -61,6 +61,11 @@ public enum ProcessFacts {
         return total
     }
 
+    /// The parent of a process (PostgreSQL's postmaster is the parent of every backend).
+    public static func parent(of pid: Int32) -> Int32? {
+        statFields(path: "/proc/\(pid)/stat").flatMap { $0.count > 1 ? Int32($0[1]) : nil }
+    }
+
     /// User + system CPU seconds of every thread of this process except the benchmark's
     /// client threads (named with `clientThreadPrefix`): the server's share.
     public static func serverCPUSeconds() -> Double {
