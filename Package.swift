@@ -271,12 +271,14 @@ let package = Package(
 /// `SWITCHBOARD_BENCHMARKS=1 swift build -c release --product topic-bench`.
 let benchmarkTargets: [Target] = [
     /// What every benchmark program shares: the lean NIO WebSocket client, CPU and memory
-    /// from `/proc`, free loopback ports, the failure that ends a run.
+    /// from `/proc`, free loopback ports, a scratch PostgreSQL database, the failure that ends a run.
     .target(
         name: "BenchmarkSupport",
         dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ],
         path: "Benchmarks/BenchmarkSupport",
         swiftSettings: swiftSettings
@@ -318,7 +320,7 @@ let benchmarkTargets: [Target] = [
         name: "topic-bench",
         dependencies: [
             "BenchmarkSupport",
-            "SwitchboardCore", "SwitchboardSQLite", "SwitchboardServer",
+            "SwitchboardCore", "SwitchboardSQLite", "SwitchboardPostgres", "SwitchboardServer",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),

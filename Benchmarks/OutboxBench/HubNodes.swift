@@ -10,9 +10,9 @@ import SwitchboardCore
 import Glibc
 #endif
 
-/// `--store postgres --nodes N`: N real `switchboard serve` processes, built as users run
-/// them, against one fresh PostgreSQL database made for the run and dropped after it, all
-/// sending to the gateway stand-in in this process.
+/// `--store postgres --nodes N`: N real `switchboard serve` processes, run as users run
+/// them, against one fresh PostgreSQL database made for the run and dropped after it
+/// (`ScratchDatabase`), all sending to the gateway stand-in in this process.
 ///
 /// Real processes rather than N `Hub`s in this one: each node then has its own pool, event
 /// loops, doorbell connection and claims, exactly as in production, and the kernel counts
@@ -35,11 +35,9 @@ struct HubNodes: BenchSystem {
     let bearerToken: String
     let gateway: GatewayStandIn
     let nodePIDs: [Int32]
-    /// The postmaster, when the database runs on this machine (its backends are its children).
-    let databasePID: Int32?
+    let database: ScratchDatabase
     /// The server's `synchronous_commit` (on: every commit waits for its WAL flush).
     let synchronousCommit: String
-    let database: PostgresClient
 
     var inProcessHub: Hub? { nil }
 
@@ -47,7 +45,9 @@ struct HubNodes: BenchSystem {
 
     /// Anything queued or sending in the shared outbox (what `nextDue` looks at).
     func hasOutstanding() async throws -> Bool {
-        let rows = try await database.query("SELECT EXISTS (SELECT 1 FROM deliveries WHERE status IN ('queued', 'sending')) AS busy")
+        let rows = try await database.client.query(
+            "SELECT EXISTS (SELECT 1 FROM deliveries WHERE status IN ('queued', 'sending')) AS busy"
+        )
         for try await busy in rows.decode(Bool.self) { return busy }
         return false
     }
@@ -56,7 +56,7 @@ struct HubNodes: BenchSystem {
         ClusterCPU(
             nodes: nodePIDs.count,
             hubSeconds: nodePIDs.reduce(0) { $0 + ProcessFacts.cpuSeconds(pid: String($1)) },
-            databaseSeconds: databasePID.map { ProcessFacts.cpuSecondsWithChildren(pid: $0) }
+            databaseSeconds: database.cpuSeconds()
         )
     }
 
@@ -67,22 +67,20 @@ struct HubNodes: BenchSystem {
         client: HTTPClient,
         _ body: @Sendable @escaping (HubNodes) async throws -> T
     ) async throws -> T {
-        let logger = settings.logger
-        // The bench's own two clients: their start-up race ("lease before run()") is not news.
-        var quiet = logger
-        quiet.logLevel = .error
-        let admin: PostgresEndpoint
-        do { admin = try PostgresEndpoint(url: settings.databaseURL) } catch {
-            throw BenchFailure("--database-url-env: the URL \(error.message)")
+        try await ScratchDatabase.with(beside: settings.databaseURL, keep: settings.keepData, logger: settings.logger) { database in
+            try await run(on: database, settings, client: client, body)
         }
-        let name = "switchboard_bench_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
-        var own = admin
-        own.database = String(name)
-        let adminClient = PostgresClient(configuration: clientConfiguration(admin), backgroundLogger: quiet)
-        let database = PostgresClient(configuration: clientConfiguration(own), backgroundLogger: quiet)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-bench-\(name)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
 
+    private static func run<T: Sendable>(
+        on database: ScratchDatabase,
+        _ settings: Settings,
+        client: HTTPClient,
+        _ body: @Sendable @escaping (HubNodes) async throws -> T
+    ) async throws -> T {
+        let logger = settings.logger
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-bench-\(database.name)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let standIn = GatewayStandIn()
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let standInGroup = ServiceGroup(
@@ -97,23 +95,24 @@ struct HubNodes: BenchSystem {
             )
         )
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await adminClient.run() }
-            group.addTask { await database.run() }
             group.addTask { try await standInGroup.run() }
             var processes: [Process] = []
             func stop() async {
                 for process in processes where process.isRunning { process.terminate() }
-                for process in processes { await Self.reap(process) }
+                for process in processes { await reap(process) }
                 await standInGroup.triggerGracefulShutdown()
+                if settings.keepData {
+                    FileHandle.standardError.write(Data("node configurations and logs kept in \(directory)\n".utf8))
+                } else {
+                    try? FileManager.default.removeItem(atPath: directory)
+                }
             }
             do {
-                try await adminClient.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
                 var portIterator = ports.makeAsyncIterator()
                 guard let gatewayPort = await portIterator.next(), gatewayPort > 0 else { throw BenchFailure("the gateway stand-in did not start") }
-
                 let password = "bench-\(UUID().uuidString)"
                 var environment = ProcessInfo.processInfo.environment
-                environment["SWITCHBOARD_BENCH_DATABASE_URL"] = url(of: own)
+                environment["SWITCHBOARD_BENCH_DATABASE_URL"] = database.url
                 environment["SWITCHBOARD_ADMIN_PASSWORD"] = password
                 var baseURLs: [String] = []
                 for index in 0..<settings.nodes {
@@ -134,7 +133,7 @@ struct HubNodes: BenchSystem {
                     try process.run()
                     processes.append(process)
                     let baseURL = "http://127.0.0.1:\(port)"
-                    // The first node migrates the schema and makes the admin; the others start on it.
+                    // One at a time: the first node migrates the schema and makes the admin.
                     do { try await BenchHub.waitUntilHealthy(client: client, baseURL: baseURL) } catch {
                         let tail = (try? String(contentsOfFile: nodeDirectory + "/node.log", encoding: .utf8))?.suffix(2000) ?? ""
                         throw BenchFailure("node \(index) did not start:\n\(tail)")
@@ -147,23 +146,15 @@ struct HubNodes: BenchSystem {
                     bearerToken: token,
                     gateway: standIn,
                     nodePIDs: processes.map(\.processIdentifier),
-                    databasePID: try await postmaster(database),
-                    synchronousCommit: try await setting("synchronous_commit", database),
-                    database: database
+                    database: database,
+                    synchronousCommit: try await database.setting("synchronous_commit")
                 )
                 let result = try await body(nodes)
                 await stop()
-                if !settings.keepData {
-                    try? await adminClient.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
-                    try? FileManager.default.removeItem(atPath: directory)
-                } else {
-                    FileHandle.standardError.write(Data("database \(name) and node logs in \(directory) kept\n".utf8))
-                }
                 group.cancelAll()
                 return result
             } catch {
                 await stop()
-                try? await adminClient.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
                 group.cancelAll()
                 throw error
             }
@@ -201,43 +192,6 @@ struct HubNodes: BenchSystem {
             route: [gateway]
         \(settings.workers.map { "dispatcher:\n  workers: \($0)\n" } ?? "")
         """
-    }
-
-    static func clientConfiguration(_ endpoint: PostgresEndpoint) -> PostgresClient.Configuration {
-        var configuration = PostgresClient.Configuration(
-            host: endpoint.host,
-            port: endpoint.port,
-            username: endpoint.username,
-            password: endpoint.password,
-            database: endpoint.database,
-            tls: .disable
-        )
-        configuration.options.maximumConnections = 2
-        return configuration
-    }
-
-    static func url(of endpoint: PostgresEndpoint) -> String {
-        var components = URLComponents()
-        components.scheme = "postgres"
-        components.user = endpoint.username
-        components.password = endpoint.password
-        components.host = endpoint.host
-        components.port = endpoint.port
-        components.path = "/" + endpoint.database
-        return components.string ?? ""
-    }
-
-    /// The postmaster's pid: the parent of this connection's backend, when it runs here.
-    static func postmaster(_ database: PostgresClient) async throws -> Int32? {
-        for try await pid in try await database.query("SELECT pg_backend_pid()").decode(Int32.self) {
-            return ProcessFacts.parent(of: pid)
-        }
-        return nil
-    }
-
-    static func setting(_ name: String, _ database: PostgresClient) async throws -> String {
-        for try await value in try await database.query("SELECT current_setting(\(name))").decode(String.self) { return value }
-        return "?"
     }
 
     /// Waits for a node to exit after SIGTERM (it drains first); kills it after 30 s.

@@ -63,9 +63,12 @@ struct FanOutResult {
     var p50: Double, p99: Double
     /// Server CPU seconds (every thread but the benchmark's client threads) over the run.
     var serverCPU: Double
+    /// The database's CPU seconds over the run, when it is a process apart (PostgreSQL).
+    var databaseCPU: Double?
     var messagesPerSecond: Double { Double(messages) / seconds }
     var deliveriesPerSecond: Double { Double(messages * subscribers) / seconds }
     var cpuMicrosPerMessage: Double { serverCPU / Double(messages) * 1e6 }
+    var databaseMicrosPerMessage: Double? { databaseCPU.map { $0 / Double(messages) * 1e6 } }
 }
 
 enum Wait {
@@ -109,7 +112,8 @@ enum FanOut {
         topic: String = "bench",
         subscribers n: Int,
         messages: Int,
-        pacedPerSecond: Int?
+        pacedPerSecond: Int?,
+        databaseCPU: @Sendable () -> Double? = { nil }
     ) async throws -> FanOutResult {
         let subs = (0..<n).map { Subscriber(sampled: $0 < 10, messages: messages) }
         let channels = try await Connect.many(n) { i in
@@ -125,6 +129,7 @@ enum FanOut {
         var sent = [UInt64](repeating: 0, count: messages)
         let frames = (0..<messages).map { LeanWebSocketClient.textFrame(#"{"_method":"POST","body":"benchmark message","seq":"# + String($0) + "}") }
         let cpu0 = ProcessFacts.serverCPUSeconds()
+        let database0 = databaseCPU()
         let start = ContinuousClock.now
         let first = nowNanos()
         for i in 0..<messages {
@@ -143,6 +148,7 @@ enum FanOut {
                 && subs.allSatisfy { $0.received.load(ordering: .relaxed) >= messages }
         }
         let cpu = ProcessFacts.serverCPUSeconds() - cpu0
+        let database = databaseCPU().flatMap { after in database0.map { after - $0 } }
         if acks.errors.load(ordering: .relaxed) > 0 { throw BenchFailure("\(acks.errors.load(ordering: .relaxed)) writes were refused") }
         let end = subs.map { $0.lastArrival.load(ordering: .relaxed) }.max()!
         var latencies: [Double] = []
@@ -157,7 +163,8 @@ enum FanOut {
             seconds: Double(end - first) / 1e9,
             p50: latencies[latencies.count / 2],
             p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
-            serverCPU: cpu
+            serverCPU: cpu,
+            databaseCPU: database
         )
     }
 }
