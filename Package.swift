@@ -270,10 +270,24 @@ let package = Package(
 /// does not compile them every time:
 /// `SWITCHBOARD_BENCHMARKS=1 swift build -c release --product topic-bench`.
 let benchmarkTargets: [Target] = [
+    /// What every benchmark program shares: the lean NIO WebSocket client, CPU and memory
+    /// from `/proc`, free loopback ports, a scratch PostgreSQL database, the failure that ends a run.
+    .target(
+        name: "BenchmarkSupport",
+        dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        path: "Benchmarks/BenchmarkSupport",
+        swiftSettings: swiftSettings
+    ),
     /// The outbox benchmark: a program that prints figures (README "Benchmarks"), never a timed test.
     .executableTarget(
         name: "switchboard-bench",
         dependencies: [
+            "BenchmarkSupport",
             "SwitchboardCore", "SwitchboardSQLite", "SwitchboardServer", "SwitchboardSMS",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -283,6 +297,7 @@ let benchmarkTargets: [Target] = [
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
         ],
         path: "Benchmarks/OutboxBench",
         swiftSettings: swiftSettings
@@ -292,6 +307,7 @@ let benchmarkTargets: [Target] = [
     .executableTarget(
         name: "conversation-bench",
         dependencies: [
+            "BenchmarkSupport",
             "SwitchboardCore", "SwitchboardSQLite",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -303,7 +319,8 @@ let benchmarkTargets: [Target] = [
     .executableTarget(
         name: "topic-bench",
         dependencies: [
-            "SwitchboardCore", "SwitchboardSQLite", "SwitchboardServer",
+            "BenchmarkSupport",
+            "SwitchboardCore", "SwitchboardSQLite", "SwitchboardPostgres", "SwitchboardServer",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
@@ -318,6 +335,7 @@ let benchmarkTargets: [Target] = [
     .executableTarget(
         name: "web-bench",
         dependencies: [
+            "BenchmarkSupport",
             "SwitchboardCore", "SwitchboardSQLite", "SwitchboardServer",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

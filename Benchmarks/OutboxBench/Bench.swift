@@ -1,5 +1,6 @@
 import ArgumentParser
 import AsyncHTTPClient
+import BenchmarkSupport
 import Foundation
 import Logging
 import Metrics
@@ -21,11 +22,30 @@ struct OutboxBench: AsyncParsableCommand {
             the HTTP API on 127.0.0.1, the dispatcher) takes messages over HTTP keep-alive for --duration \
             seconds (or --count messages), then the outbox drains. A paced, open-loop run at --rate \
             messages/s follows. Build with -c release; see README.md, "Benchmarks".
+
+            With --store postgres, each run gets a fresh database beside the one named by \
+            $DATABASE_URL (--database-url-env) and --nodes real `switchboard serve` processes on it \
+            (--hub-binary), sending to the gateway stand-in; requests go to the nodes in turn.
             """
     )
 
-    @Option(help: "Where messages go: bucket, gateway, or both (comma-separated).")
-    var target: String = "bucket,gateway"
+    @Option(help: "Where messages go: bucket, gateway, or both (comma-separated). Default both; gateway with --store postgres.")
+    var target: String?
+
+    @Option(help: "sqlite (one hub in this process) or postgres (hub processes on one PostgreSQL).")
+    var store: String = "sqlite"
+
+    @Option(help: "Hub processes with --store postgres; one run per value (comma-separated, e.g. 1,2).")
+    var nodes: String = "1"
+
+    @Option(help: "The environment variable holding the PostgreSQL URL (a role that may CREATE DATABASE).")
+    var databaseURLEnv: String = "DATABASE_URL"
+
+    @Option(help: "The switchboard executable the nodes run (default: the one beside this program).")
+    var hubBinary: String?
+
+    @Option(help: "Each node's PostgreSQL pool size (storage.postgres.pool_size).")
+    var poolSize: Int = 10
 
     @Option(help: "Concurrent closed-loop senders; one run per value (comma-separated; 0 for none).")
     var senders: String = "1,4,16"
@@ -77,6 +97,26 @@ struct OutboxBench: AsyncParsableCommand {
 
     func validate() throws {
         _ = try targets()
+        let nodeCounts = try self.nodeCounts()
+        guard ["sqlite", "postgres"].contains(store) else { throw ValidationError("--store must be sqlite or postgres") }
+        if store == "postgres" {
+            guard try targets() == [.gateway] else {
+                throw ValidationError("--store postgres sends through the gateway stand-in only: --target gateway")
+            }
+            guard [.http, .batch, .me].contains(LoadGenerator.Entry(rawValue: entry)) else {
+                throw ValidationError("--store postgres takes --entry http, batch or me (the hubs are other processes)")
+            }
+            guard stage == "pipeline" else { throw ValidationError("--stage split needs the hub in this process (--store sqlite)") }
+            guard ProcessInfo.processInfo.environment[databaseURLEnv].map({ !$0.isEmpty }) == true else {
+                throw ValidationError("--store postgres: $\(databaseURLEnv) is not set (postgres://USER:PASSWORD@HOST:PORT/DATABASE)")
+            }
+            guard FileManager.default.isExecutableFile(atPath: hubExecutable) else {
+                throw ValidationError("--hub-binary: no switchboard executable at \(hubExecutable)")
+            }
+            guard (1...1000).contains(poolSize) else { throw ValidationError("--pool-size must be 1...1000") }
+        } else if nodeCounts != [1] {
+            throw ValidationError("--nodes needs --store postgres (SQLite is one hub)")
+        }
         _ = try senderCounts()
         guard duration > 0, duration <= 3600 else { throw ValidationError("--duration must be 0 < s <= 3600") }
         if let count, count < 1 || count > 10_000_000 { throw ValidationError("--count must be 1...10,000,000") }
@@ -90,12 +130,26 @@ struct OutboxBench: AsyncParsableCommand {
     }
 
     func targets() throws -> [BenchTarget] {
-        try target.split(separator: ",").map { name in
+        try (target ?? (store == "postgres" ? "gateway" : "bucket,gateway")).split(separator: ",").map { name in
             guard let t = BenchTarget(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
                 throw ValidationError("--target: '\(name)' is not bucket or gateway")
             }
             return t
         }
+    }
+
+    func nodeCounts() throws -> [Int] {
+        try nodes.split(separator: ",").map { text in
+            guard let n = Int(text.trimmingCharacters(in: .whitespaces)), (1...16).contains(n) else {
+                throw ValidationError("--nodes: '\(text)' is not a number of nodes (1...16)")
+            }
+            return n
+        }
+    }
+
+    /// `--hub-binary`, or `switchboard` beside this program (`.build/release/`).
+    var hubExecutable: String {
+        hubBinary ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("switchboard").path
     }
 
     func senderCounts() throws -> [Int] {
@@ -153,14 +207,14 @@ struct OutboxBench: AsyncParsableCommand {
             encoder.dateEncodingStrategy = .iso8601
             let report = Report(
                 date: Date(),
-                cores: ProcessStats.cores,
+                cores: ProcessFacts.cores,
                 arguments: Array(CommandLine.arguments.dropFirst()),
                 diskFlushMs: flush,
                 runs: results
             )
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
-            print(ReportTable.render(results, cores: ProcessStats.cores, flush: flush))
+            print(ReportTable.render(results, cores: ProcessFacts.cores, flush: flush))
         }
     }
 
@@ -177,32 +231,54 @@ struct OutboxBench: AsyncParsableCommand {
         let entry = LoadGenerator.Entry(rawValue: self.entry) ?? .http
         let split = stage == "split"
         progress(
-            "switchboard-bench: \(ProcessStats.cores) cores, synchronous=\(synchronous), dispatcher workers \(workerCount), "
+            "switchboard-bench: \(ProcessFacts.cores) cores, synchronous=\(synchronous), dispatcher workers \(workerCount), "
                 + "entry \(entry.rawValue), stage \(stage), "
                 + (count.map { "\($0) messages per run" } ?? "\(Self.format(duration, decimals: 1)) s per run")
         )
         var results: [RunResult] = []
         for target in try targets() {
-            for load in loads {
-                progress("  \(target.rawValue), \(load.label) …")
-                let result = try await BenchHub.withHub(settings, client: client) { [count, drainTimeout, batchSize] bench in
-                    try await Self.measure(
-                        bench,
-                        target: target,
-                        load: load,
-                        length: length,
-                        count: count,
-                        entry: entry,
-                        batchSize: batchSize,
-                        split: split,
-                        synchronous: synchronousSetting.rawValue,
-                        workers: workerCount,
-                        drainTimeout: drainTimeout,
-                        client: client
-                    )
+            for nodeCount in try nodeCounts() {
+                for load in loads {
+                    progress("  \(target.rawValue), \(store == "postgres" ? "\(nodeCount) node\(nodeCount == 1 ? "" : "s"), " : "")\(load.label) …")
+                    let measure: @Sendable (any BenchSystem, String) async throws -> RunResult = {
+                        [count, drainTimeout, batchSize] bench, synchronous in
+                        try await Self.measure(
+                            bench,
+                            target: target,
+                            load: load,
+                            length: length,
+                            count: count,
+                            entry: entry,
+                            batchSize: batchSize,
+                            split: split,
+                            synchronous: synchronous,
+                            workers: workerCount,
+                            drainTimeout: drainTimeout,
+                            client: client
+                        )
+                    }
+                    let result: RunResult
+                    if store == "postgres" {
+                        let nodeSettings = HubNodes.Settings(
+                            nodes: nodeCount,
+                            databaseURL: ProcessInfo.processInfo.environment[databaseURLEnv] ?? "",
+                            hubBinary: hubExecutable,
+                            workers: workers,
+                            poolSize: poolSize,
+                            keepData: keepData,
+                            logger: settings.logger
+                        )
+                        result = try await HubNodes.withNodes(nodeSettings, client: client) { nodes in
+                            try await measure(nodes, "postgres " + nodes.synchronousCommit)
+                        }
+                    } else {
+                        result = try await BenchHub.withHub(settings, client: client) { bench in
+                            try await measure(bench, synchronousSetting.rawValue)
+                        }
+                    }
+                    progress("    " + ReportTable.summary(result))
+                    results.append(result)
                 }
-                progress("    " + ReportTable.summary(result))
-                results.append(result)
             }
         }
         return results
@@ -210,7 +286,7 @@ struct OutboxBench: AsyncParsableCommand {
 
     /// Sends one run of load, waits for the outbox to drain, and joins the figures.
     static func measure(
-        _ bench: BenchHub,
+        _ bench: any BenchSystem,
         target: BenchTarget,
         load: (label: String, senders: Int?, rate: Double?),
         length: Duration,
@@ -237,12 +313,13 @@ struct OutboxBench: AsyncParsableCommand {
         }
         if !split, entry != .me {
             let settle = ContinuousClock.now + .seconds(drainTimeout)
-            while try await bench.hub.store.nextDue() != nil, ContinuousClock.now < settle {
+            while try await bench.hasOutstanding(), ContinuousClock.now < settle {
                 try await Task.sleep(for: .milliseconds(10))
             }
         }
-        let cpuBefore = ProcessStats.cpuSeconds
-        let machineBefore = ProcessStats.machineBusySeconds
+        let clusterBefore = bench.clusterCPU()
+        let cpuBefore = ProcessFacts.cpuSeconds()
+        let machineBefore = ProcessFacts.machineBusySeconds()
         let wallBefore = ContinuousClock.now
         let outcome: LoadGenerator.Outcome
         if let rate = load.rate {
@@ -251,14 +328,14 @@ struct OutboxBench: AsyncParsableCommand {
             outcome = await generator.closedLoop(senders: load.senders ?? 1, duration: length, count: count)
         }
 
-        let cpuWhileSubmitting = ProcessStats.cpuSeconds - cpuBefore
+        let cpuWhileSubmitting = ProcessFacts.cpuSeconds() - cpuBefore
 
         // Split: the dispatcher's own loop (claim a batch, send it, again at once while
         // anything was claimed), started only now, on the full outbox.
         var dispatchStarted: Date?
-        if split {
+        if split, let hub = bench.inProcessHub {
             dispatchStarted = Date()
-            while await bench.hub.dispatcher.dispatchOnce() > 0 {}
+            while await hub.dispatcher.dispatchOnce() > 0 {}
         }
 
         // Drain: until the store holds nothing queued or sending, i.e. every outcome is
@@ -267,15 +344,17 @@ struct OutboxBench: AsyncParsableCommand {
         let deadline = ContinuousClock.now + .nanoseconds(Int64(drainTimeout * 1e9))
         var settled: Date?
         while ContinuousClock.now < deadline {
-            if try await bench.hub.store.nextDue() == nil {
+            if try await !bench.hasOutstanding() {
                 settled = Date()
                 break
             }
             try await Task.sleep(for: .milliseconds(10))
         }
         let wall = ContinuousClock.now - wallBefore
-        let cpu = ProcessStats.cpuSeconds - cpuBefore
-        let machine = ProcessStats.machineBusySeconds - machineBefore
+        let cpu = ProcessFacts.cpuSeconds() - cpuBefore
+        let machine = ProcessFacts.machineBusySeconds() - machineBefore
+        var cluster: ClusterCPU?
+        if let after = bench.clusterCPU(), let before = clusterBefore { cluster = after - before }
         return RunResult(
             target: target,
             load: load.label,
@@ -291,7 +370,8 @@ struct OutboxBench: AsyncParsableCommand {
             cpuSeconds: cpu,
             cpuSecondsWhileSubmitting: cpuWhileSubmitting,
             machineCPUSeconds: machine,
-            wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
+            wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18,
+            cluster: cluster
         )
     }
 

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BenchmarkSupport
 import Foundation
 import Hummingbird
 import Logging
@@ -31,7 +32,7 @@ enum BenchTarget: String, Sendable, CaseIterable, Codable {
 /// - `gateway` (engine `http-gateway`) routes the `sms` channel to `GatewayStandIn`.
 ///
 /// Each run gets its own hub, so no run starts with another run's rows in the database.
-struct BenchHub: Sendable {
+struct BenchHub: BenchSystem {
     struct Settings: Sendable {
         var synchronous: StorageSettings.Synchronous
         /// Dispatcher workers; `nil` keeps the hub's default.
@@ -51,6 +52,14 @@ struct BenchHub: Sendable {
     let bucket: BucketConnector
     let gateway: GatewayStandIn
     let dataDirectory: String
+
+    var baseURLs: [String] { [baseURL] }
+    var inProcessHub: Hub? { hub }
+
+    func hasOutstanding() async throws -> Bool { try await hub.store.nextDue() != nil }
+
+    /// Everything runs in this process: its CPU is the run's.
+    func clusterCPU() -> ClusterCPU? { nil }
 
     /// When each delivery id reached `target`'s connector.
     func arrivals(at target: BenchTarget) -> [String: Date] {
@@ -103,7 +112,7 @@ struct BenchHub: Sendable {
                 throw BenchFailure("the gateway stand-in did not start")
             }
 
-            let apiPort = try settings.port ?? ProcessStats.freeLoopbackPort()
+            let apiPort = try settings.port ?? LoopbackPort.free()
             var configuration = HubConfiguration()
             configuration.server.host = "127.0.0.1"
             configuration.server.port = apiPort

@@ -67,20 +67,22 @@ struct LoadGenerator: Sendable {
 
     let entry: Entry
     let client: HTTPClient
-    let url: String
+    /// `POST /api/v1/messages` of every node; request `k` goes to node `k mod N`.
+    let urls: [String]
     let bearerToken: String
     let target: BenchTarget
-    let hub: Hub
+    /// The in-process hub, for the `direct` and `store` entries.
+    let hub: Hub?
     /// Messages per request: `batchSize` for `batch`, else 1.
     let size: Int
 
-    init(entry: Entry, client: HTTPClient, bench: BenchHub, target: BenchTarget, batchSize: Int) {
+    init(entry: Entry, client: HTTPClient, bench: any BenchSystem, target: BenchTarget, batchSize: Int) {
         self.entry = entry
         self.client = client
-        self.url = bench.baseURL + "/api/v1/messages"
+        self.urls = bench.baseURLs.map { $0 + "/api/v1/messages" }
         self.bearerToken = bench.bearerToken
         self.target = target
-        self.hub = bench.hub
+        self.hub = bench.inProcessHub
         self.size = entry == .batch ? max(1, batchSize) : 1
     }
 
@@ -135,12 +137,14 @@ struct LoadGenerator: Sendable {
     /// Submits message number `n` (and the next `size - 1`) the configured way; a sample
     /// for each message accepted.
     func send(_ n: Int, submitted: Date?) async -> Result<[Sample], SendFailure> {
+        let url = urls[(n / size) % urls.count]
         switch entry {
-        case .http: return await post(n, submitted: submitted).map { [$0] }
-        case .batch: return await postBatch(n, submitted: submitted)
-        case .me: return await me(submitted: submitted).map { [$0] }
+        case .http: return await post(n, url: url, submitted: submitted).map { [$0] }
+        case .batch: return await postBatch(n, url: url, submitted: submitted)
+        case .me: return await me(url: url, submitted: submitted).map { [$0] }
         case .direct, .store:
             let started = submitted ?? Date()
+            guard let hub else { return .failure(SendFailure(kind: "no hub in this process")) }
             do {
                 let deliveryID: String?
                 if entry == .direct {
@@ -163,7 +167,7 @@ struct LoadGenerator: Sendable {
     }
 
     /// One `POST /api/v1/messages`; a sample if it was answered 202.
-    func post(_ n: Int, submitted: Date?) async -> Result<Sample, SendFailure> {
+    func post(_ n: Int, url: String, submitted: Date?) async -> Result<Sample, SendFailure> {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(bearerToken)")
@@ -187,7 +191,7 @@ struct LoadGenerator: Sendable {
     }
 
     /// One `POST /api/v1/messages/batch` of `size` messages; a sample each if it was answered 202.
-    func postBatch(_ n: Int, submitted: Date?) async -> Result<[Sample], SendFailure> {
+    func postBatch(_ n: Int, url: String, submitted: Date?) async -> Result<[Sample], SendFailure> {
         var request = HTTPClientRequest(url: url + "/batch")
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(bearerToken)")
@@ -213,7 +217,7 @@ struct LoadGenerator: Sendable {
     }
 
     /// One `GET /api/v1/me`; a sample without a delivery if it was answered 200.
-    func me(submitted: Date?) async -> Result<Sample, SendFailure> {
+    func me(url: String, submitted: Date?) async -> Result<Sample, SendFailure> {
         var request = HTTPClientRequest(url: url.replacingOccurrences(of: "/messages", with: "/me"))
         request.headers.add(name: "Authorization", value: "Bearer \(bearerToken)")
         let started = submitted ?? Date()

@@ -20,6 +20,19 @@ enum ReportTable {
                     "\(r.target.rawValue) \(r.load) \(OutboxBench.format(r.cpuMicrosecondsPerMessageWhileSubmitting, decimals: 0)) / \(OutboxBench.format(r.cpuMicrosecondsPerMessageAfterwards, decimals: 0))"
                 }.joined(separator: "; ") + "."
         )
+        let clustered = results.filter { $0.nodes != nil }
+        if !clustered.isEmpty {
+            lines.append(
+                "CPU µs per message with --store postgres, hub processes + PostgreSQL + this process (load and stand-in): "
+                    + clustered.map { r in
+                        let f = OutboxBench.format
+                        let bench = r.cpuMicrosecondsPerMessageWhileSubmitting + r.cpuMicrosecondsPerMessageAfterwards
+                        return "\(r.nodes ?? 1) node(s) \(r.load) \(f(r.hubCPUMicrosecondsPerMessage ?? .nan, 0)) + "
+                            + "\(f(r.databaseCPUMicrosecondsPerMessage ?? .nan, 0)) + \(f(bench, 0))"
+                    }.joined(separator: "; ") + "."
+            )
+            lines.append("CPU % (others) with --store postgres: this process; (others) includes the hubs and PostgreSQL.")
+        }
         lines.append("Disk flush (4 KiB write + fdatasync): \(describe(flush)).")
         return lines.joined(separator: "\n")
     }
@@ -29,7 +42,8 @@ enum ReportTable {
         let errors = r.errors.values.reduce(0, +)
         let lost = r.accepted - r.sent
         return [
-            r.target.rawValue, r.load + (r.entry == .http ? "" : ", \(r.entry.rawValue)") + (r.stage == "split" ? ", split" : ""),
+            r.target.rawValue + (r.nodes.map { ", \($0) node\($0 == 1 ? "" : "s")" } ?? ""),
+            r.load + (r.entry == .http ? "" : ", \(r.entry.rawValue)") + (r.stage == "split" ? ", split" : ""),
             r.synchronous.uppercased(),
             "\(r.accepted)", f(r.acceptedPerSecond, 0), f(r.sentPerSecond, 0),
             "\(f(r.acceptMs.p50, 1)) / \(f(r.acceptMs.p99, 1))",
@@ -48,6 +62,9 @@ enum ReportTable {
             + "accept→sent p50 \(f(r.acceptToSentMs.p50, 1)) ms p99 \(f(r.acceptToSentMs.p99, 1)) ms, CPU \(f(r.cpuPercent, 0)) %"
             + " (others \(f(r.otherProcessesCPUPercent, 0)) %), CPU µs/message \(f(r.cpuMicrosecondsPerMessageWhileSubmitting, 0))"
             + " + \(f(r.cpuMicrosecondsPerMessageAfterwards, 0))"
+        if let hubs = r.hubCPUMicrosecondsPerMessage {
+            line += "; hubs \(f(hubs, 0)) + PostgreSQL \(f(r.databaseCPUMicrosecondsPerMessage ?? .nan, 0)) µs/message"
+        }
         if !r.errors.isEmpty { line += ", errors \(r.errors)" }
         if r.sent < r.accepted { line += ", \(r.accepted - r.sent) not sent" }
         return line

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 
 /// The figures of one run: one target, one shape of load.
@@ -54,6 +55,13 @@ struct RunResult: Codable, Sendable {
     var cpuMicrosecondsPerMessageAfterwards: Double
     /// The process's resident-memory high-water mark so far (VmHWM), in MiB.
     var peakResidentMiB: Double
+
+    /// `--store postgres`: how many hub processes, and the CPU time per accepted message of
+    /// all of them together and of PostgreSQL (postmaster and backends), in microseconds;
+    /// the bench process's own (load generator, gateway stand-in) stays in the fields above.
+    var nodes: Int?
+    var hubCPUMicrosecondsPerMessage: Double?
+    var databaseCPUMicrosecondsPerMessage: Double?
 }
 
 /// Nearest-rank percentiles of a set of durations, in milliseconds.
@@ -114,7 +122,8 @@ extension RunResult {
         cpuSeconds: Double,
         cpuSecondsWhileSubmitting: Double,
         machineCPUSeconds: Double,
-        wallSeconds: Double
+        wallSeconds: Double,
+        cluster: ClusterCPU? = nil
     ) {
         let samples = outcome.samples
         let started = samples.map(\.submitted).min() ?? Date()
@@ -165,7 +174,10 @@ extension RunResult {
             otherProcessesCPUPercent: wallSeconds > 0 ? Swift.max(0, machineCPUSeconds - cpuSeconds) / wallSeconds * 100 : 0,
             cpuMicrosecondsPerMessageWhileSubmitting: samples.isEmpty ? 0 : cpuSecondsWhileSubmitting / Double(samples.count) * 1e6,
             cpuMicrosecondsPerMessageAfterwards: samples.isEmpty ? 0 : (cpuSeconds - cpuSecondsWhileSubmitting) / Double(samples.count) * 1e6,
-            peakResidentMiB: ProcessStats.peakResidentMiB
+            peakResidentMiB: Double(ProcessFacts.peakResident()) / 1_048_576,
+            nodes: cluster?.nodes,
+            hubCPUMicrosecondsPerMessage: cluster.map { samples.isEmpty ? 0 : $0.hubSeconds / Double(samples.count) * 1e6 },
+            databaseCPUMicrosecondsPerMessage: cluster?.databaseSeconds.map { samples.isEmpty ? 0 : $0 / Double(samples.count) * 1e6 }
         )
     }
 }

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 import Synchronization
 
@@ -11,7 +12,7 @@ enum DiskFloor {
     static func measure(directory: String, perSecond: Int, writes: Int) async throws -> Result {
         let path = directory + "/disk-floor.probe"
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw BenchError("cannot open \(path)") }
+        guard fd >= 0 else { throw BenchFailure("cannot open \(path)") }
         defer {
             close(fd)
             unlink(path)

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 import NIOCore
 import NIOPosix
@@ -7,8 +8,8 @@ enum IdleRun {
     /// process (this program again) so their memory is not counted. Freed heap pages are
     /// returned before each reading, so the growth is memory held by the connections.
     static func run(port: Int, connections: Int) async throws -> (connections: Int, bytesPerConnection: Double, before: Int, after: Int) {
-        Memory.trim()
-        let before = Memory.resident()
+        ProcessFacts.trim()
+        let before = ProcessFacts.resident()
         let child = Process()
         child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
         child.arguments = ["--idle-clients", String(connections), "--port", String(port)]
@@ -24,15 +25,15 @@ enum IdleRun {
         var line = Data()
         while !line.contains(UInt8(ascii: "\n")) {
             let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { throw BenchError("the idle-client process ended early") }
+            if chunk.isEmpty { throw BenchFailure("the idle-client process ended early") }
             line.append(chunk)
         }
         guard String(decoding: line, as: UTF8.self).hasPrefix("live \(connections)") else {
-            throw BenchError("idle clients: \(String(decoding: line, as: UTF8.self))")
+            throw BenchFailure("idle clients: \(String(decoding: line, as: UTF8.self))")
         }
         try await Task.sleep(for: .seconds(1))
-        Memory.trim()
-        let after = Memory.resident()
+        ProcessFacts.trim()
+        let after = ProcessFacts.resident()
         return (connections, Double(after - before) / Double(connections), before, after)
     }
 }
@@ -45,7 +46,7 @@ enum IdleClients {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let live = Subscriber(sampled: false, messages: 0)
         let channels = try await Connect.many(count) { _ in
-            try await LeanClient.connect(group: group, port: port, path: "/topics/bench?_limit=0") { live.onTextCountingReady($0) }
+            try await LeanWebSocketClient.connect(group: group, port: port, path: "/topics/bench?_limit=0") { live.onTextCountingReady($0) }
         }
         try await Wait.until("\(count) idle subscribers", timeout: .seconds(300)) { live.readyCount.load(ordering: .relaxed) >= count }
         FileHandle.standardOutput.write(Data("live \(channels.count)\n".utf8))

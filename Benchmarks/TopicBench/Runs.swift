@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 import NIOCore
 import NIOPosix
@@ -62,24 +63,22 @@ struct FanOutResult {
     var p50: Double, p99: Double
     /// Server CPU seconds (every thread but the benchmark's client threads) over the run.
     var serverCPU: Double
+    /// The database's CPU seconds over the run, when it is a process apart (PostgreSQL).
+    var databaseCPU: Double?
     var messagesPerSecond: Double { Double(messages) / seconds }
     var deliveriesPerSecond: Double { Double(messages * subscribers) / seconds }
     var cpuMicrosPerMessage: Double { serverCPU / Double(messages) * 1e6 }
+    var databaseMicrosPerMessage: Double? { databaseCPU.map { $0 / Double(messages) * 1e6 } }
 }
 
 enum Wait {
     static func until(_ what: String, timeout: Duration = .seconds(120), _ done: () -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while !done() {
-            if ContinuousClock.now > deadline { throw BenchError("timed out waiting for \(what)") }
+            if ContinuousClock.now > deadline { throw BenchFailure("timed out waiting for \(what)") }
             try await Task.sleep(for: .milliseconds(2))
         }
     }
-}
-
-struct BenchError: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
 }
 
 enum Connect {
@@ -113,20 +112,24 @@ enum FanOut {
         topic: String = "bench",
         subscribers n: Int,
         messages: Int,
-        pacedPerSecond: Int?
+        pacedPerSecond: Int?,
+        databaseCPU: @Sendable () -> Double? = { nil }
     ) async throws -> FanOutResult {
         let subs = (0..<n).map { Subscriber(sampled: $0 < 10, messages: messages) }
         let channels = try await Connect.many(n) { i in
-            try await LeanClient.connect(group: clients, port: port, path: "/topics/\(topic)?_limit=0") { subs[i].onText($0) }
+            try await LeanWebSocketClient.connect(group: clients, port: port, path: "/topics/\(topic)?_limit=0") { subs[i].onText($0) }
         }
         try await Wait.until("\(n) subscribers to be live") { subs.allSatisfy { $0.ready.load(ordering: .acquiring) } }
         let acks = Acks()
         // A filter no row matches: the publisher hears only its acks.
-        let publisher = try await LeanClient.connect(group: clients, port: port, path: "/topics/\(topic)?_limit=0&seq=-1") { acks.onText($0) }
+        let publisher = try await LeanWebSocketClient.connect(group: clients, port: port, path: "/topics/\(topic)?_limit=0&seq=-1") {
+            acks.onText($0)
+        }
         try await Wait.until("the publisher") { true }
         var sent = [UInt64](repeating: 0, count: messages)
-        let frames = (0..<messages).map { LeanClient.textFrame(#"{"_method":"POST","body":"benchmark message","seq":"# + String($0) + "}") }
-        let cpu0 = CPUTime.server()
+        let frames = (0..<messages).map { LeanWebSocketClient.textFrame(#"{"_method":"POST","body":"benchmark message","seq":"# + String($0) + "}") }
+        let cpu0 = ProcessFacts.serverCPUSeconds()
+        let database0 = databaseCPU()
         let start = ContinuousClock.now
         let first = nowNanos()
         for i in 0..<messages {
@@ -144,8 +147,9 @@ enum FanOut {
             acks.count.load(ordering: .relaxed) + acks.errors.load(ordering: .relaxed) >= messages
                 && subs.allSatisfy { $0.received.load(ordering: .relaxed) >= messages }
         }
-        let cpu = CPUTime.server() - cpu0
-        if acks.errors.load(ordering: .relaxed) > 0 { throw BenchError("\(acks.errors.load(ordering: .relaxed)) writes were refused") }
+        let cpu = ProcessFacts.serverCPUSeconds() - cpu0
+        let database = databaseCPU().flatMap { after in database0.map { after - $0 } }
+        if acks.errors.load(ordering: .relaxed) > 0 { throw BenchFailure("\(acks.errors.load(ordering: .relaxed)) writes were refused") }
         let end = subs.map { $0.lastArrival.load(ordering: .relaxed) }.max()!
         var latencies: [Double] = []
         for s in subs { for (i, t) in (s.arrivals?.withLock { $0 } ?? []).enumerated() where t > 0 { latencies.append(Double(t - sent[i]) / 1e6) } }
@@ -159,7 +163,8 @@ enum FanOut {
             seconds: Double(end - first) / 1e9,
             p50: latencies[latencies.count / 2],
             p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
-            serverCPU: cpu
+            serverCPU: cpu,
+            databaseCPU: database
         )
     }
 }
@@ -172,10 +177,10 @@ enum HistoryRun {
         for _ in 0..<tries {
             let probe = HistoryProbe()
             let start = nowNanos()
-            let c = try await LeanClient.connect(group: clients, port: port, path: "/topics/bench?_limit=\(rows)") { probe.onText($0) }
+            let c = try await LeanWebSocketClient.connect(group: clients, port: port, path: "/topics/bench?_limit=\(rows)") { probe.onText($0) }
             try await Wait.until("history") { probe.done.load(ordering: .acquiring) != 0 }
             let got = probe.rows.load(ordering: .relaxed)
-            guard got == rows else { throw BenchError("expected \(rows) history rows, got \(got)") }
+            guard got == rows else { throw BenchFailure("expected \(rows) history rows, got \(got)") }
             times.append(Double(probe.done.load(ordering: .acquiring) - start) / 1e6)
             try await c.close()
         }

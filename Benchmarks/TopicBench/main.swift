@@ -1,20 +1,26 @@
+import BenchmarkSupport
 import Foundation
 import Hummingbird
 import Logging
 import NIOCore
 import NIOPosix
 import Prometheus
+import ServiceLifecycle
 import SwitchboardCore
+import SwitchboardPostgres
 import SwitchboardSQLite
 import SwitchboardServer
 
 /// The topics benchmark (README "Topics"): one publisher to N subscribers over real
 /// WebSockets on loopback, against the real server with every row committed to SQLite
-/// (`synchronous = FULL`) before it is broadcast. A program that prints figures, never a test.
+/// (`synchronous = FULL`), or to PostgreSQL, before it is broadcast. A program that prints
+/// figures, never a test.
 ///
 ///     swift build -c release --product topic-bench && .build/release/topic-bench
 ///     topic-bench --quick          # smaller runs
 ///     topic-bench --only paced     # one part: idle, fanout, paced or history
+///     topic-bench --store postgres # the hub on a fresh database beside $DATABASE_URL's
+///     topic-bench --nodes N        # N > 1 needs rows crossing nodes, not in this build yet
 ///     topic-bench --idle-clients N --port P   (internal: the idle-connection client process)
 
 let arguments = CommandLine.arguments
@@ -28,6 +34,20 @@ let only = option("--only")
 func part(_ name: String) -> Bool { only == nil || only == name }
 let idleConnections = option("--idle").flatMap(Int.init) ?? (quick ? 1_000 : 10_000)
 let fileLimit = FileLimit.raise()
+let storeKind = option("--store") ?? "sqlite"
+let nodeCount = option("--nodes").flatMap(Int.init) ?? 1
+guard ["sqlite", "postgres"].contains(storeKind) else {
+    FileHandle.standardError.write(Data("topic-bench: --store must be sqlite or postgres\n".utf8))
+    exit(2)
+}
+guard nodeCount == 1 else {
+    // Issue 14, item 4: until a row written through one node reaches subscribers on another,
+    // a second node would only show subscribers that never hear the other node's rows.
+    FileHandle.standardError.write(
+        Data("topic-bench: --nodes \(nodeCount): topic rows do not cross nodes in this build yet; measure one node\n".utf8)
+    )
+    exit(2)
+}
 
 var logger = Logger(label: "topic-bench")
 logger.logLevel = .error
@@ -60,62 +80,120 @@ committed.path = "/topics/bench_commit"
 committed.table = "bench_commit"
 committed.durability = .commit
 configuration.topics = [topic, committed]
-let store = try SQLiteStore(directory: directory, synchronous: .full)
-let hub = Hub(configuration: configuration, store: store, connectors: [], logger: logger)
-let app = buildApplication(hub: hub, registry: PrometheusCollectorRegistry(), logger: logger)
-let clients = MultiThreadedEventLoopGroup._makePerpetualGroup(threadNamePrefix: CPUTime.clientThreadPrefix, numberOfThreads: 1)
+let clients = MultiThreadedEventLoopGroup._makePerpetualGroup(threadNamePrefix: ProcessFacts.clientThreadPrefix, numberOfThreads: 1)
 
 func note(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
 
-print(
-    "topic-bench: SQLite synchronous=FULL, \(ProcessInfo.processInfo.activeProcessorCount) cores, open-file limit \(fileLimit), \(quick ? "quick" : "full") run"
-)
-try await withThrowingTaskGroup(of: Void.self) { group in
-    group.addTask { try await app.runService(gracefulShutdownSignals: []) }
-    // As `serve` does: the log is checkpointed in the background while the server runs.
-    if let checkpointer = store.checkpointer { group.addTask { try await checkpointer.run() } }
-    var up = false
-    for _ in 0..<200 where !up {
-        if let c = try? await LeanClient.connect(group: clients, port: port, path: "/topics/bench?_limit=0", onText: { _ in }) {
-            try await c.close()
-            up = true
-        } else {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-    }
-    guard up else { throw BenchError("the server did not start") }
-    let machine0 = CPUTime.machineBusy()
-    let wall0 = ContinuousClock.now
-    var report = Report()
-    if part("idle") {
-        note("idle: \(idleConnections) connections")
-        report.idle = try await IdleRun.run(port: port, connections: idleConnections)
-        note("  \(String(format: "%.1f", report.idle.bytesPerConnection / 1024)) KB per idle connection")
-    }
-    for (n, messages) in quick ? [(10, 2_000), (100, 1_000), (1_000, 200)] : [(10, 20_000), (100, 5_000), (1_000, 1_000)] where part("fanout") {
-        note("fan-out to \(n)")
-        report.runs.append(try await FanOut.run(clients: clients, port: port, subscribers: n, messages: messages, pacedPerSecond: nil))
-    }
-    if part("paced") {
-        let messages = quick ? 1_000 : 5_000
-        note("paced, and the disk's own floor")
-        report.floor = try await DiskFloor.measure(directory: directory, perSecond: 1_000, writes: messages)
-        report.runs.append(try await FanOut.run(clients: clients, port: port, subscribers: 10, messages: messages, pacedPerSecond: 1_000))
-        report.runs.append(
-            try await FanOut.run(clients: clients, port: port, topic: "bench_commit", subscribers: 10, messages: messages, pacedPerSecond: 1_000)
+/// The benchmark's parts, as static functions so the PostgreSQL branch can call them from
+/// inside its database's scope.
+enum Parts {
+    /// Every part against `hub`, served as `serve` serves it (with `services` beside the HTTP
+    /// server); `databaseCPU` reads the database's own CPU seconds when it is a process apart.
+    @MainActor
+    static func run(hub: Hub, services: [any Service], storeLabel: String, databaseCPU: @escaping @Sendable () -> Double?) async throws {
+        let app = buildApplication(hub: hub, registry: PrometheusCollectorRegistry(), logger: logger)
+        print(
+            "topic-bench: \(storeLabel), \(ProcessInfo.processInfo.activeProcessorCount) cores, open-file limit \(fileLimit), "
+                + "\(quick ? "quick" : "full") run, load average \(ProcessFacts.loadAverage()) at start"
         )
-    }
-    if part("history") {
-        note("history")
-        if only != nil {  // the fan-out runs did not fill the table
-            _ = try await FanOut.run(clients: clients, port: port, subscribers: 1, messages: 2_000, pacedPerSecond: nil)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+            for service in services { group.addTask { try await service.run() } }
+            try await all(databaseCPU: databaseCPU)
+            group.cancelAll()
         }
-        report.history = try await HistoryRun.run(clients: clients, port: port, rows: 2_000)
     }
-    let wall = (ContinuousClock.now - wall0) / .seconds(1)
-    report.machineLoad = (CPUTime.machineBusy() - machine0) / wall
-    report.print()
-    group.cancelAll()
+
+    @MainActor
+    static func all(databaseCPU: @escaping @Sendable () -> Double?) async throws {
+        var up = false
+        for _ in 0..<200 where !up {
+            if let c = try? await LeanWebSocketClient.connect(group: clients, port: port, path: "/topics/bench?_limit=0", onText: { _ in }) {
+                try await c.close()
+                up = true
+            } else {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        guard up else { throw BenchFailure("the server did not start") }
+        let machine0 = ProcessFacts.machineBusySeconds()
+        let wall0 = ContinuousClock.now
+        var report = Report()
+        if part("idle") {
+            note("idle: \(idleConnections) connections")
+            report.idle = try await IdleRun.run(port: port, connections: idleConnections)
+            note("  \(String(format: "%.1f", report.idle.bytesPerConnection / 1024)) KB per idle connection")
+        }
+        for (n, messages) in quick ? [(10, 2_000), (100, 1_000), (1_000, 200)] : [(10, 20_000), (100, 5_000), (1_000, 1_000)] where part("fanout") {
+            note("fan-out to \(n)")
+            report.runs.append(
+                try await FanOut.run(clients: clients, port: port, subscribers: n, messages: messages, pacedPerSecond: nil, databaseCPU: databaseCPU)
+            )
+        }
+        if part("paced") {
+            let messages = quick ? 1_000 : 5_000
+            note("paced, and the disk's own floor")
+            report.floor = try await DiskFloor.measure(directory: directory, perSecond: 1_000, writes: messages)
+            report.runs.append(
+                try await FanOut.run(
+                    clients: clients,
+                    port: port,
+                    subscribers: 10,
+                    messages: messages,
+                    pacedPerSecond: 1_000,
+                    databaseCPU: databaseCPU
+                )
+            )
+            report.runs.append(
+                try await FanOut.run(
+                    clients: clients,
+                    port: port,
+                    topic: "bench_commit",
+                    subscribers: 10,
+                    messages: messages,
+                    pacedPerSecond: 1_000,
+                    databaseCPU: databaseCPU
+                )
+            )
+        }
+        if part("history") {
+            note("history")
+            if only != nil {  // the fan-out runs did not fill the table
+                _ = try await FanOut.run(clients: clients, port: port, subscribers: 1, messages: 2_000, pacedPerSecond: nil)
+            }
+            report.history = try await HistoryRun.run(clients: clients, port: port, rows: 2_000)
+        }
+        let wall = (ContinuousClock.now - wall0) / .seconds(1)
+        report.machineLoad = (ProcessFacts.machineBusySeconds() - machine0) / wall
+        report.print()
+    }
+}
+
+let topicConfiguration = configuration
+let benchLogger = logger
+if storeKind == "postgres" {
+    guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
+        FileHandle.standardError.write(Data("topic-bench: --store postgres needs $DATABASE_URL (a role that may CREATE DATABASE)\n".utf8))
+        exit(2)
+    }
+    try await ScratchDatabase.with(beside: url, logger: benchLogger) { scratch in
+        let endpoint = try PostgresEndpoint(url: scratch.url)
+        let store = try PostgresStore(configuration: .init(endpoint: endpoint, poolSize: 10, tls: .disable), logger: benchLogger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await store.run() }
+            try await store.migrate()
+            guard let hubStore = (store as any Sendable) as? any HubStore else { throw BenchFailure("the PostgreSQL store is not a whole hub store") }
+            let hub = Hub(configuration: topicConfiguration, store: hubStore, connectors: [], logger: benchLogger)
+            let label = "PostgreSQL synchronous_commit=\(try await scratch.setting("synchronous_commit")), one node in this process"
+            try await Parts.run(hub: hub, services: [], storeLabel: label, databaseCPU: { scratch.cpuSeconds() })
+            group.cancelAll()
+        }
+    }
+} else {
+    let store = try SQLiteStore(directory: directory, synchronous: .full)
+    let hub = Hub(configuration: configuration, store: store, connectors: [], logger: logger)
+    // As `serve` does: the log is checkpointed in the background while the server runs.
+    try await Parts.run(hub: hub, services: store.checkpointer.map { [$0] } ?? [], storeLabel: "SQLite synchronous=FULL", databaseCPU: { nil })
 }
 
 struct Report {
@@ -127,13 +205,18 @@ struct Report {
 
     func print() {
         func f(_ d: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", d) }
-        Swift.print("\n| run | messages | messages/s fanned out | deliveries/s | p50 ms | p99 ms | server CPU µs/message |")
-        Swift.print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        let database = runs.contains { $0.databaseCPU != nil }
+        Swift.print(
+            "\n| run | messages | messages/s fanned out | deliveries/s | p50 ms | p99 ms | server CPU µs/message |"
+                + (database ? " PostgreSQL CPU µs/message |" : "")
+        )
+        Swift.print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |" + (database ? " ---: |" : ""))
         for r in runs {
             var name = r.paced.map { "1 → \(r.subscribers), paced \($0)/s" } ?? "1 → \(r.subscribers), full speed"
             name += r.topic == "bench" ? "" : ", durability: commit"
             Swift.print(
                 "| \(name) | \(r.messages) | \(f(r.messagesPerSecond)) | \(f(r.deliveriesPerSecond)) | \(f(r.p50, 2)) | \(f(r.p99, 2)) | \(f(r.cpuMicrosPerMessage)) |"
+                    + (database ? " \(r.databaseMicrosPerMessage.map { f($0) } ?? "-") |" : "")
             )
         }
         if let floor {

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 import NIOCore
 import SwitchboardCore
@@ -15,7 +16,7 @@ extension WebBench {
         var sockets: [any Channel] = []
         for _ in 0..<subscribers {
             sockets.append(
-                try await LeanInboxClient.connect(group: clients, port: port, path: "/ws/inbox?token=\(token)") { frame in
+                try await LeanWebSocketClient.connect(group: clients, port: port, path: "/ws/inbox?token=\(token)") { frame in
                     let now = DispatchTime.now().uptimeNanoseconds
                     if let id = InboxFrame.itemID(frame) {
                         arrivals.withLock { $0.append((id, now)) }
@@ -27,7 +28,7 @@ extension WebBench {
         }
         for _ in 0..<400 where readySockets.load(ordering: .relaxed) < subscribers { try await Task.sleep(for: .milliseconds(25)) }
         guard readySockets.load(ordering: .relaxed) == subscribers else {
-            throw BenchError("only \(readySockets.load(ordering: .relaxed)) sockets ready")
+            throw BenchFailure("only \(readySockets.load(ordering: .relaxed)) sockets ready")
         }
 
         var handedOver: [Int: UInt64] = [:]
@@ -37,7 +38,7 @@ extension WebBench {
             let from = try Address(parsing: "sms:+47\(41_000_000 + k)")
             let t0 = DispatchTime.now().uptimeNanoseconds
             let result = try await hub.receive(InboundMessage(connector: "tester", from: from, text: "Live \(k): the bridge is closed"))
-            guard let id = result.inboxItemID else { throw BenchError("message \(k) did not reach the inbox") }
+            guard let id = result.inboxItemID else { throw BenchFailure("message \(k) did not reach the inbox") }
             handedOver[Int(id)] = t0
         }
         let expected = subscribers * messages

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BenchmarkSupport
 import Foundation
 import Logging
 import NIOCore
@@ -93,7 +94,7 @@ struct WebBench: Sendable {
             if let r = try? await http.execute(HTTPClientRequest(url: base + "/health"), timeout: .seconds(1)), r.status == .ok { return }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw BenchError("the server did not start")
+        throw BenchFailure("the server did not start")
     }
 
     func login() async throws -> String {
@@ -103,7 +104,7 @@ struct WebBench: Sendable {
         request.body = .bytes(ByteBuffer(string: #"{"username":"admin","password":"\#(password)"}"#))
         let response = try await http.execute(request, timeout: .seconds(30))
         guard response.status == .ok, let set = response.headers.first(name: "Set-Cookie") else {
-            throw BenchError("login failed: \(response.status)")
+            throw BenchFailure("login failed: \(response.status)")
         }
         return String(set.prefix { $0 != ";" })
     }
@@ -119,7 +120,7 @@ struct WebBench: Sendable {
         let body = try await response.body.collect(upTo: 1 << 20)
         struct Created: Decodable { var token: String }
         guard response.status == .created, let token = try? JSONDecoder().decode(Created.self, from: Data(body.readableBytesView)).token else {
-            throw BenchError("creating a token failed: \(response.status) \(String(buffer: body))")
+            throw BenchFailure("creating a token failed: \(response.status) \(String(buffer: body))")
         }
         return token
     }
@@ -134,16 +135,16 @@ struct WebBench: Sendable {
         var bytes = 0
         var cpu0 = 0.0
         for i in 0..<(30 + requests) {
-            if i == 30 { cpu0 = CPUTime.server() }
+            if i == 30 { cpu0 = ProcessFacts.serverCPUSeconds() }
             let start = ContinuousClock.now
             let response = try await http.execute(request, timeout: .seconds(30))
             let body = try await response.body.collect(upTo: 64 << 20)
             let elapsed = ms(ContinuousClock.now - start)
-            guard response.status == .ok else { throw BenchError("\(path): HTTP \(response.status.code) \(String(buffer: body))") }
+            guard response.status == .ok else { throw BenchFailure("\(path): HTTP \(response.status.code) \(String(buffer: body))") }
             bytes = body.readableBytes
             if i >= 30 { samples.append(elapsed) }
         }
-        return (samples.sorted(), bytes, (CPUTime.server() - cpu0) * 1000 / Double(requests))
+        return (samples.sorted(), bytes, (ProcessFacts.serverCPUSeconds() - cpu0) * 1000 / Double(requests))
     }
 
     /// Every script and stylesheet in the hub's resources, as served.
@@ -155,16 +156,11 @@ struct WebBench: Sendable {
         for name in names {
             let response = try await http.execute(HTTPClientRequest(url: base + "/static/\(name)"), timeout: .seconds(30))
             let body = try await response.body.collect(upTo: 16 << 20)
-            guard response.status == .ok else { throw BenchError("/static/\(name): HTTP \(response.status.code)") }
+            guard response.status == .ok else { throw BenchFailure("/static/\(name): HTTP \(response.status.code)") }
             files.append((name, body.readableBytes))
         }
         return (files, files.reduce(0) { $0 + $1.1 })
     }
-}
-
-struct BenchError: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
 }
 
 func note(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }

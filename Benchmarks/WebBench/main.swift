@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import BenchmarkSupport
 import Foundation
 import Hummingbird
 import Logging
@@ -49,7 +50,7 @@ let hub = Hub(configuration: configuration, store: store, connectors: [BucketCon
 let password = "bench-\(UUID().uuidString)"
 _ = try await Accounts(store: store).bootstrapAdmin(username: "admin", password: password)
 let app = buildApplication(hub: hub, registry: PrometheusCollectorRegistry(), logger: logger)
-let clients = MultiThreadedEventLoopGroup._makePerpetualGroup(threadNamePrefix: CPUTime.clientThreadPrefix, numberOfThreads: 1)
+let clients = MultiThreadedEventLoopGroup._makePerpetualGroup(threadNamePrefix: ProcessFacts.clientThreadPrefix, numberOfThreads: 1)
 let bench = WebBench(
     hub: hub,
     port: port,

@@ -3,11 +3,11 @@ import Logging
 import PostgresNIO
 import SwitchboardCore
 
-// The outbox on PostgreSQL: accepting messages (one transaction each, or one per batch) and
-// the dispatcher's claims. Several nodes claim from the same table: a claim locks the rows it
-// takes with `FOR UPDATE SKIP LOCKED`, so two nodes never take one delivery, and neither waits
-// for the other; the lease it writes keeps the delivery out of every other claim until it
-// runs out, exactly as on SQLite.
+// The outbox on PostgreSQL: accepting messages (one transaction each, or one per batch, whose
+// statements are in `+BatchAccept`) and the dispatcher's claims. Several nodes claim from the
+// same table: a claim locks the rows it takes with `FOR UPDATE SKIP LOCKED`, so two nodes
+// never take one delivery, and neither waits for the other; the lease it writes keeps the
+// delivery out of every other claim until it runs out, exactly as on SQLite.
 
 extension PostgresStore: OutboxStore {
     package func accept(_ submission: Submission) async throws -> Acceptance {
@@ -30,20 +30,25 @@ extension PostgresStore: OutboxStore {
     package func accept(batch: [Submission]) async throws -> [Acceptance] {
         guard !batch.isEmpty else { return [] }
         let logger = self.logger
+        // One transaction (see `PostgresStore+BatchAccept`): a refused submission throws and
+        // takes every other one back.
         do {
-            // One transaction: a refused submission throws and takes every other one back.
-            return try await transaction { connection in
-                var acceptances: [Acceptance] = []
-                for submission in batch {
-                    acceptances.append(try await Self.accept(submission, on: connection, logger: logger, notify: false))
-                }
-                let queued = zip(batch, acceptances).filter { !$1.replayed && $0.deliveries.contains { $0.status == .queued } }
-                try await Self.notifyQueued(queued.map(\.0.message.id), on: connection, logger: logger)
-                return acceptances
+            return try await transaction { connection in try await Self.accept(batch: batch, on: connection, logger: logger) }
+        } catch  where isUniqueViolation(error) && batch.contains(where: { $0.idempotency != nil }) {
+            // As for one message: another node committed one of the keys between our look-up
+            // and our insert; run again, and the look-up replays or refuses.
+            do {
+                return try await transaction { connection in try await Self.accept(batch: batch, on: connection, logger: logger) }
+            } catch  where isUniqueViolation(error) {
+                throw Self.duplicateBatch
             }
         } catch  where isUniqueViolation(error) {
-            throw SwitchboardError.conflict("message_exists", "a message or delivery of the batch already exists")
+            throw Self.duplicateBatch
         }
+    }
+
+    private static var duplicateBatch: SwitchboardError {
+        .conflict("message_exists", "a message or delivery of the batch already exists")
     }
 
     private static func duplicateMessage(_ submission: Submission) -> SwitchboardError {

@@ -96,6 +96,64 @@ extension DispatchStoreConformance {
         try expectTrue(try await store.message(id: retry[0].message.id) == nil, "a replayed batch stores nothing new")
     }
 
+    /// A batch reads back exactly as accepted (nil optionals, attachments, warnings, an
+    /// origin, several deliveries per message), and its due deliveries are claimed in the
+    /// order they were submitted, as if each message had been accepted on its own.
+    package func acceptBatchRoundTrip() async throws {
+        let store = try await makeStore()
+        let rich = StoreFixture.outbound(attachments: 2)
+        let richDeliveries = [
+            StoreFixture.sms(rich, 1, due: StoreFixture.t0),
+            Delivery(
+                messageID: rich.id,
+                address: .email("ops@example.org"),
+                channel: .email,
+                nextAttemptAt: StoreFixture.t0,
+                pinnedConnector: "smtp-main",
+                createdAt: StoreFixture.t0
+            ),
+            Delivery(
+                messageID: rich.id,
+                address: .xmpp("bob@example.org"),
+                channel: .im,
+                status: .held,
+                lastError: "no connector serves channel im",
+                createdAt: StoreFixture.t0
+            ),
+            StoreFixture.sms(rich, 2, due: StoreFixture.t0),
+        ]
+        var reply = StoreFixture.outbound("a reply", sender: nil, at: StoreFixture.at(2))
+        reply.origin = Origin(connector: "kannel", from: .sms("+4712345678"), to: nil)
+        let batch = [
+            Submission(message: rich, deliveries: richDeliveries, warnings: ["group 'night' is empty", "contact Bob has no email"]),
+            Submission(message: Message(text: "", severity: .debug, sender: nil, createdAt: StoreFixture.at(1)), deliveries: []),
+            Submission(message: reply, deliveries: [StoreFixture.sms(reply, 3, due: StoreFixture.t0)]),
+            StoreFixture.submission(dueAt: [StoreFixture.t0, StoreFixture.t0], text: "the last one"),
+        ]
+        let expected = batch.map { MessageRecord(message: $0.message, deliveries: $0.deliveries, warnings: $0.warnings).ms }
+
+        let accepted = try await store.accept(batch: batch)
+        try expectEqual(accepted.map(\.replayed), [false, false, false, false], "a first batch is not a replay")
+        try expectEqual(accepted.map(\.record.ms), expected, "accept(batch:) returns the records it committed, in order")
+        for (submission, record) in zip(batch, expected) {
+            let stored = try await unwrap(store.message(id: submission.message.id), "message(id:) finds every message of a batch")
+            try expectEqual(stored.ms, record, "a batch's messages, attachments, deliveries and warnings read back as accepted")
+            try expectEqual(
+                stored.message.attachments.map(\.data),
+                submission.message.attachments.map(\.data),
+                "attachment bytes survive a batch"
+            )
+        }
+
+        let sms = batch.flatMap(\.deliveries).filter { $0.channel == .sms }.map(\.id)
+        let claimed = try await store.claimDue(limit: 100, now: StoreFixture.t0, leaseUntil: StoreFixture.at(30))
+        try expectEqual(
+            claimed.map(\.delivery.id).filter(sms.contains),
+            sms,
+            "a batch's deliveries due at one time are claimed in the order they were submitted"
+        )
+    }
+
     /// The same key and fingerprint replays the first record and commits nothing new.
     package func idempotentReplay() async throws {
         let store = try await makeStore()

@@ -8,7 +8,8 @@ import SwitchboardCore
 package struct DispatchStoreConformance: Sendable {
     /// One check of the suite, so a runner can list, parameterise or pick them.
     package enum Check: String, CaseIterable, Sendable, CustomStringConvertible {
-        case acceptRoundTrip, acceptBatchIsAllOrNone, idempotentReplay, idempotencyKeyReuseConflicts, concurrentRetriesWithOneKeyStoreOnce
+        case acceptRoundTrip, acceptBatchIsAllOrNone, acceptBatchRoundTrip, idempotentReplay, idempotencyKeyReuseConflicts,
+            concurrentRetriesWithOneKeyStoreOnce
         case claimDueReturnsOnlyDueDeliveries, claimDueHonoursLeases, finishMovesDeliveries
         case finishRefusesIllegalTransitions, finishBatchRefusesItemsAlone, attemptsAreRecordedInOrder, nextDueFollowsQueueAndLeases
         case concurrentClaimsNeverOverlap
@@ -33,6 +34,7 @@ package struct DispatchStoreConformance: Sendable {
         switch check {
         case .acceptRoundTrip: try await acceptRoundTrip()
         case .acceptBatchIsAllOrNone: try await acceptBatchIsAllOrNone()
+        case .acceptBatchRoundTrip: try await acceptBatchRoundTrip()
         case .idempotentReplay: try await idempotentReplay()
         case .idempotencyKeyReuseConflicts: try await idempotencyKeyReuseConflicts()
         case .concurrentRetriesWithOneKeyStoreOnce: try await concurrentRetriesWithOneKeyStoreOnce()

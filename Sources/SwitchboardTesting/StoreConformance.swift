@@ -12,7 +12,8 @@ import SwitchboardCore
 package struct StoreConformance: Sendable {
     /// One check of the suite, so a runner can list, parameterise or pick them.
     package enum Check: String, CaseIterable, Sendable, CustomStringConvertible {
-        case acceptRoundTrip, acceptBatchIsAllOrNone, idempotentReplay, idempotencyKeyReuseConflicts, concurrentRetriesWithOneKeyStoreOnce
+        case acceptRoundTrip, acceptBatchIsAllOrNone, acceptBatchRoundTrip, idempotentReplay, idempotencyKeyReuseConflicts,
+            concurrentRetriesWithOneKeyStoreOnce
         case claimDueReturnsOnlyDueDeliveries, claimDueHonoursLeases, finishMovesDeliveries
         case finishRefusesIllegalTransitions, finishBatchRefusesItemsAlone, attemptsAreRecordedInOrder, nextDueFollowsQueueAndLeases
         case concurrentClaimsNeverOverlap
@@ -48,6 +49,7 @@ package struct StoreConformance: Sendable {
         switch check {
         case .acceptRoundTrip: try await dispatch.run(.acceptRoundTrip)
         case .acceptBatchIsAllOrNone: try await dispatch.run(.acceptBatchIsAllOrNone)
+        case .acceptBatchRoundTrip: try await dispatch.run(.acceptBatchRoundTrip)
         case .idempotentReplay: try await dispatch.run(.idempotentReplay)
         case .idempotencyKeyReuseConflicts: try await dispatch.run(.idempotencyKeyReuseConflicts)
         case .concurrentRetriesWithOneKeyStoreOnce: try await dispatch.run(.concurrentRetriesWithOneKeyStoreOnce)

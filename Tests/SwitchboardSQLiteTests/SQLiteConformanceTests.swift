@@ -13,6 +13,10 @@ struct SQLiteConformanceTests {
         try await withConformance(kind) { try await $0.dispatch.acceptBatchIsAllOrNone() }
     }
 
+    @Test(arguments: StoreKind.allCases) func acceptBatchRoundTrip(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.dispatch.acceptBatchRoundTrip() }
+    }
+
     @Test(arguments: StoreKind.allCases) func idempotentReplay(_ kind: StoreKind) async throws {
         try await withConformance(kind) { try await $0.dispatch.idempotentReplay() }
     }

@@ -1,27 +1,23 @@
-import Foundation
 import NIOCore
 import NIOPosix
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// A minimal WebSocket client for the benchmark (the topic benchmark's, for `/ws/inbox`), on
-/// plain NIO: the HTTP upgrade written by hand, server frames parsed in place on the event
-/// loop, no task per connection and no `String` per frame, so 500 inbox subscribers cost
-/// little CPU next to the server they share the machine with.
+/// A minimal WebSocket client for the benchmarks (topic subscribers and publishers, inbox
+/// sockets), on plain NIO: the HTTP upgrade written by hand, server frames parsed in place on
+/// the event loop, no task per connection and no `String` per frame, so a thousand
+/// subscribers cost little CPU next to the server they share the machine with, and ten
+/// thousand idle ones little memory.
 ///
 ///     frame  = byte0 (FIN | opcode) , byte1 (MASK | len7) [, len16 | len64] [, mask key] , payload
 ///
 /// Server frames are never masked; the client masks with the all-zero key (allowed: the mask
 /// bit is what the server checks), so payload bytes go out unchanged.
-final class LeanInboxClient: ChannelInboundHandler, @unchecked Sendable {
+public final class LeanWebSocketClient: ChannelInboundHandler, @unchecked Sendable {
     // Touched only on the channel's event loop once connected.
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
+    public typealias InboundIn = ByteBuffer
+    public typealias OutboundOut = ByteBuffer
 
     /// Called on the event loop for every text frame (its payload, valid until return).
-    typealias OnText = @Sendable (ByteBuffer) -> Void
+    public typealias OnText = @Sendable (ByteBuffer) -> Void
 
     let path: String
     let onText: OnText
@@ -43,29 +39,62 @@ final class LeanInboxClient: ChannelInboundHandler, @unchecked Sendable {
     }
 
     /// Connects and completes once the server has accepted the upgrade.
-    static func connect(group: any EventLoopGroup, port: Int, path: String, onText: @escaping OnText) async throws -> any Channel {
+    public static func connect(
+        group: any EventLoopGroup,
+        host: String = "127.0.0.1",
+        port: Int,
+        path: String,
+        onText: @escaping OnText
+    ) async throws -> any Channel {
         let loop = group.next()
         let opened = loop.makePromise(of: Void.self)
-        let channel = try await ClientBootstrap(group: loop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(LeanInboxClient(path: path, opened: opened, onText: onText))
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: loop)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(LeanWebSocketClient(path: path, opened: opened, onText: onText))
+                    }
                 }
-            }
-            .connect(host: "127.0.0.1", port: port).get()
+                .connect(host: host, port: port).get()
+        } catch {
+            // A refused connection never reaches the handler: settle the promise here, or
+            // NIO reports it leaked (a debug build stops on it while a bench waits for its server).
+            opened.fail(error)
+            throw error
+        }
         try await opened.futureResult.get()
         return channel
     }
 
-    func channelActive(context: ChannelHandlerContext) {
+    /// One masked text frame.
+    public static func textFrame(_ text: String, allocator: ByteBufferAllocator = ByteBufferAllocator()) -> ByteBuffer {
+        let payload = Array(text.utf8)
+        var out = allocator.buffer(capacity: payload.count + 14)
+        out.writeInteger(UInt8(0x81))
+        if payload.count < 126 {
+            out.writeInteger(UInt8(0x80 | payload.count))
+        } else if payload.count <= 0xFFFF {
+            out.writeInteger(UInt8(0x80 | 126))
+            out.writeInteger(UInt16(payload.count))
+        } else {
+            out.writeInteger(UInt8(0x80 | 127))
+            out.writeInteger(UInt64(payload.count))
+        }
+        out.writeInteger(UInt32(0))  // mask key 0: payload unchanged
+        out.writeBytes(payload)
+        return out
+    }
+
+    public func channelActive(context: ChannelHandlerContext) {
         let request =
             "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: request)), promise: nil)
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = unwrapInboundIn(data)
         if buffer.readableBytes == 0 && upgraded {
             parseFrames(&incoming, context)
@@ -126,52 +155,13 @@ final class LeanInboxClient: ChannelInboundHandler, @unchecked Sendable {
         }
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    public func channelInactive(context: ChannelHandlerContext) {
         settle(ChannelError.ioOnClosedChannel)
         context.fireChannelInactive()
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    public func errorCaught(context: ChannelHandlerContext, error: any Error) {
         settle(error)
         context.close(promise: nil)
-    }
-}
-
-/// Byte-level reading of the inbox socket's frames, without a JSON parser or a copy. Item
-/// frames are `{"item":{…,"id":N,…},"type":"item"}` (keys sorted); a quote inside a string
-/// value is escaped, so `"id":` appears only as the key.
-enum InboxFrame {
-    static let ready = Array(#"{"type":"ready""#.utf8)
-    static let item = Array(#"{"item":"#.utf8)
-    static let idKey = Array(#""id":"#.utf8)
-
-    static func hasPrefix(_ buffer: ByteBuffer, _ prefix: [UInt8]) -> Bool {
-        buffer.withUnsafeReadableBytes { raw in
-            raw.count >= prefix.count && prefix.withUnsafeBytes { memcmp(raw.baseAddress!, $0.baseAddress!, prefix.count) == 0 }
-        }
-    }
-
-    /// The item's id of an item frame, or `nil` for another frame.
-    static func itemID(_ buffer: ByteBuffer) -> Int? {
-        guard hasPrefix(buffer, item) else { return nil }
-        return buffer.withUnsafeReadableBytes { raw -> Int? in
-            let key = idKey
-            var i = 0
-            while i + key.count <= raw.count {
-                if raw[i] == key[0] && raw[i + 1] == key[1] && raw[i + 2] == key[2] && raw[i + 3] == key[3] && raw[i + 4] == key[4] {
-                    var j = i + key.count
-                    var value = 0
-                    var any = false
-                    while j < raw.count, raw[j] >= 48 && raw[j] <= 57 {
-                        value = value * 10 + Int(raw[j] - 48)
-                        any = true
-                        j += 1
-                    }
-                    return any ? value : nil
-                }
-                i += 1
-            }
-            return nil
-        }
     }
 }
