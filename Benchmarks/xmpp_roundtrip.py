@@ -8,9 +8,13 @@ declared responder whose one step answers every message and loops back to itself
 conversation that never ends, every turn committed with `synchronous: full`), and an echo bot
 in a process of its own. For each client count K, K clients (one asyncio loop, in this
 process) each do M round trips to the bot, then M to the hub: send, wait for the answer, send
-the next. Prints round trips per second, p50/p99 latency, the hub/bot ratio, and the CPU
-seconds each process used in each phase (what bounds the figure) and how many turns the hub
-committed. Bounded: every answer within 30 s, the whole run within `--budget` seconds.
+the next. Prints round trips per second, p50/p99 latency, the hub/bot ratio and the hub's
+added latency, the CPU milliseconds per round trip of each process (Prosody, hub, bot,
+clients) with how busy the machine was and how much of it other processes took, the rate
+Prosody and the clients alone allow on this machine (a hub that cost nothing), the disk's
+flush floor, and how many turns the hub committed. `--perf DIR` and `--strace DIR` record the
+hub during each hub phase. Bounded: every answer within 30 s, the whole run within `--budget`
+seconds.
 `--prosody-nodelay` turns Nagle's algorithm off in Prosody (README "Benchmarks" says why it
 matters to the hub and not to the bot); `--synchronous normal` shows what the flush costs.
 
@@ -142,6 +146,24 @@ def machine_ticks():
         fields = [int(x) for x in f.readline().split()[1:]]
     idle = fields[3] + fields[4]  # idle + iowait
     return sum(fields) - idle, sum(fields)
+
+
+def flush_floor(directory, count=50):
+    """p50 and p99 ms of one 4 KiB write and `fdatasync` in `directory`: the disk's own floor
+    under each of the hub's commits (`synchronous = FULL`)."""
+    path = os.path.join(directory, "flush-probe")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    took = []
+    try:
+        for _ in range(count):
+            os.write(fd, b"x" * 4096)
+            started = time.perf_counter()
+            os.fdatasync(fd)
+            took.append(time.perf_counter() - started)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    return percentile(took, 0.5) * 1000, percentile(took, 0.99) * 1000
 
 
 def percentile(values, p):
@@ -329,6 +351,10 @@ def main():
                 raise RuntimeError("the echo bot did not log in")
             rows = asyncio.run(asyncio.wait_for(measure(args, server, hub, bot.pid), args.budget))
             report(rows, args.rounds)
+            p50, p99 = flush_floor(data)
+            print(f"\nThe disk's flush floor (4 KiB write + fdatasync in the hub's data directory, after "
+                  f"the run): p50 {p50:.2f} ms, p99 {p99:.2f} ms. One client's round trip through the hub "
+                  "waits for three in series (the message, the turn, the claim of the reply).")
         finally:
             stop.set()
             if bot:
