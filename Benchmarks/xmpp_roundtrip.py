@@ -8,9 +8,13 @@ declared responder whose one step answers every message and loops back to itself
 conversation that never ends, every turn committed with `synchronous: full`), and an echo bot
 in a process of its own. For each client count K, K clients (one asyncio loop, in this
 process) each do M round trips to the bot, then M to the hub: send, wait for the answer, send
-the next. Prints round trips per second, p50/p99 latency, the hub/bot ratio, and the CPU
-seconds each process used in each phase (what bounds the figure) and how many turns the hub
-committed. Bounded: every answer within 30 s, the whole run within `--budget` seconds.
+the next. Prints round trips per second, p50/p99 latency, the hub/bot ratio and the hub's
+added latency, the CPU milliseconds per round trip of each process (Prosody, hub, bot,
+clients) with how busy the machine was and how much of it other processes took, the rate
+Prosody and the clients alone allow on this machine (a hub that cost nothing), the disk's
+flush floor, and how many turns the hub committed. `--perf DIR` and `--strace DIR` record the
+hub during each hub phase. Bounded: every answer within 30 s, the whole run within `--budget`
+seconds.
 `--prosody-nodelay` turns Nagle's algorithm off in Prosody (README "Benchmarks" says why it
 matters to the hub and not to the bot); `--synchronous normal` shows what the flush costs.
 
@@ -23,7 +27,9 @@ import multiprocessing
 import os
 import re
 import shutil
+import signal
 import ssl
+import subprocess
 import sys
 import tempfile
 import textwrap
@@ -128,9 +134,36 @@ class Person:
 
 
 def cpu_seconds(pid):
+    """CPU time of `pid` and every thread it ever had (/proc/PID/stat, in clock ticks)."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_ticks():
+    """Busy and total jiffies of the whole machine (all cores), from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def flush_floor(directory, count=50):
+    """p50 and p99 ms of one 4 KiB write and `fdatasync` in `directory`: the disk's own floor
+    under each of the hub's commits (`synchronous = FULL`)."""
+    path = os.path.join(directory, "flush-probe")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    took = []
+    try:
+        for _ in range(count):
+            os.write(fd, b"x" * 4096)
+            started = time.perf_counter()
+            os.fdatasync(fd)
+            took.append(time.perf_counter() - started)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    return percentile(took, 0.5) * 1000, percentile(took, 0.99) * 1000
 
 
 def percentile(values, p):
@@ -141,13 +174,62 @@ def percentile(values, p):
 async def phase(people, to, rounds, tag, pids):
     latencies = []
     before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    busy_before, total_before = machine_ticks()
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     errors = sum(await asyncio.gather(*(p.round_trips(to, rounds, tag, latencies) for p in people)))
     elapsed = time.perf_counter() - started
     cpu = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
+    busy_after, total_after = machine_ticks()
+    cores = os.cpu_count() or 1
+    busy = (busy_after - busy_before) / os.sysconf("SC_CLK_TCK")
+    # What the rest of the machine used meanwhile (other people's builds, the kernel's own work
+    # for nobody in particular): busy CPU not charged to any process of this run.
+    others = max(0.0, busy - sum(cpu.values()))
     return {"rate": len(latencies) / elapsed, "p50": percentile(latencies, 0.5) * 1000,
             "p99": percentile(latencies, 0.99) * 1000, "errors": errors, "elapsed": elapsed, "cpu": cpu,
-            "count": len(latencies)}
+            "count": len(latencies), "busy": busy / (elapsed * cores), "others": others / elapsed,
+            "load": (load_before, os.getloadavg()[0])}
+
+
+@contextlib.contextmanager
+def profiled(directory, pid, name):
+    """`perf record -g` of `pid` while the block runs, into DIRECTORY/NAME.data (with --perf)."""
+    if not directory:
+        yield
+        return
+    os.makedirs(directory, exist_ok=True)
+    out = os.path.join(directory, name + ".data")
+    perf = subprocess.Popen(["perf", "record", "-F", "499", "-g", "-p", str(pid), "-o", out],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        perf.send_signal(signal.SIGINT)
+        perf.wait(30)
+        print("perf profile of the hub:", out)
+
+
+@contextlib.contextmanager
+def traced(directory, pid, name):
+    """`strace -f -tt` of the hub's socket and disk calls while the block runs, into
+    DIRECTORY/NAME.strace (with --strace): the time line of each stage of a turn. It slows
+    the hub down; read it for the order and spacing of the stages, not for the rate."""
+    if not directory:
+        yield
+        return
+    os.makedirs(directory, exist_ok=True)
+    out = os.path.join(directory, name + ".strace")
+    calls = "read,write,writev,readv,recvfrom,sendto,recvmsg,sendmsg,pwrite64,fdatasync,fsync"
+    trace = subprocess.Popen(["strace", "-f", "-tt", "-e", "trace=" + calls, "-o", out, "-p", str(pid)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1)  # attached to every thread before the phase starts
+    try:
+        yield
+    finally:
+        trace.send_signal(signal.SIGINT)
+        trace.wait(30)
+        print("strace of the hub:", out)
 
 
 def turns(session, hub):
@@ -171,7 +253,8 @@ async def measure(args, server, hub, bot_pid):
         group = people[:k]
         bot = await phase(group, BOT + "/bot", args.rounds, f"bot{k}", pids)
         before = turns(session, hub)
-        via_hub = await phase(group, HUB, args.rounds, f"hub{k}", pids)
+        with profiled(args.perf, hub.proc.pid, f"hub-{k}"), traced(args.strace, hub.proc.pid, f"hub-{k}"):
+            via_hub = await phase(group, HUB, args.rounds, f"hub{k}", pids)
         via_hub["turns"] = turns(session, hub) - before
         rows.append((k, bot, via_hub))
     for p in people:
@@ -180,17 +263,36 @@ async def measure(args, server, hub, bot_pid):
     return rows
 
 
+PROCESSES = ("prosody", "hub", "bot", "clients")
+
+
 def report(rows, rounds):
-    print(f"\n{rounds} round trips per client; CPU seconds per phase in brackets "
-          "(prosody / hub / bot / clients)")
-    print("| clients | target | round trips/s | p50 ms | p99 ms | errors | CPU s |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    cores = os.cpu_count() or 1
+    print(f"\n{rounds} round trips per client. CPU ms per round trip of each process "
+          "(prosody / hub / bot / clients); machine: busy share of all cores, others' cores "
+          "(CPU used by processes outside this run), load average at start → end")
+    print("| clients | target | round trips/s | p50 ms | p99 ms | errors | CPU ms per round trip | machine |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for k, bot, hub in rows:
         for name, r in (("echo bot", bot), ("hub", hub)):
-            cpu = " / ".join(f"{r['cpu'][n]:.1f}" for n in ("prosody", "hub", "bot", "clients"))
-            print(f"| {k} | {name} | {r['rate']:,.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['errors']} | {cpu} |")
-        note = f"; turns committed {hub['turns']:.0f} of {hub['count']}" if "turns" in hub else ""
-        print(f"|   | hub / bot | {hub['rate'] / bot['rate']:.2f}× | | | | {note.strip('; ')} |")
+            per = " / ".join(f"{r['cpu'][n] * 1000 / r['count']:.3f}" for n in PROCESSES)
+            machine = f"{r['busy']:.0%} busy, others {r['others']:.2f} cores, load {r['load'][0]:.1f}→{r['load'][1]:.1f}"
+            print(f"| {k} | {name} | {r['rate']:,.0f} | {r['p50']:.1f} | {r['p99']:.1f} | {r['errors']} | {per} | {machine} |")
+        note = f"turns committed {hub['turns']:.0f} of {hub['count']}" if "turns" in hub else ""
+        print(f"|   | hub / bot | {hub['rate'] / bot['rate']:.2f}× | +{hub['p50'] - bot['p50']:.1f} | "
+              f"+{hub['p99'] - bot['p99']:.1f} | | | {note} |")
+    print("\nWhat the machine allows (from the hub phase's own figures):")
+    for k, bot, hub in rows:
+        per = {n: hub["cpu"][n] / hub["count"] for n in PROCESSES}
+        outside = per["prosody"] + per["clients"]
+        clients_share = hub["cpu"]["clients"] / hub["elapsed"]
+        bot_clients_share = bot["cpu"]["clients"] / bot["elapsed"]
+        print(f"- {k} clients: Prosody and the clients alone take {outside * 1000:.3f} ms of CPU per round "
+              f"trip, so {cores} cores carry at most {cores / outside:,.0f} round trips/s with a hub that "
+              f"costs nothing (target 2× bot = {2 * bot['rate']:,.0f}/s); the clients' one process was "
+              f"busy {bot_clients_share:.0%} of a core with the bot, {clients_share:.0%} with the hub "
+              f"(one core caps it at {1 / per['clients']:,.0f}/s); the hub took {per['hub'] * 1000:.3f} ms "
+              f"of CPU per turn ({hub['cpu']['hub'] / hub['elapsed']:.2f} cores)")
 
 
 @contextlib.contextmanager
@@ -216,6 +318,8 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs) and print its path")
     parser.add_argument("--prosody-nodelay", action="store_true",
                         help="turn Nagle's algorithm off in Prosody (network_settings.nagle = false)")
+    parser.add_argument("--perf", metavar="DIR", help="record the hub with `perf record -g` in each hub phase, into DIR")
+    parser.add_argument("--strace", metavar="DIR", help="strace the hub's socket and disk calls in each hub phase, into DIR")
     parser.add_argument("--budget", type=int, default=290, help="seconds before the run gives up")
     args = parser.parse_args()
     args.clients = sorted({int(k) for k in args.clients.split(",")})
@@ -247,6 +351,10 @@ def main():
                 raise RuntimeError("the echo bot did not log in")
             rows = asyncio.run(asyncio.wait_for(measure(args, server, hub, bot.pid), args.budget))
             report(rows, args.rounds)
+            p50, p99 = flush_floor(data)
+            print(f"\nThe disk's flush floor (4 KiB write + fdatasync in the hub's data directory, after "
+                  f"the run): p50 {p50:.2f} ms, p99 {p99:.2f} ms. One client's round trip through the hub "
+                  "waits for three in series (the message, the turn, the claim of the reply).")
         finally:
             stop.set()
             if bot:

@@ -7,10 +7,11 @@ import Glibc
 /// Acknowledges every segment the server sends at once (Linux `TCP_QUICKACK`, which the
 /// kernel clears again after a while, so it is set after each read).
 ///
-/// Why: the hub asks for a stream-management ack after each stanza it sends, and the server's
-/// `<a/>` is a small segment. Left to delayed ACK, ours comes up to 40 ms later, and a server
-/// that keeps Nagle's algorithm on (Prosody does by default) holds the party's next message
-/// until then — a 40 ms stall in every round trip of a conversation.
+/// Why: the hub asks for a stream-management ack (`<r/>`) with a message whenever none is out
+/// (on a quiet link, with every message), and the server's `<a/>` is a small segment. Left to
+/// delayed ACK, ours comes up to 40 ms later, and a server that keeps Nagle's algorithm on
+/// (Prosody does by default) holds the party's next message until then — a 40 ms stall in
+/// every round trip of a conversation.
 final class QuickAckHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer

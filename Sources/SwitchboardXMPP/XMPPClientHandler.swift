@@ -53,6 +53,8 @@ final class XMPPClientHandler: ChannelDuplexHandler {
     private var unhandledChats = 0
     static let maxUnhandledChats = 64
     private var readHeld = false
+    /// Written since the last flush.
+    private var unflushed = false
 
     init(
         machine: XMPPClientStateMachine,
@@ -85,26 +87,29 @@ final class XMPPClientHandler: ChannelDuplexHandler {
         let buffer = unwrapInboundIn(data)
         tokenizer.feed(buffer.readableBytesView)
         let current = generation
+        // Whatever the stanzas of one read make us write leaves in one flush.
+        defer { flushWrites(context) }
         while current == generation, !finished {
             let output: XMLStanzaAssembler.Output?
             do {
                 output = try assembler.next(from: &tokenizer)
             } catch {
-                perform(machine.event(.parseError(error)), context)
+                perform(machine.event(.parseError(error)), context, flush: false)
                 return
             }
             guard let output else { return }
             switch output {
-            case .streamOpen(let tag): perform(machine.event(.streamOpen(tag)), context)
-            case .stanza(let stanza): perform(machine.event(.stanza(stanza)), context)
-            case .streamClose: perform(machine.event(.streamClose), context)
+            case .streamOpen(let tag): perform(machine.event(.streamOpen(tag)), context, flush: false)
+            case .stanza(let stanza): perform(machine.event(.stanza(stanza)), context, flush: false)
+            case .streamClose: perform(machine.event(.streamClose), context, flush: false)
             }
         }
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let event = unwrapOutboundIn(data)
-        perform(machine.event(event), context)
+        // Flushed by the caller's flush (`writeAndFlush`, or several writes then `flush()`).
+        perform(machine.event(event), context, flush: false)
         promise?.succeed()
         if case .handled = event {
             unhandledChats = max(0, unhandledChats - 1)
@@ -113,6 +118,11 @@ final class XMPPClientHandler: ChannelDuplexHandler {
                 context.read()
             }
         }
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        unflushed = false
+        context.flush()
     }
 
     var isReadyForTests: Bool { machine.isReady }
@@ -147,12 +157,19 @@ final class XMPPClientHandler: ChannelDuplexHandler {
         context.fireChannelInactive()
     }
 
-    private func perform(_ actions: [XMPPClientStateMachine.Action], _ context: ChannelHandlerContext) {
+    /// Carries out `actions`. Writes are buffered and flushed once at the end (with `flush`;
+    /// otherwise by the caller, `channelRead` after the whole read): a message and its `<r/>`,
+    /// or the answers to several stanzas of one read, leave in one TLS record and one system
+    /// call, not one each. Anything that closes or starts TLS flushes what is buffered first.
+    private func perform(_ actions: [XMPPClientStateMachine.Action], _ context: ChannelHandlerContext, flush: Bool = true) {
+        defer { if flush { flushWrites(context) } }
         for action in actions {
             switch action {
             case .write(let text):
-                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: text)), promise: nil)
+                context.write(wrapOutboundOut(context.channel.allocator.buffer(string: text)), promise: nil)
+                unflushed = true
             case .startTLS:
+                flushWrites(context)
                 startTLS(context)
             case .resetParser:
                 generation += 1
@@ -172,6 +189,7 @@ final class XMPPClientHandler: ChannelDuplexHandler {
             case .receipt(let id): events.yield(.receipt(id))
             case .bounced(let id, let reason): events.yield(.bounced(id, reason: reason))
             case .close(let reason):
+                flushWrites(context)
                 if closeReason == nil { closeReason = reason }
                 finished = true
                 let resumption = machine.nextResumption
@@ -180,6 +198,12 @@ final class XMPPClientHandler: ChannelDuplexHandler {
                 context.close(promise: nil)
             }
         }
+    }
+
+    private func flushWrites(_ context: ChannelHandlerContext) {
+        guard unflushed else { return }
+        unflushed = false
+        context.flush()
     }
 
     private func startTLS(_ context: ChannelHandlerContext) {

@@ -84,7 +84,7 @@ extension XMPPClientStateMachine {
                 }
                 return [.write(ackText())]
             case "a":
-                return acknowledge(stanza.attribute("h").flatMap(UInt32.init) ?? 0)
+                return acknowledgement(stanza.attribute("h").flatMap(UInt32.init) ?? 0)
             default:
                 return []
             }

@@ -140,6 +140,11 @@ struct XMPPClientStateMachine {
     var ackRequested: UInt32?
     var outboundCount: UInt32 = 0
     var unacked: [Unacked] = []
+    /// An `<r/>` of ours is out and not answered yet. Only one is out at a time: messages
+    /// written meanwhile are covered by the request the server's `<a/>` sets off (see
+    /// `acknowledgement(_:)`), so a busy link asks once per round trip to the server, not once
+    /// per message, and each message still counts as sent only once an `<a h/>` covers it.
+    var ackRequestOut = false
     /// Delivery ids written on this stream, so a message is never written twice on it.
     var written: Set<String> = []
     var pingCounter = 0
@@ -286,7 +291,23 @@ struct XMPPClientStateMachine {
         guard smEnabled else { return [write(stanza), .acknowledged([id])] }
         outboundCount &+= 1
         unacked.append(Unacked(seq: outboundCount, id: id))
-        return [write(stanza), .write(XMLWriter.write(.make("r", XMPPNamespace.streamManagement)))]
+        return [write(stanza)] + requestAckIfNone()
+    }
+
+    /// `<r/>` when messages wait for the server's word and no request of ours is out.
+    private mutating func requestAckIfNone() -> [Action] {
+        guard !ackRequestOut, !unacked.isEmpty else { return [] }
+        ackRequestOut = true
+        return [.write(Self.ackRequest)]
+    }
+
+    private static let ackRequest = XMLWriter.write(.make("r", XMPPNamespace.streamManagement))
+
+    /// The server's `<a h/>`: what it covers is sent; messages written after our request went
+    /// out are not covered yet, so the next request goes out now.
+    mutating func acknowledgement(_ h: UInt32) -> [Action] {
+        ackRequestOut = false
+        return acknowledge(h) + requestAckIfNone()
     }
 
     /// Drops the unacknowledged messages that `h` covers and names them.

@@ -22,7 +22,72 @@ import Testing
         var ids: [String] = []
     }
 
+    /// Counts the flushes that pass the handler towards the socket, and what each carried.
+    final class FlushCounter: ChannelOutboundHandler {
+        typealias OutboundIn = ByteBuffer
+        var pending = ""
+        var flushed: [String] = []
+        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+            var buffer = unwrapOutboundIn(data)
+            pending += buffer.readString(length: buffer.readableBytes) ?? ""
+            context.write(data, promise: promise)
+        }
+        func flush(context: ChannelHandlerContext) {
+            flushed.append(pending)
+            pending = ""
+            context.flush()
+        }
+    }
+
     static let sasl = "urn:ietf:params:xml:ns:xmpp-sasl"
+
+    /// Each flush is a TLS record and a system call on both ends: a message leaves with its
+    /// `<r/>` in one, and the answers to the stanzas of one read leave together.
+    @Test func writesWhatOneEventOrOneReadCausesInOneFlush() throws {
+        var machine = XMPPClientStateMachine(settings: .init(jid: JID("user@example.org")!, password: "pencil", resource: "hub", tls: .none))
+        machine.makeNonce = { SCRAMVectors.clientNonce }
+        let (_, continuation) = AsyncStream.makeStream(of: XMPPLinkEvent.self)
+        let flushes = FlushCounter()
+        let handler = XMPPClientHandler(
+            machine: machine,
+            limits: XMLStreamLimits(),
+            timing: .init(setup: .seconds(30), pingInterval: .zero),
+            tlsContext: nil,
+            serverHostname: nil,
+            events: continuation,
+            acknowledged: { _ in }
+        )
+        let channel = EmbeddedChannel()
+        try channel.pipeline.syncOperations.addHandler(flushes)
+        try channel.pipeline.syncOperations.addHandler(handler)
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 5222)).wait()
+        func server(_ xml: String) throws { try channel.writeInbound(channel.allocator.buffer(string: xml)) }
+        try server(
+            XMPPServerScript.serverHeader
+                + "<stream:features><mechanisms xmlns='\(Self.sasl)'><mechanism>SCRAM-SHA-1</mechanism></mechanisms></stream:features>"
+        )
+        try server("<challenge xmlns='\(Self.sasl)'>\(XMPPServerScript.base64(SCRAMVectors.serverFirst))</challenge>")
+        try server("<success xmlns='\(Self.sasl)'>\(XMPPServerScript.base64(SCRAMVectors.serverFinal))</success>")
+        try server(
+            XMPPServerScript.serverHeader
+                + "<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/><sm xmlns='urn:xmpp:sm:3'/></stream:features>"
+        )
+        try server("<iq type='result' id='bind-1'/>")
+        try server("<enabled xmlns='urn:xmpp:sm:3' id='sm-1' resume='true'/>")
+        #expect(handler.isReadyForTests)
+        #expect(flushes.flushed.last?.hasSuffix("<presence/>") == true, "roster get and presence: \(flushes.flushed)")
+        let before = flushes.flushed.count
+        channel.writeAndFlush(XMPPClientStateMachine.Event.send(id: "d1", .make("message", XMPPNamespace.client, [("id", "d1")])), promise: nil)
+        #expect(flushes.flushed.dropFirst(before) == ["<message id='d1'/><r xmlns='urn:xmpp:sm:3'/>"])
+        func ping(_ id: String) -> String { "<iq type='get' id='\(id)' from='example.org'><ping xmlns='urn:xmpp:ping'/></iq>" }
+        try server(ping("p1") + ping("p2") + "<r xmlns='urn:xmpp:sm:3'/>")
+        #expect(
+            flushes.flushed.dropFirst(before + 1) == [
+                "<iq type='result' id='p1' to='example.org'/><iq type='result' id='p2' to='example.org'/><a xmlns='urn:xmpp:sm:3' h='2'/>"
+            ]
+        )
+        _ = try channel.finish(acceptAlreadyClosed: true)
+    }
 
     @Test func logsInOverTheChannelAndHoldsReadsWhileChatsWaitForTheSink() throws {
         var machine = XMPPClientStateMachine(settings: .init(jid: JID("user@example.org")!, password: "pencil", resource: "hub", tls: .none))
@@ -67,7 +132,7 @@ import Testing
         #expect(try written().hasSuffix("<presence/>"))
         #expect(handler.isReadyForTests)
         // Without stream management a written message counts as sent, reported at once.
-        channel.write(XMPPClientStateMachine.Event.send(id: "d1", .make("message", XMPPNamespace.client, [("id", "d1")])), promise: nil)
+        channel.writeAndFlush(XMPPClientStateMachine.Event.send(id: "d1", .make("message", XMPPNamespace.client, [("id", "d1")])), promise: nil)
         #expect(try written() == "<message id='d1'/>")
         #expect(acks.ids == ["d1"])
 

@@ -135,11 +135,34 @@ import Testing
         #expect(!first.contains { if case .acknowledged = $0 { true } else { false } })
         #expect(s.event(.send(id: "d1", stanza)).isEmpty)  // never twice on one stream
         s.event(.send(id: "d2", stanza))
-        // Roster get and presence were stanzas 1 and 2; d1 is 3, d2 is 4.
-        #expect(s.server("<a xmlns='urn:xmpp:sm:3' h='2'/>").isEmpty)
-        #expect(s.server("<a xmlns='urn:xmpp:sm:3' h='3'/>") == [.acknowledged(["d1"])])
+        // Roster get and presence were stanzas 1 and 2; d1 is 3, d2 is 4. An <a/> that covers
+        // neither counts nothing as sent, and asks again for what still waits.
+        #expect(Script.written(s.server("<a xmlns='urn:xmpp:sm:3' h='2'/>")) == "<r xmlns='urn:xmpp:sm:3'/>")
+        #expect(s.server("<a xmlns='urn:xmpp:sm:3' h='3'/>") == [.acknowledged(["d1"]), .write("<r xmlns='urn:xmpp:sm:3'/>")])
         #expect(s.machine.nextResumption?.unacked == [.init(seq: 4, id: "d2")])
         #expect(s.server("<a xmlns='urn:xmpp:sm:3' h='4'/>") == [.acknowledged(["d2"])])
+    }
+
+    /// Messages written while our `<r/>` is out are pipelined behind it without one each: the
+    /// server's answer counts as sent only what it covers, and sets off the next request for
+    /// the rest; nothing waits without a request out.
+    @Test func pipelinedMessagesShareAckRequestsAndCountAsSentOnlyWhenCovered() {
+        var s = Script()
+        s.login()
+        func message(_ id: String) -> XMPPElement { .make("message", XMPPNamespace.client, [("to", "kari@example.org"), ("id", id)]) }
+        #expect(Script.written(s.event(.send(id: "d1", message("d1")))) == "<message to='kari@example.org' id='d1'/><r xmlns='urn:xmpp:sm:3'/>")
+        #expect(Script.written(s.event(.send(id: "d2", message("d2")))) == "<message to='kari@example.org' id='d2'/>", "a request is out")
+        #expect(Script.written(s.event(.send(id: "d3", message("d3")))) == "<message to='kari@example.org' id='d3'/>")
+        // d1..d3 are stanzas 3..5. The answer to the request written after d1 covers d1 only.
+        #expect(s.server("<a xmlns='urn:xmpp:sm:3' h='3'/>") == [.acknowledged(["d1"]), .write("<r xmlns='urn:xmpp:sm:3'/>")])
+        #expect(s.machine.nextResumption?.unacked == [.init(seq: 4, id: "d2"), .init(seq: 5, id: "d3")])
+        // Sent while the second request is out: no request of its own.
+        #expect(Script.written(s.event(.send(id: "d4", message("d4")))) == "<message to='kari@example.org' id='d4'/>")
+        #expect(s.server("<a xmlns='urn:xmpp:sm:3' h='5'/>") == [.acknowledged(["d2", "d3"]), .write("<r xmlns='urn:xmpp:sm:3'/>")])
+        #expect(s.server("<a xmlns='urn:xmpp:sm:3' h='6'/>") == [.acknowledged(["d4"])], "nothing waits: no request")
+        #expect(Script.written(s.event(.send(id: "d5", message("d5")))) == "<message to='kari@example.org' id='d5'/><r xmlns='urn:xmpp:sm:3'/>")
+        // The link drops before d5 is acknowledged: the next stream gets it to resume or write again.
+        #expect(s.machine.nextResumption?.unacked == [.init(seq: 7, id: "d5")])
     }
 
     @Test func withoutStreamManagementAWrittenMessageCountsAsSent() {
@@ -228,8 +251,10 @@ import Testing
         #expect(Script.written(resume) == "<resume xmlns='urn:xmpp:sm:3' h='7' previd='sm-1'/>")
         let resumed = s.server("<resumed xmlns='urn:xmpp:sm:3' h='4' previd='sm-1'/>")
         #expect(resumed == [.acknowledged(["d1"]), .ready(resumed: true)])
-        // d2 was not received: the connector writes it again on this stream, numbered 5.
-        s.event(.send(id: "d2", .make("message", XMPPNamespace.client, [("id", "d2")])))
+        // d2 was not received: the connector writes it again on this stream, numbered 5, with
+        // a request of its own (the old stream's request died with it).
+        let again = s.event(.send(id: "d2", .make("message", XMPPNamespace.client, [("id", "d2")])))
+        #expect(Script.written(again) == "<message id='d2'/><r xmlns='urn:xmpp:sm:3'/>")
         #expect(s.server("<a xmlns='urn:xmpp:sm:3' h='5'/>") == [.acknowledged(["d2"])])
     }
 
