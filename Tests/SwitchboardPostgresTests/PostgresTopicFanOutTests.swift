@@ -221,6 +221,30 @@ struct PostgresTopicFanOutTests {
         }
     }
 
+    /// A node behind by more than the change log keeps (its rows pruned meanwhile) cannot
+    /// give its subscribers a gap-free feed: it ends them as too slow, so they reconnect
+    /// with `_since` and read the rows themselves.
+    @Test func aNodeBehindMoreThanTheChangeLogKeepsEndsItsSubscribersAsTooSlow() async throws {
+        try await PostgresTestDatabase.withHarness { harness in
+            let schema = try await harness.makeSchema()
+            // Neither node listens: B hears nothing until it is told to catch up.
+            let a = try Self.node(harness, schema: schema)
+            let b = try Self.node(harness, schema: schema)
+            try await a.store.migrate()
+            try await a.hub.prepare()
+            try await b.hub.prepare()
+            let onB = try await b.hub.subscribe(Self.topic, principal: Self.reader, query: TopicQuery())
+            for i in 0..<3 { _ = try await Self.post("gone \(i)", on: a) }
+            #expect(try await a.store.pruneTopicChanges(olderThan: -60) == 3)
+            await b.hub.handle(.resync(resumed: true))
+            #expect(onB.endReason == .tooSlow)
+            var frames: [String] = []
+            for await frame in onB.frames { frames.append(frame) }
+            #expect(frames.last?.contains(#""error":"too_slow""#) == true, "\(frames)")
+            #expect(b.hub.subscriberCount(Self.topic.name) == 0)
+        }
+    }
+
     /// An inbox item added through node A is read by node B's hub and published to its live
     /// inbox; a node's listener skips its own store's items (its router published them).
     @Test func anInboxItemAddedOnOneNodeReachesTheOtherNodesLiveInbox() async throws {
