@@ -25,6 +25,9 @@ package struct PostgresFanOutListener: Service {
     let retry: RetryPolicy
     let pollInterval: Duration
     /// How long topic changes are kept for a node that was away, and how often that is enforced.
+    /// A node that cannot read them falls behind only while it cannot reach the database at
+    /// all (it polls every second otherwise), so minutes are plenty; a busy topic's log stays
+    /// at ten minutes of its writes.
     let retention: TimeInterval
     let pruneInterval: Duration
     let onEvent: @Sendable (Event) -> Void
@@ -34,8 +37,8 @@ package struct PostgresFanOutListener: Service {
         notices: ClusterNotices,
         retry: RetryPolicy = PostgresStore.reconnect,
         pollInterval: Duration = .seconds(1),
-        retention: TimeInterval = 3_600,
-        pruneInterval: Duration = .seconds(300),
+        retention: TimeInterval = 600,
+        pruneInterval: Duration = .seconds(60),
         onEvent: (@Sendable (Event) -> Void)? = nil
     ) {
         self.store = store
