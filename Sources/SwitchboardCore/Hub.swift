@@ -18,6 +18,9 @@ package final class Hub: InboundSink, Sendable {
     package let nodeID: String
     /// The `sweeper` lease: the sweepers and scheduled work run only while this node holds it.
     package let sweeperLease: LeaseKeeper
+    /// What a store shared between nodes hears of other nodes' commits (topic rows, inbox
+    /// items); the PostgreSQL listener delivers here, the topic hub and the live inbox listen.
+    package let clusterNotices = ClusterNotices()
     /// Set once in `init`; a `let` of a struct holding closures over `self` is not possible.
     private let routerBox: RouterBox
     let resolver: RecipientResolver
@@ -97,6 +100,7 @@ package final class Hub: InboundSink, Sendable {
                 replyVia: origin.connector.isEmpty ? nil : origin.connector
             )
         }
+        clusterNotices.add { [weak self] notice in await self?.relayInboxNotice(notice) }
     }
 
     package var router: MessageRouter { routerBox.router! }

@@ -47,6 +47,8 @@ extension PostgresStore: InboxStore {
 
     package func addToInbox(messageID: String, owner: String?) async throws -> InboxItem {
         let logger = logger
+        let channel = fanOutChannel
+        let notifyPrefix = PostgresFanOutListener.inboxPayload(store: instance, item: 0).dropLast()
         return try await transaction { connection in
             // Routing the same message twice at once (two nodes after a crash) waits here.
             let locked = try await connection.rows("SELECT id FROM messages WHERE id = \(messageID) FOR NO KEY UPDATE", logger: logger)
@@ -63,10 +65,14 @@ extension PostgresStore: InboxStore {
                 logger: logger
             )
             if rows.isEmpty {
+                // Other nodes' live inboxes hear of it at commit, by id only (`PostgresFanOutListener`).
                 rows = try await connection.rows(
                     """
-                    INSERT INTO inbox_items (message_id, owner, received_at) VALUES (\(messageID), \(owner), \(Date()))
-                    RETURNING id, owner, received_at
+                    WITH added AS (
+                        INSERT INTO inbox_items (message_id, owner, received_at) VALUES (\(messageID), \(owner), \(Date()))
+                        RETURNING id, owner, received_at
+                    )
+                    SELECT id, owner, received_at, pg_notify(\(channel), \(String(notifyPrefix)) || id) AS notified FROM added
                     """,
                     logger: logger
                 )

@@ -9,7 +9,7 @@ import SwitchboardCore
 /// is kept as the same JSON the SQLite store keeps (every value with its type).
 extension PostgresStore {
     /// The stored form of a change.
-    private struct StoredChange: Codable {
+    struct StoredChange: Codable {
         var method: TopicMethod
         var row: TopicRow
         var previous: TopicRow?

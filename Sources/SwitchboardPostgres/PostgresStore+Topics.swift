@@ -27,7 +27,17 @@ extension PostgresStore: TopicStore {
     }
 
     package func insert(_ rows: [TopicRow], into topic: TopicDefinition, alert: TopicAlertRequest?) async throws -> [Result<TopicChange, any Error>] {
+        try await insert(rows, into: topic, alert: alert, author: nil)
+    }
+
+    package func insert(
+        _ rows: [TopicRow],
+        into topic: TopicDefinition,
+        alert: TopicAlertRequest?,
+        author: TopicPrincipal?
+    ) async throws -> [Result<TopicChange, any Error>] {
         guard !rows.isEmpty else { return [] }
+        let channel = fanOutChannel
         let logger = logger
         return try await topicTransaction(topic) { connection in
             // Ids are random, so a duplicate is all but impossible: the batch at once, and only
@@ -43,6 +53,7 @@ extension PostgresStore: TopicStore {
                         let change = TopicChange(method: .post, row: row, revision: first + Int64(i))
                         changes.append(.success(try await Self.recordAlert(change, alert, topic, on: connection, logger: logger)))
                     }
+                    try await Self.logChanges(changes.compactMap { try? $0.get() }, by: author, topic, channel, on: connection, logger: logger)
                     try await connection.execute("RELEASE SAVEPOINT topic_batch", logger: logger)
                     return changes
                 } catch  where isUniqueViolation(error) {
@@ -55,8 +66,15 @@ extension PostgresStore: TopicStore {
                 do {
                     let revision = try await Self.bump(topic, by: 1, on: connection, logger: logger)
                     try await Self.insertRows([row], firstSeq: revision, into: topic, on: connection, logger: logger)
-                    let change = TopicChange(method: .post, row: row, revision: revision)
-                    results.append(.success(try await Self.recordAlert(change, alert, topic, on: connection, logger: logger)))
+                    let change = try await Self.recordAlert(
+                        TopicChange(method: .post, row: row, revision: revision),
+                        alert,
+                        topic,
+                        on: connection,
+                        logger: logger
+                    )
+                    try await Self.logChanges([change], by: author, topic, channel, on: connection, logger: logger)
+                    results.append(.success(change))
                     try await connection.execute("RELEASE SAVEPOINT topic_row", logger: logger)
                 } catch  where isUniqueViolation(error) {
                     try await connection.execute("ROLLBACK TO SAVEPOINT topic_row", logger: logger)
@@ -74,7 +92,19 @@ extension PostgresStore: TopicStore {
         in topic: TopicDefinition,
         alert: TopicAlertRequest?
     ) async throws -> TopicChange {
+        try await update(id: id, values: values, onlyAuthor: onlyAuthor, in: topic, alert: alert, author: nil)
+    }
+
+    package func update(
+        id: String,
+        values: [String: TopicValue],
+        onlyAuthor: String?,
+        in topic: TopicDefinition,
+        alert: TopicAlertRequest?,
+        author: TopicPrincipal?
+    ) async throws -> TopicChange {
         let logger = logger
+        let channel = fanOutChannel
         return try await topicTransaction(topic) { connection in
             let revision = try await Self.bump(topic, by: 1, on: connection, logger: logger)
             let old = try await Self.existing(id, onlyAuthor, topic, on: connection, logger: logger, verb: "change")
@@ -94,12 +124,24 @@ extension PostgresStore: TopicStore {
             var row = old
             for (k, v) in values { row[k] = v }
             let change = TopicChange(method: .put, row: row, previous: old, revision: revision)
+            try await Self.logChanges([change], by: author, topic, channel, on: connection, logger: logger)
             return try await Self.recordAlert(change, alert, topic, on: connection, logger: logger)
         }
     }
 
     package func delete(id: String, onlyAuthor: String?, in topic: TopicDefinition, alert: TopicAlertRequest?) async throws -> TopicChange {
+        try await delete(id: id, onlyAuthor: onlyAuthor, in: topic, alert: alert, author: nil)
+    }
+
+    package func delete(
+        id: String,
+        onlyAuthor: String?,
+        in topic: TopicDefinition,
+        alert: TopicAlertRequest?,
+        author: TopicPrincipal?
+    ) async throws -> TopicChange {
         let logger = logger
+        let channel = fanOutChannel
         return try await topicTransaction(topic) { connection in
             let revision = try await Self.bump(topic, by: 1, on: connection, logger: logger)
             let old = try await Self.existing(id, onlyAuthor, topic, on: connection, logger: logger, verb: "delete")
@@ -108,6 +150,7 @@ extension PostgresStore: TopicStore {
                 logger: logger
             )
             let change = TopicChange(method: .delete, row: old, revision: revision)
+            try await Self.logChanges([change], by: author, topic, channel, on: connection, logger: logger)
             return try await Self.recordAlert(change, alert, topic, on: connection, logger: logger)
         }
     }

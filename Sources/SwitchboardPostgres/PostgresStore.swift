@@ -78,6 +78,8 @@ package final class PostgresStore: Service, Sendable {
     package let configuration: Configuration
     let client: PostgresClient
     let logger: Logger
+    /// This store's mark in the notices it sends, so its own listener can tell them apart.
+    let instance = UUID().uuidString.prefix(8).lowercased()
 
     /// Makes the pool; nothing connects until `run()` is going and a query asks.
     package init(configuration: Configuration, logger: Logger) throws {

@@ -49,6 +49,7 @@ func buildApplication(
         store: hub.store,
         settings: server,
         noText: environment.web.texts["inbox_no_text"],
+        notices: hub.clusterNotices,
         logger: logger
     )
     var app = Application(

@@ -38,7 +38,9 @@ struct Serve: AsyncParsableCommand {
                 let hub = try HubFactory.makeHub(configuration: configuration, connectors: connectors, postgres: store, logger: logger)
                 // Deliveries queued on any node wake this node's dispatcher (polling stays the fallback).
                 let doorbell = PostgresDoorbell(store: store) { [dispatcher = hub.dispatcher] in dispatcher.wake() }
-                try await Self.serve(hub, registry: registry, logger: logger, services: [doorbell])
+                // Other nodes' topic changes and inbox items reach this node's live sockets.
+                let fanOut = PostgresFanOutListener(store: store, notices: hub.clusterNotices)
+                try await Self.serve(hub, registry: registry, logger: logger, services: [doorbell, fanOut])
             }
         }
     }

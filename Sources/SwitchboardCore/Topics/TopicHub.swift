@@ -18,12 +18,20 @@ package final class TopicHub: Sendable {
     private let subscribers = Mutex<[String: [ObjectIdentifier: TopicSubscription]]>([:])
     private let prepared = Mutex(false)
     private let metrics: [String: TopicMetrics]
+    /// The store's change log when other nodes write the same topics (see `TopicHub+Cluster`).
+    let changeLog: (any TopicChangeLog)?
+    /// Per topic, the order in which changes are handed on when several nodes write.
+    let relays = Mutex<[String: TopicRelay]>([:])
 
-    /// - Parameter hooks: code hooks by topic name, run after that topic's declarative rules.
+    /// - Parameters:
+    ///   - hooks: code hooks by topic name, run after that topic's declarative rules.
+    ///   - notices: what the shared store hears of other nodes' writes; with a store that keeps a
+    ///     change log, this hub hands those writes to its subscribers too.
     package init(
         topics: [TopicDefinition],
         store: any TopicStore,
         hooks: [String: any TopicHook] = [:],
+        notices: ClusterNotices? = nil,
         logger: Logger = Logger(label: "switchboard.topics")
     ) {
         self.topics = topics
@@ -31,6 +39,8 @@ package final class TopicHub: Sendable {
         self.hooks = hooks
         self.logger = logger
         metrics = Dictionary(topics.map { ($0.name, TopicMetrics(topic: $0.name)) }, uniquingKeysWith: { a, _ in a })
+        changeLog = store as? any TopicChangeLog
+        if changeLog != nil { notices?.add { [weak self] notice in await self?.handle(notice) } }
     }
 
     package func topic(named name: String) -> TopicDefinition? { topics.first { $0.name == name } }
@@ -41,11 +51,19 @@ package final class TopicHub: Sendable {
     package func prepare() async throws {
         if prepared.withLock({ $0 }) { return }
         try await store.prepareTopics(topics)
+        try await startRelays()
         prepared.withLock { $0 = true }
     }
 
     /// Number of open subscriptions on a topic (for tests and metrics).
     package func subscriberCount(_ topic: String) -> Int { subscribers.withLock { $0[topic]?.count ?? 0 } }
+
+    /// The open subscriptions of a topic.
+    func subscriptions(of topic: TopicDefinition) -> [TopicSubscription] {
+        subscribers.withLock { $0[topic.name].map { Array($0.values) } ?? [] }
+    }
+
+    var isPrepared: Bool { prepared.withLock { $0 } }
 
     // MARK: - Subscribing
 
@@ -140,7 +158,7 @@ package final class TopicHub: Sendable {
             let batch = pending
             pending = []
             do {
-                let outcomes = try await store.insert(batch.map(\.row), into: topic, alert: pendingAlert)
+                let outcomes = try await storeInsert(batch.map(\.row), topic, pendingAlert, principal)
                 for (item, outcome) in zip(batch, outcomes) {
                     switch outcome {
                     case .success(let change): results[item.index] = .success(await finish(change, topic, principal, now))
@@ -162,12 +180,12 @@ package final class TopicHub: Sendable {
                     pending.append((i, row))
                 case .update(let id, let values, let author):
                     await flush()
-                    let change = try await store.update(id: id, values: values, onlyAuthor: author, in: topic, alert: alert)
+                    let change = try await storeUpdate(id, values, author, topic, alert, principal)
                     results[i] = .success(await finish(change, topic, principal, now))
                 case .delete(let id, let author):
                     await flush()
                     results[i] = .success(
-                        await finish(try await store.delete(id: id, onlyAuthor: author, in: topic, alert: alert), topic, principal, now)
+                        await finish(try await storeDelete(id, author, topic, alert, principal), topic, principal, now)
                     )
                 }
             } catch {
@@ -272,7 +290,11 @@ package final class TopicHub: Sendable {
     func finish(_ committed: TopicChange, _ topic: TopicDefinition, _ principal: TopicPrincipal?, _ now: Date) async -> TopicChange {
         let change = await modified(committed, topic, principal, now)
         metrics[topic.name]?.writes[change.method]?.increment()
-        publish(change, topic: topic)
+        if changeLog != nil {
+            relay(committedHere: change, topic: topic)
+        } else {
+            publish(change, topic: topic)
+        }
         return change
     }
 

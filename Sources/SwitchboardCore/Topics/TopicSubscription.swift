@@ -104,6 +104,22 @@ package final class TopicSubscription: Sendable {
         if overflowed { onEnd(self) }
     }
 
+    /// Ends the subscription as fallen behind without a new row: the hub cannot give it a
+    /// gap-free feed any more (another node's changes are gone from the change log).
+    func fallBehind() {
+        var wake: (@Sendable () -> Void)?
+        let (ended, taker) = state.withLock { s -> (Bool, CheckedContinuation<[String]?, Never>?) in
+            if case .ended = s.phase { return (false, nil) }
+            defer { wake = Self.wakeIfNeeded(&s) }
+            let waiting: Int
+            if case .buffering(let pending) = s.phase { waiting = pending.count } else { waiting = s.queue.count }
+            return (true, Self.overflow(&s, limit: limit, waiting: waiting))
+        }
+        taker?.resume(returning: [TopicJSON.tooSlow(limit: limit)])
+        wake?()
+        if ended { onEnd(self) }
+    }
+
     /// The push consumer's waker, once per batch: when frames (or the end) wait and it was
     /// not already told. Called under the lock; the caller runs it after unlocking.
     private static func wakeIfNeeded(_ s: inout State) -> (@Sendable () -> Void)? {

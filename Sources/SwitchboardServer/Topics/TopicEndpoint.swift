@@ -19,7 +19,7 @@ struct TopicEndpoints: Sendable {
     init?(_ env: APIEnvironment, hooks: [String: any TopicHook], logger: Logger) {
         let topics = env.hub.configuration.topics
         guard !topics.isEmpty, let store = env.hub.store as? any TopicStore else { return nil }
-        hub = TopicHub(topics: topics, store: store, hooks: hooks, logger: logger)
+        hub = TopicHub(topics: topics, store: store, hooks: hooks, notices: env.hub.clusterNotices, logger: logger)
         alerts = TopicAlerts(hub: env.hub, topics: topics, logger: logger)
         gate = TopicGate(store: env.hub.store)
         storage = env.storageHealth

@@ -30,8 +30,13 @@ final class InboxFeed: Service, Sendable {
     private let listeners = Mutex<[Int: Listener]>([:])
     private let nextID = Atomic<Int>(0)
 
-    init(events: InboxEvents, store: any HubStore, settings: ServerSettings, noText: String, logger: Logger) {
+    /// Other nodes' items arrive through `events`; from here only the call to catch up after
+    /// this node was deaf to them.
+    let notices: ClusterNotices?
+
+    init(events: InboxEvents, store: any HubStore, settings: ServerSettings, noText: String, notices: ClusterNotices? = nil, logger: Logger) {
         self.events = events
+        self.notices = notices
         self.store = store
         self.gate = TopicGate(store: store)
         self.settings = settings
@@ -40,6 +45,14 @@ final class InboxFeed: Service, Sendable {
     }
 
     func run() async throws {
+        // A node that lost its listening connection to the shared store missed other nodes'
+        // items meanwhile: each page is told `ready` again and catches up as after reconnecting.
+        let key = notices?.add { [weak self] notice in
+            guard case .resync(resumed: true) = notice, let self else { return }
+            let targets = self.listeners.withLock { Array($0.values) }
+            for listener in targets { listener.send(#"{"type":"ready"}"#) }
+        }
+        defer { if let key { notices?.remove(key) } }
         // Subscribed before the server takes connections; ends with the service group.
         for await item in events.subscribe().cancelOnGracefulShutdown() {
             await push(item)
