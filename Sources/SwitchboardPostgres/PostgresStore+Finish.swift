@@ -43,41 +43,16 @@ extension PostgresStore {
     /// Checks one outcome and writes it; a refused item writes nothing.
     static func record(_ item: DeliveryFinish, now: Date, on connection: PostgresConnection, logger: Logger) async throws {
         let id = item.deliveryID
-        let next = item.outcome.status
-        for attempt in item.attempts where attempt.deliveryID != id {
-            throw SwitchboardError.invalid("attempt_mismatch", "attempt is for delivery \(attempt.deliveryID), not \(id)")
-        }
-        // connector: the one that sent, or the last one tried (kept when none was).
-        // receipt: only a send sets it. last_error: a send keeps the previous one.
-        var connector: String?
-        var receipt: (set: Bool, value: String?) = (false, nil)
-        var nextAttempt: Date?
-        var lastError: (set: Bool, value: String?) = (true, nil)
-        switch item.outcome {
-        case .sent(let c, let r):
-            connector = c
-            receipt = (true, r)
-            lastError = (false, nil)
-        case .retry(let at, let c, let e):
-            connector = c
-            nextAttempt = at
-            lastError.value = e
-        case .failed(let c, let e):
-            connector = c
-            lastError.value = e
-        case .held(let e): lastError.value = e
-        case .ignored(let reason): lastError.value = reason
-        }
-        let from = DeliveryStatus.allCases.filter { $0.canMove(to: next) }.map(\.rawValue)
-        // One dispatch round counts once, however many connectors of the route it tried.
-        let counted = item.attempts.isEmpty ? 0 : 1
+        try item.checkAttempts()
+        let columns = item.columns
+        let from = columns.from.map(\.rawValue)
         let changed = try await connection.execute(
             """
-            UPDATE deliveries SET status = \(next.rawValue), connector = COALESCE(\(connector), connector),
-                receipt_id = CASE WHEN \(receipt.set) THEN \(receipt.value) ELSE receipt_id END,
-                next_attempt_at = \(nextAttempt),
-                last_error = CASE WHEN \(lastError.set) THEN \(lastError.value) ELSE last_error END,
-                attempts = attempts + \(counted), updated_at = \(now), lease_until = NULL
+            UPDATE deliveries SET status = \(columns.status.rawValue), connector = COALESCE(\(columns.connector), connector),
+                receipt_id = CASE WHEN \(columns.setsReceipt) THEN \(columns.receiptID) ELSE receipt_id END,
+                next_attempt_at = \(columns.nextAttemptAt),
+                last_error = COALESCE(\(columns.lastError), last_error),
+                attempts = attempts + \(columns.countsAttempt ? 1 : 0), updated_at = \(now), lease_until = NULL
             WHERE id = \(id) AND status = ANY(\(from))
             """,
             logger: logger
@@ -88,7 +63,7 @@ extension PostgresStore {
                 throw SwitchboardError.notFound("unknown_delivery", "no delivery with id \(id)")
             }
             let raw = try row["status"].decode(String.self)
-            throw SwitchboardError.conflict("illegal_transition", "delivery \(id) is \(raw); cannot move to \(next.rawValue)")
+            throw SwitchboardError.conflict("illegal_transition", "delivery \(id) is \(raw); cannot move to \(columns.status.rawValue)")
         }
         for a in item.attempts {
             try await connection.execute(

@@ -38,56 +38,32 @@ extension SQLiteStore {
     /// checks the move is its first write), so it needs no savepoint.
     static func record(_ item: DeliveryFinish, now: Date, in db: Database) throws {
         let id = item.deliveryID
-        let next = item.outcome.status
-        for attempt in item.attempts where attempt.deliveryID != id {
-            throw SwitchboardError.invalid("attempt_mismatch", "attempt is for delivery \(attempt.deliveryID), not \(id)")
-        }
-        // connector: the one that sent, or the last one tried (kept when none was).
-        // receipt: only a send sets it. last_error: a send keeps the previous one.
-        var connector: String?
-        var receipt: (set: Bool, value: String?) = (false, nil)
-        var nextAttempt: Double?
-        var lastError: (set: Bool, value: String?) = (true, nil)
-        switch item.outcome {
-        case .sent(let c, let r):
-            connector = c
-            receipt = (true, r)
-            lastError = (false, nil)
-        case .retry(let at, let c, let e):
-            connector = c
-            nextAttempt = SQLDate.encode(at)
-            lastError.value = e
-        case .failed(let c, let e):
-            connector = c
-            lastError.value = e
-        case .held(let e): lastError.value = e
-        case .ignored(let reason): lastError.value = reason
-        }
+        try item.checkAttempts()
+        let columns = item.columns
         let update = try db.cachedStatement(
             sql: """
                 UPDATE deliveries SET status = ?, connector = COALESCE(?, connector),
                     receipt_id = CASE WHEN ? THEN ? ELSE receipt_id END, next_attempt_at = ?,
-                    last_error = CASE WHEN ? THEN ? ELSE last_error END,
+                    last_error = COALESCE(?, last_error),
                     attempts = attempts + ?, updated_at = ?, lease_until = NULL
                 WHERE id = ? AND status IN (?, ?, ?, ?)
                 """
         )
         // The move is checked in the UPDATE itself (the statuses it may come from); only
         // when it changes nothing is the row read, to say why.
-        var from = DeliveryStatus.allCases.filter { $0.canMove(to: next) }.map(\.rawValue)
+        var from = columns.from.map(\.rawValue)
         precondition(from.count <= 4, "finish's UPDATE binds at most four statuses to move from")
         while from.count < 4 { from.append(from.first ?? "") }
-        // One dispatch round counts once, however many connectors of the route it tried.
         try update.execute(arguments: [
-            next.rawValue, connector, receipt.set, receipt.value, nextAttempt, lastError.set, lastError.value,
-            item.attempts.isEmpty ? 0 : 1, SQLDate.encode(now), id, from[0], from[1], from[2], from[3],
+            columns.status.rawValue, columns.connector, columns.setsReceipt, columns.receiptID, columns.nextAttemptAt.map(SQLDate.encode),
+            columns.lastError, columns.countsAttempt ? 1 : 0, SQLDate.encode(now), id, from[0], from[1], from[2], from[3],
         ])
         if db.changesCount == 0 {
             let current = try db.cachedStatement(sql: "SELECT status FROM deliveries WHERE id = ?")
             guard let raw = try String.fetchOne(current, arguments: [id]) else {
                 throw SwitchboardError.notFound("unknown_delivery", "no delivery with id \(id)")
             }
-            throw SwitchboardError.conflict("illegal_transition", "delivery \(id) is \(raw); cannot move to \(next.rawValue)")
+            throw SwitchboardError.conflict("illegal_transition", "delivery \(id) is \(raw); cannot move to \(columns.status.rawValue)")
         }
         if item.attempts.isEmpty { return }
         let insert = try db.cachedStatement(

@@ -1,72 +1,9 @@
 import Foundation
 import SwitchboardCore
-import Synchronization
 import Testing
 
-/// A connector whose sends wait until the test lets them go, and that tells the test when a
-/// send has started: shutdown is tested on events, not on timing.
-final class HeldConnector: Connector {
-    let name = "held"
-    let engine = "held"
-    let channels: [ChannelName] = [.sms]
-    private let state = Mutex<(started: [String], waiting: [CheckedContinuation<Void, any Error>], open: Bool, current: Int, peak: Int)>(
-        ([], [], false, 0, 0)
-    )
-    let starts: AsyncStream<String>
-    private let startsContinuation: AsyncStream<String>.Continuation
-
-    init() { (starts, startsContinuation) = AsyncStream.makeStream() }
-
-    var started: [String] { state.withLock { $0.started } }
-    /// The most sends that were inside `send` at once.
-    var peak: Int { state.withLock { $0.peak } }
-
-    func send(_ outbound: Outbound) async throws -> Receipt {
-        let id = outbound.delivery.id
-        defer { state.withLock { $0.current -= 1 } }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-                let go = state.withLock { s -> Bool in
-                    s.started.append(id)
-                    s.current += 1
-                    s.peak = max(s.peak, s.current)
-                    if s.open { return true }
-                    s.waiting.append(c)
-                    return false
-                }
-                startsContinuation.yield(id)
-                if go { c.resume() }
-            }
-        } onCancel: {
-            let waiting = state.withLock { s in
-                defer { s.waiting = [] }
-                return s.waiting
-            }
-            for c in waiting { c.resume(throwing: CancellationError()) }
-        }
-        return Receipt(id: "r-\(id)")
-    }
-
-    /// Lets every waiting send and every later one through.
-    func open() {
-        let waiting = state.withLock { s in
-            s.open = true
-            defer { s.waiting = [] }
-            return s.waiting
-        }
-        for c in waiting { c.resume() }
-    }
-
-    /// Waits until `count` sends have started.
-    func waitForStarts(_ count: Int) async {
-        var seen = 0
-        for await _ in starts {
-            seen += 1
-            if seen == count { return }
-        }
-    }
-}
-
+/// Shutdown drains: sends under way finish and are recorded, claimed ones go back to the
+/// queue untried, and past the grace period a cancelled send's outcome is still recorded.
 @Suite struct DispatcherShutdown {
     func hub(_ connector: HeldConnector, grace: TimeInterval) throws -> Hub {
         try makeHub(

@@ -23,6 +23,28 @@ struct LeaderBatcherTests {
         #expect(seen.count < 50 && seen.contains { $0.count > 1 }, "items waiting behind a batch were processed together: \(seen.map(\.count))")
     }
 
+    /// The leader's task is cancelled (a connector's task group stopping) while it leads: the
+    /// items of others in its batches are processed outside that cancellation, as GRDB would
+    /// otherwise fail a whole group commit on it; the leader's own item is processed too.
+    @Test func aCancelledLeaderDoesNotCancelTheBatchesItLeads() async {
+        let (started, release) = (Latch(), Latch())
+        let batcher = LeaderBatcher<Int, Bool> { items in
+            if items.contains(1) {
+                started.open()
+                await release.wait()
+            }
+            return items.map { _ in !Task.isCancelled }  // true: processed without cancellation
+        }
+        let leader = Task { await batcher.submit(1) }
+        await started.wait()
+        leader.cancel()
+        async let follower = batcher.submit(2)
+        while batcher.waiting == 0 { await Task.yield() }  // 2 waits behind the batch under way
+        release.open()
+        #expect(await follower, "the follower's item was processed under the leader's cancellation")
+        #expect(await leader.value, "the leader's own item was processed under its cancellation")
+    }
+
     @Test func aLoneItemIsProcessedAtOnceAndTheLeaderStepsDown() async {
         let calls = Atomic<Int>(0)
         let batcher = LeaderBatcher<Int, Int> { items in

@@ -1,83 +1,25 @@
 import Foundation
 import SwitchboardCore
-import Synchronization
 import Testing
-
-/// A connector whose sends wait until the test opens it, or fail at once as transient.
-final class LatchConnector: Connector {
-    let name: String
-    let engine = "latch"
-    let channels: [ChannelName] = [.sms]
-    private let failing: Bool
-    private let state = Mutex<(started: [String], waiting: [CheckedContinuation<Void, Never>], open: Bool)>(([], [], false))
-    private let starts: AsyncStream<String>
-    private let startsContinuation: AsyncStream<String>.Continuation
-
-    init(_ name: String, failing: Bool = false) {
-        self.name = name
-        self.failing = failing
-        (starts, startsContinuation) = AsyncStream.makeStream()
-    }
-
-    /// The deliveries whose send started here.
-    var started: [String] { state.withLock { $0.started } }
-
-    func send(_ outbound: Outbound) async throws -> Receipt {
-        if failing {
-            state.withLock { $0.started.append(outbound.delivery.id) }
-            throw ConnectorError.transient("\(name) has no network")
-        }
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let go = state.withLock { s -> Bool in
-                s.started.append(outbound.delivery.id)
-                if s.open { return true }
-                s.waiting.append(c)
-                return false
-            }
-            startsContinuation.yield(outbound.delivery.id)
-            if go { c.resume() }
-        }
-        return Receipt(id: "\(name)-\(outbound.delivery.id)")
-    }
-
-    /// Lets every waiting send and every later one through.
-    func open() {
-        let waiting = state.withLock { s in
-            s.open = true
-            defer { s.waiting = [] }
-            return s.waiting
-        }
-        for c in waiting { c.resume() }
-    }
-
-    /// Waits until `count` sends have started here.
-    func waitForStarts(_ count: Int) async {
-        var seen = 0
-        for await _ in starts {
-            seen += 1
-            if seen == count { return }
-        }
-    }
-}
 
 /// `strategy: spread` sends through every connector of the route with a free slot at once
 /// (several modems); `failover` keeps the order as primary, then backup.
 @Suite struct SpreadRoute {
-    func hub(_ connectors: [LatchConnector], strategy: ChannelSettings.RouteStrategy) throws -> Hub {
+    func hub(_ connectors: [HeldConnector], strategy: ChannelSettings.RouteStrategy) throws -> Hub {
         var dispatch = ConnectorDispatchSettings()
         dispatch.gate.maxInFlight = 1
         return try makeHub(
             connectors: connectors,
             channelSettings: [.sms: ChannelSettings(route: connectors.map(\.name), strategy: strategy)],
             connectorSettings: connectors.map {
-                ConnectorSettings(name: $0.name, engine: "latch", channels: [.sms], settings: .mapping([], nil), dispatch: dispatch)
+                ConnectorSettings(name: $0.name, engine: "held", channels: [.sms], settings: .mapping([], nil), dispatch: dispatch)
             },
             dispatcher: { $0.workers = 4 }
         )
     }
 
     @Test func spreadSendsThroughBothSlowConnectorsAtOnce() async throws {
-        let (a, b) = (LatchConnector("modem1"), LatchConnector("modem2"))
+        let (a, b) = (HeldConnector("modem1"), HeldConnector("modem2"))
         let hub = try hub([a, b], strategy: .spread)
         for i in 0..<2 { _ = try await hub.send(SendRequest(to: ["sms:+47400000\(40 + i)"], text: "alert \(i)"), sender: "ops") }
         async let drained: Void = hub.dispatcher.drain()
@@ -93,7 +35,7 @@ final class LatchConnector: Connector {
     }
 
     @Test func failoverWaitsForThePrimarysSlot() async throws {
-        let (a, b) = (LatchConnector("primary"), LatchConnector("backup"))
+        let (a, b) = (HeldConnector("primary"), HeldConnector("backup"))
         let hub = try hub([a, b], strategy: .failover)
         for i in 0..<2 { _ = try await hub.send(SendRequest(to: ["sms:+47400000\(40 + i)"], text: "alert \(i)"), sender: "ops") }
         async let drained: Void = hub.dispatcher.drain()
@@ -105,7 +47,7 @@ final class LatchConnector: Connector {
     }
 
     @Test func spreadStillFailsOverOnATransientFailure() async throws {
-        let (down, up) = (LatchConnector("down", failing: true), LatchConnector("up"))
+        let (down, up) = (HeldConnector("down", failing: true), HeldConnector("up"))
         up.open()
         let hub = try hub([down, up], strategy: .spread)
         _ = try await hub.send(SendRequest(to: ["sms:+4740000040"], text: "alert"), sender: "ops")

@@ -68,4 +68,36 @@ import Testing
             #expect(try await bob.get("/api/v1/inbox?scope=mine").json["items"][0]["message"]["text"].string == "from the admin")
         }
     }
+
+    /// A plain user's injection to another user is refused alike whether that user exists or
+    /// not (`user:`, or e-mail to a username no contact has): the tester probes no usernames.
+    @Test func aRefusalToAnotherUserSaysNothingOfWhetherTheyExist() async throws {
+        let harness = try await Harness()
+        try await harness.makeUser("alice")
+        try await harness.makeUser("bob")
+        try await harness.run { anonymous in
+            let alice = try await anonymous.login("alice", "user-secret-1")
+            for (existing, unknown) in [("user:bob", "user:nobody"), ("mailto:bob@example.org", "mailto:nobody@example.org")] {
+                var replies: [Reply] = []
+                for to in [existing, unknown] {
+                    replies.append(try await alice.post("/api/v1/tester/inbound", #"{"from": "sms:+4798765432", "to": "\#(to)", "text": "probe"}"#))
+                }
+                #expect(replies.map(\.status) == [.forbidden, .forbidden], "\(existing), \(unknown)")
+                #expect(replies[0].errorCode == replies[1].errorCode)
+                #expect(
+                    replies[0].errorMessage.replacingOccurrences(of: existing, with: "X")
+                        == replies[1].errorMessage.replacingOccurrences(of: unknown, with: "X")
+                )
+                #expect(!replies[0].errorMessage.isEmpty)
+            }
+            let admin = try await anonymous.loginAdmin()
+            #expect(try await admin.get("/api/v1/inbox").json["items"].array.isEmpty, "nothing was injected")
+            // E-mail to a username is still the user's own inbox for that user.
+            let own = try await alice.post(
+                "/api/v1/tester/inbound",
+                #"{"from": "sms:+4798765432", "to": "mailto:alice@example.org", "text": "for me"}"#
+            )
+            #expect(own.status == .accepted)
+        }
+    }
 }

@@ -101,6 +101,8 @@ class ModemSim:
         self.storage = {}  # index -> [stat, hex, length]
         self.sent = []  # decoded SMS-SUBMITs: dict(pdu, length, decoded, mr)
         self.commands = []
+        self.transcript = []  # (seconds since creation, "hub>" or "sim>", bytes): what went over the line
+        self.created = time.monotonic()
         self.errors = []  # what the simulator found wrong in what the hub sent
         self.mr = 0
         self.lock = threading.RLock()
@@ -173,9 +175,21 @@ class ModemSim:
         with self.lock:
             return len(self.storage)
 
+    def transcript_text(self, last=300):
+        """The last `last` exchanges over the line, one a line, for a failing test's message."""
+        with self.lock:
+            entries = self.transcript[-last:]
+        return "\n".join(f"{t:9.3f} {who} {data!r}" for t, who, data in entries)
+
+    def _note(self, who, data):
+        with self.lock:
+            self.transcript.append((time.monotonic() - self.created, who, data))
+            del self.transcript[:-2000]
+
     # -- the modem --------------------------------------------------------------------------
     def _write(self, text):
         data = text.encode() if isinstance(text, str) else text
+        self._note("sim>", data)
         try:
             os.write(self.master, data)
         except OSError:
@@ -192,6 +206,7 @@ class ModemSim:
             except OSError:
                 time.sleep(0.05)  # nobody has the device open
                 continue
+            self._note("hub>", chunk)
             buf += chunk
             while True:
                 if b"\r" not in buf:
@@ -290,9 +305,11 @@ class ModemSim:
             r, _, _ = select.select([self.master], [], [], 0.05)
             if r:
                 try:
-                    buf += os.read(self.master, 4096)
+                    chunk = os.read(self.master, 4096)
                 except OSError:
                     return b""
+                self._note("hub>", chunk)
+                buf += chunk
         if b"\x1b" in buf and (b"\x1a" not in buf or buf.index(b"\x1b") < buf.index(b"\x1a")):
             body, buf = buf.split(b"\x1b", 1)
             if body.strip():

@@ -4,6 +4,9 @@
 certificate for `localhost` made with openssl at test time, which the hub gets as `ca_file`),
 registers users with `prosodyctl --config … register`, and starts, stops and restarts the
 server. `Human` is a slixmpp client in a thread of its own, with XEP-0184 receipts on.
+
+The fixture `prosody` (import `prosody_server`) is a started server with the users of `USERS`;
+`hub_on` starts a hub whose connector `chat` logs in to it as `hub@localhost`.
 """
 import asyncio
 import os
@@ -12,10 +15,16 @@ import queue
 import signal
 import ssl
 import subprocess
+import textwrap
 import threading
 import time
 
-from conftest import free_port
+import pytest
+
+from conftest import Hub, free_port, wait_for
+
+# The accounts every XMPP test's server has: the hub's own, and two people.
+USERS = (("hub", "hub-secret"), ("kari", "kari-secret"), ("ola", "ola-secret"))
 
 CONFIG = """\
 run_as_root = true
@@ -97,6 +106,43 @@ class Prosody:
         # The log of a stopped server is kept; a new start appends to it.
         if os.path.exists(os.path.join(self.dir, "prosody.log")):
             os.replace(os.path.join(self.dir, "prosody.log"), os.path.join(self.dir, f"prosody-{time.time_ns()}.log"))
+
+
+@pytest.fixture(name="prosody")
+def prosody_server(tmp_path):
+    """A started Prosody with the accounts of `USERS`, stopped after the test."""
+    server = Prosody(tmp_path / "prosody")
+    for user, password in USERS:
+        server.register(user, password)
+    server.start()
+    yield server
+    server.stop()
+
+
+def hub_on(tmp_path, prosody, connector="", sections="", port=None):
+    """A hub whose connector `chat` (engine xmpp, channel im) logs in as hub@localhost to
+    `prosody`, or through `port` (a proxy in front of it), and reconnects within 200 ms–2 s.
+    `connector` adds keys to `chat`, `sections` adds top-level YAML. Returns once the hub's
+    XMPP session is ready."""
+    cfg = tmp_path / "hub.yaml"
+    cfg.write_text(textwrap.dedent(f"""\
+        connectors:
+          chat:
+            engine: xmpp
+            channels: [im]
+            jid: hub@localhost
+            password_env: HUB_XMPP_PASSWORD
+            host: 127.0.0.1
+            port: {port or prosody.port}
+            ca_file: {prosody.cafile}
+            reconnect_delay: 200ms
+            reconnect_max_delay: 2s
+        """) + textwrap.indent(textwrap.dedent(connector), "    ") + textwrap.dedent(sections))
+    data = tmp_path / "data"
+    data.mkdir()
+    h = Hub(str(data), config=str(cfg), env={"HUB_XMPP_PASSWORD": "hub-secret"}).start()
+    wait_for(lambda: "xmpp session ready" in h.logs(), timeout=30, what="the hub's XMPP session")
+    return h
 
 
 # Stopped clients and their loops, kept so that slixmpp's finalizer never meets a collected loop.

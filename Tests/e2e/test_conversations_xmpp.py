@@ -5,10 +5,8 @@ client that goes offline mid-conversation starts the sign-out deadline."""
 import re
 import textwrap
 
-import pytest
-
-from conftest import Hub, wait_for
-from prosody import Human, Prosody
+from conftest import wait_for
+from prosody import Human, hub_on, prosody_server  # noqa: F401 - prosody_server is the fixture `prosody`
 
 HUB = "hub@localhost"
 KARI = "xmpp:kari@localhost"
@@ -47,40 +45,10 @@ report:
 """
 
 
-@pytest.fixture
-def prosody(tmp_path):
-    server = Prosody(tmp_path / "prosody")
-    for user, password in (("hub", "hub-secret"), ("kari", "kari-secret"), ("ola", "ola-secret")):
-        server.register(user, password)
-    server.start()
-    yield server
-    server.stop()
-
-
 def start_hub(tmp_path, prosody, conversations=""):
-    cfg = tmp_path / "hub.yaml"
-    cfg.write_text(textwrap.dedent(f"""\
-        connectors:
-          chat:
-            engine: xmpp
-            channels: [im]
-            jid: {HUB}
-            password_env: HUB_XMPP_PASSWORD
-            host: 127.0.0.1
-            port: {prosody.port}
-            ca_file: {prosody.cafile}
-            subscriptions: everyone
-            reconnect_delay: 200ms
-            reconnect_max_delay: 2s
-        conversations:
-          sweep_interval: 1s
-        """) + textwrap.indent(textwrap.dedent(conversations), "  ")
-        + "  responders:\n" + textwrap.indent(REPORT, "    "))
-    data = tmp_path / "data"
-    data.mkdir()
-    h = Hub(str(data), config=str(cfg), env={"HUB_XMPP_PASSWORD": "hub-secret"}).start()
-    wait_for(lambda: "xmpp session ready" in h.logs(), timeout=30, what="the hub's XMPP session")
-    return h
+    sections = "conversations:\n  sweep_interval: 1s\n" + textwrap.indent(textwrap.dedent(conversations), "  ")
+    return hub_on(tmp_path, prosody, connector="subscriptions: everyone\n",
+                  sections=sections + "  responders:\n" + textwrap.indent(REPORT, "    "))
 
 
 def online(prosody, user):

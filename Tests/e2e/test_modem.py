@@ -7,8 +7,9 @@ import textwrap
 
 import pytest
 
-from conftest import Hub, wait_for
+from conftest import Hub
 from modem_sim import ModemSim, deliver_pdus
+from modem_watch import forget_watched, wait_for, watch  # noqa: F401 - forget_watched is an autouse fixture
 
 
 def modem_yaml(name, sim, **extra):
@@ -32,7 +33,8 @@ def start(directory, sims, route, env=None, strategy="failover", **extra):
             dispatcher:
               poll_interval: 200ms
             """))
-    hub = Hub(directory, config=config, env=env).start()
+    watch(*sims.values())
+    hub = watch(Hub(directory, config=config, env=env).start())
     return hub, hub.session()
 
 

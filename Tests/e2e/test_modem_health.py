@@ -8,9 +8,10 @@ import textwrap
 
 import pytest
 
-from conftest import Hub, wait_for
+from conftest import Hub
 from gateway_standin import RecordingGateway
 from modem_sim import ModemSim
+from modem_watch import forget_watched, wait_for, watch  # noqa: F401 - forget_watched is an autouse fixture
 from test_modem import delivery, modem_yaml, send
 
 
@@ -26,7 +27,7 @@ def gauge(text, name, connector):
 
 
 def test_health_is_in_the_metrics_and_the_route_fails_over_to_an_http_gateway_and_back(workdir):
-    sim = ModemSim(workdir, "gsm1", csq=17).start()
+    sim = watch(ModemSim(workdir, "gsm1", csq=17).start())
     with RecordingGateway() as gateway:
         config = os.path.join(workdir, "switchboard.yaml")
         with open(config, "w") as f:
@@ -44,7 +45,7 @@ def test_health_is_in_the_metrics_and_the_route_fails_over_to_an_http_gateway_an
                 dispatcher:
                   poll_interval: 200ms
                 """))
-        hub = Hub(workdir, config=config).start()
+        hub = watch(Hub(workdir, config=config).start())
         try:
             api = hub.session()
             wait_for(lambda: "registered on a network: in the route" in hub.logs(), what="the modem registered")

@@ -8,8 +8,9 @@ import tempfile
 
 import pytest
 
-from conftest import Hub, wait_for
+from conftest import Hub
 from modem_sim import ModemSim
+from modem_watch import forget_watched, wait_for, watch  # noqa: F401 - forget_watched is an autouse fixture
 from test_modem import delivery, send, start
 
 
@@ -23,7 +24,7 @@ def restarted(first, workdir, sig):
     """Stops `first` with `sig` and starts the hub again on the same data and configuration."""
     password = first.admin_password()
     first.stop(sig=sig)
-    hub = Hub(workdir, config=os.path.join(workdir, "switchboard.yaml")).start()
+    hub = watch(Hub(workdir, config=os.path.join(workdir, "switchboard.yaml")).start())
     api = hub.session(password=password)
     wait_for(lambda: "registered on a network: in the route" in hub.logs(), what="the modem registered after the restart")
     return hub, api
@@ -72,7 +73,7 @@ def test_reports_stored_on_the_sim_while_the_hub_was_down_are_read_and_matched_a
         password = hub.admin_password()
         hub.stop()
         assert sim.release_reports() == 1  # stored on the SIM; its +CDSI reaches nobody
-        hub = Hub(workdir, config=os.path.join(workdir, "switchboard.yaml")).start()
+        hub = watch(Hub(workdir, config=os.path.join(workdir, "switchboard.yaml")).start())
         api = hub.session(password=password)
         wait_for(lambda: delivery(hub, api, d)["delivery"]["status"] == "delivered", what="delivered from the stored report")
         wait_for(lambda: sim.stored_count() == 0, what="the stored report deleted")

@@ -5,40 +5,11 @@ import pytest
 
 from conftest import Hub, wait_for
 from fake_xmpp_server import FakeXMPPServer
-from prosody import CuttableProxy, Human, Prosody
-
-
-@pytest.fixture
-def prosody(tmp_path):
-    server = Prosody(tmp_path / "prosody")
-    for user, password in (("hub", "hub-secret"), ("kari", "kari-secret"), ("ola", "ola-secret")):
-        server.register(user, password)
-    server.start()
-    yield server
-    server.stop()
+from prosody import CuttableProxy, Human, hub_on, prosody_server  # noqa: F401 - prosody_server is the fixture `prosody`
 
 
 def hub_for(tmp_path, prosody, extra="", port=None):
-    cfg = tmp_path / "hub.yaml"
-    cfg.write_text(textwrap.dedent(f"""\
-        connectors:
-          chat:
-            engine: xmpp
-            channels: [im]
-            jid: hub@localhost
-            password_env: HUB_XMPP_PASSWORD
-            host: 127.0.0.1
-            port: {port or prosody.port}
-            ca_file: {prosody.cafile}
-            reconnect_delay: 200ms
-            reconnect_max_delay: 2s
-            send_timeout: 60s
-        """) + textwrap.indent(textwrap.dedent(extra), "    "))
-    data = tmp_path / "data"
-    data.mkdir()
-    h = Hub(str(data), config=str(cfg), env={"HUB_XMPP_PASSWORD": "hub-secret"}).start()
-    wait_for(lambda: "xmpp session ready" in h.logs(), timeout=30, what="the hub's XMPP session")
-    return h
+    return hub_on(tmp_path, prosody, connector="send_timeout: 60s\n" + extra, port=port)
 
 
 def delivery(s, h, mid):

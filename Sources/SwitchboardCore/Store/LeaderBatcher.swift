@@ -7,6 +7,13 @@ import Synchronization
 /// batch of one costs what a direct call would, and under load the fixed cost of a batch
 /// (a transaction, a flush) is shared. The outbox's `OutcomeRecorder` and the SQLite store's
 /// group commit both stand on it.
+///
+/// The leader processes in a task of its own, which its cancellation does not reach: the
+/// batch holds the others' items too. Otherwise GRDB throws `CancellationError` for a whole
+/// group commit led by a cancelled task (a modem connector's tasks stopping as its link
+/// closes), and a dispatcher's outcome in it is lost: its delivery, already sent, stays
+/// `sending` and is sent again when its lease runs out. So an item handed in is processed
+/// whatever becomes of its caller, as a follower's always was.
 package final class LeaderBatcher<Item: Sendable, Outcome: Sendable>: Sendable {
     /// One item handed in, and its outcome once its batch was processed.
     final class Entry: @unchecked Sendable {
@@ -43,6 +50,9 @@ package final class LeaderBatcher<Item: Sendable, Outcome: Sendable>: Sendable {
     /// - Parameter process: handles one batch and returns one outcome per item, in order.
     package init(_ process: @escaping @Sendable ([Item]) async -> [Outcome]) { self.process = process }
 
+    /// Items handed in and not yet taken into a batch.
+    package var waiting: Int { state.withLock { $0.queue.count } }
+
     /// Hands `item` in with whatever else waits; returns its outcome once its batch is done.
     package func submit(_ item: Item) async -> Outcome {
         let entry = Entry(item)
@@ -52,7 +62,7 @@ package final class LeaderBatcher<Item: Sendable, Outcome: Sendable>: Sendable {
             s.leading = true
             return true
         }
-        if leader { await lead() }
+        if leader { await Task { await self.lead() }.value }
         return await entry.wait()
     }
 

@@ -7,7 +7,8 @@ import SwitchboardCore
 // they could see or do anyway:
 // - a plain user reads and clears only what they sent (a bucket may carry everyone's traffic);
 // - a plain user injects only into the common inbox or their own, and never from a `user:`
-//   address (that would forge a message from a colleague or into their private inbox);
+//   address (that would forge a message from a colleague or into their private inbox); a `to`
+//   that names another user is refused before any user is looked up, so it probes no names;
 // - injecting as if through a real connector (an SMS gateway) is admin-only: it would let a
 //   user forge inbound traffic that forwarding rules then pass on.
 // Admins may do all of it.
@@ -51,15 +52,41 @@ extension APIEnvironment {
             if case .user = from {
                 throw APIError.forbidden("only an admin may inject a message from a user: address ('\(from)')")
             }
+            if let to, try await namesAnotherUser(to, me: user.username) {
+                throw APIError.forbidden(
+                    "only an admin may inject a message to '\(to)', which may name another user's private inbox; you may inject only into the common inbox or your own (user:\(user.username))"
+                )
+            }
+            // Left: a contact linked to a user (the address book is everyone's), or a reply to
+            // what a user sent from `from`: refused without naming whose inbox it is.
             if let owner = try await hub.inboxOwner(for: inbound), owner != user.username {
                 throw APIError.forbidden(
-                    "this message would land in the private inbox of '\(owner)'; you may inject only into the common inbox or your own"
+                    "this message would land in another user's private inbox; you may inject only into the common inbox or your own"
                 )
             }
         }
         let result = try await hub.receive(inbound)
         context.logger.info("tester injected an inbound message", metadata: ["connector": "\(name)", "by": "\(user.username)"])
         return try .json(InboundResultView(result), status: .accepted)
+    }
+
+    /// Whether `to` may name another user than `me` by a username: `user:bob`, or e-mail to
+    /// `bob@…` that no contact has (the router gives it to the user `bob`, if there is one).
+    /// Decided without looking any user up, so a plain user's refused injection answers the
+    /// same whether that user exists or not, and cannot be used to probe usernames (as a
+    /// contact linked to another user is refused before the name is looked up).
+    func namesAnotherUser(_ to: Address, me: String) async throws -> Bool {
+        switch to {
+        case .user(let name):
+            return name != me
+        case .email(let mail):
+            guard let at = mail.lastIndex(of: "@") else { return false }
+            let local = String(mail[..<at]).lowercased()
+            guard local != me, Username.isValid(local) else { return false }
+            return try await store.contacts(withAddress: to).isEmpty
+        default:
+            return false
+        }
     }
 
     /// What a bucket connector was asked to send, oldest first; `to` filters by address. A plain

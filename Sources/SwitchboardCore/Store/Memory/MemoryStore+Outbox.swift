@@ -165,36 +165,14 @@ extension MemoryStore.State {
     /// Checks one outcome and records it; a refused one changes nothing.
     mutating func record(_ item: DeliveryFinish, now: Date) throws(SwitchboardError) {
         let id = item.deliveryID
-        let next = item.outcome.status
-        for attempt in item.attempts where attempt.deliveryID != id {
-            throw SwitchboardError.invalid("attempt_mismatch", "attempt is for delivery \(attempt.deliveryID), not \(id)")
-        }
+        try item.checkAttempts()
+        let columns = item.columns
         var stored = try storedDelivery(id)
-        guard stored.delivery.status.canMove(to: next) else {
-            throw Self.illegalTransition(id, from: stored.delivery.status, to: next)
+        guard columns.from.contains(stored.delivery.status) else {
+            throw Self.illegalTransition(id, from: stored.delivery.status, to: columns.status)
         }
-        // connector: the one that sent, or the last one tried (kept when none was).
-        // receipt: only a send sets it. lastError: a send keeps the previous one.
         var d = stored.delivery
-        d.nextAttemptAt = nil
-        switch item.outcome {
-        case .sent(let connector, let receipt):
-            d.connector = connector
-            d.receiptID = receipt
-        case .retry(let at, let connector, let error):
-            d.connector = connector ?? d.connector
-            d.nextAttemptAt = at
-            d.lastError = error
-        case .failed(let connector, let error):
-            d.connector = connector ?? d.connector
-            d.lastError = error
-        case .held(let error): d.lastError = error
-        case .ignored(let reason): d.lastError = reason
-        }
-        d.status = next
-        // One dispatch round counts once, however many connectors of the route it tried.
-        if !item.attempts.isEmpty { d.attempts += 1 }
-        d.updatedAt = now
+        columns.apply(to: &d, now: now)
         stored.delivery = d
         stored.leaseUntil = nil
         deliveries[id] = stored
