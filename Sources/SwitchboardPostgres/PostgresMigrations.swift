@@ -8,6 +8,7 @@
 enum PostgresMigrations {
     static let all: [PostgresMigration] = [
         outbox, directory, inbox, forms, conversations, topics, conversationMessages, tokenScopes, sentParts, clusterLeases,
+        sendSlots,
     ]
 
     /// Messages with their attachments and deliveries, the dispatcher's claims (leases),
