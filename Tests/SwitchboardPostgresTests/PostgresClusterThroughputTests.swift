@@ -30,7 +30,7 @@ struct PostgresClusterThroughputTests {
     @Test func twoNodesSendingAtOnceStayWithinOneLimit() async throws {
         try await PostgresTestDatabase.withHarness { harness in
             let (storeA, storeB) = try await PostgresConnectorOwnerTests.nodes(harness)
-            let rate = 20.0
+            let rate = 10.0
             let configuration = ConnectorGate.Configuration(maxInFlight: 40, throughput: rate)
             let gates = [storeA, storeB].map { store in
                 ConnectorGate(
@@ -42,7 +42,7 @@ struct PostgresClusterThroughputTests {
             _ = try await storeA.reserveSendSlots(connector: "warm-up", count: 1, interval: 0.01)
             _ = try await storeB.reserveSendSlots(connector: "warm-up", count: 1, interval: 0.01)
             let sends = Times()
-            let perNode = 30
+            let perNode = 15
             await withTaskGroup(of: Void.self) { group in
                 for gate in gates {
                     for _ in 0..<perNode {
@@ -54,8 +54,9 @@ struct PostgresClusterThroughputTests {
             #expect(times.count == 2 * perNode)
             let busiest = Self.busiestWindow(times, seconds: 1)
             // Evenly spaced slots put at most `rate` sends in a one-second window; one more
-            // is the timer's jitter at a window's edge. Each node alone would send 2 × rate.
-            #expect(busiest <= Int(rate) + 1, "\(busiest) sends within one second")
+            // is a window's edge, one more a wake-up late by a loaded machine. The two nodes
+            // pacing themselves alone would send 2 × rate.
+            #expect(busiest <= Int(rate) + 2, "\(busiest) sends within one second")
             let span = times.last! - times.first!
             #expect(span >= .seconds(Double(2 * perNode - 1) / rate * 0.95), "spread over the cluster's pace: \(span)")
         }
@@ -64,12 +65,14 @@ struct PostgresClusterThroughputTests {
     @Test func reservationsFollowEachOtherAcrossNodes() async throws {
         try await PostgresTestDatabase.withHarness { harness in
             let (storeA, storeB) = try await PostgresConnectorOwnerTests.nodes(harness)
-            let first = try await storeA.reserveSendSlots(connector: "gw", count: 10, interval: 1)
-            let second = try await storeB.reserveSendSlots(connector: "gw", count: 1, interval: 1)
-            let other = try await storeB.reserveSendSlots(connector: "other", count: 1, interval: 1)
-            #expect(first < 0.5, "a free connector's first slot is now")
-            #expect(second > 9 && second < 10.5, "b's slot comes after a's ten: \(second)")
-            #expect(other < 0.5, "each connector has its own slots")
+            // Minutes apart, so that however slowly a loaded machine runs the three statements,
+            // the answers cannot be mistaken for one another.
+            let first = try await storeA.reserveSendSlots(connector: "gw", count: 10, interval: 60)
+            let second = try await storeB.reserveSendSlots(connector: "gw", count: 1, interval: 60)
+            let other = try await storeB.reserveSendSlots(connector: "other", count: 1, interval: 60)
+            #expect(first < 30, "a free connector's first slot is now")
+            #expect(second > 570 && second <= 600, "b's slot comes after a's ten: \(second)")
+            #expect(other < 30, "each connector has its own slots")
         }
     }
 }

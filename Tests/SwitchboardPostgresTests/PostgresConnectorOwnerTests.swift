@@ -94,8 +94,9 @@ struct PostgresConnectorOwnerTests {
 
     static func nodes(_ harness: PostgresHarness) async throws -> (PostgresStore, PostgresStore) {
         let schema = try await harness.makeSchema()
-        let a = try harness.makeUnmigratedStore(schema: schema)
-        let b = try harness.makeUnmigratedStore(schema: schema)
+        // Small pools: the suites run at once against one server's connection limit.
+        let a = try harness.makeUnmigratedStore(schema: schema, poolSize: 2)
+        let b = try harness.makeUnmigratedStore(schema: schema, poolSize: 2)
         try await a.migrate()
         return (a, b)
     }
