@@ -34,7 +34,9 @@ def config(sim):
         channels:
           sms:
             route: [gsm-1]
-            retry: {{delay: 1s, jitter: 0s}}
+            # The modem refuses sends (transiently) until it is open and registered; on a
+            # loaded machine that can take longer than five tries 1 s apart.
+            retry: {{delay: 1s, factor: 1, jitter: 0s, limit: 60}}
         dispatcher:
           poll_interval: 200ms
           lease: 5s
@@ -72,6 +74,18 @@ def send(node, api, text):
     assert r.status_code == 202, r.text
 
 
+def statuses(cluster):
+    return cluster.sql("SELECT status, count(*) FROM deliveries GROUP BY status ORDER BY status")
+
+
+def wait(cluster, predicate, what, **kw):
+    """`wait_for`, saying on failure where the deliveries stand and what the nodes logged."""
+    try:
+        return wait_for(predicate, what=what, **kw)
+    except AssertionError as e:
+        raise AssertionError(f"{e}\ndeliveries: {statuses(cluster)}\n{cluster.logs()[-8000:]}") from None
+
+
 def sent_texts(sim):
     return [s["decoded"]["text"] for s in list(sim.sent)]
 
@@ -91,9 +105,9 @@ def test_one_node_runs_the_modem_sends_for_both_and_the_other_takes_over_when_it
         a = cluster.node()
         b = cluster.node()
         apis = {n.node_id: n.session() for n in (a, b)}
-        owner = wait_for(lambda: next((n for n in (a, b) if holds_device(n, modem)), None), what="a node to open the modem")
+        owner = wait(cluster, lambda: next((n for n in (a, b) if holds_device(n, modem)), None), what="a node to open the modem")
         other = b if owner is a else a
-        wait_for(lambda: runs_here(owner, apis[owner.node_id]), what="the owner's gauge")
+        wait(cluster, lambda: runs_here(owner, apis[owner.node_id]), what="the owner's gauge")
         assert not runs_here(other, apis[other.node_id])
 
         # Sent through both nodes alternately: everything leaves through the owner's modem.
@@ -101,7 +115,7 @@ def test_one_node_runs_the_modem_sends_for_both_and_the_other_takes_over_when_it
         for i, text in enumerate(first):
             node = (a, b)[i % 2]
             send(node, apis[node.node_id], text)
-        wait_for(lambda: set(first) <= set(sent_texts(modem)), timeout=30, what=f"every SMS at the modem\n{cluster.logs()}")
+        wait(cluster, lambda: set(first) <= set(sent_texts(modem)), timeout=30, what="every SMS at the modem")
         assert holds_device(owner, modem) and not holds_device(other, modem), "only the owner ever opens it"
         page = apis[other.node_id].get(other.url + "/connectors", timeout=10).text
         assert owner.node_id in page, "the other node's connector page names the owner"
@@ -113,12 +127,12 @@ def test_one_node_runs_the_modem_sends_for_both_and_the_other_takes_over_when_it
         pending = [f"while {owner.node_id} is dead #{i}" for i in range(4)]
         for text in pending:
             send(other, apis[other.node_id], text)
-        wait_for(lambda: holds_device(other, modem), timeout=LEASE_TTL + 10, interval=0.05,
-                 what=f"the survivor to open the modem\n{cluster.logs()}")
+        wait(cluster, lambda: holds_device(other, modem), timeout=LEASE_TTL + 10, interval=0.05,
+             what="the survivor to open the modem")
         took = time.time() - killed
-        # Within the time-to-live, plus one renewal (a third of it) and the modem's start-up.
-        assert took < LEASE_TTL + LEASE_TTL / 3 + 2, f"took over after {took:.1f} s"
-        wait_for(lambda: set(pending) <= set(sent_texts(modem)), timeout=30, what=f"the pending SMS\n{cluster.logs()}")
+        # Within the time-to-live, plus one renewal (a third of it) and a loaded machine's slack.
+        assert took < LEASE_TTL + LEASE_TTL / 3 + 3, f"took over after {took:.1f} s"
+        wait(cluster, lambda: set(pending) <= set(sent_texts(modem)), timeout=30, what="the pending SMS")
         texts = sent_texts(modem)
         assert set(texts) == set(first) | set(pending), "nothing lost, nothing else sent"
         assert all(texts.count(t) == 1 for t in pending), "what waited was sent once"
