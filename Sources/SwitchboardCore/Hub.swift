@@ -21,6 +21,9 @@ package final class Hub: InboundSink, Sendable {
     /// What a store shared between nodes hears of other nodes' commits (topic rows, inbox
     /// items); the PostgreSQL listener delivers here, the topic hub and the live inbox listen.
     package let clusterNotices = ClusterNotices()
+    /// The single-owner connectors (`Connector.singleOwner`) and their leases, when other
+    /// nodes share the store; empty on a store that is one node by design.
+    package let owners: ConnectorOwners
     /// Set once in `init`; a `let` of a struct holding closures over `self` is not possible.
     private let routerBox: RouterBox
     let resolver: RecipientResolver
@@ -55,8 +58,9 @@ package final class Hub: InboundSink, Sendable {
         self.logger = logger
         let nodeID = ClusterNodeID.make(configured: configuration.cluster.nodeID)
         self.nodeID = nodeID
+        let leaseStore = leases ?? (store as? any ClusterLeases) ?? SingleNodeLeases()
         let sweeperLease = LeaseKeeper(
-            leases: leases ?? (store as? any ClusterLeases) ?? SingleNodeLeases(),
+            leases: leaseStore,
             name: ClusterLeaseName.sweeper,
             node: nodeID,
             ttl: configuration.cluster.leaseTTL,
@@ -68,6 +72,8 @@ package final class Hub: InboundSink, Sendable {
         let registry = ConnectorRegistry(connectors)
         self.connectors = registry
         let routes = configuration.channels.mapValues(\.route)
+        let owners = Self.connectorOwners(connectors, routes: routes, leases: leaseStore, node: nodeID, configuration, logger, clock)
+        self.owners = owners
         self.dispatcher = OutboxDispatcher(
             configuration: .init(configuration.dispatcher),
             store: store,
@@ -76,7 +82,9 @@ package final class Hub: InboundSink, Sendable {
             connectorSettings: configuration.connectors,
             packers: packers,
             logger: logger,
-            sweepsNow: { sweeperLease.isHolder }
+            sweepsNow: { sweeperLease.isHolder },
+            owners: owners,
+            sharedSlots: leaseStore.isSharedBetweenNodes ? store as? any SharedSendSlots : nil
         )
         self.resolver = RecipientResolver(store: store, routedChannels: Set(routes.filter { !$0.value.isEmpty }.keys))
         self.routerBox = RouterBox()
@@ -267,10 +275,45 @@ package final class Hub: InboundSink, Sendable {
     /// dispatcher. A service group stops them in reverse order, so the dispatcher stops sending
     /// before connectors close, and the lease is released after the sweepers stopped.
     package var services: [any Service] {
-        [sweeperLease] + connectors.all.map { ConnectorService(connector: $0, sink: self, logger: logger) } + [dispatcher]
+        [sweeperLease]
+            + connectors.all.map { connector -> any Service in
+                guard let owner = owners[connector.name] else { return ConnectorService(connector: connector, sink: self, logger: logger) }
+                return OwnedConnectorService(owner: owner, connector: connector, sink: self, logger: logger)
+            } + [dispatcher]
             + (conversations.map { [ConversationSweeper(engine: $0, lease: sweeperLease)] } ?? [])
             + (store is any UnroutedInboundAge
                 ? [UnroutedSweeper(router: router, lease: sweeperLease, age: configuration.cluster.leaseTTL, logger: logger)] : [])
+    }
+}
+
+extension Hub {
+    /// A lease per single-owner connector, and the claim scope that follows from them, when
+    /// other nodes share the leases; nothing on a store that is one node by design.
+    static func connectorOwners(
+        _ connectors: [any Connector],
+        routes: [ChannelName: [String]],
+        leases: any ClusterLeases,
+        node: String,
+        _ configuration: HubConfiguration,
+        _ logger: Logger,
+        _ clock: @escaping @Sendable () -> Date
+    ) -> ConnectorOwners {
+        guard leases.isSharedBetweenNodes else { return ConnectorOwners() }
+        let singles = connectors.filter(\.singleOwner).map(\.name)
+        let owners = singles.map { name in
+            ConnectorOwner(
+                connector: name,
+                lease: LeaseKeeper(
+                    leases: leases,
+                    name: ClusterLeaseName.connector(name),
+                    node: node,
+                    ttl: configuration.cluster.leaseTTL,
+                    logger: logger,
+                    now: clock
+                )
+            )
+        }
+        return ConnectorOwners(owners, scope: ClaimScope(node: node, singleOwner: Set(singles), routes: routes))
     }
 }
 
@@ -289,17 +332,20 @@ struct ConnectorService: Service {
     let logger: Logger
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await connector.run(sink: sink)
-                    return
-                } catch is CancellationError {
-                    return
-                } catch {
-                    logger.error("connector stopped; restarting in 5 s", metadata: ["connector": "\(connector.name)", "error": "\(error)"])
-                    try? await Task.sleep(for: .seconds(5))
-                }
+        await cancelWhenGracefulShutdown { await runUntilCancelled() }
+    }
+
+    /// The loop itself: until the connector returns or the task is cancelled.
+    func runUntilCancelled() async {
+        while !Task.isCancelled {
+            do {
+                try await connector.run(sink: sink)
+                return
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.error("connector stopped; restarting in 5 s", metadata: ["connector": "\(connector.name)", "error": "\(error)"])
+                try? await Task.sleep(for: .seconds(5))
             }
         }
     }

@@ -17,6 +17,8 @@ import SwitchboardCore
 package final class GammuConnector: Connector {
     package let name: String
     package let engine = "gammu"
+    /// On several nodes, run by one only: gammu-smsd's spool has one reader of its results and inbox.
+    package var singleOwner: Bool { true }
     package let channels: [ChannelName]
     package let configuration: Configuration
     let logger: Logger

@@ -24,6 +24,8 @@ import Synchronization
 package final class ModemConnector: Connector {
     package let name: String
     package let engine = "modem"
+    /// On several nodes, run by one only: one process at a time can hold the serial line.
+    package var singleOwner: Bool { true }
     package let channels: [ChannelName]
     package let configuration: Configuration
     let logger: Logger

@@ -8,7 +8,7 @@
 enum PostgresMigrations {
     static let all: [PostgresMigration] = [
         outbox, directory, inbox, forms, conversations, topics, conversationMessages, tokenScopes, sentParts, clusterLeases,
-        topicChanges, unroutedMarkedAt,
+        sendSlots, topicChanges, unroutedMarkedAt,
     ]
 
     /// Messages with their attachments and deliveries, the dispatcher's claims (leases),

@@ -221,46 +221,6 @@ extension PostgresStore: OutboxStore {
         }
     }
 
-    package func claimDue(limit: Int, now: Date, leaseUntil: Date) async throws -> [DeliveryJob] {
-        guard limit > 0 else { return [] }
-        let logger = self.logger
-        return try await transaction { connection in
-            // Two range scans of the partial indexes (due queued, expired leases), each locking
-            // what it reads and skipping what another claim holds; the oldest `limit` of both
-            // are taken. Rows read but not taken are released at commit, untouched.
-            let rows = try await connection.rows(
-                """
-                WITH queued AS (
-                    SELECT id, next_attempt_at AS t, 0 AS kind, seq FROM deliveries
-                    WHERE status = 'queued' AND next_attempt_at <= \(now)
-                    ORDER BY next_attempt_at, seq LIMIT \(limit) FOR UPDATE SKIP LOCKED
-                ), expired AS (
-                    SELECT id, lease_until AS t, 1 AS kind, seq FROM deliveries
-                    WHERE status = 'sending' AND lease_until <= \(now)
-                    ORDER BY lease_until, seq LIMIT \(limit) FOR UPDATE SKIP LOCKED
-                ), picked AS (
-                    SELECT * FROM queued UNION ALL SELECT * FROM expired ORDER BY t, kind, seq LIMIT \(limit)
-                )
-                UPDATE deliveries d SET status = 'sending', lease_until = \(leaseUntil), updated_at = \(now)
-                FROM picked WHERE d.id = picked.id
-                RETURNING d.*, picked.t AS claim_t, picked.kind AS claim_kind
-                """,
-                logger: logger
-            )
-            var due: [(t: Date, kind: Int, seq: Int64, delivery: Delivery)] = []
-            for row in rows {
-                due.append(
-                    (
-                        try row["claim_t"].decode(Date.self), try row["claim_kind"].decode(Int.self), try row["seq"].decode(Int64.self),
-                        try OutboxRecords.delivery(row)
-                    )
-                )
-            }
-            due.sort { a, b in a.t != b.t ? a.t < b.t : a.kind != b.kind ? a.kind < b.kind : a.seq < b.seq }
-            return try await Self.jobs(due.map(\.delivery), on: connection, logger: logger)
-        }
-    }
-
     package func attempts(deliveryID: String) async throws -> [DeliveryAttempt] {
         try await rows("SELECT * FROM delivery_attempts WHERE delivery_id = \(deliveryID) ORDER BY id").map(OutboxRecords.attempt)
     }

@@ -22,6 +22,8 @@ package final class XMPPConnector: Connector, Sendable {
 
     package let name: String
     package let engine = "xmpp"
+    /// On several nodes, run by one only: one session of the account (a second login with the same resource takes over the stream).
+    package var singleOwner: Bool { true }
     package let channels: [ChannelName]
     package let configuration: Configuration
     let logger: Logger

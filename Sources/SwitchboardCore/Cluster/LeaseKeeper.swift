@@ -21,6 +21,8 @@ package final class LeaseKeeper: Service {
     let now: @Sendable () -> Date
     /// Until when this node counts the lease as its own (nil: not held).
     private let heldUntil = Mutex<Date?>(nil)
+    /// The holder the last renewal saw (this node or another), for status pages.
+    private let seenHolder = Mutex<String?>(nil)
 
     package init(
         leases: any ClusterLeases,
@@ -45,6 +47,16 @@ package final class LeaseKeeper: Service {
         return heldUntil.withLock { $0.map { now < $0 } ?? false }
     }
 
+    /// Until when this node counts the lease as its own; nil when it does not hold it. A
+    /// store that is one node by design holds it for ever.
+    package var heldUntilDate: Date? {
+        guard leases.isSharedBetweenNodes else { return .distantFuture }
+        return heldUntil.withLock { $0 }
+    }
+
+    /// Who held the lease at the last renewal (nil before the first, or when nobody did).
+    package var lastSeenHolder: String? { seenHolder.withLock { $0 } }
+
     /// One round: takes or renews the lease; returns whether this node holds it now. A store
     /// that cannot be reached changes nothing: the node keeps what it had until it runs out.
     @discardableResult
@@ -53,6 +65,7 @@ package final class LeaseKeeper: Service {
         do {
             let lease = try await leases.acquireLease(name, node: node, ttl: ttl)
             let held = lease.isHeld(by: node)
+            seenHolder.withLock { $0 = lease.holder }
             let had = heldUntil.withLock { until in
                 let had = until.map { sent < $0 } ?? false
                 until = held ? sent.addingTimeInterval(ttl) : nil
@@ -74,6 +87,7 @@ package final class LeaseKeeper: Service {
     /// Gives the lease up (another node may take it at once); this node stops counting on it first.
     package func release() async {
         heldUntil.withLock { $0 = nil }
+        seenHolder.withLock { if $0 == node { $0 = nil } }
         do {
             try await leases.releaseLease(name, node: node)
         } catch {

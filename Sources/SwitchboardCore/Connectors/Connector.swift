@@ -13,9 +13,15 @@ public protocol Connector: Sendable {
     /// treated as transient.
     func send(_ outbound: Outbound) async throws -> Receipt
     func run(sink: any InboundSink) async throws
+    /// Whether the outside world allows one session of this connector at a time (a modem on
+    /// a serial line, an XMPP account): when several hub nodes share a store, only the node
+    /// holding the connector's lease runs it and sends through it. Default `false`.
+    var singleOwner: Bool { get }
 }
 
 extension Connector {
+    public var singleOwner: Bool { false }
+
     public func run(sink: any InboundSink) async throws {
         // Connectors without an inbound side just wait to be cancelled.
         while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }

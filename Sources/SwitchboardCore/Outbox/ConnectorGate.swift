@@ -63,9 +63,14 @@ package final class ConnectorGate: Sendable {
     }
 
     package let configuration: Configuration
+    /// The throughput shared by the nodes of a cluster; nil paces this process alone.
+    package let pace: ClusterSendPace?
     private let state = Mutex(State())
 
-    package init(configuration: Configuration = .init()) { self.configuration = configuration }
+    package init(configuration: Configuration = .init(), pace: ClusterSendPace? = nil) {
+        self.configuration = configuration
+        self.pace = pace
+    }
 
     /// Whether the connector is in rotation now. While cooling down it is not; once the
     /// cool-down is over exactly one caller gets `true` (the probe) until it reports back.
@@ -112,7 +117,7 @@ package final class ConnectorGate: Sendable {
     /// throughput limit, then gives the slot back.
     package func withAcquiredPermit<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
         defer { release() }
-        if let wait = reserveSlot(now: .now), wait > .now { try? await Task.sleep(until: wait, clock: .continuous) }
+        if let wait = await nextSlot(), wait > .now { try? await Task.sleep(until: wait, clock: .continuous) }
         return try await body()
     }
 
@@ -123,6 +128,13 @@ package final class ConnectorGate: Sendable {
             s.inFlight += 1
             return true
         }
+    }
+
+    /// The next send's slot: the cluster's when shared, else (or when the store cannot be
+    /// asked) this process's own.
+    private func nextSlot() async -> ContinuousClock.Instant? {
+        if let pace, let slot = await pace.nextSlot() { return slot }
+        return reserveSlot(now: .now)
     }
 
     /// When the next send may start under `throughput`, reserving that slot: `1 / throughput`

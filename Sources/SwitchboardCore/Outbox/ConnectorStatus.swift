@@ -13,9 +13,20 @@ package struct ConnectorStatus: Sendable, Equatable {
     package var gate: ConnectorGate.Snapshot
     /// `nil` for engines without a link of their own.
     package var link: ConnectorLink?
+    /// For a single-owner connector when nodes share the store: who runs it; `nil` otherwise
+    /// (every node runs it).
+    package var ownership: Ownership?
 
-    /// In rotation: not cooling down, and its link (if it has one) up.
-    package var inRotation: Bool { gate.coolingDownFor == nil && link?.up != false }
+    /// In rotation here: not cooling down, its link (if it has one) up, and run by this node.
+    package var inRotation: Bool { gate.coolingDownFor == nil && link?.up != false && ownership?.runsHere != false }
+
+    /// Which node runs a single-owner connector.
+    package struct Ownership: Sendable, Equatable {
+        /// The node holding its lease as this node last saw it; `nil`: nobody.
+        package var holder: String?
+        /// Whether this node runs it now.
+        package var runsHere: Bool
+    }
 }
 
 extension OutboxDispatcher {
@@ -30,7 +41,8 @@ extension OutboxDispatcher {
                 maxInFlight: gate.configuration.maxInFlight,
                 throughputLimit: gate.configuration.throughput,
                 gate: gate.snapshot(now: now),
-                link: (connector as? any ConnectorLinkReporting)?.link
+                link: (connector as? any ConnectorLinkReporting)?.link,
+                ownership: owners[connector.name].map { ConnectorStatus.Ownership(holder: $0.holder, runsHere: $0.runsHere) }
             )
         }
     }

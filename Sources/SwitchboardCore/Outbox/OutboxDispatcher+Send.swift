@@ -9,6 +9,8 @@ extension OutboxDispatcher {
         var anyTransient = false
         /// The dispatcher stopped before a worker was free: nothing was tried.
         var stopped = false
+        /// A connector of the route runs on another node (single-owner): it was skipped.
+        var notHere = false
     }
 
     /// Sends one delivery, or a pack of deliveries to one address as one message. It holds
@@ -112,6 +114,10 @@ extension OutboxDispatcher {
                 round.reasons.append("\(name): connector not configured")
                 continue
             }
+            guard owners.runsHere(name) else {
+                skipNotHere(name, into: &round)
+                continue
+            }
             guard gate.admits() else {
                 // Out of rotation for a cool-down: like a transient failure, without a try.
                 round.anyTransient = true
@@ -132,6 +138,8 @@ extension OutboxDispatcher {
         for name in route {
             if connectors[name] == nil || gates[name] == nil {
                 round.reasons.append("\(name): connector not configured")
+            } else if !owners.runsHere(name) {
+                skipNotHere(name, into: &round)
             } else if !left.contains(name) {
                 left.append(name)
             }
@@ -179,6 +187,13 @@ extension OutboxDispatcher {
         }
     }
 
+    /// A single-owner connector another node runs (or nobody, for a moment): skipped, so the
+    /// route fails over; if nothing was tried the delivery goes back to the queue untried.
+    private func skipNotHere(_ name: String, into round: inout Round) {
+        round.notHere = true
+        round.reasons.append("\(name): runs on another node")
+    }
+
     private func coolingDown(_ name: String, among left: inout [String], into round: inout Round) {
         left.removeAll { $0 == name }
         // Out of rotation for a cool-down: like a transient failure, without a try.
@@ -197,6 +212,14 @@ extension OutboxDispatcher {
         number: Int,
         into round: inout Round
     ) async -> Bool {
+        let owner = owners[name]
+        if let owner, !owner.beginSend() {
+            // The lease was lost since the route was checked: not sent here.
+            if slotHeld { gate.release() }
+            skipNotHere(name, into: &round)
+            return false
+        }
+        defer { owner?.endSend() }
         let at = Date()
         do {
             let send = { try await connector.send(outbound) }
@@ -246,6 +269,13 @@ extension OutboxDispatcher {
         }
         if let sent = round.sent {
             await finish(delivery, .sent(connector: sent.connector, receiptID: sent.receipt.id), attempts)
+            return
+        }
+        if round.notHere && attempts.isEmpty {
+            // Nothing was tried: a connector it needs runs on another node now. Back to the
+            // queue without counting a round; that node's claim takes it.
+            let error = round.reasons.joined(separator: "; ")
+            await finish(delivery, .retry(at: Date().addingTimeInterval(1), connector: nil, error: error), [])
             return
         }
         let error = round.reasons.isEmpty ? "no connector on the \(delivery.channel) route" : round.reasons.joined(separator: "; ")

@@ -72,6 +72,8 @@ package final class OutboxDispatcher: Service, Sendable {
     let sweeper: AutocancelSweeper
     /// Whether this node runs the sweeps now (it holds the cluster's `sweeper` lease).
     let sweepsNow: @Sendable () -> Bool
+    /// The single-owner connectors and what this node may claim because of them.
+    let owners: ConnectorOwners
     /// Outcomes of concurrent sends share one transaction.
     let recorder: OutcomeRecorder
     /// `workers` sends at a time.
@@ -93,9 +95,12 @@ package final class OutboxDispatcher: Service, Sendable {
         connectorSettings: [ConnectorSettings] = [],
         packers: [ChannelName: MessagePacker] = [:],
         logger: Logger,
-        sweepsNow: @escaping @Sendable () -> Bool = { true }
+        sweepsNow: @escaping @Sendable () -> Bool = { true },
+        owners: ConnectorOwners = ConnectorOwners(),
+        sharedSlots: (any SharedSendSlots)? = nil
     ) {
         self.sweepsNow = sweepsNow
+        self.owners = owners
         self.configuration = configuration
         self.store = store
         self.connectors = connectors
@@ -106,7 +111,7 @@ package final class OutboxDispatcher: Service, Sendable {
         self.dispatchSettings = settings
         self.gates = Dictionary(
             uniqueKeysWithValues: connectors.names.map { name in
-                (name, ConnectorGate(configuration: settings[name]?.gate ?? .init()))
+                (name, Self.gate(name, settings[name]?.gate ?? .init(), shared: owners[name] == nil ? sharedSlots : nil, logger))
             }
         )
         self.sweeper = AutocancelSweeper(channels: channels)
@@ -114,6 +119,20 @@ package final class OutboxDispatcher: Service, Sendable {
         self.workerPermits = AsyncSemaphore(permits: max(1, configuration.workers))
         self.unrecordedPermits = AsyncSemaphore(permits: Self.maxUnrecorded(workers: configuration.workers))
         self.fallback = ChannelFallback(store: store, channels: channels, logger: logger)
+    }
+
+    /// A connector's gate; its throughput counted for the cluster when the store shares send
+    /// slots (a single-owner connector sends from one node only and needs none).
+    static func gate(
+        _ name: String,
+        _ configuration: ConnectorGate.Configuration,
+        shared: (any SharedSendSlots)?,
+        _ logger: Logger
+    )
+        -> ConnectorGate
+    {
+        guard let shared, let rate = configuration.throughput, rate > 0 else { return ConnectorGate(configuration: configuration) }
+        return ConnectorGate(configuration: configuration, pace: ClusterSendPace(connector: name, throughput: rate, slots: shared, logger: logger))
     }
 
     /// At most this many sends may wait for their outcome to be committed: 8 per worker.
@@ -217,7 +236,11 @@ package final class OutboxDispatcher: Service, Sendable {
     func claim(now: Date) async -> [DeliveryJob] {
         await sweepIfHolder(now: now)
         do {
-            return try await store.claimDue(limit: claimLimit, now: now, leaseUntil: now.addingTimeInterval(configuration.lease))
+            let leaseUntil = now.addingTimeInterval(configuration.lease)
+            if let scope = owners.scope, let scoped = store as? any ScopedClaims {
+                return try await scoped.claimDue(limit: claimLimit, now: now, leaseUntil: leaseUntil, scope: scope)
+            }
+            return try await store.claimDue(limit: claimLimit, now: now, leaseUntil: leaseUntil)
         } catch {
             logger.error("claiming due deliveries failed", metadata: ["error": "\(error)"])
             return []

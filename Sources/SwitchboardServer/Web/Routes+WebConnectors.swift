@@ -31,6 +31,15 @@ extension APIEnvironment {
             if let link = status.link {
                 row["link"] = ["label": web.texts[link.up ? "connectors_link_up" : "connectors_link_down"], "detail": link.detail, "up": link.up]
             }
+            if let ownership = status.ownership {
+                // A single-owner connector: which node runs it; on the others it is out of rotation.
+                let label = Self.ownerLabel(ownership, node: hub.nodeID, texts: web.texts)
+                if ownership.runsHere {
+                    row["owner"] = ["label": label, "here": true]
+                } else {
+                    row["stateLabel"] = label
+                }
+            }
             if let error = gate.lastError, let at = gate.lastErrorAt {
                 row["lastError"] = ["text": error, "at": Self.label(at), "atISO": at.formatted(Date.ISO8601FormatStyle())]
             }
@@ -43,6 +52,13 @@ extension APIEnvironment {
             request,
             context
         )
+    }
+
+    /// Which node runs a single-owner connector, for people.
+    static func ownerLabel(_ ownership: ConnectorStatus.Ownership, node: String, texts: WebTexts) -> String {
+        if ownership.runsHere { return texts["connectors_runs_here"].replacingOccurrences(of: "{node}", with: node) }
+        guard let holder = ownership.holder else { return texts["connectors_no_owner"] }
+        return texts["connectors_not_here"].replacingOccurrences(of: "{node}", with: holder)
     }
 
     /// `2` as `2`, `0.5` as `0.5`: a configured rate as it was written.

@@ -1,0 +1,98 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SwitchboardCore
+
+// The dispatcher's claims. Two range scans of the partial indexes (due queued, expired
+// leases), each locking what it reads and skipping what another claim holds; the oldest
+// `limit` of both are taken. Rows read but not taken are released at commit, untouched.
+//
+// Within a `ClaimScope` (single-owner connectors) the scans also leave out what another node
+// must send, judged against `cluster_leases` in the same statement, by the database's clock:
+// a delivery pinned to a single-owner connector goes only to the node holding its lease; one
+// whose channel's route has a single-owner connector another node holds is left to that
+// node; a route made only of single-owner connectors needs one held by this node.
+
+extension PostgresStore: ScopedClaims {
+    package func claimDue(limit: Int, now: Date, leaseUntil: Date) async throws -> [DeliveryJob] {
+        try await claim(limit: limit, now: now, leaseUntil: leaseUntil, scope: nil)
+    }
+
+    package func claimDue(limit: Int, now: Date, leaseUntil: Date, scope: ClaimScope) async throws -> [DeliveryJob] {
+        try await claim(limit: limit, now: now, leaseUntil: leaseUntil, scope: scope.isRestricting ? scope : nil)
+    }
+
+    private func claim(limit: Int, now: Date, leaseUntil: Date, scope: ClaimScope?) async throws -> [DeliveryJob] {
+        guard limit > 0 else { return [] }
+        let logger = self.logger
+        let query = Self.claimQuery(limit: limit, now: now, leaseUntil: leaseUntil, scope: scope)
+        return try await transaction { connection in
+            let rows = try await connection.rows(query, logger: logger)
+            var due: [(t: Date, kind: Int, seq: Int64, delivery: Delivery)] = []
+            for row in rows {
+                due.append(
+                    (
+                        try row["claim_t"].decode(Date.self), try row["claim_kind"].decode(Int.self), try row["seq"].decode(Int64.self),
+                        try OutboxRecords.delivery(row)
+                    )
+                )
+            }
+            due.sort { a, b in a.t != b.t ? a.t < b.t : a.kind != b.kind ? a.kind < b.kind : a.seq < b.seq }
+            return try await Self.jobs(due.map(\.delivery), on: connection, logger: logger)
+        }
+    }
+
+    static func claimQuery(limit: Int, now: Date, leaseUntil: Date, scope: ClaimScope?) -> PostgresQuery {
+        var b = QueryBuilder()
+        let nowValue = b.bind(now)
+        let limitValue = b.bind(limit)
+        let leaseValue = b.bind(leaseUntil)
+        var ownership = ""
+        var filter = ""
+        if let scope {
+            let node = b.bind(scope.node)
+            let singles = b.bind(scope.singleOwner.sorted())
+            let pairs = scope.routePairs
+            let channels = b.bind(pairs.channels)
+            let connectors = b.bind(pairs.connectors)
+            let ownedOnly = b.bind(scope.ownedOnlyChannels.map(\.rawValue).sorted())
+            // `mine` is NULL for a single-owner connector nobody holds: skipped at send time.
+            ownership = """
+                held AS (
+                    SELECT substr(name, 11) AS connector, holder = \(node) AS mine FROM cluster_leases
+                    WHERE name LIKE 'connector:%' AND expires_at > now()
+                ), owned_routes AS (
+                    SELECT r.channel, h.mine FROM unnest(\(channels)::text[], \(connectors)::text[]) AS r(channel, connector)
+                    LEFT JOIN held h ON h.connector = r.connector
+                ),
+                """
+            filter = """
+                AND CASE WHEN d.pinned_connector IS NULL THEN
+                    NOT EXISTS (SELECT 1 FROM owned_routes o WHERE o.channel = d.channel AND o.mine = false)
+                    AND (d.channel <> ALL (\(ownedOnly)::text[])
+                         OR EXISTS (SELECT 1 FROM owned_routes o WHERE o.channel = d.channel AND o.mine))
+                ELSE d.pinned_connector <> ALL (\(singles)::text[])
+                    OR EXISTS (SELECT 1 FROM held h WHERE h.connector = d.pinned_connector AND h.mine)
+                END
+                """
+        }
+        return b.query(
+            """
+            WITH \(ownership) queued AS (
+                SELECT d.id, d.next_attempt_at AS t, 0 AS kind, d.seq FROM deliveries d
+                WHERE d.status = 'queued' AND d.next_attempt_at <= \(nowValue) \(filter)
+                ORDER BY d.next_attempt_at, d.seq LIMIT \(limitValue) FOR UPDATE OF d SKIP LOCKED
+            ), expired AS (
+                SELECT d.id, d.lease_until AS t, 1 AS kind, d.seq FROM deliveries d
+                WHERE d.status = 'sending' AND d.lease_until <= \(nowValue) \(filter)
+                ORDER BY d.lease_until, d.seq LIMIT \(limitValue) FOR UPDATE OF d SKIP LOCKED
+            ), picked AS (
+                SELECT * FROM queued UNION ALL SELECT * FROM expired ORDER BY t, kind, seq LIMIT \(limitValue)
+            )
+            UPDATE deliveries d SET status = 'sending', lease_until = \(leaseValue), updated_at = \(nowValue)
+            FROM picked WHERE d.id = picked.id
+            RETURNING d.*, picked.t AS claim_t, picked.kind AS claim_kind
+            """
+        )
+    }
+}
