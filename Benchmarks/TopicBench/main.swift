@@ -176,6 +176,8 @@ if storeKind == "postgres" {
         FileHandle.standardError.write(Data("topic-bench: --store postgres needs $DATABASE_URL (a role that may CREATE DATABASE)\n".utf8))
         exit(2)
     }
+    // The disk-floor probe writes here (on SQLite the store makes the directory).
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     try await ScratchDatabase.with(beside: url, logger: benchLogger) { scratch in
         let endpoint = try PostgresEndpoint(url: scratch.url)
         let store = try PostgresStore(configuration: .init(endpoint: endpoint, poolSize: 10, tls: .disable), logger: benchLogger)
