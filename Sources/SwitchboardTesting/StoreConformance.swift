@@ -28,6 +28,7 @@ package struct StoreConformance: Sendable {
         case releaseClaimsMakesLeasedDeliveriesClaimable, receiptLookupFindsTheDelivery
         case formSubmissionRoundTrip, formSubmissionsPageNewestFirst, formSubmissionsFollowTheirInboxItem, noteStatusKeepsTheStatus
         case replayKeysCommitOnce
+        case deadLetterPagesCoverEveryRowOnce, pendingRecipientPagesCoverEveryRecipientOnce
 
         package var description: String { rawValue }
     }
@@ -94,6 +95,8 @@ package struct StoreConformance: Sendable {
         case .formSubmissionsFollowTheirInboxItem: try await formSubmissionsFollowTheirInboxItem()
         case .noteStatusKeepsTheStatus: try await dispatch.run(.noteStatusKeepsTheStatus)
         case .replayKeysCommitOnce: try await replayKeysCommitOnce()
+        case .deadLetterPagesCoverEveryRowOnce: try await dispatch.run(.deadLetterPagesCoverEveryRowOnce)
+        case .pendingRecipientPagesCoverEveryRecipientOnce: try await dispatch.run(.pendingRecipientPagesCoverEveryRecipientOnce)
         }
     }
 

@@ -81,10 +81,11 @@ extension APIEnvironment {
         api.post("/deliveries/{id}/status") { request, context in try await setDeliveryStatus(request, context) }
     }
 
-    /// Recipients with queued, sending or held deliveries, most urgent first.
+    /// Recipients with queued, sending or held deliveries, most urgent first, a page at a time.
     func pendingRecipients(_ request: Request, _ context: Context) async throws -> Response {
         try context.requireAdmin()
-        let query = try QueryParameters(request, allowed: ["channel"])
+        let query = try QueryParameters(request, allowed: ["channel", "limit", "cursor"])
+        let limit = try query.int("limit", in: Self.deadLetterLimits) ?? 100
         var channel: ChannelName?
         if let name = query.string("channel") {
             guard let known = knownChannel(name) else {
@@ -92,8 +93,8 @@ extension APIEnvironment {
             }
             channel = known
         }
-        let recipients = try await store.pendingRecipients(channel: channel)
-        return try .json(ListView(items: recipients.map(PendingRecipientView.init)))
+        let page = try await Self.cursorChecked { try await store.pendingRecipients(channel: channel, limit: limit, after: query.string("cursor")) }
+        return try .json(CursorPageView(items: page.recipients.map(PendingRecipientView.init), nextCursor: page.nextCursor))
     }
 
     /// One recipient's waiting deliveries with their messages, most severe first, then oldest.
@@ -125,13 +126,27 @@ extension APIEnvironment {
         return try .json(CancelledView(cancelled: cancelled))
     }
 
-    /// The dead-letter queue: failed deliveries, most recently failed first.
+    /// The dead-letter queue: failed (or, with `status=held`, held) deliveries, most recently
+    /// changed first, a page at a time.
     func deadLetters(_ request: Request, _ context: Context) async throws -> Response {
         try context.requireAdmin()
-        let query = try QueryParameters(request, allowed: ["limit"])
+        let query = try QueryParameters(request, allowed: ["limit", "cursor", "status"])
         let limit = try query.int("limit", in: Self.deadLetterLimits) ?? 100
-        let failed = try await store.deliveries(status: .failed, limit: limit)
-        return try .json(ListView(items: failed.map(DeliveryDetailView.init)))
+        let status: DeliveryStatus
+        switch query.string("status") ?? DeliveryStatus.failed.rawValue {
+        case DeliveryStatus.failed.rawValue: status = .failed
+        case DeliveryStatus.held.rawValue: status = .held
+        case let other: throw APIError.badRequest("invalid_parameter", "query parameter 'status' must be failed or held, not '\(other)'")
+        }
+        let page = try await Self.cursorChecked { try await store.deliveries(status: status, limit: limit, after: query.string("cursor")) }
+        return try .json(CursorPageView(items: page.deliveries.map(DeliveryDetailView.init), nextCursor: page.nextCursor))
+    }
+
+    /// Runs a listing, answering a cursor the store refused as the other listings do.
+    static func cursorChecked<Page>(_ list: () async throws -> Page) async throws -> Page {
+        do { return try await list() } catch let error as SwitchboardError where error.code == "invalid_cursor" {
+            throw APIError.badRequest("invalid_parameter", "query parameter 'cursor' must be a 'next_cursor' from an earlier page")
+        }
     }
 
     /// Puts failed (or held) deliveries back in the queue with their attempts reset, and wakes
