@@ -29,6 +29,7 @@ package struct StoreConformance: Sendable {
         case formSubmissionRoundTrip, formSubmissionsPageNewestFirst, formSubmissionsFollowTheirInboxItem, noteStatusKeepsTheStatus
         case replayKeysCommitOnce
         case deadLetterPagesCoverEveryRowOnce, pendingRecipientPagesCoverEveryRecipientOnce
+        case contactSearchPagesInNameOrder
 
         package var description: String { rawValue }
     }
@@ -97,6 +98,7 @@ package struct StoreConformance: Sendable {
         case .replayKeysCommitOnce: try await replayKeysCommitOnce()
         case .deadLetterPagesCoverEveryRowOnce: try await dispatch.run(.deadLetterPagesCoverEveryRowOnce)
         case .pendingRecipientPagesCoverEveryRecipientOnce: try await dispatch.run(.pendingRecipientPagesCoverEveryRecipientOnce)
+        case .contactSearchPagesInNameOrder: try await accounts.run(.contactSearchPagesInNameOrder)
         }
     }
 

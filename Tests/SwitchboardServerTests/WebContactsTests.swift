@@ -247,20 +247,34 @@ struct WebContactsTests {
         }
     }
 
-    @Test func contactPagesFollowTheCursorWithoutSkippingOrRepeating() {
-        var contacts = (0..<120).map { Contact(id: "c\($0)", name: "Person \(String(format: "%03d", $0))") }
-        var seen: [String] = []
-        var cursor: String?
-        repeat {
-            let page = ContactListing(contacts, search: "", after: cursor, limit: 50)
-            seen += page.contacts.map(\.id)
-            cursor = page.next
-            // A contact deleted and one added between pages shift nothing.
-            contacts.removeAll { $0.id == "c0" }
-            contacts.append(Contact(id: "new", name: "Aaron"))
-        } while cursor != nil
-        #expect(seen == (0..<120).map { "c\($0)" })
-        // 007, 070-079 and 107: every word anywhere in the name.
-        #expect(ContactListing(contacts, search: "person 07", after: nil, limit: 50).contacts.count == 12)
+    @Test func theContactsAPIPagesTheStoresSearchWithoutSkippingOrRepeating() async throws {
+        let harness = try await Harness()
+        for index in 0..<120 {
+            try await harness.store.createContact(Contact(id: "c\(String(format: "%03d", index))", name: "Person \(String(format: "%03d", index))"))
+        }
+        try await harness.store.createGroup(ContactGroup(name: "Vakt"))
+        try await harness.store.addMember(group: "Vakt", contactID: "c042")
+        try await harness.run { anonymous in
+            let api = try await anonymous.loginAdmin()
+            var seen: [String] = []
+            var cursor: String?
+            repeat {
+                let reply = try await api.get("/api/v1/contacts?limit=50" + (cursor.map { "&cursor=\($0)" } ?? ""))
+                #expect(reply.status == .ok)
+                seen += try reply.json["items"].array.compactMap { $0["id"].string }
+                cursor = try reply.json["next_cursor"].string
+                // A contact deleted and one added before the cursor shift nothing.
+                if try await harness.store.deleteContact(id: "c000") {
+                    try await harness.store.createContact(Contact(id: "new", name: "Aaron"))
+                }
+            } while cursor != nil && seen.count < 500
+            #expect(seen == (0..<120).map { "c\(String(format: "%03d", $0))" })
+            // 007, 070-079 and 107: every word anywhere in the name.
+            #expect(try await api.get("/api/v1/contacts?q=person%2007").json["items"].array.count == 12)
+            #expect(try await api.get("/api/v1/contacts?q=VAKT").json["items"].array.compactMap { $0["id"].string } == ["c042"], "a group's name")
+            let bad = try await api.get("/api/v1/contacts?cursor=zz")
+            #expect(bad.status == .badRequest && bad.errorCode == "invalid_parameter")
+            #expect(try await api.get("/api/v1/contacts?limit=0").errorCode == "invalid_parameter")
+        }
     }
 }

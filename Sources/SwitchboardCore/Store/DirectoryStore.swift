@@ -13,6 +13,9 @@ package protocol DirectoryStore: Sendable {
     func createContact(_ contact: Contact) async throws
     func contact(id: String) async throws -> Contact?
     func contacts() async throws -> [Contact]
+    /// A page of the contacts `query` finds, in name order (byte order, then id), after its
+    /// cursor.
+    func contacts(_ query: ContactQuery) async throws -> ContactPage
     /// The contact linked to a login user, if any.
     func contact(username: String) async throws -> Contact?
     /// Contacts that have this address.

@@ -94,7 +94,7 @@ extension APIEnvironment {
             return try await errorPage(web.texts["group_not_found"], status: .notFound, request, context)
         }
         let base = "/groups/\(WebPaths.percentEncoded(group.name))"
-        let members = try await store.members(group: group.name).sorted { ContactListing.key($0) < ContactListing.key($1) }
+        let members = try await store.members(group: group.name).sorted { ($0.name.lowercased(), $0.id) < ($1.name.lowercased(), $1.id) }
         var values: [String: Any] = [
             "name": group.name,
             "members": members.map { member -> [String: Any] in
@@ -146,7 +146,7 @@ extension APIEnvironment {
             guard !search.isEmpty else {
                 return try await groupPage(request, context, error: web.texts["group_add_empty"], status: .unprocessableContent)
             }
-            let found = ContactListing(try await store.contacts(), search: search, after: nil, limit: Self.memberChoices).contacts
+            let found = try await store.contacts(ContactQuery(search: search, limit: Self.memberChoices)).contacts
             guard let first = found.first else {
                 let error = web.texts["group_add_none"].replacingOccurrences(of: "{search}", with: search)
                 return try await groupPage(request, context, search: search, error: error, status: .unprocessableContent)
