@@ -95,6 +95,9 @@ extension PostgresStore: DirectoryStore {
         if let cursor {
             clauses.append("(c.name COLLATE \"C\", c.id COLLATE \"C\") > (\(b.bind(cursor.name)) COLLATE \"C\", \(b.bind(cursor.id)) COLLATE \"C\")")
         }
+        if let group = query.group {
+            clauses.append("EXISTS (SELECT 1 FROM group_members m WHERE m.group_name = \(b.bind(group)) AND m.contact_id = c.id)")
+        }
         for word in query.words {
             let pattern = b.bind("%" + Self.likeEscaped(word) + "%")
             clauses.append(

@@ -75,9 +75,10 @@ extension SQLiteStore {
     /// primary key of `contact_addresses`) and the contact's groups (`group_members_contact`),
     /// lower-cased by Swift's own rule (GRDB's `swiftLowercaseString`, as the memory store
     /// lower-cases), stopping once the page is full.
-    static func contactSearchSQL(words: Int, cursor: Bool) -> String {
+    static func contactSearchSQL(words: Int, cursor: Bool, group: Bool = false) -> String {
         var clauses: [String] = []
         if cursor { clauses.append("(c.name, c.id) > (?, ?)") }
+        if group { clauses.append("EXISTS (SELECT 1 FROM group_members m WHERE m.group_name = ? AND m.contact_id = c.id)") }
         let word = """
             (instr(swiftLowercaseString(c.name), ?) > 0
              OR EXISTS (SELECT 1 FROM contact_addresses a WHERE a.contact_id = c.id AND instr(swiftLowercaseString(a.address), ?) > 0)
@@ -93,9 +94,10 @@ extension SQLiteStore {
         guard query.limit > 0 else { return ContactPage(contacts: [], nextCursor: nil) }
         var arguments: StatementArguments = []
         if let cursor { arguments += [cursor.name, cursor.id] }
+        if let group = query.group { arguments += [group] }
         for word in query.words { arguments += [word, word, word] }
         arguments += [query.limit + 1]
-        let sql = Self.contactSearchSQL(words: query.words.count, cursor: cursor != nil)
+        let sql = Self.contactSearchSQL(words: query.words.count, cursor: cursor != nil, group: query.group != nil)
         return try await read { [arguments] db in
             let rows = try ContactRow.fetchAll(db, sql: sql, arguments: arguments)
             let page = try Self.withAddresses(Array(rows.prefix(query.limit)), in: db)

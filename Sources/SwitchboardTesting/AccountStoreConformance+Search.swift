@@ -20,8 +20,8 @@ extension AccountStoreConformance {
         try await store.addMember(group: "Vakt-Nord", contactID: anne.id)
         let twins = [anne, twin].sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }
 
-        func ids(_ search: String, limit: Int = 50) async throws -> [String] {
-            try await store.contacts(ContactQuery(search: search, limit: limit)).contacts.map(\.id)
+        func ids(_ search: String, group: String? = nil) async throws -> [String] {
+            try await store.contacts(ContactQuery(search: search, group: group)).contacts.map(\.id)
         }
         try expectEqual(try await ids(""), twins.map(\.id) + [kari.id, ola.id, per.id], "no words: everyone, by name then id")
         try expectEqual(try await ids("NORDMANN"), [kari.id, ola.id], "a word in the name, whatever its case")
@@ -34,6 +34,14 @@ extension AccountStoreConformance {
         try expectEqual(try await ids("%"), [per.id], "a lone % finds only a %")
         try expectEqual(try await ids("_"), [per.id], "a lone _ finds only an _")
         try expectEqual(try await ids("nobody"), [], "nothing found")
+        try await store.addMember(group: "Vakt-Nord", contactID: per.id)
+        let first = try await store.contacts(ContactQuery(group: "Vakt-Nord", limit: 1))
+        let second = try await store.contacts(ContactQuery(group: "Vakt-Nord", limit: 1, cursor: first.nextCursor))
+        try expectEqual((first.contacts + second.contacts).map(\.id), [anne.id, per.id], "a group's members, a page at a time")
+        try expectEqual(second.nextCursor, nil, "and no more")
+        try expectEqual(try await ids("per", group: "Vakt-Nord"), [per.id], "a search within a group")
+        try expectEqual(try await store.contacts(ContactQuery(group: "nobody-here")).contacts, [], "an unknown group has no members")
+        _ = try await store.removeMember(group: "Vakt-Nord", contactID: per.id)
         let found = try await store.contacts(ContactQuery(search: "kari", limit: 5))
         try expectEqual(found.contacts.first?.ms, kari.ms, "a found contact comes with its addresses")
 

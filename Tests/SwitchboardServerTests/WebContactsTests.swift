@@ -277,4 +277,36 @@ struct WebContactsTests {
             #expect(try await api.get("/api/v1/contacts?limit=0").errorCode == "invalid_parameter")
         }
     }
+
+    @Test func aGroupsMembersPageInTheAPIAndOnItsPage() async throws {
+        let harness = try await Harness()
+        try await harness.store.createGroup(ContactGroup(name: "field"))
+        let size = APIEnvironment.webContactsPageSize
+        for index in 0..<(size + 3) {
+            let contact = Contact(id: "m\(String(format: "%03d", index))", name: "Member \(String(format: "%03d", index))")
+            try await harness.store.createContact(contact)
+            try await harness.store.addMember(group: "field", contactID: contact.id)
+        }
+        try await harness.store.createContact(Contact(name: "Outsider"))
+        try await harness.run { anonymous in
+            let api = try await anonymous.loginAdmin()
+            var seen: [String] = []
+            var cursor: String?
+            repeat {
+                let reply = try await api.get("/api/v1/groups/field/members?limit=20" + (cursor.map { "&cursor=\($0)" } ?? ""))
+                #expect(reply.status == .ok)
+                seen += try reply.json["items"].array.compactMap { $0["id"].string }
+                cursor = try reply.json["next_cursor"].string
+            } while cursor != nil && seen.count < 500
+            #expect(seen == (0..<(size + 3)).map { "m\(String(format: "%03d", $0))" }, "every member once, none else")
+            #expect(try await api.get("/api/v1/groups/field/members?q=member%20052").json["items"].array.count == 1)
+
+            let first = try await api.get("/groups/field")
+            #expect(first.text.contains("Member 049") && !first.text.contains("Member 050"))
+            let link = try #require(first.text.firstMatch(of: /href="([^"]+)" id="members-next"/)?.1)
+            let next = try await api.get(String(link).replacingOccurrences(of: "&amp;", with: "&"))
+            #expect(next.text.contains("Member 052") && !next.text.contains("Member 049"))
+            #expect(next.text.contains(#"href="/groups/field" id="members-first""#))
+        }
+    }
 }

@@ -11,11 +11,14 @@ package struct ContactQuery: Sendable, Equatable {
     package static let maxWordBytes = 100
 
     package var words: [String]
+    /// Only the members of this group (a group's page and `GET /api/v1/groups/{name}/members`).
+    package var group: String?
     package var limit: Int
     /// A `ContactPage.nextCursor`; one the store did not make throws `invalid/invalid_cursor`.
     package var cursor: String?
 
-    package init(search: String = "", limit: Int = 50, cursor: String? = nil) {
+    package init(search: String = "", group: String? = nil, limit: Int = 50, cursor: String? = nil) {
+        self.group = group
         words = search.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
             .prefix(Self.maxWords)
             .map { String(decoding: $0.utf8.prefix(Self.maxWordBytes), as: UTF8.self) }

@@ -94,7 +94,15 @@ extension APIEnvironment {
             return try await errorPage(web.texts["group_not_found"], status: .notFound, request, context)
         }
         let base = "/groups/\(WebPaths.percentEncoded(group.name))"
-        let members = try await store.members(group: group.name).sorted { ($0.name.lowercased(), $0.id) < ($1.name.lowercased(), $1.id) }
+        let query = request.uri.queryParameters
+        let cursor = query["cursor"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let page: ContactPage
+        do {
+            page = try await store.contacts(ContactQuery(group: group.name, limit: Self.webContactsPageSize, cursor: cursor))
+        } catch let error as SwitchboardError where error.code == "invalid_cursor" {
+            return try await errorPage(web.texts["contacts_bad_cursor"], status: .badRequest, request, context)
+        }
+        let members = page.contacts
         var values: [String: Any] = [
             "name": group.name,
             "members": members.map { member -> [String: Any] in
@@ -112,8 +120,9 @@ extension APIEnvironment {
         ]
         if let error { values["error"] = error }
         if let description = group.description { values["description"] = description }
-        let query = request.uri.queryParameters
-        if let added = query["added"].map(String.init), let contact = members.first(where: { $0.id == added }) {
+        if let next = page.nextCursor { values["next"] = WebPaths.link(base, [("cursor", next)]) }
+        if cursor != nil { values["first"] = base }
+        if let added = query["added"].map(String.init), let contact = try await store.contact(id: added) {
             values["added"] = [
                 "notice": web.texts["group_added"].replacingOccurrences(of: "{name}", with: contact.name),
                 "warnings": contact.missingDetails.map { web.texts["group_warning_no_\($0)"].replacingOccurrences(of: "{name}", with: contact.name) },

@@ -78,8 +78,9 @@ extension MemoryStore: DirectoryStore {
                     for id in members { groupsOf[id, default: []].append(group.lowercased()) }
                 }
             }
+            let members = query.group.map { state.members[$0] ?? [] }
             let found = state.contacts.values.filter { contact in
-                (cursor?.precedes(contact) ?? true)
+                (cursor?.precedes(contact) ?? true) && (members?.contains(contact.id) ?? true)
                     && query.matches(
                         [contact.name.lowercased()] + contact.addresses.map { $0.description.lowercased() } + (groupsOf[contact.id] ?? [])
                     )
