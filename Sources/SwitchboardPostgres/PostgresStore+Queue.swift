@@ -63,14 +63,14 @@ extension PostgresStore: QueueStore {
         return RecipientPage(recipients: recipients, nextCursor: place.text)
     }
 
-    package func pending(address: Address) async throws -> [DeliveryJob] {
+    package func pending(address: Address, limit: Int) async throws -> [DeliveryJob] {
         let logger = self.logger
         return try await client.withConnection { connection in
             let deliveries = try await connection.rows(
                 """
                 SELECT d.* FROM deliveries d JOIN messages m ON m.id = d.message_id
                 WHERE d.address = \(address.description) AND d.status IN \(unescaped: QueueSQL.list(QueueSQL.pendingStatuses))
-                ORDER BY \(unescaped: QueueSQL.severityRank) DESC, d.created_at, d.seq
+                ORDER BY \(unescaped: QueueSQL.severityRank) DESC, d.created_at, d.seq LIMIT \(Int64(max(limit, 0)))
                 """,
                 logger: logger
             ).map(OutboxRecords.delivery)

@@ -29,6 +29,7 @@ extension SQLiteStore {
         SELECT d.* FROM deliveries d JOIN messages m ON m.id = d.message_id
         WHERE d.address = ? AND d.status IN \(QueueSQL.list(QueueSQL.pendingStatuses))
         ORDER BY \(QueueSQL.severityRank) DESC, d.created_at, d.rowid
+        LIMIT ?
         """
 
     /// Deliveries in one status, newest change first: a reverse scan of `deliveries_updated`
@@ -81,9 +82,10 @@ extension SQLiteStore {
         }
     }
 
-    package func pending(address: Address) async throws -> [DeliveryJob] {
+    package func pending(address: Address, limit: Int) async throws -> [DeliveryJob] {
         try await read { db in
-            let deliveries = try DeliveryRow.fetchAll(db, sql: Self.pendingForAddressSQL, arguments: [address.description]).map(\.delivery)
+            let deliveries = try DeliveryRow.fetchAll(db, sql: Self.pendingForAddressSQL, arguments: [address.description, max(limit, 0)])
+                .map(\.delivery)
             let messages = try Self.fetchMessages(ids: deliveries.map(\.messageID), in: db)
             return try deliveries.map { delivery in
                 guard let message = messages[delivery.messageID] else {

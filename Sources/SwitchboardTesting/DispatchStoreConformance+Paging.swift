@@ -87,6 +87,8 @@ extension DispatchStoreConformance {
             }
         } while cursor != nil && pages < 20
         try expectEqual(walked, expected + [.sms("+4744000008")], "every recipient once, most urgent first, across new ones between pages")
+        let firstOfA = try await store.pending(address: a, limit: 1)
+        try expectEqual(firstOfA.map(\.message.severity), [.warning], "one recipient's queue is bounded, most severe first")
         let counts = try await store.pendingRecipients(channel: nil, limit: 100, after: nil)
         try expectEqual(counts.nextCursor, nil, "no cursor when everything fits")
         try expectEqual(counts.recipients.first { $0.address == a }?.count, 2, "a page still counts each recipient's deliveries")

@@ -34,8 +34,8 @@ extension MisbehavingStore {
         return page
     }
 
-    func pending(address: Address) async throws -> [DeliveryJob] {
-        let jobs = try await base.pending(address: address)
+    func pending(address: Address, limit: Int) async throws -> [DeliveryJob] {
+        let jobs = try await base.pending(address: address, limit: limit)
         return queueFault == .ignoreSeverity ? jobs.sorted { $0.delivery.createdAt < $1.delivery.createdAt } : jobs
     }
 

@@ -10,7 +10,7 @@ import Testing
 struct SQLiteQueueTests {
     @Test func queueQueriesUseTheirIndexes() async throws {
         let store = try SQLiteStore.inMemory()
-        let byAddress = try await store.queryPlan(SQLiteStore.pendingForAddressSQL, arguments: [0])
+        let byAddress = try await store.queryPlan(SQLiteStore.pendingForAddressSQL, arguments: [0, 10])
         #expect(byAddress.contains { $0.contains("USING INDEX deliveries_address") }, "\(byAddress)")
         for (cursor, arguments) in [(false, [0, 10]), (true, [0, 5, 3, 10])] {
             let byStatus = try await store.queryPlan(SQLiteStore.byStatusSQL(cursor: cursor), arguments: arguments)

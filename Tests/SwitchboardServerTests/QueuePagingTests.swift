@@ -114,6 +114,24 @@ struct QueuePagingTests {
         }
     }
 
+    @Test func oneRecipientsQueueIsBoundedMostUrgentFirst() async throws {
+        let harness = try await Harness()
+        let address = Address.sms("+4790000000")
+        for severity in [Severity.info, .critical, .warning] {
+            let message = Message(text: severity.rawValue, severity: severity, sender: "admin")
+            let delivery = Delivery(messageID: message.id, address: address, channel: .sms, status: .held)
+            _ = try await harness.store.accept(Submission(message: message, deliveries: [delivery]))
+        }
+        try await harness.run { anonymous in
+            let api = try await anonymous.loginAdmin()
+            let two = try await api.get("/api/v1/queue/recipients/sms%3A%2B4790000000?limit=2")
+            #expect(two.status == .ok, "\(two.text)")
+            #expect(try two.json["items"].array.compactMap { $0["text"].string } == ["critical", "warning"])
+            #expect(try await api.get("/api/v1/queue/recipients/sms%3A%2B4790000000").json["items"].array.count == 3)
+            #expect(try await api.get("/api/v1/queue/recipients/sms%3A%2B4790000000?limit=0").errorCode == "invalid_parameter")
+        }
+    }
+
     /// The `href` of the link with this id, as the page wrote it (HTML-escaped).
     static func link(_ html: String, id: String) -> String? {
         guard let tag = html.range(of: #"id="\#(id)""#) else { return nil }

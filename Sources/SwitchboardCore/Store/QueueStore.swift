@@ -13,8 +13,9 @@ package protocol QueueStore: Sendable {
     /// `invalid/invalid_cursor`). `channel` narrows to one channel.
     func pendingRecipients(channel: ChannelName?, limit: Int, after cursor: String?) async throws -> RecipientPage
 
-    /// One recipient's pending deliveries with their messages, most severe first, then oldest.
-    func pending(address: Address) async throws -> [DeliveryJob]
+    /// One recipient's first `limit` pending deliveries with their messages, most severe first,
+    /// then oldest.
+    func pending(address: Address, limit: Int) async throws -> [DeliveryJob]
 
     /// Marks `queued` and `held` deliveries created before `before` as `status` (`.cancelled`
     /// by an operator, `.ignored` by autocancel), each with `reason`; returns how many.
@@ -69,6 +70,12 @@ extension QueueStore {
             cursor = page.nextCursor
         } while cursor != nil
         return all
+    }
+
+    /// Every pending delivery of one recipient: for the CLI and tests; pages and the API ask
+    /// for a bounded number.
+    package func pending(address: Address) async throws -> [DeliveryJob] {
+        try await pending(address: address, limit: Int(Int32.max))
     }
 
     /// The first `limit` deliveries in one status, newest change first.

@@ -97,17 +97,19 @@ extension APIEnvironment {
         return try .json(CursorPageView(items: page.recipients.map(PendingRecipientView.init), nextCursor: page.nextCursor))
     }
 
-    /// One recipient's waiting deliveries with their messages, most severe first, then oldest.
-    /// The address is URL-encoded in the path (`sms:%2B4712345678`; `sms:+4712345678` works too).
+    /// One recipient's first `limit` waiting deliveries (100 unless asked; at most 1,000) with
+    /// their messages, most severe first, then oldest. The address is URL-encoded in the path
+    /// (`sms:%2B4712345678`; `sms:+4712345678` works too).
     func recipientQueue(_ request: Request, _ context: Context) async throws -> Response {
         try context.requireAdmin()
-        _ = try QueryParameters(request, allowed: [])
+        let query = try QueryParameters(request, allowed: ["limit"])
+        let limit = try query.int("limit", in: Self.deadLetterLimits) ?? 100
         let raw = try context.parameters.require("address")
         guard let text = raw.removingPercentEncoding else {
             throw APIError.unprocessable("invalid_address", "the address '\(raw)' is not properly URL-encoded")
         }
         let address = try Address(parsing: text)
-        let jobs = try await store.pending(address: address)
+        let jobs = try await store.pending(address: address, limit: limit)
         return try .json(RecipientQueueView(address: address.description, items: jobs.map(QueuedDeliveryView.init)))
     }
 

@@ -29,6 +29,9 @@ struct OutboxForm: CSRFCarryingForm {
 extension APIEnvironment {
     /// Rows per page of each outbox list (waiting recipients, failed, held).
     static let outboxPageSize = 50
+    /// One recipient's queue shows its most urgent deliveries up to this many; the rest wait
+    /// their turn behind them (cancel and retry still take every one).
+    static let recipientQueueLimit = 200
 
     /// A value as one path segment: all but RFC 3986's unreserved characters percent-encoded
     /// (an address may hold `/`, `+` and `:`).
@@ -198,7 +201,7 @@ extension APIEnvironment {
         guard let address = raw.removingPercentEncoding.flatMap({ try? Address(parsing: $0) }) else {
             return try await errorPage(web.texts["outbox_bad_address"], status: .badRequest, request, context)
         }
-        let rows = try await store.pending(address: address).map { job -> [String: Any] in
+        let rows = try await store.pending(address: address, limit: Self.recipientQueueLimit).map { job -> [String: Any] in
             var row = deadLetterRow(job.delivery)
             row["severity"] = job.message.severity.rawValue
             row["text"] = job.message.subject ?? job.message.text
@@ -207,7 +210,10 @@ extension APIEnvironment {
             if let next = job.delivery.nextAttemptAt { row["next"] = Self.label(next) }
             return row
         }
-        let values: [String: Any] = ["address": address.description, "rows": rows, "hasRows": !rows.isEmpty]
+        let values: [String: Any] = [
+            "address": address.description, "rows": rows, "hasRows": !rows.isEmpty, "full": rows.count == Self.recipientQueueLimit,
+            "limit": "\(Self.recipientQueueLimit)",
+        ]
         return try await render(
             WebPage(
                 template: "outbox-recipient",

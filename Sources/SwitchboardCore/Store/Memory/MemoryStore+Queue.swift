@@ -56,7 +56,7 @@ extension MemoryStore: QueueStore {
         RecipientCursor(rank: rank, oldest: r.oldest.timeIntervalSince1970, channel: r.channel.rawValue, address: r.address.description)
     }
 
-    package func pending(address: Address) async throws -> [DeliveryJob] {
+    package func pending(address: Address, limit: Int) async throws -> [DeliveryJob] {
         let text = address.description
         return try withState { state in
             let jobs = state.deliveries.values.compactMap { stored -> (job: DeliveryJob, row: Int64)? in
@@ -70,7 +70,7 @@ extension MemoryStore: QueueStore {
                 let (ra, rb) = (a.job.message.severity.rank, b.job.message.severity.rank)
                 if ra != rb { return ra > rb }
                 return (a.job.delivery.createdAt, a.row) < (b.job.delivery.createdAt, b.row)
-            }.map { $0.job }
+            }.prefix(max(limit, 0)).map { $0.job }
         }
     }
 
