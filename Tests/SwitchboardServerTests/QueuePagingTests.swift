@@ -60,6 +60,7 @@ struct QueuePagingTests {
             #expect(try last.json["next_cursor"].isNull, "the last page says so with null")
             for uri in [
                 "/api/v1/queue/dead-letters?cursor=bogus", "/api/v1/queue/recipients?cursor=1_2_3_4", "/api/v1/queue/dead-letters?status=sent",
+                "/api/v1/queue/dead-letters?status=",
             ] {
                 let refused = try await api.get(uri)
                 #expect(refused.status == .badRequest && refused.errorCode == "invalid_parameter", "\(uri): \(refused.text)")

@@ -134,12 +134,7 @@ extension APIEnvironment {
         try context.requireAdmin()
         let query = try QueryParameters(request, allowed: ["limit", "cursor", "status"])
         let limit = try query.int("limit", in: Self.deadLetterLimits) ?? 100
-        let status: DeliveryStatus
-        switch query.string("status") ?? DeliveryStatus.failed.rawValue {
-        case DeliveryStatus.failed.rawValue: status = .failed
-        case DeliveryStatus.held.rawValue: status = .held
-        case let other: throw APIError.badRequest("invalid_parameter", "query parameter 'status' must be failed or held, not '\(other)'")
-        }
+        let status = try query.oneOf("status", DeliveryStatus.self, allowed: [.failed, .held]) ?? .failed
         let page = try await Self.cursorChecked { try await store.deliveries(status: status, limit: limit, after: query.string("cursor")) }
         return try .json(CursorPageView(items: page.deliveries.map(DeliveryDetailView.init), nextCursor: page.nextCursor))
     }
