@@ -267,6 +267,14 @@ extension PostgresStore: DirectoryStore {
         return true
     }
 
+    package func memberCounts() async throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try await rows("SELECT group_name, COUNT(*) AS count FROM group_members GROUP BY group_name") {
+            counts[try row["group_name"].decode(String.self)] = try row["count"].decode(Int.self)
+        }
+        return counts
+    }
+
     package func members(group: String) async throws -> [Contact] {
         guard try await groupExists(group) else { throw Self.unknownGroup(group) }
         return try await rows(

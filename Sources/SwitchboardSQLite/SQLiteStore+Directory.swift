@@ -259,6 +259,17 @@ extension SQLiteStore {
         }
     }
 
+    /// One scan of the primary key of `group_members` (group name first).
+    package func memberCounts() async throws -> [String: Int] {
+        try await read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT group_name, COUNT(*) AS count FROM group_members GROUP BY group_name") {
+                counts[try row.decode(forColumn: "group_name")] = try row.decode(forColumn: "count")
+            }
+            return counts
+        }
+    }
+
     package func members(group: String) async throws -> [Contact] {
         try await read { db in
             guard try GroupRow.exists(db, key: group) else { throw Self.unknownGroup(group) }

@@ -41,6 +41,8 @@ extension AccountStoreConformance {
         try expectEqual(second.nextCursor, nil, "and no more")
         try expectEqual(try await ids("per", group: "Vakt-Nord"), [per.id], "a search within a group")
         try expectEqual(try await store.contacts(ContactQuery(group: "nobody-here")).contacts, [], "an unknown group has no members")
+        try await store.createGroup(ContactGroup(name: "empty", createdAt: StoreFixture.t0))
+        try expectEqual(try await store.memberCounts(), ["Vakt-Nord": 2], "members counted per group; an empty group is left out")
         _ = try await store.removeMember(group: "Vakt-Nord", contactID: per.id)
         let found = try await store.contacts(ContactQuery(search: "kari", limit: 5))
         try expectEqual(found.contacts.first?.ms, kari.ms, "a found contact comes with its addresses")

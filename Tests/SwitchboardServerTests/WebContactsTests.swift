@@ -301,6 +301,9 @@ struct WebContactsTests {
             #expect(seen == (0..<(size + 3)).map { "m\(String(format: "%03d", $0))" }, "every member once, none else")
             #expect(try await api.get("/api/v1/groups/field/members?q=member%20052").json["items"].array.count == 1)
 
+            try await harness.store.createGroup(ContactGroup(name: "empty"))
+            let groups = try await api.get("/groups")
+            #expect(groups.text.contains("<td>\(size + 3)</td>") && groups.text.contains("<td>0</td>"), "each group's count, empty ones 0")
             let first = try await api.get("/groups/field")
             #expect(first.text.contains("Member 049") && !first.text.contains("Member 050"))
             let link = try #require(first.text.firstMatch(of: /href="([^"]+)" id="members-next"/)?.1)

@@ -37,6 +37,9 @@ package protocol DirectoryStore: Sendable {
     func addMember(group: String, contactID: String) async throws
     func removeMember(group: String, contactID: String) async throws -> Bool
     func members(group: String) async throws -> [Contact]
+    /// How many members each group has, by group name (a group without members is left out):
+    /// the groups page's counts in one query instead of reading every member of every group.
+    func memberCounts() async throws -> [String: Int]
 }
 
 extension DirectoryStore {

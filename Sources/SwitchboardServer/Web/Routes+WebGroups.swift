@@ -45,10 +45,11 @@ extension APIEnvironment {
     ) async throws -> Response {
         _ = try context.requireUser()
         var rows: [[String: Any]] = []
+        let counts = try await store.memberCounts()
         for group in try await store.groups().sorted(by: { $0.name < $1.name }) {
             rows.append([
                 "name": group.name, "href": "/groups/\(WebPaths.percentEncoded(group.name))", "description": group.description ?? "",
-                "count": "\(try await store.members(group: group.name).count)",
+                "count": "\(counts[group.name] ?? 0)",
             ])
         }
         var values: [String: Any] = ["rows": rows, "hasRows": !rows.isEmpty, "name": form?.name ?? "", "description": form?.description ?? ""]

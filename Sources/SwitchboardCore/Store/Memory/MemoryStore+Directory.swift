@@ -172,6 +172,10 @@ extension MemoryStore: DirectoryStore {
         }
     }
 
+    package func memberCounts() async throws -> [String: Int] {
+        try withState { state in state.members.compactMapValues { $0.isEmpty ? nil : $0.count } }
+    }
+
     package func members(group: String) async throws -> [Contact] {
         try withState { state in
             guard state.groups[group] != nil else { throw State.unknownGroup(group) }
