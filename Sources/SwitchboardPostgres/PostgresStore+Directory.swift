@@ -84,6 +84,52 @@ extension PostgresStore: DirectoryStore {
         .map(DirectoryRecords.contact)
     }
 
+    /// The contacts a search finds, a page at a time: `contacts_name` in name order from the
+    /// cursor on, each word an `ILIKE` pattern (bound, its `%`, `_` and backslash escaped) on the
+    /// name, the addresses and the contact's groups, stopping once the page is full.
+    package func contacts(_ query: ContactQuery) async throws -> ContactPage {
+        let cursor = try query.cursor.map { text throws(SwitchboardError) in try ContactCursor(parsing: text) }
+        guard query.limit > 0 else { return ContactPage(contacts: [], nextCursor: nil) }
+        var b = QueryBuilder()
+        var clauses: [String] = []
+        if let cursor {
+            clauses.append("(c.name COLLATE \"C\", c.id COLLATE \"C\") > (\(b.bind(cursor.name)) COLLATE \"C\", \(b.bind(cursor.id)) COLLATE \"C\")")
+        }
+        if let group = query.group {
+            clauses.append("EXISTS (SELECT 1 FROM group_members m WHERE m.group_name = \(b.bind(group)) AND m.contact_id = c.id)")
+        }
+        for word in query.words {
+            let pattern = b.bind("%" + Self.likeEscaped(word) + "%")
+            clauses.append(
+                """
+                (c.name ILIKE \(pattern)
+                 OR EXISTS (SELECT 1 FROM contact_addresses a WHERE a.contact_id = c.id AND a.address ILIKE \(pattern))
+                 OR EXISTS (SELECT 1 FROM group_members g WHERE g.contact_id = c.id AND g.group_name ILIKE \(pattern)))
+                """
+            )
+        }
+        let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        let sql = """
+            SELECT \(DirectoryRecords.contactColumns) FROM contacts c \(filter)
+            ORDER BY c.name COLLATE "C", c.id COLLATE "C" LIMIT \(b.bind(Int64(query.limit + 1)))
+            """
+        let rows = try await rows(b.query(sql))
+        let page = try rows.prefix(query.limit).map(DirectoryRecords.contact)
+        let next = rows.count > query.limit ? page.last.map { ContactCursor($0).text } : nil
+        return ContactPage(contacts: page, nextCursor: next)
+    }
+
+    /// A word as an `ILIKE` pattern's literal part: the escape character (`ILIKE`'s default, a backslash)
+    /// and the wildcards `%` and `_` each escaped, so a search for `50%` finds only that.
+    static func likeEscaped(_ word: String) -> String {
+        var out = ""
+        for c in word.unicodeScalars {
+            if c == "\\" || c == "%" || c == "_" { out.unicodeScalars.append("\\") }
+            out.unicodeScalars.append(c)
+        }
+        return out
+    }
+
     package func contact(username: String) async throws -> Contact? {
         // Oldest first, should several contacts ever be linked to one user.
         try await rows(
@@ -219,6 +265,14 @@ extension PostgresStore: DirectoryStore {
             return false
         }
         return true
+    }
+
+    package func memberCounts() async throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try await rows("SELECT group_name, COUNT(*) AS count FROM group_members GROUP BY group_name") {
+            counts[try row["group_name"].decode(String.self)] = try row["count"].decode(Int.self)
+        }
+        return counts
     }
 
     package func members(group: String) async throws -> [Contact] {

@@ -9,19 +9,38 @@ import SwitchboardCore
 // matches the rows moved even with other nodes claiming and finishing at the same time. Text
 // is ordered `COLLATE "C"` (byte order), as SQLite orders it, whatever the database's locale.
 extension PostgresStore: QueueStore {
-    package func pendingRecipients(channel: ChannelName?) async throws -> [PendingRecipient] {
-        let rows = try await rows(
+    /// Grouped per address and channel, then cut after the cursor (every page groups all
+    /// pending deliveries: the order is by aggregates). The oldest delivery's time is also
+    /// read as seconds computed by the server, so a cursor compares equal to its row.
+    package func pendingRecipients(channel: ChannelName?, limit: Int, after cursor: String?) async throws -> RecipientPage {
+        let cursor = try cursor.map { text throws(SwitchboardError) in try RecipientCursor(parsing: text) }
+        guard limit > 0 else { return RecipientPage(recipients: [], nextCursor: nil) }
+        var b = QueryBuilder()
+        let channelFilter = channel.map { "AND d.channel = \(b.bind($0.rawValue))" } ?? ""
+        var after = ""
+        if let cursor {
+            let rank = b.bind(Int64(cursor.rank))
+            after = """
+                WHERE top_rank < \(rank) OR (top_rank = \(rank) AND (oldest_epoch, address COLLATE "C", channel COLLATE "C")
+                    > (\(b.bind(cursor.oldest)), \(b.bind(cursor.address)) COLLATE "C", \(b.bind(cursor.channel)) COLLATE "C"))
+                """
+        }
+        // One row more than asked tells whether another page exists.
+        let sql = """
+            SELECT * FROM (
+                SELECT d.address, d.channel, COUNT(*) AS count, MIN(d.created_at) AS oldest,
+                       extract(epoch FROM MIN(d.created_at))::float8 AS oldest_epoch,
+                       MAX(\(QueueSQL.severityRank))::int8 AS top_rank
+                FROM deliveries d JOIN messages m ON m.id = d.message_id
+                WHERE d.status IN \(QueueSQL.list(QueueSQL.pendingStatuses)) \(channelFilter)
+                GROUP BY d.address, d.channel
+            ) g \(after)
+            ORDER BY top_rank DESC, oldest_epoch, address COLLATE "C", channel COLLATE "C"
+            LIMIT \(b.bind(Int64(limit + 1)))
             """
-            SELECT d.address, d.channel, COUNT(*) AS count, MIN(d.created_at) AS oldest,
-                   MAX(\(unescaped: QueueSQL.severityRank)) AS top_rank
-            FROM deliveries d JOIN messages m ON m.id = d.message_id
-            WHERE d.status IN \(unescaped: QueueSQL.list(QueueSQL.pendingStatuses))
-              AND (\(channel?.rawValue)::text IS NULL OR d.channel = \(channel?.rawValue))
-            GROUP BY d.address, d.channel
-            ORDER BY top_rank DESC, oldest, d.address COLLATE "C"
-            """
-        )
-        return try rows.map { row in
+        let rows = try await rows(b.query(sql))
+        let page = rows.prefix(limit)
+        let recipients = try page.map { row in
             let rank = try row["top_rank"].decode(Int.self)
             guard Severity.allCases.indices.contains(rank) else {
                 throw PostgresStoreError.unreadable(table: "messages", column: "severity", value: "rank \(rank)")
@@ -34,16 +53,24 @@ extension PostgresStore: QueueStore {
                 highestSeverity: Severity.allCases[rank]
             )
         }
+        guard rows.count > limit, let last = page.last else { return RecipientPage(recipients: recipients, nextCursor: nil) }
+        let place = RecipientCursor(
+            rank: try last["top_rank"].decode(Int.self),
+            oldest: try last["oldest_epoch"].decode(Double.self),
+            channel: try last["channel"].decode(String.self),
+            address: try last["address"].decode(String.self)
+        )
+        return RecipientPage(recipients: recipients, nextCursor: place.text)
     }
 
-    package func pending(address: Address) async throws -> [DeliveryJob] {
+    package func pending(address: Address, limit: Int) async throws -> [DeliveryJob] {
         let logger = self.logger
         return try await client.withConnection { connection in
             let deliveries = try await connection.rows(
                 """
                 SELECT d.* FROM deliveries d JOIN messages m ON m.id = d.message_id
                 WHERE d.address = \(address.description) AND d.status IN \(unescaped: QueueSQL.list(QueueSQL.pendingStatuses))
-                ORDER BY \(unescaped: QueueSQL.severityRank) DESC, d.created_at, d.seq
+                ORDER BY \(unescaped: QueueSQL.severityRank) DESC, d.created_at, d.seq LIMIT \(Int64(max(limit, 0)))
                 """,
                 logger: logger
             ).map(OutboxRecords.delivery)
@@ -85,11 +112,26 @@ extension PostgresStore: QueueStore {
         }
     }
 
-    package func deliveries(status: DeliveryStatus, limit: Int) async throws -> [Delivery] {
-        guard limit > 0 else { return [] }
-        return try await rows(
-            "SELECT * FROM deliveries WHERE status = \(status.rawValue) ORDER BY updated_at DESC, seq DESC LIMIT \(limit)"
-        ).map(OutboxRecords.delivery)
+    /// Newest change first, ties by `seq`; the cursor a row-value bound on both, the time read
+    /// as seconds computed by the server (as the conversations' cursor is).
+    package func deliveries(status: DeliveryStatus, limit: Int, after cursor: String?) async throws -> DeliveryPage {
+        let cursor = try cursor.map { text throws(SwitchboardError) in try DeliveryCursor(parsing: text) }
+        guard limit > 0 else { return DeliveryPage(deliveries: [], nextCursor: nil) }
+        var b = QueryBuilder()
+        var filter = "status = \(b.bind(status.rawValue))"
+        if let cursor {
+            filter += " AND (extract(epoch FROM updated_at)::float8, seq) < (\(b.bind(cursor.updatedAt)), \(b.bind(cursor.seq)))"
+        }
+        let sql = """
+            SELECT *, extract(epoch FROM updated_at)::float8 AS updated_epoch FROM deliveries WHERE \(filter)
+            ORDER BY updated_at DESC, seq DESC LIMIT \(b.bind(Int64(limit + 1)))
+            """
+        let rows = try await rows(b.query(sql))
+        let page = rows.prefix(limit)
+        let deliveries = try page.map(OutboxRecords.delivery)
+        guard rows.count > limit, let last = page.last else { return DeliveryPage(deliveries: deliveries, nextCursor: nil) }
+        let place = DeliveryCursor(updatedAt: try last["updated_epoch"].decode(Double.self), seq: try last["seq"].decode(Int64.self))
+        return DeliveryPage(deliveries: deliveries, nextCursor: place.text)
     }
 
     package func requeue(ids: [String]?, status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Int {

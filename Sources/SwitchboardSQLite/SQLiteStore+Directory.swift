@@ -70,6 +70,42 @@ extension SQLiteStore {
         }
     }
 
+    /// The contacts a search finds, a page at a time: a walk of `contacts_name` in name order
+    /// from the cursor on, each word tested on the name, the addresses (a look-up in the
+    /// primary key of `contact_addresses`) and the contact's groups (`group_members_contact`),
+    /// lower-cased by Swift's own rule (GRDB's `swiftLowercaseString`, as the memory store
+    /// lower-cases), stopping once the page is full.
+    static func contactSearchSQL(words: Int, cursor: Bool, group: Bool = false) -> String {
+        var clauses: [String] = []
+        if cursor { clauses.append("(c.name, c.id) > (?, ?)") }
+        if group { clauses.append("EXISTS (SELECT 1 FROM group_members m WHERE m.group_name = ? AND m.contact_id = c.id)") }
+        let word = """
+            (instr(swiftLowercaseString(c.name), ?) > 0
+             OR EXISTS (SELECT 1 FROM contact_addresses a WHERE a.contact_id = c.id AND instr(swiftLowercaseString(a.address), ?) > 0)
+             OR EXISTS (SELECT 1 FROM group_members g WHERE g.contact_id = c.id AND instr(swiftLowercaseString(g.group_name), ?) > 0))
+            """
+        clauses += Array(repeating: word, count: words)
+        let filter = clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")
+        return "SELECT c.* FROM contacts c INDEXED BY contacts_name\(filter) ORDER BY c.name, c.id LIMIT ?"
+    }
+
+    package func contacts(_ query: ContactQuery) async throws -> ContactPage {
+        let cursor = try query.cursor.map { text throws(SwitchboardError) in try ContactCursor(parsing: text) }
+        guard query.limit > 0 else { return ContactPage(contacts: [], nextCursor: nil) }
+        var arguments: StatementArguments = []
+        if let cursor { arguments += [cursor.name, cursor.id] }
+        if let group = query.group { arguments += [group] }
+        for word in query.words { arguments += [word, word, word] }
+        arguments += [query.limit + 1]
+        let sql = Self.contactSearchSQL(words: query.words.count, cursor: cursor != nil, group: query.group != nil)
+        return try await read { [arguments] db in
+            let rows = try ContactRow.fetchAll(db, sql: sql, arguments: arguments)
+            let page = try Self.withAddresses(Array(rows.prefix(query.limit)), in: db)
+            let next = rows.count > query.limit ? page.last.map { ContactCursor($0).text } : nil
+            return ContactPage(contacts: page, nextCursor: next)
+        }
+    }
+
     package func contact(username: String) async throws -> Contact? {
         try await read { db in
             // Oldest first, should several contacts ever be linked to one user.
@@ -220,6 +256,17 @@ extension SQLiteStore {
                 arguments: [group, contactID]
             )
             return db.changesCount > 0
+        }
+    }
+
+    /// One scan of the primary key of `group_members` (group name first).
+    package func memberCounts() async throws -> [String: Int] {
+        try await read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT group_name, COUNT(*) AS count FROM group_members GROUP BY group_name") {
+                counts[try row.decode(forColumn: "group_name")] = try row.decode(forColumn: "count")
+            }
+            return counts
         }
     }
 

@@ -7,16 +7,20 @@ import SwitchboardCore
 // transaction, so the history always matches the rows moved; rows whose status may not move
 // (`DeliveryStatus.canMove(to:)`) are left out of the filter, and so skipped, not refused.
 extension SQLiteStore {
-    /// Recipients with pending deliveries, most urgent first: a range scan of `deliveries_due`
-    /// on status, grouped per address.
-    static func pendingRecipientsSQL(channel: Bool) -> String {
+    /// A page of recipients with pending deliveries, most urgent first: a range scan of
+    /// `deliveries_due` on status, grouped per address and channel, then cut after the cursor
+    /// (every page groups all pending deliveries: the order is by aggregates).
+    static func pendingRecipientsSQL(channel: Bool, cursor: Bool) -> String {
         """
-        SELECT d.address, d.channel, COUNT(*) AS count, MIN(d.created_at) AS oldest,
-               MAX(\(QueueSQL.severityRank)) AS top_rank
-        FROM deliveries d JOIN messages m ON m.id = d.message_id
-        WHERE d.status IN \(QueueSQL.list(QueueSQL.pendingStatuses))\(channel ? " AND d.channel = ?" : "")
-        GROUP BY d.address, d.channel
-        ORDER BY top_rank DESC, oldest, d.address
+        SELECT * FROM (
+            SELECT d.address, d.channel, COUNT(*) AS count, MIN(d.created_at) AS oldest,
+                   MAX(\(QueueSQL.severityRank)) AS top_rank
+            FROM deliveries d JOIN messages m ON m.id = d.message_id
+            WHERE d.status IN \(QueueSQL.list(QueueSQL.pendingStatuses))\(channel ? " AND d.channel = ?" : "")
+            GROUP BY d.address, d.channel
+        )\(cursor ? " WHERE top_rank < ? OR (top_rank = ? AND (oldest, address, channel) > (?, ?, ?))" : "")
+        ORDER BY top_rank DESC, oldest, address, channel
+        LIMIT ?
         """
     }
 
@@ -25,10 +29,15 @@ extension SQLiteStore {
         SELECT d.* FROM deliveries d JOIN messages m ON m.id = d.message_id
         WHERE d.address = ? AND d.status IN \(QueueSQL.list(QueueSQL.pendingStatuses))
         ORDER BY \(QueueSQL.severityRank) DESC, d.created_at, d.rowid
+        LIMIT ?
         """
 
-    /// Deliveries in one status, newest change first: a reverse scan of `deliveries_updated`.
-    static let byStatusSQL = "SELECT * FROM deliveries WHERE status = ? ORDER BY updated_at DESC, rowid DESC LIMIT ?"
+    /// Deliveries in one status, newest change first: a reverse scan of `deliveries_updated`
+    /// (whose entries end in the rowid), from the cursor on when there is one.
+    static func byStatusSQL(cursor: Bool) -> String {
+        "SELECT *, rowid AS row_seq FROM deliveries WHERE status = ?"
+            + (cursor ? " AND (updated_at, rowid) < (?, ?)" : "") + " ORDER BY updated_at DESC, rowid DESC LIMIT ?"
+    }
 
     /// Delivery reports: a look-up in the partial index `deliveries_receipt`.
     static let byReceiptSQL = "SELECT * FROM deliveries WHERE connector = ? AND receipt_id = ? ORDER BY updated_at DESC LIMIT 1"
@@ -38,12 +47,18 @@ extension SQLiteStore {
         "status IN \(QueueSQL.list(statuses)) AND created_at < ?" + (channel ? " AND channel = ?" : "")
     }
 
-    package func pendingRecipients(channel: ChannelName?) async throws -> [PendingRecipient] {
-        try await read { db in
-            var arguments: StatementArguments = []
-            if let channel { arguments += [channel.rawValue] }
-            let rows = try Row.fetchAll(db, sql: Self.pendingRecipientsSQL(channel: channel != nil), arguments: arguments)
-            return try rows.map { row in
+    package func pendingRecipients(channel: ChannelName?, limit: Int, after cursor: String?) async throws -> RecipientPage {
+        let cursor = try cursor.map { text throws(SwitchboardError) in try RecipientCursor(parsing: text) }
+        guard limit > 0 else { return RecipientPage(recipients: [], nextCursor: nil) }
+        var arguments: StatementArguments = []
+        if let channel { arguments += [channel.rawValue] }
+        if let cursor { arguments += [cursor.rank, cursor.rank, cursor.oldest, cursor.address, cursor.channel] }
+        // One row more than asked tells whether another page exists.
+        arguments += [limit + 1]
+        let sql = Self.pendingRecipientsSQL(channel: channel != nil, cursor: cursor != nil)
+        return try await read { [arguments] db in
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+            let recipients = try rows.prefix(limit).map { row in
                 let rank: Int = try row.decode(forColumn: "top_rank")
                 guard Severity.allCases.indices.contains(rank) else {
                     throw StoredValueError(table: "messages", column: "severity", value: "rank \(rank)")
@@ -56,12 +71,21 @@ extension SQLiteStore {
                     highestSeverity: Severity.allCases[rank]
                 )
             }
+            guard rows.count > limit, let last = rows.prefix(limit).last else { return RecipientPage(recipients: recipients, nextCursor: nil) }
+            let place = RecipientCursor(
+                rank: try last.decode(forColumn: "top_rank"),
+                oldest: try last.decode(forColumn: "oldest"),
+                channel: try last.decode(forColumn: "channel"),
+                address: try last.decode(forColumn: "address")
+            )
+            return RecipientPage(recipients: recipients, nextCursor: place.text)
         }
     }
 
-    package func pending(address: Address) async throws -> [DeliveryJob] {
+    package func pending(address: Address, limit: Int) async throws -> [DeliveryJob] {
         try await read { db in
-            let deliveries = try DeliveryRow.fetchAll(db, sql: Self.pendingForAddressSQL, arguments: [address.description]).map(\.delivery)
+            let deliveries = try DeliveryRow.fetchAll(db, sql: Self.pendingForAddressSQL, arguments: [address.description, max(limit, 0)])
+                .map(\.delivery)
             let messages = try Self.fetchMessages(ids: deliveries.map(\.messageID), in: db)
             return try deliveries.map { delivery in
                 guard let message = messages[delivery.messageID] else {
@@ -104,10 +128,20 @@ extension SQLiteStore {
         }
     }
 
-    package func deliveries(status: DeliveryStatus, limit: Int) async throws -> [Delivery] {
-        guard limit > 0 else { return [] }
-        return try await read { db in
-            try DeliveryRow.fetchAll(db, sql: Self.byStatusSQL, arguments: [status.rawValue, limit]).map(\.delivery)
+    package func deliveries(status: DeliveryStatus, limit: Int, after cursor: String?) async throws -> DeliveryPage {
+        let cursor = try cursor.map { text throws(SwitchboardError) in try DeliveryCursor(parsing: text) }
+        guard limit > 0 else { return DeliveryPage(deliveries: [], nextCursor: nil) }
+        var arguments: StatementArguments = [status.rawValue]
+        if let cursor { arguments += [cursor.updatedAt, cursor.seq] }
+        arguments += [limit + 1]
+        let sql = Self.byStatusSQL(cursor: cursor != nil)
+        return try await read { [arguments] db in
+            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+            let page = rows.prefix(limit)
+            let deliveries = try page.map { try DeliveryRow(row: $0).delivery }
+            guard rows.count > limit, let last = page.last else { return DeliveryPage(deliveries: deliveries, nextCursor: nil) }
+            let place = DeliveryCursor(updatedAt: try last.decode(forColumn: "updated_at"), seq: try last.decode(forColumn: "row_seq"))
+            return DeliveryPage(deliveries: deliveries, nextCursor: place.text)
         }
     }
 

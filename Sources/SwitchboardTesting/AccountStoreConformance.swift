@@ -12,6 +12,7 @@ package struct AccountStoreConformance: Sendable {
         case contactsByAddressAndUsername, groupLifecycle, groupMembers
         case sessionsExpire, sessionsInUseAreRenewed, passwordChangeEndsOtherSessions, tokensBelongToTheirUser
         case tokensKeepTheirScopes
+        case contactSearchPagesInNameOrder
 
         package var description: String { rawValue }
     }
@@ -37,6 +38,7 @@ package struct AccountStoreConformance: Sendable {
         case .passwordChangeEndsOtherSessions: try await passwordChangeEndsOtherSessions()
         case .tokensBelongToTheirUser: try await tokensBelongToTheirUser()
         case .tokensKeepTheirScopes: try await tokensKeepTheirScopes()
+        case .contactSearchPagesInNameOrder: try await contactSearchPagesInNameOrder()
         }
     }
 

@@ -18,6 +18,7 @@ package struct DispatchStoreConformance: Sendable {
         case setStatusRecordsReasonAndRefusesIllegalMoves, addDeliveriesAppearInTheMessage
         case releaseClaimsMakesLeasedDeliveriesClaimable, receiptLookupFindsTheDelivery
         case noteStatusKeepsTheStatus
+        case deadLetterPagesCoverEveryRowOnce, pendingRecipientPagesCoverEveryRecipientOnce
 
         package var description: String { rawValue }
     }
@@ -56,6 +57,8 @@ package struct DispatchStoreConformance: Sendable {
         case .releaseClaimsMakesLeasedDeliveriesClaimable: try await releaseClaimsMakesLeasedDeliveriesClaimable()
         case .receiptLookupFindsTheDelivery: try await receiptLookupFindsTheDelivery()
         case .noteStatusKeepsTheStatus: try await noteStatusKeepsTheStatus()
+        case .deadLetterPagesCoverEveryRowOnce: try await deadLetterPagesCoverEveryRowOnce()
+        case .pendingRecipientPagesCoverEveryRecipientOnce: try await pendingRecipientPagesCoverEveryRecipientOnce()
         }
     }
 

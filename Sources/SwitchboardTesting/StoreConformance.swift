@@ -29,6 +29,8 @@ package struct StoreConformance: Sendable {
         case releaseClaimsMakesLeasedDeliveriesClaimable, receiptLookupFindsTheDelivery
         case formSubmissionRoundTrip, formSubmissionsPageNewestFirst, formSubmissionsFollowTheirInboxItem, noteStatusKeepsTheStatus
         case replayKeysCommitOnce
+        case deadLetterPagesCoverEveryRowOnce, pendingRecipientPagesCoverEveryRecipientOnce
+        case contactSearchPagesInNameOrder
 
         package var description: String { rawValue }
     }
@@ -96,6 +98,9 @@ package struct StoreConformance: Sendable {
         case .formSubmissionsFollowTheirInboxItem: try await formSubmissionsFollowTheirInboxItem()
         case .noteStatusKeepsTheStatus: try await dispatch.run(.noteStatusKeepsTheStatus)
         case .replayKeysCommitOnce: try await replayKeysCommitOnce()
+        case .deadLetterPagesCoverEveryRowOnce: try await dispatch.run(.deadLetterPagesCoverEveryRowOnce)
+        case .pendingRecipientPagesCoverEveryRecipientOnce: try await dispatch.run(.pendingRecipientPagesCoverEveryRecipientOnce)
+        case .contactSearchPagesInNameOrder: try await accounts.run(.contactSearchPagesInNameOrder)
         }
     }
 

@@ -163,6 +163,8 @@ struct MisbehavingStore: HubStore {
     func createContact(_ contact: Contact) async throws { try await base.createContact(contact) }
     func contact(id: String) async throws -> Contact? { try await base.contact(id: id) }
     func contacts() async throws -> [Contact] { try await base.contacts() }
+    func contacts(_ query: ContactQuery) async throws -> ContactPage { try await base.contacts(query) }
+    func memberCounts() async throws -> [String: Int] { try await base.memberCounts() }
     func contact(username: String) async throws -> Contact? { try await base.contact(username: username) }
     func contacts(withAddress address: Address) async throws -> [Contact] { try await base.contacts(withAddress: address) }
     func updateContact(_ contact: Contact) async throws { try await base.updateContact(contact) }

@@ -14,6 +14,10 @@ enum QueueFault: Sendable, Equatable {
     case requeueLate
     case swallowSetStatusErrors
     case dropAddedDeliveries, releaseNothing, receiptsNeverFound
+    /// Pages dead letters by change time alone, so rows tied with the cursor's are skipped.
+    case pagingSkipsTies
+    /// Answers every page of recipients from the top, as a store ignoring the cursor would.
+    case pagingIgnoresCursor
 }
 
 /// The queue operations, forwarded, with the fault (if any) applied.
@@ -23,13 +27,15 @@ extension MisbehavingStore {
         return nil
     }
 
-    func pendingRecipients(channel: ChannelName?) async throws -> [PendingRecipient] {
-        let recipients = try await base.pendingRecipients(channel: channel)
-        return queueFault == .ignoreSeverity ? recipients.sorted { $0.oldest < $1.oldest } : recipients
+    func pendingRecipients(channel: ChannelName?, limit: Int, after cursor: String?) async throws -> RecipientPage {
+        var page = try await base.pendingRecipients(channel: channel, limit: queueFault == .ignoreSeverity ? 10_000 : limit, after: cursor)
+        if queueFault == .ignoreSeverity { page.recipients = Array(page.recipients.sorted { $0.oldest < $1.oldest }.prefix(limit)) }
+        if queueFault == .pagingIgnoresCursor { return try await base.pendingRecipients(channel: channel, limit: limit, after: nil) }
+        return page
     }
 
-    func pending(address: Address) async throws -> [DeliveryJob] {
-        let jobs = try await base.pending(address: address)
+    func pending(address: Address, limit: Int) async throws -> [DeliveryJob] {
+        let jobs = try await base.pending(address: address, limit: limit)
         return queueFault == .ignoreSeverity ? jobs.sorted { $0.delivery.createdAt < $1.delivery.createdAt } : jobs
     }
 
@@ -52,9 +58,14 @@ extension MisbehavingStore {
         )
     }
 
-    func deliveries(status: DeliveryStatus, limit: Int) async throws -> [Delivery] {
-        guard queueFault == .deadLettersOldestFirst else { return try await base.deliveries(status: status, limit: limit) }
-        return Array(try await base.deliveries(status: status, limit: 10_000).reversed().prefix(limit))
+    func deliveries(status: DeliveryStatus, limit: Int, after cursor: String?) async throws -> DeliveryPage {
+        if queueFault == .pagingSkipsTies, let text = cursor {
+            let place = try DeliveryCursor(parsing: text)
+            return try await base.deliveries(status: status, limit: limit, after: DeliveryCursor(updatedAt: place.updatedAt, seq: 1).text)
+        }
+        guard queueFault == .deadLettersOldestFirst else { return try await base.deliveries(status: status, limit: limit, after: cursor) }
+        let all = try await base.deliveries(status: status, limit: 10_000, after: nil).deliveries
+        return DeliveryPage(deliveries: Array(all.reversed().prefix(limit)), nextCursor: nil)
     }
 
     func requeue(ids: [String]?, status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Int {

@@ -40,6 +40,13 @@ struct QueueConformanceSuiteTests {
         await #expect(throws: ConformanceFailure.self) { try await Self.suite(.deadLettersOldestFirst).dispatch.deadLettersAreNewestChangeFirst() }
     }
 
+    @Test func failsAStoreWhosePagesSkipTiesOrIgnoreTheCursor() async throws {
+        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.pagingSkipsTies).dispatch.deadLetterPagesCoverEveryRowOnce() }
+        await #expect(throws: ConformanceFailure.self) {
+            try await Self.suite(.pagingIgnoresCursor).dispatch.pendingRecipientPagesCoverEveryRecipientOnce()
+        }
+    }
+
     @Test func failsAStoreThatRequeuesLate() async throws {
         await #expect(throws: ConformanceFailure.self) { try await Self.suite(.requeueLate).dispatch.requeueResetsAttemptsAndMakesThemClaimable() }
     }
@@ -76,6 +83,14 @@ struct SQLiteQueueConformanceTests {
 
     @Test(arguments: StoreKind.allCases) func deadLettersAreNewestChangeFirst(_ kind: StoreKind) async throws {
         try await withConformance(kind) { try await $0.dispatch.deadLettersAreNewestChangeFirst() }
+    }
+
+    @Test(arguments: StoreKind.allCases) func deadLetterPagesCoverEveryRowOnce(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.dispatch.deadLetterPagesCoverEveryRowOnce() }
+    }
+
+    @Test(arguments: StoreKind.allCases) func pendingRecipientPagesCoverEveryRecipientOnce(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.dispatch.pendingRecipientPagesCoverEveryRecipientOnce() }
     }
 
     @Test(arguments: StoreKind.allCases) func requeueResetsAttemptsAndMakesThemClaimable(_ kind: StoreKind) async throws {

@@ -10,11 +10,13 @@ import Testing
 struct SQLiteQueueTests {
     @Test func queueQueriesUseTheirIndexes() async throws {
         let store = try SQLiteStore.inMemory()
-        let byAddress = try await store.queryPlan(SQLiteStore.pendingForAddressSQL, arguments: [0])
+        let byAddress = try await store.queryPlan(SQLiteStore.pendingForAddressSQL, arguments: [0, 10])
         #expect(byAddress.contains { $0.contains("USING INDEX deliveries_address") }, "\(byAddress)")
-        let byStatus = try await store.queryPlan(SQLiteStore.byStatusSQL, arguments: [0, 10])
-        #expect(byStatus.contains { $0.contains("USING INDEX deliveries_updated") }, "\(byStatus)")
-        #expect(!byStatus.contains { $0.contains("TEMP B-TREE") }, "the dead-letter list is read in index order: \(byStatus)")
+        for (cursor, arguments) in [(false, [0, 10]), (true, [0, 5, 3, 10])] {
+            let byStatus = try await store.queryPlan(SQLiteStore.byStatusSQL(cursor: cursor), arguments: arguments)
+            #expect(byStatus.contains { $0.contains("USING INDEX deliveries_updated") }, "\(byStatus)")
+            #expect(!byStatus.contains { $0.contains("TEMP B-TREE") }, "the dead-letter list is read in index order: \(byStatus)")
+        }
         let byReceipt = try await store.queryPlan(SQLiteStore.byReceiptSQL, arguments: [0, 0])
         #expect(byReceipt.contains { $0.contains("USING INDEX deliveries_receipt") }, "\(byReceipt)")
         let sweep = try await store.queryPlan(
@@ -22,7 +24,7 @@ struct SQLiteQueueTests {
             arguments: [0, 0]
         )
         #expect(sweep.contains { $0.contains("USING INDEX deliveries_created") }, "\(sweep)")
-        let recipients = try await store.queryPlan(SQLiteStore.pendingRecipientsSQL(channel: false), arguments: [])
+        let recipients = try await store.queryPlan(SQLiteStore.pendingRecipientsSQL(channel: false, cursor: true), arguments: [1, 1, 0, 0, 0, 10])
         #expect(!recipients.contains { $0.hasPrefix("SCAN d") && !$0.contains("INDEX") }, "no full scan of deliveries: \(recipients)")
     }
 

@@ -247,20 +247,69 @@ struct WebContactsTests {
         }
     }
 
-    @Test func contactPagesFollowTheCursorWithoutSkippingOrRepeating() {
-        var contacts = (0..<120).map { Contact(id: "c\($0)", name: "Person \(String(format: "%03d", $0))") }
-        var seen: [String] = []
-        var cursor: String?
-        repeat {
-            let page = ContactListing(contacts, search: "", after: cursor, limit: 50)
-            seen += page.contacts.map(\.id)
-            cursor = page.next
-            // A contact deleted and one added between pages shift nothing.
-            contacts.removeAll { $0.id == "c0" }
-            contacts.append(Contact(id: "new", name: "Aaron"))
-        } while cursor != nil
-        #expect(seen == (0..<120).map { "c\($0)" })
-        // 007, 070-079 and 107: every word anywhere in the name.
-        #expect(ContactListing(contacts, search: "person 07", after: nil, limit: 50).contacts.count == 12)
+    @Test func theContactsAPIPagesTheStoresSearchWithoutSkippingOrRepeating() async throws {
+        let harness = try await Harness()
+        for index in 0..<120 {
+            try await harness.store.createContact(Contact(id: "c\(String(format: "%03d", index))", name: "Person \(String(format: "%03d", index))"))
+        }
+        try await harness.store.createGroup(ContactGroup(name: "Vakt"))
+        try await harness.store.addMember(group: "Vakt", contactID: "c042")
+        try await harness.run { anonymous in
+            let api = try await anonymous.loginAdmin()
+            var seen: [String] = []
+            var cursor: String?
+            repeat {
+                let reply = try await api.get("/api/v1/contacts?limit=50" + (cursor.map { "&cursor=\($0)" } ?? ""))
+                #expect(reply.status == .ok)
+                seen += try reply.json["items"].array.compactMap { $0["id"].string }
+                cursor = try reply.json["next_cursor"].string
+                // A contact deleted and one added before the cursor shift nothing.
+                if try await harness.store.deleteContact(id: "c000") {
+                    try await harness.store.createContact(Contact(id: "new", name: "Aaron"))
+                }
+            } while cursor != nil && seen.count < 500
+            #expect(seen == (0..<120).map { "c\(String(format: "%03d", $0))" })
+            // 007, 070-079 and 107: every word anywhere in the name.
+            #expect(try await api.get("/api/v1/contacts?q=person%2007").json["items"].array.count == 12)
+            #expect(try await api.get("/api/v1/contacts?q=VAKT").json["items"].array.compactMap { $0["id"].string } == ["c042"], "a group's name")
+            let bad = try await api.get("/api/v1/contacts?cursor=zz")
+            #expect(bad.status == .badRequest && bad.errorCode == "invalid_parameter")
+            #expect(try await api.get("/api/v1/contacts?limit=0").errorCode == "invalid_parameter")
+        }
+    }
+
+    @Test func aGroupsMembersPageInTheAPIAndOnItsPage() async throws {
+        let harness = try await Harness()
+        try await harness.store.createGroup(ContactGroup(name: "field"))
+        let size = APIEnvironment.webContactsPageSize
+        for index in 0..<(size + 3) {
+            let contact = Contact(id: "m\(String(format: "%03d", index))", name: "Member \(String(format: "%03d", index))")
+            try await harness.store.createContact(contact)
+            try await harness.store.addMember(group: "field", contactID: contact.id)
+        }
+        try await harness.store.createContact(Contact(name: "Outsider"))
+        try await harness.run { anonymous in
+            let api = try await anonymous.loginAdmin()
+            var seen: [String] = []
+            var cursor: String?
+            repeat {
+                let reply = try await api.get("/api/v1/groups/field/members?limit=20" + (cursor.map { "&cursor=\($0)" } ?? ""))
+                #expect(reply.status == .ok)
+                seen += try reply.json["items"].array.compactMap { $0["id"].string }
+                cursor = try reply.json["next_cursor"].string
+            } while cursor != nil && seen.count < 500
+            #expect(seen == (0..<(size + 3)).map { "m\(String(format: "%03d", $0))" }, "every member once, none else")
+            #expect(try await api.get("/api/v1/groups/field/members?q=member%20052").json["items"].array.count == 1)
+
+            try await harness.store.createGroup(ContactGroup(name: "empty"))
+            let groups = try await api.get("/groups")
+            #expect(groups.text.contains("<td>\(size + 3)</td>") && groups.text.contains("<td>0</td>"), "each group's count, empty ones 0")
+            let first = try await api.get("/groups/field")
+            #expect(first.text.contains("Member 049") && !first.text.contains("Member 050"))
+            let link = try #require(first.text.firstMatch(of: /href="([^"]+)" id="members-next"/)?.1)
+            let next = try await api.get(String(link).replacingOccurrences(of: "&amp;", with: "&"))
+            #expect(next.text.contains("Member 052") && !next.text.contains("Member 049"))
+            #expect(next.text.contains(#"href="/groups/field" id="members-first""#))
+        }
     }
 }

@@ -126,3 +126,40 @@ def test_contacts_groups_and_import_in_a_browser(hub, browser, tmp_path):
     assert "Ola Nordmann" not in [c["name"] for c in api.get(hub.url + "/api/v1/contacts").json()["items"]]
     assert browser.execute_script("return window.pwned") is None
     print(f"screenshots in {tmp_path}")
+
+
+def test_the_address_book_pages_forward_and_back_and_the_send_screen_completes_from_the_store(hub, browser, tmp_path):
+    """Page 2 of the contacts by its link and back to the start, the search kept in both
+    links; then the send screen's completion asks the store for a few contacts by the words
+    typed (a contact far down the book, found by its phone number)."""
+    api = hub.session()
+    csv = "name,phone\n" + "".join(f"Field worker {i:02d},+47900000{i:02d}\n" for i in range(55)) + "Office,+4791111111\n"
+    r = api.post(hub.url + "/api/v1/contacts/import", data=csv.encode(), headers={"Content-Type": "text/csv"})
+    assert r.status_code == 200, r.text
+    log_in(browser, hub, hub.admin_password())
+    browser.get(hub.url + "/contacts?q=field")
+    page_is(browser, "contacts")
+    rows = lambda d: [a.text for a in d.find_elements(by("CSS_SELECTOR"), "#contacts a")]  # noqa: E731
+    first = rows(browser)
+    assert "Field worker 00" in first and "Field worker 54" not in first and "Office" not in first
+    browser.find_element(by("ID"), "contacts-next").click()
+    wait(browser, lambda d: "cursor=" in d.current_url and "Field worker 54" in rows(d))
+    assert "q=field" in browser.current_url, "the next link keeps the search"
+    second = rows(browser)
+    assert not set(first) & set(second), "nothing of page 1 again"
+    assert not browser.find_elements(by("ID"), "contacts-next"), "the last page has no next link"
+    check_page(browser, tmp_path, "contacts-page-2")
+    page_two = browser.current_url
+    browser.find_element(by("LINK_TEXT"), "Back to the start").click()
+    wait(browser, lambda d: "cursor=" not in d.current_url and rows(d) == first)
+    # The page-2 address is a bookmark: it opens the same page again.
+    browser.get(page_two)
+    wait(browser, lambda d: rows(d) == second)
+
+    browser.get(hub.url + "/send")
+    page_is(browser, "send")
+    search = browser.find_element(by("ID"), "recipient-search")
+    search.send_keys("90000054")
+    options = lambda d: [o.get_attribute("label") or "" for o in d.find_elements(by("CSS_SELECTOR"), "#recipient-options option")]  # noqa: E731
+    wait(browser, lambda d: any("Field worker 54" in label for label in options(d)), timeout=10)
+    assert len(options(browser)) == 1, options(browser)

@@ -13,6 +13,9 @@ package protocol DirectoryStore: Sendable {
     func createContact(_ contact: Contact) async throws
     func contact(id: String) async throws -> Contact?
     func contacts() async throws -> [Contact]
+    /// A page of the contacts `query` finds, in name order (byte order, then id), after its
+    /// cursor.
+    func contacts(_ query: ContactQuery) async throws -> ContactPage
     /// The contact linked to a login user, if any.
     func contact(username: String) async throws -> Contact?
     /// Contacts that have this address.
@@ -34,6 +37,9 @@ package protocol DirectoryStore: Sendable {
     func addMember(group: String, contactID: String) async throws
     func removeMember(group: String, contactID: String) async throws -> Bool
     func members(group: String) async throws -> [Contact]
+    /// How many members each group has, by group name (a group without members is left out):
+    /// the groups page's counts in one query instead of reading every member of every group.
+    func memberCounts() async throws -> [String: Int]
 }
 
 extension DirectoryStore {

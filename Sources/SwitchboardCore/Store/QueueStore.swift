@@ -7,12 +7,15 @@ import Foundation
 /// Every status change made here goes through `DeliveryStatus.canMove(to:)` and is recorded
 /// as a `StatusChange`, so "who cancelled this, and why" always has an answer.
 package protocol QueueStore: Sendable {
-    /// Recipients with pending deliveries (`queued`, `sending` or `held`), most urgent first
-    /// (highest severity, then oldest). `channel` narrows to one channel.
-    func pendingRecipients(channel: ChannelName?) async throws -> [PendingRecipient]
+    /// Up to `limit` recipients with pending deliveries (`queued`, `sending` or `held`), most
+    /// urgent first (highest severity, then oldest, then address and channel in byte order),
+    /// after `cursor` (a `RecipientCursor`'s text; one the store did not make throws
+    /// `invalid/invalid_cursor`). `channel` narrows to one channel.
+    func pendingRecipients(channel: ChannelName?, limit: Int, after cursor: String?) async throws -> RecipientPage
 
-    /// One recipient's pending deliveries with their messages, most severe first, then oldest.
-    func pending(address: Address) async throws -> [DeliveryJob]
+    /// One recipient's first `limit` pending deliveries with their messages, most severe first,
+    /// then oldest.
+    func pending(address: Address, limit: Int) async throws -> [DeliveryJob]
 
     /// Marks `queued` and `held` deliveries created before `before` as `status` (`.cancelled`
     /// by an operator, `.ignored` by autocancel), each with `reason`; returns how many.
@@ -24,8 +27,10 @@ package protocol QueueStore: Sendable {
         by actor: String
     ) async throws -> Int
 
-    /// Deliveries in one status, newest change first (the dead-letter queue is `.failed`).
-    func deliveries(status: DeliveryStatus, limit: Int) async throws -> [Delivery]
+    /// Up to `limit` deliveries in one status, newest change first, then the later row first
+    /// (the dead-letter queue is `.failed`), after `cursor` (a `DeliveryCursor`'s text; one
+    /// the store did not make throws `invalid/invalid_cursor`).
+    func deliveries(status: DeliveryStatus, limit: Int, after cursor: String?) async throws -> DeliveryPage
 
     /// Puts `failed` or `held` deliveries back in the queue, due now, with their attempt count
     /// reset; `ids == nil` means all of them in that status. Returns how many.
@@ -51,6 +56,54 @@ package protocol QueueStore: Sendable {
 
     /// The delivery carrying a connector's receipt id (delivery reports).
     func delivery(connector: String, receiptID: String) async throws -> Delivery?
+}
+
+extension QueueStore {
+    /// Every recipient with pending deliveries, page by page: for the CLI and tests, which
+    /// want the whole list; pages and the API ask for one page.
+    package func pendingRecipients(channel: ChannelName?) async throws -> [PendingRecipient] {
+        var all: [PendingRecipient] = []
+        var cursor: String?
+        repeat {
+            let page = try await pendingRecipients(channel: channel, limit: 500, after: cursor)
+            all += page.recipients
+            cursor = page.nextCursor
+        } while cursor != nil
+        return all
+    }
+
+    /// Every pending delivery of one recipient: for the CLI and tests; pages and the API ask
+    /// for a bounded number.
+    package func pending(address: Address) async throws -> [DeliveryJob] {
+        try await pending(address: address, limit: Int(Int32.max))
+    }
+
+    /// The first `limit` deliveries in one status, newest change first.
+    package func deliveries(status: DeliveryStatus, limit: Int) async throws -> [Delivery] {
+        try await deliveries(status: status, limit: limit, after: nil).deliveries
+    }
+}
+
+/// A page of deliveries in one status; pass `nextCursor` as the next call's cursor.
+package struct DeliveryPage: Sendable, Equatable {
+    package var deliveries: [Delivery]
+    /// Set when more remain.
+    package var nextCursor: String?
+    package init(deliveries: [Delivery], nextCursor: String?) {
+        self.deliveries = deliveries
+        self.nextCursor = nextCursor
+    }
+}
+
+/// A page of waiting recipients; pass `nextCursor` as the next call's cursor.
+package struct RecipientPage: Sendable, Equatable {
+    package var recipients: [PendingRecipient]
+    /// Set when more remain.
+    package var nextCursor: String?
+    package init(recipients: [PendingRecipient], nextCursor: String?) {
+        self.recipients = recipients
+        self.nextCursor = nextCursor
+    }
 }
 
 /// A recipient with deliveries waiting.

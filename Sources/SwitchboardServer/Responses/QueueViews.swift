@@ -5,6 +5,12 @@ import SwitchboardCore
 // listing outside its message needs (the message id, and for the queue its text and
 // severity), so a delivery reads the same wherever the API shows it.
 
+/// A page of a keyset-paged listing; pass `next_cursor` as `cursor` for the next one.
+struct CursorPageView<Item: Encodable>: Encodable {
+    var items: [Item]
+    @ExplicitNull var nextCursor: String?
+}
+
 /// A recipient with deliveries waiting.
 struct PendingRecipientView: Encodable {
     var address: String

@@ -25,9 +25,10 @@ struct ContactPatchBody: APIRequestBody {
 
 extension APIEnvironment {
     static let maxAddressesPerContact = 50
+    static let contactPageLimits = 1...1000
 
     func addContactRoutes(to api: RouterGroup<Context>) {
-        api.get("/contacts") { _, context in try await listContacts(context) }
+        api.get("/contacts") { request, context in try await listContacts(request, context) }
         api.post("/contacts") { request, context in try await createContact(request, context) }
         api.get("/contacts/{id}") { _, context in try Response.json(ContactView(try await existingContact(context))) }
         api.put("/contacts/{id}") { request, context in try await replaceContact(request, context) }
@@ -35,10 +36,16 @@ extension APIEnvironment {
         api.delete("/contacts/{id}") { _, context in try await deleteContact(context) }
     }
 
-    func listContacts(_ context: Context) async throws -> Response {
+    /// The contacts `q` finds (every word in the name, an address or a group's name), in name
+    /// order, `limit` at a time (100 unless asked; at most 1,000); `cursor` is the previous
+    /// page's `next_cursor`.
+    func listContacts(_ request: Request, _ context: Context) async throws -> Response {
         _ = try context.requireUser()
-        let contacts = try await store.contacts().sorted { $0.name.localizedCaseInsensitiveCompare($1.name) == .orderedAscending }
-        return try .json(ListView(items: contacts.map(ContactView.init)))
+        let query = try QueryParameters(request, allowed: ["q", "limit", "cursor"])
+        let limit = try query.int("limit", in: Self.contactPageLimits) ?? 100
+        let search = ContactQuery(search: query.string("q") ?? "", limit: limit, cursor: query.string("cursor"))
+        let page = try await Self.cursorChecked { try await store.contacts(search) }
+        return try .json(CursorPageView(items: page.contacts.map(ContactView.init), nextCursor: page.nextCursor))
     }
 
     func createContact(_ request: Request, _ context: Context) async throws -> Response {

@@ -31,7 +31,7 @@ extension APIEnvironment {
         api.get("/groups/{name}") { _, context in try await groupDetail(context) }
         api.put("/groups/{name}") { request, context in try await updateGroup(request, context) }
         api.delete("/groups/{name}") { _, context in try await deleteGroup(context) }
-        api.get("/groups/{name}/members") { _, context in try await listMembers(context) }
+        api.get("/groups/{name}/members") { request, context in try await listMembers(request, context) }
         api.post("/groups/{name}/members") { request, context in try await addMember(request, context) }
         api.delete("/groups/{name}/members/{contactID}") { _, context in try await removeMember(context) }
     }
@@ -91,9 +91,15 @@ extension APIEnvironment {
         return .noContent()
     }
 
-    func listMembers(_ context: Context) async throws -> Response {
+    /// A group's members in name order, `limit` at a time (100 unless asked; at most 1,000),
+    /// narrowed by `q` as the contacts list is; `cursor` is the previous page's `next_cursor`.
+    func listMembers(_ request: Request, _ context: Context) async throws -> Response {
+        let query = try QueryParameters(request, allowed: ["q", "limit", "cursor"])
         let group = try await existingGroup(context)
-        return try .json(ListView(items: try await store.members(group: group.name).map(ContactView.init)))
+        let limit = try query.int("limit", in: Self.contactPageLimits) ?? 100
+        let search = ContactQuery(search: query.string("q") ?? "", group: group.name, limit: limit, cursor: query.string("cursor"))
+        let page = try await Self.cursorChecked { try await store.contacts(search) }
+        return try .json(CursorPageView(items: page.contacts.map(ContactView.init), nextCursor: page.nextCursor))
     }
 
     /// 201 with the warnings for the member (no phone, no email); adding twice is harmless.

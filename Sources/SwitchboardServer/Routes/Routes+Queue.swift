@@ -81,10 +81,11 @@ extension APIEnvironment {
         api.post("/deliveries/{id}/status") { request, context in try await setDeliveryStatus(request, context) }
     }
 
-    /// Recipients with queued, sending or held deliveries, most urgent first.
+    /// Recipients with queued, sending or held deliveries, most urgent first, a page at a time.
     func pendingRecipients(_ request: Request, _ context: Context) async throws -> Response {
         try context.requireAdmin()
-        let query = try QueryParameters(request, allowed: ["channel"])
+        let query = try QueryParameters(request, allowed: ["channel", "limit", "cursor"])
+        let limit = try query.int("limit", in: Self.deadLetterLimits) ?? 100
         var channel: ChannelName?
         if let name = query.string("channel") {
             guard let known = knownChannel(name) else {
@@ -92,21 +93,23 @@ extension APIEnvironment {
             }
             channel = known
         }
-        let recipients = try await store.pendingRecipients(channel: channel)
-        return try .json(ListView(items: recipients.map(PendingRecipientView.init)))
+        let page = try await Self.cursorChecked { try await store.pendingRecipients(channel: channel, limit: limit, after: query.string("cursor")) }
+        return try .json(CursorPageView(items: page.recipients.map(PendingRecipientView.init), nextCursor: page.nextCursor))
     }
 
-    /// One recipient's waiting deliveries with their messages, most severe first, then oldest.
-    /// The address is URL-encoded in the path (`sms:%2B4712345678`; `sms:+4712345678` works too).
+    /// One recipient's first `limit` waiting deliveries (100 unless asked; at most 1,000) with
+    /// their messages, most severe first, then oldest. The address is URL-encoded in the path
+    /// (`sms:%2B4712345678`; `sms:+4712345678` works too).
     func recipientQueue(_ request: Request, _ context: Context) async throws -> Response {
         try context.requireAdmin()
-        _ = try QueryParameters(request, allowed: [])
+        let query = try QueryParameters(request, allowed: ["limit"])
+        let limit = try query.int("limit", in: Self.deadLetterLimits) ?? 100
         let raw = try context.parameters.require("address")
         guard let text = raw.removingPercentEncoding else {
             throw APIError.unprocessable("invalid_address", "the address '\(raw)' is not properly URL-encoded")
         }
         let address = try Address(parsing: text)
-        let jobs = try await store.pending(address: address)
+        let jobs = try await store.pending(address: address, limit: limit)
         return try .json(RecipientQueueView(address: address.description, items: jobs.map(QueuedDeliveryView.init)))
     }
 
@@ -125,13 +128,22 @@ extension APIEnvironment {
         return try .json(CancelledView(cancelled: cancelled))
     }
 
-    /// The dead-letter queue: failed deliveries, most recently failed first.
+    /// The dead-letter queue: failed (or, with `status=held`, held) deliveries, most recently
+    /// changed first, a page at a time.
     func deadLetters(_ request: Request, _ context: Context) async throws -> Response {
         try context.requireAdmin()
-        let query = try QueryParameters(request, allowed: ["limit"])
+        let query = try QueryParameters(request, allowed: ["limit", "cursor", "status"])
         let limit = try query.int("limit", in: Self.deadLetterLimits) ?? 100
-        let failed = try await store.deliveries(status: .failed, limit: limit)
-        return try .json(ListView(items: failed.map(DeliveryDetailView.init)))
+        let status = try query.oneOf("status", DeliveryStatus.self, allowed: [.failed, .held]) ?? .failed
+        let page = try await Self.cursorChecked { try await store.deliveries(status: status, limit: limit, after: query.string("cursor")) }
+        return try .json(CursorPageView(items: page.deliveries.map(DeliveryDetailView.init), nextCursor: page.nextCursor))
+    }
+
+    /// Runs a listing, answering a cursor the store refused as the other listings do.
+    static func cursorChecked<Page>(_ list: () async throws -> Page) async throws -> Page {
+        do { return try await list() } catch let error as SwitchboardError where error.code == "invalid_cursor" {
+            throw APIError.badRequest("invalid_parameter", "query parameter 'cursor' must be a 'next_cursor' from an earlier page")
+        }
     }
 
     /// Puts failed (or held) deliveries back in the queue with their attempts reset, and wakes

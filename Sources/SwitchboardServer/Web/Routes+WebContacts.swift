@@ -55,13 +55,19 @@ extension APIEnvironment {
         try await errorPage(web.texts["contact_not_found"], status: .notFound, request, context)
     }
 
-    /// The address book: `q` (words in the name or an address), `cursor`.
+    /// The address book: `q` (words in the name, an address or a group's name), `cursor`;
+    /// the store reads one page.
     func contactsPage(_ request: Request, _ context: Context) async throws -> Response {
         _ = try context.requireUser()
         let query = request.uri.queryParameters
         let search = query["q"].map(String.init)?.trimmingCharacters(in: .whitespaces) ?? ""
         let cursor = query["cursor"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
-        let listing = ContactListing(try await store.contacts(), search: search, after: cursor, limit: Self.webContactsPageSize)
+        let listing: ContactPage
+        do {
+            listing = try await store.contacts(ContactQuery(search: search, limit: Self.webContactsPageSize, cursor: cursor))
+        } catch let error as SwitchboardError where error.code == "invalid_cursor" {
+            return try await errorPage(web.texts["contacts_bad_cursor"], status: .badRequest, request, context)
+        }
         let kept = search.isEmpty ? [] : [("q", search)]
         var values: [String: Any] = [
             "rows": listing.contacts.map { contact -> [String: Any] in
@@ -75,7 +81,7 @@ extension APIEnvironment {
             "q": search,
             "searched": !search.isEmpty,
         ]
-        if let next = listing.next { values["next"] = WebPaths.link("/contacts", kept + [("cursor", next)]) }
+        if let next = listing.nextCursor { values["next"] = WebPaths.link("/contacts", kept + [("cursor", next)]) }
         if cursor != nil { values["first"] = WebPaths.link("/contacts", kept) }
         if query["deleted"] != nil { values["notice"] = web.texts["contact_deleted"] }
         return try await render(

@@ -45,10 +45,11 @@ extension APIEnvironment {
     ) async throws -> Response {
         _ = try context.requireUser()
         var rows: [[String: Any]] = []
+        let counts = try await store.memberCounts()
         for group in try await store.groups().sorted(by: { $0.name < $1.name }) {
             rows.append([
                 "name": group.name, "href": "/groups/\(WebPaths.percentEncoded(group.name))", "description": group.description ?? "",
-                "count": "\(try await store.members(group: group.name).count)",
+                "count": "\(counts[group.name] ?? 0)",
             ])
         }
         var values: [String: Any] = ["rows": rows, "hasRows": !rows.isEmpty, "name": form?.name ?? "", "description": form?.description ?? ""]
@@ -94,7 +95,15 @@ extension APIEnvironment {
             return try await errorPage(web.texts["group_not_found"], status: .notFound, request, context)
         }
         let base = "/groups/\(WebPaths.percentEncoded(group.name))"
-        let members = try await store.members(group: group.name).sorted { ContactListing.key($0) < ContactListing.key($1) }
+        let query = request.uri.queryParameters
+        let cursor = query["cursor"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let page: ContactPage
+        do {
+            page = try await store.contacts(ContactQuery(group: group.name, limit: Self.webContactsPageSize, cursor: cursor))
+        } catch let error as SwitchboardError where error.code == "invalid_cursor" {
+            return try await errorPage(web.texts["contacts_bad_cursor"], status: .badRequest, request, context)
+        }
+        let members = page.contacts
         var values: [String: Any] = [
             "name": group.name,
             "members": members.map { member -> [String: Any] in
@@ -112,8 +121,9 @@ extension APIEnvironment {
         ]
         if let error { values["error"] = error }
         if let description = group.description { values["description"] = description }
-        let query = request.uri.queryParameters
-        if let added = query["added"].map(String.init), let contact = members.first(where: { $0.id == added }) {
+        if let next = page.nextCursor { values["next"] = WebPaths.link(base, [("cursor", next)]) }
+        if cursor != nil { values["first"] = base }
+        if let added = query["added"].map(String.init), let contact = try await store.contact(id: added) {
             values["added"] = [
                 "notice": web.texts["group_added"].replacingOccurrences(of: "{name}", with: contact.name),
                 "warnings": contact.missingDetails.map { web.texts["group_warning_no_\($0)"].replacingOccurrences(of: "{name}", with: contact.name) },
@@ -146,7 +156,7 @@ extension APIEnvironment {
             guard !search.isEmpty else {
                 return try await groupPage(request, context, error: web.texts["group_add_empty"], status: .unprocessableContent)
             }
-            let found = ContactListing(try await store.contacts(), search: search, after: nil, limit: Self.memberChoices).contacts
+            let found = try await store.contacts(ContactQuery(search: search, limit: Self.memberChoices)).contacts
             guard let first = found.first else {
                 let error = web.texts["group_add_none"].replacingOccurrences(of: "{search}", with: search)
                 return try await groupPage(request, context, search: search, error: error, status: .unprocessableContent)

@@ -27,7 +27,11 @@ struct OutboxForm: CSRFCarryingForm {
 }
 
 extension APIEnvironment {
-    static let deadLetterPageLimit = 100
+    /// Rows per page of each outbox list (waiting recipients, failed, held).
+    static let outboxPageSize = 50
+    /// One recipient's queue shows its most urgent deliveries up to this many; the rest wait
+    /// their turn behind them (cancel and retry still take every one).
+    static let recipientQueueLimit = 200
 
     /// A value as one path segment: all but RFC 3986's unreserved characters percent-encoded
     /// (an address may hold `/`, `+` and `:`).
@@ -46,7 +50,9 @@ extension APIEnvironment {
         pages.post("/outbox/deliveries/{id}/status") { request, context in try await outboxStatusForm(request, context) }
     }
 
-    /// Waiting recipients (filtered by `channel`), the cancel form, and the dead letters.
+    /// Waiting recipients (filtered by `channel`), the cancel form, and the dead letters; each
+    /// list a page at a time by its own cursor (`cursor`, `failed_cursor`, `held_cursor`), so
+    /// every page is a link that can be kept. Retry all and cancel act on every matching row.
     func outboxPage(_ request: Request, _ context: Context, error: APIError? = nil) async throws -> Response {
         if let refused = try await refuseUnlessAdmin(request, context) { return refused }
         let query = request.uri.queryParameters
@@ -58,23 +64,45 @@ extension APIEnvironment {
             }
             channel = known
         }
-        let recipients = try await store.pendingRecipients(channel: channel)
+        let names = ["cursor", "failed_cursor", "held_cursor"]
+        // The cursors and filter of the page shown, so a link to another page of one list
+        // keeps the others where they are.
+        var current: [String: String] = [:]
+        for name in names + ["channel"] { if let value = query[name[...]].map(String.init), !value.isEmpty { current[name] = value } }
+        func link(_ changes: [String: String?]) -> String {
+            var items = current
+            for (name, value) in changes { items[name] = value }
+            return WebPaths.link("/outbox", (["channel"] + names).compactMap { name in items[name].map { (name, $0) } })
+        }
+        let size = Self.outboxPageSize
+        let recipients: RecipientPage
         var groups: [[String: Any]] = []
-        for status in [DeliveryStatus.failed, .held] {
-            let rows = try await store.deliveries(status: status, limit: Self.deadLetterPageLimit).map(deadLetterRow)
-            groups.append([
-                "status": status.rawValue, "heading": web.texts["outbox_\(status.rawValue)_heading"], "rows": rows, "hasRows": !rows.isEmpty,
-                "full": rows.count == Self.deadLetterPageLimit,
-            ])
+        do {
+            recipients = try await store.pendingRecipients(channel: channel, limit: size, after: current["cursor"])
+            for status in [DeliveryStatus.failed, .held] {
+                let name = "\(status.rawValue)_cursor"
+                let page = try await store.deliveries(status: status, limit: size, after: current[name])
+                let rows = page.deliveries.map(deadLetterRow)
+                var group: [String: Any] = [
+                    "status": status.rawValue, "heading": web.texts["outbox_\(status.rawValue)_heading"], "rows": rows,
+                    "hasRows": !rows.isEmpty,
+                ]
+                if let next = page.nextCursor { group["next"] = link([name: next]) }
+                if current[name] != nil { group["newest"] = link([name: nil]) }
+                groups.append(group)
+            }
+        } catch let refusal as SwitchboardError where refusal.code == "invalid_cursor" {
+            return try await errorPage(web.texts["outbox_bad_cursor"], status: .badRequest, request, context)
         }
         var values: [String: Any] = [
-            "recipients": recipients.map(recipientRow),
-            "hasRecipients": !recipients.isEmpty,
+            "recipients": recipients.recipients.map(recipientRow),
+            "hasRecipients": !recipients.recipients.isEmpty,
             "channels": channelNames.split(separator: ", ").map { ["value": String($0), "selected": String($0) == channelName] },
             "filtered": channel != nil,
             "groups": groups,
-            "limit": "\(Self.deadLetterPageLimit)",
         ]
+        if let next = recipients.nextCursor { values["recipientsNext"] = link(["cursor": next]) }
+        if current["cursor"] != nil { values["recipientsFirst"] = link(["cursor": nil]) }
         if let done = query["done"].map(String.init), ["retried", "cancelled"].contains(done) {
             let count = query["count"].flatMap { Int($0) } ?? 0
             values["notice"] = web.texts["outbox_done_\(done)"].replacingOccurrences(of: "{count}", with: "\(count)")
@@ -173,7 +201,7 @@ extension APIEnvironment {
         guard let address = raw.removingPercentEncoding.flatMap({ try? Address(parsing: $0) }) else {
             return try await errorPage(web.texts["outbox_bad_address"], status: .badRequest, request, context)
         }
-        let rows = try await store.pending(address: address).map { job -> [String: Any] in
+        let rows = try await store.pending(address: address, limit: Self.recipientQueueLimit).map { job -> [String: Any] in
             var row = deadLetterRow(job.delivery)
             row["severity"] = job.message.severity.rawValue
             row["text"] = job.message.subject ?? job.message.text
@@ -182,7 +210,10 @@ extension APIEnvironment {
             if let next = job.delivery.nextAttemptAt { row["next"] = Self.label(next) }
             return row
         }
-        let values: [String: Any] = ["address": address.description, "rows": rows, "hasRows": !rows.isEmpty]
+        let values: [String: Any] = [
+            "address": address.description, "rows": rows, "hasRows": !rows.isEmpty, "full": rows.count == Self.recipientQueueLimit,
+            "limit": "\(Self.recipientQueueLimit)",
+        ]
         return try await render(
             WebPage(
                 template: "outbox-recipient",

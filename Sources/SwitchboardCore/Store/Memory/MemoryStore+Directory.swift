@@ -67,6 +67,31 @@ extension MemoryStore: DirectoryStore {
         try withState { state in State.byName(Array(state.contacts.values)) }
     }
 
+    /// Every contact is tested and sorted, then the page is cut after the cursor.
+    package func contacts(_ query: ContactQuery) async throws -> ContactPage {
+        let cursor = try query.cursor.map { text throws(SwitchboardError) in try ContactCursor(parsing: text) }
+        guard query.limit > 0 else { return ContactPage(contacts: [], nextCursor: nil) }
+        return try withState { state in
+            var groupsOf: [String: [String]] = [:]
+            if !query.words.isEmpty {
+                for (group, members) in state.members {
+                    for id in members { groupsOf[id, default: []].append(group.lowercased()) }
+                }
+            }
+            let members = query.group.map { state.members[$0] ?? [] }
+            let found = state.contacts.values.filter { contact in
+                (cursor?.precedes(contact) ?? true) && (members?.contains(contact.id) ?? true)
+                    && query.matches(
+                        [contact.name.lowercased()] + contact.addresses.map { $0.description.lowercased() } + (groupsOf[contact.id] ?? [])
+                    )
+            }
+            let sorted = State.byName(found)
+            let page = Array(sorted.prefix(query.limit))
+            let next = sorted.count > query.limit ? page.last.map { ContactCursor($0).text } : nil
+            return ContactPage(contacts: page, nextCursor: next)
+        }
+    }
+
     package func contact(username: String) async throws -> Contact? {
         try withState { state in
             // Oldest first, should several contacts ever be linked to one user.
@@ -145,6 +170,10 @@ extension MemoryStore: DirectoryStore {
             guard state.groups[group] != nil else { throw State.unknownGroup(group) }
             return state.members[group]?.remove(contactID) != nil
         }
+    }
+
+    package func memberCounts() async throws -> [String: Int] {
+        try withState { state in state.members.compactMapValues { $0.isEmpty ? nil : $0.count } }
     }
 
     package func members(group: String) async throws -> [Contact] {

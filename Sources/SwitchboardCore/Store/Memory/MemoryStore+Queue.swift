@@ -5,8 +5,11 @@ import Foundation
 extension MemoryStore: QueueStore {
     static let pendingStatuses: Set<DeliveryStatus> = [.queued, .sending, .held]
 
-    package func pendingRecipients(channel: ChannelName?) async throws -> [PendingRecipient] {
-        try withState { state in
+    /// Every waiting recipient is grouped and sorted, then the page is cut after the cursor.
+    package func pendingRecipients(channel: ChannelName?, limit: Int, after cursor: String?) async throws -> RecipientPage {
+        let cursor = try cursor.map { text throws(SwitchboardError) in try RecipientCursor(parsing: text) }
+        guard limit > 0 else { return RecipientPage(recipients: [], nextCursor: nil) }
+        let sorted = try withState { state in
             struct Key: Hashable {
                 var address: String
                 var channel: ChannelName
@@ -35,16 +38,25 @@ extension MemoryStore: QueueStore {
                     groups[key] = (recipient, message.severity.rank)
                 }
             }
-            // Most urgent first: highest severity, then oldest, then by address.
-            return groups.values.sorted { a, b in
-                if a.rank != b.rank { return a.rank > b.rank }
-                if a.recipient.oldest != b.recipient.oldest { return a.recipient.oldest < b.recipient.oldest }
-                return a.recipient.address.description.precedesInBinaryOrder(b.recipient.address.description)
-            }.map { $0.recipient }
+            // Most urgent first: highest severity, then oldest, then by address and channel.
+            return groups.values.map { (place: Self.place($0.recipient, rank: $0.rank), recipient: $0.recipient) }
+                .sorted { a, b in a.place.precedes(rank: b.place.rank, oldest: b.place.oldest, address: b.place.address, channel: b.place.channel) }
         }
+        let rest = sorted.drop { entry in
+            guard let cursor else { return false }
+            return !cursor.precedes(rank: entry.place.rank, oldest: entry.place.oldest, address: entry.place.address, channel: entry.place.channel)
+        }
+        let page = rest.prefix(limit)
+        let next = rest.count > limit ? page.last?.place.text : nil
+        return RecipientPage(recipients: page.map(\.recipient), nextCursor: next)
     }
 
-    package func pending(address: Address) async throws -> [DeliveryJob] {
+    /// A recipient's place in the listing order, as its cursor holds it.
+    static func place(_ r: PendingRecipient, rank: Int) -> RecipientCursor {
+        RecipientCursor(rank: rank, oldest: r.oldest.timeIntervalSince1970, channel: r.channel.rawValue, address: r.address.description)
+    }
+
+    package func pending(address: Address, limit: Int) async throws -> [DeliveryJob] {
         let text = address.description
         return try withState { state in
             let jobs = state.deliveries.values.compactMap { stored -> (job: DeliveryJob, row: Int64)? in
@@ -58,7 +70,7 @@ extension MemoryStore: QueueStore {
                 let (ra, rb) = (a.job.message.severity.rank, b.job.message.severity.rank)
                 if ra != rb { return ra > rb }
                 return (a.job.delivery.createdAt, a.row) < (b.job.delivery.createdAt, b.row)
-            }.map { $0.job }
+            }.prefix(max(limit, 0)).map { $0.job }
         }
     }
 
@@ -86,15 +98,22 @@ extension MemoryStore: QueueStore {
         }
     }
 
-    package func deliveries(status: DeliveryStatus, limit: Int) async throws -> [Delivery] {
-        guard limit > 0 else { return [] }
+    package func deliveries(status: DeliveryStatus, limit: Int, after cursor: String?) async throws -> DeliveryPage {
+        let cursor = try cursor.map { text throws(SwitchboardError) in try DeliveryCursor(parsing: text) }
+        guard limit > 0 else { return DeliveryPage(deliveries: [], nextCursor: nil) }
         return try withState { state in
-            // Newest change first.
-            state.deliveries.values
-                .filter { $0.delivery.status == status }
+            // Newest change first, then the later row.
+            let matching = state.deliveries.values
+                .filter { stored in
+                    stored.delivery.status == status
+                        && (cursor.map { $0.precedes(updatedAt: stored.delivery.updatedAt.timeIntervalSince1970, seq: stored.row) } ?? true)
+                }
                 .sorted { ($0.delivery.updatedAt, $0.row) > ($1.delivery.updatedAt, $1.row) }
-                .prefix(limit)
-                .map(\.delivery)
+            let page = matching.prefix(limit)
+            let next =
+                matching.count > limit
+                ? page.last.map { DeliveryCursor(updatedAt: $0.delivery.updatedAt.timeIntervalSince1970, seq: $0.row).text } : nil
+            return DeliveryPage(deliveries: page.map(\.delivery), nextCursor: next)
         }
     }
 

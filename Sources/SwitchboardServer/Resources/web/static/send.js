@@ -38,21 +38,35 @@ async function call(path, body, headers = {}) {
   return answer;
 }
 
-// --- recipients -----------------------------------------------------------------------
-let directory = null;
+// --- recipients ---------------------------------------------------------------------
+// Groups are few and loaded once; contacts are searched in the hub's store as one types, a
+// few at a time (GET /api/v1/contacts?q=…&limit=…), so the page never reads the directory.
+const contactChoices = 10;
+let groups = null;
 const names = new Map();
+const offered = new Set();
+let asked = 0;
 
-async function loadDirectory() {
-  if (directory) return directory;
-  const get = async (path) => (await fetch(path, { credentials: 'same-origin' })).json();
-  const [contacts, groups] = await Promise.all([get('/api/v1/contacts'), get('/api/v1/groups')]);
-  directory = [
-    ...groups.items.map((g) => ({ value: `group:${g.name}`, name: g.name, label: `${g.name} (${t.group})`, words: `${g.name} ${g.description ?? ''}` })),
-    ...contacts.items.map((c) => ({ value: `contact:${c.id}`, name: c.name, label: `${c.name} (${t.contact}) ${c.addresses.join(', ')}`, words: `${c.name} ${c.addresses.join(' ')}` })),
-  ];
-  for (const entry of directory) names.set(entry.value, entry.name);
+async function getJSON(path) {
+  const response = await fetch(path, { credentials: 'same-origin' });
+  if (!response.ok) throw new Error(`${response.status}`);
+  return response.json();
+}
+
+async function loadGroups() {
+  if (groups) return groups;
+  const answer = await getJSON('/api/v1/groups');
+  groups = answer.items.map((g) => ({ value: `group:${g.name}`, name: g.name, label: `${g.name} (${t.group})`, words: `${g.name} ${g.description ?? ''}` }));
+  for (const entry of groups) names.set(entry.value, entry.name);
   renderChips();
-  return directory;
+  return groups;
+}
+
+async function findContacts(query) {
+  const params = new URLSearchParams({ limit: `${contactChoices}` });
+  if (query !== '') params.set('q', query);
+  const answer = await getJSON(`/api/v1/contacts?${params}`);
+  return answer.items.map((c) => ({ value: `contact:${c.id}`, name: c.name, label: `${c.name} (${t.contact}) ${c.addresses.join(', ')}` }));
 }
 
 function lines() {
@@ -78,9 +92,23 @@ function renderChips() {
 }
 
 async function suggest() {
-  const query = search.value.trim().toLowerCase();
-  const entries = await loadDirectory().catch(() => []);
-  const matches = entries.filter((e) => query === '' || e.words.toLowerCase().includes(query) || e.value.includes(query)).slice(0, 20);
+  const query = search.value.trim();
+  const lower = query.toLowerCase();
+  const mine = ++asked;
+  const [groupEntries, contactEntries] = await Promise.all([
+    loadGroups().catch(() => []),
+    findContacts(query).catch(() => []),
+  ]);
+  // A later keystroke's answer wins over this one.
+  if (mine !== asked) return;
+  const matches = [
+    ...groupEntries.filter((e) => lower === '' || e.words.toLowerCase().includes(lower) || e.value.includes(lower)).slice(0, contactChoices),
+    ...contactEntries,
+  ];
+  for (const entry of matches) {
+    names.set(entry.value, entry.name);
+    offered.add(entry.value);
+  }
   options.replaceChildren(...matches.map((e) => {
     const option = element('option');
     option.value = e.value;
@@ -101,7 +129,7 @@ search.addEventListener('focus', suggest);
 search.addEventListener('input', (event) => {
   // A choice from the list arrives as a replacement of the whole value.
   if (event.inputType === undefined || event.inputType === 'insertReplacementText') {
-    if (directory?.some((e) => e.value === search.value)) {
+    if (offered.has(search.value)) {
       addRecipient();
       return;
     }
@@ -117,7 +145,7 @@ search.addEventListener('keydown', (event) => {
 document.getElementById('recipient-add').addEventListener('click', addRecipient);
 to.addEventListener('input', renderChips);
 renderChips();
-loadDirectory().catch(() => {});
+loadGroups().catch(() => {});
 
 // --- plain text: the SMS counter ---------------------------------------------------------
 function count() {
