@@ -36,7 +36,7 @@ start)
         --encoding=UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 \
         || { cat "$DIR/initdb.log" >&2; exit 1; }
     as_postgres "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $DIR -c fsync=on -c synchronous_commit=on -c max_connections=200" \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $DIR -c fsync=on -c synchronous_commit=on -c max_connections=400" \
         start >/dev/null || { cat "$DIR/server.log" >&2; exit 1; }
     as_postgres "$PGBIN/psql" -h "$DIR" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
         -c "CREATE ROLE switchboard LOGIN CREATEDB PASSWORD '$password'" \

@@ -35,12 +35,18 @@ struct PostgresOncePerClusterTests {
             _ = try await storeB.leaseHolder(ClusterLeaseName.sweeper)
             let a = LeaseKeeper(leases: storeA, name: ClusterLeaseName.sweeper, node: "node-a", ttl: 3, logger: PostgresTestDatabase.logger)
             let b = LeaseKeeper(leases: storeB, name: ClusterLeaseName.sweeper, node: "node-b", ttl: 3, logger: PostgresTestDatabase.logger)
-            #expect(await a.renew())
+            // Before A's request is sent: the database starts A's time-to-live no earlier, so B's
+            // grant, which the database times from A's, comes at least 3 s after this instant.
             let takenAt = Date()
-            #expect(await b.renew() == false)
-            #expect(b.isHolder == false)
-            // Node a dies: it renews no more. Node b gets the lease once it has run out.
-            #expect(try await Self.renewUntilHeld(b, limit: 20))
+            #expect(await a.renew())
+            // Node a dies: it renews no more. Node b gets the lease once it has run out. On a
+            // loaded machine even B's first try may come after that; whenever B gets it, it is
+            // not before the time-to-live has passed.
+            if await b.renew() == false {
+                #expect(b.isHolder == false)
+                #expect(try await Self.renewUntilHeld(b, limit: 20))
+            }
+            #expect(b.isHolder)
             #expect(Date().timeIntervalSince(takenAt) >= 2.9, "not before the time-to-live has passed")
             #expect(a.isHolder == false, "a's own count has run out too")
             #expect(await a.renew() == false)

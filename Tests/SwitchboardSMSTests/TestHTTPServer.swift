@@ -12,6 +12,9 @@ final class TestHTTPServer: Sendable {
         var status: Int = 200
         var body: String = "OK"
         var delay: Duration = .zero
+        /// Answers only once this many requests are being answered at once (or when `delay`,
+        /// the longest wait then, has passed): proves concurrency without racing a timer.
+        var holdUntilConcurrent: Int?
     }
 
     struct Request: Sendable {
@@ -119,7 +122,15 @@ final class TestHTTPServer: Sendable {
                     )
                     let reply = begin(request)
                     defer { end() }
-                    if reply.delay > .zero { try await Task.sleep(for: reply.delay) }
+                    if let wanted = reply.holdUntilConcurrent {
+                        let clock = ContinuousClock()
+                        let deadline = clock.now.advanced(by: reply.delay)
+                        while state.withLock({ $0.peak }) < wanted, clock.now < deadline {
+                            try await Task.sleep(for: .milliseconds(5))
+                        }
+                    } else if reply.delay > .zero {
+                        try await Task.sleep(for: reply.delay)
+                    }
                     var headers = HTTPHeaders()
                     headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
                     headers.add(name: "Content-Length", value: String(reply.body.utf8.count))
