@@ -11,30 +11,72 @@ extension OutboxDispatcher {
         var stopped = false
         /// A connector of the route runs on another node (single-owner): it was skipped.
         var notHere = false
+        /// The claim went stale (past half its lease) before a connector could take the
+        /// message: the round ended there, without trying (another round may own it now).
+        var stale = false
     }
+
+    /// What a claim allows: a send may start only before `freshUntil` (half the lease), so it
+    /// never starts on a claim that may run out mid-way and be claimed and sent again by
+    /// another round; an untried delivery is put back in the queue only before `putBackUntil`
+    /// (three quarters of the lease), while no other round can have claimed it.
+    struct ClaimWindow: Sendable {
+        var freshUntil: Date
+        var putBackUntil: Date
+        /// Never stale (one-shot callers that hold no lease that matters).
+        static let unbounded = ClaimWindow(freshUntil: .distantFuture, putBackUntil: .distantFuture)
+
+        init(freshUntil: Date, putBackUntil: Date) {
+            self.freshUntil = freshUntil
+            self.putBackUntil = putBackUntil
+        }
+
+        init(claimedAt: Date, lease: TimeInterval) {
+            self.init(freshUntil: claimedAt.addingTimeInterval(lease / 2), putBackUntil: claimedAt.addingTimeInterval(lease * 3 / 4))
+        }
+
+        var isFresh: Bool { Date() < freshUntil }
+    }
+
+    /// Thrown inside the connector's slot when the claim went stale while the send waited.
+    private struct StaleClaim: Error {}
 
     /// Sends one delivery, or a pack of deliveries to one address as one message. It holds
     /// one of the dispatcher's `unrecorded` permits from before the send until its outcome
     /// is committed, so at any instant at most that many sends have happened that the store
     /// does not know of yet: a crash sends at most that many twice. The send itself takes
-    /// one of the `workers` permits (see `sendRound`).
-    func dispatch(_ batch: [DeliveryJob], freshUntil: Date = .distantFuture) async {
+    /// one of the `workers` permits (see `sendRound`). Freshness is checked here (so as not to
+    /// wait for nothing) and again at the last moment before the connector's `send`, once the
+    /// worker and the connector's slot are held: a claim can wait behind many sends.
+    func dispatch(_ batch: [DeliveryJob], claim: ClaimWindow = .unbounded) async {
         var why = "the dispatcher stopped before sending"
         if !isStopping, (try? await unrecordedPermits.acquire()) != nil {
             defer { unrecordedPermits.release() }
-            if Date() < freshUntil {
-                await dispatchHoldingPermit(batch)
+            if claim.isFresh {
+                await dispatchHoldingPermit(batch, claim: claim)
                 return
             }
-            why = "waited for a worker past half its lease; claimed again later"
+            why = Self.staleReason
         }
-        // Nothing was tried: due again at once, without counting a round.
+        await putBack(batch, claim: claim, why: why)
+    }
+
+    static let staleReason = "waited for a worker past half its lease; claimed again later"
+
+    /// Nothing was tried: due again at once, without counting a round — while the claim is
+    /// surely still ours. Later its lease may have run out and another round may have claimed
+    /// it (and be sending it): then it is left to that claim, or to the next one.
+    func putBack(_ batch: [DeliveryJob], claim: ClaimWindow, why: String) async {
+        guard Date() < claim.putBackUntil else {
+            logger.debug("claim ran out before its send started; left to the next claim", metadata: ["deliveries": "\(batch.map(\.delivery.id))"])
+            return
+        }
         for job in batch { await finish(job.delivery, .retry(at: Date(), connector: nil, error: why), []) }
     }
 
-    private func dispatchHoldingPermit(_ batch: [DeliveryJob]) async {
+    private func dispatchHoldingPermit(_ batch: [DeliveryJob], claim: ClaimWindow) async {
         guard let packer = packers[batch[0].delivery.channel], batch[0].delivery.pinnedConnector == nil else {
-            for job in batch { await dispatchAlone(job) }
+            for job in batch { await dispatchAlone(job, claim: claim) }
             return
         }
         let items = batch.map { MessagePacker.Item(id: $0.delivery.id, text: $0.message.text, severity: $0.message.severity) }
@@ -53,8 +95,14 @@ extension OutboxDispatcher {
             let round = await sendRound(
                 Outbound(delivery: lead.delivery, message: message),
                 route: route(for: lead.delivery),
-                round: lead.delivery.attempts + 1
+                round: lead.delivery.attempts + 1,
+                freshUntil: claim.freshUntil
             )
+            if keepsStale(round, claim: claim) {
+                // Not tried: the whole pack goes back, as one claim.
+                await putBack(batch, claim: claim, why: Self.staleReason)
+                return
+            }
             for job in round.sent == nil ? carried + ignored : carried {
                 // Sent: the carried ones are sent. Not sent: all of them are where the SMS is
                 // (retry later, held or failed), as smsd leaves them all unsent.
@@ -79,18 +127,32 @@ extension OutboxDispatcher {
         }
     }
 
-    func dispatchAlone(_ job: DeliveryJob) async {
+    func dispatchAlone(_ job: DeliveryJob, claim: ClaimWindow) async {
         let round = await sendRound(
             Outbound(delivery: job.delivery, message: job.message),
             route: route(for: job.delivery),
-            round: job.delivery.attempts + 1
+            round: job.delivery.attempts + 1,
+            freshUntil: claim.freshUntil
         )
+        if keepsStale(round, claim: claim) {
+            await putBack([job], claim: claim, why: Self.staleReason)
+            return
+        }
         await conclude(job.delivery, round, attempts: round.attempts)
     }
 
+    /// Whether a round that went stale is handled as untried (`putBack`): when it tried no
+    /// connector, or when its claim may be another round's by now. A round that failed over
+    /// before going stale is otherwise concluded as it stands: its tries failed (transient or
+    /// permanent) and nothing went out, as for a route that ran out of connectors.
+    func keepsStale(_ round: Round, claim: ClaimWindow) -> Bool {
+        round.stale && (round.attempts.isEmpty || Date() >= claim.putBackUntil)
+    }
+
     /// Tries the route's connectors until one takes the message: in order (`failover`), or
-    /// the first in order with a free slot (`spread`; see `spreadRound`).
-    func sendRound(_ outbound: Outbound, route: [String], round number: Int) async -> Round {
+    /// the first in order with a free slot (`spread`; see `spreadRound`). Ends as `stale`
+    /// when `freshUntil` passes before a connector's `send` starts.
+    func sendRound(_ outbound: Outbound, route: [String], round number: Int, freshUntil: Date) async -> Round {
         do {
             try await workerPermits.acquire()
         } catch {
@@ -105,8 +167,12 @@ extension OutboxDispatcher {
             round.stopped = true
             return round
         }
+        guard Date() < freshUntil else {
+            round.stale = true
+            return round
+        }
         if channels[outbound.delivery.channel]?.strategy == .spread {
-            await spreadRound(outbound, route: route, number: number, into: &round)
+            await spreadRound(outbound, route: route, number: number, freshUntil: freshUntil, into: &round)
             return round
         }
         for name in route {
@@ -124,7 +190,9 @@ extension OutboxDispatcher {
                 round.reasons.append("\(name): cooling down after repeated failures")
                 continue
             }
-            if await attempt(outbound, via: name, connector, gate: gate, slotHeld: false, number: number, into: &round) { return round }
+            if await attempt(outbound, via: name, connector, gate: gate, slotHeld: false, number: number, freshUntil: freshUntil, into: &round) {
+                return round
+            }
         }
         return round
     }
@@ -133,7 +201,7 @@ extension OutboxDispatcher {
     /// `max_in_flight` slot and is in rotation, and waits only when none has one (for the
     /// first of them to free one). A transient failure moves on to the connectors not tried
     /// yet in this round, as `failover` does.
-    private func spreadRound(_ outbound: Outbound, route: [String], number: Int, into round: inout Round) async {
+    private func spreadRound(_ outbound: Outbound, route: [String], number: Int, freshUntil: Date, into round: inout Round) async {
         var left: [String] = []
         for name in route {
             if connectors[name] == nil || gates[name] == nil {
@@ -145,7 +213,9 @@ extension OutboxDispatcher {
             }
         }
         while let name = await takeSlot(among: &left, into: &round), let connector = connectors[name], let gate = gates[name] {
-            if await attempt(outbound, via: name, connector, gate: gate, slotHeld: true, number: number, into: &round) { return }
+            if await attempt(outbound, via: name, connector, gate: gate, slotHeld: true, number: number, freshUntil: freshUntil, into: &round) {
+                return
+            }
         }
     }
 
@@ -201,8 +271,10 @@ extension OutboxDispatcher {
         round.reasons.append("\(name): cooling down after repeated failures")
     }
 
-    /// Sends through one connector and records the attempt in `round`; `true` when it took
-    /// the message. With `slotHeld` the caller has already taken the gate's in-flight slot.
+    /// Sends through one connector and records the attempt in `round`; `true` when the round
+    /// is over: the connector took the message, or the claim went stale while the send waited
+    /// for the slot (then nothing is sent or recorded as an attempt). With `slotHeld` the
+    /// caller has already taken the gate's in-flight slot.
     private func attempt(
         _ outbound: Outbound,
         via name: String,
@@ -210,6 +282,7 @@ extension OutboxDispatcher {
         gate: ConnectorGate,
         slotHeld: Bool,
         number: Int,
+        freshUntil: Date,
         into round: inout Round
     ) async -> Bool {
         let owner = owners[name]
@@ -222,7 +295,11 @@ extension OutboxDispatcher {
         defer { owner?.endSend() }
         let at = Date()
         do {
-            let send = { try await connector.send(outbound) }
+            let send = {
+                // The last moment before the gateway: the slot and its throughput wait are behind us.
+                guard Date() < freshUntil else { throw StaleClaim() }
+                return try await connector.send(outbound)
+            }
             let receipt = try await slotHeld ? gate.withAcquiredPermit(send) : gate.withPermit(send)
             gate.record(success: true)
             round.attempts.append(
@@ -236,6 +313,11 @@ extension OutboxDispatcher {
                 )
             )
             round.sent = (name, receipt)
+            return true
+        } catch is StaleClaim {
+            round.stale = true
+            round.anyTransient = true
+            round.reasons.append("\(name): not tried, the claim went stale waiting for a free slot")
             return true
         } catch {
             var failure = error as? ConnectorError ?? .transient(String(describing: error))

@@ -250,12 +250,11 @@ package final class OutboxDispatcher: Service, Sendable {
     /// Every batch starts at once and waits for its permits (see `dispatch(_:)`); outcomes
     /// that finish meanwhile share commits through the recorder.
     func dispatch(claimed jobs: [DeliveryJob], at claimedAt: Date) async {
-        // A delivery still waiting for a worker when half its lease is gone goes back to the
-        // queue unsent, so a send never starts on a claim that may run out mid-way (and be
-        // claimed and sent again by another round).
-        let freshUntil = claimedAt.addingTimeInterval(configuration.lease / 2)
+        // A delivery still waiting for a worker or a connector slot when half its lease is gone
+        // is not sent (see `ClaimWindow`).
+        let claim = ClaimWindow(claimedAt: claimedAt, lease: configuration.lease)
         await withTaskGroup(of: Void.self) { group in
-            for batch in batch(jobs) { group.addTask { await self.dispatch(batch, freshUntil: freshUntil) } }
+            for batch in batch(jobs) { group.addTask { await self.dispatch(batch, claim: claim) } }
         }
     }
 

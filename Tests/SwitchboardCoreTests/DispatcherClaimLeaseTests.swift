@@ -1,0 +1,60 @@
+import Foundation
+import SwitchboardCore
+import Testing
+
+/// A claim that waits behind other sends (for a worker or a connector slot) until its lease
+/// runs out is claimed again by another round; the first round must not send it too.
+@Suite struct DispatcherClaimLease {
+    @Test func aClaimThatWentStaleWaitingForTheWorkerIsNotSentAfterAnotherRoundReclaimedIt() async throws {
+        let lease = 2.0
+        let held = HeldConnector()
+        let hub = try makeHub(
+            connectors: [held],
+            channelSettings: [.sms: ChannelSettings(route: ["held"])],
+            lease: lease,
+            dispatcher: { $0.workers = 1 }
+        )
+        // The first delivery is claimed as if an hour from now, so its own lease outlasts the
+        // test; its send holds the one worker until the test opens the connector.
+        let first = try await hub.send(SendRequest(to: ["sms:+4740000041"], text: "first"), sender: "ops").record.message.id
+        let firstRound = Task { await hub.dispatcher.dispatchOnce(now: Date().addingTimeInterval(3600)) }
+        await held.waitForStarts(1)
+
+        // The second is claimed now and waits for the worker (its early freshness check passes).
+        let second = try await hub.send(SendRequest(to: ["sms:+4740000042"], text: "second"), sender: "ops").record.message.id
+        let claimedAt = Date()
+        let secondRound = Task { await hub.dispatcher.dispatchOnce(now: claimedAt) }
+        try await waitFor { try await delivery(hub, second).status == .sending }
+
+        // Its lease runs out while it waits; another round claims it again (as the claim loop,
+        // or another node, does) and waits for the worker too.
+        while Date() < claimedAt.addingTimeInterval(lease) { try await Task.sleep(for: .milliseconds(20)) }
+        let reclaimedAt = Date()
+        let thirdRound = Task { await hub.dispatcher.dispatchOnce(now: reclaimedAt) }
+        try await waitFor { try await delivery(hub, second).updatedAt == reclaimedAt }
+
+        held.open()
+        #expect(await firstRound.value == 1)
+        #expect(await secondRound.value == 1)
+        #expect(await thirdRound.value == 1)
+
+        let firstID = try await delivery(hub, first).id
+        let secondDelivery = try await delivery(hub, second)
+        #expect(held.started == [firstID, secondDelivery.id], "each delivery reached the connector exactly once")
+        #expect(secondDelivery.status == .sent && secondDelivery.attempts == 1)
+        #expect(try await hub.store.attempts(deliveryID: secondDelivery.id).count == 1)
+    }
+
+    private func delivery(_ hub: Hub, _ messageID: String) async throws -> Delivery {
+        try #require(try await hub.store.message(id: messageID)?.deliveries.first)
+    }
+
+    /// Waits (for at most 10 s) until `condition` holds: an event the test cannot be told of.
+    private func waitFor(_ condition: () async throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while try await !condition() {
+            guard ContinuousClock.now < deadline else { throw CancellationError() }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+}
