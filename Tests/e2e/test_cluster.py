@@ -118,12 +118,12 @@ def test_5000_messages_sent_through_two_nodes_reach_the_gateway_exactly_once_eac
 
 def test_kill_9_of_one_node_mid_dispatch_loses_nothing_and_the_survivor_takes_over_its_claims():
     texts = [f"kill test {i}" for i in range(400)]
-    # A slow gateway keeps sends in flight; a 2 s cluster lease and a 10 s delivery lease let
-    # the survivor take over within seconds. The delivery lease must outlast a claim's wait
-    # for a worker: a claim may start waiting until half its lease is gone, and then waits
-    # behind up to 8 sends per worker (0.3 s each here); a send starting after its own lease
-    # ran out goes out twice from one live node, which is not what this test is about.
-    with RecordingGateway(delay=0.3) as gw, Cluster(config=gateway_config(gw.port, in_flight=4, lease="10s"), lease_ttl="2s") as cluster:
+    # A slow gateway keeps sends in flight; a 2 s cluster lease and a 3 s delivery lease let
+    # the survivor take over within seconds. Claims wait behind up to 8 sends per worker
+    # (0.3 s each here), longer than half their lease: a live node must then put them back
+    # untried, never send one another round re-claimed (which the duplicate check below
+    # would see as a duplicate not among A's unrecorded sends).
+    with RecordingGateway(delay=0.3) as gw, Cluster(config=gateway_config(gw.port, in_flight=4, lease="3s"), lease_ttl="2s") as cluster:
         a = cluster.node()
         wait_for(lambda: sweeper_holder(cluster) == "node-a" or None, timeout=30, what="node-a to hold the sweeper lease")
         b = cluster.node()
