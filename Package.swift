@@ -326,6 +326,7 @@ let benchmarkTargets: [Target] = [
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
         path: "Benchmarks/TopicBench",
         swiftSettings: swiftSettings
