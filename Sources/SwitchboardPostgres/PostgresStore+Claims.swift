@@ -27,6 +27,7 @@ extension PostgresStore: ScopedClaims {
         let logger = self.logger
         let query = Self.claimQuery(limit: limit, now: now, leaseUntil: leaseUntil, scope: scope)
         return try await transaction { connection in
+            try await connection.execute(Self.claimPlan, logger: logger)
             let rows = try await connection.rows(query, logger: logger)
             var due: [(t: Date, kind: Int, seq: Int64, delivery: Delivery)] = []
             for row in rows {
@@ -41,6 +42,14 @@ extension PostgresStore: ScopedClaims {
             return try await Self.jobs(due.map(\.delivery), on: connection, logger: logger)
         }
     }
+
+    /// Makes the claim walk the partial indexes in order and stop at `limit`, for this
+    /// transaction only. Without it, statistics that lag a growing backlog (a fresh table, a
+    /// burst of accepts) led the planner to a bitmap scan of every due row and a sort of them
+    /// all, once per claim: 18,000 rows read and sorted to take 128, most of the database's
+    /// time on the send path.
+    static let claimPlan: PostgresQuery =
+        "SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true)"
 
     static func claimQuery(limit: Int, now: Date, leaseUntil: Date, scope: ClaimScope?) -> PostgresQuery {
         var b = QueryBuilder()
