@@ -53,10 +53,12 @@ struct PostgresClusterThroughputTests {
             let times = sends.all.sorted()
             #expect(times.count == 2 * perNode)
             let busiest = Self.busiestWindow(times, seconds: 1)
-            // Evenly spaced slots put at most `rate` sends in a one-second window; one more
-            // is a window's edge, one more a wake-up late by a loaded machine. The two nodes
-            // pacing themselves alone would send 2 × rate.
-            #expect(busiest <= Int(rate) + 2, "\(busiest) sends within one second")
+            // Evenly spaced slots put at most `rate` sends in a one-second window, plus one at a
+            // window's edge. A slot is placed on each node's clock when the database's answer
+            // arrives and a task wakes for it late on a loaded machine, so a few sends can
+            // bunch (13 was seen at load 20). The two nodes pacing themselves alone would send
+            // 2 × rate in a second; the bound sits between the two.
+            #expect(busiest <= Int(rate * 1.5), "\(busiest) sends within one second")
             let span = times.last! - times.first!
             #expect(span >= .seconds(Double(2 * perNode - 1) / rate * 0.95), "spread over the cluster's pace: \(span)")
         }
