@@ -235,6 +235,20 @@ extension PostgresStore: DirectoryStore {
             .map(DirectoryRecords.group)
     }
 
+    /// A range of the primary key in byte order (`COLLATE "C"`), one row beyond the page.
+    package func groups(limit: Int, after cursor: String?) async throws -> GroupPage {
+        let cursor = try cursor.map { text throws(SwitchboardError) in try NameCursor(parsing: text) }
+        guard limit > 0 else { return GroupPage(groups: [], nextCursor: nil) }
+        var b = QueryBuilder()
+        let after = cursor.map { "WHERE name COLLATE \"C\" > \(b.bind($0.name)) COLLATE \"C\"" } ?? ""
+        let sql = """
+            SELECT \(DirectoryRecords.groupColumns) FROM "groups" \(after)
+            ORDER BY name COLLATE "C" LIMIT \(b.bind(Int64(limit + 1)))
+            """
+        let rows = try await rows(b.query(sql))
+        return GroupPage(rows: try rows.map(DirectoryRecords.group), limit: limit)
+    }
+
     package func updateGroup(_ group: ContactGroup) async throws {
         let updated = try await changes(
             "UPDATE \"groups\" SET description = \(group.description), created_at = \(group.createdAt) WHERE name = \(group.name)"

@@ -226,6 +226,17 @@ extension SQLiteStore {
         try await read { db in try GroupRow.order(Column("name")).fetchAll(db).map(\.group) }
     }
 
+    /// A range of the primary key (name, byte order), one row beyond the page.
+    package func groups(limit: Int, after cursor: String?) async throws -> GroupPage {
+        let cursor = try cursor.map { text throws(SwitchboardError) in try NameCursor(parsing: text) }
+        guard limit > 0 else { return GroupPage(groups: [], nextCursor: nil) }
+        return try await read { db in
+            var request = GroupRow.order(Column("name"))
+            if let cursor { request = request.filter(Column("name") > cursor.name) }
+            return GroupPage(rows: try request.limit(limit + 1).fetchAll(db).map(\.group), limit: limit)
+        }
+    }
+
     package func updateGroup(_ group: ContactGroup) async throws {
         try await write { db in
             guard try GroupRow.exists(db, key: group.name) else { throw Self.unknownGroup(group.name) }

@@ -35,6 +35,7 @@ struct ConformanceSuiteTests {
     @Test func failsAStoreThatIgnoresThePagingCursor() async throws {
         let suite = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .ignoreCursor) }
         await #expect(throws: ConformanceFailure.self) { try await suite.inboxPagingHasNoGapsOrDuplicates() }
+        await #expect(throws: ConformanceFailure.self) { try await suite.accounts.groupsPageInNameOrder() }
     }
 
     @Test func failsAStoreThatLetsAnyoneDeleteATokenOrSkipsTransitionChecks() async throws {
@@ -172,6 +173,9 @@ struct MisbehavingStore: HubStore {
     func createGroup(_ group: ContactGroup) async throws { try await base.createGroup(group) }
     func group(named name: String) async throws -> ContactGroup? { try await base.group(named: name) }
     func groups() async throws -> [ContactGroup] { try await base.groups() }
+    func groups(limit: Int, after cursor: String?) async throws -> GroupPage {
+        try await base.groups(limit: limit, after: fault == .ignoreCursor ? nil : cursor)
+    }
     func updateGroup(_ group: ContactGroup) async throws { try await base.updateGroup(group) }
     func deleteGroup(named name: String) async throws -> Bool { try await base.deleteGroup(named: name) }
     func addMember(group: String, contactID: String) async throws { try await base.addMember(group: group, contactID: contactID) }

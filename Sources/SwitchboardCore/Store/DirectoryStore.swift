@@ -31,6 +31,9 @@ package protocol DirectoryStore: Sendable {
     func createGroup(_ group: ContactGroup) async throws
     func group(named name: String) async throws -> ContactGroup?
     func groups() async throws -> [ContactGroup]
+    /// At most `limit` groups in name order (byte order) after `cursor` (a `GroupPage`'s
+    /// `nextCursor`; one the store did not make is `invalid/invalid_cursor`).
+    func groups(limit: Int, after cursor: String?) async throws -> GroupPage
     func updateGroup(_ group: ContactGroup) async throws
     func deleteGroup(named name: String) async throws -> Bool
     /// Adding a contact twice is not an error.

@@ -143,6 +143,15 @@ extension MemoryStore: DirectoryStore {
         try withState { state in state.groups.values.sorted { $0.name.precedesInBinaryOrder($1.name) } }
     }
 
+    package func groups(limit: Int, after cursor: String?) async throws -> GroupPage {
+        let cursor = try cursor.map { text throws(SwitchboardError) in try NameCursor(parsing: text) }
+        guard limit > 0 else { return GroupPage(groups: [], nextCursor: nil) }
+        return try withState { state in
+            let after = state.groups.values.filter { cursor?.precedes($0.name) ?? true }
+            return GroupPage(rows: Array(after.sorted { $0.name.precedesInBinaryOrder($1.name) }.prefix(limit + 1)), limit: limit)
+        }
+    }
+
     package func updateGroup(_ group: ContactGroup) async throws {
         try withState { state in
             guard state.groups[group.name] != nil else { throw State.unknownGroup(group.name) }
