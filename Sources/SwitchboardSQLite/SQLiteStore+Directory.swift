@@ -27,6 +27,17 @@ extension SQLiteStore {
         try await read { db in try UserRow.order(Column("username")).fetchAll(db).map(\.user) }
     }
 
+    /// A range of the primary key (username, byte order), one row beyond the page.
+    package func users(limit: Int, after cursor: String?) async throws -> UserPage {
+        let cursor = try cursor.map { text throws(SwitchboardError) in try NameCursor(parsing: text) }
+        guard limit > 0 else { return UserPage(users: [], nextCursor: nil) }
+        return try await read { db in
+            var request = UserRow.order(Column("username"))
+            if let cursor { request = request.filter(Column("username") > cursor.name) }
+            return UserPage(rows: try request.limit(limit + 1).fetchAll(db).map(\.user), limit: limit)
+        }
+    }
+
     package func updateUser(_ user: UserAccount) async throws {
         defer { credentialCache.forgetAll() }
         try await write { db in

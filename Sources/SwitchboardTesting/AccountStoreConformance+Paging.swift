@@ -37,4 +37,32 @@ extension AccountStoreConformance {
             try await store.groups(limit: 2, after: "not-a-cursor")
         }
     }
+
+    /// Users come in username order (byte order), a page at a time, each exactly once across
+    /// pages while users are added before and after the cursor.
+    package func usersPageInNameOrder() async throws {
+        let store = try await makeStore()
+        for name in ["ops", "Admin", "alice", "bob", "ops-2"] { try await store.createUser(StoreFixture.user(name)) }
+        var walked: [String] = []
+        var cursor: String?
+        var pages = 0
+        repeat {
+            let page = try await store.users(limit: 2, after: cursor)
+            try expectTrue(page.users.count <= 2, "a page holds at most the limit")
+            walked += page.users.map(\.username)
+            cursor = page.nextCursor
+            pages += 1
+            if pages == 1 {
+                try await store.createUser(StoreFixture.user("Aaa"))
+                try await store.createUser(StoreFixture.user("zulu"))
+            }
+        } while cursor != nil && pages < 20
+        try expectEqual(walked, ["Admin", "alice", "bob", "ops", "ops-2", "zulu"], "every user once, in byte order, across inserts")
+        let all = try await store.users(limit: 7, after: nil)
+        try expectEqual(all.users.count, 7, "a page ending exactly at the last user")
+        try expectEqual(all.nextCursor, nil, "has no cursor")
+        try await expectError(.invalid, "invalid_cursor", "a cursor the store did not make is refused") {
+            try await store.users(limit: 2, after: "not-a-cursor")
+        }
+    }
 }

@@ -12,7 +12,7 @@ package struct AccountStoreConformance: Sendable {
         case contactsByAddressAndUsername, groupLifecycle, groupMembers
         case sessionsExpire, sessionsInUseAreRenewed, passwordChangeEndsOtherSessions, tokensBelongToTheirUser
         case tokensKeepTheirScopes
-        case contactSearchPagesInNameOrder, groupsPageInNameOrder
+        case contactSearchPagesInNameOrder, groupsPageInNameOrder, usersPageInNameOrder
 
         package var description: String { rawValue }
     }
@@ -40,6 +40,7 @@ package struct AccountStoreConformance: Sendable {
         case .tokensKeepTheirScopes: try await tokensKeepTheirScopes()
         case .contactSearchPagesInNameOrder: try await contactSearchPagesInNameOrder()
         case .groupsPageInNameOrder: try await groupsPageInNameOrder()
+        case .usersPageInNameOrder: try await usersPageInNameOrder()
         }
     }
 

@@ -30,7 +30,7 @@ package struct StoreConformance: Sendable {
         case formSubmissionRoundTrip, formSubmissionsPageNewestFirst, formSubmissionsFollowTheirInboxItem, noteStatusKeepsTheStatus
         case replayKeysCommitOnce
         case deadLetterPagesCoverEveryRowOnce, pendingRecipientPagesCoverEveryRecipientOnce
-        case contactSearchPagesInNameOrder, groupsPageInNameOrder
+        case contactSearchPagesInNameOrder, groupsPageInNameOrder, usersPageInNameOrder
 
         package var description: String { rawValue }
     }
@@ -102,6 +102,7 @@ package struct StoreConformance: Sendable {
         case .pendingRecipientPagesCoverEveryRecipientOnce: try await dispatch.run(.pendingRecipientPagesCoverEveryRecipientOnce)
         case .contactSearchPagesInNameOrder: try await accounts.run(.contactSearchPagesInNameOrder)
         case .groupsPageInNameOrder: try await accounts.run(.groupsPageInNameOrder)
+        case .usersPageInNameOrder: try await accounts.run(.usersPageInNameOrder)
         }
     }
 

@@ -36,6 +36,7 @@ struct ConformanceSuiteTests {
         let suite = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .ignoreCursor) }
         await #expect(throws: ConformanceFailure.self) { try await suite.inboxPagingHasNoGapsOrDuplicates() }
         await #expect(throws: ConformanceFailure.self) { try await suite.accounts.groupsPageInNameOrder() }
+        await #expect(throws: ConformanceFailure.self) { try await suite.accounts.usersPageInNameOrder() }
     }
 
     @Test func failsAStoreThatLetsAnyoneDeleteATokenOrSkipsTransitionChecks() async throws {
@@ -159,6 +160,9 @@ struct MisbehavingStore: HubStore {
     func createUser(_ user: UserAccount) async throws { try await base.createUser(user) }
     func user(named username: String) async throws -> UserAccount? { try await base.user(named: username) }
     func users() async throws -> [UserAccount] { try await base.users() }
+    func users(limit: Int, after cursor: String?) async throws -> UserPage {
+        try await base.users(limit: limit, after: fault == .ignoreCursor ? nil : cursor)
+    }
     func updateUser(_ user: UserAccount) async throws { try await base.updateUser(user) }
     func deleteUser(named username: String) async throws -> Bool { try await base.deleteUser(named: username) }
     func createContact(_ contact: Contact) async throws { try await base.createContact(contact) }

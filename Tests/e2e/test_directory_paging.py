@@ -58,3 +58,29 @@ def test_the_groups_page_shows_fifty_with_a_next_link(hub):
     assert names(again.text) == GROUPS[50:], "the page's address is a bookmark"
     bad = api.get(hub.url + "/groups", params={"cursor": "zz"})
     assert bad.status_code == 400
+
+
+def test_the_users_api_and_page_go_by_cursor(hub):
+    admin = hub.session()
+    names = [f"user-{i:02d}" for i in range(52)]
+    for name in names:
+        r = admin.post(hub.url + "/api/v1/users", json={"username": name, "password": f"{name}-secret-12", "role": "user"})
+        assert r.status_code == 201, r.text
+    walked, cursor = [], None
+    while True:
+        body = admin.get(hub.url + "/api/v1/users", params={"limit": 10} | ({"cursor": cursor} if cursor else {})).json()
+        walked += [u["username"] for u in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert walked == ["admin"] + names, "every user once, in name order"
+    r = admin.get(hub.url + "/api/v1/users", params={"cursor": "not-a-cursor"})
+    assert r.status_code == 400 and r.json()["error"] == "invalid_parameter", r.text
+    shown = lambda html: re.findall(r'<tr data-user="([^"]+)">', html)  # noqa: E731
+    first = admin.get(hub.url + "/admin/users")
+    assert shown(first.text) == (["admin"] + names)[:50]
+    link = re.search(r'<a href="([^"]+)" id="users-next">', first.text)
+    assert link, "page 1 links to the next"
+    second = admin.get(hub.url + link.group(1).replace("&amp;", "&"))
+    assert shown(second.text) == names[49:]
+    assert 'id="users-next"' not in second.text and '<a href="/admin/users">' in second.text

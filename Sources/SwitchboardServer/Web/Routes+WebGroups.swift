@@ -51,7 +51,7 @@ extension APIEnvironment {
         do {
             listing = try await store.groups(limit: Self.webGroupsPageSize, after: cursor)
         } catch let error as SwitchboardError where error.code == "invalid_cursor" {
-            return try await errorPage(web.texts["groups_bad_cursor"], status: .badRequest, request, context)
+            return try await errorPage(web.texts["list_bad_cursor"], status: .badRequest, request, context)
         }
         var rows: [[String: Any]] = []
         let counts = try await store.memberCounts()
