@@ -31,6 +31,20 @@ extension PostgresStore: DirectoryStore {
             .map(DirectoryRecords.user)
     }
 
+    /// A range of the primary key in byte order (`COLLATE "C"`), one row beyond the page.
+    package func users(limit: Int, after cursor: String?) async throws -> UserPage {
+        let cursor = try cursor.map { text throws(SwitchboardError) in try NameCursor(parsing: text) }
+        guard limit > 0 else { return UserPage(users: [], nextCursor: nil) }
+        var b = QueryBuilder()
+        let after = cursor.map { "WHERE username COLLATE \"C\" > \(b.bind($0.name)) COLLATE \"C\"" } ?? ""
+        let sql = """
+            SELECT \(DirectoryRecords.userColumns) FROM users \(after)
+            ORDER BY username COLLATE "C" LIMIT \(b.bind(Int64(limit + 1)))
+            """
+        let rows = try await rows(b.query(sql))
+        return UserPage(rows: try rows.map(DirectoryRecords.user), limit: limit)
+    }
+
     package func updateUser(_ user: UserAccount) async throws {
         let updated = try await changes(
             """
@@ -233,6 +247,20 @@ extension PostgresStore: DirectoryStore {
     package func groups() async throws -> [ContactGroup] {
         try await rows("SELECT \(unescaped: DirectoryRecords.groupColumns) FROM \"groups\" ORDER BY name COLLATE \"C\"")
             .map(DirectoryRecords.group)
+    }
+
+    /// A range of the primary key in byte order (`COLLATE "C"`), one row beyond the page.
+    package func groups(limit: Int, after cursor: String?) async throws -> GroupPage {
+        let cursor = try cursor.map { text throws(SwitchboardError) in try NameCursor(parsing: text) }
+        guard limit > 0 else { return GroupPage(groups: [], nextCursor: nil) }
+        var b = QueryBuilder()
+        let after = cursor.map { "WHERE name COLLATE \"C\" > \(b.bind($0.name)) COLLATE \"C\"" } ?? ""
+        let sql = """
+            SELECT \(DirectoryRecords.groupColumns) FROM "groups" \(after)
+            ORDER BY name COLLATE "C" LIMIT \(b.bind(Int64(limit + 1)))
+            """
+        let rows = try await rows(b.query(sql))
+        return GroupPage(rows: try rows.map(DirectoryRecords.group), limit: limit)
     }
 
     package func updateGroup(_ group: ContactGroup) async throws {

@@ -27,6 +27,17 @@ extension SQLiteStore {
         try await read { db in try UserRow.order(Column("username")).fetchAll(db).map(\.user) }
     }
 
+    /// A range of the primary key (username, byte order), one row beyond the page.
+    package func users(limit: Int, after cursor: String?) async throws -> UserPage {
+        let cursor = try cursor.map { text throws(SwitchboardError) in try NameCursor(parsing: text) }
+        guard limit > 0 else { return UserPage(users: [], nextCursor: nil) }
+        return try await read { db in
+            var request = UserRow.order(Column("username"))
+            if let cursor { request = request.filter(Column("username") > cursor.name) }
+            return UserPage(rows: try request.limit(limit + 1).fetchAll(db).map(\.user), limit: limit)
+        }
+    }
+
     package func updateUser(_ user: UserAccount) async throws {
         defer { credentialCache.forgetAll() }
         try await write { db in
@@ -224,6 +235,17 @@ extension SQLiteStore {
 
     package func groups() async throws -> [ContactGroup] {
         try await read { db in try GroupRow.order(Column("name")).fetchAll(db).map(\.group) }
+    }
+
+    /// A range of the primary key (name, byte order), one row beyond the page.
+    package func groups(limit: Int, after cursor: String?) async throws -> GroupPage {
+        let cursor = try cursor.map { text throws(SwitchboardError) in try NameCursor(parsing: text) }
+        guard limit > 0 else { return GroupPage(groups: [], nextCursor: nil) }
+        return try await read { db in
+            var request = GroupRow.order(Column("name"))
+            if let cursor { request = request.filter(Column("name") > cursor.name) }
+            return GroupPage(rows: try request.limit(limit + 1).fetchAll(db).map(\.group), limit: limit)
+        }
     }
 
     package func updateGroup(_ group: ContactGroup) async throws {

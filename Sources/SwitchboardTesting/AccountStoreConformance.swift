@@ -12,7 +12,7 @@ package struct AccountStoreConformance: Sendable {
         case contactsByAddressAndUsername, groupLifecycle, groupMembers
         case sessionsExpire, sessionsInUseAreRenewed, passwordChangeEndsOtherSessions, tokensBelongToTheirUser
         case tokensKeepTheirScopes
-        case contactSearchPagesInNameOrder
+        case contactSearchPagesInNameOrder, groupsPageInNameOrder, usersPageInNameOrder
 
         package var description: String { rawValue }
     }
@@ -39,6 +39,8 @@ package struct AccountStoreConformance: Sendable {
         case .tokensBelongToTheirUser: try await tokensBelongToTheirUser()
         case .tokensKeepTheirScopes: try await tokensKeepTheirScopes()
         case .contactSearchPagesInNameOrder: try await contactSearchPagesInNameOrder()
+        case .groupsPageInNameOrder: try await groupsPageInNameOrder()
+        case .usersPageInNameOrder: try await usersPageInNameOrder()
         }
     }
 

@@ -30,7 +30,7 @@ package struct StoreConformance: Sendable {
         case formSubmissionRoundTrip, formSubmissionsPageNewestFirst, formSubmissionsFollowTheirInboxItem, noteStatusKeepsTheStatus
         case replayKeysCommitOnce
         case deadLetterPagesCoverEveryRowOnce, pendingRecipientPagesCoverEveryRecipientOnce
-        case contactSearchPagesInNameOrder
+        case contactSearchPagesInNameOrder, groupsPageInNameOrder, usersPageInNameOrder
 
         package var description: String { rawValue }
     }
@@ -101,6 +101,8 @@ package struct StoreConformance: Sendable {
         case .deadLetterPagesCoverEveryRowOnce: try await dispatch.run(.deadLetterPagesCoverEveryRowOnce)
         case .pendingRecipientPagesCoverEveryRecipientOnce: try await dispatch.run(.pendingRecipientPagesCoverEveryRecipientOnce)
         case .contactSearchPagesInNameOrder: try await accounts.run(.contactSearchPagesInNameOrder)
+        case .groupsPageInNameOrder: try await accounts.run(.groupsPageInNameOrder)
+        case .usersPageInNameOrder: try await accounts.run(.usersPageInNameOrder)
         }
     }
 

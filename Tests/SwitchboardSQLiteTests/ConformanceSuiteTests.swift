@@ -35,6 +35,8 @@ struct ConformanceSuiteTests {
     @Test func failsAStoreThatIgnoresThePagingCursor() async throws {
         let suite = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .ignoreCursor) }
         await #expect(throws: ConformanceFailure.self) { try await suite.inboxPagingHasNoGapsOrDuplicates() }
+        await #expect(throws: ConformanceFailure.self) { try await suite.accounts.groupsPageInNameOrder() }
+        await #expect(throws: ConformanceFailure.self) { try await suite.accounts.usersPageInNameOrder() }
     }
 
     @Test func failsAStoreThatLetsAnyoneDeleteATokenOrSkipsTransitionChecks() async throws {
@@ -158,6 +160,9 @@ struct MisbehavingStore: HubStore {
     func createUser(_ user: UserAccount) async throws { try await base.createUser(user) }
     func user(named username: String) async throws -> UserAccount? { try await base.user(named: username) }
     func users() async throws -> [UserAccount] { try await base.users() }
+    func users(limit: Int, after cursor: String?) async throws -> UserPage {
+        try await base.users(limit: limit, after: fault == .ignoreCursor ? nil : cursor)
+    }
     func updateUser(_ user: UserAccount) async throws { try await base.updateUser(user) }
     func deleteUser(named username: String) async throws -> Bool { try await base.deleteUser(named: username) }
     func createContact(_ contact: Contact) async throws { try await base.createContact(contact) }
@@ -172,6 +177,9 @@ struct MisbehavingStore: HubStore {
     func createGroup(_ group: ContactGroup) async throws { try await base.createGroup(group) }
     func group(named name: String) async throws -> ContactGroup? { try await base.group(named: name) }
     func groups() async throws -> [ContactGroup] { try await base.groups() }
+    func groups(limit: Int, after cursor: String?) async throws -> GroupPage {
+        try await base.groups(limit: limit, after: fault == .ignoreCursor ? nil : cursor)
+    }
     func updateGroup(_ group: ContactGroup) async throws { try await base.updateGroup(group) }
     func deleteGroup(named name: String) async throws -> Bool { try await base.deleteGroup(named: name) }
     func addMember(group: String, contactID: String) async throws { try await base.addMember(group: group, contactID: contactID) }

@@ -12,6 +12,14 @@ struct ContactSearchTests {
         try await withConformance(kind) { try await $0.accounts.run(.contactSearchPagesInNameOrder) }
     }
 
+    @Test(arguments: StoreKind.allCases) func groupsPageInNameOrder(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.accounts.run(.groupsPageInNameOrder) }
+    }
+
+    @Test(arguments: StoreKind.allCases) func usersPageInNameOrder(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.accounts.run(.usersPageInNameOrder) }
+    }
+
     @Test func theSearchWalksTheNameIndexInOrder() async throws {
         let store = try SQLiteStore.inMemory()
         let plan = try await store.queryPlan(SQLiteStore.contactSearchSQL(words: 2, cursor: true), arguments: [0, 0, 0, 0, 0, 0, 0, 0, 10])

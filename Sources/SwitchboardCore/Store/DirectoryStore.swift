@@ -6,6 +6,9 @@ package protocol DirectoryStore: Sendable {
     func createUser(_ user: UserAccount) async throws
     func user(named username: String) async throws -> UserAccount?
     func users() async throws -> [UserAccount]
+    /// At most `limit` users in username order (byte order) after `cursor` (a `UserPage`'s
+    /// `nextCursor`; one the store did not make is `invalid/invalid_cursor`).
+    func users(limit: Int, after cursor: String?) async throws -> UserPage
     func updateUser(_ user: UserAccount) async throws
     /// Also removes the user's sessions and tokens; returns `false` if there was no such user.
     func deleteUser(named username: String) async throws -> Bool
@@ -31,6 +34,9 @@ package protocol DirectoryStore: Sendable {
     func createGroup(_ group: ContactGroup) async throws
     func group(named name: String) async throws -> ContactGroup?
     func groups() async throws -> [ContactGroup]
+    /// At most `limit` groups in name order (byte order) after `cursor` (a `GroupPage`'s
+    /// `nextCursor`; one the store did not make is `invalid/invalid_cursor`).
+    func groups(limit: Int, after cursor: String?) async throws -> GroupPage
     func updateGroup(_ group: ContactGroup) async throws
     func deleteGroup(named name: String) async throws -> Bool
     /// Adding a contact twice is not an error.

@@ -26,7 +26,7 @@ struct MemberBody: APIRequestBody {
 
 extension APIEnvironment {
     func addGroupRoutes(to api: RouterGroup<Context>) {
-        api.get("/groups") { _, context in try await listGroups(context) }
+        api.get("/groups") { request, context in try await listGroups(request, context) }
         api.post("/groups") { request, context in try await createGroup(request, context) }
         api.get("/groups/{name}") { _, context in try await groupDetail(context) }
         api.put("/groups/{name}") { request, context in try await updateGroup(request, context) }
@@ -36,10 +36,14 @@ extension APIEnvironment {
         api.delete("/groups/{name}/members/{contactID}") { _, context in try await removeMember(context) }
     }
 
-    func listGroups(_ context: Context) async throws -> Response {
+    /// Groups in name order (byte order), `limit` at a time (100 unless asked; at most
+    /// 1,000); `cursor` is the previous page's `next_cursor`.
+    func listGroups(_ request: Request, _ context: Context) async throws -> Response {
         _ = try context.requireUser()
-        let groups = try await store.groups().sorted { $0.name < $1.name }
-        return try .json(ListView(items: groups.map(GroupView.init)))
+        let query = try QueryParameters(request, allowed: ["limit", "cursor"])
+        let limit = try query.int("limit", in: Self.contactPageLimits) ?? 100
+        let page = try await Self.cursorChecked { try await store.groups(limit: limit, after: query.string("cursor")) }
+        return try .json(CursorPageView(items: page.groups.map(GroupView.init), nextCursor: page.nextCursor))
     }
 
     func createGroup(_ request: Request, _ context: Context) async throws -> Response {

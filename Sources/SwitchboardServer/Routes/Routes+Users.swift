@@ -34,7 +34,7 @@ struct UserPatchBody: APIRequestBody {
 
 extension APIEnvironment {
     func addUserRoutes(to api: RouterGroup<Context>) {
-        api.get("/users") { _, context in try await listUsers(context) }
+        api.get("/users") { request, context in try await listUsers(request, context) }
         api.post("/users") { request, context in try await createUser(request, context) }
         api.get("/users/{name}") { _, context in try await user(context) }
         api.patch("/users/{name}") { request, context in try await patchUser(request, context) }
@@ -42,10 +42,14 @@ extension APIEnvironment {
         api.put("/users/{name}/password") { request, context in try await setPassword(request, context) }
     }
 
-    func listUsers(_ context: Context) async throws -> Response {
+    /// Users in username order (byte order), `limit` at a time (100 unless asked; at most
+    /// 1,000); `cursor` is the previous page's `next_cursor`.
+    func listUsers(_ request: Request, _ context: Context) async throws -> Response {
         try context.requireAdmin()
-        let users = try await store.users().sorted { $0.username < $1.username }
-        return try .json(ListView(items: users.map(UserView.init)))
+        let query = try QueryParameters(request, allowed: ["limit", "cursor"])
+        let limit = try query.int("limit", in: Self.contactPageLimits) ?? 100
+        let page = try await Self.cursorChecked { try await store.users(limit: limit, after: query.string("cursor")) }
+        return try .json(CursorPageView(items: page.users.map(UserView.init), nextCursor: page.nextCursor))
     }
 
     func createUser(_ request: Request, _ context: Context) async throws -> Response {

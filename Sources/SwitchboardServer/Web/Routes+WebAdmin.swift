@@ -29,6 +29,9 @@ struct AccountForm: CSRFCarryingForm {
 }
 
 extension APIEnvironment {
+    /// Users on one page of `/admin/users`.
+    static let webUsersPageSize = 50
+
     func addWebAdminRoutes(to pages: RouterGroup<Context>) {
         pages.get("/admin/users") { request, context in try await usersPage(request, context) }
         pages.post("/admin/users") { request, context in try await createUserForm(request, context) }
@@ -50,7 +53,14 @@ extension APIEnvironment {
     func usersPage(_ request: Request, _ context: Context, note: UsersPageNote = .init()) async throws -> Response {
         if let refused = try await refuseUnlessAdmin(request, context) { return refused }
         let me = try context.requireUser()
-        let users = try await store.users().sorted { $0.username < $1.username }
+        let cursor = request.uri.queryParameters["cursor"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let listing: UserPage
+        do {
+            listing = try await store.users(limit: Self.webUsersPageSize, after: cursor)
+        } catch let error as SwitchboardError where error.code == "invalid_cursor" {
+            return try await errorPage(web.texts["list_bad_cursor"], status: .badRequest, request, context)
+        }
+        let users = listing.users
         var values: [String: Any] = [
             "tabs": adminTabs(current: "admin-users"), "hasTabs": true,
             "roles": UserAccount.Role.allCases.map { ["value": $0.rawValue, "label": web.texts["role_\($0.rawValue)"], "default": $0 == .user] },
@@ -69,6 +79,8 @@ extension APIEnvironment {
         if let done = request.uri.queryParameters["done"].map(String.init), ["created", "role", "password"].contains(done) {
             values["notice"] = web.texts["admin_users_done_\(done)"]
         }
+        if let next = listing.nextCursor { values["next"] = WebPaths.link("/admin/users", [("cursor", next)]) }
+        if cursor != nil { values["first"] = "/admin/users" }
         if let notice = note.notice { values["notice"] = notice }
         if let problem = note.problem { values["problem"] = problem.message }
         if let secret = note.secret { values["secret"] = ["username": secret.username, "password": secret.password] }

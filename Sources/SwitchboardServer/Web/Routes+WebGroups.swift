@@ -27,6 +27,8 @@ struct GroupForm: CSRFCarryingForm {
 extension APIEnvironment {
     /// How many matches the add-member form offers to choose from.
     static let memberChoices = 20
+    /// Groups on one page of `/groups`.
+    static let webGroupsPageSize = 50
 
     func addWebGroupRoutes(to pages: RouterGroup<Context>) {
         pages.get("/groups") { request, context in try await groupsPage(request, context) }
@@ -44,15 +46,24 @@ extension APIEnvironment {
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         _ = try context.requireUser()
+        let cursor = request.uri.queryParameters["cursor"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let listing: GroupPage
+        do {
+            listing = try await store.groups(limit: Self.webGroupsPageSize, after: cursor)
+        } catch let error as SwitchboardError where error.code == "invalid_cursor" {
+            return try await errorPage(web.texts["list_bad_cursor"], status: .badRequest, request, context)
+        }
         var rows: [[String: Any]] = []
         let counts = try await store.memberCounts()
-        for group in try await store.groups().sorted(by: { $0.name < $1.name }) {
+        for group in listing.groups {
             rows.append([
                 "name": group.name, "href": "/groups/\(WebPaths.percentEncoded(group.name))", "description": group.description ?? "",
                 "count": "\(counts[group.name] ?? 0)",
             ])
         }
         var values: [String: Any] = ["rows": rows, "hasRows": !rows.isEmpty, "name": form?.name ?? "", "description": form?.description ?? ""]
+        if let next = listing.nextCursor { values["next"] = WebPaths.link("/groups", [("cursor", next)]) }
+        if cursor != nil { values["first"] = "/groups" }
         if let error { values["error"] = error }
         return try await render(
             WebPage(template: "groups", title: web.texts["groups_title"], page: "groups", values: values, status: status),

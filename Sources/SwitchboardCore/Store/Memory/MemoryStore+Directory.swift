@@ -25,6 +25,15 @@ extension MemoryStore: DirectoryStore {
         }
     }
 
+    package func users(limit: Int, after cursor: String?) async throws -> UserPage {
+        let cursor = try cursor.map { text throws(SwitchboardError) in try NameCursor(parsing: text) }
+        guard limit > 0 else { return UserPage(users: [], nextCursor: nil) }
+        return try withState { state in
+            let after = state.users.values.filter { cursor?.precedes($0.username) ?? true }
+            return UserPage(rows: Array(after.sorted { $0.username.precedesInBinaryOrder($1.username) }.prefix(limit + 1)), limit: limit)
+        }
+    }
+
     package func updateUser(_ user: UserAccount) async throws {
         try withState { state in
             guard state.users[user.username] != nil else { throw State.unknownUser(user.username) }
@@ -141,6 +150,15 @@ extension MemoryStore: DirectoryStore {
 
     package func groups() async throws -> [ContactGroup] {
         try withState { state in state.groups.values.sorted { $0.name.precedesInBinaryOrder($1.name) } }
+    }
+
+    package func groups(limit: Int, after cursor: String?) async throws -> GroupPage {
+        let cursor = try cursor.map { text throws(SwitchboardError) in try NameCursor(parsing: text) }
+        guard limit > 0 else { return GroupPage(groups: [], nextCursor: nil) }
+        return try withState { state in
+            let after = state.groups.values.filter { cursor?.precedes($0.name) ?? true }
+            return GroupPage(rows: Array(after.sorted { $0.name.precedesInBinaryOrder($1.name) }.prefix(limit + 1)), limit: limit)
+        }
     }
 
     package func updateGroup(_ group: ContactGroup) async throws {

@@ -39,8 +39,9 @@ async function call(path, body, headers = {}) {
 }
 
 // --- recipients ---------------------------------------------------------------------
-// Groups are few and loaded once; contacts are searched in the hub's store as one types, a
-// few at a time (GET /api/v1/contacts?q=…&limit=…), so the page never reads the directory.
+// Groups are few and loaded once, page by page (GET /api/v1/groups?limit=…&cursor=…);
+// contacts are searched in the hub's store as one types, a few at a time
+// (GET /api/v1/contacts?q=…&limit=…), so the page never reads the directory.
 const contactChoices = 10;
 let groups = null;
 const names = new Map();
@@ -55,8 +56,16 @@ async function getJSON(path) {
 
 async function loadGroups() {
   if (groups) return groups;
-  const answer = await getJSON('/api/v1/groups');
-  groups = answer.items.map((g) => ({ value: `group:${g.name}`, name: g.name, label: `${g.name} (${t.group})`, words: `${g.name} ${g.description ?? ''}` }));
+  const found = [];
+  let cursor = null;
+  do {
+    const params = new URLSearchParams({ limit: '1000' });
+    if (cursor) params.set('cursor', cursor);
+    const answer = await getJSON(`/api/v1/groups?${params}`);
+    found.push(...answer.items);
+    cursor = answer.next_cursor;
+  } while (cursor);
+  groups = found.map((g) => ({ value: `group:${g.name}`, name: g.name, label: `${g.name} (${t.group})`, words: `${g.name} ${g.description ?? ''}` }));
   for (const entry of groups) names.set(entry.value, entry.name);
   renderChips();
   return groups;
