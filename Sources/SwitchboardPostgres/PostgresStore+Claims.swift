@@ -22,6 +22,19 @@ extension PostgresStore: ScopedClaims {
         try await claim(limit: limit, now: now, leaseUntil: leaseUntil, scope: scope.isRestricting ? scope : nil)
     }
 
+    /// Claims record no holder, so any claim still `sending` is extended: after this node's
+    /// lease ran out and another claimed the row, extending lengthens that claim, which is
+    /// sending the same delivery anyway.
+    package func extendLeases(ids: [String], until: Date) async throws {
+        guard !ids.isEmpty else { return }
+        try await client.withConnection { connection in
+            _ = try await connection.execute(
+                "UPDATE deliveries SET lease_until = \(until) WHERE status = 'sending' AND id = ANY(\(ids)::text[])",
+                logger: logger
+            )
+        }
+    }
+
     private func claim(limit: Int, now: Date, leaseUntil: Date, scope: ClaimScope?) async throws -> [DeliveryJob] {
         guard limit > 0 else { return [] }
         let logger = self.logger

@@ -189,6 +189,18 @@ extension SQLiteStore {
         }
     }
 
+    package func extendLeases(ids: [String], until: Date) async throws {
+        guard !ids.isEmpty else { return }
+        try await commits.write { db in
+            let untilValue = SQLDate.encode(until)
+            for chunk in ids.chunked(by: 500) {
+                try db.execute(
+                    literal: "UPDATE deliveries SET lease_until = \(untilValue) WHERE status = 'sending' AND id IN \(Array(chunk))"
+                )
+            }
+        }
+    }
+
     package func attempts(deliveryID: String) async throws -> [DeliveryAttempt] {
         try await read { db in
             try AttemptRow

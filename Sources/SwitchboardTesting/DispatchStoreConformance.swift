@@ -12,7 +12,7 @@ package struct DispatchStoreConformance: Sendable {
             concurrentRetriesWithOneKeyStoreOnce
         case claimDueReturnsOnlyDueDeliveries, claimDueHonoursLeases, finishMovesDeliveries
         case finishRefusesIllegalTransitions, finishBatchRefusesItemsAlone, attemptsAreRecordedInOrder, nextDueFollowsQueueAndLeases
-        case concurrentClaimsNeverOverlap
+        case concurrentClaimsNeverOverlap, extendLeasesMovesOnlySendingClaims
         case pendingRecipientsAreMostUrgentFirst, pendingForOneAddressIsMostSevereFirst, cancelPendingCancelsOnlyOlderOnes
         case deadLettersAreNewestChangeFirst, requeueResetsAttemptsAndMakesThemClaimable
         case setStatusRecordsReasonAndRefusesIllegalMoves, addDeliveriesAppearInTheMessage
@@ -47,6 +47,7 @@ package struct DispatchStoreConformance: Sendable {
         case .attemptsAreRecordedInOrder: try await attemptsAreRecordedInOrder()
         case .nextDueFollowsQueueAndLeases: try await nextDueFollowsQueueAndLeases()
         case .concurrentClaimsNeverOverlap: try await concurrentClaimsNeverOverlap()
+        case .extendLeasesMovesOnlySendingClaims: try await extendLeasesMovesOnlySendingClaims()
         case .pendingRecipientsAreMostUrgentFirst: try await pendingRecipientsAreMostUrgentFirst()
         case .pendingForOneAddressIsMostSevereFirst: try await pendingForOneAddressIsMostSevereFirst()
         case .cancelPendingCancelsOnlyOlderOnes: try await cancelPendingCancelsOnlyOlderOnes()

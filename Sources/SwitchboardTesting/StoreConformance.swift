@@ -16,7 +16,7 @@ package struct StoreConformance: Sendable {
             concurrentRetriesWithOneKeyStoreOnce
         case claimDueReturnsOnlyDueDeliveries, claimDueHonoursLeases, finishMovesDeliveries
         case finishRefusesIllegalTransitions, finishBatchRefusesItemsAlone, attemptsAreRecordedInOrder, nextDueFollowsQueueAndLeases
-        case concurrentClaimsNeverOverlap
+        case concurrentClaimsNeverOverlap, extendLeasesMovesOnlySendingClaims
         case inboundMessageRoundTrip, inboxScopes, readFlagsArePerUser, unreadOnlyFiltersPerViewer
         case inboxPagingHasNoGapsOrDuplicates, markReadIsIdempotent, unreadCountPerScope, unroutedInboundUntilRouted
         case markUnreadAndMarkAllRead, inboxFiltersNarrowTheListing
@@ -63,6 +63,7 @@ package struct StoreConformance: Sendable {
         case .attemptsAreRecordedInOrder: try await dispatch.run(.attemptsAreRecordedInOrder)
         case .nextDueFollowsQueueAndLeases: try await dispatch.run(.nextDueFollowsQueueAndLeases)
         case .concurrentClaimsNeverOverlap: try await dispatch.run(.concurrentClaimsNeverOverlap)
+        case .extendLeasesMovesOnlySendingClaims: try await dispatch.run(.extendLeasesMovesOnlySendingClaims)
         case .inboundMessageRoundTrip: try await inboundMessageRoundTrip()
         case .inboxScopes: try await inboxScopes()
         case .readFlagsArePerUser: try await readFlagsArePerUser()

@@ -22,6 +22,11 @@ struct ConformanceSuiteTests {
         await #expect(throws: ConformanceFailure.self) { try await suite.dispatch.concurrentClaimsNeverOverlap() }
     }
 
+    @Test func failsAStoreThatDropsLeaseExtensions() async throws {
+        let suite = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .dropsLeaseExtensions) }
+        await #expect(throws: ConformanceFailure.self) { try await suite.dispatch.extendLeasesMovesOnlySendingClaims() }
+    }
+
     @Test func failsAStoreThatSharesReadFlagsBetweenUsers() async throws {
         let suite = StoreConformance { MisbehavingStore(base: try SQLiteStore.inMemory(), fault: .sharedReadFlags) }
         await #expect(throws: ConformanceFailure.self) { try await suite.readFlagsArePerUser() }
@@ -72,7 +77,7 @@ struct ConformanceSuiteTests {
 struct MisbehavingStore: HubStore {
     enum Fault: Sendable, Equatable {
         case ignoreIdempotency, ignoreLeases, sharedReadFlags, dropAttachments, ignoreCursor, anyoneDeletesTokens, endsEverySession
-        case swallowFinishErrors, keepUnrouted, showsEveryForm, dropsTokenScopes
+        case swallowFinishErrors, keepUnrouted, showsEveryForm, dropsTokenScopes, dropsLeaseExtensions
         /// Queue faults, used by `QueueConformanceSuiteTests`.
         case queue(QueueFault)
         /// Conversation faults, used by `ConversationConformanceTests`.
@@ -117,6 +122,11 @@ struct MisbehavingStore: HubStore {
         guard fault == .ignoreLeases else { return try await base.claimDue(limit: limit, now: now, leaseUntil: leaseUntil) }
         // Leases that end at once: the next claim takes the same deliveries again.
         return try await base.claimDue(limit: limit, now: now, leaseUntil: now)
+    }
+    func extendLeases(ids: [String], until: Date) async throws {
+        // Dropped: the send in flight is claimed again once the first lease runs out.
+        if fault == .dropsLeaseExtensions { return }
+        try await base.extendLeases(ids: ids, until: until)
     }
     func finish(deliveryID: String, outcome: DeliveryOutcome, attempts: [DeliveryAttempt]) async throws -> Delivery {
         do {

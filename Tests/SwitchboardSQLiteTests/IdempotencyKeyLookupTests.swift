@@ -36,6 +36,7 @@ private struct ScopeBlindStore: OutboxStore, IdempotencyKeyLookup {
     func claimDue(limit: Int, now: Date, leaseUntil: Date) async throws -> [DeliveryJob] {
         try await base.claimDue(limit: limit, now: now, leaseUntil: leaseUntil)
     }
+    func extendLeases(ids: [String], until: Date) async throws { try await base.extendLeases(ids: ids, until: until) }
     func finish(deliveryID: String, outcome: DeliveryOutcome, attempts: [DeliveryAttempt]) async throws -> Delivery {
         try await base.finish(deliveryID: deliveryID, outcome: outcome, attempts: attempts)
     }

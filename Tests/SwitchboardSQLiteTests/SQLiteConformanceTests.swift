@@ -61,6 +61,10 @@ struct SQLiteConformanceTests {
         try await withConformance(kind) { try await $0.dispatch.concurrentClaimsNeverOverlap() }
     }
 
+    @Test(arguments: StoreKind.allCases) func extendLeasesMovesOnlySendingClaims(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.dispatch.extendLeasesMovesOnlySendingClaims() }
+    }
+
     @Test(arguments: StoreKind.allCases) func inboundMessageRoundTrip(_ kind: StoreKind) async throws {
         try await withConformance(kind) { try await $0.inboundMessageRoundTrip() }
     }

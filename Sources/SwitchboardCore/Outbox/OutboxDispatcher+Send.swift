@@ -16,28 +16,6 @@ extension OutboxDispatcher {
         var stale = false
     }
 
-    /// What a claim allows: a send may start only before `freshUntil` (half the lease), so it
-    /// never starts on a claim that may run out mid-way and be claimed and sent again by
-    /// another round; an untried delivery is put back in the queue only before `putBackUntil`
-    /// (three quarters of the lease), while no other round can have claimed it.
-    struct ClaimWindow: Sendable {
-        var freshUntil: Date
-        var putBackUntil: Date
-        /// Never stale (one-shot callers that hold no lease that matters).
-        static let unbounded = ClaimWindow(freshUntil: .distantFuture, putBackUntil: .distantFuture)
-
-        init(freshUntil: Date, putBackUntil: Date) {
-            self.freshUntil = freshUntil
-            self.putBackUntil = putBackUntil
-        }
-
-        init(claimedAt: Date, lease: TimeInterval) {
-            self.init(freshUntil: claimedAt.addingTimeInterval(lease / 2), putBackUntil: claimedAt.addingTimeInterval(lease * 3 / 4))
-        }
-
-        var isFresh: Bool { Date() < freshUntil }
-    }
-
     /// Thrown inside the connector's slot when the claim went stale while the send waited.
     private struct StaleClaim: Error {}
 
@@ -49,6 +27,11 @@ extension OutboxDispatcher {
     /// wait for nothing) and again at the last moment before the connector's `send`, once the
     /// worker and the connector's slot are held: a claim can wait behind many sends.
     func dispatch(_ batch: [DeliveryJob], claim: ClaimWindow = .unbounded) async {
+        var claim = claim
+        let hold = heartbeat.hold(batch.map(\.delivery.id))
+        claim.hold = hold
+        // Extending stops once every outcome of the batch is committed (or it went back).
+        defer { hold.release() }
         var why = "the dispatcher stopped before sending"
         if !isStopping, (try? await unrecordedPermits.acquire()) != nil {
             defer { unrecordedPermits.release() }
@@ -67,7 +50,7 @@ extension OutboxDispatcher {
     /// surely still ours. Later its lease may have run out and another round may have claimed
     /// it (and be sending it): then it is left to that claim, or to the next one.
     func putBack(_ batch: [DeliveryJob], claim: ClaimWindow, why: String) async {
-        guard Date() < claim.putBackUntil else {
+        guard claim.mayPutBack else {
             logger.debug("claim ran out before its send started; left to the next claim", metadata: ["deliveries": "\(batch.map(\.delivery.id))"])
             return
         }
@@ -96,7 +79,7 @@ extension OutboxDispatcher {
                 Outbound(delivery: lead.delivery, message: message),
                 route: route(for: lead.delivery),
                 round: lead.delivery.attempts + 1,
-                freshUntil: claim.freshUntil
+                claim: claim
             )
             if keepsStale(round, claim: claim) {
                 // Not tried: the whole pack goes back, as one claim.
@@ -132,7 +115,7 @@ extension OutboxDispatcher {
             Outbound(delivery: job.delivery, message: job.message),
             route: route(for: job.delivery),
             round: job.delivery.attempts + 1,
-            freshUntil: claim.freshUntil
+            claim: claim
         )
         if keepsStale(round, claim: claim) {
             await putBack([job], claim: claim, why: Self.staleReason)
@@ -146,13 +129,13 @@ extension OutboxDispatcher {
     /// before going stale is otherwise concluded as it stands: its tries failed (transient or
     /// permanent) and nothing went out, as for a route that ran out of connectors.
     func keepsStale(_ round: Round, claim: ClaimWindow) -> Bool {
-        round.stale && (round.attempts.isEmpty || Date() >= claim.putBackUntil)
+        round.stale && (round.attempts.isEmpty || !claim.mayPutBack)
     }
 
     /// Tries the route's connectors until one takes the message: in order (`failover`), or
     /// the first in order with a free slot (`spread`; see `spreadRound`). Ends as `stale`
-    /// when `freshUntil` passes before a connector's `send` starts.
-    func sendRound(_ outbound: Outbound, route: [String], round number: Int, freshUntil: Date) async -> Round {
+    /// when the claim goes stale before a connector's `send` starts.
+    func sendRound(_ outbound: Outbound, route: [String], round number: Int, claim: ClaimWindow) async -> Round {
         do {
             try await workerPermits.acquire()
         } catch {
@@ -167,12 +150,12 @@ extension OutboxDispatcher {
             round.stopped = true
             return round
         }
-        guard Date() < freshUntil else {
+        guard claim.isFresh else {
             round.stale = true
             return round
         }
         if channels[outbound.delivery.channel]?.strategy == .spread {
-            await spreadRound(outbound, route: route, number: number, freshUntil: freshUntil, into: &round)
+            await spreadRound(outbound, route: route, number: number, claim: claim, into: &round)
             return round
         }
         for name in route {
@@ -190,7 +173,7 @@ extension OutboxDispatcher {
                 round.reasons.append("\(name): cooling down after repeated failures")
                 continue
             }
-            if await attempt(outbound, via: name, connector, gate: gate, slotHeld: false, number: number, freshUntil: freshUntil, into: &round) {
+            if await attempt(outbound, via: name, connector, gate: gate, slotHeld: false, number: number, claim: claim, into: &round) {
                 return round
             }
         }
@@ -201,7 +184,7 @@ extension OutboxDispatcher {
     /// `max_in_flight` slot and is in rotation, and waits only when none has one (for the
     /// first of them to free one). A transient failure moves on to the connectors not tried
     /// yet in this round, as `failover` does.
-    private func spreadRound(_ outbound: Outbound, route: [String], number: Int, freshUntil: Date, into round: inout Round) async {
+    private func spreadRound(_ outbound: Outbound, route: [String], number: Int, claim: ClaimWindow, into round: inout Round) async {
         var left: [String] = []
         for name in route {
             if connectors[name] == nil || gates[name] == nil {
@@ -213,7 +196,7 @@ extension OutboxDispatcher {
             }
         }
         while let name = await takeSlot(among: &left, into: &round), let connector = connectors[name], let gate = gates[name] {
-            if await attempt(outbound, via: name, connector, gate: gate, slotHeld: true, number: number, freshUntil: freshUntil, into: &round) {
+            if await attempt(outbound, via: name, connector, gate: gate, slotHeld: true, number: number, claim: claim, into: &round) {
                 return
             }
         }
@@ -282,7 +265,7 @@ extension OutboxDispatcher {
         gate: ConnectorGate,
         slotHeld: Bool,
         number: Int,
-        freshUntil: Date,
+        claim: ClaimWindow,
         into round: inout Round
     ) async -> Bool {
         let owner = owners[name]
@@ -297,7 +280,9 @@ extension OutboxDispatcher {
         do {
             let send = {
                 // The last moment before the gateway: the slot and its throughput wait are behind us.
-                guard Date() < freshUntil else { throw StaleClaim() }
+                guard claim.isFresh else { throw StaleClaim() }
+                // From here until the outcome is committed the claim is extended (`ClaimHeartbeat`).
+                claim.hold?.startSending()
                 return try await connector.send(outbound)
             }
             let receipt = try await slotHeld ? gate.withAcquiredPermit(send) : gate.withPermit(send)

@@ -8,7 +8,8 @@ import Synchronization
 /// channel's route of connectors in order, and records every attempt.
 ///
 /// Woken at once by `wake()` when new deliveries are committed; polls only as a fallback.
-/// A delivery claimed by a worker that dies is claimed again once its lease runs out.
+/// A delivery claimed by a worker that dies is claimed again once its lease runs out; while
+/// a send is in flight its lease is extended (`ClaimHeartbeat`), so a slow send is not.
 /// Before claiming it ignores what has waited past its channel's autocancel age, and where
 /// a channel packs, several deliveries due for one address leave as one message.
 ///
@@ -76,6 +77,8 @@ package final class OutboxDispatcher: Service, Sendable {
     let owners: ConnectorOwners
     /// Outcomes of concurrent sends share one transaction.
     let recorder: OutcomeRecorder
+    /// Extends the claims of sends in flight while `run()` runs.
+    package let heartbeat: ClaimHeartbeat
     /// `workers` sends at a time.
     let workerPermits: AsyncSemaphore
     /// Sends whose outcome is not committed yet, at most `maxUnrecorded`: the most a crash
@@ -116,6 +119,7 @@ package final class OutboxDispatcher: Service, Sendable {
         )
         self.sweeper = AutocancelSweeper(channels: channels)
         self.recorder = OutcomeRecorder(store: store, logger: logger)
+        self.heartbeat = ClaimHeartbeat(store: store, lease: configuration.lease, logger: logger)
         self.workerPermits = AsyncSemaphore(permits: max(1, configuration.workers))
         self.unrecordedPermits = AsyncSemaphore(permits: Self.maxUnrecorded(workers: configuration.workers))
         self.fallback = ChannelFallback(store: store, channels: channels, logger: logger)
@@ -156,7 +160,14 @@ package final class OutboxDispatcher: Service, Sendable {
     package func run() async throws {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.claimUntilStopped() }
+                group.addTask {
+                    // The claim loop and the heartbeat of its sends in flight, which stops with it.
+                    await withDiscardingTaskGroup { loop in
+                        loop.addTask { await self.heartbeat.run() }
+                        await self.claimUntilStopped()
+                        loop.cancelAll()
+                    }
+                }
                 group.addTask {
                     // The grace period, from the stop on; cancelled when the sends finish first.
                     for await _ in self.stopped.stream {}

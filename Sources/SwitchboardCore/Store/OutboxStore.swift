@@ -21,6 +21,11 @@ package protocol OutboxStore: Sendable {
     /// whose lease ran out) as `sending` until `leaseUntil`, and returns them with their messages.
     func claimDue(limit: Int, now: Date, leaseUntil: Date) async throws -> [DeliveryJob]
 
+    /// Moves the lease of those of `ids` still `sending` on to `until`, in one statement; rows
+    /// already finished or put back are left alone. The dispatcher calls it while their sends
+    /// are in flight, so a send that outlasts the lease is not claimed and sent again.
+    func extendLeases(ids: [String], until: Date) async throws
+
     /// Records one dispatch round's attempts (one per connector tried, in order) and moves the
     /// delivery on, in one transaction; `attempts` of the delivery grows by one when any
     /// attempt is given. Throws `conflict/illegal_transition` if the delivery's status does

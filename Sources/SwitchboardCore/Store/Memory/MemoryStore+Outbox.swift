@@ -59,6 +59,14 @@ extension MemoryStore: OutboxStore {
         }
     }
 
+    package func extendLeases(ids: [String], until: Date) async throws {
+        try withState { state in
+            for id in ids where state.deliveries[id]?.delivery.status == .sending {
+                state.deliveries[id]?.leaseUntil = until
+            }
+        }
+    }
+
     package func finish(deliveryID: String, outcome: DeliveryOutcome, attempts: [DeliveryAttempt]) async throws -> Delivery {
         try withState { state in
             try state.record(DeliveryFinish(deliveryID: deliveryID, outcome: outcome, attempts: attempts), now: Date())
