@@ -14,10 +14,11 @@ import Testing
             lease: lease,
             dispatcher: { $0.workers = 1 }
         )
-        // The first delivery is claimed as if an hour from now, so its own lease outlasts the
-        // test; its send holds the one worker until the test opens the connector.
+        // The first delivery is claimed as if two hours from now, so its own lease outlasts the
+        // test (and the re-claim below, an hour on); its send holds the one worker until the
+        // test opens the connector.
         let first = try await hub.send(SendRequest(to: ["sms:+4740000041"], text: "first"), sender: "ops").record.message.id
-        let firstRound = Task { await hub.dispatcher.dispatchOnce(now: Date().addingTimeInterval(3600)) }
+        let firstRound = Task { await hub.dispatcher.dispatchOnce(now: Date().addingTimeInterval(7200)) }
         await held.waitForStarts(1)
 
         // The second is claimed now and waits for the worker (its early freshness check passes).
@@ -27,9 +28,11 @@ import Testing
         try await waitFor { try await delivery(hub, second).status == .sending }
 
         // Its lease runs out while it waits; another round claims it again (as the claim loop,
-        // or another node, does) and waits for the worker too.
+        // or another node, does) and waits for the worker too. That round claims as if an hour
+        // from now, as the first did, so its own claim stays fresh however long a loaded machine
+        // takes to get there (with a real 2 s lease it went stale too, once, and nothing sent).
         while Date() < claimedAt.addingTimeInterval(lease) { try await Task.sleep(for: .milliseconds(20)) }
-        let reclaimedAt = Date()
+        let reclaimedAt = Date().addingTimeInterval(3600)
         let thirdRound = Task { await hub.dispatcher.dispatchOnce(now: reclaimedAt) }
         try await waitFor { try await delivery(hub, second).updatedAt == reclaimedAt }
 
