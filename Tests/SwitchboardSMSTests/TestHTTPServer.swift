@@ -22,6 +22,8 @@ final class TestHTTPServer: Sendable {
         var uri: String
         var headers: HTTPHeaders
         var body: String
+        /// When the request arrived whole (to check what was signed at sending time).
+        var received = Date()
 
         /// The query parameters, percent-decoded (`+` stays `+`, as the connector encodes a plus as %2B).
         var query: [(name: String, value: String)] { Self.decode(URLComponents(string: "http://x\(uri)")?.percentEncodedQuery) }
