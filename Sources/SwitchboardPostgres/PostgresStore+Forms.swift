@@ -4,22 +4,22 @@ import PostgresNIO
 import SwitchboardCore
 
 /// Form submissions (`form_submissions`, migration 12), as `SQLiteStore+Forms` keeps them:
-/// one per message, seen where the message is, listed newest first by `seq`, which becomes
-/// visible in order (`PostgresListOrder`).
+/// one per message, seen where the message is, listed newest first by `seq`, below the
+/// horizon of what is visible (`PostgresListOrder`).
 extension PostgresStore: FormStore {
     package func recordSubmission(_ submission: FormSubmission) async throws {
         try await client.withConnection { connection in try await Self.insertSubmission(submission, on: connection, logger: logger) }
     }
 
     /// Inserts a submission on `connection` (alone it commits by itself; in a conversation's
-    /// turn, with the turn). Its `seq` is taken under the forms' list lock, kept to COMMIT
-    /// (`PostgresListOrder`), so submissions become visible in `seq` order.
+    /// turn, with the turn). Its `seq` is taken under the forms' writer lock, held to COMMIT,
+    /// so a page read waits for it rather than show a later `seq` first (`PostgresListOrder`).
     static func insertSubmission(_ submission: FormSubmission, on connection: PostgresConnection, logger: Logger) async throws {
         let fields = String(decoding: try JSONEncoder().encode(submission.fields), as: UTF8.self)
         do {
             try await connection.execute(
                 """
-                WITH ordered AS MATERIALIZED (\(unescaped: PostgresListOrder.formSubmissions.lockSelect))
+                WITH ordered AS MATERIALIZED (\(unescaped: PostgresListOrder.formSubmissions.writerLock))
                 INSERT INTO form_submissions (id, message_id, form_id, version, fields, error, received_at)
                 SELECT \(submission.id), \(submission.messageID), \(submission.formID), \(submission.version), \(fields),
                        \(submission.error), \(submission.receivedAt)
@@ -60,8 +60,9 @@ extension PostgresStore: FormStore {
             before = seq
         }
         guard limit > 0 else { return FormPage(items: [], nextCursor: nil) }
+        let horizon = try await listHorizon(.formSubmissions)
         var builder = QueryBuilder()
-        var conditions = [Self.visible(to: query.viewer, &builder)]
+        var conditions = [Self.visible(to: query.viewer, &builder), "f.seq <= \(builder.bind(horizon))"]
         if let formID = query.formID { conditions.append("f.form_id = \(builder.bind(formID))") }
         if let before { conditions.append("f.seq < \(builder.bind(before))") }
         // One row more than asked tells whether another page exists.

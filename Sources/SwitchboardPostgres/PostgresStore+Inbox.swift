@@ -69,12 +69,12 @@ extension PostgresStore: InboxStore {
             logger: logger
         )
         if rows.isEmpty {
-            // The id is taken under the inbox's list lock, kept to COMMIT (`PostgresListOrder`), so
-            // items become visible in id order; this is the transaction's last statement.
+            // The id is taken under the inbox's writer lock, held to COMMIT, so a page read waits
+            // for it rather than show a later id first (`PostgresListOrder`); the last statement.
             // Other nodes' live inboxes hear of it at commit, by id only (`PostgresFanOutListener`).
             rows = try await connection.rows(
                 """
-                WITH ordered AS MATERIALIZED (\(unescaped: PostgresListOrder.inboxItems.lockSelect)),
+                WITH ordered AS MATERIALIZED (\(unescaped: PostgresListOrder.inboxItems.writerLock)),
                 added AS (
                     INSERT INTO inbox_items (message_id, owner, received_at)
                     SELECT \(messageID), \(owner), \(Date()) FROM ordered
@@ -115,9 +115,11 @@ extension PostgresStore: InboxStore {
     package func inbox(_ query: InboxQuery) async throws -> InboxPage {
         let limit = max(query.limit, 0)
         guard limit > 0 else { return InboxPage(items: [], nextCursor: nil) }
+        // Below the horizon, so the newest id shown stands for every item up to it.
+        let horizon = try await listHorizon(.inboxItems)
         var builder = QueryBuilder()
         let select = Self.itemSelect(viewer: query.viewer, &builder)
-        var conditions = [Self.scopeCondition(query.scope, viewer: query.viewer, &builder)]
+        var conditions = [Self.scopeCondition(query.scope, viewer: query.viewer, &builder), "i.id <= \(builder.bind(horizon))"]
         if let read = query.read { conditions.append(read ? "r.item_id IS NOT NULL" : "r.item_id IS NULL") }
         if let before = query.before { conditions.append("i.id < \(builder.bind(before))") }
         conditions += Self.filterConditions(query.filter, &builder)

@@ -6,36 +6,37 @@ import Testing
 
 @testable import SwitchboardPostgres
 
-/// Lists paged by insert-time ids see rows in the order they commit: two writers interleaved
-/// on two connections, the first holding its transaction open after taking its id, the second
-/// committing meanwhile. Without the list lock the second row is seen first with the higher
-/// id, and the first one appears later *below* it: "mark all read up to the newest shown"
-/// marks an item nobody was shown, and a reader taking "above the newest I saw" for new
-/// misses it.
-@Suite("PostgreSQL: lists paged by id show rows in commit order", .enabled(if: PostgresTestDatabase.enabled))
+/// Lists paged by insert-time ids show rows as they commit: two writers interleaved on two
+/// connections, the first holding its transaction open after taking its id, the second
+/// committing meanwhile, and a page read then. Without the list lock the page shows the second
+/// row and not the first, which appears later *below* it: "mark all read up to the newest
+/// shown" marks an item nobody was shown, and a reader taking "above the newest I saw" for new
+/// misses it. With it, the read waits for the first writer's commit, while the writers never
+/// wait for each other (inserts stay concurrent).
+@Suite("PostgreSQL: lists paged by id show rows as they commit", .enabled(if: PostgresTestDatabase.enabled))
 struct PostgresListOrderTests {
-    /// What a reader saw while the first writer was open, and what it sees after both committed.
+    /// What a reader saw with the first writer open, and what it sees after both committed.
     struct Interleaving {
         var heldID: String
         var laterID: String
-        var shownWhileHeld: [String]
+        /// The page read while the first writer was open (it may have waited for the commit).
+        var shownByReadDuringHold: [String]
         var shownAfter: [String]
-        /// The second writer waited for the first (rather than committing past it).
+        /// The second writer waited for the first (rather than committing beside it).
         var laterWaited: Bool
-        /// The id sequence while the second writer waited: its id not yet taken.
-        var lastValueWhileWaiting: Int64?
+        /// The page read waited for the first writer's commit.
+        var readWaited: Bool
     }
 
-    /// Runs `held` in a transaction left open, then `later` alone (its own transaction), lists
-    /// with `list` once the later writer has committed or is seen waiting for the held one,
-    /// commits the held one and lists again. `sequence` names the table's id sequence.
+    /// Runs `held` in a transaction left open, then `later` alone (its own transaction), then
+    /// `list`, each until it finished or is seen waiting for the held one; then commits the held
+    /// one and lists again.
     static func interleave(
         _ store: PostgresStore,
         admin: PostgresStore,
-        sequence: String,
         held: @escaping @Sendable (PostgresConnection) async throws -> String,
         later: @escaping @Sendable () async throws -> String,
-        list: () async throws -> [String]
+        list: @escaping @Sendable () async throws -> [String]
     ) async throws -> Interleaving {
         let (opened, openedQueue) = AsyncStream.makeStream(of: Int32.self)
         let (gate, gateQueue) = AsyncStream.makeStream(of: Void.self)
@@ -58,47 +59,58 @@ struct PostgresListOrderTests {
             _ = try await first.value
             throw HarnessError(message: "the held writer never opened")
         }
-        let laterDone = Atomic<Bool>(false)
-        let second = Task {
-            defer { laterDone.store(true, ordering: .sequentiallyConsistent) }
-            return try await later()
+        do {
+            let second = Tracked(later)
+            let laterWaited = try await second.finishesOrWaits(for: heldPID, admin: admin)
+            let read = Tracked(list)
+            let readWaited = try await read.finishesOrWaits(for: heldPID, admin: admin)
+            gateQueue.yield()
+            gateQueue.finish()
+            return Interleaving(
+                heldID: try await first.value,
+                laterID: try await second.task.value,
+                shownByReadDuringHold: try await read.task.value,
+                shownAfter: try await list(),
+                laterWaited: laterWaited,
+                readWaited: readWaited
+            )
+        } catch {
+            gateQueue.finish()
+            throw error
         }
-        // Either outcome is seen, never assumed: the later writer finished, or the server
-        // shows it waiting for the held one.
-        var waited = false
-        let deadline = ContinuousClock.now + .seconds(20)
-        while !laterDone.load(ordering: .sequentiallyConsistent) {
-            let blocked =
-                try await admin.rows(
-                    "SELECT count(*) AS n FROM pg_stat_activity WHERE \(heldPID) = ANY(pg_blocking_pids(pid))"
-                ).first?["n"].decode(Int64.self) ?? 0
-            if blocked > 0 {
-                waited = true
-                break
-            }
-            guard ContinuousClock.now < deadline else {
-                gateQueue.finish()
-                throw HarnessError(message: "the later writer neither finished nor waited within 20 s")
-            }
-            try await Task.sleep(for: .milliseconds(5))
+    }
+
+    /// A task that says when it is done.
+    struct Tracked<Value: Sendable>: Sendable {
+        final class Flag: Sendable {
+            let finished = Mutex(false)
         }
-        let lastValue: Int64? =
-            waited
-            ? try await store.rows(PostgresQuery(unsafeSQL: "SELECT last_value FROM \(sequence)")).first?["last_value"].decode(Int64.self)
-            : nil
-        let shownWhileHeld = try await list()
-        gateQueue.yield()
-        gateQueue.finish()
-        let heldID = try await first.value
-        let laterID = try await second.value
-        return Interleaving(
-            heldID: heldID,
-            laterID: laterID,
-            shownWhileHeld: shownWhileHeld,
-            shownAfter: try await list(),
-            laterWaited: waited,
-            lastValueWhileWaiting: lastValue
-        )
+        let task: Task<Value, any Error>
+        private let flag = Flag()
+
+        init(_ body: @escaping @Sendable () async throws -> Value) {
+            let flag = flag
+            task = Task {
+                defer { flag.finished.withLock { $0 = true } }
+                return try await body()
+            }
+        }
+
+        /// Whether the task waits for the backend `pid` (true) or finishes (false), whichever
+        /// is seen first: either outcome is observed, never assumed.
+        func finishesOrWaits(for pid: Int32, admin: PostgresStore) async throws -> Bool {
+            let deadline = ContinuousClock.now + .seconds(20)
+            while !flag.finished.withLock({ $0 }) {
+                let blocked =
+                    try await admin.rows(
+                        "SELECT count(*) AS n FROM pg_stat_activity WHERE \(pid) = ANY(pg_blocking_pids(pid))"
+                    ).first?["n"].decode(Int64.self) ?? 0
+                if blocked > 0 { return true }
+                guard ContinuousClock.now < deadline else { throw HarnessError(message: "neither finished nor waited within 20 s") }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            return false
+        }
     }
 
     static func inbound(_ text: String, on store: PostgresStore) async throws -> Message {
@@ -119,21 +131,19 @@ struct PostgresListOrderTests {
             let seen = try await Self.interleave(
                 store,
                 admin: harness.admin,
-                sequence: "inbox_items_id_seq",
                 held: { connection in String(try await store.addToInbox(messageID: messages[1].id, owner: nil, on: connection).id) },
                 later: { String(try await store.addToInbox(messageID: messages[2].id, owner: nil).id) },
                 list: { try await store.inbox(common).items.map { String($0.id) } }
             )
-            #expect(seen.laterWaited, "the later writer waits for the held one to commit")
-            #expect(seen.lastValueWhileWaiting == Int64(seen.heldID), "and takes its id only then")
-            #expect(Int64(seen.laterID) ?? 0 > Int64(seen.heldID) ?? 0, "ids in commit order")
+            #expect(!seen.laterWaited, "inserts do not wait for each other")
+            #expect(seen.readWaited, "the page read waits for the insert in flight")
 
             // The page's newest item is what "mark all read" goes up to (the web's `up_to`).
-            let upTo = try #require(seen.shownWhileHeld.compactMap { Int64($0) }.max())
+            let upTo = try #require(seen.shownByReadDuringHold.compactMap { Int64($0) }.max())
             _ = try await store.markAllRead(username: "alice", scope: .common, upTo: upTo)
             let unread = try await store.inbox(InboxQuery(viewer: "alice", scope: .common, unreadOnly: true)).items.map { String($0.id) }
             let all: Set = [String(earlier.id), seen.heldID, seen.laterID]
-            #expect(Set(unread) == all.subtracting(seen.shownWhileHeld), "only what the page showed is marked read")
+            #expect(Set(unread) == all.subtracting(seen.shownByReadDuringHold), "only what the page showed is marked read")
             #expect(seen.shownAfter == [seen.laterID, seen.heldID, String(earlier.id)])
         }
     }
@@ -154,7 +164,6 @@ struct PostgresListOrderTests {
             let seen = try await Self.interleave(
                 store,
                 admin: harness.admin,
-                sequence: "form_submissions_seq_seq",
                 held: { connection in
                     try await PostgresStore.insertSubmission(held, on: connection, logger: logger)
                     return held.id
@@ -165,12 +174,11 @@ struct PostgresListOrderTests {
                 },
                 list: { try await store.formSubmissions(FormQuery(viewer: .unrestricted)).items.map(\.id) }
             )
-            #expect(seen.laterWaited, "the later writer waits for the held one to commit")
+            #expect(!seen.laterWaited, "inserts do not wait for each other")
+            #expect(seen.readWaited, "the page read waits for the insert in flight")
             // A reader that takes "newer than the newest I saw" for new finds every new one there.
-            let newest = try #require(seen.shownWhileHeld.first)
-            let new = seen.shownAfter.filter { !seen.shownWhileHeld.contains($0) }
-            #expect(new.count == 2)
-            #expect(seen.shownAfter.prefix(new.count).elementsEqual(new), "new submissions are listed above \(newest)")
+            let new = seen.shownAfter.filter { !seen.shownByReadDuringHold.contains($0) }
+            #expect(seen.shownAfter.prefix(new.count).elementsEqual(new), "what is new is listed above what was seen")
             #expect(seen.shownAfter == [later.id, held.id, earlier.id])
         }
     }
