@@ -13,16 +13,14 @@ import SwitchboardCore
 /// The doorbell `LISTEN`s on a connection of its own (not the pool's: it is held for good).
 /// Notices are a hint, not the truth: the dispatcher's polling stays the fallback, a ring
 /// goes off each time listening (re)starts to cover what was missed meanwhile, and a lost
-/// connection is opened again with the store's back-off.
+/// connection is opened again with the store's back-off (the loop is `PostgresListenLoop`,
+/// shared with `PostgresFanOutListener`).
 package struct PostgresDoorbell: Service {
     /// The notification channel; the payload is a message id.
     package static let channel = "switchboard_deliveries"
 
     /// What the doorbell went through, for logs and tests.
-    package enum Event: Sendable, Equatable {
-        case listening
-        case lost(reason: String)
-    }
+    package typealias Event = PostgresListenEvent
 
     let store: PostgresStore
     let ring: @Sendable () -> Void
@@ -54,37 +52,14 @@ package struct PostgresDoorbell: Service {
     package var applicationName: String { "switchboard-doorbell" + (store.configuration.schema.map { "-\($0)" } ?? "") }
 
     package func run() async throws {
+        let loop = PostgresListenLoop(store: store, channel: Self.channel, applicationName: applicationName, retry: retry, onEvent: onEvent)
         try await cancelWhenGracefulShutdown {
-            var failures = 0
-            while !Task.isCancelled {
-                do {
-                    let connection = try await store.connect(applicationName: applicationName)
-                    do {
-                        try await connection.listen(on: Self.channel) { notifications in
-                            failures = 0
-                            onEvent(.listening)
-                            ring()
-                            for try await _ in notifications { ring() }
-                        }
-                        try? await connection.close()
-                        throw ListenEnded()
-                    } catch {
-                        try? await connection.close()
-                        throw error
-                    }
-                } catch {
-                    if Task.isCancelled { return }
-                    failures += 1
-                    onEvent(.lost(reason: store.reason(error)))
-                    // Whatever was queued while nobody listened is found by the ring on the way back.
-                    try await Task.sleep(for: .seconds(retry.backoff(afterAttempts: failures) ?? retry.maxDelay))
-                }
-            }
+            try await loop.run(
+                listening: ring,
+                notified: { _ in ring() },
+                // Whatever was queued while nobody listened is found by the ring on the way back.
+                deaf: { wait in try await Task.sleep(for: wait) }
+            )
         }
     }
-}
-
-/// The notification stream ended without an error: the server closed the connection.
-private struct ListenEnded: Error, CustomStringConvertible {
-    var description: String { "the server closed the listening connection" }
 }

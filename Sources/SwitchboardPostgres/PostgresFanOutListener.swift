@@ -14,11 +14,12 @@ import SwitchboardCore
 /// after a loss, and the two fail and come back independently (one more connection per node).
 /// Listening (re)started delivers `.resync` (what was missed while deaf is read back); while
 /// the connection is lost, `.resync(resumed: false)` is delivered every `pollInterval` (polling
-/// as the fallback) and the connection is opened again with the store's back-off. Notices
-/// are delivered one at a time, in the order they came. It also prunes the topic change log.
+/// as the fallback) and the connection is opened again with the store's back-off (the
+/// doorbell's loop, `PostgresListenLoop`). Notices are delivered one at a time, in the order
+/// they came. It also prunes the topic change log.
 package struct PostgresFanOutListener: Service {
     /// What the listener went through, for logs and tests (as the doorbell's).
-    package typealias Event = PostgresDoorbell.Event
+    package typealias Event = PostgresListenEvent
 
     let store: PostgresStore
     let notices: ClusterNotices
@@ -79,33 +80,24 @@ package struct PostgresFanOutListener: Service {
     }
 
     private func listen() async throws {
-        var failures = 0
+        let loop = PostgresListenLoop(
+            store: store,
+            channel: store.fanOutChannel,
+            applicationName: applicationName,
+            retry: retry,
+            onEvent: onEvent
+        )
         var listenedBefore = false
-        while !Task.isCancelled {
-            do {
-                let connection = try await store.connect(applicationName: applicationName)
-                do {
-                    try await connection.listen(on: store.fanOutChannel) { notifications in
-                        failures = 0
-                        onEvent(.listening)
-                        await notices.deliver(.resync(resumed: listenedBefore))
-                        listenedBefore = true
-                        for try await notification in notifications {
-                            if let notice = Self.notice(notification.payload, ownStore: store.instance) { await notices.deliver(notice) }
-                        }
-                    }
-                    try? await connection.close()
-                    throw FanOutListenEnded()
-                } catch {
-                    try? await connection.close()
-                    throw error
-                }
-            } catch {
-                if Task.isCancelled { return }
-                failures += 1
-                onEvent(.lost(reason: store.reason(error)))
+        try await loop.run(
+            listening: {
+                await notices.deliver(.resync(resumed: listenedBefore))
+                listenedBefore = true
+            },
+            notified: { notification in
+                if let notice = Self.notice(notification.payload, ownStore: store.instance) { await notices.deliver(notice) }
+            },
+            deaf: { wait in
                 // Deaf meanwhile: poll, so other nodes' writes still arrive, only later.
-                let wait = Duration.seconds(retry.backoff(afterAttempts: failures) ?? retry.maxDelay)
                 var waited = Duration.zero
                 repeat {
                     await notices.deliver(.resync(resumed: false))
@@ -114,7 +106,7 @@ package struct PostgresFanOutListener: Service {
                     waited += step
                 } while waited < wait
             }
-        }
+        )
     }
 
     private func prune() async throws {
@@ -154,9 +146,4 @@ extension PostgresStore {
     /// The channel of topic and inbox notices; a store on its own schema (tests) has its own,
     /// since notices are per database.
     package var fanOutChannel: String { "switchboard_fanout" + (configuration.schema.map { "_\($0)" } ?? "") }
-}
-
-/// The notification stream ended without an error: the server closed the connection.
-private struct FanOutListenEnded: Error, CustomStringConvertible {
-    var description: String { "the server closed the listening connection" }
 }

@@ -67,7 +67,7 @@ extension PostgresStore: ConversationStore {
                 for write in turn.writes { try await Self.apply(write, on: connection, logger: logger) }
                 var acceptances: [Acceptance] = []
                 for reply in turn.replies { acceptances.append(try await Self.accept(reply, on: connection, logger: logger)) }
-                if let form = turn.form { try await Self.insertTurnForm(form, on: connection, logger: logger) }
+                if let form = turn.form { try await Self.insertSubmission(form, on: connection, logger: logger) }
                 if let messageID = turn.routedMessageID {
                     try await connection.execute("DELETE FROM inbound_unrouted WHERE message_id = \(messageID)", logger: logger)
                 }
@@ -128,26 +128,6 @@ extension PostgresStore: ConversationStore {
         for entry in write.appending {
             seq += 1
             try await connection.execute(ConversationRecords.appendQuery(entry, conversationID: conversation.id, seq: seq), logger: logger)
-        }
-    }
-
-    private static func insertTurnForm(_ form: FormSubmission, on connection: PostgresConnection, logger: Logger) async throws {
-        let fields = String(decoding: try JSONEncoder().encode(form.fields), as: UTF8.self)
-        do {
-            try await connection.execute(
-                """
-                INSERT INTO form_submissions (id, message_id, form_id, version, fields, error, received_at)
-                VALUES (\(form.id), \(form.messageID), \(form.formID), \(form.version), \(fields), \(form.error), \(form.receivedAt))
-                """,
-                logger: logger
-            )
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
-            throw SwitchboardError.notFound("unknown_message", "no message with id \(form.messageID)")
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-            throw SwitchboardError.conflict(
-                "form_submission_exists",
-                "submission \(form.id) or one for message \(form.messageID) already exists"
-            )
         }
     }
 

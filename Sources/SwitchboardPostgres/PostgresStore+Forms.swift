@@ -1,23 +1,35 @@
 import Foundation
+import Logging
 import PostgresNIO
 import SwitchboardCore
 
 /// Form submissions (`form_submissions`, migration 12), as `SQLiteStore+Forms` keeps them:
-/// one per message, seen where the message is, listed newest first by `seq`.
+/// one per message, seen where the message is, listed newest first by `seq`, below the
+/// horizon of what is visible (`PostgresListOrder`).
 extension PostgresStore: FormStore {
     package func recordSubmission(_ submission: FormSubmission) async throws {
+        try await client.withConnection { connection in try await Self.insertSubmission(submission, on: connection, logger: logger) }
+    }
+
+    /// Inserts a submission on `connection` (alone it commits by itself; in a conversation's
+    /// turn, with the turn). Its `seq` is taken under the forms' writer lock, held to COMMIT,
+    /// so a page read waits for it rather than show a later `seq` first (`PostgresListOrder`).
+    static func insertSubmission(_ submission: FormSubmission, on connection: PostgresConnection, logger: Logger) async throws {
         let fields = String(decoding: try JSONEncoder().encode(submission.fields), as: UTF8.self)
         do {
-            try await changes(
+            try await connection.execute(
                 """
+                WITH ordered AS MATERIALIZED (\(unescaped: PostgresListOrder.formSubmissions.writerLock))
                 INSERT INTO form_submissions (id, message_id, form_id, version, fields, error, received_at)
-                VALUES (\(submission.id), \(submission.messageID), \(submission.formID), \(submission.version), \(fields),
-                        \(submission.error), \(submission.receivedAt))
-                """
+                SELECT \(submission.id), \(submission.messageID), \(submission.formID), \(submission.version), \(fields),
+                       \(submission.error), \(submission.receivedAt)
+                FROM ordered
+                """,
+                logger: logger
             )
-        } catch  where isForeignKeyViolation(error) {
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
             throw SwitchboardError.notFound("unknown_message", "no message with id \(submission.messageID)")
-        } catch  where isUniqueViolation(error) {
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             throw SwitchboardError.conflict(
                 "form_submission_exists",
                 "submission \(submission.id) or one for message \(submission.messageID) already exists"
@@ -48,8 +60,9 @@ extension PostgresStore: FormStore {
             before = seq
         }
         guard limit > 0 else { return FormPage(items: [], nextCursor: nil) }
+        let horizon = try await listHorizon(.formSubmissions)
         var builder = QueryBuilder()
-        var conditions = [Self.visible(to: query.viewer, &builder)]
+        var conditions = [Self.visible(to: query.viewer, &builder), "f.seq <= \(builder.bind(horizon))"]
         if let formID = query.formID { conditions.append("f.form_id = \(builder.bind(formID))") }
         if let before { conditions.append("f.seq < \(builder.bind(before))") }
         // One row more than asked tells whether another page exists.

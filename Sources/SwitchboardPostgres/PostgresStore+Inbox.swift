@@ -46,47 +46,54 @@ extension PostgresStore: InboxStore {
     }
 
     package func addToInbox(messageID: String, owner: String?) async throws -> InboxItem {
+        try await transaction { connection in try await addToInbox(messageID: messageID, owner: owner, on: connection) }
+    }
+
+    /// `addToInbox` inside the caller's transaction (tests hold one open to interleave writers).
+    func addToInbox(messageID: String, owner: String?, on connection: PostgresConnection) async throws -> InboxItem {
         let logger = logger
         let channel = fanOutChannel
         let notifyPrefix = PostgresFanOutListener.inboxPayload(store: instance, item: 0).dropLast()
-        return try await transaction { connection in
-            // Routing the same message twice at once (two nodes after a crash) waits here.
-            let locked = try await connection.rows("SELECT id FROM messages WHERE id = \(messageID) FOR NO KEY UPDATE", logger: logger)
-            guard !locked.isEmpty, let message = try await Self.fetchMessages(ids: [messageID], on: connection, logger: logger)[messageID]
-            else {
-                throw SwitchboardError.notFound("unknown_message", "no message with id \(messageID)")
-            }
-            try await connection.execute("DELETE FROM inbound_unrouted WHERE message_id = \(messageID)", logger: logger)
-            let form = try await connection.rows("SELECT id FROM form_submissions WHERE message_id = \(messageID)", logger: logger)
-                .first?["id"].decode(String.self)
-            // Routing again after a crash must not show the message twice.
-            var rows = try await connection.rows(
-                "SELECT id, owner, received_at FROM inbox_items WHERE message_id = \(messageID) ORDER BY id LIMIT 1",
+        // Routing the same message twice at once (two nodes after a crash) waits here.
+        let locked = try await connection.rows("SELECT id FROM messages WHERE id = \(messageID) FOR NO KEY UPDATE", logger: logger)
+        guard !locked.isEmpty, let message = try await Self.fetchMessages(ids: [messageID], on: connection, logger: logger)[messageID]
+        else {
+            throw SwitchboardError.notFound("unknown_message", "no message with id \(messageID)")
+        }
+        try await connection.execute("DELETE FROM inbound_unrouted WHERE message_id = \(messageID)", logger: logger)
+        let form = try await connection.rows("SELECT id FROM form_submissions WHERE message_id = \(messageID)", logger: logger)
+            .first?["id"].decode(String.self)
+        // Routing again after a crash must not show the message twice.
+        var rows = try await connection.rows(
+            "SELECT id, owner, received_at FROM inbox_items WHERE message_id = \(messageID) ORDER BY id LIMIT 1",
+            logger: logger
+        )
+        if rows.isEmpty {
+            // The id is taken under the inbox's writer lock, held to COMMIT, so a page read waits
+            // for it rather than show a later id first (`PostgresListOrder`); the last statement.
+            // Other nodes' live inboxes hear of it at commit, by id only (`PostgresFanOutListener`).
+            rows = try await connection.rows(
+                """
+                WITH ordered AS MATERIALIZED (\(unescaped: PostgresListOrder.inboxItems.writerLock)),
+                added AS (
+                    INSERT INTO inbox_items (message_id, owner, received_at)
+                    SELECT \(messageID), \(owner), \(Date()) FROM ordered
+                    RETURNING id, owner, received_at
+                )
+                SELECT id, owner, received_at, pg_notify(\(channel), \(String(notifyPrefix)) || id) AS notified FROM added
+                """,
                 logger: logger
             )
-            if rows.isEmpty {
-                // Other nodes' live inboxes hear of it at commit, by id only (`PostgresFanOutListener`).
-                rows = try await connection.rows(
-                    """
-                    WITH added AS (
-                        INSERT INTO inbox_items (message_id, owner, received_at) VALUES (\(messageID), \(owner), \(Date()))
-                        RETURNING id, owner, received_at
-                    )
-                    SELECT id, owner, received_at, pg_notify(\(channel), \(String(notifyPrefix)) || id) AS notified FROM added
-                    """,
-                    logger: logger
-                )
-            }
-            guard let row = rows.first else { throw PostgresStoreError.unreadable(table: "inbox_items", column: "id", value: messageID) }
-            return InboxItem(
-                id: try row["id"].decode(Int64.self),
-                message: message,
-                owner: try row["owner"].decode(String?.self),
-                read: false,
-                receivedAt: try row["received_at"].decode(Date.self),
-                formSubmissionID: form
-            )
         }
+        guard let row = rows.first else { throw PostgresStoreError.unreadable(table: "inbox_items", column: "id", value: messageID) }
+        return InboxItem(
+            id: try row["id"].decode(Int64.self),
+            message: message,
+            owner: try row["owner"].decode(String?.self),
+            read: false,
+            receivedAt: try row["received_at"].decode(Date.self),
+            formSubmissionID: form
+        )
     }
 
     package func finishRouting(messageID: String) async throws {
@@ -108,9 +115,11 @@ extension PostgresStore: InboxStore {
     package func inbox(_ query: InboxQuery) async throws -> InboxPage {
         let limit = max(query.limit, 0)
         guard limit > 0 else { return InboxPage(items: [], nextCursor: nil) }
+        // Below the horizon, so the newest id shown stands for every item up to it.
+        let horizon = try await listHorizon(.inboxItems)
         var builder = QueryBuilder()
         let select = Self.itemSelect(viewer: query.viewer, &builder)
-        var conditions = [Self.scopeCondition(query.scope, viewer: query.viewer, &builder)]
+        var conditions = [Self.scopeCondition(query.scope, viewer: query.viewer, &builder), "i.id <= \(builder.bind(horizon))"]
         if let read = query.read { conditions.append(read ? "r.item_id IS NOT NULL" : "r.item_id IS NULL") }
         if let before = query.before { conditions.append("i.id < \(builder.bind(before))") }
         conditions += Self.filterConditions(query.filter, &builder)

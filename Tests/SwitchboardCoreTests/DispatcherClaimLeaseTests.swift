@@ -7,13 +7,8 @@ import Testing
 @Suite struct DispatcherClaimLease {
     @Test func aClaimThatWentStaleWaitingForTheWorkerIsNotSentAfterAnotherRoundReclaimedIt() async throws {
         let lease = 2.0
-        let held = HeldConnector()
-        let hub = try makeHub(
-            connectors: [held],
-            channelSettings: [.sms: ChannelSettings(route: ["held"])],
-            lease: lease,
-            dispatcher: { $0.workers = 1 }
-        )
+        let setup = try HeldHub(lease: lease, dispatcher: { $0.workers = 1 })
+        let (held, hub) = (setup.held, setup.hub)
         // The first delivery is claimed as if two hours from now, so its own lease outlasts the
         // test (and the re-claim below, an hour on); its send holds the one worker until the
         // test opens the connector.
@@ -25,7 +20,7 @@ import Testing
         let second = try await hub.send(SendRequest(to: ["sms:+4740000042"], text: "second"), sender: "ops").record.message.id
         let claimedAt = Date()
         let secondRound = Task { await hub.dispatcher.dispatchOnce(now: claimedAt) }
-        try await waitFor { try await delivery(hub, second).status == .sending }
+        try await setup.waitFor { try await setup.delivery(second).status == .sending }
 
         // Its lease runs out while it waits; another round claims it again (as the claim loop,
         // or another node, does) and waits for the worker too. That round claims as if an hour
@@ -34,30 +29,17 @@ import Testing
         while Date() < claimedAt.addingTimeInterval(lease) { try await Task.sleep(for: .milliseconds(20)) }
         let reclaimedAt = Date().addingTimeInterval(3600)
         let thirdRound = Task { await hub.dispatcher.dispatchOnce(now: reclaimedAt) }
-        try await waitFor { try await delivery(hub, second).updatedAt == reclaimedAt }
+        try await setup.waitFor { try await setup.delivery(second).updatedAt == reclaimedAt }
 
         held.open()
         #expect(await firstRound.value == 1)
         #expect(await secondRound.value == 1)
         #expect(await thirdRound.value == 1)
 
-        let firstID = try await delivery(hub, first).id
-        let secondDelivery = try await delivery(hub, second)
+        let firstID = try await setup.delivery(first).id
+        let secondDelivery = try await setup.delivery(second)
         #expect(held.started == [firstID, secondDelivery.id], "each delivery reached the connector exactly once")
         #expect(secondDelivery.status == .sent && secondDelivery.attempts == 1)
         #expect(try await hub.store.attempts(deliveryID: secondDelivery.id).count == 1)
-    }
-
-    private func delivery(_ hub: Hub, _ messageID: String) async throws -> Delivery {
-        try #require(try await hub.store.message(id: messageID)?.deliveries.first)
-    }
-
-    /// Waits (for at most 10 s) until `condition` holds: an event the test cannot be told of.
-    private func waitFor(_ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else { throw CancellationError() }
-            try await Task.sleep(for: .milliseconds(5))
-        }
     }
 }

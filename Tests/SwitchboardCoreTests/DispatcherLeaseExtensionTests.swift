@@ -8,13 +8,8 @@ import Testing
 @Suite struct DispatcherLeaseExtension {
     @Test func aSendLongerThanTheLeaseIsSentOnceWhileTheClaimLoopRuns() async throws {
         let lease = 2.0
-        let held = HeldConnector()
-        let hub = try makeHub(
-            connectors: [held],
-            channelSettings: [.sms: ChannelSettings(route: ["held"])],
-            lease: lease,
-            dispatcher: { $0.pollInterval = 0.05 }
-        )
+        let setup = try HeldHub(lease: lease, dispatcher: { $0.pollInterval = 0.05 })
+        let (held, hub) = (setup.held, setup.hub)
         let messageID = try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await hub.dispatcher.run() }
             let messageID = try await hub.send(SendRequest(to: ["sms:+4740000051"], text: "slow"), sender: "ops").record.message.id
@@ -28,12 +23,12 @@ import Testing
             #expect(leaseEnd > Date(), "the claim's lease was moved on while the send was in flight")
 
             held.open()
-            try await waitFor { try await delivery(hub, messageID).status == .sent }
+            try await setup.waitFor { try await setup.delivery(messageID).status == .sent }
             hub.dispatcher.stop()
             try await group.waitForAll()
             return messageID
         }
-        let sent = try await delivery(hub, messageID)
+        let sent = try await setup.delivery(messageID)
         #expect(held.started == [sent.id], "the delivery reached the connector exactly once")
         #expect(sent.attempts == 1)
         #expect(try await hub.store.attempts(deliveryID: sent.id).count == 1)
@@ -42,20 +37,15 @@ import Testing
 
     @Test func onlyClaimsWhoseSendStartedAreExtended() async throws {
         let lease = 60.0
-        let held = HeldConnector()
-        let hub = try makeHub(
-            connectors: [held],
-            channelSettings: [.sms: ChannelSettings(route: ["held"])],
-            lease: lease,
-            dispatcher: { $0.workers = 1 }
-        )
+        let setup = try HeldHub(lease: lease, dispatcher: { $0.workers = 1 })
+        let (held, hub) = (setup.held, setup.hub)
         let first = try await hub.send(SendRequest(to: ["sms:+4740000052"], text: "first"), sender: "ops").record.message.id
         let second = try await hub.send(SendRequest(to: ["sms:+4740000053"], text: "second"), sender: "ops").record.message.id
         let claimedAt = Date()
         let round = Task { await hub.dispatcher.dispatchOnce(now: claimedAt) }
         await held.waitForStarts(1)
         let sending = try #require(held.started.first)
-        let waiting = try #require(try await [delivery(hub, first).id, delivery(hub, second).id].first { $0 != sending })
+        let waiting = try #require(try await [setup.delivery(first).id, setup.delivery(second).id].first { $0 != sending })
         #expect(hub.dispatcher.heartbeat.sendingIDs == [sending], "the claim waiting for the worker is not extended")
 
         // A heartbeat late in the lease moves the sending claim on by a lease; a claim taken
@@ -70,18 +60,5 @@ import Testing
         #expect(held.started.first == sending)
         #expect(try await hub.store.attempts(deliveryID: sending).count == 1)
         #expect(hub.dispatcher.heartbeat.sendingIDs.isEmpty)
-    }
-
-    private func delivery(_ hub: Hub, _ messageID: String) async throws -> Delivery {
-        try #require(try await hub.store.message(id: messageID)?.deliveries.first)
-    }
-
-    /// Waits (for at most 10 s) until `condition` holds: an event the test cannot be told of.
-    private func waitFor(_ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else { throw CancellationError() }
-            try await Task.sleep(for: .milliseconds(5))
-        }
     }
 }

@@ -1,7 +1,5 @@
 import Foundation
-import Logging
 import SwitchboardCore
-import Synchronization
 import Testing
 
 @testable import SwitchboardPostgres
@@ -12,20 +10,7 @@ import Testing
 struct PostgresBatchAcceptTests {
     @Test func aBatchTakesTheSameFewStatementsForTwoMessagesAsForFifty() async throws {
         try await PostgresTestDatabase.withHarness { harness in
-            let counter = StatementCounter()
-            var logger = Logger(label: "switchboard.postgres.tests.statements") { _ in counter }
-            logger.logLevel = .trace
-            let configuration = PostgresStore.Configuration(
-                endpoint: harness.endpoint,
-                poolSize: 1,
-                tls: .disable,
-                schema: try await harness.makeSchema()
-            )
-            let store = try PostgresStore(configuration: configuration, logger: logger)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await store.run() }
-                try await store.migrate()
-
+            try await harness.withCountedStore { store, counter in
                 func batch(_ count: Int, key: String) -> [Submission] {
                     (0..<count).map { index in
                         let message = Message(
@@ -67,37 +52,7 @@ struct PostgresBatchAcceptTests {
                 #expect(accepted.map(\.replayed) == Array(repeating: false, count: 50))
                 let stored = try await store.rows("SELECT count(*) AS n FROM deliveries")
                 #expect(try stored.first?["n"].decode(Int.self) == 104, "every delivery of both batches is stored")
-                group.cancelAll()
             }
         }
-    }
-}
-
-/// Counts the statements the server completed (its CommandComplete replies, which
-/// postgres-nio logs at trace level as it receives them) on the store's connections.
-final class StatementCounter: LogHandler, Sendable {
-    private let count = Atomic<Int>(0)
-
-    var statements: Int { count.load(ordering: .acquiring) }
-    func reset() { count.store(0, ordering: .releasing) }
-
-    var metadata: Logger.Metadata {
-        get { [:] }
-        set {}
-    }
-    var logLevel: Logger.Level {
-        get { .trace }
-        set {}
-    }
-    subscript(metadataKey _: String) -> Logger.Metadata.Value? {
-        get { nil }
-        set {}
-    }
-
-    func log(event: LogEvent) {
-        guard event.message.description == "Backend message received",
-            event.metadata?.values.contains(where: { "\($0)".hasPrefix(".commandComplete") }) == true
-        else { return }
-        count.add(1, ordering: .relaxed)
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import SwitchboardCore
 import Testing
 
@@ -11,20 +10,7 @@ import Testing
 struct PostgresFinishBatchTests {
     @Test func fiftyOutcomesTakeAsFewStatementsAsTwoAndARefusedOneLeavesTheOthers() async throws {
         try await PostgresTestDatabase.withHarness { harness in
-            let counter = StatementCounter()
-            var logger = Logger(label: "switchboard.postgres.tests.statements") { _ in counter }
-            logger.logLevel = .trace
-            let configuration = PostgresStore.Configuration(
-                endpoint: harness.endpoint,
-                poolSize: 1,
-                tls: .disable,
-                schema: try await harness.makeSchema()
-            )
-            let store = try PostgresStore(configuration: configuration, logger: logger)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await store.run() }
-                try await store.migrate()
-
+            try await harness.withCountedStore { store, counter in
                 let now = Date()
                 let submissions = (0..<52).map { index in
                     let message = Message(text: "message \(index)", severity: .info, createdAt: now)
@@ -79,7 +65,6 @@ struct PostgresFinishBatchTests {
                 let attempts = try await store.rows("SELECT count(*) AS n FROM delivery_attempts")
                 #expect(try attempts.first?["n"].decode(Int.self) == 51, "the refused outcome's attempt is not written")
                 #expect(try await store.attempts(deliveryID: taken).isEmpty)
-                group.cancelAll()
             }
         }
     }

@@ -82,9 +82,9 @@ final class PostgresHarness: Sendable {
     }
 
     /// A store on `schema` with its pool running, not migrated.
-    func makeUnmigratedStore(schema: String, poolSize: Int = 4) throws -> PostgresStore {
+    func makeUnmigratedStore(schema: String, poolSize: Int = 4, logger: Logger = PostgresTestDatabase.logger) throws -> PostgresStore {
         let configuration = PostgresStore.Configuration(endpoint: endpoint, poolSize: poolSize, tls: .disable, schema: schema)
-        let store = try PostgresStore(configuration: configuration, logger: PostgresTestDatabase.logger)
+        let store = try PostgresStore(configuration: configuration, logger: logger)
         pools.yield(store)
         return store
     }
