@@ -76,12 +76,13 @@ package final class ConversationEngine: MessageHandler, @unchecked Sendable {
         let origin = context.origin
         guard !origin.connector.isEmpty else { return .pass }
         let party = Party(connector: origin.connector, address: origin.from, message: context.message)
-        return try await locks.withLock(party.key) { try await self.handleInOrder(party) }
+        return try await locks.withLock(party.key) { try await self.handleInOrder(party, context) }
     }
 
     /// One message, its connection's lock held: plan the turn, commit it, do it again on a
-    /// conflict.
-    func handleInOrder(_ party: Party) async throws -> HandlerResult {
+    /// conflict. A committed turn cleared the message's unrouted mark in its own transaction,
+    /// which `context` is told, so the router writes nothing more for it.
+    func handleInOrder(_ party: Party, _ context: InboundContext) async throws -> HandlerResult {
         var attempt = 0
         while true {
             attempt += 1
@@ -92,6 +93,7 @@ package final class ConversationEngine: MessageHandler, @unchecked Sendable {
                 let ongoing = try await store.ongoingConversation(connector: party.connector, address: party.address)
                 guard let draft = try await plan(party, ongoing: ongoing) else { return .pass }
                 try await commit(draft)
+                if draft.routedMessageID == party.message.id { context.routingCommitted = true }
                 return .handled
             } catch let error as SwitchboardError
                 where error.kind == .conflict && Self.retryableConflicts.contains(error.code) && attempt < Self.maxAttempts
