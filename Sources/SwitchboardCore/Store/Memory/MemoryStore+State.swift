@@ -22,6 +22,8 @@ extension MemoryStore {
         var unrouted: [String] = []
         /// How many times `finishRouting` was called (tests count the router's writes).
         var finishRoutingCalls = 0
+        /// How many deliveries `claimDue` claimed (tests count claim rounds).
+        var claimedByClaimRounds = 0
         var replayKeys: [ReplayScope: StoredReplayKey] = [:]
 
         // Forms
