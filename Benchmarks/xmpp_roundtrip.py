@@ -354,7 +354,7 @@ def main():
             p50, p99 = flush_floor(data)
             print(f"\nThe disk's flush floor (4 KiB write + fdatasync in the hub's data directory, after "
                   f"the run): p50 {p50:.2f} ms, p99 {p99:.2f} ms. One client's round trip through the hub "
-                  "waits for three in series (the message, the turn, the claim of the reply).")
+                  "waits for two in series (the message, then the turn with its reply claimed).")
         finally:
             stop.set()
             if bot:

@@ -10,7 +10,10 @@ import SwitchboardSQLite
 // conversation and its reply in the outbox) in one transaction, with `synchronous = FULL`.
 // The dispatcher runs beside it and sends every reply to a bucket connector.
 //
-// usage: conversation-bench [--seconds S] [--users 1,16,256] [--conversations N]
+// usage: conversation-bench [--seconds S] [--users 1,16,256] [--conversations N] [--queued-replies]
+//
+// `--queued-replies` queues every reply for the dispatcher's claim, as before turns claimed
+// their replies themselves (`ReplyClaim`), to compare the two in one build.
 
 let arguments = CommandLine.arguments
 func option(_ name: String) -> String? {
@@ -20,6 +23,7 @@ func option(_ name: String) -> String? {
 let seconds = Double(option("--seconds") ?? "10") ?? 10
 let userCounts = (option("--users") ?? "1,16,256").split(separator: ",").compactMap { Int($0) }
 let memoryConversations = Int(option("--conversations") ?? "100000") ?? 100_000
+let queuedReplies = arguments.contains("--queued-replies")
 
 /// Errors only: the benchmark prints its own figures.
 enum BenchLog {
@@ -45,6 +49,7 @@ func withHub<T: Sendable>(_ body: @Sendable @escaping (Hub) async throws -> T) a
     let bucket = BucketConnector(name: "bench", channels: [.sms], configuration: bucketConfiguration)
     let store = try SQLiteStore(directory: directory, synchronous: .full)
     let hub = Hub(configuration: configuration, store: store, connectors: [bucket], responders: [SurveyResponder()], logger: BenchLog.logger)
+    if queuedReplies { hub.conversations?.replyDispatch = nil }
     // As `serve` does: the checkpointer first, so it stops last.
     let checkpointer: [any Service] = store.checkpointer.map { [$0] } ?? []
     let group = ServiceGroup(configuration: .init(services: checkpointer + hub.services, logger: BenchLog.logger))

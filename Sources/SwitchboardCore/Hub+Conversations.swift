@@ -22,6 +22,7 @@ extension Hub {
                 return try await self.prepare(request, sender: sender, idempotencyKey: key, replyVia: replyVia)
             },
             accepted: { [weak self] acceptances in self?.accepted(acceptances) },
+            replyDispatch: dispatcher,
             identify: { address in
                 let contacts = try await directory.contacts(withAddress: address)
                 let users = Set(contacts.compactMap(\.username))

@@ -164,13 +164,14 @@ package final class Hub: InboundSink, Sendable {
         )
     }
 
-    /// Counts what was newly committed and wakes the dispatcher once.
+    /// Counts what was newly committed and wakes the dispatcher once, if anything is queued
+    /// (a turn's replies committed claimed are handed to it instead: no claim round for them).
     func accepted(_ acceptances: [Acceptance]) {
         let fresh = acceptances.filter { !$0.replayed }
         guard !fresh.isEmpty else { return }
         messagesAccepted.increment(by: fresh.count)
         deliveriesQueued.increment(by: fresh.reduce(0) { $0 + $1.record.deliveries.count })
-        dispatcher.wake()
+        if fresh.contains(where: { $0.record.deliveries.contains { $0.status == .queued } }) { dispatcher.wake() }
     }
 
     /// A reply is pinned to the connector it came in on, if that connector serves the channel.

@@ -66,7 +66,11 @@ extension PostgresStore: ConversationStore {
             return try await transaction { connection in
                 for write in turn.writes { try await Self.apply(write, on: connection, logger: logger) }
                 var acceptances: [Acceptance] = []
-                for reply in turn.replies { acceptances.append(try await Self.accept(reply, on: connection, logger: logger)) }
+                let claim = turn.replyClaim
+                for reply in turn.replies {
+                    let claimed = claim?.apply(to: reply) ?? reply
+                    acceptances.append(try await Self.accept(claimed, on: connection, logger: logger, leaseUntil: claim?.leaseUntil))
+                }
                 if let form = turn.form { try await Self.insertSubmission(form, on: connection, logger: logger) }
                 if let messageID = turn.routedMessageID {
                     try await connection.execute("DELETE FROM inbound_unrouted WHERE message_id = \(messageID)", logger: logger)

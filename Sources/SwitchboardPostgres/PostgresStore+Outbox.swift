@@ -57,11 +57,13 @@ extension PostgresStore: OutboxStore {
 
     /// Accepts one submission inside a transaction (shared with a conversation turn's replies);
     /// with `notify`, every node's doorbell hears of its queued deliveries at commit.
+    /// `leaseUntil` is the lease of deliveries given `sending` (a turn's claimed replies).
     static func accept(
         _ submission: Submission,
         on connection: PostgresConnection,
         logger: Logger,
-        notify: Bool = true
+        notify: Bool = true,
+        leaseUntil: Date? = nil
     ) async throws -> Acceptance {
         if let key = submission.idempotency {
             let existing = try await connection.rows(
@@ -92,7 +94,7 @@ extension PostgresStore: OutboxStore {
         }
         try await insert(message, warnings: submission.warnings, on: connection, logger: logger)
         for (position, delivery) in submission.deliveries.enumerated() {
-            try await insert(delivery, position: position, on: connection, logger: logger)
+            try await insert(delivery, position: position, leaseUntil: delivery.status == .sending ? leaseUntil : nil, on: connection, logger: logger)
         }
         if let key = submission.idempotency {
             try await connection.execute(
@@ -147,16 +149,23 @@ extension PostgresStore: OutboxStore {
         }
     }
 
-    /// Inserts one delivery at `position` within its message.
-    static func insert(_ delivery: Delivery, position: Int, on connection: PostgresConnection, logger: Logger) async throws {
+    /// Inserts one delivery at `position` within its message (with its claim's lease, when
+    /// it is committed claimed).
+    static func insert(
+        _ delivery: Delivery,
+        position: Int,
+        leaseUntil: Date? = nil,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
         try await connection.execute(
             """
             INSERT INTO deliveries (id, message_id, position, address, channel, status, attempts, next_attempt_at,
-                                    pinned_connector, connector, receipt_id, last_error, created_at, updated_at)
+                                    pinned_connector, connector, receipt_id, last_error, created_at, updated_at, lease_until)
             VALUES (\(delivery.id), \(delivery.messageID), \(position), \(delivery.address.description),
                     \(delivery.channel.rawValue), \(delivery.status.rawValue), \(delivery.attempts), \(delivery.nextAttemptAt),
                     \(delivery.pinnedConnector), \(delivery.connector), \(delivery.receiptID), \(delivery.lastError),
-                    \(delivery.createdAt), \(delivery.updatedAt))
+                    \(delivery.createdAt), \(delivery.updatedAt), \(leaseUntil))
             """,
             logger: logger
         )

@@ -39,17 +39,36 @@ extension SQLiteStore {
 
     /// Once per inbound message: `conversation_messages_inbound`, a cached statement.
     package func transcriptHolds(inboundMessageID: String) async throws -> Bool {
+        try await read { db in try Self.holds(inboundMessageID, in: db) }
+    }
+
+    /// Both reads a turn starts with in one hop to a reader (once per inbound message).
+    package func turnStart(inboundMessageID: String, connector: String, address: Address) async throws -> TurnStart {
         try await read { db in
-            try Bool.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        SELECT 1 FROM conversation_messages INDEXED BY conversation_messages_inbound
-                        WHERE message_id = ? AND direction = 'inbound' AND message_id IS NOT NULL LIMIT 1
-                        """
-                ),
-                arguments: [inboundMessageID]
-            ) ?? false
+            if try Self.holds(inboundMessageID, in: db) { return TurnStart(answered: true, ongoing: nil) }
+            let ongoing = try ConversationRow.fetchOne(
+                db.cachedStatement(sql: Self.ongoingSQL),
+                arguments: [connector, address.description]
+            )?.conversation
+            return TurnStart(answered: false, ongoing: ongoing)
         }
+    }
+
+    static let ongoingSQL = """
+        SELECT * FROM conversations INDEXED BY conversations_ongoing
+        WHERE connector = ? AND address = ? AND status = 'ongoing'
+        """
+
+    private static func holds(_ inboundMessageID: String, in db: Database) throws -> Bool {
+        try Bool.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT 1 FROM conversation_messages INDEXED BY conversation_messages_inbound
+                    WHERE message_id = ? AND direction = 'inbound' AND message_id IS NOT NULL LIMIT 1
+                    """
+            ),
+            arguments: [inboundMessageID]
+        ) ?? false
     }
 
     /// Most recently started first, ties by `seq`: a range scan of `conversations_started` (or
@@ -97,7 +116,8 @@ extension SQLiteStore {
 
     private static func commit(_ turn: ConversationTurn, in db: Database) throws -> [Acceptance] {
         for write in turn.writes { try apply(write, in: db) }
-        let acceptances = try turn.replies.map { try accept($0, in: db) }
+        let claim = turn.replyClaim
+        let acceptances = try turn.replies.map { try accept(claim?.apply(to: $0) ?? $0, in: db, leaseUntil: claim?.leaseUntil) }
         if let form = turn.form {
             do { try FormSubmissionRow(form).insert(db) } catch let error as DatabaseError where error.isForeignKeyViolation {
                 throw SwitchboardError.notFound("unknown_message", "no message with id \(form.messageID)")

@@ -35,8 +35,9 @@ extension SQLiteStore {
         .conflict("message_exists", "a message or delivery with id \(submission.message.id) already exists")
     }
 
-    /// Accepts one submission inside a write (shared with a conversation turn's replies).
-    static func accept(_ submission: Submission, in db: Database) throws -> Acceptance {
+    /// Accepts one submission inside a write (shared with a conversation turn's replies);
+    /// `leaseUntil` is the lease of deliveries given `sending` (a turn's claimed replies).
+    static func accept(_ submission: Submission, in db: Database, leaseUntil: Date? = nil) throws -> Acceptance {
         if let key = submission.idempotency {
             let existing = try Row.fetchOne(
                 db,
@@ -68,7 +69,7 @@ extension SQLiteStore {
         }
         try insert(message, warnings: submission.warnings, in: db)
         for (position, delivery) in submission.deliveries.enumerated() {
-            try DeliveryRow(delivery, position: position).insertCached(db)
+            try DeliveryRow(delivery, position: position, leaseUntil: delivery.status == .sending ? leaseUntil : nil).insertCached(db)
         }
         if let key = submission.idempotency {
             try db.execute(

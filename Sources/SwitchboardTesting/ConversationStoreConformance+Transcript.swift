@@ -86,5 +86,12 @@ extension ConversationStoreConformance {
         try expectEqual(try await store.transcriptHolds(inboundMessageID: "in-1"), true, "the answered message")
         try expectEqual(try await store.transcriptHolds(inboundMessageID: "out-1"), false, "a reply is not a message from the party")
         try expectEqual(try await store.transcriptHolds(inboundMessageID: "in-2"), false, "another message")
+        let answered = try await store.turnStart(inboundMessageID: "in-1", connector: c.connector, address: c.address)
+        try expectEqual(answered.answered, true, "a turn's start finds the answered message")
+        let fresh = try await store.turnStart(inboundMessageID: "in-2", connector: c.connector, address: c.address)
+        try expectEqual(fresh.answered, false, "a turn's start: another message is not answered")
+        try expectEqual(fresh.ongoing?.id, c.id, "a turn's start reads the connection's ongoing conversation")
+        let elsewhere = try await store.turnStart(inboundMessageID: "in-2", connector: "other", address: c.address)
+        try expectEqual(elsewhere.ongoing, nil, "a turn's start on another connection finds no conversation")
     }
 }

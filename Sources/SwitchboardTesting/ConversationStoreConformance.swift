@@ -20,6 +20,7 @@ package struct ConversationStoreConformance: Sendable {
         case purgeTakesOnlyOldFinishedOnes, ongoingCountsByResponder
         case queryFilters, pagingHasNoGapsOrDuplicates, badCursorsAreRefused
         case transcriptAppendsInOrder, transcriptHoldsAnsweredMessages
+        case aTurnCommitsItsRepliesClaimed
 
         package var description: String { rawValue }
     }
@@ -53,6 +54,7 @@ package struct ConversationStoreConformance: Sendable {
         case .badCursorsAreRefused: try await badCursorsAreRefused()
         case .transcriptAppendsInOrder: try await transcriptAppendsInOrder()
         case .transcriptHoldsAnsweredMessages: try await transcriptHoldsAnsweredMessages()
+        case .aTurnCommitsItsRepliesClaimed: try await aTurnCommitsItsRepliesClaimed()
         }
     }
 

@@ -91,6 +91,28 @@ struct ConversationRecoveryTests {
         #expect(bucket.sent(to: Self.kari).map(\.text) == ["What happened?", "Where?"])
     }
 
+    /// The turn's own transaction clears the unrouted mark: the router writes nothing more
+    /// for the message (no `finishRouting`), and a restart does not take it again.
+    @Test func aCommittedTurnIsTheMessagesLastWriteAndIsNotTakenAgainAtTheNextStart() async throws {
+        let store = MemoryStore()
+        let hub = makeConversationHub(store: store)
+        try await ConversationScript(hub: hub).run("+4712345678 > report\n< What happened?")
+        let answered = try await hub.receive(InboundMessage(connector: "tester", from: Self.kari, text: "Flood"))
+        #expect(store.finishRoutingCalls == 0)
+        #expect(try await store.unroutedInbound(limit: 10).isEmpty)
+
+        // Routed again by hand after its turn committed: no turn this time, so the router
+        // finishes it itself, as before.
+        let flood = try #require(try await store.message(id: answered.messageID)).message
+        _ = try await hub.router.process(flood)
+        #expect(store.finishRoutingCalls == 1)
+
+        let restarted = makeConversationHub(store: store)
+        #expect(try await restarted.router.routeUnrouted() == 0)
+        let conversation = try #require(try await restarted.conversations(of: Self.kari).first)
+        #expect(try await restarted.steps(of: conversation) == ["new", "what"])
+    }
+
     /// Routing a message again after its turn committed (by hand; recovery never does, since
     /// the turn clears the mark) changes nothing and sends nothing.
     @Test func aMessageWhoseTurnCommittedIsNotTakenTwice() async throws {

@@ -31,6 +31,7 @@ final class HeldConnector: Connector {
         let id = outbound.delivery.id
         if failing {
             state.withLock { $0.started.append(id) }
+            startsContinuation.yield(id)
             throw ConnectorError.transient("\(name) has no network")
         }
         defer { state.withLock { $0.current -= 1 } }

@@ -30,7 +30,7 @@ struct ConversationConformanceTests {
         (.dueLatestFirst, .deadlinesAreDueEarliestFirst), (.purgeIgnoresAge, .purgeTakesOnlyOldFinishedOnes),
         (.ignoreCursor, .pagingHasNoGapsOrDuplicates), (.transcriptLatestFirst, .transcriptAppendsInOrder),
         (.transcriptLatestFirst, .conversationRoundTrip), (.forgetAnswered, .transcriptHoldsAnsweredMessages),
-        (.forgetAnswered, .aTurnCommitsEverything),
+        (.forgetAnswered, .aTurnCommitsEverything), (.ignoreReplyClaim, .aTurnCommitsItsRepliesClaimed),
     ]
 
     @Test(arguments: caught.indices) func failsAStoreWithTheFault(_ index: Int) async throws {

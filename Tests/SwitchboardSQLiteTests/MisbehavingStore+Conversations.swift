@@ -21,6 +21,8 @@ enum ConversationFault: Sendable, Equatable, CaseIterable {
     case transcriptLatestFirst
     /// Never finds an answered message (the exactly-once check would let it through again).
     case forgetAnswered
+    /// Queues a turn's replies though the turn claimed them.
+    case ignoreReplyClaim
 }
 
 extension MisbehavingStore {
@@ -60,6 +62,7 @@ extension MisbehavingStore {
             return acceptances
         case .keepUnrouted: turn.routedMessageID = nil
         case .keepSignOut: turn.clearsSignOut = nil
+        case .ignoreReplyClaim: turn.replyClaim = nil
         default: break
         }
         return try await base.commitTurn(turn)

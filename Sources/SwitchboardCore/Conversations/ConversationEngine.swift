@@ -40,6 +40,7 @@ package final class ConversationEngine: MessageHandler, @unchecked Sendable {
     let deadlineBell = Doorbell()
     private let posterLock = NSLock()
     private var _topicPoster: TopicPoster?
+    private var _replyDispatch: (any TurnReplyDispatch)?
 
     /// How often a turn is done again after another commit came first.
     static let maxAttempts = 8
@@ -53,6 +54,7 @@ package final class ConversationEngine: MessageHandler, @unchecked Sendable {
         now: @escaping @Sendable () -> Date = { Date() },
         prepare: @escaping Prepare,
         accepted: @escaping @Sendable ([Acceptance]) -> Void,
+        replyDispatch: (any TurnReplyDispatch)? = nil,
         identify: @escaping Identify = { _ in (nil, nil) }
     ) {
         self.store = store
@@ -63,6 +65,7 @@ package final class ConversationEngine: MessageHandler, @unchecked Sendable {
         self.prepare = prepare
         self.accepted = accepted
         self.identify = identify
+        self._replyDispatch = replyDispatch
     }
 
     /// Set by the server when it builds its topics; until then a step's `.topicRow` effect is
@@ -72,26 +75,35 @@ package final class ConversationEngine: MessageHandler, @unchecked Sendable {
         set { posterLock.withLock { _topicPoster = newValue } }
     }
 
+    /// Where a turn's replies are claimed with the turn and sent from (the hub's dispatcher);
+    /// `nil`: they are queued for the dispatcher's claim. Tests put in one that loses them.
+    package var replyDispatch: (any TurnReplyDispatch)? {
+        get { posterLock.withLock { _replyDispatch } }
+        set { posterLock.withLock { _replyDispatch = newValue } }
+    }
+
     package func handle(_ context: InboundContext) async throws -> HandlerResult {
         let origin = context.origin
         guard !origin.connector.isEmpty else { return .pass }
         let party = Party(connector: origin.connector, address: origin.from, message: context.message)
-        return try await locks.withLock(party.key) { try await self.handleInOrder(party) }
+        return try await locks.withLock(party.key) { try await self.handleInOrder(party, context) }
     }
 
     /// One message, its connection's lock held: plan the turn, commit it, do it again on a
-    /// conflict.
-    func handleInOrder(_ party: Party) async throws -> HandlerResult {
+    /// conflict. A committed turn cleared the message's unrouted mark in its own transaction,
+    /// which `context` is told, so the router writes nothing more for it.
+    func handleInOrder(_ party: Party, _ context: InboundContext) async throws -> HandlerResult {
         var attempt = 0
         while true {
             attempt += 1
             do {
                 // Routed again after its turn committed (the mark is cleared with the turn,
                 // so only a caller that routes by hand gets here): nothing to do twice.
-                if try await store.transcriptHolds(inboundMessageID: party.message.id) { return .handled }
-                let ongoing = try await store.ongoingConversation(connector: party.connector, address: party.address)
-                guard let draft = try await plan(party, ongoing: ongoing) else { return .pass }
+                let start = try await store.turnStart(inboundMessageID: party.message.id, connector: party.connector, address: party.address)
+                if start.answered { return .handled }
+                guard let draft = try await plan(party, ongoing: start.ongoing) else { return .pass }
                 try await commit(draft)
+                if draft.routedMessageID == party.message.id { context.routingCommitted = true }
                 return .handled
             } catch let error as SwitchboardError
                 where error.kind == .conflict && Self.retryableConflicts.contains(error.code) && attempt < Self.maxAttempts
@@ -120,10 +132,23 @@ package final class ConversationEngine: MessageHandler, @unchecked Sendable {
         return nil
     }
 
-    /// Commits a turn, then wakes the dispatcher and posts topic rows.
+    /// Commits a turn, its replies claimed for the dispatcher when it takes them (one claim and
+    /// one flush less per turn), then hands them over (or wakes the dispatcher for what was
+    /// queued) and posts topic rows.
     func commit(_ draft: TurnDraft) async throws {
-        let acceptances = try await store.commitTurn(draft.turn)
+        var turn = draft.turn
+        let dispatch = replyDispatch
+        let claim = draft.replies.isEmpty ? nil : dispatch?.claimForTurn(draft.replies.flatMap(\.deliveries))
+        turn.replyClaim = claim
+        let acceptances: [Acceptance]
+        do {
+            acceptances = try await store.commitTurn(turn)
+        } catch {
+            if let claim { dispatch?.release(claim) }
+            throw error
+        }
         accepted(acceptances)
+        if let claim { await dispatch?.handOff(acceptances, claimed: claim) }
         metrics.turns.increment()
         for post in draft.topicPosts { await postTopicRow(post) }
     }

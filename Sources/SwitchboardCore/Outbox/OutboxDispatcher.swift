@@ -85,6 +85,8 @@ package final class OutboxDispatcher: Service, Sendable {
     /// can send twice. Outcomes of that many sends can share one commit.
     let unrecordedPermits: AsyncSemaphore
     let fallback: ChannelFallback
+    /// Conversation turns' replies claimed in the turn's own transaction, sent from memory.
+    let handOffs: ReplyHandOff
     /// Set once by `stop()`: claim nothing more, start no send.
     private let stopping = Mutex(false)
     /// Finished by `stop()`; the shutdown grace period starts then.
@@ -123,6 +125,7 @@ package final class OutboxDispatcher: Service, Sendable {
         self.workerPermits = AsyncSemaphore(permits: max(1, configuration.workers))
         self.unrecordedPermits = AsyncSemaphore(permits: Self.maxUnrecorded(workers: configuration.workers))
         self.fallback = ChannelFallback(store: store, channels: channels, logger: logger)
+        self.handOffs = ReplyHandOff(limit: max(configuration.workers * 8, 32))
     }
 
     /// A connector's gate; its throughput counted for the cluster when the store shares send
@@ -161,10 +164,14 @@ package final class OutboxDispatcher: Service, Sendable {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    // The claim loop and the heartbeat of its sends in flight, which stops with it.
+                    // The claim loop, the turns' hand-offs, and the heartbeat of their sends in
+                    // flight, which stops once both have.
                     await withDiscardingTaskGroup { loop in
                         loop.addTask { await self.heartbeat.run() }
-                        await self.claimUntilStopped()
+                        await withDiscardingTaskGroup { work in
+                            work.addTask { await self.sendHandedOff() }
+                            await self.claimUntilStopped()
+                        }
                         loop.cancelAll()
                     }
                 }
@@ -192,6 +199,7 @@ package final class OutboxDispatcher: Service, Sendable {
     /// shutdown calls it; safe to call more than once.
     package func stop() {
         stopping.withLock { $0 = true }
+        handOffs.close()
         stopped.continuation.finish()
         doorbell.ring()
     }

@@ -30,6 +30,7 @@ public final class InboundContext: @unchecked Sendable {
     private var _inboxOwner: String?
     private var _replies: [String] = []
     private var _sent = 0
+    private var _routingCommitted = false
     private let outbox: @Sendable (SendRequest, Origin, _ idempotencyKey: String) async throws -> Acceptance
 
     init(
@@ -48,6 +49,14 @@ public final class InboundContext: @unchecked Sendable {
     public var inboxOwner: String? {
         get { lock.withLock { _inboxOwner } }
         set { lock.withLock { _inboxOwner = newValue } }
+    }
+
+    /// Whether a handler already cleared the message's unrouted mark in a commit of its own
+    /// (a conversation turn does, in the turn's transaction): the router then has nothing
+    /// left to write for it.
+    var routingCommitted: Bool {
+        get { lock.withLock { _routingCommitted } }
+        set { lock.withLock { _routingCommitted = newValue } }
     }
 
     /// Ids of the messages sent in reply or forwarded so far.

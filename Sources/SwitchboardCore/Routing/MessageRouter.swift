@@ -112,7 +112,9 @@ package struct MessageRouter: Sendable {
             }
             if result != .pass {
                 logger.debug("inbound message \(result.rawValue)", metadata: ["handler": "\(handler.name)", "message": "\(message.id)"])
-                try await store.finishRouting(messageID: message.id)
+                // A conversation turn clears the mark in its own transaction; a second
+                // writer transaction that changes nothing would only cost a hop.
+                if !context.routingCommitted { try await store.finishRouting(messageID: message.id) }
                 return InboundResult(messageID: message.id, disposition: result, replies: context.replies)
             }
         }

@@ -18,8 +18,12 @@ package protocol ConversationStore: Sendable {
     /// Whether a message from a party is in some conversation's transcript already: its turn
     /// committed, so routing it again must not answer it twice. An indexed look-up.
     func transcriptHolds(inboundMessageID: String) async throws -> Bool
+    /// What a party's message starts its turn from, in one read: whether its turn committed
+    /// already (`transcriptHolds`) and the connection's ongoing conversation.
+    func turnStart(inboundMessageID: String, connector: String, address: Address) async throws -> TurnStart
     /// Commits a turn in one transaction; see `ConversationTurn`. Returns one acceptance per
-    /// reply, in order (a reply whose idempotency key is known replays, as `accept` does).
+    /// reply, in order (a reply whose idempotency key is known replays, as `accept` does); the
+    /// deliveries of `replyClaim` come back `sending`, stored under its lease.
     ///
     /// Refused, with nothing committed:
     /// - `conflict/conversation_changed`: a write's `expectedRevision` is not the stored one,
@@ -64,19 +68,25 @@ package struct ConversationTurn: Sendable {
     /// The sign-out deadline this turn consumes (fired), deleted in the same transaction so it
     /// fires once; the turn is refused if it is no longer stored exactly so.
     package var clearsSignOut: SignOutDeadline?
+    /// Replies' deliveries committed already claimed by this node's dispatcher (`sending`
+    /// until the claim's lease), which sends them without a claim of its own; every other
+    /// delivery is queued.
+    package var replyClaim: ReplyClaim?
 
     package init(
         writes: [ConversationWrite] = [],
         replies: [Submission] = [],
         form: FormSubmission? = nil,
         routedMessageID: String? = nil,
-        clearsSignOut: SignOutDeadline? = nil
+        clearsSignOut: SignOutDeadline? = nil,
+        replyClaim: ReplyClaim? = nil
     ) {
         self.writes = writes
         self.replies = replies
         self.form = form
         self.routedMessageID = routedMessageID
         self.clearsSignOut = clearsSignOut
+        self.replyClaim = replyClaim
     }
 }
 
@@ -95,7 +105,25 @@ package struct ConversationWrite: Sendable, Equatable {
     }
 }
 
+/// What a turn starts from (`ConversationStore.turnStart`).
+package struct TurnStart: Sendable, Equatable {
+    /// The message is in a transcript already: its turn committed.
+    package var answered: Bool
+    /// The connection's ongoing conversation, if any.
+    package var ongoing: Conversation?
+    package init(answered: Bool, ongoing: Conversation?) {
+        self.answered = answered
+        self.ongoing = ongoing
+    }
+}
+
 extension ConversationStore {
+    /// Two reads, for stores (and test wrappers) without a combined one.
+    package func turnStart(inboundMessageID: String, connector: String, address: Address) async throws -> TurnStart {
+        let answered = try await transcriptHolds(inboundMessageID: inboundMessageID)
+        return TurnStart(answered: answered, ongoing: answered ? nil : try await ongoingConversation(connector: connector, address: address))
+    }
+
     /// The whole transcript, read a page at a time (for `/replay`; never on a turn's path).
     package func wholeTranscript(conversationID: String) async throws -> [ConversationEntry] {
         var entries: [ConversationEntry] = []

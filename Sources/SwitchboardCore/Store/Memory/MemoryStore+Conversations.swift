@@ -57,7 +57,9 @@ extension MemoryStore: ConversationStore {
         try transaction { draft in
             for write in turn.writes { try draft.apply(write) }
             let acceptances = try turn.replies.map { reply in
-                try draft.accept(reply) { .conflict("message_exists", "a message or delivery with id \($0) already exists") }
+                try draft.accept(turn.replyClaim?.apply(to: reply) ?? reply, leaseUntil: turn.replyClaim?.leaseUntil) {
+                    .conflict("message_exists", "a message or delivery with id \($0) already exists")
+                }
             }
             if let form = turn.form { try draft.record(form: form) }
             if let messageID = turn.routedMessageID { draft.unrouted.removeAll { $0 == messageID } }

@@ -50,8 +50,14 @@ extension MemoryStore: InboxStore {
     }
 
     package func finishRouting(messageID: String) async throws {
-        try withState { state in state.unrouted.removeAll { $0 == messageID } }
+        try withState { state in
+            state.finishRoutingCalls += 1
+            state.unrouted.removeAll { $0 == messageID }
+        }
     }
+
+    /// How many times `finishRouting` was called: a write each, which tests can count.
+    package var finishRoutingCalls: Int { state.withLock { $0.finishRoutingCalls } }
 
     package func unroutedInbound(limit: Int) async throws -> [Message] {
         try withState { state in state.unrouted.prefix(max(limit, 0)).compactMap { state.messages[$0]?.message } }

@@ -46,6 +46,7 @@ extension MemoryStore: OutboxStore {
                     return ta != tb ? ta < tb : a.offset < b.offset
                 }
                 .prefix(limit)
+            state.claimedByClaimRounds += due.count
             return due.map { entry in
                 var claimed = entry.element
                 claimed.delivery.status = .sending
@@ -58,6 +59,10 @@ extension MemoryStore: OutboxStore {
             }
         }
     }
+
+    /// How many deliveries claim rounds (`claimDue`) took so far: tests tell a reply sent from
+    /// its turn's own claim from one a claim round took.
+    package var claimedByClaimRounds: Int { state.withLock { $0.claimedByClaimRounds } }
 
     package func extendLeases(ids: [String], until: Date) async throws {
         try withState { state in
@@ -126,7 +131,12 @@ extension MemoryStore.State {
     /// Accepts one submission: replays or refuses a known idempotency key, else inserts the
     /// message, its deliveries and the key. Everything is checked before anything is written,
     /// so a refusal changes nothing. `duplicate` words the refusal of an id already used.
-    mutating func accept(_ submission: Submission, duplicate: (String) -> SwitchboardError) throws -> Acceptance {
+    /// `leaseUntil` is the lease of deliveries given `sending` (a turn's claimed replies).
+    mutating func accept(
+        _ submission: Submission,
+        leaseUntil: Date? = nil,
+        duplicate: (String) -> SwitchboardError
+    ) throws -> Acceptance {
         let message = submission.message
         if let key = submission.idempotency, let existing = idempotencyKeys[.init(scope: key.scope, key: key.key)] {
             guard existing.fingerprint == key.fingerprint else {
@@ -146,7 +156,7 @@ extension MemoryStore.State {
         guard messages[message.id] == nil else { throw duplicate(message.id) }
         try checkNew(submission.deliveries, duplicate: { _ in duplicate(message.id) })
         messages[message.id] = MemoryStore.StoredMessage(message: message, warnings: submission.warnings, deliveryIDs: [])
-        insert(submission.deliveries)
+        insert(submission.deliveries, leaseUntil: leaseUntil)
         if let key = submission.idempotency {
             idempotencyKeys[.init(scope: key.scope, key: key.key)] = .init(fingerprint: key.fingerprint, messageID: message.id)
         }
@@ -162,9 +172,10 @@ extension MemoryStore.State {
     }
 
     /// Appends deliveries (checked by `checkNew`) to their stored messages, in order.
-    mutating func insert(_ new: [Delivery]) {
+    mutating func insert(_ new: [Delivery], leaseUntil: Date? = nil) {
         for delivery in new {
-            deliveries[delivery.id] = MemoryStore.StoredDelivery(delivery: delivery, leaseUntil: nil, row: nextDeliveryRow)
+            let lease = delivery.status == .sending ? leaseUntil : nil
+            deliveries[delivery.id] = MemoryStore.StoredDelivery(delivery: delivery, leaseUntil: lease, row: nextDeliveryRow)
             nextDeliveryRow += 1
             messages[delivery.messageID]?.deliveryIDs.append(delivery.id)
         }

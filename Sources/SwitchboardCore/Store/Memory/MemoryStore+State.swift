@@ -20,6 +20,10 @@ extension MemoryStore {
         var nextInboxItemID: Int64 = 1
         /// Inbound messages recorded but not through the pipeline, in the order recorded.
         var unrouted: [String] = []
+        /// How many times `finishRouting` was called (tests count the router's writes).
+        var finishRoutingCalls = 0
+        /// How many deliveries `claimDue` claimed (tests count claim rounds).
+        var claimedByClaimRounds = 0
         var replayKeys: [ReplayScope: StoredReplayKey] = [:]
 
         // Forms
