@@ -15,7 +15,7 @@ import SwitchboardCore
 /// goes off each time listening (re)starts to cover what was missed meanwhile, and a lost
 /// connection is opened again with the store's back-off.
 package struct PostgresDoorbell: Service {
-    /// The notification channel; the payload is a message id or empty (one notice for a batch).
+    /// The notification channel; the payload is a message id.
     package static let channel = "switchboard_deliveries"
 
     /// What the doorbell went through, for logs and tests.

@@ -159,9 +159,9 @@ struct PostgresGroupedAcceptTests {
     }
 
     /// A migrated store whose statements are counted, on a fresh schema.
-    static func withCountingStore(_ body: (PostgresStore, StatementCounter, PostgresHarness, String) async throws -> Void) async throws {
+    static func withCountingStore(_ body: (PostgresStore, TransactionCounter, PostgresHarness, String) async throws -> Void) async throws {
         try await PostgresTestDatabase.withHarness { harness in
-            let counter = StatementCounter()
+            let counter = TransactionCounter()
             var logger = Logger(label: "switchboard.postgres.tests.statements") { _ in counter }
             logger.logLevel = .trace
             let schema = try await harness.makeSchema()
