@@ -13,7 +13,7 @@ import SwitchboardCore
 //     INSERT attachments  FROM unnest(5 arrays)  (only when there are attachments)
 //     INSERT deliveries   FROM unnest(14 arrays)
 //     INSERT idempotency  FROM unnest(4 arrays)  (only when there are keys)
-//     pg_notify per message with queued deliveries (one statement)
+//     one pg_notify for the batch, when any of it is queued
 //
 // All of it inside the caller's transaction: any refused row takes every other one back.
 
@@ -46,11 +46,11 @@ extension PostgresStore {
         try await insertAttachments(fresh, on: connection, logger: logger)
         try await insertDeliveries(fresh, on: connection, logger: logger)
         try await insertKeys(fresh, on: connection, logger: logger)
-        try await notifyQueued(
-            fresh.filter { $0.deliveries.contains { $0.status == .queued } }.map(\.message.id),
-            on: connection,
-            logger: logger
-        )
+        // One notice for the whole batch (every node's doorbell rings once at the commit), not
+        // one per message: a dispatcher claims whatever is due, whoever named it.
+        if fresh.contains(where: { $0.deliveries.contains { $0.status == .queued } }) {
+            try await notifyQueued([""], on: connection, logger: logger)
+        }
         return batch.indices.map { index in
             if let replay = replays[index] { return replay }
             let submission = batch[index]

@@ -3,27 +3,38 @@ import Logging
 import PostgresNIO
 import SwitchboardCore
 
-// The outbox on PostgreSQL: accepting messages (one transaction each, or one per batch, whose
-// statements are in `+BatchAccept`) and the dispatcher's claims. Several nodes claim from the
+// The outbox on PostgreSQL: accepting messages (concurrent single accepts share a transaction,
+// `+GroupedAccept`; a batch is one, whose statements are in `+BatchAccept`) and the dispatcher's claims. Several nodes claim from the
 // same table: a claim locks the rows it takes with `FOR UPDATE SKIP LOCKED`, so two nodes
 // never take one delivery, and neither waits for the other; the lease it writes keeps the
 // delivery out of every other claim until it runs out, exactly as on SQLite.
 
 extension PostgresStore: OutboxStore {
+    /// Accepts one submission in a transaction shared with every other `accept(_:)` waiting at
+    /// that moment (see `PostgresStore+GroupedAccept`); returns once that transaction committed.
     package func accept(_ submission: Submission) async throws -> Acceptance {
-        let logger = self.logger
+        try await acceptGroups.submit(submission).get()
+    }
+
+    /// Accepts one submission in a transaction of its own: the grouped accept's batch of one,
+    /// and its fallback when a group was refused.
+    static func acceptAlone(_ submission: Submission, client: PostgresClient, logger: Logger) async throws -> Acceptance {
         do {
-            return try await transaction { connection in try await Self.accept(submission, on: connection, logger: logger) }
+            return try await transaction(client: client, logger: logger) { connection in
+                try await accept(submission, on: connection, logger: logger)
+            }
         } catch  where isUniqueViolation(error) && submission.idempotency != nil {
             // Another node (or connection) committed the same key between our look-up and our
             // insert, and our insert waited for it: run again, and the look-up replays or refuses.
             do {
-                return try await transaction { connection in try await Self.accept(submission, on: connection, logger: logger) }
+                return try await transaction(client: client, logger: logger) { connection in
+                    try await accept(submission, on: connection, logger: logger)
+                }
             } catch  where isUniqueViolation(error) {
-                throw Self.duplicateMessage(submission)
+                throw duplicateMessage(submission)
             }
         } catch  where isUniqueViolation(error) {
-            throw Self.duplicateMessage(submission)
+            throw duplicateMessage(submission)
         }
     }
 

@@ -78,6 +78,8 @@ package final class PostgresStore: Service, Sendable {
     package let configuration: Configuration
     let client: PostgresClient
     let logger: Logger
+    /// Concurrent single accepts share one transaction (see `PostgresStore+GroupedAccept`).
+    let acceptGroups: LeaderBatcher<Submission, Result<Acceptance, any Error>>
     /// This store's mark in the notices it sends, so its own listener can tell them apart.
     let instance = UUID().uuidString.prefix(8).lowercased()
 
@@ -85,7 +87,9 @@ package final class PostgresStore: Service, Sendable {
     package init(configuration: Configuration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
-        client = PostgresClient(configuration: try Self.clientConfiguration(configuration), backgroundLogger: logger)
+        let client = PostgresClient(configuration: try Self.clientConfiguration(configuration), backgroundLogger: logger)
+        self.client = client
+        acceptGroups = LeaderBatcher { group in await Self.accept(group: group, client: client, logger: logger) }
     }
 
     static func clientConfiguration(_ configuration: Configuration) throws -> PostgresClient.Configuration {
@@ -129,6 +133,16 @@ package final class PostgresStore: Service, Sendable {
     /// ROLLBACK when the body throws, whose error is rethrown as it was (so a
     /// `SwitchboardError` reaches the caller unchanged).
     func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await Self.transaction(client: client, logger: logger, body)
+    }
+
+    /// `transaction(_:)` on a given pool, for work that runs where the store is not at hand
+    /// (a `LeaderBatcher`'s batch, made before the store is).
+    static func transaction<T: Sendable>(
+        client: PostgresClient,
+        logger: Logger,
+        _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
         try await client.withConnection { connection in
             try await connection.query("BEGIN", logger: logger)
             let value: T
@@ -172,7 +186,8 @@ extension PostgresConnection {
 
 extension PostgresStore {
     /// True for a duplicate primary key or unique value (SQLSTATE 23505).
-    func isUniqueViolation(_ error: any Error) -> Bool { (error as? PSQLError)?.serverInfo?[.sqlState] == "23505" }
+    func isUniqueViolation(_ error: any Error) -> Bool { Self.isUniqueViolation(error) }
+    static func isUniqueViolation(_ error: any Error) -> Bool { (error as? PSQLError)?.serverInfo?[.sqlState] == "23505" }
     /// True for a violated foreign key (SQLSTATE 23503).
     func isForeignKeyViolation(_ error: any Error) -> Bool { (error as? PSQLError)?.serverInfo?[.sqlState] == "23503" }
 }
