@@ -312,10 +312,7 @@ struct OutboxBench: AsyncParsableCommand {
             }
         }
         if !split, entry != .me {
-            let settle = ContinuousClock.now + .seconds(drainTimeout)
-            while try await bench.hasOutstanding(), ContinuousClock.now < settle {
-                try await Task.sleep(for: .milliseconds(10))
-            }
+            _ = try await drained(bench, by: ContinuousClock.now + .seconds(drainTimeout))
         }
         let clusterBefore = bench.clusterCPU()
         let cpuBefore = ProcessFacts.cpuSeconds()
@@ -341,15 +338,7 @@ struct OutboxBench: AsyncParsableCommand {
         // Drain: until the store holds nothing queued or sending, i.e. every outcome is
         // recorded. (Polling the store, not the bucket: reading the bucket's array while it
         // grows would make its next send copy the whole array.)
-        let deadline = ContinuousClock.now + .nanoseconds(Int64(drainTimeout * 1e9))
-        var settled: Date?
-        while ContinuousClock.now < deadline {
-            if try await !bench.hasOutstanding() {
-                settled = Date()
-                break
-            }
-            try await Task.sleep(for: .milliseconds(10))
-        }
+        let settled = try await drained(bench, by: ContinuousClock.now + .nanoseconds(Int64(drainTimeout * 1e9)))
         let wall = ContinuousClock.now - wallBefore
         let cpu = ProcessFacts.cpuSeconds() - cpuBefore
         let machine = ProcessFacts.machineBusySeconds() - machineBefore
@@ -373,6 +362,16 @@ struct OutboxBench: AsyncParsableCommand {
             wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18,
             cluster: cluster
         )
+    }
+
+    /// Polls the store every 10 ms until nothing is queued or sending (every outcome
+    /// recorded); when that was, or `nil` if `deadline` came first.
+    static func drained(_ bench: any BenchSystem, by deadline: ContinuousClock.Instant) async throws -> Date? {
+        while ContinuousClock.now < deadline {
+            if try await !bench.hasOutstanding() { return Date() }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return nil
     }
 
     func progress(_ line: String) {

@@ -91,27 +91,7 @@ struct BenchHub: BenchSystem {
         }
 
         let standIn = GatewayStandIn()
-        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let standInGroup = ServiceGroup(
-            configuration: .init(
-                services: [
-                    standIn.makeApplication(logger: logger) { port in
-                        portSink.yield(port)
-                        portSink.finish()
-                    }
-                ],
-                logger: logger
-            )
-        )
-
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await standInGroup.run() }
-            var portIterator = ports.makeAsyncIterator()
-            guard let gatewayPort = await portIterator.next(), gatewayPort > 0 else {
-                await standInGroup.triggerGracefulShutdown()
-                throw BenchFailure("the gateway stand-in did not start")
-            }
-
+        return try await standIn.whileRunning(logger: logger) { gatewayPort in
             let apiPort = try settings.port ?? LoopbackPort.free()
             var configuration = HubConfiguration()
             configuration.server.host = "127.0.0.1"
@@ -150,29 +130,28 @@ struct BenchHub: BenchSystem {
             // As `serve` does: the checkpointer first, so it stops last.
             let checkpointer: [any Service] = store.checkpointer.map { [$0] } ?? []
             let hubGroup = ServiceGroup(configuration: .init(services: checkpointer + services + [app], logger: logger))
-            group.addTask { try await hubGroup.run() }
-
-            let baseURL = "http://127.0.0.1:\(apiPort)"
-            do {
-                try await waitUntilHealthy(client: client, baseURL: baseURL)
-                let token = try await makeToken(client: client, baseURL: baseURL, username: "bench", password: password)
-                let benchHub = BenchHub(
-                    hub: hub,
-                    baseURL: baseURL,
-                    bearerToken: token,
-                    bucket: bucket,
-                    gateway: standIn,
-                    dataDirectory: directory
-                )
-                let result = try await body(benchHub)
-                await hubGroup.triggerGracefulShutdown()
-                await standInGroup.triggerGracefulShutdown()
-                try await group.waitForAll()
-                return result
-            } catch {
-                await hubGroup.triggerGracefulShutdown()
-                await standInGroup.triggerGracefulShutdown()
-                throw error
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await hubGroup.run() }
+                let baseURL = "http://127.0.0.1:\(apiPort)"
+                do {
+                    try await waitUntilHealthy(client: client, baseURL: baseURL)
+                    let token = try await makeToken(client: client, baseURL: baseURL, username: "bench", password: password)
+                    let benchHub = BenchHub(
+                        hub: hub,
+                        baseURL: baseURL,
+                        bearerToken: token,
+                        bucket: bucket,
+                        gateway: standIn,
+                        dataDirectory: directory
+                    )
+                    let result = try await body(benchHub)
+                    await hubGroup.triggerGracefulShutdown()
+                    try await group.waitForAll()
+                    return result
+                } catch {
+                    await hubGroup.triggerGracefulShutdown()
+                    throw error
+                }
             }
         }
     }

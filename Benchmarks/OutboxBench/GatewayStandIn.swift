@@ -1,7 +1,9 @@
+import BenchmarkSupport
 import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// A tiny HTTP SMS gateway on loopback for the `http-gateway` connector to send to:
@@ -26,6 +28,31 @@ final class GatewayStandIn: Sendable {
         out.reserveCapacity(received.count)
         for (id, at) in received where out[id] == nil { out[id] = at }
         return out
+    }
+
+    /// Runs the stand-in on a free loopback port while `body` runs (it is given the port),
+    /// then stops it, whether `body` returned or threw. Both benchmark systems (one hub in
+    /// this process, hub processes on PostgreSQL) send to it this way.
+    func whileRunning<T: Sendable>(logger: Logger, _ body: @Sendable @escaping (Int) async throws -> T) async throws -> T {
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        let application = makeApplication(logger: logger) { port in
+            portSink.yield(port)
+            portSink.finish()
+        }
+        let services = ServiceGroup(configuration: .init(services: [application], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await services.run() }
+            var portIterator = ports.makeAsyncIterator()
+            do {
+                guard let port = await portIterator.next(), port > 0 else { throw BenchFailure("the gateway stand-in did not start") }
+                let result = try await body(port)
+                await services.triggerGracefulShutdown()
+                return result
+            } catch {
+                await services.triggerGracefulShutdown()
+                throw error
+            }
+        }
     }
 
     /// The stand-in's HTTP application; `onPort` is told the port once it listens.

@@ -33,28 +33,33 @@ extension PostgresRandomAccessRow {
 enum OutboxRecords {
     /// A `messages` row, without its attachments, and the warnings given at acceptance.
     static func message(_ row: PostgresRandomAccessRow) throws -> (message: Message, warnings: [String]) {
+        (try message(row, prefix: ""), try row["warnings"].decode([String].self))
+    }
+
+    /// A `messages` row's columns, each read as `prefix` + its name (the claim reads them
+    /// beside their delivery's as `m_…`), without attachments or warnings.
+    static func message(_ row: PostgresRandomAccessRow, prefix: String) throws -> Message {
         let t = "messages"
         var origin: Origin?
-        if let connector = try row["origin_connector"].decode(String?.self) {
+        if let connector = try row[prefix + "origin_connector"].decode(String?.self) {
             origin = Origin(
                 connector: connector,
-                from: try row.decodeAddress("origin_from", table: t),
-                to: try row.decodeAddressIfPresent("origin_to", table: t)
+                from: try row.decodeAddress(prefix + "origin_from", table: t),
+                to: try row.decodeAddressIfPresent(prefix + "origin_to", table: t)
             )
         }
-        let message = Message(
-            id: try row["id"].decode(String.self),
-            direction: try row.decodeEnum(Message.Direction.self, "direction", table: t),
-            subject: try row["subject"].decode(String?.self),
-            text: try row["text"].decode(String.self),
-            html: try row["html"].decode(String?.self),
+        return Message(
+            id: try row[prefix + "id"].decode(String.self),
+            direction: try row.decodeEnum(Message.Direction.self, prefix + "direction", table: t),
+            subject: try row[prefix + "subject"].decode(String?.self),
+            text: try row[prefix + "text"].decode(String.self),
+            html: try row[prefix + "html"].decode(String?.self),
             attachments: [],
-            severity: try row.decodeEnum(Severity.self, "severity", table: t),
-            sender: try row["sender"].decode(String?.self),
-            createdAt: try row["created_at"].decode(Date.self),
+            severity: try row.decodeEnum(Severity.self, prefix + "severity", table: t),
+            sender: try row[prefix + "sender"].decode(String?.self),
+            createdAt: try row[prefix + "created_at"].decode(Date.self),
             origin: origin
         )
-        return (message, try row["warnings"].decode([String].self))
     }
 
     /// A `deliveries` row.

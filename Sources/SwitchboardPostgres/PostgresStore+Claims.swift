@@ -6,6 +6,12 @@ import SwitchboardCore
 // The dispatcher's claims. Two range scans of the partial indexes (due queued, expired
 // leases), each locking what it reads and skipping what another claim holds; the oldest
 // `limit` of both are taken. Rows read but not taken are released at commit, untouched.
+// The same statement returns each claimed message once (on the first of its deliveries) and
+// whether it has attachments, so a claim is four statements whatever its size —
+//
+//     BEGIN · set_config (the plan, below) · the claim with its messages · COMMIT
+//
+// and a fifth, the attachments, only when a claimed message has some.
 //
 // Within a `ClaimScope` (single-owner connectors) the scans also leave out what another node
 // must send, judged against `cluster_leases` in the same statement, by the database's clock:
@@ -43,16 +49,32 @@ extension PostgresStore: ScopedClaims {
             try await connection.execute(Self.claimPlan, logger: logger)
             let rows = try await connection.rows(query, logger: logger)
             var due: [(t: Date, kind: Int, seq: Int64, delivery: Delivery)] = []
+            var messages: [String: Message] = [:]
+            var withAttachments: [String] = []
             for row in rows {
+                let delivery = try OutboxRecords.delivery(row)
                 due.append(
-                    (
-                        try row["claim_t"].decode(Date.self), try row["claim_kind"].decode(Int.self), try row["seq"].decode(Int64.self),
-                        try OutboxRecords.delivery(row)
-                    )
+                    (try row["claim_t"].decode(Date.self), try row["claim_kind"].decode(Int.self), try row["seq"].decode(Int64.self), delivery)
                 )
+                guard try row["m_first"].decode(Bool.self) else { continue }
+                guard try row["m_id"].decode(String?.self) != nil else {
+                    throw PostgresStoreError.unreadable(table: "deliveries", column: "message_id", value: delivery.messageID)
+                }
+                messages[delivery.messageID] = try OutboxRecords.message(row, prefix: "m_")
+                if try row["m_has_attachments"].decode(Bool.self) { withAttachments.append(delivery.messageID) }
+            }
+            if !withAttachments.isEmpty {
+                for (id, attachments) in try await Self.fetchAttachments(messageIDs: withAttachments, on: connection, logger: logger) {
+                    messages[id]?.attachments = attachments
+                }
             }
             due.sort { a, b in a.t != b.t ? a.t < b.t : a.kind != b.kind ? a.kind < b.kind : a.seq < b.seq }
-            return try await Self.jobs(due.map(\.delivery), on: connection, logger: logger)
+            return try due.map { item in
+                guard let message = messages[item.delivery.messageID] else {
+                    throw PostgresStoreError.unreadable(table: "deliveries", column: "message_id", value: item.delivery.messageID)
+                }
+                return DeliveryJob(delivery: item.delivery, message: message)
+            }
         }
     }
 
@@ -120,10 +142,18 @@ extension PostgresStore: ScopedClaims {
                 ORDER BY d.lease_until, d.seq LIMIT \(limitValue) FOR UPDATE OF d SKIP LOCKED
             ), picked AS (
                 SELECT * FROM queued UNION ALL SELECT * FROM expired ORDER BY t, kind, seq LIMIT \(limitValue)
+            ), claimed AS (
+                UPDATE deliveries d SET status = 'sending', lease_until = \(leaseValue), updated_at = \(nowValue)
+                FROM picked WHERE d.id = picked.id
+                RETURNING d.*, picked.t AS claim_t, picked.kind AS claim_kind
+            ), firsts AS (
+                SELECT c.*, row_number() OVER (PARTITION BY c.message_id) = 1 AS m_first FROM claimed c
             )
-            UPDATE deliveries d SET status = 'sending', lease_until = \(leaseValue), updated_at = \(nowValue)
-            FROM picked WHERE d.id = picked.id
-            RETURNING d.*, picked.t AS claim_t, picked.kind AS claim_kind
+            SELECT f.*, m.id AS m_id, m.direction AS m_direction, m.subject AS m_subject, m.text AS m_text, m.html AS m_html,
+                m.severity AS m_severity, m.sender AS m_sender, m.created_at AS m_created_at,
+                m.origin_connector AS m_origin_connector, m.origin_from AS m_origin_from, m.origin_to AS m_origin_to,
+                EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id) AS m_has_attachments
+            FROM firsts f LEFT JOIN messages m ON f.m_first AND m.id = f.message_id
             """
         )
     }

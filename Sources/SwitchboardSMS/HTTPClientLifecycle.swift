@@ -22,7 +22,20 @@ final class HTTPClientLifecycle: Sendable {
     private let configuration: HTTPClient.Configuration
     private let state = Mutex<State>(.idle)
 
-    init(configuration: HTTPClient.Configuration) { self.configuration = configuration }
+    init(configuration: HTTPClient.Configuration) { self.configuration = Self.untraced(configuration) }
+
+    /// `configuration` without request tracing. AsyncHTTPClient traces with the process's
+    /// bootstrapped tracer, which the hub never bootstraps: the default no-op tracer still
+    /// opened a span and parsed the URL a second time for its attributes on every request,
+    /// about 4 % of a node's CPU per message sent through an HTTP gateway (`perf`, issue 14).
+    static func untraced(_ configuration: HTTPClient.Configuration) -> HTTPClient.Configuration {
+        var configuration = configuration
+        configuration.tracing.tracer = nil
+        return configuration
+    }
+
+    /// Whether requests are traced (never; see `untraced`).
+    var traces: Bool { configuration.tracing.tracer != nil }
 
     /// The client for one request, or `nil` once shutdown has begun; pair with `giveBack()`.
     func lease() -> HTTPClient? {
