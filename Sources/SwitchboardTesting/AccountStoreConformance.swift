@@ -12,7 +12,7 @@ package struct AccountStoreConformance: Sendable {
         case contactsByAddressAndUsername, groupLifecycle, groupMembers
         case sessionsExpire, sessionsInUseAreRenewed, passwordChangeEndsOtherSessions, tokensBelongToTheirUser
         case tokensKeepTheirScopes
-        case contactSearchPagesInNameOrder, groupsPageInNameOrder, usersPageInNameOrder
+        case contactSearchPagesInNameOrder, groupsPageInNameOrder, usersPageInNameOrder, tokensPageOldestFirst
 
         package var description: String { rawValue }
     }
@@ -41,6 +41,7 @@ package struct AccountStoreConformance: Sendable {
         case .contactSearchPagesInNameOrder: try await contactSearchPagesInNameOrder()
         case .groupsPageInNameOrder: try await groupsPageInNameOrder()
         case .usersPageInNameOrder: try await usersPageInNameOrder()
+        case .tokensPageOldestFirst: try await tokensPageOldestFirst()
         }
     }
 

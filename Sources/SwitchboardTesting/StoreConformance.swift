@@ -30,7 +30,7 @@ package struct StoreConformance: Sendable {
         case formSubmissionRoundTrip, formSubmissionsPageNewestFirst, formSubmissionsFollowTheirInboxItem, noteStatusKeepsTheStatus
         case replayKeysCommitOnce
         case deadLetterPagesCoverEveryRowOnce, pendingRecipientPagesCoverEveryRecipientOnce
-        case contactSearchPagesInNameOrder, groupsPageInNameOrder, usersPageInNameOrder
+        case contactSearchPagesInNameOrder, groupsPageInNameOrder, usersPageInNameOrder, tokensPageOldestFirst
 
         package var description: String { rawValue }
     }
@@ -104,6 +104,7 @@ package struct StoreConformance: Sendable {
         case .contactSearchPagesInNameOrder: try await accounts.run(.contactSearchPagesInNameOrder)
         case .groupsPageInNameOrder: try await accounts.run(.groupsPageInNameOrder)
         case .usersPageInNameOrder: try await accounts.run(.usersPageInNameOrder)
+        case .tokensPageOldestFirst: try await accounts.run(.tokensPageOldestFirst)
         }
     }
 

@@ -42,6 +42,7 @@ struct ConformanceSuiteTests {
         await #expect(throws: ConformanceFailure.self) { try await suite.inboxPagingHasNoGapsOrDuplicates() }
         await #expect(throws: ConformanceFailure.self) { try await suite.accounts.groupsPageInNameOrder() }
         await #expect(throws: ConformanceFailure.self) { try await suite.accounts.usersPageInNameOrder() }
+        await #expect(throws: ConformanceFailure.self) { try await suite.accounts.tokensPageOldestFirst() }
     }
 
     @Test func failsAStoreThatLetsAnyoneDeleteATokenOrSkipsTransitionChecks() async throws {
@@ -216,6 +217,9 @@ struct MisbehavingStore: HubStore {
         return token
     }
     func tokens(username: String) async throws -> [APIToken] { try await base.tokens(username: username) }
+    func tokens(username: String, limit: Int, after cursor: String?) async throws -> TokenPage {
+        try await base.tokens(username: username, limit: limit, after: fault == .ignoreCursor ? nil : cursor)
+    }
     func deleteToken(id: String, username: String) async throws -> Bool {
         guard fault == .anyoneDeletesTokens else { return try await base.deleteToken(id: id, username: username) }
         guard let owner = try await base.tokens(username: "alice").first(where: { $0.id == id })?.username else { return false }
