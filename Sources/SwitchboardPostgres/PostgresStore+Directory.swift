@@ -303,6 +303,29 @@ extension PostgresStore: DirectoryStore {
         return counts
     }
 
+    /// One range of `group_members`, each member's addresses looked up by its key; addresses
+    /// are kept as `Address.description` writes them (`sms:…`, `mailto:…`).
+    package func memberCounts(group: String) async throws -> GroupMemberCounts {
+        guard try await groupExists(group) else { throw Self.unknownGroup(group) }
+        let row = try await rows(
+            """
+            SELECT COUNT(*) AS members,
+              COUNT(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM contact_addresses a
+                WHERE a.contact_id = m.contact_id AND left(a.address, 4) = 'sms:')) AS without_phone,
+              COUNT(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM contact_addresses a
+                WHERE a.contact_id = m.contact_id AND left(a.address, 7) = 'mailto:')) AS without_email
+            FROM group_members m WHERE m.group_name = \(group)
+            """
+        )
+        .first
+        guard let row else { return GroupMemberCounts(members: 0, withoutPhone: 0, withoutEmail: 0) }
+        return GroupMemberCounts(
+            members: try row["members"].decode(Int.self),
+            withoutPhone: try row["without_phone"].decode(Int.self),
+            withoutEmail: try row["without_email"].decode(Int.self)
+        )
+    }
+
     package func members(group: String) async throws -> [Contact] {
         guard try await groupExists(group) else { throw Self.unknownGroup(group) }
         return try await rows(

@@ -13,6 +13,7 @@ package struct AccountStoreConformance: Sendable {
         case sessionsExpire, sessionsInUseAreRenewed, passwordChangeEndsOtherSessions, tokensBelongToTheirUser
         case tokensKeepTheirScopes
         case contactSearchPagesInNameOrder, groupsPageInNameOrder, usersPageInNameOrder, tokensPageOldestFirst
+        case groupMemberCountsCoverTheWholeGroup
 
         package var description: String { rawValue }
     }
@@ -42,6 +43,7 @@ package struct AccountStoreConformance: Sendable {
         case .groupsPageInNameOrder: try await groupsPageInNameOrder()
         case .usersPageInNameOrder: try await usersPageInNameOrder()
         case .tokensPageOldestFirst: try await tokensPageOldestFirst()
+        case .groupMemberCountsCoverTheWholeGroup: try await groupMemberCountsCoverTheWholeGroup()
         }
     }
 

@@ -31,6 +31,7 @@ package struct StoreConformance: Sendable {
         case replayKeysCommitOnce
         case deadLetterPagesCoverEveryRowOnce, pendingRecipientPagesCoverEveryRecipientOnce
         case contactSearchPagesInNameOrder, groupsPageInNameOrder, usersPageInNameOrder, tokensPageOldestFirst
+        case groupMemberCountsCoverTheWholeGroup
 
         package var description: String { rawValue }
     }
@@ -105,6 +106,7 @@ package struct StoreConformance: Sendable {
         case .groupsPageInNameOrder: try await accounts.run(.groupsPageInNameOrder)
         case .usersPageInNameOrder: try await accounts.run(.usersPageInNameOrder)
         case .tokensPageOldestFirst: try await accounts.run(.tokensPageOldestFirst)
+        case .groupMemberCountsCoverTheWholeGroup: try await accounts.run(.groupMemberCountsCoverTheWholeGroup)
         }
     }
 

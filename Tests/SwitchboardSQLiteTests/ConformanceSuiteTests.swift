@@ -181,6 +181,7 @@ struct MisbehavingStore: HubStore {
     func contacts() async throws -> [Contact] { try await base.contacts() }
     func contacts(_ query: ContactQuery) async throws -> ContactPage { try await base.contacts(query) }
     func memberCounts() async throws -> [String: Int] { try await base.memberCounts() }
+    func memberCounts(group: String) async throws -> GroupMemberCounts { try await base.memberCounts(group: group) }
     func contact(username: String) async throws -> Contact? { try await base.contact(username: username) }
     func contacts(withAddress address: Address) async throws -> [Contact] { try await base.contacts(withAddress: address) }
     func updateContact(_ contact: Contact) async throws { try await base.updateContact(contact) }

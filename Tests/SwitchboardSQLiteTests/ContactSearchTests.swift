@@ -24,6 +24,10 @@ struct ContactSearchTests {
         try await withConformance(kind) { try await $0.accounts.run(.tokensPageOldestFirst) }
     }
 
+    @Test(arguments: StoreKind.allCases) func groupMemberCountsCoverTheWholeGroup(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.accounts.run(.groupMemberCountsCoverTheWholeGroup) }
+    }
+
     @Test func theSearchWalksTheNameIndexInOrder() async throws {
         let store = try SQLiteStore.inMemory()
         let plan = try await store.queryPlan(SQLiteStore.contactSearchSQL(words: 2, cursor: true), arguments: [0, 0, 0, 0, 0, 0, 0, 0, 10])

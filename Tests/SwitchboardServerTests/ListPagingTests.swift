@@ -63,4 +63,52 @@ struct ListPagingTests {
             #expect(try await admin.get("/admin/tokens?cursor=zz").status == .badRequest)
         }
     }
+
+    @Test func aGroupAnswersItsFirstPageOfMembersAndCountsWhatTheWholeGroupLacks() async throws {
+        let harness = try await Harness()
+        try await harness.store.createGroup(ContactGroup(name: "field"))
+        let size = APIEnvironment.webContactsPageSize
+        var made: [String] = []
+        for index in 0..<(size + 3) {
+            // Every third without a phone, every fifth without an email.
+            var addresses: [Address] = []
+            if index % 3 != 0 { addresses.append(.sms("+47900\(String(format: "%05d", index))")) }
+            if index % 5 != 0 { addresses.append(.email("m\(index)@example.org")) }
+            let contact = Contact(id: "m\(String(format: "%03d", index))", name: "Member \(String(format: "%03d", index))", addresses: addresses)
+            try await harness.store.createContact(contact)
+            try await harness.store.addMember(group: "field", contactID: contact.id)
+            made.append(contact.id)
+        }
+        let ids = made
+        let noPhone = (0..<(size + 3)).filter { $0 % 3 == 0 }.count
+        let noEmail = (0..<(size + 3)).filter { $0 % 5 == 0 }.count
+        try await harness.run { anonymous in
+            let api = try await anonymous.loginAdmin()
+            let detail = try await api.get("/api/v1/groups/field?limit=10").json
+            #expect(detail["members"].array.compactMap { $0["id"].string } == Array(ids.prefix(10)))
+            #expect(detail["member_count"].int == size + 3)
+            #expect(detail["members_without_phone"].int == noPhone && detail["members_without_email"].int == noEmail)
+            let pageLacks = (0..<10).filter { $0 % 3 == 0 }.count + (0..<10).filter { $0 % 5 == 0 }.count
+            #expect(detail["warnings"].array.count == pageLacks, "warnings about this page's members")
+            var seen = detail["members"].array.compactMap { $0["id"].string }
+            var cursor = detail["next_cursor"].string
+            while let next = cursor, seen.count < 500 {
+                let page = try await api.get("/api/v1/groups/field?limit=10&cursor=\(next)").json
+                seen += page["members"].array.compactMap { $0["id"].string }
+                cursor = page["next_cursor"].string
+            }
+            #expect(seen == ids, "every member once, in name order")
+            let bad = try await api.get("/api/v1/groups/field?cursor=zz")
+            #expect(bad.status == .badRequest && bad.errorMessage.contains("'cursor'"))
+
+            let first = try await api.get("/groups/field")
+            #expect(first.text.contains("Member 049") && !first.text.contains("Member 050"))
+            #expect(first.text.contains("Members in all: \(size + 3)."))
+            #expect(first.text.contains(#"id="count-no-phone">Without a phone number (no SMS): \#(noPhone).<"#))
+            #expect(first.text.contains(#"id="count-no-email">Without an email address (no rich messages or emails): \#(noEmail).<"#))
+            let second = try await api.get(try Self.nextLink(first.text, id: "members-next"))
+            #expect(second.text.contains("Member 052") && !second.text.contains("Member 049"))
+            #expect(second.text.contains("Members in all: \(size + 3)."), "the counts are the whole group's on every page")
+        }
+    }
 }

@@ -1,6 +1,7 @@
 """Long lists a page at a time in headless Chromium against the real binary: the API tokens
-page shows 50 with a next link, the next page holds the rest and nothing of the first, and a
-link goes back to the start. axe-core on every page, screenshots at phone and desktop width
+page and a group's page (its members) show 50 with a next link, the next page holds the rest
+and nothing of the first, and a link goes back to the start; the group's counts of members
+without a phone or an email are the whole group's on every page. axe-core on every page, screenshots at phone and desktop width
 (in the test's tmp directory, not committed)."""
 import pytest
 
@@ -47,3 +48,37 @@ def test_the_tokens_page_pages_with_next_and_first_links(hub, browser, tmp_path)
     screenshots(browser, tmp_path, "tokens-page-2")
     follow(browser, "tokens-first")
     assert shown(browser, "#tokens tr[data-token]", "data-token") == made[:50]
+
+
+def test_a_group_page_pages_its_members_and_counts_the_whole_group(hub, browser, tmp_path):
+    api = hub.session()
+    r = api.post(hub.url + "/api/v1/groups", json={"name": "field-team"})
+    assert r.status_code == 201, r.text
+    members = []
+    for i in range(54):
+        addresses = ([f"sms:+4790{i:06d}"] if i % 3 else []) + ([f"mailto:m{i}@example.org"] if i % 4 else [])
+        r = api.post(hub.url + "/api/v1/contacts", json={"name": f"Member {i:02d}", "addresses": addresses})
+        assert r.status_code == 201, r.text
+        members.append(r.json()["id"])
+        r = api.post(hub.url + "/api/v1/groups/field-team/members", json={"contact_id": members[-1]})
+        assert r.status_code == 201, r.text
+    no_phone, no_email = len(range(0, 54, 3)), len(range(0, 54, 4))
+
+    log_in(browser, hub, hub.admin_password())
+    browser.get(hub.url + "/groups/field-team")
+    page_is(browser, "groups")
+    counts = lambda: [browser.find_element(by("ID"), i).text for i in ("member-counts", "count-no-phone", "count-no-email")]  # noqa: E731
+    assert counts() == ["Members in all: 54.", f"Without a phone number (no SMS): {no_phone}.",
+                        f"Without an email address (no rich messages or emails): {no_email}."]
+    first = shown(browser, "#members li[data-id]", "data-id")
+    assert first == members[:50], "the first 50 in name order"
+    screenshots(browser, tmp_path, "group-members-1")
+    follow(browser, "members-next")
+    page_is(browser, "groups")
+    second = shown(browser, "#members li[data-id]", "data-id")
+    assert second == members[50:], "the next page holds the rest, nothing repeated"
+    assert not browser.find_elements(by("ID"), "members-next")
+    assert counts()[0] == "Members in all: 54.", "the counts are the whole group's on every page"
+    screenshots(browser, tmp_path, "group-members-2")
+    follow(browser, "members-first")
+    assert shown(browser, "#members li[data-id]", "data-id") == members[:50]

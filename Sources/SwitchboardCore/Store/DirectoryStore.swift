@@ -46,6 +46,10 @@ package protocol DirectoryStore: Sendable {
     /// How many members each group has, by group name (a group without members is left out):
     /// the groups page's counts in one query instead of reading every member of every group.
     func memberCounts() async throws -> [String: Int]
+    /// One group's members counted, and those without a phone or an email among them, over
+    /// the whole group (a group's page shows one page of members and these counts); an
+    /// unknown group is `notFound/unknown_group`.
+    func memberCounts(group: String) async throws -> GroupMemberCounts
 }
 
 extension DirectoryStore {

@@ -194,6 +194,13 @@ extension MemoryStore: DirectoryStore {
         try withState { state in state.members.compactMapValues { $0.isEmpty ? nil : $0.count } }
     }
 
+    package func memberCounts(group: String) async throws -> GroupMemberCounts {
+        try withState { state in
+            guard state.groups[group] != nil else { throw State.unknownGroup(group) }
+            return GroupMemberCounts((state.members[group] ?? []).compactMap { state.contacts[$0] })
+        }
+    }
+
     package func members(group: String) async throws -> [Contact] {
         try withState { state in
             guard state.groups[group] != nil else { throw State.unknownGroup(group) }
