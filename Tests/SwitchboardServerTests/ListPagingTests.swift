@@ -111,4 +111,19 @@ struct ListPagingTests {
             #expect(second.text.contains("Members in all: \(size + 3)."), "the counts are the whole group's on every page")
         }
     }
+
+    @Test func aMessageToManyShowsItsFirstDeliveriesAndSaysHowManyMore() async throws {
+        let harness = try await Harness()
+        let limit = APIEnvironment.messagePageDeliveries
+        let to = (0..<(limit + 3)).map { "\"sms:+4791\(String(format: "%06d", $0))\"" }.joined(separator: ", ")
+        try await harness.run { anonymous in
+            let api = try await anonymous.loginAdmin()
+            let sent = try await api.post("/api/v1/messages", #"{"to": [\#(to)], "text": "Road closed"}"#)
+            #expect(sent.status == .accepted, "\(sent.text)")
+            let id = try #require(try sent.json["id"].string)
+            let page = try await api.get("/messages/\(id)")
+            #expect(page.text.matches(of: /<tr data-id="/).count == limit)
+            #expect(page.text.contains("The first \(limit) of \(limit + 3) deliveries are shown"))
+        }
+    }
 }
