@@ -326,6 +326,16 @@ extension PostgresStore: DirectoryStore {
         )
     }
 
+    /// A range of `group_members_contact`, in byte order.
+    package func groupNames(ofContact contactID: String) async throws -> [String] {
+        try await rows("SELECT group_name FROM group_members WHERE contact_id = \(contactID) ORDER BY group_name COLLATE \"C\"")
+            .map { try $0["group_name"].decode(String.self) }
+    }
+
+    package func adminCount() async throws -> Int {
+        try await rows("SELECT COUNT(*) AS admins FROM users WHERE role = \(UserAccount.Role.admin.rawValue)").first?["admins"].decode(Int.self) ?? 0
+    }
+
     package func members(group: String) async throws -> [Contact] {
         guard try await groupExists(group) else { throw Self.unknownGroup(group) }
         return try await rows(

@@ -318,6 +318,19 @@ extension SQLiteStore {
         }
     }
 
+    /// A range of `group_members_contact`.
+    package func groupNames(ofContact contactID: String) async throws -> [String] {
+        try await read { db in
+            try String.fetchAll(db, sql: "SELECT group_name FROM group_members WHERE contact_id = ? ORDER BY group_name", arguments: [contactID])
+        }
+    }
+
+    package func adminCount() async throws -> Int {
+        try await read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE role = ?", arguments: [UserAccount.Role.admin.rawValue]) ?? 0
+        }
+    }
+
     package func members(group: String) async throws -> [Contact] {
         try await read { db in
             guard try GroupRow.exists(db, key: group) else { throw Self.unknownGroup(group) }

@@ -39,4 +39,40 @@ extension AccountStoreConformance {
             try await store.memberCounts(group: "nobody")
         }
     }
+
+    /// The groups a contact is in, by name in byte order, whatever the size of the groups;
+    /// leaving a group or deleting the contact takes it out; an unknown contact is in none.
+    package func groupNamesOfAContact() async throws {
+        let store = try await makeStore()
+        for name in ["ops", "Field", "board", "empty"] { try await store.createGroup(ContactGroup(name: name, createdAt: StoreFixture.t0)) }
+        let kari = Contact(name: "Kari", createdAt: StoreFixture.t0)
+        let ola = Contact(name: "Ola", createdAt: StoreFixture.t0)
+        for contact in [kari, ola] { try await store.createContact(contact) }
+        for group in ["ops", "Field", "board"] { try await store.addMember(group: group, contactID: kari.id) }
+        try await store.addMember(group: "ops", contactID: ola.id)
+        try expectEqual(try await store.groupNames(ofContact: kari.id), ["Field", "board", "ops"], "Kari's groups in byte order")
+        try expectEqual(try await store.groupNames(ofContact: ola.id), ["ops"], "Ola's one group")
+        _ = try await store.removeMember(group: "Field", contactID: kari.id)
+        try expectEqual(try await store.groupNames(ofContact: kari.id), ["board", "ops"], "a group left")
+        _ = try await store.deleteContact(id: kari.id)
+        try expectEqual(try await store.groupNames(ofContact: kari.id), [], "a deleted contact is in none")
+        try expectEqual(try await store.groupNames(ofContact: "no-such-contact"), [], "nor is an unknown one")
+    }
+
+    /// Admins counted by the store: the rule that the hub keeps an admin asks this.
+    package func adminsAreCounted() async throws {
+        let store = try await makeStore()
+        try expectEqual(try await store.adminCount(), 0, "no users, no admins")
+        try await store.createUser(StoreFixture.user("alice"))
+        try expectEqual(try await store.adminCount(), 0, "a plain user is no admin")
+        try await store.createUser(StoreFixture.user("root", role: .admin))
+        try await store.createUser(StoreFixture.user("ops", role: .admin))
+        try expectEqual(try await store.adminCount(), 2, "two admins")
+        var ops = try unwrap(try await store.user(named: "ops"), "ops")
+        ops.role = .user
+        try await store.updateUser(ops)
+        try expectEqual(try await store.adminCount(), 1, "one made a user")
+        _ = try await store.deleteUser(named: "root")
+        try expectEqual(try await store.adminCount(), 0, "the last deleted")
+    }
 }

@@ -13,7 +13,7 @@ package struct AccountStoreConformance: Sendable {
         case sessionsExpire, sessionsInUseAreRenewed, passwordChangeEndsOtherSessions, tokensBelongToTheirUser
         case tokensKeepTheirScopes
         case contactSearchPagesInNameOrder, groupsPageInNameOrder, usersPageInNameOrder, tokensPageOldestFirst
-        case groupMemberCountsCoverTheWholeGroup
+        case groupMemberCountsCoverTheWholeGroup, groupNamesOfAContact, adminsAreCounted
 
         package var description: String { rawValue }
     }
@@ -44,6 +44,8 @@ package struct AccountStoreConformance: Sendable {
         case .usersPageInNameOrder: try await usersPageInNameOrder()
         case .tokensPageOldestFirst: try await tokensPageOldestFirst()
         case .groupMemberCountsCoverTheWholeGroup: try await groupMemberCountsCoverTheWholeGroup()
+        case .groupNamesOfAContact: try await groupNamesOfAContact()
+        case .adminsAreCounted: try await adminsAreCounted()
         }
     }
 

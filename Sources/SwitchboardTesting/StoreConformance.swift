@@ -31,7 +31,7 @@ package struct StoreConformance: Sendable {
         case replayKeysCommitOnce
         case deadLetterPagesCoverEveryRowOnce, pendingRecipientPagesCoverEveryRecipientOnce
         case contactSearchPagesInNameOrder, groupsPageInNameOrder, usersPageInNameOrder, tokensPageOldestFirst
-        case groupMemberCountsCoverTheWholeGroup
+        case groupMemberCountsCoverTheWholeGroup, groupNamesOfAContact, adminsAreCounted
 
         package var description: String { rawValue }
     }
@@ -107,6 +107,8 @@ package struct StoreConformance: Sendable {
         case .usersPageInNameOrder: try await accounts.run(.usersPageInNameOrder)
         case .tokensPageOldestFirst: try await accounts.run(.tokensPageOldestFirst)
         case .groupMemberCountsCoverTheWholeGroup: try await accounts.run(.groupMemberCountsCoverTheWholeGroup)
+        case .groupNamesOfAContact: try await accounts.run(.groupNamesOfAContact)
+        case .adminsAreCounted: try await accounts.run(.adminsAreCounted)
         }
     }
 

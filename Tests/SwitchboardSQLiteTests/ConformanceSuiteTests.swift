@@ -182,6 +182,8 @@ struct MisbehavingStore: HubStore {
     func contacts(_ query: ContactQuery) async throws -> ContactPage { try await base.contacts(query) }
     func memberCounts() async throws -> [String: Int] { try await base.memberCounts() }
     func memberCounts(group: String) async throws -> GroupMemberCounts { try await base.memberCounts(group: group) }
+    func groupNames(ofContact contactID: String) async throws -> [String] { try await base.groupNames(ofContact: contactID) }
+    func adminCount() async throws -> Int { try await base.adminCount() }
     func contact(username: String) async throws -> Contact? { try await base.contact(username: username) }
     func contacts(withAddress address: Address) async throws -> [Contact] { try await base.contacts(withAddress: address) }
     func updateContact(_ contact: Contact) async throws { try await base.updateContact(contact) }

@@ -201,6 +201,16 @@ extension MemoryStore: DirectoryStore {
         }
     }
 
+    package func groupNames(ofContact contactID: String) async throws -> [String] {
+        try withState { state in
+            state.members.filter { $0.value.contains(contactID) }.map(\.key).sorted { $0.precedesInBinaryOrder($1) }
+        }
+    }
+
+    package func adminCount() async throws -> Int {
+        try withState { state in state.users.values.count(where: { $0.role == .admin }) }
+    }
+
     package func members(group: String) async throws -> [Contact] {
         try withState { state in
             guard state.groups[group] != nil else { throw State.unknownGroup(group) }
