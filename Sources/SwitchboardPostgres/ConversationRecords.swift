@@ -94,7 +94,7 @@ enum ConversationRecords {
     }
 
     static func cursor(_ row: PostgresRandomAccessRow) throws -> ConversationCursor {
-        ConversationCursor(startedAt: try row["started_epoch"].decode(Double.self), seq: try row["seq"].decode(Int64.self))
+        ConversationCursor(time: try row["started_epoch"].decode(Double.self), seq: try row["seq"].decode(Int64.self))
     }
 
     static func signOut(_ row: PostgresRandomAccessRow) throws -> SignOutDeadline {

@@ -8,7 +8,7 @@
 enum PostgresMigrations {
     static let all: [PostgresMigration] = [
         outbox, directory, inbox, forms, conversations, topics, conversationMessages, tokenScopes, sentParts, clusterLeases,
-        sendSlots, topicChanges, unroutedMarkedAt,
+        sendSlots, topicChanges, unroutedMarkedAt, tokenPages,
     ]
 
     /// Messages with their attachments and deliveries, the dispatcher's claims (leases),

@@ -49,7 +49,7 @@ extension PostgresStore: ConversationStore {
         if let address = query.address { clauses.append("address = \(b.bind(address.description))") }
         if let username = query.username { clauses.append("username = \(b.bind(username))") }
         if let cursor {
-            clauses.append("(extract(epoch FROM started_at)::float8, seq) < (\(b.bind(cursor.startedAt)), \(b.bind(cursor.seq)))")
+            clauses.append("(extract(epoch FROM started_at)::float8, seq) < (\(b.bind(cursor.time)), \(b.bind(cursor.seq)))")
         }
         let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         // One row more than asked tells whether another page exists.

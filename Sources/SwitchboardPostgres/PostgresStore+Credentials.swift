@@ -81,6 +81,32 @@ extension PostgresStore: CredentialStore {
         .map(DirectoryRecords.token)
     }
 
+    /// Oldest first, ties by id in byte order; the cursor compares the creation time as seconds
+    /// computed by the server (as the dead letters' cursor does), so it matches what it read.
+    package func tokens(username: String, limit: Int, after cursor: String?) async throws -> TokenPage {
+        let cursor = try cursor.map { text throws(SwitchboardError) in try TokenCursor(parsing: text) }
+        guard limit > 0 else { return TokenPage(tokens: [], nextCursor: nil) }
+        var b = QueryBuilder()
+        var filter = "username = \(b.bind(username))"
+        if let cursor {
+            let created = b.bind(cursor.created)
+            filter += """
+                 AND (extract(epoch FROM created_at)::float8 > \(created)
+                 OR (extract(epoch FROM created_at)::float8 = \(created) AND id COLLATE "C" > \(b.bind(cursor.id)) COLLATE "C"))
+                """
+        }
+        let sql = """
+            SELECT \(DirectoryRecords.tokenColumns), extract(epoch FROM created_at)::float8 AS created_epoch FROM api_tokens
+            WHERE \(filter) ORDER BY created_at, id COLLATE "C" LIMIT \(b.bind(Int64(limit + 1)))
+            """
+        let rows = try await rows(b.query(sql))
+        let page = rows.prefix(limit)
+        let tokens = try page.map(DirectoryRecords.token)
+        guard rows.count > limit, let last = page.last else { return TokenPage(tokens: tokens, nextCursor: nil) }
+        let place = TokenCursor(created: try last["created_epoch"].decode(Double.self), id: try last["id"].decode(String.self))
+        return TokenPage(tokens: tokens, nextCursor: place.text)
+    }
+
     package func deleteToken(id: String, username: String) async throws -> Bool {
         try await changes("DELETE FROM api_tokens WHERE id = \(id) AND username = \(username)") > 0
     }

@@ -303,6 +303,39 @@ extension PostgresStore: DirectoryStore {
         return counts
     }
 
+    /// One range of `group_members`, each member's addresses looked up by its key; addresses
+    /// are kept as `Address.description` writes them (`sms:…`, `mailto:…`).
+    package func memberCounts(group: String) async throws -> GroupMemberCounts {
+        guard try await groupExists(group) else { throw Self.unknownGroup(group) }
+        let row = try await rows(
+            """
+            SELECT COUNT(*) AS members,
+              COUNT(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM contact_addresses a
+                WHERE a.contact_id = m.contact_id AND left(a.address, 4) = 'sms:')) AS without_phone,
+              COUNT(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM contact_addresses a
+                WHERE a.contact_id = m.contact_id AND left(a.address, 7) = 'mailto:')) AS without_email
+            FROM group_members m WHERE m.group_name = \(group)
+            """
+        )
+        .first
+        guard let row else { return GroupMemberCounts(members: 0, withoutPhone: 0, withoutEmail: 0) }
+        return GroupMemberCounts(
+            members: try row["members"].decode(Int.self),
+            withoutPhone: try row["without_phone"].decode(Int.self),
+            withoutEmail: try row["without_email"].decode(Int.self)
+        )
+    }
+
+    /// A range of `group_members_contact`, in byte order.
+    package func groupNames(ofContact contactID: String) async throws -> [String] {
+        try await rows("SELECT group_name FROM group_members WHERE contact_id = \(contactID) ORDER BY group_name COLLATE \"C\"")
+            .map { try $0["group_name"].decode(String.self) }
+    }
+
+    package func adminCount() async throws -> Int {
+        try await rows("SELECT COUNT(*) AS admins FROM users WHERE role = \(UserAccount.Role.admin.rawValue)").first?["admins"].decode(Int.self) ?? 0
+    }
+
     package func members(group: String) async throws -> [Contact] {
         guard try await groupExists(group) else { throw Self.unknownGroup(group) }
         return try await rows(

@@ -120,7 +120,7 @@ extension PostgresStore: QueueStore {
         var b = QueryBuilder()
         var filter = "status = \(b.bind(status.rawValue))"
         if let cursor {
-            filter += " AND (extract(epoch FROM updated_at)::float8, seq) < (\(b.bind(cursor.updatedAt)), \(b.bind(cursor.seq)))"
+            filter += " AND (extract(epoch FROM updated_at)::float8, seq) < (\(b.bind(cursor.time)), \(b.bind(cursor.seq)))"
         }
         let sql = """
             SELECT *, extract(epoch FROM updated_at)::float8 AS updated_epoch FROM deliveries WHERE \(filter)
@@ -130,7 +130,7 @@ extension PostgresStore: QueueStore {
         let page = rows.prefix(limit)
         let deliveries = try page.map(OutboxRecords.delivery)
         guard rows.count > limit, let last = page.last else { return DeliveryPage(deliveries: deliveries, nextCursor: nil) }
-        let place = DeliveryCursor(updatedAt: try last["updated_epoch"].decode(Double.self), seq: try last["seq"].decode(Int64.self))
+        let place = DeliveryCursor(time: try last["updated_epoch"].decode(Double.self), seq: try last["seq"].decode(Int64.self))
         return DeliveryPage(deliveries: deliveries, nextCursor: place.text)
     }
 

@@ -54,7 +54,7 @@ struct ConversationRow: FetchableRecord {
         ]
     }
 
-    var cursor: ConversationCursor { ConversationCursor(startedAt: SQLDate.encode(conversation.startedAt), seq: seq) }
+    var cursor: ConversationCursor { ConversationCursor(time: SQLDate.encode(conversation.startedAt), seq: seq) }
 
     private static func encodeJSON(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()

@@ -387,6 +387,12 @@ enum SQLiteMigrations {
             )
         }
 
+        // One user's tokens in the listing's order, so a page of them is a range of this
+        // index; it starts with the user, so it serves what `api_tokens_username` did.
+        migrator.registerMigration("v13-token-pages") { db in
+            try db.execute(sql: "CREATE INDEX api_tokens_user_created ON api_tokens(username, created_at, id); DROP INDEX api_tokens_username")
+        }
+
         return migrator
     }
 }

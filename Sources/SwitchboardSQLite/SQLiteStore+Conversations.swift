@@ -90,7 +90,7 @@ extension SQLiteStore {
         if let username = query.username { match("username = ?", username) }
         if let cursor {
             clauses.append("(started_at, seq) < (?, ?)")
-            arguments += [cursor.startedAt, cursor.seq]
+            arguments += [cursor.time, cursor.seq]
         }
         arguments += [limit + 1]
         let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")

@@ -110,6 +110,22 @@ extension SQLiteStore {
         }
     }
 
+    /// A range of `api_tokens_user_created` (user, creation time, id), one row beyond the page.
+    package func tokens(username: String, limit: Int, after cursor: String?) async throws -> TokenPage {
+        let cursor = try cursor.map { text throws(SwitchboardError) in try TokenCursor(parsing: text) }
+        guard limit > 0 else { return TokenPage(tokens: [], nextCursor: nil) }
+        return try await read { db in
+            var request = TokenRow.filter(Column("username") == username)
+            if let cursor { request = request.filter(sql: "(created_at, id) > (?, ?)", arguments: [cursor.created, cursor.id]) }
+            let rows = try request.order(Column("created_at"), Column("id")).limit(limit + 1).asRequest(of: Row.self).fetchAll(db)
+            let page = rows.prefix(limit)
+            let tokens = try page.map { try TokenRow(row: $0).token }
+            guard rows.count > limit, let last = page.last else { return TokenPage(tokens: tokens, nextCursor: nil) }
+            let place = TokenCursor(created: try last.decode(forColumn: "created_at"), id: try last.decode(forColumn: "id"))
+            return TokenPage(tokens: tokens, nextCursor: place.text)
+        }
+    }
+
     package func deleteToken(id: String, username: String) async throws -> Bool {
         let deleted = try await write { db in
             try db.execute(sql: "DELETE FROM api_tokens WHERE id = ? AND username = ?", arguments: [id, username])

@@ -292,6 +292,45 @@ extension SQLiteStore {
         }
     }
 
+    /// One range of `group_members`, each member's addresses looked up by its key; addresses
+    /// are kept as `Address.description` writes them (`sms:…`, `mailto:…`).
+    package func memberCounts(group: String) async throws -> GroupMemberCounts {
+        try await read { db in
+            guard try GroupRow.exists(db, key: group) else { throw Self.unknownGroup(group) }
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) AS members,
+                      TOTAL(NOT EXISTS (SELECT 1 FROM contact_addresses a
+                        WHERE a.contact_id = m.contact_id AND substr(a.address, 1, 4) = 'sms:')) AS without_phone,
+                      TOTAL(NOT EXISTS (SELECT 1 FROM contact_addresses a
+                        WHERE a.contact_id = m.contact_id AND substr(a.address, 1, 7) = 'mailto:')) AS without_email
+                    FROM group_members m WHERE m.group_name = ?
+                    """,
+                arguments: [group]
+            )
+            guard let row else { return GroupMemberCounts(members: 0, withoutPhone: 0, withoutEmail: 0) }
+            return GroupMemberCounts(
+                members: try row.decode(forColumn: "members"),
+                withoutPhone: Int(try row.decode(Double.self, forColumn: "without_phone")),
+                withoutEmail: Int(try row.decode(Double.self, forColumn: "without_email"))
+            )
+        }
+    }
+
+    /// A range of `group_members_contact`.
+    package func groupNames(ofContact contactID: String) async throws -> [String] {
+        try await read { db in
+            try String.fetchAll(db, sql: "SELECT group_name FROM group_members WHERE contact_id = ? ORDER BY group_name", arguments: [contactID])
+        }
+    }
+
+    package func adminCount() async throws -> Int {
+        try await read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM users WHERE role = ?", arguments: [UserAccount.Role.admin.rawValue]) ?? 0
+        }
+    }
+
     package func members(group: String) async throws -> [Contact] {
         try await read { db in
             guard try GroupRow.exists(db, key: group) else { throw Self.unknownGroup(group) }

@@ -132,7 +132,7 @@ extension SQLiteStore {
         let cursor = try cursor.map { text throws(SwitchboardError) in try DeliveryCursor(parsing: text) }
         guard limit > 0 else { return DeliveryPage(deliveries: [], nextCursor: nil) }
         var arguments: StatementArguments = [status.rawValue]
-        if let cursor { arguments += [cursor.updatedAt, cursor.seq] }
+        if let cursor { arguments += [cursor.time, cursor.seq] }
         arguments += [limit + 1]
         let sql = Self.byStatusSQL(cursor: cursor != nil)
         return try await read { [arguments] db in
@@ -140,7 +140,7 @@ extension SQLiteStore {
             let page = rows.prefix(limit)
             let deliveries = try page.map { try DeliveryRow(row: $0).delivery }
             guard rows.count > limit, let last = page.last else { return DeliveryPage(deliveries: deliveries, nextCursor: nil) }
-            let place = DeliveryCursor(updatedAt: try last.decode(forColumn: "updated_at"), seq: try last.decode(forColumn: "row_seq"))
+            let place = DeliveryCursor(time: try last.decode(forColumn: "updated_at"), seq: try last.decode(forColumn: "row_seq"))
             return DeliveryPage(deliveries: deliveries, nextCursor: place.text)
         }
     }

@@ -66,3 +66,54 @@ extension AccountStoreConformance {
         }
     }
 }
+
+extension AccountStoreConformance {
+    /// One user's tokens come oldest first (ties by id in byte order), a page at a time, each
+    /// exactly once across pages while tokens are made before and after the cursor (one at the
+    /// cursor's own time on either side of its id); another user's tokens never show.
+    package func tokensPageOldestFirst() async throws {
+        let store = try await makeStore()
+        try await store.createUser(StoreFixture.user("alice"))
+        try await store.createUser(StoreFixture.user("bob"))
+        func token(_ id: String, _ user: String = "alice", at seconds: TimeInterval) -> APIToken {
+            APIToken(id: id, username: user, name: "token \(id)", tokenHash: "hash-\(id)", createdAt: StoreFixture.at(seconds))
+        }
+        for made in [
+            token("t3", at: 2), token("t1", at: 0), token("t2", at: 1.5), token("T2", at: 1.5), token("b1", "bob", at: 1.5), token("t5", at: 4),
+        ] {
+            try await store.createToken(made)
+        }
+        var walked: [String] = []
+        var cursor: String?
+        var pages = 0
+        repeat {
+            let page = try await store.tokens(username: "alice", limit: 2, after: cursor)
+            try expectTrue(page.tokens.count <= 2, "a page holds at most the limit")
+            walked += page.tokens.map(\.id)
+            cursor = page.nextCursor
+            pages += 1
+            if pages == 1 {
+                for made in [token("t0", at: -5), token("A2", at: 1.5), token("t2b", at: 1.5), token("t9", at: 9)] {
+                    try await store.createToken(made)
+                }
+            }
+        } while cursor != nil && pages < 20
+        try expectEqual(walked, ["t1", "T2", "t2", "t2b", "t3", "t5", "t9"], "every token once, oldest first, then by id, across inserts")
+        let first = try await store.tokens(username: "alice", limit: 2, after: nil)
+        try expectEqual(
+            first.tokens.map { [$0.id, $0.username, $0.name, $0.tokenHash] },
+            [["t0", "alice", "token t0", "hash-t0"], ["t1", "alice", "token t1", "hash-t1"]],
+            "a page's tokens whole"
+        )
+        let millis = first.tokens.map { ($0.createdAt.timeIntervalSince(StoreFixture.t0) * 1000).rounded() }
+        try expectEqual(millis, [-5000, 0], "with their times")
+        let all = try await store.tokens(username: "alice", limit: 9, after: nil)
+        try expectEqual(all.tokens.count, 9, "a page ending exactly at the last token")
+        try expectEqual(all.nextCursor, nil, "has no cursor")
+        try expectEqual(try await store.tokens(username: "bob", limit: 10, after: nil).tokens.map(\.id), ["b1"], "only bob's own")
+        try expectEqual(try await store.tokens(username: "alice", limit: 0, after: nil).tokens, [], "a limit of 0 reads nothing")
+        try await expectError(.invalid, "invalid_cursor", "a cursor the store did not make is refused") {
+            try await store.tokens(username: "alice", limit: 2, after: "not-a-cursor")
+        }
+    }
+}

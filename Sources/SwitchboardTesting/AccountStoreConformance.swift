@@ -12,7 +12,8 @@ package struct AccountStoreConformance: Sendable {
         case contactsByAddressAndUsername, groupLifecycle, groupMembers
         case sessionsExpire, sessionsInUseAreRenewed, passwordChangeEndsOtherSessions, tokensBelongToTheirUser
         case tokensKeepTheirScopes
-        case contactSearchPagesInNameOrder, groupsPageInNameOrder, usersPageInNameOrder
+        case contactSearchPagesInNameOrder, groupsPageInNameOrder, usersPageInNameOrder, tokensPageOldestFirst
+        case groupMemberCountsCoverTheWholeGroup, groupNamesOfAContact, adminsAreCounted
 
         package var description: String { rawValue }
     }
@@ -41,6 +42,10 @@ package struct AccountStoreConformance: Sendable {
         case .contactSearchPagesInNameOrder: try await contactSearchPagesInNameOrder()
         case .groupsPageInNameOrder: try await groupsPageInNameOrder()
         case .usersPageInNameOrder: try await usersPageInNameOrder()
+        case .tokensPageOldestFirst: try await tokensPageOldestFirst()
+        case .groupMemberCountsCoverTheWholeGroup: try await groupMemberCountsCoverTheWholeGroup()
+        case .groupNamesOfAContact: try await groupNamesOfAContact()
+        case .adminsAreCounted: try await adminsAreCounted()
         }
     }
 

@@ -30,7 +30,8 @@ package struct StoreConformance: Sendable {
         case formSubmissionRoundTrip, formSubmissionsPageNewestFirst, formSubmissionsFollowTheirInboxItem, noteStatusKeepsTheStatus
         case replayKeysCommitOnce
         case deadLetterPagesCoverEveryRowOnce, pendingRecipientPagesCoverEveryRecipientOnce
-        case contactSearchPagesInNameOrder, groupsPageInNameOrder, usersPageInNameOrder
+        case contactSearchPagesInNameOrder, groupsPageInNameOrder, usersPageInNameOrder, tokensPageOldestFirst
+        case groupMemberCountsCoverTheWholeGroup, groupNamesOfAContact, adminsAreCounted
 
         package var description: String { rawValue }
     }
@@ -104,6 +105,10 @@ package struct StoreConformance: Sendable {
         case .contactSearchPagesInNameOrder: try await accounts.run(.contactSearchPagesInNameOrder)
         case .groupsPageInNameOrder: try await accounts.run(.groupsPageInNameOrder)
         case .usersPageInNameOrder: try await accounts.run(.usersPageInNameOrder)
+        case .tokensPageOldestFirst: try await accounts.run(.tokensPageOldestFirst)
+        case .groupMemberCountsCoverTheWholeGroup: try await accounts.run(.groupMemberCountsCoverTheWholeGroup)
+        case .groupNamesOfAContact: try await accounts.run(.groupNamesOfAContact)
+        case .adminsAreCounted: try await accounts.run(.adminsAreCounted)
         }
     }
 

@@ -42,6 +42,7 @@ struct ConformanceSuiteTests {
         await #expect(throws: ConformanceFailure.self) { try await suite.inboxPagingHasNoGapsOrDuplicates() }
         await #expect(throws: ConformanceFailure.self) { try await suite.accounts.groupsPageInNameOrder() }
         await #expect(throws: ConformanceFailure.self) { try await suite.accounts.usersPageInNameOrder() }
+        await #expect(throws: ConformanceFailure.self) { try await suite.accounts.tokensPageOldestFirst() }
     }
 
     @Test func failsAStoreThatLetsAnyoneDeleteATokenOrSkipsTransitionChecks() async throws {
@@ -180,6 +181,9 @@ struct MisbehavingStore: HubStore {
     func contacts() async throws -> [Contact] { try await base.contacts() }
     func contacts(_ query: ContactQuery) async throws -> ContactPage { try await base.contacts(query) }
     func memberCounts() async throws -> [String: Int] { try await base.memberCounts() }
+    func memberCounts(group: String) async throws -> GroupMemberCounts { try await base.memberCounts(group: group) }
+    func groupNames(ofContact contactID: String) async throws -> [String] { try await base.groupNames(ofContact: contactID) }
+    func adminCount() async throws -> Int { try await base.adminCount() }
     func contact(username: String) async throws -> Contact? { try await base.contact(username: username) }
     func contacts(withAddress address: Address) async throws -> [Contact] { try await base.contacts(withAddress: address) }
     func updateContact(_ contact: Contact) async throws { try await base.updateContact(contact) }
@@ -216,6 +220,9 @@ struct MisbehavingStore: HubStore {
         return token
     }
     func tokens(username: String) async throws -> [APIToken] { try await base.tokens(username: username) }
+    func tokens(username: String, limit: Int, after cursor: String?) async throws -> TokenPage {
+        try await base.tokens(username: username, limit: limit, after: fault == .ignoreCursor ? nil : cursor)
+    }
     func deleteToken(id: String, username: String) async throws -> Bool {
         guard fault == .anyoneDeletesTokens else { return try await base.deleteToken(id: id, username: username) }
         guard let owner = try await base.tokens(username: "alice").first(where: { $0.id == id })?.username else { return false }

@@ -20,6 +20,22 @@ struct ContactSearchTests {
         try await withConformance(kind) { try await $0.accounts.run(.usersPageInNameOrder) }
     }
 
+    @Test(arguments: StoreKind.allCases) func tokensPageOldestFirst(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.accounts.run(.tokensPageOldestFirst) }
+    }
+
+    @Test(arguments: StoreKind.allCases) func groupMemberCountsCoverTheWholeGroup(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.accounts.run(.groupMemberCountsCoverTheWholeGroup) }
+    }
+
+    @Test(arguments: StoreKind.allCases) func groupNamesOfAContact(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.accounts.run(.groupNamesOfAContact) }
+    }
+
+    @Test(arguments: StoreKind.allCases) func adminsAreCounted(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.accounts.run(.adminsAreCounted) }
+    }
+
     @Test func theSearchWalksTheNameIndexInOrder() async throws {
         let store = try SQLiteStore.inMemory()
         let plan = try await store.queryPlan(SQLiteStore.contactSearchSQL(words: 2, cursor: true), arguments: [0, 0, 0, 0, 0, 0, 0, 0, 10])

@@ -61,7 +61,7 @@ extension MisbehavingStore {
     func deliveries(status: DeliveryStatus, limit: Int, after cursor: String?) async throws -> DeliveryPage {
         if queueFault == .pagingSkipsTies, let text = cursor {
             let place = try DeliveryCursor(parsing: text)
-            return try await base.deliveries(status: status, limit: limit, after: DeliveryCursor(updatedAt: place.updatedAt, seq: 1).text)
+            return try await base.deliveries(status: status, limit: limit, after: DeliveryCursor(time: place.time, seq: 1).text)
         }
         guard queueFault == .deadLettersOldestFirst else { return try await base.deliveries(status: status, limit: limit, after: cursor) }
         let all = try await base.deliveries(status: status, limit: 10_000, after: nil).deliveries

@@ -2,9 +2,9 @@ import Foundation
 
 /// Where a page of `DirectoryStore.contacts(_:)` ended: the last contact's name and id, the
 /// listing's unique order (both in byte order), so contacts added or removed between pages
-/// never shift one. The text is `NAME_ID` with both in hexadecimal UTF-8, as `RecipientCursor`
-/// writes its names.
-package struct ContactCursor: Sendable, Equatable {
+/// never shift one. Written as every cursor is (`PageCursor`): `NAME_ID`, both in hexadecimal
+/// UTF-8.
+package struct ContactCursor: PageCursor {
     package var name: String
     package var id: String
 
@@ -13,18 +13,16 @@ package struct ContactCursor: Sendable, Equatable {
         self.id = id
     }
 
-    /// Reads a `nextCursor`; anything else is `invalid/invalid_cursor`.
-    package init(parsing text: String) throws(SwitchboardError) {
-        let parts = text.split(separator: "_", omittingEmptySubsequences: false)
-        guard parts.count == 2, let name = RecipientCursor.unhex(parts[0]), let id = RecipientCursor.unhex(parts[1]), !id.isEmpty else {
-            throw SwitchboardError.invalid("invalid_cursor", "cursor '\(text)' is not a next_cursor from an earlier page")
-        }
+    package init(_ contact: Contact) { self.init(name: contact.name, id: contact.id) }
+
+    package static let layout: [CursorField.Kind] = [.name, .name]
+
+    package init?(fields: [CursorField]) {
+        guard case .name(let name) = fields.first, case .name(let id) = fields.last, !id.isEmpty else { return nil }
         self.init(name: name, id: id)
     }
 
-    package init(_ contact: Contact) { self.init(name: contact.name, id: contact.id) }
-
-    package var text: String { "\(RecipientCursor.hex(name))_\(RecipientCursor.hex(id))" }
+    package var fields: [CursorField] { [.name(name), .name(id)] }
 
     /// Whether a contact comes after this cursor in name order, then id.
     package func precedes(_ contact: Contact) -> Bool {

@@ -24,6 +24,10 @@ package protocol CredentialStore: Sendable {
     /// `user(named:)` always reads.
     func requestUser(named username: String) async throws -> UserAccount?
     func tokens(username: String) async throws -> [APIToken]
+    /// At most `limit` of one user's tokens, oldest first (ties by id in byte order), after
+    /// `cursor` (a `TokenPage`'s `nextCursor`; one the store did not make is
+    /// `invalid/invalid_cursor`).
+    func tokens(username: String, limit: Int, after cursor: String?) async throws -> TokenPage
     func deleteToken(id: String, username: String) async throws -> Bool
 }
 

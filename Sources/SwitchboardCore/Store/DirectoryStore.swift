@@ -9,6 +9,8 @@ package protocol DirectoryStore: Sendable {
     /// At most `limit` users in username order (byte order) after `cursor` (a `UserPage`'s
     /// `nextCursor`; one the store did not make is `invalid/invalid_cursor`).
     func users(limit: Int, after cursor: String?) async throws -> UserPage
+    /// How many users are admins: the rule that the hub keeps one, without reading every user.
+    func adminCount() async throws -> Int
     func updateUser(_ user: UserAccount) async throws
     /// Also removes the user's sessions and tokens; returns `false` if there was no such user.
     func deleteUser(named username: String) async throws -> Bool
@@ -43,9 +45,17 @@ package protocol DirectoryStore: Sendable {
     func addMember(group: String, contactID: String) async throws
     func removeMember(group: String, contactID: String) async throws -> Bool
     func members(group: String) async throws -> [Contact]
+    /// The names of the groups a contact is in, in byte order (none for an unknown contact):
+    /// a contact's page and a topic's group rules ask this instead of reading every group's
+    /// members.
+    func groupNames(ofContact contactID: String) async throws -> [String]
     /// How many members each group has, by group name (a group without members is left out):
     /// the groups page's counts in one query instead of reading every member of every group.
     func memberCounts() async throws -> [String: Int]
+    /// One group's members counted, and those without a phone or an email among them, over
+    /// the whole group (a group's page shows one page of members and these counts); an
+    /// unknown group is `notFound/unknown_group`.
+    func memberCounts(group: String) async throws -> GroupMemberCounts
 }
 
 extension DirectoryStore {

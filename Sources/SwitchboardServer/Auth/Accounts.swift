@@ -67,7 +67,7 @@ package struct Accounts: Sendable {
             throw SwitchboardError.notFound("unknown_user", "no user named '\(username)'")
         }
         guard user.role != role else { return user }
-        if user.role == .admin, try await !store.users().contains(where: { $0.role == .admin && $0.username != username }) {
+        if user.role == .admin, try await store.adminCount() < 2 {
             throw SwitchboardError.conflict("last_admin", "'\(username)' is the only admin; make another user admin first")
         }
         user.role = role
@@ -103,7 +103,7 @@ package struct Accounts: Sendable {
     /// one returned so the caller prints it once. Safe to call at every start.
     package func bootstrapAdmin(username: String, password: String?) async throws -> AdminBootstrap {
         // Users added with the CLI before the first start are not admins: the hub still needs one.
-        guard try await !store.users().contains(where: { $0.role == .admin }) else { return .alreadyExists }
+        guard try await store.adminCount() == 0 else { return .alreadyExists }
         let password = password.flatMap { $0.isEmpty ? nil : $0 }
         let chosen = password ?? Secrets.make(byteCount: 18)
         do {

@@ -33,12 +33,17 @@ struct GroupView: Encodable {
     }
 }
 
-/// A group with its members and the warnings about members lacking a phone or an email.
+/// A group with a page of its members and the warnings about those lacking a phone or an
+/// email, and the counts of such members in the whole group (the page may show only some).
 struct GroupDetailView: Encodable {
     var name: String
     @ExplicitNull var description: String?
     var createdAt: Date
     var members: [ContactView]
+    @ExplicitNull var nextCursor: String?
+    var memberCount: Int
+    var membersWithoutPhone: Int
+    var membersWithoutEmail: Int
     var warnings: [String]
 }
 

@@ -26,7 +26,7 @@ extension APIEnvironment {
     func addAuthRoutes(to api: RouterGroup<Context>) {
         api.delete("/session") { request, context in try await logout(request, context) }
         api.get("/me") { _, context in try me(context) }
-        api.get("/tokens") { _, context in try await listTokens(context) }
+        api.get("/tokens") { request, context in try await listTokens(request, context) }
         api.post("/tokens") { request, context in try await createToken(request, context) }
         api.delete("/tokens/{id}") { _, context in try await deleteToken(context) }
     }
@@ -115,11 +115,15 @@ extension APIEnvironment {
         )
     }
 
-    func listTokens(_ context: Context) async throws -> Response {
+    /// The caller's own tokens, oldest first, `limit` at a time (100 unless asked; at most
+    /// 1,000); `cursor` is the previous page's `next_cursor`.
+    func listTokens(_ request: Request, _ context: Context) async throws -> Response {
         let user = try context.requireUser()
-        let tokens = try await store.tokens(username: user.username).sorted { $0.createdAt < $1.createdAt }
+        let query = try QueryParameters(request, allowed: ["limit", "cursor"])
+        let limit = try query.int("limit", in: Self.contactPageLimits) ?? 100
+        let page = try await Self.cursorChecked { try await store.tokens(username: user.username, limit: limit, after: query.string("cursor")) }
         let role: UserAccount.Role = context.adminWithheld ? .admin : user.role
-        return try .json(ListView(items: tokens.map { TokenView($0, role: role) }))
+        return try .json(CursorPageView(items: page.tokens.map { TokenView($0, role: role) }, nextCursor: page.nextCursor))
     }
 
     func createToken(_ request: Request, _ context: Context) async throws -> Response {

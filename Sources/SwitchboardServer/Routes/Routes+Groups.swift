@@ -28,7 +28,7 @@ extension APIEnvironment {
     func addGroupRoutes(to api: RouterGroup<Context>) {
         api.get("/groups") { request, context in try await listGroups(request, context) }
         api.post("/groups") { request, context in try await createGroup(request, context) }
-        api.get("/groups/{name}") { _, context in try await groupDetail(context) }
+        api.get("/groups/{name}") { request, context in try await groupDetail(request, context) }
         api.put("/groups/{name}") { request, context in try await updateGroup(request, context) }
         api.delete("/groups/{name}") { _, context in try await deleteGroup(context) }
         api.get("/groups/{name}/members") { request, context in try await listMembers(request, context) }
@@ -63,16 +63,28 @@ extension APIEnvironment {
         return try .json(GroupView(group), status: .created, headers: [.location: "/api/v1/groups/\(group.name)"])
     }
 
-    func groupDetail(_ context: Context) async throws -> Response {
+    /// The group with a page of its members in name order (`limit`, 100 unless asked; at most
+    /// 1,000; `cursor` a `next_cursor` of this or of `/members`), the warnings about that page's
+    /// members, and how many members lack a phone or an email in the whole group.
+    func groupDetail(_ request: Request, _ context: Context) async throws -> Response {
+        let query = try QueryParameters(request, allowed: ["limit", "cursor"])
         let group = try await existingGroup(context)
-        let members = try await store.members(group: group.name)
+        let limit = try query.int("limit", in: Self.contactPageLimits) ?? 100
+        let page = try await Self.cursorChecked {
+            try await store.contacts(ContactQuery(group: group.name, limit: limit, cursor: query.string("cursor")))
+        }
+        let counts = try await store.memberCounts(group: group.name)
         return try .json(
             GroupDetailView(
                 name: group.name,
                 description: group.description,
                 createdAt: group.createdAt,
-                members: members.map(ContactView.init),
-                warnings: members.flatMap { hub.membershipWarnings(for: $0, group: group.name) }
+                members: page.contacts.map(ContactView.init),
+                nextCursor: page.nextCursor,
+                memberCount: counts.members,
+                membersWithoutPhone: counts.withoutPhone,
+                membersWithoutEmail: counts.withoutEmail,
+                warnings: page.contacts.flatMap { hub.membershipWarnings(for: $0, group: group.name) }
             )
         )
     }

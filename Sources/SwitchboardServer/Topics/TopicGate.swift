@@ -123,9 +123,7 @@ struct TopicGate: Sendable {
         var p = TopicPrincipal(id: user.username, role: user.role.rawValue, displayName: user.displayName)
         let wanted = topic.groupRoles
         if !wanted.isEmpty, let contact = try await store.contact(username: user.username) {
-            for group in wanted where try await store.members(group: group).contains(where: { $0.id == contact.id }) {
-                p.groups.insert(group)
-            }
+            p.groups = Set(try await store.groupNames(ofContact: contact.id)).intersection(wanted)
         }
         return p
     }

@@ -14,7 +14,8 @@ import SwitchboardCore
 /// that exists only while the client has frames waiting. Pings go out every `ping_interval`;
 /// a peer that has not answered the previous one is closed (1001, `ping_timeout`), and the
 /// login the socket was opened with is checked again (an ended one closes it with 4401). On
-/// server shutdown every socket is closed with 1001 `shutting_down`.
+/// server shutdown every socket is closed with 1001 `shutting_down`. The pings, the closing
+/// handshake and shutdown are the `SocketLifecycle` every socket of the hub shares.
 final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundIn = Never
@@ -29,39 +30,34 @@ final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case refused(APIError)
     }
 
-    static let closeTimeout = TimeAmount.seconds(10)
-
     private let role: Role
     private let endpoints: TopicEndpoints
     private let logger: Logger
-    private var context: ChannelHandlerContext?
+    private let lifecycle: SocketLifecycle
+    private var context: ChannelHandlerContext? { lifecycle.context }
     private var subscription: TopicSubscription?
     private let inbound = TopicFrameQueue()
     private var message = TopicMessageAssembly()
-    private var closing = false
-    private var closed = false
     private var readHeld = false
-    private var awaitingPong = false
-    private var pinger: RepeatedTask?
-    private var closer: Scheduled<Void>?
 
     init(role: Role, endpoints: TopicEndpoints, logger: Logger) {
         self.role = role
         self.endpoints = endpoints
         self.logger = logger
+        self.lifecycle = SocketLifecycle(kind: "topic socket", logger: logger)
     }
 
     // MARK: - Lifecycle
 
     func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
+        lifecycle.added(context)
         let me = NIOLoopBound(self, eventLoop: context.eventLoop)
         switch role {
         case .refused(let refusal):
             refuse(refusal)
         case .subscriber(let admission):
             let interval = TimeAmount.seconds(Int64(admission.topic.pingInterval))
-            pinger = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in me.value.ping() }
+            lifecycle.startPinging(every: interval) { me.value.ping() }
             let hub = endpoints.hub
             let logger = self.logger
             let loop = context.eventLoop
@@ -95,16 +91,12 @@ final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func stop() {
-        closed = true
+        lifecycle.stop()
         subscription?.cancel()
-        pinger?.cancel()
-        pinger = nil
-        closer?.cancel()
-        closer = nil
     }
 
     private func attach(_ subscription: TopicSubscription) {
-        guard !closed, !closing else {
+        guard lifecycle.isOpen else {
             subscription.cancel()
             return
         }
@@ -121,13 +113,13 @@ final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Writes everything the subscription has queued, with one flush; ends the socket if the
     /// subscriber fell behind.
     private func drain() {
-        guard let context, let subscription, !closed, !closing else { return }
+        guard let context, let subscription, lifecycle.isOpen else { return }
         // Not writable: leave the frames queued (they count against `max_queued_frames`);
         // writability coming back drains again. A subscription dropped as too slow is
         // written and closed regardless.
         guard context.channel.isWritable || subscription.endReason == .tooSlow else { return }
         let (frames, ended) = subscription.takeAvailable()
-        for text in frames { context.write(wrapOutboundOut(Self.textFrame(text, context.channel.allocator)), promise: nil) }
+        for text in frames { context.write(wrapOutboundOut(SocketLifecycle.textFrame(text, context.channel.allocator)), promise: nil) }
         if !frames.isEmpty { context.flush() }
         if ended == .tooSlow { close(.policyViolation, reason: "too_slow") }
     }
@@ -140,59 +132,25 @@ final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelWritabilityChanged()
     }
 
-    private func write(_ text: String) {
-        guard let context, !closing, !closed else { return }
-        context.writeAndFlush(wrapOutboundOut(Self.textFrame(text, context.channel.allocator)), promise: nil)
-    }
-
-    static func textFrame(_ text: String, _ allocator: ByteBufferAllocator) -> WebSocketFrame {
-        WebSocketFrame(fin: true, opcode: .text, data: allocator.buffer(string: text))
-    }
+    private func write(_ text: String) { lifecycle.write(text) }
 
     /// Starts the closing handshake: no more rows; the channel closes when the client answers
-    /// the close frame, or after `closeTimeout`.
+    /// the close frame, or after `SocketLifecycle.closeTimeout`.
     private func close(_ code: WebSocketErrorCode, reason: String) {
-        guard let context, !closing, !closed else { return }
-        closing = true
+        guard lifecycle.close(code, reason: reason) else { return }
         subscription?.cancel()
-        var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
-        data.write(webSocketErrorCode: code)
-        data.writeString(reason)
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)), promise: nil)
-        let me = NIOLoopBound(self, eventLoop: context.eventLoop)
-        closer = context.eventLoop.scheduleTask(in: Self.closeTimeout) { me.value.context?.close(promise: nil) }
         resumeReading()  // the client's close frame must be read
-    }
-
-    private func ping() {
-        guard let context, !closing, !closed else { return }
-        if awaitingPong {
-            logger.debug("topic socket did not answer a ping; closing")
-            close(.goingAway, reason: "ping_timeout")
-            context.close(promise: nil)
-            return
-        }
-        awaitingPong = true
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())), promise: nil)
-        recheckCredential(context)
     }
 
     /// At every ping, the login the socket was opened with is checked again; one that ended
     /// (logout, password change, deleted token or user) closes the socket with an error
     /// frame and 4401, as a refused connection would be.
-    private func recheckCredential(_ context: ChannelHandlerContext) {
-        guard case .subscriber(let admission) = role, let credential = admission.credential, let user = admission.principal?.id else { return }
-        let gate = endpoints.gate
-        let logger = self.logger
-        let loop = context.eventLoop
+    private func ping() {
+        guard lifecycle.ping(), case .subscriber(let admission) = role, let credential = admission.credential,
+            let user = admission.principal?.id, let loop = context?.eventLoop
+        else { return }
         let me = NIOLoopBound(self, eventLoop: loop)
-        Task {
-            do {
-                if try await gate.stillValid(credential, user: user) { return }
-            } catch {
-                logger.warning("could not check a topic socket's login; keeping it until the next ping", metadata: ["error": "\(error)"])
-                return
-            }
+        lifecycle.recheckLogin(endpoints.gate, credential, user: user) {
             loop.execute {
                 me.value.refuse(.unauthorized("your login has ended (logged out, password changed, or token deleted); log in again"))
             }
@@ -220,30 +178,18 @@ final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: - In
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        awaitingPong = false  // anything from the peer shows it is alive
-        // RFC 6455 §5.1-5.2: client frames are masked, and no extension was agreed.
-        guard frame.maskKey != nil, frame.reservedBits.isEmpty else { return protocolError("frames must be masked, without reserved bits") }
-        switch frame.opcode {
-        case .connectionClose:
-            if closing {
-                context.close(promise: nil)
-                return
-            }
-            // Echo the client's status code (RFC 6455 §5.5.1), then end the connection.
-            closing = true
+        let frame: WebSocketFrame
+        switch lifecycle.receive(unwrapInboundIn(data)) {
+        case .message(let received): frame = received
+        case .peerClosing:
             subscription?.cancel()
-            var payload = frame.unmaskedData
-            let code = payload.readSlice(length: 2) ?? ByteBuffer()
-            let bound = context.loopBound
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: code)))
-                .whenComplete { _ in bound.value.close(promise: nil) }
-        case .ping:
-            if !closing { context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil) }
-        case .pong:
-            break
+            return
+        case .protocolError(let reason): return protocolError(reason)
+        case .handled: return
+        }
+        switch frame.opcode {
         case .text, .binary, .continuation:
-            if closing { return }
+            if lifecycle.closing { return }
             do throws(TopicMessageAssembly.ProtocolError) {
                 if let item = try message.add(frame, limit: admissionLimit) { deliver(item) }
             } catch {
@@ -305,7 +251,7 @@ final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func mayRead(_ context: ChannelHandlerContext) -> Bool {
-        closing || (subscription != nil && !inbound.isFull && context.channel.isWritable)
+        lifecycle.closing || (subscription != nil && !inbound.isFull && context.channel.isWritable)
     }
 
     private func resumeReading() {
@@ -317,21 +263,11 @@ final class TopicSocketHandler: ChannelDuplexHandler, RemovableChannelHandler {
     // MARK: - Events
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent {
-            close(.goingAway, reason: "shutting_down")
-        } else if let event = event as? ChannelEvent, event == .inputClosed {
-            context.close(promise: nil)
-        }
+        if lifecycle.isShutdown(event) { close(.goingAway, reason: "shutting_down") }
         context.fireUserInboundEventTriggered(event)
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // WebSocket protocol errors are answered and closed by the protocol error handler.
-        if !(error is NIOWebSocketError) {
-            logger.debug("topic socket error", metadata: ["error": "\(error)"])
-            context.close(promise: nil)
-        }
-    }
+    func errorCaught(context: ChannelHandlerContext, error: any Error) { lifecycle.caught(error) }
 }
 
 /// Puts a client's message together from its frames, keeping at most `limit` bytes of it:

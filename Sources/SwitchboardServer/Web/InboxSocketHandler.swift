@@ -12,7 +12,8 @@ import SwitchboardCore
 /// and the login is checked again at each ping (an ended one: error frame, then 4401). A
 /// socket that cannot take its frames (more than `maxPending` written while not writable) is
 /// closed with 1008 `too_slow`; the page reconnects and reloads what it missed. On shutdown
-/// the socket closes with 1001.
+/// the socket closes with 1001. The pings, the closing handshake and shutdown are the
+/// `SocketLifecycle` every socket of the hub shares.
 final class InboxSocketHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
@@ -29,29 +30,22 @@ final class InboxSocketHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     static let pingInterval = TimeAmount.seconds(30)
-    static let closeTimeout = TimeAmount.seconds(10)
     static let maxPending = 1_000
 
     private let role: Role
     private let feed: InboxFeed
-    private let logger: Logger
-    private var context: ChannelHandlerContext?
+    private let lifecycle: SocketLifecycle
     private var listenerID: Int?
-    private var pinger: RepeatedTask?
-    private var closer: Scheduled<Void>?
-    private var awaitingPong = false
-    private var closing = false
-    private var closed = false
     private var pending = 0
 
     init(role: Role, feed: InboxFeed, logger: Logger) {
         self.role = role
         self.feed = feed
-        self.logger = logger
+        self.lifecycle = SocketLifecycle(kind: "live inbox socket", logger: logger)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
+        lifecycle.added(context)
         switch role {
         case .refused(let refusal):
             refuse(refusal)
@@ -60,7 +54,7 @@ final class InboxSocketHandler: ChannelInboundHandler, RemovableChannelHandler {
             let loop = context.eventLoop
             listenerID = feed.add(InboxFeed.Listener(user: admission.user) { text in loop.execute { me.value.write(text) } })
             write(#"{"type":"ready"}"#)
-            pinger = loop.scheduleRepeatedTask(initialDelay: Self.pingInterval, delay: Self.pingInterval) { _ in me.value.ping() }
+            lifecycle.startPinging(every: Self.pingInterval) { me.value.ping() }
         }
     }
 
@@ -72,17 +66,18 @@ final class InboxSocketHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func stop() {
-        closed = true
-        if let listenerID { feed.remove(listenerID) }
-        listenerID = nil
-        pinger?.cancel()
-        pinger = nil
-        closer?.cancel()
-        closer = nil
+        lifecycle.stop()
+        stopListening()
     }
 
+    private func stopListening() {
+        if let listenerID { feed.remove(listenerID) }
+        listenerID = nil
+    }
+
+    /// Writes an item; a socket that could not take `maxPending` of them is too slow.
     private func write(_ text: String) {
-        guard let context, !closing, !closed else { return }
+        guard let context = lifecycle.context, lifecycle.isOpen else { return }
         if context.channel.isWritable {
             pending = 0
         } else {
@@ -92,23 +87,11 @@ final class InboxSocketHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
         }
-        context.writeAndFlush(
-            wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: context.channel.allocator.buffer(string: text))),
-            promise: nil
-        )
+        lifecycle.write(text)
     }
 
     private func close(_ code: WebSocketErrorCode, reason: String) {
-        guard let context, !closing, !closed else { return }
-        closing = true
-        if let listenerID { feed.remove(listenerID) }
-        listenerID = nil
-        var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
-        data.write(webSocketErrorCode: code)
-        data.writeString(reason)
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: data)), promise: nil)
-        let me = NIOLoopBound(self, eventLoop: context.eventLoop)
-        closer = context.eventLoop.scheduleTask(in: Self.closeTimeout) { me.value.context?.close(promise: nil) }
+        if lifecycle.close(code, reason: reason) { stopListening() }
     }
 
     private func refuse(_ refusal: APIError) {
@@ -122,73 +105,25 @@ final class InboxSocketHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func ping() {
-        guard let context, !closing, !closed else { return }
-        if awaitingPong {
-            close(.goingAway, reason: "ping_timeout")
-            context.close(promise: nil)
-            return
-        }
-        awaitingPong = true
-        context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())), promise: nil)
-        guard case .listener(let admission) = role else { return }
-        let gate = feed.gate
-        let logger = self.logger
-        let me = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let loop = context.eventLoop
-        Task {
-            do {
-                if try await gate.stillValid(admission.credential, user: admission.user) { return }
-            } catch {
-                logger.warning("could not check a live inbox socket's login; keeping it until the next ping", metadata: ["error": "\(error)"])
-                return
-            }
+        guard lifecycle.ping(), case .listener(let admission) = role, let loop = lifecycle.context?.eventLoop else { return }
+        let me = NIOLoopBound(self, eventLoop: loop)
+        lifecycle.recheckLogin(feed.gate, admission.credential, user: admission.user) {
             loop.execute { me.value.refuse(.unauthorized("your login has ended; log in again")) }
         }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        awaitingPong = false
-        guard frame.maskKey != nil, frame.reservedBits.isEmpty else {
-            close(.protocolError, reason: "protocol_error")
-            return
-        }
-        switch frame.opcode {
-        case .connectionClose:
-            if closing {
-                context.close(promise: nil)
-                return
-            }
-            closing = true
-            if let listenerID { feed.remove(listenerID) }
-            listenerID = nil
-            var payload = frame.unmaskedData
-            let code = payload.readSlice(length: 2) ?? ByteBuffer()
-            let bound = context.loopBound
-            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: code)))
-                .whenComplete { _ in bound.value.close(promise: nil) }
-        case .ping:
-            if !closing {
-                context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
-            }
-        default:
-            break  // pongs; the client has nothing to say on this socket
+        switch lifecycle.receive(unwrapInboundIn(data)) {
+        case .protocolError: close(.protocolError, reason: "protocol_error")
+        case .peerClosing: stopListening()
+        case .message, .handled: break  // the client has nothing to say on this socket
         }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent {
-            close(.goingAway, reason: "shutting_down")
-        } else if let event = event as? ChannelEvent, event == .inputClosed {
-            context.close(promise: nil)
-        }
+        if lifecycle.isShutdown(event) { close(.goingAway, reason: "shutting_down") }
         context.fireUserInboundEventTriggered(event)
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if !(error is NIOWebSocketError) {
-            logger.debug("live inbox socket error", metadata: ["error": "\(error)"])
-            context.close(promise: nil)
-        }
-    }
+    func errorCaught(context: ChannelHandlerContext, error: any Error) { lifecycle.caught(error) }
 }

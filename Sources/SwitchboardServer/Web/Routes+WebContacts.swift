@@ -147,14 +147,9 @@ extension APIEnvironment {
         )
     }
 
-    /// The groups a contact is in, by name.
+    /// The groups a contact is in, by name (one query of the membership index).
     func groupsOf(_ contact: Contact) async throws -> [String] {
-        var names: [String] = []
-        for group in try await store.groups().sorted(by: { $0.name < $1.name }) {
-            let members = try await store.members(group: group.name)
-            if members.contains(where: { $0.id == contact.id }) { names.append(group.name) }
-        }
-        return names
+        try await store.groupNames(ofContact: contact.id)
     }
 
     /// Saves the form: every field checked by the API's rules, each reason shown next to its

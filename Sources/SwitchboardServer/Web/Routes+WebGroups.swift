@@ -115,6 +115,7 @@ extension APIEnvironment {
             return try await errorPage(web.texts["contacts_bad_cursor"], status: .badRequest, request, context)
         }
         let members = page.contacts
+        let counts = try await store.memberCounts(group: group.name)
         var values: [String: Any] = [
             "name": group.name,
             "members": members.map { member -> [String: Any] in
@@ -130,6 +131,7 @@ extension APIEnvironment {
             "choices": choices.map { ["id": $0.id, "name": $0.name, "addresses": $0.addresses.map(\.description).joined(separator: ", ")] },
             "hasChoices": !choices.isEmpty,
         ]
+        values["counts"] = memberCountTexts(counts)
         if let error { values["error"] = error }
         if let description = group.description { values["description"] = description }
         if let next = page.nextCursor { values["next"] = WebPaths.link(base, [("cursor", next)]) }
@@ -146,6 +148,19 @@ extension APIEnvironment {
             request,
             context
         )
+    }
+
+    /// How many members the group has, and how many of them lack a phone or an email (the
+    /// blueprint's group warning, for the whole group while the page shows some members).
+    func memberCountTexts(_ counts: GroupMemberCounts) -> [String: Any] {
+        var texts: [String: Any] = ["members": web.texts["group_count_members"].replacingOccurrences(of: "{count}", with: "\(counts.members)")]
+        if counts.withoutPhone > 0 {
+            texts["noPhone"] = web.texts["group_count_no_phone"].replacingOccurrences(of: "{count}", with: "\(counts.withoutPhone)")
+        }
+        if counts.withoutEmail > 0 {
+            texts["noEmail"] = web.texts["group_count_no_email"].replacingOccurrences(of: "{count}", with: "\(counts.withoutEmail)")
+        }
+        return texts
     }
 
     /// Adds the chosen contact, or the one contact the words find; several matches are

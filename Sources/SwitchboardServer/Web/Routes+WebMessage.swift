@@ -151,6 +151,11 @@ extension APIEnvironment {
         return Response(status: .seeOther, headers: [.location: "/messages/\(acceptance.record.message.id)"])
     }
 
+    /// A sent message's page shows this many of its deliveries, each with its attempts (one
+    /// look-up each); a message to a large group says how many more there are, which the
+    /// outbox lists by recipient.
+    static let messagePageDeliveries = 200
+
     /// A message the hub sent, for whoever may read it through the API (`may(_:read:)`).
     func sentMessagePage(_ request: Request, _ context: Context) async throws -> Response {
         let user = try context.requireUser()
@@ -166,7 +171,8 @@ extension APIEnvironment {
         values["backLink"] = "/"
         values["attachments"] = message.attachments.map { ["filename": $0.filename, "type": $0.contentType, "size": "\($0.data.count)"] }
         var rows: [[String: Any]] = []
-        for delivery in record.deliveries {
+        let shown = record.deliveries.prefix(Self.messagePageDeliveries)
+        for delivery in shown {
             let history = try await store.attempts(deliveryID: delivery.id).map { attempt -> [String: Any] in
                 var entry: [String: Any] = [
                     "at": Self.label(attempt.at), "atISO": attempt.at.formatted(Date.ISO8601FormatStyle()), "number": "\(attempt.number)",
@@ -183,7 +189,12 @@ extension APIEnvironment {
             if let error = delivery.lastError { row["lastError"] = error }
             rows.append(row)
         }
-        values["deliveries"] = ["rows": rows, "warnings": record.warnings, "messageID": message.id]
+        var deliveries: [String: Any] = ["rows": rows, "warnings": record.warnings, "messageID": message.id]
+        if record.deliveries.count > shown.count {
+            deliveries["more"] = web.texts["deliveries_more"].replacingOccurrences(of: "{shown}", with: "\(shown.count)")
+                .replacingOccurrences(of: "{total}", with: "\(record.deliveries.count)")
+        }
+        values["deliveries"] = deliveries
         let title = message.subject ?? web.texts["message_title"]
         return try await render(
             WebPage(template: "message", title: title, page: "message", values: values, scripts: ["message.js"]),

@@ -6,6 +6,10 @@ import SwitchboardCore
 // own): create one, its secret shown once on the page that answers, and revoke.
 
 extension APIEnvironment {
+    /// Tokens on one page of `/admin/tokens`.
+    static let webTokensPageSize = 50
+
+    /// The caller's tokens, oldest first, a page at a time with next and first links.
     func tokensPage(
         _ request: Request,
         _ context: Context,
@@ -15,7 +19,14 @@ extension APIEnvironment {
         async throws -> Response
     {
         let user = try context.requireUser()
-        let tokens = try await store.tokens(username: user.username).sorted { $0.createdAt < $1.createdAt }
+        let cursor = request.uri.queryParameters["cursor"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let listing: TokenPage
+        do {
+            listing = try await store.tokens(username: user.username, limit: Self.webTokensPageSize, after: cursor)
+        } catch let error as SwitchboardError where error.code == "invalid_cursor" {
+            return try await errorPage(web.texts["list_bad_cursor"], status: .badRequest, request, context)
+        }
+        let tokens = listing.tokens
         var values: [String: Any] = [
             "tokens": tokens.map { token -> [String: Any] in
                 [
@@ -30,6 +41,8 @@ extension APIEnvironment {
             values["tabs"] = adminTabs(current: "admin-tokens")
             values["hasTabs"] = true
         }
+        if let next = listing.nextCursor { values["next"] = WebPaths.link("/admin/tokens", [("cursor", next)]) }
+        if cursor != nil { values["first"] = "/admin/tokens" }
         if request.uri.queryParameters["done"] == "revoked" { values["notice"] = web.texts["admin_tokens_revoked"] }
         if let secret { values["secret"] = ["name": secret.name, "token": secret.token] }
         if let problem { values["problem"] = problem.message }

@@ -42,7 +42,7 @@ extension MemoryStore: ConversationStore {
                     && (query.connector.map { c.connector == $0 } ?? true)
                     && (address.map { c.address.description == $0 } ?? true)
                     && (query.username.map { c.username == $0 } ?? true)
-                    && (cursor.map { $0.precedes(startedAt: c.startedAt.timeIntervalSince1970, seq: stored.seq) } ?? true)
+                    && (cursor.map { $0.precedes(time: c.startedAt.timeIntervalSince1970, seq: stored.seq) } ?? true)
             }.sorted { a, b in
                 let (ta, tb) = (a.conversation.startedAt.timeIntervalSince1970, b.conversation.startedAt.timeIntervalSince1970)
                 return ta != tb ? ta > tb : a.seq > b.seq
@@ -145,7 +145,7 @@ extension MemoryStore: ConversationStore {
 }
 
 extension MemoryStore.StoredConversation {
-    var cursor: ConversationCursor { ConversationCursor(startedAt: conversation.startedAt.timeIntervalSince1970, seq: seq) }
+    var cursor: ConversationCursor { ConversationCursor(time: conversation.startedAt.timeIntervalSince1970, seq: seq) }
 }
 
 extension MemoryStore.State {

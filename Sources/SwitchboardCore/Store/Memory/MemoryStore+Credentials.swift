@@ -69,6 +69,17 @@ extension MemoryStore: CredentialStore {
         }
     }
 
+    package func tokens(username: String, limit: Int, after cursor: String?) async throws -> TokenPage {
+        let cursor = try cursor.map { text throws(SwitchboardError) in try TokenCursor(parsing: text) }
+        guard limit > 0 else { return TokenPage(tokens: [], nextCursor: nil) }
+        let rows = try await tokens(username: username).filter { token in
+            cursor?.precedes(created: token.createdAt.timeIntervalSince1970, id: token.id) ?? true
+        }
+        let page = Array(rows.prefix(limit))
+        let next = rows.count > limit ? page.last.map { TokenCursor(created: $0.createdAt.timeIntervalSince1970, id: $0.id).text } : nil
+        return TokenPage(tokens: page, nextCursor: next)
+    }
+
     package func deleteToken(id: String, username: String) async throws -> Bool {
         try withState { state in
             guard let token = state.tokens[id], token.username == username else { return false }

@@ -194,6 +194,23 @@ extension MemoryStore: DirectoryStore {
         try withState { state in state.members.compactMapValues { $0.isEmpty ? nil : $0.count } }
     }
 
+    package func memberCounts(group: String) async throws -> GroupMemberCounts {
+        try withState { state in
+            guard state.groups[group] != nil else { throw State.unknownGroup(group) }
+            return GroupMemberCounts((state.members[group] ?? []).compactMap { state.contacts[$0] })
+        }
+    }
+
+    package func groupNames(ofContact contactID: String) async throws -> [String] {
+        try withState { state in
+            state.members.filter { $0.value.contains(contactID) }.map(\.key).sorted { $0.precedesInBinaryOrder($1) }
+        }
+    }
+
+    package func adminCount() async throws -> Int {
+        try withState { state in state.users.values.count(where: { $0.role == .admin }) }
+    }
+
     package func members(group: String) async throws -> [Contact] {
         try withState { state in
             guard state.groups[group] != nil else { throw State.unknownGroup(group) }

@@ -106,13 +106,13 @@ extension MemoryStore: QueueStore {
             let matching = state.deliveries.values
                 .filter { stored in
                     stored.delivery.status == status
-                        && (cursor.map { $0.precedes(updatedAt: stored.delivery.updatedAt.timeIntervalSince1970, seq: stored.row) } ?? true)
+                        && (cursor.map { $0.precedes(time: stored.delivery.updatedAt.timeIntervalSince1970, seq: stored.row) } ?? true)
                 }
                 .sorted { ($0.delivery.updatedAt, $0.row) > ($1.delivery.updatedAt, $1.row) }
             let page = matching.prefix(limit)
             let next =
                 matching.count > limit
-                ? page.last.map { DeliveryCursor(updatedAt: $0.delivery.updatedAt.timeIntervalSince1970, seq: $0.row).text } : nil
+                ? page.last.map { DeliveryCursor(time: $0.delivery.updatedAt.timeIntervalSince1970, seq: $0.row).text } : nil
             return DeliveryPage(deliveries: page.map(\.delivery), nextCursor: next)
         }
     }
