@@ -9,6 +9,8 @@ struct NodeFigures {
     var seconds: Double
     var p50: Double, p99: Double
     var rowsPerSecond: Double { Double(rows) / seconds }
+    /// Messages per second reaching every subscriber of this node (as the run's own column).
+    var messagesPerSecond: Double { subscribers == 0 ? 0 : rowsPerSecond / Double(subscribers) }
 
     init(node: Int, subscribers subs: [Subscriber], sent: [UInt64]) {
         self.node = node

@@ -27,14 +27,16 @@ struct Report {
         if runs.contains(where: { !$0.nodes.isEmpty }) {
             // Server CPU above is every node's together: they share this process's threads.
             Swift.print("\nper node (server CPU above is all nodes together, one process; node 0 wrote every row):")
-            Swift.print("\n| run | node | subscribers | rows received | rows/s | p50 ms | p99 ms |")
-            Swift.print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+            Swift.print("\n| run | node | subscribers | rows received | messages/s | rows/s | p50 ms | p99 ms |")
+            Swift.print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
             for r in runs {
                 let name =
                     (r.paced.map { "1 → \(r.subscribers), paced \($0)/s" } ?? "1 → \(r.subscribers), full speed")
                     + (r.topic == "bench" ? "" : ", commit")
                 for n in r.nodes {
-                    Swift.print("| \(name) | \(n.node) | \(n.subscribers) | \(n.rows) | \(f(n.rowsPerSecond)) | \(f(n.p50, 2)) | \(f(n.p99, 2)) |")
+                    Swift.print(
+                        "| \(name) | \(n.node) | \(n.subscribers) | \(n.rows) | \(f(n.messagesPerSecond)) | \(f(n.rowsPerSecond)) | \(f(n.p50, 2)) | \(f(n.p99, 2)) |"
+                    )
                 }
             }
         }
