@@ -37,16 +37,18 @@ func part(_ name: String) -> Bool { only == nil || only == name }
 let idleConnections = option("--idle").flatMap(Int.init) ?? (quick ? 1_000 : 10_000)
 let fileLimit = FileLimit.raise()
 let storeKind = option("--store") ?? "sqlite"
-let nodeCount = option("--nodes").flatMap(Int.init) ?? 1
+let nodeCount = option("--nodes").map { Int($0) ?? 0 } ?? 1
 guard ["sqlite", "postgres"].contains(storeKind) else {
     FileHandle.standardError.write(Data("topic-bench: --store must be sqlite or postgres\n".utf8))
     exit(2)
 }
-guard nodeCount >= 1, nodeCount == 1 || storeKind == "postgres" else {
+guard nodeCount >= 1 else {
+    FileHandle.standardError.write(Data("topic-bench: --nodes must be a whole number of at least 1\n".utf8))
+    exit(2)
+}
+guard nodeCount == 1 || storeKind == "postgres" else {
     // A SQLite file is owned by one hub process: several nodes share a PostgreSQL database.
-    FileHandle.standardError.write(
-        Data("topic-bench: --nodes \(nodeCount) needs --store postgres (a SQLite hub is one node by design) and N ≥ 1\n".utf8)
-    )
+    FileHandle.standardError.write(Data("topic-bench: --nodes \(nodeCount) needs --store postgres: a SQLite hub is one node by design\n".utf8))
     exit(2)
 }
 
