@@ -7,9 +7,16 @@ import Synchronization
 /// Nanoseconds on a monotonic clock, comparable across the threads of this process.
 func nowNanos() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
-/// One subscriber: counts rows and, when sampled, keeps each row's arrival time by `seq`.
+/// One subscriber: counts rows, checks they come each once and in order, and, when sampled,
+/// keeps each row's arrival time by `seq`.
 final class Subscriber: Sendable {
+    /// The node (index into the run's ports) this subscriber is connected to.
+    let node: Int
     let received = Atomic<Int>(0)
+    /// The `seq` the next row must carry (rows are published as 0, 1, 2, …).
+    let nextSeq = Atomic<Int>(0)
+    /// Rows that came out of order, twice, or without a `seq`.
+    let misordered = Atomic<Int>(0)
     let ready = Atomic<Bool>(false)
     let lastArrival = Atomic<UInt64>(0)
     let arrivals: Mutex<[UInt64]>?
@@ -22,15 +29,24 @@ final class Subscriber: Sendable {
 
     let sampled: Bool
 
-    init(sampled: Bool, messages: Int) {
+    init(sampled: Bool, messages: Int, node: Int = 0) {
         self.sampled = sampled
+        self.node = node
         arrivals = sampled ? Mutex([UInt64](repeating: 0, count: messages)) : nil
     }
 
     func onText(_ view: ByteBuffer) {
         if FrameText.hasPrefix(view, FrameText.message) {
             let t = nowNanos()
-            if sampled, let n = FrameText.seq(view) { arrivals?.withLock { if n < $0.count { $0[n] = t } } }
+            let seq = FrameText.seq(view)
+            // One channel calls this in order: a plain load and store are enough.
+            if let n = seq, n == nextSeq.load(ordering: .relaxed) {
+                nextSeq.store(n + 1, ordering: .relaxed)
+            } else {
+                misordered.add(1, ordering: .relaxed)
+                if let n = seq { nextSeq.store(n + 1, ordering: .relaxed) }
+            }
+            if sampled, let n = seq { arrivals?.withLock { if n < $0.count { $0[n] = t } } }
             lastArrival.store(t, ordering: .relaxed)
             received.add(1, ordering: .relaxed)
         } else if FrameText.hasPrefix(view, FrameText.ready) {
@@ -65,6 +81,8 @@ struct FanOutResult {
     var serverCPU: Double
     /// The database's CPU seconds over the run, when it is a process apart (PostgreSQL).
     var databaseCPU: Double?
+    /// Per node, when the subscribers were spread over several.
+    var nodes: [NodeFigures] = []
     var messagesPerSecond: Double { Double(messages) / seconds }
     var deliveriesPerSecond: Double { Double(messages * subscribers) / seconds }
     var cpuMicrosPerMessage: Double { serverCPU / Double(messages) * 1e6 }
@@ -103,21 +121,26 @@ enum Connect {
 }
 
 enum FanOut {
-    /// Connects the subscribers (history off), waits until all are live, then publishes
-    /// `messages` rows from one socket that hears only its acks (not waiting for them; paced
-    /// if asked), and waits until every subscriber has every row.
+    /// Connects the subscribers (history off; subscriber `i` to node `i % ports.count`), waits
+    /// until all are live, then publishes `messages` rows through node 0 from one socket that
+    /// hears only its acks (not waiting for them; paced if asked), waits until every subscriber
+    /// has every row, and fails unless each got each row once and in order.
     static func run(
         clients: any EventLoopGroup,
-        port: Int,
+        ports: [Int],
         topic: String = "bench",
         subscribers n: Int,
         messages: Int,
         pacedPerSecond: Int?,
         databaseCPU: @Sendable () -> Double? = { nil }
     ) async throws -> FanOutResult {
-        let subs = (0..<n).map { Subscriber(sampled: $0 < 10, messages: messages) }
+        let port = ports[0]
+        // Ten sampled subscribers per node (the first ones, spread as all are).
+        let subs = (0..<n).map { Subscriber(sampled: $0 < 10 * ports.count, messages: messages, node: $0 % ports.count) }
         let channels = try await Connect.many(n) { i in
-            try await LeanWebSocketClient.connect(group: clients, port: port, path: "/topics/\(topic)?_limit=0") { subs[i].onText($0) }
+            try await LeanWebSocketClient.connect(group: clients, port: ports[i % ports.count], path: "/topics/\(topic)?_limit=0") {
+                subs[i].onText($0)
+            }
         }
         try await Wait.until("\(n) subscribers to be live") { subs.allSatisfy { $0.ready.load(ordering: .acquiring) } }
         let acks = Acks()
@@ -150,21 +173,30 @@ enum FanOut {
         let cpu = ProcessFacts.serverCPUSeconds() - cpu0
         let database = databaseCPU().flatMap { after in database0.map { after - $0 } }
         if acks.errors.load(ordering: .relaxed) > 0 { throw BenchFailure("\(acks.errors.load(ordering: .relaxed)) writes were refused") }
+        for (i, s) in subs.enumerated() {
+            let got = s.received.load(ordering: .relaxed)
+            let bad = s.misordered.load(ordering: .relaxed)
+            guard got == messages, bad == 0 else {
+                throw BenchFailure("subscriber \(i) on node \(s.node) got \(got) rows of \(messages), \(bad) out of order or twice")
+            }
+        }
         let end = subs.map { $0.lastArrival.load(ordering: .relaxed) }.max()!
-        var latencies: [Double] = []
-        for s in subs { for (i, t) in (s.arrivals?.withLock { $0 } ?? []).enumerated() where t > 0 { latencies.append(Double(t - sent[i]) / 1e6) } }
-        latencies.sort()
+        let latencies = NodeFigures.latencies(of: subs, sent: sent)
         for c in channels + [publisher] { c.close(promise: nil) }
+        let nodes =
+            ports.count == 1
+            ? [] : (0..<ports.count).map { node in NodeFigures(node: node, subscribers: subs.filter { $0.node == node }, sent: sent) }
         return FanOutResult(
             topic: topic,
             subscribers: n,
             messages: messages,
             paced: pacedPerSecond,
             seconds: Double(end - first) / 1e9,
-            p50: latencies[latencies.count / 2],
-            p99: latencies[min(latencies.count - 1, latencies.count * 99 / 100)],
+            p50: NodeFigures.percentile(latencies, 50),
+            p99: NodeFigures.percentile(latencies, 99),
             serverCPU: cpu,
-            databaseCPU: database
+            databaseCPU: database,
+            nodes: nodes
         )
     }
 }

@@ -20,7 +20,9 @@ import SwitchboardServer
 ///     topic-bench --quick          # smaller runs
 ///     topic-bench --only paced     # one part: idle, fanout, paced or history
 ///     topic-bench --store postgres # the hub on a fresh database beside $DATABASE_URL's
-///     topic-bench --nodes N        # N > 1 needs rows crossing nodes, not in this build yet
+///     topic-bench --store postgres --nodes N   # N hubs in this process on that one database,
+///                                  # each its own store, node id, fan-out listener and port;
+///                                  # published through node 0, subscribers spread over the nodes
 ///     topic-bench --idle-clients N --port P   (internal: the idle-connection client process)
 
 let arguments = CommandLine.arguments
@@ -35,17 +37,18 @@ func part(_ name: String) -> Bool { only == nil || only == name }
 let idleConnections = option("--idle").flatMap(Int.init) ?? (quick ? 1_000 : 10_000)
 let fileLimit = FileLimit.raise()
 let storeKind = option("--store") ?? "sqlite"
-let nodeCount = option("--nodes").flatMap(Int.init) ?? 1
+let nodeCount = option("--nodes").map { Int($0) ?? 0 } ?? 1
 guard ["sqlite", "postgres"].contains(storeKind) else {
     FileHandle.standardError.write(Data("topic-bench: --store must be sqlite or postgres\n".utf8))
     exit(2)
 }
-guard nodeCount == 1 else {
-    // Issue 14, item 4: until a row written through one node reaches subscribers on another,
-    // a second node would only show subscribers that never hear the other node's rows.
-    FileHandle.standardError.write(
-        Data("topic-bench: --nodes \(nodeCount): topic rows do not cross nodes in this build yet; measure one node\n".utf8)
-    )
+guard nodeCount >= 1 else {
+    FileHandle.standardError.write(Data("topic-bench: --nodes must be a whole number of at least 1\n".utf8))
+    exit(2)
+}
+guard nodeCount == 1 || storeKind == "postgres" else {
+    // A SQLite file is owned by one hub process: several nodes share a PostgreSQL database.
+    FileHandle.standardError.write(Data("topic-bench: --nodes \(nodeCount) needs --store postgres: a SQLite hub is one node by design\n".utf8))
     exit(2)
 }
 
@@ -54,6 +57,8 @@ logger.logLevel = .error
 let directory = FileManager.default.temporaryDirectory.appendingPathComponent("topic-bench-\(getpid())").path
 defer { try? FileManager.default.removeItem(atPath: directory) }
 let port = 20_000 + Int(getpid() % 20_000)
+/// Node `i` listens on `port + i`; node 0 takes the publisher (and the idle and history parts).
+let ports = (0..<nodeCount).map { port + $0 }
 
 var configuration = HubConfiguration()
 configuration.server.port = port
@@ -87,17 +92,18 @@ func note(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
 /// The benchmark's parts, as static functions so the PostgreSQL branch can call them from
 /// inside its database's scope.
 enum Parts {
-    /// Every part against `hub`, served as `serve` serves it (with `services` beside the HTTP
-    /// server); `databaseCPU` reads the database's own CPU seconds when it is a process apart.
+    /// Every part against `hubs` (one per node, each on its own port), served as `serve`
+    /// serves them (with `services` beside the HTTP servers); `databaseCPU` reads the
+    /// database's own CPU seconds when it is a process apart.
     @MainActor
-    static func run(hub: Hub, services: [any Service], storeLabel: String, databaseCPU: @escaping @Sendable () -> Double?) async throws {
-        let app = buildApplication(hub: hub, registry: PrometheusCollectorRegistry(), logger: logger)
+    static func run(hubs: [Hub], services: [any Service], storeLabel: String, databaseCPU: @escaping @Sendable () -> Double?) async throws {
+        let apps = hubs.map { buildApplication(hub: $0, registry: PrometheusCollectorRegistry(), logger: logger) }
         print(
             "topic-bench: \(storeLabel), \(ProcessInfo.processInfo.activeProcessorCount) cores, open-file limit \(fileLimit), "
                 + "\(quick ? "quick" : "full") run, load average \(ProcessFacts.loadAverage()) at start"
         )
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+            for app in apps { group.addTask { try await app.runService(gracefulShutdownSignals: []) } }
             for service in services { group.addTask { try await service.run() } }
             try await all(databaseCPU: databaseCPU)
             group.cancelAll()
@@ -106,16 +112,18 @@ enum Parts {
 
     @MainActor
     static func all(databaseCPU: @escaping @Sendable () -> Double?) async throws {
-        var up = false
-        for _ in 0..<200 where !up {
-            if let c = try? await LeanWebSocketClient.connect(group: clients, port: port, path: "/topics/bench?_limit=0", onText: { _ in }) {
-                try await c.close()
-                up = true
-            } else {
-                try await Task.sleep(for: .milliseconds(50))
+        for nodePort in ports {
+            var up = false
+            for _ in 0..<200 where !up {
+                if let c = try? await LeanWebSocketClient.connect(group: clients, port: nodePort, path: "/topics/bench?_limit=0", onText: { _ in }) {
+                    try await c.close()
+                    up = true
+                } else {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
             }
+            guard up else { throw BenchFailure("the server on port \(nodePort) did not start") }
         }
-        guard up else { throw BenchFailure("the server did not start") }
         let machine0 = ProcessFacts.machineBusySeconds()
         let wall0 = ContinuousClock.now
         var report = Report()
@@ -127,7 +135,14 @@ enum Parts {
         for (n, messages) in quick ? [(10, 2_000), (100, 1_000), (1_000, 200)] : [(10, 20_000), (100, 5_000), (1_000, 1_000)] where part("fanout") {
             note("fan-out to \(n)")
             report.runs.append(
-                try await FanOut.run(clients: clients, port: port, subscribers: n, messages: messages, pacedPerSecond: nil, databaseCPU: databaseCPU)
+                try await FanOut.run(
+                    clients: clients,
+                    ports: ports,
+                    subscribers: n,
+                    messages: messages,
+                    pacedPerSecond: nil,
+                    databaseCPU: databaseCPU
+                )
             )
         }
         if part("paced") {
@@ -137,7 +152,7 @@ enum Parts {
             report.runs.append(
                 try await FanOut.run(
                     clients: clients,
-                    port: port,
+                    ports: ports,
                     subscribers: 10,
                     messages: messages,
                     pacedPerSecond: 1_000,
@@ -147,7 +162,7 @@ enum Parts {
             report.runs.append(
                 try await FanOut.run(
                     clients: clients,
-                    port: port,
+                    ports: ports,
                     topic: "bench_commit",
                     subscribers: 10,
                     messages: messages,
@@ -159,7 +174,7 @@ enum Parts {
         if part("history") {
             note("history")
             if only != nil {  // the fan-out runs did not fill the table
-                _ = try await FanOut.run(clients: clients, port: port, subscribers: 1, messages: 2_000, pacedPerSecond: nil)
+                _ = try await FanOut.run(clients: clients, ports: [port], subscribers: 1, messages: 2_000, pacedPerSecond: nil)
             }
             report.history = try await HistoryRun.run(clients: clients, port: port, rows: 2_000)
         }
@@ -180,14 +195,34 @@ if storeKind == "postgres" {
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     try await ScratchDatabase.with(beside: url, logger: benchLogger) { scratch in
         let endpoint = try PostgresEndpoint(url: scratch.url)
-        let store = try PostgresStore(configuration: .init(endpoint: endpoint, poolSize: 10, tls: .disable), logger: benchLogger)
+        // One store (pool), node id, port and fan-out listener per node, as `serve` wires them;
+        // the doorbell is left out: this bench queues no deliveries for it to ring about.
+        let stores = try (0..<nodeCount).map { _ in
+            try PostgresStore(configuration: .init(endpoint: endpoint, poolSize: 10, tls: .disable), logger: benchLogger)
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await store.run() }
-            try await store.migrate()
-            guard let hubStore = (store as any Sendable) as? any HubStore else { throw BenchFailure("the PostgreSQL store is not a whole hub store") }
-            let hub = Hub(configuration: topicConfiguration, store: hubStore, connectors: [], logger: benchLogger)
-            let label = "PostgreSQL synchronous_commit=\(try await scratch.setting("synchronous_commit")), one node in this process"
-            try await Parts.run(hub: hub, services: [], storeLabel: label, databaseCPU: { scratch.cpuSeconds() })
+            for store in stores { group.addTask { try await store.run() } }
+            var hubs: [Hub] = []
+            var listeners: [any Service] = []
+            for (i, store) in stores.enumerated() {
+                try await store.migrate()
+                guard let hubStore = (store as any Sendable) as? any HubStore else {
+                    throw BenchFailure("the PostgreSQL store is not a whole hub store")
+                }
+                var nodeConfiguration = topicConfiguration
+                nodeConfiguration.server.port = ports[i]
+                nodeConfiguration.cluster.nodeID = "topic-bench-\(i)"
+                let hub = Hub(configuration: nodeConfiguration, store: hubStore, connectors: [], logger: benchLogger)
+                hubs.append(hub)
+                listeners.append(PostgresFanOutListener(store: store, notices: hub.clusterNotices))
+            }
+            let nodes =
+                nodeCount == 1
+                ? "one node in this process"
+                : "\(nodeCount) nodes in this process (each its own pool, node id, fan-out listener and port), "
+                    + "published through node 0, subscribers spread over the nodes"
+            let label = "PostgreSQL synchronous_commit=\(try await scratch.setting("synchronous_commit")), \(nodes)"
+            try await Parts.run(hubs: hubs, services: listeners, storeLabel: label, databaseCPU: { scratch.cpuSeconds() })
             group.cancelAll()
         }
     }
@@ -195,51 +230,5 @@ if storeKind == "postgres" {
     let store = try SQLiteStore(directory: directory, synchronous: .full)
     let hub = Hub(configuration: configuration, store: store, connectors: [], logger: logger)
     // As `serve` does: the log is checkpointed in the background while the server runs.
-    try await Parts.run(hub: hub, services: store.checkpointer.map { [$0] } ?? [], storeLabel: "SQLite synchronous=FULL", databaseCPU: { nil })
-}
-
-struct Report {
-    var runs: [FanOutResult] = []
-    var history: (median: Double, best: Double) = (0, 0)
-    var idle: (connections: Int, bytesPerConnection: Double, before: Int, after: Int) = (0, 0, 0, 0)
-    var machineLoad = 0.0
-    var floor: DiskFloor.Result?
-
-    func print() {
-        func f(_ d: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", d) }
-        let database = runs.contains { $0.databaseCPU != nil }
-        Swift.print(
-            "\n| run | messages | messages/s fanned out | deliveries/s | p50 ms | p99 ms | server CPU µs/message |"
-                + (database ? " PostgreSQL CPU µs/message |" : "")
-        )
-        Swift.print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |" + (database ? " ---: |" : ""))
-        for r in runs {
-            var name = r.paced.map { "1 → \(r.subscribers), paced \($0)/s" } ?? "1 → \(r.subscribers), full speed"
-            name += r.topic == "bench" ? "" : ", durability: commit"
-            Swift.print(
-                "| \(name) | \(r.messages) | \(f(r.messagesPerSecond)) | \(f(r.deliveriesPerSecond)) | \(f(r.p50, 2)) | \(f(r.p99, 2)) | \(f(r.cpuMicrosPerMessage)) |"
-                    + (database ? " \(r.databaseMicrosPerMessage.map { f($0) } ?? "-") |" : "")
-            )
-        }
-        if let floor {
-            Swift.print(
-                "\ndisk floor: appending \(floor.writes) records at \(floor.perSecond)/s with group commit and fdatasync, no hub: "
-                    + "p50 \(f(floor.p50, 2)) ms, p99 \(f(floor.p99, 2)) ms, max \(f(floor.max, 1)) ms (the least a flushing write can wait here)"
-            )
-        }
-        if history.median > 0 {
-            Swift.print(
-                "\nhistory: 2,000 rows on connect in \(f(history.median, 1)) ms (median of 9; best \(f(history.best, 1)) ms), connection and upgrade included"
-            )
-        }
-        if idle.connections > 0 {
-            Swift.print(
-                "idle: \(idle.connections) connections, \(f(idle.bytesPerConnection / 1024, 1)) KB resident per connection "
-                    + "(server RSS \(idle.before / 1_048_576) → \(idle.after / 1_048_576) MiB, clients in a child process)"
-            )
-        }
-        Swift.print(
-            "machine: \(f(machineLoad, 2)) of \(ProcessInfo.processInfo.activeProcessorCount) cores busy on average during the runs (this process and any other)"
-        )
-    }
+    try await Parts.run(hubs: [hub], services: store.checkpointer.map { [$0] } ?? [], storeLabel: "SQLite synchronous=FULL", databaseCPU: { nil })
 }
