@@ -23,7 +23,7 @@ CHECKS = [
     "negative_data_rejection",
 ]
 EXAMPLES_PER_OPERATION = 100
-TIME_LIMIT_SECONDS = 230
+TIME_LIMIT_SECONDS = 420  # a guard against a hung run, not a speed check: 62 operations took over 230 s at load 12
 
 
 def test_served_openapi_document_matches_the_server(data_dir):

@@ -2,6 +2,7 @@
 that stops reading is dropped with a `too_slow` frame and close code 1008, never buffered
 without bound."""
 import json
+import re
 import socket
 
 import pytest
@@ -27,6 +28,13 @@ def ws_url(hub, query=""):
     return hub.url.replace("http", "ws", 1) + "/topics/feed" + (f"?{query}" if query else "")
 
 
+def dropped(admin, hub):
+    """The hub's count of `feed` subscribers dropped as too slow (from `/metrics`)."""
+    text = admin.get(hub.url + "/metrics", timeout=10).text
+    m = re.search(r'^switchboard_topic_subscribers_dropped_total\{[^}]*topic="feed"[^}]*\} (\S+)$', text, re.M)
+    return float(m.group(1)) if m else 0.0
+
+
 def test_an_oversize_frame_is_answered_and_the_socket_stays_open(hub):
     c = Client(hub, topic="feed")
     c.history()
@@ -49,11 +57,18 @@ def test_a_subscriber_that_stops_reading_is_dropped_with_too_slow(hub):
     # The publisher filters every row out, so it hears only its own acks.
     publisher = Client(hub, topic="feed", query="body=nothing-matches")
     publisher.history()
+    # Publish until the hub counts the drop, then read at once: the hub waits `closeTimeout`
+    # (10 s) for the closing handshake, and a client that has not read the `too_slow` frame by
+    # then is cut off without it — as a loaded machine's long publishing loop once was.
+    admin = hub.session()
     total, body = 1500, "z" * 8000
-    for i in range(total):
-        assert publisher.answer(_method="POST", body=f"{i} {body}")["_type"] == "ack"
+    published = 0
+    while published < total and (published % 10 or dropped(admin, hub) == 0):
+        assert publisher.answer(_method="POST", body=f"{published} {body}")["_type"] == "ack"
         # The keeping subscriber reads as it goes, so it never falls behind.
-        assert keeping.until(lambda f: f["_type"] == "message")["body"].startswith(f"{i} ")
+        assert keeping.until(lambda f: f["_type"] == "message")["body"].startswith(f"{published} ")
+        published += 1
+    assert dropped(admin, hub) == 1, f"the slow subscriber was not dropped after {published} rows"
 
     frames = []
     with pytest.raises(ConnectionClosed) as closed:
@@ -62,7 +77,7 @@ def test_a_subscriber_that_stops_reading_is_dropped_with_too_slow(hub):
     rows = [f for f in frames if f["_type"] == "message"]
     assert frames[-1]["_type"] == "error" and frames[-1]["error"] == "too_slow", frames[-1]
     assert "more than 50 messages" in frames[-1]["message"]
-    assert 0 < len(rows) < total, len(rows)
+    assert 0 < len(rows) < published, len(rows)
     assert [int(r["body"].split()[0]) for r in rows] == list(range(len(rows))), "rows before the drop arrive in order"
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008 and closed.value.rcvd.reason == "too_slow"
     # The hub itself is fine: a new subscriber gets the history and live rows.
