@@ -29,7 +29,7 @@ package struct StoreConformance: Sendable {
         case releaseClaimsMakesLeasedDeliveriesClaimable, receiptLookupFindsTheDelivery
         case formSubmissionRoundTrip, formSubmissionsPageNewestFirst, formSubmissionsFollowTheirInboxItem, noteStatusKeepsTheStatus
         case replayKeysCommitOnce
-        case deadLetterPagesCoverEveryRowOnce, pendingRecipientPagesCoverEveryRecipientOnce
+        case deadLetterPagesCoverEveryRowOnce, pendingRecipientPagesCoverEveryRecipientOnce, messageDeliveriesPageInOrderWithCounts
         case contactSearchPagesInNameOrder, groupsPageInNameOrder, usersPageInNameOrder, tokensPageOldestFirst
         case groupMemberCountsCoverTheWholeGroup, groupNamesOfAContact, adminsAreCounted
 
@@ -102,6 +102,7 @@ package struct StoreConformance: Sendable {
         case .replayKeysCommitOnce: try await replayKeysCommitOnce()
         case .deadLetterPagesCoverEveryRowOnce: try await dispatch.run(.deadLetterPagesCoverEveryRowOnce)
         case .pendingRecipientPagesCoverEveryRecipientOnce: try await dispatch.run(.pendingRecipientPagesCoverEveryRecipientOnce)
+        case .messageDeliveriesPageInOrderWithCounts: try await dispatch.run(.messageDeliveriesPageInOrderWithCounts)
         case .contactSearchPagesInNameOrder: try await accounts.run(.contactSearchPagesInNameOrder)
         case .groupsPageInNameOrder: try await accounts.run(.groupsPageInNameOrder)
         case .usersPageInNameOrder: try await accounts.run(.usersPageInNameOrder)
