@@ -31,6 +31,7 @@ package struct StoreConformance: Sendable {
         case replayKeysCommitOnce
         case deadLetterPagesCoverEveryRowOnce, pendingRecipientPagesCoverEveryRecipientOnce, messageDeliveriesPageInOrderWithCounts
         case contactSearchPagesInNameOrder, groupsPageInNameOrder, usersPageInNameOrder, tokensPageOldestFirst
+        case groupSearchFindsNamesHoldingEveryWord
         case groupMemberCountsCoverTheWholeGroup, groupNamesOfAContact, adminsAreCounted
 
         package var description: String { rawValue }
@@ -105,6 +106,7 @@ package struct StoreConformance: Sendable {
         case .messageDeliveriesPageInOrderWithCounts: try await dispatch.run(.messageDeliveriesPageInOrderWithCounts)
         case .contactSearchPagesInNameOrder: try await accounts.run(.contactSearchPagesInNameOrder)
         case .groupsPageInNameOrder: try await accounts.run(.groupsPageInNameOrder)
+        case .groupSearchFindsNamesHoldingEveryWord: try await accounts.run(.groupSearchFindsNamesHoldingEveryWord)
         case .usersPageInNameOrder: try await accounts.run(.usersPageInNameOrder)
         case .tokensPageOldestFirst: try await accounts.run(.tokensPageOldestFirst)
         case .groupMemberCountsCoverTheWholeGroup: try await accounts.run(.groupMemberCountsCoverTheWholeGroup)

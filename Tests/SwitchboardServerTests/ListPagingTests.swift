@@ -164,4 +164,18 @@ struct ListPagingTests {
             #expect(try await alice.get("/api/v1/messages/\(id)/deliveries").status == .notFound, "another's message stays unconfirmed")
         }
     }
+
+    @Test func groupsAnswerASearchAPageAtATime() async throws {
+        let harness = try await Harness()
+        for name in ["Field North", "field-south", "ops", "shelter"] { try await harness.store.createGroup(ContactGroup(name: name)) }
+        try await harness.run { anonymous in
+            let api = try await anonymous.loginAdmin()
+            let found = try await api.get("/api/v1/groups?q=FIE&limit=1")
+            #expect(found.status == .ok, "\(found.text)")
+            #expect(try found.json["items"].array.compactMap { $0["name"].string } == ["Field North"])
+            #expect(try await Self.walk(api, "/api/v1/groups?q=fie&limit=1", key: "name") == ["Field North", "field-south"])
+            #expect(try await Self.walk(api, "/api/v1/groups?q=elt&limit=5", key: "name") == ["shelter"], "inside the name")
+            #expect(try await Self.walk(api, "/api/v1/groups?q=&limit=5", key: "name").count == 4, "an empty search is every group")
+        }
+    }
 }
