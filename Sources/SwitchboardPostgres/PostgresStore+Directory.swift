@@ -250,13 +250,16 @@ extension PostgresStore: DirectoryStore {
     }
 
     /// A range of the primary key in byte order (`COLLATE "C"`), one row beyond the page.
-    package func groups(limit: Int, after cursor: String?) async throws -> GroupPage {
+    /// Each word of the search an `ILIKE` pattern on the name, as the contact search does.
+    package func groups(search: String, limit: Int, after cursor: String?) async throws -> GroupPage {
         let cursor = try cursor.map { text throws(SwitchboardError) in try NameCursor(parsing: text) }
         guard limit > 0 else { return GroupPage(groups: [], nextCursor: nil) }
         var b = QueryBuilder()
-        let after = cursor.map { "WHERE name COLLATE \"C\" > \(b.bind($0.name)) COLLATE \"C\"" } ?? ""
+        var clauses = cursor.map { ["name COLLATE \"C\" > \(b.bind($0.name)) COLLATE \"C\""] } ?? []
+        for word in ContactQuery.words(search) { clauses.append("name ILIKE \(b.bind("%" + Self.likeEscaped(word) + "%"))") }
+        let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         let sql = """
-            SELECT \(DirectoryRecords.groupColumns) FROM "groups" \(after)
+            SELECT \(DirectoryRecords.groupColumns) FROM "groups" \(filter)
             ORDER BY name COLLATE "C" LIMIT \(b.bind(Int64(limit + 1)))
             """
         let rows = try await rows(b.query(sql))

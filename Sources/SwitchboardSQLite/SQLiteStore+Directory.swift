@@ -238,12 +238,18 @@ extension SQLiteStore {
     }
 
     /// A range of the primary key (name, byte order), one row beyond the page.
-    package func groups(limit: Int, after cursor: String?) async throws -> GroupPage {
+    /// Each word of the search tested on the name lower-cased by Swift's own rule, as the
+    /// contact search does.
+    package func groups(search: String, limit: Int, after cursor: String?) async throws -> GroupPage {
         let cursor = try cursor.map { text throws(SwitchboardError) in try NameCursor(parsing: text) }
         guard limit > 0 else { return GroupPage(groups: [], nextCursor: nil) }
+        let words = ContactQuery.words(search)
         return try await read { db in
             var request = GroupRow.order(Column("name"))
             if let cursor { request = request.filter(Column("name") > cursor.name) }
+            for word in words {
+                request = request.filter(sql: "instr(swiftLowercaseString(name), ?) > 0", arguments: [word])
+            }
             return GroupPage(rows: try request.limit(limit + 1).fetchAll(db).map(\.group), limit: limit)
         }
     }

@@ -38,6 +38,27 @@ extension AccountStoreConformance {
         }
     }
 
+    /// A search keeps the groups whose name holds every word, case-insensitive, at the start
+    /// or inside; `%` and `_` are literal; the matches page in name order like every group.
+    package func groupSearchFindsNamesHoldingEveryWord() async throws {
+        let store = try await makeStore()
+        for name in ["Field North", "field-south", "Ops", "Shelter", "50%_off", "500 off", "north ops"] {
+            try await store.createGroup(ContactGroup(name: name, createdAt: StoreFixture.t0))
+        }
+        let names = { (search: String) in try await store.groups(search: search, limit: 100, after: nil).groups.map(\.name) }
+        try expectEqual(try await names("FIE"), ["Field North", "field-south"], "a prefix, any case")
+        try expectEqual(try await names("elt"), ["Shelter"], "inside the name")
+        try expectEqual(try await names("north field"), ["Field North"], "every word, in any order")
+        try expectEqual(try await names("%_"), ["50%_off"], "wildcards are literal")
+        try expectEqual(try await names("nothing"), [], "no group holds it")
+        try expectEqual(try await names("").count, 7, "an empty search finds every group")
+        let first = try await store.groups(search: "o", limit: 2, after: nil)
+        try expectEqual(first.groups.map(\.name), ["50%_off", "500 off"], "a page of matches in byte order")
+        let rest = try await store.groups(search: "o", limit: 10, after: first.nextCursor)
+        try expectEqual(rest.groups.map(\.name), ["Field North", "Ops", "field-south", "north ops"], "the cursor goes on within the search")
+        try expectEqual(rest.nextCursor, nil, "the last page has no cursor")
+    }
+
     /// Users come in username order (byte order), a page at a time, each exactly once across
     /// pages while users are added before and after the cursor.
     package func usersPageInNameOrder() async throws {

@@ -13,6 +13,7 @@ package struct AccountStoreConformance: Sendable {
         case sessionsExpire, sessionsInUseAreRenewed, passwordChangeEndsOtherSessions, tokensBelongToTheirUser
         case tokensKeepTheirScopes
         case contactSearchPagesInNameOrder, groupsPageInNameOrder, usersPageInNameOrder, tokensPageOldestFirst
+        case groupSearchFindsNamesHoldingEveryWord
         case groupMemberCountsCoverTheWholeGroup, groupNamesOfAContact, adminsAreCounted
 
         package var description: String { rawValue }
@@ -41,6 +42,7 @@ package struct AccountStoreConformance: Sendable {
         case .tokensKeepTheirScopes: try await tokensKeepTheirScopes()
         case .contactSearchPagesInNameOrder: try await contactSearchPagesInNameOrder()
         case .groupsPageInNameOrder: try await groupsPageInNameOrder()
+        case .groupSearchFindsNamesHoldingEveryWord: try await groupSearchFindsNamesHoldingEveryWord()
         case .usersPageInNameOrder: try await usersPageInNameOrder()
         case .tokensPageOldestFirst: try await tokensPageOldestFirst()
         case .groupMemberCountsCoverTheWholeGroup: try await groupMemberCountsCoverTheWholeGroup()

@@ -102,4 +102,50 @@ extension DispatchStoreConformance {
             try await store.pendingRecipients(channel: nil, limit: 2, after: "3_1.5_zz_")
         }
     }
+
+    /// One message's deliveries paged two at a time in the message's order, those added later
+    /// (channel fallback) at the end; a status changing between pages moves nothing; the
+    /// counts by status cover the whole message; the message reads without its deliveries.
+    package func messageDeliveriesPageInOrderWithCounts() async throws {
+        let store = try await makeStore()
+        let sent = try await QueueFixture.accept(store, .info, to: (1...5).map { .sms("+474500000\($0)") }, at: -100, status: .held)
+        let other = try await QueueFixture.accept(store, .info, to: [.sms("+4745000009")], at: -90, status: .held)
+        let fallback = [Address.email("a@example.org"), .email("b@example.org")].map {
+            Delivery(messageID: sent.message.id, address: $0, channel: .email, status: .held, createdAt: StoreFixture.at(-80))
+        }
+        try await store.addDeliveries(fallback)
+        let expected = sent.deliveries.map(\.id) + fallback.map(\.id)
+
+        var walked: [String] = []
+        var cursor: String?
+        var pages = 0
+        repeat {
+            let page = try await store.deliveries(messageID: sent.message.id, limit: 2, after: cursor)
+            try expectTrue(page.deliveries.count <= 2, "a page holds at most the limit")
+            walked += page.deliveries.map(\.id)
+            cursor = page.nextCursor
+            pages += 1
+            if pages == 1 {
+                _ = try await store.setStatus(deliveryID: expected[0], to: .failed, reason: "x", by: "alice", now: StoreFixture.at(1))
+                _ = try await store.setStatus(deliveryID: expected[4], to: .failed, reason: "x", by: "alice", now: StoreFixture.at(2))
+            }
+        } while cursor != nil && pages < 20
+        try expectEqual(walked, expected, "every delivery of the message once, in its order, added ones last")
+        try expectEqual(pages, 4, "four pages of two")
+
+        let counts = try await store.deliveryCounts(messageID: sent.message.id)
+        try expectEqual(counts, [.held: 5, .failed: 2], "counts by status of the whole message")
+        try expectEqual(try await store.deliveryCounts(messageID: other.message.id), [.held: 1], "another message counts its own")
+        try expectEqual(try await store.deliveryCounts(messageID: "no-such-message"), [:], "an unknown message has none")
+        let unknown = try await store.deliveries(messageID: "no-such-message", limit: 2, after: nil)
+        try expectEqual(unknown, DeliveryPage(deliveries: [], nextCursor: nil), "an unknown message has no deliveries")
+
+        let bare = try await store.messageWithoutDeliveries(id: sent.message.id)
+        try expectEqual(bare?.message.id, sent.message.id, "the message reads without its deliveries")
+        try expectEqual(bare?.deliveries.count, 0, "and carries none of them")
+        try expectEqual(try await store.messageWithoutDeliveries(id: "no-such-message") == nil, true, "an unknown message is nil")
+        try await expectError(.invalid, "invalid_cursor", "a cursor the store did not make is refused") {
+            try await store.deliveries(messageID: sent.message.id, limit: 2, after: "-1")
+        }
+    }
 }

@@ -18,7 +18,7 @@ package struct DispatchStoreConformance: Sendable {
         case setStatusRecordsReasonAndRefusesIllegalMoves, addDeliveriesAppearInTheMessage
         case releaseClaimsMakesLeasedDeliveriesClaimable, receiptLookupFindsTheDelivery
         case noteStatusKeepsTheStatus
-        case deadLetterPagesCoverEveryRowOnce, pendingRecipientPagesCoverEveryRecipientOnce
+        case deadLetterPagesCoverEveryRowOnce, pendingRecipientPagesCoverEveryRecipientOnce, messageDeliveriesPageInOrderWithCounts
 
         package var description: String { rawValue }
     }
@@ -60,6 +60,7 @@ package struct DispatchStoreConformance: Sendable {
         case .noteStatusKeepsTheStatus: try await noteStatusKeepsTheStatus()
         case .deadLetterPagesCoverEveryRowOnce: try await deadLetterPagesCoverEveryRowOnce()
         case .pendingRecipientPagesCoverEveryRecipientOnce: try await pendingRecipientPagesCoverEveryRecipientOnce()
+        case .messageDeliveriesPageInOrderWithCounts: try await messageDeliveriesPageInOrderWithCounts()
         }
     }
 

@@ -29,8 +29,9 @@ package struct StoreConformance: Sendable {
         case releaseClaimsMakesLeasedDeliveriesClaimable, receiptLookupFindsTheDelivery
         case formSubmissionRoundTrip, formSubmissionsPageNewestFirst, formSubmissionsFollowTheirInboxItem, noteStatusKeepsTheStatus
         case replayKeysCommitOnce
-        case deadLetterPagesCoverEveryRowOnce, pendingRecipientPagesCoverEveryRecipientOnce
+        case deadLetterPagesCoverEveryRowOnce, pendingRecipientPagesCoverEveryRecipientOnce, messageDeliveriesPageInOrderWithCounts
         case contactSearchPagesInNameOrder, groupsPageInNameOrder, usersPageInNameOrder, tokensPageOldestFirst
+        case groupSearchFindsNamesHoldingEveryWord
         case groupMemberCountsCoverTheWholeGroup, groupNamesOfAContact, adminsAreCounted
 
         package var description: String { rawValue }
@@ -102,8 +103,10 @@ package struct StoreConformance: Sendable {
         case .replayKeysCommitOnce: try await replayKeysCommitOnce()
         case .deadLetterPagesCoverEveryRowOnce: try await dispatch.run(.deadLetterPagesCoverEveryRowOnce)
         case .pendingRecipientPagesCoverEveryRecipientOnce: try await dispatch.run(.pendingRecipientPagesCoverEveryRecipientOnce)
+        case .messageDeliveriesPageInOrderWithCounts: try await dispatch.run(.messageDeliveriesPageInOrderWithCounts)
         case .contactSearchPagesInNameOrder: try await accounts.run(.contactSearchPagesInNameOrder)
         case .groupsPageInNameOrder: try await accounts.run(.groupsPageInNameOrder)
+        case .groupSearchFindsNamesHoldingEveryWord: try await accounts.run(.groupSearchFindsNamesHoldingEveryWord)
         case .usersPageInNameOrder: try await accounts.run(.usersPageInNameOrder)
         case .tokensPageOldestFirst: try await accounts.run(.tokensPageOldestFirst)
         case .groupMemberCountsCoverTheWholeGroup: try await accounts.run(.groupMemberCountsCoverTheWholeGroup)

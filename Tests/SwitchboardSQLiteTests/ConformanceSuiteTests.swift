@@ -191,8 +191,8 @@ struct MisbehavingStore: HubStore {
     func createGroup(_ group: ContactGroup) async throws { try await base.createGroup(group) }
     func group(named name: String) async throws -> ContactGroup? { try await base.group(named: name) }
     func groups() async throws -> [ContactGroup] { try await base.groups() }
-    func groups(limit: Int, after cursor: String?) async throws -> GroupPage {
-        try await base.groups(limit: limit, after: fault == .ignoreCursor ? nil : cursor)
+    func groups(search: String, limit: Int, after cursor: String?) async throws -> GroupPage {
+        try await base.groups(search: search, limit: limit, after: fault == .ignoreCursor ? nil : cursor)
     }
     func updateGroup(_ group: ContactGroup) async throws { try await base.updateGroup(group) }
     func deleteGroup(named name: String) async throws -> Bool { try await base.deleteGroup(named: name) }

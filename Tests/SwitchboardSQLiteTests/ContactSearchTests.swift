@@ -16,6 +16,10 @@ struct ContactSearchTests {
         try await withConformance(kind) { try await $0.accounts.run(.groupsPageInNameOrder) }
     }
 
+    @Test(arguments: StoreKind.allCases) func groupSearchFindsNamesHoldingEveryWord(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.accounts.run(.groupSearchFindsNamesHoldingEveryWord) }
+    }
+
     @Test(arguments: StoreKind.allCases) func usersPageInNameOrder(_ kind: StoreKind) async throws {
         try await withConformance(kind) { try await $0.accounts.run(.usersPageInNameOrder) }
     }

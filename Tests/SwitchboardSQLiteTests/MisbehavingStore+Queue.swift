@@ -68,6 +68,14 @@ extension MisbehavingStore {
         return DeliveryPage(deliveries: Array(all.reversed().prefix(limit)), nextCursor: nil)
     }
 
+    func messageWithoutDeliveries(id: String) async throws -> MessageRecord? { try await base.messageWithoutDeliveries(id: id) }
+
+    func deliveries(messageID: String, limit: Int, after cursor: String?) async throws -> DeliveryPage {
+        try await base.deliveries(messageID: messageID, limit: limit, after: cursor)
+    }
+
+    func deliveryCounts(messageID: String) async throws -> [DeliveryStatus: Int] { try await base.deliveryCounts(messageID: messageID) }
+
     func requeue(ids: [String]?, status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Int {
         try await base.requeue(ids: ids, status: status, reason: reason, by: actor, now: queueFault == .requeueLate ? now + 3600 : now)
     }

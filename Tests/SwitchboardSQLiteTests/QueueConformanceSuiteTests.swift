@@ -93,6 +93,10 @@ struct SQLiteQueueConformanceTests {
         try await withConformance(kind) { try await $0.dispatch.pendingRecipientPagesCoverEveryRecipientOnce() }
     }
 
+    @Test(arguments: StoreKind.allCases) func messageDeliveriesPageInOrderWithCounts(_ kind: StoreKind) async throws {
+        try await withConformance(kind) { try await $0.dispatch.messageDeliveriesPageInOrderWithCounts() }
+    }
+
     @Test(arguments: StoreKind.allCases) func requeueResetsAttemptsAndMakesThemClaimable(_ kind: StoreKind) async throws {
         try await withConformance(kind) { try await $0.dispatch.requeueResetsAttemptsAndMakesThemClaimable() }
     }

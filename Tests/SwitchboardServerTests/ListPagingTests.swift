@@ -126,4 +126,56 @@ struct ListPagingTests {
             #expect(page.text.contains("The first \(limit) of \(limit + 3) deliveries are shown"))
         }
     }
+
+    @Test func aMessageAnswersItsFirstDeliveriesWithCountsAndPagesTheRest() async throws {
+        let harness = try await Harness()
+        try await harness.makeUser("alice")
+        let first = APIEnvironment.messageDeliveryPage
+        let to = (0..<(first + 5)).map { "\"sms:+4792\(String(format: "%06d", $0))\"" }.joined(separator: ", ")
+        try await harness.run { anonymous in
+            let api = try await anonymous.loginAdmin()
+            let sent = try await api.post("/api/v1/messages", #"{"to": [\#(to)], "text": "Bridge open"}"#)
+            #expect(sent.status == .accepted, "\(sent.text)")
+            let id = try #require(try sent.json["id"].string)
+            let ids = try #require(try await harness.store.message(id: id)).deliveries.map(\.id)
+            #expect(ids.count == first + 5)
+            _ = try await harness.store.setStatus(deliveryID: ids[first + 2], to: .cancelled, reason: "gone", by: "admin", now: Date())
+
+            let message = try await api.get("/api/v1/messages/\(id)")
+            #expect(message.status == .ok, "\(message.text)")
+            #expect(try message.json["deliveries"].array.compactMap { $0["id"].string } == Array(ids.prefix(first)))
+            #expect(try message.json["delivery_count"].int == first + 5)
+            #expect(try message.json["delivery_counts"]["cancelled"].int == 1, "counts cover deliveries past the first page")
+            #expect(try message.json["delivery_counts"]["queued"].int == first + 4)
+            #expect(try message.json["delivery_counts"]["failed"].int == 0, "every status is counted, none as zero")
+            let cursor = try #require(try message.json["deliveries_next_cursor"].string)
+            let rest = try await api.get("/api/v1/messages/\(id)/deliveries?cursor=\(cursor)")
+            #expect(try rest.json["items"].array.compactMap { $0["id"].string } == Array(ids.dropFirst(first)))
+            #expect(try rest.json["next_cursor"].isNull, "the last page has no cursor")
+            #expect(try await Self.walk(api, "/api/v1/messages/\(id)/deliveries?limit=37", key: "id") == ids, "every delivery once, in order")
+
+            let small = try await api.get("/api/v1/messages/\(id)?limit=3").json
+            #expect(small["deliveries"].array.count == 3 && small["delivery_count"].int == first + 5)
+            let bad = try await api.get("/api/v1/messages/\(id)/deliveries?cursor=zz")
+            #expect(bad.status == .badRequest && bad.errorMessage.contains("'cursor'"))
+            #expect(try await api.get("/api/v1/messages/\(id)?limit=0").status == .badRequest)
+
+            let alice = try await anonymous.login("alice", "user-secret-1")
+            #expect(try await alice.get("/api/v1/messages/\(id)/deliveries").status == .notFound, "another's message stays unconfirmed")
+        }
+    }
+
+    @Test func groupsAnswerASearchAPageAtATime() async throws {
+        let harness = try await Harness()
+        for name in ["Field North", "field-south", "ops", "shelter"] { try await harness.store.createGroup(ContactGroup(name: name)) }
+        try await harness.run { anonymous in
+            let api = try await anonymous.loginAdmin()
+            let found = try await api.get("/api/v1/groups?q=FIE&limit=1")
+            #expect(found.status == .ok, "\(found.text)")
+            #expect(try found.json["items"].array.compactMap { $0["name"].string } == ["Field North"])
+            #expect(try await Self.walk(api, "/api/v1/groups?q=fie&limit=1", key: "name") == ["Field North", "field-south"])
+            #expect(try await Self.walk(api, "/api/v1/groups?q=elt&limit=5", key: "name") == ["shelter"], "inside the name")
+            #expect(try await Self.walk(api, "/api/v1/groups?q=&limit=5", key: "name").count == 4, "an empty search is every group")
+        }
+    }
 }

@@ -3,6 +3,7 @@ lacks email, recipients chosen with completion, plain + rich + attachment, the p
 (who gets what, who cannot be reached and why, SMS parts and encoding), then the HTML email
 with its attachment at aiosmtpd and the plain SMS at the bucket connector; axe and
 screenshots at phone and desktop width (in the test's tmp directory)."""
+import re
 import textwrap
 
 import pytest
@@ -189,3 +190,40 @@ def test_a_template_fills_the_text_and_the_counter_matches_the_hub(send_hub, bro
     wait(browser, lambda d: "/messages/" in d.current_url)
     wait(browser, lambda d: "Rv 4 is closed at km 12." in d.find_element(by("ID"), "message-text").text)
     assert browser.find_element(by("ID"), "page-heading").text == "Road closed: Rv 4"
+
+
+def test_group_completion_asks_the_hub_as_one_types(send_hub, browser):
+    """More groups than the list offers: typing a prefix in another case offers the group
+    whose name sorts last, and every group look-up the page makes asks for a few, with what
+    was typed (the page never walks every group)."""
+    hub = send_hub
+    api = hub.session()
+    for n in range(12):
+        assert api.post(hub.url + "/api/v1/groups", json={"name": f"area-{n:02d}"}).status_code == 201
+    assert api.post(hub.url + "/api/v1/groups", json={"name": "shelter-east"}).status_code == 201
+
+    log_in(browser, hub, hub.admin_password())
+    browser.get(hub.url + "/send")
+    wait(browser, lambda d: d.find_element(by("TAG_NAME"), "body").get_attribute("data-page") == "send")
+    # Records the paths of the page's look-ups from here on.
+    browser.execute_script(
+        "window.asked = []; const f = window.fetch;"
+        "window.fetch = (path, init) => { window.asked.push(String(path)); return f(path, init); };"
+    )
+    search = browser.find_element(by("ID"), "recipient-search")
+    search.send_keys("SHEL")
+
+    def offered(d):
+        return [o.get_attribute("value") for o in d.find_elements(by("CSS_SELECTOR"), "#recipient-options option")]
+
+    wait(browser, lambda d: "group:shelter-east" in offered(d))
+    assert not [v for v in offered(browser) if v.startswith("group:area-")]
+    groups_asked = [p for p in browser.execute_script("return window.asked") if p.startswith("/api/v1/groups")]
+    # Focusing the box asks for the first few; each keystroke asks for what was typed.
+    assert groups_asked and all(re.search(r"[?&]limit=10(&|$)", p) for p in groups_asked), groups_asked
+    assert any("q=SHEL" in p for p in groups_asked), groups_asked
+    add = browser.find_element(by("ID"), "recipient-search")
+    add.clear()
+    add.send_keys("group:shelter-east")
+    browser.find_element(by("ID"), "recipient-add").click()
+    wait(browser, lambda d: [c.text.rstrip("×").strip() for c in d.find_elements(by("CSS_SELECTOR"), "#recipient-chips .chip")] == ["shelter-east"])

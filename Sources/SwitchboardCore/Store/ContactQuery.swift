@@ -19,11 +19,17 @@ package struct ContactQuery: Sendable, Equatable {
 
     package init(search: String = "", group: String? = nil, limit: Int = 50, cursor: String? = nil) {
         self.group = group
-        words = search.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
-            .prefix(Self.maxWords)
-            .map { String(decoding: $0.utf8.prefix(Self.maxWordBytes), as: UTF8.self) }
+        words = Self.words(search)
         self.limit = limit
         self.cursor = cursor
+    }
+
+    /// A search's words, lower-cased: at most `maxWords` of at most `maxWordBytes` each
+    /// (the group search splits its text the same way).
+    package static func words(_ search: String) -> [String] {
+        search.lowercased().split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
+            .prefix(maxWords)
+            .map { String(decoding: $0.utf8.prefix(maxWordBytes), as: UTF8.self) }
     }
 
     /// Whether a contact with these lower-cased texts matches: every word in one of them.

@@ -37,8 +37,10 @@ package protocol DirectoryStore: Sendable {
     func group(named name: String) async throws -> ContactGroup?
     func groups() async throws -> [ContactGroup]
     /// At most `limit` groups in name order (byte order) after `cursor` (a `GroupPage`'s
-    /// `nextCursor`; one the store did not make is `invalid/invalid_cursor`).
-    func groups(limit: Int, after cursor: String?) async throws -> GroupPage
+    /// `nextCursor`; one the store did not make is `invalid/invalid_cursor`) whose name holds
+    /// every word of `search` (case-insensitive, as `ContactQuery` splits and lower-cases
+    /// them; an empty search finds every group): the send screen's completion as one types.
+    func groups(search: String, limit: Int, after cursor: String?) async throws -> GroupPage
     func updateGroup(_ group: ContactGroup) async throws
     func deleteGroup(named name: String) async throws -> Bool
     /// Adding a contact twice is not an error.
@@ -67,5 +69,12 @@ extension DirectoryStore {
             if let contact = try await contacts(withAddress: address).first { names[address.description] = contact.name }
         }
         return names
+    }
+}
+
+extension DirectoryStore {
+    /// Every group a page at a time, in name order.
+    package func groups(limit: Int, after cursor: String?) async throws -> GroupPage {
+        try await groups(search: "", limit: limit, after: cursor)
     }
 }

@@ -32,6 +32,19 @@ package protocol QueueStore: Sendable {
     /// the store did not make throws `invalid/invalid_cursor`).
     func deliveries(status: DeliveryStatus, limit: Int, after cursor: String?) async throws -> DeliveryPage
 
+    /// A message with its warnings but none of its deliveries (`deliveries` is empty): for a
+    /// message to a large group, whose deliveries are read a page at a time.
+    func messageWithoutDeliveries(id: String) async throws -> MessageRecord?
+
+    /// Up to `limit` of one message's deliveries in the message's order (their position), after
+    /// `cursor` (a `PositionCursor`'s text; one the store did not make throws
+    /// `invalid/invalid_cursor`). An unknown message has none.
+    func deliveries(messageID: String, limit: Int, after cursor: String?) async throws -> DeliveryPage
+
+    /// How many of one message's deliveries are in each status (statuses with none left
+    /// out), counted in one statement.
+    func deliveryCounts(messageID: String) async throws -> [DeliveryStatus: Int]
+
     /// Puts `failed` or `held` deliveries back in the queue, due now, with their attempt count
     /// reset; `ids == nil` means all of them in that status. Returns how many.
     func requeue(ids: [String]?, status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Int

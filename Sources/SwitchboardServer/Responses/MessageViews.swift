@@ -102,10 +102,15 @@ struct MessageView: Encodable {
     var attachments: [AttachmentInfo]
     var createdAt: Date
     @ExplicitNull var origin: OriginView?
+    /// The first page of deliveries, in the message's order.
     var deliveries: [DeliveryView]
+    @ExplicitNull var deliveriesNextCursor: String?
+    /// Every delivery of the message, by status (each status, zero included).
+    var deliveryCounts: [String: Int]
+    var deliveryCount: Int
     var warnings: [String]
 
-    init(_ record: MessageRecord) {
+    init(_ record: MessageRecord, page: DeliveryPage, counts: [DeliveryStatus: Int]) {
         let m = record.message
         id = m.id
         direction = m.direction.rawValue
@@ -117,7 +122,10 @@ struct MessageView: Encodable {
         attachments = m.attachments.map(AttachmentInfo.init)
         createdAt = m.createdAt
         origin = m.origin.map(OriginView.init)
-        deliveries = record.deliveries.map(DeliveryView.init)
+        deliveries = page.deliveries.map(DeliveryView.init)
+        deliveriesNextCursor = page.nextCursor
+        deliveryCounts = Dictionary(uniqueKeysWithValues: DeliveryStatus.allCases.map { ($0.rawValue, counts[$0] ?? 0) })
+        deliveryCount = counts.values.reduce(0, +)
         warnings = record.warnings
     }
 }

@@ -37,12 +37,14 @@ extension APIEnvironment {
     }
 
     /// Groups in name order (byte order), `limit` at a time (100 unless asked; at most
-    /// 1,000); `cursor` is the previous page's `next_cursor`.
+    /// 1,000); `cursor` is the previous page's `next_cursor`; `q` keeps those whose name
+    /// holds every word of it (case-insensitive), as the send screen completes as one types.
     func listGroups(_ request: Request, _ context: Context) async throws -> Response {
         _ = try context.requireUser()
-        let query = try QueryParameters(request, allowed: ["limit", "cursor"])
+        let query = try QueryParameters(request, allowed: ["q", "limit", "cursor"])
         let limit = try query.int("limit", in: Self.contactPageLimits) ?? 100
-        let page = try await Self.cursorChecked { try await store.groups(limit: limit, after: query.string("cursor")) }
+        let search = query.string("q") ?? ""
+        let page = try await Self.cursorChecked { try await store.groups(search: search, limit: limit, after: query.string("cursor")) }
         return try .json(CursorPageView(items: page.groups.map(GroupView.init), nextCursor: page.nextCursor))
     }
 

@@ -27,7 +27,8 @@ extension APIEnvironment {
     func addMessageRoutes(to api: RouterGroup<Context>) {
         api.post("/messages") { request, context in try await sendMessage(request, context) }
         api.post("/messages/preview") { request, context in try await previewMessage(request, context) }
-        api.get("/messages/{id}") { _, context in try await message(context) }
+        api.get("/messages/{id}") { request, context in try await message(request, context) }
+        api.get("/messages/{id}/deliveries") { request, context in try await messageDeliveries(request, context) }
     }
 
     /// Accepts a message: 202 once it and its deliveries are committed. With an
@@ -100,15 +101,43 @@ extension APIEnvironment {
         return key
     }
 
-    /// A message with all its deliveries, if the caller may see it (else 404, so ids of
-    /// other people's messages are not confirmed).
-    func message(_ context: Context) async throws -> Response {
+    /// A message's deliveries a page holds (`limit`; as the message page shows, unless asked).
+    static let messageDeliveryLimits = 1...1000
+    static let messageDeliveryPage = 200
+
+    /// A message with the first page of its deliveries (`limit`, 200 unless asked) and the
+    /// counts by status of all of them, if the caller may see it (else 404, so ids of other
+    /// people's messages are not confirmed). `/messages/{id}/deliveries` goes on from
+    /// `deliveries_next_cursor`.
+    func message(_ request: Request, _ context: Context) async throws -> Response {
+        let query = try QueryParameters(request, allowed: ["limit"])
+        let record = try await readableMessage(context)
+        let limit = try query.int("limit", in: Self.messageDeliveryLimits) ?? Self.messageDeliveryPage
+        let page = try await store.deliveries(messageID: record.message.id, limit: limit, after: nil)
+        let counts = try await store.deliveryCounts(messageID: record.message.id)
+        return try .json(MessageView(record, page: page, counts: counts))
+    }
+
+    /// A page of a message's deliveries in the message's order (`limit`, 200 unless asked;
+    /// `cursor` a `next_cursor`, or the message's `deliveries_next_cursor`).
+    func messageDeliveries(_ request: Request, _ context: Context) async throws -> Response {
+        let query = try QueryParameters(request, allowed: ["limit", "cursor"])
+        let record = try await readableMessage(context)
+        let limit = try query.int("limit", in: Self.messageDeliveryLimits) ?? Self.messageDeliveryPage
+        let page = try await Self.cursorChecked {
+            try await store.deliveries(messageID: record.message.id, limit: limit, after: query.string("cursor"))
+        }
+        return try .json(CursorPageView(items: page.deliveries.map(DeliveryView.init), nextCursor: page.nextCursor))
+    }
+
+    /// The message of the path without its deliveries, if the caller may read it; else 404.
+    func readableMessage(_ context: Context) async throws -> MessageRecord {
         let user = try context.requireUser()
         let id = try context.parameters.require("id")
-        guard let record = try await store.message(id: id), try await may(user, read: record.message) else {
+        guard let record = try await store.messageWithoutDeliveries(id: id), try await may(user, read: record.message) else {
             throw APIError.notFound("message_not_found", "no message with id '\(id)'")
         }
-        return try .json(MessageView(record))
+        return record
     }
 
     /// Who may read a message through `/messages/{id}`:

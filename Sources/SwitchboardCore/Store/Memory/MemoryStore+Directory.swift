@@ -152,11 +152,14 @@ extension MemoryStore: DirectoryStore {
         try withState { state in state.groups.values.sorted { $0.name.precedesInBinaryOrder($1.name) } }
     }
 
-    package func groups(limit: Int, after cursor: String?) async throws -> GroupPage {
+    package func groups(search: String, limit: Int, after cursor: String?) async throws -> GroupPage {
         let cursor = try cursor.map { text throws(SwitchboardError) in try NameCursor(parsing: text) }
         guard limit > 0 else { return GroupPage(groups: [], nextCursor: nil) }
+        let words = ContactQuery.words(search)
         return try withState { state in
-            let after = state.groups.values.filter { cursor?.precedes($0.name) ?? true }
+            let after = state.groups.values.filter { group in
+                (cursor?.precedes(group.name) ?? true) && words.allSatisfy { group.name.lowercased().contains($0) }
+            }
             return GroupPage(rows: Array(after.sorted { $0.name.precedesInBinaryOrder($1.name) }.prefix(limit + 1)), limit: limit)
         }
     }

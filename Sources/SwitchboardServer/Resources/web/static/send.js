@@ -39,11 +39,10 @@ async function call(path, body, headers = {}) {
 }
 
 // --- recipients ---------------------------------------------------------------------
-// Groups are few and loaded once, page by page (GET /api/v1/groups?limit=…&cursor=…);
-// contacts are searched in the hub's store as one types, a few at a time
-// (GET /api/v1/contacts?q=…&limit=…), so the page never reads the directory.
+// Groups and contacts are searched in the hub's store as one types, a few at a time
+// (GET /api/v1/groups?q=…&limit=…, GET /api/v1/contacts?q=…&limit=…), so the page never
+// reads the directory.
 const contactChoices = 10;
-let groups = null;
 const names = new Map();
 const offered = new Set();
 let asked = 0;
@@ -54,21 +53,16 @@ async function getJSON(path) {
   return response.json();
 }
 
-async function loadGroups() {
-  if (groups) return groups;
-  const found = [];
-  let cursor = null;
-  do {
-    const params = new URLSearchParams({ limit: '1000' });
-    if (cursor) params.set('cursor', cursor);
-    const answer = await getJSON(`/api/v1/groups?${params}`);
-    found.push(...answer.items);
-    cursor = answer.next_cursor;
-  } while (cursor);
-  groups = found.map((g) => ({ value: `group:${g.name}`, name: g.name, label: `${g.name} (${t.group})`, words: `${g.name} ${g.description ?? ''}` }));
-  for (const entry of groups) names.set(entry.value, entry.name);
-  renderChips();
-  return groups;
+async function findGroups(query) {
+  const params = new URLSearchParams({ limit: `${contactChoices}` });
+  if (query !== '') params.set('q', query);
+  const answer = await getJSON(`/api/v1/groups?${params}`);
+  return answer.items.map((g) => ({ value: `group:${g.name}`, name: g.name, label: `${g.name} (${t.group})` }));
+}
+
+// A chip's text: the name completion gave it, else a group's name, else the address as typed.
+function chipName(value) {
+  return names.get(value) ?? (value.startsWith('group:') ? value.slice('group:'.length) : value);
 }
 
 async function findContacts(query) {
@@ -86,10 +80,10 @@ function renderChips() {
   chips.replaceChildren();
   for (const value of lines()) {
     const li = element('li', 'chip');
-    li.append(element('span', null, names.get(value) ?? value));
+    li.append(element('span', null, chipName(value)));
     const remove = element('button', 'chip-remove', '×');
     remove.type = 'button';
-    remove.setAttribute('aria-label', `${t.remove} ${names.get(value) ?? value}`);
+    remove.setAttribute('aria-label', `${t.remove} ${chipName(value)}`);
     remove.addEventListener('click', () => {
       to.value = lines().filter((v) => v !== value).join('\n');
       renderChips();
@@ -102,18 +96,15 @@ function renderChips() {
 
 async function suggest() {
   const query = search.value.trim();
-  const lower = query.toLowerCase();
   const mine = ++asked;
   const [groupEntries, contactEntries] = await Promise.all([
-    loadGroups().catch(() => []),
+    // `group:fie` completes as `fie` does.
+    findGroups(query.replace(/^group:/i, '')).catch(() => []),
     findContacts(query).catch(() => []),
   ]);
   // A later keystroke's answer wins over this one.
   if (mine !== asked) return;
-  const matches = [
-    ...groupEntries.filter((e) => lower === '' || e.words.toLowerCase().includes(lower) || e.value.includes(lower)).slice(0, contactChoices),
-    ...contactEntries,
-  ];
+  const matches = [...groupEntries, ...contactEntries];
   for (const entry of matches) {
     names.set(entry.value, entry.name);
     offered.add(entry.value);
@@ -154,7 +145,6 @@ search.addEventListener('keydown', (event) => {
 document.getElementById('recipient-add').addEventListener('click', addRecipient);
 to.addEventListener('input', renderChips);
 renderChips();
-loadGroups().catch(() => {});
 
 // --- plain text: the SMS counter ---------------------------------------------------------
 function count() {
