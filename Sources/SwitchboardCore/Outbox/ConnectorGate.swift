@@ -175,6 +175,17 @@ package final class ConnectorGate: Sendable {
         }
     }
 
+    /// Reports a try refused because the connector's own link is down (a modem not open or
+    /// not registered yet): shown on the status page, but no failure of the far side, so it
+    /// counts neither toward the cool-down nor as the success that would end one.
+    package func recordRefusedWhileDown(error: String, now: Date = Date()) {
+        state.withLock { s in
+            s.failed += 1
+            s.lastError = (error, now)
+            s.probing = false
+        }
+    }
+
     private func acquire() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let go = state.withLock { s -> Bool in

@@ -309,7 +309,14 @@ extension OutboxDispatcher {
             if failure.kind == .permanent, dispatchSettings[name]?.permanentErrorsAreTransient == true {
                 failure.kind = .transient
             }
-            gate.record(success: failure.kind == .permanent, error: failure.message)  // a refusal shows the connector works
+            if failure.kind == .transient, links[name]?.link.up == false {
+                // Refused while its own link is down (a modem opening, on start or on the node
+                // that took it over): counted toward the cool-down, a burst of such refusals
+                // would keep it out of the route for `cooldown` after it came up.
+                gate.recordRefusedWhileDown(error: failure.message)
+            } else {
+                gate.record(success: failure.kind == .permanent, error: failure.message)  // a refusal shows the connector works
+            }
             if failure.kind == .transient { round.anyTransient = true }
             round.reasons.append("\(name): \(failure.message)")
             round.attempts.append(

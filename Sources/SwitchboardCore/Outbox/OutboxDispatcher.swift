@@ -67,6 +67,8 @@ package final class OutboxDispatcher: Service, Sendable {
     let packers: [ChannelName: MessagePacker]
     /// One gate per connector: in-flight and throughput limits, cool-down after failures.
     package let gates: [String: ConnectorGate]
+    /// The connectors that report their own link (a modem), for what a refusal means.
+    let links: [String: any ConnectorLinkReporting]
     let dispatchSettings: [String: ConnectorDispatchSettings]
     let logger: Logger
     let doorbell = Doorbell()
@@ -118,6 +120,10 @@ package final class OutboxDispatcher: Service, Sendable {
             uniqueKeysWithValues: connectors.names.map { name in
                 (name, Self.gate(name, settings[name]?.gate ?? .init(), shared: owners[name] == nil ? sharedSlots : nil, logger))
             }
+        )
+        self.links = Dictionary(
+            connectors.all.compactMap { c in (c as? any ConnectorLinkReporting).map { (c.name, $0) } },
+            uniquingKeysWith: { a, _ in a }
         )
         self.sweeper = AutocancelSweeper(channels: channels)
         self.recorder = OutcomeRecorder(store: store, logger: logger)
