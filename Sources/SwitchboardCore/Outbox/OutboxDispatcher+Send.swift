@@ -54,6 +54,12 @@ extension OutboxDispatcher {
             logger.debug("claim ran out before its send started; left to the next claim", metadata: ["deliveries": "\(batch.map(\.delivery.id))"])
             return
         }
+        // Seldom in a healthy hub; when it repeats, claims or workers are slower than half of
+        // `dispatcher.lease` on this machine, and the lease is too short for it.
+        logger.warning(
+            "claimed deliveries went stale before a send could start; put back untried",
+            metadata: ["deliveries": "\(batch.count)", "reason": "\(why)"]
+        )
         for job in batch { await finish(job.delivery, .retry(at: Date(), connector: nil, error: why), []) }
     }
 
