@@ -34,7 +34,7 @@ extension PostgresStore: DirectoryStore {
     /// A range of the primary key in byte order (`COLLATE "C"`), one row beyond the page.
     package func users(limit: Int, after cursor: String?) async throws -> UserPage {
         let cursor = try cursor.map { text throws(SwitchboardError) in try NameCursor(parsing: text) }
-        guard limit > 0 else { return UserPage(users: [], nextCursor: nil) }
+        guard limit > 0 else { return UserPage(items: [], nextCursor: nil) }
         var b = QueryBuilder()
         let after = cursor.map { "WHERE username COLLATE \"C\" > \(b.bind($0.name)) COLLATE \"C\"" } ?? ""
         let sql = """
@@ -42,7 +42,7 @@ extension PostgresStore: DirectoryStore {
             ORDER BY username COLLATE "C" LIMIT \(b.bind(Int64(limit + 1)))
             """
         let rows = try await rows(b.query(sql))
-        return UserPage(rows: try rows.map(DirectoryRecords.user), limit: limit)
+        return UserPage(rows: try rows.map(DirectoryRecords.user), limit: limit, name: \.username)
     }
 
     package func updateUser(_ user: UserAccount) async throws {
@@ -253,7 +253,7 @@ extension PostgresStore: DirectoryStore {
     /// Each word of the search an `ILIKE` pattern on the name, as the contact search does.
     package func groups(search: String, limit: Int, after cursor: String?) async throws -> GroupPage {
         let cursor = try cursor.map { text throws(SwitchboardError) in try NameCursor(parsing: text) }
-        guard limit > 0 else { return GroupPage(groups: [], nextCursor: nil) }
+        guard limit > 0 else { return GroupPage(items: [], nextCursor: nil) }
         var b = QueryBuilder()
         var clauses = cursor.map { ["name COLLATE \"C\" > \(b.bind($0.name)) COLLATE \"C\""] } ?? []
         for word in ContactQuery.words(search) { clauses.append("name ILIKE \(b.bind("%" + Self.likeEscaped(word) + "%"))") }
@@ -263,7 +263,7 @@ extension PostgresStore: DirectoryStore {
             ORDER BY name COLLATE "C" LIMIT \(b.bind(Int64(limit + 1)))
             """
         let rows = try await rows(b.query(sql))
-        return GroupPage(rows: try rows.map(DirectoryRecords.group), limit: limit)
+        return GroupPage(rows: try rows.map(DirectoryRecords.group), limit: limit, name: \.name)
     }
 
     package func updateGroup(_ group: ContactGroup) async throws {

@@ -17,8 +17,8 @@ extension AccountStoreConformance {
         var pages = 0
         repeat {
             let page = try await store.groups(limit: 2, after: cursor)
-            try expectTrue(page.groups.count <= 2, "a page holds at most the limit")
-            walked += page.groups.map(\.name)
+            try expectTrue(page.items.count <= 2, "a page holds at most the limit")
+            walked += page.items.map(\.name)
             cursor = page.nextCursor
             pages += 1
             if pages == 1 {
@@ -28,11 +28,11 @@ extension AccountStoreConformance {
         } while cursor != nil && pages < 20
         try expectEqual(walked, ["Field", "alpha", "beta", "ops", "ops-2", "zulu"], "every group once, in byte order, across inserts")
         let all = try await store.groups(limit: 100, after: nil)
-        try expectEqual(all.groups.count, 7, "one page holds everything when the limit allows")
+        try expectEqual(all.items.count, 7, "one page holds everything when the limit allows")
         try expectEqual(all.nextCursor, nil, "no cursor when everything fits")
         let exact = try await store.groups(limit: 7, after: nil)
         try expectEqual(exact.nextCursor, nil, "no cursor when the page ends exactly at the last group")
-        try expectEqual(try await store.groups(limit: 0, after: nil).groups, [], "a limit of 0 reads nothing")
+        try expectEqual(try await store.groups(limit: 0, after: nil).items, [], "a limit of 0 reads nothing")
         try await expectError(.invalid, "invalid_cursor", "a cursor the store did not make is refused") {
             try await store.groups(limit: 2, after: "not-a-cursor")
         }
@@ -45,7 +45,7 @@ extension AccountStoreConformance {
         for name in ["Field North", "field-south", "Ops", "Shelter", "50%_off", "500 off", "north ops"] {
             try await store.createGroup(ContactGroup(name: name, createdAt: StoreFixture.t0))
         }
-        let names = { (search: String) in try await store.groups(search: search, limit: 100, after: nil).groups.map(\.name) }
+        let names = { (search: String) in try await store.groups(search: search, limit: 100, after: nil).items.map(\.name) }
         try expectEqual(try await names("FIE"), ["Field North", "field-south"], "a prefix, any case")
         try expectEqual(try await names("elt"), ["Shelter"], "inside the name")
         try expectEqual(try await names("north field"), ["Field North"], "every word, in any order")
@@ -53,9 +53,9 @@ extension AccountStoreConformance {
         try expectEqual(try await names("nothing"), [], "no group holds it")
         try expectEqual(try await names("").count, 7, "an empty search finds every group")
         let first = try await store.groups(search: "o", limit: 2, after: nil)
-        try expectEqual(first.groups.map(\.name), ["50%_off", "500 off"], "a page of matches in byte order")
+        try expectEqual(first.items.map(\.name), ["50%_off", "500 off"], "a page of matches in byte order")
         let rest = try await store.groups(search: "o", limit: 10, after: first.nextCursor)
-        try expectEqual(rest.groups.map(\.name), ["Field North", "Ops", "field-south", "north ops"], "the cursor goes on within the search")
+        try expectEqual(rest.items.map(\.name), ["Field North", "Ops", "field-south", "north ops"], "the cursor goes on within the search")
         try expectEqual(rest.nextCursor, nil, "the last page has no cursor")
     }
 
@@ -69,8 +69,8 @@ extension AccountStoreConformance {
         var pages = 0
         repeat {
             let page = try await store.users(limit: 2, after: cursor)
-            try expectTrue(page.users.count <= 2, "a page holds at most the limit")
-            walked += page.users.map(\.username)
+            try expectTrue(page.items.count <= 2, "a page holds at most the limit")
+            walked += page.items.map(\.username)
             cursor = page.nextCursor
             pages += 1
             if pages == 1 {
@@ -80,7 +80,7 @@ extension AccountStoreConformance {
         } while cursor != nil && pages < 20
         try expectEqual(walked, ["Admin", "alice", "bob", "ops", "ops-2", "zulu"], "every user once, in byte order, across inserts")
         let all = try await store.users(limit: 7, after: nil)
-        try expectEqual(all.users.count, 7, "a page ending exactly at the last user")
+        try expectEqual(all.items.count, 7, "a page ending exactly at the last user")
         try expectEqual(all.nextCursor, nil, "has no cursor")
         try await expectError(.invalid, "invalid_cursor", "a cursor the store did not make is refused") {
             try await store.users(limit: 2, after: "not-a-cursor")
