@@ -12,20 +12,14 @@ extension AccountStoreConformance {
         for name in ["ops", "Field", "alpha", "beta", "ops-2"] {
             try await store.createGroup(ContactGroup(name: name, createdAt: StoreFixture.t0))
         }
-        var walked: [String] = []
-        var cursor: String?
-        var pages = 0
-        repeat {
-            let page = try await store.groups(limit: 2, after: cursor)
-            try expectTrue(page.items.count <= 2, "a page holds at most the limit")
-            walked += page.items.map(\.name)
-            cursor = page.nextCursor
-            pages += 1
-            if pages == 1 {
-                try await store.createGroup(ContactGroup(name: "Aaa", createdAt: StoreFixture.t0))
-                try await store.createGroup(ContactGroup(name: "zulu", createdAt: StoreFixture.t0))
-            }
-        } while cursor != nil && pages < 20
+        let walked = try await walkPages(limit: 2) { limit, cursor in
+            let page = try await store.groups(limit: limit, after: cursor)
+            return (page.items.map(\.name), page.nextCursor)
+        } betweenPages: { read in
+            guard read == 1 else { return }
+            try await store.createGroup(ContactGroup(name: "Aaa", createdAt: StoreFixture.t0))
+            try await store.createGroup(ContactGroup(name: "zulu", createdAt: StoreFixture.t0))
+        }
         try expectEqual(walked, ["Field", "alpha", "beta", "ops", "ops-2", "zulu"], "every group once, in byte order, across inserts")
         let all = try await store.groups(limit: 100, after: nil)
         try expectEqual(all.items.count, 7, "one page holds everything when the limit allows")
@@ -64,20 +58,14 @@ extension AccountStoreConformance {
     package func usersPageInNameOrder() async throws {
         let store = try await makeStore()
         for name in ["ops", "Admin", "alice", "bob", "ops-2"] { try await store.createUser(StoreFixture.user(name)) }
-        var walked: [String] = []
-        var cursor: String?
-        var pages = 0
-        repeat {
-            let page = try await store.users(limit: 2, after: cursor)
-            try expectTrue(page.items.count <= 2, "a page holds at most the limit")
-            walked += page.items.map(\.username)
-            cursor = page.nextCursor
-            pages += 1
-            if pages == 1 {
-                try await store.createUser(StoreFixture.user("Aaa"))
-                try await store.createUser(StoreFixture.user("zulu"))
-            }
-        } while cursor != nil && pages < 20
+        let walked = try await walkPages(limit: 2) { limit, cursor in
+            let page = try await store.users(limit: limit, after: cursor)
+            return (page.items.map(\.username), page.nextCursor)
+        } betweenPages: { read in
+            guard read == 1 else { return }
+            try await store.createUser(StoreFixture.user("Aaa"))
+            try await store.createUser(StoreFixture.user("zulu"))
+        }
         try expectEqual(walked, ["Admin", "alice", "bob", "ops", "ops-2", "zulu"], "every user once, in byte order, across inserts")
         let all = try await store.users(limit: 7, after: nil)
         try expectEqual(all.items.count, 7, "a page ending exactly at the last user")
@@ -104,21 +92,15 @@ extension AccountStoreConformance {
         ] {
             try await store.createToken(made)
         }
-        var walked: [String] = []
-        var cursor: String?
-        var pages = 0
-        repeat {
-            let page = try await store.tokens(username: "alice", limit: 2, after: cursor)
-            try expectTrue(page.tokens.count <= 2, "a page holds at most the limit")
-            walked += page.tokens.map(\.id)
-            cursor = page.nextCursor
-            pages += 1
-            if pages == 1 {
-                for made in [token("t0", at: -5), token("A2", at: 1.5), token("t2b", at: 1.5), token("t9", at: 9)] {
-                    try await store.createToken(made)
-                }
+        let walked = try await walkPages(limit: 2) { limit, cursor in
+            let page = try await store.tokens(username: "alice", limit: limit, after: cursor)
+            return (page.tokens.map(\.id), page.nextCursor)
+        } betweenPages: { read in
+            guard read == 1 else { return }
+            for made in [token("t0", at: -5), token("A2", at: 1.5), token("t2b", at: 1.5), token("t9", at: 9)] {
+                try await store.createToken(made)
             }
-        } while cursor != nil && pages < 20
+        }
         try expectEqual(walked, ["t1", "T2", "t2", "t2b", "t3", "t5", "t9"], "every token once, oldest first, then by id, across inserts")
         let first = try await store.tokens(username: "alice", limit: 2, after: nil)
         try expectEqual(
