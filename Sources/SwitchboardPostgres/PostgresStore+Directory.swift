@@ -31,18 +31,9 @@ extension PostgresStore: DirectoryStore {
             .map(DirectoryRecords.user)
     }
 
-    /// A range of the primary key in byte order (`COLLATE "C"`), one row beyond the page.
+    /// A page of users in byte order of the username (`PostgresNameListing`).
     package func users(limit: Int, after cursor: String?) async throws -> UserPage {
-        let cursor = try cursor.map { text throws(SwitchboardError) in try NameCursor(parsing: text) }
-        guard limit > 0 else { return UserPage(users: [], nextCursor: nil) }
-        var b = QueryBuilder()
-        let after = cursor.map { "WHERE username COLLATE \"C\" > \(b.bind($0.name)) COLLATE \"C\"" } ?? ""
-        let sql = """
-            SELECT \(DirectoryRecords.userColumns) FROM users \(after)
-            ORDER BY username COLLATE "C" LIMIT \(b.bind(Int64(limit + 1)))
-            """
-        let rows = try await rows(b.query(sql))
-        return UserPage(rows: try rows.map(DirectoryRecords.user), limit: limit)
+        try await page(of: .users, limit: limit, after: cursor)
     }
 
     package func updateUser(_ user: UserAccount) async throws {
@@ -249,21 +240,10 @@ extension PostgresStore: DirectoryStore {
             .map(DirectoryRecords.group)
     }
 
-    /// A range of the primary key in byte order (`COLLATE "C"`), one row beyond the page.
-    /// Each word of the search an `ILIKE` pattern on the name, as the contact search does.
+    /// A page of groups in byte order of the name, each word of the search an `ILIKE` pattern
+    /// on the name (`PostgresNameListing`).
     package func groups(search: String, limit: Int, after cursor: String?) async throws -> GroupPage {
-        let cursor = try cursor.map { text throws(SwitchboardError) in try NameCursor(parsing: text) }
-        guard limit > 0 else { return GroupPage(groups: [], nextCursor: nil) }
-        var b = QueryBuilder()
-        var clauses = cursor.map { ["name COLLATE \"C\" > \(b.bind($0.name)) COLLATE \"C\""] } ?? []
-        for word in ContactQuery.words(search) { clauses.append("name ILIKE \(b.bind("%" + Self.likeEscaped(word) + "%"))") }
-        let filter = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-        let sql = """
-            SELECT \(DirectoryRecords.groupColumns) FROM "groups" \(filter)
-            ORDER BY name COLLATE "C" LIMIT \(b.bind(Int64(limit + 1)))
-            """
-        let rows = try await rows(b.query(sql))
-        return GroupPage(rows: try rows.map(DirectoryRecords.group), limit: limit)
+        try await page(of: .groups, search: search, limit: limit, after: cursor)
     }
 
     package func updateGroup(_ group: ContactGroup) async throws {

@@ -30,11 +30,11 @@ extension SQLiteStore {
     /// A range of the primary key (username, byte order), one row beyond the page.
     package func users(limit: Int, after cursor: String?) async throws -> UserPage {
         let cursor = try cursor.map { text throws(SwitchboardError) in try NameCursor(parsing: text) }
-        guard limit > 0 else { return UserPage(users: [], nextCursor: nil) }
+        guard limit > 0 else { return UserPage(items: [], nextCursor: nil) }
         return try await read { db in
             var request = UserRow.order(Column("username"))
             if let cursor { request = request.filter(Column("username") > cursor.name) }
-            return UserPage(rows: try request.limit(limit + 1).fetchAll(db).map(\.user), limit: limit)
+            return UserPage(rows: try request.limit(limit + 1).fetchAll(db).map(\.user), limit: limit, name: \.username)
         }
     }
 
@@ -242,7 +242,7 @@ extension SQLiteStore {
     /// contact search does.
     package func groups(search: String, limit: Int, after cursor: String?) async throws -> GroupPage {
         let cursor = try cursor.map { text throws(SwitchboardError) in try NameCursor(parsing: text) }
-        guard limit > 0 else { return GroupPage(groups: [], nextCursor: nil) }
+        guard limit > 0 else { return GroupPage(items: [], nextCursor: nil) }
         let words = ContactQuery.words(search)
         return try await read { db in
             var request = GroupRow.order(Column("name"))
@@ -250,7 +250,7 @@ extension SQLiteStore {
             for word in words {
                 request = request.filter(sql: "instr(swiftLowercaseString(name), ?) > 0", arguments: [word])
             }
-            return GroupPage(rows: try request.limit(limit + 1).fetchAll(db).map(\.group), limit: limit)
+            return GroupPage(rows: try request.limit(limit + 1).fetchAll(db).map(\.group), limit: limit, name: \.name)
         }
     }
 

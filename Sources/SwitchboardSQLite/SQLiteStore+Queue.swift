@@ -103,10 +103,7 @@ extension SQLiteStore {
         reason: String,
         by actor: String
     ) async throws -> Int {
-        guard status.isFinal else {
-            throw SwitchboardError.invalid("invalid_status", "pending deliveries can only be cancelled to a final status, not \(status.rawValue)")
-        }
-        let movable = [DeliveryStatus.queued, .held].filter { $0.canMove(to: status) }
+        let movable = try DeliveryStatus.cancellablePending(to: status)
         guard !movable.isEmpty else { return 0 }
         let filter = Self.sweepFilter(statuses: movable, channel: channel != nil)
         var filterArguments: StatementArguments = [SQLDate.encode(before)]

@@ -12,27 +12,21 @@ extension AccountStoreConformance {
         for name in ["ops", "Field", "alpha", "beta", "ops-2"] {
             try await store.createGroup(ContactGroup(name: name, createdAt: StoreFixture.t0))
         }
-        var walked: [String] = []
-        var cursor: String?
-        var pages = 0
-        repeat {
-            let page = try await store.groups(limit: 2, after: cursor)
-            try expectTrue(page.groups.count <= 2, "a page holds at most the limit")
-            walked += page.groups.map(\.name)
-            cursor = page.nextCursor
-            pages += 1
-            if pages == 1 {
-                try await store.createGroup(ContactGroup(name: "Aaa", createdAt: StoreFixture.t0))
-                try await store.createGroup(ContactGroup(name: "zulu", createdAt: StoreFixture.t0))
-            }
-        } while cursor != nil && pages < 20
+        let walked = try await walkPages(limit: 2) { limit, cursor in
+            let page = try await store.groups(limit: limit, after: cursor)
+            return (page.items.map(\.name), page.nextCursor)
+        } betweenPages: { read in
+            guard read == 1 else { return }
+            try await store.createGroup(ContactGroup(name: "Aaa", createdAt: StoreFixture.t0))
+            try await store.createGroup(ContactGroup(name: "zulu", createdAt: StoreFixture.t0))
+        }
         try expectEqual(walked, ["Field", "alpha", "beta", "ops", "ops-2", "zulu"], "every group once, in byte order, across inserts")
         let all = try await store.groups(limit: 100, after: nil)
-        try expectEqual(all.groups.count, 7, "one page holds everything when the limit allows")
+        try expectEqual(all.items.count, 7, "one page holds everything when the limit allows")
         try expectEqual(all.nextCursor, nil, "no cursor when everything fits")
         let exact = try await store.groups(limit: 7, after: nil)
         try expectEqual(exact.nextCursor, nil, "no cursor when the page ends exactly at the last group")
-        try expectEqual(try await store.groups(limit: 0, after: nil).groups, [], "a limit of 0 reads nothing")
+        try expectEqual(try await store.groups(limit: 0, after: nil).items, [], "a limit of 0 reads nothing")
         try await expectError(.invalid, "invalid_cursor", "a cursor the store did not make is refused") {
             try await store.groups(limit: 2, after: "not-a-cursor")
         }
@@ -45,7 +39,7 @@ extension AccountStoreConformance {
         for name in ["Field North", "field-south", "Ops", "Shelter", "50%_off", "500 off", "north ops"] {
             try await store.createGroup(ContactGroup(name: name, createdAt: StoreFixture.t0))
         }
-        let names = { (search: String) in try await store.groups(search: search, limit: 100, after: nil).groups.map(\.name) }
+        let names = { (search: String) in try await store.groups(search: search, limit: 100, after: nil).items.map(\.name) }
         try expectEqual(try await names("FIE"), ["Field North", "field-south"], "a prefix, any case")
         try expectEqual(try await names("elt"), ["Shelter"], "inside the name")
         try expectEqual(try await names("north field"), ["Field North"], "every word, in any order")
@@ -53,9 +47,9 @@ extension AccountStoreConformance {
         try expectEqual(try await names("nothing"), [], "no group holds it")
         try expectEqual(try await names("").count, 7, "an empty search finds every group")
         let first = try await store.groups(search: "o", limit: 2, after: nil)
-        try expectEqual(first.groups.map(\.name), ["50%_off", "500 off"], "a page of matches in byte order")
+        try expectEqual(first.items.map(\.name), ["50%_off", "500 off"], "a page of matches in byte order")
         let rest = try await store.groups(search: "o", limit: 10, after: first.nextCursor)
-        try expectEqual(rest.groups.map(\.name), ["Field North", "Ops", "field-south", "north ops"], "the cursor goes on within the search")
+        try expectEqual(rest.items.map(\.name), ["Field North", "Ops", "field-south", "north ops"], "the cursor goes on within the search")
         try expectEqual(rest.nextCursor, nil, "the last page has no cursor")
     }
 
@@ -64,23 +58,17 @@ extension AccountStoreConformance {
     package func usersPageInNameOrder() async throws {
         let store = try await makeStore()
         for name in ["ops", "Admin", "alice", "bob", "ops-2"] { try await store.createUser(StoreFixture.user(name)) }
-        var walked: [String] = []
-        var cursor: String?
-        var pages = 0
-        repeat {
-            let page = try await store.users(limit: 2, after: cursor)
-            try expectTrue(page.users.count <= 2, "a page holds at most the limit")
-            walked += page.users.map(\.username)
-            cursor = page.nextCursor
-            pages += 1
-            if pages == 1 {
-                try await store.createUser(StoreFixture.user("Aaa"))
-                try await store.createUser(StoreFixture.user("zulu"))
-            }
-        } while cursor != nil && pages < 20
+        let walked = try await walkPages(limit: 2) { limit, cursor in
+            let page = try await store.users(limit: limit, after: cursor)
+            return (page.items.map(\.username), page.nextCursor)
+        } betweenPages: { read in
+            guard read == 1 else { return }
+            try await store.createUser(StoreFixture.user("Aaa"))
+            try await store.createUser(StoreFixture.user("zulu"))
+        }
         try expectEqual(walked, ["Admin", "alice", "bob", "ops", "ops-2", "zulu"], "every user once, in byte order, across inserts")
         let all = try await store.users(limit: 7, after: nil)
-        try expectEqual(all.users.count, 7, "a page ending exactly at the last user")
+        try expectEqual(all.items.count, 7, "a page ending exactly at the last user")
         try expectEqual(all.nextCursor, nil, "has no cursor")
         try await expectError(.invalid, "invalid_cursor", "a cursor the store did not make is refused") {
             try await store.users(limit: 2, after: "not-a-cursor")
@@ -104,21 +92,15 @@ extension AccountStoreConformance {
         ] {
             try await store.createToken(made)
         }
-        var walked: [String] = []
-        var cursor: String?
-        var pages = 0
-        repeat {
-            let page = try await store.tokens(username: "alice", limit: 2, after: cursor)
-            try expectTrue(page.tokens.count <= 2, "a page holds at most the limit")
-            walked += page.tokens.map(\.id)
-            cursor = page.nextCursor
-            pages += 1
-            if pages == 1 {
-                for made in [token("t0", at: -5), token("A2", at: 1.5), token("t2b", at: 1.5), token("t9", at: 9)] {
-                    try await store.createToken(made)
-                }
+        let walked = try await walkPages(limit: 2) { limit, cursor in
+            let page = try await store.tokens(username: "alice", limit: limit, after: cursor)
+            return (page.tokens.map(\.id), page.nextCursor)
+        } betweenPages: { read in
+            guard read == 1 else { return }
+            for made in [token("t0", at: -5), token("A2", at: 1.5), token("t2b", at: 1.5), token("t9", at: 9)] {
+                try await store.createToken(made)
             }
-        } while cursor != nil && pages < 20
+        }
         try expectEqual(walked, ["t1", "T2", "t2", "t2b", "t3", "t5", "t9"], "every token once, oldest first, then by id, across inserts")
         let first = try await store.tokens(username: "alice", limit: 2, after: nil)
         try expectEqual(

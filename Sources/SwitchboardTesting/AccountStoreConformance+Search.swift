@@ -48,20 +48,14 @@ extension AccountStoreConformance {
         try expectEqual(found.contacts.first?.ms, kari.ms, "a found contact comes with its addresses")
 
         // Pages of two across an insert before and one after the cursor.
-        var walked: [String] = []
-        var cursor: String?
-        var pages = 0
-        repeat {
-            let page = try await store.contacts(ContactQuery(search: "", limit: 2, cursor: cursor))
-            try expectTrue(page.contacts.count <= 2, "a page holds at most the limit")
-            walked += page.contacts.map(\.id)
-            cursor = page.nextCursor
-            pages += 1
-            if pages == 1 {
-                try await store.createContact(Contact(name: "Aaron", createdAt: StoreFixture.t0))
-                try await store.createContact(Contact(id: "zz-last", name: "Zed", createdAt: StoreFixture.t0))
-            }
-        } while cursor != nil && pages < 20
+        let walked = try await walkPages(limit: 2) { limit, cursor in
+            let page = try await store.contacts(ContactQuery(search: "", limit: limit, cursor: cursor))
+            return (page.contacts.map(\.id), page.nextCursor)
+        } betweenPages: { read in
+            guard read == 1 else { return }
+            try await store.createContact(Contact(name: "Aaron", createdAt: StoreFixture.t0))
+            try await store.createContact(Contact(id: "zz-last", name: "Zed", createdAt: StoreFixture.t0))
+        }
         try expectEqual(walked, twins.map(\.id) + [kari.id, ola.id, per.id, "zz-last"], "every contact once, in name order, across inserts")
         try expectEqual(try await store.contacts(ContactQuery(limit: 100)).nextCursor, nil, "no cursor when everything fits")
         try await expectError(.invalid, "invalid_cursor", "a cursor the store did not make is refused") {

@@ -76,7 +76,8 @@ extension DispatchStoreConformance {
     }
 
     /// Only queued and held deliveries older than the cut-off on the chosen channel move, each
-    /// with the reason and actor recorded; deliveries that may not move are skipped.
+    /// with the reason and actor recorded; deliveries that may not move are skipped; a cancel
+    /// to a status that is not final is refused and moves nothing.
     package func cancelPendingCancelsOnlyOlderOnes() async throws {
         let store = try await makeStore()
         let kari = Address.sms("+4741000001")
@@ -87,6 +88,11 @@ extension DispatchStoreConformance {
         let oldHeld = try await QueueFixture.accept(store, .info, to: [kari], at: -500, status: .held)
         let young = try await QueueFixture.accept(store, .info, to: [kari], at: -100)
 
+        for notFinal in DeliveryStatus.allCases where !notFinal.isFinal {
+            try await expectError(.invalid, "invalid_status", "a cancel to \(notFinal.rawValue), not a final status, is refused") {
+                try await store.cancelPending(createdBefore: StoreFixture.at(0), channel: nil, status: notFinal, reason: "x", by: "alice")
+            }
+        }
         let toFailed = try await expectNoError("a sweep skips rows that may not move instead of refusing them all") {
             try await store.cancelPending(createdBefore: StoreFixture.at(-300), channel: .sms, status: .failed, reason: "gave up", by: "alice")
         }

@@ -22,6 +22,15 @@ struct PageCursorTests {
         #expect(token.text == "1767225600.5_615f62")
     }
 
+    /// Cursors handed out before a change must still read: texts written by today's code, read
+    /// back to the same place (a token's time and id; a time and row).
+    @Test func cursorsHandedOutEarlierStillRead() throws {
+        #expect(try TokenCursor(parsing: "1767225600.5_615f62") == TokenCursor(created: 1_767_225_600.5, id: "a_b"))
+        #expect(try TokenCursor(parsing: "1767225600.0_74332d31") == TokenCursor(created: 1_767_225_600, id: "t3-1"))
+        #expect(try NewestFirstCursor(parsing: "1767225600.123456_42") == NewestFirstCursor(time: 1_767_225_600.123456, seq: 42))
+        #expect(try NameCursor(parsing: "6f70735f32") == NameCursor(name: "ops_2"))
+    }
+
     @Test(arguments: [
         "", "_", "zz", "6", "6a_", "1.0", "1.0_0", "1.0_-3", "nan_1", "inf_1", "1.0_1_2", "x_1", "1.0_1.5",
     ])

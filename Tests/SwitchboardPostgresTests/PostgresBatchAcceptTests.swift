@@ -39,12 +39,12 @@ struct PostgresBatchAcceptTests {
                 let small = batch(2, key: "small")
                 counter.reset()
                 _ = try await store.accept(batch: small)
-                let forTwo = counter.statements
+                let forTwo = counter.count
 
                 let large = batch(50, key: "large")
                 counter.reset()
                 let accepted = try await store.accept(batch: large)
-                let forFifty = counter.statements
+                let forFifty = counter.count
 
                 // BEGIN, the key look-up, messages, attachments, deliveries, keys, the doorbell, COMMIT.
                 #expect(forTwo == 8, "statements for a batch of 2")

@@ -45,7 +45,7 @@ struct PostgresClaimStatementsTests {
                 _ = try await store.accept(batch: submissions)
                 counter.reset()
                 let claimed = try await store.claimDue(limit: 100, now: now, leaseUntil: now.addingTimeInterval(60))
-                #expect(counter.statements == 4, "BEGIN, the plan, the claim with its messages, COMMIT")
+                #expect(counter.count == 4, "BEGIN, the plan, the claim with its messages, COMMIT")
                 #expect(claimed.count == 23)
                 let sent = Dictionary(uniqueKeysWithValues: submissions.map { ($0.message.id, OutboxRecords.stored($0.message)) })
                 for job in claimed { #expect(job.message == sent[job.delivery.messageID], "each job carries its own message, whole") }
@@ -67,7 +67,7 @@ struct PostgresClaimStatementsTests {
                 )
                 counter.reset()
                 let second = try await store.claimDue(limit: 100, now: now, leaseUntil: now.addingTimeInterval(60))
-                #expect(counter.statements == 5, "one more statement, for the attachments")
+                #expect(counter.count == 5, "one more statement, for the attachments")
                 #expect(second.map(\.message).sorted { $0.text < $1.text } == [OutboxRecords.stored(plain), OutboxRecords.stored(withFiles)])
                 #expect(second.first { $0.message.id == withFiles.id }?.message.attachments == [photo, photo])
                 group.cancelAll()

@@ -29,7 +29,7 @@ struct PostgresFinishBatchTests {
 
                 counter.reset()
                 let two = try await store.finish(claimed.prefix(2).map(sent))
-                let forTwo = counter.statements
+                let forTwo = counter.count
 
                 // One of the fifty is moved by hand meanwhile: its outcome is refused, the others are written.
                 let taken = claimed[2].delivery.id
@@ -44,7 +44,7 @@ struct PostgresFinishBatchTests {
                 )
                 counter.reset()
                 let results = try await store.finish(fifty)
-                let forFifty = counter.statements
+                let forFifty = counter.count
 
                 // BEGIN, the UPDATE, the attempts' INSERT, COMMIT; a refusal adds one look-up.
                 #expect(forTwo == 4, "statements for two outcomes")

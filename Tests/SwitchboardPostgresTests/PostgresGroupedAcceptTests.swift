@@ -18,7 +18,7 @@ struct PostgresGroupedAcceptTests {
             counter.reset()
             let results = try await Self.acceptHeld(submissions, store: store, harness: harness, schema: schema)
 
-            #expect(counter.transactions == 2, "the first accept alone, then the 49 that waited behind it together")
+            #expect(counter.count == 2, "the first accept alone, then the 49 that waited behind it together")
             for (submission, result) in zip(submissions, results) {
                 let acceptance = try result.get()
                 #expect(acceptance.record.message.id == submission.message.id)
@@ -158,10 +158,10 @@ struct PostgresGroupedAcceptTests {
         }
     }
 
-    /// A migrated store whose statements are counted, on a fresh schema.
-    static func withCountingStore(_ body: (PostgresStore, TransactionCounter, PostgresHarness, String) async throws -> Void) async throws {
+    /// A migrated store whose transactions (its `BEGIN`s) are counted, on a fresh schema.
+    static func withCountingStore(_ body: (PostgresStore, StatementCounter, PostgresHarness, String) async throws -> Void) async throws {
         try await PostgresTestDatabase.withHarness { harness in
-            let counter = TransactionCounter()
+            let counter = StatementCounter(counting: .command("BEGIN"))
             var logger = Logger(label: "switchboard.postgres.tests.statements") { _ in counter }
             logger.logLevel = .trace
             let schema = try await harness.makeSchema()

@@ -4,13 +4,28 @@ import Synchronization
 
 @testable import SwitchboardPostgres
 
-/// Counts the statements the server completed (its CommandComplete replies, which
-/// postgres-nio logs at trace level as it receives them) on the store's connections.
+/// Counts the statements the server completed on a store's connections (its CommandComplete
+/// replies, which postgres-nio logs at trace level as it receives them), all of them or only
+/// those of one command: the tests of "a fixed number of statements per batch" count every
+/// statement, those of "one transaction for many accepts" count the `BEGIN`s.
 final class StatementCounter: LogHandler, Sendable {
-    private let count = Atomic<Int>(0)
+    /// Which completed statements count.
+    enum Match: Sendable {
+        /// Every statement.
+        case anyStatement
+        /// Only the statements whose command tag is exactly this (`BEGIN`: the transactions begun).
+        case command(String)
+    }
 
-    var statements: Int { count.load(ordering: .acquiring) }
-    func reset() { count.store(0, ordering: .releasing) }
+    private let match: Match
+    private let completed = Atomic<Int>(0)
+
+    init(counting match: Match = .anyStatement) {
+        self.match = match
+    }
+
+    var count: Int { completed.load(ordering: .acquiring) }
+    func reset() { completed.store(0, ordering: .releasing) }
 
     var metadata: Logger.Metadata {
         get { [:] }
@@ -27,9 +42,17 @@ final class StatementCounter: LogHandler, Sendable {
 
     func log(event: LogEvent) {
         guard event.message.description == "Backend message received",
-            event.metadata?.values.contains(where: { "\($0)".hasPrefix(".commandComplete") }) == true
+            event.metadata?.values.contains(where: { matches("\($0)") }) == true
         else { return }
-        count.add(1, ordering: .relaxed)
+        completed.add(1, ordering: .relaxed)
+    }
+
+    /// Whether a received message, as postgres-nio writes it (`.commandComplete("INSERT 0 1")`), counts.
+    private func matches(_ message: String) -> Bool {
+        switch match {
+        case .anyStatement: message.hasPrefix(".commandComplete")
+        case .command(let tag): message == #".commandComplete("\#(tag)")"#
+        }
     }
 }
 

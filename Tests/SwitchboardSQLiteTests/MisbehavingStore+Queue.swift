@@ -8,6 +8,8 @@ enum QueueFault: Sendable, Equatable {
     case cancelIgnoresAge, cancelIgnoresChannel
     /// Refuses a whole sweep when one row may not move, instead of skipping that row.
     case bulkRefusesIllegalRows
+    /// Answers a cancel to a status that is not final with "none moved" instead of refusing it.
+    case cancelToAnyStatus
     case forgetHistory, forgetActor
     case deadLettersOldestFirst
     /// Requeues deliveries an hour late, so they are not claimable at once.
@@ -46,6 +48,7 @@ extension MisbehavingStore {
         reason: String,
         by actor: String
     ) async throws -> Int {
+        if queueFault == .cancelToAnyStatus && !status.isFinal { return 0 }
         if queueFault == .bulkRefusesIllegalRows && status == .failed {
             throw SwitchboardError.conflict("illegal_transition", "a queued delivery cannot move to failed")
         }

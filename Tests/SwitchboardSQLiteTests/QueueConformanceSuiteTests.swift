@@ -27,6 +27,10 @@ struct QueueConformanceSuiteTests {
         await #expect(throws: ConformanceFailure.self) { try await Self.suite(.bulkRefusesIllegalRows).dispatch.cancelPendingCancelsOnlyOlderOnes() }
     }
 
+    @Test func failsAStoreThatCancelsToAStatusThatIsNotFinal() async throws {
+        await #expect(throws: ConformanceFailure.self) { try await Self.suite(.cancelToAnyStatus).dispatch.cancelPendingCancelsOnlyOlderOnes() }
+    }
+
     @Test func failsAStoreThatLosesTheHistoryOrItsActor() async throws {
         for fault in [QueueFault.forgetHistory, .forgetActor] {
             let suite = Self.suite(fault)

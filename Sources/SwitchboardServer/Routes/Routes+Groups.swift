@@ -45,7 +45,7 @@ extension APIEnvironment {
         let limit = try query.int("limit", in: Self.contactPageLimits) ?? 100
         let search = query.string("q") ?? ""
         let page = try await Self.cursorChecked { try await store.groups(search: search, limit: limit, after: query.string("cursor")) }
-        return try .json(CursorPageView(items: page.groups.map(GroupView.init), nextCursor: page.nextCursor))
+        return try .json(CursorPageView(items: page.items.map(GroupView.init), nextCursor: page.nextCursor))
     }
 
     func createGroup(_ request: Request, _ context: Context) async throws -> Response {

@@ -49,7 +49,7 @@ extension APIEnvironment {
         let query = try QueryParameters(request, allowed: ["limit", "cursor"])
         let limit = try query.int("limit", in: Self.contactPageLimits) ?? 100
         let page = try await Self.cursorChecked { try await store.users(limit: limit, after: query.string("cursor")) }
-        return try .json(CursorPageView(items: page.users.map(UserView.init), nextCursor: page.nextCursor))
+        return try .json(CursorPageView(items: page.items.map(UserView.init), nextCursor: page.nextCursor))
     }
 
     func createUser(_ request: Request, _ context: Context) async throws -> Response {

@@ -60,7 +60,7 @@ extension APIEnvironment {
         } catch let error as SwitchboardError where error.code == "invalid_cursor" {
             return try await errorPage(web.texts["list_bad_cursor"], status: .badRequest, request, context)
         }
-        let users = listing.users
+        let users = listing.items
         var values: [String: Any] = [
             "tabs": adminTabs(current: "admin-users"), "hasTabs": true,
             "roles": UserAccount.Role.allCases.map { ["value": $0.rawValue, "label": web.texts["role_\($0.rawValue)"], "default": $0 == .user] },

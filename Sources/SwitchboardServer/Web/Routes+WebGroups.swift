@@ -55,7 +55,7 @@ extension APIEnvironment {
         }
         var rows: [[String: Any]] = []
         let counts = try await store.memberCounts()
-        for group in listing.groups {
+        for group in listing.items {
             rows.append([
                 "name": group.name, "href": "/groups/\(WebPaths.percentEncoded(group.name))", "description": group.description ?? "",
                 "count": "\(counts[group.name] ?? 0)",

@@ -27,10 +27,14 @@ extension MemoryStore: DirectoryStore {
 
     package func users(limit: Int, after cursor: String?) async throws -> UserPage {
         let cursor = try cursor.map { text throws(SwitchboardError) in try NameCursor(parsing: text) }
-        guard limit > 0 else { return UserPage(users: [], nextCursor: nil) }
+        guard limit > 0 else { return UserPage(items: [], nextCursor: nil) }
         return try withState { state in
             let after = state.users.values.filter { cursor?.precedes($0.username) ?? true }
-            return UserPage(rows: Array(after.sorted { $0.username.precedesInBinaryOrder($1.username) }.prefix(limit + 1)), limit: limit)
+            return UserPage(
+                rows: Array(after.sorted { $0.username.precedesInBinaryOrder($1.username) }.prefix(limit + 1)),
+                limit: limit,
+                name: \.username
+            )
         }
     }
 
@@ -154,13 +158,13 @@ extension MemoryStore: DirectoryStore {
 
     package func groups(search: String, limit: Int, after cursor: String?) async throws -> GroupPage {
         let cursor = try cursor.map { text throws(SwitchboardError) in try NameCursor(parsing: text) }
-        guard limit > 0 else { return GroupPage(groups: [], nextCursor: nil) }
+        guard limit > 0 else { return GroupPage(items: [], nextCursor: nil) }
         let words = ContactQuery.words(search)
         return try withState { state in
             let after = state.groups.values.filter { group in
                 (cursor?.precedes(group.name) ?? true) && words.allSatisfy { group.name.lowercased().contains($0) }
             }
-            return GroupPage(rows: Array(after.sorted { $0.name.precedesInBinaryOrder($1.name) }.prefix(limit + 1)), limit: limit)
+            return GroupPage(rows: Array(after.sorted { $0.name.precedesInBinaryOrder($1.name) }.prefix(limit + 1)), limit: limit, name: \.name)
         }
     }
 

@@ -81,10 +81,7 @@ extension MemoryStore: QueueStore {
         reason: String,
         by actor: String
     ) async throws -> Int {
-        guard status.isFinal else {
-            throw SwitchboardError.invalid("invalid_status", "pending deliveries can only be cancelled to a final status, not \(status.rawValue)")
-        }
-        let movable = Set([DeliveryStatus.queued, .held].filter { $0.canMove(to: status) })
+        let movable = try Set(DeliveryStatus.cancellablePending(to: status))
         let now = Date()
         return try withState { state in
             let moving = state.deliveries.values.filter { stored in
