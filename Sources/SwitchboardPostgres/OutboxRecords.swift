@@ -134,6 +134,11 @@ enum QueueSQL {
     /// Statuses a recipient is still waiting on.
     static let pendingStatuses: [DeliveryStatus] = [.queued, .sending, .held]
 
+    /// `pendingStatuses` as two arms the planner can serve from two partial indexes (a
+    /// bitmap OR of `deliveries_waiting` and `deliveries_lease`); as one `IN` list no index
+    /// holds them all, and every delivery ever sent would be read.
+    static let waitingRecipientFilter = "(d.status IN \(list([.queued, .held])) OR d.status = '\(DeliveryStatus.sending.rawValue)')"
+
     /// `('queued', 'held')` for a constant `IN` list.
     static func list(_ statuses: [DeliveryStatus]) -> String {
         "(" + statuses.map { "'\($0.rawValue)'" }.joined(separator: ", ") + ")"

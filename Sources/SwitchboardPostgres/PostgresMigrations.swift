@@ -8,7 +8,7 @@
 enum PostgresMigrations {
     static let all: [PostgresMigration] = [
         outbox, directory, inbox, forms, conversations, topics, conversationMessages, tokenScopes, sentParts, clusterLeases,
-        sendSlots, topicChanges, unroutedMarkedAt, tokenPages,
+        sendSlots, topicChanges, unroutedMarkedAt, tokenPages, deliveryIndexes,
     ]
 
     /// Messages with their attachments and deliveries, the dispatcher's claims (leases),

@@ -15,30 +15,7 @@ extension PostgresStore: QueueStore {
     package func pendingRecipients(channel: ChannelName?, limit: Int, after cursor: String?) async throws -> RecipientPage {
         let cursor = try cursor.map { text throws(SwitchboardError) in try RecipientCursor(parsing: text) }
         guard limit > 0 else { return RecipientPage(recipients: [], nextCursor: nil) }
-        var b = QueryBuilder()
-        let channelFilter = channel.map { "AND d.channel = \(b.bind($0.rawValue))" } ?? ""
-        var after = ""
-        if let cursor {
-            let rank = b.bind(Int64(cursor.rank))
-            after = """
-                WHERE top_rank < \(rank) OR (top_rank = \(rank) AND (oldest_epoch, address COLLATE "C", channel COLLATE "C")
-                    > (\(b.bind(cursor.oldest)), \(b.bind(cursor.address)) COLLATE "C", \(b.bind(cursor.channel)) COLLATE "C"))
-                """
-        }
-        // One row more than asked tells whether another page exists.
-        let sql = """
-            SELECT * FROM (
-                SELECT d.address, d.channel, COUNT(*) AS count, MIN(d.created_at) AS oldest,
-                       extract(epoch FROM MIN(d.created_at))::float8 AS oldest_epoch,
-                       MAX(\(QueueSQL.severityRank))::int8 AS top_rank
-                FROM deliveries d JOIN messages m ON m.id = d.message_id
-                WHERE d.status IN \(QueueSQL.list(QueueSQL.pendingStatuses)) \(channelFilter)
-                GROUP BY d.address, d.channel
-            ) g \(after)
-            ORDER BY top_rank DESC, oldest_epoch, address COLLATE "C", channel COLLATE "C"
-            LIMIT \(b.bind(Int64(limit + 1)))
-            """
-        let rows = try await rows(b.query(sql))
+        let rows = try await rows(Self.pendingRecipientsQuery(channel: channel, limit: limit, after: cursor))
         let page = rows.prefix(limit)
         let recipients = try page.map { row in
             let rank = try row["top_rank"].decode(Int.self)
@@ -61,6 +38,35 @@ extension PostgresStore: QueueStore {
             address: try last["address"].decode(String.self)
         )
         return RecipientPage(recipients: recipients, nextCursor: place.text)
+    }
+
+    /// Reads the waiting deliveries through `deliveries_waiting` and `deliveries_lease`
+    /// (`QueueSQL.waitingRecipientFilter`), never the sent ones.
+    static func pendingRecipientsQuery(channel: ChannelName?, limit: Int, after cursor: RecipientCursor?) -> PostgresQuery {
+        var b = QueryBuilder()
+        let channelFilter = channel.map { "AND d.channel = \(b.bind($0.rawValue))" } ?? ""
+        var after = ""
+        if let cursor {
+            let rank = b.bind(Int64(cursor.rank))
+            after = """
+                WHERE top_rank < \(rank) OR (top_rank = \(rank) AND (oldest_epoch, address COLLATE "C", channel COLLATE "C")
+                    > (\(b.bind(cursor.oldest)), \(b.bind(cursor.address)) COLLATE "C", \(b.bind(cursor.channel)) COLLATE "C"))
+                """
+        }
+        // One row more than asked tells whether another page exists.
+        let sql = """
+            SELECT * FROM (
+                SELECT d.address, d.channel, COUNT(*) AS count, MIN(d.created_at) AS oldest,
+                       extract(epoch FROM MIN(d.created_at))::float8 AS oldest_epoch,
+                       MAX(\(QueueSQL.severityRank))::int8 AS top_rank
+                FROM deliveries d JOIN messages m ON m.id = d.message_id
+                WHERE \(QueueSQL.waitingRecipientFilter) \(channelFilter)
+                GROUP BY d.address, d.channel
+            ) g \(after)
+            ORDER BY top_rank DESC, oldest_epoch, address COLLATE "C", channel COLLATE "C"
+            LIMIT \(b.bind(Int64(limit + 1)))
+            """
+        return b.query(sql)
     }
 
     package func pending(address: Address, limit: Int) async throws -> [DeliveryJob] {
@@ -114,8 +120,20 @@ extension PostgresStore: QueueStore {
     package func deliveries(status: DeliveryStatus, limit: Int, after cursor: String?) async throws -> DeliveryPage {
         let cursor = try cursor.map { text throws(SwitchboardError) in try DeliveryCursor(parsing: text) }
         guard limit > 0 else { return DeliveryPage(deliveries: [], nextCursor: nil) }
+        let rows = try await rows(Self.deliveriesQuery(status: status, limit: limit, after: cursor))
+        let page = rows.prefix(limit)
+        let deliveries = try page.map(OutboxRecords.delivery)
+        guard rows.count > limit, let last = page.last else { return DeliveryPage(deliveries: deliveries, nextCursor: nil) }
+        let place = DeliveryCursor(time: try last["updated_epoch"].decode(Double.self), seq: try last["seq"].decode(Int64.self))
+        return DeliveryPage(deliveries: deliveries, nextCursor: place.text)
+    }
+
+    /// One page of `deliveries(status:)`; for `failed` and `held` (the only statuses the hub
+    /// lists) a walk down `deliveries_parked`.
+    static func deliveriesQuery(status: DeliveryStatus, limit: Int, after cursor: DeliveryCursor?) -> PostgresQuery {
         var b = QueryBuilder()
-        var filter = "status = \(b.bind(status.rawValue))"
+        // The status as a constant, so the planner sees that `deliveries_parked` holds it.
+        var filter = "status = '\(status.rawValue)'"
         if let cursor {
             filter += " AND (extract(epoch FROM updated_at)::float8, seq) < (\(b.bind(cursor.time)), \(b.bind(cursor.seq)))"
         }
@@ -123,12 +141,7 @@ extension PostgresStore: QueueStore {
             SELECT *, extract(epoch FROM updated_at)::float8 AS updated_epoch FROM deliveries WHERE \(filter)
             ORDER BY updated_at DESC, seq DESC LIMIT \(b.bind(Int64(limit + 1)))
             """
-        let rows = try await rows(b.query(sql))
-        let page = rows.prefix(limit)
-        let deliveries = try page.map(OutboxRecords.delivery)
-        guard rows.count > limit, let last = page.last else { return DeliveryPage(deliveries: deliveries, nextCursor: nil) }
-        let place = DeliveryCursor(time: try last["updated_epoch"].decode(Double.self), seq: try last["seq"].decode(Int64.self))
-        return DeliveryPage(deliveries: deliveries, nextCursor: place.text)
+        return b.query(sql)
     }
 
     package func requeue(ids: [String]?, status: DeliveryStatus, reason: String, by actor: String, now: Date) async throws -> Int {
@@ -143,7 +156,7 @@ extension PostgresStore: QueueStore {
                 """
                 WITH old AS (
                     SELECT id, status FROM deliveries
-                    WHERE status = \(status.rawValue) AND (\(every) OR id = ANY(\(chosen)))
+                    WHERE status = \(unescaped: "'\(status.rawValue)'") AND (\(every) OR id = ANY(\(chosen)))
                     FOR UPDATE
                 ), moved AS (
                     UPDATE deliveries d SET status = 'queued', attempts = 0, next_attempt_at = \(now), lease_until = NULL,
