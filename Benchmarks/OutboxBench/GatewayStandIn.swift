@@ -33,6 +33,9 @@ final class GatewayStandIn: Sendable {
         return out
     }
 
+    /// How many requests have arrived so far (a delivery sent twice counts twice).
+    func receivedCount() -> Int { state.withLock { $0.counter } }
+
     /// Records one arrival; returns the gateway's message number for the answer.
     fileprivate func record(_ id: String, at: Date) -> Int {
         state.withLock { s in
