@@ -52,7 +52,9 @@ extension HTTPGatewayConnector {
             if let u = URLComponents(string: sample), let scheme = u.scheme?.lowercased(), ["http", "https"].contains(scheme),
                 let host = u.host, !host.isEmpty
             {
-                // usable
+                if !Self.originIsLiteral(url) {
+                    out.append(("url", "placeholders may only follow the scheme, host and port, which are written out"))
+                }
             } else {
                 out.append(("url", "'\(Self.redactedURL(url.description))' is not an http:// or https:// URL with a host"))
             }
@@ -73,6 +75,14 @@ extension HTTPGatewayConnector {
         static let sampleValues: [GatewayTemplate.Placeholder: String] = [
             .to: "+4712345678", .toDigits: "4712345678", .from: "sender", .text: "text", .id: "id",
         ]
+
+        /// Whether scheme, host and port are literal text in `url`, so that every delivery goes to
+        /// the one origin the connector's HTTP client is made for.
+        static func originIsLiteral(_ url: GatewayTemplate) -> Bool {
+            guard let origin = GatewayHTTPOrigin(url: url.description) else { return false }
+            guard case .literal(let first)? = url.segments.first else { return false }
+            return url.segments.count == 1 || first.utf8.count >= origin.prefixLength
+        }
 
         /// Scheme, host and port only: what may appear in logs and errors.
         static func redactedURL(_ url: String) -> String {
