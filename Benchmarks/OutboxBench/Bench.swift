@@ -4,6 +4,8 @@ import BenchmarkSupport
 import Foundation
 import Logging
 import Metrics
+import NIOCore
+import NIOPosix
 import Prometheus
 import SwitchboardCore
 
@@ -162,6 +164,9 @@ struct OutboxBench: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // As `switchboard serve` does: tasks run on NIO's event loops (the hub of a SQLite run
+        // is in this process, and is measured as it runs in production).
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let level = Logger.Level(rawValue: logLevel) ?? .warning
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

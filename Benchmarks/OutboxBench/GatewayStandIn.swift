@@ -1,17 +1,20 @@
 import BenchmarkSupport
 import Foundation
-import Hummingbird
 import Logging
 import NIOCore
-import ServiceLifecycle
+import NIOHTTP1
+import NIOPosix
 import Synchronization
 
 /// A tiny HTTP SMS gateway on loopback for the `http-gateway` connector to send to:
 /// `GET /send?to=…&id=…&text=…` answers `200 OK id=N` (Kannel-like) and records when each
 /// delivery id arrived, which is the benchmark's "sent" moment for that delivery.
 ///
-/// It runs in the benchmark's own process, on the same event loops as the hub, so what it
-/// costs is counted against the two cores like everything else.
+/// It runs in the benchmark's own process, so what it costs is counted against the two cores
+/// like everything else, and in the bench's own CPU column. That is why it is a bare NIO
+/// handler answering on the connection's event loop (no router, no task per request): a real
+/// gateway runs on another machine, and a heavier stand-in (it was a Hummingbird application,
+/// about 60–80 µs of CPU per request) takes cores from the hub it is there to measure.
 final class GatewayStandIn: Sendable {
     private struct State {
         var received: [(deliveryID: String, at: Date)] = []
@@ -30,55 +33,98 @@ final class GatewayStandIn: Sendable {
         return out
     }
 
+    /// Records one arrival; returns the gateway's message number for the answer.
+    fileprivate func record(_ id: String, at: Date) -> Int {
+        state.withLock { s in
+            s.counter += 1
+            s.received.append((id, at))
+            return s.counter
+        }
+    }
+
     /// Runs the stand-in on a free loopback port while `body` runs (it is given the port),
     /// then stops it, whether `body` returned or threw. Both benchmark systems (one hub in
     /// this process, hub processes on PostgreSQL) send to it this way.
     func whileRunning<T: Sendable>(logger: Logger, _ body: @Sendable @escaping (Int) async throws -> T) async throws -> T {
-        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
-        let application = makeApplication(logger: logger) { port in
-            portSink.yield(port)
-            portSink.finish()
-        }
-        let services = ServiceGroup(configuration: .init(services: [application], logger: logger))
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await services.run() }
-            var portIterator = ports.makeAsyncIterator()
-            do {
-                guard let port = await portIterator.next(), port > 0 else { throw BenchFailure("the gateway stand-in did not start") }
-                let result = try await body(port)
-                await services.triggerGracefulShutdown()
-                return result
-            } catch {
-                await services.triggerGracefulShutdown()
-                throw error
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(SendHandler(standIn: self))
+                }
             }
+            .bind(host: "127.0.0.1", port: 0).get()
+        guard let port = channel.localAddress?.port, port > 0 else {
+            try? await channel.close()
+            throw BenchFailure("the gateway stand-in did not start")
+        }
+        do {
+            let result = try await body(port)
+            try? await channel.close()
+            return result
+        } catch {
+            try? await channel.close()
+            throw error
+        }
+    }
+}
+
+/// Answers `GET /send?…&id=…` on the event loop: records the arrival, writes `OK id=N`.
+private final class SendHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let standIn: GatewayStandIn
+    private var head: HTTPRequestHead?
+
+    init(standIn: GatewayStandIn) { self.standIn = standIn }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+        case .body:
+            break
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            answer(head, context: context)
         }
     }
 
-    /// The stand-in's HTTP application; `onPort` is told the port once it listens.
-    func makeApplication(logger: Logger, onPort: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
-        let router = Router()
-        router.get("/send") { request, _ -> Response in
-            let at = Date()
-            guard let id = request.uri.queryParameters.get("id") else {
-                return Response(status: .badRequest, body: .init(byteBuffer: ByteBuffer(string: "ERR no id")))
-            }
-            let n = self.state.withLock { s -> Int in
-                s.counter += 1
-                s.received.append((id, at))
-                return s.counter
-            }
-            return Response(
-                status: .ok,
-                headers: [.contentType: "text/plain"],
-                body: .init(byteBuffer: ByteBuffer(string: "OK id=\(n)"))
-            )
+    private func answer(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let at = Date()
+        let status: HTTPResponseStatus
+        let text: String
+        if head.method == .GET, head.uri.hasPrefix("/send?"), let id = Self.query("id", in: head.uri) {
+            status = .ok
+            text = "OK id=\(standIn.record(id, at: at))"
+        } else {
+            status = .badRequest
+            text = "ERR no id"
         }
-        return Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "gateway-stand-in"),
-            onServerRunning: { channel in onPort(channel.localAddress?.port ?? 0) },
-            logger: logger
-        )
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "text/plain")
+        headers.add(name: "Content-Length", value: String(text.utf8.count))
+        let keepAlive = head.isKeepAlive
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))), promise: nil)
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive { done.whenComplete { [channel = context.channel] _ in channel.close(promise: nil) } }
+    }
+
+    /// The percent-decoded value of `name` in the URI's query, if present.
+    static func query(_ name: String, in uri: String) -> String? {
+        guard let q = uri.firstIndex(of: "?") else { return nil }
+        for pair in uri[uri.index(after: q)...].split(separator: "&") {
+            guard let eq = pair.firstIndex(of: "="), pair[..<eq] == name else { continue }
+            let value = pair[pair.index(after: eq)...].replacingOccurrences(of: "+", with: " ")
+            return value.removingPercentEncoding ?? value
+        }
+        return nil
     }
 }

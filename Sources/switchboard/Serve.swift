@@ -3,6 +3,8 @@ import Foundation
 import Hummingbird
 import Logging
 import Metrics
+import NIOCore
+import NIOPosix
 import Prometheus
 import ServiceLifecycle
 import SwitchboardCore
@@ -19,6 +21,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (overrides server.port).") var port: Int?
 
     func run() async throws {
+        // Swift tasks run on NIO's event loops, not on a second pool of threads: a task resumed
+        // by a socket's answer (a gateway's, PostgreSQL's) goes on on the thread that read it,
+        // instead of waking another. Measured on a node sending through an HTTP gateway: about
+        // 30 µs less CPU per message (README, "Several nodes on PostgreSQL"). Nothing in the hub
+        // blocks a task's thread: bcrypt runs on NIO's thread pool, SQLite on GRDB's queues.
+        let tasksOnEventLoops = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         // Metrics first: connectors are made with the configuration, and a metric created
         // before the bootstrap (a modem's gauges) would report to nothing for good.
         let registry = PrometheusCollectorRegistry()
@@ -28,6 +36,7 @@ struct Serve: AsyncParsableCommand {
         if let port { configuration.server.port = port }
         LoggingSetup.bootstrap(configuration.logging)
         let logger = Logger(label: "switchboard")
+        logger.debug("executor", metadata: ["tasks_on_event_loops": "\(tasksOnEventLoops)"])
         switch configuration.storage.driver {
         case .sqlite:
             let hub = try HubFactory.makeHub(configuration: configuration, connectors: connectors, logger: logger)

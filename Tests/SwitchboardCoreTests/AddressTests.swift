@@ -175,3 +175,25 @@ struct SplitMix: RandomNumberGenerator, Sendable {
         #expect("\t".trimmingBlanks == "")
     }
 }
+
+/// `parseSMS` reads `+` and plain digits from the bytes; the general path (taken when the
+/// number has separators) must answer the same for every such number, valid or not.
+@Suite struct AddressSMSFastPath {
+    func outcome(_ text: String) -> String {
+        do { return "ok \(try Address(parsing: text))" } catch { return "error \(error.reason)" }
+    }
+
+    @Test func plainDigitsAnswerAsTheGeneralPathDoes() {
+        var generator = SystemRandomNumberGenerator()
+        for length in 0...18 {
+            for _ in 0..<20 {
+                let digits = String((0..<length).map { _ in Character(String(Int.random(in: 0...9, using: &generator))) })
+                let spaced = digits.isEmpty ? "" : String(digits.prefix(1)) + " " + String(digits.dropFirst())
+                #expect(outcome("sms:+" + digits) == outcome("sms:+" + spaced), "for +\(digits)")
+            }
+        }
+        #expect(outcome("sms:+4712345678") == "ok sms:+4712345678")
+        #expect(outcome("sms:+0712345678").hasPrefix("error country code"))
+        #expect(outcome("sms:+123456").hasPrefix("error phone number must have 7 to 15 digits"))
+    }
+}

@@ -93,6 +93,16 @@ public enum Address: Hashable, Sendable, CustomStringConvertible, Codable {
     }
 
     static func parseSMS(_ value: String, original: String) throws(AddressError) -> Address {
+        // The common case, read from the bytes: `+` and 7 to 15 ASCII digits, the first not 0.
+        // Everything else (separators, errors) takes the general path below, which answers
+        // the same for these.
+        let utf8 = value.utf8
+        if utf8.first == UInt8(ascii: "+"), (8...16).contains(utf8.count),
+            utf8.dropFirst().allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+            utf8.dropFirst().first != UInt8(ascii: "0")
+        {
+            return .sms(value)
+        }
         // Accept common separators people type, but nothing else.
         let compact = value.filter { !" -().".contains($0) }
         guard compact.hasPrefix("+") else { return try parseSMSService(value, compact: compact, original: original) }

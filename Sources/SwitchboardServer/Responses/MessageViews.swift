@@ -30,6 +30,12 @@ struct AcceptanceView: Encodable {
     var deliveries: [DeliverySummary]
     var warnings: [String]
 
+    init(id: String, deliveries: [DeliverySummary], warnings: [String]) {
+        self.id = id
+        self.deliveries = deliveries
+        self.warnings = warnings
+    }
+
     init(_ record: MessageRecord) {
         id = record.message.id
         deliveries = record.deliveries.map {
@@ -39,7 +45,8 @@ struct AcceptanceView: Encodable {
     }
 }
 
-/// The answer to a batch: one acceptance per message, in the order sent.
+/// The answer to a batch: one acceptance per message, in the order sent. Written by
+/// `AcceptanceJSON`; this type is the encoder's reference it is tested against.
 struct BatchAcceptanceView: Encodable {
     var messages: [AcceptanceView]
 }

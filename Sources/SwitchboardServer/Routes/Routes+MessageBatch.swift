@@ -37,6 +37,6 @@ extension APIEnvironment {
         let acceptances = try await hub.send(batch: requests, sender: user.username, idempotencyKey: key)
         var headers: HTTPFields = [:]
         if acceptances.allSatisfy(\.replayed) { headers[.idempotentReplayed] = "true" }
-        return try .json(BatchAcceptanceView(messages: acceptances.map { AcceptanceView($0.record) }), status: .accepted, headers: headers)
+        return .json(bytes: AcceptanceJSON.batch(acceptances.map { AcceptanceView($0.record) }), status: .accepted, headers: headers)
     }
 }

@@ -43,7 +43,7 @@ extension APIEnvironment {
         let acceptance = try await hub.send(body, sender: user.username, idempotencyKey: key)
         var headers: HTTPFields = [.location: "/api/v1/messages/\(acceptance.record.message.id)"]
         if acceptance.replayed { headers[.idempotentReplayed] = "true" }
-        return try .json(AcceptanceView(acceptance.record), status: .accepted, headers: headers)
+        return .json(bytes: AcceptanceJSON.single(AcceptanceView(acceptance.record)), status: .accepted, headers: headers)
     }
 
     /// The pre-send report for the body `sendMessage` takes (template included): who gets
