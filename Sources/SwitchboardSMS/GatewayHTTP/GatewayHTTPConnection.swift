@@ -30,7 +30,12 @@ final class GatewayHTTPConnection: Sendable {
             promise: loop.makePromise(of: GatewayHTTPResponse.self)
         )
         let handler = self.handler
-        loop.execute { handler.value.start(exchange) }
+        // Where tasks run on NIO's event loops (`serve`), the caller is often on this one already.
+        if loop.inEventLoop {
+            handler.value.start(exchange)
+        } else {
+            loop.execute { handler.value.start(exchange) }
+        }
         let future = exchange.promise.futureResult
         return try await withTaskCancellationHandler {
             try await future.get()
