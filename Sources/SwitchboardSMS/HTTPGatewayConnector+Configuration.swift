@@ -63,6 +63,9 @@ extension HTTPGatewayConnector {
                 out.append(("url", "neither url nor body contains {to} or {to_digits}, so the gateway would not learn the number"))
             }
             if body != nil && method == .get { out.append(("body", "is sent only with method POST")) }
+            if contentType.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                out.append(("content_type", "must not contain control characters such as line breaks (it is an HTTP header)"))
+            }
             if used.contains(.from) && (from ?? "").isEmpty { out.append(("from", "missing; the url or body uses {from}")) }
             if password != nil && username == nil { out.append(("password_env", "a password needs a username")) }
             if timeout <= .zero { out.append(("timeout", "must be above 0")) }

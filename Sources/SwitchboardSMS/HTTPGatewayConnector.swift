@@ -47,7 +47,13 @@ package final class HTTPGatewayConnector: Connector {
         self.channels = channels
         self.configuration = configuration
         client = GatewayHTTPOrigin(url: configuration.url.description).map {
-            GatewayHTTPClient(origin: $0, maxConnections: configuration.maxInFlight, maxBodyBytes: Self.maxResponseBytes)
+            // Every header is the engine's own or checked in `Configuration.problems()`.
+            GatewayHTTPClient(
+                origin: $0,
+                maxConnections: configuration.maxInFlight,
+                maxBodyBytes: Self.maxResponseBytes,
+                validatesHeaders: false
+            )
         }
         endpoint = Configuration.redactedURL(configuration.url.description)
         var headers = HTTPHeaders()

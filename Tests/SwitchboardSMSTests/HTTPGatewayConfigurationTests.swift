@@ -100,6 +100,10 @@ import Testing
             (["url": "http://gw.local/?to={to}", "permanent_status": .list(["400", "abc"])], "connectors.gw.permanent_status"),
             (["url": "http://gw.local/?to={to}", "timeout": "soon"], "connectors.gw.timeout"),
             (["url": "http://gw.local/?to={to}", "password": "inline"], "connectors.gw.password"),
+            (
+                ["url": "http://gw.local/", "method": "POST", "body": "to={to}", "content_type": "text/plain\r\nX-Evil: 1"],
+                "connectors.gw.content_type"
+            ),
         ]
         for (keys, path) in cases {
             let (_, problems) = Gateway.make(keys)

@@ -45,13 +45,22 @@ final class GatewayHTTPClient: Sendable {
     let origin: GatewayHTTPOrigin
     let maxBodyBytes: Int
     let idleTimeout: TimeAmount
+    let validatesHeaders: Bool
     private let group: any EventLoopGroup
     private let tlsConfiguration: TLSConfiguration?
     private let state: Mutex<State>
 
     /// A client for `origin` on NIO's process-wide event loops (no threads per connector).
-    convenience init(origin: GatewayHTTPOrigin, maxConnections: Int, maxBodyBytes: Int) {
-        self.init(origin: origin, maxConnections: maxConnections, maxBodyBytes: maxBodyBytes, additionalTrustRoots: [])
+    /// `validatesHeaders: false` skips NIO's check of every request's header names and values
+    /// for a caller whose headers are all checked once, at configuration (the engine's are).
+    convenience init(origin: GatewayHTTPOrigin, maxConnections: Int, maxBodyBytes: Int, validatesHeaders: Bool = true) {
+        self.init(
+            origin: origin,
+            maxConnections: maxConnections,
+            maxBodyBytes: maxBodyBytes,
+            additionalTrustRoots: [],
+            validatesHeaders: validatesHeaders
+        )
     }
 
     /// As above, trusting `additionalTrustRoots` besides the system's (tests' own certificates).
@@ -60,12 +69,14 @@ final class GatewayHTTPClient: Sendable {
         maxConnections: Int,
         maxBodyBytes: Int,
         additionalTrustRoots: [NIOSSLCertificate],
+        validatesHeaders: Bool = true,
         idleTimeout: TimeAmount = .seconds(60),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
         self.origin = origin
         self.maxBodyBytes = maxBodyBytes
         self.idleTimeout = idleTimeout
+        self.validatesHeaders = validatesHeaders
         self.group = group
         if origin.tls {
             var tls = TLSConfiguration.makeClientConfiguration()
@@ -208,7 +219,7 @@ final class GatewayHTTPClient: Sendable {
                 return s.nextID
             }
             let sni: String? = (try? SocketAddress(ipAddress: origin.host, port: 0)) != nil ? nil : origin.host
-            let (hostHeader, maxBodyBytes, idleTimeout) = (origin.hostHeader, maxBodyBytes, idleTimeout)
+            let (hostHeader, maxBodyBytes, idleTimeout, validates) = (origin.hostHeader, maxBodyBytes, idleTimeout, validatesHeaders)
             return try await ClientBootstrap(group: group)
                 .connectTimeout(remaining)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -216,7 +227,7 @@ final class GatewayHTTPClient: Sendable {
                     channel.eventLoop.makeCompletedFuture {
                         let sync = channel.pipeline.syncOperations
                         if let tls { try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: sni)) }
-                        try sync.addHTTPClientHandlers()
+                        try sync.addHTTPClientHandlers(enableOutboundHeaderValidation: validates)
                         let handler = GatewayHTTPConnectionHandler(
                             hostHeader: hostHeader,
                             maxBodyBytes: maxBodyBytes,
