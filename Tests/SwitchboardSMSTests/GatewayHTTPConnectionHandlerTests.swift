@@ -94,6 +94,16 @@ import Testing
         #expect(!p.channel.isActive)
     }
 
+    /// A request that waited for a connection until its deadline had passed is never written:
+    /// its sender has given up, so the gateway must not act on it.
+    @Test func aRequestWhoseDeadlinePassedBeforeItsTurnIsNotWritten() throws {
+        let p = try Pipeline()
+        let answer = try p.start(GatewayHTTPRequest(target: "/"), timeout: .zero)
+        #expect(Self.failure(answer) == .deadlineExceeded)
+        #expect(try p.written() == "")
+        #expect(p.channel.isActive)
+    }
+
     @Test func theAnswerEndingInTimeCancelsTheDeadline() throws {
         let p = try Pipeline()
         let answer = try p.start(GatewayHTTPRequest(target: "/"), timeout: .seconds(5))

@@ -93,8 +93,9 @@ final class GatewayHTTPClient: Sendable {
     /// Whether `shutdown()` has begun.
     var isDraining: Bool { state.withLock { $0.pool.draining } }
 
-    /// Sends `request` and returns the whole answer, or throws a `GatewayHTTPError` (or the
-    /// caller's `CancellationError` reason as `.cancelled`) within `timeout`.
+    /// Sends `request` and returns the whole answer, or throws a `GatewayHTTPError` within
+    /// `timeout` (`.cancelled` when the caller's task is cancelled while the request is on a
+    /// connection; a request still waiting for one waits until it gets one or its deadline).
     func execute(_ request: GatewayHTTPRequest, timeout: TimeAmount) async throws -> GatewayHTTPResponse {
         let deadline = NIODeadline.now() + timeout
         do {

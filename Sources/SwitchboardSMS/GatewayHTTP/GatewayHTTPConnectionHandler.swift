@@ -63,6 +63,12 @@ final class GatewayHTTPConnectionHandler: ChannelInboundHandler {
             exchange.promise.fail(GatewayHTTPError(.closedBeforeWrite))
             return
         }
+        // A request that waited for a connection past its deadline is not sent at all: the
+        // gateway must not act on a request its sender has already given up on.
+        guard exchange.deadline > context.eventLoop.now else {
+            exchange.promise.fail(GatewayHTTPError(.deadlineExceeded, detail: "no connection became free in time"))
+            return
+        }
         current = exchange
         head = nil
         body = nil
