@@ -219,26 +219,54 @@ final class GatewayHTTPClient: Sendable {
                 s.nextID += 1
                 return s.nextID
             }
-            let sni: String? = (try? SocketAddress(ipAddress: origin.host, port: 0)) != nil ? nil : origin.host
+            // An address is connected to as it is: no name lookup, which NIO runs on one queue
+            // per event loop, where a slow lookup for another host would hold this one up.
+            let address = try? SocketAddress(ipAddress: origin.host, port: origin.port)
+            let sni: String? = address == nil ? origin.host : nil
             let (hostHeader, maxBodyBytes, idleTimeout, validates) = (origin.hostHeader, maxBodyBytes, idleTimeout, validatesHeaders)
-            return try await ClientBootstrap(group: group)
+            let initializer: @Sendable (any Channel) -> EventLoopFuture<(GatewayHTTPConnection, EventLoopFuture<Void>)> = {
+                channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    if let tls { try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: sni)) }
+                    try sync.addHTTPClientHandlers(enableOutboundHeaderValidation: validates)
+                    let ready = channel.eventLoop.makePromise(of: Void.self)
+                    let handler = GatewayHTTPConnectionHandler(
+                        hostHeader: hostHeader,
+                        maxBodyBytes: maxBodyBytes,
+                        idleTimeout: idleTimeout,
+                        ready: ready,
+                        waitsForTLS: tls != nil,
+                        onIdleClose: { [weak self] in self?.closedIdle(id: id) }
+                    )
+                    try sync.addHandler(handler)
+                    return (GatewayHTTPConnection(id: id, channel: channel, handler: handler), ready.futureResult)
+                }
+            }
+            let bootstrap = ClientBootstrap(group: group)
                 .connectTimeout(remaining)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .connect(host: origin.host, port: origin.port) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        let sync = channel.pipeline.syncOperations
-                        if let tls { try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: sni)) }
-                        try sync.addHTTPClientHandlers(enableOutboundHeaderValidation: validates)
-                        let handler = GatewayHTTPConnectionHandler(
-                            hostHeader: hostHeader,
-                            maxBodyBytes: maxBodyBytes,
-                            idleTimeout: idleTimeout,
-                            onIdleClose: { [weak self] in self?.closedIdle(id: id) }
-                        )
-                        try sync.addHandler(handler)
-                        return GatewayHTTPConnection(id: id, channel: channel, handler: handler)
-                    }
+            let (connection, ready) =
+                if let address {
+                    try await bootstrap.connect(to: address, channelInitializer: initializer)
+                } else {
+                    try await bootstrap.connect(host: origin.host, port: origin.port, channelInitializer: initializer)
                 }
+            // The TLS handshake counts as connecting: the deadline ends it too (a timer per new
+            // https connection, not per request).
+            let handshakeTimer = tls.map { _ in
+                connection.channel.eventLoop.scheduleTask(deadline: deadline) {
+                    connection.channel.pipeline.fireErrorCaught(GatewayHTTPError(.connectTimeout))
+                }
+            }
+            defer { handshakeTimer?.cancel() }
+            do {
+                try await ready.get()
+            } catch {
+                connection.close()
+                throw error
+            }
+            return connection
         } catch {
             perform(state.withLock { $0.pool.connectFailed() })
             if let error = error as? GatewayHTTPError { throw error }

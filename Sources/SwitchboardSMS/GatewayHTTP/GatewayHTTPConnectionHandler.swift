@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOTLS
 
 /// Carries one request at a time over one kept-alive HTTP/1.1 connection, on the connection's
 /// event loop: writes it, reads the answer into one buffer (up to a limit), and completes the
@@ -31,6 +32,11 @@ final class GatewayHTTPConnectionHandler: ChannelInboundHandler {
     /// Called when the connection closes while no request is on it, so the pool drops it.
     private let onIdleClose: @Sendable () -> Void
 
+    /// Succeeded once the connection can carry a request (connected; with TLS, handshake
+    /// done), failed with the reason if it closes before: the client waits for it when it
+    /// connects, so a TLS failure is reported as such and not as a closed connection.
+    private var ready: EventLoopPromise<Void>?
+    private let waitsForTLS: Bool
     private var context: ChannelHandlerContext?
     private var current: Exchange?
     private var head: HTTPResponseHead?
@@ -40,7 +46,16 @@ final class GatewayHTTPConnectionHandler: ChannelInboundHandler {
     private var idleSince = NIODeadline.now()
     private var closed = false
 
-    init(hostHeader: String, maxBodyBytes: Int, idleTimeout: TimeAmount, onIdleClose: @escaping @Sendable () -> Void) {
+    init(
+        hostHeader: String,
+        maxBodyBytes: Int,
+        idleTimeout: TimeAmount,
+        ready: EventLoopPromise<Void>? = nil,
+        waitsForTLS: Bool = false,
+        onIdleClose: @escaping @Sendable () -> Void
+    ) {
+        self.ready = ready
+        self.waitsForTLS = waitsForTLS
         self.hostHeader = hostHeader
         self.maxBodyBytes = maxBodyBytes
         self.idleTimeout = idleTimeout
@@ -50,8 +65,26 @@ final class GatewayHTTPConnectionHandler: ChannelInboundHandler {
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        settleReady(GatewayHTTPError(.connectFailed, detail: "the connection was taken down"))
         lose(GatewayHTTPError(.connectionLost, detail: "the connection was taken down"))
         self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        if !waitsForTLS { settleReady(nil) }
+        context.fireChannelActive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case TLSUserEvent.handshakeCompleted = event { settleReady(nil) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Tells the connecting client the outcome of the setup, once.
+    private func settleReady(_ error: (any Error)?) {
+        guard let ready else { return }
+        self.ready = nil
+        if let error { ready.fail(error) } else { ready.succeed() }
     }
 
     // MARK: - Requests
@@ -145,6 +178,7 @@ final class GatewayHTTPConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        settleReady(GatewayHTTPError(.connectFailed, detail: "the gateway closed the connection while it was being set up"))
         closed = true
         idleTimer?.cancel()
         idleTimer = nil
@@ -157,6 +191,7 @@ final class GatewayHTTPConnectionHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        settleReady(error as? GatewayHTTPError ?? GatewayHTTPError(.connectFailed, underlying: error))
         if current != nil {
             fail(GatewayHTTPError(.connectionLost, detail: "the connection failed", underlying: error))
         } else {
