@@ -98,8 +98,8 @@ let package = Package(
             resources: [.copy("Resources/openapi.yaml"), .copy("Resources/common-passwords.txt"), .copy("Resources/web")],
             swiftSettings: swiftSettings
         ),
-        /// SMS: GSM 03.38 / UCS-2 counting, alert packing, the HTTP SMS gateway engine; and the
-        /// signed `webhook` engine, which shares the gateway's HTTP client handling.
+        /// SMS: GSM 03.38 / UCS-2 counting, alert packing, the HTTP SMS gateway engine on its own
+        /// lean HTTP/1.1 client (NIO); and the signed `webhook` engine (AsyncHTTPClient).
         .target(
             name: "SwitchboardSMS",
             dependencies: [
