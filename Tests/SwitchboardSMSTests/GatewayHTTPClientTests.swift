@@ -109,6 +109,24 @@ struct GatewayHTTPClientTests {
         }
     }
 
+    @Test func anIdleConnectionIsClosedAfterTheIdleTimeoutAndTheNextRequestOpensANewOne() async throws {
+        try await GatewayTestServer.with { server in
+            let origin = try #require(GatewayHTTPOrigin(url: "http://127.0.0.1:\(server.port)/"))
+            let client = GatewayHTTPClient(
+                origin: origin,
+                maxConnections: 2,
+                maxBodyBytes: 1024,
+                additionalTrustRoots: [],
+                idleTimeout: .milliseconds(100)
+            )
+            #expect(try await Self.get(client).status == 200)
+            try await Self.eventually { client.connectionCount == 0 }
+            #expect(try await Self.get(client).status == 200)
+            #expect(server.accepted == 2)
+            await client.shutdown()
+        }
+    }
+
     @Test func aServerThatNeverAnswersFailsAtTheDeadlineAndItsConnectionIsDropped() async throws {
         try await GatewayTestServer.with { server in
             let client = try Self.client(server)
