@@ -98,8 +98,8 @@ let package = Package(
             resources: [.copy("Resources/openapi.yaml"), .copy("Resources/common-passwords.txt"), .copy("Resources/web")],
             swiftSettings: swiftSettings
         ),
-        /// SMS: GSM 03.38 / UCS-2 counting, alert packing, the HTTP SMS gateway engine; and the
-        /// signed `webhook` engine, which shares the gateway's HTTP client handling.
+        /// SMS: GSM 03.38 / UCS-2 counting, alert packing, the HTTP SMS gateway engine on its own
+        /// lean HTTP/1.1 client (NIO); and the signed `webhook` engine (AsyncHTTPClient).
         .target(
             name: "SwitchboardSMS",
             dependencies: [
@@ -108,6 +108,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -192,6 +195,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings

@@ -52,7 +52,9 @@ extension HTTPGatewayConnector {
             if let u = URLComponents(string: sample), let scheme = u.scheme?.lowercased(), ["http", "https"].contains(scheme),
                 let host = u.host, !host.isEmpty
             {
-                // usable
+                if !Self.originIsLiteral(url) {
+                    out.append(("url", "placeholders may only follow the scheme, host and port, which are written out"))
+                }
             } else {
                 out.append(("url", "'\(Self.redactedURL(url.description))' is not an http:// or https:// URL with a host"))
             }
@@ -61,6 +63,9 @@ extension HTTPGatewayConnector {
                 out.append(("url", "neither url nor body contains {to} or {to_digits}, so the gateway would not learn the number"))
             }
             if body != nil && method == .get { out.append(("body", "is sent only with method POST")) }
+            if contentType.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                out.append(("content_type", "must not contain control characters such as line breaks (it is an HTTP header)"))
+            }
             if used.contains(.from) && (from ?? "").isEmpty { out.append(("from", "missing; the url or body uses {from}")) }
             if password != nil && username == nil { out.append(("password_env", "a password needs a username")) }
             if timeout <= .zero { out.append(("timeout", "must be above 0")) }
@@ -73,6 +78,14 @@ extension HTTPGatewayConnector {
         static let sampleValues: [GatewayTemplate.Placeholder: String] = [
             .to: "+4712345678", .toDigits: "4712345678", .from: "sender", .text: "text", .id: "id",
         ]
+
+        /// Whether scheme, host and port are literal text in `url`, so that every delivery goes to
+        /// the one origin the connector's HTTP client is made for.
+        static func originIsLiteral(_ url: GatewayTemplate) -> Bool {
+            guard let origin = GatewayHTTPOrigin(url: url.description) else { return false }
+            guard case .literal(let first)? = url.segments.first else { return false }
+            return url.segments.count == 1 || first.utf8.count >= origin.prefixLength
+        }
 
         /// Scheme, host and port only: what may appear in logs and errors.
         static func redactedURL(_ url: String) -> String {

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -24,18 +23,21 @@ import SwitchboardCore
 /// credentials replayed to another host). A refused connection fails at once instead of
 /// being retried until the timeout, so the dispatcher fails over without delay.
 ///
-/// The HTTP client is made at the first send and shut down when `run(sink:)` ends (or by
-/// `shutdown()`); a connector that is only checked or never sends never opens one. Once shut
-/// down, sends fail transiently and stay due in the outbox.
+/// The HTTP client (`GatewayHTTPClient`, one origin, a keep-alive pool of `max_in_flight`
+/// connections) opens no connection until the first send, and is shut down when `run(sink:)`
+/// ends (or by `shutdown()`). Once shut down, sends fail transiently and stay due in the outbox.
 package final class HTTPGatewayConnector: Connector {
     package let name: String
     package let engine = "http-gateway"
     package let channels: [ChannelName]
     package let configuration: Configuration
 
-    private let client: HTTPClientLifecycle
+    /// `nil` only if the URL's origin cannot be read, which `Configuration.problems()` reports.
+    private let client: GatewayHTTPClient?
     /// `scheme://host:port/…` for error messages: never the path, query or credentials.
     private let endpoint: String
+    /// The headers every request carries (user agent, content type, authorization), built once.
+    private let baseHeaders: HTTPHeaders
 
     /// Answers larger than this are not read (gateway answers are a line or a small JSON).
     static let maxResponseBytes = 256 * 1024
@@ -44,8 +46,24 @@ package final class HTTPGatewayConnector: Connector {
         self.name = name
         self.channels = channels
         self.configuration = configuration
-        client = HTTPClientLifecycle(configuration: Self.clientConfiguration(configuration))
+        client = GatewayHTTPOrigin(url: configuration.url.description).map {
+            // Every header is the engine's own or checked in `Configuration.problems()`.
+            GatewayHTTPClient(
+                origin: $0,
+                maxConnections: configuration.maxInFlight,
+                maxBodyBytes: Self.maxResponseBytes,
+                validatesHeaders: false
+            )
+        }
         endpoint = Configuration.redactedURL(configuration.url.description)
+        var headers = HTTPHeaders()
+        headers.add(name: "User-Agent", value: "switchboard")
+        if configuration.method == .post { headers.add(name: "Content-Type", value: configuration.contentType) }
+        if let username = configuration.username {
+            let token = Data("\(username):\(configuration.password ?? "")".utf8).base64EncodedString()
+            headers.add(name: "Authorization", value: "Basic \(token)")
+        }
+        baseHeaders = headers
     }
 
     /// The `http-gateway` engine; keys are documented on `Configuration` and in
@@ -58,18 +76,14 @@ package final class HTTPGatewayConnector: Connector {
 
     package func send(_ outbound: Outbound) async throws -> Receipt {
         let request = try makeRequest(outbound)
-        guard let http = client.lease() else { throw ConnectorError.transient("connector \(name) is shut down") }
-        defer { client.giveBack() }
-        let status: Int
-        let body: String
+        guard let client else { throw ConnectorError.permanent("\(endpoint) is not an http:// or https:// URL with a host") }
+        let response: GatewayHTTPResponse
         do {
-            let response = try await http.execute(request, deadline: .now() + TimeAmount(configuration.timeout))
-            status = Int(response.status.code)
-            body = String(buffer: try await response.body.collect(upTo: Self.maxResponseBytes))
+            response = try await client.execute(request, timeout: TimeAmount(configuration.timeout))
         } catch {
             throw ConnectorError.transient(describe(error))
         }
-        return try outcome(status: status, body: body)
+        return try outcome(status: response.status, body: String(buffer: response.body))
     }
 
     /// Waits for the hub to stop, then lets sends under way finish and closes the HTTP client.
@@ -80,31 +94,22 @@ package final class HTTPGatewayConnector: Connector {
 
     /// Refuses new sends, waits for those under way (each ends within `timeout`), and closes
     /// the HTTP client. For hosts and tests that never call `run(sink:)`; safe to call twice.
-    package func shutdown() async { await client.shutdown() }
+    package func shutdown() async { await client?.shutdown() }
 
     // MARK: - Request and answer
 
     /// The gateway's request; a permanent error when the address cannot receive SMS.
-    func makeRequest(_ outbound: Outbound) throws(ConnectorError) -> HTTPClientRequest {
+    func makeRequest(_ outbound: Outbound) throws(ConnectorError) -> GatewayHTTPRequest {
         let to = try configuration.numberFormat.outbound(outbound.address)
         let values: [GatewayTemplate.Placeholder: String] = [
             .to: to, .toDigits: to.hasPrefix("+") ? String(to.dropFirst()) : to,
             .from: configuration.from ?? "", .text: outbound.message.text, .id: outbound.delivery.id,
         ]
-        var request = HTTPClientRequest(url: configuration.url.render(values, escaping: .percent))
-        request.headers.add(name: "User-Agent", value: "switchboard")
-        switch configuration.method {
-        case .get:
-            request.method = .GET
-        case .post:
+        let url = configuration.url.render(values, escaping: .percent)
+        var request = GatewayHTTPRequest(target: client?.origin.target(of: url) ?? "/", headers: baseHeaders)
+        if configuration.method == .post {
             request.method = .POST
-            let body = configuration.body?.render(values, escaping: configuration.bodyEscaping) ?? ""
-            request.headers.add(name: "Content-Type", value: configuration.contentType)
-            request.body = .bytes(ByteBuffer(string: body))
-        }
-        if let username = configuration.username {
-            let token = Data("\(username):\(configuration.password ?? "")".utf8).base64EncodedString()
-            request.headers.add(name: "Authorization", value: "Basic \(token)")
+            request.body = ByteBuffer(string: configuration.body?.render(values, escaping: configuration.bodyEscaping) ?? "")
         }
         return request
     }
@@ -123,9 +128,14 @@ package final class HTTPGatewayConnector: Connector {
     }
 
     func describe(_ error: any Error) -> String {
-        if let e = error as? HTTPClientError {
-            if e == .deadlineExceeded { return "\(endpoint): no answer within \(configuration.timeout)" }
-            if e == .connectTimeout { return "\(endpoint): could not connect within \(configuration.timeout)" }
+        if let e = error as? GatewayHTTPError {
+            switch e.code {
+            case .deadlineExceeded: return "\(endpoint): no answer within \(configuration.timeout)"
+            case .connectTimeout: return "\(endpoint): could not connect within \(configuration.timeout)"
+            case .cancelled: return "\(endpoint): request cancelled"
+            case .shutdown: return "connector \(name) is shut down"
+            default: break
+            }
         }
         if error is CancellationError { return "\(endpoint): request cancelled" }
         return redact("\(endpoint): request failed: \(error)")
@@ -143,19 +153,5 @@ package final class HTTPGatewayConnector: Connector {
         guard let password = configuration.password, !password.isEmpty else { return text }
         return text.replacingOccurrences(of: password, with: "***")
             .replacingOccurrences(of: GatewayTemplate.percentEncode(password), with: "***")
-    }
-
-    static func clientConfiguration(_ c: Configuration) -> HTTPClient.Configuration {
-        var pool = HTTPClient.Configuration.ConnectionPool(
-            idleTimeout: .seconds(60),
-            concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, c.maxInFlight)
-        )
-        pool.retryConnectionEstablishment = false
-        return HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: .init(connect: TimeAmount(c.timeout)),
-            connectionPool: pool,
-            decompression: .disabled
-        )
     }
 }

@@ -70,6 +70,19 @@ import Testing
         }
     }
 
+    /// One connector talks to one origin over its kept-alive connections, so a placeholder may
+    /// not choose the host or port; it may come right after them.
+    @Test func schemeHostAndPortAreWrittenOut() {
+        for url in ["http://{to}.gw.local/send", "http://gw.local:{to}/send", "https://gw.{from}/?to={to}"] {
+            let (made, problems) = Gateway.make(["url": .text(url), "from": "x"])
+            #expect(made == nil && problems.map(\.path) == ["connectors.gw.url"], "\(url): \(problems)")
+        }
+        for url in ["http://gw.local/{to}", "http://gw.local?to={to}", "http://user@gw.local:8080/a?to={to}"] {
+            let (made, problems) = Gateway.make(["url": .text(url)])
+            #expect(made != nil && problems.isEmpty, "\(url): \(problems)")
+        }
+    }
+
     @Test func theNumberMustGoSomewhere() {
         let (_, problems) = Gateway.make(["url": "http://gw.local/send?text={text}"])
         #expect(problems.map(\.path) == ["connectors.gw.url"])
@@ -87,6 +100,10 @@ import Testing
             (["url": "http://gw.local/?to={to}", "permanent_status": .list(["400", "abc"])], "connectors.gw.permanent_status"),
             (["url": "http://gw.local/?to={to}", "timeout": "soon"], "connectors.gw.timeout"),
             (["url": "http://gw.local/?to={to}", "password": "inline"], "connectors.gw.password"),
+            (
+                ["url": "http://gw.local/", "method": "POST", "body": "to={to}", "content_type": "text/plain\r\nX-Evil: 1"],
+                "connectors.gw.content_type"
+            ),
         ]
         for (keys, path) in cases {
             let (_, problems) = Gateway.make(keys)

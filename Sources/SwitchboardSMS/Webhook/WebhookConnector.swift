@@ -40,20 +40,24 @@ package final class WebhookConnector: WebhookReceiver {
         self.channels = channels
         self.configuration = configuration
         signer = WebhookSignature(secret: configuration.secret)
+        client = HTTPClientLifecycle(configuration: Self.clientConfiguration(configuration))
+        endpoint = configuration.url.map { HTTPGatewayConnector.Configuration.redactedURL($0.absoluteString) } ?? "webhook \(name)"
+    }
+
+    /// No redirects (a webhook that moved is reconfigured; its signature is not replayed to
+    /// another host), no decompression, one pool of `max_in_flight` connections.
+    static func clientConfiguration(_ c: Configuration) -> HTTPClient.Configuration {
         var pool = HTTPClient.Configuration.ConnectionPool(
             idleTimeout: .seconds(60),
-            concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, configuration.maxInFlight)
+            concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, c.maxInFlight)
         )
         pool.retryConnectionEstablishment = false
-        client = HTTPClientLifecycle(
-            configuration: HTTPClient.Configuration(
-                redirectConfiguration: .disallow,
-                timeout: .init(connect: TimeAmount(configuration.timeout)),
-                connectionPool: pool,
-                decompression: .disabled
-            )
+        return HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: TimeAmount(c.timeout)),
+            connectionPool: pool,
+            decompression: .disabled
         )
-        endpoint = configuration.url.map { HTTPGatewayConnector.Configuration.redactedURL($0.absoluteString) } ?? "webhook \(name)"
     }
 
     /// The `webhook` engine; keys are documented on `Configuration`.
