@@ -22,8 +22,9 @@ struct GatewayTestCertificate {
             "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
         ])
         try #require(result.status == 0, "openssl failed: \(result.output)")
+        let certificate = try #require(try NIOSSLCertificate.fromPEMFile(certFile).first, "no certificate in \(certFile)")
         return GatewayTestCertificate(
-            certificate: try NIOSSLCertificate(file: certFile, format: .pem),
+            certificate: certificate,
             key: try NIOSSLPrivateKey(file: keyFile, format: .pem)
         )
     }
