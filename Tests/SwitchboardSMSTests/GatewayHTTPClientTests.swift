@@ -8,7 +8,7 @@ import Testing
 /// `GatewayHTTPClient` against a real server on 127.0.0.1 (`GatewayTestServer`): connection
 /// reuse and its limits, every way a gateway ends a connection, deadlines, body limits, TLS,
 /// and shutdown.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(2)))
 struct GatewayHTTPClientTests {
     static func client(
         _ server: GatewayTestServer,
@@ -22,10 +22,13 @@ struct GatewayHTTPClientTests {
         return GatewayHTTPClient(origin: origin, maxConnections: maxConnections, maxBodyBytes: maxBodyBytes, additionalTrustRoots: trust)
     }
 
+    /// The default deadline is far above what any request here needs on an idle machine: it
+    /// only bounds a test that went wrong. In a full parallel `swift test` on two cores, every
+    /// suite starting at once, 50 requests queued behind 4 connections once took over 10 s.
     static func get(
         _ client: GatewayHTTPClient,
         _ target: String = "/send?to=1",
-        timeout: TimeAmount = .seconds(10)
+        timeout: TimeAmount = .seconds(40)
     ) async throws
         -> GatewayHTTPResponse
     {
@@ -33,7 +36,7 @@ struct GatewayHTTPClientTests {
     }
 
     /// The client's failure as a `GatewayHTTPError` (a success or another error fails the test).
-    static func failure(_ client: GatewayHTTPClient, timeout: TimeAmount = .seconds(10)) async throws -> GatewayHTTPError {
+    static func failure(_ client: GatewayHTTPClient, timeout: TimeAmount = .seconds(40)) async throws -> GatewayHTTPError {
         do {
             let response = try await get(client, timeout: timeout)
             Issue.record("expected a failure, got HTTP \(response.status)")
